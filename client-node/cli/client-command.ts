@@ -1,0 +1,43 @@
+import { Command, Option } from 'commander';
+import { parseClientConfig } from '../../shared/config/index.js';
+import { createLogger } from '../../shared/logging/index.js';
+import { parseDataSpec } from './data-spec.js';
+
+const int = (v: string) => Number.parseInt(v, 10);
+
+/** `fedsift client`: runs a client daemon next to a site's data until SIGINT/SIGTERM. */
+export function clientCommand(): Command {
+  return new Command('client')
+    .description('run a client daemon: join the coordinator, train on local data each round it is selected for')
+    .requiredOption('--site-id <id>', 'stable name of this data site (keeps the client id across restarts)')
+    .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051')
+    .option('--nats-url <url>', 'listen for rounds on NATS JetStream instead of the WatchRounds stream', process.env.NATS_URL)
+    .option('--data <spec>', 'local data: mnist | csv:PATH | idx:IMAGES,LABELS', 'mnist')
+    .option('--num-partitions <n>', 'mnist: split the 8,000 training digits into n Dirichlet shares', int)
+    .option('--partition-index <i>', 'mnist: which share this site holds (0-based)', int)
+    .option('--alpha <a>', 'mnist: Dirichlet concentration over labels (smaller = more skew)', Number.parseFloat)
+    .option('--partition-seed <s>', 'mnist: seed of the partition (same on every site)', int)
+    .option('--label-column <name>', 'csv: name of the label column', 'label')
+    .option('--feature-scale <x>', 'csv: multiply every feature by x (e.g. 0.00392 for 0-255 pixels)', Number.parseFloat)
+    .option('--token <token>', 'enrolment token', process.env.FEDSIFT_TOKEN ?? '')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+    .action(async (o) => {
+      const config = parseClientConfig({
+        coordinator: o.coordinator,
+        natsUrl: o.natsUrl || undefined,
+        siteId: o.siteId,
+        token: o.token,
+        backend: o.backend,
+        data: parseDataSpec(o.data, o),
+      });
+      const logger = createLogger({ name: 'client' });
+      const { startClient } = await import('../main.js');
+      const daemon = await startClient(config, logger);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      logger.info('shutting down');
+      await daemon.close();
+    });
+}

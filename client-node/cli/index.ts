@@ -1,0 +1,2 @@
+export { clientCommand } from './client-command.js';
+export { parseDataSpec, type PartitionFlags } from './data-spec.js';

@@ -1,0 +1,150 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import type { ClientConfig } from '../../shared/config/index.js';
+import { isServiceError } from '../../shared/errors/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import { MODEL_NAMES } from '../../shared/models/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import type { CoordinatorLink } from '../link/index.js';
+import { backoffDelay, type RoundSource } from '../rounds/index.js';
+import type { LocalTrainer } from '../training/index.js';
+
+/** Collaborators of a daemon (built by the composition root, client-node/main.ts). */
+export interface ClientDaemonDeps {
+  config: ClientConfig;
+  link: CoordinatorLink;
+  trainer: LocalTrainer;
+  /** Builds the round source once the client id is known. */
+  roundSource: (daemon: ClientDaemon) => RoundSource;
+  backend: string;
+  logger: Logger;
+}
+
+/** What the daemon did with one round (for tests and logs). */
+export interface RoundOutcome {
+  runId: string;
+  round: number;
+  accepted: boolean;
+  reason: string;
+}
+
+/**
+ * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
+ * selected for fetches the global model, evaluates it on local data, trains, and submits the update. Rounds are
+ * handled one at a time, in arrival order; a round whose deadline passed is skipped. Survives coordinator restarts
+ * (re-joins with the same site id, hence the same client id) and NATS restarts (the source reconnects).
+ */
+export class ClientDaemon {
+  private clientIdValue = '';
+  private maxChunkBytes = 1024 * 1024;
+  private heartbeatMs = 2000;
+  private readonly seen = new Set<string>();
+  private queue: Promise<void> = Promise.resolve();
+  private source: RoundSource | undefined;
+  private closed = false;
+  private readonly log: Logger;
+  /** Outcome of every round handled, newest last. */
+  readonly outcomes: RoundOutcome[] = [];
+
+  constructor(private readonly deps: ClientDaemonDeps) {
+    this.log = deps.logger.child({ site: deps.config.siteId });
+  }
+
+  get clientId(): string {
+    return this.clientIdValue;
+  }
+
+  /** Joins (retrying with backoff until the coordinator answers), then listens for rounds. */
+  async start(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        await this.join();
+        break;
+      } catch (err) {
+        const delay = backoffDelay(attempt, this.deps.config.initialBackoffMs, this.deps.config.maxBackoffMs);
+        this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'join failed; retrying');
+        await sleep(delay);
+      }
+    }
+    void this.heartbeatLoop();
+    this.source = this.deps.roundSource(this);
+    this.source.start((a) => this.onAnnouncement(a));
+    this.log.info({ client: this.clientId, source: this.source.name, examples: this.deps.trainer.numExamples }, 'listening for rounds');
+  }
+
+  /** (Re-)joins with this site's id; the coordinator answers with the same client id every time. */
+  async join(): Promise<void> {
+    const { config, trainer, backend } = this.deps;
+    const res = await this.deps.link.join({ siteId: config.siteId, token: config.token, capabilities: { numExamples: trainer.numExamples, backend, models: MODEL_NAMES } });
+    this.clientIdValue = res.clientId;
+    this.maxChunkBytes = res.maxChunkBytes || this.maxChunkBytes;
+    this.heartbeatMs = res.heartbeatIntervalMs || this.heartbeatMs;
+  }
+
+  private async heartbeatLoop(): Promise<void> {
+    while (!this.closed) {
+      await sleep(this.heartbeatMs);
+      if (this.closed) return;
+      try {
+        await this.deps.link.heartbeat(this.clientId);
+      } catch (err) {
+        // NOT_FOUND: the coordinator restarted and forgot us; anything else: the channel reconnects by itself.
+        if (isServiceError(err) && err.code === status.NOT_FOUND) await this.join().catch(() => undefined);
+      }
+    }
+  }
+
+  private onAnnouncement(a: RoundAnnouncement): void {
+    if (a.phase !== 'ROUND_PHASE_FIT' || !a.selectedClientIds.includes(this.clientId)) return;
+    const key = `${a.runId}/${a.round}/${a.attempt}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.queue = this.queue.then(() => this.playRound(a));
+  }
+
+  private async playRound(a: RoundAnnouncement): Promise<void> {
+    if (this.closed) return;
+    const log = this.log.child({ run: a.runId, round: a.round });
+    if (Date.now() >= a.deadlineUnixMs) return this.record(a, false, 'deadline passed before the round started');
+    try {
+      const { link, trainer } = this.deps;
+      const { weights, sha256 } = await link.fetchModel(a.runId, a.round, this.clientId);
+      if (a.modelSha256 && sha256 !== a.modelSha256) throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);
+      const ev = trainer.evaluate(a.modelName, weights);
+      await link
+        .reportEvaluation({ runId: a.runId, round: a.round, clientId: this.clientId, numExamples: ev.numExamples, loss: ev.loss, metrics: { accuracy: ev.accuracy } })
+        .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
+      const fit = await trainer.train(a.modelName, weights, a.fit, a.round);
+      const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics: fit.metrics, weights: fit.weights };
+      const ack = await this.submitWithRetry(update);
+      log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!), localAccuracyBefore: ev.accuracy }, ack.message);
+      this.record(a, true, ack.message);
+    } catch (err) {
+      const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;
+      log.warn({ reason }, 'round not completed');
+      this.record(a, false, reason);
+    }
+  }
+
+  /** Submits; retries once on UNAVAILABLE (e.g. a GOAWAY), which is safe because the coordinator de-duplicates by (client, round, hash). */
+  private async submitWithRetry(update: Parameters<CoordinatorLink['submitUpdate']>[0]) {
+    try {
+      return await this.deps.link.submitUpdate(update, this.maxChunkBytes);
+    } catch (err) {
+      if (!isServiceError(err) || (err as ServiceError).code !== status.UNAVAILABLE) throw err;
+      return this.deps.link.submitUpdate(update, this.maxChunkBytes);
+    }
+  }
+
+  private record(a: RoundAnnouncement, accepted: boolean, reason: string): void {
+    this.outcomes.push({ runId: a.runId, round: a.round, accepted, reason });
+  }
+
+  /** Stops listening and heartbeating; an in-flight round is abandoned. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.source?.close();
+    this.deps.link.close();
+    this.deps.trainer.dispose();
+  }
+}

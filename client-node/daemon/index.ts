@@ -1,0 +1,1 @@
+export { ClientDaemon, type ClientDaemonDeps, type RoundOutcome } from './client-daemon.js';

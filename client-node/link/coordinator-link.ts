@@ -1,0 +1,117 @@
+import { credentials, type Client, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { bytesToFloat32, ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, totalBytes, type ModelWeights } from '../../shared/codec/index.js';
+import { grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
+import { InvalidUpdateError } from '../../shared/errors/index.js';
+import {
+  loadFedsiftProto,
+  specsFromWire,
+  type EvaluationReport,
+  type JoinRequest,
+  type JoinResponse,
+  type ModelChunk,
+  type RoundAnnouncement,
+  type UpdateAck,
+  type UpdateChunk,
+  type UpdateHeader,
+} from '../../shared/proto/index.js';
+
+type Callback<T> = (err: ServiceError | null, res?: T) => void;
+type CoordinatorStub = Client & {
+  Join(req: JoinRequest, cb: Callback<JoinResponse>): void;
+  Heartbeat(req: { clientId: string }, cb: Callback<{ serverUnixMs: number }>): void;
+  WatchRounds(req: { clientId: string }): ClientReadableStream<RoundAnnouncement>;
+  FetchModel(req: { runId: string; round: number; clientId: string }): ClientReadableStream<ModelChunk>;
+  SubmitUpdate(cb: Callback<UpdateAck>): ClientWritableStream<UpdateChunk>;
+  ReportEvaluation(req: EvaluationReport, cb: Callback<{ accepted: boolean }>): void;
+};
+
+/** An update ready to submit: header fields without the byte totals, which the link computes. */
+export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha256'> & { weights: ModelWeights };
+
+/**
+ * The client daemon's gRPC channel to the coordinator: promise-returning calls, chunked model transfer both ways,
+ * and fedsift's transport policy (message limits, keepalive). I/O only.
+ */
+export class CoordinatorLink {
+  private readonly stub: CoordinatorStub;
+
+  constructor(address: string, transport: TransportConfig) {
+    const { CoordinatorClient } = loadFedsiftProto();
+    this.stub = new CoordinatorClient(address, credentials.createInsecure(), grpcChannelOptions(transport)) as unknown as CoordinatorStub;
+  }
+
+  join(req: JoinRequest): Promise<JoinResponse> {
+    return new Promise((resolve, reject) => this.stub.Join(req, (err, res) => (err ? reject(err) : resolve(res!))));
+  }
+
+  heartbeat(clientId: string): Promise<void> {
+    return new Promise((resolve, reject) => this.stub.Heartbeat({ clientId }, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Opens the WatchRounds server stream (current announcements first). */
+  watchRounds(clientId: string): ClientReadableStream<RoundAnnouncement> {
+    return this.stub.WatchRounds({ clientId });
+  }
+
+  /**
+   * Downloads the global model of a round, checking the declared size and SHA-256.
+   * @throws {InvalidUpdateError} when the stream is malformed or the hash differs; the gRPC error when the call fails.
+   */
+  async fetchModel(runId: string, round: number, clientId: string): Promise<{ weights: ModelWeights; sha256: string }> {
+    const call = this.stub.FetchModel({ runId, round, clientId });
+    let assembler: ChunkAssembler | undefined;
+    let header: ModelChunk['header'];
+    for await (const msg of call as AsyncIterable<ModelChunk>) {
+      if (msg.header) {
+        header = msg.header;
+        assembler = new ChunkAssembler(header.totalBytes);
+      } else if (assembler) {
+        assembler.push(msg.data ?? new Uint8Array(0));
+      } else {
+        throw new InvalidUpdateError('FetchModel: data chunk before the header');
+      }
+    }
+    if (!header || !assembler) throw new InvalidUpdateError('FetchModel: stream ended without a header');
+    const specs = specsFromWire(header.tensors);
+    if (typeof specs === 'string') throw new InvalidUpdateError(`FetchModel: ${specs}`);
+    const values = bytesToFloat32(assembler.finish(header.sha256));
+    return { weights: { specs, values }, sha256: header.sha256 };
+  }
+
+  /**
+   * Streams an update: header (with total bytes and SHA-256), then chunks of at most `maxChunkBytes`, honouring the
+   * stream's backpressure. @returns the coordinator's ack. @throws the gRPC error (e.g. INVALID_ARGUMENT, ABORTED).
+   */
+  submitUpdate(update: UpdateToSubmit, maxChunkBytes: number): Promise<UpdateAck> {
+    const { weights, ...fields } = update;
+    const bytes = float32ToBytes(weights.values);
+    const header: UpdateHeader = {
+      ...fields,
+      tensors: weights.specs.map((s) => ({ name: s.name, shape: [...s.shape], dtype: s.dtype })),
+      totalBytes: totalBytes(weights.specs),
+      sha256: sha256Hex(bytes),
+    };
+    return new Promise((resolve, reject) => {
+      const call = this.stub.SubmitUpdate((err, ack) => (err ? reject(err) : resolve(ack!)));
+      void writeAll(call, [{ header }, ...Array.from(chunkBytes(bytes, maxChunkBytes), (data) => ({ data }))]);
+    });
+  }
+
+  reportEvaluation(report: EvaluationReport): Promise<void> {
+    return new Promise((resolve, reject) => this.stub.ReportEvaluation(report, (err) => (err ? reject(err) : resolve())));
+  }
+
+  close(): void {
+    this.stub.close();
+  }
+}
+
+/** Writes messages to a client stream, waiting for 'drain' when the buffer is full, then ends it. */
+async function writeAll(call: ClientWritableStream<UpdateChunk>, messages: UpdateChunk[]): Promise<void> {
+  for (const m of messages) {
+    if (call.destroyed) return;
+    if (!call.write(m)) await new Promise<void>((r) => (call.once('drain', r), call.once('close', r), call.once('error', r)));
+  }
+  call.end();
+}
+

@@ -1,0 +1,1 @@
+export { CoordinatorLink, type UpdateToSubmit } from './coordinator-link.js';

@@ -1,0 +1,35 @@
+import type { ClientConfig } from '../shared/config/index.js';
+import { loadDataSource } from '../shared/data/index.js';
+import type { Logger } from '../shared/logging/index.js';
+import { deriveSeed } from '../shared/random/index.js';
+import { loadTf } from '../shared/tf/index.js';
+import { ClientDaemon } from './daemon/index.js';
+import { CoordinatorLink } from './link/index.js';
+import { GrpcRoundSource, NatsRoundSource } from './rounds/index.js';
+import { LocalTrainer } from './training/index.js';
+
+/**
+ * Composition root of a client daemon: loads tfjs (logging the backend), this site's data, and wires the gRPC link
+ * and the round source (NATS when natsUrl is set, else the WatchRounds stream). Resolves once joined and listening.
+ * @throws {DataError} when the site's data cannot be loaded.
+ */
+export async function startClient(config: ClientConfig, logger: Logger): Promise<ClientDaemon> {
+  const { tf, backend, skipped } = await loadTf(config.backend);
+  logger.info({ backend, skipped }, `tfjs backend: ${backend}`);
+  const data = loadDataSource(config.data, 10);
+  const link = new CoordinatorLink(config.coordinator, config.transport);
+  const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
+  const daemon = new ClientDaemon({
+    config,
+    link,
+    backend,
+    logger,
+    trainer: new LocalTrainer(tf, data, deriveSeed(0, config.siteId)),
+    roundSource: (d) =>
+      config.natsUrl
+        ? new NatsRoundSource(config.natsUrl, backoff, logger)
+        : new GrpcRoundSource(link, () => d.clientId, () => d.join(), backoff, logger),
+  });
+  await daemon.start();
+  return daemon;
+}

@@ -1,0 +1,50 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '../../shared/logging/index.js';
+import { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, type RoundAnnouncement } from '../../shared/proto/index.js';
+import { backoffDelay, type RoundSource } from './round-source.js';
+
+/**
+ * Announcements from NATS JetStream: an ordered consumer on `fedsift.rounds.>` starting at the last message of every
+ * run subject, so a client that connects or reconnects mid-run hears the current round. Reconnects forever; when the
+ * stream does not exist yet (no coordinator has started) it retries with backoff.
+ */
+export class NatsRoundSource implements RoundSource {
+  readonly name = 'nats';
+  private closed = false;
+  private nc: NatsConnection | undefined;
+  private messages: ConsumerMessages | undefined;
+
+  constructor(private readonly url: string, private readonly backoff: { initialMs: number; maxMs: number }, private readonly logger: Logger) {}
+
+  start(onAnnouncement: (a: RoundAnnouncement) => void): void {
+    void this.loop(onAnnouncement);
+  }
+
+  private async loop(onAnnouncement: (a: RoundAnnouncement) => void): Promise<void> {
+    for (let failures = 0; !this.closed; ) {
+      try {
+        this.nc ??= await connect({ servers: this.url, name: 'fedsift-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+        const consumer = await jetstream(this.nc).consumers.get(ROUNDS_STREAM, {
+          filter_subjects: `${ROUNDS_SUBJECT_PREFIX}.>`,
+          deliver_policy: DeliverPolicy.LastPerSubject,
+        });
+        this.messages = await consumer.consume();
+        failures = 0;
+        for await (const m of this.messages) onAnnouncement(m.json<RoundAnnouncement>());
+      } catch (err) {
+        if (this.closed) return;
+        const delay = backoffDelay(failures++, this.backoff.initialMs, this.backoff.maxMs);
+        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'NATS round subscription failed; retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.messages?.close();
+    await this.nc?.close();
+  }
+}

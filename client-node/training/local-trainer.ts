@@ -1,0 +1,124 @@
+import type { LayersModel, Tensor2D } from '@tensorflow/tfjs';
+import { assertSameSpecs, type ModelWeights } from '../../shared/codec/index.js';
+import { assertFitsModel, type Dataset } from '../../shared/data/index.js';
+import { evaluateModel, getModelDefinition, modelSpecs, readWeights, writeWeights, type EvaluationResult } from '../../shared/models/index.js';
+import { createRng, deriveSeed, shuffleInPlace } from '../../shared/random/index.js';
+import type { Tf } from '../../shared/tf/index.js';
+import { weightedSoftmaxCrossEntropy } from './weighted-loss.js';
+
+/** Local training settings of one round. */
+export interface LocalFitConfig {
+  localEpochs: number;
+  /** samples */
+  batchSize: number;
+  learningRate: number;
+}
+
+/** A client's trained weights and what it reports with them. */
+export interface LocalFitResult {
+  weights: ModelWeights;
+  /** Samples trained on (the FedAvg weight). */
+  numExamples: number;
+  /** train_loss (mean weighted CE of the last epoch, nats), train_ms (wall time), epochs. */
+  metrics: Record<string, number>;
+}
+
+/**
+ * Trains a registry model on this site's data with a custom step (Adam over the sample-weighted loss), so per-sample
+ * weights and later the FedProx term can enter the loss. The dataset is uploaded to tfjs once; every other tensor of a
+ * round is disposed, so `tf.memory().numTensors` does not grow across rounds (BR-12). Yields to the event loop after
+ * every batch so heartbeats and keepalive pings go on during long local training (BR-02).
+ */
+export class LocalTrainer {
+  private readonly models = new Map<string, LayersModel>();
+  private xs: Tensor2D | undefined;
+  private ys: Tensor2D | undefined;
+
+  /** @param seed shuffles of round r use deriveSeed(seed, 'shuffle', r). */
+  constructor(private readonly tf: Tf, readonly data: Dataset, private readonly seed: number) {}
+
+  /** Examples this site holds. */
+  get numExamples(): number {
+    return this.data.labels.length;
+  }
+
+  /**
+   * Trains the global model `global` for `fit.localEpochs` epochs.
+   * @param sampleWeights optional weight ≥ 0 per local example; batches whose weights are all 0 are skipped.
+   * @throws {InvalidUpdateError} when `global` does not match the model's specs; {DataError} when the data does not fit.
+   */
+  async train(modelName: string, global: ModelWeights, fit: LocalFitConfig, round: number, sampleWeights?: Float32Array): Promise<LocalFitResult> {
+    const tf = this.tf;
+    const model = this.load(modelName, global);
+    const [xs, ys] = this.tensors();
+    const started = performance.now();
+    const optimizer = tf.train.adam(fit.learningRate);
+    const rng = createRng(deriveSeed(this.seed, 'shuffle', round));
+    const order = Array.from({ length: this.numExamples }, (_, i) => i);
+    let lossSum = 0, lossWeight = 0;
+    try {
+      for (let epoch = 0; epoch < fit.localEpochs; epoch++) {
+        shuffleInPlace(rng, order);
+        lossSum = lossWeight = 0;
+        for (let start = 0; start < order.length; start += fit.batchSize) {
+          const idx = order.slice(start, start + fit.batchSize);
+          const w = sampleWeights ? Float32Array.from(idx, (i) => sampleWeights[i]!) : undefined;
+          const wSum = w ? w.reduce((a, b) => a + b, 0) : idx.length;
+          if (!(wSum > 0)) continue;
+          const idxT = tf.tensor1d(idx, 'int32');
+          const wT = w ? tf.tensor1d(w) : undefined;
+          const loss = optimizer.minimize(
+            () => weightedSoftmaxCrossEntropy(tf, tf.gather(ys, idxT), model.apply(tf.gather(xs, idxT), { training: true }) as Tensor2D, wT),
+            true,
+          )!;
+          lossSum += loss.dataSync()[0]! * wSum;
+          lossWeight += wSum;
+          tf.dispose([loss, idxT, ...(wT ? [wT] : [])]);
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+    } finally {
+      optimizer.dispose();
+    }
+    return {
+      weights: readWeights(model),
+      numExamples: this.numExamples,
+      metrics: { train_loss: lossWeight > 0 ? lossSum / lossWeight : 0, train_ms: performance.now() - started, epochs: fit.localEpochs },
+    };
+  }
+
+  /** Loss and accuracy of `global` on this site's data (the global model before local training). */
+  evaluate(modelName: string, global: ModelWeights): EvaluationResult {
+    return evaluateModel(this.tf, this.load(modelName, global), this.data);
+  }
+
+  /** Releases the cached models and data tensors. */
+  dispose(): void {
+    for (const m of this.models.values()) m.dispose();
+    this.models.clear();
+    this.tf.dispose([this.xs, this.ys].filter((t): t is Tensor2D => t !== undefined));
+    this.xs = this.ys = undefined;
+  }
+
+  private load(modelName: string, global: ModelWeights): LayersModel {
+    let model = this.models.get(modelName);
+    if (!model) {
+      const def = getModelDefinition(modelName);
+      assertFitsModel(this.data, def.inputSize, def.numClasses);
+      model = def.build(this.tf, 0);
+      this.models.set(modelName, model);
+    }
+    assertSameSpecs(modelSpecs(model), global.specs);
+    writeWeights(this.tf, model, global);
+    return model;
+  }
+
+  private tensors(): [Tensor2D, Tensor2D] {
+    if (!this.xs || !this.ys) {
+      const { features, labels, numFeatures, numClasses } = this.data;
+      this.xs = this.tf.tensor2d(features, [labels.length, numFeatures]);
+      this.ys = this.tf.tidy(() => this.tf.oneHot(this.tf.tensor1d(labels, 'int32'), numClasses).toFloat() as Tensor2D);
+    }
+    return [this.xs, this.ys];
+  }
+}

@@ -1,0 +1,3 @@
+export { type RoundBroadcaster, encodeAnnouncement } from './broadcaster.js';
+export { StreamBroadcaster, FanoutBroadcaster } from './stream-broadcaster.js';
+export { NatsBroadcaster } from './nats-broadcaster.js';

@@ -1,0 +1,62 @@
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { PayloadTooLargeError } from '../../shared/errors/index.js';
+import { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, roundsSubject, type RoundAnnouncement } from '../../shared/proto/index.js';
+import { encodeAnnouncement, type RoundBroadcaster } from './broadcaster.js';
+
+/**
+ * Publishes announcements into a JetStream stream that keeps the last few messages per run subject, so a client
+ * that connects or reconnects mid-run reads the current round (deliver policy "last per subject").
+ */
+export class NatsBroadcaster implements RoundBroadcaster {
+  readonly name = 'nats';
+
+  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient) {}
+
+  /**
+   * Connects (reconnecting forever if the server goes away) and creates or updates the rounds stream.
+   * @throws when the server cannot be reached at start-up.
+   */
+  static async connect(url: string): Promise<NatsBroadcaster> {
+    const nc = await connect({ servers: url, name: 'fedsift-coordinator', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    const jsm = await jetstreamManager(nc);
+    const config = { subjects: [`${ROUNDS_SUBJECT_PREFIX}.>`], max_msgs_per_subject: 4, max_age: 7 * 24 * 3600 * 1e9 };
+    try {
+      await jsm.streams.info(ROUNDS_STREAM);
+      await jsm.streams.update(ROUNDS_STREAM, config);
+    } catch {
+      await jsm.streams.add({ name: ROUNDS_STREAM, ...config });
+    }
+    return new NatsBroadcaster(nc, jetstream(nc));
+  }
+
+  /** The server's advertised max_payload (bytes). */
+  get maxPayloadBytes(): number {
+    return this.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  async announce(a: RoundAnnouncement): Promise<void> {
+    await this.publishRaw(roundsSubject(a.runId), encodeAnnouncement(a));
+  }
+
+  /**
+   * Publishes bytes after checking them against the server's max_payload, so an oversize message fails here with a
+   * typed error instead of making the server close the connection (BR-05).
+   * @throws {PayloadTooLargeError}
+   */
+  async publishRaw(subject: string, payload: Uint8Array): Promise<void> {
+    if (payload.byteLength > this.maxPayloadBytes) {
+      throw new PayloadTooLargeError(`NATS message of ${payload.byteLength} bytes exceeds the server's max_payload of ${this.maxPayloadBytes} bytes`);
+    }
+    await this.js.publish(subject, payload);
+  }
+
+  /** True while the NATS connection is open (not closed for good). */
+  get connected(): boolean {
+    return !this.nc.isClosed();
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { parseCoordinatorConfig, parseJson } from '../../shared/config/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
+import { createLogger } from '../../shared/logging/index.js';
+
+/** Reads a JSON config file. @throws {ConfigError} when it is missing or not JSON. */
+export function readJsonFile(path: string, what: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseJson(text, `${what} ${path}`) as Record<string, unknown>;
+}
+
+/** `fedsift coordinator`: serves gRPC (Coordinator, Admin, health) until SIGINT/SIGTERM. */
+export function coordinatorCommand(): Command {
+  return new Command('coordinator')
+    .description('run the coordinator: gRPC server for client daemons and the CLI; runs start with `fedsift run start`')
+    .option('--config <file>', 'coordinator config JSON (flags override its fields)')
+    .option('--host <host>', 'interface to bind')
+    .option('--port <port>', 'gRPC port (0 = any free port)', (v) => Number.parseInt(v, 10))
+    .option('--nats-url <url>', 'NATS server for round announcements (JetStream)', process.env.NATS_URL)
+    .addOption(new Option('--backend <name>', 'tfjs backend for evaluation').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
+    .action(async (o) => {
+      const file = o.config ? readJsonFile(o.config, 'coordinator config') : {};
+      const flags = Object.fromEntries(Object.entries({ host: o.host, port: o.port, natsUrl: o.natsUrl || undefined, backend: o.backend }).filter(([, v]) => v !== undefined));
+      const config = parseCoordinatorConfig({ ...file, ...flags });
+      const logger = createLogger({ name: 'coordinator' });
+      const { startCoordinator } = await import('../main.js');
+      const coordinator = await startCoordinator(config, logger);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      logger.info('shutting down');
+      await coordinator.close();
+    });
+}

@@ -1,0 +1,37 @@
+import type { RoundSummary, RunStatus } from '../../shared/proto/index.js';
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '—');
+const num = (x: number, d = 4) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+
+/** Header of the per-round progress table (`fedsift run watch`, `fedsift demo`). */
+export const ROUND_TABLE_HEADER = 'round    clients  train loss  test loss  test acc   seconds';
+
+/** One progress line for a completed round: round, responding/selected clients, losses, test accuracy, seconds. */
+export function formatRoundRow(r: RoundSummary, totalRounds: number): string {
+  const round = `${r.round}/${totalRounds}`.padEnd(8);
+  const clients = `${r.responded}/${r.selected}`.padEnd(8);
+  return `${round} ${clients} ${num(r.trainLoss).padStart(10)} ${num(r.testLoss).padStart(10)} ${pct(r.testAccuracy).padStart(9)} ${(r.durationMs / 1000).toFixed(1).padStart(9)}`;
+}
+
+/** Short state name: `RUN_STATE_RUNNING` → `running`. */
+export function stateName(s: RunStatus): string {
+  return s.state.replace('RUN_STATE_', '').toLowerCase();
+}
+
+/** Multi-line human summary of a run (`fedsift run status`). */
+export function formatRunStatus(s: RunStatus): string {
+  const last = s.rounds.at(-1);
+  const lines = [
+    `run ${s.runId}: ${stateName(s)}, round ${s.currentRound}/${s.totalRounds}, ${s.connectedClients} clients connected`,
+    last ? `last round: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}` : 'no round completed yet',
+  ];
+  if (s.error) lines.push(`error: ${s.error}`);
+  if (s.rounds.length) lines.push(ROUND_TABLE_HEADER, ...s.rounds.map((r) => formatRoundRow(r, s.totalRounds)));
+  return lines.join('\n');
+}
+
+/** One line per run (`fedsift run list`). */
+export function formatRunList(runs: RunStatus[]): string {
+  if (!runs.length) return 'no runs';
+  return runs.map((s) => `${s.runId}  ${stateName(s).padEnd(9)} round ${s.currentRound}/${s.totalRounds}  acc ${pct(s.rounds.at(-1)?.testAccuracy ?? NaN)}`).join('\n');
+}

@@ -1,0 +1,109 @@
+import { Command } from 'commander';
+import { parseRunConfig, RUN_CONFIG_KEYS } from '../../shared/config/index.js';
+import type { RunStatus } from '../../shared/proto/index.js';
+import { AdminClient } from './admin-client.js';
+import { readJsonFile } from './coordinator-command.js';
+import { formatRoundRow, formatRunList, formatRunStatus, ROUND_TABLE_HEADER, stateName } from './format.js';
+
+const int = (v: string) => Number.parseInt(v, 10);
+
+/** Exit status of a finished run for scripts: 0 completed, 4 failed or stopped. */
+function runExitCode(s: RunStatus): number {
+  return s.state === 'RUN_STATE_COMPLETED' ? 0 : 4;
+}
+
+async function withAdmin<T>(cmd: Command, fn: (admin: AdminClient) => Promise<T>): Promise<T> {
+  const admin = new AdminClient(cmd.optsWithGlobals().coordinator);
+  try {
+    return await fn(admin);
+  } finally {
+    admin.close();
+  }
+}
+
+/**
+ * Follows a run until it finishes, printing a row per completed round (or one JSON event per line).
+ * @returns the final status.
+ */
+export async function watchRun(admin: AdminClient, runId: string, json: boolean, out: (line: string) => void = console.log): Promise<RunStatus> {
+  let last: RunStatus | undefined;
+  if (!json) out(ROUND_TABLE_HEADER);
+  for await (const e of admin.watchRun(runId)) {
+    last = e.status;
+    if (json) out(JSON.stringify(e));
+    else if (e.kind === 'RUN_EVENT_KIND_UNSPECIFIED') e.status.rounds.forEach((r) => out(formatRoundRow(r, e.status.totalRounds)));
+    else if (e.kind === 'RUN_EVENT_KIND_ROUND_COMPLETED' && e.round) out(formatRoundRow(e.round, e.status.totalRounds));
+    else if (e.kind === 'RUN_EVENT_KIND_ROUND_RETRIED') out(`round ${e.roundNumber}: quorum not met, retrying`);
+  }
+  if (!last) throw new Error(`WatchRun ${runId} ended without any event`);
+  if (!json) out(`run ${last.runId} ${stateName(last)}${last.error ? `: ${last.error}` : ''}`);
+  return last;
+}
+
+/** `fedsift run start|status|watch|stop|list`: operate runs through the coordinator's Admin service. */
+export function runCommand(): Command {
+  const run = new Command('run')
+    .description('start, inspect, follow and stop training runs')
+    .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051');
+
+  const start = new Command('start')
+    .description('start a run from a run config file and/or flags (see README "Run config")')
+    .option('--config <file>', 'run config JSON')
+    .option('--rounds <n>', 'number of rounds', int)
+    .option('--clients-per-round <n>', 'clients selected per round', int)
+    .option('--min-clients <n>', 'quorum: updates needed to aggregate a round', int)
+    .option('--round-deadline-ms <ms>', 'round deadline', int)
+    .option('--local-epochs <n>', 'local epochs per round', int)
+    .option('--batch-size <n>', 'local batch size', int)
+    .option('--learning-rate <x>', 'local learning rate', Number.parseFloat)
+    .option('--model <name>', 'model: mlp | cnn')
+    .option('--seed <n>', 'run seed', int)
+    .option('--watch', 'follow the run until it finishes')
+    .option('--json', 'print JSON')
+    .action(async (o, cmd: Command) => {
+      const flags = Object.fromEntries(Object.entries(o).filter(([k, v]) => RUN_CONFIG_KEYS.includes(k) && v !== undefined));
+      const config = { ...(o.config ? readJsonFile(o.config, 'run config') : {}), ...flags };
+      parseRunConfig(config); // fail here, with the field named, before contacting the coordinator
+      process.exitCode = await withAdmin(cmd, async (admin) => {
+        const status = await admin.startRun(config);
+        console.log(o.json ? JSON.stringify(status) : `started ${status.runId}`);
+        return o.watch ? runExitCode(await watchRun(admin, status.runId, Boolean(o.json))) : 0;
+      });
+    });
+
+  const status = new Command('status')
+    .description('show a run: state, rounds, accuracy')
+    .argument('<runId>')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, o, cmd: Command) => {
+      const s = await withAdmin(cmd, (admin) => admin.getRun(runId));
+      console.log(o.json ? JSON.stringify(s) : formatRunStatus(s));
+    });
+
+  const watch = new Command('watch')
+    .description('follow a run live, one line per round, until it finishes (exit 0 completed, 4 failed/stopped)')
+    .argument('<runId>')
+    .option('--json', 'print one JSON event per line')
+    .action(async (runId: string, o, cmd: Command) => {
+      process.exitCode = runExitCode(await withAdmin(cmd, (admin) => watchRun(admin, runId, Boolean(o.json))));
+    });
+
+  const stop = new Command('stop')
+    .description('stop a run; the open round is abandoned')
+    .argument('<runId>')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, o, cmd: Command) => {
+      const s = await withAdmin(cmd, (admin) => admin.stopRun(runId));
+      console.log(o.json ? JSON.stringify(s) : `stopping ${s.runId}`);
+    });
+
+  const list = new Command('list')
+    .description('list the coordinator\'s runs')
+    .option('--json', 'print JSON')
+    .action(async (o, cmd: Command) => {
+      const runs = await withAdmin(cmd, (admin) => admin.listRuns());
+      console.log(o.json ? JSON.stringify(runs) : formatRunList(runs));
+    });
+
+  return run.addCommand(start).addCommand(status).addCommand(watch).addCommand(stop).addCommand(list);
+}

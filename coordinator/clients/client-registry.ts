@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { UnknownClientError } from '../../shared/errors/index.js';
+import type { ClientCapabilities } from '../../shared/proto/index.js';
+
+/** A joined client as the coordinator sees it. */
+export interface ClientRecord {
+  readonly clientId: string;
+  readonly siteId: string;
+  capabilities: ClientCapabilities;
+  /** Last Join or Heartbeat (ms since epoch). */
+  lastSeenMs: number;
+}
+
+/**
+ * Clients that joined, and which of them are live. A site's client id is derived from its site id, so a daemon that
+ * reconnects, or a coordinator that restarts, keeps the same identity. Pure bookkeeping: the caller passes `now`.
+ */
+export class ClientRegistry {
+  private readonly clients = new Map<string, ClientRecord>();
+
+  /** @param clientTimeoutMs a client not seen for longer is not live. */
+  constructor(private readonly clientTimeoutMs: number) {}
+
+  /** Stable client id of a site: `c-` + first 12 hex digits of SHA-256(siteId). */
+  static clientIdFor(siteId: string): string {
+    return 'c-' + createHash('sha256').update(siteId).digest('hex').slice(0, 12);
+  }
+
+  /** Registers (or refreshes) a site's client; returns its id. */
+  join(siteId: string, capabilities: ClientCapabilities, nowMs: number): ClientRecord {
+    const clientId = ClientRegistry.clientIdFor(siteId);
+    const rec = this.clients.get(clientId) ?? { clientId, siteId, capabilities, lastSeenMs: nowMs };
+    rec.capabilities = capabilities;
+    rec.lastSeenMs = nowMs;
+    this.clients.set(clientId, rec);
+    return rec;
+  }
+
+  /** Records a heartbeat. @throws {UnknownClientError} for an id that never joined (the client must Join again). */
+  heartbeat(clientId: string, nowMs: number): void {
+    const rec = this.clients.get(clientId);
+    if (!rec) throw new UnknownClientError(`client ${clientId} is not joined; call Join again`, { clientId });
+    rec.lastSeenMs = nowMs;
+  }
+
+  /** @throws {UnknownClientError} when the id never joined. */
+  get(clientId: string): ClientRecord {
+    const rec = this.clients.get(clientId);
+    if (!rec) throw new UnknownClientError(`client ${clientId} is not joined`, { clientId });
+    return rec;
+  }
+
+  /** Ids of clients seen within the timeout, in join order. */
+  live(nowMs: number): string[] {
+    return [...this.clients.values()].filter((c) => nowMs - c.lastSeenMs <= this.clientTimeoutMs).map((c) => c.clientId);
+  }
+}

@@ -1,0 +1,1 @@
+export { ClientRegistry, type ClientRecord } from './client-registry.js';

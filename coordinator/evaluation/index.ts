@@ -1,0 +1,1 @@
+export { type ModelRuntime, TfModelRuntime } from './model-runtime.js';

@@ -1,0 +1,50 @@
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { parseJson } from '../../shared/config/index.js';
+import { toServiceError } from '../../shared/errors/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import type { ListRunsResponse, RunEvent, RunStatus } from '../../shared/proto/index.js';
+import type { RunManager } from '../rounds/index.js';
+
+/** Handlers of `fedsift.v1.Admin`, used by the CLI. Translation only: proto ⇄ RunManager. */
+export function adminService(manager: RunManager, logger: Logger): UntypedServiceImplementation {
+  const unexpected = (err: unknown) => logger.error({ err }, 'unexpected error in Admin handler');
+  const unary = <Req, Res>(fn: (req: Req) => Res) => (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
+    try {
+      cb(null, fn(call.request));
+    } catch (err) {
+      cb(toServiceError(err, unexpected));
+    }
+  };
+  return {
+    StartRun: unary<{ configJson: string }, RunStatus>((req) => {
+      const run = manager.startRun(parseJson(req.configJson || '{}', 'run config'));
+      logger.info({ run: run.runId }, 'run started');
+      return run.status();
+    }),
+    GetRun: unary<{ runId: string }, RunStatus>((req) => manager.get(req.runId).status()),
+    ListRuns: unary<object, ListRunsResponse>(() => ({ runs: manager.list().map((r) => r.status()) })),
+    StopRun: unary<{ runId: string }, RunStatus>((req) => {
+      const run = manager.get(req.runId);
+      run.stop();
+      return run.status();
+    }),
+    WatchRun(call: ServerWritableStream<{ runId: string }, RunEvent>) {
+      try {
+        const run = manager.get(call.request.runId);
+        call.write({ kind: 'RUN_EVENT_KIND_UNSPECIFIED', status: run.status(), round: null, roundNumber: run.status().currentRound });
+        if (run.isFinished) return call.end();
+        const onEvent = (e: RunEvent) => {
+          call.write(e);
+          if (e.kind === 'RUN_EVENT_KIND_RUN_FINISHED') {
+            run.off('event', onEvent);
+            call.end();
+          }
+        };
+        run.on('event', onEvent);
+        call.on('cancelled', () => run.off('event', onEvent));
+      } catch (err) {
+        call.destroy(Object.assign(new Error(), toServiceError(err, unexpected)));
+      }
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { grpcServerOptions, type TransportConfig } from '../../shared/config/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import { loadFedsiftProto } from '../../shared/proto/index.js';
+import type { RunManager } from '../rounds/index.js';
+import { adminService } from './admin-service.js';
+import { coordinatorService, type CoordinatorServiceDeps } from './coordinator-service.js';
+
+/** A started gRPC server and the port it bound. */
+export interface StartedGrpcServer {
+  server: Server;
+  port: number;
+  health: HealthImplementation;
+}
+
+/**
+ * Binds the Coordinator, Admin and grpc.health.v1 services on host:port (port 0 picks a free one), with fedsift's
+ * message-size and keepalive policy. Plain-text credentials: TLS comes with the reliability/security work.
+ * @throws when the address cannot be bound.
+ */
+export async function startGrpcServer(opts: {
+  host: string;
+  port: number;
+  transport: TransportConfig;
+  deps: CoordinatorServiceDeps & { manager: RunManager };
+  logger: Logger;
+}): Promise<StartedGrpcServer> {
+  const proto = loadFedsiftProto();
+  const server = new Server(grpcServerOptions(opts.transport));
+  server.addService(proto.coordinatorService, coordinatorService(opts.deps));
+  server.addService(proto.adminService, adminService(opts.deps.manager, opts.logger));
+  const health = new HealthImplementation({ '': 'SERVING', 'fedsift.v1.Coordinator': 'SERVING', 'fedsift.v1.Admin': 'SERVING' });
+  health.addToServer(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { server, port, health };
+}

@@ -1,0 +1,24 @@
+import { float32ToBytes, sha256Hex, totalBytes, type ModelWeights } from '../../shared/codec/index.js';
+import type { ModelHeader } from '../../shared/proto/index.js';
+
+/** A global model ready to stream: its FetchModel header and its raw little-endian float32 bytes. */
+export interface EncodedModel {
+  readonly header: ModelHeader;
+  /** View of the weights' buffer (not a copy): the run never mutates a published global model. */
+  readonly bytes: Uint8Array;
+}
+
+/** Encodes the global model that opens round `version` once, so every client's fetch reuses bytes and hash. */
+export function encodeModel(modelName: string, version: number, weights: ModelWeights): EncodedModel {
+  const bytes = float32ToBytes(weights.values);
+  return {
+    header: {
+      modelName,
+      version,
+      tensors: weights.specs.map((s) => ({ name: s.name, shape: [...s.shape], dtype: s.dtype })),
+      totalBytes: totalBytes(weights.specs),
+      sha256: sha256Hex(bytes),
+    },
+    bytes,
+  };
+}

@@ -1,0 +1,117 @@
+import { assertSameSpecs, bytesToFloat32, firstNonFinite, type ModelWeights } from '../../shared/codec/index.js';
+import { DuplicateUpdateError, InvalidUpdateError, NotSelectedError } from '../../shared/errors/index.js';
+import { specsFromWire, type UpdateHeader } from '../../shared/proto/index.js';
+import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction } from '../strategies/index.js';
+import type { EncodedModel } from './encoded-model.js';
+
+/** Why an open round closed. */
+export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
+
+/**
+ * One attempt of one round while it accepts updates: who was selected, what arrived, what failed. Folds accepted
+ * updates straight into the strategy's accumulator. Closes when every selected client has answered (update or
+ * failure), at the deadline, or when the run stops.
+ */
+export class OpenRound {
+  readonly selected: ReadonlySet<string>;
+  /** sha256 of each accepted update, by client id (for idempotent re-submission). */
+  readonly accepted = new Map<string, string>();
+  readonly failures: ClientFailure[] = [];
+  readonly evaluations: EvaluateResult[] = [];
+  readonly closed: Promise<CloseReason>;
+  private resolveClosed!: (r: CloseReason) => void;
+  private isClosed = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly round: number,
+    readonly attempt: number,
+    readonly instructions: readonly FitInstruction[],
+    readonly deadlineUnixMs: number,
+    readonly model: EncodedModel,
+    readonly global: ModelWeights,
+    private readonly accumulator: FitAccumulator,
+    nowMs: number,
+  ) {
+    this.selected = new Set(instructions.map((i) => i.clientId));
+    this.closed = new Promise((r) => (this.resolveClosed = r));
+    this.timer = setTimeout(() => this.close('deadline'), Math.max(0, deadlineUnixMs - nowMs));
+  }
+
+  get isOpen(): boolean {
+    return !this.isClosed;
+  }
+
+  /** Clients that sent an accepted update or failed. */
+  get answered(): number {
+    return this.accepted.size + new Set(this.failures.map((f) => f.clientId)).size;
+  }
+
+  close(reason: CloseReason): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    clearTimeout(this.timer);
+    this.resolveClosed(reason);
+  }
+
+  /** @throws {NotSelectedError} when the client is not in this round's selection. */
+  assertSelected(clientId: string): void {
+    if (!this.selected.has(clientId)) {
+      throw new NotSelectedError(`client ${clientId} was not selected for round ${this.round}`, { clientId, round: this.round });
+    }
+  }
+
+  /**
+   * Checks an update header against this round before its bytes are read.
+   * @returns true when the same client already delivered an update with this hash (re-send: acknowledge, fold nothing).
+   * @throws {NotSelectedError} | {DuplicateUpdateError} | {InvalidUpdateError}
+   */
+  checkHeader(h: UpdateHeader): boolean {
+    const ctx = { clientId: h.clientId, round: this.round };
+    this.assertSelected(h.clientId);
+    const previous = this.accepted.get(h.clientId);
+    if (previous !== undefined) {
+      if (previous === h.sha256) return true;
+      throw new DuplicateUpdateError(`client ${h.clientId} already submitted a different update for round ${this.round}`, ctx);
+    }
+    const specs = specsFromWire(h.tensors);
+    if (typeof specs === 'string') throw new InvalidUpdateError(specs, ctx);
+    assertSameSpecs(this.global.specs, specs, ctx);
+    if (h.totalBytes !== this.model.header.totalBytes) {
+      throw new InvalidUpdateError(`update declares ${h.totalBytes} bytes, the model has ${this.model.header.totalBytes}`, ctx);
+    }
+    if (!(h.numExamples > 0)) throw new InvalidUpdateError(`num_examples must be > 0, got ${h.numExamples}`, ctx);
+    return false;
+  }
+
+  /**
+   * Folds a complete update (its bytes already hash-checked) into the aggregate; closes the round when everyone
+   * answered. @throws {InvalidUpdateError} on non-finite values (BR-08).
+   */
+  fold(h: UpdateHeader, bytes: Uint8Array): void {
+    const values = bytesToFloat32(bytes);
+    const bad = firstNonFinite(values);
+    if (bad >= 0) {
+      throw new InvalidUpdateError(`non-finite parameters: value ${values[bad]} at index ${bad}`, { clientId: h.clientId, round: this.round });
+    }
+    this.accumulator.add({ clientId: h.clientId, numExamples: h.numExamples, weights: { specs: this.global.specs, values }, metrics: h.metrics });
+    this.accepted.set(h.clientId, h.sha256);
+    this.closeIfAllAnswered();
+  }
+
+  /** Records that a selected client will contribute nothing this round. */
+  fail(clientId: string, reason: string): void {
+    if (!this.selected.has(clientId) || this.accepted.has(clientId) || this.failures.some((f) => f.clientId === clientId)) return;
+    this.failures.push({ clientId, reason });
+    this.closeIfAllAnswered();
+  }
+
+  private closeIfAllAnswered(): void {
+    if (this.answered >= this.selected.size) this.close('all-answered');
+  }
+
+  /** The accumulator, for the run to finish aggregation once the round closed. */
+  get aggregation(): FitAccumulator {
+    return this.accumulator;
+  }
+}

@@ -1,0 +1,278 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ModelWeights } from '../../shared/codec/index.js';
+import type { RunConfig } from '../../shared/config/index.js';
+import { QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import type { EvaluationReport, RoundAnnouncement, RoundSummary, RunEvent, RunEventKind, RunStateName, RunStatus, UpdateHeader } from '../../shared/proto/index.js';
+import type { RoundBroadcaster } from '../broadcast/index.js';
+import type { ClientRegistry } from '../clients/index.js';
+import type { ModelRuntime } from '../evaluation/index.js';
+import type { Strategy } from '../strategies/index.js';
+import { encodeModel, type EncodedModel } from './encoded-model.js';
+import { OpenRound } from './open-round.js';
+
+/** Source of the current time (ms since epoch); injected so tests can reason about deadlines. */
+export interface Clock {
+  now(): number;
+}
+
+/** Collaborators of one run. */
+export interface RunDeps {
+  runId: string;
+  config: RunConfig;
+  strategy: Strategy;
+  broadcaster: RoundBroadcaster;
+  clients: ClientRegistry;
+  runtime: ModelRuntime;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Receives the bytes of one update after its header was accepted. */
+export interface UpdateReceiver {
+  /** Declared size of the update (bytes). */
+  readonly expectedBytes: number;
+  /** True when this (client, round) update was already accepted with the same hash: ack without reading it again. */
+  readonly alreadyAccepted: boolean;
+  /** Folds the complete bytes. @throws {InvalidUpdateError} | {RoundClosedError} | {StaleRoundError} */
+  complete(bytes: Uint8Array): void;
+  /** The stream broke or its bytes were invalid: the client fails this round. */
+  fail(reason: string): void;
+}
+
+/**
+ * The state machine of one training run: wait for clients → per round: select (strategy) → announce → collect
+ * updates until every selected client answered or the deadline passed → retry below quorum → aggregate → evaluate
+ * centrally → next round. Emits a RunEvent on 'event' at every change.
+ */
+export class RunController extends EventEmitter<{ event: [RunEvent] }> {
+  private state: RunStateName = 'RUN_STATE_WAITING';
+  private currentRound = 0;
+  private open: OpenRound | undefined;
+  private readonly rounds: RoundSummary[] = [];
+  private error = '';
+  private readonly startedMs: number;
+  private finishedMs = 0;
+  private stopRequested = false;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: RunDeps) {
+    super();
+    this.startedMs = deps.clock.now();
+    this.log = deps.logger.child({ run: deps.runId });
+  }
+
+  get runId(): string {
+    return this.deps.runId;
+  }
+
+  /** Runs to the end in the background; the returned promise settles when the run is finished (never rejects). */
+  start(): Promise<void> {
+    return this.loop().catch((err: unknown) => this.finish('RUN_STATE_FAILED', err instanceof Error ? err.message : String(err)));
+  }
+
+  /** Asks the run to stop: the open round closes now and nothing more is aggregated. */
+  stop(): void {
+    if (this.isFinished) return;
+    this.stopRequested = true;
+    this.open?.close('stopped');
+  }
+
+  get isFinished(): boolean {
+    return this.state === 'RUN_STATE_COMPLETED' || this.state === 'RUN_STATE_STOPPED' || this.state === 'RUN_STATE_FAILED';
+  }
+
+  status(): RunStatus {
+    const { config, clients, clock } = this.deps;
+    return {
+      runId: this.runId,
+      state: this.state,
+      currentRound: this.currentRound,
+      totalRounds: config.rounds,
+      rounds: [...this.rounds],
+      configJson: JSON.stringify(config),
+      error: this.error,
+      startedUnixMs: this.startedMs,
+      finishedUnixMs: this.finishedMs,
+      connectedClients: clients.live(clock.now()).length,
+    };
+  }
+
+  /**
+   * The global model of the open round, for a selected client.
+   * @throws {StaleRoundError} (carrying the current round) when `round` is not the open one; {NotSelectedError}.
+   */
+  modelFor(round: number, clientId: string): EncodedModel {
+    const open = this.requireOpen(round, clientId);
+    open.assertSelected(clientId);
+    return open.model;
+  }
+
+  /** Checks an update header and returns the receiver of its bytes. @throws see {@link OpenRound.checkHeader} */
+  beginUpdate(h: UpdateHeader): UpdateReceiver {
+    const open = this.requireOpen(h.round, h.clientId);
+    const alreadyAccepted = open.checkHeader(h);
+    return {
+      expectedBytes: h.totalBytes,
+      alreadyAccepted,
+      complete: (bytes) => {
+        if (!open.isOpen) throw this.closedError(open.round, h.clientId);
+        open.fold(h, bytes);
+        this.log.debug({ round: open.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
+      },
+      fail: (reason) => {
+        open.fail(h.clientId, reason);
+        this.log.warn({ round: open.round, client: h.clientId, reason }, 'client failed this round');
+      },
+    };
+  }
+
+  /** Stores a client's evaluation of the open round's global model on its own data. @throws {StaleRoundError} */
+  reportEvaluation(r: EvaluationReport): void {
+    const open = this.requireOpen(r.round, r.clientId);
+    open.assertSelected(r.clientId);
+    open.evaluations.push({ clientId: r.clientId, numExamples: r.numExamples, loss: r.loss, metrics: r.metrics });
+  }
+
+  private requireOpen(round: number, clientId: string): OpenRound {
+    const open = this.open;
+    if (this.isFinished) throw new RoundClosedError(`run ${this.runId} is ${this.state}`, { runId: this.runId, clientId });
+    if (round !== this.currentRound) {
+      throw new StaleRoundError(`round ${round} is not the current round of run ${this.runId}; current round is ${this.currentRound}`, {
+        runId: this.runId,
+        clientId,
+        round: this.currentRound,
+      });
+    }
+    if (!open?.isOpen) throw this.closedError(round, clientId);
+    return open;
+  }
+
+  private closedError(round: number, clientId: string): RoundClosedError {
+    return new RoundClosedError(`round ${round} of run ${this.runId} no longer accepts updates`, { runId: this.runId, clientId, round: this.currentRound });
+  }
+
+  private async loop(): Promise<void> {
+    const { config, strategy, runtime } = this.deps;
+    this.log.info({ config }, 'run created');
+    await this.waitForClients();
+    this.state = 'RUN_STATE_RUNNING';
+    let global = await strategy.initializeParameters({ config, initialWeights: () => runtime.initialWeights(config.model, config.seed) });
+    if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
+    for (let round = 1; round <= config.rounds; round++) {
+      const next = await this.playRound(round, global);
+      if (!next) return this.finish('RUN_STATE_STOPPED', '');
+      global = next;
+    }
+    this.finish('RUN_STATE_COMPLETED', '');
+  }
+
+  /** Plays one round (with retries below quorum). @returns the new global model, or undefined when stopped. */
+  private async playRound(round: number, global: ModelWeights): Promise<ModelWeights | undefined> {
+    const { config, strategy, runtime, clock } = this.deps;
+    const startedMs = clock.now();
+    this.currentRound = round;
+    const model = encodeModel(config.model, round, global);
+    for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
+      if (attempt > 1 || this.deps.clients.live(clock.now()).length < config.minAvailableClients) await this.waitForClients();
+      if (this.stopRequested) return undefined;
+      const instructions = strategy.configureFit(round, global, { available: this.deps.clients.live(clock.now()) });
+      const open = new OpenRound(round, attempt, instructions, clock.now() + config.roundDeadlineMs, model, global, strategy.beginAggregation(round, global), clock.now());
+      this.open = open;
+      await this.announce(this.announcement(open));
+      this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');
+      const reason = await open.closed;
+      if (this.stopRequested) return undefined;
+      this.log.info({ round, attempt, reason, accepted: open.accepted.size, failed: open.failures.length, selected: open.selected.size }, 'round closed');
+      if (open.accepted.size >= config.minClients) {
+        const aggregate = open.aggregation.finish(open.failures);
+        const evaluation = await runtime.evaluate(config.model, aggregate.weights);
+        const fed = strategy.aggregateEvaluate(round, open.evaluations, open.failures);
+        const summary: RoundSummary = {
+          round,
+          selected: open.selected.size,
+          responded: open.accepted.size,
+          failed: open.selected.size - open.accepted.size,
+          trainLoss: aggregate.metrics.train_loss ?? NaN,
+          testLoss: evaluation.loss,
+          testAccuracy: evaluation.accuracy,
+          durationMs: clock.now() - startedMs,
+          federatedAccuracy: fed?.metrics.accuracy ?? NaN,
+          attempts: attempt,
+        };
+        this.rounds.push(summary);
+        this.log.info({ round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss }, 'round aggregated');
+        this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
+        return aggregate.weights;
+      }
+      this.log.warn({ round, attempt, accepted: open.accepted.size, minClients: config.minClients }, 'quorum not met, retrying round');
+      this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
+    }
+    throw new QuorumNotMetError(`round ${round}: fewer than ${config.minClients} updates in ${config.maxRoundAttempts} attempts`, { runId: this.runId, round });
+  }
+
+  private async waitForClients(): Promise<void> {
+    const { config, clients, clock } = this.deps;
+    const until = clock.now() + config.waitForClientsMs;
+    while (clients.live(clock.now()).length < config.minAvailableClients) {
+      if (this.stopRequested) return;
+      if (clock.now() > until) {
+        throw new QuorumNotMetError(`only ${clients.live(clock.now()).length} of the ${config.minAvailableClients} clients needed were live within ${config.waitForClientsMs} ms`, { runId: this.runId });
+      }
+      await sleep(100);
+    }
+  }
+
+  private announcement(open: OpenRound): RoundAnnouncement {
+    const { config } = this.deps;
+    const fit = open.instructions[0]?.config ?? { localEpochs: config.localEpochs, batchSize: config.batchSize, learningRate: config.learningRate };
+    return {
+      runId: this.runId,
+      round: open.round,
+      phase: 'ROUND_PHASE_FIT',
+      modelName: config.model,
+      modelSha256: open.model.header.sha256,
+      selectedClientIds: [...open.selected],
+      deadlineUnixMs: open.deadlineUnixMs,
+      fit,
+      totalRounds: config.rounds,
+      attempt: open.attempt,
+    };
+  }
+
+  private async announce(a: RoundAnnouncement): Promise<void> {
+    try {
+      await this.deps.broadcaster.announce(a);
+    } catch (err) {
+      // Clients also learn the round from WatchRounds; a broadcast failure must not end the run.
+      this.log.error({ err, round: a.round }, 'announcement failed');
+    }
+  }
+
+  private finish(state: RunStateName, error: string): void {
+    if (this.isFinished) return;
+    this.open?.close('stopped');
+    this.state = state;
+    this.error = error;
+    this.finishedMs = this.deps.clock.now();
+    (error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))({ state, error }, 'run finished');
+    void this.announce({
+      runId: this.runId,
+      round: this.currentRound,
+      phase: 'ROUND_PHASE_RUN_DONE',
+      modelName: this.deps.config.model,
+      modelSha256: '',
+      selectedClientIds: [],
+      deadlineUnixMs: 0,
+      fit: { localEpochs: 0, batchSize: 0, learningRate: 0 },
+      totalRounds: this.deps.config.rounds,
+      attempt: 0,
+    });
+    this.emitEvent('RUN_EVENT_KIND_RUN_FINISHED');
+  }
+
+  private emitEvent(kind: RunEventKind, round?: RoundSummary): void {
+    this.emit('event', { kind, status: this.status(), round: round ?? null, roundNumber: this.currentRound });
+  }
+}

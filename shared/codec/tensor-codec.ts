@@ -1,0 +1,97 @@
+import { createHash, type Hash } from 'node:crypto';
+import { endianness } from 'node:os';
+import { InvalidUpdateError } from '../errors/index.js';
+
+/** Largest chunk fedsift puts in one gRPC message: 1 MiB (well below the 4 MiB default receive limit). */
+export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/**
+ * Encodes float32 values as raw little-endian bytes (4 bytes per value). On little-endian hosts the result is a
+ * zero-copy view of `values`' buffer; the caller must not mutate `values` while the bytes are in use.
+ */
+export function float32ToBytes(values: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return out;
+}
+
+/**
+ * Decodes raw little-endian float32 bytes into a new, aligned Float32Array (copies: chunks from the network are not
+ * 4-byte aligned). @throws {InvalidUpdateError} when the byte length is not a multiple of 4.
+ */
+export function bytesToFloat32(bytes: Uint8Array): Float32Array {
+  if (bytes.byteLength % 4 !== 0) throw new InvalidUpdateError(`tensor bytes: ${bytes.byteLength} is not a multiple of 4`);
+  const out = new Float32Array(bytes.byteLength / 4);
+  if (LITTLE_ENDIAN_HOST) {
+    new Uint8Array(out.buffer).set(bytes);
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  }
+  return out;
+}
+
+/**
+ * Cuts `bytes` into consecutive views of at most `maxChunkBytes` bytes (the last may be shorter; none is empty).
+ * @throws {RangeError} when maxChunkBytes is not a positive integer.
+ */
+export function* chunkBytes(bytes: Uint8Array, maxChunkBytes: number = MAX_CHUNK_BYTES): Generator<Uint8Array> {
+  if (!Number.isInteger(maxChunkBytes) || maxChunkBytes <= 0) throw new RangeError(`maxChunkBytes must be a positive integer, got ${maxChunkBytes}`);
+  for (let off = 0; off < bytes.byteLength; off += maxChunkBytes) {
+    yield bytes.subarray(off, Math.min(off + maxChunkBytes, bytes.byteLength));
+  }
+}
+
+/** Hex SHA-256 of `bytes`. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Reassembles a byte stream of known length from chunks of any size, hashing as it goes. Memory: one buffer of
+ * `expectedBytes`, allocated up front, so a sender cannot make it grow.
+ */
+export class ChunkAssembler {
+  private readonly buffer: Uint8Array;
+  private readonly hash: Hash = createHash('sha256');
+  private received = 0;
+
+  /** @param expectedBytes exact total the sender declared in its header (bytes). */
+  constructor(readonly expectedBytes: number) {
+    this.buffer = new Uint8Array(expectedBytes);
+  }
+
+  /** Bytes received so far. */
+  get receivedBytes(): number {
+    return this.received;
+  }
+
+  /** Appends one chunk. @throws {InvalidUpdateError} when the chunk would overflow the declared size. */
+  push(chunk: Uint8Array): void {
+    if (this.received + chunk.byteLength > this.expectedBytes) {
+      throw new InvalidUpdateError(`received more bytes than declared: ${this.received + chunk.byteLength} > ${this.expectedBytes}`);
+    }
+    this.buffer.set(chunk, this.received);
+    this.hash.update(chunk);
+    this.received += chunk.byteLength;
+  }
+
+  /**
+   * Returns the complete bytes. @throws {InvalidUpdateError} when bytes are missing or, if `expectedSha256` is given,
+   * when the hash differs.
+   */
+  finish(expectedSha256?: string): Uint8Array {
+    if (this.received !== this.expectedBytes) {
+      throw new InvalidUpdateError(`stream ended after ${this.received} of ${this.expectedBytes} declared bytes`);
+    }
+    const digest = this.hash.digest('hex');
+    if (expectedSha256 && digest !== expectedSha256.toLowerCase()) {
+      throw new InvalidUpdateError(`SHA-256 mismatch: declared ${expectedSha256}, received bytes hash to ${digest}`);
+    }
+    return this.buffer;
+  }
+}

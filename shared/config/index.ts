@@ -1,0 +1,12 @@
+export { parseWith, parseJson } from './parse.js';
+export { dataSourceSchema, type DataSourceConfig } from './data-source.js';
+export { runConfigSchema, RUN_CONFIG_KEYS, parseRunConfig, parseRunConfigJson, type RunConfig } from './run-config.js';
+export { transportSchema, DEFAULT_TRANSPORT, grpcChannelOptions, grpcServerOptions, type TransportConfig } from './transport.js';
+export {
+  coordinatorConfigSchema,
+  clientConfigSchema,
+  parseCoordinatorConfig,
+  parseClientConfig,
+  type CoordinatorConfig,
+  type ClientConfig,
+} from './node-configs.js';

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { BACKENDS } from '../tf/index.js';
+import { dataSourceSchema } from './data-source.js';
+import { parseWith } from './parse.js';
+import { transportSchema } from './transport.js';
+
+const natsUrl = z.string().regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats://host:port URL').optional();
+
+/** Coordinator process settings (`fedsift coordinator`). */
+export const coordinatorConfigSchema = z
+  .object({
+    /** Interface the gRPC server binds. @default "127.0.0.1" */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** gRPC port; 0 picks a free one. @default 50051 */
+    port: z.number().int().min(0).max(65_535).default(50_051),
+    /** NATS server for round announcements; absent = announcements only over the WatchRounds gRPC stream. */
+    natsUrl,
+    /** The coordinator's held-out test set for centralised evaluation. @default the 2,000 held-out MNIST digits */
+    testData: dataSourceSchema.default({ kind: 'mnist', split: 'test' }),
+    /** tfjs backend for evaluation. @default "auto" */
+    backend: z.enum(BACKENDS).default('auto'),
+    /** Clients must call Heartbeat this often (ms). @default 2000 */
+    heartbeatIntervalMs: z.number().int().min(100).default(2_000),
+    /** A client silent for this long is not selected (ms). @default 10000 */
+    clientTimeoutMs: z.number().int().min(200).default(10_000),
+    transport: transportSchema.default(transportSchema.parse({})),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.clientTimeoutMs <= c.heartbeatIntervalMs) {
+      ctx.addIssue({ code: 'custom', path: ['clientTimeoutMs'], message: `must be > heartbeatIntervalMs (${c.heartbeatIntervalMs})` });
+    }
+  });
+export type CoordinatorConfig = Readonly<z.output<typeof coordinatorConfigSchema>>;
+
+/** Client daemon settings (`fedsift client`). */
+export const clientConfigSchema = z
+  .object({
+    /** Coordinator gRPC address, host:port. @default "127.0.0.1:50051" */
+    coordinator: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:50051'),
+    /** NATS server to listen for round announcements; absent = the coordinator's WatchRounds stream. */
+    natsUrl,
+    /** Stable name of this data site; re-joining with it keeps the client id. */
+    siteId: z.string().min(1).max(200),
+    /** Enrolment token sent on Join. @default "" */
+    token: z.string().default(''),
+    /** This site's training data. */
+    data: dataSourceSchema,
+    /** tfjs backend. @default "auto" */
+    backend: z.enum(BACKENDS).default('auto'),
+    /** First reconnect delay after a lost coordinator (ms); doubles up to maxBackoffMs. @default 250 */
+    initialBackoffMs: z.number().int().min(10).default(250),
+    /** @default 5000 */
+    maxBackoffMs: z.number().int().min(10).default(5_000),
+    transport: transportSchema.default(transportSchema.parse({})),
+  })
+  .strict();
+export type ClientConfig = Readonly<z.output<typeof clientConfigSchema>>;
+
+/** Validates coordinator settings. @throws {ConfigError} naming every bad field. */
+export function parseCoordinatorConfig(input: unknown): CoordinatorConfig {
+  return parseWith(coordinatorConfigSchema, input, 'coordinator config');
+}
+
+/** Validates client daemon settings. @throws {ConfigError} naming every bad field. */
+export function parseClientConfig(input: unknown): ClientConfig {
+  return parseWith(clientConfigSchema, input, 'client config');
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { MODEL_NAMES } from '../models/index.js';
+import { parseJson, parseWith } from './parse.js';
+
+/**
+ * A training run's configuration, given to `StartRun` / `fedsift run start`. Unknown keys are errors. Defaults are the
+ * demo's: 20 rounds of FedAvg over 10 clients training the CNN.
+ */
+const runConfigObject = z
+  .object({
+    /** Free-form label shown in status output. */
+    name: z.string().max(200).default(''),
+    /** Number of rounds. @default 20 */
+    rounds: z.number().int().min(1).max(100_000).default(20),
+    /** Clients selected per round (all available ones when fewer are connected). @default 10 */
+    clientsPerRound: z.number().int().min(1).default(10),
+    /** Quorum: accepted updates needed to aggregate a round. @default 2 */
+    minClients: z.number().int().min(1).default(2),
+    /** Live clients needed before a round selects its clients (Flower: min_available_clients). @default minClients */
+    minAvailableClients: z.number().int().min(1).optional(),
+    /** A round closes this long after it was announced, with the updates it has (ms). @default 60000 */
+    roundDeadlineMs: z.number().int().min(100).default(60_000),
+    /** How long the run waits for `minClients` connected clients before failing (ms). @default 120000 */
+    waitForClientsMs: z.number().int().min(0).default(120_000),
+    /** Attempts per round before the run fails when the quorum is not met. @default 3 */
+    maxRoundAttempts: z.number().int().min(1).default(3),
+    /** Local epochs per round on each client. @default 2 */
+    localEpochs: z.number().int().min(1).max(1000).default(2),
+    /** Local mini-batch size (samples). @default 32 */
+    batchSize: z.number().int().min(1).max(65_536).default(32),
+    /** Local optimiser learning rate (Adam). @default 0.003 */
+    learningRate: z.number().positive().max(10).default(0.003),
+    /** Model from the shared registry. @default "cnn" */
+    model: z.enum(MODEL_NAMES).default('cnn'),
+    /** Aggregation strategy. @default "fedavg" */
+    strategy: z.enum(['fedavg']).default('fedavg'),
+    /** Seed of every random choice of the run (initial weights, client selection). @default 0 */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  })
+  .strict();
+
+/** Field names of a run config (for CLI flag mapping). */
+export const RUN_CONFIG_KEYS: readonly string[] = Object.keys(runConfigObject.shape);
+
+/** Run config schema with its cross-field rules and derived defaults. */
+export const runConfigSchema = runConfigObject
+  .superRefine((c, ctx) => {
+    if (c.minClients > c.clientsPerRound) {
+      ctx.addIssue({ code: 'custom', path: ['minClients'], message: `must be ≤ clientsPerRound (${c.clientsPerRound})` });
+    }
+    if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
+      ctx.addIssue({ code: 'custom', path: ['minAvailableClients'], message: `must be ≥ minClients (${c.minClients})` });
+    }
+  })
+  .transform((c) => ({ ...c, minAvailableClients: c.minAvailableClients ?? c.minClients }));
+
+/** A validated, frozen run config. */
+export type RunConfig = Readonly<z.output<typeof runConfigSchema>>;
+
+/** Validates a run config object (defaults applied). @throws {ConfigError} naming every bad field. */
+export function parseRunConfig(input: unknown): RunConfig {
+  return parseWith(runConfigSchema, input, 'run config');
+}
+
+/** Parses and validates a run config from JSON text. @throws {ConfigError} */
+export function parseRunConfigJson(text: string): RunConfig {
+  return parseRunConfig(parseJson(text, 'run config'));
+}

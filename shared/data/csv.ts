@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { DataError } from '../errors/index.js';
+import type { Dataset } from './dataset.js';
+
+/** Options for {@link loadCsv}. */
+export interface CsvOptions {
+  /** Header name of the label column (integer class index). @default "label" */
+  labelColumn?: string;
+  /** Every feature value is multiplied by this (e.g. 1/255 for 0–255 pixels). @default 1 */
+  featureScale?: number;
+  /** Number of classes of the model the data feeds. */
+  numClasses: number;
+}
+
+/**
+ * Reads a CSV file with a header row: one column holds the integer label, every other column a numeric feature.
+ * @returns a dataset with numFeatures = columns − 1.
+ * @throws {DataError} for a missing label column, a non-numeric cell or a label outside [0, numClasses) — naming the
+ *         line and column.
+ */
+export function loadCsv(path: string, opts: CsvOptions): Dataset {
+  let rows: string[][];
+  try {
+    rows = parse(readFileSync(path), { skip_empty_lines: true, trim: true }) as string[][];
+  } catch (err) {
+    throw new DataError(`cannot read CSV ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseCsvRows(rows, opts, path);
+}
+
+/** Pure part of {@link loadCsv}: rows[0] is the header. */
+export function parseCsvRows(rows: string[][], opts: CsvOptions, source = 'CSV'): Dataset {
+  const header = rows[0];
+  if (!header) throw new DataError(`${source}: empty file`);
+  const labelName = opts.labelColumn ?? 'label';
+  const labelIdx = header.indexOf(labelName);
+  if (labelIdx < 0) throw new DataError(`${source}: no label column "${labelName}" in header [${header.join(', ')}]`, { field: 'labelColumn' });
+  const scale = opts.featureScale ?? 1;
+  const numFeatures = header.length - 1;
+  const n = rows.length - 1;
+  const features = new Float32Array(n * numFeatures);
+  const labels = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const row = rows[r + 1]!;
+    if (row.length !== header.length) throw new DataError(`${source} line ${r + 2}: ${row.length} cells, header has ${header.length}`);
+    let f = 0;
+    row.forEach((cell, c) => {
+      const v = Number(cell);
+      if (cell === '' || !Number.isFinite(v)) throw new DataError(`${source} line ${r + 2}, column "${header[c]}": "${cell}" is not a finite number`);
+      if (c === labelIdx) {
+        if (!Number.isInteger(v) || v < 0 || v >= opts.numClasses) {
+          throw new DataError(`${source} line ${r + 2}: label ${cell} is not a class index in [0, ${opts.numClasses})`);
+        }
+        labels[r] = v;
+      } else {
+        features[r * numFeatures + f++] = v * scale;
+      }
+    });
+  }
+  return { features, labels, numFeatures, numClasses: opts.numClasses };
+}

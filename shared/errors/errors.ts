@@ -1,0 +1,72 @@
+import { status } from '@grpc/grpc-js';
+
+/** Fields a fedsift error may carry to say where it happened. */
+export interface ErrorContext {
+  clientId?: string;
+  runId?: string;
+  round?: number;
+  field?: string;
+  cause?: unknown;
+}
+
+/**
+ * Base class of every fedsift error: a stable `code` (`FS_ERR_*`) for scripts and tests, the gRPC status it maps to,
+ * and typed context fields. Subclasses fix the code and status; callers only choose the message and context.
+ */
+export class FedsiftError extends Error {
+  readonly code: string;
+  readonly grpcStatus: status;
+  readonly clientId?: string;
+  readonly runId?: string;
+  readonly round?: number;
+  readonly field?: string;
+
+  constructor(code: string, grpcStatus: status, message: string, ctx: ErrorContext = {}) {
+    super(message, ctx.cause === undefined ? undefined : { cause: ctx.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.grpcStatus = grpcStatus;
+    this.clientId = ctx.clientId;
+    this.runId = ctx.runId;
+    this.round = ctx.round;
+    this.field = ctx.field;
+  }
+}
+
+function kind(code: string, grpcStatus: status) {
+  return class extends FedsiftError {
+    static readonly code = code;
+    constructor(message: string, ctx: ErrorContext = {}) {
+      super(code, grpcStatus, message, ctx);
+    }
+  };
+}
+
+/** A client's update is malformed (shape, size, hash, non-finite values). gRPC INVALID_ARGUMENT. */
+export class InvalidUpdateError extends kind('FS_ERR_INVALID_UPDATE', status.INVALID_ARGUMENT) {}
+/** A request names a run the coordinator does not know. gRPC NOT_FOUND. */
+export class UnknownRunError extends kind('FS_ERR_UNKNOWN_RUN', status.NOT_FOUND) {}
+/** A request names a client id that never joined (or was forgotten). gRPC NOT_FOUND. */
+export class UnknownClientError extends kind('FS_ERR_UNKNOWN_CLIENT', status.NOT_FOUND) {}
+/** The run or round is not in a state that accepts this request. gRPC FAILED_PRECONDITION. */
+export class RoundClosedError extends kind('FS_ERR_ROUND_CLOSED', status.FAILED_PRECONDITION) {}
+/** An update or fetch names a round other than the open one; the message carries the current round. gRPC ABORTED. */
+export class StaleRoundError extends kind('FS_ERR_STALE_ROUND', status.ABORTED) {}
+/** A client that was not selected for the round tried to take part. gRPC PERMISSION_DENIED. */
+export class NotSelectedError extends kind('FS_ERR_NOT_SELECTED', status.PERMISSION_DENIED) {}
+/** A second, different update for the same (client, round). gRPC ALREADY_EXISTS. */
+export class DuplicateUpdateError extends kind('FS_ERR_DUPLICATE_UPDATE', status.ALREADY_EXISTS) {}
+/** Fewer updates than the run's `minClients` arrived before the round deadline. gRPC UNAVAILABLE. */
+export class QuorumNotMetError extends kind('FS_ERR_QUORUM_NOT_MET', status.UNAVAILABLE) {}
+/** Missing or wrong enrolment/admin token. gRPC UNAUTHENTICATED. */
+export class UnauthenticatedClientError extends kind('FS_ERR_UNAUTHENTICATED', status.UNAUTHENTICATED) {}
+/** Invalid configuration (file, flags or StartRun request); `field` names the first bad field. gRPC INVALID_ARGUMENT. */
+export class ConfigError extends kind('FS_ERR_CONFIG', status.INVALID_ARGUMENT) {}
+/** A message would exceed a transport's size limit (NATS max_payload, gRPC max message). gRPC RESOURCE_EXHAUSTED. */
+export class PayloadTooLargeError extends kind('FS_ERR_PAYLOAD_TOO_LARGE', status.RESOURCE_EXHAUSTED) {}
+/** Aggregation cannot produce a model (total weight 0, shape mismatch between updates). gRPC INTERNAL. */
+export class AggregationError extends kind('FS_ERR_AGGREGATION', status.INTERNAL) {}
+/** Local data cannot be read or does not fit the model. gRPC INVALID_ARGUMENT. */
+export class DataError extends kind('FS_ERR_DATA', status.INVALID_ARGUMENT) {}
+/** A bug or an unexpected failure; its details go to the log, not to the caller. gRPC INTERNAL. */
+export class InternalError extends kind('FS_ERR_INTERNAL', status.INTERNAL) {}

@@ -1,0 +1,35 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Options for {@link createLogger}. */
+export interface LoggerOptions {
+  /** Component name put on every line (`coordinator`, `client`, `demo`). */
+  name: string;
+  /** pino level; default `info`, or `$FEDSIFT_LOG_LEVEL`. */
+  level?: string;
+  /** Pretty, human-readable lines instead of JSON; default: when stderr is a terminal. */
+  pretty?: boolean;
+}
+
+/**
+ * Creates a structured logger writing to stderr (JSON lines, or pino-pretty on a terminal). Child loggers carry
+ * `run`, `round` and `client` fields. stderr keeps stdout free for command output (`--json`, demo progress).
+ */
+export function createLogger(opts: LoggerOptions): Logger {
+  const level = opts.level ?? process.env.FEDSIFT_LOG_LEVEL ?? 'info';
+  const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
+  if (pretty) {
+    return pino({
+      name: opts.name,
+      level,
+      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } },
+    });
+  }
+  return pino({ name: opts.name, level }, pino.destination(2));
+}
+
+/** A logger that drops everything (tests and library use). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,3 @@
+export { PROTO_PATH, loadFedsiftProto, type FedsiftProto } from './loader.js';
+export * from './messages.js';
+export { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, roundsSubject } from './subjects.js';

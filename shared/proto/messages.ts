@@ -1,0 +1,88 @@
+/**
+ * TypeScript shapes of the fedsift.v1 messages as @grpc/proto-loader delivers them (camelCase, int64 as number,
+ * enums as names, oneof case in the named field). See proto/fedsift/v1/fedsift.proto for the documentation.
+ */
+import type { TensorSpec } from '../codec/index.js';
+
+export interface ClientCapabilities { numExamples: number; backend: string; models: string[] }
+export interface FitConfig { localEpochs: number; batchSize: number; learningRate: number }
+export type RoundPhase = 'ROUND_PHASE_UNSPECIFIED' | 'ROUND_PHASE_FIT' | 'ROUND_PHASE_RUN_DONE';
+
+export interface RoundAnnouncement {
+  runId: string;
+  round: number;
+  phase: RoundPhase;
+  modelName: string;
+  modelSha256: string;
+  selectedClientIds: string[];
+  deadlineUnixMs: number;
+  fit: FitConfig;
+  totalRounds: number;
+  attempt: number;
+}
+
+export interface JoinRequest { siteId: string; token: string; capabilities: ClientCapabilities }
+export interface JoinResponse { clientId: string; heartbeatIntervalMs: number; maxChunkBytes: number }
+export interface HeartbeatRequest { clientId: string }
+export interface HeartbeatResponse { serverUnixMs: number }
+export interface WatchRoundsRequest { clientId: string }
+export interface FetchModelRequest { runId: string; round: number; clientId: string }
+
+export interface WireTensorSpec { name: string; shape: number[]; dtype: string }
+export interface ModelHeader { modelName: string; version: number; tensors: WireTensorSpec[]; totalBytes: number; sha256: string }
+export interface ModelChunk { header?: ModelHeader | null; data?: Uint8Array; payload?: 'header' | 'data' }
+
+export interface UpdateHeader {
+  runId: string;
+  round: number;
+  clientId: string;
+  numExamples: number;
+  metrics: Record<string, number>;
+  tensors: WireTensorSpec[];
+  totalBytes: number;
+  sha256: string;
+}
+export interface UpdateChunk { header?: UpdateHeader | null; data?: Uint8Array; payload?: 'header' | 'data' }
+export interface UpdateAck { accepted: boolean; currentRound: number; message: string }
+
+export interface EvaluationReport { runId: string; round: number; clientId: string; numExamples: number; loss: number; metrics: Record<string, number> }
+export interface EvaluationAck { accepted: boolean }
+
+export type RunStateName = 'RUN_STATE_WAITING' | 'RUN_STATE_RUNNING' | 'RUN_STATE_COMPLETED' | 'RUN_STATE_STOPPED' | 'RUN_STATE_FAILED';
+
+export interface RoundSummary {
+  round: number;
+  selected: number;
+  responded: number;
+  failed: number;
+  trainLoss: number;
+  testLoss: number;
+  testAccuracy: number;
+  durationMs: number;
+  federatedAccuracy: number;
+  attempts: number;
+}
+
+export interface RunStatus {
+  runId: string;
+  state: RunStateName;
+  currentRound: number;
+  totalRounds: number;
+  rounds: RoundSummary[];
+  configJson: string;
+  error: string;
+  startedUnixMs: number;
+  finishedUnixMs: number;
+  connectedClients: number;
+}
+
+export type RunEventKind = 'RUN_EVENT_KIND_UNSPECIFIED' | 'RUN_EVENT_KIND_ROUND_STARTED' | 'RUN_EVENT_KIND_ROUND_COMPLETED' | 'RUN_EVENT_KIND_ROUND_RETRIED' | 'RUN_EVENT_KIND_RUN_FINISHED';
+export interface ListRunsResponse { runs: RunStatus[] }
+export interface RunEvent { kind: RunEventKind; status: RunStatus; round?: RoundSummary | null; roundNumber: number }
+
+/** Converts wire tensor specs (dtype as a free string) to codec specs, rejecting dtypes other than float32. */
+export function specsFromWire(specs: WireTensorSpec[]): TensorSpec[] | string {
+  const bad = specs.find((s) => s.dtype !== 'float32');
+  if (bad) return `tensor ${bad.name}: dtype "${bad.dtype}" is not supported (only float32)`;
+  return specs.map((s) => ({ name: s.name, shape: s.shape.map(Number), dtype: 'float32' as const }));
+}

@@ -1,0 +1,1 @@
+export { loadTf, BACKENDS, type BackendPreference, type LoadedTf, type Tf } from './backend.js';
