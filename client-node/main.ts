@@ -1,6 +1,7 @@
 import type { ClientConfig } from '../shared/config/index.js';
 import { loadDataSource } from '../shared/data/index.js';
 import type { Logger } from '../shared/logging/index.js';
+import { NUM_CLASSES } from '../shared/models/index.js';
 import { deriveSeed } from '../shared/random/index.js';
 import { loadTf } from '../shared/tf/index.js';
 import { ClientDaemon } from './daemon/index.js';
@@ -16,7 +17,7 @@ import { LocalTrainer } from './training/index.js';
 export async function startClient(config: ClientConfig, logger: Logger): Promise<ClientDaemon> {
   const { tf, backend, skipped } = await loadTf(config.backend);
   logger.info({ backend, skipped }, `tfjs backend: ${backend}`);
-  const data = loadDataSource(config.data, 10);
+  const data = loadDataSource(config.data, NUM_CLASSES);
   const link = new CoordinatorLink(config.coordinator, config.transport);
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
   const daemon = new ClientDaemon({

@@ -1,12 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoordinatorConfig } from '../shared/config/index.js';
 import { loadDataSource } from '../shared/data/index.js';
+import { NUM_CLASSES } from '../shared/models/index.js';
 import type { Logger } from '../shared/logging/index.js';
 import { loadTf } from '../shared/tf/index.js';
 import { FanoutBroadcaster, NatsBroadcaster, StreamBroadcaster, type RoundBroadcaster } from './broadcast/index.js';
 import { ClientRegistry } from './clients/index.js';
-import { TfModelRuntime } from './evaluation/index.js';
+import { TfModelRuntime, type ModelRuntime } from './evaluation/index.js';
 import { startGrpcServer, type WriteStats } from './grpc/index.js';
 import { RunManager, type Clock } from './rounds/index.js';
+
+/** How long close() lets open calls finish before cutting them (ms). */
+const SHUTDOWN_GRACE_MS = 1_000;
 
 /** A running coordinator. */
 export interface Coordinator {
@@ -16,6 +21,10 @@ export interface Coordinator {
   readonly manager: RunManager;
   /** Transports announcements travel on (`grpc-stream` or `nats+grpc-stream`). */
   readonly broadcast: string;
+  /** tfjs backend of centralised evaluation (`wasm`, `tensorflow`, `cpu`). */
+  readonly backend: string;
+  /** Clients that joined and heartbeat within the client timeout. */
+  liveClients(): number;
   /** Stops runs, the server and NATS. */
   close(): Promise<void>;
 }
@@ -23,6 +32,8 @@ export interface Coordinator {
 /** Optional hooks for tests and embedding. */
 export interface CoordinatorHooks {
   clock?: Clock;
+  /** Replaces the tfjs runtime (initial weights, evaluation); the test set is then not loaded. */
+  runtime?: ModelRuntime;
   onModelStreamed?: (stats: WriteStats) => void;
 }
 
@@ -33,9 +44,7 @@ export interface CoordinatorHooks {
  */
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
   const clock = hooks.clock ?? { now: () => Date.now() };
-  const loaded = await loadTf(config.backend);
-  logger.info({ backend: loaded.backend, skipped: loaded.skipped }, `tfjs backend: ${loaded.backend}`);
-  const runtime = new TfModelRuntime(loaded, loadDataSource(config.testData, 10), logger);
+  const runtime = hooks.runtime ?? (await createTfRuntime(config, logger));
   const streamBroadcaster = new StreamBroadcaster();
   let broadcaster: RoundBroadcaster = streamBroadcaster;
   if (config.natsUrl) {
@@ -61,11 +70,21 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     port,
     manager,
     broadcast: broadcaster.name,
+    backend: runtime.backend,
+    liveClients: () => clients.live(clock.now()).length,
     async close() {
       await manager.close();
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      // Client daemons keep WatchRounds streams open for ever: give calls a moment to finish, then cut them.
+      const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false) server.forceShutdown();
       await broadcaster.close();
       runtime.dispose();
     },
   };
+}
+
+async function createTfRuntime(config: CoordinatorConfig, logger: Logger): Promise<ModelRuntime> {
+  const loaded = await loadTf(config.backend);
+  logger.info({ backend: loaded.backend, skipped: loaded.skipped }, `tfjs backend: ${loaded.backend}`);
+  return new TfModelRuntime(loaded, loadDataSource(config.testData, NUM_CLASSES), logger);
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { parseClientConfig } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/logging/index.js';
+import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
 import { parseDataSpec } from './data-spec.js';
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -33,11 +34,7 @@ export function clientCommand(): Command {
       const logger = createLogger({ name: 'client' });
       const { startClient } = await import('../main.js');
       const daemon = await startClient(config, logger);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      logger.info('shutting down');
+      logger.info({ signal: await untilShutdownSignal() }, 'shutting down');
       await daemon.close();
     });
 }

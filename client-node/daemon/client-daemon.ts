@@ -5,7 +5,7 @@ import { isServiceError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { MODEL_NAMES } from '../../shared/models/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
-import type { CoordinatorLink } from '../link/index.js';
+import type { CoordinatorLink, UpdateToSubmit } from '../link/index.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
 import type { LocalTrainer } from '../training/index.js';
 
@@ -95,6 +95,10 @@ export class ClientDaemon {
   }
 
   private onAnnouncement(a: RoundAnnouncement): void {
+    if (a.phase === 'ROUND_PHASE_RUN_DONE') {
+      for (const key of this.seen) if (key.startsWith(`${a.runId}/`)) this.seen.delete(key);
+      return;
+    }
     if (a.phase !== 'ROUND_PHASE_FIT' || !a.selectedClientIds.includes(this.clientId)) return;
     const key = `${a.runId}/${a.round}/${a.attempt}`;
     if (this.seen.has(key)) return;
@@ -108,7 +112,7 @@ export class ClientDaemon {
     if (Date.now() >= a.deadlineUnixMs) return this.record(a, false, 'deadline passed before the round started');
     try {
       const { link, trainer } = this.deps;
-      const { weights, sha256 } = await link.fetchModel(a.runId, a.round, this.clientId);
+      const { weights, sha256 } = await link.fetchModel(a.runId, a.round, this.clientId, a.deadlineUnixMs);
       if (a.modelSha256 && sha256 !== a.modelSha256) throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);
       const ev = trainer.evaluate(a.modelName, weights);
       await link
@@ -116,7 +120,7 @@ export class ClientDaemon {
         .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
       const fit = await trainer.train(a.modelName, weights, a.fit, a.round);
       const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics: fit.metrics, weights: fit.weights };
-      const ack = await this.submitWithRetry(update);
+      const ack = await this.submitWithRetry(update, a.deadlineUnixMs);
       log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!), localAccuracyBefore: ev.accuracy }, ack.message);
       this.record(a, true, ack.message);
     } catch (err) {
@@ -127,12 +131,12 @@ export class ClientDaemon {
   }
 
   /** Submits; retries once on UNAVAILABLE (e.g. a GOAWAY), which is safe because the coordinator de-duplicates by (client, round, hash). */
-  private async submitWithRetry(update: Parameters<CoordinatorLink['submitUpdate']>[0]) {
+  private async submitWithRetry(update: UpdateToSubmit, deadlineUnixMs: number) {
     try {
-      return await this.deps.link.submitUpdate(update, this.maxChunkBytes);
+      return await this.deps.link.submitUpdate(update, this.maxChunkBytes, deadlineUnixMs);
     } catch (err) {
       if (!isServiceError(err) || (err as ServiceError).code !== status.UNAVAILABLE) throw err;
-      return this.deps.link.submitUpdate(update, this.maxChunkBytes);
+      return this.deps.link.submitUpdate(update, this.maxChunkBytes, deadlineUnixMs);
     }
   }
 

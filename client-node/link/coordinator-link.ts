@@ -1,4 +1,4 @@
-import { credentials, type Client, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type CallOptions, type Client, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { bytesToFloat32, ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, totalBytes, type ModelWeights } from '../../shared/codec/index.js';
 import { grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
 import { InvalidUpdateError } from '../../shared/errors/index.js';
@@ -20,8 +20,8 @@ type CoordinatorStub = Client & {
   Join(req: JoinRequest, cb: Callback<JoinResponse>): void;
   Heartbeat(req: { clientId: string }, cb: Callback<{ serverUnixMs: number }>): void;
   WatchRounds(req: { clientId: string }): ClientReadableStream<RoundAnnouncement>;
-  FetchModel(req: { runId: string; round: number; clientId: string }): ClientReadableStream<ModelChunk>;
-  SubmitUpdate(cb: Callback<UpdateAck>): ClientWritableStream<UpdateChunk>;
+  FetchModel(req: { runId: string; round: number; clientId: string }, options: CallOptions): ClientReadableStream<ModelChunk>;
+  SubmitUpdate(metadata: Metadata, options: CallOptions, cb: Callback<UpdateAck>): ClientWritableStream<UpdateChunk>;
   ReportEvaluation(req: EvaluationReport, cb: Callback<{ accepted: boolean }>): void;
 };
 
@@ -55,10 +55,11 @@ export class CoordinatorLink {
 
   /**
    * Downloads the global model of a round, checking the declared size and SHA-256.
+   * @param deadlineUnixMs the call fails with DEADLINE_EXCEEDED after this instant (default: none).
    * @throws {InvalidUpdateError} when the stream is malformed or the hash differs; the gRPC error when the call fails.
    */
-  async fetchModel(runId: string, round: number, clientId: string): Promise<{ weights: ModelWeights; sha256: string }> {
-    const call = this.stub.FetchModel({ runId, round, clientId });
+  async fetchModel(runId: string, round: number, clientId: string, deadlineUnixMs?: number): Promise<{ weights: ModelWeights; sha256: string }> {
+    const call = this.stub.FetchModel({ runId, round, clientId }, deadlineUnixMs ? { deadline: deadlineUnixMs } : {});
     let assembler: ChunkAssembler | undefined;
     let header: ModelChunk['header'];
     for await (const msg of call as AsyncIterable<ModelChunk>) {
@@ -80,9 +81,10 @@ export class CoordinatorLink {
 
   /**
    * Streams an update: header (with total bytes and SHA-256), then chunks of at most `maxChunkBytes`, honouring the
-   * stream's backpressure. @returns the coordinator's ack. @throws the gRPC error (e.g. INVALID_ARGUMENT, ABORTED).
+   * stream's backpressure. @param deadlineUnixMs optional call deadline. @returns the coordinator's ack.
+   * @throws the gRPC error (e.g. INVALID_ARGUMENT, ABORTED, DEADLINE_EXCEEDED).
    */
-  submitUpdate(update: UpdateToSubmit, maxChunkBytes: number): Promise<UpdateAck> {
+  submitUpdate(update: UpdateToSubmit, maxChunkBytes: number, deadlineUnixMs?: number): Promise<UpdateAck> {
     const { weights, ...fields } = update;
     const bytes = float32ToBytes(weights.values);
     const header: UpdateHeader = {
@@ -92,7 +94,8 @@ export class CoordinatorLink {
       sha256: sha256Hex(bytes),
     };
     return new Promise((resolve, reject) => {
-      const call = this.stub.SubmitUpdate((err, ack) => (err ? reject(err) : resolve(ack!)));
+      const options = deadlineUnixMs ? { deadline: deadlineUnixMs } : {};
+      const call = this.stub.SubmitUpdate(new Metadata(), options, (err, ack) => (err ? reject(err) : resolve(ack!)));
       void writeAll(call, [{ header }, ...Array.from(chunkBytes(bytes, maxChunkBytes), (data) => ({ data }))]);
     });
   }

@@ -20,7 +20,7 @@ export class NatsBroadcaster implements RoundBroadcaster {
   static async connect(url: string): Promise<NatsBroadcaster> {
     const nc = await connect({ servers: url, name: 'fedsift-coordinator', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     const jsm = await jetstreamManager(nc);
-    const config = { subjects: [`${ROUNDS_SUBJECT_PREFIX}.>`], max_msgs_per_subject: 4, max_age: 7 * 24 * 3600 * 1e9 };
+    const config = { subjects: [`${ROUNDS_SUBJECT_PREFIX}.>`], max_msgs_per_subject: 4, max_age: 24 * 3600 * 1e9 };
     try {
       await jsm.streams.info(ROUNDS_STREAM);
       await jsm.streams.update(ROUNDS_STREAM, config);

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { parseCoordinatorConfig, parseJson } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
+import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
 
 /** Reads a JSON config file. @throws {ConfigError} when it is missing or not JSON. */
 export function readJsonFile(path: string, what: string): Record<string, unknown> {
@@ -31,11 +32,7 @@ export function coordinatorCommand(): Command {
       const logger = createLogger({ name: 'coordinator' });
       const { startCoordinator } = await import('../main.js');
       const coordinator = await startCoordinator(config, logger);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      logger.info('shutting down');
+      logger.info({ signal: await untilShutdownSignal() }, 'shutting down');
       await coordinator.close();
     });
 }

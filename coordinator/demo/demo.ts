@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseCoordinatorConfig, parseRunConfig, type RunConfig } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundSummary } from '../../shared/proto/index.js';
 import { AdminClient } from '../cli/admin-client.js';
 import { watchRun } from '../cli/run-commands.js';
 import { startCoordinator } from '../main.js';
+import { spawnClientProcess, stopChild } from './client-processes.js';
 
 /** Options of `fedsift demo`. */
 export interface DemoOptions {
@@ -35,8 +35,6 @@ export interface DemoResult {
   rounds: RoundSummary[];
 }
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
-
 /**
  * The main job on a bare machine: an in-process coordinator on a free loopback port, `clients` client daemon
  * processes each holding its Dirichlet(α) share of the 8,000 training digits, one FedAvg run followed live through
@@ -48,7 +46,21 @@ export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string
   const children: ChildProcess[] = [];
   const admin = new AdminClient(coordinator.address);
   try {
-    for (let i = 0; i < o.clients; i++) children.push(spawnClient(coordinator.address, i, o));
+    for (let i = 0; i < o.clients; i++) {
+      children.push(
+        spawnClientProcess({
+          address: coordinator.address,
+          siteId: `demo-site-${i}`,
+          numPartitions: o.clients,
+          partitionIndex: i,
+          alpha: o.alpha,
+          partitionSeed: o.seed,
+          natsUrl: o.natsUrl,
+          logLevel: process.env.FEDSIFT_LOG_LEVEL ?? 'warn',
+          stderr: 'inherit',
+        }),
+      );
+    }
     const config = parseRunConfig({
       name: 'demo',
       rounds: o.rounds,
@@ -60,7 +72,7 @@ export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string
       seed: o.seed,
       roundDeadlineMs: 120_000,
     });
-    out(`fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, announcements via ${coordinator.broadcast}`);
+    out(`fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}`);
     const { runId } = await admin.startRun(config);
     out(`run ${runId} started; waiting for ${o.clients} clients to join`);
     const final = await watchRun(admin, runId, false, out);
@@ -81,26 +93,7 @@ export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string
     return result;
   } finally {
     admin.close();
-    await Promise.all(children.map(stopChild));
+    await Promise.all(children.map((c) => stopChild(c)));
     await coordinator.close();
   }
-}
-
-function spawnClient(address: string, index: number, o: DemoOptions): ChildProcess {
-  const args = [BIN, 'client', '--site-id', `demo-site-${index}`, '--coordinator', address, '--data', 'mnist'];
-  args.push('--num-partitions', String(o.clients), '--partition-index', String(index), '--alpha', String(o.alpha), '--partition-seed', String(o.seed));
-  if (o.natsUrl) args.push('--nats-url', o.natsUrl);
-  return spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, FEDSIFT_LOG_LEVEL: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' } });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -1,20 +1,14 @@
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { parseJson } from '../../shared/config/index.js';
-import { toServiceError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { ListRunsResponse, RunEvent, RunStatus } from '../../shared/proto/index.js';
+import { failStream, unaryHandler } from './handlers.js';
 import type { RunManager } from '../rounds/index.js';
 
 /** Handlers of `fedsift.v1.Admin`, used by the CLI. Translation only: proto ⇄ RunManager. */
 export function adminService(manager: RunManager, logger: Logger): UntypedServiceImplementation {
   const unexpected = (err: unknown) => logger.error({ err }, 'unexpected error in Admin handler');
-  const unary = <Req, Res>(fn: (req: Req) => Res) => (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
-    try {
-      cb(null, fn(call.request));
-    } catch (err) {
-      cb(toServiceError(err, unexpected));
-    }
-  };
+  const unary = <Req, Res>(fn: (req: Req) => Res) => unaryHandler(fn, unexpected);
   return {
     StartRun: unary<{ configJson: string }, RunStatus>((req) => {
       const run = manager.startRun(parseJson(req.configJson || '{}', 'run config'));
@@ -43,7 +37,7 @@ export function adminService(manager: RunManager, logger: Logger): UntypedServic
         run.on('event', onEvent);
         call.on('cancelled', () => run.off('event', onEvent));
       } catch (err) {
-        call.destroy(Object.assign(new Error(), toServiceError(err, unexpected)));
+        failStream(call, err, unexpected);
       }
     },
   };

@@ -1,4 +1,4 @@
-import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerReadableStream, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ChunkAssembler, chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { InvalidUpdateError, toServiceError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
@@ -20,6 +20,7 @@ import type {
 import type { StreamBroadcaster } from '../broadcast/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { Clock, RunManager, UpdateReceiver } from '../rounds/index.js';
+import { failStream, unaryHandler } from './handlers.js';
 import { writeWithBackpressure, type WriteStats } from './write-stream.js';
 
 /** What the Coordinator service needs. */
@@ -41,13 +42,7 @@ export interface CoordinatorServiceDeps {
 export function coordinatorService(deps: CoordinatorServiceDeps): UntypedServiceImplementation {
   const { manager, clients, clock, logger } = deps;
   const unexpected = (err: unknown) => logger.error({ err }, 'unexpected error in Coordinator handler');
-  const unary = <Req, Res>(fn: (req: Req) => Res) => (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
-    try {
-      cb(null, fn(call.request));
-    } catch (err) {
-      cb(toServiceError(err, unexpected));
-    }
-  };
+  const unary = <Req, Res>(fn: (req: Req) => Res) => unaryHandler(fn, unexpected);
 
   return {
     Join: unary<JoinRequest, JoinResponse>((req) => {
@@ -83,7 +78,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
           deps.onModelStreamed?.(stats);
           call.end();
         } catch (err) {
-          call.destroy(Object.assign(new Error(), toServiceError(err, unexpected)));
+          failStream(call, err, unexpected);
         }
       })();
     },

@@ -50,6 +50,7 @@ export class OpenRound {
   close(reason: CloseReason): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    if (reason === 'deadline') for (const id of this.selected) this.addFailure(id, 'no update before the round deadline');
     clearTimeout(this.timer);
     this.resolveClosed(reason);
   }
@@ -99,11 +100,16 @@ export class OpenRound {
     this.closeIfAllAnswered();
   }
 
-  /** Records that a selected client will contribute nothing this round. */
+  /** Records that a selected client will contribute nothing this round (ignored once the round closed). */
   fail(clientId: string, reason: string): void {
+    if (this.isClosed) return;
+    this.addFailure(clientId, reason);
+    this.closeIfAllAnswered();
+  }
+
+  private addFailure(clientId: string, reason: string): void {
     if (!this.selected.has(clientId) || this.accepted.has(clientId) || this.failures.some((f) => f.clientId === clientId)) return;
     this.failures.push({ clientId, reason });
-    this.closeIfAllAnswered();
   }
 
   private closeIfAllAnswered(): void {

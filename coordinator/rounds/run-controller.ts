@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModelWeights } from '../../shared/codec/index.js';
 import type { RunConfig } from '../../shared/config/index.js';
-import { QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
+import { InvalidUpdateError, QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { EvaluationReport, RoundAnnouncement, RoundSummary, RunEvent, RunEventKind, RunStateName, RunStatus, UpdateHeader } from '../../shared/proto/index.js';
 import type { RoundBroadcaster } from '../broadcast/index.js';
@@ -112,7 +112,13 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   /** Checks an update header and returns the receiver of its bytes. @throws see {@link OpenRound.checkHeader} */
   beginUpdate(h: UpdateHeader): UpdateReceiver {
     const open = this.requireOpen(h.round, h.clientId);
-    const alreadyAccepted = open.checkHeader(h);
+    let alreadyAccepted: boolean;
+    try {
+      alreadyAccepted = open.checkHeader(h);
+    } catch (err) {
+      if (err instanceof InvalidUpdateError) open.fail(h.clientId, err.message);
+      throw err;
+    }
     return {
       expectedBytes: h.totalBytes,
       alreadyAccepted,
@@ -200,6 +206,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
           durationMs: clock.now() - startedMs,
           federatedAccuracy: fed?.metrics.accuracy ?? NaN,
           attempts: attempt,
+          failures: [...open.failures],
         };
         this.rounds.push(summary);
         this.log.info({ round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss }, 'round aggregated');

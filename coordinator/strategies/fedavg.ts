@@ -42,7 +42,7 @@ export class FedAvg implements Strategy {
     return new FedAvgAccumulator(round, global);
   }
 
-  aggregateEvaluate(_round: number, results: readonly EvaluateResult[]): EvaluateAggregate | null {
+  aggregateEvaluate(_round: number, results: readonly EvaluateResult[], _failures: readonly ClientFailure[]): EvaluateAggregate | null {
     const n = results.reduce((s, r) => s + r.numExamples, 0);
     if (n === 0) return null;
     const loss = results.reduce((s, r) => s + r.loss * r.numExamples, 0) / n;

@@ -2,15 +2,18 @@ import { AggregationError } from '../../shared/errors/index.js';
 
 /**
  * Running Σ wₖ·xₖ and Σ wₖ over equal-length float vectors, in float64 so the order of arrival does not change the
- * result beyond float32 rounding. Memory: one Float64Array of the vector length.
+ * result beyond float32 rounding. Memory: one Float64Array of the vector length (8 bytes per parameter), allocated
+ * when the first vector arrives.
  */
 export class RunningWeightedSum {
-  private readonly sum: Float64Array;
+  private sumValues: Float64Array | undefined;
   private totalWeight = 0;
   private n = 0;
 
-  constructor(readonly length: number) {
-    this.sum = new Float64Array(length);
+  constructor(readonly length: number) {}
+
+  private get sum(): Float64Array {
+    return (this.sumValues ??= new Float64Array(this.length));
   }
 
   /** Number of vectors folded. */

@@ -2,6 +2,9 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelWeights, TensorSpec } from '../codec/index.js';
 import type { Tf } from '../tf/index.js';
 
+/** Classes every registry model predicts (labels of site data must lie in [0, NUM_CLASSES)). */
+export const NUM_CLASSES = 10;
+
 /**
  * One model architecture, built identically by the coordinator and every client from this definition. Inputs are
  * flat feature vectors of `inputSize` floats (an MNIST digit: 784 values in [0, 1]); outputs are `numClasses` logits
@@ -20,13 +23,13 @@ const mlp: ModelDefinition = {
   name: 'mlp',
   description: 'MLP 784-128(relu)-10, 101,770 parameters',
   inputSize: 784,
-  numClasses: 10,
+  numClasses: NUM_CLASSES,
   build(tf, seed) {
     return tf.sequential({
       name: 'mlp',
       layers: [
         tf.layers.dense({ name: 'hidden', inputShape: [784], units: 128, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
-        tf.layers.dense({ name: 'logits', units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+        tf.layers.dense({ name: 'logits', units: NUM_CLASSES, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
       ],
     });
   },
@@ -34,9 +37,9 @@ const mlp: ModelDefinition = {
 
 const cnn: ModelDefinition = {
   name: 'cnn',
-  description: 'CNN for 28x28x1: conv 16@5x5(relu) → maxpool 2 → conv 32@5x5(relu) → maxpool 2 → dense 10, 17,722 parameters',
+  description: 'CNN for 28x28x1: conv 16@5x5(relu) → maxpool 2 → conv 32@5x5(relu) → maxpool 2 → dense 10, 18,378 parameters',
   inputSize: 784,
-  numClasses: 10,
+  numClasses: NUM_CLASSES,
   build(tf, seed) {
     const init = (s: number) => tf.initializers.glorotUniform({ seed: seed + s });
     return tf.sequential({
@@ -48,7 +51,7 @@ const cnn: ModelDefinition = {
         tf.layers.conv2d({ name: 'conv2', filters: 32, kernelSize: 5, activation: 'relu', kernelInitializer: init(1) }),
         tf.layers.maxPooling2d({ name: 'pool2', poolSize: 2, strides: 2 }),
         tf.layers.flatten({ name: 'flat' }),
-        tf.layers.dense({ name: 'logits', units: 10, kernelInitializer: init(2) }),
+        tf.layers.dense({ name: 'logits', units: NUM_CLASSES, kernelInitializer: init(2) }),
       ],
     });
   },

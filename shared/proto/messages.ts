@@ -61,6 +61,7 @@ export interface RoundSummary {
   durationMs: number;
   federatedAccuracy: number;
   attempts: number;
+  failures: { clientId: string; reason: string }[];
 }
 
 export interface RunStatus {

@@ -1,0 +1,25 @@
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { toServiceError } from '../../shared/errors/index.js';
+
+/**
+ * Wraps a synchronous request → response function as a grpc-js unary handler: whatever it throws is answered as a
+ * gRPC status (toServiceError), never thrown out of the handler; unexpected errors go to `onUnexpected` for logging.
+ */
+export function unaryHandler<Req, Res>(fn: (req: Req) => Res, onUnexpected: (err: unknown) => void) {
+  return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>): void => {
+    try {
+      cb(null, fn(call.request));
+    } catch (err) {
+      cb(toServiceError(err, onUnexpected));
+    }
+  };
+}
+
+/**
+ * Ends a server stream with the gRPC status of `err`. grpc-js sends a status for a server stream only through its
+ * 'error' event; `destroy()` would drop the call without one and leave the client waiting.
+ */
+export function failStream(call: ServerWritableStream<unknown, unknown>, err: unknown, onUnexpected: (err: unknown) => void): void {
+  const s = toServiceError(err, onUnexpected);
+  call.emit('error', Object.assign(new Error(s.details), s));
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { stopChild } from '../../coordinator/demo/index.js';
+import type { Coordinator } from '../../coordinator/main.js';
+import { spawnClient, type ClientProcess } from '../helpers/client-processes.js';
+import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
+import { NATS_URL, requireNats } from '../helpers/nats.js';
+
+/** A coordinator and 3 real client daemon processes, each with its Dirichlet(0.5) share of the 8,000 training digits. */
+async function federation(natsUrl?: string): Promise<{ coordinator: Coordinator; clients: ClientProcess[]; close(): Promise<void> }> {
+  const coordinator = await startTestCoordinator({ natsUrl });
+  const clients = [0, 1, 2].map((i) => spawnClient(coordinator.address, i, 3, natsUrl));
+  return {
+    coordinator,
+    clients,
+    async close() {
+      await Promise.all(clients.map((c) => stopChild(c.child)));
+      await coordinator.close();
+    },
+  };
+}
+
+async function threeRounds(f: Awaited<ReturnType<typeof federation>>) {
+  const run = f.coordinator.manager.startRun({ rounds: 3, clientsPerRound: 3, minClients: 3, minAvailableClients: 3, localEpochs: 1, model: 'cnn', seed: 1, roundDeadlineMs: 120_000 });
+  return waitForRunState(f.coordinator, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED'], 180_000);
+}
+
+describe('federated training with real client daemons on real MNIST digits', () => {
+  const open: { close(): Promise<void> }[] = [];
+  after(() => Promise.all(open.map((f) => f.close())));
+
+  it('completes 3 rounds with rising test accuracy, announcements over the WatchRounds stream (no NATS)', async () => {
+    const f = await federation();
+    open.push(f);
+    const s = await threeRounds(f);
+    const acc = s.rounds.map((r) => r.testAccuracy);
+    assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+    assert.equal(f.coordinator.broadcast, 'grpc-stream');
+    assert.deepEqual(s.rounds.map((r) => r.responded), [3, 3, 3]);
+    assert.ok(acc[2]! > acc[0]!, `accuracy ${acc.join(' → ')}`);
+    assert.ok(acc[2]! > 0.85, `final accuracy ${acc[2]}`);
+    assert.ok(s.rounds.every((r) => Number.isFinite(r.federatedAccuracy) && Number.isFinite(r.trainLoss)));
+    assert.ok(f.clients.every((c) => c.stderr().includes('"source":"grpc-stream"')));
+  });
+
+  it('does the same with announcements over the real NATS server (JetStream)', async () => {
+    await requireNats();
+    const f = await federation(NATS_URL);
+    open.push(f);
+    await waitFor('clients listening on NATS', () => (f.clients.every((c) => c.stderr().includes('"source":"nats"')) ? true : undefined), 60_000);
+    const s = await threeRounds(f);
+    const acc = s.rounds.map((r) => r.testAccuracy);
+    assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+    assert.equal(f.coordinator.broadcast, 'nats+grpc-stream');
+    assert.deepEqual(s.rounds.map((r) => r.responded), [3, 3, 3]);
+    assert.ok(acc[2]! > acc[0]!, `accuracy ${acc.join(' → ')}`);
+  });
+});

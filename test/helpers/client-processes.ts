@@ -1,0 +1,37 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { FEDSIFT_BIN, spawnClientProcess } from '../../coordinator/demo/index.js';
+
+/** A client daemon started as a real process, with its stderr (JSON log lines) collected. */
+export interface ClientProcess {
+  child: ChildProcess;
+  readonly stderr: () => string;
+}
+
+/** Spawns `fedsift client` for a test site holding its Dirichlet(0.5) share of the MNIST training digits. */
+export function spawnClient(address: string, index: number, numPartitions: number, natsUrl?: string): ClientProcess {
+  const child = spawnClientProcess({
+    address,
+    siteId: `test-site-${index}-${process.pid}`,
+    numPartitions,
+    partitionIndex: index,
+    alpha: 0.5,
+    partitionSeed: 1,
+    natsUrl,
+    logLevel: 'info',
+    stderr: 'pipe',
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return { child, stderr: () => err };
+}
+
+/** Runs `fedsift <args>` to completion and returns its exit code and output. */
+export function runFedsift(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [FEDSIFT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '', stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

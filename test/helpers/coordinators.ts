@@ -1,0 +1,37 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseCoordinatorConfig } from '../../shared/config/index.js';
+import { silentLogger } from '../../shared/logging/index.js';
+import type { RunStatus } from '../../shared/proto/index.js';
+import { startCoordinator, type Coordinator, type CoordinatorHooks } from '../../coordinator/main.js';
+
+/** Real coordinator on a free loopback port, quiet logs. Close it in `after`. */
+export function startTestCoordinator(config: Record<string, unknown> = {}, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
+  return startCoordinator(parseCoordinatorConfig({ port: 0, ...config }), silentLogger(), hooks);
+}
+
+/** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Waits until the run reaches a state in `states`. */
+export function waitForRunState(c: Coordinator, runId: string, states: RunStatus['state'][], timeoutMs = 60_000): Promise<RunStatus> {
+  return waitFor(`run ${runId} in ${states.join('|')}`, () => {
+    const s = c.manager.get(runId).status();
+    return states.includes(s.state) ? s : undefined;
+  }, timeoutMs);
+}
+
+/** Waits until the run's round `round` is open (its announcement was made). */
+export function waitForRound(c: Coordinator, runId: string, round: number, timeoutMs = 60_000): Promise<RunStatus> {
+  return waitFor(`run ${runId} round ${round}`, () => {
+    const s = c.manager.get(runId).status();
+    return s.currentRound >= round ? s : undefined;
+  }, timeoutMs);
+}

@@ -1,0 +1,29 @@
+import type { ModelWeights, TensorSpec } from '../../shared/codec/index.js';
+import type { ModelRuntime } from '../../coordinator/evaluation/index.js';
+
+/**
+ * A ModelRuntime over a fixed-size model without tfjs, for protocol tests that need a model of an exact byte size
+ * (BR-01: > 4 MiB, BR-03: 256 MiB). Initial weights are value[i] = i mod 7; evaluation reports loss = mean of the
+ * weights so a test can see the aggregate, accuracy = 0.
+ */
+export class FixedModelRuntime implements ModelRuntime {
+  readonly backend = 'none';
+  readonly specs: TensorSpec[];
+  evaluated: ModelWeights[] = [];
+
+  constructor(readonly numParams: number) {
+    this.specs = [{ name: 'fixed/kernel', shape: [numParams], dtype: 'float32' }];
+  }
+
+  async initialWeights(): Promise<ModelWeights> {
+    return { specs: this.specs, values: Float32Array.from({ length: this.numParams }, (_, i) => i % 7) };
+  }
+
+  async evaluate(_model: string, weights: ModelWeights) {
+    this.evaluated.push(weights);
+    const mean = weights.values.reduce((a, b) => a + b, 0) / weights.values.length;
+    return { loss: mean, accuracy: 0, numExamples: 1 };
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,68 @@
+import type { Coordinator } from '../../coordinator/main.js';
+import { CoordinatorLink } from '../../client-node/link/index.js';
+import { DEFAULT_TRANSPORT, type TransportConfig } from '../../shared/config/index.js';
+import type { TensorSpec } from '../../shared/codec/index.js';
+import { FixedModelRuntime } from './fixed-runtime.js';
+import { startTestCoordinator, waitForRound } from './coordinators.js';
+
+/** A joined protocol-level test client: the real CoordinatorLink, no training. */
+export interface TestClient {
+  link: CoordinatorLink;
+  clientId: string;
+}
+
+/** A coordinator with a fixed-size model, `n` joined clients and one run whose round 1 is open. */
+export interface ProtocolFixture {
+  coordinator: Coordinator;
+  runtime: FixedModelRuntime;
+  clients: TestClient[];
+  runId: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a coordinator whose model has `numParams` float32 values, joins `n` clients through CoordinatorLink (with
+ * `clientTransport`), starts a run selecting all of them, and waits until round 1 is open.
+ */
+export async function protocolFixture(opts: {
+  numParams: number;
+  clients: number;
+  run?: Record<string, unknown>;
+  coordinator?: Record<string, unknown>;
+  clientTransport?: TransportConfig;
+}): Promise<ProtocolFixture> {
+  const runtime = new FixedModelRuntime(opts.numParams);
+  const coordinator = await startTestCoordinator(opts.coordinator ?? {}, { runtime });
+  const clients: TestClient[] = [];
+  for (let i = 0; i < opts.clients; i++) {
+    const link = new CoordinatorLink(coordinator.address, opts.clientTransport ?? DEFAULT_TRANSPORT);
+    const { clientId } = await link.join({ siteId: `protocol-site-${i}`, token: '', capabilities: { numExamples: 1, backend: 'none', models: [] } });
+    clients.push({ link, clientId });
+  }
+  const run = coordinator.manager.startRun({
+    rounds: 1,
+    clientsPerRound: opts.clients,
+    minClients: Math.max(1, opts.clients - 1),
+    minAvailableClients: opts.clients,
+    roundDeadlineMs: 30_000,
+    model: 'mlp',
+    ...opts.run,
+  });
+  await waitForRound(coordinator, run.runId, 1);
+  return {
+    coordinator,
+    runtime,
+    clients,
+    runId: run.runId,
+    async close() {
+      clients.forEach((c) => c.link.close());
+      await coordinator.close();
+    },
+  };
+}
+
+/** An update for `client` in `round` with the given values (specs of the fixed model). */
+export function update(f: ProtocolFixture, client: TestClient, round: number, values: Float32Array, numExamples = 1) {
+  const specs: TensorSpec[] = f.runtime.specs;
+  return { runId: f.runId, round, clientId: client.clientId, numExamples, metrics: { train_loss: 1 }, weights: { specs, values } };
+}

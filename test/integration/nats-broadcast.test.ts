@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { encodeAnnouncement, NatsBroadcaster } from '../../coordinator/broadcast/index.js';
+import { ClientRegistry } from '../../coordinator/clients/index.js';
+import { NatsRoundSource } from '../../client-node/rounds/index.js';
+import { PayloadTooLargeError } from '../../shared/errors/index.js';
+import { silentLogger } from '../../shared/logging/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { waitFor } from '../helpers/coordinators.js';
+import { NATS_URL, requireNats } from '../helpers/nats.js';
+
+const announcement = (runId: string, round: number): RoundAnnouncement => ({
+  runId,
+  round,
+  phase: 'ROUND_PHASE_FIT',
+  modelName: 'cnn',
+  modelSha256: 'ab'.repeat(32),
+  selectedClientIds: Array.from({ length: 10 }, (_, i) => ClientRegistry.clientIdFor(`demo-site-${i}`)),
+  deadlineUnixMs: Date.now() + 120_000,
+  fit: { localEpochs: 2, batchSize: 32, learningRate: 0.003 },
+  totalRounds: 20,
+  attempt: 1,
+});
+
+describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {
+  let broadcaster: NatsBroadcaster;
+  before(async () => {
+    await requireNats();
+    broadcaster = await NatsBroadcaster.connect(NATS_URL);
+  });
+  after(() => broadcaster.close());
+
+  it('BR-05: announcements carry metadata only (< 1 KiB for the demo run); an oversize publish fails locally, the connection stays up', async () => {
+    // Prepare
+    const runId = `run-test-${randomBytes(4).toString('hex')}`;
+    const heard: RoundAnnouncement[] = [];
+    const source = new NatsRoundSource(NATS_URL, { initialMs: 50, maxMs: 500 }, silentLogger());
+    source.start((a) => a.runId === runId && heard.push(a));
+    try {
+      // Execute
+      const size = encodeAnnouncement(announcement(runId, 1)).byteLength;
+      const oversize = await broadcaster.publishRaw(`fedsift.rounds.${runId}`, new Uint8Array(1_500_000)).then(() => undefined, (e: unknown) => e);
+      await broadcaster.announce(announcement(runId, 2));
+      await waitFor('the valid announcement after the oversize one', () => (heard.length ? heard : undefined), 10_000);
+      // Assert
+      assert.ok(size < 1024, `announcement is ${size} bytes`);
+      assert.equal(broadcaster.maxPayloadBytes, 1_048_576);
+      assert.ok(oversize instanceof PayloadTooLargeError);
+      assert.equal(oversize.code, 'FS_ERR_PAYLOAD_TOO_LARGE');
+      assert.match(oversize.message, /1500000 bytes exceeds the server's max_payload of 1048576 bytes/);
+      assert.ok(broadcaster.connected);
+      assert.deepEqual(heard.map((a) => a.round), [2]);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('tells a client that subscribes mid-run the current round (JetStream, last per subject)', async () => {
+    const runId = `run-test-${randomBytes(4).toString('hex')}`;
+    for (const r of [1, 2, 3]) await broadcaster.announce(announcement(runId, r));
+    const heard: number[] = [];
+    const late = new NatsRoundSource(NATS_URL, { initialMs: 50, maxMs: 500 }, silentLogger());
+    late.start((a) => a.runId === runId && heard.push(a.round));
+    try {
+      await waitFor('the current round', () => (heard.length ? heard : undefined), 10_000);
+      await broadcaster.announce(announcement(runId, 4));
+      await waitFor('round 4', () => (heard.includes(4) ? heard : undefined), 10_000);
+      assert.deepEqual(heard, [3, 4]);
+    } finally {
+      await late.close();
+    }
+  });
+});

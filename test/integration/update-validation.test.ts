@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { describe, it } from 'node:test';
+import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import { CURRENT_ROUND_METADATA_KEY, errorCodeOf } from '../../shared/errors/index.js';
+import { CoordinatorLink } from '../../client-node/link/index.js';
+import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
+import { waitForRound, waitForRunState } from '../helpers/coordinators.js';
+import { protocolFixture, update, type ProtocolFixture, type TestClient } from '../helpers/protocol.js';
+
+const submit = (f: ProtocolFixture, c: TestClient, round: number, values: number[], n = 1) =>
+  c.link.submitUpdate(update(f, c, round, new Float32Array(values), n), MAX_CHUNK_BYTES).then(
+    (ack) => ({ ack, err: undefined }),
+    (err: ServiceError) => ({ ack: undefined, err }),
+  );
+
+describe('update validation: a bad update is refused with a reason and the round goes on', () => {
+  it('BR-08: a non-finite update is rejected and the others give global = [2.5, 2.5]', async () => {
+    // Prepare: A n=100 w=[1,1]; B n=300 w=[3,3]; C n=200 w=[NaN,0]
+    const f = await protocolFixture({ numParams: 2, clients: 3, run: { minClients: 2, rounds: 2 } });
+    try {
+      const [a, b, c] = f.clients as [TestClient, TestClient, TestClient];
+      // Execute
+      const rc = await submit(f, c, 1, [NaN, 0], 200);
+      await submit(f, a, 1, [1, 1], 100);
+      await submit(f, b, 1, [3, 3], 300);
+      const s = await waitForRound(f.coordinator, f.runId, 2);
+      // Assert
+      assert.equal(rc.err?.code, status.INVALID_ARGUMENT);
+      assert.match(rc.err!.details, /non-finite parameters/);
+      assert.equal(errorCodeOf(rc.err!), 'FS_ERR_INVALID_UPDATE');
+      assert.deepEqual([...f.runtime.evaluated[0]!.values], [2.5, 2.5]);
+      assert.deepEqual(s.rounds[0]!.failures.map((x) => x.clientId), [c.clientId]);
+      // C is still selected and accepted in round 2
+      assert.equal((await submit(f, c, 2, [0, 0], 200)).ack?.accepted, true);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('BR-09: a stale update is refused with ABORTED carrying the current round, and the next round accepts it', async () => {
+    const f = await protocolFixture({ numParams: 2, clients: 2, run: { minClients: 1, rounds: 3 } });
+    try {
+      const [x, y] = f.clients as [TestClient, TestClient];
+      await submit(f, x, 1, [1, 1]);
+      await submit(f, y, 1, [1, 1]);
+      await waitForRound(f.coordinator, f.runId, 2);
+      // Execute: X sends a late round-1 update while round 2 is open
+      const stale = await submit(f, x, 1, [9, 9]);
+      // Assert
+      assert.equal(stale.err?.code, status.ABORTED);
+      assert.equal(stale.err!.metadata.get(CURRENT_ROUND_METADATA_KEY)[0], '2');
+      assert.match(stale.err!.details, /current round is 2/);
+      assert.equal((await submit(f, x, 2, [2, 2])).ack?.accepted, true);
+      await submit(f, y, 2, [2, 2]);
+      await waitForRound(f.coordinator, f.runId, 3);
+      assert.deepEqual([...f.runtime.evaluated[1]!.values], [2, 2], 'round 2 excludes the stale update');
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('refuses wrong shapes, extra bytes, a second different update, a client not selected and an unknown run', async () => {
+    const f = await protocolFixture({ numParams: 2, clients: 3, run: { minClients: 2 } });
+    const outsider = new CoordinatorLink(f.coordinator.address, DEFAULT_TRANSPORT);
+    try {
+      const [a, b, c] = f.clients as [TestClient, TestClient, TestClient];
+      const u = update(f, a, 1, new Float32Array(3));
+      const wrongShape = await a.link
+        .submitUpdate({ ...u, weights: { ...u.weights, specs: [{ name: 'fixed/kernel', shape: [3], dtype: 'float32' }] } }, MAX_CHUNK_BYTES)
+        .then(() => undefined, (err: ServiceError) => err);
+      assert.equal(wrongShape?.code, status.INVALID_ARGUMENT);
+      assert.match(wrongShape!.details, /expected fixed\/kernel float32\[2\], got fixed\/kernel float32\[3\]/);
+
+      const tooMany = await submit(f, a, 1, [1, 2, 3]);
+      assert.equal(tooMany.err?.code, status.INVALID_ARGUMENT);
+      assert.match(tooMany.err!.details, /received more bytes than declared: 12 > 8/);
+
+      assert.equal((await submit(f, b, 1, [1, 1])).ack?.accepted, true);
+      const dup = await submit(f, b, 1, [5, 5]);
+      assert.equal(dup.err?.code, status.ALREADY_EXISTS);
+
+      const { clientId } = await outsider.join({ siteId: 'outsider', token: '', capabilities: { numExamples: 1, backend: '', models: [] } });
+      const notSelected = await submit(f, { link: outsider, clientId }, 1, [1, 1]);
+      assert.equal(notSelected.err?.code, status.PERMISSION_DENIED);
+
+      const fetchUnknown = await a.link.fetchModel('run-nope', 1, a.clientId).catch((e: ServiceError) => e);
+      assert.equal((fetchUnknown as ServiceError).code, status.NOT_FOUND);
+      const fetchStale = await a.link.fetchModel(f.runId, 7, a.clientId).catch((e: ServiceError) => e);
+      assert.equal((fetchStale as ServiceError).code, status.ABORTED);
+      assert.match((fetchStale as ServiceError).details, /current round is 1/);
+
+      const unknown = await a.link.submitUpdate({ ...update(f, a, 1, new Float32Array(2)), runId: 'run-nope' }, MAX_CHUNK_BYTES).catch((e: ServiceError) => e);
+      assert.equal((unknown as ServiceError).code, status.NOT_FOUND);
+
+      assert.equal((await submit(f, c, 1, [3, 3])).ack?.accepted, true);
+      const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED']);
+      assert.equal(s.rounds[0]!.responded, 2);
+      assert.deepEqual([...f.runtime.evaluated[0]!.values], [2, 2]);
+      assert.match(s.rounds[0]!.failures.find((x) => x.clientId === a.clientId)!.reason, /expected fixed\/kernel/);
+    } finally {
+      outsider.close();
+      await f.close();
+    }
+  });
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseClientConfig, parseCoordinatorConfig, parseRunConfig, parseRunConfigJson } from '../../../shared/config/index.js';
+import { ConfigError } from '../../../shared/errors/index.js';
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    assert.equal(err.code, 'FS_ERR_CONFIG');
+    return err;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('run config', () => {
+  it('fills defaults and freezes the result', () => {
+    const c = parseRunConfig({});
+    assert.equal(c.rounds, 20);
+    assert.equal(c.model, 'cnn');
+    assert.equal(c.minAvailableClients, c.minClients);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('names every bad field with its path', () => {
+    const err = configError(() => parseRunConfig({ rounds: 0, learningRate: -1, model: 'resnet', batchSize: 2.5 }));
+    for (const field of ['rounds:', 'learningRate:', 'model:', 'batchSize:']) assert.match(err.message, new RegExp(field));
+    assert.equal(err.field, 'rounds');
+  });
+
+  it('rejects unknown keys', () => {
+    assert.match(configError(() => parseRunConfig({ roundz: 3 })).message, /roundz/);
+  });
+
+  it('checks cross-field rules', () => {
+    const err = configError(() => parseRunConfig({ clientsPerRound: 2, minClients: 3 }));
+    assert.match(err.message, /minClients: must be ≤ clientsPerRound \(2\)/);
+    assert.match(configError(() => parseRunConfig({ minClients: 3, clientsPerRound: 5, minAvailableClients: 2 })).message, /minAvailableClients: must be ≥ minClients/);
+  });
+
+  it('reports invalid JSON as a config error', () => {
+    assert.match(configError(() => parseRunConfigJson('{rounds: 3')).message, /not valid JSON/);
+  });
+});
+
+describe('coordinator and client config', () => {
+  it('accepts the defaults and rejects a bad NATS URL and port', () => {
+    assert.equal(parseCoordinatorConfig({}).port, 50051);
+    const err = configError(() => parseCoordinatorConfig({ natsUrl: 'localhost:4222', port: 70000 }));
+    assert.match(err.message, /natsUrl: must be a nats:\/\/host:port URL/);
+    assert.match(err.message, /port:/);
+  });
+
+  it('requires a site id and valid data source', () => {
+    const err = configError(() => parseClientConfig({ data: { kind: 'csv' } }));
+    assert.match(err.message, /siteId/);
+    assert.match(err.message, /data\.path/);
+    const ok = parseClientConfig({ siteId: 's', data: { kind: 'mnist', partition: { numPartitions: 3, index: 2 } } });
+    assert.equal(ok.data.kind === 'mnist' && ok.data.partition?.alpha, 0.5);
+    assert.match(configError(() => parseClientConfig({ siteId: 's', data: { kind: 'mnist', partition: { numPartitions: 3, index: 3 } } })).message, /data\.partition\.index: index must be < numPartitions/);
+  });
+});
