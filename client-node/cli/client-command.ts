@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { parseClientConfig } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
+import { parseAttack } from '../attacks/index.js';
 import { parseDataSpec } from './data-spec.js';
 
 const int = (v: string) => Number.parseInt(v, 10);
@@ -21,6 +22,7 @@ export function clientCommand(): Command {
     .option('--label-column <name>', 'csv: name of the label column', 'label')
     .option('--feature-scale <x>', 'csv: multiply every feature by x (e.g. 0.00392 for 0-255 pixels)', Number.parseFloat)
     .option('--token <token>', 'enrolment token', process.env.FEDSIFT_TOKEN ?? '')
+    .option('--attack <kind:factor>', 'fault injection for robustness experiments: scale:F or signflip:F (poisoned updates)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     .action(async (o) => {
       const config = parseClientConfig({
@@ -30,6 +32,7 @@ export function clientCommand(): Command {
         token: o.token,
         backend: o.backend,
         data: parseDataSpec(o.data, o),
+        attack: o.attack === undefined ? undefined : (parseAttack(o.attack) ?? o.attack),
       });
       const logger = createLogger({ name: 'client' });
       const { startClient } = await import('../main.js');

@@ -5,6 +5,7 @@ import { isServiceError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { MODEL_NAMES } from '../../shared/models/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, UpdateToSubmit } from '../link/index.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
 import type { LocalTrainer } from '../training/index.js';
@@ -70,6 +71,7 @@ export class ClientDaemon {
     this.source = this.deps.roundSource(this);
     this.source.start((a) => this.onAnnouncement(a));
     this.log.info({ client: this.clientId, source: this.source.name, examples: this.deps.trainer.numExamples }, 'listening for rounds');
+    if (this.deps.config.attack) this.log.warn({ attack: this.deps.config.attack }, 'FAULT INJECTION: this client sends poisoned updates');
   }
 
   /** (Re-)joins with this site's id; the coordinator answers with the same client id every time. */
@@ -114,14 +116,18 @@ export class ClientDaemon {
       const { link, trainer } = this.deps;
       const { weights, sha256 } = await link.fetchModel(a.runId, a.round, this.clientId, a.deadlineUnixMs);
       if (a.modelSha256 && sha256 !== a.modelSha256) throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);
-      const ev = trainer.evaluate(a.modelName, weights);
-      await link
-        .reportEvaluation({ runId: a.runId, round: a.round, clientId: this.clientId, numExamples: ev.numExamples, loss: ev.loss, metrics: { accuracy: ev.accuracy } })
-        .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
+      if (a.evaluateClientIds.includes(this.clientId)) {
+        const ev = trainer.evaluate(a.modelName, weights);
+        await link
+          .reportEvaluation({ runId: a.runId, round: a.round, clientId: this.clientId, numExamples: ev.numExamples, loss: ev.loss, metrics: { accuracy: ev.accuracy } })
+          .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
+      }
       const fit = await trainer.train(a.modelName, weights, a.fit, a.round);
-      const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics: fit.metrics, weights: fit.weights };
+      const attack = this.deps.config.attack;
+      const sent = attack ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) } : fit.weights;
+      const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics: fit.metrics, weights: sent };
       const ack = await this.submitWithRetry(update, a.deadlineUnixMs);
-      log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!), localAccuracyBefore: ev.accuracy }, ack.message);
+      log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!) }, ack.message);
       this.record(a, true, ack.message);
     } catch (err) {
       const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;

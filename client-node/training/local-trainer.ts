@@ -1,4 +1,4 @@
-import type { LayersModel, Tensor2D } from '@tensorflow/tfjs';
+import type { LayersModel, Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { assertSameSpecs, type ModelWeights } from '../../shared/codec/index.js';
 import { assertFitsModel, type Dataset } from '../../shared/data/index.js';
 import { evaluateModel, getModelDefinition, modelSpecs, readWeights, writeWeights, type EvaluationResult } from '../../shared/models/index.js';
@@ -12,6 +12,8 @@ export interface LocalFitConfig {
   /** samples */
   batchSize: number;
   learningRate: number;
+  /** FedProx μ ≥ 0; the loss gains (μ/2)·‖w − w_global‖² when > 0. */
+  proximalMu?: number;
 }
 
 /** A client's trained weights and what it reports with them. */
@@ -54,6 +56,8 @@ export class LocalTrainer {
     const started = performance.now();
     const optimizer = tf.train.adam(fit.learningRate);
     const rng = createRng(deriveSeed(this.seed, 'shuffle', round));
+    const mu = fit.proximalMu ?? 0;
+    const anchor = mu > 0 ? this.anchorTensors(model, global) : undefined;
     const order = Array.from({ length: this.numExamples }, (_, i) => i);
     let lossSum = 0, lossWeight = 0;
     try {
@@ -67,10 +71,10 @@ export class LocalTrainer {
           if (!(wSum > 0)) continue;
           const idxT = tf.tensor1d(idx, 'int32');
           const wT = w ? tf.tensor1d(w) : undefined;
-          const loss = optimizer.minimize(
-            () => weightedSoftmaxCrossEntropy(tf, tf.gather(ys, idxT), model.apply(tf.gather(xs, idxT), { training: true }) as Tensor2D, wT),
-            true,
-          )!;
+          const loss = optimizer.minimize(() => {
+            const ce = weightedSoftmaxCrossEntropy(tf, tf.gather(ys, idxT), model.apply(tf.gather(xs, idxT), { training: true }) as Tensor2D, wT);
+            return anchor ? tf.add(ce, proximalTerm(tf, model, anchor, mu)) : ce;
+          }, true)!;
           lossSum += loss.dataSync()[0]! * wSum;
           lossWeight += wSum;
           tf.dispose([loss, idxT, ...(wT ? [wT] : [])]);
@@ -79,6 +83,7 @@ export class LocalTrainer {
       }
     } finally {
       optimizer.dispose();
+      if (anchor) tf.dispose([...anchor.values()]);
     }
     return {
       weights: readWeights(model),
@@ -113,6 +118,18 @@ export class LocalTrainer {
     return model;
   }
 
+  /** The global weights as constant tensors by weight name (the FedProx anchor); the caller disposes them. */
+  private anchorTensors(model: LayersModel, global: ModelWeights): Map<string, Tensor> {
+    const byName = new Map<string, Tensor>();
+    let off = 0;
+    for (const s of global.specs) {
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      byName.set(s.name, this.tf.tensor(global.values.subarray(off, off + n), s.shape as number[]));
+      off += n;
+    }
+    return byName;
+  }
+
   private tensors(): [Tensor2D, Tensor2D] {
     if (!this.xs || !this.ys) {
       const { features, labels, numFeatures, numClasses } = this.data;
@@ -121,4 +138,15 @@ export class LocalTrainer {
     }
     return [this.xs, this.ys];
   }
+}
+
+/**
+ * FedProx proximal term (μ/2)·Σ_v ‖v − g_v‖² over the model's trainable weights v and their global values g_v.
+ * @see Li et al. 2020, "Federated Optimization in Heterogeneous Networks", Eq. 2.
+ */
+export function proximalTerm(tf: Tf, model: LayersModel, anchor: ReadonlyMap<string, Tensor>, mu: number): Scalar {
+  return tf.tidy(() => {
+    const terms = model.trainableWeights.map((w) => tf.sum(tf.square(tf.sub(w.read(), anchor.get(w.originalName)!))));
+    return tf.mul(mu / 2, tf.addN(terms)) as Scalar;
+  });
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { clientCommand } from '../../client-node/cli/index.js';
 import { demoCommand } from '../demo/index.js';
+import { experimentCommand } from '../experiments/index.js';
 import { coordinatorCommand } from './coordinator-command.js';
 import { exitCodeFor } from './exit-codes.js';
 import { runCommand } from './run-commands.js';
@@ -11,7 +12,8 @@ const program = new Command('fedsift')
   .addCommand(coordinatorCommand())
   .addCommand(clientCommand())
   .addCommand(runCommand())
-  .addCommand(demoCommand());
+  .addCommand(demoCommand())
+  .addCommand(experimentCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const { code, message } = exitCodeFor(err);

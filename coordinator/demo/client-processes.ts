@@ -17,6 +17,8 @@ export interface ClientProcessOptions {
   logLevel: string;
   /** 'inherit' shows the child's logs; 'pipe' lets the caller read them. */
   stderr: 'inherit' | 'pipe';
+  /** More `fedsift client` flags, e.g. ['--attack', 'signflip:10']. */
+  extraArgs?: string[];
 }
 
 /** Spawns a real client daemon process (`fedsift client …`). */
@@ -25,6 +27,7 @@ export function spawnClientProcess(o: ClientProcessOptions): ChildProcess {
   args.push('--num-partitions', String(o.numPartitions), '--partition-index', String(o.partitionIndex));
   args.push('--alpha', String(o.alpha), '--partition-seed', String(o.partitionSeed));
   if (o.natsUrl) args.push('--nats-url', o.natsUrl);
+  args.push(...(o.extraArgs ?? []));
   return spawn(process.execPath, args, { stdio: ['ignore', 'ignore', o.stderr], env: { ...process.env, FEDSIFT_LOG_LEVEL: o.logLevel } });
 }
 

@@ -1,12 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { parseCoordinatorConfig, parseRunConfig, type RunConfig } from '../../shared/config/index.js';
+import { parseRunConfig, type RunConfig } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundSummary } from '../../shared/proto/index.js';
-import { AdminClient } from '../cli/admin-client.js';
 import { watchRun } from '../cli/run-commands.js';
-import { startCoordinator } from '../main.js';
-import { spawnClientProcess, stopChild } from './client-processes.js';
+import { withFederation } from './federation.js';
 
 /** Options of `fedsift demo`. */
 export interface DemoOptions {
@@ -42,25 +39,8 @@ export interface DemoResult {
  */
 export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string) => void = console.log): Promise<DemoResult> {
   const started = performance.now();
-  const coordinator = await startCoordinator(parseCoordinatorConfig({ port: 0, natsUrl: o.natsUrl }), logger);
-  const children: ChildProcess[] = [];
-  const admin = new AdminClient(coordinator.address);
-  try {
-    for (let i = 0; i < o.clients; i++) {
-      children.push(
-        spawnClientProcess({
-          address: coordinator.address,
-          siteId: `demo-site-${i}`,
-          numPartitions: o.clients,
-          partitionIndex: i,
-          alpha: o.alpha,
-          partitionSeed: o.seed,
-          natsUrl: o.natsUrl,
-          logLevel: process.env.FEDSIFT_LOG_LEVEL ?? 'warn',
-          stderr: 'inherit',
-        }),
-      );
-    }
+  const federation = { clients: o.clients, alpha: o.alpha, partitionSeed: o.seed, natsUrl: o.natsUrl, sitePrefix: 'demo-site' };
+  return withFederation(federation, logger, async ({ coordinator, admin }) => {
     const config = parseRunConfig({
       name: 'demo',
       rounds: o.rounds,
@@ -91,9 +71,5 @@ export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string
     writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');
     out(`final test accuracy ${(result.finalTestAccuracy * 100).toFixed(2)}% on the 2,000 held-out digits after ${final.rounds.length} rounds (${result.wallSeconds.toFixed(0)} s); results in ${o.out}`);
     return result;
-  } finally {
-    admin.close();
-    await Promise.all(children.map((c) => stopChild(c)));
-    await coordinator.close();
-  }
+  });
 }

@@ -131,7 +131,7 @@ class UpdateUpload {
       this.receiver = this.deps.manager.get(h.runId).beginUpdate(h);
       this.header = h;
       if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
-      else this.assembler = new ChunkAssembler(this.receiver.expectedBytes);
+      else this.assembler = new ChunkAssembler(this.receiver.expectedBytes, this.receiver.buffer());
       return;
     }
     if (msg.header) throw new InvalidUpdateError('a second UpdateHeader arrived in the same stream');

@@ -1,4 +1,4 @@
-import { assertSameSpecs, bytesToFloat32, firstNonFinite, type ModelWeights } from '../../shared/codec/index.js';
+import { assertSameSpecs, firstNonFinite, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
 import { DuplicateUpdateError, InvalidUpdateError, NotSelectedError } from '../../shared/errors/index.js';
 import { specsFromWire, type UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction } from '../strategies/index.js';
@@ -22,6 +22,8 @@ export class OpenRound {
   private resolveClosed!: (r: CloseReason) => void;
   private isClosed = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Receive buffers the accumulator gave back, for the next uploads (FedAvg family: no allocation per update). */
+  private readonly spareBuffers: Uint8Array[] = [];
 
   constructor(
     readonly round: number,
@@ -85,17 +87,24 @@ export class OpenRound {
     return false;
   }
 
+  /** A buffer of the model's byte size to receive one update into (reused when the accumulator does not keep updates). */
+  receiveBuffer(): Uint8Array {
+    return this.spareBuffers.pop() ?? new Uint8Array(this.model.header.totalBytes);
+  }
+
   /**
    * Folds a complete update (its bytes already hash-checked) into the aggregate; closes the round when everyone
-   * answered. @throws {InvalidUpdateError} on non-finite values (BR-08).
+   * answered. `bytes` (from receiveBuffer) is reused afterwards unless the accumulator keeps updates.
+   * @throws {InvalidUpdateError} on non-finite values (BR-08).
    */
   fold(h: UpdateHeader, bytes: Uint8Array): void {
-    const values = bytesToFloat32(bytes);
+    const values = viewAsFloat32(bytes);
     const bad = firstNonFinite(values);
     if (bad >= 0) {
       throw new InvalidUpdateError(`non-finite parameters: value ${values[bad]} at index ${bad}`, { clientId: h.clientId, round: this.round });
     }
     this.accumulator.add({ clientId: h.clientId, numExamples: h.numExamples, weights: { specs: this.global.specs, values }, metrics: h.metrics });
+    if (!this.accumulator.keepsUpdates) this.spareBuffers.push(bytes);
     this.accepted.set(h.clientId, h.sha256);
     this.closeIfAllAnswered();
   }

@@ -8,7 +8,7 @@ import type { EvaluationReport, RoundAnnouncement, RoundSummary, RunEvent, RunEv
 import type { RoundBroadcaster } from '../broadcast/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { ModelRuntime } from '../evaluation/index.js';
-import type { Strategy } from '../strategies/index.js';
+import type { Strategy, StrategyContext } from '../strategies/index.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { OpenRound } from './open-round.js';
 
@@ -33,6 +33,8 @@ export interface RunDeps {
 export interface UpdateReceiver {
   /** Declared size of the update (bytes). */
   readonly expectedBytes: number;
+  /** A buffer of expectedBytes to assemble the update in (pooled by the round). */
+  buffer(): Uint8Array;
   /** True when this (client, round) update was already accepted with the same hash: ack without reading it again. */
   readonly alreadyAccepted: boolean;
   /** Folds the complete bytes. @throws {InvalidUpdateError} | {RoundClosedError} | {StaleRoundError} */
@@ -65,6 +67,15 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   get runId(): string {
     return this.deps.runId;
+  }
+
+  private get strategyContext(): StrategyContext {
+    const { config, runtime } = this.deps;
+    return {
+      config,
+      initialWeights: () => runtime.initialWeights(config.model, config.seed),
+      evaluate: (weights) => runtime.evaluate(config.model, weights),
+    };
   }
 
   /** Runs to the end in the background; the returned promise settles when the run is finished (never rejects). */
@@ -121,6 +132,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     }
     return {
       expectedBytes: h.totalBytes,
+      buffer: () => open.receiveBuffer(),
       alreadyAccepted,
       complete: (bytes) => {
         if (!open.isOpen) throw this.closedError(open.round, h.clientId);
@@ -160,11 +172,11 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   }
 
   private async loop(): Promise<void> {
-    const { config, strategy, runtime } = this.deps;
+    const { config, strategy } = this.deps;
     this.log.info({ config }, 'run created');
     await this.waitForClients();
     this.state = 'RUN_STATE_RUNNING';
-    let global = await strategy.initializeParameters({ config, initialWeights: () => runtime.initialWeights(config.model, config.seed) });
+    let global = await strategy.initializeParameters(this.strategyContext);
     if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
     for (let round = 1; round <= config.rounds; round++) {
       const next = await this.playRound(round, global);
@@ -176,7 +188,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   /** Plays one round (with retries below quorum). @returns the new global model, or undefined when stopped. */
   private async playRound(round: number, global: ModelWeights): Promise<ModelWeights | undefined> {
-    const { config, strategy, runtime, clock } = this.deps;
+    const { config, strategy, clock } = this.deps;
     const startedMs = clock.now();
     this.currentRound = round;
     const model = encodeModel(config.model, round, global);
@@ -189,11 +201,14 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       await this.announce(this.announcement(open));
       this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');
       const reason = await open.closed;
-      if (this.stopRequested) return undefined;
+      if (this.stopRequested) {
+        open.aggregation.dispose();
+        return undefined;
+      }
       this.log.info({ round, attempt, reason, accepted: open.accepted.size, failed: open.failures.length, selected: open.selected.size }, 'round closed');
       if (open.accepted.size >= config.minClients) {
         const aggregate = open.aggregation.finish(open.failures);
-        const evaluation = await runtime.evaluate(config.model, aggregate.weights);
+        const evaluation = await strategy.evaluate(round, aggregate.weights, this.strategyContext);
         const fed = strategy.aggregateEvaluate(round, open.evaluations, open.failures);
         const summary: RoundSummary = {
           round,
@@ -201,8 +216,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
           responded: open.accepted.size,
           failed: open.selected.size - open.accepted.size,
           trainLoss: aggregate.metrics.train_loss ?? NaN,
-          testLoss: evaluation.loss,
-          testAccuracy: evaluation.accuracy,
+          testLoss: evaluation?.loss ?? NaN,
+          testAccuracy: evaluation?.accuracy ?? NaN,
           durationMs: clock.now() - startedMs,
           federatedAccuracy: fed?.metrics.accuracy ?? NaN,
           attempts: attempt,
@@ -213,6 +228,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
         return aggregate.weights;
       }
+      open.aggregation.dispose();
       this.log.warn({ round, attempt, accepted: open.accepted.size, minClients: config.minClients }, 'quorum not met, retrying round');
       this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
     }
@@ -233,7 +249,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   private announcement(open: OpenRound): RoundAnnouncement {
     const { config } = this.deps;
-    const fit = open.instructions[0]?.config ?? { localEpochs: config.localEpochs, batchSize: config.batchSize, learningRate: config.learningRate };
+    const fit = open.instructions[0]?.config ?? { localEpochs: config.localEpochs, batchSize: config.batchSize, learningRate: config.learningRate, proximalMu: 0 };
     return {
       runId: this.runId,
       round: open.round,
@@ -241,6 +257,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       modelName: config.model,
       modelSha256: open.model.header.sha256,
       selectedClientIds: [...open.selected],
+      evaluateClientIds: this.deps.strategy.configureEvaluate(open.round, open.global, [...open.selected]),
       deadlineUnixMs: open.deadlineUnixMs,
       fit,
       totalRounds: config.rounds,
@@ -271,8 +288,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       modelName: this.deps.config.model,
       modelSha256: '',
       selectedClientIds: [],
+      evaluateClientIds: [],
       deadlineUnixMs: 0,
-      fit: { localEpochs: 0, batchSize: 0, learningRate: 0 },
+      fit: { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0 },
       totalRounds: this.deps.config.rounds,
       attempt: 0,
     });

@@ -3,29 +3,33 @@ import type { RunConfig } from '../../shared/config/index.js';
 import { AggregationError, InvalidUpdateError } from '../../shared/errors/index.js';
 import { createRng, deriveSeed, sampleWithoutReplacement } from '../../shared/random/index.js';
 import type {
+  CentralEvaluation,
   ClientFailure,
   ClientPool,
   EvaluateAggregate,
   EvaluateResult,
   FitAccumulator,
   FitAggregate,
+  FitConfig,
   FitInstruction,
   FitResult,
   Strategy,
   StrategyContext,
 } from './strategy.js';
-import { RunningWeightedSum, weightedMetricMeans } from './weighted-mean.js';
+import { RunningWeightedMean, weightedMetricMeans } from './weighted-mean.js';
 
 /**
  * Federated Averaging: each round selects `clientsPerRound` available clients uniformly at random (seeded by the run
  * seed and the round) and replaces the global model with the example-weighted mean of their updates,
- * w_{t+1} = Σ_k (n_k / n) · w_{t+1}^k, n = Σ_k n_k.
+ * w_{t+1} = Σ_k (n_k / n) · w_{t+1}^k, n = Σ_k n_k. Streaming: one running mean, O(model) memory.
+ * Subclasses change one step: the client weight (`weightOf`), the local config (`fitConfig`) or the server update
+ * applied to the mean (`serverUpdate`).
  * @see McMahan et al. 2017, "Communication-Efficient Learning of Deep Networks from Decentralized Data", Alg. 1.
  */
 export class FedAvg implements Strategy {
-  readonly name = 'fedavg';
+  readonly name: string = 'fedavg';
 
-  constructor(private readonly config: RunConfig) {}
+  constructor(protected readonly config: RunConfig) {}
 
   async initializeParameters(ctx: StrategyContext): Promise<ModelWeights | null> {
     return ctx.initialWeights();
@@ -34,12 +38,18 @@ export class FedAvg implements Strategy {
   configureFit(round: number, _global: ModelWeights, clients: ClientPool): FitInstruction[] {
     const rng = createRng(deriveSeed(this.config.seed, 'select', round));
     const chosen = sampleWithoutReplacement(rng, clients.available, this.config.clientsPerRound);
-    const config = { localEpochs: this.config.localEpochs, batchSize: this.config.batchSize, learningRate: this.config.learningRate };
+    const config = this.fitConfig();
     return chosen.map((clientId) => ({ clientId, config }));
   }
 
   beginAggregation(round: number, global: ModelWeights): FitAccumulator {
-    return new FedAvgAccumulator(round, global);
+    return new MeanAccumulator(round, global, (u) => this.weightOf(u), (g, mean) => this.serverUpdate(g, mean));
+  }
+
+  /** The first ⌈fractionEvaluate · n⌉ of the round's clients, in a seeded order. */
+  configureEvaluate(round: number, _global: ModelWeights, fitClients: readonly string[]): string[] {
+    const k = Math.ceil(this.config.strategy.fractionEvaluate * fitClients.length);
+    return sampleWithoutReplacement(createRng(deriveSeed(this.config.seed, 'evaluate', round)), fitClients, k);
   }
 
   aggregateEvaluate(_round: number, results: readonly EvaluateResult[], _failures: readonly ClientFailure[]): EvaluateAggregate | null {
@@ -48,36 +58,71 @@ export class FedAvg implements Strategy {
     const loss = results.reduce((s, r) => s + r.loss * r.numExamples, 0) / n;
     return { loss, metrics: weightedMetricMeans(results), numExamples: n };
   }
+
+  evaluate(_round: number, global: ModelWeights, ctx: StrategyContext): Promise<CentralEvaluation | null> {
+    return ctx.evaluate(global);
+  }
+
+  /** Local training config sent with every instruction. */
+  protected fitConfig(): FitConfig {
+    const { localEpochs, batchSize, learningRate } = this.config;
+    return { localEpochs, batchSize, learningRate, proximalMu: 0 };
+  }
+
+  /** Aggregation weight of one update: its number of examples. */
+  protected weightOf(update: FitResult): number {
+    return update.numExamples;
+  }
+
+  /** New global model from the old one and the weighted mean of the updates; FedAvg takes the mean as it is. */
+  protected serverUpdate(_global: ModelWeights, mean: Float32Array): Float32Array {
+    return mean;
+  }
 }
 
-/** Streaming FedAvg fold: a running Σ n_k·w_k in float64; metrics kept per client (a few scalars each). */
-class FedAvgAccumulator implements FitAccumulator {
-  private readonly sum: RunningWeightedSum;
-  private readonly metrics: { numExamples: number; metrics: Readonly<Record<string, number>> }[] = [];
+/** Checks an update's specs against the global model, as an AggregationError. */
+export function checkUpdateSpecs(global: ModelWeights, update: FitResult, round: number): void {
+  try {
+    assertSameSpecs(global.specs, update.weights.specs, { clientId: update.clientId, round });
+  } catch (err) {
+    throw new AggregationError((err as InvalidUpdateError).message, { clientId: update.clientId, round });
+  }
+}
 
-  constructor(private readonly round: number, private readonly global: ModelWeights) {
-    this.sum = new RunningWeightedSum(global.values.length);
+/** Streaming weighted-mean fold shared by the FedAvg family; metrics kept per client (a few scalars each). */
+class MeanAccumulator implements FitAccumulator {
+  readonly keepsUpdates = false;
+  private readonly mean: RunningWeightedMean;
+  private readonly metrics: { numExamples: number; metrics: Readonly<Record<string, number>> }[] = [];
+  private examples = 0;
+
+  constructor(
+    private readonly round: number,
+    private readonly global: ModelWeights,
+    private readonly weightOf: (u: FitResult) => number,
+    private readonly serverUpdate: (global: ModelWeights, mean: Float32Array) => Float32Array,
+  ) {
+    this.mean = new RunningWeightedMean(global.values.length);
   }
 
   get count(): number {
-    return this.sum.count;
+    return this.mean.count;
   }
 
   add(update: FitResult): void {
-    try {
-      assertSameSpecs(this.global.specs, update.weights.specs, { clientId: update.clientId, round: this.round });
-    } catch (err) {
-      throw new AggregationError((err as InvalidUpdateError).message, { clientId: update.clientId, round: this.round });
-    }
-    this.sum.add(update.weights.values, update.numExamples, `client ${update.clientId}`);
+    checkUpdateSpecs(this.global, update, this.round);
+    this.mean.add(update.weights.values, this.weightOf(update), `client ${update.clientId}`);
     this.metrics.push({ numExamples: update.numExamples, metrics: update.metrics });
+    this.examples += update.numExamples;
   }
 
   finish(_failures: readonly ClientFailure[]): FitAggregate {
     return {
-      weights: { specs: this.global.specs, values: this.sum.mean() },
-      numExamples: this.sum.weight,
+      weights: { specs: this.global.specs, values: this.serverUpdate(this.global, this.mean.mean()) },
+      numExamples: this.examples,
       metrics: weightedMetricMeans(this.metrics),
     };
   }
+
+  dispose(): void {}
 }

@@ -2,6 +2,7 @@ export type {
   Strategy,
   StrategyContext,
   ClientPool,
+  CentralEvaluation,
   FitConfig,
   FitInstruction,
   FitResult,
@@ -12,5 +13,12 @@ export type {
   EvaluateAggregate,
 } from './strategy.js';
 export { FedAvg } from './fedavg.js';
-export { RunningWeightedSum, weightedMetricMeans } from './weighted-mean.js';
+export { FedAvgM } from './fedavgm.js';
+export { FedProx } from './fedprox.js';
+export { FedOpt } from './fedopt.js';
+export { FedAvgEffective, EFFECTIVE_EXAMPLES_METRIC } from './fedavg-effective.js';
+export { FedMedian, FedTrimmedAvg } from './robust/coordinate-wise.js';
+export { Krum, krumScores } from './robust/krum.js';
+export { UpdateBuffer } from './robust/update-buffer.js';
+export { RunningWeightedMean, weightedMetricMeans } from './weighted-mean.js';
 export { createStrategy } from './registry.js';

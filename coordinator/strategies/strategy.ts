@@ -4,8 +4,11 @@ import type { RunConfig } from '../../shared/config/index.js';
 /** Local training settings sent to one client for one round (Flower: FitIns.config). */
 export interface FitConfig {
   localEpochs: number;
+  /** samples */
   batchSize: number;
   learningRate: number;
+  /** FedProx μ: the client adds (μ/2)·‖w − w_global‖² to its loss; 0 = plain local training. */
+  proximalMu: number;
 }
 
 /** One selected client and what it should do this round (Flower: FitIns). */
@@ -14,13 +17,16 @@ export interface FitInstruction {
   config: FitConfig;
 }
 
-/** One client's accepted update (Flower: FitRes). `weights` has the global model's specs; the accumulator may not keep it. */
+/**
+ * One client's accepted update (Flower: FitRes). `weights` has the global model's specs. The accumulator may keep its
+ * buffer only when it declares `keepsUpdates`; otherwise the caller reuses the buffer after `add` returns.
+ */
 export interface FitResult {
   clientId: string;
   /** Samples the update was trained on (FedAvg weight). */
   numExamples: number;
   weights: ModelWeights;
-  /** Client-reported scalars, e.g. train_loss. */
+  /** Client-reported scalars, e.g. train_loss, effective_examples. */
   metrics: Readonly<Record<string, number>>;
 }
 
@@ -33,7 +39,7 @@ export interface ClientFailure {
 /** The new global model and aggregated metrics of one round. */
 export interface FitAggregate {
   weights: ModelWeights;
-  /** Σ numExamples of the folded updates. */
+  /** Σ numExamples of the updates that entered the aggregate. */
   numExamples: number;
   /** Example-weighted means of the clients' numeric metrics (e.g. train_loss). */
   metrics: Record<string, number>;
@@ -55,23 +61,40 @@ export interface EvaluateAggregate {
 }
 
 /**
- * Folds updates into a running aggregate as they arrive, so memory stays O(model size) whatever the number of
- * clients. `add` may be called any number of times, then `finish` once.
+ * Folds a round's updates as they arrive. FedAvg-family accumulators keep O(model size) whatever the number of
+ * clients; robust ones (median, trimmed mean, Krum) keep every update, spilling to disk past a memory budget.
+ * `add` may be called any number of times, then `finish` once; `dispose` releases buffers and files in any case.
  */
 export interface FitAccumulator {
+  /**
+   * True when `add` keeps the update's buffer (robust rules); false when it only reads it, so the caller may reuse
+   * the buffer for the next update (FedAvg family).
+   */
+  readonly keepsUpdates: boolean;
   /** @throws {AggregationError} when the update's specs differ from the global model's or its weight is invalid. */
   add(update: FitResult): void;
   /** Number of updates folded so far. */
   readonly count: number;
-  /** @throws {AggregationError} when nothing (or only zero weight) was folded. */
+  /** @throws {AggregationError} when nothing (or only zero weight) was folded, or too few updates for the rule. */
   finish(failures: readonly ClientFailure[]): FitAggregate;
+  /** Releases held updates and temporary files; safe to call more than once. */
+  dispose(): void;
 }
 
-/** What a strategy may use: the run config and the model initialiser. Never a transport. */
+/** Centralised evaluation result: loss (mean cross-entropy, nats) and accuracy in [0, 1]. */
+export interface CentralEvaluation {
+  loss: number;
+  accuracy: number;
+  numExamples: number;
+}
+
+/** What a strategy may use: the run config, the model initialiser and the coordinator's test set. Never a transport. */
 export interface StrategyContext {
   config: RunConfig;
   /** Builds the registry model with the run seed and returns its weights. */
   initialWeights(): Promise<ModelWeights>;
+  /** Evaluates weights on the coordinator's held-out test set. */
+  evaluate(weights: ModelWeights): Promise<CentralEvaluation>;
 }
 
 /** The clients a strategy may choose from: ids of connected, live clients, in join order. */
@@ -79,8 +102,12 @@ export interface ClientPool {
   readonly available: readonly string[];
 }
 
-/** Server-side FL algorithm (Flower's Strategy, made streaming). Pure of I/O. */
+/**
+ * Server-side FL algorithm (Flower's Strategy, made streaming). Pure of I/O: it gets capabilities through the context.
+ * One instance serves one run, so server-side optimiser state lives across that run's rounds.
+ */
 export interface Strategy {
+  /** Registry key, e.g. "fedavg". */
   readonly name: string;
   /** Initial global model; null would ask a client for it (not used by fedsift's built-ins). */
   initializeParameters(ctx: StrategyContext): Promise<ModelWeights | null>;
@@ -88,6 +115,10 @@ export interface Strategy {
   configureFit(round: number, global: ModelWeights, clients: ClientPool): FitInstruction[];
   /** Starts folding this round's updates. */
   beginAggregation(round: number, global: ModelWeights): FitAccumulator;
-  /** Combines the clients' evaluations of the global model on their own data. */
+  /** Which of this round's clients report an evaluation of the global model on their own data. */
+  configureEvaluate(round: number, global: ModelWeights, fitClients: readonly string[]): string[];
+  /** Combines the clients' evaluations of the global model; null when none arrived. */
   aggregateEvaluate(round: number, results: readonly EvaluateResult[], failures: readonly ClientFailure[]): EvaluateAggregate | null;
+  /** Centralised evaluation of the new global model; null when the strategy has none. */
+  evaluate(round: number, global: ModelWeights, ctx: StrategyContext): Promise<CentralEvaluation | null>;
 }

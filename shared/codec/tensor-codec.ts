@@ -36,6 +36,18 @@ export function bytesToFloat32(bytes: Uint8Array): Float32Array {
 }
 
 /**
+ * Float32 view of raw little-endian bytes without copying when the host is little-endian and the bytes are 4-byte
+ * aligned (e.g. a ChunkAssembler buffer); otherwise a decoded copy. The view shares `bytes`' memory.
+ * @throws {InvalidUpdateError} when the byte length is not a multiple of 4.
+ */
+export function viewAsFloat32(bytes: Uint8Array): Float32Array {
+  if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0 && bytes.byteLength % 4 === 0) {
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  }
+  return bytesToFloat32(bytes);
+}
+
+/**
  * Cuts `bytes` into consecutive views of at most `maxChunkBytes` bytes (the last may be shorter; none is empty).
  * @throws {RangeError} when maxChunkBytes is not a positive integer.
  */
@@ -52,17 +64,20 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
- * Reassembles a byte stream of known length from chunks of any size, hashing as it goes. Memory: one buffer of
- * `expectedBytes`, allocated up front, so a sender cannot make it grow.
+ * Reassembles a byte stream of known length from chunks of any size, hashing as it goes. Memory: one 4-byte-aligned
+ * buffer of `expectedBytes`, allocated up front (or lent by the caller), so a sender cannot make it grow.
  */
 export class ChunkAssembler {
   private readonly buffer: Uint8Array;
   private readonly hash: Hash = createHash('sha256');
   private received = 0;
 
-  /** @param expectedBytes exact total the sender declared in its header (bytes). */
-  constructor(readonly expectedBytes: number) {
-    this.buffer = new Uint8Array(expectedBytes);
+  /**
+   * @param expectedBytes exact total the sender declared in its header (bytes).
+   * @param buffer optional reusable buffer of at least `expectedBytes` bytes (only its first expectedBytes are used).
+   */
+  constructor(readonly expectedBytes: number, buffer?: Uint8Array) {
+    this.buffer = buffer && buffer.byteLength >= expectedBytes ? buffer.subarray(0, expectedBytes) : new Uint8Array(expectedBytes);
   }
 
   /** Bytes received so far. */

@@ -48,6 +48,8 @@ export const clientConfigSchema = z
     data: dataSourceSchema,
     /** tfjs backend. @default "auto" */
     backend: z.enum(BACKENDS).default('auto'),
+    /** Fault injection for robustness experiments: send poisoned updates (client-node/attacks). Off by default. */
+    attack: z.object({ kind: z.enum(['scale', 'signflip']), factor: z.number().positive() }).strict().optional(),
     /** First reconnect delay after a lost coordinator (ms); doubles up to maxBackoffMs. @default 250 */
     initialBackoffMs: z.number().int().min(10).default(250),
     /** @default 5000 */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MODEL_NAMES } from '../models/index.js';
 import { parseJson, parseWith } from './parse.js';
+import { strategyOptionsSchema } from './strategy-options.js';
 
 /**
  * A training run's configuration, given to `StartRun` / `fedsift run start`. Unknown keys are errors. Defaults are the
@@ -32,8 +33,8 @@ const runConfigObject = z
     learningRate: z.number().positive().max(10).default(0.003),
     /** Model from the shared registry. @default "cnn" */
     model: z.enum(MODEL_NAMES).default('cnn'),
-    /** Aggregation strategy. @default "fedavg" */
-    strategy: z.enum(['fedavg']).default('fedavg'),
+    /** Aggregation strategy and its hyper-parameters (README "Strategies"). @default {"name": "fedavg"} */
+    strategy: strategyOptionsSchema.default({ name: 'fedavg', fractionEvaluate: 1 }),
     /** Seed of every random choice of the run (initial weights, client selection). @default 0 */
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   })
@@ -47,6 +48,12 @@ export const runConfigSchema = runConfigObject
   .superRefine((c, ctx) => {
     if (c.minClients > c.clientsPerRound) {
       ctx.addIssue({ code: 'custom', path: ['minClients'], message: `must be ≤ clientsPerRound (${c.clientsPerRound})` });
+    }
+    if (c.strategy.name === 'krum' && c.minClients < 2 * c.strategy.numMalicious + 3) {
+      ctx.addIssue({ code: 'custom', path: ['minClients'], message: `krum needs minClients ≥ 2·numMalicious + 3 (${2 * c.strategy.numMalicious + 3})` });
+    }
+    if (c.strategy.name === 'krum' && c.strategy.numSelected > c.minClients - c.strategy.numMalicious) {
+      ctx.addIssue({ code: 'custom', path: ['strategy', 'numSelected'], message: `must be ≤ minClients − numMalicious (${c.minClients - c.strategy.numMalicious})` });
     }
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
       ctx.addIssue({ code: 'custom', path: ['minAvailableClients'], message: `must be ≥ minClients (${c.minClients})` });

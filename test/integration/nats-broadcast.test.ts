@@ -17,8 +17,9 @@ const announcement = (runId: string, round: number): RoundAnnouncement => ({
   modelName: 'cnn',
   modelSha256: 'ab'.repeat(32),
   selectedClientIds: Array.from({ length: 10 }, (_, i) => ClientRegistry.clientIdFor(`demo-site-${i}`)),
+  evaluateClientIds: Array.from({ length: 10 }, (_, i) => ClientRegistry.clientIdFor(`demo-site-${i}`)),
   deadlineUnixMs: Date.now() + 120_000,
-  fit: { localEpochs: 2, batchSize: 32, learningRate: 0.003 },
+  fit: { localEpochs: 2, batchSize: 32, learningRate: 0.003, proximalMu: 0 },
   totalRounds: 20,
   attempt: 1,
 });

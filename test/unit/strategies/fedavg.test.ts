@@ -48,7 +48,7 @@ describe('FedAvg', () => {
       return acc.finish([]).weights.values;
     };
     const first = fold(updates);
-    for (let k = 0; k < 5; k++) assertClose(fold(shuffleInPlace(rng, updates.slice())), first, 1e-6);
+    for (let k = 0; k < 5; k++) assertClose(fold(shuffleInPlace(rng, updates.slice())), first, 1e-4); // values up to 100: float32 rounding
   });
 
   it('ignores a zero-weight update and refuses to average only zero weight', () => {

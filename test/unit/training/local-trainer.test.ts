@@ -65,6 +65,20 @@ describe('local training', () => {
     assert.ok(Number.isFinite(some.metrics.train_loss));
   });
 
+  it('FedProx: a proximal term μ > 0 keeps the local model nearer the global one', async () => {
+    const trainer = new LocalTrainer(tf, digits(), 1);
+    const model = getModelDefinition('mlp').build(tf, 0);
+    const global = readWeights(model);
+    model.dispose();
+    const drift = async (proximalMu: number) => {
+      const res = await trainer.train('mlp', global, { localEpochs: 2, batchSize: 32, learningRate: 1e-2, proximalMu }, 1);
+      return Math.sqrt(res.weights.values.reduce((s, v, i) => s + (v - global.values[i]!) ** 2, 0));
+    };
+    const [plain, prox] = [await drift(0), await drift(1)];
+    trainer.dispose();
+    assert.ok(prox < plain * 0.8, `‖w − w_global‖: μ=0 ${plain}, μ=1 ${prox}`);
+  });
+
   it('refuses global weights whose specs differ from the model', async () => {
     const trainer = new LocalTrainer(tf, digits(), 1);
     const bad: ModelWeights = { specs: [{ name: 'hidden/kernel', shape: [1], dtype: 'float32' }], values: new Float32Array(1) };

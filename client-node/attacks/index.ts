@@ -1,0 +1,1 @@
+export { type Attack, parseAttack, poisonUpdate } from './model-poisoning.js';

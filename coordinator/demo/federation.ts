@@ -1,0 +1,59 @@
+import type { ChildProcess } from 'node:child_process';
+import { parseCoordinatorConfig } from '../../shared/config/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import { AdminClient } from '../cli/admin-client.js';
+import { startCoordinator, type Coordinator } from '../main.js';
+import { spawnClientProcess, stopChild } from './client-processes.js';
+
+/** A local federation: an in-process coordinator and client daemon processes on loopback. */
+export interface FederationOptions {
+  clients: number;
+  /** Dirichlet concentration of the label skew across clients. */
+  alpha: number;
+  /** Seed of the data partition. */
+  partitionSeed: number;
+  natsUrl?: string;
+  /** Site ids are `<prefix>-<index>`. */
+  sitePrefix: string;
+  /** Extra `fedsift client` flags for client `index` (e.g. an attack for one of them). */
+  clientArgs?: (index: number) => string[];
+}
+
+/** What the body of {@link withFederation} gets. */
+export interface Federation {
+  coordinator: Coordinator;
+  admin: AdminClient;
+}
+
+/**
+ * Starts a coordinator on a free loopback port and `clients` client processes, each holding its Dirichlet(α) share
+ * of the 8,000 bundled training digits; runs `body`; then stops the clients and the coordinator, whatever happened.
+ */
+export async function withFederation<T>(o: FederationOptions, logger: Logger, body: (f: Federation) => Promise<T>): Promise<T> {
+  const coordinator = await startCoordinator(parseCoordinatorConfig({ port: 0, natsUrl: o.natsUrl }), logger);
+  const admin = new AdminClient(coordinator.address);
+  const children: ChildProcess[] = [];
+  try {
+    for (let i = 0; i < o.clients; i++) {
+      children.push(
+        spawnClientProcess({
+          address: coordinator.address,
+          siteId: `${o.sitePrefix}-${i}`,
+          numPartitions: o.clients,
+          partitionIndex: i,
+          alpha: o.alpha,
+          partitionSeed: o.partitionSeed,
+          natsUrl: o.natsUrl,
+          logLevel: process.env.FEDSIFT_LOG_LEVEL ?? 'warn',
+          stderr: 'inherit',
+          extraArgs: o.clientArgs?.(i),
+        }),
+      );
+    }
+    return await body({ coordinator, admin });
+  } finally {
+    admin.close();
+    await Promise.all(children.map((c) => stopChild(c)));
+    await coordinator.close();
+  }
+}

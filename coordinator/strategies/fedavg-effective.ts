@@ -1,0 +1,21 @@
+import { FedAvg } from './fedavg.js';
+import type { FitResult } from './strategy.js';
+
+/** Metric name under which a client reports its effective sample count Σᵢ wᵢ (sum of its per-sample weights). */
+export const EFFECTIVE_EXAMPLES_METRIC = 'effective_examples';
+
+/**
+ * Data-centric FedAvg: weights each client by its effective sample count Σᵢ wᵢ — the mass of samples its data-centric
+ * weighting kept (noisy labels down-weighted, curriculum not yet admitted) — instead of its raw count n_k:
+ * w_{t+1} = Σ_k (s_k / s)·w^k, s_k = Σᵢ w_{k,i}. A client that reports no `effective_examples` counts with n_k.
+ * A site whose samples are mostly flagged as label issues thus moves the global model less.
+ * @see McMahan et al. 2017, Alg. 1, with n_k replaced by the effective sample size.
+ */
+export class FedAvgEffective extends FedAvg {
+  override readonly name = 'fedavg-effective';
+
+  protected override weightOf(update: FitResult): number {
+    const eff = update.metrics[EFFECTIVE_EXAMPLES_METRIC];
+    return eff !== undefined && Number.isFinite(eff) && eff >= 0 ? Math.min(eff, update.numExamples) : update.numExamples;
+  }
+}

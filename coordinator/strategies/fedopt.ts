@@ -1,0 +1,45 @@
+import type { ModelWeights } from '../../shared/codec/index.js';
+import type { RunConfig, StrategyOptionsOf } from '../../shared/config/index.js';
+import { FedAvg } from './fedavg.js';
+
+type FedOptOptions = StrategyOptionsOf<'fedadagrad'> | StrategyOptionsOf<'fedadam'> | StrategyOptionsOf<'fedyogi'>;
+
+/**
+ * Adaptive federated optimisation: the server treats Δ_t = avg_t − w_t (example-weighted mean of the updates minus the
+ * global model) as a pseudo-gradient and applies
+ *   m_t = β₁·m_{t−1} + (1 − β₁)·Δ_t
+ *   FedAdagrad: v_t = v_{t−1} + Δ_t²
+ *   FedAdam:    v_t = β₂·v_{t−1} + (1 − β₂)·Δ_t²
+ *   FedYogi:    v_t = v_{t−1} − (1 − β₂)·Δ_t²·sign(v_{t−1} − Δ_t²)
+ *   w_{t+1} = w_t + η·m_t / (√v_t + τ)
+ * with m, v starting at 0 (as Flower; the paper starts v at τ²). Memory: m and v, 8 bytes per parameter, across rounds.
+ * @see Reddi et al. 2021, "Adaptive Federated Optimization", Alg. 2; Flower `FedAdagrad`, `FedAdam`, `FedYogi`.
+ */
+export class FedOpt extends FedAvg {
+  override readonly name: string;
+  private m: Float32Array | undefined;
+  private v: Float32Array | undefined;
+
+  constructor(config: RunConfig, private readonly options: FedOptOptions) {
+    super(config);
+    this.name = options.name;
+  }
+
+  protected override serverUpdate(global: ModelWeights, mean: Float32Array): Float32Array {
+    const { serverLearningRate: eta, beta1, beta2, tau, name } = this.options;
+    const m = (this.m ??= new Float32Array(mean.length));
+    const v = (this.v ??= new Float32Array(mean.length));
+    const w = global.values;
+    const out = new Float32Array(mean.length);
+    for (let i = 0; i < out.length; i++) {
+      const d = mean[i]! - w[i]!;
+      const d2 = d * d;
+      m[i] = beta1 * m[i]! + (1 - beta1) * d;
+      if (name === 'fedadagrad') v[i] = v[i]! + d2;
+      else if (name === 'fedadam') v[i] = beta2 * v[i]! + (1 - beta2) * d2;
+      else v[i] = v[i]! - (1 - beta2) * d2 * Math.sign(v[i]! - d2);
+      out[i] = w[i]! + (eta * m[i]!) / (Math.sqrt(v[i]!) + tau);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Aggregation benchmark (`npm run bench`): FedAvg streaming aggregation against a plain Float32Array add-loop measured
+ * in the same run, and the RSS growth of a coordinator round folding 100 updates of a 1M-parameter model.
+ * Speed claims are ratios to the baseline of the same run, never absolute timings.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, type ModelWeights } from '../../shared/codec/index.js';
+import { parseRunConfig } from '../../shared/config/index.js';
+import { createStrategy, RunningWeightedMean } from '../../coordinator/strategies/index.js';
+import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
+
+const PARAMS = 1_000_000;
+const MODEL_BYTES = PARAMS * 4;
+const UPDATES = 100;
+
+/** A round of the real coordinator path: header check → chunks into a pooled buffer (hashing) → finite check → fold. */
+function fedAvgRound(): { round: OpenRound; feed: (i: number) => void } {
+  const config = parseRunConfig({ rounds: 1, clientsPerRound: UPDATES, minClients: 1, model: 'mlp' });
+  const global: ModelWeights = { specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }], values: new Float32Array(PARAMS).fill(0.5) };
+  const strategy = createStrategy(config);
+  const instructions = Array.from({ length: UPDATES }, (_, i) => ({ clientId: `c${i}`, config: { localEpochs: 1, batchSize: 32, learningRate: 0.1, proximalMu: 0 } }));
+  const round = new OpenRound(1, 1, instructions, Date.now() + 3_600_000, encodeModel('mlp', 1, global), global, strategy.beginAggregation(1, global), Date.now());
+  const wire = new Float32Array(PARAMS); // stands in for the socket: what arrives, one update at a time
+  const wireBytes = float32ToBytes(wire);
+  return {
+    round,
+    feed(i) {
+      wire.fill(0.5 + i * 1e-3);
+      const header = { runId: 'bench', round: 1, clientId: `c${i}`, numExamples: 100 + i, metrics: {}, tensors: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }], totalBytes: MODEL_BYTES, sha256: sha256Hex(wireBytes) };
+      round.checkHeader(header);
+      const asm = new ChunkAssembler(MODEL_BYTES, round.receiveBuffer());
+      for (const chunk of chunkBytes(wireBytes)) asm.push(chunk);
+      round.fold(header, asm.finish(header.sha256));
+    },
+  };
+}
+
+/** Best-of-3 seconds of `fn`. */
+function best(fn: () => void): number {
+  let min = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t = performance.now();
+    fn();
+    min = Math.min(min, (performance.now() - t) / 1000);
+  }
+  return min;
+}
+
+function throughput(): void {
+  const xs = Array.from({ length: 10 }, (_, k) => new Float32Array(PARAMS).fill(k * 0.1));
+  const addLoop = best(() => {
+    const sum = new Float32Array(PARAMS);
+    for (const x of xs) for (let i = 0; i < PARAMS; i++) sum[i] = sum[i]! + x[i]!;
+  });
+  const fold = best(() => {
+    const m = new RunningWeightedMean(PARAMS);
+    xs.forEach((x, k) => m.add(x, 1 + k));
+  });
+  const path = best(() => {
+    const { round, feed } = fedAvgRound();
+    for (let i = 0; i < 10; i++) feed(i);
+    round.close('stopped');
+  });
+  const gbs = (s: number) => ((10 * MODEL_BYTES) / s / 1e9).toFixed(2);
+  console.log(`FedAvg aggregation throughput, 10 updates × ${PARAMS.toLocaleString('en')} parameters (best of 3):`);
+  console.log(`  baseline Float32Array add-loop        ${gbs(addLoop)} GB/s of updates`);
+  console.log(`  streaming fold (running weighted mean) ${gbs(fold)} GB/s  = ${(addLoop / fold).toFixed(2)} × baseline (target ≥ 0.50)`);
+  console.log(`  full receive path (chunks, SHA-256, finite check, fold) ${gbs(path)} GB/s = ${(addLoop / path).toFixed(2)} × baseline`);
+}
+
+function memoryChild(): void {
+  const { round, feed } = fedAvgRound();
+  feed(0); // warm up: the first update allocates the running mean and the pooled receive buffer
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  for (let i = 1; i < UPDATES; i++) {
+    feed(i);
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }
+  round.close('stopped');
+  console.log(JSON.stringify({ base, peak, growth: peak - base }));
+}
+
+function memory(): void {
+  // A fresh process, so nothing else in the heap blurs the reading.
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--memory'], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`memory child failed: ${child.stderr}`);
+  const { base, peak, growth } = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { base: number; peak: number; growth: number };
+  const full = growth + 2 * MODEL_BYTES; // the running mean and one receive buffer, allocated by the warm-up update
+  console.log(`Peak RSS while FedAvg folds ${UPDATES} updates of ${PARAMS.toLocaleString('en')} parameters (${MODEL_BYTES / 1e6} MB each):`);
+  console.log(`  RSS ${(base / 1e6).toFixed(1)} MB → peak ${(peak / 1e6).toFixed(1)} MB; growth after the first update ${(growth / 1e6).toFixed(1)} MB;`);
+  console.log(`  with the first update's allocations ${(full / 1e6).toFixed(1)} MB = ${(full / MODEL_BYTES).toFixed(2)} × model size (target < 3)`);
+}
+
+if (process.argv.includes('--memory')) memoryChild();
+else {
+  console.log(`node ${process.version}, ${process.arch}, ${new Date().toISOString()}`);
+  throughput();
+  memory();
+}
