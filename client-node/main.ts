@@ -1,10 +1,12 @@
 import type { ClientConfig } from '../shared/config/index.js';
 import { loadDataSource } from '../shared/data/index.js';
 import type { Logger } from '../shared/logging/index.js';
-import { NUM_CLASSES } from '../shared/models/index.js';
+import { modelsFor, NUM_CLASSES } from '../shared/models/index.js';
 import { deriveSeed } from '../shared/random/index.js';
 import { loadTf } from '../shared/tf/index.js';
+import { startHttpServer } from '../shared/http/index.js';
 import { ClientDaemon } from './daemon/index.js';
+import { ClientMetrics } from './metrics/index.js';
 import { CoordinatorLink } from './link/index.js';
 import { GrpcRoundSource, NatsRoundSource } from './rounds/index.js';
 import { LocalTrainer } from './training/index.js';
@@ -18,13 +20,19 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   const { tf, backend, skipped } = await loadTf(config.backend);
   logger.info({ backend, skipped }, `tfjs backend: ${backend}`);
   const data = loadDataSource(config.data, NUM_CLASSES);
+  const models = modelsFor(data, `site data (${config.data.kind})`);
   const link = new CoordinatorLink(config.coordinator, config.transport);
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
+  const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(data.labels.length);
+  const http = metrics && (await startHttpServer('0.0.0.0', config.metricsPort!, metrics.app(), logger, 'metricsPort'));
   const daemon = new ClientDaemon({
     config,
     link,
     backend,
+    models,
     logger,
+    metrics,
+    onClose: async () => http?.close(),
     trainer: new LocalTrainer(tf, data, deriveSeed(0, config.siteId)),
     roundSource: (d) =>
       config.natsUrl

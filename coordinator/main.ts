@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoordinatorConfig } from '../shared/config/index.js';
 import { loadDataSource } from '../shared/data/index.js';
@@ -8,6 +9,9 @@ import { FanoutBroadcaster, NatsBroadcaster, StreamBroadcaster, type RoundBroadc
 import { ClientRegistry } from './clients/index.js';
 import { TfModelRuntime, type ModelRuntime } from './evaluation/index.js';
 import { startGrpcServer, type WriteStats } from './grpc/index.js';
+import { httpApp } from './http/index.js';
+import { startHttpServer } from '../shared/http/index.js';
+import { CoordinatorMetrics } from './metrics/index.js';
 import { RunManager, type Clock } from './rounds/index.js';
 
 /** How long close() lets open calls finish before cutting them (ms). */
@@ -25,6 +29,9 @@ export interface Coordinator {
   readonly backend: string;
   /** Clients that joined and heartbeat within the client timeout. */
   liveClients(): number;
+  /** Port of the HTTP server (metrics, health, dashboard), or undefined when it is off. */
+  readonly httpPort: number | undefined;
+  readonly metrics: CoordinatorMetrics;
   /** Stops runs, the server and NATS. */
   close(): Promise<void>;
 }
@@ -55,16 +62,21 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     logger.info('no NATS URL configured: round announcements on the WatchRounds gRPC stream only');
   }
   const clients = new ClientRegistry(config.clientTimeoutMs);
-  const manager = new RunManager({ broadcaster, clients, runtime, clock, logger });
+  const coordinatorId = randomUUID();
+  const manager = new RunManager({ coordinatorId, broadcaster, clients, runtime, clock, logger });
+  const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length);
+  manager.on('event', (e) => metrics.onRunEvent(e));
   const { server, port } = await startGrpcServer({
     host: config.host,
     port: config.port,
     transport: config.transport,
     logger,
-    deps: { manager, clients, streamBroadcaster, clock, logger, heartbeatIntervalMs: config.heartbeatIntervalMs, onModelStreamed: hooks.onModelStreamed },
+    deps: { coordinatorId, manager, clients, streamBroadcaster, clock, logger, metrics, heartbeatIntervalMs: config.heartbeatIntervalMs, onModelStreamed: hooks.onModelStreamed },
   });
   const address = `${config.host}:${port}`;
   logger.info({ address }, 'coordinator listening');
+  const ready = () => ({ grpc: true, broadcast: broadcaster.healthy() });
+  const http = config.httpPort === null ? undefined : await startHttpServer(config.host, config.httpPort, httpApp(manager, metrics, ready), logger, 'httpPort');
   return {
     address,
     port,
@@ -72,8 +84,11 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     broadcast: broadcaster.name,
     backend: runtime.backend,
     liveClients: () => clients.live(clock.now()).length,
+    httpPort: http?.port,
+    metrics,
     async close() {
       await manager.close();
+      await http?.close();
       // Client daemons keep WatchRounds streams open for ever: give calls a moment to finish, then cut them.
       const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false) server.forceShutdown();

@@ -4,8 +4,7 @@ import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
 import { parseAttack } from '../attacks/index.js';
 import { parseDataSpec } from './data-spec.js';
-
-const int = (v: string) => Number.parseInt(v, 10);
+import { floatArg, intArg } from '../../shared/cli/index.js';
 
 /** `fedsift client`: runs a client daemon next to a site's data until SIGINT/SIGTERM. */
 export function clientCommand(): Command {
@@ -15,13 +14,13 @@ export function clientCommand(): Command {
     .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051')
     .option('--nats-url <url>', 'listen for rounds on NATS JetStream instead of the WatchRounds stream', process.env.NATS_URL)
     .option('--data <spec>', 'local data: mnist | csv:PATH | idx:IMAGES,LABELS', 'mnist')
-    .option('--num-partitions <n>', 'mnist: split the 8,000 training digits into n Dirichlet shares', int)
-    .option('--partition-index <i>', 'mnist: which share this site holds (0-based)', int)
-    .option('--alpha <a>', 'mnist: Dirichlet concentration over labels (smaller = more skew)', Number.parseFloat)
-    .option('--partition-seed <s>', 'mnist: seed of the partition (same on every site)', int)
+    .option('--num-partitions <n>', 'mnist: split the 8,000 training digits into n Dirichlet shares', intArg)
+    .option('--partition-index <i>', 'mnist: which share this site holds (0-based)', intArg)
+    .option('--alpha <a>', 'mnist: Dirichlet concentration over labels (smaller = more skew)', floatArg)
+    .option('--partition-seed <s>', 'mnist: seed of the partition (same on every site)', intArg)
     .option('--label-column <name>', 'csv: name of the label column', 'label')
-    .option('--feature-scale <x>', 'csv: multiply every feature by x (e.g. 0.00392 for 0-255 pixels)', Number.parseFloat)
-    .option('--token <token>', 'enrolment token', process.env.FEDSIFT_TOKEN ?? '')
+    .option('--feature-scale <x>', 'csv: multiply every feature by x (e.g. 0.00392 for 0-255 pixels)', floatArg)
+    .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port', intArg)
     .option('--attack <kind:factor>', 'fault injection for robustness experiments: scale:F or signflip:F (poisoned updates)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     .action(async (o) => {
@@ -29,9 +28,9 @@ export function clientCommand(): Command {
         coordinator: o.coordinator,
         natsUrl: o.natsUrl || undefined,
         siteId: o.siteId,
-        token: o.token,
         backend: o.backend,
         data: parseDataSpec(o.data, o),
+        metricsPort: o.metricsPort,
         attack: o.attack === undefined ? undefined : (parseAttack(o.attack) ?? o.attack),
       });
       const logger = createLogger({ name: 'client' });

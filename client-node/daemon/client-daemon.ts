@@ -3,10 +3,10 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import type { ClientConfig } from '../../shared/config/index.js';
 import { isServiceError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import { MODEL_NAMES } from '../../shared/models/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, UpdateToSubmit } from '../link/index.js';
+import type { ClientMetrics } from '../metrics/index.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
 import type { LocalTrainer } from '../training/index.js';
 
@@ -18,7 +18,13 @@ export interface ClientDaemonDeps {
   /** Builds the round source once the client id is known. */
   roundSource: (daemon: ClientDaemon) => RoundSource;
   backend: string;
+  /** Registry models this site's data fits (sent on Join; the coordinator selects it only for those). */
+  models: string[];
   logger: Logger;
+  /** Prometheus metrics of this daemon, when served. */
+  metrics?: ClientMetrics;
+  /** Called last by close() (e.g. to stop the metrics server). */
+  onClose?: () => Promise<void>;
 }
 
 /** What the daemon did with one round (for tests and logs). */
@@ -37,6 +43,7 @@ export interface RoundOutcome {
  */
 export class ClientDaemon {
   private clientIdValue = '';
+  private coordinatorId = '';
   private maxChunkBytes = 1024 * 1024;
   private heartbeatMs = 2000;
   private readonly seen = new Set<string>();
@@ -77,8 +84,9 @@ export class ClientDaemon {
   /** (Re-)joins with this site's id; the coordinator answers with the same client id every time. */
   async join(): Promise<void> {
     const { config, trainer, backend } = this.deps;
-    const res = await this.deps.link.join({ siteId: config.siteId, token: config.token, capabilities: { numExamples: trainer.numExamples, backend, models: MODEL_NAMES } });
+    const res = await this.deps.link.join({ siteId: config.siteId, token: '', capabilities: { numExamples: trainer.numExamples, backend, models: this.deps.models } });
     this.clientIdValue = res.clientId;
+    this.coordinatorId = res.coordinatorId;
     this.maxChunkBytes = res.maxChunkBytes || this.maxChunkBytes;
     this.heartbeatMs = res.heartbeatIntervalMs || this.heartbeatMs;
   }
@@ -97,6 +105,14 @@ export class ClientDaemon {
   }
 
   private onAnnouncement(a: RoundAnnouncement): void {
+    if (a.coordinatorId && this.coordinatorId && a.coordinatorId !== this.coordinatorId) {
+      // Either our coordinator restarted (re-join learns its new id) or, on a shared NATS server, another
+      // coordinator's run selected a client with our site id: that one is not ours.
+      void this.join()
+        .then(() => a.coordinatorId === this.coordinatorId && this.onAnnouncement(a))
+        .catch(() => undefined);
+      return;
+    }
     if (a.phase === 'ROUND_PHASE_RUN_DONE') {
       for (const key of this.seen) if (key.startsWith(`${a.runId}/`)) this.seen.delete(key);
       return;
@@ -111,7 +127,10 @@ export class ClientDaemon {
   private async playRound(a: RoundAnnouncement): Promise<void> {
     if (this.closed) return;
     const log = this.log.child({ run: a.runId, round: a.round });
-    if (Date.now() >= a.deadlineUnixMs) return this.record(a, false, 'deadline passed before the round started');
+    if (Date.now() >= a.deadlineUnixMs) {
+      log.warn({ attempt: a.attempt, deadlineUnixMs: a.deadlineUnixMs }, 'skipping round: its deadline passed before this client could start it');
+      return this.record(a, false, 'deadline passed before the round started');
+    }
     try {
       const { link, trainer } = this.deps;
       const { weights, sha256 } = await link.fetchModel(a.runId, a.round, this.clientId, a.deadlineUnixMs);
@@ -129,10 +148,12 @@ export class ClientDaemon {
       const ack = await this.submitWithRetry(update, a.deadlineUnixMs);
       log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!) }, ack.message);
       this.record(a, true, ack.message);
+      this.deps.metrics?.onRound('submitted', fit.metrics);
     } catch (err) {
       const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;
       log.warn({ reason }, 'round not completed');
       this.record(a, false, reason);
+      this.deps.metrics?.onRound('failed');
     }
   }
 
@@ -156,5 +177,6 @@ export class ClientDaemon {
     await this.source?.close();
     this.deps.link.close();
     this.deps.trainer.dispose();
+    await this.deps.onClose?.();
   }
 }

@@ -13,6 +13,8 @@ export interface RoundBroadcaster {
    * transport's limit; the transport stays usable.
    */
   announce(announcement: RoundAnnouncement): Promise<void>;
+  /** True when announcements can currently be delivered (readiness). */
+  healthy(): boolean;
   /** Releases connections; announce must not be called afterwards. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { PayloadTooLargeError } from '../../shared/errors/index.js';
+import { PayloadTooLargeError, ServiceUnavailableError } from '../../shared/errors/index.js';
 import { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, roundsSubject, type RoundAnnouncement } from '../../shared/proto/index.js';
 import { encodeAnnouncement, type RoundBroadcaster } from './broadcaster.js';
 
@@ -11,14 +11,25 @@ import { encodeAnnouncement, type RoundBroadcaster } from './broadcaster.js';
 export class NatsBroadcaster implements RoundBroadcaster {
   readonly name = 'nats';
 
-  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient) {}
+  private reconnecting = false;
+
+  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient) {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnecting') this.reconnecting = true;
+        else if (s.type === 'reconnect') this.reconnecting = false;
+      }
+    })();
+  }
 
   /**
    * Connects (reconnecting forever if the server goes away) and creates or updates the rounds stream.
-   * @throws when the server cannot be reached at start-up.
+   * @throws {ServiceUnavailableError} when the server cannot be reached at start-up.
    */
   static async connect(url: string): Promise<NatsBroadcaster> {
-    const nc = await connect({ servers: url, name: 'fedsift-coordinator', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    const nc = await connect({ servers: url, name: 'fedsift-coordinator', maxReconnectAttempts: -1, reconnectTimeWait: 500 }).catch((err: Error) => {
+      throw new ServiceUnavailableError(`NATS unreachable at ${url}: ${err.message}`, { cause: err, field: 'natsUrl' });
+    });
     const jsm = await jetstreamManager(nc);
     const config = { subjects: [`${ROUNDS_SUBJECT_PREFIX}.>`], max_msgs_per_subject: 4, max_age: 24 * 3600 * 1e9 };
     try {
@@ -54,6 +65,11 @@ export class NatsBroadcaster implements RoundBroadcaster {
   /** True while the NATS connection is open (not closed for good). */
   get connected(): boolean {
     return !this.nc.isClosed();
+  }
+
+  /** Connected now (not closed, not in the middle of a reconnect). */
+  healthy(): boolean {
+    return !this.nc.isClosed() && !this.reconnecting;
   }
 
   async close(): Promise<void> {

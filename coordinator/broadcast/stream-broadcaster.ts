@@ -28,6 +28,10 @@ export class StreamBroadcaster implements RoundBroadcaster {
     return () => this.listeners.delete(listener);
   }
 
+  healthy(): boolean {
+    return true;
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
   }
@@ -45,6 +49,10 @@ export class FanoutBroadcaster implements RoundBroadcaster {
     const results = await Promise.allSettled(this.targets.map((t) => t.announce(a)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  healthy(): boolean {
+    return this.targets.every((t) => t.healthy());
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,9 @@ import { parseCoordinatorConfig, parseJson } from '../../shared/config/index.js'
 import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
+import { intArg } from '../../shared/cli/index.js';
 
-/** Reads a JSON config file. @throws {ConfigError} when it is missing or not JSON. */
+/** Reads a JSON config file holding one object. @throws {ConfigError} when it is missing, not JSON or not an object. */
 export function readJsonFile(path: string, what: string): Record<string, unknown> {
   let text: string;
   try {
@@ -13,7 +14,11 @@ export function readJsonFile(path: string, what: string): Record<string, unknown
   } catch (err) {
     throw new ConfigError(`cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return parseJson(text, `${what} ${path}`) as Record<string, unknown>;
+  const value = parseJson(text, `${what} ${path}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(`invalid ${what} ${path}:\n  (root): expected a JSON object, got ${Array.isArray(value) ? 'an array' : String(value)}`);
+  }
+  return value as Record<string, unknown>;
 }
 
 /** `fedsift coordinator`: serves gRPC (Coordinator, Admin, health) until SIGINT/SIGTERM. */
@@ -22,12 +27,13 @@ export function coordinatorCommand(): Command {
     .description('run the coordinator: gRPC server for client daemons and the CLI; runs start with `fedsift run start`')
     .option('--config <file>', 'coordinator config JSON (flags override its fields)')
     .option('--host <host>', 'interface to bind')
-    .option('--port <port>', 'gRPC port (0 = any free port)', (v) => Number.parseInt(v, 10))
+    .option('--port <port>', 'gRPC port (0 = any free port)', intArg)
     .option('--nats-url <url>', 'NATS server for round announcements (JetStream)', process.env.NATS_URL)
+    .option('--http-port <port>', 'port of /metrics, /healthz, /readyz and the dashboard (0 = any free port)', intArg)
     .addOption(new Option('--backend <name>', 'tfjs backend for evaluation').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
     .action(async (o) => {
       const file = o.config ? readJsonFile(o.config, 'coordinator config') : {};
-      const flags = Object.fromEntries(Object.entries({ host: o.host, port: o.port, natsUrl: o.natsUrl || undefined, backend: o.backend }).filter(([, v]) => v !== undefined));
+      const flags = Object.fromEntries(Object.entries({ host: o.host, port: o.port, httpPort: o.httpPort, natsUrl: o.natsUrl || undefined, backend: o.backend }).filter(([, v]) => v !== undefined));
       const config = parseCoordinatorConfig({ ...file, ...flags });
       const logger = createLogger({ name: 'coordinator' });
       const { startCoordinator } = await import('../main.js');

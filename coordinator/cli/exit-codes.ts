@@ -1,12 +1,13 @@
 import { status } from '@grpc/grpc-js';
-import { ConfigError, DataError, FedsiftError, isServiceError } from '../../shared/errors/index.js';
+import { ConfigError, DataError, FedsiftError, isServiceError, ServiceUnavailableError } from '../../shared/errors/index.js';
 
 /**
  * Exit codes of `fedsift` (README "CLI"): 0 success; 1 unexpected error; 2 bad config, flags or data;
- * 3 coordinator unreachable; 4 the coordinator refused the request, or the run failed or was stopped.
+ * 3 coordinator (or, at start-up, NATS or the listening address) unavailable; 4 the coordinator refused the request, or the run failed or was stopped.
  */
 export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof ConfigError || err instanceof DataError) return { code: 2, message: err.message };
+  if (err instanceof ServiceUnavailableError) return { code: 3, message: err.message };
   if (isServiceError(err)) {
     if (err.code === status.UNAVAILABLE) return { code: 3, message: `coordinator unreachable (${err.details}); is \`fedsift coordinator\` running at that address?` };
     return { code: 4, message: `coordinator refused: ${status[err.code]}: ${err.details}` };

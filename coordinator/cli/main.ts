@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { clientCommand } from '../../client-node/cli/index.js';
 import { demoCommand } from '../demo/index.js';
 import { experimentCommand } from '../experiments/index.js';
@@ -15,7 +15,15 @@ const program = new Command('fedsift')
   .addCommand(demoCommand())
   .addCommand(experimentCommand());
 
+// Usage errors (unknown option, missing or invalid argument) exit 2 like every other bad flag; --help exits 0.
+const overrideExits = (cmd: Command): void => {
+  cmd.exitOverride();
+  cmd.commands.forEach(overrideExits);
+};
+overrideExits(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
   const { code, message } = exitCodeFor(err);
   console.error(`fedsift: ${message}`);
   process.exit(code);

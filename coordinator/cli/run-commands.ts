@@ -4,8 +4,8 @@ import type { RunStatus } from '../../shared/proto/index.js';
 import { AdminClient } from './admin-client.js';
 import { readJsonFile } from './coordinator-command.js';
 import { formatRoundRow, formatRunList, formatRunStatus, ROUND_TABLE_HEADER, stateName } from './format.js';
-
-const int = (v: string) => Number.parseInt(v, 10);
+import { plainProgress, terminalProgress } from './progress.js';
+import { floatArg, intArg } from '../../shared/cli/index.js';
 
 /** Exit status of a finished run for scripts: 0 completed, 4 failed or stopped. */
 function runExitCode(s: RunStatus): number {
@@ -22,18 +22,24 @@ async function withAdmin<T>(cmd: Command, fn: (admin: AdminClient) => Promise<T>
 }
 
 /**
- * Follows a run until it finishes, printing a row per completed round (or one JSON event per line).
- * @returns the final status.
+ * Follows a run until it finishes, printing a row per completed round (on a terminal under a live progress bar), or
+ * one JSON event per line. @returns the final status.
  */
 export async function watchRun(admin: AdminClient, runId: string, json: boolean, out: (line: string) => void = console.log): Promise<RunStatus> {
+  const progress = !json && out === console.log && process.stdout.isTTY ? terminalProgress() : plainProgress(out);
   let last: RunStatus | undefined;
-  if (!json) out(ROUND_TABLE_HEADER);
-  for await (const e of admin.watchRun(runId)) {
-    last = e.status;
-    if (json) out(JSON.stringify(e));
-    else if (e.kind === 'RUN_EVENT_KIND_UNSPECIFIED') e.status.rounds.forEach((r) => out(formatRoundRow(r, e.status.totalRounds)));
-    else if (e.kind === 'RUN_EVENT_KIND_ROUND_COMPLETED' && e.round) out(formatRoundRow(e.round, e.status.totalRounds));
-    else if (e.kind === 'RUN_EVENT_KIND_ROUND_RETRIED') out(`round ${e.roundNumber}: quorum not met, retrying`);
+  try {
+    for await (const e of admin.watchRun(runId)) {
+      if (!last && !json) progress.row(ROUND_TABLE_HEADER);
+      last = e.status;
+      progress.update(e.status);
+      if (json) out(JSON.stringify(e));
+      else if (e.kind === 'RUN_EVENT_KIND_UNSPECIFIED') e.status.rounds.forEach((r) => progress.row(formatRoundRow(r, e.status.totalRounds)));
+      else if (e.kind === 'RUN_EVENT_KIND_ROUND_COMPLETED' && e.round) progress.row(formatRoundRow(e.round, e.status.totalRounds));
+      else if (e.kind === 'RUN_EVENT_KIND_ROUND_RETRIED') progress.row(`round ${e.roundNumber}: quorum not met, retrying`);
+    }
+  } finally {
+    progress.stop();
   }
   if (!last) throw new Error(`WatchRun ${runId} ended without any event`);
   if (!json) out(`run ${last.runId} ${stateName(last)}${last.error ? `: ${last.error}` : ''}`);
@@ -49,15 +55,20 @@ export function runCommand(): Command {
   const start = new Command('start')
     .description('start a run from a run config file and/or flags (see README "Run config")')
     .option('--config <file>', 'run config JSON')
-    .option('--rounds <n>', 'number of rounds', int)
-    .option('--clients-per-round <n>', 'clients selected per round', int)
-    .option('--min-clients <n>', 'quorum: updates needed to aggregate a round', int)
-    .option('--round-deadline-ms <ms>', 'round deadline', int)
-    .option('--local-epochs <n>', 'local epochs per round', int)
-    .option('--batch-size <n>', 'local batch size', int)
-    .option('--learning-rate <x>', 'local learning rate', Number.parseFloat)
+    .option('--rounds <n>', 'number of rounds', intArg)
+    .option('--clients-per-round <n>', 'clients selected per round', intArg)
+    .option('--min-clients <n>', 'quorum: updates needed to aggregate a round', intArg)
+    .option('--round-deadline-ms <ms>', 'round deadline', intArg)
+    .option('--local-epochs <n>', 'local epochs per round', intArg)
+    .option('--batch-size <n>', 'local batch size', intArg)
+    .option('--learning-rate <x>', 'local learning rate', floatArg)
     .option('--model <name>', 'model: mlp | cnn')
-    .option('--seed <n>', 'run seed', int)
+    .option('--seed <n>', 'run seed', intArg)
+    .option('--name <name>', 'label shown in status')
+    .option('--strategy <name>', 'aggregation strategy with default hyper-parameters (objects: use --config)')
+    .option('--min-available-clients <n>', 'live clients needed before a round selects', intArg)
+    .option('--wait-for-clients-ms <ms>', 'how long to wait for them before failing', intArg)
+    .option('--max-round-attempts <n>', 'attempts of a round below quorum', intArg)
     .option('--watch', 'follow the run until it finishes')
     .option('--json', 'print JSON')
     .action(async (o, cmd: Command) => {
@@ -94,7 +105,8 @@ export function runCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (runId: string, o, cmd: Command) => {
       const s = await withAdmin(cmd, (admin) => admin.stopRun(runId));
-      console.log(o.json ? JSON.stringify(s) : `stopping ${s.runId}`);
+      const finished = ['RUN_STATE_COMPLETED', 'RUN_STATE_STOPPED', 'RUN_STATE_FAILED'].includes(s.state);
+      console.log(o.json ? JSON.stringify(s) : finished ? `run ${s.runId} already ${stateName(s)}` : `stopping ${s.runId}`);
     });
 
   const list = new Command('list')

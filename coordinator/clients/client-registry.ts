@@ -50,8 +50,16 @@ export class ClientRegistry {
     return rec;
   }
 
-  /** Ids of clients seen within the timeout, in join order. */
-  live(nowMs: number): string[] {
-    return [...this.clients.values()].filter((c) => nowMs - c.lastSeenMs <= this.clientTimeoutMs).map((c) => c.clientId);
+  /** True when the client joined and was seen within the timeout. */
+  isLive(clientId: string, nowMs: number): boolean {
+    const rec = this.clients.get(clientId);
+    return rec !== undefined && nowMs - rec.lastSeenMs <= this.clientTimeoutMs;
+  }
+
+  /** Ids of clients seen within the timeout, in join order; with `model`, only those whose data fits that model. */
+  live(nowMs: number, model?: string): string[] {
+    return [...this.clients.values()]
+      .filter((c) => nowMs - c.lastSeenMs <= this.clientTimeoutMs && (model === undefined || c.capabilities.models.includes(model)))
+      .map((c) => c.clientId);
   }
 }

@@ -17,6 +17,8 @@ export interface DemoOptions {
   /** Path of the JSON results file. */
   out: string;
   natsUrl?: string;
+  /** Coordinator HTTP port for the dashboard and /metrics; default: a free one. */
+  httpPort?: number;
 }
 
 /** What the demo writes to its results file. */
@@ -39,7 +41,7 @@ export interface DemoResult {
  */
 export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string) => void = console.log): Promise<DemoResult> {
   const started = performance.now();
-  const federation = { clients: o.clients, alpha: o.alpha, partitionSeed: o.seed, natsUrl: o.natsUrl, sitePrefix: 'demo-site' };
+  const federation = { clients: o.clients, alpha: o.alpha, partitionSeed: o.seed, natsUrl: o.natsUrl, httpPort: o.httpPort, sitePrefix: 'demo-site' };
   return withFederation(federation, logger, async ({ coordinator, admin }) => {
     const config = parseRunConfig({
       name: 'demo',
@@ -55,6 +57,7 @@ export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string
     out(`fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}`);
     const { runId } = await admin.startRun(config);
     out(`run ${runId} started; waiting for ${o.clients} clients to join`);
+    out(`dashboard http://127.0.0.1:${coordinator.httpPort}/ · metrics http://127.0.0.1:${coordinator.httpPort}/metrics`);
     const final = await watchRun(admin, runId, false, out);
     const accs = final.rounds.map((r) => r.testAccuracy);
     const result: DemoResult = {

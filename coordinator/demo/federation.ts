@@ -13,6 +13,8 @@ export interface FederationOptions {
   /** Seed of the data partition. */
   partitionSeed: number;
   natsUrl?: string;
+  /** Coordinator HTTP port (metrics, dashboard); default: a free one. */
+  httpPort?: number;
   /** Site ids are `<prefix>-<index>`. */
   sitePrefix: string;
   /** Extra `fedsift client` flags for client `index` (e.g. an attack for one of them). */
@@ -30,7 +32,7 @@ export interface Federation {
  * of the 8,000 bundled training digits; runs `body`; then stops the clients and the coordinator, whatever happened.
  */
 export async function withFederation<T>(o: FederationOptions, logger: Logger, body: (f: Federation) => Promise<T>): Promise<T> {
-  const coordinator = await startCoordinator(parseCoordinatorConfig({ port: 0, natsUrl: o.natsUrl }), logger);
+  const coordinator = await startCoordinator(parseCoordinatorConfig({ port: 0, httpPort: o.httpPort ?? 0, natsUrl: o.natsUrl }), logger);
   const admin = new AdminClient(coordinator.address);
   const children: ChildProcess[] = [];
   try {

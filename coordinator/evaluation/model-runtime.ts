@@ -1,8 +1,8 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelWeights } from '../../shared/codec/index.js';
-import { assertFitsModel, type Dataset } from '../../shared/data/index.js';
+import type { Dataset } from '../../shared/data/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import { evaluateModel, getModelDefinition, readWeights, writeWeights, type EvaluationResult } from '../../shared/models/index.js';
+import { dataMismatch, evaluateModel, getModelDefinition, modelsFor, readWeights, writeWeights, type EvaluationResult } from '../../shared/models/index.js';
 import type { LoadedTf } from '../../shared/tf/index.js';
 
 /** The coordinator's use of tfjs: building initial weights and centralised evaluation on its held-out test set. */
@@ -13,6 +13,8 @@ export interface ModelRuntime {
   initialWeights(modelName: string, seed: number): Promise<ModelWeights>;
   /** Loss and accuracy of `weights` on the test set. @throws {DataError} when the test set does not fit the model. */
   evaluate(modelName: string, weights: ModelWeights): Promise<EvaluationResult>;
+  /** Why runs of `modelName` cannot be evaluated here (test data does not fit it), or undefined when they can. */
+  unsupported(modelName: string): string | undefined;
   dispose(): void;
 }
 
@@ -20,7 +22,15 @@ export interface ModelRuntime {
 export class TfModelRuntime implements ModelRuntime {
   private readonly models = new Map<string, LayersModel>();
 
-  constructor(private readonly loaded: LoadedTf, private readonly testSet: Dataset, private readonly logger: Logger) {}
+  /** @throws {DataError} when the test set fits no registry model. */
+  constructor(private readonly loaded: LoadedTf, private readonly testSet: Dataset, private readonly logger: Logger) {
+    modelsFor(testSet, 'the coordinator\'s test data');
+  }
+
+  unsupported(modelName: string): string | undefined {
+    const why = dataMismatch(modelName, this.testSet);
+    return why && `the coordinator's test data does not fit model ${modelName}: ${why}`;
+  }
 
   get backend(): string {
     return this.loaded.backend;
@@ -38,9 +48,7 @@ export class TfModelRuntime implements ModelRuntime {
   async evaluate(modelName: string, weights: ModelWeights): Promise<EvaluationResult> {
     let model = this.models.get(modelName);
     if (!model) {
-      const def = getModelDefinition(modelName);
-      assertFitsModel(this.testSet, def.inputSize, def.numClasses);
-      model = def.build(this.loaded.tf, 0);
+      model = getModelDefinition(modelName).build(this.loaded.tf, 0);
       this.models.set(modelName, model);
       this.logger.debug({ model: modelName }, 'built evaluation model');
     }

@@ -1,5 +1,6 @@
 import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { parseJson } from '../../shared/config/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { ListRunsResponse, RunEvent, RunStatus } from '../../shared/proto/index.js';
 import { failStream, unaryHandler } from './handlers.js';
@@ -11,7 +12,8 @@ export function adminService(manager: RunManager, logger: Logger): UntypedServic
   const unary = <Req, Res>(fn: (req: Req) => Res) => unaryHandler(fn, unexpected);
   return {
     StartRun: unary<{ configJson: string }, RunStatus>((req) => {
-      const run = manager.startRun(parseJson(req.configJson || '{}', 'run config'));
+      if (!req.configJson) throw new ConfigError('StartRun: config_json is empty; send a run config object ({} for all defaults)', { field: 'config_json' });
+      const run = manager.startRun(parseJson(req.configJson, 'run config'));
       logger.info({ run: run.runId }, 'run started');
       return run.status();
     }),

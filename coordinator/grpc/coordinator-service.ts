@@ -1,6 +1,7 @@
 import type { sendUnaryData, ServerReadableStream, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ChunkAssembler, chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import { InvalidUpdateError, toServiceError } from '../../shared/errors/index.js';
+import { FedsiftError, InvalidRequestError, InvalidUpdateError, toServiceError } from '../../shared/errors/index.js';
+import { rejectionReason } from '../metrics/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type {
   EvaluationAck,
@@ -18,13 +19,14 @@ import type {
   WatchRoundsRequest,
 } from '../../shared/proto/index.js';
 import type { StreamBroadcaster } from '../broadcast/index.js';
-import type { ClientRegistry } from '../clients/index.js';
+import { ClientRegistry } from '../clients/index.js';
 import type { Clock, RunManager, UpdateReceiver } from '../rounds/index.js';
 import { failStream, unaryHandler } from './handlers.js';
 import { writeWithBackpressure, type WriteStats } from './write-stream.js';
 
 /** What the Coordinator service needs. */
 export interface CoordinatorServiceDeps {
+  coordinatorId: string;
   manager: RunManager;
   clients: ClientRegistry;
   streamBroadcaster: StreamBroadcaster;
@@ -33,6 +35,15 @@ export interface CoordinatorServiceDeps {
   heartbeatIntervalMs: number;
   /** Called after every FetchModel stream with its backpressure counts (tests, metrics). */
   onModelStreamed?: (stats: WriteStats) => void;
+  /** Byte and rejection counters (Prometheus). */
+  metrics?: TransportMetrics;
+}
+
+/** What the gRPC layer counts. `reason` is a stable snake_case label. */
+export interface TransportMetrics {
+  updateRejected(run: string, reason: string): void;
+  bytesReceivedFrom(run: string, bytes: number): void;
+  bytesSentTo(run: string, bytes: number): void;
 }
 
 /**
@@ -46,10 +57,13 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
 
   return {
     Join: unary<JoinRequest, JoinResponse>((req) => {
-      if (!req.siteId) throw new InvalidUpdateError('Join: site_id is required', { field: 'site_id' });
-      const rec = clients.join(req.siteId, req.capabilities ?? { numExamples: 0, backend: '', models: [] }, clock.now());
+      checkJoin(req);
+      if (clients.isLive(ClientRegistry.clientIdFor(req.siteId), clock.now())) {
+        logger.warn({ site: req.siteId }, 'site joined again while its previous connection is live: restarted daemon, or the same site id used twice?');
+      }
+      const rec = clients.join(req.siteId, req.capabilities!, clock.now());
       logger.info({ client: rec.clientId, site: req.siteId, capabilities: req.capabilities }, 'client joined');
-      return { clientId: rec.clientId, heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: MAX_CHUNK_BYTES };
+      return { clientId: rec.clientId, heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: MAX_CHUNK_BYTES, coordinatorId: deps.coordinatorId };
     }),
 
     Heartbeat: unary<HeartbeatRequest, HeartbeatResponse>((req) => {
@@ -58,6 +72,11 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     }),
 
     WatchRounds(call: ServerWritableStream<WatchRoundsRequest, RoundAnnouncement>) {
+      try {
+        clients.get(call.request.clientId);
+      } catch (err) {
+        return failStream(call, err, unexpected);
+      }
       const unsubscribe = deps.streamBroadcaster.subscribe((a) => call.write(a));
       const done = () => unsubscribe();
       call.on('cancelled', done);
@@ -70,9 +89,13 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       void (async () => {
         try {
           const model = manager.get(runId).modelFor(round, clientId);
+          const metrics = deps.metrics;
           const messages = (function* (): Generator<ModelChunk> {
             yield { header: model.header };
-            for (const data of chunkBytes(model.bytes, MAX_CHUNK_BYTES)) yield { data };
+            for (const data of chunkBytes(model.bytes, MAX_CHUNK_BYTES)) {
+              metrics?.bytesSentTo(runId, data.byteLength);
+              yield { data };
+            }
           })();
           const stats = await writeWithBackpressure(call, messages);
           deps.onModelStreamed?.(stats);
@@ -88,10 +111,35 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     },
 
     ReportEvaluation: unary<EvaluationReport, EvaluationAck>((req) => {
+      checkEvaluation(req, clients.get(req.clientId).capabilities.numExamples);
       manager.get(req.runId).reportEvaluation(req);
       return { accepted: true };
     }),
   };
+}
+
+/** Longest accepted site id (characters). */
+const MAX_SITE_ID_LENGTH = 200;
+
+/** @throws {InvalidRequestError} for a missing or over-long site id or missing/invalid capabilities. */
+function checkJoin(req: JoinRequest): void {
+  if (!req.siteId || req.siteId.length > MAX_SITE_ID_LENGTH) {
+    throw new InvalidRequestError(`Join: site_id must have 1 to ${MAX_SITE_ID_LENGTH} characters, got ${req.siteId.length}`, { field: 'site_id' });
+  }
+  const caps = req.capabilities;
+  if (!caps || !Number.isSafeInteger(caps.numExamples) || caps.numExamples < 0) {
+    throw new InvalidRequestError('Join: capabilities.num_examples must be a non-negative integer', { field: 'capabilities' });
+  }
+}
+
+/** @throws {InvalidRequestError} for non-finite or out-of-range evaluation values. */
+function checkEvaluation(r: EvaluationReport, declaredExamples: number): void {
+  const bad = (why: string) => new InvalidRequestError(`ReportEvaluation: ${why}`, { clientId: r.clientId, round: r.round });
+  if (!(Number.isFinite(r.loss) && r.loss >= 0)) throw bad(`loss must be a finite number ≥ 0, got ${r.loss}`);
+  if (!(r.numExamples > 0 && r.numExamples <= declaredExamples)) throw bad(`num_examples must be in [1, ${declaredExamples}], got ${r.numExamples}`);
+  for (const [k, v] of Object.entries(r.metrics)) if (!Number.isFinite(v)) throw bad(`metric ${k} is not finite`);
+  const acc = r.metrics.accuracy;
+  if (acc !== undefined && !(acc >= 0 && acc <= 1)) throw bad(`accuracy must be in [0, 1], got ${acc}`);
 }
 
 /**
@@ -116,7 +164,10 @@ class UpdateUpload {
     this.call.on('data', (msg: UpdateChunk) => this.guard(() => this.onMessage(msg)));
     this.call.on('end', () => this.guard(() => this.onEnd()));
     const broke = (why: string) => {
-      if (!this.settled) this.receiver?.fail(`update stream ${why}`);
+      if (!this.settled) {
+        this.receiver?.fail(`update stream ${why}`);
+        this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', 'stream_failed');
+      }
       this.settled = true;
     };
     this.call.on('error', (err: Error) => broke(`failed: ${err.message}`));
@@ -128,14 +179,16 @@ class UpdateUpload {
     if (!this.header) {
       const h = msg.header;
       if (!h) throw new InvalidUpdateError('the first SubmitUpdate message must be an UpdateHeader');
-      this.receiver = this.deps.manager.get(h.runId).beginUpdate(h);
       this.header = h;
+      this.receiver = this.deps.manager.get(h.runId).beginUpdate(h);
       if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
       else this.assembler = new ChunkAssembler(this.receiver.expectedBytes, this.receiver.buffer());
       return;
     }
     if (msg.header) throw new InvalidUpdateError('a second UpdateHeader arrived in the same stream');
-    this.assembler!.push(msg.data ?? new Uint8Array(0));
+    const data = msg.data ?? new Uint8Array(0);
+    this.deps.metrics?.bytesReceivedFrom(this.header.runId, data.byteLength);
+    this.assembler!.push(data);
   }
 
   private onEnd(): void {
@@ -150,6 +203,7 @@ class UpdateUpload {
       fn();
     } catch (err) {
       if (err instanceof InvalidUpdateError) this.receiver?.fail(err.message);
+      if (!this.settled) this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', rejectionReason(err instanceof FedsiftError ? err.code : undefined));
       this.answer(err);
     }
   }

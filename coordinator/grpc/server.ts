@@ -1,6 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { grpcServerOptions, type TransportConfig } from '../../shared/config/index.js';
+import { ServiceUnavailableError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { loadFedsiftProto } from '../../shared/proto/index.js';
 import type { RunManager } from '../rounds/index.js';
@@ -17,7 +18,7 @@ export interface StartedGrpcServer {
 /**
  * Binds the Coordinator, Admin and grpc.health.v1 services on host:port (port 0 picks a free one), with fedsift's
  * message-size and keepalive policy. Plain-text credentials: TLS comes with the reliability/security work.
- * @throws when the address cannot be bound.
+ * @throws {ServiceUnavailableError} when the address cannot be bound (in use, unknown host).
  */
 export async function startGrpcServer(opts: {
   host: string;
@@ -32,8 +33,11 @@ export async function startGrpcServer(opts: {
   server.addService(proto.adminService, adminService(opts.deps.manager, opts.logger));
   const health = new HealthImplementation({ '': 'SERVING', 'fedsift.v1.Coordinator': 'SERVING', 'fedsift.v1.Admin': 'SERVING' });
   health.addToServer(server);
+  const address = `${opts.host}:${opts.port}`;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(new ServiceUnavailableError(`cannot listen for gRPC on ${address}: ${err.message.split('\n')[0]}`, { cause: err, field: 'port' })) : resolve(p),
+    ),
   );
   return { server, port, health };
 }

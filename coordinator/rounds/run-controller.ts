@@ -19,6 +19,8 @@ export interface Clock {
 
 /** Collaborators of one run. */
 export interface RunDeps {
+  /** Id of this coordinator process, put on every announcement. */
+  coordinatorId: string;
   runId: string;
   config: RunConfig;
   strategy: Strategy;
@@ -126,6 +128,10 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     let alreadyAccepted: boolean;
     try {
       alreadyAccepted = open.checkHeader(h);
+      const declared = this.deps.clients.get(h.clientId).capabilities.numExamples;
+      if (h.numExamples > declared) {
+        throw new InvalidUpdateError(`num_examples ${h.numExamples} exceeds the ${declared} examples the client declared at Join`, { clientId: h.clientId, round: h.round });
+      }
     } catch (err) {
       if (err instanceof InvalidUpdateError) open.fail(h.clientId, err.message);
       throw err;
@@ -193,9 +199,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.currentRound = round;
     const model = encodeModel(config.model, round, global);
     for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
-      if (attempt > 1 || this.deps.clients.live(clock.now()).length < config.minAvailableClients) await this.waitForClients();
+      if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
       if (this.stopRequested) return undefined;
-      const instructions = strategy.configureFit(round, global, { available: this.deps.clients.live(clock.now()) });
+      const instructions = strategy.configureFit(round, global, { available: this.liveClients() });
       const open = new OpenRound(round, attempt, instructions, clock.now() + config.roundDeadlineMs, model, global, strategy.beginAggregation(round, global), clock.now());
       this.open = open;
       await this.announce(this.announcement(open));
@@ -207,6 +213,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       }
       this.log.info({ round, attempt, reason, accepted: open.accepted.size, failed: open.failures.length, selected: open.selected.size }, 'round closed');
       if (open.accepted.size >= config.minClients) {
+        const aggStarted = clock.now();
         const aggregate = open.aggregation.finish(open.failures);
         const evaluation = await strategy.evaluate(round, aggregate.weights, this.strategyContext);
         const fed = strategy.aggregateEvaluate(round, open.evaluations, open.failures);
@@ -222,6 +229,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
           federatedAccuracy: fed?.metrics.accuracy ?? NaN,
           attempts: attempt,
           failures: [...open.failures],
+          aggregationMs: clock.now() - aggStarted,
+          clientMetrics: aggregate.metrics,
         };
         this.rounds.push(summary);
         this.log.info({ round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss }, 'round aggregated');
@@ -236,15 +245,20 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   }
 
   private async waitForClients(): Promise<void> {
-    const { config, clients, clock } = this.deps;
+    const { config, clock } = this.deps;
     const until = clock.now() + config.waitForClientsMs;
-    while (clients.live(clock.now()).length < config.minAvailableClients) {
+    while (this.liveClients().length < config.minAvailableClients) {
       if (this.stopRequested) return;
       if (clock.now() > until) {
-        throw new QuorumNotMetError(`only ${clients.live(clock.now()).length} of the ${config.minAvailableClients} clients needed were live within ${config.waitForClientsMs} ms`, { runId: this.runId });
+        throw new QuorumNotMetError(`only ${this.liveClients().length} of the ${config.minAvailableClients} clients needed (live, able to train ${config.model}) within ${config.waitForClientsMs} ms`, { runId: this.runId });
       }
       await sleep(100);
     }
+  }
+
+  /** Live clients whose data fits the run's model. */
+  private liveClients(): string[] {
+    return this.deps.clients.live(this.deps.clock.now(), this.deps.config.model);
   }
 
   private announcement(open: OpenRound): RoundAnnouncement {
@@ -262,6 +276,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       fit,
       totalRounds: config.rounds,
       attempt: open.attempt,
+      coordinatorId: this.deps.coordinatorId,
     };
   }
 
@@ -293,6 +308,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       fit: { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0 },
       totalRounds: this.deps.config.rounds,
       attempt: 0,
+      coordinatorId: this.deps.coordinatorId,
     });
     this.emitEvent('RUN_EVENT_KIND_RUN_FINISHED');
   }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { parseRunConfig } from '../../shared/config/index.js';
-import { UnknownRunError } from '../../shared/errors/index.js';
+import { ConfigError, UnknownRunError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
+import type { RunEvent } from '../../shared/proto/index.js';
 import type { RoundBroadcaster } from '../broadcast/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { ModelRuntime } from '../evaluation/index.js';
@@ -10,6 +12,7 @@ import { RunController, type Clock } from './run-controller.js';
 
 /** What every run of a coordinator shares. */
 export interface RunManagerDeps {
+  coordinatorId: string;
   broadcaster: RoundBroadcaster;
   clients: ClientRegistry;
   runtime: ModelRuntime;
@@ -17,11 +20,13 @@ export interface RunManagerDeps {
   logger: Logger;
 }
 
-/** The coordinator's runs: starts them from a config, finds them by id, stops them. */
-export class RunManager {
+/** The coordinator's runs: starts them from a config, finds them by id, stops them. Re-emits every run's events. */
+export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   private readonly runs = new Map<string, { controller: RunController; done: Promise<void> }>();
 
-  constructor(private readonly deps: RunManagerDeps) {}
+  constructor(private readonly deps: RunManagerDeps) {
+    super();
+  }
 
   /**
    * Validates a run config and starts the run in the background.
@@ -29,8 +34,11 @@ export class RunManager {
    */
   startRun(configInput: unknown): RunController {
     const config = parseRunConfig(configInput);
+    const why = this.deps.runtime.unsupported(config.model);
+    if (why) throw new ConfigError(`invalid run config:\n  model: ${why}`, { field: 'model' });
     const runId = `run-${new Date(this.deps.clock.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
     const controller = new RunController({ ...this.deps, runId, config, strategy: createStrategy(config) });
+    controller.on('event', (e) => this.emit('event', e));
     this.runs.set(runId, { controller, done: controller.start() });
     return controller;
   }

@@ -15,6 +15,8 @@ export const coordinatorConfigSchema = z
     port: z.number().int().min(0).max(65_535).default(50_051),
     /** NATS server for round announcements; absent = announcements only over the WatchRounds gRPC stream. */
     natsUrl,
+    /** HTTP port of /metrics, /healthz, /readyz and the dashboard (same host); 0 = a free port, null = off. @default 8080 */
+    httpPort: z.number().int().min(0).max(65_535).nullable().default(8080),
     /** The coordinator's held-out test set for centralised evaluation. @default the 2,000 held-out MNIST digits */
     testData: dataSourceSchema.default({ kind: 'mnist', split: 'test' }),
     /** tfjs backend for evaluation. @default "auto" */
@@ -42,12 +44,12 @@ export const clientConfigSchema = z
     natsUrl,
     /** Stable name of this data site; re-joining with it keeps the client id. */
     siteId: z.string().min(1).max(200),
-    /** Enrolment token sent on Join. @default "" */
-    token: z.string().default(''),
     /** This site's training data. */
     data: dataSourceSchema,
     /** tfjs backend. @default "auto" */
     backend: z.enum(BACKENDS).default('auto'),
+    /** Serve /metrics and /healthz on this port (0 = a free one); absent = off. */
+    metricsPort: z.number().int().min(0).max(65_535).optional(),
     /** Fault injection for robustness experiments: send poisoned updates (client-node/attacks). Off by default. */
     attack: z.object({ kind: z.enum(['scale', 'signflip']), factor: z.number().positive() }).strict().optional(),
     /** First reconnect delay after a lost coordinator (ms); doubles up to maxBackoffMs. @default 250 */

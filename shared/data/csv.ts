@@ -22,35 +22,36 @@ export interface CsvOptions {
 export function loadCsv(path: string, opts: CsvOptions): Dataset {
   let rows: string[][];
   try {
-    rows = parse(readFileSync(path), { skip_empty_lines: true, trim: true }) as string[][];
+    rows = parse(readFileSync(path), { skip_empty_lines: false, relax_column_count: true, trim: true }) as string[][];
   } catch (err) {
     throw new DataError(`cannot read CSV ${path}: ${(err as Error).message}`, { cause: err });
   }
   return parseCsvRows(rows, opts, path);
 }
 
-/** Pure part of {@link loadCsv}: rows[0] is the header. */
-export function parseCsvRows(rows: string[][], opts: CsvOptions, source = 'CSV'): Dataset {
-  const header = rows[0];
+/** Pure part of {@link loadCsv}: rows[i] is physical line i + 1 (so messages name real lines); blank lines are skipped. */
+export function parseCsvRows(allRows: string[][], opts: CsvOptions, source = 'CSV'): Dataset {
+  const numbered = allRows.map((row, i) => ({ row, line: i + 1 })).filter(({ row }) => !(row.length === 1 && row[0] === ''));
+  const header = numbered[0]?.row;
   if (!header) throw new DataError(`${source}: empty file`);
   const labelName = opts.labelColumn ?? 'label';
   const labelIdx = header.indexOf(labelName);
   if (labelIdx < 0) throw new DataError(`${source}: no label column "${labelName}" in header [${header.join(', ')}]`, { field: 'labelColumn' });
   const scale = opts.featureScale ?? 1;
   const numFeatures = header.length - 1;
-  const n = rows.length - 1;
+  const n = numbered.length - 1;
   const features = new Float32Array(n * numFeatures);
   const labels = new Int32Array(n);
   for (let r = 0; r < n; r++) {
-    const row = rows[r + 1]!;
-    if (row.length !== header.length) throw new DataError(`${source} line ${r + 2}: ${row.length} cells, header has ${header.length}`);
+    const { row, line } = numbered[r + 1]!;
+    if (row.length !== header.length) throw new DataError(`${source} line ${line}: ${row.length} cells, header has ${header.length}`);
     let f = 0;
     row.forEach((cell, c) => {
       const v = Number(cell);
-      if (cell === '' || !Number.isFinite(v)) throw new DataError(`${source} line ${r + 2}, column "${header[c]}": "${cell}" is not a finite number`);
+      if (cell === '' || !Number.isFinite(v)) throw new DataError(`${source} line ${line}, column "${header[c]}": "${cell}" is not a finite number`);
       if (c === labelIdx) {
         if (!Number.isInteger(v) || v < 0 || v >= opts.numClasses) {
-          throw new DataError(`${source} line ${r + 2}: label ${cell} is not a class index in [0, ${opts.numClasses})`);
+          throw new DataError(`${source} line ${line}: label ${cell} is not a class index in [0, ${opts.numClasses})`);
         }
         labels[r] = v;
       } else {

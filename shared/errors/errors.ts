@@ -44,6 +44,8 @@ function kind(code: string, grpcStatus: status) {
 
 /** A client's update is malformed (shape, size, hash, non-finite values). gRPC INVALID_ARGUMENT. */
 export class InvalidUpdateError extends kind('FS_ERR_INVALID_UPDATE', status.INVALID_ARGUMENT) {}
+/** A request other than an update is malformed (empty or over-long ids, non-finite metrics). gRPC INVALID_ARGUMENT. */
+export class InvalidRequestError extends kind('FS_ERR_INVALID_REQUEST', status.INVALID_ARGUMENT) {}
 /** A request names a run the coordinator does not know. gRPC NOT_FOUND. */
 export class UnknownRunError extends kind('FS_ERR_UNKNOWN_RUN', status.NOT_FOUND) {}
 /** A request names a client id that never joined (or was forgotten). gRPC NOT_FOUND. */
@@ -68,5 +70,7 @@ export class PayloadTooLargeError extends kind('FS_ERR_PAYLOAD_TOO_LARGE', statu
 export class AggregationError extends kind('FS_ERR_AGGREGATION', status.INTERNAL) {}
 /** Local data cannot be read or does not fit the model. gRPC INVALID_ARGUMENT. */
 export class DataError extends kind('FS_ERR_DATA', status.INVALID_ARGUMENT) {}
+/** A service fedsift depends on (NATS, a port to bind) cannot be used at start-up. gRPC UNAVAILABLE. */
+export class ServiceUnavailableError extends kind('FS_ERR_SERVICE_UNAVAILABLE', status.UNAVAILABLE) {}
 /** A bug or an unexpected failure; its details go to the log, not to the caller. gRPC INTERNAL. */
 export class InternalError extends kind('FS_ERR_INTERNAL', status.INTERNAL) {}

@@ -20,10 +20,11 @@ export interface RoundAnnouncement {
   fit: FitConfig;
   totalRounds: number;
   attempt: number;
+  coordinatorId: string;
 }
 
 export interface JoinRequest { siteId: string; token: string; capabilities: ClientCapabilities }
-export interface JoinResponse { clientId: string; heartbeatIntervalMs: number; maxChunkBytes: number }
+export interface JoinResponse { clientId: string; heartbeatIntervalMs: number; maxChunkBytes: number; coordinatorId: string }
 export interface HeartbeatRequest { clientId: string }
 export interface HeartbeatResponse { serverUnixMs: number }
 export interface WatchRoundsRequest { clientId: string }
@@ -63,6 +64,8 @@ export interface RoundSummary {
   federatedAccuracy: number;
   attempts: number;
   failures: { clientId: string; reason: string }[];
+  aggregationMs: number;
+  clientMetrics: Record<string, number>;
 }
 
 export interface RunStatus {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Coordinator } from '../../coordinator/main.js';
 import { runFedsift } from '../helpers/client-processes.js';
@@ -24,6 +27,27 @@ describe('fedsift CLI', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /invalid run config:\n\s+rounds: /);
     assert.equal(c.manager.list().length, 0);
+  });
+
+  it('exits 2 for malformed numbers and unknown options instead of truncating or ignoring them', async () => {
+    const at = ['--coordinator', c.address];
+    for (const args of [['run', 'start', '--rounds', '1e3', ...at], ['run', 'start', '--rounds', '1.5', ...at], ['run', 'start', '--bogus', '1', ...at], ['coordinator', '--port', '50051abc']]) {
+      const r = await runFedsift(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /expected an integer|unknown option/);
+    }
+    assert.equal(c.manager.list().length, 0);
+  });
+
+  it('exits 2 when a site gives only one of the partition flags, or data that fits no model', async () => {
+    const half = await runFedsift(['client', '--site-id', 's', '--num-partitions', '3']);
+    assert.equal(half.code, 2);
+    assert.match(half.stderr, /--num-partitions and --partition-index go together/);
+    const dir = mkdtempSync(join(tmpdir(), 'fedsift-cli-'));
+    writeFileSync(join(dir, 'narrow.csv'), 'a,b,label\n1,2,0\n');
+    const narrow = await runFedsift(['client', '--site-id', 's', '--data', `csv:${join(dir, 'narrow.csv')}`, '--coordinator', c.address]);
+    assert.equal(narrow.code, 2);
+    assert.match(narrow.stderr, /site data \(csv\) fits no model: mlp: data has 2 features per example, the model expects 784/);
   });
 
   it('exits 2 for a client with a malformed data spec', async () => {

@@ -6,7 +6,7 @@ import { startCoordinator, type Coordinator, type CoordinatorHooks } from '../..
 
 /** Real coordinator on a free loopback port, quiet logs. Close it in `after`. */
 export function startTestCoordinator(config: Record<string, unknown> = {}, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
-  return startCoordinator(parseCoordinatorConfig({ port: 0, ...config }), silentLogger(), hooks);
+  return startCoordinator(parseCoordinatorConfig({ port: 0, httpPort: 0, ...config }), silentLogger(), hooks);
 }
 
 /** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `timeoutMs`. */

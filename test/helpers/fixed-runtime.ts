@@ -25,5 +25,9 @@ export class FixedModelRuntime implements ModelRuntime {
     return { loss: mean, accuracy: 0, numExamples: 1 };
   }
 
+  unsupported(): undefined {
+    return undefined;
+  }
+
   dispose(): void {}
 }

@@ -36,7 +36,7 @@ export async function protocolFixture(opts: {
   const clients: TestClient[] = [];
   for (let i = 0; i < opts.clients; i++) {
     const link = new CoordinatorLink(coordinator.address, opts.clientTransport ?? DEFAULT_TRANSPORT);
-    const { clientId } = await link.join({ siteId: `protocol-site-${i}`, token: '', capabilities: { numExamples: 1, backend: 'none', models: [] } });
+    const { clientId } = await link.join({ siteId: `protocol-site-${i}`, token: '', capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] } });
     clients.push({ link, clientId });
   }
   const run = coordinator.manager.startRun({

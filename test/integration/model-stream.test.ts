@@ -21,7 +21,7 @@ describe('BR-03: FetchModel stream back-pressure', () => {
     type FetchStub = Client & { FetchModel(r: object): ClientReadableStream<ModelChunk> };
     const stub = new (loadFedsiftProto().CoordinatorClient)(c.address, credentials.createInsecure(), grpcChannelOptions(DEFAULT_TRANSPORT)) as unknown as FetchStub;
     try {
-      const { clientId } = await link.join({ siteId: 'slow-reader', token: '', capabilities: { numExamples: 1, backend: 'none', models: [] } });
+      const { clientId } = await link.join({ siteId: 'slow-reader', token: '', capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] } });
       const run = c.manager.startRun({ rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 120_000 });
       await waitForRound(c, run.runId, 1);
       const expectedHash = sha256Hex(float32ToBytes((await runtime.initialWeights()).values));

@@ -22,6 +22,7 @@ const announcement = (runId: string, round: number): RoundAnnouncement => ({
   fit: { localEpochs: 2, batchSize: 32, learningRate: 0.003, proximalMu: 0 },
   totalRounds: 20,
   attempt: 1,
+  coordinatorId: '2f1c7a52-43f4-4a8e-9f3e-4a3c1b7e9d10',
 });
 
 describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {

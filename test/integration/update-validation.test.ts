@@ -72,6 +72,10 @@ describe('update validation: a bad update is refused with a reason and the round
       assert.equal(wrongShape?.code, status.INVALID_ARGUMENT);
       assert.match(wrongShape!.details, /expected fixed\/kernel float32\[2\], got fixed\/kernel float32\[3\]/);
 
+      const inflated = await submit(f, a, 1, [1, 1], 5000);
+      assert.equal(inflated.err?.code, status.INVALID_ARGUMENT);
+      assert.match(inflated.err!.details, /num_examples 5000 exceeds the 1000 examples the client declared at Join/);
+
       const tooMany = await submit(f, a, 1, [1, 2, 3]);
       assert.equal(tooMany.err?.code, status.INVALID_ARGUMENT);
       assert.match(tooMany.err!.details, /received more bytes than declared: 12 > 8/);
@@ -80,7 +84,7 @@ describe('update validation: a bad update is refused with a reason and the round
       const dup = await submit(f, b, 1, [5, 5]);
       assert.equal(dup.err?.code, status.ALREADY_EXISTS);
 
-      const { clientId } = await outsider.join({ siteId: 'outsider', token: '', capabilities: { numExamples: 1, backend: '', models: [] } });
+      const { clientId } = await outsider.join({ siteId: 'outsider', token: '', capabilities: { numExamples: 1000, backend: '', models: ['mlp'] } });
       const notSelected = await submit(f, { link: outsider, clientId }, 1, [1, 1]);
       assert.equal(notSelected.err?.code, status.PERMISSION_DENIED);
 

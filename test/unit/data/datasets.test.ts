@@ -82,6 +82,9 @@ describe('CSV loader', () => {
 
   it('names the line and column of a bad cell, and a missing label column', () => {
     assert.throws(() => parseCsvRows([['a', 'label'], ['1', '0'], ['x', '1']], { numClasses: 2 }), (e: unknown) => e instanceof DataError && /line 3, column "a": "x" is not a finite number/.test(e.message));
+    const withBlanks = join(dir, 'blanks.csv');
+    writeFileSync(withBlanks, 'a,label\n\n1,0\n\n2,z\n');
+    assert.throws(() => loadCsv(withBlanks, { numClasses: 2 }), /line 5, column "label": "z"/);
     assert.throws(() => parseCsvRows([['a', 'label'], ['1', '7']], { numClasses: 2 }), /line 2: label 7 is not a class index in \[0, 2\)/);
     assert.throws(() => parseCsvRows([['a', 'y'], ['1', '0']], { numClasses: 2 }), /no label column "label"/);
     assert.throws(() => loadCsv(join(dir, 'missing.csv'), { numClasses: 2 }), /cannot read CSV/);

@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Metric a trainer may report with its update: local samples flagged as likely label issues. */
+export const LABEL_ISSUES_METRIC = 'label_issues_flagged';
+
+/**
+ * A client daemon's Prometheus metrics in a registry of its own: local training time per round, local samples,
+ * rounds by outcome, flagged label issues (reported by data-centric weighting when it runs), process defaults.
+ */
+export class ClientMetrics {
+  readonly registry = new Registry();
+  private readonly trainingSeconds: Histogram;
+  private readonly rounds: Counter<'outcome'>;
+  private readonly labelIssues: Gauge;
+
+  /** @param samples local training examples of this site. */
+  constructor(samples: number) {
+    const r = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({ name: 'fedsift_client_samples', help: 'Local training examples of this site', registers: r }).set(samples);
+    this.trainingSeconds = new Histogram({ name: 'fedsift_client_training_seconds', help: 'Local training time per round', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers: r });
+    this.rounds = new Counter({ name: 'fedsift_client_rounds_total', help: 'Rounds this client was selected for, by outcome (submitted, failed)', labelNames: ['outcome'], registers: r });
+    this.labelIssues = new Gauge({ name: 'fedsift_client_label_issues_flagged', help: 'Local samples flagged as likely label issues in the last round', registers: r });
+  }
+
+  /** Records one round: its training metrics (train_ms, label_issues_flagged when present) and outcome. */
+  onRound(outcome: 'submitted' | 'failed', metrics: Readonly<Record<string, number>> = {}): void {
+    this.rounds.inc({ outcome });
+    if (metrics.train_ms !== undefined) this.trainingSeconds.observe(metrics.train_ms / 1000);
+    if (metrics[LABEL_ISSUES_METRIC] !== undefined) this.labelIssues.set(metrics[LABEL_ISSUES_METRIC]);
+  }
+
+  /** HTTP app: `/metrics` (Prometheus text format) and `/healthz`. */
+  app(): Hono {
+    return new Hono()
+      .get('/metrics', async (c) => c.body(await this.registry.metrics(), 200, { 'Content-Type': this.registry.contentType }))
+      .get('/healthz', (c) => c.json({ status: 'ok' }));
+  }
+}

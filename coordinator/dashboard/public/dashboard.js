@@ -1,0 +1,81 @@
+// fedsift dashboard: polls the coordinator's JSON API and draws the selected run with Chart.js. No build step.
+'use strict';
+const charts = {};
+let selected = new URLSearchParams(location.search).get('run');
+
+const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '—');
+const state = (s) => s.state.replace('RUN_STATE_', '').toLowerCase();
+
+function chart(id, type, datasets, options = {}) {
+  const canvas = document.getElementById(id);
+  if (!charts[id]) {
+    charts[id] = new Chart(canvas, { type, data: { labels: [], datasets }, options: { animation: false, responsive: true, ...options } });
+  }
+  return charts[id];
+}
+
+function setSeries(id, labels, series) {
+  const c = charts[id];
+  c.data.labels = labels;
+  series.forEach((values, i) => { c.data.datasets[i].data = values; });
+  c.update();
+  document.getElementById(id).dataset.points = String(labels.length);
+}
+
+function renderRuns(runs) {
+  const body = document.querySelector('#runs tbody');
+  body.replaceChildren(...runs.map((r) => {
+    const tr = document.createElement('tr');
+    tr.className = 'run-row' + (r.runId === selected ? ' selected' : '');
+    tr.dataset.run = r.runId;
+    const last = r.rounds[r.rounds.length - 1];
+    for (const v of [r.runId, state(r), `${r.currentRound}/${r.totalRounds}`, r.connectedClients, pct(last ? last.testAccuracy : NaN), new Date(r.startedUnixMs).toLocaleTimeString()]) {
+      const td = document.createElement('td');
+      td.textContent = String(v);
+      tr.append(td);
+    }
+    tr.onclick = () => { selected = r.runId; history.replaceState(null, '', `?run=${r.runId}`); refresh(); };
+    return tr;
+  }));
+}
+
+function renderRun(r) {
+  document.getElementById('run').hidden = false;
+  document.getElementById('run-title').textContent = `Run ${r.runId}`;
+  const cfg = JSON.parse(r.configJson);
+  document.getElementById('run-summary').textContent =
+    `${state(r)} · round ${r.currentRound}/${r.totalRounds} · model ${cfg.model} · strategy ${cfg.strategy.name}` + (r.error ? ` · error: ${r.error}` : '');
+  const labels = r.rounds.map((x) => x.round);
+  chart('accuracy-chart', 'line', [{ label: 'test accuracy' }, { label: 'federated accuracy (clients)' }], { scales: { y: { min: 0, max: 1 } } });
+  setSeries('accuracy-chart', labels, [r.rounds.map((x) => x.testAccuracy), r.rounds.map((x) => x.federatedAccuracy)]);
+  chart('loss-chart', 'line', [{ label: 'test loss' }, { label: 'train loss' }]);
+  setSeries('loss-chart', labels, [r.rounds.map((x) => x.testLoss), r.rounds.map((x) => x.trainLoss)]);
+  chart('participation-chart', 'bar', [{ label: 'responded' }, { label: 'no update' }], { scales: { x: { stacked: true }, y: { stacked: true } } });
+  setSeries('participation-chart', labels, [r.rounds.map((x) => x.responded), r.rounds.map((x) => x.selected - x.responded)]);
+  const names = [...new Set(r.rounds.flatMap((x) => Object.keys(x.clientMetrics)))].filter((k) => k !== 'train_ms');
+  const c = chart('client-chart', 'line', []);
+  c.data.datasets = names.map((n) => ({ label: n, data: [] }));
+  setSeries('client-chart', labels, names.map((n) => r.rounds.map((x) => x.clientMetrics[n] ?? null)));
+  const failures = r.rounds.flatMap((x) => x.failures.map((f) => [x.round, f.clientId, f.reason]));
+  document.querySelector('#failures tbody').replaceChildren(...failures.map((row) => {
+    const tr = document.createElement('tr');
+    for (const v of row) { const td = document.createElement('td'); td.textContent = String(v); tr.append(td); }
+    return tr;
+  }));
+}
+
+async function refresh() {
+  try {
+    const runs = await (await fetch('/api/runs')).json();
+    if (!selected && runs.length) selected = runs[runs.length - 1].runId;
+    renderRuns(runs);
+    const run = runs.find((r) => r.runId === selected);
+    if (run) renderRun(run);
+    document.getElementById('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (err) {
+    document.getElementById('updated').textContent = `coordinator unreachable (${err.message})`;
+  }
+}
+
+refresh();
+setInterval(refresh, 2000);

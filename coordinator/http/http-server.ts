@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Hono } from 'hono';
+import type { CoordinatorMetrics } from '../metrics/index.js';
+import type { RunManager } from '../rounds/index.js';
+
+/** Readiness checks: each must be true for /readyz to answer 200. */
+export type ReadinessChecks = () => Record<string, boolean>;
+
+const require = createRequire(import.meta.url);
+const PUBLIC = (name: string) => fileURLToPath(new URL(`../dashboard/public/${name}`, import.meta.url));
+
+/** Static files of the dashboard, read once: our page and script, and Chart.js's UMD build from its package's dist/. */
+function staticFiles(): Record<string, { body: string; type: string }> {
+  return {
+    '/': { body: readFileSync(PUBLIC('index.html'), 'utf8'), type: 'text/html; charset=utf-8' },
+    '/static/dashboard.js': { body: readFileSync(PUBLIC('dashboard.js'), 'utf8'), type: 'text/javascript; charset=utf-8' },
+    '/static/dashboard.css': { body: readFileSync(PUBLIC('dashboard.css'), 'utf8'), type: 'text/css; charset=utf-8' },
+    '/static/chart.js': { body: readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8'), type: 'text/javascript; charset=utf-8' },
+  };
+}
+
+/**
+ * The coordinator's HTTP side: Prometheus `/metrics`, `/healthz` (the process serves), `/readyz` (every readiness
+ * check passes), a JSON API of runs (`/api/runs`, `/api/runs/:id`) and the web dashboard at `/`.
+ */
+export function httpApp(manager: RunManager, metrics: CoordinatorMetrics, ready: ReadinessChecks): Hono {
+  const app = new Hono();
+  const files = staticFiles();
+  app.get('/metrics', async (c) => c.body(await metrics.expose(), 200, { 'Content-Type': metrics.contentType }));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const checks = ready();
+    const ok = Object.values(checks).every(Boolean);
+    return c.json({ status: ok ? 'ready' : 'not ready', checks }, ok ? 200 : 503);
+  });
+  app.get('/api/runs', (c) => c.json(manager.list().map((r) => r.status())));
+  app.get('/api/runs/:id', (c) => {
+    const run = manager.list().find((r) => r.runId === c.req.param('id'));
+    return run ? c.json(run.status()) : c.json({ error: `no run with id "${c.req.param('id')}"` }, 404);
+  });
+  for (const [path, f] of Object.entries(files)) app.get(path, (c) => c.body(f.body, 200, { 'Content-Type': f.type }));
+  return app;
+}

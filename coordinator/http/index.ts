@@ -1,0 +1,1 @@
+export { httpApp, type ReadinessChecks } from './http-server.js';

@@ -1,0 +1,96 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RunEvent } from '../../shared/proto/index.js';
+
+/** Client metric names (sent with updates, averaged per round) that feed the data-centric gauges. */
+export const DATA_CENTRIC_METRICS = { downweightedRatio: 'downweighted_ratio', curriculumStage: 'curriculum_stage' } as const;
+
+/**
+ * The coordinator's Prometheus metrics, in a registry of its own (no global state): `fedsift_`-prefixed series with
+ * a `run` label, plus the process default metrics (`process_*`, `nodejs_*`). Fed by run events and by the gRPC
+ * layer (bytes, rejections).
+ */
+export class CoordinatorMetrics {
+  readonly registry = new Registry();
+  private readonly roundsCompleted: Counter<'run'>;
+  private readonly roundDuration: Histogram<'run'>;
+  private readonly aggregationSeconds: Histogram<'run'>;
+  private readonly currentRound: Gauge<'run'>;
+  private readonly selected: Gauge<'run'>;
+  private readonly responded: Gauge<'run'>;
+  private readonly dropped: Counter<'run'>;
+  private readonly rejected: Counter<'run' | 'reason'>;
+  private readonly bytesReceived: Counter<'run'>;
+  private readonly bytesSent: Counter<'run'>;
+  private readonly testLoss: Gauge<'run'>;
+  private readonly testAccuracy: Gauge<'run'>;
+  private readonly downweighted: Gauge<'run'>;
+  private readonly curriculumStage: Gauge<'run'>;
+
+  /** @param liveClients current number of live clients, read at scrape time. */
+  constructor(liveClients: () => number) {
+    const r = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({ name: 'fedsift_clients_connected', help: 'Clients joined and heartbeating within the client timeout', registers: r, collect() { this.set(liveClients()); } });
+    this.roundsCompleted = new Counter({ name: 'fedsift_rounds_completed_total', help: 'Rounds aggregated', labelNames: ['run'], registers: r });
+    this.roundDuration = new Histogram({ name: 'fedsift_round_duration_seconds', help: 'Round duration from announcement to evaluated aggregate', labelNames: ['run'], buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600], registers: r });
+    this.aggregationSeconds = new Histogram({ name: 'fedsift_aggregation_seconds', help: 'Time to finish aggregation and evaluate the new global model', labelNames: ['run'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: r });
+    this.currentRound = new Gauge({ name: 'fedsift_current_round', help: 'Round the run is in', labelNames: ['run'], registers: r });
+    this.selected = new Gauge({ name: 'fedsift_clients_selected', help: 'Clients selected for the current round', labelNames: ['run'], registers: r });
+    this.responded = new Gauge({ name: 'fedsift_clients_responded', help: 'Clients whose update entered the last completed round', labelNames: ['run'], registers: r });
+    this.dropped = new Counter({ name: 'fedsift_clients_dropped_total', help: 'Selected clients that contributed no update to a round', labelNames: ['run'], registers: r });
+    this.rejected = new Counter({ name: 'fedsift_updates_rejected_total', help: 'Updates refused, by reason', labelNames: ['run', 'reason'], registers: r });
+    this.bytesReceived = new Counter({ name: 'fedsift_received_bytes_total', help: 'Update bytes received from clients', labelNames: ['run'], registers: r });
+    this.bytesSent = new Counter({ name: 'fedsift_sent_bytes_total', help: 'Global model bytes streamed to clients', labelNames: ['run'], registers: r });
+    this.testLoss = new Gauge({ name: 'fedsift_global_test_loss', help: 'Cross-entropy of the global model on the test set (nats per sample)', labelNames: ['run'], registers: r });
+    this.testAccuracy = new Gauge({ name: 'fedsift_global_test_accuracy_ratio', help: 'Accuracy of the global model on the test set (0..1)', labelNames: ['run'], registers: r });
+    this.downweighted = new Gauge({ name: 'fedsift_downweighted_samples_ratio', help: 'Share of client samples down-weighted by data-centric weighting in the last round', labelNames: ['run'], registers: r });
+    this.curriculumStage = new Gauge({ name: 'fedsift_curriculum_stage', help: 'Curriculum stage (pace) of the last round', labelNames: ['run'], registers: r });
+  }
+
+  /** Updates the series from one run event. */
+  onRunEvent(e: RunEvent): void {
+    const run = e.status.runId;
+    this.currentRound.set({ run }, e.status.currentRound);
+    const r = e.round;
+    if (e.kind !== 'RUN_EVENT_KIND_ROUND_COMPLETED' || !r) return;
+    this.roundsCompleted.inc({ run });
+    this.roundDuration.observe({ run }, r.durationMs / 1000);
+    this.aggregationSeconds.observe({ run }, r.aggregationMs / 1000);
+    this.selected.set({ run }, r.selected);
+    this.responded.set({ run }, r.responded);
+    this.dropped.inc({ run }, r.selected - r.responded);
+    if (Number.isFinite(r.testLoss)) this.testLoss.set({ run }, r.testLoss);
+    if (Number.isFinite(r.testAccuracy)) this.testAccuracy.set({ run }, r.testAccuracy);
+    const dw = r.clientMetrics[DATA_CENTRIC_METRICS.downweightedRatio];
+    if (dw !== undefined) this.downweighted.set({ run }, dw);
+    const stage = r.clientMetrics[DATA_CENTRIC_METRICS.curriculumStage];
+    if (stage !== undefined) this.curriculumStage.set({ run }, stage);
+  }
+
+  /** Counts a refused update; `reason` is a stable snake_case label (e.g. `invalid_update`, `stale_round`). */
+  updateRejected(run: string, reason: string): void {
+    this.rejected.inc({ run, reason });
+  }
+
+  bytesReceivedFrom(run: string, bytes: number): void {
+    this.bytesReceived.inc({ run }, bytes);
+  }
+
+  bytesSentTo(run: string, bytes: number): void {
+    this.bytesSent.inc({ run }, bytes);
+  }
+
+  /** Prometheus text exposition format. */
+  expose(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/** Stable label for a rejection: a FedsiftError code without its prefix (`FS_ERR_STALE_ROUND` → `stale_round`). */
+export function rejectionReason(code: string | undefined): string {
+  return code ? code.replace(/^FS_ERR_/, '').toLowerCase() : 'internal';
+}

@@ -1,0 +1,1 @@
+export { CoordinatorMetrics, DATA_CENTRIC_METRICS, rejectionReason } from './coordinator-metrics.js';

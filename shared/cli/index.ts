@@ -1,0 +1,1 @@
+export { intArg, floatArg } from './flags.js';

@@ -1,0 +1,1 @@
+export { startHttpServer, type StartedHttpServer } from './serve.js';

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { stopChild } from '../../coordinator/demo/index.js';
+import type { Coordinator } from '../../coordinator/main.js';
+import { spawnClient, type ClientProcess } from '../helpers/client-processes.js';
+import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';
+import { scrape, valueOf, type MetricFamily } from '../helpers/prometheus.js';
+
+const CHROMIUM = process.env.FEDSIFT_CHROMIUM ?? '/usr/bin/chromium';
+const ROUNDS = 6;
+
+describe('operators\' view during a real run: /metrics, health, dashboard', () => {
+  let c: Coordinator;
+  let clients: ClientProcess[];
+  let base: string;
+  let runId: string;
+  let early: MetricFamily[] = [];
+
+  before(async () => {
+    c = await startTestCoordinator();
+    base = `http://127.0.0.1:${c.httpPort}`;
+    clients = [0, 1].map((i) => spawnClient(c.address, i, 2));
+    await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined), 60_000);
+    runId = c.manager.startRun({ rounds: ROUNDS, clientsPerRound: 2, minClients: 2, localEpochs: 3, model: 'mlp', roundDeadlineMs: 60_000 }).runId;
+  });
+  after(async () => {
+    await Promise.all(clients.map((p) => stopChild(p.child)));
+    await c.close();
+  });
+
+  it('answers /healthz and /readyz, and serves runs as JSON', async () => {
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual((await ready.json()).checks, { grpc: true, broadcast: true });
+    const runs = (await (await fetch(`${base}/api/runs`)).json()) as { runId: string }[];
+    assert.deepEqual(runs.map((r) => r.runId), [runId]);
+    assert.equal((await fetch(`${base}/api/runs/run-nope`)).status, 404);
+  });
+
+  it('draws one accuracy point per completed round in the dashboard, live during the run (headless Chromium)', async (t) => {
+    // Prepare
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: install Debian's chromium (.ci/run does)`);
+    const browser: Browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    t.after(() => browser.close());
+    await waitForRound(c, runId, 2);
+    early = await scrape(`${base}/metrics`);
+    // Execute: open the dashboard mid-run
+    const page = await browser.newPage();
+    await page.goto(`${base}/?run=${runId}`);
+    const points = () => page.evaluate(() => Number(document.getElementById('accuracy-chart')?.dataset.points ?? -1));
+    let live: { points: number; completed: number; state: string } | undefined;
+    for (let i = 0; i < 100 && !live; i++) {
+      const status = c.manager.get(runId).status();
+      const p = await points();
+      if (status.state === 'RUN_STATE_RUNNING' && p >= 1 && p === status.rounds.length && p === c.manager.get(runId).status().rounds.length) {
+        live = { points: p, completed: status.rounds.length, state: status.state };
+      } else await new Promise((r) => setTimeout(r, 200));
+    }
+    await waitForRunState(c, runId, ['RUN_STATE_COMPLETED'], 120_000);
+    await page.waitForSelector(`#accuracy-chart[data-points="${ROUNDS}"]`, { timeout: 15_000 });
+    const chartPoints = await page.evaluate(() => {
+      const w = window as unknown as { Chart: { getChart(id: string): { data: { datasets: { data: unknown[] }[] } } } };
+      return w.Chart.getChart('accuracy-chart').data.datasets[0]!.data.length;
+    });
+    // Assert
+    assert.ok(live, 'the page showed a point per completed round while the run was running');
+    assert.equal(await page.textContent('#run-title'), `Run ${runId}`);
+    assert.equal(await page.locator('#runs tbody tr').count(), 1);
+    assert.equal(chartPoints, ROUNDS);
+  });
+
+  it('exposes Prometheus metrics whose round counter and accuracy move during the run', async () => {
+    const s = await waitForRunState(c, runId, ['RUN_STATE_COMPLETED'], 120_000);
+    const late = await scrape(`${base}/metrics`);
+    const run = { run: runId };
+    const earlyRounds = valueOf(early, 'fedsift_rounds_completed_total', run)!;
+    assert.ok(earlyRounds >= 1 && earlyRounds < ROUNDS, `rounds counter mid-run: ${earlyRounds}`);
+    assert.equal(valueOf(late, 'fedsift_rounds_completed_total', run), ROUNDS);
+    assert.ok(valueOf(early, 'fedsift_global_test_accuracy_ratio', run)! > 0);
+    assert.equal(valueOf(late, 'fedsift_global_test_accuracy_ratio', run), s.rounds.at(-1)!.testAccuracy);
+    assert.equal(valueOf(late, 'fedsift_round_duration_seconds', run), ROUNDS, 'one observation per round');
+    assert.equal(valueOf(late, 'fedsift_clients_connected'), 2);
+    assert.equal(valueOf(late, 'fedsift_clients_responded', run), 2);
+    assert.ok(valueOf(late, 'fedsift_received_bytes_total', run)! >= ROUNDS * 2 * 101_770 * 4);
+    assert.ok(valueOf(late, 'fedsift_sent_bytes_total', run)! >= ROUNDS * 2 * 101_770 * 4);
+    assert.ok(valueOf(late, 'process_cpu_user_seconds_total')! > 0, 'process default metrics');
+    const ours = late.filter((f) => f.name.startsWith('fedsift_'));
+    assert.ok(ours.every((f) => f.help.length > 0 && ['COUNTER', 'GAUGE', 'HISTOGRAM'].includes(f.type)));
+    assert.ok(ours.filter((f) => f.type === 'COUNTER').every((f) => f.name.endsWith('_total')));
+  });
+});
