@@ -34,6 +34,9 @@ export function terminalProgress(): RoundProgress {
         clients: s.connectedClients,
       });
     },
-    stop: () => multi.stop(),
+    stop: () => {
+      multi.update(); // flushes rows logged since the last redraw, which stop() alone would drop
+      multi.stop();
+    },
   };
 }

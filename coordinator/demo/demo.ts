@@ -3,17 +3,10 @@ import { parseRunConfig, type RunConfig } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundSummary } from '../../shared/proto/index.js';
 import { watchRun } from '../cli/run-commands.js';
-import { withFederation } from './federation.js';
+import { withFederation, type FederatedRunShape } from './federation.js';
 
 /** Options of `fedsift demo`. */
-export interface DemoOptions {
-  clients: number;
-  rounds: number;
-  model: string;
-  localEpochs: number;
-  /** Dirichlet concentration of the label skew across clients. */
-  alpha: number;
-  seed: number;
+export interface DemoOptions extends FederatedRunShape {
   /** Path of the JSON results file. */
   out: string;
   natsUrl?: string;

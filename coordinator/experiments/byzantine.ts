@@ -3,16 +3,10 @@ import { parseRunConfig, type StrategyOptions } from '../../shared/config/index.
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundSummary } from '../../shared/proto/index.js';
 import { watchRun } from '../cli/run-commands.js';
-import { withFederation } from '../demo/index.js';
+import { withFederation, type FederatedRunShape } from '../demo/index.js';
 
 /** Options of `fedsift experiment byzantine`. */
-export interface ByzantineOptions {
-  clients: number;
-  rounds: number;
-  model: string;
-  localEpochs: number;
-  alpha: number;
-  seed: number;
+export interface ByzantineOptions extends FederatedRunShape {
   /** Attacks to try, each sent by client 0: `scale:100`, `signflip:10`. */
   attacks: string[];
   out: string;

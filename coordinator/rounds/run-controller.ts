@@ -9,6 +9,7 @@ import type { RoundBroadcaster } from '../broadcast/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { ModelRuntime } from '../evaluation/index.js';
 import type { Strategy, StrategyContext } from '../strategies/index.js';
+import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { OpenRound } from './open-round.js';
 
@@ -204,7 +205,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       const instructions = strategy.configureFit(round, global, { available: this.liveClients() });
       const open = new OpenRound(round, attempt, instructions, clock.now() + config.roundDeadlineMs, model, global, strategy.beginAggregation(round, global), clock.now());
       this.open = open;
-      await this.announce(this.announcement(open));
+      await this.announce(fitAnnouncement(this.deps, open, strategy.configureEvaluate(round, global, [...open.selected])));
       this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');
       const reason = await open.closed;
       if (this.stopRequested) {
@@ -261,25 +262,6 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     return this.deps.clients.live(this.deps.clock.now(), this.deps.config.model);
   }
 
-  private announcement(open: OpenRound): RoundAnnouncement {
-    const { config } = this.deps;
-    const fit = open.instructions[0]?.config ?? { localEpochs: config.localEpochs, batchSize: config.batchSize, learningRate: config.learningRate, proximalMu: 0 };
-    return {
-      runId: this.runId,
-      round: open.round,
-      phase: 'ROUND_PHASE_FIT',
-      modelName: config.model,
-      modelSha256: open.model.header.sha256,
-      selectedClientIds: [...open.selected],
-      evaluateClientIds: this.deps.strategy.configureEvaluate(open.round, open.global, [...open.selected]),
-      deadlineUnixMs: open.deadlineUnixMs,
-      fit,
-      totalRounds: config.rounds,
-      attempt: open.attempt,
-      coordinatorId: this.deps.coordinatorId,
-    };
-  }
-
   private async announce(a: RoundAnnouncement): Promise<void> {
     try {
       await this.deps.broadcaster.announce(a);
@@ -296,20 +278,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.error = error;
     this.finishedMs = this.deps.clock.now();
     (error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))({ state, error }, 'run finished');
-    void this.announce({
-      runId: this.runId,
-      round: this.currentRound,
-      phase: 'ROUND_PHASE_RUN_DONE',
-      modelName: this.deps.config.model,
-      modelSha256: '',
-      selectedClientIds: [],
-      evaluateClientIds: [],
-      deadlineUnixMs: 0,
-      fit: { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0 },
-      totalRounds: this.deps.config.rounds,
-      attempt: 0,
-      coordinatorId: this.deps.coordinatorId,
-    });
+    void this.announce(runDoneAnnouncement(this.deps, this.currentRound));
     this.emitEvent('RUN_EVENT_KIND_RUN_FINISHED');
   }
 

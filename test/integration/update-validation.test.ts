@@ -102,6 +102,12 @@ describe('update validation: a bad update is refused with a reason and the round
       assert.equal(s.rounds[0]!.responded, 2);
       assert.deepEqual([...f.runtime.evaluated[0]!.values], [2, 2]);
       assert.match(s.rounds[0]!.failures.find((x) => x.clientId === a.clientId)!.reason, /expected fixed\/kernel/);
+      const metrics = await f.coordinator.metrics.expose();
+      const rejected = (run: string, reason: string) => Number(metrics.match(new RegExp(`fedsift_updates_rejected_total\\{run="${run}",reason="${reason}"\\} (\\d+)`))?.[1]);
+      assert.equal(rejected(f.runId, 'invalid_update'), 3);
+      assert.equal(rejected(f.runId, 'duplicate_update'), 1);
+      assert.equal(rejected(f.runId, 'not_selected'), 1);
+      assert.equal(rejected('run-nope', 'unknown_run'), 1);
     } finally {
       outsider.close();
       await f.close();

@@ -52,11 +52,13 @@ function renderRun(r) {
   setSeries('loss-chart', labels, [r.rounds.map((x) => x.testLoss), r.rounds.map((x) => x.trainLoss)]);
   chart('participation-chart', 'bar', [{ label: 'responded' }, { label: 'no update' }], { scales: { x: { stacked: true }, y: { stacked: true } } });
   setSeries('participation-chart', labels, [r.rounds.map((x) => x.responded), r.rounds.map((x) => x.selected - x.responded)]);
-  const names = [...new Set(r.rounds.flatMap((x) => Object.keys(x.clientMetrics)))].filter((k) => k !== 'train_ms');
+  const hidden = new Set(['train_ms', 'epochs']); // timing and echoed config, not statistics
+  const names = [...new Set(r.rounds.flatMap((x) => Object.keys(x.clientMetrics)))].filter((k) => !hidden.has(k));
   const c = chart('client-chart', 'line', []);
   c.data.datasets = names.map((n) => ({ label: n, data: [] }));
   setSeries('client-chart', labels, names.map((n) => r.rounds.map((x) => x.clientMetrics[n] ?? null)));
   const failures = r.rounds.flatMap((x) => x.failures.map((f) => [x.round, f.clientId, f.reason]));
+  if (!failures.length) failures.push(['—', 'none', 'every selected client sent an update']);
   document.querySelector('#failures tbody').replaceChildren(...failures.map((row) => {
     const tr = document.createElement('tr');
     for (const v of row) { const td = document.createElement('td'); td.textContent = String(v); tr.append(td); }

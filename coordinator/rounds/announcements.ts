@@ -1,0 +1,51 @@
+import type { RunConfig } from '../../shared/config/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import type { OpenRound } from './open-round.js';
+
+/** Who announces: the run and the coordinator process. */
+export interface AnnouncementSource {
+  runId: string;
+  coordinatorId: string;
+  config: RunConfig;
+}
+
+/**
+ * The announcement that opens a round attempt: selection, evaluators, deadline, model hash and the local training
+ * config (one for the round: fedsift strategies configure every client alike). Metadata only, never weights.
+ */
+export function fitAnnouncement(src: AnnouncementSource, open: OpenRound, evaluateClientIds: string[]): RoundAnnouncement {
+  const { config } = src;
+  const fit = open.instructions[0]?.config ?? { localEpochs: config.localEpochs, batchSize: config.batchSize, learningRate: config.learningRate, proximalMu: 0 };
+  return {
+    runId: src.runId,
+    round: open.round,
+    phase: 'ROUND_PHASE_FIT',
+    modelName: config.model,
+    modelSha256: open.model.header.sha256,
+    selectedClientIds: [...open.selected],
+    evaluateClientIds,
+    deadlineUnixMs: open.deadlineUnixMs,
+    fit,
+    totalRounds: config.rounds,
+    attempt: open.attempt,
+    coordinatorId: src.coordinatorId,
+  };
+}
+
+/** The announcement that tells clients a run ended (completed, stopped or failed) after `round`. */
+export function runDoneAnnouncement(src: AnnouncementSource, round: number): RoundAnnouncement {
+  return {
+    runId: src.runId,
+    round,
+    phase: 'ROUND_PHASE_RUN_DONE',
+    modelName: src.config.model,
+    modelSha256: '',
+    selectedClientIds: [],
+    evaluateClientIds: [],
+    deadlineUnixMs: 0,
+    fit: { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0 },
+    totalRounds: src.config.rounds,
+    attempt: 0,
+    coordinatorId: src.coordinatorId,
+  };
+}
