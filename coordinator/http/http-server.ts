@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
+import type { RunStatus } from '../../shared/proto/index.js';
 import type { CoordinatorMetrics } from '../metrics/index.js';
 import type { RunManager } from '../rounds/index.js';
 
@@ -24,7 +25,8 @@ function staticFiles(): Record<string, { body: string; type: string }> {
 
 /**
  * The coordinator's HTTP side: Prometheus `/metrics`, `/healthz` (the process serves), `/readyz` (every readiness
- * check passes), a JSON API of runs (`/api/runs`, `/api/runs/:id`) and the web dashboard at `/`.
+ * check passes), a JSON API of runs (`/api/runs`, `/api/runs/:id`: RunStatus plus `rejected` counts by reason) and
+ * the web dashboard at `/`.
  */
 export function httpApp(manager: RunManager, metrics: CoordinatorMetrics, ready: ReadinessChecks): Hono {
   const app = new Hono();
@@ -36,10 +38,12 @@ export function httpApp(manager: RunManager, metrics: CoordinatorMetrics, ready:
     const ok = Object.values(checks).every(Boolean);
     return c.json({ status: ok ? 'ready' : 'not ready', checks }, ok ? 200 : 503);
   });
-  app.get('/api/runs', (c) => c.json(manager.list().map((r) => r.status())));
-  app.get('/api/runs/:id', (c) => {
+  // Run status plus `rejected`: refused updates by reason (stale, not selected, invalid…), from the metrics.
+  const withRejections = async (s: RunStatus) => ({ ...s, rejected: await metrics.rejectionsOf(s.runId) });
+  app.get('/api/runs', async (c) => c.json(await Promise.all(manager.list().map((r) => withRejections(r.status())))));
+  app.get('/api/runs/:id', async (c) => {
     const run = manager.list().find((r) => r.runId === c.req.param('id'));
-    return run ? c.json(run.status()) : c.json({ error: `no run with id "${c.req.param('id')}"` }, 404);
+    return run ? c.json(await withRejections(run.status())) : c.json({ error: `no run with id "${c.req.param('id')}"` }, 404);
   });
   for (const [path, f] of Object.entries(files)) app.get(path, (c) => c.body(f.body, 200, { 'Content-Type': f.type }));
   return app;

@@ -72,6 +72,12 @@ export class CoordinatorMetrics {
     this.rejected.inc({ run, reason });
   }
 
+  /** Refused updates of one run so far, by reason. */
+  async rejectionsOf(run: string): Promise<Record<string, number>> {
+    const { values } = await this.rejected.get();
+    return Object.fromEntries(values.filter((v) => v.labels.run === run).map((v) => [String(v.labels.reason), v.value]));
+  }
+
   bytesReceivedFrom(run: string, bytes: number): void {
     this.bytesReceived.inc({ run }, bytes);
   }

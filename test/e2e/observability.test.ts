@@ -35,8 +35,9 @@ describe('operators\' view during a real run: /metrics, health, dashboard', () =
     const ready = await fetch(`${base}/readyz`);
     assert.equal(ready.status, 200);
     assert.deepEqual((await ready.json()).checks, { grpc: true, broadcast: true });
-    const runs = (await (await fetch(`${base}/api/runs`)).json()) as { runId: string }[];
+    const runs = (await (await fetch(`${base}/api/runs`)).json()) as { runId: string; rejected: Record<string, number> }[];
     assert.deepEqual(runs.map((r) => r.runId), [runId]);
+    assert.deepEqual(runs[0]!.rejected, {});
     assert.equal((await fetch(`${base}/api/runs/run-nope`)).status, 404);
   });
 

@@ -108,6 +108,7 @@ describe('update validation: a bad update is refused with a reason and the round
       assert.equal(rejected(f.runId, 'duplicate_update'), 1);
       assert.equal(rejected(f.runId, 'not_selected'), 1);
       assert.equal(rejected('run-nope', 'unknown_run'), 1);
+      assert.deepEqual(await f.coordinator.metrics.rejectionsOf(f.runId), { invalid_update: 3, duplicate_update: 1, not_selected: 1 });
     } finally {
       outsider.close();
       await f.close();

@@ -57,9 +57,16 @@ function renderRun(r) {
   const c = chart('client-chart', 'line', []);
   c.data.datasets = names.map((n) => ({ label: n, data: [] }));
   setSeries('client-chart', labels, names.map((n) => r.rounds.map((x) => x.clientMetrics[n] ?? null)));
+  const rejected = Object.entries(r.rejected);
+  if (!rejected.length) rejected.push(['none', 0]);
+  fillTable('#rejected', rejected);
   const failures = r.rounds.flatMap((x) => x.failures.map((f) => [x.round, f.clientId, f.reason]));
   if (!failures.length) failures.push(['—', 'none', 'every selected client sent an update']);
-  document.querySelector('#failures tbody').replaceChildren(...failures.map((row) => {
+  fillTable('#failures', failures);
+}
+
+function fillTable(selector, rows) {
+  document.querySelector(`${selector} tbody`).replaceChildren(...rows.map((row) => {
     const tr = document.createElement('tr');
     for (const v of row) { const td = document.createElement('td'); td.textContent = String(v); tr.append(td); }
     return tr;
