@@ -27,14 +27,6 @@ export interface ClientDaemonDeps {
   onClose?: () => Promise<void>;
 }
 
-/** What the daemon did with one round (for tests and logs). */
-export interface RoundOutcome {
-  runId: string;
-  round: number;
-  accepted: boolean;
-  reason: string;
-}
-
 /**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
  * selected for fetches the global model, evaluates it on local data, trains, and submits the update. Rounds are
@@ -51,8 +43,6 @@ export class ClientDaemon {
   private source: RoundSource | undefined;
   private closed = false;
   private readonly log: Logger;
-  /** Outcome of every round handled, newest last. */
-  readonly outcomes: RoundOutcome[] = [];
 
   constructor(private readonly deps: ClientDaemonDeps) {
     this.log = deps.logger.child({ site: deps.config.siteId });
@@ -129,7 +119,8 @@ export class ClientDaemon {
     const log = this.log.child({ run: a.runId, round: a.round });
     if (Date.now() >= a.deadlineUnixMs) {
       log.warn({ attempt: a.attempt, deadlineUnixMs: a.deadlineUnixMs }, 'skipping round: its deadline passed before this client could start it');
-      return this.record(a, false, 'deadline passed before the round started');
+      this.deps.metrics?.onRound('failed');
+      return;
     }
     try {
       const { link, trainer } = this.deps;
@@ -147,12 +138,10 @@ export class ClientDaemon {
       const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics: fit.metrics, weights: sent };
       const ack = await this.submitWithRetry(update, a.deadlineUnixMs);
       log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!) }, ack.message);
-      this.record(a, true, ack.message);
       this.deps.metrics?.onRound('submitted', fit.metrics);
     } catch (err) {
       const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;
       log.warn({ reason }, 'round not completed');
-      this.record(a, false, reason);
       this.deps.metrics?.onRound('failed');
     }
   }
@@ -165,10 +154,6 @@ export class ClientDaemon {
       if (!isServiceError(err) || (err as ServiceError).code !== status.UNAVAILABLE) throw err;
       return this.deps.link.submitUpdate(update, this.maxChunkBytes, deadlineUnixMs);
     }
-  }
-
-  private record(a: RoundAnnouncement, accepted: boolean, reason: string): void {
-    this.outcomes.push({ runId: a.runId, round: a.round, accepted, reason });
   }
 
   /** Stops listening and heartbeating; an in-flight round is abandoned. */

@@ -1,1 +1,1 @@
-export { ClientDaemon, type ClientDaemonDeps, type RoundOutcome } from './client-daemon.js';
+export { ClientDaemon, type ClientDaemonDeps } from './client-daemon.js';

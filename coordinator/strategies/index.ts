@@ -18,7 +18,7 @@ export { FedProx } from './fedprox.js';
 export { FedOpt } from './fedopt.js';
 export { FedAvgEffective, EFFECTIVE_EXAMPLES_METRIC } from './fedavg-effective.js';
 export { FedMedian, FedTrimmedAvg } from './robust/coordinate-wise.js';
-export { Krum, krumScores } from './robust/krum.js';
+export { Krum } from './robust/krum.js';
 export { UpdateBuffer } from './robust/update-buffer.js';
 export { RunningWeightedMean, weightedMetricMeans } from './weighted-mean.js';
 export { createStrategy } from './registry.js';

@@ -10,4 +10,4 @@ export {
   type CoordinatorConfig,
   type ClientConfig,
 } from './node-configs.js';
-export { strategyOptionsSchema, STRATEGY_NAMES, type StrategyOptions, type StrategyOptionsOf } from './strategy-options.js';
+export { strategyOptionsSchema, type StrategyOptions, type StrategyOptionsOf } from './strategy-options.js';

@@ -76,9 +76,6 @@ const fedavgEffective = z.object({ name: z.literal('fedavg-effective'), fraction
 
 const STRATEGY_SCHEMAS = [fedavg, fedavgm, fedprox, fedopt('fedadagrad', 0.1, 1e-9), fedopt('fedadam', 0.1, 1e-9), fedopt('fedyogi', 0.01, 1e-3), fedmedian, fedtrimmedavg, krum, fedavgEffective] as const;
 
-/** Names of the built-in strategies. */
-export const STRATEGY_NAMES = STRATEGY_SCHEMAS.map((s) => s.shape.name.value);
-
 /**
  * A run's strategy and its hyper-parameters, chosen by `name`. A bare string (`"fedmedian"`) means that strategy with
  * its defaults.

