@@ -20,6 +20,7 @@ export function clientCommand(): Command {
     .option('--partition-seed <s>', 'mnist: seed of the partition (same on every site)', intArg)
     .option('--label-column <name>', 'csv: name of the label column', 'label')
     .option('--feature-scale <x>', 'csv: multiply every feature by x (e.g. 0.00392 for 0-255 pixels)', floatArg)
+    .option('--report-dir <dir>', 'write the site\'s label-issue report and label-next queue here each weighted round')
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port', intArg)
     .option('--attack <kind:factor>', 'fault injection for robustness experiments: scale:F or signflip:F (poisoned updates)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
@@ -31,6 +32,7 @@ export function clientCommand(): Command {
         backend: o.backend,
         data: parseDataSpec(o.data, o),
         metricsPort: o.metricsPort,
+        reportDir: o.reportDir,
         attack: o.attack === undefined ? undefined : (parseAttack(o.attack) ?? o.attack),
       });
       const logger = createLogger({ name: 'client' });

@@ -7,6 +7,7 @@ import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, UpdateToSubmit } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
+import { weightRound } from './round-weighting.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
 import type { LocalTrainer } from '../training/index.js';
 
@@ -132,13 +133,15 @@ export class ClientDaemon {
           .reportEvaluation({ runId: a.runId, round: a.round, clientId: this.clientId, numExamples: ev.numExamples, loss: ev.loss, metrics: { accuracy: ev.accuracy } })
           .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
       }
-      const fit = await trainer.train(a.modelName, weights, a.fit, a.round);
+      const weighting = weightRound(trainer, a, weights, this.deps.config.reportDir);
+      const fit = await trainer.train(a.modelName, weights, a.fit, a.round, weighting?.options);
       const attack = this.deps.config.attack;
       const sent = attack ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) } : fit.weights;
-      const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics: fit.metrics, weights: sent };
+      const metrics = { ...fit.metrics, ...weighting?.stats };
+      const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics, weights: sent };
       const ack = await this.submitWithRetry(update, a.deadlineUnixMs);
       log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!) }, ack.message);
-      this.deps.metrics?.onRound('submitted', fit.metrics);
+      this.deps.metrics?.onRound('submitted', metrics);
     } catch (err) {
       const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;
       log.warn({ reason }, 'round not completed');

@@ -16,6 +16,14 @@ export interface LocalFitConfig {
   proximalMu?: number;
 }
 
+/** Optional per-round inputs of {@link LocalTrainer.train}. */
+export interface TrainOptions {
+  /** Weight ≥ 0 per local example, [n]. */
+  sampleWeights?: Float32Array;
+  /** Training targets [n × K] instead of one-hot labels. */
+  targets?: Float32Array;
+}
+
 /** A client's trained weights and what it reports with them. */
 export interface LocalFitResult {
   weights: ModelWeights;
@@ -46,13 +54,16 @@ export class LocalTrainer {
 
   /**
    * Trains the global model `global` for `fit.localEpochs` epochs.
-   * @param sampleWeights optional weight ≥ 0 per local example; batches whose weights are all 0 are skipped.
+   * @param opts.sampleWeights weight ≥ 0 per local example; batches whose weights are all 0 are skipped.
+   * @param opts.targets soft targets [n × K] replacing the one-hot labels (label smoothing, corrected labels).
    * @throws {InvalidUpdateError} when `global` does not match the model's specs; {DataError} when the data does not fit.
    */
-  async train(modelName: string, global: ModelWeights, fit: LocalFitConfig, round: number, sampleWeights?: Float32Array): Promise<LocalFitResult> {
+  async train(modelName: string, global: ModelWeights, fit: LocalFitConfig, round: number, opts: TrainOptions = {}): Promise<LocalFitResult> {
     const tf = this.tf;
     const model = this.load(modelName, global);
-    const [xs, ys] = this.tensors();
+    const [xs, oneHot] = this.tensors();
+    const { sampleWeights, targets } = opts;
+    const ys = targets ? tf.tensor2d(targets, [this.numExamples, this.data.numClasses]) : oneHot;
     const started = performance.now();
     const optimizer = tf.train.adam(fit.learningRate);
     const rng = createRng(deriveSeed(this.seed, 'shuffle', round));
@@ -84,12 +95,32 @@ export class LocalTrainer {
     } finally {
       optimizer.dispose();
       if (anchor) tf.dispose([...anchor.values()]);
+      if (ys !== oneHot) ys.dispose();
     }
     return {
       weights: readWeights(model),
       numExamples: this.numExamples,
       metrics: { train_loss: lossWeight > 0 ? lossSum / lossWeight : 0, train_ms: performance.now() - started, epochs: fit.localEpochs },
     };
+  }
+
+  /**
+   * Class probabilities softmax(logits) of the global model on every local example, [n × K] row-major, computed in
+   * batches of 1,000 (small predict batches are slow on wasm).
+   */
+  predict(modelName: string, global: ModelWeights, batchSize = 1000): Float32Array {
+    const tf = this.tf;
+    const model = this.load(modelName, global);
+    const { features, numFeatures: d, numClasses: k } = this.data;
+    const n = this.numExamples;
+    const out = new Float32Array(n * k);
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(start + batchSize, n);
+      const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(features.subarray(start * d, end * d), [end - start, d])) as Tensor2D));
+      out.set(probs.dataSync() as Float32Array, start * k);
+      probs.dispose();
+    }
+    return out;
   }
 
   /** Loss and accuracy of `global` on this site's data (the global model before local training). */

@@ -1,5 +1,6 @@
-import type { RunConfig } from '../../shared/config/index.js';
-import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { weightingEnabled, type RunConfig } from '../../shared/config/index.js';
+import type { FitConfig as WireFitConfig, RoundAnnouncement } from '../../shared/proto/index.js';
+import type { FitConfig } from '../strategies/index.js';
 import type { OpenRound } from './open-round.js';
 
 /** Who announces: the run and the coordinator process. */
@@ -15,7 +16,6 @@ export interface AnnouncementSource {
  */
 export function fitAnnouncement(src: AnnouncementSource, open: OpenRound, evaluateClientIds: string[]): RoundAnnouncement {
   const { config } = src;
-  const fit = open.instructions[0]?.config ?? { localEpochs: config.localEpochs, batchSize: config.batchSize, learningRate: config.learningRate, proximalMu: 0 };
   return {
     runId: src.runId,
     round: open.round,
@@ -25,7 +25,7 @@ export function fitAnnouncement(src: AnnouncementSource, open: OpenRound, evalua
     selectedClientIds: [...open.selected],
     evaluateClientIds,
     deadlineUnixMs: open.deadlineUnixMs,
-    fit,
+    fit: wireFitConfig(open.instructions[0]?.config),
     totalRounds: config.rounds,
     attempt: open.attempt,
     coordinatorId: src.coordinatorId,
@@ -43,9 +43,16 @@ export function runDoneAnnouncement(src: AnnouncementSource, round: number): Rou
     selectedClientIds: [],
     evaluateClientIds: [],
     deadlineUnixMs: 0,
-    fit: { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0 },
+    fit: wireFitConfig(undefined),
     totalRounds: src.config.rounds,
     attempt: 0,
     coordinatorId: src.coordinatorId,
   };
+}
+
+/** The wire form of a fit config; the weighting travels as JSON, and only when some component is on (announcements stay small). */
+function wireFitConfig(c: FitConfig | undefined): WireFitConfig {
+  if (!c) return { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0, weightingJson: '', curriculumStage: 1 };
+  const { weighting, ...rest } = c;
+  return { ...rest, weightingJson: weightingEnabled(weighting) ? JSON.stringify(weighting) : '' };
 }

@@ -2,6 +2,7 @@ import { assertSameSpecs, type ModelWeights } from '../../shared/codec/index.js'
 import type { RunConfig } from '../../shared/config/index.js';
 import { AggregationError, InvalidUpdateError } from '../../shared/errors/index.js';
 import { createRng, deriveSeed, sampleWithoutReplacement } from '../../shared/random/index.js';
+import { curriculumStage as curriculumStageOf } from '../../shared/curriculum/index.js';
 import type {
   CentralEvaluation,
   ClientFailure,
@@ -38,7 +39,7 @@ export class FedAvg implements Strategy {
   configureFit(round: number, _global: ModelWeights, clients: ClientPool): FitInstruction[] {
     const rng = createRng(deriveSeed(this.config.seed, 'select', round));
     const chosen = sampleWithoutReplacement(rng, clients.available, this.config.clientsPerRound);
-    const config = this.fitConfig();
+    const config = this.fitConfig(round);
     return chosen.map((clientId) => ({ clientId, config }));
   }
 
@@ -63,10 +64,13 @@ export class FedAvg implements Strategy {
     return ctx.evaluate(global);
   }
 
-  /** Local training config sent with every instruction. */
-  protected fitConfig(): FitConfig {
-    const { localEpochs, batchSize, learningRate } = this.config;
-    return { localEpochs, batchSize, learningRate, proximalMu: 0 };
+  /** Local training config sent with every instruction of round `round` (1-based). */
+  protected fitConfig(round: number): FitConfig {
+    const { localEpochs, batchSize, learningRate, weighting, rounds } = this.config;
+    const { regularizer, pacing, startFraction, fullAt } = weighting.curriculum;
+    // Round r trains with the stage reached after r − 1 rounds, so round 1 starts at startFraction.
+    const curriculumStage = regularizer === 'none' ? 1 : curriculumStageOf({ kind: pacing, startFraction, fullAt }, round - 1, rounds);
+    return { localEpochs, batchSize, learningRate, proximalMu: 0, weighting, curriculumStage };
   }
 
   /** Aggregation weight of one update: its number of examples. */

@@ -15,7 +15,7 @@ export class FedProx extends FedAvg {
     super(config);
   }
 
-  protected override fitConfig(): FitConfig {
-    return { ...super.fitConfig(), proximalMu: this.options.proximalMu };
+  protected override fitConfig(round: number): FitConfig {
+    return { ...super.fitConfig(round), proximalMu: this.options.proximalMu };
   }
 }

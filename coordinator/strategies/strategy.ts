@@ -1,5 +1,5 @@
 import type { ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig } from '../../shared/config/index.js';
+import type { RunConfig, WeightingConfig } from '../../shared/config/index.js';
 
 /** Local training settings sent to one client for one round (Flower: FitIns.config). */
 export interface FitConfig {
@@ -9,6 +9,10 @@ export interface FitConfig {
   learningRate: number;
   /** FedProx μ: the client adds (μ/2)·‖w − w_global‖² to its loss; 0 = plain local training. */
   proximalMu: number;
+  /** Per-sample weighting the client applies. */
+  weighting: WeightingConfig;
+  /** Share of local samples the self-paced curriculum admits this round, in (0, 1] (1 without a curriculum). */
+  curriculumStage: number;
 }
 
 /** One selected client and what it should do this round (Flower: FitIns). */

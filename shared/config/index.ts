@@ -11,3 +11,4 @@ export {
   type ClientConfig,
 } from './node-configs.js';
 export { strategyOptionsSchema, type StrategyOptions, type StrategyOptionsOf } from './strategy-options.js';
+export { weightingSchema, NO_WEIGHTING, weightingEnabled, type WeightingConfig } from './weighting-options.js';

@@ -48,6 +48,8 @@ export const clientConfigSchema = z
     data: dataSourceSchema,
     /** tfjs backend. @default "auto" */
     backend: z.enum(BACKENDS).default('auto'),
+    /** Folder of the site's local label-issue report (written each weighted round); absent = no report. */
+    reportDir: z.string().min(1).optional(),
     /** Serve /metrics and /healthz on this port (0 = a free one); absent = off. */
     metricsPort: z.number().int().min(0).max(65_535).optional(),
     /** Fault injection for robustness experiments: send poisoned updates (client-node/attacks). Off by default. */

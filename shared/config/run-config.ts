@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MODEL_NAMES } from '../models/index.js';
 import { parseJson, parseWith } from './parse.js';
 import { strategyOptionsSchema } from './strategy-options.js';
+import { weightingSchema } from './weighting-options.js';
 
 /**
  * A training run's configuration, given to `StartRun` / `fedsift run start`. Unknown keys are errors. Defaults are the
@@ -35,6 +36,8 @@ const runConfigObject = z
     model: z.enum(MODEL_NAMES).default('cnn'),
     /** Aggregation strategy and its hyper-parameters (README "Strategies"). @default {"name": "fedavg"} */
     strategy: strategyOptionsSchema.default({ name: 'fedavg', fractionEvaluate: 1 }),
+    /** Per-sample weighting on the clients (README "Sample weighting"). @default all off */
+    weighting: weightingSchema.default(weightingSchema.parse({})),
     /** Seed of every random choice of the run (initial weights, client selection). @default 0 */
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   })

@@ -5,7 +5,7 @@
 import type { TensorSpec } from '../codec/index.js';
 
 export interface ClientCapabilities { numExamples: number; backend: string; models: string[] }
-export interface FitConfig { localEpochs: number; batchSize: number; learningRate: number; proximalMu: number }
+export interface FitConfig { localEpochs: number; batchSize: number; learningRate: number; proximalMu: number; weightingJson: string; curriculumStage: number }
 export type RoundPhase = 'ROUND_PHASE_UNSPECIFIED' | 'ROUND_PHASE_FIT' | 'ROUND_PHASE_RUN_DONE';
 
 export interface RoundAnnouncement {

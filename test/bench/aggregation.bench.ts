@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, type ModelWeights } from '../../shared/codec/index.js';
-import { parseRunConfig } from '../../shared/config/index.js';
+import { NO_WEIGHTING, parseRunConfig } from '../../shared/config/index.js';
 import { createStrategy, RunningWeightedMean } from '../../coordinator/strategies/index.js';
 import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
 
@@ -19,7 +19,7 @@ function fedAvgRound(): { round: OpenRound; feed: (i: number) => void } {
   const config = parseRunConfig({ rounds: 1, clientsPerRound: UPDATES, minClients: 1, model: 'mlp' });
   const global: ModelWeights = { specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }], values: new Float32Array(PARAMS).fill(0.5) };
   const strategy = createStrategy(config);
-  const instructions = Array.from({ length: UPDATES }, (_, i) => ({ clientId: `c${i}`, config: { localEpochs: 1, batchSize: 32, learningRate: 0.1, proximalMu: 0 } }));
+  const instructions = Array.from({ length: UPDATES }, (_, i) => ({ clientId: `c${i}`, config: { localEpochs: 1, batchSize: 32, learningRate: 0.1, proximalMu: 0, weighting: NO_WEIGHTING, curriculumStage: 1 } }));
   const round = new OpenRound(1, 1, instructions, Date.now() + 3_600_000, encodeModel('mlp', 1, global), global, strategy.beginAggregation(1, global), Date.now());
   const wire = new Float32Array(PARAMS); // stands in for the socket: what arrives, one update at a time
   const wireBytes = float32ToBytes(wire);

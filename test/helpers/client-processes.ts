@@ -8,7 +8,7 @@ export interface ClientProcess {
 }
 
 /** Spawns `fedsift client` for a test site holding its Dirichlet(0.5) share of the MNIST training digits. */
-export function spawnClient(address: string, index: number, numPartitions: number, natsUrl?: string): ClientProcess {
+export function spawnClient(address: string, index: number, numPartitions: number, natsUrl?: string, extraArgs: string[] = []): ClientProcess {
   const child = spawnClientProcess({
     address,
     siteId: `test-site-${index}-${process.pid}`,
@@ -19,6 +19,7 @@ export function spawnClient(address: string, index: number, numPartitions: numbe
     natsUrl,
     logLevel: 'info',
     stderr: 'pipe',
+    extraArgs,
   });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

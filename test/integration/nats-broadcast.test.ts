@@ -19,7 +19,7 @@ const announcement = (runId: string, round: number): RoundAnnouncement => ({
   selectedClientIds: Array.from({ length: 10 }, (_, i) => ClientRegistry.clientIdFor(`demo-site-${i}`)),
   evaluateClientIds: Array.from({ length: 10 }, (_, i) => ClientRegistry.clientIdFor(`demo-site-${i}`)),
   deadlineUnixMs: Date.now() + 120_000,
-  fit: { localEpochs: 2, batchSize: 32, learningRate: 0.003, proximalMu: 0 },
+  fit: { localEpochs: 2, batchSize: 32, learningRate: 0.003, proximalMu: 0, weightingJson: '', curriculumStage: 1 },
   totalRounds: 20,
   attempt: 1,
   coordinatorId: '2f1c7a52-43f4-4a8e-9f3e-4a3c1b7e9d10',

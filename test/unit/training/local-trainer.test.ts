@@ -56,8 +56,8 @@ describe('local training', () => {
     const model = getModelDefinition('mlp').build(tf, 0);
     const global = readWeights(model);
     model.dispose();
-    const zero = await trainer.train('mlp', global, { localEpochs: 1, batchSize: 32, learningRate: 1e-2 }, 1, new Float32Array(256));
-    const some = await trainer.train('mlp', global, { localEpochs: 1, batchSize: 32, learningRate: 1e-2 }, 1, new Float32Array(256).fill(1));
+    const zero = await trainer.train('mlp', global, { localEpochs: 1, batchSize: 32, learningRate: 1e-2 }, 1, { sampleWeights: new Float32Array(256) });
+    const some = await trainer.train('mlp', global, { localEpochs: 1, batchSize: 32, learningRate: 1e-2 }, 1, { sampleWeights: new Float32Array(256).fill(1) });
     trainer.dispose();
     assert.deepEqual(zero.weights.values, global.values);
     assert.equal(zero.metrics.train_loss, 0);

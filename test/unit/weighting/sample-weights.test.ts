@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   combineWeights,
-  curriculumStage,
   effectiveSampleCount,
   forgetRate,
   labelNextQueue,
@@ -13,6 +12,7 @@ import {
   smallLossWeights,
   uncertaintyScores,
 } from '../../../client-node/weighting/index.js';
+import { curriculumStage } from '../../../shared/curriculum/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
 
 const f32 = (xs: number[]) => new Float32Array(xs);

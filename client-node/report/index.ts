@@ -1,0 +1,1 @@
+export { writeSiteReport, type LabelNextEntry } from './site-report.js';

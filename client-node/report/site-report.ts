@@ -1,0 +1,31 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import type { LabelIssue } from '../weighting/index.js';
+
+/** One entry of the active-learning queue: a sample worth (re)labelling and its uncertainty. */
+export interface LabelNextEntry {
+  index: number;
+  givenLabel: number;
+  /** Entropy of the global model's prediction (nats): higher = more uncertain. */
+  entropy: number;
+}
+
+/**
+ * Writes the site's local report for a round — `label-issues.{csv,json}` (ranked likely label issues: sample index,
+ * given label, suggested label, score) and `label-next.{csv,json}` (the active-learning queue) — into `dir`,
+ * replacing the previous round's files atomically (write then rename). Nothing here leaves the site.
+ * @throws the file-system error when `dir` cannot be written.
+ */
+export function writeSiteReport(dir: string, meta: { runId: string; round: number }, issues: readonly LabelIssue[], labelNext: readonly LabelNextEntry[]): void {
+  mkdirSync(dir, { recursive: true });
+  const put = (name: string, text: string) => {
+    const tmp = join(dir, `.${name}.tmp`);
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(dir, name));
+  };
+  put('label-issues.csv', stringify(issues.map((i) => ({ sample_index: i.index, given_label: i.givenLabel, suggested_label: i.suggestedLabel, score: i.score, corrected: i.corrected })), { header: true, columns: ['sample_index', 'given_label', 'suggested_label', 'score', 'corrected'] }));
+  put('label-issues.json', JSON.stringify({ ...meta, issues }, null, 2) + '\n');
+  put('label-next.csv', stringify(labelNext.map((e) => ({ sample_index: e.index, given_label: e.givenLabel, entropy: e.entropy })), { header: true, columns: ['sample_index', 'given_label', 'entropy'] }));
+  put('label-next.json', JSON.stringify({ ...meta, queue: labelNext }, null, 2) + '\n');
+}

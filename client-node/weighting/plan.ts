@@ -1,0 +1,100 @@
+import type { WeightingConfig } from '../../shared/config/index.js';
+import { combineWeights, effectiveSampleCount } from './compose.js';
+import { confidentLearning } from './confident-learning.js';
+import { correctLabels, smoothLabels } from './label-enhancement.js';
+import { sanitizeProbabilities, type ProbabilityMatrix } from './probabilities.js';
+import { paceForFraction, selfPacedWeights } from './self-paced.js';
+import { forgetRate, smallLossWeights } from './small-loss.js';
+
+/** One likely label issue, for the site's local report (never sent to the coordinator). */
+export interface LabelIssue {
+  /** Index of the sample in the site's dataset. */
+  index: number;
+  givenLabel: number;
+  suggestedLabel: number;
+  /** Self-confidence p̂(given label) under the global model: lower = more likely wrong. */
+  score: number;
+  /** True when training used the suggested label instead of the given one. */
+  corrected: boolean;
+}
+
+/** The weights and targets of one round of local training, and what may be reported. */
+export interface WeightingPlan {
+  /** Final weight per sample, [n] in [0, 1]. */
+  weights: Float32Array;
+  /** Training targets [n × K] (one-hot of the possibly corrected labels, smoothed when configured). */
+  targets: Float32Array;
+  /** Aggregate statistics sent with the update: effective_examples, downweighted_ratio, label_issues_flagged, … */
+  stats: Record<string, number>;
+  /** Likely label issues, most suspicious first (local report only). */
+  issues: LabelIssue[];
+}
+
+/** Inputs of {@link planSampleWeights}. */
+export interface PlanInput {
+  /** The global model's predicted probabilities on the site's samples, [n × K]. */
+  probs: ProbabilityMatrix;
+  /** Given labels [n]. */
+  labels: Int32Array;
+  config: WeightingConfig;
+  /** 1-based round. */
+  round: number;
+  /** Admitted share broadcast by the coordinator, in (0, 1]. */
+  curriculumStage: number;
+}
+
+/**
+ * Computes this round's per-sample weights and targets from the global model's probabilities (scored before local
+ * training, so the model judging a label did not just fit it):
+ * 1. sanitise the probabilities (BR-15); refused rows keep weight 1 and their label;
+ * 2. confident learning flags likely label issues (Northcutt et al. 2021); with `correctLabelsAbove`, confidently
+ *    wrong labels are replaced by the model's class and keep weight 1;
+ * 3. noisy-label component: 1 − flagged (confident learning) or small-loss selection (Co-teaching schedule);
+ * 4. curriculum component: self-paced weights at the pace that admits the broadcast stage's share of losses;
+ * 5. components combine (product or min); targets are one-hot of the (corrected) labels, smoothed by ε.
+ * Losses are ℓᵢ = −ln p̂(ỹᵢ), clipped at p̂ ≥ 1e-7.
+ */
+export function planSampleWeights(input: PlanInput): WeightingPlan {
+  const { labels, config, round, curriculumStage } = input;
+  const p = sanitizeProbabilities(input.probs);
+  const k = p.numClasses, n = labels.length;
+  const cl = confidentLearning(p, labels, p.valid);
+  const correction = config.correctLabelsAbove === null ? { labels, corrected: [] as number[] } : correctLabels(labels, p, config.correctLabelsAbove, p.valid);
+  const isCorrected = new Uint8Array(n);
+  correction.corrected.forEach((i) => (isCorrected[i] = 1));
+  const losses = Float32Array.from(labels, (y, i) => -Math.log(Math.max(p.values[i * k + y]!, 1e-7)));
+
+  const components: Float32Array[] = [];
+  if (config.noisyLabels === 'confident-learning') components.push(Float32Array.from(cl.flagged, (f, i) => (f && !isCorrected[i] ? 0 : 1)));
+  if (config.noisyLabels === 'small-loss') components.push(smallLossWeights(losses, forgetRate(round, config.smallLoss.noiseRate, config.smallLoss.warmupRounds)));
+  if (config.curriculum.regularizer !== 'none') {
+    const validLosses = losses.filter((_, i) => p.valid[i] === 1);
+    components.push(selfPacedWeights(losses, paceForFraction(validLosses, curriculumStage), config.curriculum.regularizer));
+  }
+  const weights = components.length ? combineWeights(components, config.combine) : new Float32Array(n).fill(1);
+  p.valid.forEach((v, i) => v === 0 && (weights[i] = 1));
+
+  const flaggedCount = cl.flagged.reduce((a, b) => a + b, 0);
+  const issues: LabelIssue[] = [];
+  for (let i = 0; i < n; i++) {
+    if (cl.flagged[i] || isCorrected[i]) {
+      issues.push({ index: i, givenLabel: labels[i]!, suggestedLabel: cl.suggested[i]!, score: cl.labelQuality[i]!, corrected: isCorrected[i] === 1 });
+    }
+  }
+  issues.sort((a, b) => a.score - b.score || a.index - b.index);
+  const downweighted = weights.reduce((c, w) => c + (w < 0.5 ? 1 : 0), 0);
+  return {
+    weights,
+    targets: smoothLabels(correction.labels, k, config.labelSmoothing),
+    stats: {
+      effective_examples: effectiveSampleCount(weights),
+      downweighted_ratio: n ? downweighted / n : 0,
+      label_issues_flagged: flaggedCount,
+      labels_corrected: correction.corrected.length,
+      noise_rate_estimate: cl.noiseRate,
+      curriculum_stage: curriculumStage,
+      probabilities_refused: p.refused,
+    },
+    issues,
+  };
+}
