@@ -1,12 +1,13 @@
 import type { ClientConfig } from '../shared/config/index.js';
-import { loadDataSource } from '../shared/data/index.js';
+import { loadDataSource, type Dataset } from '../shared/data/index.js';
 import type { Logger } from '../shared/logging/index.js';
 import { modelsFor, NUM_CLASSES } from '../shared/models/index.js';
-import { deriveSeed } from '../shared/random/index.js';
+import { createRng, deriveSeed } from '../shared/random/index.js';
 import { loadTf } from '../shared/tf/index.js';
 import { startHttpServer } from '../shared/http/index.js';
 import { ClientDaemon } from './daemon/index.js';
 import { ClientMetrics } from './metrics/index.js';
+import { injectLabelNoise, type LabelNoise } from './attacks/index.js';
 import { CoordinatorLink } from './link/index.js';
 import { GrpcRoundSource, NatsRoundSource } from './rounds/index.js';
 import { LocalTrainer } from './training/index.js';
@@ -19,7 +20,8 @@ import { LocalTrainer } from './training/index.js';
 export async function startClient(config: ClientConfig, logger: Logger): Promise<ClientDaemon> {
   const { tf, backend, skipped } = await loadTf(config.backend);
   logger.info({ backend, skipped }, `tfjs backend: ${backend}`);
-  const data = loadDataSource(config.data, NUM_CLASSES);
+  const loaded = loadDataSource(config.data, NUM_CLASSES);
+  const data = config.labelNoise ? withLabelNoise(loaded, config.labelNoise, config.siteId, logger) : loaded;
   const models = modelsFor(data, `site data (${config.data.kind})`);
   const link = new CoordinatorLink(config.coordinator, config.transport);
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
@@ -41,4 +43,11 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   });
   await daemon.start();
   return daemon;
+}
+
+/** Fault injection: flips this site's labels for label-noise experiments (seeded by the noise seed and the site id). */
+function withLabelNoise(ds: Dataset, noise: LabelNoise, siteId: string, logger: Logger): Dataset {
+  const { labels, flipped } = injectLabelNoise(ds.labels, ds.numClasses, noise, createRng(deriveSeed(noise.seed, 'label-noise', siteId)));
+  logger.warn({ labelNoise: noise, flipped: flipped.reduce((a, b) => a + b, 0), examples: ds.labels.length }, 'FAULT INJECTION: this site\'s labels are noisy on purpose');
+  return { ...ds, labels };
 }

@@ -1,10 +1,17 @@
 import { Command, Option } from 'commander';
 import { parseClientConfig } from '../../shared/config/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
-import { parseAttack } from '../attacks/index.js';
+import { parseAttack, parseLabelNoise } from '../attacks/index.js';
 import { parseDataSpec } from './data-spec.js';
 import { floatArg, intArg } from '../../shared/cli/index.js';
+
+/** A parsed flag value, or a ConfigError naming the flag and the expected form. */
+function flag<T>(parsed: T | undefined, name: string, given: string, expected: string): T {
+  if (parsed === undefined) throw new ConfigError(`${name} "${given}": expected ${expected}`, { field: name.slice(2) });
+  return parsed;
+}
 
 /** `fedsift client`: runs a client daemon next to a site's data until SIGINT/SIGTERM. */
 export function clientCommand(): Command {
@@ -22,6 +29,7 @@ export function clientCommand(): Command {
     .option('--feature-scale <x>', 'csv: multiply every feature by x (e.g. 0.00392 for 0-255 pixels)', floatArg)
     .option('--report-dir <dir>', 'write the site\'s label-issue report and label-next queue here each weighted round')
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port', intArg)
+    .option('--label-noise <kind:rate[:seed]>', 'fault injection for label-noise experiments: symmetric:R or pair:R (flips local labels)')
     .option('--attack <kind:factor>', 'fault injection for robustness experiments: scale:F or signflip:F (poisoned updates)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
     .action(async (o) => {
@@ -33,7 +41,8 @@ export function clientCommand(): Command {
         data: parseDataSpec(o.data, o),
         metricsPort: o.metricsPort,
         reportDir: o.reportDir,
-        attack: o.attack === undefined ? undefined : (parseAttack(o.attack) ?? o.attack),
+        labelNoise: o.labelNoise === undefined ? undefined : flag(parseLabelNoise(o.labelNoise), '--label-noise', o.labelNoise, 'symmetric:R or pair:R[:seed] with 0 ≤ R < 1'),
+        attack: o.attack === undefined ? undefined : flag(parseAttack(o.attack), '--attack', o.attack, 'scale:F or signflip:F with F > 0'),
       });
       const logger = createLogger({ name: 'client' });
       const { startClient } = await import('../main.js');

@@ -54,6 +54,8 @@ export const clientConfigSchema = z
     metricsPort: z.number().int().min(0).max(65_535).optional(),
     /** Fault injection for robustness experiments: send poisoned updates (client-node/attacks). Off by default. */
     attack: z.object({ kind: z.enum(['scale', 'signflip']), factor: z.number().positive() }).strict().optional(),
+    /** Fault injection for label-noise experiments: flip this site's labels (client-node/attacks). Off by default. */
+    labelNoise: z.object({ kind: z.enum(['symmetric', 'pair']), rate: z.number().min(0).lt(1), seed: z.number().int() }).strict().optional(),
     /** First reconnect delay after a lost coordinator (ms); doubles up to maxBackoffMs. @default 250 */
     initialBackoffMs: z.number().int().min(10).default(250),
     /** @default 5000 */

@@ -88,6 +88,20 @@ describe('local training', () => {
 });
 
 describe('weighted loss', () => {
+  it('BR-11: gradients of the Σw-normalised loss equal training on the weighted samples alone', () => {
+    // ℓ = [0.5, 1.0, 2.0, 4.0], w = [1, 0, 0.5, 0]: only samples 1 and 3 (1-based) with weights [1, 0.5] may matter
+    const x = tf.tensor2d([[1, 2], [3, -1], [0.5, 0.5], [-2, 1]]);
+    const y = tf.tensor2d([[1, 0], [0, 1], [0, 1], [1, 0]]);
+    const kernel = tf.variable(tf.tensor2d([[0.1, -0.2], [0.3, 0.05]]));
+    const grad = (xs: import('@tensorflow/tfjs').Tensor2D, ys: import('@tensorflow/tfjs').Tensor2D, w: number[]) =>
+      tf.variableGrads(() => weightedSoftmaxCrossEntropy(tf, ys, tf.matMul(xs, kernel), tf.tensor1d(w)), [kernel]).grads[kernel.name]!.dataSync();
+    const all = grad(x, y, [1, 0, 0.5, 0]);
+    const alone = grad(tf.gather(x, [0, 2]) as import('@tensorflow/tfjs').Tensor2D, tf.gather(y, [0, 2]) as import('@tensorflow/tfjs').Tensor2D, [1, 0.5]);
+    assertClose(all, alone, 1e-6);
+    const zero = grad(x, y, [0, 0, 0, 0]);
+    assert.ok(zero.every((g) => g === 0), 'an all-zero-weight batch has zero gradient, no NaN');
+  });
+
   it('normalises by Σw and gives 0, not NaN, for an all-zero batch', () => {
     // logits chosen so per-sample CE = ℓ: a one-class-hot row with logit gap g has CE = log(1 + e^{-g}) for 2 classes
     const losses = [0.5, 1.0, 2.0, 4.0];
