@@ -38,7 +38,6 @@ export interface Coordinator {
 
 /** Optional hooks for tests and embedding. */
 export interface CoordinatorHooks {
-  clock?: Clock;
   /** Replaces the tfjs runtime (initial weights, evaluation); the test set is then not loaded. */
   runtime?: ModelRuntime;
   onModelStreamed?: (stats: WriteStats) => void;
@@ -50,7 +49,7 @@ export interface CoordinatorHooks {
  * @throws {DataError} when the test set cannot be loaded; a NATS connection error when natsUrl is unreachable.
  */
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
-  const clock = hooks.clock ?? { now: () => Date.now() };
+  const clock: Clock = { now: () => Date.now() };
   const runtime = hooks.runtime ?? (await createTfRuntime(config, logger));
   const streamBroadcaster = new StreamBroadcaster();
   let broadcaster: RoundBroadcaster = streamBroadcaster;

@@ -4,7 +4,7 @@ import { parseJson, parseWith, weightingSchema } from '../../shared/config/index
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { writeSiteReport } from '../report/index.js';
 import type { LocalTrainer, TrainOptions } from '../training/index.js';
-import { labelNextQueue, planSampleWeights, sanitizeProbabilities, uncertaintyScores } from '../weighting/index.js';
+import { labelNextQueue, planSampleWeights, uncertaintyScores } from '../weighting/index.js';
 
 /** Samples in the site's "label next" queue. */
 const LABEL_NEXT_SIZE = 100;
@@ -29,7 +29,7 @@ export function weightRound(trainer: LocalTrainer, a: RoundAnnouncement, global:
   const probs = { values: trainer.predict(a.modelName, global), numClasses: trainer.data.numClasses };
   const plan = planSampleWeights({ probs, labels: trainer.data.labels, config, round: a.round, curriculumStage: a.fit.curriculumStage || 1 });
   if (reportDir) {
-    const entropy = uncertaintyScores(sanitizeProbabilities(probs), 'entropy');
+    const entropy = uncertaintyScores(plan.probabilities, 'entropy');
     const queue = labelNextQueue(entropy, LABEL_NEXT_SIZE).map((index) => ({ index, givenLabel: trainer.data.labels[index]!, entropy: entropy[index]! }));
     writeSiteReport(join(reportDir, a.runId), { runId: a.runId, round: a.round }, plan.issues, queue);
   }

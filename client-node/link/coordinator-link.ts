@@ -40,10 +40,12 @@ export class CoordinatorLink {
     this.stub = new CoordinatorClient(address, credentials.createInsecure(), grpcChannelOptions(transport)) as unknown as CoordinatorStub;
   }
 
+  /** Joins (or re-joins) the coordinator. @throws the gRPC error (INVALID_ARGUMENT for a bad site id, UNAVAILABLE). */
   join(req: JoinRequest): Promise<JoinResponse> {
     return new Promise((resolve, reject) => this.stub.Join(req, (err, res) => (err ? reject(err) : resolve(res!))));
   }
 
+  /** Keeps this client selectable. @throws the gRPC error; NOT_FOUND means the coordinator forgot us: join again. */
   heartbeat(clientId: string): Promise<void> {
     return new Promise((resolve, reject) => this.stub.Heartbeat({ clientId }, (err) => (err ? reject(err) : resolve())));
   }
@@ -100,10 +102,12 @@ export class CoordinatorLink {
     });
   }
 
+  /** Sends the global model's loss and accuracy on this site's data. @throws the gRPC error (e.g. ABORTED when stale). */
   reportEvaluation(report: EvaluationReport): Promise<void> {
     return new Promise((resolve, reject) => this.stub.ReportEvaluation(report, (err) => (err ? reject(err) : resolve())));
   }
 
+  /** Closes the channel; calls in flight fail with CANCELLED. */
   close(): void {
     this.stub.close();
   }

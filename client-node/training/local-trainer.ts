@@ -41,6 +41,8 @@ export interface LocalFitResult {
  */
 export class LocalTrainer {
   private readonly models = new Map<string, LayersModel>();
+  /** The weights each cached model currently holds (undefined after training changed them). */
+  private readonly holds = new Map<string, ModelWeights>();
   private xs: Tensor2D | undefined;
   private ys: Tensor2D | undefined;
 
@@ -61,6 +63,7 @@ export class LocalTrainer {
   async train(modelName: string, global: ModelWeights, fit: LocalFitConfig, round: number, opts: TrainOptions = {}): Promise<LocalFitResult> {
     const tf = this.tf;
     const model = this.load(modelName, global);
+    this.holds.delete(modelName); // training moves the weights away from `global`
     const [xs, oneHot] = this.tensors();
     const { sampleWeights, targets } = opts;
     const ys = targets ? tf.tensor2d(targets, [this.numExamples, this.data.numClasses]) : oneHot;
@@ -132,6 +135,7 @@ export class LocalTrainer {
   dispose(): void {
     for (const m of this.models.values()) m.dispose();
     this.models.clear();
+    this.holds.clear();
     this.tf.dispose([this.xs, this.ys].filter((t): t is Tensor2D => t !== undefined));
     this.xs = this.ys = undefined;
   }
@@ -144,8 +148,12 @@ export class LocalTrainer {
       model = def.build(this.tf, 0);
       this.models.set(modelName, model);
     }
-    assertSameSpecs(modelSpecs(model), global.specs);
-    writeWeights(this.tf, model, global);
+    // A round evaluates, scores and then trains the same global model: upload it once.
+    if (this.holds.get(modelName) !== global) {
+      assertSameSpecs(modelSpecs(model), global.specs);
+      writeWeights(this.tf, model, global);
+      this.holds.set(modelName, global);
+    }
     return model;
   }
 

@@ -2,7 +2,7 @@ import type { WeightingConfig } from '../../shared/config/index.js';
 import { combineWeights, effectiveSampleCount } from './compose.js';
 import { confidentLearning } from './confident-learning.js';
 import { correctLabels, smoothLabels } from './label-enhancement.js';
-import { sanitizeProbabilities, type ProbabilityMatrix } from './probabilities.js';
+import { sanitizeProbabilities, type ProbabilityMatrix, type SanitizedProbabilities } from './probabilities.js';
 import { paceForFraction, selfPacedWeights } from './self-paced.js';
 import { forgetRate, smallLossWeights } from './small-loss.js';
 
@@ -28,6 +28,8 @@ export interface WeightingPlan {
   stats: Record<string, number>;
   /** Likely label issues, most suspicious first (local report only). */
   issues: LabelIssue[];
+  /** The sanitised probabilities the plan was made from (for the site's active-learning queue). */
+  probabilities: SanitizedProbabilities;
 }
 
 /** Inputs of {@link planSampleWeights}. */
@@ -96,5 +98,6 @@ export function planSampleWeights(input: PlanInput): WeightingPlan {
       probabilities_refused: p.refused,
     },
     issues,
+    probabilities: p,
   };
 }

@@ -27,7 +27,8 @@ export function adminService(manager: RunManager, logger: Logger): UntypedServic
     WatchRun(call: ServerWritableStream<{ runId: string }, RunEvent>) {
       try {
         const run = manager.get(call.request.runId);
-        call.write({ kind: 'RUN_EVENT_KIND_UNSPECIFIED', status: run.status(), round: null, roundNumber: run.status().currentRound });
+        const status = run.status();
+        call.write({ kind: 'RUN_EVENT_KIND_UNSPECIFIED', status, round: null, roundNumber: status.currentRound });
         if (run.isFinished) return call.end();
         const onEvent = (e: RunEvent) => {
           call.write(e);

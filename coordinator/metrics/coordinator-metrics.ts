@@ -31,20 +31,23 @@ export class CoordinatorMetrics {
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'fedsift_clients_connected', help: 'Clients joined and heartbeating within the client timeout', registers: r, collect() { this.set(liveClients()); } });
-    this.roundsCompleted = new Counter({ name: 'fedsift_rounds_completed_total', help: 'Rounds aggregated', labelNames: ['run'], registers: r });
-    this.roundDuration = new Histogram({ name: 'fedsift_round_duration_seconds', help: 'Round duration from announcement to evaluated aggregate', labelNames: ['run'], buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600], registers: r });
-    this.aggregationSeconds = new Histogram({ name: 'fedsift_aggregation_seconds', help: 'Time to finish aggregation and evaluate the new global model', labelNames: ['run'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: r });
-    this.currentRound = new Gauge({ name: 'fedsift_current_round', help: 'Round the run is in', labelNames: ['run'], registers: r });
-    this.selected = new Gauge({ name: 'fedsift_clients_selected', help: 'Clients selected for the current round', labelNames: ['run'], registers: r });
-    this.responded = new Gauge({ name: 'fedsift_clients_responded', help: 'Clients whose update entered the last completed round', labelNames: ['run'], registers: r });
-    this.dropped = new Counter({ name: 'fedsift_clients_dropped_total', help: 'Selected clients that contributed no update to a round', labelNames: ['run'], registers: r });
-    this.rejected = new Counter({ name: 'fedsift_updates_rejected_total', help: 'Updates refused, by reason', labelNames: ['run', 'reason'], registers: r });
-    this.bytesReceived = new Counter({ name: 'fedsift_received_bytes_total', help: 'Update bytes received from clients', labelNames: ['run'], registers: r });
-    this.bytesSent = new Counter({ name: 'fedsift_sent_bytes_total', help: 'Global model bytes streamed to clients', labelNames: ['run'], registers: r });
-    this.testLoss = new Gauge({ name: 'fedsift_global_test_loss', help: 'Cross-entropy of the global model on the test set (nats per sample)', labelNames: ['run'], registers: r });
-    this.testAccuracy = new Gauge({ name: 'fedsift_global_test_accuracy_ratio', help: 'Accuracy of the global model on the test set (0..1)', labelNames: ['run'], registers: r });
-    this.downweighted = new Gauge({ name: 'fedsift_downweighted_samples_ratio', help: 'Share of client samples down-weighted by data-centric weighting in the last round', labelNames: ['run'], registers: r });
-    this.curriculumStage = new Gauge({ name: 'fedsift_curriculum_stage', help: 'Curriculum stage (pace) of the last round', labelNames: ['run'], registers: r });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter({ name, help, labelNames, registers: r });
+    const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['run'] as const, registers: r });
+    const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, labelNames: ['run'] as const, buckets, registers: r });
+    this.roundsCompleted = counter('fedsift_rounds_completed_total', 'Rounds aggregated', ['run']);
+    this.roundDuration = histogram('fedsift_round_duration_seconds', 'Round duration from announcement to evaluated aggregate', [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600]);
+    this.aggregationSeconds = histogram('fedsift_aggregation_seconds', 'Time to finish aggregation and evaluate the new global model', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]);
+    this.currentRound = gauge('fedsift_current_round', 'Round the run is in');
+    this.selected = gauge('fedsift_clients_selected', 'Clients selected for the current round');
+    this.responded = gauge('fedsift_clients_responded', 'Clients whose update entered the last completed round');
+    this.dropped = counter('fedsift_clients_dropped_total', 'Selected clients that contributed no update to a round', ['run']);
+    this.rejected = counter('fedsift_updates_rejected_total', 'Updates refused, by reason', ['run', 'reason']);
+    this.bytesReceived = counter('fedsift_received_bytes_total', 'Update bytes received from clients', ['run']);
+    this.bytesSent = counter('fedsift_sent_bytes_total', 'Global model bytes streamed to clients', ['run']);
+    this.testLoss = gauge('fedsift_global_test_loss', 'Cross-entropy of the global model on the test set (nats per sample)');
+    this.testAccuracy = gauge('fedsift_global_test_accuracy_ratio', 'Accuracy of the global model on the test set (0..1)');
+    this.downweighted = gauge('fedsift_downweighted_samples_ratio', 'Share of client samples down-weighted by data-centric weighting in the last round');
+    this.curriculumStage = gauge('fedsift_curriculum_stage', 'Curriculum stage (pace) of the last round');
   }
 
   /** Updates the series from one run event. */

@@ -55,12 +55,6 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     return [...this.runs.values()].map((e) => e.controller);
   }
 
-  /** Resolves when the run has finished. @throws {UnknownRunError} */
-  finished(runId: string): Promise<void> {
-    this.get(runId);
-    return this.runs.get(runId)!.done;
-  }
-
   /** Stops every run and waits for them to finish. */
   async close(): Promise<void> {
     for (const { controller } of this.runs.values()) controller.stop();
