@@ -21,7 +21,8 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   const { tf, backend, skipped } = await loadTf(config.backend);
   logger.info({ backend, skipped }, `tfjs backend: ${backend}`);
   const loaded = loadDataSource(config.data, NUM_CLASSES);
-  const data = config.labelNoise ? withLabelNoise(loaded, config.labelNoise, config.siteId, logger) : loaded;
+  const noisy = config.labelNoise && withLabelNoise(loaded, config.labelNoise, config.siteId, logger);
+  const data = noisy ? noisy.data : loaded;
   const models = modelsFor(data, `site data (${config.data.kind})`);
   const link = new CoordinatorLink(config.coordinator, config.transport);
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
@@ -34,6 +35,7 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
     models,
     logger,
     metrics,
+    wrongLabels: noisy ? noisy.flipped : undefined,
     onClose: async () => http?.close(),
     trainer: new LocalTrainer(tf, data, deriveSeed(0, config.siteId)),
     roundSource: (d) =>
@@ -46,8 +48,8 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
 }
 
 /** Fault injection: flips this site's labels for label-noise experiments (seeded by the noise seed and the site id). */
-function withLabelNoise(ds: Dataset, noise: LabelNoise, siteId: string, logger: Logger): Dataset {
+function withLabelNoise(ds: Dataset, noise: LabelNoise, siteId: string, logger: Logger): { data: Dataset; flipped: Uint8Array } {
   const { labels, flipped } = injectLabelNoise(ds.labels, ds.numClasses, noise, createRng(deriveSeed(noise.seed, 'label-noise', siteId)));
   logger.warn({ labelNoise: noise, flipped: flipped.reduce((a, b) => a + b, 0), examples: ds.labels.length }, 'FAULT INJECTION: this site\'s labels are noisy on purpose');
-  return { ...ds, labels };
+  return { data: { ...ds, labels }, flipped };
 }

@@ -24,6 +24,8 @@ export interface ClientDaemonDeps {
   logger: Logger;
   /** Prometheus metrics of this daemon, when served. */
   metrics?: ClientMetrics;
+  /** Experiments only: the mask of labels flipped by `--label-noise`, to score label-issue detection in the site report. */
+  wrongLabels?: Uint8Array;
   /** Called last by close() (e.g. to stop the metrics server). */
   onClose?: () => Promise<void>;
 }
@@ -133,7 +135,7 @@ export class ClientDaemon {
           .reportEvaluation({ runId: a.runId, round: a.round, clientId: this.clientId, numExamples: ev.numExamples, loss: ev.loss, metrics: { accuracy: ev.accuracy } })
           .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
       }
-      const weighting = weightRound(trainer, a, weights, this.deps.config.reportDir);
+      const weighting = weightRound(trainer, a, weights, { reportDir: this.deps.config.reportDir, wrongLabels: this.deps.wrongLabels });
       const fit = await trainer.train(a.modelName, weights, a.fit, a.round, weighting?.options);
       const attack = this.deps.config.attack;
       const sent = attack ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) } : fit.weights;

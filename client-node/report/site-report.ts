@@ -13,11 +13,18 @@ export interface LabelNextEntry {
 
 /**
  * Writes the site's local report for a round — `label-issues.{csv,json}` (ranked likely label issues: sample index,
- * given label, suggested label, score) and `label-next.{csv,json}` (the active-learning queue) — into `dir`,
+ * given label, suggested label, score), `label-next.{csv,json}` (the active-learning queue) and `summary.json` (the
+ * round's weighting statistics and, in experiments with injected noise, detection quality) — into `dir`,
  * replacing the previous round's files atomically (write then rename). Nothing here leaves the site.
  * @throws the file-system error when `dir` cannot be written.
  */
-export function writeSiteReport(dir: string, meta: { runId: string; round: number }, issues: readonly LabelIssue[], labelNext: readonly LabelNextEntry[]): void {
+export function writeSiteReport(
+  dir: string,
+  meta: { runId: string; round: number },
+  issues: readonly LabelIssue[],
+  labelNext: readonly LabelNextEntry[],
+  summary: Record<string, unknown>,
+): void {
   mkdirSync(dir, { recursive: true });
   const put = (name: string, text: string) => {
     const tmp = join(dir, `.${name}.tmp`);
@@ -28,4 +35,5 @@ export function writeSiteReport(dir: string, meta: { runId: string; round: numbe
   put('label-issues.json', JSON.stringify({ ...meta, issues }, null, 2) + '\n');
   put('label-next.csv', stringify(labelNext.map((e) => ({ sample_index: e.index, given_label: e.givenLabel, entropy: e.entropy })), { header: true, columns: ['sample_index', 'given_label', 'entropy'] }));
   put('label-next.json', JSON.stringify({ ...meta, queue: labelNext }, null, 2) + '\n');
+  put('summary.json', JSON.stringify({ ...meta, ...summary }, null, 2) + '\n');
 }

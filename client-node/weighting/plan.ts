@@ -1,10 +1,11 @@
 import type { WeightingConfig } from '../../shared/config/index.js';
 import { combineWeights, effectiveSampleCount } from './compose.js';
 import { confidentLearning } from './confident-learning.js';
-import { correctLabels, smoothLabels } from './label-enhancement.js';
+import { bootstrapTargets, correctLabels, smoothLabels } from './label-enhancement.js';
 import { sanitizeProbabilities, type ProbabilityMatrix, type SanitizedProbabilities } from './probabilities.js';
 import { paceForFraction, selfPacedWeights } from './self-paced.js';
 import { forgetRate, smallLossWeights } from './small-loss.js';
+import { meanLossByClass, weightHistogram } from './statistics.js';
 
 /** One likely label issue, for the site's local report (never sent to the coordinator). */
 export interface LabelIssue {
@@ -24,7 +25,11 @@ export interface WeightingPlan {
   weights: Float32Array;
   /** Training targets [n × K] (one-hot of the possibly corrected labels, smoothed when configured). */
   targets: Float32Array;
-  /** Aggregate statistics sent with the update: effective_examples, downweighted_ratio, label_issues_flagged, … */
+  /**
+   * Aggregate statistics sent with the update: effective_examples, downweighted_ratio, label_issues_flagged,
+   * labels_corrected, noise_rate_estimate, curriculum_stage, probabilities_refused, weight_hist_<b> (share of samples
+   * with weight in bin b of 5) and class_loss_<j> (mean loss of the samples labelled j; absent for a class the site lacks).
+   */
   stats: Record<string, number>;
   /** Likely label issues, most suspicious first (local report only). */
   issues: LabelIssue[];
@@ -53,7 +58,8 @@ export interface PlanInput {
  *    wrong labels are replaced by the model's class and keep weight 1;
  * 3. noisy-label component: 1 − flagged (confident learning) or small-loss selection (Co-teaching schedule);
  * 4. curriculum component: self-paced weights at the pace that admits the broadcast stage's share of losses;
- * 5. components combine (product or min); targets are one-hot of the (corrected) labels, smoothed by ε.
+ * 5. components combine (product or min); targets are one-hot of the (corrected) labels, bootstrapped towards the
+ *    global model's prediction when configured (Reed et al. 2014), then smoothed by ε.
  * Losses are ℓᵢ = −ln p̂(ỹᵢ), clipped at p̂ ≥ 1e-7.
  */
 export function planSampleWeights(input: PlanInput): WeightingPlan {
@@ -87,7 +93,7 @@ export function planSampleWeights(input: PlanInput): WeightingPlan {
   const downweighted = weights.reduce((c, w) => c + (w < 0.5 ? 1 : 0), 0);
   return {
     weights,
-    targets: smoothLabels(correction.labels, k, config.labelSmoothing),
+    targets: trainingTargets(correction.labels, p, config),
     stats: {
       effective_examples: effectiveSampleCount(weights),
       downweighted_ratio: n ? downweighted / n : 0,
@@ -96,8 +102,29 @@ export function planSampleWeights(input: PlanInput): WeightingPlan {
       noise_rate_estimate: cl.noiseRate,
       curriculum_stage: curriculumStage,
       probabilities_refused: p.refused,
+      ...distributionStats(weights, losses, labels, p),
     },
     issues,
     probabilities: p,
   };
+}
+
+/** One-hot (or bootstrapped) targets of `labels`, smoothed by ε; refused probability rows keep their one-hot label. */
+function trainingTargets(labels: Int32Array, p: SanitizedProbabilities, config: WeightingConfig): Float32Array {
+  const k = p.numClasses, eps = config.labelSmoothing;
+  if (!config.bootstrap) return smoothLabels(labels, k, eps);
+  const targets = bootstrapTargets(labels, p, config.bootstrap.beta, config.bootstrap.mode);
+  const oneHot = smoothLabels(labels, k, 0);
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i * k; j < (i + 1) * k; j++) targets[j] = (1 - eps) * (p.valid[i] ? targets[j]! : oneHot[j]!) + eps / k;
+  }
+  return targets;
+}
+
+/** The weight histogram and the mean loss by class, as flat metric names. */
+function distributionStats(weights: Float32Array, losses: Float32Array, labels: Int32Array, p: SanitizedProbabilities): Record<string, number> {
+  const out: Record<string, number> = {};
+  weightHistogram(weights).forEach((share, b) => (out[`weight_hist_${b}`] = share));
+  meanLossByClass(losses, labels, p.numClasses, p.valid).forEach((m, j) => Number.isFinite(m) && (out[`class_loss_${j}`] = m));
+  return out;
 }

@@ -26,6 +26,8 @@ export function formatRunStatus(s: RunStatus): string {
     last ? `last round: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}` : 'no round completed yet',
   ];
   if (s.error) lines.push(`error: ${s.error}`);
+  const weighted = [...s.rounds].reverse().find((r) => r.clientMetrics.effective_examples !== undefined);
+  if (weighted) lines.push(...formatWeighting(weighted));
   if (s.rounds.length) lines.push(ROUND_TABLE_HEADER, ...s.rounds.map((r) => formatRoundRow(r, s.totalRounds)));
   return lines.join('\n');
 }
@@ -34,4 +36,22 @@ export function formatRunStatus(s: RunStatus): string {
 export function formatRunList(runs: RunStatus[]): string {
   if (!runs.length) return 'no runs';
   return runs.map((s) => `${s.runId}  ${stateName(s).padEnd(9)} round ${s.currentRound}/${s.totalRounds}  acc ${pct(s.rounds.at(-1)?.testAccuracy ?? NaN)}`).join('\n');
+}
+
+/** The sample-weighting aggregates of a round (example-weighted means of what the clients reported). */
+function formatWeighting(r: RoundSummary): string[] {
+  const m = r.clientMetrics;
+  const indexed = (prefix: string) =>
+    Object.entries(m)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [Number(k.slice(prefix.length)), v] as const)
+      .sort((a, b) => a[0] - b[0]);
+  const hist = indexed('weight_hist_').map(([b, v]) => `[${(b * 0.2).toFixed(1)}, ${((b + 1) * 0.2).toFixed(1)}${b === 4 ? ']' : ')'} ${pct(v)}`);
+  const losses = indexed('class_loss_').map(([c, v]) => `${c}: ${num(v, 3)}`);
+  return [
+    `sample weighting (round ${r.round}, mean per client): effective samples ${num(m.effective_examples!, 1)}, down-weighted ${pct(m.downweighted_ratio!)}, ` +
+      `label issues flagged ${num(m.label_issues_flagged!, 1)}, labels corrected ${num(m.labels_corrected ?? 0, 1)}, curriculum stage ${num(m.curriculum_stage ?? 1, 3)}`,
+    ...(hist.length ? [`  sample weights: ${hist.join(' · ')}`] : []),
+    ...(losses.length ? [`  mean loss by class (nats): ${losses.join(' · ')}`] : []),
+  ];
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
+import { noiseListArg } from '../experiments/cli-args.js';
 import { addRunShapeOptions } from './federation.js';
 
 /** `fedsift demo`: the whole system on one machine with real MNIST digits. */
@@ -10,8 +11,17 @@ export function demoCommand(): Command {
     .option('--out <file>', 'JSON results file', 'demo-results.json')
     .option('--nats-url <url>', 'announce rounds on NATS too (default: no NATS, gRPC stream only)')
     .option('--http-port <port>', 'port of the dashboard and /metrics (default: a free one, printed)', intArg)
+    .option('--label-noise <spec>', 'noisy sites: flip labels on --noisy-clients sites (symmetric:R or pair:R) and run plain FedAvg and weighted training side by side', noiseListArg)
+    .option('--noisy-clients <n>', 'with --label-noise: clients 0…n−1 get the noise', intArg, 5)
     .action(async (o) => {
       const logger = createLogger({ name: 'demo', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
+      if (o.labelNoise !== undefined) {
+        const { runNoiseExperiment, DEMO_VARIANT } = await import('../experiments/index.js');
+        const table = String(o.out).replace(/\.json$/, '') + '.md';
+        const arms = await runNoiseExperiment({ ...o, noise: o.labelNoise, variants: [DEMO_VARIANT], ceiling: false, table }, logger);
+        if (arms.some((a) => a.state !== 'RUN_STATE_COMPLETED')) process.exitCode = 4;
+        return;
+      }
       const { runDemo } = await import('./demo.js');
       const result = await runDemo(o, logger);
       if (result.state !== 'RUN_STATE_COMPLETED') process.exitCode = 4;

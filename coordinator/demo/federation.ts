@@ -46,6 +46,8 @@ export interface FederationOptions {
   sitePrefix: string;
   /** Extra `fedsift client` flags for client `index` (e.g. an attack for one of them). */
   clientArgs?: (index: number) => string[];
+  /** Log level of the client processes. @default FEDSIFT_LOG_LEVEL or "warn" */
+  clientLogLevel?: string;
 }
 
 /** What the body of {@link withFederation} gets. */
@@ -73,7 +75,7 @@ export async function withFederation<T>(o: FederationOptions, logger: Logger, bo
           alpha: o.alpha,
           partitionSeed: o.partitionSeed,
           natsUrl: o.natsUrl,
-          logLevel: process.env.FEDSIFT_LOG_LEVEL ?? 'warn',
+          logLevel: o.clientLogLevel ?? process.env.FEDSIFT_LOG_LEVEL ?? 'warn',
           stderr: 'inherit',
           extraArgs: o.clientArgs?.(i),
         }),

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { parseRunConfig, type StrategyOptions } from '../../shared/config/index.js';
+import type { StrategyOptions } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundSummary } from '../../shared/proto/index.js';
-import { watchRun } from '../cli/run-commands.js';
-import { withFederation, type FederatedRunShape } from '../demo/index.js';
+import type { FederatedRunShape } from '../demo/index.js';
+import { meanOfLast, pct, runArm } from './arm.js';
 
 /** Options of `fedsift experiment byzantine`. */
 export interface ByzantineOptions extends FederatedRunShape {
@@ -44,37 +44,26 @@ export async function runByzantineExperiment(o: ByzantineOptions, logger: Logger
   out('| strategy | attack | acc (mean last 3) | final acc |');
   out('|---|---|---|---|');
   for (const arm of plan) {
-    const config = parseRunConfig({
-      name: `byzantine ${arm.label} ${arm.attack}`,
-      rounds: o.rounds,
-      clientsPerRound: o.clients,
-      minClients: o.clients,
-      localEpochs: o.localEpochs,
-      model: o.model,
-      seed: o.seed,
-      strategy: arm.strategy as StrategyOptions,
-      roundDeadlineMs: 120_000,
-    });
-    const federation = {
-      clients: o.clients,
-      alpha: o.alpha,
-      partitionSeed: o.seed,
-      sitePrefix: 'byzantine-site',
-      clientArgs: (i: number) => (i === 0 && arm.attack !== 'none' ? ['--attack', arm.attack] : []),
-    };
-    const final = await withFederation(federation, logger, async ({ admin }) => watchRun(admin, (await admin.startRun(config)).runId, true, () => undefined));
-    const accs = final.rounds.map((r) => r.testAccuracy);
-    const last = accs.slice(-3);
+    const { final, accuracies } = await runArm(
+      o,
+      {
+        name: `byzantine ${arm.label} ${arm.attack}`,
+        strategy: arm.strategy as StrategyOptions,
+        sitePrefix: 'byzantine-site',
+        clientArgs: (i) => (i === 0 && arm.attack !== 'none' ? ['--attack', arm.attack] : []),
+      },
+      logger,
+    );
     const result: ByzantineArm = {
       strategy: arm.label,
       attack: arm.attack,
-      accuracy: last.reduce((a, b) => a + b, 0) / Math.max(1, last.length),
-      finalAccuracy: accs.at(-1) ?? NaN,
+      accuracy: meanOfLast(accuracies, 3),
+      finalAccuracy: accuracies.at(-1) ?? NaN,
       state: final.state,
       rounds: final.rounds,
     };
     arms.push(result);
-    out(`| ${arm.label} | ${arm.attack} | ${(result.accuracy * 100).toFixed(2)}% | ${(result.finalAccuracy * 100).toFixed(2)}%${final.error ? ` (${final.error})` : ''} |`);
+    out(`| ${arm.label} | ${arm.attack} | ${pct(result.accuracy)} | ${pct(result.finalAccuracy)}${final.error ? ` (${final.error})` : ''} |`);
     writeFileSync(o.out, JSON.stringify({ options: o, arms }, null, 2) + '\n');
   }
   out(`results in ${o.out}`);

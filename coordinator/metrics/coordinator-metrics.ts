@@ -4,6 +4,10 @@ import type { RunEvent } from '../../shared/proto/index.js';
 /** Client metric names (sent with updates, averaged per round) that feed the data-centric gauges. */
 export const DATA_CENTRIC_METRICS = { downweightedRatio: 'downweighted_ratio', curriculumStage: 'curriculum_stage' } as const;
 
+/** Client metrics with an index in their name: `weight_hist_<bin>` and `class_loss_<class>`. */
+const WEIGHT_HIST = /^weight_hist_(\d+)$/;
+const CLASS_LOSS = /^class_loss_(\d+)$/;
+
 /**
  * The coordinator's Prometheus metrics, in a registry of its own (no global state): `fedsift_`-prefixed series with
  * a `run` label, plus the process default metrics (`process_*`, `nodejs_*`). Fed by run events and by the gRPC
@@ -25,6 +29,8 @@ export class CoordinatorMetrics {
   private readonly testAccuracy: Gauge<'run'>;
   private readonly downweighted: Gauge<'run'>;
   private readonly curriculumStage: Gauge<'run'>;
+  private readonly weightShare: Gauge<'run' | 'bin'>;
+  private readonly classLoss: Gauge<'run' | 'class'>;
 
   /** @param liveClients current number of live clients, read at scrape time. */
   constructor(liveClients: () => number) {
@@ -48,6 +54,8 @@ export class CoordinatorMetrics {
     this.testAccuracy = gauge('fedsift_global_test_accuracy_ratio', 'Accuracy of the global model on the test set (0..1)');
     this.downweighted = gauge('fedsift_downweighted_samples_ratio', 'Share of client samples down-weighted by data-centric weighting in the last round');
     this.curriculumStage = gauge('fedsift_curriculum_stage', 'Curriculum stage (pace) of the last round');
+    this.weightShare = new Gauge({ name: 'fedsift_sample_weight_share', help: 'Share of client samples per sample-weight bin (bin = lower edge, width 0.2) in the last round', labelNames: ['run', 'bin'], registers: r });
+    this.classLoss = new Gauge({ name: 'fedsift_class_train_loss', help: 'Mean loss of client samples by given label under the global model in the last weighted round (nats)', labelNames: ['run', 'class'], registers: r });
   }
 
   /** Updates the series from one run event. */
@@ -68,6 +76,11 @@ export class CoordinatorMetrics {
     if (dw !== undefined) this.downweighted.set({ run }, dw);
     const stage = r.clientMetrics[DATA_CENTRIC_METRICS.curriculumStage];
     if (stage !== undefined) this.curriculumStage.set({ run }, stage);
+    for (const [name, value] of Object.entries(r.clientMetrics)) {
+      const bin = WEIGHT_HIST.exec(name)?.[1], cls = CLASS_LOSS.exec(name)?.[1];
+      if (bin !== undefined) this.weightShare.set({ run, bin: (Number(bin) * 0.2).toFixed(1) }, value);
+      if (cls !== undefined) this.classLoss.set({ run, class: cls }, value);
+    }
   }
 
   /** Counts a refused update; `reason` is a stable snake_case label (e.g. `invalid_update`, `stale_round`). */

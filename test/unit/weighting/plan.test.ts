@@ -17,8 +17,21 @@ describe('per-round weighting plan', () => {
     assert.equal(p.stats.effective_examples, 3);
     assert.equal(p.stats.downweighted_ratio, 0.25);
     assert.equal(p.stats.label_issues_flagged, 1);
+    assert.deepEqual([0, 1, 2, 3, 4].map((b) => p.stats[`weight_hist_${b}`]), [0.25, 0, 0, 0, 0.75]);
+    // ℓ = −ln p̂(ỹ): class 0 → (−ln 0.9 − ln 0.2)/2, class 1 → (−ln 0.9 − ln 0.7)/2
+    assertClose([p.stats.class_loss_0!, p.stats.class_loss_1!], [-(Math.log(0.9) + Math.log(0.2)) / 2, -(Math.log(0.9) + Math.log(0.7)) / 2], 1e-6);
     assert.deepEqual(p.issues.map((i) => [i.index, i.givenLabel, i.suggestedLabel, i.corrected]), [[1, 0, 1, false]]);
     assertClose([p.issues[0]!.score], [0.2], 1e-6);
+  });
+
+  it('bootstraps targets towards the global model, then smooths them', () => {
+    // soft β = 0.5: row 0 → 0.5·[1, 0] + 0.5·[0.9, 0.1] = [0.95, 0.05]; ε = 0.2 → 0.8·row + 0.1 = [0.86, 0.14]
+    const soft = plan({ bootstrap: { beta: 0.5, mode: 'soft' }, labelSmoothing: 0.2 });
+    assertClose([...soft.targets.subarray(0, 4)], [0.86, 0.14, 0.58, 0.42], 1e-6);
+    // hard β = 0.5 on row 1 (label 0, argmax 1): 0.5·[1, 0] + 0.5·[0, 1]
+    const hard = plan({ bootstrap: { beta: 0.5, mode: 'hard' } });
+    assert.deepEqual([...hard.targets.subarray(2, 4)], [0.5, 0.5]);
+    assert.deepEqual([...hard.weights], [1, 1, 1, 1]);
   });
 
   it('corrects a confidently wrong label instead of dropping it', () => {

@@ -1,0 +1,67 @@
+import { parseRunConfig, type StrategyOptions } from '../../shared/config/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import type { RunStatus } from '../../shared/proto/index.js';
+import { watchRun } from '../cli/run-commands.js';
+import { withFederation, type FederatedRunShape } from '../demo/index.js';
+
+/** One arm of an experiment: a fresh federation (coordinator + client processes) and one run on it. */
+export interface ArmSpec {
+  /** Run name. */
+  name: string;
+  strategy: StrategyOptions | string;
+  /** The run config's `weighting` block; none = plain training. */
+  weighting?: unknown;
+  sitePrefix: string;
+  /** Extra `fedsift client` flags for client `index`. */
+  clientArgs?: (index: number) => string[];
+}
+
+/** What an arm produced: the run's final status and its wall time (s). */
+export interface ArmOutcome {
+  final: RunStatus;
+  wallSeconds: number;
+  /** Central test accuracy after each round (ratio). */
+  accuracies: number[];
+}
+
+/**
+ * Runs one arm: every client takes part in every round (clientsPerRound = minClients = clients), same seed and
+ * Dirichlet partition for every arm of an experiment, fresh client processes so no state leaks between arms.
+ */
+export async function runArm(shape: FederatedRunShape, arm: ArmSpec, logger: Logger): Promise<ArmOutcome> {
+  const config = parseRunConfig({
+    name: arm.name,
+    rounds: shape.rounds,
+    clientsPerRound: shape.clients,
+    minClients: shape.clients,
+    localEpochs: shape.localEpochs,
+    model: shape.model,
+    seed: shape.seed,
+    strategy: arm.strategy,
+    ...(arm.weighting !== undefined && { weighting: arm.weighting }),
+    roundDeadlineMs: 600_000,
+  });
+  const federation = {
+    clients: shape.clients,
+    alpha: shape.alpha,
+    partitionSeed: shape.seed,
+    sitePrefix: arm.sitePrefix,
+    clientArgs: arm.clientArgs,
+    // The clients' fault-injection warnings would interleave with the table.
+    clientLogLevel: process.env.FEDSIFT_LOG_LEVEL ?? 'error',
+  };
+  const started = performance.now();
+  const final = await withFederation(federation, logger, async ({ admin }) => watchRun(admin, (await admin.startRun(config)).runId, true, () => undefined));
+  return { final, wallSeconds: (performance.now() - started) / 1000, accuracies: final.rounds.map((r) => r.testAccuracy) };
+}
+
+/** Mean of the last `k` values (all of them when fewer); NaN for none. */
+export function meanOfLast(values: readonly number[], k: number): number {
+  const last = values.slice(-k);
+  return last.length ? last.reduce((a, b) => a + b, 0) / last.length : NaN;
+}
+
+/** A ratio as a percentage with 2 decimals, or "—" for NaN/undefined. */
+export function pct(x: number | undefined): string {
+  return x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(2)}%`;
+}
