@@ -13,6 +13,7 @@ import { httpApp } from './http/index.js';
 import { startHttpServer } from '../shared/http/index.js';
 import { CoordinatorMetrics } from './metrics/index.js';
 import { RunManager, type Clock } from './rounds/index.js';
+import { RunStore } from './store/index.js';
 
 /** How long close() lets open calls finish before cutting them (ms). */
 const SHUTDOWN_GRACE_MS = 1_000;
@@ -62,7 +63,8 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   }
   const clients = new ClientRegistry(config.clientTimeoutMs);
   const coordinatorId = randomUUID();
-  const manager = new RunManager({ coordinatorId, broadcaster, clients, runtime, clock, logger });
+  const store = config.stateDir === null ? undefined : new RunStore(config.stateDir);
+  const manager = new RunManager({ coordinatorId, broadcaster, clients, runtime, clock, logger, store });
   const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length);
   manager.on('event', (e) => metrics.onRunEvent(e));
   const { server, port } = await startGrpcServer({
@@ -73,7 +75,9 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     deps: { coordinatorId, manager, clients, streamBroadcaster, clock, logger, metrics, heartbeatIntervalMs: config.heartbeatIntervalMs, onModelStreamed: hooks.onModelStreamed },
   });
   const address = `${config.host}:${port}`;
-  logger.info({ address }, 'coordinator listening');
+  logger.info({ address, stateDir: config.stateDir }, 'coordinator listening');
+  const resumed = manager.restore();
+  if (resumed.length) logger.info({ runs: resumed }, 'resuming unfinished runs from their last completed round');
   const ready = () => ({ grpc: true, broadcast: broadcaster.healthy() });
   const http = config.httpPort === null ? undefined : await startHttpServer(config.host, config.httpPort, httpApp(manager, metrics, ready), logger, 'httpPort');
   return {
@@ -92,6 +96,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
       const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false) server.forceShutdown();
       await broadcaster.close();
+      store?.close();
       runtime.dispose();
     },
   };

@@ -111,7 +111,8 @@ export class ClientDaemon {
       return;
     }
     if (a.phase !== 'ROUND_PHASE_FIT' || !a.selectedClientIds.includes(this.clientId)) return;
-    const key = `${a.runId}/${a.round}/${a.attempt}`;
+    // A restarted coordinator resumes a run at its first uncompleted round, announced again under its new id.
+    const key = `${a.runId}/${a.round}/${a.attempt}/${a.coordinatorId}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.queue = this.queue.then(() => this.playRound(a));

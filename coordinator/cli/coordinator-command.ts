@@ -30,10 +30,11 @@ export function coordinatorCommand(): Command {
     .option('--port <port>', 'gRPC port (0 = any free port)', intArg)
     .option('--nats-url <url>', 'NATS server for round announcements (JetStream)', process.env.NATS_URL)
     .option('--http-port <port>', 'port of /metrics, /healthz, /readyz and the dashboard (0 = any free port)', intArg)
+    .option('--state-dir <dir>', 'keep runs, rounds and model checkpoints here (SQLite + files); a restart resumes unfinished runs', process.env.FEDSIFT_STATE_DIR)
     .addOption(new Option('--backend <name>', 'tfjs backend for evaluation').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
     .action(async (o) => {
       const file = o.config ? readJsonFile(o.config, 'coordinator config') : {};
-      const flags = Object.fromEntries(Object.entries({ host: o.host, port: o.port, httpPort: o.httpPort, natsUrl: o.natsUrl || undefined, backend: o.backend }).filter(([, v]) => v !== undefined));
+      const flags = Object.fromEntries(Object.entries({ host: o.host, port: o.port, httpPort: o.httpPort, natsUrl: o.natsUrl || undefined, backend: o.backend, stateDir: o.stateDir }).filter(([, v]) => v !== undefined));
       const config = parseCoordinatorConfig({ ...file, ...flags });
       const logger = createLogger({ name: 'coordinator' });
       const { startCoordinator } = await import('../main.js');

@@ -8,6 +8,7 @@ import type { EvaluationReport, RoundAnnouncement, RoundSummary, RunEvent, RunEv
 import type { RoundBroadcaster } from '../broadcast/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { ModelRuntime } from '../evaluation/index.js';
+import type { Checkpoint, RunStore, StoredRun } from '../store/index.js';
 import type { Strategy, StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
@@ -30,6 +31,10 @@ export interface RunDeps {
   runtime: ModelRuntime;
   clock: Clock;
   logger: Logger;
+  /** Durable state: the run, each completed round and its checkpoint are written here; none = in memory only. */
+  store?: RunStore;
+  /** A stored run to continue (after a coordinator restart) from its last completed round's checkpoint. */
+  resume?: { run: StoredRun; checkpoint?: Checkpoint };
 }
 
 /** Receives the bytes of one update after its header was accepted. */
@@ -60,12 +65,21 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private readonly startedMs: number;
   private finishedMs = 0;
   private stopRequested = false;
+  /** Set by shutdown(): the run ends in this process but stays resumable in the store. */
+  private suspended = false;
   private readonly log: Logger;
 
   constructor(private readonly deps: RunDeps) {
     super();
-    this.startedMs = deps.clock.now();
     this.log = deps.logger.child({ run: deps.runId });
+    const stored = deps.resume?.run;
+    this.startedMs = stored?.startedUnixMs ?? deps.clock.now();
+    if (!stored) deps.store?.createRun(deps.runId, JSON.stringify(deps.config), this.state, this.startedMs);
+    else {
+      this.rounds.push(...stored.rounds);
+      this.currentRound = stored.rounds.length;
+      if (isFinal(stored.state)) [this.state, this.error, this.finishedMs] = [stored.state, stored.error, stored.finishedUnixMs];
+    }
   }
 
   get runId(): string {
@@ -83,6 +97,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   /** Runs to the end in the background; the returned promise settles when the run is finished (never rejects). */
   start(): Promise<void> {
+    if (this.isFinished) return Promise.resolve();
     return this.loop().catch((err: unknown) => this.finish('RUN_STATE_FAILED', err instanceof Error ? err.message : String(err)));
   }
 
@@ -93,8 +108,14 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.open?.close('stopped');
   }
 
+  /** Coordinator shutdown: stops the run here but leaves it unfinished in the store, so a restart resumes it. */
+  shutdown(): void {
+    this.suspended = true;
+    this.stop();
+  }
+
   get isFinished(): boolean {
-    return this.state === 'RUN_STATE_COMPLETED' || this.state === 'RUN_STATE_STOPPED' || this.state === 'RUN_STATE_FAILED';
+    return isFinal(this.state);
   }
 
   status(): RunStatus {
@@ -183,9 +204,15 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.log.info({ config }, 'run created');
     await this.waitForClients();
     this.state = 'RUN_STATE_RUNNING';
-    let global = await strategy.initializeParameters(this.strategyContext);
+    this.deps.store?.setState(this.runId, this.state);
+    const checkpoint = this.deps.resume?.checkpoint;
+    if (checkpoint) {
+      strategy.restoreServerState(checkpoint.serverState);
+      this.log.info({ fromRound: checkpoint.round }, 'run resumed from its last completed round');
+    }
+    let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.strategyContext));
     if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
-    for (let round = 1; round <= config.rounds; round++) {
+    for (let round = this.rounds.length + 1; round <= config.rounds; round++) {
       const next = await this.playRound(round, global);
       if (!next) return this.finish('RUN_STATE_STOPPED', '');
       global = next;
@@ -233,6 +260,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
           aggregationMs: clock.now() - aggStarted,
           clientMetrics: aggregate.metrics,
         };
+        this.deps.store?.commitRound(this.runId, summary, { round, weights: aggregate.weights, serverState: strategy.serverState() });
         this.rounds.push(summary);
         this.log.info({ round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss }, 'round aggregated');
         this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
@@ -277,6 +305,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.state = state;
     this.error = error;
     this.finishedMs = this.deps.clock.now();
+    if (this.suspended) this.log.info({ round: this.currentRound }, 'run suspended by shutdown; a restart with the same state directory resumes it');
+    else this.deps.store?.setState(this.runId, state, error, this.finishedMs);
     (error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))({ state, error }, 'run finished');
     void this.announce(runDoneAnnouncement(this.deps, this.currentRound));
     this.emitEvent('RUN_EVENT_KIND_RUN_FINISHED');
@@ -285,4 +315,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private emitEvent(kind: RunEventKind, round?: RoundSummary): void {
     this.emit('event', { kind, status: this.status(), round: round ?? null, roundNumber: this.currentRound });
   }
+}
+
+function isFinal(state: RunStateName): boolean {
+  return state === 'RUN_STATE_COMPLETED' || state === 'RUN_STATE_STOPPED' || state === 'RUN_STATE_FAILED';
 }

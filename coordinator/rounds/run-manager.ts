@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { parseRunConfig } from '../../shared/config/index.js';
+import { parseRunConfig, parseRunConfigJson } from '../../shared/config/index.js';
 import { ConfigError, UnknownRunError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
 import type { RoundBroadcaster } from '../broadcast/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { ModelRuntime } from '../evaluation/index.js';
+import type { Checkpoint, RunStore } from '../store/index.js';
 import { createStrategy } from '../strategies/index.js';
 import { RunController, type Clock } from './run-controller.js';
 
@@ -18,6 +19,8 @@ export interface RunManagerDeps {
   runtime: ModelRuntime;
   clock: Clock;
   logger: Logger;
+  /** Durable state (runs, rounds, checkpoints); none = runs live in memory only. */
+  store?: RunStore;
 }
 
 /** The coordinator's runs: starts them from a config, finds them by id, stops them. Re-emits every run's events. */
@@ -37,9 +40,41 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const why = this.deps.runtime.unsupported(config.model);
     if (why) throw new ConfigError(`invalid run config:\n  model: ${why}`, { field: 'model' });
     const runId = `run-${new Date(this.deps.clock.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
-    const controller = new RunController({ ...this.deps, runId, config, strategy: createStrategy(config) });
+    return this.launch(new RunController({ ...this.deps, runId, config, strategy: createStrategy(config) }));
+  }
+
+  /**
+   * Loads the store's runs after a (re)start: finished runs for status and listing, unfinished ones resumed from
+   * their last completed round's checkpoint. A run whose checkpoint is missing or damaged is marked failed with the
+   * reason; the others still load.
+   * @returns the ids of the resumed runs.
+   */
+  restore(): string[] {
+    const store = this.deps.store;
+    if (!store) return [];
+    const resumed: string[] = [];
+    for (const run of store.runs()) {
+      const last = run.rounds.at(-1)?.round;
+      let checkpoint: Checkpoint | undefined;
+      if (run.state === 'RUN_STATE_WAITING' || run.state === 'RUN_STATE_RUNNING') {
+        try {
+          checkpoint = last === undefined ? undefined : store.checkpoint(run.runId, last);
+          resumed.push(run.runId);
+        } catch (err) {
+          Object.assign(run, { state: 'RUN_STATE_FAILED', error: `cannot resume: ${(err as Error).message}`, finishedUnixMs: this.deps.clock.now() });
+          store.setState(run.runId, run.state, run.error, run.finishedUnixMs);
+          this.deps.logger.error({ run: run.runId, err: run.error }, 'run cannot be resumed');
+        }
+      }
+      const config = parseRunConfigJson(run.configJson);
+      this.launch(new RunController({ ...this.deps, runId: run.runId, config, strategy: createStrategy(config), resume: { run, checkpoint } }));
+    }
+    return resumed;
+  }
+
+  private launch(controller: RunController): RunController {
     controller.on('event', (e) => this.emit('event', e));
-    this.runs.set(runId, { controller, done: controller.start() });
+    this.runs.set(controller.runId, { controller, done: controller.start() });
     return controller;
   }
 
@@ -55,9 +90,9 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     return [...this.runs.values()].map((e) => e.controller);
   }
 
-  /** Stops every run and waits for them to finish. */
+  /** Shuts every run down (resumable from the store) and waits for them to end. */
   async close(): Promise<void> {
-    for (const { controller } of this.runs.values()) controller.stop();
+    for (const { controller } of this.runs.values()) controller.shutdown();
     await Promise.all([...this.runs.values()].map((e) => e.done));
   }
 }

@@ -64,6 +64,13 @@ export class FedAvg implements Strategy {
     return ctx.evaluate(global);
   }
 
+  /** FedAvg keeps no state across rounds; subclasses with server optimiser state override both. */
+  serverState(): Record<string, Float32Array> {
+    return {};
+  }
+
+  restoreServerState(_state: Record<string, Float32Array>): void {}
+
   /** Local training config sent with every instruction of round `round` (1-based). */
   protected fitConfig(round: number): FitConfig {
     const { localEpochs, batchSize, learningRate, weighting, rounds } = this.config;

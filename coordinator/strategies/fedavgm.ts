@@ -16,6 +16,14 @@ export class FedAvgM extends FedAvg {
     super(config);
   }
 
+  override serverState(): Record<string, Float32Array> {
+    return this.momentum ? { momentum: this.momentum } : {};
+  }
+
+  override restoreServerState(state: Record<string, Float32Array>): void {
+    this.momentum = state.momentum;
+  }
+
   protected override serverUpdate(global: ModelWeights, mean: Float32Array): Float32Array {
     const { serverLearningRate: eta, serverMomentum: beta } = this.options;
     const v = (this.momentum ??= new Float32Array(mean.length));

@@ -25,6 +25,15 @@ export class FedOpt extends FedAvg {
     this.name = options.name;
   }
 
+  override serverState(): Record<string, Float32Array> {
+    return this.m && this.v ? { m: this.m, v: this.v } : {};
+  }
+
+  override restoreServerState(state: Record<string, Float32Array>): void {
+    this.m = state.m;
+    this.v = state.v;
+  }
+
   protected override serverUpdate(global: ModelWeights, mean: Float32Array): Float32Array {
     const { serverLearningRate: eta, beta1, beta2, tau, name } = this.options;
     const m = (this.m ??= new Float32Array(mean.length));

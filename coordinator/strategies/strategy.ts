@@ -125,4 +125,8 @@ export interface Strategy {
   aggregateEvaluate(round: number, results: readonly EvaluateResult[], failures: readonly ClientFailure[]): EvaluateAggregate | null;
   /** Centralised evaluation of the new global model; null when the strategy has none. */
   evaluate(round: number, global: ModelWeights, ctx: StrategyContext): Promise<CentralEvaluation | null>;
+  /** Server state carried across rounds (e.g. FedAvgM momentum), for checkpoints: vectors as long as the model; {} when stateless. */
+  serverState(): Record<string, Float32Array>;
+  /** Restores what serverState() returned, when a run resumes from a checkpoint. */
+  restoreServerState(state: Record<string, Float32Array>): void;
 }

@@ -26,6 +26,11 @@ export const coordinatorConfigSchema = z
     /** A client silent for this long is not selected (ms). @default 10000 */
     clientTimeoutMs: z.number().int().min(200).default(10_000),
     transport: transportSchema.default(transportSchema.parse({})),
+    /**
+     * Directory of the durable state (SQLite `state.db` + model checkpoints); a restart resumes unfinished runs from
+     * their last completed round. null = runs live in memory only (the demo). @default null
+     */
+    stateDir: z.string().min(1).nullable().default(null),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,0 +1,62 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ModelWeights, TensorSpec } from '../../shared/codec/index.js';
+import { totalElements } from '../../shared/codec/index.js';
+import { DataError } from '../../shared/errors/index.js';
+
+/** What a round's checkpoint holds: the global model after the round and the strategy's server state. */
+export interface Checkpoint {
+  round: number;
+  weights: ModelWeights;
+  /** Strategy state carried across rounds (FedAvgM momentum, FedOpt moments), each as long as the model. */
+  serverState: Record<string, Float32Array>;
+}
+
+const MAGIC = 'FSCK1';
+
+/**
+ * Writes a checkpoint atomically: to `path.tmp`, fsync, rename over `path`, fsync the directory — so a crash leaves
+ * either the old file or the complete new one. Layout: "FSCK1", u32 LE header length, JSON header {round, specs,
+ * state names}, then the float32 LE values of the model and of each state vector.
+ * @throws the file-system error.
+ */
+export function writeCheckpoint(path: string, c: Checkpoint): void {
+  const stateNames = Object.keys(c.serverState).sort();
+  const header = Buffer.from(JSON.stringify({ round: c.round, specs: c.weights.specs, state: stateNames }));
+  const prefix = Buffer.alloc(MAGIC.length + 4);
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(header.length, MAGIC.length);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const part of [prefix, header, c.weights.values, ...stateNames.map((n) => c.serverState[n]!)]) {
+      const bytes = part instanceof Float32Array ? new Uint8Array(part.buffer, part.byteOffset, part.byteLength) : part;
+      writeSync(fd, bytes);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+/** Reads a checkpoint written by {@link writeCheckpoint}. @throws {DataError} when the file is truncated or not a checkpoint. */
+export function readCheckpoint(path: string): Checkpoint {
+  const buf = readFileSync(path);
+  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new DataError(`${path} is not a fedsift checkpoint`);
+  const headerLength = buf.readUInt32LE(MAGIC.length);
+  const start = MAGIC.length + 4 + headerLength;
+  const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, start)) as { round: number; specs: TensorSpec[]; state: string[] };
+  const n = totalElements(header.specs);
+  if (buf.length !== start + 4 * n * (1 + header.state.length)) throw new DataError(`${path}: ${buf.length} bytes, expected ${start + 4 * n * (1 + header.state.length)} (truncated?)`);
+  // Copy into an aligned buffer: the header length makes the values' offset arbitrary.
+  const floats = new Float32Array(new Uint8Array(buf.subarray(start)).buffer);
+  const serverState = Object.fromEntries(header.state.map((name, i) => [name, floats.slice((i + 1) * n, (i + 2) * n)]));
+  return { round: header.round, weights: { specs: header.specs, values: floats.slice(0, n) }, serverState };
+}

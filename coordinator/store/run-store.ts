@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { RoundSummary, RunStateName } from '../../shared/proto/index.js';
+import { DataError } from '../../shared/errors/index.js';
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+
+/** A run as stored: enough to list it after a restart and, when unfinished, to resume it. */
+export interface StoredRun {
+  runId: string;
+  configJson: string;
+  state: RunStateName;
+  error: string;
+  startedUnixMs: number;
+  finishedUnixMs: number;
+  /** Completed rounds, in order. */
+  rounds: RoundSummary[];
+}
+
+/** Checkpoints kept per run (the newest ones); older files are deleted after each round. */
+const KEEP_CHECKPOINTS = 2;
+
+/**
+ * Durable coordinator state in `dir`: runs and completed rounds in SQLite (`state.db`, WAL, synchronous=FULL) and
+ * one model checkpoint per completed round in `checkpoints/<runId>/round-<k>.ckpt`. A round counts as completed once
+ * its row is committed, which happens after its checkpoint is on disk — so after a crash the last committed round
+ * always has its checkpoint, and a resumed run loses nothing that was completed.
+ */
+export class RunStore {
+  private readonly db: Database.Database;
+
+  /** Opens (creating when needed) the state in `dir`. @throws the SQLite or file-system error. */
+  constructor(private readonly dir: string) {
+    mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+    this.db = new Database(join(dir, 'state.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS runs (
+        run_id TEXT PRIMARY KEY, config_json TEXT NOT NULL, state TEXT NOT NULL, error TEXT NOT NULL DEFAULT '',
+        started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS rounds (
+        run_id TEXT NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL, summary_json TEXT NOT NULL,
+        PRIMARY KEY (run_id, round));`);
+  }
+
+  /** Records a new run. */
+  createRun(runId: string, configJson: string, state: RunStateName, startedUnixMs: number): void {
+    this.db.prepare('INSERT INTO runs (run_id, config_json, state, started_ms) VALUES (?, ?, ?, ?)').run(runId, configJson, state, startedUnixMs);
+  }
+
+  /** Records a state change (RUNNING, or a final state with its error and time). */
+  setState(runId: string, state: RunStateName, error = '', finishedUnixMs = 0): void {
+    this.db.prepare('UPDATE runs SET state = ?, error = ?, finished_ms = ? WHERE run_id = ?').run(state, error, finishedUnixMs, runId);
+  }
+
+  /** Makes a completed round durable: checkpoint file first (atomic), then its row; prunes old checkpoints. */
+  commitRound(runId: string, summary: RoundSummary, checkpoint: Checkpoint): void {
+    const dir = join(this.dir, 'checkpoints', runId);
+    mkdirSync(dir, { recursive: true });
+    writeCheckpoint(this.checkpointPath(runId, summary.round), checkpoint);
+    this.db.prepare('INSERT OR REPLACE INTO rounds (run_id, round, summary_json) VALUES (?, ?, ?)').run(runId, summary.round, JSON.stringify(summary));
+    const old = summary.round - KEEP_CHECKPOINTS;
+    if (old >= 1) rmSync(this.checkpointPath(runId, old), { force: true });
+  }
+
+  /** Every stored run with its completed rounds, oldest first. */
+  runs(): StoredRun[] {
+    const rows = this.db.prepare('SELECT run_id, config_json, state, error, started_ms, finished_ms FROM runs ORDER BY started_ms, run_id').all() as {
+      run_id: string;
+      config_json: string;
+      state: RunStateName;
+      error: string;
+      started_ms: number;
+      finished_ms: number;
+    }[];
+    const rounds = this.db.prepare('SELECT summary_json FROM rounds WHERE run_id = ? ORDER BY round');
+    return rows.map((r) => ({
+      runId: r.run_id,
+      configJson: r.config_json,
+      state: r.state,
+      error: r.error,
+      startedUnixMs: r.started_ms,
+      finishedUnixMs: r.finished_ms,
+      rounds: (rounds.all(r.run_id) as { summary_json: string }[]).map((x) => JSON.parse(x.summary_json, reviveNaN) as RoundSummary),
+    }));
+  }
+
+  /** The checkpoint of a run's round. @throws {DataError} when it is missing or damaged. */
+  checkpoint(runId: string, round: number): Checkpoint {
+    const path = this.checkpointPath(runId, round);
+    if (!existsSync(path)) throw new DataError(`checkpoint of round ${round} of run ${runId} is missing (${path})`);
+    return readCheckpoint(path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private checkpointPath(runId: string, round: number): string {
+    return join(this.dir, 'checkpoints', runId, `round-${round}.ckpt`);
+  }
+}
+
+/** JSON has no NaN: summaries store it as null (e.g. a round without central evaluation); read it back as NaN. */
+function reviveNaN(_key: string, value: unknown): unknown {
+  return value === null ? NaN : value;
+}

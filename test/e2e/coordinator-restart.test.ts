@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { AdminClient } from '../../coordinator/cli/admin-client.js';
+import { FEDSIFT_BIN, stopChild } from '../../coordinator/demo/index.js';
+import type { RunStatus } from '../../shared/proto/index.js';
+import { spawnClient } from '../helpers/client-processes.js';
+
+/** A free loopback port (the restarted coordinator must listen where the clients reconnect). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function startCoordinatorProcess(port: number, stateDir: string): ChildProcess {
+  const args = [FEDSIFT_BIN, 'coordinator', '--port', String(port), '--http-port', '0', '--state-dir', stateDir];
+  return spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, FEDSIFT_LOG_LEVEL: 'warn' } });
+}
+
+/** Polls GetRun until `done` holds (the coordinator may still be starting: refusals are retried). */
+async function pollRun(admin: AdminClient, runId: string, done: (s: RunStatus) => boolean, timeoutMs: number): Promise<RunStatus> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await admin.getRun(runId).catch(() => undefined);
+    if (s && done(s)) return s;
+    if (Date.now() > until) throw new Error(`run ${runId}: timed out; last status ${JSON.stringify(s && { state: s.state, rounds: s.rounds.length })}`);
+    await sleep(100);
+  }
+}
+
+const RUN = {
+  rounds: 6,
+  clientsPerRound: 3,
+  minClients: 3,
+  localEpochs: 1,
+  model: 'mlp',
+  seed: 5,
+  // FedAvgM: the server momentum must survive the restart too (it is in the checkpoint).
+  strategy: { name: 'fedavgm', serverMomentum: 0.5 },
+  roundDeadlineMs: 60_000,
+};
+
+describe('coordinator killed mid-run (SIGKILL) and restarted', () => {
+  it('resumes the run from its last completed round, loses no completed round, and ends near an uninterrupted run', async () => {
+    // Prepare
+    const stateDir = mkdtempSync(join(tmpdir(), 'fedsift-state-'));
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    let coordinator = startCoordinatorProcess(port, stateDir);
+    const clients = [0, 1, 2].map((i) => spawnClient(address, i, 3));
+    const admin = new AdminClient(address);
+    try {
+      const runId = await pollStart(admin);
+      const before = await pollRun(admin, runId, (s) => s.rounds.length >= 3, 120_000);
+      // Execute: kill -9 mid-run, then start a new coordinator process on the same state directory.
+      coordinator.kill('SIGKILL');
+      await new Promise((r) => coordinator.once('exit', r));
+      assert.ok(existsSync(join(stateDir, 'state.db')));
+      assert.ok(readdirSync(join(stateDir, 'checkpoints', runId)).some((f) => f === `round-${before.rounds.length}.ckpt`));
+      coordinator = startCoordinatorProcess(port, stateDir);
+      const resumed = await pollRun(admin, runId, (s) => s.state !== 'RUN_STATE_WAITING' && s.state !== 'RUN_STATE_RUNNING', 240_000);
+      // Assert
+      assert.equal(resumed.state, 'RUN_STATE_COMPLETED', resumed.error);
+      assert.deepEqual(resumed.rounds.map((r) => r.round), [1, 2, 3, 4, 5, 6], 'every round once, none lost, none repeated');
+      assert.deepEqual(resumed.rounds.slice(0, before.rounds.length), before.rounds, 'completed rounds survive as they were');
+      const uninterrupted = await pollRun(admin, (await admin.startRun(RUN)).runId, (s) => s.state === 'RUN_STATE_COMPLETED', 240_000);
+      const gap = Math.abs(resumed.rounds.at(-1)!.testAccuracy - uninterrupted.rounds.at(-1)!.testAccuracy);
+      assert.ok(gap < 0.01, `resumed ${resumed.rounds.at(-1)!.testAccuracy} vs uninterrupted ${uninterrupted.rounds.at(-1)!.testAccuracy}`);
+      const listed = await admin.listRuns();
+      assert.deepEqual(listed.map((r) => r.runId).slice(0, 1), [runId], 'the resumed run is still listed first');
+    } finally {
+      admin.close();
+      await Promise.all(clients.map((c) => stopChild(c.child)));
+      await stopChild(coordinator);
+    }
+  });
+});
+
+/** Starts the run once the coordinator answers. */
+async function pollStart(admin: AdminClient): Promise<string> {
+  for (let i = 0; ; i++) {
+    try {
+      return (await admin.startRun(RUN)).runId;
+    } catch (err) {
+      if (i > 300) throw err;
+      await sleep(100);
+    }
+  }
+}
