@@ -1,6 +1,6 @@
 import type { sendUnaryData, ServerReadableStream, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ChunkAssembler, chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import { FedsiftError, InvalidRequestError, InvalidUpdateError, toServiceError } from '../../shared/errors/index.js';
+import { FedsiftError, InvalidRequestError, InvalidUpdateError, toServiceError, UpdateNormError } from '../../shared/errors/index.js';
 import { rejectionReason } from '../metrics/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type {
@@ -202,7 +202,7 @@ class UpdateUpload {
     try {
       fn();
     } catch (err) {
-      if (err instanceof InvalidUpdateError) this.receiver?.fail(err.message);
+      if (err instanceof InvalidUpdateError || err instanceof UpdateNormError) this.receiver?.fail(err.message);
       if (!this.settled) this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', rejectionReason(err instanceof FedsiftError ? err.code : undefined));
       this.answer(err);
     }

@@ -1,5 +1,5 @@
 import { assertSameSpecs, firstNonFinite, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
-import { DuplicateUpdateError, InvalidUpdateError, NotSelectedError } from '../../shared/errors/index.js';
+import { DuplicateUpdateError, InvalidUpdateError, NotSelectedError, UpdateNormError } from '../../shared/errors/index.js';
 import { specsFromWire, type UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
@@ -34,6 +34,8 @@ export class OpenRound {
     readonly global: ModelWeights,
     private readonly accumulator: FitAccumulator,
     nowMs: number,
+    /** Largest accepted ‖update − global‖₂; null = no bound. */
+    private readonly maxUpdateNorm: number | null = null,
   ) {
     this.selected = new Set(instructions.map((i) => i.clientId));
     this.closed = new Promise((r) => (this.resolveClosed = r));
@@ -95,13 +97,19 @@ export class OpenRound {
   /**
    * Folds a complete update (its bytes already hash-checked) into the aggregate; closes the round when everyone
    * answered. `bytes` (from receiveBuffer) is reused afterwards unless the accumulator keeps updates.
-   * @throws {InvalidUpdateError} on non-finite values (BR-08).
+   * @throws {InvalidUpdateError} on non-finite values (BR-08); {UpdateNormError} when ‖update − global‖₂ exceeds the run's bound.
    */
   fold(h: UpdateHeader, bytes: Uint8Array): void {
     const values = viewAsFloat32(bytes);
     const bad = firstNonFinite(values);
     if (bad >= 0) {
       throw new InvalidUpdateError(`non-finite parameters: value ${values[bad]} at index ${bad}`, { clientId: h.clientId, round: this.round });
+    }
+    if (this.maxUpdateNorm !== null) {
+      const norm = distance(values, this.global.values);
+      if (norm > this.maxUpdateNorm) {
+        throw new UpdateNormError(`update norm ${norm.toPrecision(4)} exceeds the run's maxUpdateNorm ${this.maxUpdateNorm}`, { clientId: h.clientId, round: this.round });
+      }
     }
     this.accumulator.add({ clientId: h.clientId, numExamples: h.numExamples, weights: { specs: this.global.specs, values }, metrics: h.metrics });
     if (!this.accumulator.keepsUpdates) this.spareBuffers.push(bytes);
@@ -129,4 +137,14 @@ export class OpenRound {
   get aggregation(): FitAccumulator {
     return this.accumulator;
   }
+}
+
+/** Euclidean distance ‖a − b‖₂ of two equally long vectors. */
+function distance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    s += d * d;
+  }
+  return Math.sqrt(s);
 }

@@ -230,7 +230,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
       if (this.stopRequested) return undefined;
       const instructions = strategy.configureFit(round, global, { available: this.liveClients() });
-      const open = new OpenRound(round, attempt, instructions, clock.now() + config.roundDeadlineMs, model, global, strategy.beginAggregation(round, global), clock.now());
+      const open = new OpenRound(round, attempt, instructions, clock.now() + config.roundDeadlineMs, model, global, strategy.beginAggregation(round, global), clock.now(), config.maxUpdateNorm);
       this.open = open;
       await this.announce(fitAnnouncement(this.deps, open, strategy.configureEvaluate(round, global, [...open.selected])));
       this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');

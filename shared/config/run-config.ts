@@ -38,6 +38,8 @@ const runConfigObject = z
     strategy: strategyOptionsSchema.default({ name: 'fedavg', fractionEvaluate: 1 }),
     /** Per-sample weighting on the clients (README "Sample weighting"). @default all off */
     weighting: weightingSchema.default(weightingSchema.parse({})),
+    /** Refuse an update whose L2 distance to the round's global model exceeds this (INVALID_ARGUMENT); null = no bound. @default null */
+    maxUpdateNorm: z.number().positive().nullable().default(null),
     /** Seed of every random choice of the run (initial weights, client selection). @default 0 */
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   })

@@ -44,6 +44,8 @@ function kind(code: string, grpcStatus: status) {
 
 /** A client's update is malformed (shape, size, hash, non-finite values). gRPC INVALID_ARGUMENT. */
 export class InvalidUpdateError extends kind('FS_ERR_INVALID_UPDATE', status.INVALID_ARGUMENT) {}
+/** A client's update moves the model further (L2 norm of update − global) than the run's `maxUpdateNorm`. gRPC INVALID_ARGUMENT. */
+export class UpdateNormError extends kind('FS_ERR_UPDATE_NORM', status.INVALID_ARGUMENT) {}
 /** A request other than an update is malformed (empty or over-long ids, non-finite metrics). gRPC INVALID_ARGUMENT. */
 export class InvalidRequestError extends kind('FS_ERR_INVALID_REQUEST', status.INVALID_ARGUMENT) {}
 /** A request names a run the coordinator does not know. gRPC NOT_FOUND. */

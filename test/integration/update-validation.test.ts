@@ -114,4 +114,26 @@ describe('update validation: a bad update is refused with a reason and the round
       await f.close();
     }
   });
+
+  it('refuses an update further than maxUpdateNorm from the global model, counted as update_norm', async () => {
+    // Prepare: initial global [0, 1] (FixedModelRuntime: i mod 7); bound 5.
+    const f = await protocolFixture({ numParams: 2, clients: 3, run: { minClients: 2, maxUpdateNorm: 5 } });
+    try {
+      const [a, b, c] = f.clients as [TestClient, TestClient, TestClient];
+      // Execute: ‖[30, 41] − [0, 1]‖ = 50 > 5; ‖[3, 5] − [0, 1]‖ = 5 (on the bound) and [1, 1] are accepted.
+      const far = await submit(f, a, 1, [30, 41]);
+      await submit(f, b, 1, [3, 5]);
+      await submit(f, c, 1, [1, 1]);
+      const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED']);
+      // Assert
+      assert.equal(far.err?.code, status.INVALID_ARGUMENT);
+      assert.match(far.err!.details, /update norm 50\.00 exceeds the run's maxUpdateNorm 5/);
+      assert.equal(errorCodeOf(far.err!), 'FS_ERR_UPDATE_NORM');
+      assert.deepEqual([...f.runtime.evaluated[0]!.values], [2, 3]);
+      assert.equal(s.rounds[0]!.responded, 2);
+      assert.deepEqual(await f.coordinator.metrics.rejectionsOf(f.runId), { update_norm: 1 });
+    } finally {
+      await f.close();
+    }
+  });
 });
