@@ -9,12 +9,12 @@ import { ClientDaemon } from './daemon/index.js';
 import { ClientMetrics } from './metrics/index.js';
 import { injectLabelNoise, type LabelNoise } from './attacks/index.js';
 import { CoordinatorLink } from './link/index.js';
-import { GrpcRoundSource, NatsRoundSource } from './rounds/index.js';
+import { GrpcRoundSource, MergedRoundSource, NatsRoundSource } from './rounds/index.js';
 import { LocalTrainer } from './training/index.js';
 
 /**
  * Composition root of a client daemon: loads tfjs (logging the backend), this site's data, and wires the gRPC link
- * and the round source (NATS when natsUrl is set, else the WatchRounds stream). Resolves once joined and listening.
+ * and the round source (the WatchRounds stream, plus NATS when natsUrl is set). Resolves once joined and listening.
  * @throws {DataError} when the site's data cannot be loaded.
  */
 export async function startClient(config: ClientConfig, logger: Logger): Promise<ClientDaemon> {
@@ -38,10 +38,10 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
     wrongLabels: noisy ? noisy.flipped : undefined,
     onClose: async () => http?.close(),
     trainer: new LocalTrainer(tf, data, deriveSeed(0, config.siteId)),
-    roundSource: (d) =>
-      config.natsUrl
-        ? new NatsRoundSource(config.natsUrl, backoff, logger)
-        : new GrpcRoundSource(link, () => d.clientId, () => d.join(), backoff, logger),
+    roundSource: (d) => {
+      const stream = new GrpcRoundSource(link, () => d.clientId, () => d.join(), backoff, logger);
+      return config.natsUrl ? new MergedRoundSource([new NatsRoundSource(config.natsUrl, backoff, logger), stream]) : stream;
+    },
   });
   await daemon.start();
   return daemon;

@@ -1,3 +1,3 @@
-export { type RoundSource, backoffDelay } from './round-source.js';
+export { type RoundSource, backoffDelay, MergedRoundSource } from './round-source.js';
 export { GrpcRoundSource } from './grpc-round-source.js';
 export { NatsRoundSource } from './nats-round-source.js';

@@ -25,12 +25,16 @@ export class NatsRoundSource implements RoundSource {
   private async loop(onAnnouncement: (a: RoundAnnouncement) => void): Promise<void> {
     for (let failures = 0; !this.closed; ) {
       try {
-        this.nc ??= await connect({ servers: this.url, name: 'fedsift-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+        if (!this.nc) {
+          this.nc = await connect({ servers: this.url, name: 'fedsift-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+          void this.logStatus(this.nc);
+        }
         const consumer = await jetstream(this.nc).consumers.get(ROUNDS_STREAM, {
           filter_subjects: `${ROUNDS_SUBJECT_PREFIX}.>`,
           deliver_policy: DeliverPolicy.LastPerSubject,
         });
         this.messages = await consumer.consume();
+        this.logger.info({ url: this.url }, 'listening for rounds on NATS');
         failures = 0;
         for await (const m of this.messages) onAnnouncement(m.json<RoundAnnouncement>());
       } catch (err) {
@@ -39,6 +43,13 @@ export class NatsRoundSource implements RoundSource {
         this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'NATS round subscription failed; retrying');
         await sleep(delay);
       }
+    }
+  }
+
+  /** Logs the connection's disconnects and reconnects (operators see a NATS outage on each site). */
+  private async logStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect') this.logger.info({ natsStatus: s.type }, `NATS ${s.type}`);
     }
   }
 

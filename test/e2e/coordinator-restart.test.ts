@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,16 +9,7 @@ import { AdminClient } from '../../coordinator/cli/admin-client.js';
 import { FEDSIFT_BIN, stopChild } from '../../coordinator/demo/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
 import { spawnClient } from '../helpers/client-processes.js';
-
-/** A free loopback port (the restarted coordinator must listen where the clients reconnect). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/processes.js';
 
 function startCoordinatorProcess(port: number, stateDir: string): ChildProcess {
   const args = [FEDSIFT_BIN, 'coordinator', '--port', String(port), '--http-port', '0', '--state-dir', stateDir];
