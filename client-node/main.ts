@@ -24,7 +24,7 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   const noisy = config.labelNoise && withLabelNoise(loaded, config.labelNoise, config.siteId, logger);
   const data = noisy ? noisy.data : loaded;
   const models = modelsFor(data, `site data (${config.data.kind})`);
-  const link = new CoordinatorLink(config.coordinator, config.transport);
+  const link = new CoordinatorLink(config.coordinator, config.transport, config.token);
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
   const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(data.labels.length);
   const http = metrics && (await startHttpServer('0.0.0.0', config.metricsPort!, metrics.app(), logger, 'metricsPort'));

@@ -14,6 +14,7 @@ import { startHttpServer } from '../shared/http/index.js';
 import { CoordinatorMetrics } from './metrics/index.js';
 import { RunManager, type Clock } from './rounds/index.js';
 import { RunStore } from './store/index.js';
+import { AccessControl } from './auth/index.js';
 
 /** How long close() lets open calls finish before cutting them (ms). */
 const SHUTDOWN_GRACE_MS = 1_000;
@@ -51,6 +52,7 @@ export interface CoordinatorHooks {
  */
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
   const clock: Clock = { now: () => Date.now() };
+  const access = AccessControl.fromConfig(config.auth);
   const runtime = hooks.runtime ?? (await createTfRuntime(config, logger));
   const streamBroadcaster = new StreamBroadcaster();
   let broadcaster: RoundBroadcaster = streamBroadcaster;
@@ -67,12 +69,14 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   const manager = new RunManager({ coordinatorId, broadcaster, clients, runtime, clock, logger, store });
   const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length);
   manager.on('event', (e) => metrics.onRunEvent(e));
+  if (!access.enrolmentRequired) logger.warn('no auth.clientTokensFile: clients are not authenticated (development mode); see `fedsift enrol`');
+  if (!access.adminTokenRequired) logger.warn('no admin token: the Admin service is open to anyone who reaches the port; set $FEDSIFT_ADMIN_TOKEN');
   const { server, port } = await startGrpcServer({
     host: config.host,
     port: config.port,
     transport: config.transport,
     logger,
-    deps: { coordinatorId, manager, clients, streamBroadcaster, clock, logger, metrics, heartbeatIntervalMs: config.heartbeatIntervalMs, onModelStreamed: hooks.onModelStreamed },
+    deps: { coordinatorId, manager, clients, streamBroadcaster, clock, logger, metrics, access, heartbeatIntervalMs: config.heartbeatIntervalMs, onModelStreamed: hooks.onModelStreamed },
   });
   const address = `${config.host}:${port}`;
   logger.info({ address, stateDir: config.stateDir }, 'coordinator listening');

@@ -19,7 +19,8 @@ export function clientCommand(): Command {
     .description('run a client daemon: join the coordinator, train on local data each round it is selected for')
     .requiredOption('--site-id <id>', 'stable name of this data site (keeps the client id across restarts)')
     .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051')
-    .option('--nats-url <url>', 'listen for rounds on NATS JetStream instead of the WatchRounds stream', process.env.NATS_URL)
+    .option('--nats-url <url>', 'listen for rounds on NATS JetStream as well as the WatchRounds stream', process.env.NATS_URL)
+    .option('--token <token>', 'this site\'s enrolment token (from `fedsift enrol`); default $FEDSIFT_TOKEN', process.env.FEDSIFT_TOKEN)
     .option('--data <spec>', 'local data: mnist | csv:PATH | idx:IMAGES,LABELS', 'mnist')
     .option('--num-partitions <n>', 'mnist: split the 8,000 training digits into n Dirichlet shares', intArg)
     .option('--partition-index <i>', 'mnist: which share this site holds (0-based)', intArg)
@@ -37,6 +38,7 @@ export function clientCommand(): Command {
         coordinator: o.coordinator,
         natsUrl: o.natsUrl || undefined,
         siteId: o.siteId,
+        token: o.token || undefined,
         backend: o.backend,
         data: parseDataSpec(o.data, o),
         metricsPort: o.metricsPort,

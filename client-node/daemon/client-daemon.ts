@@ -77,7 +77,7 @@ export class ClientDaemon {
   /** (Re-)joins with this site's id; the coordinator answers with the same client id every time. */
   async join(): Promise<void> {
     const { config, trainer, backend } = this.deps;
-    const res = await this.deps.link.join({ siteId: config.siteId, token: '', capabilities: { numExamples: trainer.numExamples, backend, models: this.deps.models } });
+    const res = await this.deps.link.join({ siteId: config.siteId, token: config.token ?? '', capabilities: { numExamples: trainer.numExamples, backend, models: this.deps.models } });
     this.clientIdValue = res.clientId;
     this.coordinatorId = res.coordinatorId;
     this.maxChunkBytes = res.maxChunkBytes || this.maxChunkBytes;

@@ -3,6 +3,7 @@ import { bytesToFloat32, ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, 
 import { grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
 import { InvalidUpdateError } from '../../shared/errors/index.js';
 import {
+  bearerTokenInterceptor,
   loadFedsiftProto,
   specsFromWire,
   type EvaluationReport,
@@ -35,9 +36,11 @@ export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha2
 export class CoordinatorLink {
   private readonly stub: CoordinatorStub;
 
-  constructor(address: string, transport: TransportConfig) {
+  /** @param token the site's enrolment token, sent on every call; none when the coordinator does not require one. */
+  constructor(address: string, transport: TransportConfig, token?: string) {
     const { CoordinatorClient } = loadFedsiftProto();
-    this.stub = new CoordinatorClient(address, credentials.createInsecure(), grpcChannelOptions(transport)) as unknown as CoordinatorStub;
+    const options = { ...grpcChannelOptions(transport), ...(token && { interceptors: [bearerTokenInterceptor(token)] }) };
+    this.stub = new CoordinatorClient(address, credentials.createInsecure(), options) as unknown as CoordinatorStub;
   }
 
   /** Joins (or re-joins) the coordinator. @throws the gRPC error (INVALID_ARGUMENT for a bad site id, UNAVAILABLE). */
@@ -84,7 +87,7 @@ export class CoordinatorLink {
   /**
    * Streams an update: header (with total bytes and SHA-256), then chunks of at most `maxChunkBytes`, honouring the
    * stream's backpressure. @param deadlineUnixMs optional call deadline. @returns the coordinator's ack.
-   * @throws the gRPC error (e.g. INVALID_ARGUMENT, ABORTED, DEADLINE_EXCEEDED).
+   * @throws the gRPC error (e.g. INVALID_ARGUMENT, FAILED_PRECONDITION, DEADLINE_EXCEEDED).
    */
   submitUpdate(update: UpdateToSubmit, maxChunkBytes: number, deadlineUnixMs?: number): Promise<UpdateAck> {
     const { weights, ...fields } = update;
@@ -102,7 +105,7 @@ export class CoordinatorLink {
     });
   }
 
-  /** Sends the global model's loss and accuracy on this site's data. @throws the gRPC error (e.g. ABORTED when stale). */
+  /** Sends the global model's loss and accuracy on this site's data. @throws the gRPC error (e.g. FAILED_PRECONDITION when stale). */
   reportEvaluation(report: EvaluationReport): Promise<void> {
     return new Promise((resolve, reject) => this.stub.ReportEvaluation(report, (err) => (err ? reject(err) : resolve())));
   }

@@ -1,6 +1,6 @@
 import { credentials, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
-import { loadFedsiftProto, type ListRunsResponse, type RunEvent, type RunStatus } from '../../shared/proto/index.js';
+import { bearerTokenInterceptor, loadFedsiftProto, type ListRunsResponse, type RunEvent, type RunStatus } from '../../shared/proto/index.js';
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
 type AdminStub = Client & {
@@ -15,9 +15,11 @@ type AdminStub = Client & {
 export class AdminClient {
   private readonly stub: AdminStub;
 
-  constructor(address: string) {
+  /** @param token the coordinator's admin token, sent on every call; none when it does not require one. */
+  constructor(address: string, token?: string) {
     const { AdminClient: Ctor } = loadFedsiftProto();
-    this.stub = new Ctor(address, credentials.createInsecure(), grpcChannelOptions(DEFAULT_TRANSPORT)) as unknown as AdminStub;
+    const options = { ...grpcChannelOptions(DEFAULT_TRANSPORT), ...(token && { interceptors: [bearerTokenInterceptor(token)] }) };
+    this.stub = new Ctor(address, credentials.createInsecure(), options) as unknown as AdminStub;
   }
 
   /** @throws ServiceError INVALID_ARGUMENT naming the bad config field. */

@@ -30,12 +30,15 @@ export function coordinatorCommand(): Command {
     .option('--port <port>', 'gRPC port (0 = any free port)', intArg)
     .option('--nats-url <url>', 'NATS server for round announcements (JetStream)', process.env.NATS_URL)
     .option('--http-port <port>', 'port of /metrics, /healthz, /readyz and the dashboard (0 = any free port)', intArg)
+    .option('--client-tokens <file>', 'enrolment file of the sites allowed to join (see `fedsift enrol`); without it clients are not authenticated')
     .option('--state-dir <dir>', 'keep runs, rounds and model checkpoints here (SQLite + files); a restart resumes unfinished runs', process.env.FEDSIFT_STATE_DIR)
     .addOption(new Option('--backend <name>', 'tfjs backend for evaluation').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
     .action(async (o) => {
       const file = o.config ? readJsonFile(o.config, 'coordinator config') : {};
       const flags = Object.fromEntries(Object.entries({ host: o.host, port: o.port, httpPort: o.httpPort, natsUrl: o.natsUrl || undefined, backend: o.backend, stateDir: o.stateDir }).filter(([, v]) => v !== undefined));
-      const config = parseCoordinatorConfig({ ...file, ...flags });
+      const authFlags = { ...(o.clientTokens && { clientTokensFile: o.clientTokens }), ...(process.env.FEDSIFT_ADMIN_TOKEN && { adminToken: process.env.FEDSIFT_ADMIN_TOKEN }) };
+      const auth = Object.keys(authFlags).length ? { ...(file.auth as object | undefined), ...authFlags } : file.auth;
+      const config = parseCoordinatorConfig({ ...file, ...flags, ...(auth !== undefined && { auth }) });
       const logger = createLogger({ name: 'coordinator' });
       const { startCoordinator } = await import('../main.js');
       const coordinator = await startCoordinator(config, logger);

@@ -13,7 +13,8 @@ function runExitCode(s: RunStatus): number {
 }
 
 async function withAdmin<T>(cmd: Command, fn: (admin: AdminClient) => Promise<T>): Promise<T> {
-  const admin = new AdminClient(cmd.optsWithGlobals().coordinator);
+  const { coordinator, adminToken } = cmd.optsWithGlobals();
+  const admin = new AdminClient(coordinator, adminToken || undefined);
   try {
     return await fn(admin);
   } finally {
@@ -50,7 +51,8 @@ export async function watchRun(admin: AdminClient, runId: string, json: boolean,
 export function runCommand(): Command {
   const run = new Command('run')
     .description('start, inspect, follow and stop training runs')
-    .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051');
+    .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051')
+    .option('--admin-token <token>', 'the coordinator\'s admin token; default $FEDSIFT_ADMIN_TOKEN', process.env.FEDSIFT_ADMIN_TOKEN);
 
   const start = new Command('start')
     .description('start a run from a run config file and/or flags (see README "Run config")')

@@ -1,15 +1,20 @@
-import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { parseJson } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { ListRunsResponse, RunEvent, RunStatus } from '../../shared/proto/index.js';
 import { failStream, unaryHandler } from './handlers.js';
+import type { AccessControl } from '../auth/index.js';
 import type { RunManager } from '../rounds/index.js';
 
-/** Handlers of `fedsift.v1.Admin`, used by the CLI. Translation only: proto ⇄ RunManager. */
-export function adminService(manager: RunManager, logger: Logger): UntypedServiceImplementation {
+/** Handlers of `fedsift.v1.Admin`, used by the CLI: every call needs the admin token when one is configured. */
+export function adminService(manager: RunManager, access: AccessControl, logger: Logger): UntypedServiceImplementation {
   const unexpected = (err: unknown) => logger.error({ err }, 'unexpected error in Admin handler');
-  const unary = <Req, Res>(fn: (req: Req) => Res) => unaryHandler(fn, unexpected);
+  const unary = <Req, Res>(fn: (req: Req) => Res) =>
+    unaryHandler((req: Req, call: ServerUnaryCall<Req, Res>) => {
+      access.checkAdmin(call.metadata);
+      return fn(req);
+    }, unexpected);
   return {
     StartRun: unary<{ configJson: string }, RunStatus>((req) => {
       if (!req.configJson) throw new ConfigError('StartRun: config_json is empty; send a run config object ({} for all defaults)', { field: 'config_json' });
@@ -26,6 +31,7 @@ export function adminService(manager: RunManager, logger: Logger): UntypedServic
     }),
     WatchRun(call: ServerWritableStream<{ runId: string }, RunEvent>) {
       try {
+        access.checkAdmin(call.metadata);
         const run = manager.get(call.request.runId);
         const status = run.status();
         call.write({ kind: 'RUN_EVENT_KIND_UNSPECIFIED', status, round: null, roundNumber: status.currentRound });

@@ -1,4 +1,4 @@
-import type { sendUnaryData, ServerReadableStream, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ChunkAssembler, chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { FedsiftError, InvalidRequestError, InvalidUpdateError, toServiceError, UpdateNormError } from '../../shared/errors/index.js';
 import { rejectionReason } from '../metrics/index.js';
@@ -19,6 +19,7 @@ import type {
   WatchRoundsRequest,
 } from '../../shared/proto/index.js';
 import type { StreamBroadcaster } from '../broadcast/index.js';
+import type { AccessControl } from '../auth/index.js';
 import { ClientRegistry } from '../clients/index.js';
 import type { Clock, RunManager, UpdateReceiver } from '../rounds/index.js';
 import { failStream, unaryHandler } from './handlers.js';
@@ -33,6 +34,8 @@ export interface CoordinatorServiceDeps {
   clock: Clock;
   logger: Logger;
   heartbeatIntervalMs: number;
+  /** Enrolment tokens and the Join rate limit. */
+  access: AccessControl;
   /** Called after every FetchModel stream with its backpressure counts (tests, metrics). */
   onModelStreamed?: (stats: WriteStats) => void;
   /** Byte and rejection counters (Prometheus). */
@@ -53,11 +56,13 @@ export interface TransportMetrics {
 export function coordinatorService(deps: CoordinatorServiceDeps): UntypedServiceImplementation {
   const { manager, clients, clock, logger } = deps;
   const unexpected = (err: unknown) => logger.error({ err }, 'unexpected error in Coordinator handler');
-  const unary = <Req, Res>(fn: (req: Req) => Res) => unaryHandler(fn, unexpected);
+  const unary = <Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res) => unaryHandler(fn, unexpected);
+  const { access } = deps;
 
   return {
-    Join: unary<JoinRequest, JoinResponse>((req) => {
+    Join: unary<JoinRequest, JoinResponse>((req, call) => {
       checkJoin(req);
+      access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now());
       if (clients.isLive(ClientRegistry.clientIdFor(req.siteId), clock.now())) {
         logger.warn({ site: req.siteId }, 'site joined again while its previous connection is live: restarted daemon, or the same site id used twice?');
       }
@@ -66,13 +71,15 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       return { clientId: rec.clientId, heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: MAX_CHUNK_BYTES, coordinatorId: deps.coordinatorId };
     }),
 
-    Heartbeat: unary<HeartbeatRequest, HeartbeatResponse>((req) => {
+    Heartbeat: unary<HeartbeatRequest, HeartbeatResponse>((req, call) => {
+      access.checkClient(call.metadata, req.clientId);
       clients.heartbeat(req.clientId, clock.now());
       return { serverUnixMs: clock.now() };
     }),
 
     WatchRounds(call: ServerWritableStream<WatchRoundsRequest, RoundAnnouncement>) {
       try {
+        access.checkClient(call.metadata, call.request.clientId);
         clients.get(call.request.clientId);
       } catch (err) {
         return failStream(call, err, unexpected);
@@ -88,6 +95,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       const { runId, round, clientId } = call.request;
       void (async () => {
         try {
+          access.checkClient(call.metadata, clientId);
           const model = manager.get(runId).modelFor(round, clientId);
           const metrics = deps.metrics;
           const messages = (function* (): Generator<ModelChunk> {
@@ -110,7 +118,8 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       new UpdateUpload(deps, call, cb, unexpected).listen();
     },
 
-    ReportEvaluation: unary<EvaluationReport, EvaluationAck>((req) => {
+    ReportEvaluation: unary<EvaluationReport, EvaluationAck>((req, call) => {
+      access.checkClient(call.metadata, req.clientId);
       checkEvaluation(req, clients.get(req.clientId).capabilities.numExamples);
       manager.get(req.runId).reportEvaluation(req);
       return { accepted: true };
@@ -180,6 +189,7 @@ class UpdateUpload {
       const h = msg.header;
       if (!h) throw new InvalidUpdateError('the first SubmitUpdate message must be an UpdateHeader');
       this.header = h;
+      this.deps.access.checkClient(this.call.metadata, h.clientId);
       this.receiver = this.deps.manager.get(h.runId).beginUpdate(h);
       if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
       else this.assembler = new ChunkAssembler(this.receiver.expectedBytes, this.receiver.buffer());

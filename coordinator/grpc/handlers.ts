@@ -4,11 +4,12 @@ import { toServiceError } from '../../shared/errors/index.js';
 /**
  * Wraps a synchronous request → response function as a grpc-js unary handler: whatever it throws is answered as a
  * gRPC status (toServiceError), never thrown out of the handler; unexpected errors go to `onUnexpected` for logging.
+ * `fn` also gets the call (metadata, peer) for access checks.
  */
-export function unaryHandler<Req, Res>(fn: (req: Req) => Res, onUnexpected: (err: unknown) => void) {
+export function unaryHandler<Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res, onUnexpected: (err: unknown) => void) {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>): void => {
     try {
-      cb(null, fn(call.request));
+      cb(null, fn(call.request, call));
     } catch (err) {
       cb(toServiceError(err, onUnexpected));
     }

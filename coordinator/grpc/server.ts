@@ -30,7 +30,7 @@ export async function startGrpcServer(opts: {
   const proto = loadFedsiftProto();
   const server = new Server(grpcServerOptions(opts.transport));
   server.addService(proto.coordinatorService, coordinatorService(opts.deps));
-  server.addService(proto.adminService, adminService(opts.deps.manager, opts.logger));
+  server.addService(proto.adminService, adminService(opts.deps.manager, opts.deps.access, opts.logger));
   const health = new HealthImplementation({ '': 'SERVING', 'fedsift.v1.Coordinator': 'SERVING', 'fedsift.v1.Admin': 'SERVING' });
   health.addToServer(server);
   const address = `${opts.host}:${opts.port}`;

@@ -19,20 +19,24 @@ export interface Clock {
   now(): number;
 }
 
-/** Collaborators of one run. */
-export interface RunDeps {
+/** What every run of a coordinator shares. */
+export interface SharedRunDeps {
   /** Id of this coordinator process, put on every announcement. */
   coordinatorId: string;
-  runId: string;
-  config: RunConfig;
-  strategy: Strategy;
   broadcaster: RoundBroadcaster;
   clients: ClientRegistry;
   runtime: ModelRuntime;
   clock: Clock;
   logger: Logger;
-  /** Durable state: the run, each completed round and its checkpoint are written here; none = in memory only. */
+  /** Durable state: each run, its completed rounds and their checkpoints are written here; none = in memory only. */
   store?: RunStore;
+}
+
+/** Collaborators of one run. */
+export interface RunDeps extends SharedRunDeps {
+  runId: string;
+  config: RunConfig;
+  strategy: Strategy;
   /** A stored run to continue (after a coordinator restart) from its last completed round's checkpoint. */
   resume?: { run: StoredRun; checkpoint?: Checkpoint };
 }

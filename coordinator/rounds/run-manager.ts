@@ -2,26 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { parseRunConfig, parseRunConfigJson } from '../../shared/config/index.js';
 import { ConfigError, UnknownRunError } from '../../shared/errors/index.js';
-import type { Logger } from '../../shared/logging/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
-import type { RoundBroadcaster } from '../broadcast/index.js';
-import type { ClientRegistry } from '../clients/index.js';
-import type { ModelRuntime } from '../evaluation/index.js';
-import type { Checkpoint, RunStore } from '../store/index.js';
+import type { Checkpoint } from '../store/index.js';
 import { createStrategy } from '../strategies/index.js';
-import { RunController, type Clock } from './run-controller.js';
+import { RunController, type SharedRunDeps } from './run-controller.js';
 
 /** What every run of a coordinator shares. */
-export interface RunManagerDeps {
-  coordinatorId: string;
-  broadcaster: RoundBroadcaster;
-  clients: ClientRegistry;
-  runtime: ModelRuntime;
-  clock: Clock;
-  logger: Logger;
-  /** Durable state (runs, rounds, checkpoints); none = runs live in memory only. */
-  store?: RunStore;
-}
+export type RunManagerDeps = SharedRunDeps;
 
 /** The coordinator's runs: starts them from a config, finds them by id, stops them. Re-emits every run's events. */
 export class RunManager extends EventEmitter<{ event: [RunEvent] }> {

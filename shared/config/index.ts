@@ -9,6 +9,7 @@ export {
   parseClientConfig,
   type CoordinatorConfig,
   type ClientConfig,
+  type AuthConfig,
 } from './node-configs.js';
 export { strategyOptionsSchema, type StrategyOptions, type StrategyOptionsOf } from './strategy-options.js';
 export { weightingSchema, NO_WEIGHTING, weightingEnabled, type WeightingConfig } from './weighting-options.js';

@@ -6,6 +6,20 @@ import { transportSchema } from './transport.js';
 
 const natsUrl = z.string().regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats://host:port URL').optional();
 
+/** Who may call the coordinator (see coordinator/auth). */
+export const authSchema = z
+  .object({
+    /** Enrolment file {"<site id>": "<hex SHA-256 of its token>"} (`fedsift enrol`); null = clients are not authenticated. @default null */
+    clientTokensFile: z.string().min(1).nullable().default(null),
+    /** Token the Admin service requires (`authorization: Bearer …`); null = Admin open. Prefer $FEDSIFT_ADMIN_TOKEN. @default null */
+    adminToken: z.string().min(16, 'must have at least 16 characters').nullable().default(null),
+    /** Join calls per second allowed per peer address, and the burst above it. @default 50, 1000 */
+    joinsPerSecond: z.number().positive().default(50),
+    joinBurst: z.number().int().min(1).default(1000),
+  })
+  .strict();
+export type AuthConfig = Readonly<z.output<typeof authSchema>>;
+
 /** Coordinator process settings (`fedsift coordinator`). */
 export const coordinatorConfigSchema = z
   .object({
@@ -31,6 +45,7 @@ export const coordinatorConfigSchema = z
      * their last completed round. null = runs live in memory only (the demo). @default null
      */
     stateDir: z.string().min(1).nullable().default(null),
+    auth: authSchema.default(authSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -45,10 +60,12 @@ export const clientConfigSchema = z
   .object({
     /** Coordinator gRPC address, host:port. @default "127.0.0.1:50051" */
     coordinator: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:50051'),
-    /** NATS server to listen for round announcements; absent = the coordinator's WatchRounds stream. */
+    /** NATS server to listen for round announcements too; absent = the coordinator's WatchRounds stream only. */
     natsUrl,
     /** Stable name of this data site; re-joining with it keeps the client id. */
     siteId: z.string().min(1).max(200),
+    /** This site's enrolment token (`fedsift enrol`), sent on Join and every call; absent when the coordinator requires none. */
+    token: z.string().min(1).optional(),
     /** This site's training data. */
     data: dataSourceSchema,
     /** tfjs backend. @default "auto" */

@@ -46,6 +46,10 @@ function kind(code: string, grpcStatus: status) {
 export class InvalidUpdateError extends kind('FS_ERR_INVALID_UPDATE', status.INVALID_ARGUMENT) {}
 /** A client's update moves the model further (L2 norm of update − global) than the run's `maxUpdateNorm`. gRPC INVALID_ARGUMENT. */
 export class UpdateNormError extends kind('FS_ERR_UPDATE_NORM', status.INVALID_ARGUMENT) {}
+/** The caller is authenticated but not allowed this (e.g. another site's enrolment token). gRPC PERMISSION_DENIED. */
+export class ForbiddenError extends kind('FS_ERR_FORBIDDEN', status.PERMISSION_DENIED) {}
+/** Too many calls from one peer (Join rate limit). gRPC RESOURCE_EXHAUSTED. */
+export class RateLimitedError extends kind('FS_ERR_RATE_LIMITED', status.RESOURCE_EXHAUSTED) {}
 /** A request other than an update is malformed (empty or over-long ids, non-finite metrics). gRPC INVALID_ARGUMENT. */
 export class InvalidRequestError extends kind('FS_ERR_INVALID_REQUEST', status.INVALID_ARGUMENT) {}
 /** A request names a run the coordinator does not know. gRPC NOT_FOUND. */
@@ -54,8 +58,8 @@ export class UnknownRunError extends kind('FS_ERR_UNKNOWN_RUN', status.NOT_FOUND
 export class UnknownClientError extends kind('FS_ERR_UNKNOWN_CLIENT', status.NOT_FOUND) {}
 /** The run or round is not in a state that accepts this request. gRPC FAILED_PRECONDITION. */
 export class RoundClosedError extends kind('FS_ERR_ROUND_CLOSED', status.FAILED_PRECONDITION) {}
-/** An update or fetch names a round other than the open one; the message carries the current round. gRPC ABORTED. */
-export class StaleRoundError extends kind('FS_ERR_STALE_ROUND', status.ABORTED) {}
+/** An update or fetch names a round other than the open one; the message and metadata carry the current round. gRPC FAILED_PRECONDITION. */
+export class StaleRoundError extends kind('FS_ERR_STALE_ROUND', status.FAILED_PRECONDITION) {}
 /** A client that was not selected for the round tried to take part. gRPC PERMISSION_DENIED. */
 export class NotSelectedError extends kind('FS_ERR_NOT_SELECTED', status.PERMISSION_DENIED) {}
 /** A second, different update for the same (client, round). gRPC ALREADY_EXISTS. */

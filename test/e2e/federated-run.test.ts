@@ -47,7 +47,8 @@ describe('federated training with real client daemons on real MNIST digits', () 
     await requireNats();
     const f = await federation(NATS_URL);
     open.push(f);
-    await waitFor('clients listening on NATS', () => (f.clients.every((c) => c.stderr().includes('"source":"nats"')) ? true : undefined), 60_000);
+    const onNats = (log: string) => log.includes('"source":"nats+grpc-stream"') && log.includes('listening for rounds on NATS');
+    await waitFor('clients listening on NATS', () => (f.clients.every((c) => onNats(c.stderr())) ? true : undefined), 60_000);
     const s = await threeRounds(f);
     const acc = s.rounds.map((r) => r.testAccuracy);
     assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);

@@ -1,0 +1,2 @@
+export { AccessControl, tokenHash } from './access-control.js';
+export { RateLimiter } from './rate-limiter.js';

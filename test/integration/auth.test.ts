@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CoordinatorLink } from '../../client-node/link/index.js';
+import { tokenHash } from '../../coordinator/auth/index.js';
+import { AdminClient } from '../../coordinator/cli/admin-client.js';
+import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
+import { runFedsift } from '../helpers/client-processes.js';
+import { startTestCoordinator, waitForRound, waitForRunState } from '../helpers/coordinators.js';
+import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
+
+const TOKENS = { 'site-a': 'token-of-site-a-0123456789', 'site-b': 'token-of-site-b-0123456789' };
+const ADMIN = 'admin-token-0123456789abcdef';
+const caps = { numExamples: 10, backend: 'none', models: ['mlp'] };
+const refusal = (p: Promise<unknown>) => p.then(() => undefined, (err: ServiceError) => err);
+
+function enrolmentFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'fedsift-auth-')), 'tokens.json');
+  writeFileSync(path, JSON.stringify(Object.fromEntries(Object.entries(TOKENS).map(([site, t]) => [site, tokenHash(t)]))));
+  return path;
+}
+
+describe('authentication: enrolment tokens, admin token, Join rate limit', () => {
+  it('refuses a client without a token or with another site\'s token, and aggregates only enrolled clients\' updates', async () => {
+    // Prepare
+    const runtime = new FixedModelRuntime(2);
+    const c = await startTestCoordinator({ auth: { clientTokensFile: enrolmentFile(), adminToken: ADMIN } }, { runtime });
+    const a = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, TOKENS['site-a']);
+    const b = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, TOKENS['site-b']);
+    const anonymous = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
+    const admin = new AdminClient(c.address, ADMIN);
+    const noAdmin = new AdminClient(c.address);
+    try {
+      // Execute + Assert: Join
+      const noToken = await refusal(anonymous.join({ siteId: 'site-a', token: '', capabilities: caps }));
+      assert.equal(noToken?.code, status.UNAUTHENTICATED);
+      assert.match(noToken!.details, /missing enrolment token for site "site-a"/);
+      const stolen = await refusal(b.join({ siteId: 'site-a', token: TOKENS['site-b'], capabilities: caps }));
+      assert.equal(stolen?.code, status.PERMISSION_DENIED);
+      const idA = (await a.join({ siteId: 'site-a', token: TOKENS['site-a'], capabilities: caps })).clientId;
+      const idB = (await b.join({ siteId: 'site-b', token: TOKENS['site-b'], capabilities: caps })).clientId;
+      // Admin
+      assert.equal((await refusal(noAdmin.listRuns()))?.code, status.UNAUTHENTICATED);
+      const run = await admin.startRun({ rounds: 1, clientsPerRound: 2, minClients: 2, model: 'mlp', roundDeadlineMs: 20_000 });
+      await waitForRound(c, run.runId, 1);
+      // Updates: site-b's token cannot speak for site-a; no token cannot speak at all.
+      const update = (clientId: string, v: number) => ({ runId: run.runId, round: 1, clientId, numExamples: 1, metrics: {}, weights: { specs: runtime.specs, values: Float32Array.from([v, v]) } });
+      const impersonation = await refusal(b.submitUpdate(update(idA, 100), MAX_CHUNK_BYTES));
+      assert.equal(impersonation?.code, status.PERMISSION_DENIED);
+      assert.match(impersonation!.details, new RegExp(`does not belong to client ${idA}`));
+      assert.equal((await refusal(anonymous.submitUpdate(update(idA, 100), MAX_CHUNK_BYTES)))?.code, status.UNAUTHENTICATED);
+      assert.equal((await refusal(anonymous.heartbeat(idA)))?.code, status.UNAUTHENTICATED);
+      assert.equal((await refusal(b.fetchModel(run.runId, 1, idA)))?.code, status.PERMISSION_DENIED);
+      await a.submitUpdate(update(idA, 1), MAX_CHUNK_BYTES);
+      await b.submitUpdate(update(idB, 3), MAX_CHUNK_BYTES);
+      const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
+      assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+      assert.deepEqual([...runtime.evaluated[0]!.values], [2, 2], 'only the enrolled clients\' updates are aggregated');
+    } finally {
+      [a, b, anonymous].forEach((l) => l.close());
+      admin.close();
+      noAdmin.close();
+      await c.close();
+    }
+  });
+
+  it('rate-limits Join per peer address with RESOURCE_EXHAUSTED', async () => {
+    const c = await startTestCoordinator({ auth: { joinsPerSecond: 0.5, joinBurst: 2 } }, { runtime: new FixedModelRuntime(2) });
+    const link = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
+    try {
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await refusal(link.join({ siteId: `s${i}`, token: '', capabilities: caps })));
+      assert.deepEqual(results.map((r) => r?.code), [undefined, undefined, status.RESOURCE_EXHAUSTED, status.RESOURCE_EXHAUSTED]);
+      assert.match(results[2]!.details, /too many Join calls from/);
+    } finally {
+      link.close();
+      await c.close();
+    }
+  });
+
+  it('`fedsift enrol` prints a token once and keeps only its hash; a bad enrolment file stops the coordinator at start', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fedsift-enrol-')), 'tokens.json');
+    const first = await runFedsift(['enrol', '--site-id', 'site-x', '--tokens-file', file]);
+    assert.equal(first.code, 0, first.stderr);
+    const token = first.stdout.trim();
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { 'site-x': tokenHash(token) });
+    const again = await runFedsift(['enrol', '--site-id', 'site-x', '--tokens-file', file]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already enrolled/);
+    writeFileSync(file, '{"site-x": "not-a-hash"}');
+    await assert.rejects(startTestCoordinator({ auth: { clientTokensFile: file } }, { runtime: new FixedModelRuntime(2) }), /auth\.clientTokensFile: site "site-x" needs a hex SHA-256 token hash/);
+  });
+});
