@@ -53,6 +53,7 @@ export interface CoordinatorHooks {
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
   const clock: Clock = { now: () => Date.now() };
   const access = AccessControl.fromConfig(config.auth);
+  if (!config.tls) logger.warn('PLAIN TEXT: gRPC without TLS, as asked (insecure); updates, models and tokens travel unencrypted');
   const runtime = hooks.runtime ?? (await createTfRuntime(config, logger));
   const streamBroadcaster = new StreamBroadcaster();
   let broadcaster: RoundBroadcaster = streamBroadcaster;
@@ -75,6 +76,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     host: config.host,
     port: config.port,
     transport: config.transport,
+    tls: config.tls,
     logger,
     deps: { coordinatorId, manager, clients, streamBroadcaster, clock, logger, metrics, access, heartbeatIntervalMs: config.heartbeatIntervalMs, onModelStreamed: hooks.onModelStreamed },
   });

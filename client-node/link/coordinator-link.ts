@@ -1,6 +1,6 @@
-import { credentials, Metadata, type CallOptions, type Client, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type CallOptions, type Client, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { bytesToFloat32, ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, totalBytes, type ModelWeights } from '../../shared/codec/index.js';
-import { grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
+import { channelCredentials, grpcChannelOptions, type ChannelSecurity, type TransportConfig } from '../../shared/config/index.js';
 import { InvalidUpdateError } from '../../shared/errors/index.js';
 import {
   bearerTokenInterceptor,
@@ -36,11 +36,15 @@ export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha2
 export class CoordinatorLink {
   private readonly stub: CoordinatorStub;
 
-  /** @param token the site's enrolment token, sent on every call; none when the coordinator does not require one. */
-  constructor(address: string, transport: TransportConfig, token?: string) {
+  /**
+   * @param security.token the site's enrolment token, sent on every call (none when the coordinator requires none);
+   *        security.tls the coordinator's CA and this site's certificate (none = plain text).
+   * @throws {ConfigError} when a TLS file cannot be read.
+   */
+  constructor(address: string, transport: TransportConfig, security: ChannelSecurity = {}) {
     const { CoordinatorClient } = loadFedsiftProto();
-    const options = { ...grpcChannelOptions(transport), ...(token && { interceptors: [bearerTokenInterceptor(token)] }) };
-    this.stub = new CoordinatorClient(address, credentials.createInsecure(), options) as unknown as CoordinatorStub;
+    const options = { ...grpcChannelOptions(transport), ...(security.token && { interceptors: [bearerTokenInterceptor(security.token)] }) };
+    this.stub = new CoordinatorClient(address, channelCredentials(security.tls), options) as unknown as CoordinatorStub;
   }
 
   /** Joins (or re-joins) the coordinator. @throws the gRPC error (INVALID_ARGUMENT for a bad site id, UNAVAILABLE). */

@@ -1,5 +1,5 @@
-import { credentials, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
+import { type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials, DEFAULT_TRANSPORT, grpcChannelOptions, type ChannelSecurity } from '../../shared/config/index.js';
 import { bearerTokenInterceptor, loadFedsiftProto, type ListRunsResponse, type RunEvent, type RunStatus } from '../../shared/proto/index.js';
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
@@ -15,11 +15,14 @@ type AdminStub = Client & {
 export class AdminClient {
   private readonly stub: AdminStub;
 
-  /** @param token the coordinator's admin token, sent on every call; none when it does not require one. */
-  constructor(address: string, token?: string) {
+  /**
+   * @param security.token the coordinator's admin token (none when it requires none); security.tls its CA and an
+   *        optional client certificate (none = plain text). @throws {ConfigError} when a TLS file cannot be read.
+   */
+  constructor(address: string, security: ChannelSecurity = {}) {
     const { AdminClient: Ctor } = loadFedsiftProto();
-    const options = { ...grpcChannelOptions(DEFAULT_TRANSPORT), ...(token && { interceptors: [bearerTokenInterceptor(token)] }) };
-    this.stub = new Ctor(address, credentials.createInsecure(), options) as unknown as AdminStub;
+    const options = { ...grpcChannelOptions(DEFAULT_TRANSPORT), ...(security.token && { interceptors: [bearerTokenInterceptor(security.token)] }) };
+    this.stub = new Ctor(address, channelCredentials(security.tls), options) as unknown as AdminStub;
   }
 
   /** @throws ServiceError INVALID_ARGUMENT naming the bad config field. */

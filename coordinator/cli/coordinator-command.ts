@@ -4,7 +4,7 @@ import { parseCoordinatorConfig, parseJson } from '../../shared/config/index.js'
 import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
-import { intArg } from '../../shared/cli/index.js';
+import { insecureFromEnv, intArg } from '../../shared/cli/index.js';
 
 /** Reads a JSON config file holding one object. @throws {ConfigError} when it is missing, not JSON or not an object. */
 export function readJsonFile(path: string, what: string): Record<string, unknown> {
@@ -30,6 +30,10 @@ export function coordinatorCommand(): Command {
     .option('--port <port>', 'gRPC port (0 = any free port)', intArg)
     .option('--nats-url <url>', 'NATS server for round announcements (JetStream)', process.env.NATS_URL)
     .option('--http-port <port>', 'port of /metrics, /healthz, /readyz and the dashboard (0 = any free port)', intArg)
+    .option('--tls-cert <file>', 'TLS certificate of the gRPC server (PEM); with --tls-key')
+    .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--tls-client-ca <file>', 'mutual TLS: clients must present a certificate signed by this CA')
+    .option('--insecure', 'serve plain-text gRPC (development only; default $FEDSIFT_INSECURE)', insecureFromEnv())
     .option('--client-tokens <file>', 'enrolment file of the sites allowed to join (see `fedsift enrol`); without it clients are not authenticated')
     .option('--state-dir <dir>', 'keep runs, rounds and model checkpoints here (SQLite + files); a restart resumes unfinished runs', process.env.FEDSIFT_STATE_DIR)
     .addOption(new Option('--backend <name>', 'tfjs backend for evaluation').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
@@ -38,7 +42,9 @@ export function coordinatorCommand(): Command {
       const flags = Object.fromEntries(Object.entries({ host: o.host, port: o.port, httpPort: o.httpPort, natsUrl: o.natsUrl || undefined, backend: o.backend, stateDir: o.stateDir }).filter(([, v]) => v !== undefined));
       const authFlags = { ...(o.clientTokens && { clientTokensFile: o.clientTokens }), ...(process.env.FEDSIFT_ADMIN_TOKEN && { adminToken: process.env.FEDSIFT_ADMIN_TOKEN }) };
       const auth = Object.keys(authFlags).length ? { ...(file.auth as object | undefined), ...authFlags } : file.auth;
-      const config = parseCoordinatorConfig({ ...file, ...flags, ...(auth !== undefined && { auth }) });
+      const tls = o.tlsCert || o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa ?? null } : file.tls;
+      const insecure = o.insecure || file.insecure;
+      const config = parseCoordinatorConfig({ ...file, ...flags, ...(auth !== undefined && { auth }), ...(tls !== undefined && { tls }), ...(insecure !== undefined && { insecure }) });
       const logger = createLogger({ name: 'coordinator' });
       const { startCoordinator } = await import('../main.js');
       const coordinator = await startCoordinator(config, logger);

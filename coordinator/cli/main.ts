@@ -3,6 +3,7 @@ import { clientCommand } from '../../client-node/cli/index.js';
 import { demoCommand } from '../demo/index.js';
 import { experimentCommand } from '../experiments/index.js';
 import { coordinatorCommand } from './coordinator-command.js';
+import { certsCommand } from './certs-command.js';
 import { enrolCommand } from './enrol-command.js';
 import { exitCodeFor } from './exit-codes.js';
 import { runCommand } from './run-commands.js';
@@ -14,6 +15,7 @@ const program = new Command('fedsift')
   .addCommand(clientCommand())
   .addCommand(runCommand())
   .addCommand(enrolCommand())
+  .addCommand(certsCommand())
   .addCommand(demoCommand())
   .addCommand(experimentCommand());
 

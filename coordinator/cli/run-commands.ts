@@ -1,11 +1,12 @@
 import { Command } from 'commander';
-import { parseRunConfig, RUN_CONFIG_KEYS } from '../../shared/config/index.js';
+import { clientTlsSchema, parseRunConfig, parseWith, PLAINTEXT_HINT, RUN_CONFIG_KEYS } from '../../shared/config/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
 import { AdminClient } from './admin-client.js';
 import { readJsonFile } from './coordinator-command.js';
 import { formatRoundRow, formatRunList, formatRunStatus, ROUND_TABLE_HEADER, stateName } from './format.js';
 import { plainProgress, terminalProgress } from './progress.js';
-import { floatArg, intArg } from '../../shared/cli/index.js';
+import { floatArg, insecureFromEnv, intArg } from '../../shared/cli/index.js';
 
 /** Exit status of a finished run for scripts: 0 completed, 4 failed or stopped. */
 function runExitCode(s: RunStatus): number {
@@ -13,8 +14,10 @@ function runExitCode(s: RunStatus): number {
 }
 
 async function withAdmin<T>(cmd: Command, fn: (admin: AdminClient) => Promise<T>): Promise<T> {
-  const { coordinator, adminToken } = cmd.optsWithGlobals();
-  const admin = new AdminClient(coordinator, adminToken || undefined);
+  const { coordinator, adminToken, tlsCa, tlsCert, tlsKey, insecure } = cmd.optsWithGlobals();
+  const tls = tlsCa ? parseWith(clientTlsSchema, { caFile: tlsCa, certFile: tlsCert, keyFile: tlsKey }, 'TLS flags') : null;
+  if (!tls && !insecure) throw new ConfigError(`--tls-ca: ${PLAINTEXT_HINT}`, { field: 'tls-ca' });
+  const admin = new AdminClient(coordinator, { token: adminToken || undefined, tls });
   try {
     return await fn(admin);
   } finally {
@@ -52,7 +55,11 @@ export function runCommand(): Command {
   const run = new Command('run')
     .description('start, inspect, follow and stop training runs')
     .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051')
-    .option('--admin-token <token>', 'the coordinator\'s admin token; default $FEDSIFT_ADMIN_TOKEN', process.env.FEDSIFT_ADMIN_TOKEN);
+    .option('--admin-token <token>', 'the coordinator\'s admin token; default $FEDSIFT_ADMIN_TOKEN', process.env.FEDSIFT_ADMIN_TOKEN)
+    .option('--tls-ca <file>', 'CA of the coordinator\'s TLS certificate (PEM)')
+    .option('--tls-cert <file>', 'mutual TLS: client certificate (PEM); with --tls-key')
+    .option('--tls-key <file>', 'mutual TLS: client private key (PEM)')
+    .option('--insecure', 'plain-text gRPC (development only; default $FEDSIFT_INSECURE)', insecureFromEnv());
 
   const start = new Command('start')
     .description('start a run from a run config file and/or flags (see README "Run config")')

@@ -23,7 +23,7 @@ export interface ClientProcessOptions {
 
 /** Spawns a real client daemon process (`fedsift client …`). */
 export function spawnClientProcess(o: ClientProcessOptions): ChildProcess {
-  const args = [FEDSIFT_BIN, 'client', '--site-id', o.siteId, '--coordinator', o.address, '--data', 'mnist'];
+  const args = [FEDSIFT_BIN, 'client', '--site-id', o.siteId, '--coordinator', o.address, '--data', 'mnist', '--insecure'];
   args.push('--num-partitions', String(o.numPartitions), '--partition-index', String(o.partitionIndex));
   args.push('--alpha', String(o.alpha), '--partition-seed', String(o.partitionSeed));
   if (o.natsUrl) args.push('--nats-url', o.natsUrl);

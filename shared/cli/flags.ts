@@ -12,3 +12,8 @@ export function floatArg(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
   return n;
 }
+
+/** True when $FEDSIFT_INSECURE asks for plain-text gRPC (`1` or `true`): the default of every `--insecure` flag. */
+export function insecureFromEnv(): boolean {
+  return ['1', 'true'].includes((process.env.FEDSIFT_INSECURE ?? '').toLowerCase());
+}

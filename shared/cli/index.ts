@@ -1,1 +1,1 @@
-export { intArg, floatArg } from './flags.js';
+export { intArg, floatArg, insecureFromEnv } from './flags.js';

@@ -11,5 +11,15 @@ export {
   type ClientConfig,
   type AuthConfig,
 } from './node-configs.js';
+export {
+  serverTlsSchema,
+  clientTlsSchema,
+  serverCredentials,
+  channelCredentials,
+  PLAINTEXT_HINT,
+  type ServerTlsConfig,
+  type ClientTlsConfig,
+  type ChannelSecurity,
+} from './tls.js';
 export { strategyOptionsSchema, type StrategyOptions, type StrategyOptionsOf } from './strategy-options.js';
 export { weightingSchema, NO_WEIGHTING, weightingEnabled, type WeightingConfig } from './weighting-options.js';

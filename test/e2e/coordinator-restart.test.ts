@@ -12,7 +12,7 @@ import { spawnClient } from '../helpers/client-processes.js';
 import { freePort } from '../helpers/processes.js';
 
 function startCoordinatorProcess(port: number, stateDir: string): ChildProcess {
-  const args = [FEDSIFT_BIN, 'coordinator', '--port', String(port), '--http-port', '0', '--state-dir', stateDir];
+  const args = [FEDSIFT_BIN, 'coordinator', '--port', String(port), '--http-port', '0', '--state-dir', stateDir, '--insecure'];
   return spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, FEDSIFT_LOG_LEVEL: 'warn' } });
 }
 

@@ -4,9 +4,9 @@ import { silentLogger } from '../../shared/logging/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
 import { startCoordinator, type Coordinator, type CoordinatorHooks } from '../../coordinator/main.js';
 
-/** Real coordinator on a free loopback port, quiet logs. Close it in `after`. */
+/** Real coordinator on a free loopback port (plain text unless `config.tls` is given), quiet logs. Close it in `after`. */
 export function startTestCoordinator(config: Record<string, unknown> = {}, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
-  return startCoordinator(parseCoordinatorConfig({ port: 0, httpPort: 0, ...config }), silentLogger(), hooks);
+  return startCoordinator(parseCoordinatorConfig({ port: 0, httpPort: 0, insecure: !config.tls, ...config }), silentLogger(), hooks);
 }
 
 /** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `timeoutMs`. */

@@ -29,10 +29,10 @@ describe('authentication: enrolment tokens, admin token, Join rate limit', () =>
     // Prepare
     const runtime = new FixedModelRuntime(2);
     const c = await startTestCoordinator({ auth: { clientTokensFile: enrolmentFile(), adminToken: ADMIN } }, { runtime });
-    const a = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, TOKENS['site-a']);
-    const b = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, TOKENS['site-b']);
+    const a = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { token: TOKENS['site-a'] });
+    const b = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { token: TOKENS['site-b'] });
     const anonymous = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
-    const admin = new AdminClient(c.address, ADMIN);
+    const admin = new AdminClient(c.address, { token: ADMIN });
     const noAdmin = new AdminClient(c.address);
     try {
       // Execute + Assert: Join

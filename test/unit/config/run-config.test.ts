@@ -46,17 +46,24 @@ describe('run config', () => {
 
 describe('coordinator and client config', () => {
   it('accepts the defaults and rejects a bad NATS URL and port', () => {
-    assert.equal(parseCoordinatorConfig({}).port, 50051);
+    assert.equal(parseCoordinatorConfig({ insecure: true }).port, 50051);
     const err = configError(() => parseCoordinatorConfig({ natsUrl: 'localhost:4222', port: 70000 }));
     assert.match(err.message, /natsUrl: must be a nats:\/\/host:port URL/);
     assert.match(err.message, /port:/);
+  });
+
+  it('requires TLS unless plain text is asked for explicitly, and cert and key together', () => {
+    assert.match(configError(() => parseCoordinatorConfig({})).message, /tls: required unless plain text is asked for explicitly/);
+    assert.match(configError(() => parseClientConfig({ siteId: 's', data: { kind: 'mnist' } })).message, /tls: required unless plain text/);
+    assert.equal(parseCoordinatorConfig({ tls: { certFile: 'c.pem', keyFile: 'k.pem' } }).tls?.clientCaFile, null);
+    assert.match(configError(() => parseClientConfig({ siteId: 's', data: { kind: 'mnist' }, tls: { caFile: 'ca.pem', certFile: 'c.pem' } })).message, /tls\.certFile: certFile and keyFile go together/);
   });
 
   it('requires a site id and valid data source', () => {
     const err = configError(() => parseClientConfig({ data: { kind: 'csv' } }));
     assert.match(err.message, /siteId/);
     assert.match(err.message, /data\.path/);
-    const ok = parseClientConfig({ siteId: 's', data: { kind: 'mnist', partition: { numPartitions: 3, index: 2 } } });
+    const ok = parseClientConfig({ siteId: 's', insecure: true, data: { kind: 'mnist', partition: { numPartitions: 3, index: 2 } } });
     assert.equal(ok.data.kind === 'mnist' && ok.data.partition?.alpha, 0.5);
     assert.match(configError(() => parseClientConfig({ siteId: 's', data: { kind: 'mnist', partition: { numPartitions: 3, index: 3 } } })).message, /data\.partition\.index: index must be < numPartitions/);
   });

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CoordinatorLink } from '../../client-node/link/index.js';
+import { makeDevCertificates } from '../../coordinator/auth/index.js';
+import { AdminClient } from '../../coordinator/cli/admin-client.js';
+import type { Coordinator } from '../../coordinator/main.js';
+import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
+import { runFedsift } from '../helpers/client-processes.js';
+import { startTestCoordinator, waitForRound, waitForRunState } from '../helpers/coordinators.js';
+import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
+
+const caps = { numExamples: 10, backend: 'none', models: ['mlp'] };
+const refusal = (p: Promise<unknown>) => p.then(() => undefined, (err: ServiceError) => err);
+
+describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fedsift-tls-'));
+  const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+  const certs = makeDevCertificates(['127.0.0.1', 'localhost'], ['site-a'], 1);
+  const ca = file('ca.pem', certs.ca.cert);
+  const site = { caFile: ca, certFile: file('a.pem', certs.clients['site-a']!.cert), keyFile: file('a-key.pem', certs.clients['site-a']!.key) };
+  const runtime = new FixedModelRuntime(2);
+  let c: Coordinator;
+  before(async () => {
+    const tls = { certFile: file('server.pem', certs.server.cert), keyFile: file('server-key.pem', certs.server.key), clientCaFile: ca };
+    c = await startTestCoordinator({ tls }, { runtime });
+  });
+  after(() => c.close());
+
+  it('a client with a certificate from the CA trains a round; one without a certificate, or in plain text, is refused', async () => {
+    const mtls = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { tls: site });
+    const noCert = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { tls: { caFile: ca } });
+    const plain = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
+    const admin = new AdminClient(c.address, { tls: site });
+    try {
+      assert.equal((await refusal(noCert.join({ siteId: 'site-x', token: '', capabilities: caps })))?.code, status.UNAVAILABLE);
+      assert.equal((await refusal(plain.join({ siteId: 'site-y', token: '', capabilities: caps })))?.code, status.UNAVAILABLE);
+      const { clientId } = await mtls.join({ siteId: 'site-a', token: '', capabilities: caps });
+      const run = await admin.startRun({ rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 20_000 });
+      await waitForRound(c, run.runId, 1);
+      const { weights } = await mtls.fetchModel(run.runId, 1, clientId);
+      await mtls.submitUpdate({ runId: run.runId, round: 1, clientId, numExamples: 1, metrics: {}, weights: { specs: weights.specs, values: Float32Array.from([7, 8]) } }, MAX_CHUNK_BYTES);
+      const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
+      assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+      assert.deepEqual([...runtime.evaluated.at(-1)!.values], [7, 8]);
+    } finally {
+      [mtls, noCert, plain].forEach((l) => l.close());
+      admin.close();
+    }
+  });
+
+  it('the CLI talks TLS with --tls-ca/--tls-cert/--tls-key, and refuses plain text unless asked', async () => {
+    const tlsFlags = ['--tls-ca', ca, '--tls-cert', site.certFile, '--tls-key', site.keyFile];
+    const listed = await runFedsift(['run', 'list', '--json', '--coordinator', c.address, ...tlsFlags], { FEDSIFT_INSECURE: '' });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(Array.isArray(JSON.parse(listed.stdout)));
+    const implicit = await runFedsift(['run', 'list', '--coordinator', c.address], { FEDSIFT_INSECURE: '' });
+    assert.equal(implicit.code, 2);
+    assert.match(implicit.stderr, /--tls-ca: required unless plain text is asked for explicitly/);
+  });
+
+  it('an unreadable certificate stops the coordinator at start, naming the field', async () => {
+    await assert.rejects(startTestCoordinator({ tls: { certFile: join(dir, 'nope.pem'), keyFile: join(dir, 'nope.pem') } }), /tls\.certFile: cannot read/);
+  });
+});
