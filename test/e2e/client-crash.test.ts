@@ -6,13 +6,14 @@ import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '..
 
 describe('a client killed mid-round', () => {
   it('SIGKILL during local training: the round closes at its deadline with the others, the next round goes on without it', async () => {
-    // Prepare: 3 client processes; 3 local epochs so that training is still going when the kill comes
+    // Prepare: 3 client processes; the kill comes as soon as round 1 is announced, while the client fetches or trains
+    // (3 MLP epochs: a second or two, far below the deadline even on a loaded 2-core machine)
     const deadlineMs = 15_000;
     const c = await startTestCoordinator({ heartbeatIntervalMs: 300, clientTimeoutMs: 2_000 });
     const clients = [0, 1, 2].map((i) => spawnClient(c.address, i, 3));
     try {
       await waitFor('3 live clients', () => (c.liveClients() === 3 ? true : undefined), 60_000);
-      const run = c.manager.startRun({ rounds: 2, clientsPerRound: 3, minClients: 2, minAvailableClients: 2, localEpochs: 3, model: 'cnn', roundDeadlineMs: deadlineMs });
+      const run = c.manager.startRun({ rounds: 2, clientsPerRound: 3, minClients: 2, minAvailableClients: 2, localEpochs: 3, model: 'mlp', roundDeadlineMs: deadlineMs });
       await waitForRound(c, run.runId, 1);
       // Execute
       clients[0]!.child.kill('SIGKILL');

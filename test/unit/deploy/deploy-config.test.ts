@@ -25,7 +25,7 @@ describe('deploy/ monitoring config', () => {
     const prom = parse(file('prometheus/prometheus.yml')) as { scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[] };
     const coordinator = prom.scrape_configs.find((j) => j.job_name === 'fedsift-coordinator')!;
     assert.equal(coordinator.metrics_path, '/metrics');
-    assert.equal(coordinator.static_configs[0]!.targets[0]!.split(':')[1], String(coordinatorConfigSchema.parse({}).httpPort));
+    assert.equal(coordinator.static_configs[0]!.targets[0]!.split(':')[1], String(coordinatorConfigSchema.parse({ insecure: true }).httpPort));
   });
 
   it('uses only metric names that fedsift exposes in every Grafana query', async () => {
