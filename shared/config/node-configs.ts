@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BACKENDS } from '../tf/index.js';
 import { dataSourceSchema } from './data-source.js';
 import { parseWith } from './parse.js';
-import { clientTlsSchema, PLAINTEXT_HINT, serverTlsSchema } from './tls.js';
+import { clientTlsSchema, insecureSchema, requireTlsOrInsecure, serverTlsSchema } from './tls.js';
 import { transportSchema } from './transport.js';
 
 const natsUrl = z.string().regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats://host:port URL').optional();
@@ -47,14 +47,13 @@ export const coordinatorConfigSchema = z
      */
     stateDir: z.string().min(1).nullable().default(null),
     auth: authSchema.default(authSchema.parse({})),
-    /** TLS of the gRPC server (mutual with clientCaFile). @default null */
+    /** TLS of the gRPC server (mutual with clientCaFile); null needs `insecure`. @default null */
     tls: serverTlsSchema.nullable().default(null),
-    /** Serve plain-text gRPC (development only; logged as a warning). Without it, `tls` is required. @default false */
-    insecure: z.boolean().default(false),
+    insecure: insecureSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.tls === null && !c.insecure) ctx.addIssue({ code: 'custom', path: ['tls'], message: PLAINTEXT_HINT });
+    requireTlsOrInsecure(c, ctx);
     if (c.clientTimeoutMs <= c.heartbeatIntervalMs) {
       ctx.addIssue({ code: 'custom', path: ['clientTimeoutMs'], message: `must be > heartbeatIntervalMs (${c.heartbeatIntervalMs})` });
     }
@@ -89,15 +88,12 @@ export const clientConfigSchema = z
     /** @default 5000 */
     maxBackoffMs: z.number().int().min(10).default(5_000),
     transport: transportSchema.default(transportSchema.parse({})),
-    /** TLS towards the coordinator: its CA, and this site's certificate for mutual TLS. @default null */
+    /** TLS towards the coordinator: its CA, and this site's certificate for mutual TLS; null needs `insecure`. @default null */
     tls: clientTlsSchema.nullable().default(null),
-    /** Talk plain-text gRPC (development only; logged as a warning). Without it, `tls` is required. @default false */
-    insecure: z.boolean().default(false),
+    insecure: insecureSchema,
   })
   .strict()
-  .superRefine((c, ctx) => {
-    if (c.tls === null && !c.insecure) ctx.addIssue({ code: 'custom', path: ['tls'], message: PLAINTEXT_HINT });
-  });
+  .superRefine(requireTlsOrInsecure);
 export type ClientConfig = Readonly<z.output<typeof clientConfigSchema>>;
 
 /** Validates coordinator settings. @throws {ConfigError} naming every bad field. */

@@ -27,6 +27,14 @@ export interface ChannelSecurity {
   tls?: ClientTlsConfig | null;
 }
 
+/** `insecure`: plain-text gRPC, development only (logged as a warning); without it `tls` is required. */
+export const insecureSchema = z.boolean().default(false);
+
+/** Refinement shared by the coordinator and client configs: TLS, or plain text asked for explicitly. */
+export function requireTlsOrInsecure(c: { tls: unknown; insecure: boolean }, ctx: z.RefinementCtx): void {
+  if (c.tls === null && !c.insecure) ctx.addIssue({ code: 'custom', path: ['tls'], message: PLAINTEXT_HINT });
+}
+
 /** Message of the error when neither TLS nor plain text was chosen. */
 export const PLAINTEXT_HINT = 'required unless plain text is asked for explicitly (insecure: true, --insecure or $FEDSIFT_INSECURE=1); `fedsift certs` makes development certificates';
 
