@@ -60,7 +60,7 @@ describe('update validation: a bad update is refused with a reason and the round
     }
   });
 
-  it('refuses wrong shapes, extra bytes, a second different update, a client not selected and an unknown run', async () => {
+  it('refuses wrong shapes, names and dtypes, extra bytes, a second different update, a client not selected and an unknown run', async () => {
     const f = await protocolFixture({ numParams: 2, clients: 3, run: { minClients: 2 } });
     const outsider = new CoordinatorLink(f.coordinator.address, DEFAULT_TRANSPORT);
     try {
@@ -71,6 +71,14 @@ describe('update validation: a bad update is refused with a reason and the round
         .then(() => undefined, (err: ServiceError) => err);
       assert.equal(wrongShape?.code, status.INVALID_ARGUMENT);
       assert.match(wrongShape!.details, /expected fixed\/kernel float32\[2\], got fixed\/kernel float32\[3\]/);
+      const specsOf = (spec: { name: string; shape: number[]; dtype: string }) =>
+        a.link.submitUpdate({ ...u, weights: { values: new Float32Array(2), specs: [spec as never] } }, MAX_CHUNK_BYTES).then(() => undefined, (err: ServiceError) => err);
+      const wrongName = await specsOf({ name: 'other/kernel', shape: [2], dtype: 'float32' });
+      assert.equal(wrongName?.code, status.INVALID_ARGUMENT);
+      assert.match(wrongName!.details, /got other\/kernel/);
+      const wrongDtype = await specsOf({ name: 'fixed/kernel', shape: [2], dtype: 'float16' });
+      assert.equal(wrongDtype?.code, status.INVALID_ARGUMENT);
+      assert.match(wrongDtype!.details, /dtype "float16" is not supported/);
 
       const inflated = await submit(f, a, 1, [1, 1], 5000);
       assert.equal(inflated.err?.code, status.INVALID_ARGUMENT);
@@ -104,11 +112,11 @@ describe('update validation: a bad update is refused with a reason and the round
       assert.match(s.rounds[0]!.failures.find((x) => x.clientId === a.clientId)!.reason, /expected fixed\/kernel/);
       const metrics = await f.coordinator.metrics.expose();
       const rejected = (run: string, reason: string) => Number(metrics.match(new RegExp(`fedsift_updates_rejected_total\\{run="${run}",reason="${reason}"\\} (\\d+)`))?.[1]);
-      assert.equal(rejected(f.runId, 'invalid_update'), 3);
+      assert.equal(rejected(f.runId, 'invalid_update'), 5);
       assert.equal(rejected(f.runId, 'duplicate_update'), 1);
       assert.equal(rejected(f.runId, 'not_selected'), 1);
       assert.equal(rejected('run-nope', 'unknown_run'), 1);
-      assert.deepEqual(await f.coordinator.metrics.rejectionsOf(f.runId), { invalid_update: 3, duplicate_update: 1, not_selected: 1 });
+      assert.deepEqual(await f.coordinator.metrics.rejectionsOf(f.runId), { invalid_update: 5, duplicate_update: 1, not_selected: 1 });
     } finally {
       outsider.close();
       await f.close();
