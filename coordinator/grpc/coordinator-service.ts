@@ -54,10 +54,9 @@ export interface TransportMetrics {
  * handler: every failure becomes a gRPC status (toServiceError), unexpected ones INTERNAL with the stack logged.
  */
 export function coordinatorService(deps: CoordinatorServiceDeps): UntypedServiceImplementation {
-  const { manager, clients, clock, logger } = deps;
+  const { manager, clients, clock, logger, access } = deps;
   const unexpected = (err: unknown) => logger.error({ err }, 'unexpected error in Coordinator handler');
   const unary = <Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res) => unaryHandler(fn, unexpected);
-  const { access } = deps;
 
   return {
     Join: unary<JoinRequest, JoinResponse>((req, call) => {

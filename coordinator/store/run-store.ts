@@ -44,7 +44,7 @@ export class RunStore {
         PRIMARY KEY (run_id, round));`);
   }
 
-  /** Records a new run. */
+  /** Records a new run. @throws the SQLite error (e.g. a duplicate run id). */
   createRun(runId: string, configJson: string, state: RunStateName, startedUnixMs: number): void {
     this.db.prepare('INSERT INTO runs (run_id, config_json, state, started_ms) VALUES (?, ?, ?, ?)').run(runId, configJson, state, startedUnixMs);
   }
@@ -54,7 +54,10 @@ export class RunStore {
     this.db.prepare('UPDATE runs SET state = ?, error = ?, finished_ms = ? WHERE run_id = ?').run(state, error, finishedUnixMs, runId);
   }
 
-  /** Makes a completed round durable: checkpoint file first (atomic), then its row; prunes old checkpoints. */
+  /**
+   * Makes a completed round durable: checkpoint file first (atomic; model bytes + server state, 4 bytes per value),
+   * then its row; prunes checkpoints older than the last two. @throws the file-system or SQLite error (disk full…).
+   */
   commitRound(runId: string, summary: RoundSummary, checkpoint: Checkpoint): void {
     const dir = join(this.dir, 'checkpoints', runId);
     mkdirSync(dir, { recursive: true });

@@ -33,12 +33,7 @@ export async function protocolFixture(opts: {
 }): Promise<ProtocolFixture> {
   const runtime = new FixedModelRuntime(opts.numParams);
   const coordinator = await startTestCoordinator(opts.coordinator ?? {}, { runtime });
-  const clients: TestClient[] = [];
-  for (let i = 0; i < opts.clients; i++) {
-    const link = new CoordinatorLink(coordinator.address, opts.clientTransport ?? DEFAULT_TRANSPORT);
-    const { clientId } = await link.join({ siteId: `protocol-site-${i}`, token: '', capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] } });
-    clients.push({ link, clientId });
-  }
+  const clients = await joinProtocolClients(coordinator.address, opts.clients, opts.clientTransport);
   const run = coordinator.manager.startRun({
     rounds: 1,
     clientsPerRound: opts.clients,
@@ -59,6 +54,17 @@ export async function protocolFixture(opts: {
       await coordinator.close();
     },
   };
+}
+
+/** Joins `n` protocol clients (sites `protocol-site-<i>`, 1,000 examples each) through real CoordinatorLinks. */
+export async function joinProtocolClients(address: string, n: number, transport: TransportConfig = DEFAULT_TRANSPORT): Promise<TestClient[]> {
+  const clients: TestClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const link = new CoordinatorLink(address, transport);
+    const { clientId } = await link.join({ siteId: `protocol-site-${i}`, token: '', capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] } });
+    clients.push({ link, clientId });
+  }
+  return clients;
 }
 
 /** An update for `client` in `round` with the given values (specs of the fixed model). */

@@ -3,24 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CoordinatorLink } from '../../client-node/link/index.js';
-import type { Coordinator } from '../../coordinator/main.js';
-import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { startTestCoordinator, waitFor, waitForRound } from '../helpers/coordinators.js';
-import { protocolFixture, update } from '../helpers/protocol.js';
-
-/** Joins `n` protocol clients (same site ids as protocolFixture's) to a coordinator. */
-async function rejoin(c: Coordinator, n: number) {
-  const clients = [];
-  for (let i = 0; i < n; i++) {
-    const link = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
-    const { clientId } = await link.join({ siteId: `protocol-site-${i}`, token: '', capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] } });
-    clients.push({ link, clientId });
-  }
-  return clients;
-}
+import { joinProtocolClients, protocolFixture, update } from '../helpers/protocol.js';
 
 describe('coordinator state in a state directory', () => {
   it('a restarted coordinator resumes the run with the checkpointed global model and server momentum', async () => {
@@ -36,7 +22,7 @@ describe('coordinator state in a state directory', () => {
     // Execute: a new coordinator on the same state directory; the clients join it.
     const runtime = new FixedModelRuntime(2);
     const second = await startTestCoordinator({ stateDir }, { runtime });
-    const clients = await rejoin(second, 2);
+    const clients = await joinProtocolClients(second.address, 2);
     try {
       const s = await waitForRound(second, f.runId, 2);
       assert.equal(s.rounds.length, 1, 'round 1 was kept');
