@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status, type ServiceError } from '@grpc/grpc-js';
+import { float32ToBytes } from '../../shared/codec/index.js';
 import type { ClientConfig } from '../../shared/config/index.js';
 import { isServiceError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
@@ -7,7 +8,7 @@ import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, UpdateToSubmit } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
-import { weightRound } from './round-weighting.js';
+import { trainLocalRound } from './local-round.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
 import type { LocalTrainer } from '../training/index.js';
 
@@ -45,6 +46,8 @@ export class ClientDaemon {
   private queue: Promise<void> = Promise.resolve();
   private source: RoundSource | undefined;
   private closed = false;
+  /** The last fetched global model's bytes; the next fetch downloads into them (no model-sized allocation per round). */
+  private modelBuffer: Uint8Array | undefined;
   private readonly log: Logger;
 
   constructor(private readonly deps: ClientDaemonDeps) {
@@ -128,7 +131,8 @@ export class ClientDaemon {
     }
     try {
       const { link, trainer } = this.deps;
-      const { weights, sha256 } = await link.fetchModel(a.runId, a.round, this.clientId, a.deadlineUnixMs);
+      const { weights, sha256 } = await link.fetchModel(a.runId, a.round, this.clientId, a.deadlineUnixMs, this.modelBuffer);
+      this.modelBuffer = float32ToBytes(weights.values); // rounds play one at a time: the next one downloads into it
       if (a.modelSha256 && sha256 !== a.modelSha256) throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);
       if (a.evaluateClientIds.includes(this.clientId)) {
         const ev = trainer.evaluate(a.modelName, weights);
@@ -136,15 +140,13 @@ export class ClientDaemon {
           .reportEvaluation({ runId: a.runId, round: a.round, clientId: this.clientId, numExamples: ev.numExamples, loss: ev.loss, metrics: { accuracy: ev.accuracy } })
           .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
       }
-      const weighting = weightRound(trainer, a, weights, { reportDir: this.deps.config.reportDir, wrongLabels: this.deps.wrongLabels });
-      const fit = await trainer.train(a.modelName, weights, a.fit, a.round, weighting?.options);
+      const fit = await trainLocalRound(trainer, a, weights, { reportDir: this.deps.config.reportDir, wrongLabels: this.deps.wrongLabels });
       const attack = this.deps.config.attack;
       const sent = attack ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) } : fit.weights;
-      const metrics = { ...fit.metrics, ...weighting?.stats };
-      const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics, weights: sent };
+      const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics: fit.metrics, weights: sent };
       const ack = await this.submitWithRetry(update, a.deadlineUnixMs);
       log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!) }, ack.message);
-      this.deps.metrics?.onRound('submitted', metrics);
+      this.deps.metrics?.onRound('submitted', fit.metrics);
     } catch (err) {
       const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;
       log.warn({ reason }, 'round not completed');

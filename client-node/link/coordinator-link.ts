@@ -1,5 +1,5 @@
 import { Metadata, type CallOptions, type Client, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
-import { bytesToFloat32, ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, totalBytes, type ModelWeights } from '../../shared/codec/index.js';
+import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, totalBytes, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
 import { channelCredentials, grpcChannelOptions, type ChannelSecurity, type TransportConfig } from '../../shared/config/index.js';
 import { InvalidUpdateError } from '../../shared/errors/index.js';
 import {
@@ -43,7 +43,12 @@ export class CoordinatorLink {
    */
   constructor(address: string, transport: TransportConfig, security: ChannelSecurity = {}) {
     const { CoordinatorClient } = loadFedsiftProto();
-    const options = { ...grpcChannelOptions(transport), ...(security.token && { interceptors: [bearerTokenInterceptor(security.token)] }) };
+    const options = {
+      ...grpcChannelOptions(transport),
+      // One connection per link: links in one process (simulated sites, tests) do not share grpc-js's global subchannel.
+      'grpc.use_local_subchannel_pool': 1,
+      ...(security.token && { interceptors: [bearerTokenInterceptor(security.token)] }),
+    };
     this.stub = new CoordinatorClient(address, channelCredentials(security.tls), options) as unknown as CoordinatorStub;
   }
 
@@ -65,16 +70,18 @@ export class CoordinatorLink {
   /**
    * Downloads the global model of a round, checking the declared size and SHA-256.
    * @param deadlineUnixMs the call fails with DEADLINE_EXCEEDED after this instant (default: none).
+   * @param into a buffer to download into when it holds at least the model's bytes (e.g. the previous round's model,
+   *        no longer needed): the returned values are then a view of it, and no model-sized buffer is allocated.
    * @throws {InvalidUpdateError} when the stream is malformed or the hash differs; the gRPC error when the call fails.
    */
-  async fetchModel(runId: string, round: number, clientId: string, deadlineUnixMs?: number): Promise<{ weights: ModelWeights; sha256: string }> {
+  async fetchModel(runId: string, round: number, clientId: string, deadlineUnixMs?: number, into?: Uint8Array): Promise<{ weights: ModelWeights; sha256: string }> {
     const call = this.stub.FetchModel({ runId, round, clientId }, deadlineUnixMs ? { deadline: deadlineUnixMs } : {});
     let assembler: ChunkAssembler | undefined;
     let header: ModelChunk['header'];
     for await (const msg of call as AsyncIterable<ModelChunk>) {
       if (msg.header) {
         header = msg.header;
-        assembler = new ChunkAssembler(header.totalBytes);
+        assembler = new ChunkAssembler(header.totalBytes, into);
       } else if (assembler) {
         assembler.push(msg.data ?? new Uint8Array(0));
       } else {
@@ -84,7 +91,7 @@ export class CoordinatorLink {
     if (!header || !assembler) throw new InvalidUpdateError('FetchModel: stream ended without a header');
     const specs = specsFromWire(header.tensors);
     if (typeof specs === 'string') throw new InvalidUpdateError(`FetchModel: ${specs}`);
-    const values = bytesToFloat32(assembler.finish(header.sha256));
+    const values = viewAsFloat32(assembler.finish(header.sha256)); // the assembler's buffer is aligned: no copy
     return { weights: { specs, values }, sha256: header.sha256 };
   }
 

@@ -1,4 +1,5 @@
 import { Server } from '@grpc/grpc-js';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { HealthImplementation } from 'grpc-health-check';
 import { grpcServerOptions, serverCredentials, type ServerTlsConfig, type TransportConfig } from '../../shared/config/index.js';
 import { ServiceUnavailableError } from '../../shared/errors/index.js';
@@ -42,5 +43,27 @@ export async function startGrpcServer(opts: {
       err ? reject(new ServiceUnavailableError(`cannot listen for gRPC on ${address}: ${err.message.split('\n')[0]}`, { cause: err, field: 'port' })) : resolve(p),
     ),
   );
+  raiseReceiveWindow(server, opts.transport.flowControlWindowBytes, opts.logger);
   return { server, port, health };
+}
+
+/**
+ * Advertises a `bytes` HTTP/2 receive window (per stream and per connection) on every session the server accepts, so
+ * clients upload updates without waiting for a WINDOW_UPDATE every 64 KiB. grpc-js 1.14 reads its
+ * `grpc-node.flow_control_window` option on the client only (grpc/grpc-node PR #3058 adds the server), so this reaches
+ * the server's HTTP/2 listeners, which grpc-js keeps in a private map; when a grpc-js release renames it, the window
+ * stays at Node's default and a warning says so (test/integration/flow-control checks it applies).
+ */
+export function raiseReceiveWindow(server: Server, bytes: number, logger: Logger): void {
+  const listeners = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  if (!(listeners instanceof Map)) {
+    logger.warn('this grpc-js exposes no HTTP/2 listeners: the server keeps the default 64 KiB receive window');
+    return;
+  }
+  for (const listener of listeners.keys()) {
+    listener.on('session', (session: ServerHttp2Session) => {
+      session.settings({ initialWindowSize: bytes });
+      session.setLocalWindowSize(bytes);
+    });
+  }
 }

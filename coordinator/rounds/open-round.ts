@@ -22,8 +22,6 @@ export class OpenRound {
   private resolveClosed!: (r: CloseReason) => void;
   private isClosed = false;
   private timer: NodeJS.Timeout | undefined;
-  /** Receive buffers the accumulator gave back, for the next uploads (FedAvg family: no allocation per update). */
-  private readonly spareBuffers: Uint8Array[] = [];
 
   constructor(
     readonly round: number,
@@ -36,6 +34,9 @@ export class OpenRound {
     nowMs: number,
     /** Largest accepted ‖update − global‖₂; null = no bound. */
     private readonly maxUpdateNorm: number | null = null,
+    /** Receive buffers the accumulator gave back, for the next uploads (FedAvg family: no allocation per update);
+     *  the run passes the same list to every round, so a model-sized buffer is not allocated afresh each round. */
+    private readonly spareBuffers: Uint8Array[] = [],
   ) {
     this.selected = new Set(instructions.map((i) => i.clientId));
     this.closed = new Promise((r) => (this.resolveClosed = r));
@@ -91,7 +92,10 @@ export class OpenRound {
 
   /** A buffer of the model's byte size to receive one update into (reused when the accumulator does not keep updates). */
   receiveBuffer(): Uint8Array {
-    return this.spareBuffers.pop() ?? new Uint8Array(this.model.header.totalBytes);
+    const size = this.model.header.totalBytes;
+    let spare = this.spareBuffers.pop();
+    while (spare && spare.byteLength !== size) spare = this.spareBuffers.pop();
+    return spare ?? new Uint8Array(size);
   }
 
   /**

@@ -55,6 +55,9 @@ export interface UpdateReceiver {
   fail(reason: string): void;
 }
 
+/** Model-sized receive buffers a run keeps between rounds (more are allocated while many uploads run at once). */
+const IDLE_RECEIVE_BUFFERS = 2;
+
 /**
  * The state machine of one training run: wait for clients → per round: select (strategy) → announce → collect
  * updates until every selected client answered or the deadline passed → retry below quorum → aggregate → evaluate
@@ -72,6 +75,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   /** Set by shutdown(): the run ends in this process but stays resumable in the store. */
   private suspended = false;
   private readonly log: Logger;
+  /** Update receive buffers handed from round to round (see OpenRound.receiveBuffer). */
+  private readonly receiveBuffers: Uint8Array[] = [];
 
   constructor(private readonly deps: RunDeps) {
     super();
@@ -234,11 +239,12 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
       if (this.stopRequested) return undefined;
       const instructions = strategy.configureFit(round, global, { available: this.liveClients() });
-      const open = new OpenRound(round, attempt, instructions, clock.now() + config.roundDeadlineMs, model, global, strategy.beginAggregation(round, global), clock.now(), config.maxUpdateNorm);
+      const open = new OpenRound(round, attempt, instructions, clock.now() + config.roundDeadlineMs, model, global, strategy.beginAggregation(round, global), clock.now(), config.maxUpdateNorm, this.receiveBuffers);
       this.open = open;
       await this.announce(fitAnnouncement(this.deps, open, strategy.configureEvaluate(round, global, [...open.selected])));
       this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');
       const reason = await open.closed;
+      this.receiveBuffers.splice(IDLE_RECEIVE_BUFFERS); // kept between rounds: at most this many model-sized buffers
       if (this.stopRequested) {
         open.aggregation.dispose();
         return undefined;

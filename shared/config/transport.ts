@@ -15,6 +15,10 @@ export const transportSchema = z
     keepaliveTimeMs: z.number().int().min(1000).default(10_000),
     /** A ping unanswered for this long closes the connection (ms). @default 20000 */
     keepaliveTimeoutMs: z.number().int().min(1000).default(20_000),
+    /** HTTP/2 flow-control window each side advertises for receiving, per stream and per connection (bytes). Node's
+     *  default, 64 KiB, makes the sender wait for a WINDOW_UPDATE every 64 KiB and capped model transfer at a
+     *  fraction of loopback TCP (BENCHMARKS.md). @default 8 MiB */
+    flowControlWindowBytes: z.number().int().min(65_535).max(2 ** 31 - 1).default(8 * 1024 * 1024),
   })
   .strict();
 export type TransportConfig = Readonly<z.output<typeof transportSchema>>;
@@ -30,6 +34,7 @@ export function grpcChannelOptions(t: TransportConfig): ChannelOptions {
     'grpc.keepalive_time_ms': t.keepaliveTimeMs,
     'grpc.keepalive_timeout_ms': t.keepaliveTimeoutMs,
     'grpc.keepalive_permit_without_calls': 1,
+    'grpc-node.flow_control_window': t.flowControlWindowBytes,
   };
 }
 

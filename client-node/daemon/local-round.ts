@@ -1,0 +1,19 @@
+import type { ModelWeights } from '../../shared/codec/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import type { LocalFitResult, LocalTrainer } from '../training/index.js';
+import { weightRound, type SiteReporting } from './round-weighting.js';
+
+/**
+ * One selected client's local work for a round, after it has the global model: the run's per-sample weighting
+ * ({@link weightRound}, scored with `global` before training), then local training from `global` with the announced
+ * fit config. Shared by the daemon and the in-process simulation so both take the same code path.
+ * @returns the trained weights (the model's specs, a fresh buffer the caller owns), the sample count, and the training
+ *          metrics merged with the weighting statistics (effective_examples, weighting_ms, … when weighting ran).
+ * @throws {ConfigError} when the announced weighting config is invalid; {InvalidUpdateError} when `global` does not
+ *         match the model; {DataError} when the site's data does not fit it.
+ */
+export async function trainLocalRound(trainer: LocalTrainer, a: RoundAnnouncement, global: ModelWeights, site: SiteReporting = {}): Promise<LocalFitResult> {
+  const weighting = weightRound(trainer, a, global, site);
+  const fit = await trainer.train(a.modelName, global, a.fit, a.round, weighting?.options);
+  return { ...fit, metrics: { ...fit.metrics, ...weighting?.stats } };
+}
