@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { clientCommand } from '../../client-node/cli/index.js';
 import { demoCommand } from '../demo/index.js';
 import { experimentCommand } from '../experiments/index.js';
+import { simulateCommand } from '../simulation/index.js';
 import { coordinatorCommand } from './coordinator-command.js';
 import { certsCommand } from './certs-command.js';
 import { enrolCommand } from './enrol-command.js';
@@ -17,7 +18,8 @@ const program = new Command('fedsift')
   .addCommand(enrolCommand())
   .addCommand(certsCommand())
   .addCommand(demoCommand())
-  .addCommand(experimentCommand());
+  .addCommand(experimentCommand())
+  .addCommand(simulateCommand());
 
 // Usage errors (unknown option, missing or invalid argument) exit 2 like every other bad flag; --help exits 0.
 const overrideExits = (cmd: Command): void => {

@@ -51,7 +51,7 @@ export function runDoneAnnouncement(src: AnnouncementSource, round: number): Rou
 }
 
 /** The wire form of a fit config; the weighting travels as JSON, and only when some component is on (announcements stay small). */
-function wireFitConfig(c: FitConfig | undefined): WireFitConfig {
+export function wireFitConfig(c: FitConfig | undefined): WireFitConfig {
   if (!c) return { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0, weightingJson: '', curriculumStage: 1 };
   const { weighting, ...rest } = c;
   return { ...rest, weightingJson: weightingEnabled(weighting) ? JSON.stringify(weighting) : '' };

@@ -2,3 +2,4 @@ export { RunController, type Clock, type RunDeps, type UpdateReceiver } from './
 export { RunManager, type RunManagerDeps } from './run-manager.js';
 export { encodeModel, type EncodedModel } from './encoded-model.js';
 export { OpenRound, type CloseReason } from './open-round.js';
+export { wireFitConfig } from './announcements.js';

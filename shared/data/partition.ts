@@ -36,3 +36,19 @@ export function dirichletPartition(labels: ArrayLike<number>, numClasses: number
   }
   throw new DataError(`dirichlet partition: no draw gave every client ${minPerClient} examples (alpha ${alpha})`);
 }
+
+/**
+ * Splits example indices 0 … numExamples−1 across `numClients` clients uniformly at random (IID): one seeded shuffle,
+ * cut into parts whose sizes differ by at most one.
+ * @returns one sorted index array per client (disjoint; together all indices).
+ * @throws {DataError} when numClients is not an integer in [1, numExamples].
+ */
+export function iidPartition(numExamples: number, numClients: number, rng: Rng): number[][] {
+  if (!(Number.isInteger(numClients) && numClients >= 1 && numClients <= numExamples)) {
+    throw new DataError(`iid partition: numClients must be an integer in [1, ${numExamples}], got ${numClients}`);
+  }
+  const order = shuffleInPlace(rng, Array.from({ length: numExamples }, (_, i) => i));
+  return Array.from({ length: numClients }, (_, k) =>
+    order.slice(Math.floor((k * numExamples) / numClients), Math.floor(((k + 1) * numExamples) / numClients)).sort((a, b) => a - b),
+  );
+}

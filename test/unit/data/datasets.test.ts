@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { classCounts, decodeIdx, dirichletPartition, idxToDataset, loadCsv, loadDataSource, loadMnistSplit, MNIST_TEST_SIZE, parseCsvRows, readIdx } from '../../../shared/data/index.js';
+import { classCounts, decodeIdx, dirichletPartition, idxToDataset, iidPartition, loadCsv, loadDataSource, loadMnistSplit, MNIST_TEST_SIZE, parseCsvRows, readIdx } from '../../../shared/data/index.js';
 import { DataError } from '../../../shared/errors/index.js';
 import { createRng } from '../../../shared/random/index.js';
 
@@ -67,6 +67,23 @@ describe('Dirichlet partition', () => {
     const expected = dirichletPartition(labels, 10, 4, 0.5, createRng(9))[3]!;
     assert.equal(ds.labels.length, expected.length);
     assert.deepEqual([...ds.labels.slice(0, 20)], expected.slice(0, 20).map((i) => labels[i]));
+  });
+});
+
+describe('IID partition', () => {
+  it('covers every example exactly once in near-equal parts, reproducibly from the seed', () => {
+    // Prepare / Execute
+    const parts = iidPartition(103, 10, createRng(0));
+    // Assert
+    assert.deepEqual(parts.flat().sort((a, b) => a - b), Array.from({ length: 103 }, (_, i) => i));
+    assert.ok(parts.every((p) => p.length === 10 || p.length === 11));
+    assert.deepEqual(iidPartition(103, 10, createRng(0)), parts);
+    assert.notDeepEqual(iidPartition(103, 10, createRng(1)), parts);
+  });
+
+  it('rejects more clients than examples, and zero clients', () => {
+    assert.throws(() => iidPartition(5, 6, createRng(0)), (e: unknown) => e instanceof DataError && /numClients must be an integer in \[1, 5\], got 6/.test(e.message));
+    assert.throws(() => iidPartition(5, 0, createRng(0)), DataError);
   });
 });
 

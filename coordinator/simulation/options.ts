@@ -1,0 +1,77 @@
+import { parseLabelNoise, type LabelNoise } from '../../client-node/attacks/index.js';
+import { parseRunConfig, type RunConfig } from '../../shared/config/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
+import type { BackendPreference } from '../../shared/tf/index.js';
+
+/** How the 8,000 MNIST training digits are split across the virtual clients. */
+export type SimulationPartition = { kind: 'iid' } | { kind: 'dirichlet'; alpha: number };
+
+/**
+ * What {@link simulate} runs: N virtual clients on the bundled MNIST digits and one run config. Each option names the
+ * `fedsift simulate` flag it comes from.
+ */
+export interface SimulationOptions {
+  /** Virtual clients N ≥ 1 (`--clients`); client i has id `sim-<i>`. */
+  clients: number;
+  /**
+   * Run config input, as for `fedsift run start` (rounds, clientsPerRound, minClients, strategy, model, weighting,
+   * localEpochs, batchSize, learningRate, seed…); validated by parseRunConfig. The seed also seeds the partition, the
+   * per-client subsample, label noise and local shuffles.
+   */
+  run: Record<string, unknown>;
+  /** Split of the training digits (`--iid` or `--alpha`). @default Dirichlet α = 0.5 */
+  partition?: SimulationPartition;
+  /** At most this many digits per client, a seeded subsample of its share (`--samples-per-client`); undefined = the whole share. */
+  samplesPerClient?: number;
+  /** Injected label noise `symmetric:R`, `pair:R` or with a seed `pair:R:S` (`--label-noise`); the seed defaults to the run seed. */
+  labelNoise?: string;
+  /** Clients 0 … noisyClients−1 get the label noise (`--noisy-clients`). @default ⌊clients / 2⌋ */
+  noisyClients?: number;
+  /** tfjs backend (`--backend`). @default "auto" */
+  backend?: BackendPreference;
+  /** Directory of the per-client label-issue reports of weighted rounds (`--report-dir`; one folder per client); none = no reports. */
+  reportDir?: string;
+}
+
+/** Options after validation: the parsed run config and every default filled in. */
+export interface ValidSimulation {
+  clients: number;
+  config: RunConfig;
+  partition: SimulationPartition;
+  samplesPerClient?: number;
+  /** The label noise with its seed, and how many clients get it; undefined = clean labels everywhere. */
+  noise?: { spec: LabelNoise; clients: number };
+  backend: BackendPreference;
+  reportDir?: string;
+}
+
+const bad = (field: string, flag: string, message: string) => new ConfigError(`invalid simulation option ${field} (${flag}): ${message}`, { field });
+
+const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 1;
+
+/**
+ * Validates simulation options and applies defaults (pure). Problems of the run config are reported all at once with
+ * their paths, as for `fedsift run start`.
+ * @throws {ConfigError} naming the option and its flag (`clientsPerRound (--clients-per-round): must be ≤ …`), or
+ *         the run config's bad fields.
+ */
+export function validateSimulation(o: SimulationOptions): ValidSimulation {
+  if (!isPositiveInt(o.clients)) throw bad('clients', '--clients', `must be an integer ≥ 1, got ${o.clients}`);
+  const config = parseRunConfig(o.run);
+  if (config.clientsPerRound > o.clients) throw bad('clientsPerRound', '--clients-per-round', `must be ≤ the number of virtual clients (${o.clients}), got ${config.clientsPerRound}`);
+  if (config.minAvailableClients > o.clients) throw bad('minAvailableClients', '--clients', `the run needs ${config.minAvailableClients} available clients, only ${o.clients} are simulated`);
+  const partition = o.partition ?? { kind: 'dirichlet', alpha: 0.5 };
+  if (partition.kind === 'dirichlet' && !(partition.alpha > 0 && Number.isFinite(partition.alpha))) throw bad('partition.alpha', '--alpha', `must be a finite number > 0, got ${partition.alpha}`);
+  if (o.samplesPerClient !== undefined && !isPositiveInt(o.samplesPerClient)) throw bad('samplesPerClient', '--samples-per-client', `must be an integer ≥ 1, got ${o.samplesPerClient}`);
+  return { clients: o.clients, config, partition, samplesPerClient: o.samplesPerClient, noise: labelNoiseOf(o, config.seed), backend: o.backend ?? 'auto', reportDir: o.reportDir };
+}
+
+function labelNoiseOf(o: SimulationOptions, seed: number): ValidSimulation['noise'] {
+  if (o.labelNoise === undefined) return undefined;
+  const withSeed = o.labelNoise.split(':').length === 2 ? `${o.labelNoise}:${seed}` : o.labelNoise;
+  const spec = parseLabelNoise(withSeed);
+  if (!spec) throw bad('labelNoise', '--label-noise', `expected symmetric:R or pair:R[:seed] with 0 ≤ R < 1, got "${o.labelNoise}"`);
+  const clients = o.noisyClients ?? Math.floor(o.clients / 2);
+  if (!(Number.isInteger(clients) && clients >= 0 && clients <= o.clients)) throw bad('noisyClients', '--noisy-clients', `must be an integer in [0, ${o.clients}], got ${clients}`);
+  return { spec, clients };
+}

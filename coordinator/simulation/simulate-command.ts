@@ -1,0 +1,111 @@
+import { Command, Option } from 'commander';
+import { floatArg, intArg } from '../../shared/cli/index.js';
+import { parseJson, weightingEnabled } from '../../shared/config/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
+import { createLogger } from '../../shared/logging/index.js';
+import { BACKENDS, type BackendPreference } from '../../shared/tf/index.js';
+import { readJsonFile } from '../cli/coordinator-command.js';
+import { formatRoundRow, ROUND_TABLE_HEADER } from '../cli/format.js';
+import { NOISE_VARIANTS } from '../experiments/index.js';
+import type { SimulationOptions } from './options.js';
+import type { SimulationStart } from './simulation.js';
+
+/** Defaults of the run config fields `fedsift simulate` sets when neither a flag nor --config does. */
+const RUN_DEFAULTS = { rounds: 10, clientsPerRound: 10, model: 'mlp' };
+
+/** `fedsift simulate`: many virtual clients in one process (research use), the real strategies and client code. */
+export function simulateCommand(): Command {
+  return new Command('simulate')
+    .description('simulate a federation in one process: N virtual clients on one tfjs backend, each with its own MNIST share; same strategies, weighting and local training as real runs')
+    .option('--clients <n>', 'virtual clients', intArg, 100)
+    .option('--clients-per-round <n>', `clients selected per round (default ${RUN_DEFAULTS.clientsPerRound})`, intArg)
+    .option('--min-clients <n>', 'quorum: updates needed to aggregate (default: --clients-per-round)', intArg)
+    .option('--rounds <n>', `rounds (default ${RUN_DEFAULTS.rounds})`, intArg)
+    .option('--model <name>', `model: mlp | cnn (default ${RUN_DEFAULTS.model})`)
+    .option('--strategy <name|json>', 'strategy name (fedavg, fedprox, fedavgm, fedadam, fedmedian, krum, …) or a JSON object with its hyper-parameters')
+    .option('--weighting <variant|json>', `sample weighting: a variant (${Object.keys(NOISE_VARIANTS).join(', ')}; also picks its strategy unless --strategy) or a JSON weighting object`)
+    .option('--local-epochs <n>', 'local epochs per round (default 2)', intArg)
+    .option('--batch-size <n>', 'local batch size (default 32)', intArg)
+    .option('--learning-rate <x>', 'local learning rate (default 0.003)', floatArg)
+    .option('--seed <n>', 'seed of the run, the partition, subsamples, label noise and shuffles (default 0)', intArg)
+    .option('--config <file>', 'run config JSON (flags override its fields)')
+    .addOption(new Option('--iid', 'IID partition of the training digits (default: Dirichlet --alpha)').conflicts('alpha'))
+    .option('--alpha <a>', 'Dirichlet concentration of the label skew across clients (smaller = more skew)', floatArg, 0.5)
+    .option('--samples-per-client <n>', 'at most this many digits per client, a seeded subsample of its share (default: the whole share)', intArg)
+    .option('--label-noise <spec>', 'flip labels on --noisy-clients clients: symmetric:R or pair:R[:seed]')
+    .option('--noisy-clients <n>', 'with --label-noise: clients 0…n−1 get the noise (default: half of them)', intArg)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .option('--report-dir <dir>', 'per-client label-issue reports of weighted rounds')
+    .option('--out <file>', 'results: .csv (one row per round) or JSON')
+    .action(async (o) => {
+      const options = simulationOptionsFromFlags(o);
+      const { simulate } = await import('./simulation.js');
+      const { writeSimulationResult } = await import('./results-file.js');
+      const logger = createLogger({ name: 'simulate', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
+      const result = await simulate(options, {
+        logger,
+        onStart: (s) => [startLine(s), ROUND_TABLE_HEADER].forEach((l) => console.log(l)),
+        onRound: (r, total) => console.log(formatRoundRow(r, total)),
+      });
+      if (o.out) writeSimulationResult(o.out, result);
+      const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+      console.log(
+        `final test accuracy ${pct(result.finalTestAccuracy)} (initial ${pct(result.initial.accuracy)}, best ${pct(result.bestTestAccuracy)}) on the ${result.initial.numExamples.toLocaleString('en-US')} held-out digits ` +
+          `after ${result.rounds.length} rounds (${result.wallSeconds.toFixed(1)} s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB)${o.out ? `; results in ${o.out}` : ''}`,
+      );
+    });
+}
+
+/** The header line: federation, run and backend. */
+function startLine(s: SimulationStart): string {
+  const { config: c, examplesPerClient: e } = s;
+  const split = s.partition.kind === 'iid' ? 'IID' : `Dirichlet α=${s.partition.alpha}`;
+  const weighting = weightingEnabled(c.weighting) ? `, sample weighting from round ${c.weighting.startRound}` : '';
+  return (
+    `fedsift simulate: ${s.clients} virtual clients (${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}${weighting}, model ${c.model}, ${split}, ` +
+    `${e.min}–${e.max} digits per client, ${s.noisyClients} with noisy labels, tfjs backend ${s.backend}; initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%`
+  );
+}
+
+/**
+ * Maps the parsed flags to SimulationOptions: --config, then RUN_DEFAULTS for fields it leaves out, then the flags;
+ * a --weighting variant brings its weighting and (unless --strategy) its strategy; minClients defaults to
+ * clientsPerRound (every virtual client answers). @throws {ConfigError} for a --weighting or --strategy that is neither a
+ * known name nor JSON.
+ */
+function simulationOptionsFromFlags(o: Record<string, unknown>): SimulationOptions {
+  const file = o.config ? readJsonFile(String(o.config), 'run config') : {};
+  const variant = typeof o.weighting === 'string' && !o.weighting.trim().startsWith('{') ? NOISE_VARIANTS[o.weighting] : undefined;
+  if (typeof o.weighting === 'string' && !variant && !o.weighting.trim().startsWith('{')) {
+    throw new ConfigError(`--weighting "${o.weighting}": expected a variant (${Object.keys(NOISE_VARIANTS).join(', ')}) or a JSON object`, { field: 'weighting' });
+  }
+  const flags = {
+    rounds: o.rounds,
+    clientsPerRound: o.clientsPerRound,
+    minClients: o.minClients,
+    model: o.model,
+    localEpochs: o.localEpochs,
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    seed: o.seed,
+    strategy: o.strategy === undefined ? variant?.strategy : jsonOrName(String(o.strategy), '--strategy'),
+    weighting: variant ? variant.weighting : o.weighting === undefined ? undefined : jsonOrName(String(o.weighting), '--weighting'),
+  };
+  const run: Record<string, unknown> = { ...RUN_DEFAULTS, ...file, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
+  run.minClients ??= run.clientsPerRound;
+  return {
+    clients: o.clients as number,
+    run,
+    partition: o.iid ? { kind: 'iid' } : { kind: 'dirichlet', alpha: o.alpha as number },
+    samplesPerClient: o.samplesPerClient as number | undefined,
+    labelNoise: o.labelNoise as string | undefined,
+    noisyClients: o.noisyClients as number | undefined,
+    backend: o.backend as BackendPreference,
+    reportDir: o.reportDir as string | undefined,
+  };
+}
+
+/** A flag that is a registry name or a JSON object. @throws {ConfigError} for malformed JSON, naming the flag. */
+function jsonOrName(value: string, flag: string): unknown {
+  return value.trim().startsWith('{') ? parseJson(value, flag) : value;
+}
