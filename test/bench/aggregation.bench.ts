@@ -9,6 +9,7 @@ import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, type ModelWeight
 import { NO_WEIGHTING, parseRunConfig } from '../../shared/config/index.js';
 import { createStrategy, RunningWeightedMean } from '../../coordinator/strategies/index.js';
 import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
+import { emit, type BenchFigure } from './report.js';
 
 const PARAMS = 1_000_000;
 const MODEL_BYTES = PARAMS * 4;
@@ -47,7 +48,7 @@ function best(fn: () => void): number {
   return min;
 }
 
-function throughput(): void {
+function throughput(): BenchFigure[] {
   const xs = Array.from({ length: 10 }, (_, k) => new Float32Array(PARAMS).fill(k * 0.1));
   const addLoop = best(() => {
     const sum = new Float32Array(PARAMS);
@@ -62,11 +63,11 @@ function throughput(): void {
     for (let i = 0; i < 10; i++) feed(i);
     round.close('stopped');
   });
-  const gbs = (s: number) => ((10 * MODEL_BYTES) / s / 1e9).toFixed(2);
-  console.log(`FedAvg aggregation throughput, 10 updates × ${PARAMS.toLocaleString('en')} parameters (best of 3):`);
-  console.log(`  baseline Float32Array add-loop        ${gbs(addLoop)} GB/s of updates`);
-  console.log(`  streaming fold (running weighted mean) ${gbs(fold)} GB/s  = ${(addLoop / fold).toFixed(2)} × baseline (target ≥ 0.50)`);
-  console.log(`  full receive path (chunks, SHA-256, finite check, fold) ${gbs(path)} GB/s = ${(addLoop / path).toFixed(2)} × baseline`);
+  const gbs = (s: number) => `${((10 * MODEL_BYTES) / s / 1e9).toFixed(2)} GB/s`;
+  return [
+    { what: 'streaming fold (running weighted mean)', value: gbs(fold), baseline: `Float32Array add-loop ${gbs(addLoop)}`, ratio: addLoop / fold, target: { op: '≥', ratio: 0.5 } },
+    { what: 'full receive path (chunks, SHA-256, finite check, fold)', value: gbs(path), baseline: `add-loop ${gbs(addLoop)}`, ratio: addLoop / path },
+  ];
 }
 
 function memoryChild(): void {
@@ -82,20 +83,21 @@ function memoryChild(): void {
   console.log(JSON.stringify({ base, peak, growth: peak - base }));
 }
 
-function memory(): void {
+function memory(): BenchFigure {
   // A fresh process, so nothing else in the heap blurs the reading.
   const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--memory'], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`memory child failed: ${child.stderr}`);
   const { base, peak, growth } = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { base: number; peak: number; growth: number };
   const full = growth + 2 * MODEL_BYTES; // the running mean and one receive buffer, allocated by the warm-up update
-  console.log(`Peak RSS while FedAvg folds ${UPDATES} updates of ${PARAMS.toLocaleString('en')} parameters (${MODEL_BYTES / 1e6} MB each):`);
-  console.log(`  RSS ${(base / 1e6).toFixed(1)} MB → peak ${(peak / 1e6).toFixed(1)} MB; growth after the first update ${(growth / 1e6).toFixed(1)} MB;`);
-  console.log(`  with the first update's allocations ${(full / 1e6).toFixed(1)} MB = ${(full / MODEL_BYTES).toFixed(2)} × model size (target < 3)`);
+  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  return { what: `peak RSS growth while folding ${UPDATES} updates, first update's allocations included (RSS ${mb(base)} → ${mb(peak)})`, value: mb(full), baseline: `one model ${mb(MODEL_BYTES)}`, ratio: full / MODEL_BYTES, target: { op: '≤', ratio: 3 } };
 }
 
 if (process.argv.includes('--memory')) memoryChild();
 else {
-  console.log(`node ${process.version}, ${process.arch}, ${new Date().toISOString()}`);
-  throughput();
-  memory();
+  emit({
+    title: `FedAvg aggregation: 10 updates × ${PARAMS.toLocaleString('en')} parameters; memory of a ${UPDATES}-update round`,
+    figures: [...throughput(), memory()],
+    notes: ['throughput best of 3; the memory reading in a fresh process'],
+  });
 }

@@ -1,67 +1,47 @@
 /**
- * Model transfer benchmark (`npm run bench`): a 100 MB global model fetched and a 100 MB update submitted through
- * fedsift's chunked gRPC streams (FetchModel, SubmitUpdate) on loopback, against raw TCP on loopback moving the same
- * bytes both ways, measured in the same run. The claim is the ratio (target ≥ 0.50 of raw TCP throughput).
+ * Model transfer benchmark: a 100 MB global model fetched and a 100 MB update submitted through fedsift's chunked gRPC
+ * streams (FetchModel, SubmitUpdate: chunks, SHA-256 both ways, assembly into the model buffer, finite check, fold),
+ * against raw TCP on loopback moving the same bytes both ways and against a bare grpc-js stream of the same chunks
+ * (bare-grpc.ts), in the same run. In both the peer is another process,
+ * as a site is. Target: ≥ 0.50 of raw TCP throughput.
  */
-import { createServer, connect, type Socket } from 'node:net';
-import { CoordinatorLink } from '../../client-node/link/index.js';
-import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
-import { startTestCoordinator, waitForRound } from '../helpers/coordinators.js';
+import { startTestCoordinator } from '../helpers/coordinators.js';
+import { bareGrpcSeconds } from './bare-grpc.js';
+import { rawTcpSeconds, spawnSimulators } from './peers.js';
+import { emit } from './report.js';
 
-const PARAMS = 25_000_000; // 100 MB of float32
-const BYTES = PARAMS * 4;
+const BYTES = 100e6;
+const REPEATS = 4;
 
-/** Seconds to send `bytes` to a loopback echo-less sink and receive `bytes` back over one raw TCP connection. */
-async function rawTcp(bytes: number): Promise<number> {
-  const payload = Buffer.alloc(bytes, 7);
-  const server = createServer((s: Socket) => {
-    let got = 0;
-    s.on('data', (d: Buffer) => {
-      got += d.length;
-      if (got === bytes) s.end(payload);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  const started = performance.now();
-  await new Promise<void>((resolve) => {
-    const c = connect(port, '127.0.0.1', () => c.write(payload));
-    let back = 0;
-    c.on('data', (d: Buffer) => {
-      back += d.length;
-      if (back === bytes) resolve();
-    });
-  });
-  const seconds = (performance.now() - started) / 1000;
-  server.close();
-  return seconds;
-}
-
-/** Seconds for one FetchModel of the global model and one SubmitUpdate of an update of the same size. */
-async function grpcRound(): Promise<number> {
-  const runtime = new FixedModelRuntime(PARAMS);
-  const c = await startTestCoordinator({}, { runtime });
-  const link = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
+/** Seconds of each round's fetch + submit, REPEATS rounds on one coordinator (steady state, as in a run). */
+async function grpcSeconds(): Promise<number[]> {
+  const c = await startTestCoordinator({}, { runtime: new FixedModelRuntime(BYTES / 4) });
   try {
-    const { clientId } = await link.join({ siteId: 'bench', token: '', capabilities: { numExamples: 1, backend: 'none', models: ['mlp'] } });
-    const run = c.manager.startRun({ rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 600_000 });
-    await waitForRound(c, run.runId, 1);
-    const started = performance.now();
-    const { weights } = await link.fetchModel(run.runId, 1, clientId);
-    await link.submitUpdate({ runId: run.runId, round: 1, clientId, numExamples: 1, metrics: {}, weights }, MAX_CHUNK_BYTES);
-    return (performance.now() - started) / 1000;
+    const site = spawnSimulators(c.address, 1, 1);
+    c.manager.startRun({ rounds: REPEATS, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 600_000 });
+    const [report] = await site;
+    if (report!.errors.length) throw new Error(`site errors: ${report!.errors.join('; ')}`);
+    return report!.firstSiteRoundSeconds;
   } finally {
-    link.close();
     await c.close();
   }
 }
 
-console.log(`node ${process.version}, ${process.arch}, ${new Date().toISOString()}`);
-const tcp = Math.min(await rawTcp(BYTES), await rawTcp(BYTES), await rawTcp(BYTES));
-const grpc = Math.min(await grpcRound(), await grpcRound());
-const mbs = (s: number) => ((2 * BYTES) / s / 1e6).toFixed(0);
-console.log(`Model transfer, ${BYTES / 1e6} MB down + ${BYTES / 1e6} MB up on loopback (best of 3 / best of 2):`);
-console.log(`  baseline raw TCP                               ${mbs(tcp)} MB/s`);
-console.log(`  gRPC FetchModel + SubmitUpdate (1 MiB chunks)  ${mbs(grpc)} MB/s = ${(tcp / grpc).toFixed(2)} × raw TCP (target ≥ 0.50)`);
+const tcp = Math.min(...(await rawTcpSeconds(BYTES, 1, 1, REPEATS)));
+const bare = Math.min(...(await bareGrpcSeconds(BYTES, REPEATS)));
+const grpcRounds = await grpcSeconds();
+const grpc = Math.min(...grpcRounds);
+const mbs = (s: number) => `${((2 * BYTES) / s / 1e6).toFixed(0)} MB/s`;
+emit({
+  title: `Model transfer: ${BYTES / 1e6} MB down + ${BYTES / 1e6} MB up on loopback, peer in another process`,
+  figures: [
+    { what: 'gRPC FetchModel + SubmitUpdate (1 MiB chunks)', value: mbs(grpc), baseline: `raw TCP ${mbs(tcp)}`, ratio: tcp / grpc, target: { op: '≥', ratio: 0.5 } },
+    { what: 'bare grpc-js stream, same chunks and options, no fedsift logic', value: mbs(bare), baseline: `raw TCP ${mbs(tcp)}`, ratio: tcp / bare },
+    { what: 'gRPC FetchModel + SubmitUpdate', value: mbs(grpc), baseline: `bare grpc-js ${mbs(bare)}`, ratio: bare / grpc },
+  ],
+  notes: [
+    `best of ${REPEATS} each; gRPC per round: ${grpcRounds.map(mbs).join(', ')}`,
+    "gRPC time runs from the fetch request to the update's ack: streaming, SHA-256 on both sides, assembly, finite check and FedAvg fold",
+  ],
+});

@@ -1,0 +1,77 @@
+/**
+ * The far ends of the benchmarks, each in its own process as a real site would be: simulated sites that speak
+ * fedsift's protocol (no training), and raw TCP peers for the baselines. `peer-main.ts` is the process entry.
+ */
+import { spawn } from 'node:child_process';
+import { createServer, connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { runSimulatedSites, type SimReport } from '../helpers/simulated-sites.js';
+
+const PEER_MAIN = fileURLToPath(new URL('./peer-main.ts', import.meta.url));
+
+/** Runs peer-main.ts with `args`; resolves with its last stdout line parsed as JSON. @throws when it exits non-zero. */
+export function spawnPeer<T>(args: string[]): Promise<T> {
+  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', PEER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T) : reject(new Error(`bench peer ${args[0]} exited ${code}`)))),
+  );
+}
+
+/** Splits `clients` simulated sites over at most `processes` processes; resolves with their reports once the run ends. */
+export function spawnSimulators(address: string, clients: number, processes: number): Promise<SimReport[]> {
+  const per = Math.ceil(clients / Math.min(processes, clients));
+  const count = Math.ceil(clients / per);
+  return Promise.all(Array.from({ length: count }, (_, p) => spawnPeer<SimReport>(['--simulate', address, String(p * per), String(Math.min(per, clients - p * per))])));
+}
+
+/** Process body: `count` simulated sites from index `first`; prints its SimReport. */
+export async function simulator(address: string, first: number, count: number): Promise<void> {
+  console.log(JSON.stringify(await runSimulatedSites(address, first, count)));
+}
+
+/** Process body of the TCP baseline: `connections` sockets at once each send `bytes` and read `bytes` back; prints seconds per repeat. */
+export async function tcpPeer(port: number, connections: number, bytes: number, repeats: number): Promise<void> {
+  const payload = Buffer.alloc(bytes, 7);
+  const seconds: number[] = [];
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const c = connect(port, '127.0.0.1', () => c.write(payload));
+      let back = 0;
+      c.on('data', (d: Buffer) => {
+        back += d.length;
+        if (back === bytes) (c.destroy(), resolve());
+      });
+    });
+  for (let r = 0; r < repeats; r++) {
+    const started = performance.now();
+    await Promise.all(Array.from({ length: connections }, one));
+    seconds.push((performance.now() - started) / 1000);
+  }
+  console.log(JSON.stringify(seconds));
+}
+
+/**
+ * Raw TCP baseline: a sink here answers `bytes` once it read `bytes` on each connection; `processes` peer processes open
+ * `connections` connections in all. @returns the seconds of the slowest peer process, per repeat.
+ */
+export async function rawTcpSeconds(bytes: number, connections: number, processes: number, repeats: number): Promise<number[]> {
+  const payload = Buffer.alloc(bytes, 7);
+  const server = createServer((s: Socket) => {
+    let got = 0;
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got === bytes) s.end(payload);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = String((server.address() as { port: number }).port);
+    const per = Math.ceil(connections / processes);
+    const runs = await Promise.all(Array.from({ length: processes }, () => spawnPeer<number[]>(['--tcp-peer', port, String(per), String(bytes), String(repeats)])));
+    return Array.from({ length: repeats }, (_, r) => Math.max(...runs.map((s) => s[r]!)));
+  } finally {
+    server.close();
+  }
+}

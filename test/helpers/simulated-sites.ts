@@ -1,0 +1,57 @@
+import { CoordinatorLink } from '../../client-node/link/index.js';
+import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
+
+/** What a group of simulated sites reports when the run is done. */
+export interface SimReport {
+  /** ms from the start of runSimulatedSites until its last site joined. */
+  joinedMs: number;
+  updates: number;
+  /** Seconds from FetchModel request to SubmitUpdate ack, per round, of the process's first site. */
+  firstSiteRoundSeconds: number[];
+  errors: string[];
+  peakRssBytes: number;
+}
+
+/** One simulated site: join, heartbeat, watch rounds, fetch + submit the model back when selected, until the run ends. */
+async function simulatedSite(address: string, siteId: string, report: SimReport, started: number, timings?: number[]): Promise<void> {
+  const link = new CoordinatorLink(address, DEFAULT_TRANSPORT);
+  const { clientId, heartbeatIntervalMs } = await link.join({ siteId, token: '', capabilities: { numExamples: 10, backend: 'none', models: ['mlp'] } });
+  report.joinedMs = Math.max(report.joinedMs, performance.now() - started);
+  const beat = setInterval(() => link.heartbeat(clientId).catch((e: Error) => report.errors.push(`heartbeat: ${e.message}`)), heartbeatIntervalMs);
+  const done = new Set<number>();
+  let modelBuffer: Uint8Array | undefined;
+  try {
+    for await (const a of link.watchRounds(clientId) as AsyncIterable<RoundAnnouncement>) {
+      if (a.phase === 'ROUND_PHASE_RUN_DONE') break;
+      if (a.phase !== 'ROUND_PHASE_FIT' || done.has(a.round) || !a.selectedClientIds.includes(clientId)) continue;
+      done.add(a.round);
+      const t = performance.now();
+      const { weights } = await link.fetchModel(a.runId, a.round, clientId, undefined, modelBuffer);
+      modelBuffer = float32ToBytes(weights.values); // as the daemon does: the next round downloads into the same memory
+      await link.submitUpdate({ runId: a.runId, round: a.round, clientId, numExamples: 10, metrics: {}, weights }, MAX_CHUNK_BYTES);
+      timings?.push((performance.now() - t) / 1000);
+      report.updates++;
+    }
+  } finally {
+    clearInterval(beat);
+    link.close();
+  }
+}
+
+/**
+ * `count` lightweight simulated sites (ids sim-<first>…) in this process, each with its own gRPC connection: they join,
+ * heartbeat, watch rounds and, when selected, fetch the global model and submit it back as their update (no training),
+ * until the run is done. Errors are collected, not thrown. Used by the scale benchmarks and tests.
+ */
+export async function runSimulatedSites(address: string, first: number, count: number): Promise<SimReport> {
+  const report: SimReport = { joinedMs: 0, updates: 0, firstSiteRoundSeconds: [], errors: [], peakRssBytes: 0 };
+  const sample = setInterval(() => (report.peakRssBytes = Math.max(report.peakRssBytes, process.memoryUsage().rss)), 200);
+  const started = performance.now();
+  const site = (i: number) => simulatedSite(address, `sim-${first + i}`, report, started, i === 0 ? report.firstSiteRoundSeconds : undefined);
+  await Promise.all(Array.from({ length: count }, (_, i) => site(i).catch((e: Error) => report.errors.push(`site ${first + i}: ${e.message}`))));
+  clearInterval(sample);
+  return report;
+}
+
