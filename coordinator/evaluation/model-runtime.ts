@@ -11,7 +11,7 @@ export interface ModelRuntime {
   readonly backend: string;
   /** Weights of a freshly built registry model, initialised from `seed`. */
   initialWeights(modelName: string, seed: number): Promise<ModelWeights>;
-  /** Loss and accuracy of `weights` on the test set. @throws {DataError} when the test set does not fit the model. */
+  /** Loss and accuracy of `weights` on the test set; `weights` must not be kept after the promise settles (the run reuses its buffer). @throws {DataError} when the test set does not fit the model. */
   evaluate(modelName: string, weights: ModelWeights): Promise<EvaluationResult>;
   /** Why runs of `modelName` cannot be evaluated here (test data does not fit it), or undefined when they can. */
   unsupported(modelName: string): string | undefined;

@@ -104,7 +104,8 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
               yield { data };
             }
           })();
-          const stats = await writeWithBackpressure(call, messages);
+          model.activeStreams++; // grpc-js serialises (copies) each message in write(): done reading once it returns
+          const stats = await writeWithBackpressure(call, messages).finally(() => model.activeStreams--);
           deps.onModelStreamed?.(stats);
           call.end();
         } catch (err) {

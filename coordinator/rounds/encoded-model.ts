@@ -4,8 +4,10 @@ import type { ModelHeader } from '../../shared/proto/index.js';
 /** A global model ready to stream: its FetchModel header and its raw little-endian float32 bytes. */
 export interface EncodedModel {
   readonly header: ModelHeader;
-  /** View of the weights' buffer (not a copy): the run never mutates a published global model. */
+  /** View of the weights' buffer (not a copy): the run reuses it only once the round closed and no stream reads it. */
   readonly bytes: Uint8Array;
+  /** FetchModel streams reading `bytes` now (the gRPC handler counts them). */
+  activeStreams: number;
 }
 
 /** Encodes the global model that opens round `version` once, so every client's fetch reuses bytes and hash. */
@@ -20,5 +22,6 @@ export function encodeModel(modelName: string, version: number, weights: ModelWe
       sha256: sha256Hex(bytes),
     },
     bytes,
+    activeStreams: 0,
   };
 }

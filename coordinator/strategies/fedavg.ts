@@ -43,8 +43,8 @@ export class FedAvg implements Strategy {
     return chosen.map((clientId) => ({ clientId, config }));
   }
 
-  beginAggregation(round: number, global: ModelWeights): FitAccumulator {
-    return new MeanAccumulator(round, global, (u) => this.weightOf(u), (g, mean) => this.serverUpdate(g, mean));
+  beginAggregation(round: number, global: ModelWeights, scratch?: Float32Array): FitAccumulator {
+    return new MeanAccumulator(round, global, (u) => this.weightOf(u), (g, mean) => this.serverUpdate(g, mean), scratch);
   }
 
   /** The first ⌈fractionEvaluate · n⌉ of the round's clients, in a seeded order. */
@@ -85,7 +85,7 @@ export class FedAvg implements Strategy {
     return update.numExamples;
   }
 
-  /** New global model from the old one and the weighted mean of the updates; FedAvg takes the mean as it is. */
+  /** New global model from the old one and the weighted mean of the updates (may be written into `mean`'s buffer); FedAvg takes the mean as it is. */
   protected serverUpdate(_global: ModelWeights, mean: Float32Array): Float32Array {
     return mean;
   }
@@ -112,8 +112,9 @@ class MeanAccumulator implements FitAccumulator {
     private readonly global: ModelWeights,
     private readonly weightOf: (u: FitResult) => number,
     private readonly serverUpdate: (global: ModelWeights, mean: Float32Array) => Float32Array,
+    scratch?: Float32Array,
   ) {
-    this.mean = new RunningWeightedMean(global.values.length);
+    this.mean = new RunningWeightedMean(global.values.length, scratch);
   }
 
   get count(): number {

@@ -28,7 +28,7 @@ export class FedAvgM extends FedAvg {
     const { serverLearningRate: eta, serverMomentum: beta } = this.options;
     const v = (this.momentum ??= new Float32Array(mean.length));
     const w = global.values;
-    const out = new Float32Array(mean.length);
+    const out = mean; // in place: element i of the mean is read before it is overwritten
     for (let i = 0; i < out.length; i++) {
       v[i] = beta * v[i]! + (mean[i]! - w[i]!);
       out[i] = w[i]! + eta * v[i]!;

@@ -39,7 +39,7 @@ export class FedOpt extends FedAvg {
     const m = (this.m ??= new Float32Array(mean.length));
     const v = (this.v ??= new Float32Array(mean.length));
     const w = global.values;
-    const out = new Float32Array(mean.length);
+    const out = mean; // in place: element i of the mean is read before it is overwritten
     for (let i = 0; i < out.length; i++) {
       const d = mean[i]! - w[i]!;
       const d2 = d * d;

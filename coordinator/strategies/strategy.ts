@@ -117,8 +117,12 @@ export interface Strategy {
   initializeParameters(ctx: StrategyContext): Promise<ModelWeights | null>;
   /** Which clients train this round, with what config. Empty when none is available. */
   configureFit(round: number, global: ModelWeights, clients: ClientPool): FitInstruction[];
-  /** Starts folding this round's updates. */
-  beginAggregation(round: number, global: ModelWeights): FitAccumulator;
+  /**
+   * Starts folding this round's updates. `scratch`: a model-sized buffer the caller no longer needs (a retired global
+   * model), which the accumulator may take as its working memory and return, overwritten, as the new global model;
+   * accumulators that keep every update ignore it.
+   */
+  beginAggregation(round: number, global: ModelWeights, scratch?: Float32Array): FitAccumulator;
   /** Which of this round's clients report an evaluation of the global model on their own data. */
   configureEvaluate(round: number, global: ModelWeights, fitClients: readonly string[]): string[];
   /** Combines the clients' evaluations of the global model; null when none arrived. */

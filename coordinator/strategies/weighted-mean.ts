@@ -1,16 +1,18 @@
 import { AggregationError } from '../../shared/errors/index.js';
 
 /**
- * Running weighted mean of equal-length float32 vectors: m ← m + (w / W)·(x − m), W = Σ w so far. One Float32Array of
- * the vector length (4 bytes per parameter, allocated when the first vector arrives), so FedAvg aggregation needs
- * about one model of memory beyond the update being folded. Arrival order changes the result only by float32 rounding.
+ * Running weighted mean of equal-length float32 vectors: m ← m + (w / W)·(x − m), W = Σ w so far (the first vector
+ * with w > 0 is copied). One Float32Array of the vector length (4 bytes per parameter: `scratch` when given, else
+ * allocated when the first vector arrives), so FedAvg aggregation needs about one model of memory beyond the update
+ * being folded. Arrival order changes the result only by float32 rounding.
  */
 export class RunningWeightedMean {
   private values: Float32Array | undefined;
   private totalWeight = 0;
   private n = 0;
 
-  constructor(readonly length: number) {}
+  /** @param scratch a buffer of `length` values to work in (its contents are overwritten); otherwise one is allocated. */
+  constructor(readonly length: number, private readonly scratch?: Float32Array) {}
 
   /** Number of vectors folded. */
   get count(): number {
@@ -29,7 +31,12 @@ export class RunningWeightedMean {
     this.n++;
     if (w === 0) return;
     this.totalWeight += w;
-    const m = (this.values ??= new Float32Array(this.length));
+    if (!this.values) {
+      this.values = this.scratch?.length === this.length ? this.scratch : new Float32Array(this.length);
+      this.values.set(x);
+      return;
+    }
+    const m = this.values;
     const r = w / this.totalWeight;
     for (let i = 0; i < m.length; i++) m[i] = m[i]! + r * (x[i]! - m[i]!);
   }

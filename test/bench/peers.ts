@@ -11,7 +11,7 @@ const PEER_MAIN = fileURLToPath(new URL('./peer-main.ts', import.meta.url));
 
 /** Runs peer-main.ts with `args`; resolves with its last stdout line parsed as JSON. @throws when it exits non-zero. */
 export function spawnPeer<T>(args: string[]): Promise<T> {
-  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', PEER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', PEER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d));
   return new Promise((resolve, reject) =>

@@ -33,7 +33,7 @@ function copySeconds(): number {
 
 /** Seconds of each of ROUNDS rounds with CLIENTS simulated sites. */
 async function roundSeconds(): Promise<number[]> {
-  const c = await startTestCoordinator({ stateDir: mkdtempSync(join(tmpdir(), 'fedsift-bench-')) }, { runtime: new FixedModelRuntime(PARAMS) });
+  const c = await startTestCoordinator({ stateDir: mkdtempSync(join(tmpdir(), 'fedsift-bench-')) }, { runtime: new FixedModelRuntime(PARAMS, false) });
   try {
     const sims = spawnSimulators(c.address, CLIENTS, PROCESSES);
     const run = c.manager.startRun({ rounds: ROUNDS, clientsPerRound: CLIENTS, minClients: CLIENTS, model: 'mlp', roundDeadlineMs: 600_000 });

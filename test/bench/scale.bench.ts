@@ -29,7 +29,7 @@ function sampleSelf(): () => { rss: number; fds: number } {
 
 /** A ROUNDS-round run with `clients` simulated sites: connect time, the run's status, the simulators' reports, peaks. */
 async function scaleRun(clients: number) {
-  const c = await startTestCoordinator({ heartbeatIntervalMs: 5_000, clientTimeoutMs: 60_000 }, { runtime: new FixedModelRuntime(PARAMS) });
+  const c = await startTestCoordinator({ heartbeatIntervalMs: 5_000, clientTimeoutMs: 60_000 }, { runtime: new FixedModelRuntime(PARAMS, false) });
   const stop = sampleSelf();
   try {
     const started = performance.now();

@@ -16,7 +16,7 @@ const REPEATS = 4;
 
 /** Seconds of each round's fetch + submit, REPEATS rounds on one coordinator (steady state, as in a run). */
 async function grpcSeconds(): Promise<number[]> {
-  const c = await startTestCoordinator({}, { runtime: new FixedModelRuntime(BYTES / 4) });
+  const c = await startTestCoordinator({}, { runtime: new FixedModelRuntime(BYTES / 4, false) });
   try {
     const site = spawnSimulators(c.address, 1, 1);
     c.manager.startRun({ rounds: REPEATS, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 600_000 });

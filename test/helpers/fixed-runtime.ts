@@ -11,7 +11,8 @@ export class FixedModelRuntime implements ModelRuntime {
   readonly specs: TensorSpec[];
   evaluated: ModelWeights[] = [];
 
-  constructor(readonly numParams: number) {
+  /** @param recordEvaluated keep a copy of every evaluated model in `evaluated` (off for benchmark-sized models). */
+  constructor(readonly numParams: number, private readonly recordEvaluated = true) {
     this.specs = [{ name: 'fixed/kernel', shape: [numParams], dtype: 'float32' }];
   }
 
@@ -20,7 +21,8 @@ export class FixedModelRuntime implements ModelRuntime {
   }
 
   async evaluate(_model: string, weights: ModelWeights) {
-    this.evaluated.push(weights);
+    // A copy: the run reuses a global model's buffer once the next round has replaced it.
+    if (this.recordEvaluated) this.evaluated.push({ specs: weights.specs, values: weights.values.slice() });
     const mean = weights.values.reduce((a, b) => a + b, 0) / weights.values.length;
     return { loss: mean, accuracy: 0, numExamples: 1 };
   }
