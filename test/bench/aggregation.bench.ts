@@ -70,27 +70,41 @@ function throughput(): BenchFigure[] {
   ];
 }
 
+/** Peak growth of buffer memory (ArrayBuffer backing stores) and of RSS while folding updates 2…UPDATES. */
 function memoryChild(): void {
   const { round, feed } = fedAvgRound();
   feed(0); // warm up: the first update allocates the running mean and the pooled receive buffer
-  const base = process.memoryUsage().rss;
-  let peak = base;
+  const base = process.memoryUsage();
+  let buffers = 0, rss = 0;
   for (let i = 1; i < UPDATES; i++) {
     feed(i);
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const now = process.memoryUsage();
+    buffers = Math.max(buffers, now.arrayBuffers - base.arrayBuffers);
+    rss = Math.max(rss, now.rss - base.rss);
   }
   round.close('stopped');
-  console.log(JSON.stringify({ base, peak, growth: peak - base }));
+  console.log(JSON.stringify({ buffers, rss }));
 }
 
+/**
+ * Model-sized memory of a FedAvg round: the buffers its first update allocates (running mean, receive buffer) plus the
+ * peak growth of buffer memory over the next 99. RSS growth is reported beside it: it also moves with the JS heap's
+ * garbage (0–4 MB from run to run here), which is not aggregation memory.
+ */
 function memory(): BenchFigure {
   // A fresh process, so nothing else in the heap blurs the reading.
   const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--memory'], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`memory child failed: ${child.stderr}`);
-  const { base, peak, growth } = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { base: number; peak: number; growth: number };
-  const full = growth + 2 * MODEL_BYTES; // the running mean and one receive buffer, allocated by the warm-up update
+  const { buffers, rss } = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { buffers: number; rss: number };
+  const full = buffers + 2 * MODEL_BYTES;
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-  return { what: `peak RSS growth while folding ${UPDATES} updates, first update's allocations included (RSS ${mb(base)} → ${mb(peak)})`, value: mb(full), baseline: `one model ${mb(MODEL_BYTES)}`, ratio: full / MODEL_BYTES, target: { op: '≤', ratio: 3 } };
+  return {
+    what: `buffer memory of a round folding ${UPDATES} updates, first update's allocations included (RSS growth after the first: ${mb(rss)})`,
+    value: mb(full),
+    baseline: `one model ${mb(MODEL_BYTES)}`,
+    ratio: full / MODEL_BYTES,
+    target: { op: '≤', ratio: 3 },
+  };
 }
 
 if (process.argv.includes('--memory')) memoryChild();

@@ -10,7 +10,7 @@ import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT, grpcChannelOptions, grpcServerOptions } from '../../shared/config/index.js';
 import { raiseReceiveWindow } from '../../coordinator/grpc/index.js';
 import { createLogger } from '../../shared/logging/index.js';
-import { spawnPeer } from './peers.js';
+import { spawnPeer, tcpRoundTrip, type PairedSeconds } from './peers.js';
 
 type Chunk = { data: Buffer };
 const proto = loadPackageDefinition(loadSync(fileURLToPath(new URL('./bare-stream.proto', import.meta.url)))) as any;
@@ -19,12 +19,16 @@ async function writeChunks(write: (c: Chunk) => boolean, drained: () => Promise<
   for (let o = 0; o < payload.length; o += MAX_CHUNK_BYTES) if (!write({ data: payload.subarray(o, o + MAX_CHUNK_BYTES) })) await drained();
 }
 
-/** Peer process body: `repeats` × (download `bytes`, upload `bytes`); prints the seconds of each. */
-export async function bareGrpcPeer(address: string, bytes: number, repeats: number): Promise<void> {
+/**
+ * Peer process body: `repeats` × (raw TCP round trip of `bytes` to the sink at `tcpPort`, then download `bytes` and
+ * upload `bytes` over the bare stream); prints the PairedSeconds of each.
+ */
+export async function bareGrpcPeer(address: string, tcpPort: number, bytes: number, repeats: number): Promise<void> {
   const client = new proto.fedsift.bench.BareStream(address, credentials.createInsecure(), grpcChannelOptions(DEFAULT_TRANSPORT));
   const payload = Buffer.alloc(bytes, 7);
-  const seconds: number[] = [];
+  const pairs: PairedSeconds[] = [];
   for (let r = 0; r < repeats; r++) {
+    const tcp = await tcpRoundTrip(tcpPort, payload);
     const started = performance.now();
     await new Promise<void>((resolve, reject) => {
       const call = client.Down({});
@@ -36,14 +40,14 @@ export async function bareGrpcPeer(address: string, bytes: number, repeats: numb
       const call = client.Up((err: Error | null) => (err ? reject(err) : resolve()));
       void writeChunks((c) => call.write(c), () => new Promise((d) => call.once('drain', d)), payload).then(() => call.end());
     });
-    seconds.push((performance.now() - started) / 1000);
+    pairs.push({ tcp, measured: (performance.now() - started) / 1000 });
   }
   client.close();
-  console.log(JSON.stringify(seconds));
+  console.log(JSON.stringify(pairs));
 }
 
-/** Seconds of each of `repeats` down + up transfers of `bytes` between this process and a peer process. */
-export async function bareGrpcSeconds(bytes: number, repeats: number): Promise<number[]> {
+/** `repeats` down + up transfers of `bytes` between this process and a peer process, each paired with raw TCP. */
+export async function bareGrpcSeconds(tcpPort: number, bytes: number, repeats: number): Promise<PairedSeconds[]> {
   const payload = Buffer.alloc(bytes, 7);
   const server = new Server(grpcServerOptions(DEFAULT_TRANSPORT));
   server.addService(proto.fedsift.bench.BareStream.service, {
@@ -56,7 +60,7 @@ export async function bareGrpcSeconds(bytes: number, repeats: number): Promise<n
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   raiseReceiveWindow(server, DEFAULT_TRANSPORT.flowControlWindowBytes, createLogger({ name: "bench", level: "warn" }));
   try {
-    return await spawnPeer<number[]>(['--bare-grpc', `127.0.0.1:${port}`, String(bytes), String(repeats)]);
+    return await spawnPeer<PairedSeconds[]>(['--bare-grpc', `127.0.0.1:${port}`, String(tcpPort), String(bytes), String(repeats)]);
   } finally {
     server.forceShutdown();
   }

@@ -31,32 +31,8 @@ export async function simulator(address: string, first: number, count: number): 
   console.log(JSON.stringify(await runSimulatedSites(address, first, count)));
 }
 
-/** Process body of the TCP baseline: `connections` sockets at once each send `bytes` and read `bytes` back; prints seconds per repeat. */
-export async function tcpPeer(port: number, connections: number, bytes: number, repeats: number): Promise<void> {
-  const payload = Buffer.alloc(bytes, 7);
-  const seconds: number[] = [];
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const c = connect(port, '127.0.0.1', () => c.write(payload));
-      let back = 0;
-      c.on('data', (d: Buffer) => {
-        back += d.length;
-        if (back === bytes) (c.destroy(), resolve());
-      });
-    });
-  for (let r = 0; r < repeats; r++) {
-    const started = performance.now();
-    await Promise.all(Array.from({ length: connections }, one));
-    seconds.push((performance.now() - started) / 1000);
-  }
-  console.log(JSON.stringify(seconds));
-}
-
-/**
- * Raw TCP baseline: a sink here answers `bytes` once it read `bytes` on each connection; `processes` peer processes open
- * `connections` connections in all. @returns the seconds of the slowest peer process, per repeat.
- */
-export async function rawTcpSeconds(bytes: number, connections: number, processes: number, repeats: number): Promise<number[]> {
+/** A loopback TCP sink: on each connection, answers `bytes` bytes once it has read `bytes`. */
+export async function tcpSink(bytes: number): Promise<{ port: number; close: () => void }> {
   const payload = Buffer.alloc(bytes, 7);
   const server = createServer((s: Socket) => {
     let got = 0;
@@ -66,12 +42,69 @@ export async function rawTcpSeconds(bytes: number, connections: number, processe
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as { port: number }).port, close: () => server.close() };
+}
+
+/** Sends `payload` to a tcpSink on one new connection and reads as many bytes back. @returns seconds. */
+export function tcpRoundTrip(port: number, payload: Buffer): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const c = connect(port, '127.0.0.1', () => c.write(payload));
+    let back = 0;
+    c.on('error', reject);
+    c.on('data', (d: Buffer) => {
+      back += d.length;
+      if (back === payload.length) (c.destroy(), resolve((performance.now() - started) / 1000));
+    });
+  });
+}
+
+/** Process body of the TCP baseline: `connections` sockets at once each send `bytes` and read `bytes` back; prints seconds per repeat. */
+export async function tcpPeer(port: number, connections: number, bytes: number, repeats: number): Promise<void> {
+  const payload = Buffer.alloc(bytes, 7);
+  const seconds: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const started = performance.now();
+    await Promise.all(Array.from({ length: connections }, () => tcpRoundTrip(port, payload)));
+    seconds.push((performance.now() - started) / 1000);
+  }
+  console.log(JSON.stringify(seconds));
+}
+
+/**
+ * Raw TCP baseline: `processes` peer processes open `connections` connections in all to a sink here, each moving
+ * `bytes` both ways. @returns the seconds of the slowest peer process, per repeat.
+ */
+export async function rawTcpSeconds(bytes: number, connections: number, processes: number, repeats: number): Promise<number[]> {
+  const sink = await tcpSink(bytes);
   try {
-    const port = String((server.address() as { port: number }).port);
     const per = Math.ceil(connections / processes);
-    const runs = await Promise.all(Array.from({ length: processes }, () => spawnPeer<number[]>(['--tcp-peer', port, String(per), String(bytes), String(repeats)])));
+    const runs = await Promise.all(Array.from({ length: processes }, () => spawnPeer<number[]>(['--tcp-peer', String(sink.port), String(per), String(bytes), String(repeats)])));
     return Array.from({ length: repeats }, (_, r) => Math.max(...runs.map((s) => s[r]!)));
   } finally {
-    server.close();
+    sink.close();
   }
+}
+
+/** Seconds of one transfer both ways over raw TCP and over the measured path, taken back to back. */
+export interface PairedSeconds {
+  tcp: number;
+  measured: number;
+}
+
+/**
+ * Process body of the transfer benchmark's site: one simulated site whose every round first moves `bytes` both ways
+ * over raw TCP to the sink at `tcpPort`, then plays the round (fetch + submit); prints the PairedSeconds per round.
+ */
+export async function transferSite(address: string, tcpPort: number, bytes: number): Promise<void> {
+  const payload = Buffer.alloc(bytes, 7);
+  const pairs: PairedSeconds[] = [];
+  const report = await runSimulatedSites(address, 0, 1, async (play) => {
+    const tcp = await tcpRoundTrip(tcpPort, payload);
+    const started = performance.now();
+    await play();
+    pairs.push({ tcp, measured: (performance.now() - started) / 1000 });
+  });
+  if (report.errors.length) throw new Error(`site errors: ${report.errors.join('; ')}`);
+  console.log(JSON.stringify(pairs));
 }

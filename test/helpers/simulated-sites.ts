@@ -8,14 +8,15 @@ export interface SimReport {
   /** ms from the start of runSimulatedSites until its last site joined. */
   joinedMs: number;
   updates: number;
-  /** Seconds from FetchModel request to SubmitUpdate ack, per round, of the process's first site. */
-  firstSiteRoundSeconds: number[];
   errors: string[];
   peakRssBytes: number;
 }
 
+/** Runs one round's fetch + submit (`play`); may measure around it. */
+export type RoundWrapper = (play: () => Promise<void>) => Promise<void>;
+
 /** One simulated site: join, heartbeat, watch rounds, fetch + submit the model back when selected, until the run ends. */
-async function simulatedSite(address: string, siteId: string, report: SimReport, started: number, timings?: number[]): Promise<void> {
+async function simulatedSite(address: string, siteId: string, report: SimReport, started: number, wrap?: RoundWrapper): Promise<void> {
   const link = new CoordinatorLink(address, DEFAULT_TRANSPORT);
   const { clientId, heartbeatIntervalMs } = await link.join({ siteId, token: '', capabilities: { numExamples: 10, backend: 'none', models: ['mlp'] } });
   report.joinedMs = Math.max(report.joinedMs, performance.now() - started);
@@ -27,11 +28,12 @@ async function simulatedSite(address: string, siteId: string, report: SimReport,
       if (a.phase === 'ROUND_PHASE_RUN_DONE') break;
       if (a.phase !== 'ROUND_PHASE_FIT' || done.has(a.round) || !a.selectedClientIds.includes(clientId)) continue;
       done.add(a.round);
-      const t = performance.now();
-      const { weights } = await link.fetchModel(a.runId, a.round, clientId, undefined, modelBuffer);
-      modelBuffer = float32ToBytes(weights.values); // as the daemon does: the next round downloads into the same memory
-      await link.submitUpdate({ runId: a.runId, round: a.round, clientId, numExamples: 10, metrics: {}, weights }, MAX_CHUNK_BYTES);
-      timings?.push((performance.now() - t) / 1000);
+      const play = async () => {
+        const { weights } = await link.fetchModel(a.runId, a.round, clientId, undefined, modelBuffer);
+        modelBuffer = float32ToBytes(weights.values); // as the daemon does: the next round downloads into the same memory
+        await link.submitUpdate({ runId: a.runId, round: a.round, clientId, numExamples: 10, metrics: {}, weights }, MAX_CHUNK_BYTES);
+      };
+      await (wrap ? wrap(play) : play());
       report.updates++;
     }
   } finally {
@@ -44,12 +46,13 @@ async function simulatedSite(address: string, siteId: string, report: SimReport,
  * `count` lightweight simulated sites (ids sim-<first>…) in this process, each with its own gRPC connection: they join,
  * heartbeat, watch rounds and, when selected, fetch the global model and submit it back as their update (no training),
  * until the run is done. Errors are collected, not thrown. Used by the scale benchmarks and tests.
+ * @param wrapFirst wraps each round of the first site (the transfer benchmark times it there).
  */
-export async function runSimulatedSites(address: string, first: number, count: number): Promise<SimReport> {
-  const report: SimReport = { joinedMs: 0, updates: 0, firstSiteRoundSeconds: [], errors: [], peakRssBytes: 0 };
+export async function runSimulatedSites(address: string, first: number, count: number, wrapFirst?: RoundWrapper): Promise<SimReport> {
+  const report: SimReport = { joinedMs: 0, updates: 0, errors: [], peakRssBytes: 0 };
   const sample = setInterval(() => (report.peakRssBytes = Math.max(report.peakRssBytes, process.memoryUsage().rss)), 200);
   const started = performance.now();
-  const site = (i: number) => simulatedSite(address, `sim-${first + i}`, report, started, i === 0 ? report.firstSiteRoundSeconds : undefined);
+  const site = (i: number) => simulatedSite(address, `sim-${first + i}`, report, started, i === 0 ? wrapFirst : undefined);
   await Promise.all(Array.from({ length: count }, (_, i) => site(i).catch((e: Error) => report.errors.push(`site ${first + i}: ${e.message}`))));
   clearInterval(sample);
   return report;
