@@ -1,3 +1,4 @@
+import { finished } from 'node:stream/promises';
 import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { ChunkAssembler, chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { FedsiftError, InvalidRequestError, InvalidUpdateError, toServiceError, UpdateNormError } from '../../shared/errors/index.js';
@@ -104,10 +105,17 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
               yield { data };
             }
           })();
-          model.activeStreams++; // grpc-js serialises (copies) each message in write(): done reading once it returns
-          const stats = await writeWithBackpressure(call, messages).finally(() => model.activeStreams--);
-          deps.onModelStreamed?.(stats);
-          call.end();
+          // Messages queued in the stream are views of model.bytes until grpc-js serialises them one by one: the
+          // model counts as read until the stream has flushed (finish) or died (close, error).
+          model.activeStreams++;
+          try {
+            const stats = await writeWithBackpressure(call, messages);
+            deps.onModelStreamed?.(stats);
+            call.end();
+            await finished(call as unknown as NodeJS.WritableStream).catch(() => undefined); // a grpc-js Writable
+          } finally {
+            model.activeStreams--;
+          }
         } catch (err) {
           failStream(call, err, unexpected);
         }

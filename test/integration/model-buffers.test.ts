@@ -48,36 +48,39 @@ describe('global model buffers across rounds', () => {
     }
   });
 
-  it('never reuses a global model that a FetchModel stream is still reading, however late the reader', async () => {
-    // Prepare: a 64 MiB model; A starts its round-1 download and stalls; B plays three rounds alone (A times out)
-    const runtime = new FixedModelRuntime(16 * 1024 * 1024, false);
-    const c = await startTestCoordinator({}, { runtime });
-    const [a, b] = (await joinProtocolClients(c.address, 2)) as [TestClient, TestClient];
-    type FetchStub = Client & { FetchModel(r: object): ClientReadableStream<ModelChunk> };
-    const stub = new (loadFedsiftProto().CoordinatorClient)(c.address, credentials.createInsecure(), grpcChannelOptions(DEFAULT_TRANSPORT)) as unknown as FetchStub;
-    try {
-      const run = c.manager.startRun({ rounds: 3, clientsPerRound: 2, minClients: 1, model: 'mlp', roundDeadlineMs: 2_000 });
-      await waitForRound(c, run.runId, 1);
-      const slow = stub.FetchModel({ runId: run.runId, round: 1, clientId: a.clientId });
-      const hash = createHash('sha256');
-      let declared = '';
-      slow.on('data', (m: ModelChunk) => (m.header ? (declared = m.header.sha256) : hash.update(m.data!)));
-      await once(slow, 'data');
-      slow.pause();
-      // Execute
-      for (let r = 1; r <= 3; r++) {
-        await waitForRound(c, run.runId, r);
-        await fetchAndSubmit(b, run.runId, r, r);
+  // 26 MiB: the server has queued every chunk (views of the model) when A stalls; 64 MiB: it still waits for 'drain'
+  for (const mib of [26, 64]) {
+    it(`never reuses a ${mib} MiB global model that a FetchModel stream is still reading, however late the reader`, async () => {
+      // Prepare: A starts its round-1 download and stalls; B plays three rounds alone (A times out)
+      const runtime = new FixedModelRuntime(mib * 256 * 1024, false);
+      const c = await startTestCoordinator({}, { runtime });
+      const [a, b] = (await joinProtocolClients(c.address, 2)) as [TestClient, TestClient];
+      type FetchStub = Client & { FetchModel(r: object): ClientReadableStream<ModelChunk> };
+      const stub = new (loadFedsiftProto().CoordinatorClient)(c.address, credentials.createInsecure(), grpcChannelOptions(DEFAULT_TRANSPORT)) as unknown as FetchStub;
+      try {
+        const run = c.manager.startRun({ rounds: 3, clientsPerRound: 2, minClients: 1, model: 'mlp', roundDeadlineMs: 2_000 });
+        await waitForRound(c, run.runId, 1);
+        const slow = stub.FetchModel({ runId: run.runId, round: 1, clientId: a.clientId });
+        const hash = createHash('sha256');
+        let declared = '';
+        slow.on('data', (m: ModelChunk) => (m.header ? (declared = m.header.sha256) : hash.update(m.data!)));
+        await once(slow, 'data');
+        slow.pause();
+        // Execute
+        for (let r = 1; r <= 3; r++) {
+          await waitForRound(c, run.runId, r);
+          await fetchAndSubmit(b, run.runId, r, r);
+        }
+        await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED']);
+        slow.resume();
+        await once(slow, 'end');
+        // Check: A's late download is still the round-1 model it started, byte for byte
+        assert.equal(hash.digest('hex'), declared);
+      } finally {
+        stub.close();
+        [a, b].forEach((x) => x.link.close());
+        await c.close();
       }
-      await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED']);
-      slow.resume();
-      await once(slow, 'end');
-      // Check: A's late download is still the round-1 model it started, byte for byte
-      assert.equal(hash.digest('hex'), declared);
-    } finally {
-      stub.close();
-      [a, b].forEach((x) => x.link.close());
-      await c.close();
-    }
-  });
+    });
+  }
 });
