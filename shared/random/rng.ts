@@ -72,8 +72,26 @@ export function normal(rng: Rng): number {
  * shape < 1 boost Gamma(a) = Gamma(a + 1)·U^(1/a). @throws {RangeError} when shape ≤ 0.
  */
 export function gamma(rng: Rng, shape: number): number {
+  return gammaDraw(rng, shape).value;
+}
+
+/**
+ * A Gamma(shape, 1) draw and its natural log, computed from the same random numbers; the log stays finite when a tiny
+ * shape (α ≲ 0.01) makes the draw itself underflow to 0.
+ */
+function gammaDraw(rng: Rng, shape: number): { value: number; log: number } {
   if (!(shape > 0)) throw new RangeError(`gamma: shape must be > 0, got ${shape}`);
-  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(1 - rng.next(), 1 / shape);
+  if (shape < 1) {
+    const base = gamma(rng, shape + 1);
+    const u = 1 - rng.next();
+    return { value: base * Math.pow(u, 1 / shape), log: Math.log(base) + Math.log(u) / shape };
+  }
+  const value = gammaAtLeastOne(rng, shape);
+  return { value, log: Math.log(value) };
+}
+
+/** Marsaglia & Tsang for shape ≥ 1. */
+function gammaAtLeastOne(rng: Rng, shape: number): number {
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {
@@ -88,10 +106,18 @@ export function gamma(rng: Rng, shape: number): number {
   }
 }
 
-/** Symmetric Dirichlet(α·1_k) draw: k non-negative proportions summing to 1. @throws {RangeError} when α ≤ 0 or k < 1. */
+/**
+ * Symmetric Dirichlet(α·1_k) draw: k non-negative proportions summing to 1 (normalised Gamma(α) draws). When every
+ * draw underflows to 0 (tiny α), the proportions come from their logs (a softmax), so the draw stays as skewed as α
+ * says instead of turning uniform. @throws {RangeError} when α ≤ 0 or k < 1.
+ */
 export function dirichlet(rng: Rng, alpha: number, k: number): number[] {
   if (!(k >= 1)) throw new RangeError(`dirichlet: k must be ≥ 1, got ${k}`);
-  const g = Array.from({ length: k }, () => gamma(rng, alpha));
-  const sum = g.reduce((a, b) => a + b, 0);
-  return sum > 0 ? g.map((x) => x / sum) : g.map(() => 1 / k);
+  const draws = Array.from({ length: k }, () => gammaDraw(rng, alpha));
+  const sum = draws.reduce((a, d) => a + d.value, 0);
+  if (sum > 0) return draws.map((d) => d.value / sum);
+  const max = Math.max(...draws.map((d) => d.log));
+  const e = draws.map((d) => Math.exp(d.log - max));
+  const total = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / total);
 }

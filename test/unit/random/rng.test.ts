@@ -24,6 +24,15 @@ describe('seeded randomness', () => {
     assert.throws(() => gamma(rng, 0), RangeError);
   });
 
+  it('keeps a tiny-α Dirichlet draw skewed where every Gamma draw underflows to 0', () => {
+    const rng = createRng(3);
+    for (let i = 0; i < 20; i++) {
+      const p = dirichlet(rng, 1e-6, 10);
+      assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+      assert.ok(Math.max(...p) > 0.99, `α = 1e-6 gave ${p.map((x) => x.toFixed(3)).join(' ')}`);
+    }
+  });
+
   it('samples distinct items', () => {
     const s = sampleWithoutReplacement(createRng(1), ['a', 'b', 'c', 'd'], 3);
     assert.equal(new Set(s).size, 3);
