@@ -1,5 +1,5 @@
 import { parseLabelNoise, type LabelNoise } from '../../client-node/attacks/index.js';
-import { parseRunConfig, type RunConfig } from '../../shared/config/index.js';
+import { parseRunConfig, weightingEnabled, type RunConfig } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import type { BackendPreference } from '../../shared/tf/index.js';
 
@@ -62,6 +62,8 @@ export function validateSimulation(o: SimulationOptions): ValidSimulation {
   if (config.minAvailableClients > o.clients) throw bad('minAvailableClients', '--clients', `the run needs ${config.minAvailableClients} available clients, only ${o.clients} are simulated`);
   const partition = o.partition ?? { kind: 'dirichlet', alpha: 0.5 };
   if (partition.kind === 'dirichlet' && !(partition.alpha > 0 && Number.isFinite(partition.alpha))) throw bad('partition.alpha', '--alpha', `must be a finite number > 0, got ${partition.alpha}`);
+  if (o.reportDir !== undefined && !weightingEnabled(config.weighting)) throw bad('reportDir', '--report-dir', 'reports come from weighted rounds: add --weighting');
+  if (o.noisyClients !== undefined && o.labelNoise === undefined) throw bad('noisyClients', '--noisy-clients', 'needs --label-noise');
   if (o.samplesPerClient !== undefined && !isPositiveInt(o.samplesPerClient)) throw bad('samplesPerClient', '--samples-per-client', `must be an integer ≥ 1, got ${o.samplesPerClient}`);
   return { clients: o.clients, config, partition, samplesPerClient: o.samplesPerClient, noise: labelNoiseOf(o, config.seed), backend: o.backend ?? 'auto', reportDir: o.reportDir };
 }

@@ -1,3 +1,5 @@
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { floatArg, intArg } from '../../shared/cli/index.js';
 import { parseJson, weightingEnabled } from '../../shared/config/index.js';
@@ -39,6 +41,7 @@ export function simulateCommand(): Command {
     .option('--out <file>', 'results: .csv (one row per round) or JSON')
     .action(async (o) => {
       const options = simulationOptionsFromFlags(o);
+      checkOutputs(o.out as string | undefined, options.reportDir);
       const { simulate } = await import('./simulation.js');
       const { writeSimulationResult } = await import('./results-file.js');
       const logger = createLogger({ name: 'simulate', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
@@ -54,6 +57,25 @@ export function simulateCommand(): Command {
           `after ${result.rounds.length} rounds (${result.wallSeconds.toFixed(1)} s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB)${o.out ? `; results in ${o.out}` : ''}`,
       );
     });
+}
+
+/**
+ * Fails before round 1 when an output cannot be written — --out's folder (created if missing) or an --out that is a
+ * folder, --report-dir (created if missing) — instead of after the whole run. @throws {ConfigError} naming the flag.
+ */
+function checkOutputs(out: string | undefined, reportDir: string | undefined): void {
+  const targets: [string, string | undefined][] = [['--out', out && dirname(resolve(out))], ['--report-dir', reportDir]];
+  for (const [flag, dir] of targets) {
+    if (!dir) continue;
+    try {
+      mkdirSync(dir, { recursive: true });
+      if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+      accessSync(dir, constants.W_OK);
+    } catch (err) {
+      throw new ConfigError(`${flag}: cannot write to ${dir}: ${(err as Error).message}`, { field: flag.slice(2) });
+    }
+  }
+  if (out && existsSync(out) && statSync(out).isDirectory()) throw new ConfigError(`--out: ${out} is a folder; give a .csv or .json file`, { field: 'out' });
 }
 
 /** The header line: federation, run and backend. */

@@ -80,6 +80,8 @@ describe('simulation mode', () => {
     await assert.rejects(simulate({ ...SMALL, labelNoise: 'pair:0.2', noisyClients: 21 }), isConfigError(/\(--noisy-clients\): must be an integer in \[0, 20\]/, 'noisyClients'));
     await assert.rejects(simulate({ ...SMALL, partition: { kind: 'dirichlet', alpha: 0 } }), isConfigError(/\(--alpha\): must be a finite number > 0/, 'partition.alpha'));
     await assert.rejects(simulate({ ...SMALL, run: { ...SMALL.run, strategy: 'fedbogus' } }), isConfigError(/invalid run config:\n\s+strategy.name: /, 'strategy.name'));
+    await assert.rejects(simulate({ ...SMALL, noisyClients: 3 }), isConfigError(/\(--noisy-clients\): needs --label-noise/, 'noisyClients'));
+    await assert.rejects(simulate({ ...SMALL, reportDir: '/tmp/unused' }), isConfigError(/\(--report-dir\): reports come from weighted rounds/, 'reportDir'));
   });
 });
 
@@ -105,6 +107,8 @@ describe('fedsift simulate (CLI)', () => {
       [['--clients', '1.5'], /--clients.*expected an integer/],
       [['--weighting', 'cl-bogus'], /--weighting "cl-bogus": expected a variant/],
       [['--iid', '--alpha', '0.3'], /--iid.*cannot be used with.*--alpha/],
+      [['--out', '/etc/passwd/results.csv'], /--out: cannot write to \/etc\/passwd/],
+      [['--out', '/tmp'], /--out: \/tmp is a folder/],
     ];
     for (const [args, message] of cases) {
       const r = await runFedsift(['simulate', ...args]);
