@@ -48,9 +48,9 @@ export function parseSections(stdout: string): BenchSection[] {
     .map((l) => JSON.parse(l.slice(MARK.length)) as BenchSection);
 }
 
-/** Best (smallest) of `n` runs of an async measurement in seconds. */
-export async function bestOf(n: number, measure: () => Promise<number>): Promise<number> {
-  let best = Infinity;
-  for (let i = 0; i < n; i++) best = Math.min(best, await measure());
-  return best;
+/** Median of a non-empty list (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

@@ -9,7 +9,7 @@ import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { startTestCoordinator } from '../helpers/coordinators.js';
 import { bareGrpcSeconds } from './bare-grpc.js';
 import { spawnPeer, tcpSink, type PairedSeconds } from './peers.js';
-import { emit } from './report.js';
+import { emit, median } from './report.js';
 
 const BYTES = 100e6;
 const REPEATS = 5;
@@ -26,7 +26,6 @@ async function fedsiftPairs(tcpPort: number): Promise<PairedSeconds[]> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mbs = (s: number) => `${((2 * BYTES) / s / 1e6).toFixed(0)} MB/s`;
 const summary = (pairs: PairedSeconds[]) => pairs.map((p) => `${mbs(p.measured)} vs ${mbs(p.tcp)}`).join(', ');
 
@@ -44,7 +43,7 @@ try {
       { what: 'fedsift path as a share of the bare grpc-js stream', value: `${(ratio(fedsift) / bareRatio).toFixed(2)}` },
     ],
     notes: [
-      `ratios: median over ${REPEATS} rounds of (raw TCP time ÷ gRPC time), each TCP transfer taken just before its round, between the same processes`,
+      `ratios: median over ${REPEATS} rounds of (raw TCP time ÷ gRPC time), each TCP transfer taken just before its round, between the same processes; the MB/s columns are medians of each side alone`,
       `fedsift per round (gRPC vs TCP): ${summary(fedsift)}`,
       `bare grpc-js per repeat: ${summary(bare)}`,
       "gRPC time runs from the fetch request to the update's ack: streaming, SHA-256 on both sides, assembly, finite check and FedAvg fold",
