@@ -12,7 +12,7 @@ import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
 import { spawnSimulators } from './peers.js';
 import { emit } from './report.js';
 
-const CLIENTS = Number(process.env.SCALE_CLIENTS ?? 1000);
+const CLIENTS = Number(process.env.SCALE_CLIENTS ?? 1000); // SCALE_CLIENTS=40 for a quick try
 const PROCESSES = 4;
 const ROUNDS = 3;
 const PARAMS = 50_000; // a 200 KB model: the protocol and the coordinator are what is measured
