@@ -1,8 +1,9 @@
-import { assertSameSpecs, firstNonFinite, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
-import { DuplicateUpdateError, InvalidUpdateError, NotSelectedError, UpdateNormError } from '../../shared/errors/index.js';
+import { assertSameSpecs, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
+import { DuplicateUpdateError, InvalidUpdateError, NotSelectedError } from '../../shared/errors/index.js';
 import { specsFromWire, type UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
+import { checkUpdateValues } from './update-checks.js';
 
 /** Why an open round closed. */
 export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
@@ -105,16 +106,7 @@ export class OpenRound {
    */
   fold(h: UpdateHeader, bytes: Uint8Array): void {
     const values = viewAsFloat32(bytes);
-    const bad = firstNonFinite(values);
-    if (bad >= 0) {
-      throw new InvalidUpdateError(`non-finite parameters: value ${values[bad]} at index ${bad}`, { clientId: h.clientId, round: this.round });
-    }
-    if (this.maxUpdateNorm !== null) {
-      const norm = distance(values, this.global.values);
-      if (norm > this.maxUpdateNorm) {
-        throw new UpdateNormError(`update norm ${norm.toPrecision(4)} exceeds the run's maxUpdateNorm ${this.maxUpdateNorm}`, { clientId: h.clientId, round: this.round });
-      }
-    }
+    checkUpdateValues(values, this.global.values, this.maxUpdateNorm, { clientId: h.clientId, round: this.round });
     this.accumulator.add({ clientId: h.clientId, numExamples: h.numExamples, weights: { specs: this.global.specs, values }, metrics: h.metrics });
     if (!this.accumulator.keepsUpdates) this.spareBuffers.push(bytes);
     this.accepted.set(h.clientId, h.sha256);
@@ -141,14 +133,4 @@ export class OpenRound {
   get aggregation(): FitAccumulator {
     return this.accumulator;
   }
-}
-
-/** Euclidean distance ‖a − b‖₂ of two equally long vectors. */
-function distance(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    s += d * d;
-  }
-  return Math.sqrt(s);
 }

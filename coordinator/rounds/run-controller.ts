@@ -13,6 +13,7 @@ import type { Strategy, StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { OpenRound } from './open-round.js';
+import { summarizeRound } from './round-summary.js';
 
 /** Source of the current time (ms since epoch); injected so tests can reason about deadlines. */
 export interface Clock {
@@ -255,23 +256,20 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       if (open.accepted.size >= config.minClients) {
         const aggStarted = clock.now();
         const aggregate = open.aggregation.finish(open.failures);
-        const evaluation = await strategy.evaluate(round, aggregate.weights, this.strategyContext);
-        const fed = strategy.aggregateEvaluate(round, open.evaluations, open.failures);
-        const summary: RoundSummary = {
+        const central = await strategy.evaluate(round, aggregate.weights, this.strategyContext);
+        const federated = strategy.aggregateEvaluate(round, open.evaluations, open.failures);
+        const summary = summarizeRound({
           round,
           selected: open.selected.size,
           responded: open.accepted.size,
-          failed: open.selected.size - open.accepted.size,
-          trainLoss: aggregate.metrics.train_loss ?? NaN,
-          testLoss: evaluation?.loss ?? NaN,
-          testAccuracy: evaluation?.accuracy ?? NaN,
-          durationMs: clock.now() - startedMs,
-          federatedAccuracy: fed?.metrics.accuracy ?? NaN,
           attempts: attempt,
-          failures: [...open.failures],
+          failures: open.failures,
+          aggregate,
+          central,
+          federated,
+          durationMs: clock.now() - startedMs,
           aggregationMs: clock.now() - aggStarted,
-          clientMetrics: aggregate.metrics,
-        };
+        });
         this.deps.store?.commitRound(this.runId, summary, { round, weights: aggregate.weights, serverState: strategy.serverState() });
         this.rounds.push(summary);
         this.log.info({ round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss }, 'round aggregated');

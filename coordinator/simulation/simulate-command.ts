@@ -2,11 +2,10 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { floatArg, intArg } from '../../shared/cli/index.js';
-import { parseJson, weightingEnabled } from '../../shared/config/index.js';
+import { parseJson, readJsonFile, weightingEnabled } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { BACKENDS, type BackendPreference } from '../../shared/tf/index.js';
-import { readJsonFile } from '../cli/coordinator-command.js';
 import { formatRoundRow, ROUND_TABLE_HEADER } from '../cli/format.js';
 import { NOISE_VARIANTS } from '../experiments/index.js';
 import type { SimulationOptions } from './options.js';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { trainLocalRound } from '../../client-node/daemon/index.js';
 import { LocalTrainer } from '../../client-node/training/index.js';
-import { firstNonFinite, type ModelWeights } from '../../shared/codec/index.js';
+import type { ModelWeights } from '../../shared/codec/index.js';
 import type { RunConfig } from '../../shared/config/index.js';
-import { wireFitConfig } from '../rounds/index.js';
+import { checkUpdateValues, summarizeRound, wireFitConfig } from '../rounds/index.js';
 import { QuorumNotMetError } from '../../shared/errors/index.js';
 import type { RoundAnnouncement, RoundSummary } from '../../shared/proto/index.js';
 import { deriveSeed } from '../../shared/random/index.js';
@@ -32,9 +32,9 @@ export interface SimulatedRound {
  * Plays one round as RunController.playRound does, in this process: the strategy selects `clientsPerRound` clients
  * and the evaluators, then each selected client in turn (sequentially, so the result does not depend on timing)
  * evaluates the global model on its data when asked, weights and trains with the daemon's code (trainLocalRound),
- * and its update is folded into the strategy's accumulator at once (FedAvg family: O(model) memory). A client whose
- * step throws or whose update is non-finite or refused by the accumulator is recorded as failed, as the coordinator
- * does. Then finish, central evaluation on the test set, federated evaluation.
+ * and its update passes the coordinator's checks (checkUpdateValues: finite, within maxUpdateNorm) and is folded into
+ * the strategy's accumulator at once (FedAvg family: O(model) memory). A client whose step throws or whose update
+ * fails a check or is refused by the accumulator is recorded as failed, as the coordinator does. Then finish, central evaluation on the test set, federated evaluation.
  * @throws {QuorumNotMetError} when fewer than `minClients` updates were folded (not retried: a rerun would fail alike).
  */
 export async function playSimulatedRound(env: RoundEnv, round: number, global: ModelWeights): Promise<SimulatedRound> {
@@ -63,21 +63,7 @@ export async function playSimulatedRound(env: RoundEnv, round: number, global: M
     const central = await strategy.evaluate(round, aggregate.weights, env.ctx);
     const federated = strategy.aggregateEvaluate(round, evaluations, failures);
     const done = performance.now();
-    const summary: RoundSummary = {
-      round,
-      selected: selected.length,
-      responded,
-      failed: selected.length - responded,
-      trainLoss: aggregate.metrics.train_loss ?? NaN,
-      testLoss: central?.loss ?? NaN,
-      testAccuracy: central?.accuracy ?? NaN,
-      durationMs: done - started,
-      federatedAccuracy: federated?.metrics.accuracy ?? NaN,
-      attempts: 1,
-      failures,
-      aggregationMs: done - aggStarted,
-      clientMetrics: aggregate.metrics,
-    };
+    const summary = summarizeRound({ round, selected: selected.length, responded, attempts: 1, failures, aggregate, central, federated, durationMs: done - started, aggregationMs: done - aggStarted });
     return { summary, weights: aggregate.weights };
   } finally {
     accumulator.dispose();
@@ -102,8 +88,7 @@ async function playClient(env: RoundEnv, client: VirtualClient, a: RoundAnnounce
     }
     const site = { reportDir: env.reportDir && join(env.reportDir, client.id), wrongLabels: client.wrongLabels };
     const fit = await trainLocalRound(trainer, a, global, site);
-    const bad = firstNonFinite(fit.weights.values);
-    if (bad >= 0) throw new Error(`non-finite parameters: value ${fit.weights.values[bad]} at index ${bad}`);
+    checkUpdateValues(fit.weights.values, global.values, env.config.maxUpdateNorm, { clientId: client.id, round: a.round });
     sink.accumulator.add({ clientId: client.id, numExamples: fit.numExamples, weights: fit.weights, metrics: fit.metrics });
   } finally {
     trainer.dispose();

@@ -9,7 +9,7 @@ import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, type ModelWeight
 import { NO_WEIGHTING, parseRunConfig } from '../../shared/config/index.js';
 import { createStrategy, RunningWeightedMean } from '../../coordinator/strategies/index.js';
 import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
-import { emit, type BenchFigure } from './report.js';
+import { bestSeconds, emit, type BenchFigure } from './report.js';
 
 const PARAMS = 1_000_000;
 const MODEL_BYTES = PARAMS * 4;
@@ -37,28 +37,17 @@ function fedAvgRound(): { round: OpenRound; feed: (i: number) => void } {
   };
 }
 
-/** Best-of-3 seconds of `fn`. */
-function best(fn: () => void): number {
-  let min = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t = performance.now();
-    fn();
-    min = Math.min(min, (performance.now() - t) / 1000);
-  }
-  return min;
-}
-
-function throughput(): BenchFigure[] {
+async function throughput(): Promise<BenchFigure[]> {
   const xs = Array.from({ length: 10 }, (_, k) => new Float32Array(PARAMS).fill(k * 0.1));
-  const addLoop = best(() => {
+  const addLoop = await bestSeconds(3, () => {
     const sum = new Float32Array(PARAMS);
     for (const x of xs) for (let i = 0; i < PARAMS; i++) sum[i] = sum[i]! + x[i]!;
   });
-  const fold = best(() => {
+  const fold = await bestSeconds(3, () => {
     const m = new RunningWeightedMean(PARAMS);
     xs.forEach((x, k) => m.add(x, 1 + k));
   });
-  const path = best(() => {
+  const path = await bestSeconds(3, () => {
     const { round, feed } = fedAvgRound();
     for (let i = 0; i < 10; i++) feed(i);
     round.close('stopped');
@@ -109,7 +98,7 @@ if (process.argv.includes('--memory')) memoryChild();
 else {
   emit({
     title: `FedAvg aggregation: 10 updates × ${PARAMS.toLocaleString('en')} parameters; memory of a ${UPDATES}-update round`,
-    figures: [...throughput(), memory()],
+    figures: [...(await throughput()), memory()],
     notes: ['throughput best of 3; the memory reading in a fresh process'],
   });
 }

@@ -3,8 +3,12 @@
  * fedsift's protocol (no training), and raw TCP peers for the baselines. `peer-main.ts` is the process entry.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { RunStatus } from '../../shared/proto/index.js';
+import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
+import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { runSimulatedSites, type SimReport } from '../helpers/simulated-sites.js';
 
 const PEER_MAIN = fileURLToPath(new URL('./peer-main.ts', import.meta.url));
@@ -24,6 +28,49 @@ export function spawnSimulators(address: string, clients: number, processes: num
   const per = Math.ceil(clients / Math.min(processes, clients));
   const count = Math.ceil(clients / per);
   return Promise.all(Array.from({ length: count }, (_, p) => spawnPeer<SimReport>(['--simulate', address, String(p * per), String(Math.min(per, clients - p * per))])));
+}
+
+/** Peak RSS (bytes) and open file descriptors of this process, sampled every 200 ms until the returned stop is called. */
+function sampleSelf(): () => { rss: number; fds: number } {
+  let rss = 0, fds = 0;
+  const t = setInterval(() => {
+    rss = Math.max(rss, process.memoryUsage().rss);
+    fds = Math.max(fds, readdirSync('/proc/self/fd').length);
+  }, 200);
+  return () => (clearInterval(t), { rss, fds });
+}
+
+/** A finished federation of simulated sites (see simulatedFederation). */
+export interface FederationRun {
+  /** Seconds from spawning the site processes until every site was live. */
+  connectSeconds: number;
+  status: RunStatus;
+  reports: SimReport[];
+  /** This (coordinator) process's peak RSS (bytes) and open file descriptors. */
+  peaks: { rss: number; fds: number };
+}
+
+/**
+ * Starts a coordinator here whose model has `params` float32 values (config overrides in `coordinator`), spawns
+ * `clients` simulated sites over `processes` processes, waits until all are live, and runs `rounds` rounds in which
+ * every site is selected and needed. Site errors are in the reports, not thrown.
+ */
+export async function simulatedFederation(o: { params: number; clients: number; processes: number; rounds: number; coordinator?: Record<string, unknown> }): Promise<FederationRun> {
+  const c = await startTestCoordinator(o.coordinator ?? {}, { runtime: new FixedModelRuntime(o.params, false) });
+  const stop = sampleSelf();
+  try {
+    const started = performance.now();
+    const sims = spawnSimulators(c.address, o.clients, o.processes);
+    await waitFor(`${o.clients} live clients`, () => (c.liveClients() === o.clients ? true : undefined), 300_000);
+    const connectSeconds = (performance.now() - started) / 1000;
+    const run = c.manager.startRun({ rounds: o.rounds, clientsPerRound: o.clients, minClients: o.clients, model: 'mlp', roundDeadlineMs: 600_000 });
+    const reports = await sims;
+    await waitFor('run finished', () => (run.isFinished ? true : undefined), 60_000);
+    return { connectSeconds, status: run.status(), reports, peaks: stop() };
+  } finally {
+    stop();
+    await c.close();
+  }
 }
 
 /** Process body: `count` simulated sites from index `first`; prints its SimReport. */

@@ -48,6 +48,17 @@ export function parseSections(stdout: string): BenchSection[] {
     .map((l) => JSON.parse(l.slice(MARK.length)) as BenchSection);
 }
 
+/** Smallest wall time of `n` runs of `step` (awaited when it returns a promise), in seconds. */
+export async function bestSeconds(n: number, step: () => unknown): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await step();
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  return best;
+}
+
 /** Median of a non-empty list (the mean of the middle two for an even count). */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -9,9 +9,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
-import { startTestCoordinator } from '../helpers/coordinators.js';
-import { rawTcpSeconds, spawnSimulators } from './peers.js';
+import { rawTcpSeconds, simulatedFederation } from './peers.js';
 import { emit, median } from './report.js';
 
 const PARAMS = 1_000_000;
@@ -36,18 +34,13 @@ function copySeconds(): number {
   return best;
 }
 
-/** Seconds of each of ROUNDS rounds with CLIENTS simulated sites. */
+/** Seconds of each of ROUNDS rounds with CLIENTS simulated sites, checkpointing to a temporary state directory. */
 async function roundSeconds(): Promise<number[]> {
-  const c = await startTestCoordinator({ stateDir: mkdtempSync(join(tmpdir(), 'fedsift-bench-')) }, { runtime: new FixedModelRuntime(PARAMS, false) });
-  try {
-    const sims = spawnSimulators(c.address, CLIENTS, PROCESSES);
-    const run = c.manager.startRun({ rounds: ROUNDS, clientsPerRound: CLIENTS, minClients: CLIENTS, model: 'mlp', roundDeadlineMs: 600_000 });
-    const errors = (await sims).flatMap((r) => r.errors);
-    if (errors.length) throw new Error(`simulated clients failed: ${errors.slice(0, 3).join('; ')}`);
-    return run.status().rounds.map((r) => r.durationMs / 1000);
-  } finally {
-    await c.close();
-  }
+  const coordinator = { stateDir: mkdtempSync(join(tmpdir(), 'fedsift-bench-')) };
+  const { status, reports } = await simulatedFederation({ params: PARAMS, clients: CLIENTS, processes: PROCESSES, rounds: ROUNDS, coordinator });
+  const errors = reports.flatMap((r) => r.errors);
+  if (errors.length) throw new Error(`simulated clients failed: ${errors.slice(0, 3).join('; ')}`);
+  return status.rounds.map((r) => r.durationMs / 1000);
 }
 
 const copy = copySeconds();

@@ -5,11 +5,8 @@
  * coordinator's peak RSS and open file descriptors, and the simulating processes' peak RSS; baseline: the same run with
  * one client. Acceptance: every client in every round, no error.
  */
-import { readdirSync } from 'node:fs';
 import type { RunStatus } from '../../shared/proto/index.js';
-import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
-import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
-import { spawnSimulators } from './peers.js';
+import { simulatedFederation } from './peers.js';
 import { emit } from './report.js';
 
 const CLIENTS = Number(process.env.SCALE_CLIENTS ?? 1000); // SCALE_CLIENTS=40 for a quick try
@@ -17,34 +14,9 @@ const PROCESSES = 4;
 const ROUNDS = 3;
 const PARAMS = 50_000; // a 200 KB model: the protocol and the coordinator are what is measured
 
-/** Peak RSS (bytes) and open file descriptors of this process, sampled every 200 ms until stopped. */
-function sampleSelf(): () => { rss: number; fds: number } {
-  let rss = 0, fds = 0;
-  const t = setInterval(() => {
-    rss = Math.max(rss, process.memoryUsage().rss);
-    fds = Math.max(fds, readdirSync('/proc/self/fd').length);
-  }, 200);
-  return () => (clearInterval(t), { rss, fds });
-}
-
-/** A ROUNDS-round run with `clients` simulated sites: connect time, the run's status, the simulators' reports, peaks. */
-async function scaleRun(clients: number) {
-  const c = await startTestCoordinator({ heartbeatIntervalMs: 5_000, clientTimeoutMs: 60_000 }, { runtime: new FixedModelRuntime(PARAMS, false) });
-  const stop = sampleSelf();
-  try {
-    const started = performance.now();
-    const sims = spawnSimulators(c.address, clients, PROCESSES);
-    await waitFor(`${clients} live clients`, () => (c.liveClients() === clients ? true : undefined), 300_000);
-    const connectSeconds = (performance.now() - started) / 1000;
-    const run = c.manager.startRun({ rounds: ROUNDS, clientsPerRound: clients, minClients: clients, model: 'mlp', roundDeadlineMs: 300_000 });
-    const reports = await sims;
-    await waitFor('run finished', () => (run.isFinished ? true : undefined), 60_000);
-    return { connectSeconds, status: run.status(), reports, peaks: stop() };
-  } finally {
-    stop();
-    await c.close();
-  }
-}
+/** A ROUNDS-round run with `clients` simulated sites (5 s heartbeats, 60 s client timeout). */
+const scaleRun = (clients: number) =>
+  simulatedFederation({ params: PARAMS, clients, processes: PROCESSES, rounds: ROUNDS, coordinator: { heartbeatIntervalMs: 5_000, clientTimeoutMs: 60_000 } });
 
 const meanRoundSeconds = (s: RunStatus) => s.rounds.reduce((a, r) => a + r.durationMs, 0) / s.rounds.length / 1000;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;

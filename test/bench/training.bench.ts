@@ -12,22 +12,11 @@ import { weightingSchema } from '../../shared/config/index.js';
 import { loadMnistSplit, subset, type Dataset } from '../../shared/data/index.js';
 import { getModelDefinition, readWeights } from '../../shared/models/index.js';
 import { loadTf, type Tf } from '../../shared/tf/index.js';
-import { emit, type BenchFigure } from './report.js';
+import { bestSeconds, emit, type BenchFigure } from './report.js';
 
 const BATCH = 32;
 const LEARNING_RATE = 1e-3;
 const SAMPLES: Record<string, number> = { mlp: 4000, cnn: 1000 };
-
-/** Best-of-2 seconds of an async step (the first call of each also compiled kernels in the warm-up). */
-async function best2(step: () => Promise<unknown> | unknown): Promise<number> {
-  let best = Infinity;
-  for (let i = 0; i < 2; i++) {
-    const t = performance.now();
-    await step();
-    best = Math.min(best, (performance.now() - t) / 1000);
-  }
-  return best;
-}
 
 /** Seconds of one `model.fit` epoch (tfjs's own loop, unweighted), same data, batch size and optimiser. */
 async function fitEpochSeconds(tf: Tf, name: string, data: Dataset): Promise<number> {
@@ -37,7 +26,7 @@ async function fitEpochSeconds(tf: Tf, name: string, data: Dataset): Promise<num
   const ys = tf.oneHot(tf.tensor1d(data.labels, 'int32'), data.numClasses);
   const epoch = () => model.fit(xs, ys, { epochs: 1, batchSize: BATCH, shuffle: true, verbose: 0 });
   await epoch(); // warm-up
-  const seconds = await best2(epoch);
+  const seconds = await bestSeconds(2, epoch);
   tf.dispose([xs, ys]);
   model.dispose();
   return seconds;
@@ -54,8 +43,8 @@ async function weightedSeconds(tf: Tf, name: string, data: Dataset): Promise<{ e
   const p = plan(); // warm-up of both
   const fit = { localEpochs: 1, batchSize: BATCH, learningRate: LEARNING_RATE };
   await trainer.train(name, global, fit, 1, { sampleWeights: p.weights, targets: p.targets });
-  const weighting = await best2(plan);
-  const epoch = await best2(() => trainer.train(name, global, fit, 1, { sampleWeights: p.weights, targets: p.targets }));
+  const weighting = await bestSeconds(2, plan);
+  const epoch = await bestSeconds(2, () => trainer.train(name, global, fit, 1, { sampleWeights: p.weights, targets: p.targets }));
   trainer.dispose();
   return { epoch, weighting };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { simulate, type SimulationOptions, type SimulationResult } from '../../coordinator/simulation/index.js';
-import { ConfigError } from '../../shared/errors/index.js';
+import { ConfigError, QuorumNotMetError } from '../../shared/errors/index.js';
 import { runFedsift } from '../helpers/client-processes.js';
 
 /** 20 virtual clients on 200 digits each, 10 per round, one local epoch: a few seconds per run on 2 cores (wasm). */
@@ -71,6 +71,11 @@ describe('simulation mode', () => {
       assert.equal(r.rounds[0]!.responded, 6, `${strategy}: ${JSON.stringify(r.rounds[0]!.failures)}`);
       assert.ok(Number.isFinite(r.finalTestAccuracy), strategy);
     }
+  });
+
+  it("applies the coordinator's update checks: with a tiny maxUpdateNorm every update is refused and the round misses quorum", async () => {
+    const run = { ...SMALL.run, rounds: 1, maxUpdateNorm: 1e-6 };
+    await assert.rejects(simulate({ ...SMALL, run }), (e: unknown) => e instanceof QuorumNotMetError && /0 of the 10 updates needed.*exceeds the run's maxUpdateNorm 0\.000001/.test(e.message));
   });
 
   it('refuses bad options with a ConfigError naming the option and its flag, before loading anything', async () => {
