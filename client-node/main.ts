@@ -24,7 +24,7 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   const noisy = config.labelNoise && withLabelNoise(loaded, config.labelNoise, config.siteId, logger);
   const data = noisy ? noisy.data : loaded;
   const models = modelsFor(data, `site data (${config.data.kind})`);
-  if (config.insecure) logger.warn('PLAIN TEXT: gRPC to the coordinator without TLS, as asked (insecure)');
+  if (!config.tls) logger.warn('PLAIN TEXT: gRPC to the coordinator without TLS, as asked (insecure)');
   const link = new CoordinatorLink(config.coordinator, config.transport, { token: config.token, tls: config.tls });
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
   const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(data.labels.length);

@@ -1,7 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import type { AuthConfig } from '../../shared/config/index.js';
+import { existsSync } from 'node:fs';
+import { readJsonFile, type AuthConfig } from '../../shared/config/index.js';
 import { ConfigError, ForbiddenError, RateLimitedError, UnauthenticatedClientError } from '../../shared/errors/index.js';
 import { AUTHORIZATION_METADATA_KEY } from '../../shared/proto/index.js';
 import { ClientRegistry } from '../clients/index.js';
@@ -20,6 +20,8 @@ export function tokenHash(token: string): string {
  */
 export class AccessControl {
   private readonly limiter: RateLimiter;
+  /** token hash → the client id of its site, derived once (null: enrolment off). */
+  private readonly clientOfHash: ReadonlyMap<string, string> | null;
 
   /**
    * @param siteOfHash token hash → site id (null: enrolment off).
@@ -32,6 +34,7 @@ export class AccessControl {
     joinBurst: number,
   ) {
     this.limiter = new RateLimiter(joinsPerSecond, joinBurst);
+    this.clientOfHash = siteOfHash && new Map([...siteOfHash].map(([hash, site]) => [hash, ClientRegistry.clientIdFor(site)]));
   }
 
   /**
@@ -68,11 +71,11 @@ export class AccessControl {
    * @throws {UnauthenticatedClientError} | {ForbiddenError}
    */
   checkClient(metadata: Metadata, clientId: string): void {
-    if (!this.siteOfHash) return;
+    if (!this.clientOfHash) return;
     const token = bearer(metadata);
-    const site = token ? this.siteOfHash.get(tokenHash(token)) : undefined;
-    if (site === undefined) throw new UnauthenticatedClientError(`${token ? 'unknown' : 'missing'} enrolment token`, { clientId });
-    if (ClientRegistry.clientIdFor(site) !== clientId) throw new ForbiddenError(`this enrolment token does not belong to client ${clientId}`, { clientId });
+    const owner = token ? this.clientOfHash.get(tokenHash(token)) : undefined;
+    if (owner === undefined) throw new UnauthenticatedClientError(`${token ? 'unknown' : 'missing'} enrolment token`, { clientId });
+    if (owner !== clientId) throw new ForbiddenError(`this enrolment token does not belong to client ${clientId}`, { clientId });
   }
 
   /** Admin calls: the bearer token must be the admin token. @throws {UnauthenticatedClientError} */
@@ -93,15 +96,8 @@ function bearer(metadata: Metadata): string | undefined {
 function readEnrolment(path: string): Map<string, string> {
   const field = 'auth.clientTokensFile';
   if (!existsSync(path)) throw new ConfigError(`${field}: ${path} does not exist (create it with \`fedsift enrol\`)`, { field });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${field}: ${path} is not JSON (${(err as Error).message})`, { field });
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${field}: ${path} must map site ids to token hashes`, { field });
   const out = new Map<string, string>();
-  for (const [site, hash] of Object.entries(parsed)) {
+  for (const [site, hash] of Object.entries(readJsonFile(path, `enrolment file (${field})`))) {
     if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) throw new ConfigError(`${field}: site "${site}" needs a hex SHA-256 token hash`, { field });
     out.set(hash, site);
   }

@@ -1,25 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { parseCoordinatorConfig, parseJson } from '../../shared/config/index.js';
-import { ConfigError } from '../../shared/errors/index.js';
+import { parseCoordinatorConfig, readJsonFile } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
 import { insecureFromEnv, intArg } from '../../shared/cli/index.js';
-
-/** Reads a JSON config file holding one object. @throws {ConfigError} when it is missing, not JSON or not an object. */
-export function readJsonFile(path: string, what: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const value = parseJson(text, `${what} ${path}`);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`invalid ${what} ${path}:\n  (root): expected a JSON object, got ${Array.isArray(value) ? 'an array' : String(value)}`);
-  }
-  return value as Record<string, unknown>;
-}
 
 /** `fedsift coordinator`: serves gRPC (Coordinator, Admin, health) until SIGINT/SIGTERM. */
 export function coordinatorCommand(): Command {
@@ -39,10 +22,9 @@ export function coordinatorCommand(): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend for evaluation').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
     .action(async (o) => {
       const file = o.config ? readJsonFile(o.config, 'coordinator config') : {};
-      const flags = Object.fromEntries(Object.entries({ host: o.host, port: o.port, httpPort: o.httpPort, natsUrl: o.natsUrl || undefined, backend: o.backend, stateDir: o.stateDir }).filter(([, v]) => v !== undefined));
-      const authFlags = { ...(o.clientTokens && { clientTokensFile: o.clientTokens }), ...(process.env.FEDSIFT_ADMIN_TOKEN && { adminToken: process.env.FEDSIFT_ADMIN_TOKEN }) };
-      const auth = Object.keys(authFlags).length ? { ...(file.auth as object | undefined), ...authFlags } : file.auth;
-      const tls = o.tlsCert || o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa ?? null } : file.tls;
+      const flags = defined({ host: o.host, port: o.port, httpPort: o.httpPort, natsUrl: o.natsUrl || undefined, backend: o.backend, stateDir: o.stateDir });
+      const auth = overlay(file.auth, { clientTokensFile: o.clientTokens, adminToken: process.env.FEDSIFT_ADMIN_TOKEN || undefined });
+      const tls = overlay(file.tls, { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa });
       const insecure = o.insecure || file.insecure;
       const config = parseCoordinatorConfig({ ...file, ...flags, ...(auth !== undefined && { auth }), ...(tls !== undefined && { tls }), ...(insecure !== undefined && { insecure }) });
       const logger = createLogger({ name: 'coordinator' });
@@ -51,4 +33,15 @@ export function coordinatorCommand(): Command {
       logger.info({ signal: await untilShutdownSignal() }, 'shutting down');
       await coordinator.close();
     });
+}
+
+/** The entries of `o` whose value is not undefined (flags that were given). */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** A config file's section with the given flags laid over it; the section as it is when no flag was given. */
+function overlay(section: unknown, flags: Record<string, unknown>): unknown {
+  const given = defined(flags);
+  return Object.keys(given).length ? { ...(section as object | undefined), ...given } : section;
 }

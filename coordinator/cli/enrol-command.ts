@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError } from '../../shared/errors/index.js';
+import { readJsonFile } from '../../shared/config/index.js';
 import { tokenHash } from '../auth/index.js';
-import { readJsonFile } from './coordinator-command.js';
 
 /**
  * `fedsift enrol`: creates a site's enrolment token, stores only its SHA-256 in the coordinator's enrolment file

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { clientTlsSchema, parseRunConfig, parseWith, PLAINTEXT_HINT, RUN_CONFIG_KEYS } from '../../shared/config/index.js';
+import { clientTlsSchema, parseRunConfig, parseWith, PLAINTEXT_HINT, readJsonFile, RUN_CONFIG_KEYS } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
 import { AdminClient } from './admin-client.js';
-import { readJsonFile } from './coordinator-command.js';
 import { formatRoundRow, formatRunList, formatRunStatus, ROUND_TABLE_HEADER, stateName } from './format.js';
 import { plainProgress, terminalProgress } from './progress.js';
 import { floatArg, insecureFromEnv, intArg } from '../../shared/cli/index.js';

@@ -69,7 +69,8 @@ describe('authentication: enrolment tokens, admin token, Join rate limit', () =>
   });
 
   it('rate-limits Join per peer address with RESOURCE_EXHAUSTED', async () => {
-    const c = await startTestCoordinator({ auth: { joinsPerSecond: 0.5, joinBurst: 2 } }, { runtime: new FixedModelRuntime(2) });
+    // joinsPerSecond 1e-6: no refill while the test runs, however slow the machine
+    const c = await startTestCoordinator({ auth: { joinsPerSecond: 1e-6, joinBurst: 2 } }, { runtime: new FixedModelRuntime(2) });
     const link = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
     try {
       const results = [];

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { Client, credentials, type MethodDefinition } from '@grpc/grpc-js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
@@ -8,7 +7,7 @@ import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { loadFedsiftProto } from '../../shared/proto/index.js';
 import { createRng, type Rng } from '../../shared/random/index.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
-import { startTestCoordinator, waitForRound, waitForRunState } from '../helpers/coordinators.js';
+import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';
 
 type AnyMethod = MethodDefinition<unknown, unknown>;
 const identity = (b: Buffer) => b;
@@ -80,14 +79,13 @@ describe('fuzzing every RPC with random and mutated protobuf bytes', () => {
     const proto = loadFedsiftProto();
     const methods = [...Object.entries(proto.coordinatorService), ...Object.entries(proto.adminService)] as [string, AnyMethod][];
     const rng = createRng(20261130);
-    let answered = 0;
     try {
       // Execute
       for (let i = 0; i < CALLS; i++) {
         const [name, m] = methods[i % methods.length]!;
-        await fuzzCall(raw, rng, name, m).then(() => answered++);
+        await fuzzCall(raw, rng, name, m);
       }
-      await sleep(1_500);
+      await waitFor('fuzz clients expired', () => (c.liveClients() === 0 ? true : undefined), 10_000);
       for (const r of c.manager.list()) r.stop();
       const links = [0, 1].map(() => new CoordinatorLink(c.address, DEFAULT_TRANSPORT));
       const ids = await Promise.all(links.map((l, i) => l.join({ siteId: `healthy-${i}`, token: '', capabilities: { numExamples: 10, backend: 'none', models: ['mlp'] } })));
@@ -102,7 +100,6 @@ describe('fuzzing every RPC with random and mutated protobuf bytes', () => {
       const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
       links.forEach((l) => l.close());
       // Assert
-      assert.equal(answered, CALLS, 'every fuzzed call got an answer');
       assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
       assert.deepEqual([...runtime.evaluated.at(-1)!.values], [0.5, 0.5]);
       assert.match(await c.metrics.expose(), /fedsift_rounds_completed_total\{run="[^"]+"\} 1/);
