@@ -5,7 +5,7 @@ import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
 import { parseAttack, parseLabelNoise } from '../attacks/index.js';
 import { parseDataSpec } from './data-spec.js';
-import { floatArg, insecureFromEnv, intArg } from '../../shared/cli/index.js';
+import { addClientTlsOptions, clientTlsFromFlags, floatArg, intArg } from '../../shared/cli/index.js';
 
 /** A parsed flag value, or a ConfigError naming the flag and the expected form. */
 function flag<T>(parsed: T | undefined, name: string, given: string, expected: string): T {
@@ -15,15 +15,12 @@ function flag<T>(parsed: T | undefined, name: string, given: string, expected: s
 
 /** `fedsift client`: runs a client daemon next to a site's data until SIGINT/SIGTERM. */
 export function clientCommand(): Command {
-  return new Command('client')
+  const cmd = new Command('client')
     .description('run a client daemon: join the coordinator, train on local data each round it is selected for')
     .requiredOption('--site-id <id>', 'stable name of this data site (keeps the client id across restarts)')
     .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051')
-    .option('--nats-url <url>', 'listen for rounds on NATS JetStream as well as the WatchRounds stream', process.env.NATS_URL)
-    .option('--tls-ca <file>', 'CA of the coordinator\'s TLS certificate (PEM)')
-    .option('--tls-cert <file>', 'mutual TLS: this site\'s certificate (PEM); with --tls-key')
-    .option('--tls-key <file>', 'mutual TLS: this site\'s private key (PEM)')
-    .option('--insecure', 'plain-text gRPC to the coordinator (development only; default $FEDSIFT_INSECURE)', insecureFromEnv())
+    .option('--nats-url <url>', 'listen for rounds on NATS JetStream as well as the WatchRounds stream', process.env.NATS_URL);
+  return addClientTlsOptions(cmd, "this site's")
     .option('--token <token>', 'this site\'s enrolment token (from `fedsift enrol`); default $FEDSIFT_TOKEN', process.env.FEDSIFT_TOKEN)
     .option('--data <spec>', 'local data: mnist | csv:PATH | idx:IMAGES,LABELS', 'mnist')
     .option('--num-partitions <n>', 'mnist: split the 8,000 training digits into n Dirichlet shares', intArg)
@@ -43,7 +40,7 @@ export function clientCommand(): Command {
         natsUrl: o.natsUrl || undefined,
         siteId: o.siteId,
         token: o.token || undefined,
-        tls: o.tlsCa ? { caFile: o.tlsCa, certFile: o.tlsCert, keyFile: o.tlsKey } : null,
+        tls: clientTlsFromFlags(o),
         insecure: Boolean(o.insecure),
         backend: o.backend,
         data: parseDataSpec(o.data, o),

@@ -5,7 +5,7 @@ import type { RunStatus } from '../../shared/proto/index.js';
 import { AdminClient } from './admin-client.js';
 import { formatRoundRow, formatRunList, formatRunStatus, ROUND_TABLE_HEADER, stateName } from './format.js';
 import { plainProgress, terminalProgress } from './progress.js';
-import { floatArg, insecureFromEnv, intArg } from '../../shared/cli/index.js';
+import { addClientTlsOptions, clientTlsFromFlags, floatArg, intArg } from '../../shared/cli/index.js';
 
 /** Exit status of a finished run for scripts: 0 completed, 4 failed or stopped. */
 function runExitCode(s: RunStatus): number {
@@ -13,8 +13,10 @@ function runExitCode(s: RunStatus): number {
 }
 
 async function withAdmin<T>(cmd: Command, fn: (admin: AdminClient) => Promise<T>): Promise<T> {
-  const { coordinator, adminToken, tlsCa, tlsCert, tlsKey, insecure } = cmd.optsWithGlobals();
-  const tls = tlsCa ? parseWith(clientTlsSchema, { caFile: tlsCa, certFile: tlsCert, keyFile: tlsKey }, 'TLS flags') : null;
+  const o = cmd.optsWithGlobals();
+  const { coordinator, adminToken, insecure } = o;
+  const flags = clientTlsFromFlags(o);
+  const tls = flags && parseWith(clientTlsSchema, flags, 'TLS flags');
   if (!tls && !insecure) throw new ConfigError(`--tls-ca: ${PLAINTEXT_HINT}`, { field: 'tls-ca' });
   const admin = new AdminClient(coordinator, { token: adminToken || undefined, tls });
   try {
@@ -51,14 +53,13 @@ export async function watchRun(admin: AdminClient, runId: string, json: boolean,
 
 /** `fedsift run start|status|watch|stop|list`: operate runs through the coordinator's Admin service. */
 export function runCommand(): Command {
-  const run = new Command('run')
-    .description('start, inspect, follow and stop training runs')
-    .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051')
-    .option('--admin-token <token>', 'the coordinator\'s admin token; default $FEDSIFT_ADMIN_TOKEN', process.env.FEDSIFT_ADMIN_TOKEN)
-    .option('--tls-ca <file>', 'CA of the coordinator\'s TLS certificate (PEM)')
-    .option('--tls-cert <file>', 'mutual TLS: client certificate (PEM); with --tls-key')
-    .option('--tls-key <file>', 'mutual TLS: client private key (PEM)')
-    .option('--insecure', 'plain-text gRPC (development only; default $FEDSIFT_INSECURE)', insecureFromEnv());
+  const run = addClientTlsOptions(
+    new Command('run')
+      .description('start, inspect, follow and stop training runs')
+      .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051')
+      .option('--admin-token <token>', 'the coordinator\'s admin token; default $FEDSIFT_ADMIN_TOKEN', process.env.FEDSIFT_ADMIN_TOKEN),
+    'the client',
+  );
 
   const start = new Command('start')
     .description('start a run from a run config file and/or flags (see README "Run config")')

@@ -1,1 +1,1 @@
-export { intArg, floatArg, insecureFromEnv } from './flags.js';
+export { intArg, floatArg, insecureFromEnv, addClientTlsOptions, clientTlsFromFlags } from './flags.js';
