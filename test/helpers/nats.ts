@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from '@nats-io/transport-node';
+import { waitForPort } from './processes.js';
 
 /** The machine's shared NATS server (JetStream); .ci/run makes sure it is up. */
 export const NATS_URL = process.env.FEDSIFT_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -14,4 +16,17 @@ export async function requireNats(): Promise<void> {
   } catch (err) {
     throw new Error(`NATS is not reachable at ${NATS_URL} (${(err as Error).message}); start it (see README "Tests") or run .ci/run`);
   }
+}
+
+/** Path of the nats-server binary (.ci/run installs Debian's package). */
+const NATS_SERVER = process.env.FEDSIFT_NATS_SERVER ?? '/usr/sbin/nats-server';
+
+/**
+ * A private nats-server with JetStream on `port`, storing in `storeDir` — for tests that stop and restart NATS; the
+ * machine's shared server on 4222 is never touched. Resolves once it accepts connections.
+ */
+export async function startPrivateNats(port: number, storeDir: string): Promise<ChildProcess> {
+  const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
+  await waitForPort(port);
+  return child;
 }

@@ -1,3 +1,4 @@
+import type { ServiceError } from '@grpc/grpc-js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { DEFAULT_TRANSPORT, type TransportConfig } from '../../shared/config/index.js';
@@ -71,4 +72,12 @@ export async function joinProtocolClients(address: string, n: number, transport:
 export function update(f: ProtocolFixture, client: TestClient, round: number, values: Float32Array, numExamples = 1) {
   const specs: TensorSpec[] = f.runtime.specs;
   return { runId: f.runId, round, clientId: client.clientId, numExamples, metrics: { train_loss: 1 }, weights: { specs, values } };
+}
+
+/** Capabilities of a protocol test client (10 examples, no tfjs, the MLP). */
+export const TEST_CAPABILITIES = { numExamples: 10, backend: 'none', models: ['mlp'] };
+
+/** The gRPC error a call was refused with, or undefined when it succeeded. */
+export function refusal(p: Promise<unknown>): Promise<ServiceError | undefined> {
+  return p.then(() => undefined, (err: ServiceError) => err);
 }

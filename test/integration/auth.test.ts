@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +12,10 @@ import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { runFedsift } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitForRound, waitForRunState } from '../helpers/coordinators.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
+import { refusal, TEST_CAPABILITIES } from '../helpers/protocol.js';
 
 const TOKENS = { 'site-a': 'token-of-site-a-0123456789', 'site-b': 'token-of-site-b-0123456789' };
 const ADMIN = 'admin-token-0123456789abcdef';
-const caps = { numExamples: 10, backend: 'none', models: ['mlp'] };
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (err: ServiceError) => err);
 
 function enrolmentFile(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'fedsift-auth-')), 'tokens.json');
@@ -36,13 +35,13 @@ describe('authentication: enrolment tokens, admin token, Join rate limit', () =>
     const noAdmin = new AdminClient(c.address);
     try {
       // Execute + Assert: Join
-      const noToken = await refusal(anonymous.join({ siteId: 'site-a', token: '', capabilities: caps }));
+      const noToken = await refusal(anonymous.join({ siteId: 'site-a', token: '', capabilities: TEST_CAPABILITIES }));
       assert.equal(noToken?.code, status.UNAUTHENTICATED);
       assert.match(noToken!.details, /missing enrolment token for site "site-a"/);
-      const stolen = await refusal(b.join({ siteId: 'site-a', token: TOKENS['site-b'], capabilities: caps }));
+      const stolen = await refusal(b.join({ siteId: 'site-a', token: TOKENS['site-b'], capabilities: TEST_CAPABILITIES }));
       assert.equal(stolen?.code, status.PERMISSION_DENIED);
-      const idA = (await a.join({ siteId: 'site-a', token: TOKENS['site-a'], capabilities: caps })).clientId;
-      const idB = (await b.join({ siteId: 'site-b', token: TOKENS['site-b'], capabilities: caps })).clientId;
+      const idA = (await a.join({ siteId: 'site-a', token: TOKENS['site-a'], capabilities: TEST_CAPABILITIES })).clientId;
+      const idB = (await b.join({ siteId: 'site-b', token: TOKENS['site-b'], capabilities: TEST_CAPABILITIES })).clientId;
       // Admin
       assert.equal((await refusal(noAdmin.listRuns()))?.code, status.UNAUTHENTICATED);
       const run = await admin.startRun({ rounds: 1, clientsPerRound: 2, minClients: 2, model: 'mlp', roundDeadlineMs: 20_000 });
@@ -74,7 +73,7 @@ describe('authentication: enrolment tokens, admin token, Join rate limit', () =>
     const link = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
     try {
       const results = [];
-      for (let i = 0; i < 4; i++) results.push(await refusal(link.join({ siteId: `s${i}`, token: '', capabilities: caps })));
+      for (let i = 0; i < 4; i++) results.push(await refusal(link.join({ siteId: `s${i}`, token: '', capabilities: TEST_CAPABILITIES })));
       assert.deepEqual(results.map((r) => r?.code), [undefined, undefined, status.RESOURCE_EXHAUSTED, status.RESOURCE_EXHAUSTED]);
       assert.match(results[2]!.details, /too many Join calls from/);
     } finally {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +13,8 @@ import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { runFedsift } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitForRound, waitForRunState } from '../helpers/coordinators.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
+import { refusal, TEST_CAPABILITIES } from '../helpers/protocol.js';
 
-const caps = { numExamples: 10, backend: 'none', models: ['mlp'] };
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (err: ServiceError) => err);
 
 describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fedsift-tls-'));
@@ -37,9 +36,9 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
     const plain = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
     const admin = new AdminClient(c.address, { tls: site });
     try {
-      assert.equal((await refusal(noCert.join({ siteId: 'site-x', token: '', capabilities: caps })))?.code, status.UNAVAILABLE);
-      assert.equal((await refusal(plain.join({ siteId: 'site-y', token: '', capabilities: caps })))?.code, status.UNAVAILABLE);
-      const { clientId } = await mtls.join({ siteId: 'site-a', token: '', capabilities: caps });
+      assert.equal((await refusal(noCert.join({ siteId: 'site-x', token: '', capabilities: TEST_CAPABILITIES })))?.code, status.UNAVAILABLE);
+      assert.equal((await refusal(plain.join({ siteId: 'site-y', token: '', capabilities: TEST_CAPABILITIES })))?.code, status.UNAVAILABLE);
+      const { clientId } = await mtls.join({ siteId: 'site-a', token: '', capabilities: TEST_CAPABILITIES });
       const run = await admin.startRun({ rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 20_000 });
       await waitForRound(c, run.runId, 1);
       const { weights } = await mtls.fetchModel(run.runId, 1, clientId);
