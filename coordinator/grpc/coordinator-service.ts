@@ -207,6 +207,7 @@ class UpdateUpload {
     const data = msg.data ?? new Uint8Array(0);
     this.deps.metrics?.bytesReceivedFrom(this.header.runId, data.byteLength);
     this.assembler!.push(data);
+    this.receiver!.received(this.assembler!.receivedBytes);
   }
 
   private onEnd(): void {

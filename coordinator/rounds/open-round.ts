@@ -3,7 +3,7 @@ import { DuplicateUpdateError, InvalidUpdateError, NotSelectedError } from '../.
 import { specsFromWire, type UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
-import { checkUpdateValues } from './update-checks.js';
+import { UpdateValueCheck } from './update-checks.js';
 
 /** Why an open round closed. */
 export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
@@ -99,14 +99,20 @@ export class OpenRound {
     return spare ?? new Uint8Array(size);
   }
 
+  /** The value checks of this round (finite, maxUpdateNorm) for one client's update, to run as its bytes arrive. */
+  valueCheck(clientId: string): UpdateValueCheck {
+    return new UpdateValueCheck(this.global.values, this.maxUpdateNorm, { clientId, round: this.round });
+  }
+
   /**
    * Folds a complete update (its bytes already hash-checked) into the aggregate; closes the round when everyone
    * answered. `bytes` (from receiveBuffer) is reused afterwards unless the accumulator keeps updates.
+   * @param check the update's value check, maybe part-way through (valueCheck); finished here.
    * @throws {InvalidUpdateError} on non-finite values (BR-08); {UpdateNormError} when ‖update − global‖₂ exceeds the run's bound.
    */
-  fold(h: UpdateHeader, bytes: Uint8Array): void {
+  fold(h: UpdateHeader, bytes: Uint8Array, check = this.valueCheck(h.clientId)): void {
     const values = viewAsFloat32(bytes);
-    checkUpdateValues(values, this.global.values, this.maxUpdateNorm, { clientId: h.clientId, round: this.round });
+    check.finish(values);
     this.accumulator.add({ clientId: h.clientId, numExamples: h.numExamples, weights: { specs: this.global.specs, values }, metrics: h.metrics });
     if (!this.accumulator.keepsUpdates) this.spareBuffers.push(bytes);
     this.accepted.set(h.clientId, h.sha256);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { ModelWeights } from '../../shared/codec/index.js';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
 import type { RunConfig } from '../../shared/config/index.js';
 import { InvalidUpdateError, QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
@@ -48,6 +48,11 @@ export interface UpdateReceiver {
   readonly expectedBytes: number;
   /** A buffer of expectedBytes to assemble the update in (pooled by the round). */
   buffer(): Uint8Array;
+  /**
+   * The first `bytes` bytes of buffer() are in place: checks the values they complete while they are in cache.
+   * @throws {InvalidUpdateError} on a non-finite value.
+   */
+  received(bytes: number): void;
   /** True when this (client, round) update was already accepted with the same hash: ack without reading it again. */
   readonly alreadyAccepted: boolean;
   /** Folds the complete bytes. @throws {InvalidUpdateError} | {RoundClosedError} | {StaleRoundError} */
@@ -55,6 +60,14 @@ export interface UpdateReceiver {
   /** The stream broke or its bytes were invalid: the client fails this round. */
   fail(reason: string): void;
 }
+
+/**
+ * Event-loop turns a closed round lets pass before it aggregates. grpc-js sends an update's ack in steps (message,
+ * then, once that write completes, the status trailers), about three turns; aggregation, central evaluation,
+ * checkpointing and encoding the next model can then hold the loop for seconds, and without these turns the ack of
+ * the update that closed the round waited for all of it (and could miss the client's deadline).
+ */
+const ACK_FLUSH_TURNS = 16;
 
 /** Model-sized receive buffers a run keeps between rounds (more are allocated while many uploads run at once). */
 const IDLE_RECEIVE_BUFFERS = 2;
@@ -170,13 +183,20 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       if (err instanceof InvalidUpdateError) open.fail(h.clientId, err.message);
       throw err;
     }
+    const check = open.valueCheck(h.clientId);
+    let values: Float32Array | undefined;
     return {
       expectedBytes: h.totalBytes,
-      buffer: () => open.receiveBuffer(),
+      buffer: () => {
+        const bytes = open.receiveBuffer();
+        values = viewAsFloat32(bytes); // receive buffers are 4-byte aligned: a view, not a copy
+        return bytes;
+      },
+      received: (bytes) => values && check.scan(values, Math.floor(bytes / 4)),
       alreadyAccepted,
       complete: (bytes) => {
         if (!open.isOpen) throw this.closedError(open.round, h.clientId);
-        open.fold(h, bytes);
+        open.fold(h, bytes, check);
         this.log.debug({ round: open.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
       },
       fail: (reason) => {
@@ -247,6 +267,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       await this.announce(fitAnnouncement(this.deps, open, strategy.configureEvaluate(round, global, [...open.selected])));
       this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');
       const reason = await open.closed;
+      for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
       this.receiveBuffers.splice(IDLE_RECEIVE_BUFFERS); // kept between rounds: at most this many model-sized buffers
       if (this.stopRequested) {
         open.aggregation.dispose();

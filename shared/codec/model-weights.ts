@@ -51,8 +51,8 @@ export function assertSameSpecs(expected: readonly TensorSpec[], got: readonly T
   });
 }
 
-/** Index of the first NaN or ±Infinity in `values`, or -1 when all are finite. */
-export function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+/** Index of the first NaN or ±Infinity in `values[from, to)`, or -1 when all of them are finite. */
+export function firstNonFinite(values: Float32Array, from = 0, to = values.length): number {
+  for (let i = from; i < to; i++) if (!Number.isFinite(values[i]!)) return i;
   return -1;
 }

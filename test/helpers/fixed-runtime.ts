@@ -17,14 +17,17 @@ export class FixedModelRuntime implements ModelRuntime {
   }
 
   async initialWeights(): Promise<ModelWeights> {
-    return { specs: this.specs, values: Float32Array.from({ length: this.numParams }, (_, i) => i % 7) };
+    const values = new Float32Array(this.numParams);
+    for (let i = 0; i < values.length; i++) values[i] = i % 7;
+    return { specs: this.specs, values };
   }
 
   async evaluate(_model: string, weights: ModelWeights) {
     // A copy: the run reuses a global model's buffer once the next round has replaced it.
     if (this.recordEvaluated) this.evaluated.push({ specs: weights.specs, values: weights.values.slice() });
-    const mean = weights.values.reduce((a, b) => a + b, 0) / weights.values.length;
-    return { loss: mean, accuracy: 0, numExamples: 1 };
+    let sum = 0;
+    for (let i = 0; i < weights.values.length; i++) sum += weights.values[i]!;
+    return { loss: sum / weights.values.length, accuracy: 0, numExamples: 1 };
   }
 
   unsupported(): undefined {
