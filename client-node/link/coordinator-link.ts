@@ -2,6 +2,7 @@ import { Metadata, type CallOptions, type Client, type ClientReadableStream, typ
 import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, totalBytes, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
 import { channelCredentials, grpcChannelOptions, type ChannelSecurity, type TransportConfig } from '../../shared/config/index.js';
 import { InvalidUpdateError } from '../../shared/errors/index.js';
+import { writeWithBackpressure } from '../../shared/streams/index.js';
 import {
   bearerTokenInterceptor,
   loadFedsiftProto,
@@ -78,20 +79,26 @@ export class CoordinatorLink {
     const call = this.stub.FetchModel({ runId, round, clientId }, deadlineUnixMs ? { deadline: deadlineUnixMs } : {});
     let assembler: ChunkAssembler | undefined;
     let header: ModelChunk['header'];
-    for await (const msg of call as AsyncIterable<ModelChunk>) {
-      if (msg.header) {
-        header = msg.header;
-        assembler = new ChunkAssembler(header.totalBytes, into);
-      } else if (assembler) {
-        assembler.push(msg.data ?? new Uint8Array(0));
-      } else {
-        throw new InvalidUpdateError('FetchModel: data chunk before the header');
+    try {
+      for await (const msg of call as AsyncIterable<ModelChunk>) {
+        if (msg.header) {
+          assembler?.abandon();
+          header = msg.header;
+          assembler = new ChunkAssembler(header.totalBytes, into);
+        } else if (assembler) {
+          assembler.push(msg.data ?? new Uint8Array(0));
+        } else {
+          throw new InvalidUpdateError('FetchModel: data chunk before the header');
+        }
       }
+    } catch (err) {
+      assembler?.abandon();
+      throw err;
     }
     if (!header || !assembler) throw new InvalidUpdateError('FetchModel: stream ended without a header');
     const specs = specsFromWire(header.tensors);
-    if (typeof specs === 'string') throw new InvalidUpdateError(`FetchModel: ${specs}`);
-    const values = viewAsFloat32(assembler.finish(header.sha256)); // the assembler's buffer is aligned: no copy
+    if (typeof specs === 'string') throw (assembler.abandon(), new InvalidUpdateError(`FetchModel: ${specs}`));
+    const values = viewAsFloat32(await assembler.finish(header.sha256)); // the assembler's buffer is aligned: no copy
     return { weights: { specs, values }, sha256: header.sha256 };
   }
 
@@ -112,7 +119,11 @@ export class CoordinatorLink {
     return new Promise((resolve, reject) => {
       const options = deadlineUnixMs ? { deadline: deadlineUnixMs } : {};
       const call = this.stub.SubmitUpdate(new Metadata(), options, (err, ack) => (err ? reject(err) : resolve(ack!)));
-      void writeAll(call, [{ header }, ...Array.from(chunkBytes(bytes, maxChunkBytes), (data) => ({ data }))]);
+      const messages = (function* (): Generator<UpdateChunk> {
+        yield { header };
+        for (const data of chunkBytes(bytes, maxChunkBytes)) yield { data };
+      })();
+      void writeWithBackpressure(call, messages).then(() => call.destroyed || call.end());
     });
   }
 
@@ -126,13 +137,3 @@ export class CoordinatorLink {
     this.stub.close();
   }
 }
-
-/** Writes messages to a client stream, waiting for 'drain' when the buffer is full, then ends it. */
-async function writeAll(call: ClientWritableStream<UpdateChunk>, messages: UpdateChunk[]): Promise<void> {
-  for (const m of messages) {
-    if (call.destroyed) return;
-    if (!call.write(m)) await new Promise<void>((r) => (call.once('drain', r), call.once('close', r), call.once('error', r)));
-  }
-  call.end();
-}
-

@@ -24,7 +24,7 @@ import type { AccessControl } from '../auth/index.js';
 import { ClientRegistry } from '../clients/index.js';
 import type { Clock, RunManager, UpdateReceiver } from '../rounds/index.js';
 import { failStream, unaryHandler } from './handlers.js';
-import { writeWithBackpressure, type WriteStats } from './write-stream.js';
+import { writeWithBackpressure, type WriteStats } from '../../shared/streams/index.js';
 
 /** What the Coordinator service needs. */
 export interface CoordinatorServiceDeps {
@@ -178,9 +178,10 @@ class UpdateUpload {
   ) {}
 
   listen(): void {
-    this.call.on('data', (msg: UpdateChunk) => this.guard(() => this.onMessage(msg)));
-    this.call.on('end', () => this.guard(() => this.onEnd()));
+    this.call.on('data', (msg: UpdateChunk) => void this.guard(() => this.onMessage(msg)));
+    this.call.on('end', () => void this.guard(() => this.onEnd()));
     const broke = (why: string) => {
+      this.assembler?.abandon();
       if (!this.settled) {
         this.receiver?.fail(`update stream ${why}`);
         this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', 'stream_failed');
@@ -210,17 +211,21 @@ class UpdateUpload {
     this.receiver!.received(this.assembler!.receivedBytes);
   }
 
-  private onEnd(): void {
+  private async onEnd(): Promise<void> {
     if (this.settled) return;
     if (!this.receiver || !this.assembler) throw new InvalidUpdateError('SubmitUpdate stream ended before its header');
-    this.receiver.complete(this.assembler.finish(this.header!.sha256));
+    const bytes = await this.assembler.finish(this.header!.sha256);
+    if (this.settled) return; // the call broke while the hash was computed
+    this.receiver.complete(bytes);
     this.answer(null, 'update accepted');
   }
 
-  private guard(fn: () => void): void {
+  /** Runs a step of the upload; a failure fails the client for the round and answers the call with its status. */
+  private async guard(step: () => void | Promise<void>): Promise<void> {
     try {
-      fn();
+      await step();
     } catch (err) {
+      this.assembler?.abandon();
       if (err instanceof InvalidUpdateError || err instanceof UpdateNormError) this.receiver?.fail(err.message);
       if (!this.settled) this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', rejectionReason(err instanceof FedsiftError ? err.code : undefined));
       this.answer(err);

@@ -1,3 +1,3 @@
 export { raiseReceiveWindow, startGrpcServer, type StartedGrpcServer } from './server.js';
 export { type CoordinatorServiceDeps, type TransportMetrics } from './coordinator-service.js';
-export { writeWithBackpressure, type WriteStats } from './write-stream.js';
+export type { WriteStats } from '../../shared/streams/index.js';

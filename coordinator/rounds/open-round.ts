@@ -1,4 +1,4 @@
-import { assertSameSpecs, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
+import { assertSameSpecs, sharedBytes, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
 import { DuplicateUpdateError, InvalidUpdateError, NotSelectedError } from '../../shared/errors/index.js';
 import { specsFromWire, type UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction } from '../strategies/index.js';
@@ -96,7 +96,7 @@ export class OpenRound {
     const size = this.model.header.totalBytes;
     let spare = this.spareBuffers.pop();
     while (spare && spare.byteLength !== size) spare = this.spareBuffers.pop();
-    return spare ?? new Uint8Array(size);
+    return spare ?? sharedBytes(size); // shared memory: the SHA-256 of the upload runs on the hashing thread
   }
 
   /** The value checks of this round (finite, maxUpdateNorm) for one client's update, to run as its bytes arrive. */

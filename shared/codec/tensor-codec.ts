@@ -1,6 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { InvalidUpdateError } from '../errors/index.js';
+import { prefixHash, sharedBytes, type PrefixHash } from './prefix-hash.js';
 
 /** Largest chunk fedsift puts in one gRPC message: 1 MiB (well below the 4 MiB default receive limit). */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
@@ -64,12 +65,13 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
- * Reassembles a byte stream of known length from chunks of any size, hashing as it goes. Memory: one 4-byte-aligned
- * buffer of `expectedBytes`, allocated up front (or lent by the caller), so a sender cannot make it grow.
+ * Reassembles a byte stream of known length from chunks of any size, hashing (SHA-256) as it goes — on the hashing
+ * thread when the buffer is shared memory (see prefixHash). Memory: one 4-byte-aligned buffer of `expectedBytes`,
+ * allocated up front in shared memory (or lent by the caller), so a sender cannot make it grow.
  */
 export class ChunkAssembler {
   private readonly buffer: Uint8Array;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: PrefixHash;
   private received = 0;
 
   /**
@@ -77,7 +79,8 @@ export class ChunkAssembler {
    * @param buffer optional reusable buffer of at least `expectedBytes` bytes (only its first expectedBytes are used).
    */
   constructor(readonly expectedBytes: number, buffer?: Uint8Array) {
-    this.buffer = buffer && buffer.byteLength >= expectedBytes ? buffer.subarray(0, expectedBytes) : new Uint8Array(expectedBytes);
+    this.buffer = buffer && buffer.byteLength >= expectedBytes ? buffer.subarray(0, expectedBytes) : sharedBytes(expectedBytes);
+    this.hash = prefixHash(this.buffer);
   }
 
   /** Bytes received so far. */
@@ -91,22 +94,28 @@ export class ChunkAssembler {
       throw new InvalidUpdateError(`received more bytes than declared: ${this.received + chunk.byteLength} > ${this.expectedBytes}`);
     }
     this.buffer.set(chunk, this.received);
-    this.hash.update(chunk);
     this.received += chunk.byteLength;
+    this.hash.advance(this.received);
   }
 
   /**
-   * Returns the complete bytes. @throws {InvalidUpdateError} when bytes are missing or, if `expectedSha256` is given,
-   * when the hash differs.
+   * Resolves with the complete bytes. @throws {InvalidUpdateError} when bytes are missing or, if `expectedSha256` is
+   * given, when the hash differs.
    */
-  finish(expectedSha256?: string): Uint8Array {
+  async finish(expectedSha256?: string): Promise<Uint8Array> {
     if (this.received !== this.expectedBytes) {
+      this.abandon();
       throw new InvalidUpdateError(`stream ended after ${this.received} of ${this.expectedBytes} declared bytes`);
     }
-    const digest = this.hash.digest('hex');
+    const digest = await this.hash.digest();
     if (expectedSha256 && digest !== expectedSha256.toLowerCase()) {
       throw new InvalidUpdateError(`SHA-256 mismatch: declared ${expectedSha256}, received bytes hash to ${digest}`);
     }
     return this.buffer;
+  }
+
+  /** Stops hashing a transfer that will not finish (stream failed, bytes refused). Idempotent. */
+  abandon(): void {
+    this.hash.abandon();
   }
 }

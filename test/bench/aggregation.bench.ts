@@ -15,8 +15,8 @@ const PARAMS = 1_000_000;
 const MODEL_BYTES = PARAMS * 4;
 const UPDATES = 100;
 
-/** A round of the real coordinator path: header check → chunks into a pooled buffer (hashing) → finite check → fold. */
-function fedAvgRound(): { round: OpenRound; feed: (i: number) => void } {
+/** A round of the real coordinator path: header check → chunks into a pooled buffer (hashed on the hashing thread) → finite check → fold. */
+function fedAvgRound(): { round: OpenRound; feed: (i: number) => Promise<void> } {
   const config = parseRunConfig({ rounds: 1, clientsPerRound: UPDATES, minClients: 1, model: 'mlp' });
   const global: ModelWeights = { specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }], values: new Float32Array(PARAMS).fill(0.5) };
   const strategy = createStrategy(config);
@@ -26,13 +26,13 @@ function fedAvgRound(): { round: OpenRound; feed: (i: number) => void } {
   const wireBytes = float32ToBytes(wire);
   return {
     round,
-    feed(i) {
+    async feed(i) {
       wire.fill(0.5 + i * 1e-3);
       const header = { runId: 'bench', round: 1, clientId: `c${i}`, numExamples: 100 + i, metrics: {}, tensors: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }], totalBytes: MODEL_BYTES, sha256: sha256Hex(wireBytes) };
       round.checkHeader(header);
       const asm = new ChunkAssembler(MODEL_BYTES, round.receiveBuffer());
       for (const chunk of chunkBytes(wireBytes)) asm.push(chunk);
-      round.fold(header, asm.finish(header.sha256));
+      round.fold(header, await asm.finish(header.sha256));
     },
   };
 }
@@ -47,9 +47,9 @@ async function throughput(): Promise<BenchFigure[]> {
     const m = new RunningWeightedMean(PARAMS);
     xs.forEach((x, k) => m.add(x, 1 + k));
   });
-  const path = await bestSeconds(3, () => {
+  const path = await bestSeconds(3, async () => {
     const { round, feed } = fedAvgRound();
-    for (let i = 0; i < 10; i++) feed(i);
+    for (let i = 0; i < 10; i++) await feed(i);
     round.close('stopped');
   });
   const gbs = (s: number) => `${((10 * MODEL_BYTES) / s / 1e9).toFixed(2)} GB/s`;
@@ -60,12 +60,12 @@ async function throughput(): Promise<BenchFigure[]> {
 }
 
 /** Peak growth of buffer memory (ArrayBuffer backing stores) and of RSS while a round folds UPDATES updates. */
-function memoryChild(): void {
+async function memoryChild(): Promise<void> {
   const { round, feed } = fedAvgRound();
   const base = process.memoryUsage();
   let buffers = 0, rss = 0;
   for (let i = 0; i < UPDATES; i++) {
-    feed(i);
+    await feed(i);
     const now = process.memoryUsage();
     buffers = Math.max(buffers, now.arrayBuffers - base.arrayBuffers);
     rss = Math.max(rss, now.rss - base.rss);
@@ -94,7 +94,7 @@ function memory(): BenchFigure {
   };
 }
 
-if (process.argv.includes('--memory')) memoryChild();
+if (process.argv.includes('--memory')) await memoryChild();
 else {
   emit({
     title: `FedAvg aggregation: 10 updates × ${PARAMS.toLocaleString('en')} parameters; memory of a ${UPDATES}-update round`,

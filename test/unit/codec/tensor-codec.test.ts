@@ -16,7 +16,7 @@ describe('tensor codec', () => {
   });
 
   for (const [n, chunk] of [[0, 4], [1, 4], [1, 3], [7, 5], [1000, 1024], [1025, 1024], [257, 4096], [100_001, 65_536]] as const) {
-    it(`round-trips ${n} floats through ${chunk}-byte chunks`, () => {
+    it(`round-trips ${n} floats through ${chunk}-byte chunks`, async () => {
       // Prepare
       const values = randomFloats(n, n);
       const bytes = float32ToBytes(values);
@@ -24,7 +24,7 @@ describe('tensor codec', () => {
       const chunks = [...chunkBytes(bytes, chunk)];
       const asm = new ChunkAssembler(bytes.byteLength);
       chunks.forEach((c) => asm.push(Buffer.from(c))); // network buffers: copies, not 4-byte aligned views
-      const back = bytesToFloat32(asm.finish(sha256Hex(bytes)));
+      const back = bytesToFloat32(await asm.finish(sha256Hex(bytes)));
       // Assert
       assert.equal(chunks.length, Math.ceil((n * 4) / chunk));
       assert.ok(chunks.every((c) => c.byteLength > 0 && c.byteLength <= chunk));
@@ -43,14 +43,14 @@ describe('tensor codec', () => {
     assert.throws(() => bytesToFloat32(new Uint8Array(7)), (e: unknown) => e instanceof InvalidUpdateError && e.code === 'FS_ERR_INVALID_UPDATE' && /multiple of 4/.test(e.message));
   });
 
-  it('refuses more bytes than declared, missing bytes and a wrong hash', () => {
+  it('refuses more bytes than declared, missing bytes and a wrong hash', async () => {
     const asm = new ChunkAssembler(8);
     asm.push(new Uint8Array(6));
     assert.throws(() => asm.push(new Uint8Array(3)), /more bytes than declared: 9 > 8/);
-    assert.throws(() => asm.finish(), /ended after 6 of 8/);
+    await assert.rejects(asm.finish(), /ended after 6 of 8/);
     const full = new ChunkAssembler(4);
     full.push(new Uint8Array(4));
-    assert.throws(() => full.finish('00'.repeat(32)), (e: unknown) => e instanceof InvalidUpdateError && /SHA-256 mismatch/.test(e.message));
+    await assert.rejects(full.finish('00'.repeat(32)), (e: unknown) => e instanceof InvalidUpdateError && /SHA-256 mismatch/.test(e.message));
   });
 
   it('rejects chunk sizes that are not positive integers', () => {

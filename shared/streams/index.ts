@@ -1,0 +1,1 @@
+export { writeWithBackpressure, type MessageSink, type WriteStats } from './write-stream.js';
