@@ -1,6 +1,7 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { writeFileAtomic } from '../../shared/files/index.js';
 import type { LabelIssue } from '../weighting/index.js';
 
 /** One entry of the active-learning queue: a sample worth (re)labelling and its uncertainty. */
@@ -26,11 +27,7 @@ export function writeSiteReport(
   summary: Record<string, unknown>,
 ): void {
   mkdirSync(dir, { recursive: true });
-  const put = (name: string, text: string) => {
-    const tmp = join(dir, `.${name}.tmp`);
-    writeFileSync(tmp, text);
-    renameSync(tmp, join(dir, name));
-  };
+  const put = (name: string, text: string) => writeFileAtomic(join(dir, name), [text]);
   put('label-issues.csv', stringify(issues.map((i) => ({ sample_index: i.index, given_label: i.givenLabel, suggested_label: i.suggestedLabel, score: i.score, corrected: i.corrected })), { header: true, columns: ['sample_index', 'given_label', 'suggested_label', 'score', 'corrected'] }));
   put('label-issues.json', JSON.stringify({ ...meta, issues }, null, 2) + '\n');
   put('label-next.csv', stringify(labelNext.map((e) => ({ sample_index: e.index, given_label: e.givenLabel, entropy: e.entropy })), { header: true, columns: ['sample_index', 'given_label', 'entropy'] }));

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { intArg } from '../../shared/cli/index.js';
+import { positiveIntArg } from '../../shared/cli/index.js';
 import { makeDevCertificates } from '../auth/index.js';
 
 /** `fedsift certs`: a development CA, a server certificate and client certificates, as PEM files. */
@@ -11,7 +11,7 @@ export function certsCommand(): Command {
     .requiredOption('--out <dir>', 'directory for the PEM files (keys are written mode 600)')
     .option('--hosts <list>', 'comma-separated DNS names and IPv4 addresses the coordinator is reached at', '127.0.0.1,localhost')
     .option('--sites <list>', 'comma-separated site ids that get a client certificate (mutual TLS)', '')
-    .option('--days <n>', 'validity in days', intArg, 365)
+    .option('--days <n>', 'validity in days', positiveIntArg, 365)
     .action((o: { out: string; hosts: string; sites: string; days: number }) => {
       const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
       const certs = makeDevCertificates(list(o.hosts), list(o.sites), o.days);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError } from '../../shared/errors/index.js';
 import { readJsonFile } from '../../shared/config/index.js';
+import { writeFileAtomic } from '../../shared/files/index.js';
 import { tokenHash } from '../auth/index.js';
 
 /**
@@ -19,9 +20,7 @@ export function enrolCommand(): Command {
       const entries = existsSync(o.tokensFile) ? readJsonFile(o.tokensFile, 'enrolment file') : {};
       if (o.siteId in entries && !o.replace) throw new ConfigError(`site "${o.siteId}" is already enrolled in ${o.tokensFile}; pass --replace for a new token`, { field: 'site-id' });
       const token = randomBytes(32).toString('base64url');
-      const tmp = `${o.tokensFile}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ ...entries, [o.siteId]: tokenHash(token) }, null, 2) + '\n', { mode: 0o600 });
-      renameSync(tmp, o.tokensFile);
+      writeFileAtomic(o.tokensFile, [JSON.stringify({ ...entries, [o.siteId]: tokenHash(token) }, null, 2) + '\n'], 0o600);
       console.log(token);
       console.error(`site "${o.siteId}" enrolled in ${o.tokensFile}; give it this token: fedsift client --site-id ${o.siteId} --token <token> (or $FEDSIFT_TOKEN)`);
     });

@@ -1,8 +1,8 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { ModelWeights, TensorSpec } from '../../shared/codec/index.js';
 import { totalElements } from '../../shared/codec/index.js';
 import { DataError } from '../../shared/errors/index.js';
+import { writeFileAtomic } from '../../shared/files/index.js';
 
 /** What a round's checkpoint holds: the global model after the round and the strategy's server state. */
 export interface Checkpoint {
@@ -15,9 +15,9 @@ export interface Checkpoint {
 const MAGIC = 'FSCK1';
 
 /**
- * Writes a checkpoint atomically: to `path.tmp`, fsync, rename over `path`, fsync the directory — so a crash leaves
- * either the old file or the complete new one. Layout: "FSCK1", u32 LE header length, JSON header {round, specs,
- * state names}, then the float32 LE values of the model and of each state vector.
+ * Writes a checkpoint atomically (writeFileAtomic: a crash leaves either the old file or the complete new one).
+ * Layout: "FSCK1", u32 LE header length, JSON header {round, specs, state names}, then the float32 LE values of the
+ * model and of each state vector.
  * @throws the file-system error.
  */
 export function writeCheckpoint(path: string, c: Checkpoint): void {
@@ -26,24 +26,8 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, MAGIC.length);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    for (const part of [prefix, header, c.weights.values, ...stateNames.map((n) => c.serverState[n]!)]) {
-      const bytes = part instanceof Float32Array ? new Uint8Array(part.buffer, part.byteOffset, part.byteLength) : part;
-      writeSync(fd, bytes);
-    }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  const values = [c.weights.values, ...stateNames.map((n) => c.serverState[n]!)].map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  writeFileAtomic(path, [prefix, header, ...values]);
 }
 
 /** Reads a checkpoint written by {@link writeCheckpoint}. @throws {DataError} when the file is truncated or not a checkpoint. */

@@ -6,6 +6,13 @@ export function intArg(value: string): number {
   return Number.parseInt(value, 10);
 }
 
+/** Commander parser for an integer flag that must be ≥ 1 (a count, a number of days). */
+export function positiveIntArg(value: string): number {
+  const n = intArg(value);
+  if (n < 1) throw new InvalidArgumentError('expected an integer ≥ 1.');
+  return n;
+}
+
 /** Commander parser for a finite decimal flag (`0.5`, `1e-3`). */
 export function floatArg(value: string): number {
   const n = Number(value);

@@ -1,1 +1,1 @@
-export { intArg, floatArg, insecureFromEnv, addClientTlsOptions, clientTlsFromFlags } from './flags.js';
+export { intArg, positiveIntArg, floatArg, insecureFromEnv, addClientTlsOptions, clientTlsFromFlags } from './flags.js';

@@ -31,7 +31,7 @@ describe('fedsift CLI', () => {
 
   it('exits 2 for malformed numbers and unknown options instead of truncating or ignoring them', async () => {
     const at = ['--coordinator', c.address];
-    for (const args of [['run', 'start', '--rounds', '1e3', ...at], ['run', 'start', '--rounds', '1.5', ...at], ['run', 'start', '--bogus', '1', ...at], ['coordinator', '--port', '50051abc']]) {
+    for (const args of [['run', 'start', '--rounds', '1e3', ...at], ['run', 'start', '--rounds', '1.5', ...at], ['run', 'start', '--bogus', '1', ...at], ['coordinator', '--port', '50051abc'], ['certs', '--out', join(tmpdir(), 'fedsift-no-certs'), '--days', '0']]) {
       const r = await runFedsift(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /expected an integer|unknown option/);
