@@ -8,7 +8,7 @@ import { loadTf } from '../shared/tf/index.js';
 import { FanoutBroadcaster, NatsBroadcaster, StreamBroadcaster, type RoundBroadcaster } from './broadcast/index.js';
 import { ClientRegistry } from './clients/index.js';
 import { TfModelRuntime, type ModelRuntime } from './evaluation/index.js';
-import { startGrpcServer, type WriteStats } from './grpc/index.js';
+import { startGrpcServer, UploadGate, type WriteStats } from './grpc/index.js';
 import { httpApp } from './http/index.js';
 import { startHttpServer } from '../shared/http/index.js';
 import { CoordinatorMetrics } from './metrics/index.js';
@@ -34,6 +34,8 @@ export interface Coordinator {
   /** Port of the HTTP server (metrics, health, dashboard), or undefined when it is off. */
   readonly httpPort: number | undefined;
   readonly metrics: CoordinatorMetrics;
+  /** The memory bound of updates being received at once (uploadBufferBytes). */
+  readonly uploads: UploadGate;
   /** Stops runs, the server and NATS. */
   close(): Promise<void>;
 }
@@ -68,7 +70,8 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   const coordinatorId = randomUUID();
   const store = config.stateDir === null ? undefined : new RunStore(config.stateDir);
   const manager = new RunManager({ coordinatorId, broadcaster, clients, runtime, clock, logger, store });
-  const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length);
+  const uploads = new UploadGate(config.uploadBufferBytes);
+  const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length, uploads);
   manager.on('event', (e) => metrics.onRunEvent(e));
   if (!access.enrolmentRequired) logger.warn('no auth.clientTokensFile: clients are not authenticated (development mode); see `fedsift enrol`');
   if (!access.adminTokenRequired) logger.warn('no admin token: the Admin service is open to anyone who reaches the port; set $FEDSIFT_ADMIN_TOKEN');
@@ -78,7 +81,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     transport: config.transport,
     tls: config.tls,
     logger,
-    deps: { coordinatorId, manager, clients, streamBroadcaster, clock, logger, metrics, access, heartbeatIntervalMs: config.heartbeatIntervalMs, onModelStreamed: hooks.onModelStreamed },
+    deps: { coordinatorId, manager, clients, streamBroadcaster, clock, logger, metrics, access, uploads, heartbeatIntervalMs: config.heartbeatIntervalMs, onModelStreamed: hooks.onModelStreamed },
   });
   const address = `${config.host}:${port}`;
   logger.info({ address, stateDir: config.stateDir }, 'coordinator listening');
@@ -95,6 +98,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
     liveClients: () => clients.live(clock.now()).length,
     httpPort: http?.port,
     metrics,
+    uploads,
     async close() {
       await manager.close();
       await http?.close();

@@ -25,6 +25,7 @@ import { ClientRegistry } from '../clients/index.js';
 import type { Clock, RunManager, UpdateReceiver } from '../rounds/index.js';
 import { failStream, unaryHandler } from './handlers.js';
 import { writeWithBackpressure, type WriteStats } from '../../shared/streams/index.js';
+import type { UploadGate } from './upload-gate.js';
 
 /** What the Coordinator service needs. */
 export interface CoordinatorServiceDeps {
@@ -41,6 +42,8 @@ export interface CoordinatorServiceDeps {
   onModelStreamed?: (stats: WriteStats) => void;
   /** Byte and rejection counters (Prometheus). */
   metrics?: TransportMetrics;
+  /** Bounds the memory of updates received at once; uploads beyond it wait with their stream paused. */
+  uploads: UploadGate;
 }
 
 /** What the gRPC layer counts. `reason` is a stable snake_case label. */
@@ -160,7 +163,8 @@ function checkEvaluation(r: EvaluationReport, declaredExamples: number): void {
 }
 
 /**
- * One SubmitUpdate call: header → run and round checks → chunks into a buffer preallocated to the model's size →
+ * One SubmitUpdate call: header → run and round checks → a turn at the upload memory (UploadGate; the stream is
+ * paused while it waits) → chunks into a buffer preallocated to the model's size, values checked as they arrive →
  * hash check and fold on end. Answers exactly once. A malformed update fails this client for the round (counted
  * there) and gets INVALID_ARGUMENT; the round goes on.
  */
@@ -169,6 +173,8 @@ class UpdateUpload {
   private assembler: ChunkAssembler | undefined;
   private header: UpdateHeader | undefined;
   private settled = false;
+  /** Gives back this upload's turn at the upload memory (set once it asked for one). */
+  private leaveGate: (() => void) | undefined;
 
   constructor(
     private readonly deps: CoordinatorServiceDeps,
@@ -181,7 +187,7 @@ class UpdateUpload {
     this.call.on('data', (msg: UpdateChunk) => void this.guard(() => this.onMessage(msg)));
     this.call.on('end', () => void this.guard(() => this.onEnd()));
     const broke = (why: string) => {
-      this.assembler?.abandon();
+      this.release();
       if (!this.settled) {
         this.receiver?.fail(`update stream ${why}`);
         this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', 'stream_failed');
@@ -201,7 +207,7 @@ class UpdateUpload {
       this.deps.access.checkClient(this.call.metadata, h.clientId);
       this.receiver = this.deps.manager.get(h.runId).beginUpdate(h);
       if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
-      else this.assembler = new ChunkAssembler(this.receiver.expectedBytes, this.receiver.buffer());
+      else this.waitForMemory(this.receiver);
       return;
     }
     if (msg.header) throw new InvalidUpdateError('a second UpdateHeader arrived in the same stream');
@@ -209,6 +215,23 @@ class UpdateUpload {
     this.deps.metrics?.bytesReceivedFrom(this.header.runId, data.byteLength);
     this.assembler!.push(data);
     this.receiver!.received(this.assembler!.receivedBytes);
+  }
+
+  /** Reads no chunk until the upload memory has room for this update, then assembles into a round buffer. */
+  private waitForMemory(receiver: UpdateReceiver): void {
+    this.call.pause();
+    this.leaveGate = this.deps.uploads.enter(receiver.expectedBytes, () => {
+      if (this.settled) return;
+      this.assembler = new ChunkAssembler(receiver.expectedBytes, receiver.buffer());
+      this.call.resume();
+    });
+  }
+
+  /** The upload is over (answered or broken): stops hashing and gives its memory to the next one. */
+  private release(): void {
+    this.assembler?.abandon();
+    this.leaveGate?.();
+    this.leaveGate = undefined;
   }
 
   private async onEnd(): Promise<void> {
@@ -225,7 +248,6 @@ class UpdateUpload {
     try {
       await step();
     } catch (err) {
-      this.assembler?.abandon();
       if (err instanceof InvalidUpdateError || err instanceof UpdateNormError) this.receiver?.fail(err.message);
       if (!this.settled) this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', rejectionReason(err instanceof FedsiftError ? err.code : undefined));
       this.answer(err);
@@ -235,6 +257,7 @@ class UpdateUpload {
   private answer(err: unknown, message = ''): void {
     if (this.settled) return;
     this.settled = true;
+    this.release();
     if (err) this.cb(toServiceError(err, this.unexpected));
     else this.cb(null, { accepted: true, currentRound: this.header!.round, message });
   }

@@ -1,3 +1,4 @@
 export { raiseReceiveWindow, startGrpcServer, type StartedGrpcServer } from './server.js';
 export { type CoordinatorServiceDeps, type TransportMetrics } from './coordinator-service.js';
 export type { WriteStats } from '../../shared/streams/index.js';
+export { UploadGate } from './upload-gate.js';

@@ -32,11 +32,16 @@ export class CoordinatorMetrics {
   private readonly weightShare: Gauge<'run' | 'bin'>;
   private readonly classLoss: Gauge<'run' | 'class'>;
 
-  /** @param liveClients current number of live clients, read at scrape time. */
-  constructor(liveClients: () => number) {
+  /**
+   * @param liveClients current number of live clients, read at scrape time.
+   * @param uploads the upload memory bound (UploadGate), read at scrape time.
+   */
+  constructor(liveClients: () => number, uploads: { readonly inUseBytes: number; readonly waiting: number }) {
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'fedsift_clients_connected', help: 'Clients joined and heartbeating within the client timeout', registers: r, collect() { this.set(liveClients()); } });
+    new Gauge({ name: 'fedsift_upload_buffer_bytes', help: 'Memory held by updates being received (bytes; one upload may exceed uploadBufferBytes)', registers: r, collect() { this.set(uploads.inUseBytes); } });
+    new Gauge({ name: 'fedsift_uploads_waiting', help: 'Uploads paused until the upload memory has room', registers: r, collect() { this.set(uploads.waiting); } });
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter({ name, help, labelNames, registers: r });
     const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['run'] as const, registers: r });
     const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, labelNames: ['run'] as const, buckets, registers: r });

@@ -42,6 +42,11 @@ export const coordinatorConfigSchema = z
     clientTimeoutMs: z.number().int().min(200).default(10_000),
     transport: transportSchema.default(transportSchema.parse({})),
     /**
+     * Memory for updates being received at once (bytes): each upload holds a model-sized buffer until it is folded, so
+     * uploads beyond this wait, their streams paused, until earlier ones finish (one always proceeds). @default 2 GiB
+     */
+    uploadBufferBytes: z.number().int().min(1).default(2 ** 31),
+    /**
      * Directory of the durable state (SQLite `state.db` + model checkpoints); a restart resumes unfinished runs from
      * their last completed round. null = runs live in memory only (the demo). @default null
      */

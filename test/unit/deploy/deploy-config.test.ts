@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { CoordinatorMetrics } from '../../../coordinator/metrics/index.js';
+import { UploadGate } from '../../../coordinator/grpc/index.js';
 import { ClientMetrics } from '../../../client-node/metrics/index.js';
 import { coordinatorConfigSchema } from '../../../shared/config/index.js';
 
@@ -11,7 +12,7 @@ const file = (p: string) => readFileSync(new URL(`../../../deploy/${p}`, import.
 /** Names of the series a registry exposes, with histogram suffixes. */
 async function exposed(): Promise<Set<string>> {
   const names = new Set<string>();
-  for (const reg of [new CoordinatorMetrics(() => 0).registry, new ClientMetrics(1).registry]) {
+  for (const reg of [new CoordinatorMetrics(() => 0, new UploadGate(1)).registry, new ClientMetrics(1).registry]) {
     for (const m of await reg.getMetricsAsJSON()) {
       names.add(m.name);
       if (String(m.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(m.name + suffix);
