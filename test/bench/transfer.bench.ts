@@ -3,11 +3,13 @@
  * streams (FetchModel, SubmitUpdate: chunks, SHA-256 both ways, assembly into the model buffer, finite check, fold),
  * against raw TCP on loopback moving the same bytes both ways between the same two processes right before each
  * round (loopback TCP throughput here swings 2–4× from minute to minute, so only back-to-back pairs compare), and
- * against a bare grpc-js stream of the same chunks (bare-grpc.ts), paired the same way. Target: ≥ 0.50 of raw TCP.
+ * against a bare grpc-js stream of the same chunks (bare-grpc.ts) and gRPC-framed messages over Node's own HTTP/2
+ * (bare-http2.ts), paired the same way. Target: ≥ 0.50 of raw TCP.
  */
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { startTestCoordinator } from '../helpers/coordinators.js';
 import { bareGrpcSeconds } from './bare-grpc.js';
+import { bareHttp2Seconds } from './bare-http2.js';
 import { spawnPeer, tcpSink, type PairedSeconds } from './peers.js';
 import { emit, median } from './report.js';
 
@@ -33,6 +35,7 @@ const sink = await tcpSink(BYTES);
 try {
   const fedsift = await fedsiftPairs(sink.port);
   const bare = await bareGrpcSeconds(sink.port, BYTES, REPEATS);
+  const http2 = await bareHttp2Seconds(sink.port, BYTES, REPEATS);
   const ratio = (pairs: PairedSeconds[]) => median(pairs.map((p) => p.tcp / p.measured));
   const bareRatio = ratio(bare);
   emit({
@@ -41,11 +44,13 @@ try {
       { what: 'gRPC FetchModel + SubmitUpdate (1 MiB chunks)', value: mbs(median(fedsift.map((p) => p.measured))), baseline: `raw TCP ${mbs(median(fedsift.map((p) => p.tcp)))}`, ratio: ratio(fedsift), target: { op: '≥', ratio: 0.5 } },
       { what: 'bare grpc-js stream, same chunks and options, no fedsift logic', value: mbs(median(bare.map((p) => p.measured))), baseline: `raw TCP ${mbs(median(bare.map((p) => p.tcp)))}`, ratio: bareRatio },
       { what: 'fedsift path as a share of the bare grpc-js stream', value: `${(ratio(fedsift) / bareRatio).toFixed(2)}` },
+      { what: "gRPC-framed 1 MiB messages over Node's HTTP/2, no grpc-js, copied into one buffer, no hash", value: mbs(median(http2.map((p) => p.measured))), baseline: `raw TCP ${mbs(median(http2.map((p) => p.tcp)))}`, ratio: ratio(http2) },
     ],
     notes: [
       `ratios: median over ${REPEATS} rounds of (raw TCP time ÷ gRPC time), each TCP transfer taken just before its round, between the same processes; the MB/s columns are medians of each side alone`,
       `fedsift per round (gRPC vs TCP): ${summary(fedsift)}`,
       `bare grpc-js per repeat: ${summary(bare)}`,
+      `bare HTTP/2 per repeat: ${summary(http2)}`,
       "gRPC time runs from the fetch request to the update's ack: streaming, SHA-256 on both sides, assembly, finite check and FedAvg fold",
     ],
   });
