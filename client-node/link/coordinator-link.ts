@@ -97,7 +97,10 @@ export class CoordinatorLink {
     }
     if (!header || !assembler) throw new InvalidUpdateError('FetchModel: stream ended without a header');
     const specs = specsFromWire(header.tensors);
-    if (typeof specs === 'string') throw (assembler.abandon(), new InvalidUpdateError(`FetchModel: ${specs}`));
+    if (typeof specs === 'string') {
+      assembler.abandon();
+      throw new InvalidUpdateError(`FetchModel: ${specs}`);
+    }
     const values = viewAsFloat32(await assembler.finish(header.sha256)); // the assembler's buffer is aligned: no copy
     return { weights: { specs, values }, sha256: header.sha256 };
   }
