@@ -222,8 +222,10 @@ class UpdateUpload {
     this.call.pause();
     this.leaveGate = this.deps.uploads.enter(receiver.expectedBytes, () => {
       if (this.settled) return;
-      this.assembler = new ChunkAssembler(receiver.expectedBytes, receiver.buffer());
-      this.call.resume();
+      void this.guard(() => {
+        this.assembler = new ChunkAssembler(receiver.expectedBytes, receiver.buffer()); // may throw when memory is short
+        this.call.resume();
+      });
     });
   }
 
@@ -257,8 +259,8 @@ class UpdateUpload {
   private answer(err: unknown, message = ''): void {
     if (this.settled) return;
     this.settled = true;
-    this.release();
     if (err) this.cb(toServiceError(err, this.unexpected));
     else this.cb(null, { accepted: true, currentRound: this.header!.round, message });
+    this.release();
   }
 }

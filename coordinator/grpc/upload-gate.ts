@@ -30,15 +30,16 @@ export class UploadGate {
   }
 
   /**
-   * Asks to receive an upload of `bytes`: `granted` runs now when it fits (or nothing else is in), else once enough
-   * earlier uploads have left. @returns leave(): call it exactly when the upload ends, let in or still waiting.
+   * Asks to receive an upload of `bytes`: `granted` runs on a later microtask when it fits (or nothing else is in),
+   * else once enough earlier uploads have left; it must not throw. @returns leave(): call it exactly once when the
+   * upload ends, whether it was let in or is still waiting.
    */
   enter(bytes: number, granted: () => void): () => void {
     const entry = { bytes, granted };
     let state: 'waiting' | 'in' | 'left' = 'waiting';
     entry.granted = () => ((state = 'in'), granted());
     this.queue.push(entry);
-    this.admit();
+    queueMicrotask(() => this.admit());
     return () => {
       if (state === 'in') this.used -= bytes;
       else if (state === 'waiting') this.queue.splice(this.queue.indexOf(entry), 1);

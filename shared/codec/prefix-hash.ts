@@ -9,9 +9,12 @@ import { Worker } from 'node:worker_threads';
 export interface PrefixHash {
   /** Bytes [0, upTo) of the buffer are final and may be hashed; upTo never decreases. */
   advance(upTo: number): void;
-  /** Hex digest of bytes [0, last upTo); ends the hash. @throws when the hashing thread failed. */
+  /**
+   * Hex digest of bytes [0, last upTo); ends the hash.
+   * @throws (rejects) when the hashing thread failed, or when the hash already ended (digest or abandon).
+   */
   digest(): Promise<string>;
-  /** Ends the hash without a digest (the transfer failed) and releases the buffer. Idempotent. */
+  /** Ends the hash without a digest (the transfer failed) and releases the buffer. Idempotent; later calls do nothing. */
   abandon(): void;
 }
 
@@ -28,19 +31,25 @@ export function prefixHash(buffer: Uint8Array): PrefixHash {
 class InThreadHash implements PrefixHash {
   private readonly hash: Hash = createHash('sha256');
   private hashed = 0;
+  private ended = false;
 
   constructor(private readonly buffer: Uint8Array) {}
 
   advance(upTo: number): void {
+    if (this.ended) return;
     this.hash.update(this.buffer.subarray(this.hashed, upTo));
     this.hashed = upTo;
   }
 
   digest(): Promise<string> {
+    if (this.ended) return Promise.reject(new Error('SHA-256: this hash already ended'));
+    this.ended = true;
     return Promise.resolve(this.hash.digest('hex'));
   }
 
-  abandon(): void {}
+  abandon(): void {
+    this.ended = true;
+  }
 }
 
 /** New bytes the hashing thread is told about at once (fewer messages when a sender uses small chunks). */
@@ -53,6 +62,10 @@ const { createHash } = require('node:crypto');
 const open = new Map();
 parentPort.on('message', (m) => {
   const s = open.get(m.id);
+  if (m.op !== 'open' && !s) {
+    if (m.op === 'digest') parentPort.postMessage({ id: m.id, error: 'no such transfer' });
+    return;
+  }
   if (m.op === 'open') open.set(m.id, { bytes: m.bytes, hash: createHash('sha256'), hashed: 0 });
   else if (m.op === 'advance') { s.hash.update(s.bytes.subarray(s.hashed, m.upTo)); s.hashed = m.upTo; }
   else if (m.op === 'digest') { open.delete(m.id); parentPort.postMessage({ id: m.id, digest: s.hash.digest('hex') }); }
@@ -68,14 +81,19 @@ class HashThread {
   private readonly worker = new Worker(HASH_THREAD_SOURCE, { eval: true });
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (digest: string) => void; reject: (err: Error) => void }>();
+  /** Why the thread is gone; every digest asked of it from then on fails with it. */
+  private failure: Error | undefined;
 
   constructor(onGone: (t: HashThread) => void) {
     this.worker.unref();
-    this.worker.on('message', ({ id, digest }: { id: number; digest: string }) => {
-      this.waiting.get(id)?.resolve(digest);
+    this.worker.on('message', ({ id, digest, error }: { id: number; digest?: string; error?: string }) => {
+      const w = this.waiting.get(id);
+      if (digest !== undefined) w?.resolve(digest);
+      else w?.reject(new Error(`SHA-256 thread: ${error}`));
       this.settle(id);
     });
     const fail = (err: Error) => {
+      this.failure ??= err;
       onGone(this);
       for (const [id, w] of this.waiting) (w.reject(err), this.settle(id));
     };
@@ -92,12 +110,15 @@ class HashThread {
     };
     return {
       advance: (n) => {
+        if (ended) return;
         upTo = n;
         if (upTo - told >= ADVANCE_STEP_BYTES) tell();
       },
       digest: () => {
-        tell();
+        if (ended) return Promise.reject(new Error('SHA-256: this hash already ended'));
         ended = true;
+        if (this.failure) return Promise.reject(this.failure);
+        tell();
         return new Promise((resolve, reject) => {
           if (this.waiting.size === 0) this.worker.ref();
           this.waiting.set(id, { resolve, reject });

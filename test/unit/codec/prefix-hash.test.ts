@@ -47,4 +47,25 @@ describe('prefixHash', () => {
     assert.equal(await hashes[0]!.digest(), sha256Hex(sources[0]!));
     assert.equal(await hashes[2]!.digest(), sha256Hex(sources[2]!));
   });
+
+  it('refuses a second digest or one after abandon, and the thread keeps serving the other transfers', async () => {
+    // Prepare: two transfers on the hashing thread, one in this thread
+    const source = randomBytes(300_000);
+    const [done, dropped, other] = [0, 1, 2].map(() => sharedBytes(source.length));
+    const ordinary = new Uint8Array(source.length);
+    const hashes = [prefixHash(done!), prefixHash(dropped!), prefixHash(other!), prefixHash(ordinary)];
+    [done, dropped, other, ordinary].forEach((b, i) => fillInSteps(b!, source, [300_000], hashes[i]!));
+    // Execute
+    const first = await hashes[0]!.digest();
+    hashes[1]!.abandon();
+    hashes[1]!.advance(source.length); // ignored once ended
+    const inThread = await hashes[3]!.digest();
+    // Check
+    await assert.rejects(hashes[0]!.digest(), /already ended/);
+    await assert.rejects(hashes[1]!.digest(), /already ended/);
+    await assert.rejects(hashes[3]!.digest(), /already ended/);
+    assert.equal(first, sha256Hex(source));
+    assert.equal(inThread, sha256Hex(source));
+    assert.equal(await hashes[2]!.digest(), sha256Hex(source));
+  });
 });
