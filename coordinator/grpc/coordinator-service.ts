@@ -187,12 +187,12 @@ class UpdateUpload {
     this.call.on('data', (msg: UpdateChunk) => void this.guard(() => this.onMessage(msg)));
     this.call.on('end', () => void this.guard(() => this.onEnd()));
     const broke = (why: string) => {
-      this.release();
       if (!this.settled) {
         this.receiver?.fail(`update stream ${why}`);
         this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', 'stream_failed');
       }
       this.settled = true;
+      this.release();
     };
     this.call.on('error', (err: Error) => broke(`failed: ${err.message}`));
     this.call.on('cancelled', () => broke('cancelled by the client'));
@@ -207,7 +207,10 @@ class UpdateUpload {
       this.deps.access.checkClient(this.call.metadata, h.clientId);
       this.receiver = this.deps.manager.get(h.runId).beginUpdate(h);
       if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
-      else this.waitForMemory(this.receiver);
+      else {
+        void this.receiver.roundClosed.then((err) => this.reject(err)); // no-op once answered
+        this.waitForMemory(this.receiver);
+      }
       return;
     }
     if (msg.header) throw new InvalidUpdateError('a second UpdateHeader arrived in the same stream');
@@ -229,9 +232,13 @@ class UpdateUpload {
     });
   }
 
-  /** The upload is over (answered or broken): stops hashing and gives its memory to the next one. */
+  /**
+   * The upload is over (answered or broken): stops hashing and gives its memory to the next one. Drops the buffer and
+   * its receiver, which the round's close would otherwise keep reachable (roundClosed) until the round ends.
+   */
   private release(): void {
     this.assembler?.abandon();
+    this.assembler = this.receiver = undefined;
     this.leaveGate?.();
     this.leaveGate = undefined;
   }
@@ -250,10 +257,16 @@ class UpdateUpload {
     try {
       await step();
     } catch (err) {
-      if (err instanceof InvalidUpdateError || err instanceof UpdateNormError) this.receiver?.fail(err.message);
-      if (!this.settled) this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', rejectionReason(err instanceof FedsiftError ? err.code : undefined));
-      this.answer(err);
+      this.reject(err);
     }
+  }
+
+  /** Refuses the update (unless already answered): a malformed one fails the client for the round; counts the reason. */
+  private reject(err: unknown): void {
+    if (this.settled) return;
+    if (err instanceof InvalidUpdateError || err instanceof UpdateNormError) this.receiver?.fail(err.message);
+    this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', rejectionReason(err instanceof FedsiftError ? err.code : undefined));
+    this.answer(err);
   }
 
   private answer(err: unknown, message = ''): void {

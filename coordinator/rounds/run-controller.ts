@@ -59,6 +59,11 @@ export interface UpdateReceiver {
   complete(bytes: Uint8Array): void;
   /** The stream broke or its bytes were invalid: the client fails this round. */
   fail(reason: string): void;
+  /**
+   * Resolves, with the error to answer the upload with, once the round stops accepting updates (deadline, every
+   * client answered, run stopped), so an upload still running then ends and gives back its memory at once.
+   */
+  readonly roundClosed: Promise<RoundClosedError>;
 }
 
 /**
@@ -203,6 +208,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         open.fail(h.clientId, reason);
         this.log.warn({ round: open.round, client: h.clientId, reason }, 'client failed this round');
       },
+      roundClosed: open.closed.then(() => this.closedError(open.round, h.clientId)),
     };
   }
 

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { Client, credentials, status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { describe, it } from 'node:test';
-import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import { waitForRound } from '../helpers/coordinators.js';
-import { protocolFixture, update, type TestClient } from '../helpers/protocol.js';
+import { MAX_CHUNK_BYTES, sha256Hex, totalBytes } from '../../shared/codec/index.js';
+import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
+import { loadFedsiftProto, type UpdateChunk } from '../../shared/proto/index.js';
+import { waitFor, waitForRound } from '../helpers/coordinators.js';
+import { protocolFixture, update, type ProtocolFixture, type TestClient } from '../helpers/protocol.js';
 
 const PARAMS = 2 * 1024 * 1024; // 8 MiB updates: several chunks each, so concurrent uploads overlap
 const MODEL_BYTES = PARAMS * 4;
@@ -32,5 +35,42 @@ describe('upload memory (uploadBufferBytes)', () => {
     assert.equal(tight.peak, MODEL_BYTES);
     assert.deepEqual(tight.mean, [2, 2]);
     assert.deepEqual(open.mean, [2, 2]);
+  });
+});
+
+/** Starts `site`'s round-1 upload, sends its header and first chunk, then stalls; resolves with how the call ended. */
+function stalledUpload(f: ProtocolFixture, site: TestClient, deadlineMs: number): Promise<ServiceError | null> {
+  const submit = loadFedsiftProto().coordinatorService.SubmitUpdate as MethodDefinition<UpdateChunk, unknown>;
+  const client = new Client(f.coordinator.address, credentials.createInsecure(), grpcChannelOptions(DEFAULT_TRANSPORT));
+  const values = new Float32Array(PARAMS).fill(1);
+  const bytes = new Uint8Array(values.buffer);
+  const { weights: _, ...fields } = update(f, site, 1, values);
+  const header = { ...fields, tensors: f.runtime.specs.map((s) => ({ ...s, shape: [...s.shape] })), totalBytes: totalBytes(f.runtime.specs), sha256: sha256Hex(bytes) };
+  return new Promise((resolve) => {
+    const done = (err: ServiceError | null) => (client.close(), resolve(err));
+    const call = client.makeClientStreamRequest(submit.path, submit.requestSerialize, submit.responseDeserialize, { deadline: Date.now() + deadlineMs }, done);
+    call.write({ header } satisfies UpdateChunk);
+    call.write({ data: bytes.subarray(0, MAX_CHUNK_BYTES) } satisfies UpdateChunk);
+  });
+}
+
+describe('an upload still running when its round closes', () => {
+  it('is answered at once with FAILED_PRECONDITION and gives back its upload memory', async () => {
+    // Prepare: round 1 closes at its 1.5 s deadline while one site's upload stalls half-way
+    const f = await protocolFixture({ numParams: PARAMS, clients: 2, run: { minClients: 1, roundDeadlineMs: 1_500 } });
+    try {
+      // Execute: the stalled call's own deadline is far later than the round's
+      const started = Date.now();
+      const upload = stalledUpload(f, f.clients[0]!, 20_000);
+      await waitFor('the upload to hold memory', () => (f.coordinator.uploads.inUseBytes > 0 ? true : undefined));
+      const err = await upload;
+      // Check: refused as closed when the round closed, not left open until the client's deadline; its memory is free
+      assert.equal(err?.code, status.FAILED_PRECONDITION, `ended with ${err?.code}: ${err?.details}`);
+      assert.match(err!.details, /no longer accepts updates/);
+      assert.ok(Date.now() - started < 10_000, `answered after ${Date.now() - started} ms`);
+      assert.equal(f.coordinator.uploads.inUseBytes, 0);
+    } finally {
+      await f.close();
+    }
   });
 });
