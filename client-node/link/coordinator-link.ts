@@ -108,7 +108,7 @@ export class CoordinatorLink {
   /**
    * Streams an update: header (with total bytes and SHA-256), then chunks of at most `maxChunkBytes`, honouring the
    * stream's backpressure. @param deadlineUnixMs optional call deadline. @returns the coordinator's ack.
-   * @throws the gRPC error (e.g. INVALID_ARGUMENT, FAILED_PRECONDITION, DEADLINE_EXCEEDED).
+   * @throws the gRPC error (e.g. INVALID_ARGUMENT, ABORTED for a stale round, FAILED_PRECONDITION for a closed one, DEADLINE_EXCEEDED).
    */
   submitUpdate(update: UpdateToSubmit, maxChunkBytes: number, deadlineUnixMs?: number): Promise<UpdateAck> {
     const { weights, ...fields } = update;
@@ -130,7 +130,7 @@ export class CoordinatorLink {
     });
   }
 
-  /** Sends the global model's loss and accuracy on this site's data. @throws the gRPC error (e.g. FAILED_PRECONDITION when stale). */
+  /** Sends the global model's loss and accuracy on this site's data. @throws the gRPC error (e.g. ABORTED when stale). */
   reportEvaluation(report: EvaluationReport): Promise<void> {
     return new Promise((resolve, reject) => this.stub.ReportEvaluation(report, (err) => (err ? reject(err) : resolve())));
   }

@@ -58,8 +58,8 @@ export class UnknownRunError extends kind('FS_ERR_UNKNOWN_RUN', status.NOT_FOUND
 export class UnknownClientError extends kind('FS_ERR_UNKNOWN_CLIENT', status.NOT_FOUND) {}
 /** The run or round is not in a state that accepts this request. gRPC FAILED_PRECONDITION. */
 export class RoundClosedError extends kind('FS_ERR_ROUND_CLOSED', status.FAILED_PRECONDITION) {}
-/** An update or fetch names a round other than the open one; the message and metadata carry the current round. gRPC FAILED_PRECONDITION. */
-export class StaleRoundError extends kind('FS_ERR_STALE_ROUND', status.FAILED_PRECONDITION) {}
+/** An update or fetch names a round other than the open one; the message and metadata carry the current round. gRPC ABORTED: the client retries at a higher level, with the current round (fetch its model, train, submit). */
+export class StaleRoundError extends kind('FS_ERR_STALE_ROUND', status.ABORTED) {}
 /** A client that was not selected for the round tried to take part. gRPC PERMISSION_DENIED. */
 export class NotSelectedError extends kind('FS_ERR_NOT_SELECTED', status.PERMISSION_DENIED) {}
 /** A second, different update for the same (client, round). gRPC ALREADY_EXISTS. */

@@ -38,7 +38,7 @@ describe('update validation: a bad update is refused with a reason and the round
     }
   });
 
-  it('BR-09: a stale update is refused with FAILED_PRECONDITION carrying the current round, and the next round accepts it', async () => {
+  it('BR-09: a stale update is refused with ABORTED carrying the current round, and the next round accepts it', async () => {
     const f = await protocolFixture({ numParams: 2, clients: 2, run: { minClients: 1, rounds: 3 } });
     try {
       const [x, y] = f.clients as [TestClient, TestClient];
@@ -48,7 +48,7 @@ describe('update validation: a bad update is refused with a reason and the round
       // Execute: X sends a late round-1 update while round 2 is open
       const stale = await submit(f, x, 1, [9, 9]);
       // Assert
-      assert.equal(stale.err?.code, status.FAILED_PRECONDITION);
+      assert.equal(stale.err?.code, status.ABORTED);
       assert.equal(stale.err!.metadata.get(CURRENT_ROUND_METADATA_KEY)[0], '2');
       assert.match(stale.err!.details, /current round is 2/);
       assert.equal((await submit(f, x, 2, [2, 2])).ack?.accepted, true);
@@ -99,7 +99,7 @@ describe('update validation: a bad update is refused with a reason and the round
       const fetchUnknown = await a.link.fetchModel('run-nope', 1, a.clientId).catch((e: ServiceError) => e);
       assert.equal((fetchUnknown as ServiceError).code, status.NOT_FOUND);
       const fetchStale = await a.link.fetchModel(f.runId, 7, a.clientId).catch((e: ServiceError) => e);
-      assert.equal((fetchStale as ServiceError).code, status.FAILED_PRECONDITION);
+      assert.equal((fetchStale as ServiceError).code, status.ABORTED);
       assert.match((fetchStale as ServiceError).details, /current round is 1/);
 
       const unknown = await a.link.submitUpdate({ ...update(f, a, 1, new Float32Array(2)), runId: 'run-nope' }, MAX_CHUNK_BYTES).catch((e: ServiceError) => e);
