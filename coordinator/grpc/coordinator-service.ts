@@ -175,6 +175,8 @@ class UpdateUpload {
   private settled = false;
   /** Gives back this upload's turn at the upload memory (set once it asked for one). */
   private leaveGate: (() => void) | undefined;
+  /** Stops the refusal at the round's close (set once the upload is under way). */
+  private stopWatchingRound: (() => void) | undefined;
 
   constructor(
     private readonly deps: CoordinatorServiceDeps,
@@ -208,7 +210,13 @@ class UpdateUpload {
       this.receiver = this.deps.manager.get(h.runId).beginUpdate(h);
       if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
       else {
-        void this.receiver.roundClosed.then((err) => this.reject(err)); // no-op once answered
+        this.stopWatchingRound = this.receiver.onRoundClosed((err) => {
+          try {
+            this.reject(err);
+          } catch (e) {
+            this.unexpected(e);
+          }
+        });
         this.waitForMemory(this.receiver);
       }
       return;
@@ -232,13 +240,11 @@ class UpdateUpload {
     });
   }
 
-  /**
-   * The upload is over (answered or broken): stops hashing and gives its memory to the next one. Drops the buffer and
-   * its receiver, which the round's close would otherwise keep reachable (roundClosed) until the round ends.
-   */
+  /** The upload is over (answered or broken): stops hashing and watching the round, gives its memory to the next one. */
   private release(): void {
     this.assembler?.abandon();
-    this.assembler = this.receiver = undefined;
+    this.stopWatchingRound?.();
+    this.stopWatchingRound = undefined;
     this.leaveGate?.();
     this.leaveGate = undefined;
   }

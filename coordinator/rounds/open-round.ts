@@ -23,6 +23,7 @@ export class OpenRound {
   private resolveClosed!: (r: CloseReason) => void;
   private isClosed = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly closeListeners = new Set<() => void>();
 
   constructor(
     readonly round: number,
@@ -48,9 +49,18 @@ export class OpenRound {
     return !this.isClosed;
   }
 
-  /** Clients that sent an accepted update or failed. */
+  /**
+   * Calls `listener` on a microtask after the round closes (an upload still running then is refused); it must not
+   * throw. @returns unsubscribe: call it once the listener is no longer needed, so the round keeps nothing of it.
+   */
+  onClose(listener: () => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** Clients that sent an accepted update or failed (a client is in at most one of the two). */
   get answered(): number {
-    return this.accepted.size + new Set(this.failures.map((f) => f.clientId)).size;
+    return this.accepted.size + this.failures.length;
   }
 
   close(reason: CloseReason): void {
@@ -59,6 +69,11 @@ export class OpenRound {
     if (reason === 'deadline') for (const id of this.selected) this.addFailure(id, 'no update before the round deadline');
     clearTimeout(this.timer);
     this.resolveClosed(reason);
+    queueMicrotask(() => {
+      const listeners = [...this.closeListeners];
+      this.closeListeners.clear();
+      for (const listener of listeners) listener();
+    });
   }
 
   /** @throws {NotSelectedError} when the client is not in this round's selection. */
@@ -118,6 +133,8 @@ export class OpenRound {
     this.accumulator.add({ clientId: h.clientId, numExamples: h.numExamples, weights: { specs: this.global.specs, values }, metrics: h.metrics });
     if (!this.accumulator.keepsUpdates) this.spareBuffers.push(bytes);
     this.accepted.set(h.clientId, h.sha256);
+    const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
+    if (failed >= 0) this.failures.splice(failed, 1); // its earlier attempt failed (e.g. a broken stream); this retry counts
     this.closeIfAllAnswered();
   }
 

@@ -46,7 +46,7 @@ export interface RunDeps extends SharedRunDeps {
 export interface UpdateReceiver {
   /** Declared size of the update (bytes). */
   readonly expectedBytes: number;
-  /** A buffer of expectedBytes to assemble the update in (pooled by the round). */
+  /** A buffer of expectedBytes to assemble the update in (pooled by the round). @throws {RoundClosedError} once the round closed. */
   buffer(): Uint8Array;
   /**
    * The first `bytes` bytes of buffer() are in place: checks the values they complete while they are in cache.
@@ -60,10 +60,11 @@ export interface UpdateReceiver {
   /** The stream broke or its bytes were invalid: the client fails this round. */
   fail(reason: string): void;
   /**
-   * Resolves, with the error to answer the upload with, once the round stops accepting updates (deadline, every
-   * client answered, run stopped), so an upload still running then ends and gives back its memory at once.
+   * Calls `refuse` (on a microtask; it must not throw) with the error to answer the upload with once the round stops
+   * accepting updates (deadline, every client answered, run stopped), so an upload still running then ends and gives
+   * back its memory at once. @returns unsubscribe, to call when the upload ends.
    */
-  readonly roundClosed: Promise<RoundClosedError>;
+  onRoundClosed(refuse: (err: RoundClosedError) => void): () => void;
 }
 
 /**
@@ -193,6 +194,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     return {
       expectedBytes: h.totalBytes,
       buffer: () => {
+        if (!open.isOpen) throw this.closedError(open.round, h.clientId); // let in by the upload gate as the round closed
         const bytes = open.receiveBuffer();
         values = viewAsFloat32(bytes); // receive buffers are 4-byte aligned: a view, not a copy
         return bytes;
@@ -208,8 +210,13 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         open.fail(h.clientId, reason);
         this.log.warn({ round: open.round, client: h.clientId, reason }, 'client failed this round');
       },
-      roundClosed: open.closed.then(() => this.closedError(open.round, h.clientId)),
+      onRoundClosed: (refuse) => this.refuseOnClose(open, h.clientId, refuse),
     };
+  }
+
+  /** Subscribes `refuse` to the close of `open`, capturing only what its error needs (not the upload's buffer). */
+  private refuseOnClose(open: OpenRound, clientId: string, refuse: (err: RoundClosedError) => void): () => void {
+    return open.onClose(() => refuse(this.closedError(open.round, clientId)));
   }
 
   /** Stores a client's evaluation of the open round's global model on its own data. @throws {StaleRoundError} */

@@ -3,7 +3,7 @@ import { FedsiftError } from './errors.js';
 
 /** Metadata key that carries a FedsiftError's stable code across the wire. */
 export const ERROR_CODE_METADATA_KEY = 'fedsift-error-code';
-/** Metadata key that carries the coordinator's current round with a StaleRoundError (BR-09). */
+/** Metadata key that carries the coordinator's current round with an error about rounds (StaleRoundError, BR-09; RoundClosedError). */
 export const CURRENT_ROUND_METADATA_KEY = 'fedsift-current-round';
 
 /**

@@ -24,6 +24,8 @@ describe('operators\' view during a real run: /metrics, health, dashboard', () =
     clients = [0, 1].map((i) => spawnClient(c.address, i, 2));
     await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined), 60_000);
     runId = c.manager.startRun({ rounds: ROUNDS, clientsPerRound: 2, minClients: 2, localEpochs: 3, model: 'mlp', roundDeadlineMs: 60_000 }).runId;
+    await waitForRound(c, runId, 2);
+    early = await scrape(`${base}/metrics`); // mid-run, for the metrics test (which does not depend on the browser test)
   });
   after(async () => {
     await Promise.all(clients.map((p) => stopChild(p.child)));
@@ -49,8 +51,6 @@ describe('operators\' view during a real run: /metrics, health, dashboard', () =
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     t.after(() => browser.close());
-    await waitForRound(c, runId, 2);
-    early = await scrape(`${base}/metrics`);
     // Execute: open the dashboard mid-run
     const page = await browser.newPage();
     await page.goto(`${base}/?run=${runId}`);

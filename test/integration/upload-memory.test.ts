@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { MAX_CHUNK_BYTES, sha256Hex, totalBytes } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
 import { loadFedsiftProto, type UpdateChunk } from '../../shared/proto/index.js';
-import { waitFor, waitForRound } from '../helpers/coordinators.js';
+import { waitForRound } from '../helpers/coordinators.js';
 import { protocolFixture, update, type ProtocolFixture, type TestClient } from '../helpers/protocol.js';
 
 const PARAMS = 2 * 1024 * 1024; // 8 MiB updates: several chunks each, so concurrent uploads overlap
@@ -54,21 +54,23 @@ function stalledUpload(f: ProtocolFixture, site: TestClient, deadlineMs: number)
   });
 }
 
-describe('an upload still running when its round closes', () => {
-  it('is answered at once with FAILED_PRECONDITION and gives back its upload memory', async () => {
-    // Prepare: round 1 closes at its 1.5 s deadline while one site's upload stalls half-way
-    const f = await protocolFixture({ numParams: PARAMS, clients: 2, run: { minClients: 1, roundDeadlineMs: 1_500 } });
+describe('uploads still running when their round closes', () => {
+  it('are answered at once with FAILED_PRECONDITION, the one receiving and the one waiting for memory, and free it', async () => {
+    // Prepare: room for one upload at a time; round 1 closes at its 4 s deadline while both sites' uploads stall
+    const f = await protocolFixture({ numParams: PARAMS, clients: 2, run: { minClients: 1, roundDeadlineMs: 4_000 }, coordinator: { uploadBufferBytes: 1.5 * MODEL_BYTES } });
     try {
-      // Execute: the stalled call's own deadline is far later than the round's
+      // Execute: the calls' own deadlines are far later than the round's
       const started = Date.now();
-      const upload = stalledUpload(f, f.clients[0]!, 20_000);
-      await waitFor('the upload to hold memory', () => (f.coordinator.uploads.inUseBytes > 0 ? true : undefined));
-      const err = await upload;
-      // Check: refused as closed when the round closed, not left open until the client's deadline; its memory is free
-      assert.equal(err?.code, status.FAILED_PRECONDITION, `ended with ${err?.code}: ${err?.details}`);
-      assert.match(err!.details, /no longer accepts updates/);
-      assert.ok(Date.now() - started < 10_000, `answered after ${Date.now() - started} ms`);
+      const errors = await Promise.all(f.clients.map((site) => stalledUpload(f, site, 30_000)));
+      // Check: both refused as closed when the round closed, not left open until the clients' deadlines; memory free
+      for (const err of errors) {
+        assert.equal(err?.code, status.FAILED_PRECONDITION, `ended with ${err?.code}: ${err?.details}`);
+        assert.match(err!.details, /no longer accepts updates/);
+      }
+      assert.ok(Date.now() - started < 15_000, `answered after ${Date.now() - started} ms`);
+      assert.equal(f.coordinator.uploads.peakBytes, MODEL_BYTES, 'one upload was receiving, the other waiting');
       assert.equal(f.coordinator.uploads.inUseBytes, 0);
+      assert.equal(f.coordinator.uploads.waiting, 0);
     } finally {
       await f.close();
     }
