@@ -36,34 +36,75 @@ function certificate(commonName: string, keys: forge.pki.rsa.KeyPair, issuer: Is
 
 const pair = (c: forge.pki.Certificate, keys: forge.pki.rsa.KeyPair): PemPair => ({ cert: forge.pki.certificateToPem(c), key: forge.pki.privateKeyToPem(keys.privateKey) });
 
-/**
- * Development certificates for TLS and mutual TLS (RSA 2048, SHA-256): a self-signed CA, a server certificate for
- * `hosts` (DNS names and IPv4 addresses as subject alternative names), and a client certificate per site (common name
- * = site id). For test and development federations only — production sites use their PKI.
- * @throws {RangeError} when `hosts` is empty or `days` < 1.
- */
-export function makeDevCertificates(hosts: readonly string[], sites: readonly string[], days = 365): DevCertificates {
-  if (!hosts.length) throw new RangeError('makeDevCertificates: at least one host name or address');
-  if (!(days >= 1)) throw new RangeError(`makeDevCertificates: days must be ≥ 1, got ${days}`);
-  const caKeys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
-  const caCert = certificate('fedsift development CA', caKeys, { key: caKeys.privateKey }, days, [
+/** A development CA that issues certificates: its PEM files and its parsed certificate and key. */
+export interface DevCa {
+  pem: PemPair;
+  issuer: Required<Issuer>;
+}
+
+/** A new self-signed development CA (RSA 2048, SHA-256), valid `days` days. @throws {RangeError} when `days` < 1. */
+export function makeDevCa(days = 365): DevCa {
+  checkDays(days);
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
+  const cert = certificate('fedsift development CA', keys, { key: keys.privateKey }, days, [
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
   ]);
-  const ca: Issuer = { cert: caCert, key: caKeys.privateKey };
-  const leaf = (usage: 'serverAuth' | 'clientAuth', altNames: object[]) => [
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', [usage]: true },
-    ...(altNames.length ? [{ name: 'subjectAltName', altNames }] : []),
-  ];
-  const serverKeys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
+  return { pem: pair(cert, keys), issuer: { cert, key: keys.privateKey } };
+}
+
+/**
+ * The CA of an earlier `makeDevCa` (e.g. ca.pem and ca-key.pem of `fedsift certs`), to issue more certificates that
+ * the sites and the coordinator already trust. @throws {Error} when the PEM does not parse, is not a CA certificate,
+ * or the key is not the certificate's.
+ */
+export function loadDevCa(pem: PemPair): DevCa {
+  const cert = forge.pki.certificateFromPem(pem.cert);
+  const key = forge.pki.privateKeyFromPem(pem.key) as forge.pki.rsa.PrivateKey;
+  const constraints = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
+  if (!constraints?.cA) throw new Error('the certificate is not a CA certificate (basicConstraints cA is not set)');
+  const publicKey = cert.publicKey as forge.pki.rsa.PublicKey;
+  if (publicKey.n.compareTo(key.n) !== 0 || publicKey.e.compareTo(key.e) !== 0) throw new Error('the key is not the CA certificate\'s key');
+  return { pem, issuer: { cert, key } };
+}
+
+const leafExtensions = (usage: 'serverAuth' | 'clientAuth', altNames: object[]) => [
+  { name: 'basicConstraints', cA: false },
+  { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+  { name: 'extKeyUsage', [usage]: true },
+  ...(altNames.length ? [{ name: 'subjectAltName', altNames }] : []),
+];
+
+/**
+ * The coordinator's server certificate from `ca`, for `hosts` (DNS names and IPv4 addresses as subject alternative
+ * names; the first is the common name). @throws {RangeError} when `hosts` is empty or `days` < 1.
+ */
+export function issueServerCertificate(ca: DevCa, hosts: readonly string[], days = 365): PemPair {
+  if (!hosts.length) throw new RangeError('issueServerCertificate: at least one host name or address');
+  checkDays(days);
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
   const altNames = hosts.map((h) => (IPV4.test(h) ? { type: 7, ip: h } : { type: 2, value: h }));
-  const server = certificate(hosts[0]!, serverKeys, ca, days, leaf('serverAuth', altNames));
-  const clients: Record<string, PemPair> = {};
-  for (const site of sites) {
-    const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
-    clients[site] = pair(certificate(site, keys, ca, days, leaf('clientAuth', [])), keys);
-  }
-  return { ca: pair(caCert, caKeys), server: pair(server, serverKeys), clients };
+  return pair(certificate(hosts[0]!, keys, ca.issuer, days, leafExtensions('serverAuth', altNames)), keys);
+}
+
+/** A site's client certificate from `ca` (common name = site id), for mutual TLS. @throws {RangeError} when `days` < 1. */
+export function issueClientCertificate(ca: DevCa, site: string, days = 365): PemPair {
+  checkDays(days);
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
+  return pair(certificate(site, keys, ca.issuer, days, leafExtensions('clientAuth', [])), keys);
+}
+
+function checkDays(days: number): void {
+  if (!(days >= 1)) throw new RangeError(`certificate validity: days must be ≥ 1, got ${days}`);
+}
+
+/**
+ * Development certificates for TLS and mutual TLS (RSA 2048, SHA-256): a new self-signed CA, a server certificate for
+ * `hosts` and a client certificate per site. For test and development federations only — production sites use their
+ * PKI. @throws {RangeError} when `hosts` is empty or `days` < 1.
+ */
+export function makeDevCertificates(hosts: readonly string[], sites: readonly string[], days = 365): DevCertificates {
+  const ca = makeDevCa(days);
+  const clients = Object.fromEntries(sites.map((site) => [site, issueClientCertificate(ca, site, days)]));
+  return { ca: ca.pem, server: issueServerCertificate(ca, hosts, days), clients };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -54,6 +55,30 @@ describe('fedsift CLI', () => {
     const r = await runFedsift(['client', '--site-id', 's', '--data', 'parquet:x']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--data "parquet:x": expected mnist, csv:PATH or idx:IMAGES,LABELS/);
+  });
+
+  it('certs run again on a directory keeps its CA and server certificate and adds sites; --new-ca starts over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedsift-certs-'));
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+    const signedBy = (leaf: string, ca: string) => new X509Certificate(read(leaf)).verify(new X509Certificate(ca).publicKey);
+    assert.equal((await runFedsift(['certs', '--out', dir, '--sites', 'site-a'])).code, 0);
+    const ca = read('ca.pem'), server = read('server.pem');
+    // Execute: add a site, as an operator enrolling one more would
+    const again = await runFedsift(['certs', '--out', dir, '--sites', 'site-b']);
+    // Check: same CA and server certificate, so site-a's certificate still verifies; site-b's is from that CA
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /kept the CA/);
+    assert.equal(read('ca.pem'), ca);
+    assert.equal(read('server.pem'), server);
+    assert.ok(signedBy('client-site-b.pem', ca) && signedBy('client-site-a.pem', ca));
+    // --new-ca replaces it (site-a's certificate no longer verifies); a CA without its key is refused
+    assert.equal((await runFedsift(['certs', '--out', dir, '--new-ca'])).code, 0);
+    assert.notEqual(read('ca.pem'), ca);
+    assert.equal(signedBy('client-site-a.pem', read('ca.pem')), false);
+    rmSync(join(dir, 'ca-key.pem'));
+    const broken = await runFedsift(['certs', '--out', dir, '--sites', 'site-c']);
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /holds one of ca.pem and ca-key.pem but not the other/);
   });
 
   it('exits 3 when the coordinator is unreachable', async () => {
