@@ -37,6 +37,13 @@ export interface ClientDaemonDeps {
  * handled one at a time, in arrival order; a round whose deadline passed is skipped. Survives coordinator restarts
  * (re-joins with the same site id, hence the same client id) and NATS restarts (the source reconnects).
  */
+/**
+ * Join refusals that retrying cannot change: a missing or unknown token, another site's token (UNAUTHENTICATED,
+ * PERMISSION_DENIED), capabilities the coordinator rejects (INVALID_ARGUMENT). Anything else (unreachable, rate
+ * limited) is retried.
+ */
+const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.INVALID_ARGUMENT]);
+
 export class ClientDaemon {
   private clientIdValue = '';
   private coordinatorId = '';
@@ -58,13 +65,17 @@ export class ClientDaemon {
     return this.clientIdValue;
   }
 
-  /** Joins (retrying with backoff until the coordinator answers), then listens for rounds. */
+  /**
+   * Joins (retrying with backoff until the coordinator answers), then listens for rounds.
+   * @throws the gRPC error of a refusal no retry changes (PERMANENT_JOIN_REFUSALS), so the process exits and says why.
+   */
   async start(): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
       try {
         await this.join();
         break;
       } catch (err) {
+        if (isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code)) throw err;
         const delay = backoffDelay(attempt, this.deps.config.initialBackoffMs, this.deps.config.maxBackoffMs);
         this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'join failed; retrying');
         await sleep(delay);

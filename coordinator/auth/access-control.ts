@@ -1,10 +1,10 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readJsonFile, type AuthConfig } from '../../shared/config/index.js';
-import { ConfigError, ForbiddenError, RateLimitedError, UnauthenticatedClientError } from '../../shared/errors/index.js';
+import type { AuthConfig } from '../../shared/config/index.js';
+import { ForbiddenError, RateLimitedError, UnauthenticatedClientError } from '../../shared/errors/index.js';
+import type { Logger } from '../../shared/logging/index.js';
 import { AUTHORIZATION_METADATA_KEY } from '../../shared/proto/index.js';
-import { ClientRegistry } from '../clients/index.js';
+import { EnrolmentFile } from './enrolment-file.js';
 import { RateLimiter } from './rate-limiter.js';
 
 
@@ -15,38 +15,38 @@ export function tokenHash(token: string): string {
 
 /**
  * Who may call what: per-site enrolment tokens (checked on Join and bound to the site's client id on every later
- * call), an admin token for the Admin service, and a Join rate limit per peer address. With no enrolment file and no
- * admin token, only the rate limit applies (development mode; the coordinator logs a warning).
+ * call; the enrolment file is re-read when it changes), an admin token for the Admin service, and a Join rate limit
+ * per peer address. With no enrolment file and no admin token, only the rate limit applies (development mode; the
+ * coordinator logs a warning).
  */
 export class AccessControl {
   private readonly limiter: RateLimiter;
-  /** token hash → the client id of its site, derived once (null: enrolment off). */
-  private readonly clientOfHash: ReadonlyMap<string, string> | null;
 
   /**
-   * @param siteOfHash token hash → site id (null: enrolment off).
+   * @param enrolment the sites' token hashes (null: enrolment off).
    * @param adminHash hash of the admin token (null: Admin open).
    */
   constructor(
-    private readonly siteOfHash: ReadonlyMap<string, string> | null,
+    private readonly enrolment: EnrolmentFile | null,
     private readonly adminHash: string | null,
     joinsPerSecond: number,
     joinBurst: number,
   ) {
     this.limiter = new RateLimiter(joinsPerSecond, joinBurst);
-    this.clientOfHash = siteOfHash && new Map([...siteOfHash].map(([hash, site]) => [hash, ClientRegistry.clientIdFor(site)]));
   }
 
   /**
-   * Reads the enrolment file (`{"<site id>": "<hex SHA-256 of its token>"}`, written by `fedsift enrol`).
-   * @throws {ConfigError} naming the field when the file is missing or malformed.
+   * Reads the enrolment file (`fedsift enrol` writes it); a later change that does not parse is logged and ignored.
+   * @throws {ConfigError} naming the field when the file is missing or malformed at start.
    */
-  static fromConfig(auth: AuthConfig): AccessControl {
-    return new AccessControl(auth.clientTokensFile ? readEnrolment(auth.clientTokensFile) : null, auth.adminToken ? tokenHash(auth.adminToken) : null, auth.joinsPerSecond, auth.joinBurst);
+  static fromConfig(auth: AuthConfig, logger: Logger): AccessControl {
+    const onReloadError = (err: Error) => logger.error({ err: err.message }, 'the enrolment file changed but cannot be read; the enrolment read before stays in force');
+    const enrolment = auth.clientTokensFile ? new EnrolmentFile(auth.clientTokensFile, onReloadError) : null;
+    return new AccessControl(enrolment, auth.adminToken ? tokenHash(auth.adminToken) : null, auth.joinsPerSecond, auth.joinBurst);
   }
 
   get enrolmentRequired(): boolean {
-    return this.siteOfHash !== null;
+    return this.enrolment !== null;
   }
 
   get adminTokenRequired(): boolean {
@@ -60,8 +60,8 @@ export class AccessControl {
   checkJoin(siteId: string, token: string, peer: string, nowMs: number): void {
     const address = peer.replace(/:\d+$/, '');
     if (!this.limiter.take(address, nowMs)) throw new RateLimitedError(`too many Join calls from ${address}; retry later`);
-    if (!this.siteOfHash) return;
-    const site = token ? this.siteOfHash.get(tokenHash(token)) : undefined;
+    if (!this.enrolment) return;
+    const site = token ? this.enrolment.siteOf(tokenHash(token)) : undefined;
     if (site === undefined) throw new UnauthenticatedClientError(`Join: ${token ? 'unknown' : 'missing'} enrolment token for site "${siteId}"`, { field: 'token' });
     if (site !== siteId) throw new ForbiddenError(`Join: this enrolment token belongs to another site, not "${siteId}"`, { field: 'token' });
   }
@@ -71,9 +71,9 @@ export class AccessControl {
    * @throws {UnauthenticatedClientError} | {ForbiddenError}
    */
   checkClient(metadata: Metadata, clientId: string): void {
-    if (!this.clientOfHash) return;
+    if (!this.enrolment) return;
     const token = bearer(metadata);
-    const owner = token ? this.clientOfHash.get(tokenHash(token)) : undefined;
+    const owner = token ? this.enrolment.clientOf(tokenHash(token)) : undefined;
     if (owner === undefined) throw new UnauthenticatedClientError(`${token ? 'unknown' : 'missing'} enrolment token`, { clientId });
     if (owner !== clientId) throw new ForbiddenError(`this enrolment token does not belong to client ${clientId}`, { clientId });
   }
@@ -91,15 +91,4 @@ function bearer(metadata: Metadata): string | undefined {
   const value = metadata.get(AUTHORIZATION_METADATA_KEY)[0];
   const match = typeof value === 'string' ? /^Bearer (.+)$/.exec(value) : null;
   return match?.[1];
-}
-
-function readEnrolment(path: string): Map<string, string> {
-  const field = 'auth.clientTokensFile';
-  if (!existsSync(path)) throw new ConfigError(`${field}: ${path} does not exist (create it with \`fedsift enrol\`)`, { field });
-  const out = new Map<string, string>();
-  for (const [site, hash] of Object.entries(readJsonFile(path, `enrolment file (${field})`))) {
-    if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) throw new ConfigError(`${field}: site "${site}" needs a hex SHA-256 token hash`, { field });
-    out.set(hash, site);
-  }
-  return out;
 }

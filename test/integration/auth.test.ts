@@ -67,6 +67,57 @@ describe('authentication: enrolment tokens, admin token, Join rate limit', () =>
     }
   });
 
+  it('takes a site enrolled or removed while it runs into account, and keeps the last good enrolment over a broken file', async () => {
+    // Prepare: a coordinator with site-a and site-b enrolled
+    const file = enrolmentFile();
+    const c = await startTestCoordinator({ auth: { clientTokensFile: file } }, { runtime: new FixedModelRuntime(2) });
+    const links: CoordinatorLink[] = [];
+    const join = (siteId: string, token: string) => {
+      const link = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { token });
+      links.push(link);
+      return link.join({ siteId, token, capabilities: TEST_CAPABILITIES }).then((r) => ({ link, clientId: r.clientId }));
+    };
+    const afterRecheck = () => new Promise((r) => setTimeout(r, 1_100));
+    try {
+      // Execute: enrol site-c with the CLI while the coordinator runs
+      const enrolled = await runFedsift(['enrol', '--site-id', 'site-c', '--tokens-file', file]);
+      assert.equal(enrolled.code, 0, enrolled.stderr);
+      await afterRecheck();
+      const c1 = await join('site-c', enrolled.stdout.trim());
+      // Remove it again (revoke), then break the file
+      writeFileSync(file, JSON.stringify({ 'site-a': tokenHash(TOKENS['site-a']) }));
+      await afterRecheck();
+      const revoked = await refusal(c1.link.heartbeat(c1.clientId));
+      writeFileSync(file, '{"site-a": ');
+      await afterRecheck();
+      const stillIn = await join('site-a', TOKENS['site-a']);
+      const removed = await refusal(join('site-b', TOKENS['site-b']));
+      // Check: site-c joined without a restart, its token stopped working once removed; the broken file changed nothing
+      assert.ok(c1.clientId);
+      assert.equal(revoked?.code, status.UNAUTHENTICATED);
+      assert.ok(stillIn.clientId);
+      assert.equal(removed?.code, status.UNAUTHENTICATED);
+    } finally {
+      links.forEach((l) => l.close());
+      await c.close();
+    }
+  });
+
+  it('a client daemon whose token the coordinator refuses exits 4 saying why, instead of retrying for ever', { timeout: 120_000 }, async () => {
+    const c = await startTestCoordinator({ auth: { clientTokensFile: enrolmentFile() } }, { runtime: new FixedModelRuntime(2) });
+    try {
+      const site = ['client', '--coordinator', c.address, '--data', 'mnist', '--num-partitions', '50', '--partition-index', '0'];
+      const wrong = await runFedsift([...site, '--site-id', 'site-a', '--token', 'not-the-token-of-site-a']);
+      const stolen = await runFedsift([...site, '--site-id', 'site-a', '--token', TOKENS['site-b']]);
+      assert.equal(wrong.code, 4, wrong.stderr);
+      assert.match(wrong.stderr, /coordinator refused: UNAUTHENTICATED: Join: unknown enrolment token for site "site-a"/);
+      assert.equal(stolen.code, 4, stolen.stderr);
+      assert.match(stolen.stderr, /coordinator refused: PERMISSION_DENIED: Join: this enrolment token belongs to another site/);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('rate-limits Join per peer address with RESOURCE_EXHAUSTED', async () => {
     // joinsPerSecond 1e-6: no refill while the test runs, however slow the machine
     const c = await startTestCoordinator({ auth: { joinsPerSecond: 1e-6, joinBurst: 2 } }, { runtime: new FixedModelRuntime(2) });
