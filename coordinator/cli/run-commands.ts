@@ -7,8 +7,9 @@ import { formatRoundRow, formatRunList, formatRunStatus, ROUND_TABLE_HEADER, sta
 import { plainProgress, terminalProgress } from './progress.js';
 import { addClientTlsOptions, clientTlsFromFlags, floatArg, intArg } from '../../shared/cli/index.js';
 
-/** Exit status of a finished run for scripts: 0 completed, 4 failed or stopped. */
+/** Exit status of a run watched to its end, for scripts: 0 completed; 3 suspended (the coordinator shut down, the run resumes when it restarts); 4 failed or stopped. */
 function runExitCode(s: RunStatus): number {
+  if (s.state === 'RUN_STATE_SUSPENDED') return 3;
   return s.state === 'RUN_STATE_COMPLETED' ? 0 : 4;
 }
 
@@ -47,7 +48,8 @@ export async function watchRun(admin: AdminClient, runId: string, json: boolean,
     progress.stop();
   }
   if (!last) throw new Error(`WatchRun ${runId} ended without any event`);
-  if (!json) out(`run ${last.runId} ${stateName(last)}${last.error ? `: ${last.error}` : ''}`);
+  const why = last.state === 'RUN_STATE_SUSPENDED' ? 'the coordinator shut down; the run resumes when it restarts with its state directory' : last.error;
+  if (!json) out(`run ${last.runId} ${stateName(last)}${why ? `: ${why}` : ''}`);
   return last;
 }
 
@@ -114,7 +116,7 @@ export function runCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (runId: string, o, cmd: Command) => {
       const s = await withAdmin(cmd, (admin) => admin.stopRun(runId));
-      const finished = ['RUN_STATE_COMPLETED', 'RUN_STATE_STOPPED', 'RUN_STATE_FAILED'].includes(s.state);
+      const finished = ['RUN_STATE_COMPLETED', 'RUN_STATE_STOPPED', 'RUN_STATE_FAILED', 'RUN_STATE_SUSPENDED'].includes(s.state);
       console.log(o.json ? JSON.stringify(s) : finished ? `run ${s.runId} already ${stateName(s)}` : `stopping ${s.runId}`);
     });
 

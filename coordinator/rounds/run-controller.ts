@@ -312,8 +312,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         return aggregate.weights;
       }
       open.aggregation.dispose();
-      this.log.warn({ round, attempt, accepted: open.accepted.size, minClients: config.minClients }, 'quorum not met, retrying round');
-      this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
+      const last = attempt === config.maxRoundAttempts;
+      this.log.warn({ round, attempt, accepted: open.accepted.size, minClients: config.minClients }, last ? 'quorum not met in the last attempt' : 'quorum not met, retrying round');
+      if (!last) this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
     }
     throw new QuorumNotMetError(`round ${round}: fewer than ${config.minClients} updates in ${config.maxRoundAttempts} attempts`, { runId: this.runId, round });
   }
@@ -361,6 +362,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   private finish(state: RunStateName, error: string): void {
     if (this.isFinished) return;
+    // A shutdown with a state directory leaves the run resumable; without one it cannot come back: it stopped.
+    if (this.suspended && this.deps.store) state = 'RUN_STATE_SUSPENDED';
+    else if (this.suspended && !error) error = 'the coordinator shut down, and without a state directory the run cannot resume';
     this.open?.close('stopped');
     this.state = state;
     this.error = error;
@@ -378,5 +382,5 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 }
 
 function isFinal(state: RunStateName): boolean {
-  return state === 'RUN_STATE_COMPLETED' || state === 'RUN_STATE_STOPPED' || state === 'RUN_STATE_FAILED';
+  return state === 'RUN_STATE_COMPLETED' || state === 'RUN_STATE_STOPPED' || state === 'RUN_STATE_FAILED' || state === 'RUN_STATE_SUSPENDED';
 }

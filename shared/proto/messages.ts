@@ -50,7 +50,7 @@ export interface UpdateAck { accepted: boolean; currentRound: number; message: s
 export interface EvaluationReport { runId: string; round: number; clientId: string; numExamples: number; loss: number; metrics: Record<string, number> }
 export interface EvaluationAck { accepted: boolean }
 
-export type RunStateName = 'RUN_STATE_WAITING' | 'RUN_STATE_RUNNING' | 'RUN_STATE_COMPLETED' | 'RUN_STATE_STOPPED' | 'RUN_STATE_FAILED';
+export type RunStateName = 'RUN_STATE_WAITING' | 'RUN_STATE_RUNNING' | 'RUN_STATE_COMPLETED' | 'RUN_STATE_STOPPED' | 'RUN_STATE_FAILED' | 'RUN_STATE_SUSPENDED';
 
 export interface RoundSummary {
   round: number;

@@ -34,11 +34,14 @@ describe('a round below quorum', () => {
 
   it('fails the run with the reason after maxRoundAttempts', async () => {
     const f = await protocolFixture({ numParams: 2, clients: 2, run: { minClients: 2, maxRoundAttempts: 2, roundDeadlineMs: 500 } });
+    const events: string[] = [];
+    f.coordinator.manager.on('event', (e) => events.push(e.kind));
     try {
       const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
       assert.equal(s.state, 'RUN_STATE_FAILED');
       assert.equal(s.error, 'round 1: fewer than 2 updates in 2 attempts');
       assert.equal(s.rounds.length, 0);
+      assert.equal(events.filter((k) => k === 'RUN_EVENT_KIND_ROUND_RETRIED').length, 1, 'a retry after attempt 1, none after the last');
     } finally {
       await f.close();
     }

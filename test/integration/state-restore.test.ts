@@ -19,6 +19,7 @@ describe('coordinator state in a state directory', () => {
     await b!.link.submitUpdate(update(f, b!, 1, Float32Array.from([3, 3])), MAX_CHUNK_BYTES);
     await waitForRound(f.coordinator, f.runId, 2);
     await f.close();
+    assert.equal(f.coordinator.manager.get(f.runId).status().state, 'RUN_STATE_SUSPENDED', 'resumable, not stopped');
     // Execute: a new coordinator on the same state directory; the clients join it.
     const runtime = new FixedModelRuntime(2);
     const second = await startTestCoordinator({ stateDir }, { runtime });
@@ -34,6 +35,14 @@ describe('coordinator state in a state directory', () => {
       clients.forEach((c) => c.link.close());
       await second.close();
     }
+  });
+
+  it('without a state directory, a shutdown stops the run and says it cannot resume', async () => {
+    const f = await protocolFixture({ numParams: 2, clients: 1, run: { rounds: 2, minClients: 1 } });
+    await f.close();
+    const s = f.coordinator.manager.get(f.runId).status();
+    assert.equal(s.state, 'RUN_STATE_STOPPED');
+    assert.match(s.error, /without a state directory the run cannot resume/);
   });
 
   it('a run whose checkpoint is gone is marked failed with the reason; the coordinator still starts', async () => {
