@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { ConfigError } from '../errors/index.js';
 
 export type { Logger } from 'pino';
 
@@ -15,9 +16,13 @@ export interface LoggerOptions {
 /**
  * Creates a structured logger writing to stderr (JSON lines, or pino-pretty on a terminal). Child loggers carry
  * `run`, `round` and `client` fields. stderr keeps stdout free for command output (`--json`, demo progress).
+ * @throws {ConfigError} naming $FEDSIFT_LOG_LEVEL when the level is not one of pino's.
  */
 export function createLogger(opts: LoggerOptions): Logger {
   const level = opts.level ?? process.env.FEDSIFT_LOG_LEVEL ?? 'info';
+  if (!Object.hasOwn(pino.levels.values, level) && level !== 'silent') {
+    throw new ConfigError(`$FEDSIFT_LOG_LEVEL: "${level}" is not a log level; use one of ${[...Object.keys(pino.levels.values), 'silent'].join(', ')}`, { field: 'FEDSIFT_LOG_LEVEL' });
+  }
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {
     return pino({

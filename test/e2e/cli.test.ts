@@ -51,6 +51,12 @@ describe('fedsift CLI', () => {
     assert.match(narrow.stderr, /site data \(csv\) fits no model: mlp: data has 2 features per example, the model expects 784/);
   });
 
+  it('exits 2 naming $FEDSIFT_LOG_LEVEL when it is not a log level', async () => {
+    const r = await runFedsift(['coordinator', '--port', '0'], { FEDSIFT_LOG_LEVEL: 'verbose' });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /\$FEDSIFT_LOG_LEVEL: "verbose" is not a log level; use one of trace, debug, info/);
+  });
+
   it('exits 2 for a client with a malformed data spec', async () => {
     const r = await runFedsift(['client', '--site-id', 's', '--data', 'parquet:x']);
     assert.equal(r.code, 2);

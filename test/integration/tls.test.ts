@@ -62,7 +62,12 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
     assert.match(implicit.stderr, /--tls-ca: required unless plain text is asked for explicitly/);
   });
 
-  it('an unreadable certificate stops the coordinator at start, naming the field', async () => {
+  it('an unreadable, swapped or mismatched certificate or key stops the coordinator at start, naming the field', async () => {
+    const server = { certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server-key.pem') };
     await assert.rejects(startTestCoordinator({ tls: { certFile: join(dir, 'nope.pem'), keyFile: join(dir, 'nope.pem') } }), /tls\.certFile: cannot read/);
+    await assert.rejects(startTestCoordinator({ tls: { certFile: server.keyFile, keyFile: server.certFile } }), /tls\.certFile: .*server-key\.pem is not a PEM certificate/);
+    await assert.rejects(startTestCoordinator({ tls: { ...server, keyFile: site.keyFile } }), /tls\.keyFile: .*a-key\.pem is not the private key of the certificate in .*server\.pem/);
+    await assert.rejects(startTestCoordinator({ tls: { ...server, clientCaFile: server.keyFile } }), /tls\.clientCaFile: .* is not a PEM certificate/);
+    assert.throws(() => new CoordinatorLink('127.0.0.1:1', DEFAULT_TRANSPORT, { tls: { caFile: server.keyFile } }), /tls\.caFile: .* is not a PEM certificate/);
   });
 });
