@@ -88,7 +88,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   const resumed = manager.restore();
   if (resumed.length) logger.info({ runs: resumed }, 'resuming unfinished runs from their last completed round');
   const ready = () => ({ grpc: true, broadcast: broadcaster.healthy() });
-  const http = config.httpPort === null ? undefined : await startHttpServer(config.host, config.httpPort, httpApp(manager, metrics, ready), logger, 'httpPort');
+  const http = config.httpPort === null ? undefined : await startHttpServer(config.host, config.httpPort, httpApp(manager, metrics, ready, access), logger, 'httpPort');
   return {
     address,
     port,

@@ -80,10 +80,14 @@ export class AccessControl {
 
   /** Admin calls: the bearer token must be the admin token. @throws {UnauthenticatedClientError} */
   checkAdmin(metadata: Metadata): void {
-    if (!this.adminHash) return;
     const token = bearer(metadata);
-    const ok = token !== undefined && timingSafeEqual(Buffer.from(tokenHash(token), 'hex'), Buffer.from(this.adminHash, 'hex'));
-    if (!ok) throw new UnauthenticatedClientError(`Admin: ${token ? 'wrong' : 'missing'} admin token (--admin-token or $FEDSIFT_ADMIN_TOKEN)`);
+    if (!this.isAdmin(token)) throw new UnauthenticatedClientError(`Admin: ${token ? 'wrong' : 'missing'} admin token (--admin-token or $FEDSIFT_ADMIN_TOKEN)`);
+  }
+
+  /** Whether `token` may use the Admin service and the HTTP run API: it is the admin token, or none is required. */
+  isAdmin(token: string | undefined): boolean {
+    if (!this.adminHash) return true;
+    return token !== undefined && timingSafeEqual(Buffer.from(tokenHash(token), 'hex'), Buffer.from(this.adminHash, 'hex'));
   }
 }
 

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { RunStatus } from '../../shared/proto/index.js';
+import type { AccessControl } from '../auth/index.js';
 import type { CoordinatorMetrics } from '../metrics/index.js';
 import type { RunManager } from '../rounds/index.js';
 
@@ -26,11 +27,19 @@ function staticFiles(): Record<string, { body: string; type: string }> {
 /**
  * The coordinator's HTTP side: Prometheus `/metrics`, `/healthz` (the process serves), `/readyz` (every readiness
  * check passes), a JSON API of runs (`/api/runs`, `/api/runs/:id`: RunStatus plus `rejected` counts by reason) and
- * the web dashboard at `/`.
+ * the web dashboard at `/`. With an admin token configured, the run API (run configs, client ids, failure reasons)
+ * answers only `Authorization: Bearer <admin token>` (401 otherwise; the dashboard sends it, see dashboard.js);
+ * metrics and health stay open for scrapers and probes.
  */
-export function httpApp(manager: RunManager, metrics: CoordinatorMetrics, ready: ReadinessChecks): Hono {
+export function httpApp(manager: RunManager, metrics: CoordinatorMetrics, ready: ReadinessChecks, access: AccessControl): Hono {
   const app = new Hono();
   const files = staticFiles();
+  app.use('/api/*', async (c, next) => {
+    const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+    if (access.isAdmin(token)) return next();
+    const error = `${token ? 'wrong' : 'missing'} admin token: send "Authorization: Bearer <admin token>"; the dashboard: open /#token=<admin token>`;
+    return c.json({ error }, 401, { 'WWW-Authenticate': 'Bearer' });
+  });
   app.get('/metrics', async (c) => c.body(await metrics.expose(), 200, { 'Content-Type': metrics.contentType }));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {

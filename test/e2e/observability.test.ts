@@ -10,8 +10,10 @@ import { scrape, valueOf, type MetricFamily } from '../helpers/prometheus.js';
 
 const CHROMIUM = process.env.FEDSIFT_CHROMIUM ?? '/usr/bin/chromium';
 const ROUNDS = 6;
+const ADMIN = 'observability-admin-token-0123';
+const asAdmin = { headers: { Authorization: `Bearer ${ADMIN}` } };
 
-describe('operators\' view during a real run: /metrics, health, dashboard', () => {
+describe('operators\' view during a real run: /metrics, health, dashboard (admin token set)', () => {
   let c: Coordinator;
   let clients: ClientProcess[];
   let base: string;
@@ -19,7 +21,7 @@ describe('operators\' view during a real run: /metrics, health, dashboard', () =
   let early: MetricFamily[] = [];
 
   before(async () => {
-    c = await startTestCoordinator();
+    c = await startTestCoordinator({ auth: { adminToken: ADMIN } });
     base = `http://127.0.0.1:${c.httpPort}`;
     clients = [0, 1].map((i) => spawnClient(c.address, i, 2));
     await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined), 60_000);
@@ -32,15 +34,19 @@ describe('operators\' view during a real run: /metrics, health, dashboard', () =
     await c.close();
   });
 
-  it('answers /healthz and /readyz, and serves runs as JSON', async () => {
+  it('answers /healthz and /readyz to anyone, and serves runs as JSON to the admin token only', async () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     const ready = await fetch(`${base}/readyz`);
     assert.equal(ready.status, 200);
     assert.deepEqual((await ready.json()).checks, { grpc: true, broadcast: true });
-    const runs = (await (await fetch(`${base}/api/runs`)).json()) as { runId: string; rejected: Record<string, number> }[];
+    const anonymous = await fetch(`${base}/api/runs`);
+    assert.equal(anonymous.status, 401);
+    assert.match((await anonymous.json()).error, /missing admin token/);
+    assert.equal((await fetch(`${base}/api/runs/${runId}`, { headers: { Authorization: 'Bearer wrong' } })).status, 401);
+    const runs = (await (await fetch(`${base}/api/runs`, asAdmin)).json()) as { runId: string; rejected: Record<string, number> }[];
     assert.deepEqual(runs.map((r) => r.runId), [runId]);
     assert.deepEqual(runs[0]!.rejected, {});
-    assert.equal((await fetch(`${base}/api/runs/run-nope`)).status, 404);
+    assert.equal((await fetch(`${base}/api/runs/run-nope`, asAdmin)).status, 404);
   });
 
   it('draws one accuracy point per completed round in the dashboard, live during the run (headless Chromium)', async (t) => {
@@ -53,7 +59,8 @@ describe('operators\' view during a real run: /metrics, health, dashboard', () =
     t.after(() => browser.close());
     // Execute: open the dashboard mid-run
     const page = await browser.newPage();
-    await page.goto(`${base}/?run=${runId}`);
+    await page.goto(`${base}/?run=${runId}#token=${ADMIN}`); // the admin token in the fragment: it never reaches the server
+    assert.equal(new URL(page.url()).hash, '', 'the page takes the token out of the address bar');
     const points = () => page.evaluate(() => Number(document.getElementById('accuracy-chart')?.dataset.points ?? -1));
     let live: { points: number; completed: number; state: string } | undefined;
     for (let i = 0; i < 100 && !live; i++) {

@@ -73,9 +73,22 @@ function fillTable(selector, rows) {
   }));
 }
 
+// With an admin token set, the run API needs it: opened as /#token=<admin token>, the page keeps it for this tab only
+// and takes it out of the address bar (a fragment never reaches the server or its logs).
+const adminToken = new URLSearchParams(location.hash.slice(1)).get('token') ?? sessionStorage.getItem('fedsift-admin-token');
+if (location.hash.includes('token=')) {
+  sessionStorage.setItem('fedsift-admin-token', adminToken);
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
 async function refresh() {
   try {
-    const runs = await (await fetch('/api/runs')).json();
+    const res = await fetch('/api/runs', adminToken ? { headers: { Authorization: `Bearer ${adminToken}` } } : {});
+    if (res.status === 401) {
+      document.getElementById('updated').textContent = 'this coordinator needs its admin token: open the dashboard as /#token=<admin token>';
+      return;
+    }
+    const runs = await res.json();
     if (!selected && runs.length) selected = runs[runs.length - 1].runId;
     renderRuns(runs);
     const run = runs.find((r) => r.runId === selected);
