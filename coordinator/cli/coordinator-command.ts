@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseCoordinatorConfig, readJsonFile } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/logging/index.js';
@@ -21,7 +22,7 @@ export function coordinatorCommand(): Command {
     .option('--state-dir <dir>', 'keep runs, rounds and model checkpoints here (SQLite + files); a restart resumes unfinished runs', process.env.FEDSIFT_STATE_DIR)
     .addOption(new Option('--backend <name>', 'tfjs backend for evaluation').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
     .action(async (o) => {
-      const file = o.config ? readJsonFile(o.config, 'coordinator config') : {};
+      const file = o.config ? withPathsFrom(dirname(resolve(o.config)), readJsonFile(o.config, 'coordinator config')) : {};
       const flags = defined({ host: o.host, port: o.port, httpPort: o.httpPort, natsUrl: o.natsUrl || undefined, backend: o.backend, stateDir: o.stateDir });
       const auth = overlay(file.auth, { clientTokensFile: o.clientTokens, adminToken: process.env.FEDSIFT_ADMIN_TOKEN || undefined });
       const tls = overlay(file.tls, { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa });
@@ -33,6 +34,27 @@ export function coordinatorCommand(): Command {
       logger.info({ signal: await untilShutdownSignal() }, 'shutting down');
       await coordinator.close();
     });
+}
+
+/** The file and directory fields of a coordinator config file, as [section, field] or [field]. */
+const PATH_FIELDS: readonly (readonly string[])[] = [['stateDir'], ['auth', 'clientTokensFile'], ['tls', 'certFile'], ['tls', 'keyFile'], ['tls', 'clientCaFile'], ['testData', 'path'], ['testData', 'images'], ['testData', 'labels']];
+
+/**
+ * A config file's content with its relative paths resolved against `dir`, the file's folder, as a path written in a
+ * config file means (flags stay relative to the working directory). Values that are not strings are left for the
+ * schema to refuse.
+ */
+function withPathsFrom(dir: string, file: Record<string, unknown>): Record<string, unknown> {
+  const out = structuredClone(file);
+  for (const field of PATH_FIELDS) {
+    const key = field.at(-1)!;
+    const parent = field.length === 1 ? out : out[field[0]!];
+    if (parent !== null && typeof parent === 'object' && typeof (parent as Record<string, unknown>)[key] === 'string') {
+      const holder = parent as Record<string, unknown>;
+      holder[key] = resolve(dir, holder[key] as string);
+    }
+  }
+  return out;
 }
 
 /** The entries of `o` whose value is not undefined (flags that were given). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -49,6 +49,19 @@ describe('fedsift CLI', () => {
     const narrow = await runFedsift(['client', '--site-id', 's', '--data', `csv:${join(dir, 'narrow.csv')}`, '--coordinator', c.address]);
     assert.equal(narrow.code, 2);
     assert.match(narrow.stderr, /site data \(csv\) fits no model: mlp: data has 2 features per example, the model expects 784/);
+  });
+
+  it('reads the paths in a coordinator config file relative to that file, not to the working directory', async () => {
+    // Prepare: config/coordinator.json names "tokens.json", which sits next to it and is malformed on purpose
+    const dir = join(mkdtempSync(join(tmpdir(), 'fedsift-config-')), 'config');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'coordinator.json'), JSON.stringify({ port: 0, httpPort: null, insecure: true, auth: { clientTokensFile: 'tokens.json' } }));
+    writeFileSync(join(dir, 'tokens.json'), '{"site-a": "not-a-hash"}');
+    // Execute: from another working directory
+    const r = await runFedsift(['coordinator', '--config', join(dir, 'coordinator.json')]);
+    // Check: it found the file next to the config (and stopped on its content), instead of "does not exist"
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /auth\.clientTokensFile: site "site-a" needs a hex SHA-256 token hash/);
   });
 
   it('exits 2 naming $FEDSIFT_LOG_LEVEL when it is not a log level', async () => {
