@@ -28,7 +28,7 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   const link = new CoordinatorLink(config.coordinator, config.transport, { token: config.token, tls: config.tls });
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
   const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(data.labels.length);
-  const http = metrics && (await startHttpServer('0.0.0.0', config.metricsPort!, metrics.app(), logger, 'metricsPort'));
+  const http = metrics && (await startHttpServer(config.metricsHost, config.metricsPort!, metrics.app(), logger, 'metricsPort'));
   const daemon = new ClientDaemon({
     config,
     link,

@@ -31,6 +31,7 @@ export function clientCommand(): Command {
     .option('--feature-scale <x>', 'csv: multiply every feature by x (e.g. 0.00392 for 0-255 pixels)', floatArg)
     .option('--report-dir <dir>', 'write the site\'s label-issue report and label-next queue here each weighted round')
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port', intArg)
+    .option('--metrics-host <host>', 'interface of --metrics-port (default 127.0.0.1; 0.0.0.0 to be scraped from elsewhere)')
     .option('--label-noise <kind:rate[:seed]>', 'fault injection for label-noise experiments: symmetric:R or pair:R (flips local labels)')
     .option('--attack <kind:factor>', 'fault injection for robustness experiments: scale:F or signflip:F (poisoned updates)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
@@ -45,6 +46,7 @@ export function clientCommand(): Command {
         backend: o.backend,
         data: parseDataSpec(o.data, o),
         metricsPort: o.metricsPort,
+        metricsHost: o.metricsHost,
         reportDir: o.reportDir,
         labelNoise: o.labelNoise === undefined ? undefined : flag(parseLabelNoise(o.labelNoise), '--label-noise', o.labelNoise, 'symmetric:R or pair:R[:seed] with 0 ≤ R < 1'),
         attack: o.attack === undefined ? undefined : flag(parseAttack(o.attack), '--attack', o.attack, 'scale:F or signflip:F with F > 0'),

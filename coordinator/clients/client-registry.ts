@@ -9,6 +9,8 @@ export interface ClientRecord {
   capabilities: ClientCapabilities;
   /** Last Join or Heartbeat (ms since epoch). */
   lastSeenMs: number;
+  /** gRPC peer (address:port) of its last Join. */
+  peer: string;
 }
 
 /**
@@ -27,11 +29,12 @@ export class ClientRegistry {
   }
 
   /** Registers (or refreshes) a site's client; returns its id. */
-  join(siteId: string, capabilities: ClientCapabilities, nowMs: number): ClientRecord {
+  join(siteId: string, capabilities: ClientCapabilities, nowMs: number, peer: string): ClientRecord {
     const clientId = ClientRegistry.clientIdFor(siteId);
-    const rec = this.clients.get(clientId) ?? { clientId, siteId, capabilities, lastSeenMs: nowMs };
+    const rec = this.clients.get(clientId) ?? { clientId, siteId, capabilities, lastSeenMs: nowMs, peer };
     rec.capabilities = capabilities;
     rec.lastSeenMs = nowMs;
+    rec.peer = peer;
     this.clients.set(clientId, rec);
     return rec;
   }

@@ -66,10 +66,13 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     Join: unary<JoinRequest, JoinResponse>((req, call) => {
       checkJoin(req);
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now());
-      if (clients.isLive(ClientRegistry.clientIdFor(req.siteId), clock.now())) {
-        logger.warn({ site: req.siteId }, 'site joined again while its previous connection is live: restarted daemon, or the same site id used twice?');
+      const id = ClientRegistry.clientIdFor(req.siteId);
+      const previousPeer = clients.isLive(id, clock.now()) ? clients.get(id).peer : call.getPeer();
+      if (previousPeer !== call.getPeer()) {
+        // The same connection joining again is the daemon itself (e.g. after a coordinator restart); another one is not.
+        logger.warn({ site: req.siteId, previousPeer, peer: call.getPeer() }, 'site joined again from another connection while its previous one is live: restarted daemon, or the same site id used twice?');
       }
-      const rec = clients.join(req.siteId, req.capabilities!, clock.now());
+      const rec = clients.join(req.siteId, req.capabilities!, clock.now(), call.getPeer());
       logger.info({ client: rec.clientId, site: req.siteId, capabilities: req.capabilities }, 'client joined');
       return { clientId: rec.clientId, heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: MAX_CHUNK_BYTES, coordinatorId: deps.coordinatorId };
     }),

@@ -84,6 +84,8 @@ export const clientConfigSchema = z
     reportDir: z.string().min(1).optional(),
     /** Serve /metrics and /healthz on this port (0 = a free one); absent = off. */
     metricsPort: z.number().int().min(0).max(65_535).optional(),
+    /** Interface the daemon's /metrics listens on (0.0.0.0 for a scraper on another host or pod). @default 127.0.0.1 */
+    metricsHost: z.string().min(1).default('127.0.0.1'),
     /** Fault injection for robustness experiments: send poisoned updates (client-node/attacks). Off by default. */
     attack: z.object({ kind: z.enum(['scale', 'signflip']), factor: z.number().positive() }).strict().optional(),
     /** Fault injection for label-noise experiments: flip this site's labels (client-node/attacks). Off by default. */
