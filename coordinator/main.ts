@@ -54,7 +54,7 @@ export interface CoordinatorHooks {
  */
 export async function startCoordinator(config: CoordinatorConfig, logger: Logger, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
   const clock: Clock = { now: () => Date.now() };
-  const access = AccessControl.fromConfig(config.auth, logger);
+  const access = AccessControl.fromConfig(config.auth, Boolean(config.tls?.clientCaFile), logger);
   if (!config.tls) logger.warn('PLAIN TEXT: gRPC without TLS, as asked (insecure); updates, models and tokens travel unencrypted');
   const runtime = hooks.runtime ?? (await createTfRuntime(config, logger));
   const streamBroadcaster = new StreamBroadcaster();

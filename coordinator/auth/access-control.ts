@@ -1,12 +1,20 @@
 import type { Metadata } from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthConfig } from '../../shared/config/index.js';
 import { ForbiddenError, RateLimitedError, UnauthenticatedClientError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { AUTHORIZATION_METADATA_KEY } from '../../shared/proto/index.js';
+import { ClientRegistry } from '../clients/index.js';
 import { EnrolmentFile } from './enrolment-file.js';
 import { RateLimiter } from './rate-limiter.js';
 
+
+/** What a call shows of its caller: gRPC metadata and, over TLS, the client certificate (a grpc-js server call). */
+export interface Caller {
+  metadata: Metadata;
+  getAuthContext(): { sslPeerCertificate?: PeerCertificate };
+}
 
 /** Hex SHA-256 of a token, as stored in the enrolment file. */
 export function tokenHash(token: string): string {
@@ -25,12 +33,14 @@ export class AccessControl {
   /**
    * @param enrolment the sites' token hashes (null: enrolment off).
    * @param adminHash hash of the admin token (null: Admin open).
+   * @param certificateBinding mutual TLS is on: a client certificate speaks only for the site of its common name.
    */
   constructor(
     private readonly enrolment: EnrolmentFile | null,
     private readonly adminHash: string | null,
     joinsPerSecond: number,
     joinBurst: number,
+    private readonly certificateBinding = false,
   ) {
     this.limiter = new RateLimiter(joinsPerSecond, joinBurst);
   }
@@ -39,10 +49,10 @@ export class AccessControl {
    * Reads the enrolment file (`fedsift enrol` writes it); a later change that does not parse is logged and ignored.
    * @throws {ConfigError} naming the field when the file is missing or malformed at start.
    */
-  static fromConfig(auth: AuthConfig, logger: Logger): AccessControl {
+  static fromConfig(auth: AuthConfig, mutualTls: boolean, logger: Logger): AccessControl {
     const onReloadError = (err: Error) => logger.error({ err: err.message }, 'the enrolment file changed but cannot be read; the enrolment read before stays in force');
     const enrolment = auth.clientTokensFile ? new EnrolmentFile(auth.clientTokensFile, onReloadError) : null;
-    return new AccessControl(enrolment, auth.adminToken ? tokenHash(auth.adminToken) : null, auth.joinsPerSecond, auth.joinBurst);
+    return new AccessControl(enrolment, auth.adminToken ? tokenHash(auth.adminToken) : null, auth.joinsPerSecond, auth.joinBurst, mutualTls);
   }
 
   get enrolmentRequired(): boolean {
@@ -54,12 +64,14 @@ export class AccessControl {
   }
 
   /**
-   * Join: rate limit per peer address, then the site's token.
-   * @throws {RateLimitedError} | {UnauthenticatedClientError} (no or unknown token) | {ForbiddenError} (another site's token)
+   * Join: rate limit per peer address, then (mutual TLS) the client certificate's site, then the site's token.
+   * @throws {RateLimitedError} | {UnauthenticatedClientError} (no or unknown token) | {ForbiddenError} (another site's token or certificate)
    */
-  checkJoin(siteId: string, token: string, peer: string, nowMs: number): void {
+  checkJoin(siteId: string, token: string, peer: string, nowMs: number, caller?: Caller): void {
     const address = peer.replace(/:\d+$/, '');
     if (!this.limiter.take(address, nowMs)) throw new RateLimitedError(`too many Join calls from ${address}; retry later`);
+    const certified = this.certifiedSite(caller);
+    if (certified !== undefined && certified !== siteId) throw new ForbiddenError(`Join: the client certificate is for site "${certified}", not "${siteId}"`, { field: 'siteId' });
     if (!this.enrolment) return;
     const site = token ? this.enrolment.siteOf(tokenHash(token)) : undefined;
     if (site === undefined) throw new UnauthenticatedClientError(`Join: ${token ? 'unknown' : 'missing'} enrolment token for site "${siteId}"`, { field: 'token' });
@@ -67,12 +79,17 @@ export class AccessControl {
   }
 
   /**
-   * Any other Coordinator call: the bearer token must be the enrolment token of the site whose client id the call names.
+   * Any other Coordinator call: the bearer token must be the enrolment token of the site whose client id the call
+   * names, and (mutual TLS) the client certificate that site's.
    * @throws {UnauthenticatedClientError} | {ForbiddenError}
    */
-  checkClient(metadata: Metadata, clientId: string): void {
+  checkClient(caller: Caller, clientId: string): void {
+    const certified = this.certifiedSite(caller);
+    if (certified !== undefined && ClientRegistry.clientIdFor(certified) !== clientId) {
+      throw new ForbiddenError(`the client certificate is for site "${certified}", not for client ${clientId}`, { clientId });
+    }
     if (!this.enrolment) return;
-    const token = bearer(metadata);
+    const token = bearer(caller.metadata);
     const owner = token ? this.enrolment.clientOf(tokenHash(token)) : undefined;
     if (owner === undefined) throw new UnauthenticatedClientError(`${token ? 'unknown' : 'missing'} enrolment token`, { clientId });
     if (owner !== clientId) throw new ForbiddenError(`this enrolment token does not belong to client ${clientId}`, { clientId });
@@ -88,6 +105,18 @@ export class AccessControl {
   isAdmin(token: string | undefined): boolean {
     if (!this.adminHash) return true;
     return token !== undefined && timingSafeEqual(Buffer.from(tokenHash(token), 'hex'), Buffer.from(this.adminHash, 'hex'));
+  }
+
+  /**
+   * With mutual TLS, the site the caller's certificate names (subject common name; `fedsift certs --sites` issues them
+   * so); undefined without. @throws {ForbiddenError} when the certificate names no site.
+   */
+  private certifiedSite(caller: Caller | undefined): string | undefined {
+    if (!this.certificateBinding || !caller) return undefined;
+    const cn = caller.getAuthContext().sslPeerCertificate?.subject?.CN;
+    const site = Array.isArray(cn) ? cn[0] : cn;
+    if (!site) throw new ForbiddenError('mutual TLS: the client certificate has no subject common name naming its site');
+    return site;
   }
 }
 

@@ -65,7 +65,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
   return {
     Join: unary<JoinRequest, JoinResponse>((req, call) => {
       checkJoin(req);
-      access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now());
+      access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
       const id = ClientRegistry.clientIdFor(req.siteId);
       const previousPeer = clients.isLive(id, clock.now()) ? clients.get(id).peer : call.getPeer();
       if (previousPeer !== call.getPeer()) {
@@ -78,14 +78,14 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     }),
 
     Heartbeat: unary<HeartbeatRequest, HeartbeatResponse>((req, call) => {
-      access.checkClient(call.metadata, req.clientId);
+      access.checkClient(call, req.clientId);
       clients.heartbeat(req.clientId, clock.now());
       return { serverUnixMs: clock.now() };
     }),
 
     WatchRounds(call: ServerWritableStream<WatchRoundsRequest, RoundAnnouncement>) {
       try {
-        access.checkClient(call.metadata, call.request.clientId);
+        access.checkClient(call, call.request.clientId);
         clients.get(call.request.clientId);
       } catch (err) {
         return failStream(call, err, unexpected);
@@ -101,7 +101,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       const { runId, round, clientId } = call.request;
       void (async () => {
         try {
-          access.checkClient(call.metadata, clientId);
+          access.checkClient(call, clientId);
           const model = manager.get(runId).modelFor(round, clientId);
           const metrics = deps.metrics;
           const messages = (function* (): Generator<ModelChunk> {
@@ -133,7 +133,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     },
 
     ReportEvaluation: unary<EvaluationReport, EvaluationAck>((req, call) => {
-      access.checkClient(call.metadata, req.clientId);
+      access.checkClient(call, req.clientId);
       checkEvaluation(req, clients.get(req.clientId).capabilities.numExamples);
       manager.get(req.runId).reportEvaluation(req);
       return { accepted: true };
@@ -209,7 +209,7 @@ class UpdateUpload {
       const h = msg.header;
       if (!h) throw new InvalidUpdateError('the first SubmitUpdate message must be an UpdateHeader');
       this.header = h;
-      this.deps.access.checkClient(this.call.metadata, h.clientId);
+      this.deps.access.checkClient(this.call, h.clientId);
       this.receiver = this.deps.manager.get(h.runId).beginUpdate(h);
       if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
       else {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { makeDevCertificates } from '../../coordinator/auth/index.js';
+import { ClientRegistry } from '../../coordinator/clients/index.js';
 import { AdminClient } from '../../coordinator/cli/admin-client.js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
@@ -30,7 +31,7 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
   });
   after(() => c.close());
 
-  it('a client with a certificate from the CA trains a round; one without a certificate, or in plain text, is refused', async () => {
+  it('a client with a certificate from the CA trains a round as its site only; one without a certificate, or in plain text, is refused', async () => {
     const mtls = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { tls: site });
     const noCert = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { tls: { caFile: ca } });
     const plain = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
@@ -38,7 +39,12 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
     try {
       assert.equal((await refusal(noCert.join({ siteId: 'site-x', token: '', capabilities: TEST_CAPABILITIES })))?.code, status.UNAVAILABLE);
       assert.equal((await refusal(plain.join({ siteId: 'site-y', token: '', capabilities: TEST_CAPABILITIES })))?.code, status.UNAVAILABLE);
+      const asOther = await refusal(mtls.join({ siteId: 'site-b', token: '', capabilities: TEST_CAPABILITIES }));
+      assert.equal(asOther?.code, status.PERMISSION_DENIED);
+      assert.match(asOther!.details, /the client certificate is for site "site-a", not "site-b"/);
       const { clientId } = await mtls.join({ siteId: 'site-a', token: '', capabilities: TEST_CAPABILITIES });
+      const otherClient = await refusal(mtls.heartbeat(ClientRegistry.clientIdFor('site-b')));
+      assert.equal(otherClient?.code, status.PERMISSION_DENIED);
       const run = await admin.startRun({ rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 20_000 });
       await waitForRound(c, run.runId, 1);
       const { weights } = await mtls.fetchModel(run.runId, 1, clientId);
