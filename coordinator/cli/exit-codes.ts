@@ -9,7 +9,9 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof ConfigError || err instanceof DataError) return { code: 2, message: err.message };
   if (err instanceof ServiceUnavailableError) return { code: 3, message: err.message };
   if (isServiceError(err)) {
-    if (err.code === status.UNAVAILABLE) return { code: 3, message: `coordinator unreachable (${err.details}); is \`fedsift coordinator\` running at that address?` };
+    if (err.code === status.UNAVAILABLE) {
+      return { code: 3, message: `coordinator unreachable (${err.details}); is \`fedsift coordinator\` running at that address, and do the TLS settings match it (--tls-ca for a TLS coordinator, --insecure for a plain-text one)?` };
+    }
     return { code: 4, message: `coordinator refused: ${status[err.code]}: ${err.details}` };
   }
   if (err instanceof FedsiftError) return { code: 4, message: err.message };

@@ -63,6 +63,7 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
     const listed = await runFedsift(['run', 'list', '--json', '--coordinator', c.address, ...tlsFlags], { FEDSIFT_INSECURE: '' });
     assert.equal(listed.code, 0, listed.stderr);
     assert.ok(Array.isArray(JSON.parse(listed.stdout)));
+    assert.doesNotMatch(listed.stderr, /DeprecationWarning/, 'no DEP0123 for a coordinator dialled by IP address');
     const implicit = await runFedsift(['run', 'list', '--coordinator', c.address], { FEDSIFT_INSECURE: '' });
     assert.equal(implicit.code, 2);
     assert.match(implicit.stderr, /--tls-ca: required unless plain text is asked for explicitly/);
