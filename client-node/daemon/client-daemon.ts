@@ -32,18 +32,18 @@ export interface ClientDaemonDeps {
 }
 
 /**
+ * Join refusals that retrying cannot change: a missing or unknown token, another site's token or certificate
+ * (UNAUTHENTICATED, PERMISSION_DENIED), capabilities the coordinator rejects (INVALID_ARGUMENT). Anything else
+ * (unreachable, rate limited) is retried.
+ */
+const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.INVALID_ARGUMENT]);
+
+/**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
  * selected for fetches the global model, evaluates it on local data, trains, and submits the update. Rounds are
  * handled one at a time, in arrival order; a round whose deadline passed is skipped. Survives coordinator restarts
  * (re-joins with the same site id, hence the same client id) and NATS restarts (the source reconnects).
  */
-/**
- * Join refusals that retrying cannot change: a missing or unknown token, another site's token (UNAUTHENTICATED,
- * PERMISSION_DENIED), capabilities the coordinator rejects (INVALID_ARGUMENT). Anything else (unreachable, rate
- * limited) is retried.
- */
-const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.INVALID_ARGUMENT]);
-
 export class ClientDaemon {
   private clientIdValue = '';
   private coordinatorId = '';
@@ -98,6 +98,11 @@ export class ClientDaemon {
     this.heartbeatMs = res.heartbeatIntervalMs || this.heartbeatMs;
   }
 
+  /** A re-join failed: retried at the next heartbeat; a refusal of this site (e.g. its token revoked) is an error to see. */
+  private rejoinFailed(err: unknown): void {
+    if (isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code)) this.log.error({ reason: `${status[err.code]}: ${err.details}` }, 'the coordinator refuses this site; it takes part in no round until that changes');
+  }
+
   private async heartbeatLoop(): Promise<void> {
     while (!this.closed) {
       await sleep(this.heartbeatMs);
@@ -106,7 +111,7 @@ export class ClientDaemon {
         await this.deps.link.heartbeat(this.clientId);
       } catch (err) {
         // NOT_FOUND: the coordinator restarted and forgot us; anything else: the channel reconnects by itself.
-        if (isServiceError(err) && err.code === status.NOT_FOUND) await this.join().catch(() => undefined);
+        if (isServiceError(err) && err.code === status.NOT_FOUND) await this.join().catch((e: unknown) => this.rejoinFailed(e));
       }
     }
   }
@@ -117,7 +122,7 @@ export class ClientDaemon {
       // coordinator's run selected a client with our site id: that one is not ours.
       void this.join()
         .then(() => a.coordinatorId === this.coordinatorId && this.onAnnouncement(a))
-        .catch(() => undefined);
+        .catch((e: unknown) => this.rejoinFailed(e));
       return;
     }
     if (a.phase === 'ROUND_PHASE_RUN_DONE') {

@@ -23,8 +23,8 @@ export function tokenHash(token: string): string {
 
 /**
  * Who may call what: per-site enrolment tokens (checked on Join and bound to the site's client id on every later
- * call; the enrolment file is re-read when it changes), an admin token for the Admin service, and a Join rate limit
- * per peer address. With no enrolment file and no admin token, only the rate limit applies (development mode; the
+ * call; the enrolment file is re-read when it changes), with mutual TLS the client certificate bound to its site the
+ * same way, an admin token for the Admin service and the HTTP run API, and a Join rate limit per peer address. With no enrolment file and no admin token, only the rate limit applies (development mode; the
  * coordinator logs a warning).
  */
 export class AccessControl {
@@ -40,7 +40,7 @@ export class AccessControl {
     private readonly adminHash: string | null,
     joinsPerSecond: number,
     joinBurst: number,
-    private readonly certificateBinding = false,
+    private readonly certificateBinding: boolean,
   ) {
     this.limiter = new RateLimiter(joinsPerSecond, joinBurst);
   }
@@ -67,7 +67,7 @@ export class AccessControl {
    * Join: rate limit per peer address, then (mutual TLS) the client certificate's site, then the site's token.
    * @throws {RateLimitedError} | {UnauthenticatedClientError} (no or unknown token) | {ForbiddenError} (another site's token or certificate)
    */
-  checkJoin(siteId: string, token: string, peer: string, nowMs: number, caller?: Caller): void {
+  checkJoin(siteId: string, token: string, peer: string, nowMs: number, caller: Caller): void {
     const address = peer.replace(/:\d+$/, '');
     if (!this.limiter.take(address, nowMs)) throw new RateLimitedError(`too many Join calls from ${address}; retry later`);
     const certified = this.certifiedSite(caller);
@@ -111,8 +111,8 @@ export class AccessControl {
    * With mutual TLS, the site the caller's certificate names (subject common name; `fedsift certs --sites` issues them
    * so); undefined without. @throws {ForbiddenError} when the certificate names no site.
    */
-  private certifiedSite(caller: Caller | undefined): string | undefined {
-    if (!this.certificateBinding || !caller) return undefined;
+  private certifiedSite(caller: Caller): string | undefined {
+    if (!this.certificateBinding) return undefined;
     const cn = caller.getAuthContext().sslPeerCertificate?.subject?.CN;
     const site = Array.isArray(cn) ? cn[0] : cn;
     if (!site) throw new ForbiddenError('mutual TLS: the client certificate has no subject common name naming its site');
@@ -122,6 +122,6 @@ export class AccessControl {
 
 function bearer(metadata: Metadata): string | undefined {
   const value = metadata.get(AUTHORIZATION_METADATA_KEY)[0];
-  const match = typeof value === 'string' ? /^Bearer (.+)$/.exec(value) : null;
+  const match = typeof value === 'string' ? /^Bearer (.+)$/i.exec(value) : null;
   return match?.[1];
 }

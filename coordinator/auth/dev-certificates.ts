@@ -56,13 +56,14 @@ export function makeDevCa(days = 365): DevCa {
 /**
  * The CA of an earlier `makeDevCa` (e.g. ca.pem and ca-key.pem of `fedsift certs`), to issue more certificates that
  * the sites and the coordinator already trust. @throws {Error} when the PEM does not parse, is not a CA certificate,
- * or the key is not the certificate's.
+ * has expired, or the key is not the certificate's.
  */
 export function loadDevCa(pem: PemPair): DevCa {
   const cert = forge.pki.certificateFromPem(pem.cert);
   const key = forge.pki.privateKeyFromPem(pem.key) as forge.pki.rsa.PrivateKey;
   const constraints = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
   if (!constraints?.cA) throw new Error('the certificate is not a CA certificate (basicConstraints cA is not set)');
+  if (cert.validity.notAfter.getTime() <= Date.now()) throw new Error(`the CA expired on ${cert.validity.notAfter.toISOString()}`);
   const publicKey = cert.publicKey as forge.pki.rsa.PublicKey;
   if (publicKey.n.compareTo(key.n) !== 0 || publicKey.e.compareTo(key.e) !== 0) throw new Error('the key is not the CA certificate\'s key');
   return { pem, issuer: { cert, key } };

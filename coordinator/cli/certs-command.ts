@@ -55,7 +55,7 @@ export function certsCommand(): Command {
         wrote.push(`${name}.pem`);
       };
       if (!reused) write('ca', ca.pem);
-      if (!reused || o.hosts !== undefined || !existsSync(join(d, 'server.pem'))) write('server', issueServerCertificate(ca, list(o.hosts ?? DEFAULT_HOSTS), o.days));
+      if (!reused || o.hosts !== undefined || !existsSync(join(d, 'server.pem')) || !existsSync(join(d, 'server-key.pem'))) write('server', issueServerCertificate(ca, list(o.hosts ?? DEFAULT_HOSTS), o.days));
       for (const site of list(o.sites)) write(`client-${site}`, issueClientCertificate(ca, site, o.days));
       console.log(reused ? `kept the CA in ${join(d, 'ca.pem')}: certificates it issued before stay valid` : `new CA in ${join(d, 'ca.pem')}`);
       console.log(`wrote ${wrote.length ? wrote.join(', ') : 'nothing'} (with their keys)`);

@@ -41,17 +41,17 @@ const PATH_FIELDS: readonly (readonly string[])[] = [['stateDir'], ['auth', 'cli
 
 /**
  * A config file's content with its relative paths resolved against `dir`, the file's folder, as a path written in a
- * config file means (flags stay relative to the working directory). Values that are not strings are left for the
- * schema to refuse.
+ * config file means (flags stay relative to the working directory). Values that are not strings, or empty, are left
+ * for the schema to refuse.
  */
 function withPathsFrom(dir: string, file: Record<string, unknown>): Record<string, unknown> {
   const out = structuredClone(file);
   for (const field of PATH_FIELDS) {
     const key = field.at(-1)!;
     const parent = field.length === 1 ? out : out[field[0]!];
-    if (parent !== null && typeof parent === 'object' && typeof (parent as Record<string, unknown>)[key] === 'string') {
-      const holder = parent as Record<string, unknown>;
-      holder[key] = resolve(dir, holder[key] as string);
+    const value = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[key] : undefined;
+    if (typeof value === 'string' && value !== '') {
+      (parent as Record<string, unknown>)[key] = resolve(dir, value);
     }
   }
   return out;

@@ -15,7 +15,7 @@ export function enrolCommand(): Command {
     .description('create an enrolment token for a site: its hash goes into the coordinator\'s tokens file, the token is printed once')
     .requiredOption('--site-id <id>', 'the site the token is bound to (its client id derives from it)')
     .requiredOption('--tokens-file <file>', 'the coordinator\'s enrolment file (auth.clientTokensFile / --client-tokens), created when missing')
-    .option('--replace', 'replace the site\'s existing token (the old one stops working at the coordinator\'s next start)')
+    .option('--replace', 'replace the site\'s existing token (a running coordinator stops accepting the old one within a second)')
     .action((o: { siteId: string; tokensFile: string; replace?: boolean }) => {
       const entries = existsSync(o.tokensFile) ? readJsonFile(o.tokensFile, 'enrolment file') : {};
       if (o.siteId in entries && !o.replace) throw new ConfigError(`site "${o.siteId}" is already enrolled in ${o.tokensFile}; pass --replace for a new token`, { field: 'site-id' });

@@ -35,7 +35,7 @@ export function httpApp(manager: RunManager, metrics: CoordinatorMetrics, ready:
   const app = new Hono();
   const files = staticFiles();
   app.use('/api/*', async (c, next) => {
-    const token = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
+    const token = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     if (access.isAdmin(token)) return next();
     const error = `${token ? 'wrong' : 'missing'} admin token: send "Authorization: Bearer <admin token>"; the dashboard: open /#token=<admin token>`;
     return c.json({ error }, 401, { 'WWW-Authenticate': 'Bearer' });

@@ -362,14 +362,16 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   private finish(state: RunStateName, error: string): void {
     if (this.isFinished) return;
-    // A shutdown with a state directory leaves the run resumable; without one it cannot come back: it stopped.
-    if (this.suspended && this.deps.store) state = 'RUN_STATE_SUSPENDED';
-    else if (this.suspended && !error) error = 'the coordinator shut down, and without a state directory the run cannot resume';
+    // Stopped by a shutdown: with a state directory the run stays resumable; without one it cannot come back. A run
+    // that completed or failed while the coordinator shut down is recorded as such.
+    const shutDown = this.suspended && state === 'RUN_STATE_STOPPED';
+    if (shutDown && this.deps.store) state = 'RUN_STATE_SUSPENDED';
+    else if (shutDown && !error) error = 'the coordinator shut down, and without a state directory the run cannot resume';
     this.open?.close('stopped');
     this.state = state;
     this.error = error;
     this.finishedMs = this.deps.clock.now();
-    if (this.suspended) this.log.info({ round: this.currentRound }, 'run suspended by shutdown; a restart with the same state directory resumes it');
+    if (state === 'RUN_STATE_SUSPENDED') this.log.info({ round: this.currentRound }, 'run suspended by shutdown; a restart with the same state directory resumes it');
     else this.deps.store?.setState(this.runId, state, error, this.finishedMs);
     (error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))({ state, error }, 'run finished');
     void this.announce(runDoneAnnouncement(this.deps, this.currentRound));

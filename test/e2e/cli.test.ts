@@ -90,6 +90,11 @@ describe('fedsift CLI', () => {
     assert.equal(read('ca.pem'), ca);
     assert.equal(read('server.pem'), server);
     assert.ok(signedBy('client-site-b.pem', ca) && signedBy('client-site-a.pem', ca));
+    // --hosts re-issues the server certificate for the new names, from the same CA
+    assert.equal((await runFedsift(['certs', '--out', dir, '--hosts', 'fedsift-coordinator,10.0.0.7'])).code, 0);
+    assert.notEqual(read('server.pem'), server);
+    assert.equal(new X509Certificate(read('server.pem')).subjectAltName, 'DNS:fedsift-coordinator, IP Address:10.0.0.7');
+    assert.ok(signedBy('server.pem', ca));
     // --new-ca replaces it (site-a's certificate no longer verifies); a CA without its key is refused
     assert.equal((await runFedsift(['certs', '--out', dir, '--new-ca'])).code, 0);
     assert.notEqual(read('ca.pem'), ca);

@@ -79,10 +79,9 @@ describe('authentication: enrolment tokens, admin token, Join rate limit', () =>
     };
     const afterRecheck = () => new Promise((r) => setTimeout(r, 1_100));
     try {
-      // Execute: enrol site-c with the CLI while the coordinator runs
+      // Execute: enrol site-c with the CLI while the coordinator runs, and join at once
       const enrolled = await runFedsift(['enrol', '--site-id', 'site-c', '--tokens-file', file]);
       assert.equal(enrolled.code, 0, enrolled.stderr);
-      await afterRecheck();
       const c1 = await join('site-c', enrolled.stdout.trim());
       // Remove it again (revoke), then break the file
       writeFileSync(file, JSON.stringify({ 'site-a': tokenHash(TOKENS['site-a']) }));
@@ -92,11 +91,16 @@ describe('authentication: enrolment tokens, admin token, Join rate limit', () =>
       await afterRecheck();
       const stillIn = await join('site-a', TOKENS['site-a']);
       const removed = await refusal(join('site-b', TOKENS['site-b']));
-      // Check: site-c joined without a restart, its token stopped working once removed; the broken file changed nothing
+      // … and repair it with site-b back
+      writeFileSync(file, JSON.stringify(Object.fromEntries(Object.entries(TOKENS).map(([site, t]) => [site, tokenHash(t)]))));
+      const back = await join('site-b', TOKENS['site-b']);
+      // Check: site-c joined without a restart, its token stopped working once removed; the broken file changed
+      // nothing; the repaired one took effect
       assert.ok(c1.clientId);
       assert.equal(revoked?.code, status.UNAUTHENTICATED);
       assert.ok(stillIn.clientId);
       assert.equal(removed?.code, status.UNAUTHENTICATED);
+      assert.ok(back.clientId);
     } finally {
       links.forEach((l) => l.close());
       await c.close();

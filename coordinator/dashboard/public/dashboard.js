@@ -75,11 +75,12 @@ function fillTable(selector, rows) {
 
 // With an admin token set, the run API needs it: opened as /#token=<admin token>, the page keeps it for this tab only
 // and takes it out of the address bar (a fragment never reaches the server or its logs).
-const adminToken = new URLSearchParams(location.hash.slice(1)).get('token') ?? sessionStorage.getItem('fedsift-admin-token');
-if (location.hash.includes('token=')) {
-  sessionStorage.setItem('fedsift-admin-token', adminToken);
+const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
+if (fromUrl) {
+  sessionStorage.setItem('fedsift-admin-token', fromUrl);
   history.replaceState(null, '', location.pathname + location.search);
 }
+const adminToken = fromUrl ?? sessionStorage.getItem('fedsift-admin-token');
 
 async function refresh() {
   try {
