@@ -59,15 +59,14 @@ describe('uploads still running when their round closes', () => {
     // Prepare: room for one upload at a time; round 1 closes at its 4 s deadline while both sites' uploads stall
     const f = await protocolFixture({ numParams: PARAMS, clients: 2, run: { minClients: 1, roundDeadlineMs: 4_000 }, coordinator: { uploadBufferBytes: 1.5 * MODEL_BYTES } });
     try {
-      // Execute: the calls' own deadlines are far later than the round's
-      const started = Date.now();
+      // Execute: the calls' own deadlines (30 s) are far later than the round's: without the refusal at close they
+      // would end DEADLINE_EXCEEDED
       const errors = await Promise.all(f.clients.map((site) => stalledUpload(f, site, 30_000)));
       // Check: both refused as closed when the round closed, not left open until the clients' deadlines; memory free
       for (const err of errors) {
         assert.equal(err?.code, status.FAILED_PRECONDITION, `ended with ${err?.code}: ${err?.details}`);
         assert.match(err!.details, /no longer accepts updates/);
       }
-      assert.ok(Date.now() - started < 15_000, `answered after ${Date.now() - started} ms`);
       assert.equal(f.coordinator.uploads.peakBytes, MODEL_BYTES, 'one upload was receiving, the other waiting');
       assert.equal(f.coordinator.uploads.inUseBytes, 0);
       assert.equal(f.coordinator.uploads.waiting, 0);
