@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthConfig } from '../../shared/config/index.js';
 import { ForbiddenError, RateLimitedError, UnauthenticatedClientError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import { AUTHORIZATION_METADATA_KEY } from '../../shared/proto/index.js';
+import { AUTHORIZATION_METADATA_KEY, bearerTokenOf } from '../../shared/proto/index.js';
 import { ClientRegistry } from '../clients/index.js';
 import { EnrolmentFile } from './enrolment-file.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -121,7 +121,5 @@ export class AccessControl {
 }
 
 function bearer(metadata: Metadata): string | undefined {
-  const value = metadata.get(AUTHORIZATION_METADATA_KEY)[0];
-  const match = typeof value === 'string' ? /^Bearer (.+)$/i.exec(value) : null;
-  return match?.[1];
+  return bearerTokenOf(metadata.get(AUTHORIZATION_METADATA_KEY)[0]);
 }

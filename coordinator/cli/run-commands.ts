@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { clientTlsSchema, parseRunConfig, parseWith, PLAINTEXT_HINT, readJsonFile, RUN_CONFIG_KEYS } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
-import type { RunStatus } from '../../shared/proto/index.js';
+import { isFinalRunState, type RunStatus } from '../../shared/proto/index.js';
 import { AdminClient } from './admin-client.js';
 import { formatRoundRow, formatRunList, formatRunStatus, ROUND_TABLE_HEADER, stateName } from './format.js';
 import { plainProgress, terminalProgress } from './progress.js';
@@ -116,8 +116,7 @@ export function runCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (runId: string, o, cmd: Command) => {
       const s = await withAdmin(cmd, (admin) => admin.stopRun(runId));
-      const finished = ['RUN_STATE_COMPLETED', 'RUN_STATE_STOPPED', 'RUN_STATE_FAILED', 'RUN_STATE_SUSPENDED'].includes(s.state);
-      console.log(o.json ? JSON.stringify(s) : finished ? `run ${s.runId} already ${stateName(s)}` : `stopping ${s.runId}`);
+      console.log(o.json ? JSON.stringify(s) : isFinalRunState(s.state) ? `run ${s.runId} already ${stateName(s)}` : `stopping ${s.runId}`);
     });
 
   const list = new Command('list')

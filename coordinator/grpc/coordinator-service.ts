@@ -67,8 +67,8 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       checkJoin(req);
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
       const id = ClientRegistry.clientIdFor(req.siteId);
-      const previousPeer = clients.isLive(id, clock.now()) ? clients.get(id).peer : call.getPeer();
-      if (previousPeer !== call.getPeer()) {
+      const previousPeer = clients.isLive(id, clock.now()) ? clients.get(id).peer : undefined;
+      if (previousPeer !== undefined && previousPeer !== call.getPeer()) {
         // The same connection joining again is the daemon itself (e.g. after a coordinator restart); another one is not.
         logger.warn({ site: req.siteId, previousPeer, peer: call.getPeer() }, 'site joined again from another connection while its previous one is live: restarted daemon, or the same site id used twice?');
       }

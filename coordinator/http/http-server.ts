@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import type { RunStatus } from '../../shared/proto/index.js';
+import { bearerTokenOf, type RunStatus } from '../../shared/proto/index.js';
 import type { AccessControl } from '../auth/index.js';
 import type { CoordinatorMetrics } from '../metrics/index.js';
 import type { RunManager } from '../rounds/index.js';
@@ -35,7 +35,7 @@ export function httpApp(manager: RunManager, metrics: CoordinatorMetrics, ready:
   const app = new Hono();
   const files = staticFiles();
   app.use('/api/*', async (c, next) => {
-    const token = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const token = bearerTokenOf(c.req.header('authorization'));
     if (access.isAdmin(token)) return next();
     const error = `${token ? 'wrong' : 'missing'} admin token: send "Authorization: Bearer <admin token>"; the dashboard: open /#token=<admin token>`;
     return c.json({ error }, 401, { 'WWW-Authenticate': 'Bearer' });

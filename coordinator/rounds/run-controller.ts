@@ -4,7 +4,7 @@ import { viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
 import type { RunConfig } from '../../shared/config/index.js';
 import { InvalidUpdateError, QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import type { EvaluationReport, RoundAnnouncement, RoundSummary, RunEvent, RunEventKind, RunStateName, RunStatus, UpdateHeader } from '../../shared/proto/index.js';
+import { isFinalRunState, type EvaluationReport, type RoundAnnouncement, type RoundSummary, type RunEvent, type RunEventKind, type RunStateName, type RunStatus, type UpdateHeader } from '../../shared/proto/index.js';
 import type { RoundBroadcaster } from '../broadcast/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { ModelRuntime } from '../evaluation/index.js';
@@ -109,7 +109,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     else {
       this.rounds.push(...stored.rounds);
       this.currentRound = stored.rounds.length;
-      if (isFinal(stored.state)) [this.state, this.error, this.finishedMs] = [stored.state, stored.error, stored.finishedUnixMs];
+      if (isFinalRunState(stored.state)) [this.state, this.error, this.finishedMs] = [stored.state, stored.error, stored.finishedUnixMs];
     }
   }
 
@@ -146,7 +146,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   }
 
   get isFinished(): boolean {
-    return isFinal(this.state);
+    return isFinalRunState(this.state);
   }
 
   status(): RunStatus {
@@ -381,8 +381,4 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private emitEvent(kind: RunEventKind, round?: RoundSummary): void {
     this.emit('event', { kind, status: this.status(), round: round ?? null, roundNumber: this.currentRound });
   }
-}
-
-function isFinal(state: RunStateName): boolean {
-  return state === 'RUN_STATE_COMPLETED' || state === 'RUN_STATE_STOPPED' || state === 'RUN_STATE_FAILED' || state === 'RUN_STATE_SUSPENDED';
 }

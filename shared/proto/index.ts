@@ -1,4 +1,4 @@
 export { PROTO_PATH, loadFedsiftProto, type FedsiftProto } from './loader.js';
 export * from './messages.js';
 export { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, roundsSubject } from './subjects.js';
-export { AUTHORIZATION_METADATA_KEY, bearerTokenInterceptor } from './bearer-token.js';
+export { AUTHORIZATION_METADATA_KEY, bearerTokenInterceptor, bearerTokenOf } from './bearer-token.js';

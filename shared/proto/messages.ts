@@ -52,6 +52,11 @@ export interface EvaluationAck { accepted: boolean }
 
 export type RunStateName = 'RUN_STATE_WAITING' | 'RUN_STATE_RUNNING' | 'RUN_STATE_COMPLETED' | 'RUN_STATE_STOPPED' | 'RUN_STATE_FAILED' | 'RUN_STATE_SUSPENDED';
 
+/** True for the states in which a run does nothing more in this coordinator process (suspended ones resume after a restart). */
+export function isFinalRunState(state: RunStateName): boolean {
+  return state === 'RUN_STATE_COMPLETED' || state === 'RUN_STATE_STOPPED' || state === 'RUN_STATE_FAILED' || state === 'RUN_STATE_SUSPENDED';
+}
+
 export interface RoundSummary {
   round: number;
   selected: number;
