@@ -28,7 +28,8 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   const link = new CoordinatorLink(config.coordinator, config.transport, { token: config.token, tls: config.tls });
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
   const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(data.labels.length);
-  const http = metrics && (await startHttpServer(config.metricsHost, config.metricsPort!, metrics.app(), logger, 'metricsPort'));
+  const http =
+    metrics && (await startHttpServer(config.metricsHost, config.metricsPort!, metrics.app(), logger, 'metricsPort'));
   const daemon = new ClientDaemon({
     config,
     link,
@@ -40,8 +41,16 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
     onClose: async () => http?.close(),
     trainer: new LocalTrainer(tf, data, deriveSeed(0, config.siteId)),
     roundSource: (d) => {
-      const stream = new GrpcRoundSource(link, () => d.clientId, () => d.join(), backoff, logger);
-      return config.natsUrl ? new MergedRoundSource([new NatsRoundSource(config.natsUrl, backoff, logger), stream]) : stream;
+      const stream = new GrpcRoundSource(
+        link,
+        () => d.clientId,
+        () => d.join(),
+        backoff,
+        logger,
+      );
+      return config.natsUrl
+        ? new MergedRoundSource([new NatsRoundSource(config.natsUrl, backoff, logger), stream])
+        : stream;
     },
   });
   await daemon.start();
@@ -49,8 +58,21 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
 }
 
 /** Fault injection: flips this site's labels for label-noise experiments (seeded by the noise seed and the site id). */
-function withLabelNoise(ds: Dataset, noise: LabelNoise, siteId: string, logger: Logger): { data: Dataset; flipped: Uint8Array } {
-  const { labels, flipped } = injectLabelNoise(ds.labels, ds.numClasses, noise, createRng(deriveSeed(noise.seed, 'label-noise', siteId)));
-  logger.warn({ labelNoise: noise, flipped: flipped.reduce((a, b) => a + b, 0), examples: ds.labels.length }, 'FAULT INJECTION: this site\'s labels are noisy on purpose');
+function withLabelNoise(
+  ds: Dataset,
+  noise: LabelNoise,
+  siteId: string,
+  logger: Logger,
+): { data: Dataset; flipped: Uint8Array } {
+  const { labels, flipped } = injectLabelNoise(
+    ds.labels,
+    ds.numClasses,
+    noise,
+    createRng(deriveSeed(noise.seed, 'label-noise', siteId)),
+  );
+  logger.warn(
+    { labelNoise: noise, flipped: flipped.reduce((a, b) => a + b, 0), examples: ds.labels.length },
+    "FAULT INJECTION: this site's labels are noisy on purpose",
+  );
   return { data: { ...ds, labels }, flipped };
 }

@@ -52,10 +52,15 @@ export interface CoordinatorHooks {
  * then go to JetStream and the WatchRounds stream), and serves gRPC.
  * @throws {DataError} when the test set cannot be loaded; a NATS connection error when natsUrl is unreachable.
  */
-export async function startCoordinator(config: CoordinatorConfig, logger: Logger, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
+export async function startCoordinator(
+  config: CoordinatorConfig,
+  logger: Logger,
+  hooks: CoordinatorHooks = {},
+): Promise<Coordinator> {
   const clock: Clock = { now: () => Date.now() };
   const access = AccessControl.fromConfig(config.auth, Boolean(config.tls?.clientCaFile), logger);
-  if (!config.tls) logger.warn('PLAIN TEXT: gRPC without TLS, as asked (insecure); updates, models and tokens travel unencrypted');
+  if (!config.tls)
+    logger.warn('PLAIN TEXT: gRPC without TLS, as asked (insecure); updates, models and tokens travel unencrypted');
   const runtime = hooks.runtime ?? (await createTfRuntime(config, logger));
   const streamBroadcaster = new StreamBroadcaster();
   let broadcaster: RoundBroadcaster = streamBroadcaster;
@@ -73,22 +78,45 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   const uploads = new UploadGate(config.uploadBufferBytes);
   const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length, uploads);
   manager.on('event', (e) => metrics.onRunEvent(e));
-  if (!access.enrolmentRequired) logger.warn('no auth.clientTokensFile: clients are not authenticated (development mode); see `fedsift enrol`');
-  if (!access.adminTokenRequired) logger.warn('no admin token: the Admin service is open to anyone who reaches the port; set $FEDSIFT_ADMIN_TOKEN');
+  if (!access.enrolmentRequired)
+    logger.warn('no auth.clientTokensFile: clients are not authenticated (development mode); see `fedsift enrol`');
+  if (!access.adminTokenRequired)
+    logger.warn('no admin token: the Admin service is open to anyone who reaches the port; set $FEDSIFT_ADMIN_TOKEN');
   const { server, port } = await startGrpcServer({
     host: config.host,
     port: config.port,
     transport: config.transport,
     tls: config.tls,
     logger,
-    deps: { coordinatorId, manager, clients, streamBroadcaster, clock, logger, metrics, access, uploads, heartbeatIntervalMs: config.heartbeatIntervalMs, onModelStreamed: hooks.onModelStreamed },
+    deps: {
+      coordinatorId,
+      manager,
+      clients,
+      streamBroadcaster,
+      clock,
+      logger,
+      metrics,
+      access,
+      uploads,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      onModelStreamed: hooks.onModelStreamed,
+    },
   });
   const address = `${config.host}:${port}`;
   logger.info({ address, stateDir: config.stateDir }, 'coordinator listening');
   const resumed = manager.restore();
   if (resumed.length) logger.info({ runs: resumed }, 'resuming unfinished runs from their last completed round');
   const ready = () => ({ grpc: true, broadcast: broadcaster.healthy() });
-  const http = config.httpPort === null ? undefined : await startHttpServer(config.host, config.httpPort, httpApp(manager, metrics, ready, access), logger, 'httpPort');
+  const http =
+    config.httpPort === null
+      ? undefined
+      : await startHttpServer(
+          config.host,
+          config.httpPort,
+          httpApp(manager, metrics, ready, access),
+          logger,
+          'httpPort',
+        );
   return {
     address,
     port,
@@ -104,7 +132,8 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
       await http?.close();
       // Client daemons keep WatchRounds streams open for ever: give calls a moment to finish, then cut them.
       const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false) server.forceShutdown();
+      if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false)
+        server.forceShutdown();
       await broadcaster.close();
       store?.close();
       runtime.dispose();

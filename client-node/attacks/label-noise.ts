@@ -20,14 +20,21 @@ export interface NoisyLabels {
 }
 
 /** Flips labels as `noise` says, with `rng`; the input is not modified. @throws {RangeError} for a rate outside [0, 1). */
-export function injectLabelNoise(labels: Int32Array, numClasses: number, noise: Pick<LabelNoise, 'kind' | 'rate'>, rng: Rng): NoisyLabels {
-  if (!(noise.rate >= 0 && noise.rate < 1)) throw new RangeError(`label noise rate must be in [0, 1), got ${noise.rate}`);
+export function injectLabelNoise(
+  labels: Int32Array,
+  numClasses: number,
+  noise: Pick<LabelNoise, 'kind' | 'rate'>,
+  rng: Rng,
+): NoisyLabels {
+  if (!(noise.rate >= 0 && noise.rate < 1))
+    throw new RangeError(`label noise rate must be in [0, 1), got ${noise.rate}`);
   const out = Int32Array.from(labels);
   const flipped = new Uint8Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
     if (rng.next() >= noise.rate) continue;
     const y = labels[i]!;
-    out[i] = noise.kind === 'pair' ? (y + 1) % numClasses : (y + 1 + Math.floor(rng.next() * (numClasses - 1))) % numClasses;
+    out[i] =
+      noise.kind === 'pair' ? (y + 1) % numClasses : (y + 1 + Math.floor(rng.next() * (numClasses - 1))) % numClasses;
     flipped[i] = 1;
   }
   return { labels: out, flipped };
@@ -36,7 +43,9 @@ export function injectLabelNoise(labels: Int32Array, numClasses: number, noise: 
 /** Parses `symmetric:0.4` or `pair:0.45[:seed]` (seed defaults to 0). @returns undefined for an unknown form. */
 export function parseLabelNoise(spec: string): LabelNoise | undefined {
   const [kind, rateText, seedText = '0'] = spec.split(':');
-  const rate = Number(rateText), seed = Number(seedText);
-  if ((kind !== 'symmetric' && kind !== 'pair') || !(rate >= 0 && rate < 1) || !Number.isInteger(seed)) return undefined;
+  const rate = Number(rateText),
+    seed = Number(seedText);
+  if ((kind !== 'symmetric' && kind !== 'pair') || !(rate >= 0 && rate < 1) || !Number.isInteger(seed))
+    return undefined;
   return { kind, rate, seed };
 }

@@ -36,7 +36,11 @@ export interface ClientDaemonDeps {
  * (UNAUTHENTICATED, PERMISSION_DENIED), capabilities the coordinator rejects (INVALID_ARGUMENT). Anything else
  * (unreachable, rate limited) is retried.
  */
-const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.INVALID_ARGUMENT]);
+const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([
+  status.UNAUTHENTICATED,
+  status.PERMISSION_DENIED,
+  status.INVALID_ARGUMENT,
+]);
 
 /**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
@@ -84,14 +88,22 @@ export class ClientDaemon {
     void this.heartbeatLoop();
     this.source = this.deps.roundSource(this);
     this.source.start((a) => this.onAnnouncement(a));
-    this.log.info({ client: this.clientId, source: this.source.name, examples: this.deps.trainer.numExamples }, 'listening for rounds');
-    if (this.deps.config.attack) this.log.warn({ attack: this.deps.config.attack }, 'FAULT INJECTION: this client sends poisoned updates');
+    this.log.info(
+      { client: this.clientId, source: this.source.name, examples: this.deps.trainer.numExamples },
+      'listening for rounds',
+    );
+    if (this.deps.config.attack)
+      this.log.warn({ attack: this.deps.config.attack }, 'FAULT INJECTION: this client sends poisoned updates');
   }
 
   /** (Re-)joins with this site's id; the coordinator answers with the same client id every time. */
   async join(): Promise<void> {
     const { config, trainer, backend } = this.deps;
-    const res = await this.deps.link.join({ siteId: config.siteId, token: config.token ?? '', capabilities: { numExamples: trainer.numExamples, backend, models: this.deps.models } });
+    const res = await this.deps.link.join({
+      siteId: config.siteId,
+      token: config.token ?? '',
+      capabilities: { numExamples: trainer.numExamples, backend, models: this.deps.models },
+    });
     this.clientIdValue = res.clientId;
     this.coordinatorId = res.coordinatorId;
     this.maxChunkBytes = res.maxChunkBytes || this.maxChunkBytes;
@@ -100,7 +112,11 @@ export class ClientDaemon {
 
   /** A re-join failed: retried at the next heartbeat; a refusal of this site (e.g. its token revoked) is an error to see. */
   private rejoinFailed(err: unknown): void {
-    if (isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code)) this.log.error({ reason: `${status[err.code]}: ${err.details}` }, 'the coordinator refuses this site; it takes part in no round until that changes');
+    if (isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code))
+      this.log.error(
+        { reason: `${status[err.code]}: ${err.details}` },
+        'the coordinator refuses this site; it takes part in no round until that changes',
+      );
   }
 
   private async heartbeatLoop(): Promise<void> {
@@ -111,7 +127,8 @@ export class ClientDaemon {
         await this.deps.link.heartbeat(this.clientId);
       } catch (err) {
         // NOT_FOUND: the coordinator restarted and forgot us; anything else: the channel reconnects by itself.
-        if (isServiceError(err) && err.code === status.NOT_FOUND) await this.join().catch((e: unknown) => this.rejoinFailed(e));
+        if (isServiceError(err) && err.code === status.NOT_FOUND)
+          await this.join().catch((e: unknown) => this.rejoinFailed(e));
       }
     }
   }
@@ -141,25 +158,54 @@ export class ClientDaemon {
     if (this.closed) return;
     const log = this.log.child({ run: a.runId, round: a.round });
     if (Date.now() >= a.deadlineUnixMs) {
-      log.warn({ attempt: a.attempt, deadlineUnixMs: a.deadlineUnixMs }, 'skipping round: its deadline passed before this client could start it');
+      log.warn(
+        { attempt: a.attempt, deadlineUnixMs: a.deadlineUnixMs },
+        'skipping round: its deadline passed before this client could start it',
+      );
       this.deps.metrics?.onRound('failed');
       return;
     }
     try {
       const { link, trainer } = this.deps;
-      const { weights, sha256 } = await link.fetchModel(a.runId, a.round, this.clientId, a.deadlineUnixMs, this.modelBuffer);
+      const { weights, sha256 } = await link.fetchModel(
+        a.runId,
+        a.round,
+        this.clientId,
+        a.deadlineUnixMs,
+        this.modelBuffer,
+      );
       this.modelBuffer = float32ToBytes(weights.values); // rounds play one at a time: the next one downloads into it
-      if (a.modelSha256 && sha256 !== a.modelSha256) throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);
+      if (a.modelSha256 && sha256 !== a.modelSha256)
+        throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);
       if (a.evaluateClientIds.includes(this.clientId)) {
         const ev = trainer.evaluate(a.modelName, weights);
         await link
-          .reportEvaluation({ runId: a.runId, round: a.round, clientId: this.clientId, numExamples: ev.numExamples, loss: ev.loss, metrics: { accuracy: ev.accuracy } })
+          .reportEvaluation({
+            runId: a.runId,
+            round: a.round,
+            clientId: this.clientId,
+            numExamples: ev.numExamples,
+            loss: ev.loss,
+            metrics: { accuracy: ev.accuracy },
+          })
           .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
       }
-      const fit = await trainLocalRound(trainer, a, weights, { reportDir: this.deps.config.reportDir, wrongLabels: this.deps.wrongLabels });
+      const fit = await trainLocalRound(trainer, a, weights, {
+        reportDir: this.deps.config.reportDir,
+        wrongLabels: this.deps.wrongLabels,
+      });
       const attack = this.deps.config.attack;
-      const sent = attack ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) } : fit.weights;
-      const update = { runId: a.runId, round: a.round, clientId: this.clientId, numExamples: fit.numExamples, metrics: fit.metrics, weights: sent };
+      const sent = attack
+        ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) }
+        : fit.weights;
+      const update = {
+        runId: a.runId,
+        round: a.round,
+        clientId: this.clientId,
+        numExamples: fit.numExamples,
+        metrics: fit.metrics,
+        weights: sent,
+      };
       const ack = await this.submitWithRetry(update, a.deadlineUnixMs);
       log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!) }, ack.message);
       this.deps.metrics?.onRound('submitted', fit.metrics);

@@ -12,7 +12,12 @@ import { weightRound, type SiteReporting } from './round-weighting.js';
  * @throws {ConfigError} when the announced weighting config is invalid; {InvalidUpdateError} when `global` does not
  *         match the model; {DataError} when the site's data does not fit it.
  */
-export async function trainLocalRound(trainer: LocalTrainer, a: RoundAnnouncement, global: ModelWeights, site: SiteReporting = {}): Promise<LocalFitResult> {
+export async function trainLocalRound(
+  trainer: LocalTrainer,
+  a: RoundAnnouncement,
+  global: ModelWeights,
+  site: SiteReporting = {},
+): Promise<LocalFitResult> {
   const weighting = weightRound(trainer, a, global, site);
   const fit = await trainer.train(a.modelName, global, a.fit, a.round, weighting?.options);
   return { ...fit, metrics: { ...fit.metrics, ...weighting?.stats } };

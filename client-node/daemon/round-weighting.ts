@@ -4,7 +4,13 @@ import { parseJson, parseWith, weightingSchema } from '../../shared/config/index
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { writeSiteReport } from '../report/index.js';
 import type { LocalTrainer, TrainOptions } from '../training/index.js';
-import { detectionQuality, labelNextQueue, planSampleWeights, uncertaintyScores, type WeightingPlan } from '../weighting/index.js';
+import {
+  detectionQuality,
+  labelNextQueue,
+  planSampleWeights,
+  uncertaintyScores,
+  type WeightingPlan,
+} from '../weighting/index.js';
 
 /** Samples in the site's "label next" queue. */
 const LABEL_NEXT_SIZE = 100;
@@ -31,19 +37,43 @@ export interface SiteReporting {
  * is before the weighting's `startRound`.
  * @throws {ConfigError} when the announced weighting config is invalid.
  */
-export function weightRound(trainer: LocalTrainer, a: RoundAnnouncement, global: ModelWeights, site: SiteReporting = {}): RoundWeighting | undefined {
+export function weightRound(
+  trainer: LocalTrainer,
+  a: RoundAnnouncement,
+  global: ModelWeights,
+  site: SiteReporting = {},
+): RoundWeighting | undefined {
   if (!a.fit.weightingJson) return undefined;
-  const config = parseWith(weightingSchema, parseJson(a.fit.weightingJson, 'announced weighting config'), 'announced weighting config');
+  const config = parseWith(
+    weightingSchema,
+    parseJson(a.fit.weightingJson, 'announced weighting config'),
+    'announced weighting config',
+  );
   if (a.round < config.startRound) return undefined;
   const started = performance.now();
   const probs = { values: trainer.predict(a.modelName, global), numClasses: trainer.data.numClasses };
-  const plan = planSampleWeights({ probs, labels: trainer.data.labels, config, round: a.round, curriculumStage: a.fit.curriculumStage || 1 });
+  const plan = planSampleWeights({
+    probs,
+    labels: trainer.data.labels,
+    config,
+    round: a.round,
+    curriculumStage: a.fit.curriculumStage || 1,
+  });
   const stats = { ...plan.stats, weighting_ms: performance.now() - started };
   if (site.reportDir) {
     const entropy = uncertaintyScores(plan.probabilities, 'entropy');
-    const queue = labelNextQueue(entropy, LABEL_NEXT_SIZE).map((index) => ({ index, givenLabel: trainer.data.labels[index]!, entropy: entropy[index]! }));
+    const queue = labelNextQueue(entropy, LABEL_NEXT_SIZE).map((index) => ({
+      index,
+      givenLabel: trainer.data.labels[index]!,
+      entropy: entropy[index]!,
+    }));
     const detection = site.wrongLabels && detectionAgainst(plan, trainer.data.labels, site.wrongLabels);
-    const summary = { samples: trainer.data.labels.length, issues: plan.issues.length, stats, ...(detection && { detection }) };
+    const summary = {
+      samples: trainer.data.labels.length,
+      issues: plan.issues.length,
+      stats,
+      ...(detection && { detection }),
+    };
     writeSiteReport(join(site.reportDir, a.runId), { runId: a.runId, round: a.round }, plan.issues, queue, summary);
   }
   return { options: { sampleWeights: plan.weights, targets: plan.targets }, stats };

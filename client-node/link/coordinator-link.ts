@@ -1,6 +1,26 @@
-import { Metadata, type CallOptions, type Client, type ClientReadableStream, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
-import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, totalBytes, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
-import { channelCredentials, grpcChannelOptions, type ChannelSecurity, type TransportConfig } from '../../shared/config/index.js';
+import {
+  Metadata,
+  type CallOptions,
+  type Client,
+  type ClientReadableStream,
+  type ClientWritableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  ChunkAssembler,
+  chunkBytes,
+  float32ToBytes,
+  sha256Hex,
+  totalBytes,
+  viewAsFloat32,
+  type ModelWeights,
+} from '../../shared/codec/index.js';
+import {
+  channelCredentials,
+  grpcChannelOptions,
+  type ChannelSecurity,
+  type TransportConfig,
+} from '../../shared/config/index.js';
 import { InvalidUpdateError } from '../../shared/errors/index.js';
 import { writeWithBackpressure } from '../../shared/streams/index.js';
 import {
@@ -22,7 +42,10 @@ type CoordinatorStub = Client & {
   Join(req: JoinRequest, cb: Callback<JoinResponse>): void;
   Heartbeat(req: { clientId: string }, cb: Callback<{ serverUnixMs: number }>): void;
   WatchRounds(req: { clientId: string }): ClientReadableStream<RoundAnnouncement>;
-  FetchModel(req: { runId: string; round: number; clientId: string }, options: CallOptions): ClientReadableStream<ModelChunk>;
+  FetchModel(
+    req: { runId: string; round: number; clientId: string },
+    options: CallOptions,
+  ): ClientReadableStream<ModelChunk>;
   SubmitUpdate(metadata: Metadata, options: CallOptions, cb: Callback<UpdateAck>): ClientWritableStream<UpdateChunk>;
   ReportEvaluation(req: EvaluationReport, cb: Callback<{ accepted: boolean }>): void;
 };
@@ -60,7 +83,9 @@ export class CoordinatorLink {
 
   /** Keeps this client selectable. @throws the gRPC error; NOT_FOUND means the coordinator forgot us: join again. */
   heartbeat(clientId: string): Promise<void> {
-    return new Promise((resolve, reject) => this.stub.Heartbeat({ clientId }, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.stub.Heartbeat({ clientId }, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   /** Opens the WatchRounds server stream (current announcements first). */
@@ -75,7 +100,13 @@ export class CoordinatorLink {
    *        no longer needed): the returned values are then a view of it, and no model-sized buffer is allocated.
    * @throws {InvalidUpdateError} when the stream is malformed or the hash differs; the gRPC error when the call fails.
    */
-  async fetchModel(runId: string, round: number, clientId: string, deadlineUnixMs?: number, into?: Uint8Array): Promise<{ weights: ModelWeights; sha256: string }> {
+  async fetchModel(
+    runId: string,
+    round: number,
+    clientId: string,
+    deadlineUnixMs?: number,
+    into?: Uint8Array,
+  ): Promise<{ weights: ModelWeights; sha256: string }> {
     const call = this.stub.FetchModel({ runId, round, clientId }, deadlineUnixMs ? { deadline: deadlineUnixMs } : {});
     let assembler: ChunkAssembler | undefined;
     let header: ModelChunk['header'];
@@ -132,7 +163,9 @@ export class CoordinatorLink {
 
   /** Sends the global model's loss and accuracy on this site's data. @throws the gRPC error (e.g. ABORTED when stale). */
   reportEvaluation(report: EvaluationReport): Promise<void> {
-    return new Promise((resolve, reject) => this.stub.ReportEvaluation(report, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.stub.ReportEvaluation(report, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   /** Closes the channel; calls in flight fail with CANCELLED. */

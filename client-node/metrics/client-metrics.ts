@@ -18,10 +18,26 @@ export class ClientMetrics {
   constructor(samples: number) {
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({ name: 'fedsift_client_samples', help: 'Local training examples of this site', registers: r }).set(samples);
-    this.trainingSeconds = new Histogram({ name: 'fedsift_client_training_seconds', help: 'Local training time per round', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers: r });
-    this.rounds = new Counter({ name: 'fedsift_client_rounds_total', help: 'Rounds this client was selected for, by outcome (submitted, failed)', labelNames: ['outcome'], registers: r });
-    this.labelIssues = new Gauge({ name: 'fedsift_client_label_issues_flagged', help: 'Local samples flagged as likely label issues in the last round', registers: r });
+    new Gauge({ name: 'fedsift_client_samples', help: 'Local training examples of this site', registers: r }).set(
+      samples,
+    );
+    this.trainingSeconds = new Histogram({
+      name: 'fedsift_client_training_seconds',
+      help: 'Local training time per round',
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+      registers: r,
+    });
+    this.rounds = new Counter({
+      name: 'fedsift_client_rounds_total',
+      help: 'Rounds this client was selected for, by outcome (submitted, failed)',
+      labelNames: ['outcome'],
+      registers: r,
+    });
+    this.labelIssues = new Gauge({
+      name: 'fedsift_client_label_issues_flagged',
+      help: 'Local samples flagged as likely label issues in the last round',
+      registers: r,
+    });
   }
 
   /** Records one round: its training metrics (train_ms, label_issues_flagged when present) and outcome. */
@@ -34,7 +50,9 @@ export class ClientMetrics {
   /** HTTP app: `/metrics` (Prometheus text format) and `/healthz`. */
   app(): Hono {
     return new Hono()
-      .get('/metrics', async (c) => c.body(await this.registry.metrics(), 200, { 'Content-Type': this.registry.contentType }))
+      .get('/metrics', async (c) =>
+        c.body(await this.registry.metrics(), 200, { 'Content-Type': this.registry.contentType }),
+      )
       .get('/healthz', (c) => c.json({ status: 'ok' }));
   }
 }

@@ -28,9 +28,31 @@ export function writeSiteReport(
 ): void {
   mkdirSync(dir, { recursive: true });
   const put = (name: string, text: string) => writeFileAtomic(join(dir, name), [text]);
-  put('label-issues.csv', stringify(issues.map((i) => ({ sample_index: i.index, given_label: i.givenLabel, suggested_label: i.suggestedLabel, score: i.score, corrected: i.corrected })), { header: true, columns: ['sample_index', 'given_label', 'suggested_label', 'score', 'corrected'], cast: { boolean: (v) => String(v) } }));
+  put(
+    'label-issues.csv',
+    stringify(
+      issues.map((i) => ({
+        sample_index: i.index,
+        given_label: i.givenLabel,
+        suggested_label: i.suggestedLabel,
+        score: i.score,
+        corrected: i.corrected,
+      })),
+      {
+        header: true,
+        columns: ['sample_index', 'given_label', 'suggested_label', 'score', 'corrected'],
+        cast: { boolean: (v) => String(v) },
+      },
+    ),
+  );
   put('label-issues.json', JSON.stringify({ ...meta, issues }, null, 2) + '\n');
-  put('label-next.csv', stringify(labelNext.map((e) => ({ sample_index: e.index, given_label: e.givenLabel, entropy: e.entropy })), { header: true, columns: ['sample_index', 'given_label', 'entropy'] }));
+  put(
+    'label-next.csv',
+    stringify(
+      labelNext.map((e) => ({ sample_index: e.index, given_label: e.givenLabel, entropy: e.entropy })),
+      { header: true, columns: ['sample_index', 'given_label', 'entropy'] },
+    ),
+  );
   put('label-next.json', JSON.stringify({ ...meta, queue: labelNext }, null, 2) + '\n');
   put('summary.json', JSON.stringify({ ...meta, ...summary }, null, 2) + '\n');
 }

@@ -26,7 +26,7 @@ export class GrpcRoundSource implements RoundSource {
   }
 
   private async loop(onAnnouncement: (a: RoundAnnouncement) => void): Promise<void> {
-    for (let failures = 0; !this.closed; ) {
+    for (let failures = 0; !this.closed;) {
       const call = this.link.watchRounds(this.clientId());
       this.cancel = () => call.cancel();
       const ended = new Promise<string>((resolve) => {

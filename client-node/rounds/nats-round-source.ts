@@ -16,17 +16,26 @@ export class NatsRoundSource implements RoundSource {
   private nc: NatsConnection | undefined;
   private messages: ConsumerMessages | undefined;
 
-  constructor(private readonly url: string, private readonly backoff: { initialMs: number; maxMs: number }, private readonly logger: Logger) {}
+  constructor(
+    private readonly url: string,
+    private readonly backoff: { initialMs: number; maxMs: number },
+    private readonly logger: Logger,
+  ) {}
 
   start(onAnnouncement: (a: RoundAnnouncement) => void): void {
     void this.loop(onAnnouncement);
   }
 
   private async loop(onAnnouncement: (a: RoundAnnouncement) => void): Promise<void> {
-    for (let failures = 0; !this.closed; ) {
+    for (let failures = 0; !this.closed;) {
       try {
         if (!this.nc) {
-          this.nc = await connect({ servers: this.url, name: 'fedsift-client', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+          this.nc = await connect({
+            servers: this.url,
+            name: 'fedsift-client',
+            maxReconnectAttempts: -1,
+            reconnectTimeWait: 500,
+          });
           void this.logStatus(this.nc);
         }
         const consumer = await jetstream(this.nc).consumers.get(ROUNDS_STREAM, {

@@ -1,2 +1,8 @@
-export { LocalTrainer, proximalTerm, type LocalFitConfig, type LocalFitResult, type TrainOptions } from './local-trainer.js';
+export {
+  LocalTrainer,
+  proximalTerm,
+  type LocalFitConfig,
+  type LocalFitResult,
+  type TrainOptions,
+} from './local-trainer.js';
 export { weightedSoftmaxCrossEntropy } from './weighted-loss.js';

@@ -1,7 +1,14 @@
 import type { LayersModel, Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { assertSameSpecs, type ModelWeights } from '../../shared/codec/index.js';
 import { assertFitsModel, type Dataset } from '../../shared/data/index.js';
-import { evaluateModel, getModelDefinition, modelSpecs, readWeights, writeWeights, type EvaluationResult } from '../../shared/models/index.js';
+import {
+  evaluateModel,
+  getModelDefinition,
+  modelSpecs,
+  readWeights,
+  writeWeights,
+  type EvaluationResult,
+} from '../../shared/models/index.js';
 import { createRng, deriveSeed, shuffleInPlace } from '../../shared/random/index.js';
 import type { Tf } from '../../shared/tf/index.js';
 import { weightedSoftmaxCrossEntropy } from './weighted-loss.js';
@@ -47,7 +54,11 @@ export class LocalTrainer {
   private ys: Tensor2D | undefined;
 
   /** @param seed shuffles of round r use deriveSeed(seed, 'shuffle', r). */
-  constructor(private readonly tf: Tf, readonly data: Dataset, private readonly seed: number) {}
+  constructor(
+    private readonly tf: Tf,
+    readonly data: Dataset,
+    private readonly seed: number,
+  ) {}
 
   /** Examples this site holds. */
   get numExamples(): number {
@@ -60,7 +71,13 @@ export class LocalTrainer {
    * @param opts.targets soft targets [n × K] replacing the one-hot labels (label smoothing, corrected labels).
    * @throws {InvalidUpdateError} when `global` does not match the model's specs; {DataError} when the data does not fit.
    */
-  async train(modelName: string, global: ModelWeights, fit: LocalFitConfig, round: number, opts: TrainOptions = {}): Promise<LocalFitResult> {
+  async train(
+    modelName: string,
+    global: ModelWeights,
+    fit: LocalFitConfig,
+    round: number,
+    opts: TrainOptions = {},
+  ): Promise<LocalFitResult> {
     const tf = this.tf;
     const model = this.load(modelName, global);
     this.holds.delete(modelName); // training moves the weights away from `global`
@@ -73,7 +90,8 @@ export class LocalTrainer {
     const mu = fit.proximalMu ?? 0;
     const anchor = mu > 0 ? this.anchorTensors(model, global) : undefined;
     const order = Array.from({ length: this.numExamples }, (_, i) => i);
-    let lossSum = 0, lossWeight = 0;
+    let lossSum = 0,
+      lossWeight = 0;
     try {
       for (let epoch = 0; epoch < fit.localEpochs; epoch++) {
         shuffleInPlace(rng, order);
@@ -86,7 +104,12 @@ export class LocalTrainer {
           const idxT = tf.tensor1d(idx, 'int32');
           const wT = w ? tf.tensor1d(w) : undefined;
           const loss = optimizer.minimize(() => {
-            const ce = weightedSoftmaxCrossEntropy(tf, tf.gather(ys, idxT), model.apply(tf.gather(xs, idxT), { training: true }) as Tensor2D, wT);
+            const ce = weightedSoftmaxCrossEntropy(
+              tf,
+              tf.gather(ys, idxT),
+              model.apply(tf.gather(xs, idxT), { training: true }) as Tensor2D,
+              wT,
+            );
             return anchor ? tf.add(ce, proximalTerm(tf, model, anchor, mu)) : ce;
           }, true)!;
           lossSum += loss.dataSync()[0]! * wSum;
@@ -103,7 +126,11 @@ export class LocalTrainer {
     return {
       weights: readWeights(model),
       numExamples: this.numExamples,
-      metrics: { train_loss: lossWeight > 0 ? lossSum / lossWeight : 0, train_ms: performance.now() - started, epochs: fit.localEpochs },
+      metrics: {
+        train_loss: lossWeight > 0 ? lossSum / lossWeight : 0,
+        train_ms: performance.now() - started,
+        epochs: fit.localEpochs,
+      },
     };
   }
 
@@ -119,7 +146,9 @@ export class LocalTrainer {
     const out = new Float32Array(n * k);
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
-      const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(features.subarray(start * d, end * d), [end - start, d])) as Tensor2D));
+      const probs = tf.tidy(() =>
+        tf.softmax(model.predict(tf.tensor2d(features.subarray(start * d, end * d), [end - start, d])) as Tensor2D),
+      );
       out.set(probs.dataSync() as Float32Array, start * k);
       probs.dispose();
     }

@@ -10,7 +10,8 @@ import type { Tf } from '../../shared/tf/index.js';
  */
 export function weightedSoftmaxCrossEntropy(tf: Tf, labels: Tensor2D, logits: Tensor2D, weights?: Tensor1D): Scalar {
   return tf.tidy(() => {
-    if (!weights) return tf.losses.softmaxCrossEntropy(labels, logits, undefined, undefined, tf.Reduction.MEAN) as Scalar;
+    if (!weights)
+      return tf.losses.softmaxCrossEntropy(labels, logits, undefined, undefined, tf.Reduction.MEAN) as Scalar;
     const total = tf.losses.softmaxCrossEntropy(labels, logits, weights, undefined, tf.Reduction.SUM);
     return tf.div(total, tf.maximum(tf.sum(weights), 1e-12)) as Scalar;
   });

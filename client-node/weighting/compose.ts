@@ -6,7 +6,8 @@
 export function combineWeights(components: readonly Float32Array[], mode: 'product' | 'min' = 'product'): Float32Array {
   const first = components[0];
   if (!first) throw new RangeError('combineWeights: no component');
-  if (components.some((c) => c.length !== first.length)) throw new RangeError('combineWeights: components differ in length');
+  if (components.some((c) => c.length !== first.length))
+    throw new RangeError('combineWeights: components differ in length');
   const out = Float32Array.from(first);
   for (const c of components.slice(1)) {
     for (let i = 0; i < out.length; i++) out[i] = mode === 'product' ? out[i]! * c[i]! : Math.min(out[i]!, c[i]!);

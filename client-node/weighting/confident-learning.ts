@@ -32,9 +32,15 @@ const TOLERANCE = 1e-6;
  * @param labels given labels ỹ [n], each in [0, K).
  * @throws {RangeError} when labels and probabilities disagree in length or a label is out of range.
  */
-export function confidentLearning(p: ProbabilityMatrix, labels: Int32Array, valid?: Uint8Array): ConfidentLearningResult {
-  const k = p.numClasses, n = numRows(p);
-  if (labels.length !== n) throw new RangeError(`confident learning: ${labels.length} labels for ${n} probability rows`);
+export function confidentLearning(
+  p: ProbabilityMatrix,
+  labels: Int32Array,
+  valid?: Uint8Array,
+): ConfidentLearningResult {
+  const k = p.numClasses,
+    n = numRows(p);
+  if (labels.length !== n)
+    throw new RangeError(`confident learning: ${labels.length} labels for ${n} probability rows`);
   const ok = (i: number) => !valid || valid[i] === 1;
   const thresholds = classThresholds(p, labels, ok);
   const joint = new Float64Array(k * k);
@@ -64,12 +70,20 @@ export function confidentLearning(p: ProbabilityMatrix, labels: Int32Array, vali
   const total = labelCount.reduce((a, b) => a + b, 0);
   let noise = 0;
   for (let y = 0; y < k; y++) for (let j = 0; j < k; j++) if (y !== j) noise += calibrated[y * k + j]!;
-  return { thresholds, confidentJoint: joint, noiseRate: total > 0 ? noise / total : 0, flagged: pruneByNoiseRate(p, labels, calibrated, ok), labelQuality, suggested };
+  return {
+    thresholds,
+    confidentJoint: joint,
+    noiseRate: total > 0 ? noise / total : 0,
+    flagged: pruneByNoiseRate(p, labels, calibrated, ok),
+    labelQuality,
+    suggested,
+  };
 }
 
 function classThresholds(p: ProbabilityMatrix, labels: Int32Array, ok: (i: number) => boolean): Float64Array {
   const k = p.numClasses;
-  const sum = new Float64Array(k), count = new Float64Array(k);
+  const sum = new Float64Array(k),
+    count = new Float64Array(k);
   for (let i = 0; i < labels.length; i++) {
     if (!ok(i)) continue;
     const y = labels[i]!;
@@ -80,10 +94,17 @@ function classThresholds(p: ProbabilityMatrix, labels: Int32Array, ok: (i: numbe
   }
   const present = Array.from({ length: k }, (_, j) => j).filter((j) => count[j]! > 0);
   const fallback = present.length ? present.reduce((s, j) => s + sum[j]! / count[j]!, 0) / present.length : 0.5;
-  return Float64Array.from({ length: k }, (_, j) => Math.max(MIN_THRESHOLD, count[j]! > 0 ? sum[j]! / count[j]! : fallback));
+  return Float64Array.from({ length: k }, (_, j) =>
+    Math.max(MIN_THRESHOLD, count[j]! > 0 ? sum[j]! / count[j]! : fallback),
+  );
 }
 
-function pruneByNoiseRate(p: ProbabilityMatrix, labels: Int32Array, calibrated: Float64Array, ok: (i: number) => boolean): Uint8Array {
+function pruneByNoiseRate(
+  p: ProbabilityMatrix,
+  labels: Int32Array,
+  calibrated: Float64Array,
+  ok: (i: number) => boolean,
+): Uint8Array {
   const k = p.numClasses;
   const flagged = new Uint8Array(labels.length);
   const byLabel: number[][] = Array.from({ length: k }, () => []);

@@ -27,22 +27,33 @@ export interface DetectionQuality {
  */
 export function detectionQuality(suspicion: Float32Array, flagged: Uint8Array, wrong: Uint8Array): DetectionQuality {
   const n = suspicion.length;
-  if (flagged.length !== n || wrong.length !== n) throw new RangeError(`detectionQuality: ${n} scores, ${flagged.length} flags, ${wrong.length} mask entries`);
-  let noisy = 0, flaggedCount = 0, hits = 0;
+  if (flagged.length !== n || wrong.length !== n)
+    throw new RangeError(`detectionQuality: ${n} scores, ${flagged.length} flags, ${wrong.length} mask entries`);
+  let noisy = 0,
+    flaggedCount = 0,
+    hits = 0;
   for (let i = 0; i < n; i++) {
     noisy += wrong[i]!;
     flaggedCount += flagged[i]!;
     hits += flagged[i]! & wrong[i]!;
   }
-  return { samples: n, noisy, flagged: flaggedCount, precision: hits / flaggedCount, recall: hits / noisy, auroc: auroc(suspicion, wrong, noisy) };
+  return {
+    samples: n,
+    noisy,
+    flagged: flaggedCount,
+    precision: hits / flaggedCount,
+    recall: hits / noisy,
+    auroc: auroc(suspicion, wrong, noisy),
+  };
 }
 
 function auroc(score: Float32Array, positive: Uint8Array, positives: number): number {
-  const n = score.length, negatives = n - positives;
+  const n = score.length,
+    negatives = n - positives;
   if (positives === 0 || negatives === 0) return NaN;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]!);
   let rankSum = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start;
     while (end + 1 < n && score[order[end + 1]!] === score[order[start]!]) end++;
     const averageRank = (start + end) / 2 + 1;

@@ -1,4 +1,10 @@
-export { type ProbabilityMatrix, type SanitizedProbabilities, sanitizeProbabilities, numRows, row } from './probabilities.js';
+export {
+  type ProbabilityMatrix,
+  type SanitizedProbabilities,
+  sanitizeProbabilities,
+  numRows,
+  row,
+} from './probabilities.js';
 export { type UncertaintyScore, uncertaintyScores, labelNextQueue } from './uncertainty.js';
 export { type SelfPacedRegularizer, selfPacedWeight, selfPacedWeights, paceForFraction } from './self-paced.js';
 export { forgetRate, smallLossWeights } from './small-loss.js';

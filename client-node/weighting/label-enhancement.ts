@@ -17,9 +17,15 @@ export function smoothLabels(labels: Int32Array, numClasses: number, epsilon: nu
  * @see Reed et al. 2014, "Training Deep Neural Networks on Noisy Labels with Bootstrapping", Eqs. 6 (soft) and 8 (hard).
  * @returns [n × K] row-major. @throws {RangeError} for β outside [0, 1] or a length mismatch.
  */
-export function bootstrapTargets(labels: Int32Array, p: ProbabilityMatrix, beta: number, mode: 'soft' | 'hard'): Float32Array {
+export function bootstrapTargets(
+  labels: Int32Array,
+  p: ProbabilityMatrix,
+  beta: number,
+  mode: 'soft' | 'hard',
+): Float32Array {
   if (!(beta >= 0 && beta <= 1)) throw new RangeError(`bootstrapping β must be in [0, 1], got ${beta}`);
-  const k = p.numClasses, n = numRows(p);
+  const k = p.numClasses,
+    n = numRows(p);
   if (labels.length !== n) throw new RangeError(`bootstrapping: ${labels.length} labels for ${n} probability rows`);
   const out = new Float32Array(n * k);
   for (let i = 0; i < n; i++) {
@@ -45,8 +51,14 @@ export interface LabelCorrection {
  * corrected. @throws {RangeError} for a threshold outside (0, 1].
  * @see Xu et al. 2022, "FedCorr: Multi-Stage Federated Learning for Label Noise Correction", Sec. 3.3 (relabelling).
  */
-export function correctLabels(labels: Int32Array, p: ProbabilityMatrix, threshold: number, valid?: Uint8Array): LabelCorrection {
-  if (!(threshold > 0 && threshold <= 1)) throw new RangeError(`correction threshold must be in (0, 1], got ${threshold}`);
+export function correctLabels(
+  labels: Int32Array,
+  p: ProbabilityMatrix,
+  threshold: number,
+  valid?: Uint8Array,
+): LabelCorrection {
+  if (!(threshold > 0 && threshold <= 1))
+    throw new RangeError(`correction threshold must be in (0, 1], got ${threshold}`);
   const out = Int32Array.from(labels);
   const corrected: number[] = [];
   for (let i = 0; i < labels.length; i++) {

@@ -65,19 +65,29 @@ export interface PlanInput {
 export function planSampleWeights(input: PlanInput): WeightingPlan {
   const { labels, config, round, curriculumStage } = input;
   const p = sanitizeProbabilities(input.probs);
-  const k = p.numClasses, n = labels.length;
+  const k = p.numClasses,
+    n = labels.length;
   const cl = confidentLearning(p, labels, p.valid);
-  const correction = config.correctLabelsAbove === null ? { labels, corrected: [] as number[] } : correctLabels(labels, p, config.correctLabelsAbove, p.valid);
+  const correction =
+    config.correctLabelsAbove === null
+      ? { labels, corrected: [] as number[] }
+      : correctLabels(labels, p, config.correctLabelsAbove, p.valid);
   const isCorrected = new Uint8Array(n);
   correction.corrected.forEach((i) => (isCorrected[i] = 1));
   const losses = Float32Array.from(labels, (y, i) => -Math.log(Math.max(p.values[i * k + y]!, 1e-7)));
 
   const components: Float32Array[] = [];
-  if (config.noisyLabels === 'confident-learning') components.push(Float32Array.from(cl.flagged, (f, i) => (f && !isCorrected[i] ? 0 : 1)));
-  if (config.noisyLabels === 'small-loss') components.push(smallLossWeights(losses, forgetRate(round, config.smallLoss.noiseRate, config.smallLoss.warmupRounds)));
+  if (config.noisyLabels === 'confident-learning')
+    components.push(Float32Array.from(cl.flagged, (f, i) => (f && !isCorrected[i] ? 0 : 1)));
+  if (config.noisyLabels === 'small-loss')
+    components.push(
+      smallLossWeights(losses, forgetRate(round, config.smallLoss.noiseRate, config.smallLoss.warmupRounds)),
+    );
   if (config.curriculum.regularizer !== 'none') {
     const validLosses = losses.filter((_, i) => p.valid[i] === 1);
-    components.push(selfPacedWeights(losses, paceForFraction(validLosses, curriculumStage), config.curriculum.regularizer));
+    components.push(
+      selfPacedWeights(losses, paceForFraction(validLosses, curriculumStage), config.curriculum.regularizer),
+    );
   }
   const weights = components.length ? combineWeights(components, config.combine) : new Float32Array(n).fill(1);
   p.valid.forEach((v, i) => v === 0 && (weights[i] = 1));
@@ -86,7 +96,13 @@ export function planSampleWeights(input: PlanInput): WeightingPlan {
   const issues: LabelIssue[] = [];
   for (let i = 0; i < n; i++) {
     if (cl.flagged[i] || isCorrected[i]) {
-      issues.push({ index: i, givenLabel: labels[i]!, suggestedLabel: cl.suggested[i]!, score: cl.labelQuality[i]!, corrected: isCorrected[i] === 1 });
+      issues.push({
+        index: i,
+        givenLabel: labels[i]!,
+        suggestedLabel: cl.suggested[i]!,
+        score: cl.labelQuality[i]!,
+        corrected: isCorrected[i] === 1,
+      });
     }
   }
   issues.sort((a, b) => a.score - b.score || a.index - b.index);
@@ -111,20 +127,29 @@ export function planSampleWeights(input: PlanInput): WeightingPlan {
 
 /** One-hot (or bootstrapped) targets of `labels`, smoothed by ε; refused probability rows keep their one-hot label. */
 function trainingTargets(labels: Int32Array, p: SanitizedProbabilities, config: WeightingConfig): Float32Array {
-  const k = p.numClasses, eps = config.labelSmoothing;
+  const k = p.numClasses,
+    eps = config.labelSmoothing;
   if (!config.bootstrap) return smoothLabels(labels, k, eps);
   const targets = bootstrapTargets(labels, p, config.bootstrap.beta, config.bootstrap.mode);
   const oneHot = smoothLabels(labels, k, 0);
   for (let i = 0; i < labels.length; i++) {
-    for (let j = i * k; j < (i + 1) * k; j++) targets[j] = (1 - eps) * (p.valid[i] ? targets[j]! : oneHot[j]!) + eps / k;
+    for (let j = i * k; j < (i + 1) * k; j++)
+      targets[j] = (1 - eps) * (p.valid[i] ? targets[j]! : oneHot[j]!) + eps / k;
   }
   return targets;
 }
 
 /** The weight histogram and the mean loss by class, as flat metric names. */
-function distributionStats(weights: Float32Array, losses: Float32Array, labels: Int32Array, p: SanitizedProbabilities): Record<string, number> {
+function distributionStats(
+  weights: Float32Array,
+  losses: Float32Array,
+  labels: Int32Array,
+  p: SanitizedProbabilities,
+): Record<string, number> {
   const out: Record<string, number> = {};
   weightHistogram(weights).forEach((share, b) => (out[`weight_hist_${b}`] = share));
-  meanLossByClass(losses, labels, p.numClasses, p.valid).forEach((m, j) => Number.isFinite(m) && (out[`class_loss_${j}`] = m));
+  meanLossByClass(losses, labels, p.numClasses, p.valid).forEach(
+    (m, j) => Number.isFinite(m) && (out[`class_loss_${j}`] = m),
+  );
   return out;
 }

@@ -34,13 +34,16 @@ export interface SanitizedProbabilities extends ProbabilityMatrix {
  * are neither flagged nor trusted. Never throws on data; the input is not modified.
  */
 export function sanitizeProbabilities(p: ProbabilityMatrix): SanitizedProbabilities {
-  const k = p.numClasses, n = numRows(p);
+  const k = p.numClasses,
+    n = numRows(p);
   const values = new Float32Array(p.values.length);
   const valid = new Uint8Array(n);
-  let renormalised = 0, refused = 0;
+  let renormalised = 0,
+    refused = 0;
   for (let i = 0; i < n; i++) {
     const r = row(p, i);
-    let sum = 0, ok = true;
+    let sum = 0,
+      ok = true;
     for (let j = 0; j < k; j++) {
       const v = r[j]!;
       if (!(v >= 0 && v <= 1)) ok = false; // also false for NaN

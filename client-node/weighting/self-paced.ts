@@ -12,7 +12,12 @@ export type SelfPacedRegularizer = 'hard' | 'linear' | 'mixture';
  *      Self-Paced Reranking for Zero-Example Multimedia Search", Sec. 3.
  * @throws {RangeError} for λ < 0, NaN, or a mixture ratio outside (0, 1).
  */
-export function selfPacedWeight(loss: number, lambda: number, regularizer: SelfPacedRegularizer, mixtureRatio = 0.5): number {
+export function selfPacedWeight(
+  loss: number,
+  lambda: number,
+  regularizer: SelfPacedRegularizer,
+  mixtureRatio = 0.5,
+): number {
   if (!(lambda >= 0)) throw new RangeError(`self-paced pace λ must be ≥ 0, got ${lambda}`);
   if (!(loss >= 0)) return 0; // a NaN or negative loss is not evidence of an easy sample
   if (lambda === Infinity) return 1;
@@ -23,7 +28,8 @@ export function selfPacedWeight(loss: number, lambda: number, regularizer: SelfP
     case 'linear':
       return Math.max(0, 1 - loss / lambda);
     case 'mixture': {
-      if (!(mixtureRatio > 0 && mixtureRatio < 1)) throw new RangeError(`mixture ratio λ′/λ must be in (0, 1), got ${mixtureRatio}`);
+      if (!(mixtureRatio > 0 && mixtureRatio < 1))
+        throw new RangeError(`mixture ratio λ′/λ must be in (0, 1), got ${mixtureRatio}`);
       const lambdaPrime = mixtureRatio * lambda;
       if (loss <= lambdaPrime) return 1;
       if (loss >= lambda) return 0;
@@ -44,11 +50,17 @@ export function paceForFraction(losses: Float32Array, fraction: number): number 
   if (fraction >= 1) return Infinity;
   const sorted = Float32Array.from(losses).sort();
   const pos = fraction * (sorted.length - 1);
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
 /** Weights of all samples at pace λ. @returns Float32Array [n] in [0, 1]. */
-export function selfPacedWeights(losses: Float32Array, lambda: number, regularizer: SelfPacedRegularizer, mixtureRatio?: number): Float32Array {
+export function selfPacedWeights(
+  losses: Float32Array,
+  lambda: number,
+  regularizer: SelfPacedRegularizer,
+  mixtureRatio?: number,
+): Float32Array {
   return Float32Array.from(losses, (l) => selfPacedWeight(l, lambda, regularizer, mixtureRatio));
 }

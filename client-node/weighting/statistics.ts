@@ -17,8 +17,14 @@ export function weightHistogram(weights: Float32Array, bins = WEIGHT_HISTOGRAM_B
  * @param losses [n] (nats). @param labels [n] in [0, K).
  * @returns [K]; NaN for a class with no (valid) sample on the site.
  */
-export function meanLossByClass(losses: Float32Array, labels: Int32Array, numClasses: number, valid?: Uint8Array): Float64Array {
-  const sum = new Float64Array(numClasses), count = new Float64Array(numClasses);
+export function meanLossByClass(
+  losses: Float32Array,
+  labels: Int32Array,
+  numClasses: number,
+  valid?: Uint8Array,
+): Float64Array {
+  const sum = new Float64Array(numClasses),
+    count = new Float64Array(numClasses);
   labels.forEach((y, i) => {
     if (valid && !valid[i]) return;
     sum[y] = sum[y]! + losses[i]!;

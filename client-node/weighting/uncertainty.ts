@@ -21,7 +21,8 @@ export function uncertaintyScores(p: ProbabilityMatrix, score: UncertaintyScore)
       for (const v of r) if (v > 0) h -= v * Math.log(v);
       out[i] = h;
     } else {
-      let first = -Infinity, second = -Infinity;
+      let first = -Infinity,
+        second = -Infinity;
       for (const v of r) {
         if (v > first) [first, second] = [v, first];
         else if (v > second) second = v;
@@ -36,5 +37,7 @@ export function uncertaintyScores(p: ProbabilityMatrix, score: UncertaintyScore)
  * Indices of the `k` most uncertain samples, most uncertain first (ties: lower index first) — the "label next" queue.
  */
 export function labelNextQueue(scores: Float32Array, k: number): number[] {
-  return Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, Math.max(0, k));
+  return Array.from(scores.keys())
+    .sort((a, b) => scores[b]! - scores[a]! || a - b)
+    .slice(0, Math.max(0, k));
 }

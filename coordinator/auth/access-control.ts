@@ -9,7 +9,6 @@ import { ClientRegistry } from '../clients/index.js';
 import { EnrolmentFile } from './enrolment-file.js';
 import { RateLimiter } from './rate-limiter.js';
 
-
 /** What a call shows of its caller: gRPC metadata and, over TLS, the client certificate (a grpc-js server call). */
 export interface Caller {
   metadata: Metadata;
@@ -50,9 +49,19 @@ export class AccessControl {
    * @throws {ConfigError} naming the field when the file is missing or malformed at start.
    */
   static fromConfig(auth: AuthConfig, mutualTls: boolean, logger: Logger): AccessControl {
-    const onReloadError = (err: Error) => logger.error({ err: err.message }, 'the enrolment file changed but cannot be read; the enrolment read before stays in force');
+    const onReloadError = (err: Error) =>
+      logger.error(
+        { err: err.message },
+        'the enrolment file changed but cannot be read; the enrolment read before stays in force',
+      );
     const enrolment = auth.clientTokensFile ? new EnrolmentFile(auth.clientTokensFile, onReloadError) : null;
-    return new AccessControl(enrolment, auth.adminToken ? tokenHash(auth.adminToken) : null, auth.joinsPerSecond, auth.joinBurst, mutualTls);
+    return new AccessControl(
+      enrolment,
+      auth.adminToken ? tokenHash(auth.adminToken) : null,
+      auth.joinsPerSecond,
+      auth.joinBurst,
+      mutualTls,
+    );
   }
 
   get enrolmentRequired(): boolean {
@@ -69,13 +78,24 @@ export class AccessControl {
    */
   checkJoin(siteId: string, token: string, peer: string, nowMs: number, caller: Caller): void {
     const address = peer.replace(/:\d+$/, '');
-    if (!this.limiter.take(address, nowMs)) throw new RateLimitedError(`too many Join calls from ${address}; retry later`);
+    if (!this.limiter.take(address, nowMs))
+      throw new RateLimitedError(`too many Join calls from ${address}; retry later`);
     const certified = this.certifiedSite(caller);
-    if (certified !== undefined && certified !== siteId) throw new ForbiddenError(`Join: the client certificate is for site "${certified}", not "${siteId}"`, { field: 'siteId' });
+    if (certified !== undefined && certified !== siteId)
+      throw new ForbiddenError(`Join: the client certificate is for site "${certified}", not "${siteId}"`, {
+        field: 'siteId',
+      });
     if (!this.enrolment) return;
     const site = token ? this.enrolment.siteOf(tokenHash(token)) : undefined;
-    if (site === undefined) throw new UnauthenticatedClientError(`Join: ${token ? 'unknown' : 'missing'} enrolment token for site "${siteId}"`, { field: 'token' });
-    if (site !== siteId) throw new ForbiddenError(`Join: this enrolment token belongs to another site, not "${siteId}"`, { field: 'token' });
+    if (site === undefined)
+      throw new UnauthenticatedClientError(
+        `Join: ${token ? 'unknown' : 'missing'} enrolment token for site "${siteId}"`,
+        { field: 'token' },
+      );
+    if (site !== siteId)
+      throw new ForbiddenError(`Join: this enrolment token belongs to another site, not "${siteId}"`, {
+        field: 'token',
+      });
   }
 
   /**
@@ -86,25 +106,34 @@ export class AccessControl {
   checkClient(caller: Caller, clientId: string): void {
     const certified = this.certifiedSite(caller);
     if (certified !== undefined && ClientRegistry.clientIdFor(certified) !== clientId) {
-      throw new ForbiddenError(`the client certificate is for site "${certified}", not for client ${clientId}`, { clientId });
+      throw new ForbiddenError(`the client certificate is for site "${certified}", not for client ${clientId}`, {
+        clientId,
+      });
     }
     if (!this.enrolment) return;
     const token = bearer(caller.metadata);
     const owner = token ? this.enrolment.clientOf(tokenHash(token)) : undefined;
-    if (owner === undefined) throw new UnauthenticatedClientError(`${token ? 'unknown' : 'missing'} enrolment token`, { clientId });
-    if (owner !== clientId) throw new ForbiddenError(`this enrolment token does not belong to client ${clientId}`, { clientId });
+    if (owner === undefined)
+      throw new UnauthenticatedClientError(`${token ? 'unknown' : 'missing'} enrolment token`, { clientId });
+    if (owner !== clientId)
+      throw new ForbiddenError(`this enrolment token does not belong to client ${clientId}`, { clientId });
   }
 
   /** Admin calls: the bearer token must be the admin token. @throws {UnauthenticatedClientError} */
   checkAdmin(metadata: Metadata): void {
     const token = bearer(metadata);
-    if (!this.isAdmin(token)) throw new UnauthenticatedClientError(`Admin: ${token ? 'wrong' : 'missing'} admin token (--admin-token or $FEDSIFT_ADMIN_TOKEN)`);
+    if (!this.isAdmin(token))
+      throw new UnauthenticatedClientError(
+        `Admin: ${token ? 'wrong' : 'missing'} admin token (--admin-token or $FEDSIFT_ADMIN_TOKEN)`,
+      );
   }
 
   /** Whether `token` may use the Admin service and the HTTP run API: it is the admin token, or none is required. */
   isAdmin(token: string | undefined): boolean {
     if (!this.adminHash) return true;
-    return token !== undefined && timingSafeEqual(Buffer.from(tokenHash(token), 'hex'), Buffer.from(this.adminHash, 'hex'));
+    return (
+      token !== undefined && timingSafeEqual(Buffer.from(tokenHash(token), 'hex'), Buffer.from(this.adminHash, 'hex'))
+    );
   }
 
   /**
@@ -115,7 +144,8 @@ export class AccessControl {
     if (!this.certificateBinding) return undefined;
     const cn = caller.getAuthContext().sslPeerCertificate?.subject?.CN;
     const site = Array.isArray(cn) ? cn[0] : cn;
-    if (!site) throw new ForbiddenError('mutual TLS: the client certificate has no subject common name naming its site');
+    if (!site)
+      throw new ForbiddenError('mutual TLS: the client certificate has no subject common name naming its site');
     return site;
   }
 }

@@ -20,13 +20,22 @@ interface Issuer {
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-function certificate(commonName: string, keys: forge.pki.rsa.KeyPair, issuer: Issuer, days: number, extensions: object[]): forge.pki.Certificate {
+function certificate(
+  commonName: string,
+  keys: forge.pki.rsa.KeyPair,
+  issuer: Issuer,
+  days: number,
+  extensions: object[],
+): forge.pki.Certificate {
   const c = forge.pki.createCertificate();
   c.publicKey = keys.publicKey;
   c.serialNumber = `01${forge.util.bytesToHex(forge.random.getBytesSync(15))}`;
   c.validity.notBefore = new Date(Date.now() - 60_000);
   c.validity.notAfter = new Date(Date.now() + days * 86_400_000);
-  const subject = [{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'fedsift development' }];
+  const subject = [
+    { name: 'commonName', value: commonName },
+    { name: 'organizationName', value: 'fedsift development' },
+  ];
   c.setSubject(subject);
   c.setIssuer(issuer.cert ? issuer.cert.subject.attributes : subject);
   c.setExtensions(extensions);
@@ -34,7 +43,10 @@ function certificate(commonName: string, keys: forge.pki.rsa.KeyPair, issuer: Is
   return c;
 }
 
-const pair = (c: forge.pki.Certificate, keys: forge.pki.rsa.KeyPair): PemPair => ({ cert: forge.pki.certificateToPem(c), key: forge.pki.privateKeyToPem(keys.privateKey) });
+const pair = (c: forge.pki.Certificate, keys: forge.pki.rsa.KeyPair): PemPair => ({
+  cert: forge.pki.certificateToPem(c),
+  key: forge.pki.privateKeyToPem(keys.privateKey),
+});
 
 /** A development CA that issues certificates: its PEM files and its parsed certificate and key. */
 export interface DevCa {
@@ -63,9 +75,11 @@ export function loadDevCa(pem: PemPair): DevCa {
   const key = forge.pki.privateKeyFromPem(pem.key) as forge.pki.rsa.PrivateKey;
   const constraints = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
   if (!constraints?.cA) throw new Error('the certificate is not a CA certificate (basicConstraints cA is not set)');
-  if (cert.validity.notAfter.getTime() <= Date.now()) throw new Error(`the CA expired on ${cert.validity.notAfter.toISOString()}`);
+  if (cert.validity.notAfter.getTime() <= Date.now())
+    throw new Error(`the CA expired on ${cert.validity.notAfter.toISOString()}`);
   const publicKey = cert.publicKey as forge.pki.rsa.PublicKey;
-  if (publicKey.n.compareTo(key.n) !== 0 || publicKey.e.compareTo(key.e) !== 0) throw new Error('the key is not the CA certificate\'s key');
+  if (publicKey.n.compareTo(key.n) !== 0 || publicKey.e.compareTo(key.e) !== 0)
+    throw new Error("the key is not the CA certificate's key");
   return { pem, issuer: { cert, key } };
 }
 

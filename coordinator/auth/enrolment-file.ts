@@ -78,10 +78,14 @@ export class EnrolmentFile {
 
   /** @throws {ConfigError} when the file is missing or malformed. */
   private load(): Enrolment {
-    if (!existsSync(this.path)) throw new ConfigError(`${FIELD}: ${this.path} does not exist (create it with \`fedsift enrol\`)`, { field: FIELD });
+    if (!existsSync(this.path))
+      throw new ConfigError(`${FIELD}: ${this.path} does not exist (create it with \`fedsift enrol\`)`, {
+        field: FIELD,
+      });
     const sites = new Map<string, string>();
     for (const [site, hash] of Object.entries(readJsonFile(this.path, `enrolment file (${FIELD})`))) {
-      if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) throw new ConfigError(`${FIELD}: site "${site}" needs a hex SHA-256 token hash`, { field: FIELD });
+      if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash))
+        throw new ConfigError(`${FIELD}: site "${site}" needs a hex SHA-256 token hash`, { field: FIELD });
       sites.set(hash, site);
     }
     return { sites, clients: new Map([...sites].map(([hash, site]) => [hash, ClientRegistry.clientIdFor(site)])) };

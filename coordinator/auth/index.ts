@@ -1,3 +1,12 @@
 export { AccessControl, tokenHash } from './access-control.js';
 export { RateLimiter } from './rate-limiter.js';
-export { makeDevCertificates, makeDevCa, loadDevCa, issueServerCertificate, issueClientCertificate, type DevCa, type DevCertificates, type PemPair } from './dev-certificates.js';
+export {
+  makeDevCertificates,
+  makeDevCa,
+  loadDevCa,
+  issueServerCertificate,
+  issueClientCertificate,
+  type DevCa,
+  type DevCertificates,
+  type PemPair,
+} from './dev-certificates.js';

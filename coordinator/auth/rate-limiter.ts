@@ -8,8 +8,12 @@ export class RateLimiter {
   private prunedAtMs = -Infinity;
 
   /** @throws {RangeError} unless perSecond > 0 and burst ≥ 1. */
-  constructor(private readonly perSecond: number, private readonly burst: number) {
-    if (!(perSecond > 0) || !(burst >= 1)) throw new RangeError(`rate limit needs perSecond > 0 and burst ≥ 1, got ${perSecond}, ${burst}`);
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {
+    if (!(perSecond > 0) || !(burst >= 1))
+      throw new RangeError(`rate limit needs perSecond > 0 and burst ≥ 1, got ${perSecond}, ${burst}`);
   }
 
   /** Takes one token for `key` at `nowMs`. @returns false when the key is over its rate. */
@@ -27,6 +31,7 @@ export class RateLimiter {
   private prune(nowMs: number): void {
     if (this.buckets.size < 10_000 || nowMs - this.prunedAtMs < (this.burst / this.perSecond) * 1000) return;
     this.prunedAtMs = nowMs;
-    for (const [key, b] of this.buckets) if (b.tokens + ((nowMs - b.atMs) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+    for (const [key, b] of this.buckets)
+      if (b.tokens + ((nowMs - b.atMs) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
   }
 }

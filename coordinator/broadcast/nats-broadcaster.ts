@@ -1,7 +1,12 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { PayloadTooLargeError, ServiceUnavailableError } from '../../shared/errors/index.js';
-import { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, roundsSubject, type RoundAnnouncement } from '../../shared/proto/index.js';
+import {
+  ROUNDS_STREAM,
+  ROUNDS_SUBJECT_PREFIX,
+  roundsSubject,
+  type RoundAnnouncement,
+} from '../../shared/proto/index.js';
 import { encodeAnnouncement, type RoundBroadcaster } from './broadcaster.js';
 
 /**
@@ -13,7 +18,10 @@ export class NatsBroadcaster implements RoundBroadcaster {
 
   private reconnecting = false;
 
-  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient) {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+  ) {
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect' || s.type === 'reconnecting') this.reconnecting = true;
@@ -27,7 +35,12 @@ export class NatsBroadcaster implements RoundBroadcaster {
    * @throws {ServiceUnavailableError} when the server cannot be reached at start-up.
    */
   static async connect(url: string): Promise<NatsBroadcaster> {
-    const nc = await connect({ servers: url, name: 'fedsift-coordinator', maxReconnectAttempts: -1, reconnectTimeWait: 500 }).catch((err: Error) => {
+    const nc = await connect({
+      servers: url,
+      name: 'fedsift-coordinator',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    }).catch((err: Error) => {
       throw new ServiceUnavailableError(`NATS unreachable at ${url}: ${err.message}`, { cause: err, field: 'natsUrl' });
     });
     const jsm = await jetstreamManager(nc);
@@ -57,7 +70,9 @@ export class NatsBroadcaster implements RoundBroadcaster {
    */
   async publishRaw(subject: string, payload: Uint8Array): Promise<void> {
     if (payload.byteLength > this.maxPayloadBytes) {
-      throw new PayloadTooLargeError(`NATS message of ${payload.byteLength} bytes exceeds the server's max_payload of ${this.maxPayloadBytes} bytes`);
+      throw new PayloadTooLargeError(
+        `NATS message of ${payload.byteLength} bytes exceeds the server's max_payload of ${this.maxPayloadBytes} bytes`,
+      );
     }
     await this.js.publish(subject, payload);
   }

@@ -1,6 +1,17 @@
 import { type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { channelCredentials, DEFAULT_TRANSPORT, grpcChannelOptions, type ChannelSecurity } from '../../shared/config/index.js';
-import { bearerTokenInterceptor, loadFedsiftProto, type ListRunsResponse, type RunEvent, type RunStatus } from '../../shared/proto/index.js';
+import {
+  channelCredentials,
+  DEFAULT_TRANSPORT,
+  grpcChannelOptions,
+  type ChannelSecurity,
+} from '../../shared/config/index.js';
+import {
+  bearerTokenInterceptor,
+  loadFedsiftProto,
+  type ListRunsResponse,
+  type RunEvent,
+  type RunStatus,
+} from '../../shared/proto/index.js';
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
 type AdminStub = Client & {
@@ -21,7 +32,10 @@ export class AdminClient {
    */
   constructor(address: string, security: ChannelSecurity = {}) {
     const { AdminClient: Ctor } = loadFedsiftProto();
-    const options = { ...grpcChannelOptions(DEFAULT_TRANSPORT), ...(security.token && { interceptors: [bearerTokenInterceptor(security.token)] }) };
+    const options = {
+      ...grpcChannelOptions(DEFAULT_TRANSPORT),
+      ...(security.token && { interceptors: [bearerTokenInterceptor(security.token)] }),
+    };
     this.stub = new Ctor(address, channelCredentials(security.tls), options) as unknown as AdminStub;
   }
 

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { positiveIntArg } from '../../shared/cli/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
-import { issueClientCertificate, issueServerCertificate, loadDevCa, makeDevCa, type DevCa, type PemPair } from '../auth/index.js';
+import {
+  issueClientCertificate,
+  issueServerCertificate,
+  loadDevCa,
+  makeDevCa,
+  type DevCa,
+  type PemPair,
+} from '../auth/index.js';
 
 const DEFAULT_HOSTS = '127.0.0.1,localhost';
 
@@ -20,13 +27,21 @@ interface CertsOptions {
  * @throws {ConfigError} when only one of the two files is there, or they are not a CA and its key.
  */
 function caFor(dir: string, o: CertsOptions): { ca: DevCa; reused: boolean } {
-  const cert = join(dir, 'ca.pem'), key = join(dir, 'ca-key.pem');
+  const cert = join(dir, 'ca.pem'),
+    key = join(dir, 'ca-key.pem');
   if (o.newCa || (!existsSync(cert) && !existsSync(key))) return { ca: makeDevCa(o.days), reused: false };
-  if (!existsSync(cert) || !existsSync(key)) throw new ConfigError(`${dir} holds one of ca.pem and ca-key.pem but not the other; restore it, or pass --new-ca to start over`, { field: 'out' });
+  if (!existsSync(cert) || !existsSync(key))
+    throw new ConfigError(
+      `${dir} holds one of ca.pem and ca-key.pem but not the other; restore it, or pass --new-ca to start over`,
+      { field: 'out' },
+    );
   try {
     return { ca: loadDevCa({ cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') }), reused: true };
   } catch (err) {
-    throw new ConfigError(`${cert} and ${key}: ${(err as Error).message}; pass --new-ca to start over`, { field: 'out', cause: err });
+    throw new ConfigError(`${cert} and ${key}: ${(err as Error).message}; pass --new-ca to start over`, {
+      field: 'out',
+      cause: err,
+    });
   }
 }
 
@@ -37,14 +52,26 @@ function caFor(dir: string, o: CertsOptions): { ca: DevCa; reused: boolean } {
  */
 export function certsCommand(): Command {
   return new Command('certs')
-    .description('make development TLS certificates: a CA, the coordinator\'s server certificate and one client certificate per site; run again to add sites with the same CA')
+    .description(
+      "make development TLS certificates: a CA, the coordinator's server certificate and one client certificate per site; run again to add sites with the same CA",
+    )
     .requiredOption('--out <dir>', 'directory for the PEM files (keys are written mode 600)')
-    .option('--hosts <list>', `comma-separated DNS names and IPv4 addresses the coordinator is reached at (default ${DEFAULT_HOSTS}); given again, the server certificate is re-issued`)
+    .option(
+      '--hosts <list>',
+      `comma-separated DNS names and IPv4 addresses the coordinator is reached at (default ${DEFAULT_HOSTS}); given again, the server certificate is re-issued`,
+    )
     .option('--sites <list>', 'comma-separated site ids that get a client certificate (mutual TLS)', '')
     .option('--days <n>', 'validity in days', positiveIntArg, 365)
-    .option('--new-ca', 'replace the CA in --out with a new one: every certificate it issued before stops being trusted')
+    .option(
+      '--new-ca',
+      'replace the CA in --out with a new one: every certificate it issued before stops being trusted',
+    )
     .action((o: CertsOptions) => {
-      const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+      const list = (v: string) =>
+        v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
       const d = o.out;
       mkdirSync(d, { recursive: true });
       const { ca, reused } = caFor(d, o);
@@ -55,11 +82,25 @@ export function certsCommand(): Command {
         wrote.push(`${name}.pem`);
       };
       if (!reused) write('ca', ca.pem);
-      if (!reused || o.hosts !== undefined || !existsSync(join(d, 'server.pem')) || !existsSync(join(d, 'server-key.pem'))) write('server', issueServerCertificate(ca, list(o.hosts ?? DEFAULT_HOSTS), o.days));
+      if (
+        !reused ||
+        o.hosts !== undefined ||
+        !existsSync(join(d, 'server.pem')) ||
+        !existsSync(join(d, 'server-key.pem'))
+      )
+        write('server', issueServerCertificate(ca, list(o.hosts ?? DEFAULT_HOSTS), o.days));
       for (const site of list(o.sites)) write(`client-${site}`, issueClientCertificate(ca, site, o.days));
-      console.log(reused ? `kept the CA in ${join(d, 'ca.pem')}: certificates it issued before stay valid` : `new CA in ${join(d, 'ca.pem')}`);
+      console.log(
+        reused
+          ? `kept the CA in ${join(d, 'ca.pem')}: certificates it issued before stay valid`
+          : `new CA in ${join(d, 'ca.pem')}`,
+      );
       console.log(`wrote ${wrote.length ? wrote.join(', ') : 'nothing'} (with their keys)`);
-      console.log(`coordinator: fedsift coordinator --tls-cert ${join(d, 'server.pem')} --tls-key ${join(d, 'server-key.pem')} [--tls-client-ca ${join(d, 'ca.pem')}]`);
-      console.log(`client:      fedsift client --tls-ca ${join(d, 'ca.pem')} [--tls-cert ${join(d, 'client-SITE.pem')} --tls-key ${join(d, 'client-SITE-key.pem')}] …`);
+      console.log(
+        `coordinator: fedsift coordinator --tls-cert ${join(d, 'server.pem')} --tls-key ${join(d, 'server-key.pem')} [--tls-client-ca ${join(d, 'ca.pem')}]`,
+      );
+      console.log(
+        `client:      fedsift client --tls-ca ${join(d, 'ca.pem')} [--tls-cert ${join(d, 'client-SITE.pem')} --tls-key ${join(d, 'client-SITE-key.pem')}] …`,
+      );
     });
 }

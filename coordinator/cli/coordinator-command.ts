@@ -18,16 +18,49 @@ export function coordinatorCommand(): Command {
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--tls-client-ca <file>', 'mutual TLS: clients must present a certificate signed by this CA')
     .option('--insecure', 'serve plain-text gRPC (development only; default $FEDSIFT_INSECURE)', insecureFromEnv())
-    .option('--client-tokens <file>', 'enrolment file of the sites allowed to join (see `fedsift enrol`); without it clients are not authenticated')
-    .option('--state-dir <dir>', 'keep runs, rounds and model checkpoints here (SQLite + files); a restart resumes unfinished runs', process.env.FEDSIFT_STATE_DIR)
-    .addOption(new Option('--backend <name>', 'tfjs backend for evaluation').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']))
+    .option(
+      '--client-tokens <file>',
+      'enrolment file of the sites allowed to join (see `fedsift enrol`); without it clients are not authenticated',
+    )
+    .option(
+      '--state-dir <dir>',
+      'keep runs, rounds and model checkpoints here (SQLite + files); a restart resumes unfinished runs',
+      process.env.FEDSIFT_STATE_DIR,
+    )
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend for evaluation').choices([
+        'auto',
+        'tensorflow-gpu',
+        'tensorflow',
+        'wasm',
+        'cpu',
+      ]),
+    )
     .action(async (o) => {
-      const file = o.config ? withPathsFrom(dirname(resolve(o.config)), readJsonFile(o.config, 'coordinator config')) : {};
-      const flags = defined({ host: o.host, port: o.port, httpPort: o.httpPort, natsUrl: o.natsUrl || undefined, backend: o.backend, stateDir: o.stateDir });
-      const auth = overlay(file.auth, { clientTokensFile: o.clientTokens, adminToken: process.env.FEDSIFT_ADMIN_TOKEN || undefined });
+      const file = o.config
+        ? withPathsFrom(dirname(resolve(o.config)), readJsonFile(o.config, 'coordinator config'))
+        : {};
+      const flags = defined({
+        host: o.host,
+        port: o.port,
+        httpPort: o.httpPort,
+        natsUrl: o.natsUrl || undefined,
+        backend: o.backend,
+        stateDir: o.stateDir,
+      });
+      const auth = overlay(file.auth, {
+        clientTokensFile: o.clientTokens,
+        adminToken: process.env.FEDSIFT_ADMIN_TOKEN || undefined,
+      });
       const tls = overlay(file.tls, { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa });
       const insecure = o.insecure || file.insecure;
-      const config = parseCoordinatorConfig({ ...file, ...flags, ...(auth !== undefined && { auth }), ...(tls !== undefined && { tls }), ...(insecure !== undefined && { insecure }) });
+      const config = parseCoordinatorConfig({
+        ...file,
+        ...flags,
+        ...(auth !== undefined && { auth }),
+        ...(tls !== undefined && { tls }),
+        ...(insecure !== undefined && { insecure }),
+      });
       const logger = createLogger({ name: 'coordinator' });
       const { startCoordinator } = await import('../main.js');
       const coordinator = await startCoordinator(config, logger);
@@ -37,7 +70,16 @@ export function coordinatorCommand(): Command {
 }
 
 /** The file and directory fields of a coordinator config file, as [section, field] or [field]. */
-const PATH_FIELDS: readonly (readonly string[])[] = [['stateDir'], ['auth', 'clientTokensFile'], ['tls', 'certFile'], ['tls', 'keyFile'], ['tls', 'clientCaFile'], ['testData', 'path'], ['testData', 'images'], ['testData', 'labels']];
+const PATH_FIELDS: readonly (readonly string[])[] = [
+  ['stateDir'],
+  ['auth', 'clientTokensFile'],
+  ['tls', 'certFile'],
+  ['tls', 'keyFile'],
+  ['tls', 'clientCaFile'],
+  ['testData', 'path'],
+  ['testData', 'images'],
+  ['testData', 'labels'],
+];
 
 /**
  * A config file's content with its relative paths resolved against `dir`, the file's folder, as a path written in a

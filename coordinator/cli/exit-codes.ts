@@ -1,5 +1,11 @@
 import { status } from '@grpc/grpc-js';
-import { ConfigError, DataError, FedsiftError, isServiceError, ServiceUnavailableError } from '../../shared/errors/index.js';
+import {
+  ConfigError,
+  DataError,
+  FedsiftError,
+  isServiceError,
+  ServiceUnavailableError,
+} from '../../shared/errors/index.js';
 
 /**
  * Exit codes of `fedsift` (README "CLI"): 0 success; 1 unexpected error; 2 bad config, flags or data;
@@ -10,11 +16,13 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof ServiceUnavailableError) return { code: 3, message: err.message };
   if (isServiceError(err)) {
     if (err.code === status.UNAVAILABLE) {
-      return { code: 3, message: `coordinator unreachable (${err.details}); is \`fedsift coordinator\` running at that address, and do the TLS settings match it (--tls-ca for a TLS coordinator, --insecure for a plain-text one)?` };
+      return {
+        code: 3,
+        message: `coordinator unreachable (${err.details}); is \`fedsift coordinator\` running at that address, and do the TLS settings match it (--tls-ca for a TLS coordinator, --insecure for a plain-text one)?`,
+      };
     }
     return { code: 4, message: `coordinator refused: ${status[err.code]}: ${err.details}` };
   }
   if (err instanceof FedsiftError) return { code: 4, message: err.message };
   return { code: 1, message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
 }
-

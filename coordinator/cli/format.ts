@@ -23,7 +23,9 @@ export function formatRunStatus(s: RunStatus): string {
   const last = s.rounds.at(-1);
   const lines = [
     `run ${s.runId}: ${stateName(s)}, round ${s.currentRound}/${s.totalRounds}, ${s.connectedClients} clients connected`,
-    last ? `last round: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}` : 'no round completed yet',
+    last
+      ? `last round: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}`
+      : 'no round completed yet',
   ];
   if (s.error) lines.push(`error: ${s.error}`);
   const weighted = [...s.rounds].reverse().find((r) => r.clientMetrics.effective_examples !== undefined);
@@ -35,7 +37,12 @@ export function formatRunStatus(s: RunStatus): string {
 /** One line per run (`fedsift run list`). */
 export function formatRunList(runs: RunStatus[]): string {
   if (!runs.length) return 'no runs';
-  return runs.map((s) => `${s.runId}  ${stateName(s).padEnd(9)} round ${s.currentRound}/${s.totalRounds}  acc ${pct(s.rounds.at(-1)?.testAccuracy ?? NaN)}`).join('\n');
+  return runs
+    .map(
+      (s) =>
+        `${s.runId}  ${stateName(s).padEnd(9)} round ${s.currentRound}/${s.totalRounds}  acc ${pct(s.rounds.at(-1)?.testAccuracy ?? NaN)}`,
+    )
+    .join('\n');
 }
 
 /** The sample-weighting aggregates of a round (example-weighted means of what the clients reported). */
@@ -46,7 +53,9 @@ function formatWeighting(r: RoundSummary): string[] {
       .filter(([k]) => k.startsWith(prefix))
       .map(([k, v]) => [Number(k.slice(prefix.length)), v] as const)
       .sort((a, b) => a[0] - b[0]);
-  const hist = indexed('weight_hist_').map(([b, v]) => `[${(b * 0.2).toFixed(1)}, ${((b + 1) * 0.2).toFixed(1)}${b === 4 ? ']' : ')'} ${pct(v)}`);
+  const hist = indexed('weight_hist_').map(
+    ([b, v]) => `[${(b * 0.2).toFixed(1)}, ${((b + 1) * 0.2).toFixed(1)}${b === 4 ? ']' : ')'} ${pct(v)}`,
+  );
   const losses = indexed('class_loss_').map(([c, v]) => `${c}: ${num(v, 3)}`);
   return [
     `sample weighting (round ${r.round}, mean per client): effective samples ${num(m.effective_examples!, 1)}, down-weighted ${pct(m.downweighted_ratio!)}, ` +

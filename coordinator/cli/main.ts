@@ -29,7 +29,12 @@ const overrideExits = (cmd: Command): void => {
 overrideExits(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CommanderError) process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
+  if (err instanceof CommanderError)
+    process.exit(
+      err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+        ? 0
+        : 2,
+    );
   const { code, message } = exitCodeFor(err);
   console.error(`fedsift: ${message}`);
   process.exit(code);

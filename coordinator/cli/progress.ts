@@ -19,7 +19,11 @@ export function plainProgress(out: (line: string) => void): RoundProgress {
  */
 export function terminalProgress(): RoundProgress {
   const multi = new MultiBar(
-    { format: ' round {value}/{total} |{bar}| {state} · test accuracy {acc} · {clients} clients', hideCursor: true, clearOnComplete: false },
+    {
+      format: ' round {value}/{total} |{bar}| {state} · test accuracy {acc} · {clients} clients',
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     Presets.shades_classic,
   );
   const bar = multi.create(1, 0, { state: 'waiting', acc: '—', clients: 0 });

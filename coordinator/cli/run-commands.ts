@@ -1,5 +1,12 @@
 import { Command } from 'commander';
-import { clientTlsSchema, parseRunConfig, parseWith, PLAINTEXT_HINT, readJsonFile, RUN_CONFIG_KEYS } from '../../shared/config/index.js';
+import {
+  clientTlsSchema,
+  parseRunConfig,
+  parseWith,
+  PLAINTEXT_HINT,
+  readJsonFile,
+  RUN_CONFIG_KEYS,
+} from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isFinalRunState, type RunStatus } from '../../shared/proto/index.js';
 import { AdminClient } from './admin-client.js';
@@ -31,7 +38,12 @@ async function withAdmin<T>(cmd: Command, fn: (admin: AdminClient) => Promise<T>
  * Follows a run until it finishes, printing a row per completed round (on a terminal under a live progress bar), or
  * one JSON event per line. @returns the final status.
  */
-export async function watchRun(admin: AdminClient, runId: string, json: boolean, out: (line: string) => void = console.log): Promise<RunStatus> {
+export async function watchRun(
+  admin: AdminClient,
+  runId: string,
+  json: boolean,
+  out: (line: string) => void = console.log,
+): Promise<RunStatus> {
   const progress = !json && out === console.log && process.stdout.isTTY ? terminalProgress() : plainProgress(out);
   let last: RunStatus | undefined;
   try {
@@ -40,15 +52,21 @@ export async function watchRun(admin: AdminClient, runId: string, json: boolean,
       last = e.status;
       progress.update(e.status);
       if (json) out(JSON.stringify(e));
-      else if (e.kind === 'RUN_EVENT_KIND_UNSPECIFIED') e.status.rounds.forEach((r) => progress.row(formatRoundRow(r, e.status.totalRounds)));
-      else if (e.kind === 'RUN_EVENT_KIND_ROUND_COMPLETED' && e.round) progress.row(formatRoundRow(e.round, e.status.totalRounds));
-      else if (e.kind === 'RUN_EVENT_KIND_ROUND_RETRIED') progress.row(`round ${e.roundNumber}: quorum not met, retrying`);
+      else if (e.kind === 'RUN_EVENT_KIND_UNSPECIFIED')
+        e.status.rounds.forEach((r) => progress.row(formatRoundRow(r, e.status.totalRounds)));
+      else if (e.kind === 'RUN_EVENT_KIND_ROUND_COMPLETED' && e.round)
+        progress.row(formatRoundRow(e.round, e.status.totalRounds));
+      else if (e.kind === 'RUN_EVENT_KIND_ROUND_RETRIED')
+        progress.row(`round ${e.roundNumber}: quorum not met, retrying`);
     }
   } finally {
     progress.stop();
   }
   if (!last) throw new Error(`WatchRun ${runId} ended without any event`);
-  const why = last.state === 'RUN_STATE_SUSPENDED' ? 'the coordinator shut down; the run resumes when it restarts with its state directory' : last.error;
+  const why =
+    last.state === 'RUN_STATE_SUSPENDED'
+      ? 'the coordinator shut down; the run resumes when it restarts with its state directory'
+      : last.error;
   if (!json) out(`run ${last.runId} ${stateName(last)}${why ? `: ${why}` : ''}`);
   return last;
 }
@@ -58,8 +76,16 @@ export function runCommand(): Command {
   const run = addClientTlsOptions(
     new Command('run')
       .description('start, inspect, follow and stop training runs')
-      .option('--coordinator <host:port>', 'coordinator gRPC address', process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051')
-      .option('--admin-token <token>', 'the coordinator\'s admin token; default $FEDSIFT_ADMIN_TOKEN', process.env.FEDSIFT_ADMIN_TOKEN),
+      .option(
+        '--coordinator <host:port>',
+        'coordinator gRPC address',
+        process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051',
+      )
+      .option(
+        '--admin-token <token>',
+        "the coordinator's admin token; default $FEDSIFT_ADMIN_TOKEN",
+        process.env.FEDSIFT_ADMIN_TOKEN,
+      ),
     'the client',
   );
 
@@ -83,7 +109,9 @@ export function runCommand(): Command {
     .option('--watch', 'follow the run until it finishes')
     .option('--json', 'print JSON')
     .action(async (o, cmd: Command) => {
-      const flags = Object.fromEntries(Object.entries(o).filter(([k, v]) => RUN_CONFIG_KEYS.includes(k) && v !== undefined));
+      const flags = Object.fromEntries(
+        Object.entries(o).filter(([k, v]) => RUN_CONFIG_KEYS.includes(k) && v !== undefined),
+      );
       const config = { ...(o.config ? readJsonFile(o.config, 'run config') : {}), ...flags };
       parseRunConfig(config); // fail here, with the field named, before contacting the coordinator
       process.exitCode = await withAdmin(cmd, async (admin) => {
@@ -116,11 +144,17 @@ export function runCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (runId: string, o, cmd: Command) => {
       const s = await withAdmin(cmd, (admin) => admin.stopRun(runId));
-      console.log(o.json ? JSON.stringify(s) : isFinalRunState(s.state) ? `run ${s.runId} already ${stateName(s)}` : `stopping ${s.runId}`);
+      console.log(
+        o.json
+          ? JSON.stringify(s)
+          : isFinalRunState(s.state)
+            ? `run ${s.runId} already ${stateName(s)}`
+            : `stopping ${s.runId}`,
+      );
     });
 
   const list = new Command('list')
-    .description('list the coordinator\'s runs')
+    .description("list the coordinator's runs")
     .option('--json', 'print JSON')
     .action(async (o, cmd: Command) => {
       const runs = await withAdmin(cmd, (admin) => admin.listRuns());

@@ -62,7 +62,11 @@ export class ClientRegistry {
   /** Ids of clients seen within the timeout, in join order; with `model`, only those whose data fits that model. */
   live(nowMs: number, model?: string): string[] {
     return [...this.clients.values()]
-      .filter((c) => nowMs - c.lastSeenMs <= this.clientTimeoutMs && (model === undefined || c.capabilities.models.includes(model)))
+      .filter(
+        (c) =>
+          nowMs - c.lastSeenMs <= this.clientTimeoutMs &&
+          (model === undefined || c.capabilities.models.includes(model)),
+      )
       .map((c) => c.clientId);
   }
 }

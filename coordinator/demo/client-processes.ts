@@ -23,12 +23,25 @@ export interface ClientProcessOptions {
 
 /** Spawns a real client daemon process (`fedsift client …`). */
 export function spawnClientProcess(o: ClientProcessOptions): ChildProcess {
-  const args = [FEDSIFT_BIN, 'client', '--site-id', o.siteId, '--coordinator', o.address, '--data', 'mnist', '--insecure'];
+  const args = [
+    FEDSIFT_BIN,
+    'client',
+    '--site-id',
+    o.siteId,
+    '--coordinator',
+    o.address,
+    '--data',
+    'mnist',
+    '--insecure',
+  ];
   args.push('--num-partitions', String(o.numPartitions), '--partition-index', String(o.partitionIndex));
   args.push('--alpha', String(o.alpha), '--partition-seed', String(o.partitionSeed));
   if (o.natsUrl) args.push('--nats-url', o.natsUrl);
   args.push(...(o.extraArgs ?? []));
-  return spawn(process.execPath, args, { stdio: ['ignore', 'ignore', o.stderr], env: { ...process.env, FEDSIFT_LOG_LEVEL: o.logLevel } });
+  return spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', o.stderr],
+    env: { ...process.env, FEDSIFT_LOG_LEVEL: o.logLevel },
+  });
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */

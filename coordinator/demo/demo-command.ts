@@ -6,19 +6,28 @@ import { addRunShapeOptions } from './federation.js';
 
 /** `fedsift demo`: the whole system on one machine with real MNIST digits. */
 export function demoCommand(): Command {
-  const demo = new Command('demo').description('run a coordinator and client processes on loopback: federated training on real MNIST digits');
+  const demo = new Command('demo').description(
+    'run a coordinator and client processes on loopback: federated training on real MNIST digits',
+  );
   return addRunShapeOptions(demo, { clients: 10, rounds: 20, model: 'cnn', localEpochs: 2, alpha: 0.5, seed: 0 })
     .option('--out <file>', 'JSON results file', 'demo-results.json')
     .option('--nats-url <url>', 'announce rounds on NATS too (default: no NATS, gRPC stream only)')
     .option('--http-port <port>', 'port of the dashboard and /metrics (default: a free one, printed)', intArg)
-    .option('--label-noise <spec>', 'noisy sites: flip labels on --noisy-clients sites (symmetric:R or pair:R) and run plain FedAvg and weighted training side by side', noiseListArg)
+    .option(
+      '--label-noise <spec>',
+      'noisy sites: flip labels on --noisy-clients sites (symmetric:R or pair:R) and run plain FedAvg and weighted training side by side',
+      noiseListArg,
+    )
     .option('--noisy-clients <n>', 'with --label-noise: clients 0…n−1 get the noise', intArg, 5)
     .action(async (o) => {
       const logger = createLogger({ name: 'demo', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
       if (o.labelNoise !== undefined) {
         const { runNoiseExperiment, DEMO_VARIANT } = await import('../experiments/index.js');
         const table = String(o.out).replace(/\.json$/, '') + '.md';
-        const arms = await runNoiseExperiment({ ...o, noise: o.labelNoise, variants: [DEMO_VARIANT], ceiling: false, table }, logger);
+        const arms = await runNoiseExperiment(
+          { ...o, noise: o.labelNoise, variants: [DEMO_VARIANT], ceiling: false, table },
+          logger,
+        );
         if (arms.some((a) => a.state !== 'RUN_STATE_COMPLETED')) process.exitCode = 4;
         return;
       }

@@ -32,9 +32,20 @@ export interface DemoResult {
  * processes each holding its Dirichlet(α) share of the 8,000 training digits, one FedAvg run followed live through
  * the Admin API, centralised evaluation on the 2,000 held-out digits, and a JSON results file.
  */
-export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string) => void = console.log): Promise<DemoResult> {
+export async function runDemo(
+  o: DemoOptions,
+  logger: Logger,
+  out: (line: string) => void = console.log,
+): Promise<DemoResult> {
   const started = performance.now();
-  const federation = { clients: o.clients, alpha: o.alpha, partitionSeed: o.seed, natsUrl: o.natsUrl, httpPort: o.httpPort, sitePrefix: 'demo-site' };
+  const federation = {
+    clients: o.clients,
+    alpha: o.alpha,
+    partitionSeed: o.seed,
+    natsUrl: o.natsUrl,
+    httpPort: o.httpPort,
+    sitePrefix: 'demo-site',
+  };
   return withFederation(federation, logger, async ({ coordinator, admin }) => {
     const config = parseRunConfig({
       name: 'demo',
@@ -47,10 +58,14 @@ export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string
       seed: o.seed,
       roundDeadlineMs: 120_000,
     });
-    out(`fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}`);
+    out(
+      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}`,
+    );
     const { runId } = await admin.startRun(config);
     out(`run ${runId} started; waiting for ${o.clients} clients to join`);
-    out(`dashboard http://127.0.0.1:${coordinator.httpPort}/ · metrics http://127.0.0.1:${coordinator.httpPort}/metrics`);
+    out(
+      `dashboard http://127.0.0.1:${coordinator.httpPort}/ · metrics http://127.0.0.1:${coordinator.httpPort}/metrics`,
+    );
     const final = await watchRun(admin, runId, false, out);
     const accs = final.rounds.map((r) => r.testAccuracy);
     const result: DemoResult = {
@@ -65,7 +80,9 @@ export async function runDemo(o: DemoOptions, logger: Logger, out: (line: string
       rounds: final.rounds,
     };
     writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');
-    out(`final test accuracy ${(result.finalTestAccuracy * 100).toFixed(2)}% on the 2,000 held-out digits after ${final.rounds.length} rounds (${result.wallSeconds.toFixed(0)} s); results in ${o.out}`);
+    out(
+      `final test accuracy ${(result.finalTestAccuracy * 100).toFixed(2)}% on the 2,000 held-out digits after ${final.rounds.length} rounds (${result.wallSeconds.toFixed(0)} s); results in ${o.out}`,
+    );
     return result;
   });
 }

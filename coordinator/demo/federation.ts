@@ -60,9 +60,16 @@ export interface Federation {
  * Starts a coordinator on a free loopback port and `clients` client processes, each holding its Dirichlet(α) share
  * of the 8,000 bundled training digits; runs `body`; then stops the clients and the coordinator, whatever happened.
  */
-export async function withFederation<T>(o: FederationOptions, logger: Logger, body: (f: Federation) => Promise<T>): Promise<T> {
+export async function withFederation<T>(
+  o: FederationOptions,
+  logger: Logger,
+  body: (f: Federation) => Promise<T>,
+): Promise<T> {
   // Loopback only: plain-text gRPC, asked for explicitly.
-  const coordinator = await startCoordinator(parseCoordinatorConfig({ port: 0, httpPort: o.httpPort ?? 0, natsUrl: o.natsUrl, insecure: true }), logger);
+  const coordinator = await startCoordinator(
+    parseCoordinatorConfig({ port: 0, httpPort: o.httpPort ?? 0, natsUrl: o.natsUrl, insecure: true }),
+    logger,
+  );
   const admin = new AdminClient(coordinator.address);
   const children: ChildProcess[] = [];
   try {

@@ -2,7 +2,15 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelWeights } from '../../shared/codec/index.js';
 import type { Dataset } from '../../shared/data/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import { dataMismatch, evaluateModel, getModelDefinition, modelsFor, readWeights, writeWeights, type EvaluationResult } from '../../shared/models/index.js';
+import {
+  dataMismatch,
+  evaluateModel,
+  getModelDefinition,
+  modelsFor,
+  readWeights,
+  writeWeights,
+  type EvaluationResult,
+} from '../../shared/models/index.js';
 import type { LoadedTf } from '../../shared/tf/index.js';
 
 /** The coordinator's use of tfjs: building initial weights and centralised evaluation on its held-out test set. */
@@ -23,8 +31,12 @@ export class TfModelRuntime implements ModelRuntime {
   private readonly models = new Map<string, LayersModel>();
 
   /** @throws {DataError} when the test set fits no registry model. */
-  constructor(private readonly loaded: LoadedTf, private readonly testSet: Dataset, private readonly logger: Logger) {
-    modelsFor(testSet, 'the coordinator\'s test data');
+  constructor(
+    private readonly loaded: LoadedTf,
+    private readonly testSet: Dataset,
+    private readonly logger: Logger,
+  ) {
+    modelsFor(testSet, "the coordinator's test data");
   }
 
   unsupported(modelName: string): string | undefined {

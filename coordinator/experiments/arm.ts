@@ -51,8 +51,14 @@ export async function runArm(shape: FederatedRunShape, arm: ArmSpec, logger: Log
     clientLogLevel: process.env.FEDSIFT_LOG_LEVEL ?? 'error',
   };
   const started = performance.now();
-  const final = await withFederation(federation, logger, async ({ admin }) => watchRun(admin, (await admin.startRun(config)).runId, true, () => undefined));
-  return { final, wallSeconds: (performance.now() - started) / 1000, accuracies: final.rounds.map((r) => r.testAccuracy) };
+  const final = await withFederation(federation, logger, async ({ admin }) =>
+    watchRun(admin, (await admin.startRun(config)).runId, true, () => undefined),
+  );
+  return {
+    final,
+    wallSeconds: (performance.now() - started) / 1000,
+    accuracies: final.rounds.map((r) => r.testAccuracy),
+  };
 }
 
 /** Mean of the last `k` values (all of them when fewer); NaN for none. */

@@ -36,11 +36,20 @@ const ROBUST: Record<string, (clients: number) => unknown> = {
  * of the clients, one run per strategy — same seed, same partition, fresh client processes per run. Prints a table and
  * writes every round to `out`.
  */
-export async function runByzantineExperiment(o: ByzantineOptions, logger: Logger, out: (line: string) => void = console.log): Promise<ByzantineArm[]> {
+export async function runByzantineExperiment(
+  o: ByzantineOptions,
+  logger: Logger,
+  out: (line: string) => void = console.log,
+): Promise<ByzantineArm[]> {
   const arms: ByzantineArm[] = [];
-  const plan: { label: string; strategy: unknown; attack: string }[] = [{ label: 'fedavg', strategy: 'fedavg', attack: 'none' }];
-  for (const attack of o.attacks) for (const [label, s] of Object.entries(ROBUST)) plan.push({ label, strategy: s(o.clients), attack });
-  out(`byzantine experiment: ${o.clients} clients (client 0 attacks), ${o.rounds} rounds, model ${o.model}, Dirichlet α=${o.alpha}, seed ${o.seed}`);
+  const plan: { label: string; strategy: unknown; attack: string }[] = [
+    { label: 'fedavg', strategy: 'fedavg', attack: 'none' },
+  ];
+  for (const attack of o.attacks)
+    for (const [label, s] of Object.entries(ROBUST)) plan.push({ label, strategy: s(o.clients), attack });
+  out(
+    `byzantine experiment: ${o.clients} clients (client 0 attacks), ${o.rounds} rounds, model ${o.model}, Dirichlet α=${o.alpha}, seed ${o.seed}`,
+  );
   out('| strategy | attack | acc (mean last 3) | final acc |');
   out('|---|---|---|---|');
   for (const arm of plan) {
@@ -63,7 +72,9 @@ export async function runByzantineExperiment(o: ByzantineOptions, logger: Logger
       rounds: final.rounds,
     };
     arms.push(result);
-    out(`| ${arm.label} | ${arm.attack} | ${pct(result.accuracy)} | ${pct(result.finalAccuracy)}${final.error ? ` (${final.error})` : ''} |`);
+    out(
+      `| ${arm.label} | ${arm.attack} | ${pct(result.accuracy)} | ${pct(result.finalAccuracy)}${final.error ? ` (${final.error})` : ''} |`,
+    );
     writeFileSync(o.out, JSON.stringify({ options: o, arms }, null, 2) + '\n');
   }
   out(`results in ${o.out}`);

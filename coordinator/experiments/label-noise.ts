@@ -69,10 +69,15 @@ const TABLE_HEADER = [
  * it crosses the network). Prints a markdown table, writes it to `table` and every round to `out`.
  * @throws {ConfigError} for an unknown variant or a noisyClients outside [1, clients].
  */
-export async function runNoiseExperiment(o: NoiseExperimentOptions, logger: Logger, out: (line: string) => void = console.log): Promise<NoiseArm[]> {
+export async function runNoiseExperiment(
+  o: NoiseExperimentOptions,
+  logger: Logger,
+  out: (line: string) => void = console.log,
+): Promise<NoiseArm[]> {
   const unknown = o.variants.filter((v) => !(v in NOISE_VARIANTS));
   if (unknown.length) throw new ConfigError(`unknown weighting variant(s) ${unknown.join(', ')}`);
-  if (o.noisyClients < 1 || o.noisyClients > o.clients) throw new ConfigError(`--noisy-clients must be in [1, ${o.clients}], got ${o.noisyClients}`);
+  if (o.noisyClients < 1 || o.noisyClients > o.clients)
+    throw new ConfigError(`--noisy-clients must be in [1, ${o.clients}], got ${o.noisyClients}`);
   const plan = [
     ...(o.ceiling ? [{ noise: 'none', variant: 'plain' }] : []),
     ...o.noise.flatMap((noise) => ['plain', ...o.variants].map((variant) => ({ noise, variant }))),
@@ -90,7 +95,8 @@ export async function runNoiseExperiment(o: NoiseExperimentOptions, logger: Logg
       const arm = await runNoiseArm(o, noise, variant, join(reports, `arm-${index}`), logger);
       const plain = arms.find((a) => a.noise === noise && a.variant === 'plain');
       const clean = arms.find((a) => a.noise === 'none');
-      if (variant !== 'plain' && plain && clean) arm.gapClosed = (arm.meanLast5 - plain.meanLast5) / (clean.meanLast5 - plain.meanLast5);
+      if (variant !== 'plain' && plain && clean)
+        arm.gapClosed = (arm.meanLast5 - plain.meanLast5) / (clean.meanLast5 - plain.meanLast5);
       arms.push(arm);
       const line = formatRow(arm);
       lines.push(line);
@@ -105,7 +111,13 @@ export async function runNoiseExperiment(o: NoiseExperimentOptions, logger: Logg
   return arms;
 }
 
-async function runNoiseArm(o: NoiseExperimentOptions, noise: string, variant: string, reportDir: string, logger: Logger): Promise<NoiseArm> {
+async function runNoiseArm(
+  o: NoiseExperimentOptions,
+  noise: string,
+  variant: string,
+  reportDir: string,
+  logger: Logger,
+): Promise<NoiseArm> {
   const preset = NOISE_VARIANTS[variant]!;
   const noisy = (i: number) => noise !== 'none' && i < o.noisyClients;
   const { final, wallSeconds, accuracies } = await runArm(
@@ -115,13 +127,21 @@ async function runNoiseArm(o: NoiseExperimentOptions, noise: string, variant: st
       strategy: preset.strategy,
       weighting: preset.weighting,
       sitePrefix: 'noise-site',
-      clientArgs: (i) => ['--report-dir', join(reportDir, `site-${i}`), ...(noisy(i) ? ['--label-noise', `${noise}:${o.seed}`] : [])],
+      clientArgs: (i) => [
+        '--report-dir',
+        join(reportDir, `site-${i}`),
+        ...(noisy(i) ? ['--label-noise', `${noise}:${o.seed}`] : []),
+      ],
     },
     logger,
   );
-  const summaries = Array.from({ length: o.clients }, (_, i) => readSummary(join(reportDir, `site-${i}`, final.runId, 'summary.json')));
+  const summaries = Array.from({ length: o.clients }, (_, i) =>
+    readSummary(join(reportDir, `site-${i}`, final.runId, 'summary.json')),
+  );
   const weighted = preset.weighting !== undefined;
-  const ratios = final.rounds.filter((r) => r.clientMetrics.weighting_ms !== undefined).map((r) => [r.clientMetrics.weighting_ms!, r.clientMetrics.train_ms!] as const);
+  const ratios = final.rounds
+    .filter((r) => r.clientMetrics.weighting_ms !== undefined)
+    .map((r) => [r.clientMetrics.weighting_ms!, r.clientMetrics.train_ms!] as const);
   return {
     noise,
     variant,

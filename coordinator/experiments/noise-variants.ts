@@ -19,14 +19,20 @@ export const NOISE_VARIANTS: Readonly<Record<string, NoiseVariant>> = {
     strategy: 'fedavg-effective',
     weighting: { noisyLabels: 'small-loss', startRound: 3, smallLoss: { noiseRate: 0.4, warmupRounds: 5 } },
   },
-  'cl-drop': { description: 'confident learning: flagged samples get weight 0', strategy: 'fedavg-effective', weighting: CONFIDENT_LEARNING },
+  'cl-drop': {
+    description: 'confident learning: flagged samples get weight 0',
+    strategy: 'fedavg-effective',
+    weighting: CONFIDENT_LEARNING,
+  },
   'cl-correct': {
-    description: 'confident learning + correction of labels the global model contradicts with p ≥ 0.9 + label smoothing 0.1',
+    description:
+      'confident learning + correction of labels the global model contradicts with p ≥ 0.9 + label smoothing 0.1',
     strategy: 'fedavg-effective',
     weighting: { ...CONFIDENT_LEARNING, correctLabelsAbove: 0.9, labelSmoothing: 0.1 },
   },
   'cl-correct-spl': {
-    description: 'cl-correct + hard bootstrapping β=0.8 + self-paced mixture curriculum (admits 70% → 100% by 60% of the rounds)',
+    description:
+      'cl-correct + hard bootstrapping β=0.8 + self-paced mixture curriculum (admits 70% → 100% by 60% of the rounds)',
     strategy: 'fedavg-effective',
     weighting: {
       ...CONFIDENT_LEARNING,

@@ -17,7 +17,10 @@ export function adminService(manager: RunManager, access: AccessControl, logger:
     }, unexpected);
   return {
     StartRun: unary<{ configJson: string }, RunStatus>((req) => {
-      if (!req.configJson) throw new ConfigError('StartRun: config_json is empty; send a run config object ({} for all defaults)', { field: 'config_json' });
+      if (!req.configJson)
+        throw new ConfigError('StartRun: config_json is empty; send a run config object ({} for all defaults)', {
+          field: 'config_json',
+        });
       const run = manager.startRun(parseJson(req.configJson, 'run config'));
       logger.info({ run: run.runId }, 'run started');
       return run.status();

@@ -1,7 +1,19 @@
 import { finished } from 'node:stream/promises';
-import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type {
+  sendUnaryData,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { ChunkAssembler, chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import { FedsiftError, InvalidRequestError, InvalidUpdateError, toServiceError, UpdateNormError } from '../../shared/errors/index.js';
+import {
+  FedsiftError,
+  InvalidRequestError,
+  InvalidUpdateError,
+  toServiceError,
+  UpdateNormError,
+} from '../../shared/errors/index.js';
 import { rejectionReason } from '../metrics/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type {
@@ -70,11 +82,19 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       const previousPeer = clients.isLive(id, clock.now()) ? clients.get(id).peer : undefined;
       if (previousPeer !== undefined && previousPeer !== call.getPeer()) {
         // The same connection joining again is the daemon itself (e.g. after a coordinator restart); another one is not.
-        logger.warn({ site: req.siteId, previousPeer, peer: call.getPeer() }, 'site joined again from another connection while its previous one is live: restarted daemon, or the same site id used twice?');
+        logger.warn(
+          { site: req.siteId, previousPeer, peer: call.getPeer() },
+          'site joined again from another connection while its previous one is live: restarted daemon, or the same site id used twice?',
+        );
       }
       const rec = clients.join(req.siteId, req.capabilities!, clock.now(), call.getPeer());
       logger.info({ client: rec.clientId, site: req.siteId, capabilities: req.capabilities }, 'client joined');
-      return { clientId: rec.clientId, heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: MAX_CHUNK_BYTES, coordinatorId: deps.coordinatorId };
+      return {
+        clientId: rec.clientId,
+        heartbeatIntervalMs: deps.heartbeatIntervalMs,
+        maxChunkBytes: MAX_CHUNK_BYTES,
+        coordinatorId: deps.coordinatorId,
+      };
     }),
 
     Heartbeat: unary<HeartbeatRequest, HeartbeatResponse>((req, call) => {
@@ -147,19 +167,26 @@ const MAX_SITE_ID_LENGTH = 200;
 /** @throws {InvalidRequestError} for a missing or over-long site id or missing/invalid capabilities. */
 function checkJoin(req: JoinRequest): void {
   if (!req.siteId || req.siteId.length > MAX_SITE_ID_LENGTH) {
-    throw new InvalidRequestError(`Join: site_id must have 1 to ${MAX_SITE_ID_LENGTH} characters, got ${req.siteId.length}`, { field: 'site_id' });
+    throw new InvalidRequestError(
+      `Join: site_id must have 1 to ${MAX_SITE_ID_LENGTH} characters, got ${req.siteId.length}`,
+      { field: 'site_id' },
+    );
   }
   const caps = req.capabilities;
   if (!caps || !Number.isSafeInteger(caps.numExamples) || caps.numExamples < 0) {
-    throw new InvalidRequestError('Join: capabilities.num_examples must be a non-negative integer', { field: 'capabilities' });
+    throw new InvalidRequestError('Join: capabilities.num_examples must be a non-negative integer', {
+      field: 'capabilities',
+    });
   }
 }
 
 /** @throws {InvalidRequestError} for non-finite or out-of-range evaluation values. */
 function checkEvaluation(r: EvaluationReport, declaredExamples: number): void {
-  const bad = (why: string) => new InvalidRequestError(`ReportEvaluation: ${why}`, { clientId: r.clientId, round: r.round });
+  const bad = (why: string) =>
+    new InvalidRequestError(`ReportEvaluation: ${why}`, { clientId: r.clientId, round: r.round });
   if (!(Number.isFinite(r.loss) && r.loss >= 0)) throw bad(`loss must be a finite number ≥ 0, got ${r.loss}`);
-  if (!(r.numExamples > 0 && r.numExamples <= declaredExamples)) throw bad(`num_examples must be in [1, ${declaredExamples}], got ${r.numExamples}`);
+  if (!(r.numExamples > 0 && r.numExamples <= declaredExamples))
+    throw bad(`num_examples must be in [1, ${declaredExamples}], got ${r.numExamples}`);
   for (const [k, v] of Object.entries(r.metrics)) if (!Number.isFinite(v)) throw bad(`metric ${k} is not finite`);
   const acc = r.metrics.accuracy;
   if (acc !== undefined && !(acc >= 0 && acc <= 1)) throw bad(`accuracy must be in [0, 1], got ${acc}`);
@@ -274,7 +301,10 @@ class UpdateUpload {
   private reject(err: unknown): void {
     if (this.settled) return;
     if (err instanceof InvalidUpdateError || err instanceof UpdateNormError) this.receiver?.fail(err.message);
-    this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', rejectionReason(err instanceof FedsiftError ? err.code : undefined));
+    this.deps.metrics?.updateRejected(
+      this.header?.runId ?? 'unknown',
+      rejectionReason(err instanceof FedsiftError ? err.code : undefined),
+    );
     this.answer(err);
   }
 

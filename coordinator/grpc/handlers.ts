@@ -6,7 +6,10 @@ import { toServiceError } from '../../shared/errors/index.js';
  * gRPC status (toServiceError), never thrown out of the handler; unexpected errors go to `onUnexpected` for logging.
  * `fn` also gets the call (metadata, peer) for access checks.
  */
-export function unaryHandler<Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res, onUnexpected: (err: unknown) => void) {
+export function unaryHandler<Req, Res>(
+  fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res,
+  onUnexpected: (err: unknown) => void,
+) {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>): void => {
     try {
       cb(null, fn(call.request, call));
@@ -20,7 +23,11 @@ export function unaryHandler<Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req,
  * Ends a server stream with the gRPC status of `err`. grpc-js sends a status for a server stream only through its
  * 'error' event; `destroy()` would drop the call without one and leave the client waiting.
  */
-export function failStream(call: ServerWritableStream<unknown, unknown>, err: unknown, onUnexpected: (err: unknown) => void): void {
+export function failStream(
+  call: ServerWritableStream<unknown, unknown>,
+  err: unknown,
+  onUnexpected: (err: unknown) => void,
+): void {
   const s = toServiceError(err, onUnexpected);
   call.emit('error', Object.assign(new Error(s.details), s));
 }

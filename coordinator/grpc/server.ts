@@ -1,7 +1,12 @@
 import { Server } from '@grpc/grpc-js';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { HealthImplementation } from 'grpc-health-check';
-import { grpcServerOptions, serverCredentials, type ServerTlsConfig, type TransportConfig } from '../../shared/config/index.js';
+import {
+  grpcServerOptions,
+  serverCredentials,
+  type ServerTlsConfig,
+  type TransportConfig,
+} from '../../shared/config/index.js';
 import { ServiceUnavailableError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { loadFedsiftProto } from '../../shared/proto/index.js';
@@ -35,12 +40,23 @@ export async function startGrpcServer(opts: {
   const server = new Server(grpcServerOptions(opts.transport));
   server.addService(proto.coordinatorService, coordinatorService(opts.deps));
   server.addService(proto.adminService, adminService(opts.deps.manager, opts.deps.access, opts.logger));
-  const health = new HealthImplementation({ '': 'SERVING', 'fedsift.v1.Coordinator': 'SERVING', 'fedsift.v1.Admin': 'SERVING' });
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    'fedsift.v1.Coordinator': 'SERVING',
+    'fedsift.v1.Admin': 'SERVING',
+  });
   health.addToServer(server);
   const address = `${opts.host}:${opts.port}`;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, creds, (err, p) =>
-      err ? reject(new ServiceUnavailableError(`cannot listen for gRPC on ${address}: ${err.message.split('\n')[0]}`, { cause: err, field: 'port' })) : resolve(p),
+      err
+        ? reject(
+            new ServiceUnavailableError(`cannot listen for gRPC on ${address}: ${err.message.split('\n')[0]}`, {
+              cause: err,
+              field: 'port',
+            }),
+          )
+        : resolve(p),
     ),
   );
   raiseReceiveWindow(server, opts.transport.flowControlWindowBytes, opts.logger);

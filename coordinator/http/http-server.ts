@@ -18,9 +18,15 @@ const PUBLIC = (name: string) => fileURLToPath(new URL(`../dashboard/public/${na
 function staticFiles(): Record<string, { body: string; type: string }> {
   return {
     '/': { body: readFileSync(PUBLIC('index.html'), 'utf8'), type: 'text/html; charset=utf-8' },
-    '/static/dashboard.js': { body: readFileSync(PUBLIC('dashboard.js'), 'utf8'), type: 'text/javascript; charset=utf-8' },
+    '/static/dashboard.js': {
+      body: readFileSync(PUBLIC('dashboard.js'), 'utf8'),
+      type: 'text/javascript; charset=utf-8',
+    },
     '/static/dashboard.css': { body: readFileSync(PUBLIC('dashboard.css'), 'utf8'), type: 'text/css; charset=utf-8' },
-    '/static/chart.js': { body: readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8'), type: 'text/javascript; charset=utf-8' },
+    '/static/chart.js': {
+      body: readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8'),
+      type: 'text/javascript; charset=utf-8',
+    },
   };
 }
 
@@ -31,7 +37,12 @@ function staticFiles(): Record<string, { body: string; type: string }> {
  * answers only `Authorization: Bearer <admin token>` (401 otherwise; the dashboard sends it, see dashboard.js);
  * metrics and health stay open for scrapers and probes.
  */
-export function httpApp(manager: RunManager, metrics: CoordinatorMetrics, ready: ReadinessChecks, access: AccessControl): Hono {
+export function httpApp(
+  manager: RunManager,
+  metrics: CoordinatorMetrics,
+  ready: ReadinessChecks,
+  access: AccessControl,
+): Hono {
   const app = new Hono();
   const files = staticFiles();
   app.use('/api/*', async (c, next) => {
@@ -52,7 +63,9 @@ export function httpApp(manager: RunManager, metrics: CoordinatorMetrics, ready:
   app.get('/api/runs', async (c) => c.json(await Promise.all(manager.list().map((r) => withRejections(r.status())))));
   app.get('/api/runs/:id', async (c) => {
     const run = manager.list().find((r) => r.runId === c.req.param('id'));
-    return run ? c.json(await withRejections(run.status())) : c.json({ error: `no run with id "${c.req.param('id')}"` }, 404);
+    return run
+      ? c.json(await withRejections(run.status()))
+      : c.json({ error: `no run with id "${c.req.param('id')}"` }, 404);
   });
   for (const [path, f] of Object.entries(files)) app.get(path, (c) => c.body(f.body, 200, { 'Content-Type': f.type }));
   return app;

@@ -2,7 +2,10 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { RunEvent } from '../../shared/proto/index.js';
 
 /** Client metric names (sent with updates, averaged per round) that feed the data-centric gauges. */
-export const DATA_CENTRIC_METRICS = { downweightedRatio: 'downweighted_ratio', curriculumStage: 'curriculum_stage' } as const;
+export const DATA_CENTRIC_METRICS = {
+  downweightedRatio: 'downweighted_ratio',
+  curriculumStage: 'curriculum_stage',
+} as const;
 
 /** Client metrics with an index in their name: `weight_hist_<bin>` and `class_loss_<class>`. */
 const WEIGHT_HIST = /^weight_hist_(\d+)$/;
@@ -39,28 +42,80 @@ export class CoordinatorMetrics {
   constructor(liveClients: () => number, uploads: { readonly inUseBytes: number; readonly waiting: number }) {
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({ name: 'fedsift_clients_connected', help: 'Clients joined and heartbeating within the client timeout', registers: r, collect() { this.set(liveClients()); } });
-    new Gauge({ name: 'fedsift_upload_buffer_bytes', help: 'Memory held by updates being received (bytes; one upload may exceed uploadBufferBytes)', registers: r, collect() { this.set(uploads.inUseBytes); } });
-    new Gauge({ name: 'fedsift_uploads_waiting', help: 'Uploads paused until the upload memory has room', registers: r, collect() { this.set(uploads.waiting); } });
-    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter({ name, help, labelNames, registers: r });
+    new Gauge({
+      name: 'fedsift_clients_connected',
+      help: 'Clients joined and heartbeating within the client timeout',
+      registers: r,
+      collect() {
+        this.set(liveClients());
+      },
+    });
+    new Gauge({
+      name: 'fedsift_upload_buffer_bytes',
+      help: 'Memory held by updates being received (bytes; one upload may exceed uploadBufferBytes)',
+      registers: r,
+      collect() {
+        this.set(uploads.inUseBytes);
+      },
+    });
+    new Gauge({
+      name: 'fedsift_uploads_waiting',
+      help: 'Uploads paused until the upload memory has room',
+      registers: r,
+      collect() {
+        this.set(uploads.waiting);
+      },
+    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter({ name, help, labelNames, registers: r });
     const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['run'] as const, registers: r });
-    const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, labelNames: ['run'] as const, buckets, registers: r });
+    const histogram = (name: string, help: string, buckets: number[]) =>
+      new Histogram({ name, help, labelNames: ['run'] as const, buckets, registers: r });
     this.roundsCompleted = counter('fedsift_rounds_completed_total', 'Rounds aggregated', ['run']);
-    this.roundDuration = histogram('fedsift_round_duration_seconds', 'Round duration from announcement to evaluated aggregate', [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600]);
-    this.aggregationSeconds = histogram('fedsift_aggregation_seconds', 'Time to finish aggregation and evaluate the new global model', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]);
+    this.roundDuration = histogram(
+      'fedsift_round_duration_seconds',
+      'Round duration from announcement to evaluated aggregate',
+      [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+    );
+    this.aggregationSeconds = histogram(
+      'fedsift_aggregation_seconds',
+      'Time to finish aggregation and evaluate the new global model',
+      [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    );
     this.currentRound = gauge('fedsift_current_round', 'Round the run is in');
     this.selected = gauge('fedsift_clients_selected', 'Clients selected for the current round');
     this.responded = gauge('fedsift_clients_responded', 'Clients whose update entered the last completed round');
-    this.dropped = counter('fedsift_clients_dropped_total', 'Selected clients that contributed no update to a round', ['run']);
+    this.dropped = counter('fedsift_clients_dropped_total', 'Selected clients that contributed no update to a round', [
+      'run',
+    ]);
     this.rejected = counter('fedsift_updates_rejected_total', 'Updates refused, by reason', ['run', 'reason']);
     this.bytesReceived = counter('fedsift_received_bytes_total', 'Update bytes received from clients', ['run']);
     this.bytesSent = counter('fedsift_sent_bytes_total', 'Global model bytes streamed to clients', ['run']);
-    this.testLoss = gauge('fedsift_global_test_loss', 'Cross-entropy of the global model on the test set (nats per sample)');
-    this.testAccuracy = gauge('fedsift_global_test_accuracy_ratio', 'Accuracy of the global model on the test set (0..1)');
-    this.downweighted = gauge('fedsift_downweighted_samples_ratio', 'Share of client samples down-weighted by data-centric weighting in the last round');
+    this.testLoss = gauge(
+      'fedsift_global_test_loss',
+      'Cross-entropy of the global model on the test set (nats per sample)',
+    );
+    this.testAccuracy = gauge(
+      'fedsift_global_test_accuracy_ratio',
+      'Accuracy of the global model on the test set (0..1)',
+    );
+    this.downweighted = gauge(
+      'fedsift_downweighted_samples_ratio',
+      'Share of client samples down-weighted by data-centric weighting in the last round',
+    );
     this.curriculumStage = gauge('fedsift_curriculum_stage', 'Curriculum stage (pace) of the last round');
-    this.weightShare = new Gauge({ name: 'fedsift_sample_weight_share', help: 'Share of client samples per sample-weight bin (bin = lower edge, width 0.2) in the last round', labelNames: ['run', 'bin'], registers: r });
-    this.classLoss = new Gauge({ name: 'fedsift_class_train_loss', help: 'Mean loss of client samples by given label under the global model in the last weighted round (nats)', labelNames: ['run', 'class'], registers: r });
+    this.weightShare = new Gauge({
+      name: 'fedsift_sample_weight_share',
+      help: 'Share of client samples per sample-weight bin (bin = lower edge, width 0.2) in the last round',
+      labelNames: ['run', 'bin'],
+      registers: r,
+    });
+    this.classLoss = new Gauge({
+      name: 'fedsift_class_train_loss',
+      help: 'Mean loss of client samples by given label under the global model in the last weighted round (nats)',
+      labelNames: ['run', 'class'],
+      registers: r,
+    });
   }
 
   /** Updates the series from one run event. */
@@ -82,7 +137,8 @@ export class CoordinatorMetrics {
     const stage = r.clientMetrics[DATA_CENTRIC_METRICS.curriculumStage];
     if (stage !== undefined) this.curriculumStage.set({ run }, stage);
     for (const [name, value] of Object.entries(r.clientMetrics)) {
-      const bin = WEIGHT_HIST.exec(name)?.[1], cls = CLASS_LOSS.exec(name)?.[1];
+      const bin = WEIGHT_HIST.exec(name)?.[1],
+        cls = CLASS_LOSS.exec(name)?.[1];
       if (bin !== undefined) this.weightShare.set({ run, bin: (Number(bin) * 0.2).toFixed(1) }, value);
       if (cls !== undefined) this.classLoss.set({ run, class: cls }, value);
     }
@@ -96,7 +152,9 @@ export class CoordinatorMetrics {
   /** Refused updates of one run so far, by reason. */
   async rejectionsOf(run: string): Promise<Record<string, number>> {
     const { values } = await this.rejected.get();
-    return Object.fromEntries(values.filter((v) => v.labels.run === run).map((v) => [String(v.labels.reason), v.value]));
+    return Object.fromEntries(
+      values.filter((v) => v.labels.run === run).map((v) => [String(v.labels.reason), v.value]),
+    );
   }
 
   bytesReceivedFrom(run: string, bytes: number): void {

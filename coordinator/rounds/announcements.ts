@@ -14,7 +14,11 @@ export interface AnnouncementSource {
  * The announcement that opens a round attempt: selection, evaluators, deadline, model hash and the local training
  * config (one for the round: fedsift strategies configure every client alike). Metadata only, never weights.
  */
-export function fitAnnouncement(src: AnnouncementSource, open: OpenRound, evaluateClientIds: string[]): RoundAnnouncement {
+export function fitAnnouncement(
+  src: AnnouncementSource,
+  open: OpenRound,
+  evaluateClientIds: string[],
+): RoundAnnouncement {
   const { config } = src;
   return {
     runId: src.runId,
@@ -52,7 +56,8 @@ export function runDoneAnnouncement(src: AnnouncementSource, round: number): Rou
 
 /** The wire form of a fit config; the weighting travels as JSON, and only when some component is on (announcements stay small). */
 export function wireFitConfig(c: FitConfig | undefined): WireFitConfig {
-  if (!c) return { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0, weightingJson: '', curriculumStage: 1 };
+  if (!c)
+    return { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0, weightingJson: '', curriculumStage: 1 };
   const { weighting, ...rest } = c;
   return { ...rest, weightingJson: weightingEnabled(weighting) ? JSON.stringify(weighting) : '' };
 }

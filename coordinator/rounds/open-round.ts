@@ -66,7 +66,8 @@ export class OpenRound {
   close(reason: CloseReason): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (reason === 'deadline') for (const id of this.selected) this.addFailure(id, 'no update before the round deadline');
+    if (reason === 'deadline')
+      for (const id of this.selected) this.addFailure(id, 'no update before the round deadline');
     clearTimeout(this.timer);
     this.resolveClosed(reason);
     queueMicrotask(() => {
@@ -79,7 +80,10 @@ export class OpenRound {
   /** @throws {NotSelectedError} when the client is not in this round's selection. */
   assertSelected(clientId: string): void {
     if (!this.selected.has(clientId)) {
-      throw new NotSelectedError(`client ${clientId} was not selected for round ${this.round}`, { clientId, round: this.round });
+      throw new NotSelectedError(`client ${clientId} was not selected for round ${this.round}`, {
+        clientId,
+        round: this.round,
+      });
     }
   }
 
@@ -94,13 +98,19 @@ export class OpenRound {
     const previous = this.accepted.get(h.clientId);
     if (previous !== undefined) {
       if (previous === h.sha256) return true;
-      throw new DuplicateUpdateError(`client ${h.clientId} already submitted a different update for round ${this.round}`, ctx);
+      throw new DuplicateUpdateError(
+        `client ${h.clientId} already submitted a different update for round ${this.round}`,
+        ctx,
+      );
     }
     const specs = specsFromWire(h.tensors);
     if (typeof specs === 'string') throw new InvalidUpdateError(specs, ctx);
     assertSameSpecs(this.global.specs, specs, ctx);
     if (h.totalBytes !== this.model.header.totalBytes) {
-      throw new InvalidUpdateError(`update declares ${h.totalBytes} bytes, the model has ${this.model.header.totalBytes}`, ctx);
+      throw new InvalidUpdateError(
+        `update declares ${h.totalBytes} bytes, the model has ${this.model.header.totalBytes}`,
+        ctx,
+      );
     }
     if (!(h.numExamples > 0)) throw new InvalidUpdateError(`num_examples must be > 0, got ${h.numExamples}`, ctx);
     return false;
@@ -130,7 +140,12 @@ export class OpenRound {
   fold(h: UpdateHeader, bytes: Uint8Array, check = this.valueCheck(h.clientId)): void {
     const values = viewAsFloat32(bytes);
     check.finish(values);
-    this.accumulator.add({ clientId: h.clientId, numExamples: h.numExamples, weights: { specs: this.global.specs, values }, metrics: h.metrics });
+    this.accumulator.add({
+      clientId: h.clientId,
+      numExamples: h.numExamples,
+      weights: { specs: this.global.specs, values },
+      metrics: h.metrics,
+    });
     if (!this.accumulator.keepsUpdates) this.spareBuffers.push(bytes);
     this.accepted.set(h.clientId, h.sha256);
     const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
@@ -146,7 +161,12 @@ export class OpenRound {
   }
 
   private addFailure(clientId: string, reason: string): void {
-    if (!this.selected.has(clientId) || this.accepted.has(clientId) || this.failures.some((f) => f.clientId === clientId)) return;
+    if (
+      !this.selected.has(clientId) ||
+      this.accepted.has(clientId) ||
+      this.failures.some((f) => f.clientId === clientId)
+    )
+      return;
     this.failures.push({ clientId, reason });
   }
 

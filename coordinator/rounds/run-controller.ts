@@ -4,7 +4,17 @@ import { viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
 import type { RunConfig } from '../../shared/config/index.js';
 import { InvalidUpdateError, QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import { isFinalRunState, type EvaluationReport, type RoundAnnouncement, type RoundSummary, type RunEvent, type RunEventKind, type RunStateName, type RunStatus, type UpdateHeader } from '../../shared/proto/index.js';
+import {
+  isFinalRunState,
+  type EvaluationReport,
+  type RoundAnnouncement,
+  type RoundSummary,
+  type RunEvent,
+  type RunEventKind,
+  type RunStateName,
+  type RunStatus,
+  type UpdateHeader,
+} from '../../shared/proto/index.js';
 import type { RoundBroadcaster } from '../broadcast/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { ModelRuntime } from '../evaluation/index.js';
@@ -109,7 +119,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     else {
       this.rounds.push(...stored.rounds);
       this.currentRound = stored.rounds.length;
-      if (isFinalRunState(stored.state)) [this.state, this.error, this.finishedMs] = [stored.state, stored.error, stored.finishedUnixMs];
+      if (isFinalRunState(stored.state))
+        [this.state, this.error, this.finishedMs] = [stored.state, stored.error, stored.finishedUnixMs];
     }
   }
 
@@ -129,7 +140,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   /** Runs to the end in the background; the returned promise settles when the run is finished (never rejects). */
   start(): Promise<void> {
     if (this.isFinished) return Promise.resolve();
-    return this.loop().catch((err: unknown) => this.finish('RUN_STATE_FAILED', err instanceof Error ? err.message : String(err)));
+    return this.loop().catch((err: unknown) =>
+      this.finish('RUN_STATE_FAILED', err instanceof Error ? err.message : String(err)),
+    );
   }
 
   /** Asks the run to stop: the open round closes now and nothing more is aggregated. */
@@ -183,7 +196,10 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       alreadyAccepted = open.checkHeader(h);
       const declared = this.deps.clients.get(h.clientId).capabilities.numExamples;
       if (h.numExamples > declared) {
-        throw new InvalidUpdateError(`num_examples ${h.numExamples} exceeds the ${declared} examples the client declared at Join`, { clientId: h.clientId, round: h.round });
+        throw new InvalidUpdateError(
+          `num_examples ${h.numExamples} exceeds the ${declared} examples the client declared at Join`,
+          { clientId: h.clientId, round: h.round },
+        );
       }
     } catch (err) {
       if (err instanceof InvalidUpdateError) open.fail(h.clientId, err.message);
@@ -228,20 +244,28 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   private requireOpen(round: number, clientId: string): OpenRound {
     const open = this.open;
-    if (this.isFinished) throw new RoundClosedError(`run ${this.runId} is ${this.state}`, { runId: this.runId, clientId });
+    if (this.isFinished)
+      throw new RoundClosedError(`run ${this.runId} is ${this.state}`, { runId: this.runId, clientId });
     if (round !== this.currentRound) {
-      throw new StaleRoundError(`round ${round} is not the current round of run ${this.runId}; current round is ${this.currentRound}`, {
-        runId: this.runId,
-        clientId,
-        round: this.currentRound,
-      });
+      throw new StaleRoundError(
+        `round ${round} is not the current round of run ${this.runId}; current round is ${this.currentRound}`,
+        {
+          runId: this.runId,
+          clientId,
+          round: this.currentRound,
+        },
+      );
     }
     if (!open?.isOpen) throw this.closedError(round, clientId);
     return open;
   }
 
   private closedError(round: number, clientId: string): RoundClosedError {
-    return new RoundClosedError(`round ${round} of run ${this.runId} no longer accepts updates`, { runId: this.runId, clientId, round: this.currentRound });
+    return new RoundClosedError(`round ${round} of run ${this.runId} no longer accepts updates`, {
+      runId: this.runId,
+      clientId,
+      round: this.currentRound,
+    });
   }
 
   private async loop(): Promise<void> {
@@ -275,9 +299,22 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
       if (this.stopRequested) return undefined;
       const instructions = strategy.configureFit(round, global, { available: this.liveClients() });
-      const open = new OpenRound(round, attempt, instructions, clock.now() + config.roundDeadlineMs, model, global, strategy.beginAggregation(round, global, this.takeSpareModel()), clock.now(), config.maxUpdateNorm, this.receiveBuffers);
+      const open = new OpenRound(
+        round,
+        attempt,
+        instructions,
+        clock.now() + config.roundDeadlineMs,
+        model,
+        global,
+        strategy.beginAggregation(round, global, this.takeSpareModel()),
+        clock.now(),
+        config.maxUpdateNorm,
+        this.receiveBuffers,
+      );
       this.open = open;
-      await this.announce(fitAnnouncement(this.deps, open, strategy.configureEvaluate(round, global, [...open.selected])));
+      await this.announce(
+        fitAnnouncement(this.deps, open, strategy.configureEvaluate(round, global, [...open.selected])),
+      );
       this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');
       const reason = await open.closed;
       for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
@@ -286,7 +323,17 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         open.aggregation.dispose();
         return undefined;
       }
-      this.log.info({ round, attempt, reason, accepted: open.accepted.size, failed: open.failures.length, selected: open.selected.size }, 'round closed');
+      this.log.info(
+        {
+          round,
+          attempt,
+          reason,
+          accepted: open.accepted.size,
+          failed: open.failures.length,
+          selected: open.selected.size,
+        },
+        'round closed',
+      );
       if (open.accepted.size >= config.minClients) {
         const aggStarted = clock.now();
         const aggregate = open.aggregation.finish(open.failures);
@@ -304,19 +351,32 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
           durationMs: clock.now() - startedMs,
           aggregationMs: clock.now() - aggStarted,
         });
-        this.deps.store?.commitRound(this.runId, summary, { round, weights: aggregate.weights, serverState: strategy.serverState() });
+        this.deps.store?.commitRound(this.runId, summary, {
+          round,
+          weights: aggregate.weights,
+          serverState: strategy.serverState(),
+        });
         this.rounds.push(summary);
-        this.log.info({ round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss }, 'round aggregated');
+        this.log.info(
+          { round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss },
+          'round aggregated',
+        );
         this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
         this.retire(model, global, aggregate.weights);
         return aggregate.weights;
       }
       open.aggregation.dispose();
       const last = attempt === config.maxRoundAttempts;
-      this.log.warn({ round, attempt, accepted: open.accepted.size, minClients: config.minClients }, last ? 'quorum not met in the last attempt' : 'quorum not met, retrying round');
+      this.log.warn(
+        { round, attempt, accepted: open.accepted.size, minClients: config.minClients },
+        last ? 'quorum not met in the last attempt' : 'quorum not met, retrying round',
+      );
       if (!last) this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
     }
-    throw new QuorumNotMetError(`round ${round}: fewer than ${config.minClients} updates in ${config.maxRoundAttempts} attempts`, { runId: this.runId, round });
+    throw new QuorumNotMetError(
+      `round ${round}: fewer than ${config.minClients} updates in ${config.maxRoundAttempts} attempts`,
+      { runId: this.runId, round },
+    );
   }
 
   /**
@@ -340,7 +400,10 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     while (this.liveClients().length < config.minAvailableClients) {
       if (this.stopRequested) return;
       if (clock.now() > until) {
-        throw new QuorumNotMetError(`only ${this.liveClients().length} of the ${config.minAvailableClients} clients needed (live, able to train ${config.model}) within ${config.waitForClientsMs} ms`, { runId: this.runId });
+        throw new QuorumNotMetError(
+          `only ${this.liveClients().length} of the ${config.minAvailableClients} clients needed (live, able to train ${config.model}) within ${config.waitForClientsMs} ms`,
+          { runId: this.runId },
+        );
       }
       await sleep(100);
     }
@@ -366,12 +429,17 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     // that completed or failed while the coordinator shut down is recorded as such.
     const shutDown = this.suspended && state === 'RUN_STATE_STOPPED';
     if (shutDown && this.deps.store) state = 'RUN_STATE_SUSPENDED';
-    else if (shutDown && !error) error = 'the coordinator shut down, and without a state directory the run cannot resume';
+    else if (shutDown && !error)
+      error = 'the coordinator shut down, and without a state directory the run cannot resume';
     this.open?.close('stopped');
     this.state = state;
     this.error = error;
     this.finishedMs = this.deps.clock.now();
-    if (state === 'RUN_STATE_SUSPENDED') this.log.info({ round: this.currentRound }, 'run suspended by shutdown; a restart with the same state directory resumes it');
+    if (state === 'RUN_STATE_SUSPENDED')
+      this.log.info(
+        { round: this.currentRound },
+        'run suspended by shutdown; a restart with the same state directory resumes it',
+      );
     else this.deps.store?.setState(this.runId, state, error, this.finishedMs);
     (error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))({ state, error }, 'run finished');
     void this.announce(runDoneAnnouncement(this.deps, this.currentRound));

@@ -48,13 +48,25 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
           checkpoint = last === undefined ? undefined : store.checkpoint(run.runId, last);
           resumed.push(run.runId);
         } catch (err) {
-          Object.assign(run, { state: 'RUN_STATE_FAILED', error: `cannot resume: ${(err as Error).message}`, finishedUnixMs: this.deps.clock.now() });
+          Object.assign(run, {
+            state: 'RUN_STATE_FAILED',
+            error: `cannot resume: ${(err as Error).message}`,
+            finishedUnixMs: this.deps.clock.now(),
+          });
           store.setState(run.runId, run.state, run.error, run.finishedUnixMs);
           this.deps.logger.error({ run: run.runId, err: run.error }, 'run cannot be resumed');
         }
       }
       const config = parseRunConfigJson(run.configJson);
-      this.launch(new RunController({ ...this.deps, runId: run.runId, config, strategy: createStrategy(config), resume: { run, checkpoint } }));
+      this.launch(
+        new RunController({
+          ...this.deps,
+          runId: run.runId,
+          config,
+          strategy: createStrategy(config),
+          resume: { run, checkpoint },
+        }),
+      );
     }
     return resumed;
   }

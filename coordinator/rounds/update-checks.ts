@@ -45,7 +45,11 @@ export class UpdateValueCheck {
     this.scan(values, values.length);
     if (this.maxUpdateNorm === null) return;
     const norm = Math.sqrt(this.squares);
-    if (norm > this.maxUpdateNorm) throw new UpdateNormError(`update norm ${norm.toPrecision(4)} exceeds the run's maxUpdateNorm ${this.maxUpdateNorm}`, this.ctx);
+    if (norm > this.maxUpdateNorm)
+      throw new UpdateNormError(
+        `update norm ${norm.toPrecision(4)} exceeds the run's maxUpdateNorm ${this.maxUpdateNorm}`,
+        this.ctx,
+      );
   }
 }
 
@@ -54,6 +58,11 @@ export class UpdateValueCheck {
  * @param global the round's global model, same length.
  * @throws {InvalidUpdateError} on a NaN or ±Infinity; {UpdateNormError} when the distance exceeds the bound.
  */
-export function checkUpdateValues(values: Float32Array, global: Float32Array, maxUpdateNorm: number | null, ctx: { clientId: string; round: number }): void {
+export function checkUpdateValues(
+  values: Float32Array,
+  global: Float32Array,
+  maxUpdateNorm: number | null,
+  ctx: { clientId: string; round: number },
+): void {
   new UpdateValueCheck(global, maxUpdateNorm, ctx).finish(values);
 }

@@ -45,7 +45,8 @@ export interface ValidSimulation {
   reportDir?: string;
 }
 
-const bad = (field: string, flag: string, message: string) => new ConfigError(`invalid simulation option ${field} (${flag}): ${message}`, { field });
+const bad = (field: string, flag: string, message: string) =>
+  new ConfigError(`invalid simulation option ${field} (${flag}): ${message}`, { field });
 
 const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 1;
 
@@ -58,22 +59,50 @@ const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as 
 export function validateSimulation(o: SimulationOptions): ValidSimulation {
   if (!isPositiveInt(o.clients)) throw bad('clients', '--clients', `must be an integer ≥ 1, got ${o.clients}`);
   const config = parseRunConfig(o.run);
-  if (config.clientsPerRound > o.clients) throw bad('clientsPerRound', '--clients-per-round', `must be ≤ the number of virtual clients (${o.clients}), got ${config.clientsPerRound}`);
-  if (config.minAvailableClients > o.clients) throw bad('minAvailableClients', '--clients', `the run needs ${config.minAvailableClients} available clients, only ${o.clients} are simulated`);
+  if (config.clientsPerRound > o.clients)
+    throw bad(
+      'clientsPerRound',
+      '--clients-per-round',
+      `must be ≤ the number of virtual clients (${o.clients}), got ${config.clientsPerRound}`,
+    );
+  if (config.minAvailableClients > o.clients)
+    throw bad(
+      'minAvailableClients',
+      '--clients',
+      `the run needs ${config.minAvailableClients} available clients, only ${o.clients} are simulated`,
+    );
   const partition = o.partition ?? { kind: 'dirichlet', alpha: 0.5 };
-  if (partition.kind === 'dirichlet' && !(partition.alpha > 0 && Number.isFinite(partition.alpha))) throw bad('partition.alpha', '--alpha', `must be a finite number > 0, got ${partition.alpha}`);
-  if (o.reportDir !== undefined && !weightingEnabled(config.weighting)) throw bad('reportDir', '--report-dir', 'reports come from weighted rounds: add --weighting');
-  if (o.noisyClients !== undefined && o.labelNoise === undefined) throw bad('noisyClients', '--noisy-clients', 'needs --label-noise');
-  if (o.samplesPerClient !== undefined && !isPositiveInt(o.samplesPerClient)) throw bad('samplesPerClient', '--samples-per-client', `must be an integer ≥ 1, got ${o.samplesPerClient}`);
-  return { clients: o.clients, config, partition, samplesPerClient: o.samplesPerClient, noise: labelNoiseOf(o, config.seed), backend: o.backend ?? 'auto', reportDir: o.reportDir };
+  if (partition.kind === 'dirichlet' && !(partition.alpha > 0 && Number.isFinite(partition.alpha)))
+    throw bad('partition.alpha', '--alpha', `must be a finite number > 0, got ${partition.alpha}`);
+  if (o.reportDir !== undefined && !weightingEnabled(config.weighting))
+    throw bad('reportDir', '--report-dir', 'reports come from weighted rounds: add --weighting');
+  if (o.noisyClients !== undefined && o.labelNoise === undefined)
+    throw bad('noisyClients', '--noisy-clients', 'needs --label-noise');
+  if (o.samplesPerClient !== undefined && !isPositiveInt(o.samplesPerClient))
+    throw bad('samplesPerClient', '--samples-per-client', `must be an integer ≥ 1, got ${o.samplesPerClient}`);
+  return {
+    clients: o.clients,
+    config,
+    partition,
+    samplesPerClient: o.samplesPerClient,
+    noise: labelNoiseOf(o, config.seed),
+    backend: o.backend ?? 'auto',
+    reportDir: o.reportDir,
+  };
 }
 
 function labelNoiseOf(o: SimulationOptions, seed: number): ValidSimulation['noise'] {
   if (o.labelNoise === undefined) return undefined;
   const withSeed = o.labelNoise.split(':').length === 2 ? `${o.labelNoise}:${seed}` : o.labelNoise;
   const spec = parseLabelNoise(withSeed);
-  if (!spec) throw bad('labelNoise', '--label-noise', `expected symmetric:R or pair:R[:seed] with 0 ≤ R < 1, got "${o.labelNoise}"`);
+  if (!spec)
+    throw bad(
+      'labelNoise',
+      '--label-noise',
+      `expected symmetric:R or pair:R[:seed] with 0 ≤ R < 1, got "${o.labelNoise}"`,
+    );
   const clients = o.noisyClients ?? Math.floor(o.clients / 2);
-  if (!(Number.isInteger(clients) && clients >= 0 && clients <= o.clients)) throw bad('noisyClients', '--noisy-clients', `must be an integer in [0, ${o.clients}], got ${clients}`);
+  if (!(Number.isInteger(clients) && clients >= 0 && clients <= o.clients))
+    throw bad('noisyClients', '--noisy-clients', `must be an integer in [0, ${o.clients}], got ${clients}`);
   return { spec, clients };
 }

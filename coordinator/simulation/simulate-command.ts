@@ -17,22 +17,41 @@ const RUN_DEFAULTS = { rounds: 10, clientsPerRound: 10, model: 'mlp' };
 /** `fedsift simulate`: many virtual clients in one process (research use), the real strategies and client code. */
 export function simulateCommand(): Command {
   return new Command('simulate')
-    .description('simulate a federation in one process: N virtual clients on one tfjs backend, each with its own MNIST share; same strategies, weighting and local training as real runs')
+    .description(
+      'simulate a federation in one process: N virtual clients on one tfjs backend, each with its own MNIST share; same strategies, weighting and local training as real runs',
+    )
     .option('--clients <n>', 'virtual clients', intArg, 100)
     .option('--clients-per-round <n>', `clients selected per round (default ${RUN_DEFAULTS.clientsPerRound})`, intArg)
     .option('--min-clients <n>', 'quorum: updates needed to aggregate (default: --clients-per-round)', intArg)
     .option('--rounds <n>', `rounds (default ${RUN_DEFAULTS.rounds})`, intArg)
     .option('--model <name>', `model: mlp | cnn (default ${RUN_DEFAULTS.model})`)
-    .option('--strategy <name|json>', 'strategy name (fedavg, fedprox, fedavgm, fedadam, fedmedian, krum, …) or a JSON object with its hyper-parameters')
-    .option('--weighting <variant|json>', `sample weighting: a variant (${Object.keys(NOISE_VARIANTS).join(', ')}; also picks its strategy unless --strategy) or a JSON weighting object`)
+    .option(
+      '--strategy <name|json>',
+      'strategy name (fedavg, fedprox, fedavgm, fedadam, fedmedian, krum, …) or a JSON object with its hyper-parameters',
+    )
+    .option(
+      '--weighting <variant|json>',
+      `sample weighting: a variant (${Object.keys(NOISE_VARIANTS).join(', ')}; also picks its strategy unless --strategy) or a JSON weighting object`,
+    )
     .option('--local-epochs <n>', 'local epochs per round (default 2)', intArg)
     .option('--batch-size <n>', 'local batch size (default 32)', intArg)
     .option('--learning-rate <x>', 'local learning rate (default 0.003)', floatArg)
     .option('--seed <n>', 'seed of the run, the partition, subsamples, label noise and shuffles (default 0)', intArg)
     .option('--config <file>', 'run config JSON (flags override its fields)')
-    .addOption(new Option('--iid', 'IID partition of the training digits (default: Dirichlet --alpha)').conflicts('alpha'))
-    .option('--alpha <a>', 'Dirichlet concentration of the label skew across clients (smaller = more skew)', floatArg, 0.5)
-    .option('--samples-per-client <n>', 'at most this many digits per client, a seeded subsample of its share (default: the whole share)', intArg)
+    .addOption(
+      new Option('--iid', 'IID partition of the training digits (default: Dirichlet --alpha)').conflicts('alpha'),
+    )
+    .option(
+      '--alpha <a>',
+      'Dirichlet concentration of the label skew across clients (smaller = more skew)',
+      floatArg,
+      0.5,
+    )
+    .option(
+      '--samples-per-client <n>',
+      'at most this many digits per client, a seeded subsample of its share (default: the whole share)',
+      intArg,
+    )
     .option('--label-noise <spec>', 'flip labels on --noisy-clients clients: symmetric:R or pair:R[:seed]')
     .option('--noisy-clients <n>', 'with --label-noise: clients 0…n−1 get the noise (default: half of them)', intArg)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
@@ -63,7 +82,10 @@ export function simulateCommand(): Command {
  * folder, --report-dir (created if missing) — instead of after the whole run. @throws {ConfigError} naming the flag.
  */
 function checkOutputs(out: string | undefined, reportDir: string | undefined): void {
-  const targets: [string, string | undefined][] = [['--out', out && dirname(resolve(out))], ['--report-dir', reportDir]];
+  const targets: [string, string | undefined][] = [
+    ['--out', out && dirname(resolve(out))],
+    ['--report-dir', reportDir],
+  ];
   for (const [flag, dir] of targets) {
     if (!dir) continue;
     try {
@@ -74,7 +96,8 @@ function checkOutputs(out: string | undefined, reportDir: string | undefined): v
       throw new ConfigError(`${flag}: cannot write to ${dir}: ${(err as Error).message}`, { field: flag.slice(2) });
     }
   }
-  if (out && existsSync(out) && statSync(out).isDirectory()) throw new ConfigError(`--out: ${out} is a folder; give a .csv or .json file`, { field: 'out' });
+  if (out && existsSync(out) && statSync(out).isDirectory())
+    throw new ConfigError(`--out: ${out} is a folder; give a .csv or .json file`, { field: 'out' });
 }
 
 /** The header line: federation, run and backend. */
@@ -96,9 +119,13 @@ function startLine(s: SimulationStart): string {
  */
 function simulationOptionsFromFlags(o: Record<string, unknown>): SimulationOptions {
   const file = o.config ? readJsonFile(String(o.config), 'run config') : {};
-  const variant = typeof o.weighting === 'string' && !o.weighting.trim().startsWith('{') ? NOISE_VARIANTS[o.weighting] : undefined;
+  const variant =
+    typeof o.weighting === 'string' && !o.weighting.trim().startsWith('{') ? NOISE_VARIANTS[o.weighting] : undefined;
   if (typeof o.weighting === 'string' && !variant && !o.weighting.trim().startsWith('{')) {
-    throw new ConfigError(`--weighting "${o.weighting}": expected a variant (${Object.keys(NOISE_VARIANTS).join(', ')}) or a JSON object`, { field: 'weighting' });
+    throw new ConfigError(
+      `--weighting "${o.weighting}": expected a variant (${Object.keys(NOISE_VARIANTS).join(', ')}) or a JSON object`,
+      { field: 'weighting' },
+    );
   }
   const flags = {
     rounds: o.rounds,
@@ -110,9 +137,17 @@ function simulationOptionsFromFlags(o: Record<string, unknown>): SimulationOptio
     learningRate: o.learningRate,
     seed: o.seed,
     strategy: o.strategy === undefined ? variant?.strategy : jsonOrName(String(o.strategy), '--strategy'),
-    weighting: variant ? variant.weighting : o.weighting === undefined ? undefined : jsonOrName(String(o.weighting), '--weighting'),
+    weighting: variant
+      ? variant.weighting
+      : o.weighting === undefined
+        ? undefined
+        : jsonOrName(String(o.weighting), '--weighting'),
   };
-  const run: Record<string, unknown> = { ...RUN_DEFAULTS, ...file, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
+  const run: Record<string, unknown> = {
+    ...RUN_DEFAULTS,
+    ...file,
+    ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
+  };
   run.minClients ??= run.clientsPerRound;
   return {
     clients: o.clients as number,

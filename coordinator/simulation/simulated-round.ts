@@ -8,7 +8,14 @@ import { QuorumNotMetError } from '../../shared/errors/index.js';
 import type { RoundAnnouncement, RoundSummary } from '../../shared/proto/index.js';
 import { deriveSeed } from '../../shared/random/index.js';
 import type { Tf } from '../../shared/tf/index.js';
-import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction, Strategy, StrategyContext } from '../strategies/index.js';
+import type {
+  ClientFailure,
+  EvaluateResult,
+  FitAccumulator,
+  FitInstruction,
+  Strategy,
+  StrategyContext,
+} from '../strategies/index.js';
 import type { VirtualClient } from './virtual-clients.js';
 
 /** What one simulated round needs: the shared tfjs, the run, its strategy and the virtual clients by id. */
@@ -50,20 +57,37 @@ export async function playSimulatedRound(env: RoundEnv, round: number, global: M
   try {
     for (const clientId of selected) {
       const client = env.clients.get(clientId)!;
-      await playClient(env, client, announcement, global, { accumulator, evaluations: evaluators.has(clientId) ? evaluations : undefined }).catch((err: Error) => {
+      await playClient(env, client, announcement, global, {
+        accumulator,
+        evaluations: evaluators.has(clientId) ? evaluations : undefined,
+      }).catch((err: Error) => {
         failures.push({ clientId, reason: err.message });
       });
     }
     const responded = accumulator.count; // read before finish: robust accumulators release their updates there
     if (responded < config.minClients) {
-      throw new QuorumNotMetError(`round ${round}: ${responded} of the ${config.minClients} updates needed (failures: ${failures.map((f) => `${f.clientId}: ${f.reason}`).join('; ')})`, { runId: env.runId, round });
+      throw new QuorumNotMetError(
+        `round ${round}: ${responded} of the ${config.minClients} updates needed (failures: ${failures.map((f) => `${f.clientId}: ${f.reason}`).join('; ')})`,
+        { runId: env.runId, round },
+      );
     }
     const aggStarted = performance.now();
     const aggregate = accumulator.finish(failures);
     const central = await strategy.evaluate(round, aggregate.weights, env.ctx);
     const federated = strategy.aggregateEvaluate(round, evaluations, failures);
     const done = performance.now();
-    const summary = summarizeRound({ round, selected: selected.length, responded, attempts: 1, failures, aggregate, central, federated, durationMs: done - started, aggregationMs: done - aggStarted });
+    const summary = summarizeRound({
+      round,
+      selected: selected.length,
+      responded,
+      attempts: 1,
+      failures,
+      aggregate,
+      central,
+      federated,
+      durationMs: done - started,
+      aggregationMs: done - aggStarted,
+    });
     return { summary, weights: aggregate.weights };
   } finally {
     accumulator.dispose();
@@ -79,17 +103,36 @@ export async function playSimulatedRound(env: RoundEnv, round: number, global: M
  *        undefined when it is not an evaluator. @param sink.accumulator receives the update.
  * @throws whatever the client's step throws (the caller records a failure).
  */
-async function playClient(env: RoundEnv, client: VirtualClient, a: RoundAnnouncement, global: ModelWeights, sink: { accumulator: FitAccumulator; evaluations?: EvaluateResult[] }): Promise<void> {
+async function playClient(
+  env: RoundEnv,
+  client: VirtualClient,
+  a: RoundAnnouncement,
+  global: ModelWeights,
+  sink: { accumulator: FitAccumulator; evaluations?: EvaluateResult[] },
+): Promise<void> {
   const trainer = new LocalTrainer(env.tf, client.data, deriveSeed(env.config.seed, client.id));
   try {
     if (sink.evaluations) {
       const ev = trainer.evaluate(a.modelName, global);
-      sink.evaluations.push({ clientId: client.id, numExamples: ev.numExamples, loss: ev.loss, metrics: { accuracy: ev.accuracy } });
+      sink.evaluations.push({
+        clientId: client.id,
+        numExamples: ev.numExamples,
+        loss: ev.loss,
+        metrics: { accuracy: ev.accuracy },
+      });
     }
     const site = { reportDir: env.reportDir && join(env.reportDir, client.id), wrongLabels: client.wrongLabels };
     const fit = await trainLocalRound(trainer, a, global, site);
-    checkUpdateValues(fit.weights.values, global.values, env.config.maxUpdateNorm, { clientId: client.id, round: a.round });
-    sink.accumulator.add({ clientId: client.id, numExamples: fit.numExamples, weights: fit.weights, metrics: fit.metrics });
+    checkUpdateValues(fit.weights.values, global.values, env.config.maxUpdateNorm, {
+      clientId: client.id,
+      round: a.round,
+    });
+    sink.accumulator.add({
+      clientId: client.id,
+      numExamples: fit.numExamples,
+      weights: fit.weights,
+      metrics: fit.metrics,
+    });
   } finally {
     trainer.dispose();
   }
@@ -99,7 +142,12 @@ async function playClient(env: RoundEnv, client: VirtualClient, a: RoundAnnounce
  * The announcement a daemon would receive for this round: what trainLocalRound reads (round, model, the fit config
  * in its wire form, as coordinator/rounds' fitAnnouncement sends it).
  */
-function simulatedAnnouncement(env: RoundEnv, round: number, instructions: readonly FitInstruction[], evaluators: string[]): RoundAnnouncement {
+function simulatedAnnouncement(
+  env: RoundEnv,
+  round: number,
+  instructions: readonly FitInstruction[],
+  evaluators: string[],
+): RoundAnnouncement {
   return {
     runId: env.runId,
     round,

@@ -83,19 +83,34 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       config,
       clients: sim.clients,
       partition: sim.partition,
-      examplesPerClient: { min: Math.min(...sizes), mean: sizes.reduce((a, b) => a + b, 0) / sizes.length, max: Math.max(...sizes) },
+      examplesPerClient: {
+        min: Math.min(...sizes),
+        mean: sizes.reduce((a, b) => a + b, 0) / sizes.length,
+        max: Math.max(...sizes),
+      },
       noisyClients: clients.filter((c) => c.wrongLabels).length,
       initial: await ctx.evaluate(global),
     };
     deps.onStart?.(start);
-    const env = { tf: loaded.tf, runId: `simulation-${config.seed}`, config, strategy, ctx, clients: new Map(clients.map((c) => [c.id, c])), reportDir: sim.reportDir };
+    const env = {
+      tf: loaded.tf,
+      runId: `simulation-${config.seed}`,
+      config,
+      strategy,
+      ctx,
+      clients: new Map(clients.map((c) => [c.id, c])),
+      reportDir: sim.reportDir,
+    };
     const rounds: RoundSummary[] = [];
     for (let round = 1; round <= config.rounds; round++) {
       const played = await playSimulatedRound(env, round, global);
       global = played.weights;
       rounds.push(played.summary);
       peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
-      logger.info({ round, testAccuracy: played.summary.testAccuracy, trainLoss: played.summary.trainLoss }, 'simulated round aggregated');
+      logger.info(
+        { round, testAccuracy: played.summary.testAccuracy, trainLoss: played.summary.trainLoss },
+        'simulated round aggregated',
+      );
       deps.onRound?.(played.summary, config.rounds);
     }
     const accuracies = rounds.map((r) => r.testAccuracy);

@@ -22,16 +22,28 @@ export interface VirtualClient {
  * @throws {ConfigError} (field `clients`) when the partition is impossible: more clients than digits, or under
  *         Dirichlet no draw gives every client 10 digits in 1,000 tries.
  */
-export function buildVirtualClients(train: Dataset, sim: Pick<ValidSimulation, 'clients' | 'partition' | 'samplesPerClient' | 'noise'>, seed: number): VirtualClient[] {
+export function buildVirtualClients(
+  train: Dataset,
+  sim: Pick<ValidSimulation, 'clients' | 'partition' | 'samplesPerClient' | 'noise'>,
+  seed: number,
+): VirtualClient[] {
   const shares = partitionFor(train, sim, seed);
   return shares.map((share, index) => {
     const id = `sim-${index}`;
     const cap = sim.samplesPerClient;
-    const kept = cap !== undefined && share.length > cap ? sampleWithoutReplacement(createRng(deriveSeed(seed, 'subsample', id)), share, cap).sort((a, b) => a - b) : share;
+    const kept =
+      cap !== undefined && share.length > cap
+        ? sampleWithoutReplacement(createRng(deriveSeed(seed, 'subsample', id)), share, cap).sort((a, b) => a - b)
+        : share;
     const data = subset(train, kept);
     const noise = sim.noise && index < sim.noise.clients ? sim.noise.spec : undefined;
     if (!noise) return { id, data };
-    const { labels, flipped } = injectLabelNoise(data.labels, data.numClasses, noise, createRng(deriveSeed(noise.seed, 'label-noise', id)));
+    const { labels, flipped } = injectLabelNoise(
+      data.labels,
+      data.numClasses,
+      noise,
+      createRng(deriveSeed(noise.seed, 'label-noise', id)),
+    );
     return { id, data: { ...data, labels }, wrongLabels: flipped };
   });
 }
@@ -45,6 +57,9 @@ function partitionFor(train: Dataset, sim: Pick<ValidSimulation, 'clients' | 'pa
       : dirichletPartition(train.labels, train.numClasses, sim.clients, sim.partition.alpha, rng);
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
-    throw new ConfigError(`invalid simulation option clients (--clients): ${err.message}; use fewer clients${sim.partition.kind === 'iid' ? '' : ', a larger --alpha or --iid'}`, { field: 'clients', cause: err });
+    throw new ConfigError(
+      `invalid simulation option clients (--clients): ${err.message}; use fewer clients${sim.partition.kind === 'iid' ? '' : ', a larger --alpha or --iid'}`,
+      { field: 'clients', cause: err },
+    );
   }
 }

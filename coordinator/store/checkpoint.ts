@@ -26,19 +26,29 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, MAGIC.length);
-  const values = [c.weights.values, ...stateNames.map((n) => c.serverState[n]!)].map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  const values = [c.weights.values, ...stateNames.map((n) => c.serverState[n]!)].map(
+    (v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
+  );
   writeFileAtomic(path, [prefix, header, ...values]);
 }
 
 /** Reads a checkpoint written by {@link writeCheckpoint}. @throws {DataError} when the file is truncated or not a checkpoint. */
 export function readCheckpoint(path: string): Checkpoint {
   const buf = readFileSync(path);
-  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new DataError(`${path} is not a fedsift checkpoint`);
+  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC)
+    throw new DataError(`${path} is not a fedsift checkpoint`);
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + headerLength;
-  const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, start)) as { round: number; specs: TensorSpec[]; state: string[] };
+  const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, start)) as {
+    round: number;
+    specs: TensorSpec[];
+    state: string[];
+  };
   const n = totalElements(header.specs);
-  if (buf.length !== start + 4 * n * (1 + header.state.length)) throw new DataError(`${path}: ${buf.length} bytes, expected ${start + 4 * n * (1 + header.state.length)} (truncated?)`);
+  if (buf.length !== start + 4 * n * (1 + header.state.length))
+    throw new DataError(
+      `${path}: ${buf.length} bytes, expected ${start + 4 * n * (1 + header.state.length)} (truncated?)`,
+    );
   // Copy into an aligned buffer: the header length makes the values' offset arbitrary.
   const floats = new Float32Array(new Uint8Array(buf.subarray(start)).buffer);
   const serverState = Object.fromEntries(header.state.map((name, i) => [name, floats.slice((i + 1) * n, (i + 2) * n)]));

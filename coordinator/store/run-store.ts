@@ -46,12 +46,16 @@ export class RunStore {
 
   /** Records a new run. @throws the SQLite error (e.g. a duplicate run id). */
   createRun(runId: string, configJson: string, state: RunStateName, startedUnixMs: number): void {
-    this.db.prepare('INSERT INTO runs (run_id, config_json, state, started_ms) VALUES (?, ?, ?, ?)').run(runId, configJson, state, startedUnixMs);
+    this.db
+      .prepare('INSERT INTO runs (run_id, config_json, state, started_ms) VALUES (?, ?, ?, ?)')
+      .run(runId, configJson, state, startedUnixMs);
   }
 
   /** Records a state change (RUNNING, or a final state with its error and time). */
   setState(runId: string, state: RunStateName, error = '', finishedUnixMs = 0): void {
-    this.db.prepare('UPDATE runs SET state = ?, error = ?, finished_ms = ? WHERE run_id = ?').run(state, error, finishedUnixMs, runId);
+    this.db
+      .prepare('UPDATE runs SET state = ?, error = ?, finished_ms = ? WHERE run_id = ?')
+      .run(state, error, finishedUnixMs, runId);
   }
 
   /**
@@ -62,14 +66,20 @@ export class RunStore {
     const dir = join(this.dir, 'checkpoints', runId);
     mkdirSync(dir, { recursive: true });
     writeCheckpoint(this.checkpointPath(runId, summary.round), checkpoint);
-    this.db.prepare('INSERT OR REPLACE INTO rounds (run_id, round, summary_json) VALUES (?, ?, ?)').run(runId, summary.round, JSON.stringify(summary));
+    this.db
+      .prepare('INSERT OR REPLACE INTO rounds (run_id, round, summary_json) VALUES (?, ?, ?)')
+      .run(runId, summary.round, JSON.stringify(summary));
     const old = summary.round - KEEP_CHECKPOINTS;
     if (old >= 1) rmSync(this.checkpointPath(runId, old), { force: true });
   }
 
   /** Every stored run with its completed rounds, oldest first. */
   runs(): StoredRun[] {
-    const rows = this.db.prepare('SELECT run_id, config_json, state, error, started_ms, finished_ms FROM runs ORDER BY started_ms, run_id').all() as {
+    const rows = this.db
+      .prepare(
+        'SELECT run_id, config_json, state, error, started_ms, finished_ms FROM runs ORDER BY started_ms, run_id',
+      )
+      .all() as {
       run_id: string;
       config_json: string;
       state: RunStateName;
@@ -85,7 +95,9 @@ export class RunStore {
       error: r.error,
       startedUnixMs: r.started_ms,
       finishedUnixMs: r.finished_ms,
-      rounds: (rounds.all(r.run_id) as { summary_json: string }[]).map((x) => JSON.parse(x.summary_json, reviveNaN) as RoundSummary),
+      rounds: (rounds.all(r.run_id) as { summary_json: string }[]).map(
+        (x) => JSON.parse(x.summary_json, reviveNaN) as RoundSummary,
+      ),
     }));
   }
 

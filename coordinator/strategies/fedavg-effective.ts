@@ -16,6 +16,8 @@ export class FedAvgEffective extends FedAvg {
 
   protected override weightOf(update: FitResult): number {
     const eff = update.metrics[EFFECTIVE_EXAMPLES_METRIC];
-    return eff !== undefined && Number.isFinite(eff) && eff >= 0 ? Math.min(eff, update.numExamples) : update.numExamples;
+    return eff !== undefined && Number.isFinite(eff) && eff >= 0
+      ? Math.min(eff, update.numExamples)
+      : update.numExamples;
   }
 }

@@ -44,7 +44,13 @@ export class FedAvg implements Strategy {
   }
 
   beginAggregation(round: number, global: ModelWeights, scratch?: Float32Array): FitAccumulator {
-    return new MeanAccumulator(round, global, (u) => this.weightOf(u), (g, mean) => this.serverUpdate(g, mean), scratch);
+    return new MeanAccumulator(
+      round,
+      global,
+      (u) => this.weightOf(u),
+      (g, mean) => this.serverUpdate(g, mean),
+      scratch,
+    );
   }
 
   /** The first ⌈fractionEvaluate · n⌉ of the round's clients, in a seeded order. */
@@ -53,7 +59,11 @@ export class FedAvg implements Strategy {
     return sampleWithoutReplacement(createRng(deriveSeed(this.config.seed, 'evaluate', round)), fitClients, k);
   }
 
-  aggregateEvaluate(_round: number, results: readonly EvaluateResult[], _failures: readonly ClientFailure[]): EvaluateAggregate | null {
+  aggregateEvaluate(
+    _round: number,
+    results: readonly EvaluateResult[],
+    _failures: readonly ClientFailure[],
+  ): EvaluateAggregate | null {
     const n = results.reduce((s, r) => s + r.numExamples, 0);
     if (n === 0) return null;
     const loss = results.reduce((s, r) => s + r.loss * r.numExamples, 0) / n;
@@ -76,7 +86,8 @@ export class FedAvg implements Strategy {
     const { localEpochs, batchSize, learningRate, weighting, rounds } = this.config;
     const { regularizer, pacing, startFraction, fullAt } = weighting.curriculum;
     // Round r trains with the stage reached after r − 1 rounds, so round 1 starts at startFraction.
-    const curriculumStage = regularizer === 'none' ? 1 : curriculumStageOf({ kind: pacing, startFraction, fullAt }, round - 1, rounds);
+    const curriculumStage =
+      regularizer === 'none' ? 1 : curriculumStageOf({ kind: pacing, startFraction, fullAt }, round - 1, rounds);
     return { localEpochs, batchSize, learningRate, proximalMu: 0, weighting, curriculumStage };
   }
 

@@ -12,7 +12,10 @@ export class FedAvgM extends FedAvg {
   override readonly name = 'fedavgm';
   private momentum: Float32Array | undefined;
 
-  constructor(config: RunConfig, private readonly options: StrategyOptionsOf<'fedavgm'>) {
+  constructor(
+    config: RunConfig,
+    private readonly options: StrategyOptionsOf<'fedavgm'>,
+  ) {
     super(config);
   }
 

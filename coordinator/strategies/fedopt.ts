@@ -20,7 +20,10 @@ export class FedOpt extends FedAvg {
   private m: Float32Array | undefined;
   private v: Float32Array | undefined;
 
-  constructor(config: RunConfig, private readonly options: FedOptOptions) {
+  constructor(
+    config: RunConfig,
+    private readonly options: FedOptOptions,
+  ) {
     super(config);
     this.name = options.name;
   }

@@ -11,7 +11,10 @@ import type { FitConfig } from './strategy.js';
 export class FedProx extends FedAvg {
   override readonly name = 'fedprox';
 
-  constructor(config: RunConfig, private readonly options: StrategyOptionsOf<'fedprox'>) {
+  constructor(
+    config: RunConfig,
+    private readonly options: StrategyOptionsOf<'fedprox'>,
+  ) {
     super(config);
   }
 

@@ -8,7 +8,10 @@ import { FedMedian, FedTrimmedAvg } from './robust/coordinate-wise.js';
 import { Krum } from './robust/krum.js';
 import type { Strategy } from './strategy.js';
 
-type Factory<N extends StrategyOptions['name']> = (config: RunConfig, options: Extract<StrategyOptions, { name: N }>) => Strategy;
+type Factory<N extends StrategyOptions['name']> = (
+  config: RunConfig,
+  options: Extract<StrategyOptions, { name: N }>,
+) => Strategy;
 
 /** Strategy factories by registry name; options arrive validated by the run config schema. */
 const FACTORIES: { [N in StrategyOptions['name']]: Factory<N> } = {

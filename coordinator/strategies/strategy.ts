@@ -126,7 +126,11 @@ export interface Strategy {
   /** Which of this round's clients report an evaluation of the global model on their own data. */
   configureEvaluate(round: number, global: ModelWeights, fitClients: readonly string[]): string[];
   /** Combines the clients' evaluations of the global model; null when none arrived. */
-  aggregateEvaluate(round: number, results: readonly EvaluateResult[], failures: readonly ClientFailure[]): EvaluateAggregate | null;
+  aggregateEvaluate(
+    round: number,
+    results: readonly EvaluateResult[],
+    failures: readonly ClientFailure[],
+  ): EvaluateAggregate | null;
   /** Centralised evaluation of the new global model; null when the strategy has none. */
   evaluate(round: number, global: ModelWeights, ctx: StrategyContext): Promise<CentralEvaluation | null>;
   /** Server state carried across rounds (e.g. FedAvgM momentum), for checkpoints: vectors as long as the model; {} when stateless. */

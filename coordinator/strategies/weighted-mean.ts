@@ -12,7 +12,10 @@ export class RunningWeightedMean {
   private n = 0;
 
   /** @param scratch a buffer of `length` values to work in (its contents are overwritten); otherwise one is allocated. */
-  constructor(readonly length: number, private readonly scratch?: Float32Array) {}
+  constructor(
+    readonly length: number,
+    private readonly scratch?: Float32Array,
+  ) {}
 
   /** Number of vectors folded. */
   get count(): number {
@@ -27,7 +30,8 @@ export class RunningWeightedMean {
   /** Folds w·x. @throws {AggregationError} on a length mismatch or a weight that is negative or not finite. */
   add(x: Float32Array, w: number, who = 'update'): void {
     if (x.length !== this.length) throw new AggregationError(`${who}: ${x.length} values, expected ${this.length}`);
-    if (!(w >= 0) || !Number.isFinite(w)) throw new AggregationError(`${who}: weight ${w} is not a finite non-negative number`);
+    if (!(w >= 0) || !Number.isFinite(w))
+      throw new AggregationError(`${who}: weight ${w} is not a finite non-negative number`);
     this.n++;
     if (w === 0) return;
     this.totalWeight += w;
@@ -43,13 +47,16 @@ export class RunningWeightedMean {
 
   /** The weighted mean (the accumulator's own buffer). @throws {AggregationError} when Σ w = 0 (nothing to average). */
   mean(): Float32Array {
-    if (!this.values) throw new AggregationError(`cannot average ${this.n} updates with total weight ${this.totalWeight}`);
+    if (!this.values)
+      throw new AggregationError(`cannot average ${this.n} updates with total weight ${this.totalWeight}`);
     return this.values;
   }
 }
 
 /** Example-weighted mean of each metric name over the entries that report it. */
-export function weightedMetricMeans(entries: readonly { numExamples: number; metrics: Readonly<Record<string, number>> }[]): Record<string, number> {
+export function weightedMetricMeans(
+  entries: readonly { numExamples: number; metrics: Readonly<Record<string, number>> }[],
+): Record<string, number> {
   const acc = new Map<string, { s: number; w: number }>();
   for (const e of entries) {
     for (const [k, v] of Object.entries(e.metrics)) {

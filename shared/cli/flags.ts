@@ -34,10 +34,18 @@ export function addClientTlsOptions(cmd: Command, holder: string): Command {
     .option('--tls-ca <file>', "CA of the coordinator's TLS certificate (PEM)")
     .option('--tls-cert <file>', `mutual TLS: ${holder} certificate (PEM); with --tls-key`)
     .option('--tls-key <file>', `mutual TLS: ${holder} private key (PEM)`)
-    .option('--insecure', 'plain-text gRPC to the coordinator (development only; default $FEDSIFT_INSECURE)', insecureFromEnv());
+    .option(
+      '--insecure',
+      'plain-text gRPC to the coordinator (development only; default $FEDSIFT_INSECURE)',
+      insecureFromEnv(),
+    );
 }
 
 /** The client TLS config the flags ask for (PEM file paths): set when --tls-ca is given, else null (plain text). */
-export function clientTlsFromFlags(o: { tlsCa?: string; tlsCert?: string; tlsKey?: string }): { caFile: string; certFile?: string; keyFile?: string } | null {
+export function clientTlsFromFlags(o: {
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}): { caFile: string; certFile?: string; keyFile?: string } | null {
   return o.tlsCa ? { caFile: o.tlsCa, certFile: o.tlsCert, keyFile: o.tlsKey } : null;
 }

@@ -36,13 +36,22 @@ export function totalBytes(specs: readonly TensorSpec[]): number {
  * Checks that `got` lists exactly the tensors of `expected`: same count, names, shapes and dtypes, same order.
  * @throws {InvalidUpdateError} naming the first tensor that differs.
  */
-export function assertSameSpecs(expected: readonly TensorSpec[], got: readonly TensorSpec[], ctx: { clientId?: string; round?: number } = {}): void {
+export function assertSameSpecs(
+  expected: readonly TensorSpec[],
+  got: readonly TensorSpec[],
+  ctx: { clientId?: string; round?: number } = {},
+): void {
   if (expected.length !== got.length) {
     throw new InvalidUpdateError(`update has ${got.length} tensors, the model has ${expected.length}`, ctx);
   }
   expected.forEach((e, i) => {
     const g = got[i]!;
-    if (g.name !== e.name || g.dtype !== e.dtype || g.shape.length !== e.shape.length || g.shape.some((d, j) => d !== e.shape[j])) {
+    if (
+      g.name !== e.name ||
+      g.dtype !== e.dtype ||
+      g.shape.length !== e.shape.length ||
+      g.shape.some((d, j) => d !== e.shape[j])
+    ) {
       throw new InvalidUpdateError(
         `tensor ${i}: expected ${e.name} ${e.dtype}[${e.shape.join(',')}], got ${g.name} ${g.dtype}[${g.shape.join(',')}]`,
         ctx,

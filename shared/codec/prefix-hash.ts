@@ -104,7 +104,9 @@ class HashThread {
   open(bytes: Uint8Array): PrefixHash {
     const id = this.nextId++;
     this.worker.postMessage({ op: 'open', id, bytes });
-    let told = 0, upTo = 0, ended = false;
+    let told = 0,
+      upTo = 0,
+      ended = false;
     const tell = () => {
       if (upTo > told) this.worker.postMessage({ op: 'advance', id, upTo: (told = upTo) });
     };

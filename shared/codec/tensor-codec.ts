@@ -25,7 +25,8 @@ export function float32ToBytes(values: Float32Array): Uint8Array {
  * 4-byte aligned). @throws {InvalidUpdateError} when the byte length is not a multiple of 4.
  */
 export function bytesToFloat32(bytes: Uint8Array): Float32Array {
-  if (bytes.byteLength % 4 !== 0) throw new InvalidUpdateError(`tensor bytes: ${bytes.byteLength} is not a multiple of 4`);
+  if (bytes.byteLength % 4 !== 0)
+    throw new InvalidUpdateError(`tensor bytes: ${bytes.byteLength} is not a multiple of 4`);
   const out = new Float32Array(bytes.byteLength / 4);
   if (LITTLE_ENDIAN_HOST) {
     new Uint8Array(out.buffer).set(bytes);
@@ -53,7 +54,8 @@ export function viewAsFloat32(bytes: Uint8Array): Float32Array {
  * @throws {RangeError} when maxChunkBytes is not a positive integer.
  */
 export function* chunkBytes(bytes: Uint8Array, maxChunkBytes: number = MAX_CHUNK_BYTES): Generator<Uint8Array> {
-  if (!Number.isInteger(maxChunkBytes) || maxChunkBytes <= 0) throw new RangeError(`maxChunkBytes must be a positive integer, got ${maxChunkBytes}`);
+  if (!Number.isInteger(maxChunkBytes) || maxChunkBytes <= 0)
+    throw new RangeError(`maxChunkBytes must be a positive integer, got ${maxChunkBytes}`);
   for (let off = 0; off < bytes.byteLength; off += maxChunkBytes) {
     yield bytes.subarray(off, Math.min(off + maxChunkBytes, bytes.byteLength));
   }
@@ -78,8 +80,12 @@ export class ChunkAssembler {
    * @param expectedBytes exact total the sender declared in its header (bytes).
    * @param buffer optional reusable buffer of at least `expectedBytes` bytes (only its first expectedBytes are used).
    */
-  constructor(readonly expectedBytes: number, buffer?: Uint8Array) {
-    this.buffer = buffer && buffer.byteLength >= expectedBytes ? buffer.subarray(0, expectedBytes) : sharedBytes(expectedBytes);
+  constructor(
+    readonly expectedBytes: number,
+    buffer?: Uint8Array,
+  ) {
+    this.buffer =
+      buffer && buffer.byteLength >= expectedBytes ? buffer.subarray(0, expectedBytes) : sharedBytes(expectedBytes);
     this.hash = prefixHash(this.buffer);
   }
 
@@ -91,7 +97,9 @@ export class ChunkAssembler {
   /** Appends one chunk. @throws {InvalidUpdateError} when the chunk would overflow the declared size. */
   push(chunk: Uint8Array): void {
     if (this.received + chunk.byteLength > this.expectedBytes) {
-      throw new InvalidUpdateError(`received more bytes than declared: ${this.received + chunk.byteLength} > ${this.expectedBytes}`);
+      throw new InvalidUpdateError(
+        `received more bytes than declared: ${this.received + chunk.byteLength} > ${this.expectedBytes}`,
+      );
     }
     this.buffer.set(chunk, this.received);
     this.received += chunk.byteLength;

@@ -29,9 +29,7 @@ const csvSource = z
   .strict();
 
 /** An IDX pair (as in the original MNIST files), optionally gzipped. */
-const idxSource = z
-  .object({ kind: z.literal('idx'), images: z.string().min(1), labels: z.string().min(1) })
-  .strict();
+const idxSource = z.object({ kind: z.literal('idx'), images: z.string().min(1), labels: z.string().min(1) }).strict();
 
 /** Where a site's (or the coordinator's test) data comes from. */
 export const dataSourceSchema = z.discriminatedUnion('kind', [mnistSource, csvSource, idxSource]);

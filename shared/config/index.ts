@@ -2,7 +2,13 @@ export { parseWith, parseJson } from './parse.js';
 export { readJsonFile } from './json-file.js';
 export { dataSourceSchema, type DataSourceConfig } from './data-source.js';
 export { runConfigSchema, RUN_CONFIG_KEYS, parseRunConfig, parseRunConfigJson, type RunConfig } from './run-config.js';
-export { transportSchema, DEFAULT_TRANSPORT, grpcChannelOptions, grpcServerOptions, type TransportConfig } from './transport.js';
+export {
+  transportSchema,
+  DEFAULT_TRANSPORT,
+  grpcChannelOptions,
+  grpcServerOptions,
+  type TransportConfig,
+} from './transport.js';
 export {
   coordinatorConfigSchema,
   clientConfigSchema,

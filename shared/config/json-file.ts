@@ -12,7 +12,9 @@ export function readJsonFile(path: string, what: string): Record<string, unknown
   }
   const value = parseJson(text, `${what} ${path}`);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`invalid ${what} ${path}:\n  (root): expected a JSON object, got ${Array.isArray(value) ? 'an array' : String(value)}`);
+    throw new ConfigError(
+      `invalid ${what} ${path}:\n  (root): expected a JSON object, got ${Array.isArray(value) ? 'an array' : String(value)}`,
+    );
   }
   return value as Record<string, unknown>;
 }

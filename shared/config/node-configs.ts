@@ -5,7 +5,10 @@ import { parseWith } from './parse.js';
 import { clientTlsSchema, insecureSchema, requireTlsOrInsecure, serverTlsSchema } from './tls.js';
 import { transportSchema } from './transport.js';
 
-const natsUrl = z.string().regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats://host:port URL').optional();
+const natsUrl = z
+  .string()
+  .regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats://host:port URL')
+  .optional();
 
 /** Who may call the coordinator (see coordinator/auth). */
 export const authSchema = z
@@ -45,7 +48,11 @@ export const coordinatorConfigSchema = z
      * Memory for updates being received at once (bytes): each upload holds a model-sized buffer until it is folded, so
      * uploads beyond this wait, their streams paused, until earlier ones finish (one always proceeds). @default 2 GiB
      */
-    uploadBufferBytes: z.number().int().min(1).default(2 ** 31),
+    uploadBufferBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(2 ** 31),
     /**
      * Directory of the durable state (SQLite `state.db` + model checkpoints); a restart resumes unfinished runs from
      * their last completed round. null = runs live in memory only (the demo). @default null
@@ -60,7 +67,11 @@ export const coordinatorConfigSchema = z
   .superRefine((c, ctx) => {
     requireTlsOrInsecure(c, ctx);
     if (c.clientTimeoutMs <= c.heartbeatIntervalMs) {
-      ctx.addIssue({ code: 'custom', path: ['clientTimeoutMs'], message: `must be > heartbeatIntervalMs (${c.heartbeatIntervalMs})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientTimeoutMs'],
+        message: `must be > heartbeatIntervalMs (${c.heartbeatIntervalMs})`,
+      });
     }
   });
 export type CoordinatorConfig = Readonly<z.output<typeof coordinatorConfigSchema>>;
@@ -69,7 +80,10 @@ export type CoordinatorConfig = Readonly<z.output<typeof coordinatorConfigSchema
 export const clientConfigSchema = z
   .object({
     /** Coordinator gRPC address, host:port. @default "127.0.0.1:50051" */
-    coordinator: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:50051'),
+    coordinator: z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+      .default('127.0.0.1:50051'),
     /** NATS server to listen for round announcements too; absent = the coordinator's WatchRounds stream only. */
     natsUrl,
     /** Stable name of this data site; re-joining with it keeps the client id. */
@@ -87,9 +101,15 @@ export const clientConfigSchema = z
     /** Interface the daemon's /metrics listens on (0.0.0.0 for a scraper on another host or pod). @default 127.0.0.1 */
     metricsHost: z.string().min(1).default('127.0.0.1'),
     /** Fault injection for robustness experiments: send poisoned updates (client-node/attacks). Off by default. */
-    attack: z.object({ kind: z.enum(['scale', 'signflip']), factor: z.number().positive() }).strict().optional(),
+    attack: z
+      .object({ kind: z.enum(['scale', 'signflip']), factor: z.number().positive() })
+      .strict()
+      .optional(),
     /** Fault injection for label-noise experiments: flip this site's labels (client-node/attacks). Off by default. */
-    labelNoise: z.object({ kind: z.enum(['symmetric', 'pair']), rate: z.number().min(0).lt(1), seed: z.number().int() }).strict().optional(),
+    labelNoise: z
+      .object({ kind: z.enum(['symmetric', 'pair']), rate: z.number().min(0).lt(1), seed: z.number().int() })
+      .strict()
+      .optional(),
     /** First reconnect delay after a lost coordinator (ms); doubles up to maxBackoffMs. @default 250 */
     initialBackoffMs: z.number().int().min(10).default(250),
     /** @default 5000 */

@@ -41,7 +41,12 @@ const runConfigObject = z
     /** Refuse an update whose L2 distance to the round's global model exceeds this (INVALID_ARGUMENT); null = no bound. @default null */
     maxUpdateNorm: z.number().positive().nullable().default(null),
     /** Seed of every random choice of the run (initial weights, client selection). @default 0 */
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
   })
   .strict();
 
@@ -52,16 +57,32 @@ export const RUN_CONFIG_KEYS: readonly string[] = Object.keys(runConfigObject.sh
 export const runConfigSchema = runConfigObject
   .superRefine((c, ctx) => {
     if (c.minClients > c.clientsPerRound) {
-      ctx.addIssue({ code: 'custom', path: ['minClients'], message: `must be ≤ clientsPerRound (${c.clientsPerRound})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minClients'],
+        message: `must be ≤ clientsPerRound (${c.clientsPerRound})`,
+      });
     }
     if (c.strategy.name === 'krum' && c.minClients < 2 * c.strategy.numMalicious + 3) {
-      ctx.addIssue({ code: 'custom', path: ['minClients'], message: `krum needs minClients ≥ 2·numMalicious + 3 (${2 * c.strategy.numMalicious + 3})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minClients'],
+        message: `krum needs minClients ≥ 2·numMalicious + 3 (${2 * c.strategy.numMalicious + 3})`,
+      });
     }
     if (c.strategy.name === 'krum' && c.strategy.numSelected > c.minClients - c.strategy.numMalicious) {
-      ctx.addIssue({ code: 'custom', path: ['strategy', 'numSelected'], message: `must be ≤ minClients − numMalicious (${c.minClients - c.strategy.numMalicious})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'numSelected'],
+        message: `must be ≤ minClients − numMalicious (${c.minClients - c.strategy.numMalicious})`,
+      });
     }
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
-      ctx.addIssue({ code: 'custom', path: ['minAvailableClients'], message: `must be ≥ minClients (${c.minClients})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minAvailableClients'],
+        message: `must be ≥ minClients (${c.minClients})`,
+      });
     }
   })
   .transform((c) => ({ ...c, minAvailableClients: c.minAvailableClients ?? c.minClients }));

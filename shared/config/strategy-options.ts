@@ -36,7 +36,11 @@ const fedopt = <N extends 'fedadagrad' | 'fedadam' | 'fedyogi'>(name: N, eta: nu
       /** Server learning rate η. */
       serverLearningRate: z.number().positive().default(eta),
       /** First-moment decay β₁ (0 for FedAdagrad in Flower). */
-      beta1: z.number().min(0).lt(1).default(name === 'fedadagrad' ? 0 : 0.9),
+      beta1: z
+        .number()
+        .min(0)
+        .lt(1)
+        .default(name === 'fedadagrad' ? 0 : 0.9),
       /** Second-moment decay β₂ (unused by FedAdagrad). */
       beta2: z.number().min(0).lt(1).default(0.99),
       /** Adaptivity τ added to √v. */
@@ -47,15 +51,26 @@ const fedopt = <N extends 'fedadagrad' | 'fedadam' | 'fedyogi'>(name: N, eta: nu
 /** How robust strategies keep every update of a round: in memory up to the budget, then in temporary files. */
 const buffering = {
   /** Bytes of updates kept in memory before spilling to disk. @default 512 MiB */
-  memoryBudgetBytes: z.number().int().min(0).default(512 * 1024 * 1024),
+  memoryBudgetBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(512 * 1024 * 1024),
 };
 
 /** Coordinate-wise median (Yin et al. 2018). */
-const fedmedian = z.object({ name: z.literal('fedmedian'), fractionEvaluate: fraction.default(1), ...buffering }).strict();
+const fedmedian = z
+  .object({ name: z.literal('fedmedian'), fractionEvaluate: fraction.default(1), ...buffering })
+  .strict();
 
 /** Coordinate-wise trimmed mean (Yin et al. 2018): drop the `beta` share of values at each end. */
 const fedtrimmedavg = z
-  .object({ name: z.literal('fedtrimmedavg'), fractionEvaluate: fraction.default(1), beta: z.number().min(0).lt(0.5).default(0.2), ...buffering })
+  .object({
+    name: z.literal('fedtrimmedavg'),
+    fractionEvaluate: fraction.default(1),
+    beta: z.number().min(0).lt(0.5).default(0.2),
+    ...buffering,
+  })
   .strict();
 
 /** Krum / Multi-Krum (Blanchard et al. 2017). `numSelected` = 1 is Krum, more is Multi-Krum. */
@@ -72,9 +87,22 @@ const krum = z
   .strict();
 
 /** FedAvg weighted by each client's effective sample count Σw (its `effective_examples` metric) instead of its raw count. */
-const fedavgEffective = z.object({ name: z.literal('fedavg-effective'), fractionEvaluate: fraction.default(1) }).strict();
+const fedavgEffective = z
+  .object({ name: z.literal('fedavg-effective'), fractionEvaluate: fraction.default(1) })
+  .strict();
 
-const STRATEGY_SCHEMAS = [fedavg, fedavgm, fedprox, fedopt('fedadagrad', 0.1, 1e-9), fedopt('fedadam', 0.1, 1e-9), fedopt('fedyogi', 0.01, 1e-3), fedmedian, fedtrimmedavg, krum, fedavgEffective] as const;
+const STRATEGY_SCHEMAS = [
+  fedavg,
+  fedavgm,
+  fedprox,
+  fedopt('fedadagrad', 0.1, 1e-9),
+  fedopt('fedadam', 0.1, 1e-9),
+  fedopt('fedyogi', 0.01, 1e-3),
+  fedmedian,
+  fedtrimmedavg,
+  krum,
+  fedavgEffective,
+] as const;
 
 /**
  * A run's strategy and its hyper-parameters, chosen by `name`. A bare string (`"fedmedian"`) means that strategy with

@@ -19,7 +19,10 @@ export type ServerTlsConfig = Readonly<z.output<typeof serverTlsSchema>>;
 export const clientTlsSchema = z
   .object({ caFile: z.string().min(1), certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() })
   .strict()
-  .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together (--tls-cert and --tls-key)', path: ['certFile'] });
+  .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+    message: 'certFile and keyFile go together (--tls-cert and --tls-key)',
+    path: ['certFile'],
+  });
 export type ClientTlsConfig = Readonly<z.output<typeof clientTlsSchema>>;
 
 /** How a client channel to the coordinator is secured: a bearer token and TLS, each optional (none = plain text, no token). */
@@ -37,7 +40,8 @@ export function requireTlsOrInsecure(c: { tls: unknown; insecure: boolean }, ctx
 }
 
 /** Message of the error when neither TLS nor plain text was chosen. */
-export const PLAINTEXT_HINT = 'required unless plain text is asked for explicitly (insecure: true, --insecure or $FEDSIFT_INSECURE=1); `fedsift certs` makes development certificates';
+export const PLAINTEXT_HINT =
+  'required unless plain text is asked for explicitly (insecure: true, --insecure or $FEDSIFT_INSECURE=1); `fedsift certs` makes development certificates';
 
 function pem(path: string, field: string): Buffer {
   try {
@@ -53,7 +57,10 @@ function certificatePem(path: string, field: string): { bytes: Buffer; x509: X50
   try {
     return { bytes, x509: new X509Certificate(bytes) };
   } catch (err) {
-    throw new ConfigError(`${field}: ${path} is not a PEM certificate (${(err as Error).message})`, { field, cause: err });
+    throw new ConfigError(`${field}: ${path} is not a PEM certificate (${(err as Error).message})`, {
+      field,
+      cause: err,
+    });
   }
 }
 
@@ -68,9 +75,15 @@ function keyPair(tls: { certFile: string; keyFile: string }): { cert: Buffer; ke
   try {
     matches = cert.x509.checkPrivateKey(createPrivateKey(key));
   } catch (err) {
-    throw new ConfigError(`tls.keyFile: ${tls.keyFile} is not a PEM private key (${(err as Error).message})`, { field: 'tls.keyFile', cause: err });
+    throw new ConfigError(`tls.keyFile: ${tls.keyFile} is not a PEM private key (${(err as Error).message})`, {
+      field: 'tls.keyFile',
+      cause: err,
+    });
   }
-  if (!matches) throw new ConfigError(`tls.keyFile: ${tls.keyFile} is not the private key of the certificate in ${tls.certFile}`, { field: 'tls.keyFile' });
+  if (!matches)
+    throw new ConfigError(`tls.keyFile: ${tls.keyFile} is not the private key of the certificate in ${tls.certFile}`, {
+      field: 'tls.keyFile',
+    });
   return { cert: cert.bytes, key };
 }
 

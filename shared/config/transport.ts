@@ -10,7 +10,12 @@ export const transportSchema = z
   .object({
     /** Largest single gRPC message either side sends or accepts (bytes). Models travel in ≤ 1 MiB chunks, so this
      *  only bounds one chunk plus its header. @default 8 MiB */
-    maxMessageBytes: z.number().int().min(MAX_CHUNK_BYTES + 64 * 1024).max(2 ** 31 - 1).default(8 * 1024 * 1024),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(MAX_CHUNK_BYTES + 64 * 1024)
+      .max(2 ** 31 - 1)
+      .default(8 * 1024 * 1024),
     /** Client keepalive ping interval while a channel is idle, e.g. during long local training (ms). @default 10000 */
     keepaliveTimeMs: z.number().int().min(1000).default(10_000),
     /** A ping unanswered for this long closes the connection (ms). @default 20000 */
@@ -18,7 +23,12 @@ export const transportSchema = z
     /** HTTP/2 flow-control window each side advertises for receiving, per stream and per connection (bytes). Node's
      *  default, 64 KiB, makes the sender wait for a WINDOW_UPDATE every 64 KiB and capped model transfer at a
      *  fraction of loopback TCP (BENCHMARKS.md). @default 8 MiB */
-    flowControlWindowBytes: z.number().int().min(65_535).max(2 ** 31 - 1).default(8 * 1024 * 1024),
+    flowControlWindowBytes: z
+      .number()
+      .int()
+      .min(65_535)
+      .max(2 ** 31 - 1)
+      .default(8 * 1024 * 1024),
   })
   .strict();
 export type TransportConfig = Readonly<z.output<typeof transportSchema>>;

@@ -33,7 +33,11 @@ export const weightingSchema = z
     /** Label smoothing ε of the training targets; 0 = off. */
     labelSmoothing: z.number().min(0).max(0.5).default(0),
     /** Soft targets bootstrapped from the global model: β·onehot(label) + (1 − β)·p̂ (soft) or ·onehot(argmax p̂) (hard); null = off. */
-    bootstrap: z.object({ beta: z.number().min(0).max(1), mode: z.enum(['soft', 'hard']).default('soft') }).strict().nullable().default(null),
+    bootstrap: z
+      .object({ beta: z.number().min(0).max(1), mode: z.enum(['soft', 'hard']).default('soft') })
+      .strict()
+      .nullable()
+      .default(null),
     /** Replace a label when the global model gives another class at least this probability; null = off. */
     correctLabelsAbove: z.number().gt(0.5).max(1).nullable().default(null),
     /** How components combine. */
@@ -48,5 +52,11 @@ export const NO_WEIGHTING: WeightingConfig = Object.freeze(weightingSchema.parse
 
 /** True when any component changes weights or targets. */
 export function weightingEnabled(w: WeightingConfig): boolean {
-  return w.noisyLabels !== 'none' || w.curriculum.regularizer !== 'none' || w.labelSmoothing > 0 || w.correctLabelsAbove !== null || w.bootstrap !== null;
+  return (
+    w.noisyLabels !== 'none' ||
+    w.curriculum.regularizer !== 'none' ||
+    w.labelSmoothing > 0 ||
+    w.correctLabelsAbove !== null ||
+    w.bootstrap !== null
+  );
 }

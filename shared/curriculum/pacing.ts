@@ -24,7 +24,8 @@ export function curriculumStage(p: Pacing, round: number, totalRounds: number): 
   const { startFraction: b, fullAt: a } = p;
   if (!(b > 0 && b <= 1)) throw new RangeError(`pacing startFraction must be in (0, 1], got ${b}`);
   if (!(a > 0 && a <= 1)) throw new RangeError(`pacing fullAt must be in (0, 1], got ${a}`);
-  if (!(totalRounds >= 1) || !(round >= 0)) throw new RangeError(`pacing needs round ≥ 0 and totalRounds ≥ 1, got ${round}/${totalRounds}`);
+  if (!(totalRounds >= 1) || !(round >= 0))
+    throw new RangeError(`pacing needs round ≥ 0 and totalRounds ≥ 1, got ${round}/${totalRounds}`);
   const s = Math.min(1, round / (a * totalRounds));
   switch (p.kind) {
     case 'linear':

@@ -31,12 +31,17 @@ export function loadCsv(path: string, opts: CsvOptions): Dataset {
 
 /** Pure part of {@link loadCsv}: rows[i] is physical line i + 1 (so messages name real lines); blank lines are skipped. */
 export function parseCsvRows(allRows: string[][], opts: CsvOptions, source = 'CSV'): Dataset {
-  const numbered = allRows.map((row, i) => ({ row, line: i + 1 })).filter(({ row }) => !(row.length === 1 && row[0] === ''));
+  const numbered = allRows
+    .map((row, i) => ({ row, line: i + 1 }))
+    .filter(({ row }) => !(row.length === 1 && row[0] === ''));
   const header = numbered[0]?.row;
   if (!header) throw new DataError(`${source}: empty file`);
   const labelName = opts.labelColumn ?? 'label';
   const labelIdx = header.indexOf(labelName);
-  if (labelIdx < 0) throw new DataError(`${source}: no label column "${labelName}" in header [${header.join(', ')}]`, { field: 'labelColumn' });
+  if (labelIdx < 0)
+    throw new DataError(`${source}: no label column "${labelName}" in header [${header.join(', ')}]`, {
+      field: 'labelColumn',
+    });
   const scale = opts.featureScale ?? 1;
   const numFeatures = header.length - 1;
   const n = numbered.length - 1;
@@ -44,11 +49,13 @@ export function parseCsvRows(allRows: string[][], opts: CsvOptions, source = 'CS
   const labels = new Int32Array(n);
   for (let r = 0; r < n; r++) {
     const { row, line } = numbered[r + 1]!;
-    if (row.length !== header.length) throw new DataError(`${source} line ${line}: ${row.length} cells, header has ${header.length}`);
+    if (row.length !== header.length)
+      throw new DataError(`${source} line ${line}: ${row.length} cells, header has ${header.length}`);
     let f = 0;
     row.forEach((cell, c) => {
       const v = Number(cell);
-      if (cell === '' || !Number.isFinite(v)) throw new DataError(`${source} line ${line}, column "${header[c]}": "${cell}" is not a finite number`);
+      if (cell === '' || !Number.isFinite(v))
+        throw new DataError(`${source} line ${line}, column "${header[c]}": "${cell}" is not a finite number`);
       if (c === labelIdx) {
         if (!Number.isInteger(v) || v < 0 || v >= opts.numClasses) {
           throw new DataError(`${source} line ${line}: label ${cell} is not a class index in [0, ${opts.numClasses})`);

@@ -18,12 +18,14 @@ export function numExamples(ds: Dataset): number {
 
 /** Copies the examples at `indices` (in that order) into a new dataset. @throws {DataError} on an index out of range. */
 export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
-  const n = indices.length, d = ds.numFeatures;
+  const n = indices.length,
+    d = ds.numFeatures;
   const features = new Float32Array(n * d);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const src = indices[i]!;
-    if (!(src >= 0 && src < ds.labels.length)) throw new DataError(`subset: index ${src} out of range [0, ${ds.labels.length})`);
+    if (!(src >= 0 && src < ds.labels.length))
+      throw new DataError(`subset: index ${src} out of range [0, ${ds.labels.length})`);
     features.set(ds.features.subarray(src * d, (src + 1) * d), i * d);
     labels[i] = ds.labels[src]!;
   }
@@ -43,9 +45,12 @@ export function classCounts(ds: Pick<Dataset, 'labels' | 'numClasses'>): number[
  */
 export function assertFitsModel(ds: Dataset, inputSize: number, numClasses: number): void {
   if (ds.features.length !== ds.labels.length * ds.numFeatures) {
-    throw new DataError(`dataset has ${ds.features.length} feature values for ${ds.labels.length} examples × ${ds.numFeatures} features`);
+    throw new DataError(
+      `dataset has ${ds.features.length} feature values for ${ds.labels.length} examples × ${ds.numFeatures} features`,
+    );
   }
-  if (ds.numFeatures !== inputSize) throw new DataError(`data has ${ds.numFeatures} features per example, the model expects ${inputSize}`);
+  if (ds.numFeatures !== inputSize)
+    throw new DataError(`data has ${ds.numFeatures} features per example, the model expects ${inputSize}`);
   const bad = ds.labels.findIndex((y) => y < 0 || y >= numClasses);
   if (bad >= 0) throw new DataError(`example ${bad} has label ${ds.labels[bad]}, outside [0, ${numClasses})`);
   if (ds.labels.length === 0) throw new DataError('dataset is empty');

@@ -15,15 +15,20 @@ export interface IdxArray {
  * @throws {DataError} for a bad magic number, another element type or a truncated body.
  */
 export function decodeIdx(bytes: Uint8Array, source = 'IDX'): IdxArray {
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new DataError(`${source}: not an IDX file (bad magic number)`);
-  if (bytes[2] !== 0x08) throw new DataError(`${source}: element type 0x${bytes[2]!.toString(16)} not supported (only 0x08 unsigned byte)`);
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0)
+    throw new DataError(`${source}: not an IDX file (bad magic number)`);
+  if (bytes[2] !== 0x08)
+    throw new DataError(`${source}: element type 0x${bytes[2]!.toString(16)} not supported (only 0x08 unsigned byte)`);
   const ndims = bytes[3]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4 + 4 * ndims) throw new DataError(`${source}: header truncated`);
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
   const size = dims.reduce((a, b) => a * b, 1);
   const start = 4 + 4 * ndims;
-  if (bytes.length - start !== size) throw new DataError(`${source}: body has ${bytes.length - start} bytes, dimensions [${dims.join('×')}] need ${size}`);
+  if (bytes.length - start !== size)
+    throw new DataError(
+      `${source}: body has ${bytes.length - start} bytes, dimensions [${dims.join('×')}] need ${size}`,
+    );
   return { dims, data: bytes.subarray(start) };
 }
 

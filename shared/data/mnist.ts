@@ -36,7 +36,10 @@ export function loadMnistAll(): Dataset {
  */
 export function loadMnistSplit(split: 'train' | 'test'): Dataset {
   const all = loadMnistAll();
-  const order = shuffleInPlace(createRng(SPLIT_SEED), Array.from({ length: all.labels.length }, (_, i) => i));
+  const order = shuffleInPlace(
+    createRng(SPLIT_SEED),
+    Array.from({ length: all.labels.length }, (_, i) => i),
+  );
   const cut = all.labels.length - MNIST_TEST_SIZE;
   return subset(all, split === 'train' ? order.slice(0, cut) : order.slice(cut));
 }

@@ -11,11 +11,21 @@ import { dirichlet, shuffleInPlace, type Rng } from '../random/index.js';
  * @returns one index array per client (disjoint; together all indices 0..labels.length-1).
  * @throws {DataError} when α ≤ 0, numClients < 1, or no draw satisfies minPerClient.
  */
-export function dirichletPartition(labels: ArrayLike<number>, numClasses: number, numClients: number, alpha: number, rng: Rng, minPerClient = 10): number[][] {
+export function dirichletPartition(
+  labels: ArrayLike<number>,
+  numClasses: number,
+  numClients: number,
+  alpha: number,
+  rng: Rng,
+  minPerClient = 10,
+): number[][] {
   if (!(alpha > 0)) throw new DataError(`dirichlet partition: alpha must be > 0, got ${alpha}`);
-  if (!(Number.isInteger(numClients) && numClients >= 1)) throw new DataError(`dirichlet partition: numClients must be a positive integer, got ${numClients}`);
+  if (!(Number.isInteger(numClients) && numClients >= 1))
+    throw new DataError(`dirichlet partition: numClients must be a positive integer, got ${numClients}`);
   if (minPerClient * numClients > labels.length) {
-    throw new DataError(`dirichlet partition: ${labels.length} examples cannot give ${numClients} clients ${minPerClient} each`);
+    throw new DataError(
+      `dirichlet partition: ${labels.length} examples cannot give ${numClients} clients ${minPerClient} each`,
+    );
   }
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   for (let i = 0; i < labels.length; i++) byClass[labels[i]!]!.push(i);
@@ -24,7 +34,8 @@ export function dirichletPartition(labels: ArrayLike<number>, numClasses: number
     for (const idx of byClass) {
       const shuffled = shuffleInPlace(rng, idx.slice());
       const p = dirichlet(rng, alpha, numClients);
-      let start = 0, acc = 0;
+      let start = 0,
+        acc = 0;
       p.forEach((pk, k) => {
         acc += pk;
         const end = k === numClients - 1 ? shuffled.length : Math.round(acc * shuffled.length);
@@ -47,8 +58,13 @@ export function iidPartition(numExamples: number, numClients: number, rng: Rng):
   if (!(Number.isInteger(numClients) && numClients >= 1 && numClients <= numExamples)) {
     throw new DataError(`iid partition: numClients must be an integer in [1, ${numExamples}], got ${numClients}`);
   }
-  const order = shuffleInPlace(rng, Array.from({ length: numExamples }, (_, i) => i));
+  const order = shuffleInPlace(
+    rng,
+    Array.from({ length: numExamples }, (_, i) => i),
+  );
   return Array.from({ length: numClients }, (_, k) =>
-    order.slice(Math.floor((k * numExamples) / numClients), Math.floor(((k + 1) * numExamples) / numClients)).sort((a, b) => a - b),
+    order
+      .slice(Math.floor((k * numExamples) / numClients), Math.floor(((k + 1) * numExamples) / numClients))
+      .sort((a, b) => a - b),
   );
 }

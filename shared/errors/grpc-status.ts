@@ -12,7 +12,10 @@ export const CURRENT_ROUND_METADATA_KEY = 'fedsift-current-round';
  * message, and `onUnexpected` receives it so the stack can be logged. grpc-js reads only a numeric `code`, and Node's
  * own errors carry string codes, so the mapping never trusts a foreign `code` property.
  */
-export function toServiceError(err: unknown, onUnexpected?: (err: unknown) => void): Partial<StatusObject> & { code: status } {
+export function toServiceError(
+  err: unknown,
+  onUnexpected?: (err: unknown) => void,
+): Partial<StatusObject> & { code: status } {
   const metadata = new Metadata();
   if (err instanceof FedsiftError) {
     metadata.set(ERROR_CODE_METADATA_KEY, err.code);

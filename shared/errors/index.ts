@@ -1,2 +1,8 @@
 export * from './errors.js';
-export { toServiceError, errorCodeOf, isServiceError, ERROR_CODE_METADATA_KEY, CURRENT_ROUND_METADATA_KEY } from './grpc-status.js';
+export {
+  toServiceError,
+  errorCodeOf,
+  isServiceError,
+  ERROR_CODE_METADATA_KEY,
+  CURRENT_ROUND_METADATA_KEY,
+} from './grpc-status.js';

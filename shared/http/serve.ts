@@ -14,12 +14,22 @@ export interface StartedHttpServer {
  * @param field config field named in the error when the port cannot be bound.
  * @throws {ServiceUnavailableError} when the address cannot be bound (in use, unknown host).
  */
-export function startHttpServer(host: string, port: number, app: Hono, logger: Logger, field: string): Promise<StartedHttpServer> {
+export function startHttpServer(
+  host: string,
+  port: number,
+  app: Hono,
+  logger: Logger,
+  field: string,
+): Promise<StartedHttpServer> {
   return new Promise((resolve, reject) => {
     const server: ServerType = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
       logger.info({ url: `http://${host}:${info.port}/` }, 'HTTP listening');
       resolve({ port: info.port, close: () => new Promise<void>((r) => server.close(() => r())) });
     });
-    server.once('error', (err: Error) => reject(new ServiceUnavailableError(`cannot listen for HTTP on ${host}:${port}: ${err.message}`, { cause: err, field })));
+    server.once('error', (err: Error) =>
+      reject(
+        new ServiceUnavailableError(`cannot listen for HTTP on ${host}:${port}: ${err.message}`, { cause: err, field }),
+      ),
+    );
   });
 }

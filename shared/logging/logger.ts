@@ -21,7 +21,10 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions): Logger {
   const level = opts.level ?? process.env.FEDSIFT_LOG_LEVEL ?? 'info';
   if (!Object.hasOwn(pino.levels.values, level) && level !== 'silent') {
-    throw new ConfigError(`$FEDSIFT_LOG_LEVEL: "${level}" is not a log level; use one of ${[...Object.keys(pino.levels.values), 'silent'].join(', ')}`, { field: 'FEDSIFT_LOG_LEVEL' });
+    throw new ConfigError(
+      `$FEDSIFT_LOG_LEVEL: "${level}" is not a log level; use one of ${[...Object.keys(pino.levels.values), 'silent'].join(', ')}`,
+      { field: 'FEDSIFT_LOG_LEVEL' },
+    );
   }
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {

@@ -14,15 +14,23 @@ export interface EvaluationResult {
  * batches are 30× slower there, platform-probes.md §2). All intermediate tensors are disposed.
  */
 export function evaluateModel(tf: Tf, model: LayersModel, ds: Dataset, batchSize = 1000): EvaluationResult {
-  const n = ds.labels.length, d = ds.numFeatures;
-  let lossSum = 0, correct = 0;
+  const n = ds.labels.length,
+    d = ds.numFeatures;
+  let lossSum = 0,
+    correct = 0;
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
     const [l, c] = tf.tidy(() => {
       const x = tf.tensor2d(ds.features.subarray(start * d, end * d), [end - start, d]);
       const y = tf.tensor1d(ds.labels.subarray(start, end), 'int32');
       const logits = model.predict(x) as import('@tensorflow/tfjs').Tensor2D;
-      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, ds.numClasses), logits, undefined, undefined, tf.Reduction.SUM);
+      const loss = tf.losses.softmaxCrossEntropy(
+        tf.oneHot(y, ds.numClasses),
+        logits,
+        undefined,
+        undefined,
+        tf.Reduction.SUM,
+      );
       const hits = tf.equal(tf.argMax(logits, 1), y).sum();
       return [loss.dataSync()[0]!, hits.dataSync()[0]!];
     });

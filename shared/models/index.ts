@@ -1,2 +1,12 @@
-export { type ModelDefinition, NUM_CLASSES, MODEL_NAMES, getModelDefinition, dataMismatch, modelsFor, modelSpecs, readWeights, writeWeights } from './registry.js';
+export {
+  type ModelDefinition,
+  NUM_CLASSES,
+  MODEL_NAMES,
+  getModelDefinition,
+  dataMismatch,
+  modelsFor,
+  modelSpecs,
+  readWeights,
+  writeWeights,
+} from './registry.js';
 export { evaluateModel, type EvaluationResult } from './evaluate.js';

@@ -30,8 +30,18 @@ const mlp: ModelDefinition = {
     return tf.sequential({
       name: 'mlp',
       layers: [
-        tf.layers.dense({ name: 'hidden', inputShape: [784], units: 128, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
-        tf.layers.dense({ name: 'logits', units: NUM_CLASSES, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+        tf.layers.dense({
+          name: 'hidden',
+          inputShape: [784],
+          units: 128,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed }),
+        }),
+        tf.layers.dense({
+          name: 'logits',
+          units: NUM_CLASSES,
+          kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+        }),
       ],
     });
   },
@@ -39,7 +49,8 @@ const mlp: ModelDefinition = {
 
 const cnn: ModelDefinition = {
   name: 'cnn',
-  description: 'CNN for 28x28x1: conv 16@5x5(relu) → maxpool 2 → conv 32@5x5(relu) → maxpool 2 → dense 10, 18,378 parameters',
+  description:
+    'CNN for 28x28x1: conv 16@5x5(relu) → maxpool 2 → conv 32@5x5(relu) → maxpool 2 → dense 10, 18,378 parameters',
   inputSize: 784,
   numClasses: NUM_CLASSES,
   build(tf, seed) {
@@ -91,13 +102,18 @@ export function dataMismatch(name: string, ds: Dataset): string | undefined {
  */
 export function modelsFor(ds: Dataset, what: string): string[] {
   const fits = MODEL_NAMES.filter((m) => !dataMismatch(m, ds));
-  if (!fits.length) throw new DataError(`${what} fits no model: ${MODEL_NAMES.map((m) => `${m}: ${dataMismatch(m, ds)}`).join('; ')}`);
+  if (!fits.length)
+    throw new DataError(`${what} fits no model: ${MODEL_NAMES.map((m) => `${m}: ${dataMismatch(m, ds)}`).join('; ')}`);
   return fits;
 }
 
 /** Tensor specs of a built model, named by the layer-relative weight name (`conv1/kernel`), stable across processes. */
 export function modelSpecs(model: LayersModel): TensorSpec[] {
-  return model.weights.map((w) => ({ name: w.originalName, shape: [...w.shape] as number[], dtype: 'float32' as const }));
+  return model.weights.map((w) => ({
+    name: w.originalName,
+    shape: [...w.shape] as number[],
+    dtype: 'float32' as const,
+  }));
 }
 
 /** Copies a model's current weights into one flat ModelWeights vector (in `model.weights` order). */

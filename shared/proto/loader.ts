@@ -1,5 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
+import {
+  loadPackageDefinition,
+  type GrpcObject,
+  type ServiceClientConstructor,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
 /** Path of the fedsift v1 contract. */
@@ -25,5 +30,10 @@ export function loadFedsiftProto(): FedsiftProto {
   const v1 = (pkg.fedsift as GrpcObject).v1 as GrpcObject;
   const Coordinator = v1.Coordinator as ServiceClientConstructor;
   const Admin = v1.Admin as ServiceClientConstructor;
-  return { coordinatorService: Coordinator.service, adminService: Admin.service, CoordinatorClient: Coordinator, AdminClient: Admin };
+  return {
+    coordinatorService: Coordinator.service,
+    adminService: Admin.service,
+    CoordinatorClient: Coordinator,
+    AdminClient: Admin,
+  };
 }

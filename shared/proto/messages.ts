@@ -4,8 +4,19 @@
  */
 import type { TensorSpec } from '../codec/index.js';
 
-export interface ClientCapabilities { numExamples: number; backend: string; models: string[] }
-export interface FitConfig { localEpochs: number; batchSize: number; learningRate: number; proximalMu: number; weightingJson: string; curriculumStage: number }
+export interface ClientCapabilities {
+  numExamples: number;
+  backend: string;
+  models: string[];
+}
+export interface FitConfig {
+  localEpochs: number;
+  batchSize: number;
+  learningRate: number;
+  proximalMu: number;
+  weightingJson: string;
+  curriculumStage: number;
+}
 export type RoundPhase = 'ROUND_PHASE_UNSPECIFIED' | 'ROUND_PHASE_FIT' | 'ROUND_PHASE_RUN_DONE';
 
 export interface RoundAnnouncement {
@@ -23,16 +34,49 @@ export interface RoundAnnouncement {
   coordinatorId: string;
 }
 
-export interface JoinRequest { siteId: string; token: string; capabilities: ClientCapabilities }
-export interface JoinResponse { clientId: string; heartbeatIntervalMs: number; maxChunkBytes: number; coordinatorId: string }
-export interface HeartbeatRequest { clientId: string }
-export interface HeartbeatResponse { serverUnixMs: number }
-export interface WatchRoundsRequest { clientId: string }
-export interface FetchModelRequest { runId: string; round: number; clientId: string }
+export interface JoinRequest {
+  siteId: string;
+  token: string;
+  capabilities: ClientCapabilities;
+}
+export interface JoinResponse {
+  clientId: string;
+  heartbeatIntervalMs: number;
+  maxChunkBytes: number;
+  coordinatorId: string;
+}
+export interface HeartbeatRequest {
+  clientId: string;
+}
+export interface HeartbeatResponse {
+  serverUnixMs: number;
+}
+export interface WatchRoundsRequest {
+  clientId: string;
+}
+export interface FetchModelRequest {
+  runId: string;
+  round: number;
+  clientId: string;
+}
 
-export interface WireTensorSpec { name: string; shape: number[]; dtype: string }
-export interface ModelHeader { modelName: string; version: number; tensors: WireTensorSpec[]; totalBytes: number; sha256: string }
-export interface ModelChunk { header?: ModelHeader | null; data?: Uint8Array; payload?: 'header' | 'data' }
+export interface WireTensorSpec {
+  name: string;
+  shape: number[];
+  dtype: string;
+}
+export interface ModelHeader {
+  modelName: string;
+  version: number;
+  tensors: WireTensorSpec[];
+  totalBytes: number;
+  sha256: string;
+}
+export interface ModelChunk {
+  header?: ModelHeader | null;
+  data?: Uint8Array;
+  payload?: 'header' | 'data';
+}
 
 export interface UpdateHeader {
   runId: string;
@@ -44,17 +88,45 @@ export interface UpdateHeader {
   totalBytes: number;
   sha256: string;
 }
-export interface UpdateChunk { header?: UpdateHeader | null; data?: Uint8Array; payload?: 'header' | 'data' }
-export interface UpdateAck { accepted: boolean; currentRound: number; message: string }
+export interface UpdateChunk {
+  header?: UpdateHeader | null;
+  data?: Uint8Array;
+  payload?: 'header' | 'data';
+}
+export interface UpdateAck {
+  accepted: boolean;
+  currentRound: number;
+  message: string;
+}
 
-export interface EvaluationReport { runId: string; round: number; clientId: string; numExamples: number; loss: number; metrics: Record<string, number> }
-export interface EvaluationAck { accepted: boolean }
+export interface EvaluationReport {
+  runId: string;
+  round: number;
+  clientId: string;
+  numExamples: number;
+  loss: number;
+  metrics: Record<string, number>;
+}
+export interface EvaluationAck {
+  accepted: boolean;
+}
 
-export type RunStateName = 'RUN_STATE_WAITING' | 'RUN_STATE_RUNNING' | 'RUN_STATE_COMPLETED' | 'RUN_STATE_STOPPED' | 'RUN_STATE_FAILED' | 'RUN_STATE_SUSPENDED';
+export type RunStateName =
+  | 'RUN_STATE_WAITING'
+  | 'RUN_STATE_RUNNING'
+  | 'RUN_STATE_COMPLETED'
+  | 'RUN_STATE_STOPPED'
+  | 'RUN_STATE_FAILED'
+  | 'RUN_STATE_SUSPENDED';
 
 /** True for the states in which a run does nothing more in this coordinator process (suspended ones resume after a restart). */
 export function isFinalRunState(state: RunStateName): boolean {
-  return state === 'RUN_STATE_COMPLETED' || state === 'RUN_STATE_STOPPED' || state === 'RUN_STATE_FAILED' || state === 'RUN_STATE_SUSPENDED';
+  return (
+    state === 'RUN_STATE_COMPLETED' ||
+    state === 'RUN_STATE_STOPPED' ||
+    state === 'RUN_STATE_FAILED' ||
+    state === 'RUN_STATE_SUSPENDED'
+  );
 }
 
 export interface RoundSummary {
@@ -86,9 +158,21 @@ export interface RunStatus {
   connectedClients: number;
 }
 
-export type RunEventKind = 'RUN_EVENT_KIND_UNSPECIFIED' | 'RUN_EVENT_KIND_ROUND_STARTED' | 'RUN_EVENT_KIND_ROUND_COMPLETED' | 'RUN_EVENT_KIND_ROUND_RETRIED' | 'RUN_EVENT_KIND_RUN_FINISHED';
-export interface ListRunsResponse { runs: RunStatus[] }
-export interface RunEvent { kind: RunEventKind; status: RunStatus; round?: RoundSummary | null; roundNumber: number }
+export type RunEventKind =
+  | 'RUN_EVENT_KIND_UNSPECIFIED'
+  | 'RUN_EVENT_KIND_ROUND_STARTED'
+  | 'RUN_EVENT_KIND_ROUND_COMPLETED'
+  | 'RUN_EVENT_KIND_ROUND_RETRIED'
+  | 'RUN_EVENT_KIND_RUN_FINISHED';
+export interface ListRunsResponse {
+  runs: RunStatus[];
+}
+export interface RunEvent {
+  kind: RunEventKind;
+  status: RunStatus;
+  round?: RoundSummary | null;
+  roundNumber: number;
+}
 
 /** Converts wire tensor specs (dtype as a free string) to codec specs, rejecting dtypes other than float32. */
 export function specsFromWire(specs: WireTensorSpec[]): TensorSpec[] | string {

@@ -1,1 +1,11 @@
-export { createRng, deriveSeed, randomInt, shuffleInPlace, sampleWithoutReplacement, normal, gamma, dirichlet, type Rng } from './rng.js';
+export {
+  createRng,
+  deriveSeed,
+  randomInt,
+  shuffleInPlace,
+  sampleWithoutReplacement,
+  normal,
+  gamma,
+  dirichlet,
+  type Rng,
+} from './rng.js';

@@ -18,17 +18,48 @@ const UPDATES = 100;
 /** A round of the real coordinator path: header check → chunks into a pooled buffer (hashed on the hashing thread) → finite check → fold. */
 function fedAvgRound(): { round: OpenRound; feed: (i: number) => Promise<void> } {
   const config = parseRunConfig({ rounds: 1, clientsPerRound: UPDATES, minClients: 1, model: 'mlp' });
-  const global: ModelWeights = { specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }], values: new Float32Array(PARAMS).fill(0.5) };
+  const global: ModelWeights = {
+    specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }],
+    values: new Float32Array(PARAMS).fill(0.5),
+  };
   const strategy = createStrategy(config);
-  const instructions = Array.from({ length: UPDATES }, (_, i) => ({ clientId: `c${i}`, config: { localEpochs: 1, batchSize: 32, learningRate: 0.1, proximalMu: 0, weighting: NO_WEIGHTING, curriculumStage: 1 } }));
-  const round = new OpenRound(1, 1, instructions, Date.now() + 3_600_000, encodeModel('mlp', 1, global), global, strategy.beginAggregation(1, global), Date.now());
+  const instructions = Array.from({ length: UPDATES }, (_, i) => ({
+    clientId: `c${i}`,
+    config: {
+      localEpochs: 1,
+      batchSize: 32,
+      learningRate: 0.1,
+      proximalMu: 0,
+      weighting: NO_WEIGHTING,
+      curriculumStage: 1,
+    },
+  }));
+  const round = new OpenRound(
+    1,
+    1,
+    instructions,
+    Date.now() + 3_600_000,
+    encodeModel('mlp', 1, global),
+    global,
+    strategy.beginAggregation(1, global),
+    Date.now(),
+  );
   const wire = new Float32Array(PARAMS); // stands in for the socket: what arrives, one update at a time
   const wireBytes = float32ToBytes(wire);
   return {
     round,
     async feed(i) {
       wire.fill(0.5 + i * 1e-3);
-      const header = { runId: 'bench', round: 1, clientId: `c${i}`, numExamples: 100 + i, metrics: {}, tensors: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }], totalBytes: MODEL_BYTES, sha256: sha256Hex(wireBytes) };
+      const header = {
+        runId: 'bench',
+        round: 1,
+        clientId: `c${i}`,
+        numExamples: 100 + i,
+        metrics: {},
+        tensors: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }],
+        totalBytes: MODEL_BYTES,
+        sha256: sha256Hex(wireBytes),
+      };
       round.checkHeader(header);
       const asm = new ChunkAssembler(MODEL_BYTES, round.receiveBuffer());
       for (const chunk of chunkBytes(wireBytes)) asm.push(chunk);
@@ -54,8 +85,19 @@ async function throughput(): Promise<BenchFigure[]> {
   });
   const gbs = (s: number) => `${((10 * MODEL_BYTES) / s / 1e9).toFixed(2)} GB/s`;
   return [
-    { what: 'streaming fold (running weighted mean)', value: gbs(fold), baseline: `Float32Array add-loop ${gbs(addLoop)}`, ratio: addLoop / fold, target: { op: '≥', ratio: 0.5 } },
-    { what: 'full receive path (chunks, SHA-256, finite check, fold)', value: gbs(path), baseline: `add-loop ${gbs(addLoop)}`, ratio: addLoop / path },
+    {
+      what: 'streaming fold (running weighted mean)',
+      value: gbs(fold),
+      baseline: `Float32Array add-loop ${gbs(addLoop)}`,
+      ratio: addLoop / fold,
+      target: { op: '≥', ratio: 0.5 },
+    },
+    {
+      what: 'full receive path (chunks, SHA-256, finite check, fold)',
+      value: gbs(path),
+      baseline: `add-loop ${gbs(addLoop)}`,
+      ratio: addLoop / path,
+    },
   ];
 }
 
@@ -63,7 +105,8 @@ async function throughput(): Promise<BenchFigure[]> {
 async function memoryChild(): Promise<void> {
   const { round, feed } = fedAvgRound();
   const base = process.memoryUsage();
-  let buffers = 0, rss = 0;
+  let buffers = 0,
+    rss = 0;
   for (let i = 0; i < UPDATES; i++) {
     await feed(i);
     const now = process.memoryUsage();
@@ -81,7 +124,9 @@ async function memoryChild(): Promise<void> {
  */
 function memory(): BenchFigure {
   // A fresh process, so nothing else in the heap blurs the reading.
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--memory'], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--memory'], {
+    encoding: 'utf8',
+  });
   if (child.status !== 0) throw new Error(`memory child failed: ${child.stderr}`);
   const { buffers, rss } = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { buffers: number; rss: number };
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;

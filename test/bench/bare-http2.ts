@@ -31,19 +31,21 @@ async function writeFramed(w: Writable, payload: Buffer): Promise<void> {
 /** A reader of gRPC-framed bytes that copies every message body, in order, into `into` from its start. */
 function framedReader(into: Buffer): (data: Buffer) => void {
   const prefix = Buffer.alloc(5);
-  let prefixBytes = 0, bodyLeft = 0, at = 0;
+  let prefixBytes = 0,
+    bodyLeft = 0,
+    at = 0;
   return (data) => {
-    for (let i = 0; i < data.length; ) {
+    for (let i = 0; i < data.length;) {
       if (bodyLeft === 0) {
         const n = Math.min(5 - prefixBytes, data.length - i);
         data.copy(prefix, prefixBytes, i, i + n);
         prefixBytes += n;
         i += n;
-        if (prefixBytes === 5) (bodyLeft = prefix.readUInt32BE(1)), (prefixBytes = 0);
+        if (prefixBytes === 5) ((bodyLeft = prefix.readUInt32BE(1)), (prefixBytes = 0));
       } else {
         const n = Math.min(bodyLeft, data.length - i);
         data.copy(into, at, i, i + n);
-        (at += n), (bodyLeft -= n), (i += n);
+        ((at += n), (bodyLeft -= n), (i += n));
       }
     }
   };
@@ -90,7 +92,13 @@ export async function bareHttp2Seconds(tcpPort: number, bytes: number, repeats: 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
-    return await spawnPeer<PairedSeconds[]>(['--bare-http2', String((server.address() as { port: number }).port), String(tcpPort), String(bytes), String(repeats)]);
+    return await spawnPeer<PairedSeconds[]>([
+      '--bare-http2',
+      String((server.address() as { port: number }).port),
+      String(tcpPort),
+      String(bytes),
+      String(repeats),
+    ]);
   } finally {
     server.close();
   }

@@ -12,6 +12,7 @@ if (mode === '--simulate') await simulator(args[0]!, Number(args[1]), Number(arg
 else if (mode === '--tcp-peer') await tcpPeer(Number(args[0]), Number(args[1]), Number(args[2]), Number(args[3]));
 else if (mode === '--transfer-site') await transferSite(args[0]!, Number(args[1]), Number(args[2]));
 else if (mode === '--bare-grpc') await bareGrpcPeer(args[0]!, Number(args[1]), Number(args[2]), Number(args[3]));
-else if (mode === '--bare-http2') await bareHttp2Peer(Number(args[0]), Number(args[1]), Number(args[2]), Number(args[3]));
+else if (mode === '--bare-http2')
+  await bareHttp2Peer(Number(args[0]), Number(args[1]), Number(args[2]), Number(args[3]));
 else throw new Error(`unknown peer mode ${mode}`);
 process.exit(0);

@@ -15,11 +15,17 @@ const PEER_MAIN = fileURLToPath(new URL('./peer-main.ts', import.meta.url));
 
 /** Runs peer-main.ts with `args`; resolves with its last stdout line parsed as JSON. @throws when it exits non-zero. */
 export function spawnPeer<T>(args: string[]): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', PEER_MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', PEER_MAIN, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d));
   return new Promise((resolve, reject) =>
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T) : reject(new Error(`bench peer ${args[0]} exited ${code}`)))),
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T)
+        : reject(new Error(`bench peer ${args[0]} exited ${code}`)),
+    ),
   );
 }
 
@@ -27,12 +33,17 @@ export function spawnPeer<T>(args: string[]): Promise<T> {
 export function spawnSimulators(address: string, clients: number, processes: number): Promise<SimReport[]> {
   const per = Math.ceil(clients / Math.min(processes, clients));
   const count = Math.ceil(clients / per);
-  return Promise.all(Array.from({ length: count }, (_, p) => spawnPeer<SimReport>(['--simulate', address, String(p * per), String(Math.min(per, clients - p * per))])));
+  return Promise.all(
+    Array.from({ length: count }, (_, p) =>
+      spawnPeer<SimReport>(['--simulate', address, String(p * per), String(Math.min(per, clients - p * per))]),
+    ),
+  );
 }
 
 /** Peak RSS (bytes) and open file descriptors of this process, sampled every 200 ms until the returned stop is called. */
 function sampleSelf(): () => { rss: number; fds: number } {
-  let rss = 0, fds = 0;
+  let rss = 0,
+    fds = 0;
   const t = setInterval(() => {
     rss = Math.max(rss, process.memoryUsage().rss);
     fds = Math.max(fds, readdirSync('/proc/self/fd').length);
@@ -55,7 +66,13 @@ export interface FederationRun {
  * `clients` simulated sites over `processes` processes, waits until all are live, and runs `rounds` rounds in which
  * every site is selected and needed. Site errors are in the reports, not thrown.
  */
-export async function simulatedFederation(o: { params: number; clients: number; processes: number; rounds: number; coordinator?: Record<string, unknown> }): Promise<FederationRun> {
+export async function simulatedFederation(o: {
+  params: number;
+  clients: number;
+  processes: number;
+  rounds: number;
+  coordinator?: Record<string, unknown>;
+}): Promise<FederationRun> {
   const c = await startTestCoordinator(o.coordinator ?? {}, { runtime: new FixedModelRuntime(o.params, false) });
   const stop = sampleSelf();
   try {
@@ -63,7 +80,13 @@ export async function simulatedFederation(o: { params: number; clients: number; 
     const sims = spawnSimulators(c.address, o.clients, o.processes);
     await waitFor(`${o.clients} live clients`, () => (c.liveClients() === o.clients ? true : undefined), 300_000);
     const connectSeconds = (performance.now() - started) / 1000;
-    const run = c.manager.startRun({ rounds: o.rounds, clientsPerRound: o.clients, minClients: o.clients, model: 'mlp', roundDeadlineMs: 600_000 });
+    const run = c.manager.startRun({
+      rounds: o.rounds,
+      clientsPerRound: o.clients,
+      minClients: o.clients,
+      model: 'mlp',
+      roundDeadlineMs: 600_000,
+    });
     const reports = await sims;
     await waitFor('run finished', () => (run.isFinished ? true : undefined), 60_000);
     return { connectSeconds, status: run.status(), reports, peaks: stop() };
@@ -122,11 +145,20 @@ export async function tcpPeer(port: number, connections: number, bytes: number, 
  * Raw TCP baseline: `processes` peer processes open `connections` connections in all to a sink here, each moving
  * `bytes` both ways. @returns the seconds of the slowest peer process, per repeat.
  */
-export async function rawTcpSeconds(bytes: number, connections: number, processes: number, repeats: number): Promise<number[]> {
+export async function rawTcpSeconds(
+  bytes: number,
+  connections: number,
+  processes: number,
+  repeats: number,
+): Promise<number[]> {
   const sink = await tcpSink(bytes);
   try {
     const per = Math.ceil(connections / processes);
-    const runs = await Promise.all(Array.from({ length: processes }, () => spawnPeer<number[]>(['--tcp-peer', String(sink.port), String(per), String(bytes), String(repeats)])));
+    const runs = await Promise.all(
+      Array.from({ length: processes }, () =>
+        spawnPeer<number[]>(['--tcp-peer', String(sink.port), String(per), String(bytes), String(repeats)]),
+      ),
+    );
     return Array.from({ length: repeats }, (_, r) => Math.max(...runs.map((s) => s[r]!)));
   } finally {
     sink.close();

@@ -21,7 +21,8 @@ const BYTES = PARAMS * 4;
 /** Seconds to copy 2 × CLIENTS × BYTES in memory (best of 3), through 64 MB buffers so the copy runs from RAM, not cache. */
 function copySeconds(): number {
   const STRIDE = 16; // models per 64 MB buffer
-  const src = Buffer.alloc(STRIDE * BYTES, 1), dst = Buffer.alloc(STRIDE * BYTES);
+  const src = Buffer.alloc(STRIDE * BYTES, 1),
+    dst = Buffer.alloc(STRIDE * BYTES);
   let best = Infinity;
   for (let r = 0; r < 3; r++) {
     const t = performance.now();
@@ -37,7 +38,13 @@ function copySeconds(): number {
 /** Seconds of each of ROUNDS rounds with CLIENTS simulated sites, checkpointing to a temporary state directory. */
 async function roundSeconds(): Promise<number[]> {
   const coordinator = { stateDir: mkdtempSync(join(tmpdir(), 'fedsift-bench-')) };
-  const { status, reports } = await simulatedFederation({ params: PARAMS, clients: CLIENTS, processes: PROCESSES, rounds: ROUNDS, coordinator });
+  const { status, reports } = await simulatedFederation({
+    params: PARAMS,
+    clients: CLIENTS,
+    processes: PROCESSES,
+    rounds: ROUNDS,
+    coordinator,
+  });
   const errors = reports.flatMap((r) => r.errors);
   if (errors.length) throw new Error(`simulated clients failed: ${errors.slice(0, 3).join('; ')}`);
   return status.rounds.map((r) => r.durationMs / 1000);
@@ -53,8 +60,16 @@ const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
 emit({
   title: `Coordinator overhead per round: ${CLIENTS} clients in ${PROCESSES} processes × ${PARAMS.toLocaleString('en')} parameters, no training`,
   figures: [
-    { what: 'round: announce, downloads + uploads over gRPC, FedAvg, evaluation, checkpoint', value: ms(round), baseline: `raw TCP moving the same ${((2 * CLIENTS * BYTES) / 1e9).toFixed(1)} GB ${ms(tcp)}`, ratio: round / tcp, target: { op: '≤', ratio: 5 } },
+    {
+      what: 'round: announce, downloads + uploads over gRPC, FedAvg, evaluation, checkpoint',
+      value: ms(round),
+      baseline: `raw TCP moving the same ${((2 * CLIENTS * BYTES) / 1e9).toFixed(1)} GB ${ms(tcp)}`,
+      ratio: round / tcp,
+      target: { op: '≤', ratio: 5 },
+    },
     { what: 'same round', value: ms(round), baseline: `copying the bytes in memory ${ms(copy)}`, ratio: round / copy },
   ],
-  notes: [`median of ${ROUNDS} rounds (${rounds.map(ms).join(', ')}); TCP median of 3 before (${tcpBefore.map(ms).join(', ')}) and 3 after (${tcpAfter.map(ms).join(', ')}); copy best of 3`],
+  notes: [
+    `median of ${ROUNDS} rounds (${rounds.map(ms).join(', ')}); TCP median of 3 before (${tcpBefore.map(ms).join(', ')}) and 3 after (${tcpAfter.map(ms).join(', ')}); copy best of 3`,
+  ],
 });

@@ -14,13 +14,27 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Runs one benchmark file; echoes its output; resolves with its sections. @throws when it exits non-zero. */
 function runBench(name: string): Promise<BenchSection[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`./${name}.bench.ts`, import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL(`./${name}.bench.ts`, import.meta.url))],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d;
-    process.stdout.write(d.toString().split('\n').filter((l) => !l.startsWith('BENCH_SECTION ') && !l.startsWith('{"level"')).join('\n'));
+    process.stdout.write(
+      d
+        .toString()
+        .split('\n')
+        .filter((l) => !l.startsWith('BENCH_SECTION ') && !l.startsWith('{"level"'))
+        .join('\n'),
+    );
   });
-  return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(parseSections(out)) : reject(new Error(`${name} benchmark exited ${code}`)))));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) =>
+      code === 0 ? resolve(parseSections(out)) : reject(new Error(`${name} benchmark exited ${code}`)),
+    ),
+  );
 }
 
 function version(pkg: string): string {
@@ -28,7 +42,8 @@ function version(pkg: string): string {
 }
 
 function markdown(sections: BenchSection[], started: Date, seconds: number): string {
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const commit =
+    spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim() || 'unknown';
   const cpu = cpus();
   const lines = [
     '# fedsift benchmarks',
@@ -41,10 +56,17 @@ function markdown(sections: BenchSection[], started: Date, seconds: number): str
     '',
   ];
   for (const s of sections) {
-    lines.push(`## ${s.title}`, '', '| figure | value | baseline (same run) | ratio | target |', '|---|---|---|---|---|');
+    lines.push(
+      `## ${s.title}`,
+      '',
+      '| figure | value | baseline (same run) | ratio | target |',
+      '|---|---|---|---|---|',
+    );
     for (const f of s.figures) {
       const target = f.target ? `${f.target.op} ${f.target.ratio}: ${meetsTarget(f) ? '**met**' : '**not met**'}` : '';
-      lines.push(`| ${f.what} | ${f.value} | ${f.baseline ?? ''} | ${f.ratio === undefined ? '' : `${f.ratio.toFixed(2)} ×`} | ${target} |`);
+      lines.push(
+        `| ${f.what} | ${f.value} | ${f.baseline ?? ''} | ${f.ratio === undefined ? '' : `${f.ratio.toFixed(2)} ×`} | ${target} |`,
+      );
     }
     lines.push('', ...s.notes.map((n) => `- ${n}`), '');
   }

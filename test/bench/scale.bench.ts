@@ -16,7 +16,13 @@ const PARAMS = 50_000; // a 200 KB model: the protocol and the coordinator are w
 
 /** A ROUNDS-round run with `clients` simulated sites (5 s heartbeats, 60 s client timeout). */
 const scaleRun = (clients: number) =>
-  simulatedFederation({ params: PARAMS, clients, processes: PROCESSES, rounds: ROUNDS, coordinator: { heartbeatIntervalMs: 5_000, clientTimeoutMs: 60_000 } });
+  simulatedFederation({
+    params: PARAMS,
+    clients,
+    processes: PROCESSES,
+    rounds: ROUNDS,
+    coordinator: { heartbeatIntervalMs: 5_000, clientTimeoutMs: 60_000 },
+  });
 
 const meanRoundSeconds = (s: RunStatus) => s.rounds.reduce((a, r) => a + r.durationMs, 0) / s.rounds.length / 1000;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
@@ -24,17 +30,38 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const one = await scaleRun(1);
 const many = await scaleRun(CLIENTS);
 const errors = many.reports.flatMap((r) => r.errors);
-const everyone = many.status.state === 'RUN_STATE_COMPLETED' && many.status.rounds.length === ROUNDS && many.status.rounds.every((r) => r.responded === CLIENTS && r.failed === 0);
+const everyone =
+  many.status.state === 'RUN_STATE_COMPLETED' &&
+  many.status.rounds.length === ROUNDS &&
+  many.status.rounds.every((r) => r.responded === CLIENTS && r.failed === 0);
 const perClient = meanRoundSeconds(many.status) / CLIENTS;
 emit({
   title: `Scale: ${CLIENTS.toLocaleString('en')} simulated clients in ${many.reports.length} processes, ${ROUNDS} rounds, ${(PARAMS * 4) / 1000} KB model, no training`,
   figures: [
-    { what: 'every client in every round, no error', value: everyone && errors.length === 0 ? 'yes' : `NO (${errors.length} errors; rounds ${many.status.rounds.map((r) => `${r.responded}/${r.selected}`).join(', ')})` },
+    {
+      what: 'every client in every round, no error',
+      value:
+        everyone && errors.length === 0
+          ? 'yes'
+          : `NO (${errors.length} errors; rounds ${many.status.rounds.map((r) => `${r.responded}/${r.selected}`).join(', ')})`,
+    },
     { what: 'connect (processes spawned → all joined and live)', value: `${many.connectSeconds.toFixed(1)} s` },
-    { what: 'mean round (announce → all updates → FedAvg → evaluation → checkpoint)', value: `${meanRoundSeconds(many.status).toFixed(2)} s` },
-    { what: 'round time per client', value: `${(perClient * 1000).toFixed(1)} ms`, baseline: `a 1-client round ${(meanRoundSeconds(one.status) * 1000).toFixed(1)} ms`, ratio: perClient / meanRoundSeconds(one.status) },
+    {
+      what: 'mean round (announce → all updates → FedAvg → evaluation → checkpoint)',
+      value: `${meanRoundSeconds(many.status).toFixed(2)} s`,
+    },
+    {
+      what: 'round time per client',
+      value: `${(perClient * 1000).toFixed(1)} ms`,
+      baseline: `a 1-client round ${(meanRoundSeconds(one.status) * 1000).toFixed(1)} ms`,
+      ratio: perClient / meanRoundSeconds(one.status),
+    },
     { what: 'coordinator peak RSS', value: mib(many.peaks.rss), baseline: `1 client ${mib(one.peaks.rss)}` },
-    { what: 'coordinator peak open file descriptors', value: String(many.peaks.fds), baseline: `1 client ${one.peaks.fds}` },
+    {
+      what: 'coordinator peak open file descriptors',
+      value: String(many.peaks.fds),
+      baseline: `1 client ${one.peaks.fds}`,
+    },
     { what: 'largest simulating process peak RSS', value: mib(Math.max(...many.reports.map((r) => r.peakRssBytes))) },
   ],
   notes: [

@@ -39,12 +39,21 @@ async function weightedSeconds(tf: Tf, name: string, data: Dataset): Promise<{ e
   init.dispose();
   const trainer = new LocalTrainer(tf, data, 1);
   const config = weightingSchema.parse({ ...NOISE_VARIANTS[DEMO_VARIANT]!.weighting, startRound: 1 });
-  const plan = () => planSampleWeights({ probs: { values: trainer.predict(name, global), numClasses: data.numClasses }, labels: data.labels, config, round: 5, curriculumStage: 1 });
+  const plan = () =>
+    planSampleWeights({
+      probs: { values: trainer.predict(name, global), numClasses: data.numClasses },
+      labels: data.labels,
+      config,
+      round: 5,
+      curriculumStage: 1,
+    });
   const p = plan(); // warm-up of both
   const fit = { localEpochs: 1, batchSize: BATCH, learningRate: LEARNING_RATE };
   await trainer.train(name, global, fit, 1, { sampleWeights: p.weights, targets: p.targets });
   const weighting = await bestSeconds(2, plan);
-  const epoch = await bestSeconds(2, () => trainer.train(name, global, fit, 1, { sampleWeights: p.weights, targets: p.targets }));
+  const epoch = await bestSeconds(2, () =>
+    trainer.train(name, global, fit, 1, { sampleWeights: p.weights, targets: p.targets }),
+  );
   trainer.dispose();
   return { epoch, weighting };
 }
@@ -54,12 +63,25 @@ const train = loadMnistSplit('train');
 const figures: BenchFigure[] = [];
 for (const name of ['mlp', 'cnn']) {
   const n = SAMPLES[name]!;
-  const data = subset(train, Array.from({ length: n }, (_, i) => i));
+  const data = subset(
+    train,
+    Array.from({ length: n }, (_, i) => i),
+  );
   const fit = await fitEpochSeconds(tf, name, data);
   const { epoch, weighting } = await weightedSeconds(tf, name, data);
   const sps = (s: number) => `${(n / s).toFixed(0)} samples/s`;
-  figures.push({ what: `${name.toUpperCase()} weighted local epoch (${n} samples)`, value: sps(epoch), baseline: `tfjs model.fit ${sps(fit)}`, ratio: fit / epoch });
-  figures.push({ what: `${name.toUpperCase()} weighting step (${DEMO_VARIANT})`, value: `${(weighting * 1000).toFixed(0)} ms`, baseline: `one weighted epoch ${(epoch * 1000).toFixed(0)} ms`, ratio: weighting / epoch });
+  figures.push({
+    what: `${name.toUpperCase()} weighted local epoch (${n} samples)`,
+    value: sps(epoch),
+    baseline: `tfjs model.fit ${sps(fit)}`,
+    ratio: fit / epoch,
+  });
+  figures.push({
+    what: `${name.toUpperCase()} weighting step (${DEMO_VARIANT})`,
+    value: `${(weighting * 1000).toFixed(0)} ms`,
+    baseline: `one weighted epoch ${(epoch * 1000).toFixed(0)} ms`,
+    ratio: weighting / epoch,
+  });
 }
 emit({
   title: `Local training on the tfjs ${backend} backend (batch ${BATCH}, Adam)`,

@@ -41,10 +41,29 @@ try {
   emit({
     title: `Model transfer: ${BYTES / 1e6} MB down + ${BYTES / 1e6} MB up on loopback, peer in another process`,
     figures: [
-      { what: 'gRPC FetchModel + SubmitUpdate (1 MiB chunks)', value: mbs(median(fedsift.map((p) => p.measured))), baseline: `raw TCP ${mbs(median(fedsift.map((p) => p.tcp)))}`, ratio: ratio(fedsift), target: { op: '≥', ratio: 0.5 } },
-      { what: 'bare grpc-js stream, same chunks and options, no fedsift logic', value: mbs(median(bare.map((p) => p.measured))), baseline: `raw TCP ${mbs(median(bare.map((p) => p.tcp)))}`, ratio: bareRatio },
-      { what: 'fedsift path as a share of the bare grpc-js stream', value: `${(ratio(fedsift) / bareRatio).toFixed(2)}` },
-      { what: "gRPC-framed 1 MiB messages over Node's HTTP/2, no grpc-js, copied into one buffer, no hash", value: mbs(median(http2.map((p) => p.measured))), baseline: `raw TCP ${mbs(median(http2.map((p) => p.tcp)))}`, ratio: ratio(http2) },
+      {
+        what: 'gRPC FetchModel + SubmitUpdate (1 MiB chunks)',
+        value: mbs(median(fedsift.map((p) => p.measured))),
+        baseline: `raw TCP ${mbs(median(fedsift.map((p) => p.tcp)))}`,
+        ratio: ratio(fedsift),
+        target: { op: '≥', ratio: 0.5 },
+      },
+      {
+        what: 'bare grpc-js stream, same chunks and options, no fedsift logic',
+        value: mbs(median(bare.map((p) => p.measured))),
+        baseline: `raw TCP ${mbs(median(bare.map((p) => p.tcp)))}`,
+        ratio: bareRatio,
+      },
+      {
+        what: 'fedsift path as a share of the bare grpc-js stream',
+        value: `${(ratio(fedsift) / bareRatio).toFixed(2)}`,
+      },
+      {
+        what: "gRPC-framed 1 MiB messages over Node's HTTP/2, no grpc-js, copied into one buffer, no hash",
+        value: mbs(median(http2.map((p) => p.measured))),
+        baseline: `raw TCP ${mbs(median(http2.map((p) => p.tcp)))}`,
+        ratio: ratio(http2),
+      },
     ],
     notes: [
       `ratios: median over ${REPEATS} rounds of (raw TCP time ÷ gRPC time), each TCP transfer taken just before its round, between the same processes; the MB/s columns are medians of each side alone`,

@@ -16,7 +16,18 @@ describe('fedsift CLI', () => {
   after(() => c.close());
 
   it('prints --help for every command', async () => {
-    for (const cmd of [[], ['coordinator'], ['client'], ['run'], ['run', 'start'], ['run', 'status'], ['run', 'watch'], ['run', 'stop'], ['run', 'list'], ['demo']]) {
+    for (const cmd of [
+      [],
+      ['coordinator'],
+      ['client'],
+      ['run'],
+      ['run', 'start'],
+      ['run', 'status'],
+      ['run', 'watch'],
+      ['run', 'stop'],
+      ['run', 'list'],
+      ['demo'],
+    ]) {
       const r = await runFedsift([...cmd, '--help']);
       assert.equal(r.code, 0, `fedsift ${cmd.join(' ')} --help: ${r.stderr}`);
       assert.match(r.stdout, /Usage: fedsift/);
@@ -32,7 +43,13 @@ describe('fedsift CLI', () => {
 
   it('exits 2 for malformed numbers and unknown options instead of truncating or ignoring them', async () => {
     const at = ['--coordinator', c.address];
-    for (const args of [['run', 'start', '--rounds', '1e3', ...at], ['run', 'start', '--rounds', '1.5', ...at], ['run', 'start', '--bogus', '1', ...at], ['coordinator', '--port', '50051abc'], ['certs', '--out', join(tmpdir(), 'fedsift-no-certs'), '--days', '0']]) {
+    for (const args of [
+      ['run', 'start', '--rounds', '1e3', ...at],
+      ['run', 'start', '--rounds', '1.5', ...at],
+      ['run', 'start', '--bogus', '1', ...at],
+      ['coordinator', '--port', '50051abc'],
+      ['certs', '--out', join(tmpdir(), 'fedsift-no-certs'), '--days', '0'],
+    ]) {
       const r = await runFedsift(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /expected an integer|unknown option/);
@@ -46,16 +63,30 @@ describe('fedsift CLI', () => {
     assert.match(half.stderr, /--num-partitions and --partition-index go together/);
     const dir = mkdtempSync(join(tmpdir(), 'fedsift-cli-'));
     writeFileSync(join(dir, 'narrow.csv'), 'a,b,label\n1,2,0\n');
-    const narrow = await runFedsift(['client', '--site-id', 's', '--data', `csv:${join(dir, 'narrow.csv')}`, '--coordinator', c.address]);
+    const narrow = await runFedsift([
+      'client',
+      '--site-id',
+      's',
+      '--data',
+      `csv:${join(dir, 'narrow.csv')}`,
+      '--coordinator',
+      c.address,
+    ]);
     assert.equal(narrow.code, 2);
-    assert.match(narrow.stderr, /site data \(csv\) fits no model: mlp: data has 2 features per example, the model expects 784/);
+    assert.match(
+      narrow.stderr,
+      /site data \(csv\) fits no model: mlp: data has 2 features per example, the model expects 784/,
+    );
   });
 
   it('reads the paths in a coordinator config file relative to that file, not to the working directory', async () => {
     // Prepare: config/coordinator.json names "tokens.json", which sits next to it and is malformed on purpose
     const dir = join(mkdtempSync(join(tmpdir(), 'fedsift-config-')), 'config');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'coordinator.json'), JSON.stringify({ port: 0, httpPort: null, insecure: true, auth: { clientTokensFile: 'tokens.json' } }));
+    writeFileSync(
+      join(dir, 'coordinator.json'),
+      JSON.stringify({ port: 0, httpPort: null, insecure: true, auth: { clientTokensFile: 'tokens.json' } }),
+    );
     writeFileSync(join(dir, 'tokens.json'), '{"site-a": "not-a-hash"}');
     // Execute: from another working directory
     const r = await runFedsift(['coordinator', '--config', join(dir, 'coordinator.json')]);
@@ -79,9 +110,11 @@ describe('fedsift CLI', () => {
   it('certs run again on a directory keeps its CA and server certificate and adds sites; --new-ca starts over', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedsift-certs-'));
     const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-    const signedBy = (leaf: string, ca: string) => new X509Certificate(read(leaf)).verify(new X509Certificate(ca).publicKey);
+    const signedBy = (leaf: string, ca: string) =>
+      new X509Certificate(read(leaf)).verify(new X509Certificate(ca).publicKey);
     assert.equal((await runFedsift(['certs', '--out', dir, '--sites', 'site-a'])).code, 0);
-    const ca = read('ca.pem'), server = read('server.pem');
+    const ca = read('ca.pem'),
+      server = read('server.pem');
     // Execute: add a site, as an operator enrolling one more would
     const again = await runFedsift(['certs', '--out', dir, '--sites', 'site-b']);
     // Check: same CA and server certificate, so site-a's certificate still verifies; site-b's is from that CA
@@ -93,7 +126,10 @@ describe('fedsift CLI', () => {
     // --hosts re-issues the server certificate for the new names, from the same CA
     assert.equal((await runFedsift(['certs', '--out', dir, '--hosts', 'fedsift-coordinator,10.0.0.7'])).code, 0);
     assert.notEqual(read('server.pem'), server);
-    assert.equal(new X509Certificate(read('server.pem')).subjectAltName, 'DNS:fedsift-coordinator, IP Address:10.0.0.7');
+    assert.equal(
+      new X509Certificate(read('server.pem')).subjectAltName,
+      'DNS:fedsift-coordinator, IP Address:10.0.0.7',
+    );
     assert.ok(signedBy('server.pem', ca));
     // --new-ca replaces it (site-a's certificate no longer verifies); a CA without its key is refused
     assert.equal((await runFedsift(['certs', '--out', dir, '--new-ca'])).code, 0);
@@ -112,11 +148,17 @@ describe('fedsift CLI', () => {
   });
 
   it('starts, lists, shows and stops a run with --json', async () => {
-    const started = JSON.parse((await runFedsift(['run', 'start', '--rounds', '2', '--min-clients', '1', '--json', '--coordinator', c.address])).stdout);
+    const started = JSON.parse(
+      (await runFedsift(['run', 'start', '--rounds', '2', '--min-clients', '1', '--json', '--coordinator', c.address]))
+        .stdout,
+    );
     assert.equal(started.state, 'RUN_STATE_WAITING');
     assert.equal(started.totalRounds, 2);
     const listed = JSON.parse((await runFedsift(['run', 'list', '--json', '--coordinator', c.address])).stdout);
-    assert.deepEqual(listed.map((r: { runId: string }) => r.runId), [started.runId]);
+    assert.deepEqual(
+      listed.map((r: { runId: string }) => r.runId),
+      [started.runId],
+    );
     const stopped = await runFedsift(['run', 'stop', started.runId, '--coordinator', c.address]);
     assert.equal(stopped.code, 0);
     const shown = await runFedsift(['run', 'status', started.runId, '--coordinator', c.address]);

@@ -13,19 +13,30 @@ describe('a client killed mid-round', () => {
     const clients = [0, 1, 2].map((i) => spawnClient(c.address, i, 3));
     try {
       await waitFor('3 live clients', () => (c.liveClients() === 3 ? true : undefined), 60_000);
-      const run = c.manager.startRun({ rounds: 2, clientsPerRound: 3, minClients: 2, minAvailableClients: 2, localEpochs: 3, model: 'mlp', roundDeadlineMs: deadlineMs });
+      const run = c.manager.startRun({
+        rounds: 2,
+        clientsPerRound: 3,
+        minClients: 2,
+        minAvailableClients: 2,
+        localEpochs: 3,
+        model: 'mlp',
+        roundDeadlineMs: deadlineMs,
+      });
       await waitForRound(c, run.runId, 1);
       // Execute
       clients[0]!.child.kill('SIGKILL');
       const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED'], 90_000);
       // Assert
       assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
-      const [r1, r2] = s.rounds as [typeof s.rounds[0], typeof s.rounds[0]];
+      const [r1, r2] = s.rounds as [(typeof s.rounds)[0], (typeof s.rounds)[0]];
       assert.equal(r1.selected, 3);
       assert.equal(r1.responded, 2);
       assert.equal(r1.failures.length, 1);
       assert.match(r1.failures[0]!.reason, /no update before the round deadline/);
-      assert.ok(r1.durationMs < deadlineMs + 5_000, `round 1 took ${r1.durationMs} ms with a ${deadlineMs} ms deadline`);
+      assert.ok(
+        r1.durationMs < deadlineMs + 5_000,
+        `round 1 took ${r1.durationMs} ms with a ${deadlineMs} ms deadline`,
+      );
       assert.equal(r2.selected, 2, 'the dead client is no longer selected');
       assert.equal(r2.responded, 2);
     } finally {

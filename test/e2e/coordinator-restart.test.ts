@@ -12,17 +12,38 @@ import { spawnClient } from '../helpers/client-processes.js';
 import { freePort } from '../helpers/processes.js';
 
 function startCoordinatorProcess(port: number, stateDir: string): ChildProcess {
-  const args = [FEDSIFT_BIN, 'coordinator', '--port', String(port), '--http-port', '0', '--state-dir', stateDir, '--insecure'];
-  return spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, FEDSIFT_LOG_LEVEL: 'warn' } });
+  const args = [
+    FEDSIFT_BIN,
+    'coordinator',
+    '--port',
+    String(port),
+    '--http-port',
+    '0',
+    '--state-dir',
+    stateDir,
+    '--insecure',
+  ];
+  return spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'ignore'],
+    env: { ...process.env, FEDSIFT_LOG_LEVEL: 'warn' },
+  });
 }
 
 /** Polls GetRun until `done` holds (the coordinator may still be starting: refusals are retried). */
-async function pollRun(admin: AdminClient, runId: string, done: (s: RunStatus) => boolean, timeoutMs: number): Promise<RunStatus> {
+async function pollRun(
+  admin: AdminClient,
+  runId: string,
+  done: (s: RunStatus) => boolean,
+  timeoutMs: number,
+): Promise<RunStatus> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const s = await admin.getRun(runId).catch(() => undefined);
     if (s && done(s)) return s;
-    if (Date.now() > until) throw new Error(`run ${runId}: timed out; last status ${JSON.stringify(s && { state: s.state, rounds: s.rounds.length })}`);
+    if (Date.now() > until)
+      throw new Error(
+        `run ${runId}: timed out; last status ${JSON.stringify(s && { state: s.state, rounds: s.rounds.length })}`,
+      );
     await sleep(100);
   }
 }
@@ -55,16 +76,39 @@ describe('coordinator killed mid-run (SIGKILL) and restarted', () => {
       coordinator.kill('SIGKILL');
       await new Promise((r) => coordinator.once('exit', r));
       assert.ok(existsSync(join(stateDir, 'state.db')));
-      assert.ok(readdirSync(join(stateDir, 'checkpoints', runId)).some((f) => f === `round-${before.rounds.length}.ckpt`));
+      assert.ok(
+        readdirSync(join(stateDir, 'checkpoints', runId)).some((f) => f === `round-${before.rounds.length}.ckpt`),
+      );
       coordinator = startCoordinatorProcess(port, stateDir);
-      const resumed = await pollRun(admin, runId, (s) => s.state !== 'RUN_STATE_WAITING' && s.state !== 'RUN_STATE_RUNNING', 240_000);
+      const resumed = await pollRun(
+        admin,
+        runId,
+        (s) => s.state !== 'RUN_STATE_WAITING' && s.state !== 'RUN_STATE_RUNNING',
+        240_000,
+      );
       // Assert
       assert.equal(resumed.state, 'RUN_STATE_COMPLETED', resumed.error);
-      assert.deepEqual(resumed.rounds.map((r) => r.round), [1, 2, 3, 4, 5, 6], 'every round once, none lost, none repeated');
-      assert.deepEqual(resumed.rounds.slice(0, before.rounds.length), before.rounds, 'completed rounds survive as they were');
-      const uninterrupted = await pollRun(admin, (await admin.startRun(RUN)).runId, (s) => s.state === 'RUN_STATE_COMPLETED', 240_000);
+      assert.deepEqual(
+        resumed.rounds.map((r) => r.round),
+        [1, 2, 3, 4, 5, 6],
+        'every round once, none lost, none repeated',
+      );
+      assert.deepEqual(
+        resumed.rounds.slice(0, before.rounds.length),
+        before.rounds,
+        'completed rounds survive as they were',
+      );
+      const uninterrupted = await pollRun(
+        admin,
+        (await admin.startRun(RUN)).runId,
+        (s) => s.state === 'RUN_STATE_COMPLETED',
+        240_000,
+      );
       const gap = Math.abs(resumed.rounds.at(-1)!.testAccuracy - uninterrupted.rounds.at(-1)!.testAccuracy);
-      assert.ok(gap < 0.01, `resumed ${resumed.rounds.at(-1)!.testAccuracy} vs uninterrupted ${uninterrupted.rounds.at(-1)!.testAccuracy}`);
+      assert.ok(
+        gap < 0.01,
+        `resumed ${resumed.rounds.at(-1)!.testAccuracy} vs uninterrupted ${uninterrupted.rounds.at(-1)!.testAccuracy}`,
+      );
       const listed = await admin.listRuns();
       assert.deepEqual(listed.map((r) => r.runId).slice(0, 1), [runId], 'the resumed run is still listed first');
     } finally {

@@ -7,7 +7,9 @@ import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coord
 import { NATS_URL, requireNats } from '../helpers/nats.js';
 
 /** A coordinator and 3 real client daemon processes, each with its Dirichlet(0.5) share of the 8,000 training digits. */
-async function federation(natsUrl?: string): Promise<{ coordinator: Coordinator; clients: ClientProcess[]; close(): Promise<void> }> {
+async function federation(
+  natsUrl?: string,
+): Promise<{ coordinator: Coordinator; clients: ClientProcess[]; close(): Promise<void> }> {
   const coordinator = await startTestCoordinator({ natsUrl });
   const clients = [0, 1, 2].map((i) => spawnClient(coordinator.address, i, 3, natsUrl));
   return {
@@ -21,7 +23,16 @@ async function federation(natsUrl?: string): Promise<{ coordinator: Coordinator;
 }
 
 async function threeRounds(f: Awaited<ReturnType<typeof federation>>) {
-  const run = f.coordinator.manager.startRun({ rounds: 3, clientsPerRound: 3, minClients: 3, minAvailableClients: 3, localEpochs: 1, model: 'cnn', seed: 1, roundDeadlineMs: 120_000 });
+  const run = f.coordinator.manager.startRun({
+    rounds: 3,
+    clientsPerRound: 3,
+    minClients: 3,
+    minAvailableClients: 3,
+    localEpochs: 1,
+    model: 'cnn',
+    seed: 1,
+    roundDeadlineMs: 120_000,
+  });
   return waitForRunState(f.coordinator, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED'], 180_000);
 }
 
@@ -36,7 +47,10 @@ describe('federated training with real client daemons on real MNIST digits', () 
     const acc = s.rounds.map((r) => r.testAccuracy);
     assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
     assert.equal(f.coordinator.broadcast, 'grpc-stream');
-    assert.deepEqual(s.rounds.map((r) => r.responded), [3, 3, 3]);
+    assert.deepEqual(
+      s.rounds.map((r) => r.responded),
+      [3, 3, 3],
+    );
     assert.ok(acc[2]! > acc[0]!, `accuracy ${acc.join(' → ')}`);
     assert.ok(acc[2]! > 0.85, `final accuracy ${acc[2]}`);
     assert.ok(s.rounds.every((r) => Number.isFinite(r.federatedAccuracy) && Number.isFinite(r.trainLoss)));
@@ -47,13 +61,21 @@ describe('federated training with real client daemons on real MNIST digits', () 
     await requireNats();
     const f = await federation(NATS_URL);
     open.push(f);
-    const onNats = (log: string) => log.includes('"source":"nats+grpc-stream"') && log.includes('listening for rounds on NATS');
-    await waitFor('clients listening on NATS', () => (f.clients.every((c) => onNats(c.stderr())) ? true : undefined), 60_000);
+    const onNats = (log: string) =>
+      log.includes('"source":"nats+grpc-stream"') && log.includes('listening for rounds on NATS');
+    await waitFor(
+      'clients listening on NATS',
+      () => (f.clients.every((c) => onNats(c.stderr())) ? true : undefined),
+      60_000,
+    );
     const s = await threeRounds(f);
     const acc = s.rounds.map((r) => r.testAccuracy);
     assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
     assert.equal(f.coordinator.broadcast, 'nats+grpc-stream');
-    assert.deepEqual(s.rounds.map((r) => r.responded), [3, 3, 3]);
+    assert.deepEqual(
+      s.rounds.map((r) => r.responded),
+      [3, 3, 3],
+    );
     assert.ok(acc[2]! > acc[0]!, `accuracy ${acc.join(' → ')}`);
   });
 });

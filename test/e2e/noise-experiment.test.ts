@@ -26,19 +26,27 @@ describe('the label-noise experiment harness', () => {
     };
     const printed: string[] = [];
     // Execute
-    const arms = await runNoiseExperiment(options, createLogger({ name: 'test', level: 'error' }), (l) => printed.push(l));
+    const arms = await runNoiseExperiment(options, createLogger({ name: 'test', level: 'error' }), (l) =>
+      printed.push(l),
+    );
     // Assert
-    assert.deepEqual(arms.map((a) => [a.noise, a.variant, a.state, a.rounds.length]), [
-      ['none', 'plain', 'RUN_STATE_COMPLETED', 3],
-      ['symmetric:0.4', 'plain', 'RUN_STATE_COMPLETED', 3],
-      ['symmetric:0.4', 'cl-correct', 'RUN_STATE_COMPLETED', 3],
-    ]);
-    const [clean, plain, weighted] = arms as [typeof arms[0], typeof arms[0], typeof arms[0]];
+    assert.deepEqual(
+      arms.map((a) => [a.noise, a.variant, a.state, a.rounds.length]),
+      [
+        ['none', 'plain', 'RUN_STATE_COMPLETED', 3],
+        ['symmetric:0.4', 'plain', 'RUN_STATE_COMPLETED', 3],
+        ['symmetric:0.4', 'cl-correct', 'RUN_STATE_COMPLETED', 3],
+      ],
+    );
+    const [clean, plain, weighted] = arms as [(typeof arms)[0], (typeof arms)[0], (typeof arms)[0]];
     assert.equal(weighted.gapClosed, (weighted.meanLast5 - plain.meanLast5) / (clean.meanLast5 - plain.meanLast5));
     assert.equal(plain.noisySites, undefined, 'plain training scores no labels');
     const detection = weighted.noisySites!;
     assert.equal(detection.auroc.length, 1, 'one noisy site');
-    assert.ok(detection.auroc[0]! > 0.8 && detection.precision[0]! > 0.5 && detection.recall[0]! > 0.5, JSON.stringify(detection));
+    assert.ok(
+      detection.auroc[0]! > 0.8 && detection.precision[0]! > 0.5 && detection.recall[0]! > 0.5,
+      JSON.stringify(detection),
+    );
     assert.ok(weighted.cleanFlaggedShare! < 0.15, `clean site flagged ${weighted.cleanFlaggedShare}`);
     assert.ok(weighted.overhead > 0 && weighted.overhead < 2, `overhead ${weighted.overhead}`);
     const table = readFileSync(options.table, 'utf8').trim().split('\n');

@@ -13,7 +13,7 @@ const ROUNDS = 6;
 const ADMIN = 'observability-admin-token-0123';
 const asAdmin = { headers: { Authorization: `Bearer ${ADMIN}` } };
 
-describe('operators\' view during a real run: /metrics, health, dashboard (admin token set)', () => {
+describe("operators' view during a real run: /metrics, health, dashboard (admin token set)", () => {
   let c: Coordinator;
   let clients: ClientProcess[];
   let base: string;
@@ -25,7 +25,14 @@ describe('operators\' view during a real run: /metrics, health, dashboard (admin
     base = `http://127.0.0.1:${c.httpPort}`;
     clients = [0, 1].map((i) => spawnClient(c.address, i, 2));
     await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined), 60_000);
-    runId = c.manager.startRun({ rounds: ROUNDS, clientsPerRound: 2, minClients: 2, localEpochs: 3, model: 'mlp', roundDeadlineMs: 60_000 }).runId;
+    runId = c.manager.startRun({
+      rounds: ROUNDS,
+      clientsPerRound: 2,
+      minClients: 2,
+      localEpochs: 3,
+      model: 'mlp',
+      roundDeadlineMs: 60_000,
+    }).runId;
     await waitForRound(c, runId, 2);
     early = await scrape(`${base}/metrics`); // mid-run, for the metrics test (which does not depend on the browser test)
   });
@@ -42,9 +49,18 @@ describe('operators\' view during a real run: /metrics, health, dashboard (admin
     const anonymous = await fetch(`${base}/api/runs`);
     assert.equal(anonymous.status, 401);
     assert.match((await anonymous.json()).error, /missing admin token/);
-    assert.equal((await fetch(`${base}/api/runs/${runId}`, { headers: { Authorization: 'Bearer wrong' } })).status, 401);
-    const runs = (await (await fetch(`${base}/api/runs`, asAdmin)).json()) as { runId: string; rejected: Record<string, number> }[];
-    assert.deepEqual(runs.map((r) => r.runId), [runId]);
+    assert.equal(
+      (await fetch(`${base}/api/runs/${runId}`, { headers: { Authorization: 'Bearer wrong' } })).status,
+      401,
+    );
+    const runs = (await (await fetch(`${base}/api/runs`, asAdmin)).json()) as {
+      runId: string;
+      rejected: Record<string, number>;
+    }[];
+    assert.deepEqual(
+      runs.map((r) => r.runId),
+      [runId],
+    );
     assert.deepEqual(runs[0]!.rejected, {});
     assert.equal((await fetch(`${base}/api/runs/run-nope`, asAdmin)).status, 404);
   });
@@ -54,7 +70,15 @@ describe('operators\' view during a real run: /metrics, health, dashboard (admin
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: install Debian's chromium (.ci/run does)`);
     const browser: Browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     t.after(() => browser.close());
     // Execute: open the dashboard mid-run
@@ -66,7 +90,12 @@ describe('operators\' view during a real run: /metrics, health, dashboard (admin
     for (let i = 0; i < 100 && !live; i++) {
       const status = c.manager.get(runId).status();
       const p = await points();
-      if (status.state === 'RUN_STATE_RUNNING' && p >= 1 && p === status.rounds.length && p === c.manager.get(runId).status().rounds.length) {
+      if (
+        status.state === 'RUN_STATE_RUNNING' &&
+        p >= 1 &&
+        p === status.rounds.length &&
+        p === c.manager.get(runId).status().rounds.length
+      ) {
         live = { points: p, completed: status.rounds.length, state: status.state };
       } else await new Promise((r) => setTimeout(r, 200));
     }

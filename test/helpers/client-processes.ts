@@ -8,7 +8,13 @@ export interface ClientProcess {
 }
 
 /** Spawns `fedsift client` for a test site holding its Dirichlet(0.5) share of the MNIST training digits. */
-export function spawnClient(address: string, index: number, numPartitions: number, natsUrl?: string, extraArgs: string[] = []): ClientProcess {
+export function spawnClient(
+  address: string,
+  index: number,
+  numPartitions: number,
+  natsUrl?: string,
+  extraArgs: string[] = [],
+): ClientProcess {
   const child = spawnClientProcess({
     address,
     siteId: `test-site-${index}-${process.pid}`,
@@ -27,11 +33,18 @@ export function spawnClient(address: string, index: number, numPartitions: numbe
 }
 
 /** Runs `fedsift <args>` to completion and returns its exit code and output. */
-export function runFedsift(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runFedsift(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // Tests talk to loopback coordinators in plain text unless `env` says otherwise.
-    const child = spawn(process.execPath, [FEDSIFT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FEDSIFT_INSECURE: '1', ...env } });
-    let stdout = '', stderr = '';
+    const child = spawn(process.execPath, [FEDSIFT_BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FEDSIFT_INSECURE: '1', ...env },
+    });
+    let stdout = '',
+      stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));

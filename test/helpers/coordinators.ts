@@ -5,8 +5,15 @@ import type { RunStatus } from '../../shared/proto/index.js';
 import { startCoordinator, type Coordinator, type CoordinatorHooks } from '../../coordinator/main.js';
 
 /** Real coordinator on a free loopback port (plain text unless `config.tls` is given), quiet logs. Close it in `after`. */
-export function startTestCoordinator(config: Record<string, unknown> = {}, hooks: CoordinatorHooks = {}): Promise<Coordinator> {
-  return startCoordinator(parseCoordinatorConfig({ port: 0, httpPort: 0, insecure: !config.tls, ...config }), silentLogger(), hooks);
+export function startTestCoordinator(
+  config: Record<string, unknown> = {},
+  hooks: CoordinatorHooks = {},
+): Promise<Coordinator> {
+  return startCoordinator(
+    parseCoordinatorConfig({ port: 0, httpPort: 0, insecure: !config.tls, ...config }),
+    silentLogger(),
+    hooks,
+  );
 }
 
 /** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `timeoutMs`. */
@@ -21,17 +28,30 @@ export async function waitFor<T>(what: string, check: () => T | undefined, timeo
 }
 
 /** Waits until the run reaches a state in `states`. */
-export function waitForRunState(c: Coordinator, runId: string, states: RunStatus['state'][], timeoutMs = 60_000): Promise<RunStatus> {
-  return waitFor(`run ${runId} in ${states.join('|')}`, () => {
-    const s = c.manager.get(runId).status();
-    return states.includes(s.state) ? s : undefined;
-  }, timeoutMs);
+export function waitForRunState(
+  c: Coordinator,
+  runId: string,
+  states: RunStatus['state'][],
+  timeoutMs = 60_000,
+): Promise<RunStatus> {
+  return waitFor(
+    `run ${runId} in ${states.join('|')}`,
+    () => {
+      const s = c.manager.get(runId).status();
+      return states.includes(s.state) ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Waits until the run's round `round` is open (its announcement was made). */
 export function waitForRound(c: Coordinator, runId: string, round: number, timeoutMs = 60_000): Promise<RunStatus> {
-  return waitFor(`run ${runId} round ${round}`, () => {
-    const s = c.manager.get(runId).status();
-    return s.currentRound >= round ? s : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `run ${runId} round ${round}`,
+    () => {
+      const s = c.manager.get(runId).status();
+      return s.currentRound >= round ? s : undefined;
+    },
+    timeoutMs,
+  );
 }

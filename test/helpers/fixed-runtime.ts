@@ -12,7 +12,10 @@ export class FixedModelRuntime implements ModelRuntime {
   evaluated: ModelWeights[] = [];
 
   /** @param recordEvaluated keep a copy of every evaluated model in `evaluated` (off for benchmark-sized models). */
-  constructor(readonly numParams: number, private readonly recordEvaluated = true) {
+  constructor(
+    readonly numParams: number,
+    private readonly recordEvaluated = true,
+  ) {
     this.specs = [{ name: 'fixed/kernel', shape: [numParams], dtype: 'float32' }];
   }
 

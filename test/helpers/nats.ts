@@ -14,7 +14,9 @@ export async function requireNats(): Promise<void> {
     const nc = await connect({ servers: NATS_URL, timeout: 3000 });
     await nc.close();
   } catch (err) {
-    throw new Error(`NATS is not reachable at ${NATS_URL} (${(err as Error).message}); start it (see README "Tests") or run .ci/run`);
+    throw new Error(
+      `NATS is not reachable at ${NATS_URL} (${(err as Error).message}); start it (see README "Tests") or run .ci/run`,
+    );
   }
 }
 
@@ -26,7 +28,9 @@ const NATS_SERVER = process.env.FEDSIFT_NATS_SERVER ?? '/usr/sbin/nats-server';
  * machine's shared server on 4222 is never touched. Resolves once it accepts connections.
  */
 export async function startPrivateNats(port: number, storeDir: string): Promise<ChildProcess> {
-  const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
+  const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    stdio: 'ignore',
+  });
   await waitForPort(port);
   return child;
 }

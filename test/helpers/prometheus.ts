@@ -5,7 +5,13 @@ export interface MetricFamily {
   name: string;
   help: string;
   type: string;
-  metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string; sum?: string }[];
+  metrics: {
+    value?: string;
+    labels?: Record<string, string>;
+    buckets?: Record<string, string>;
+    count?: string;
+    sum?: string;
+  }[];
 }
 
 const parse = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => MetricFamily[];
@@ -24,7 +30,11 @@ export async function scrape(url: string): Promise<MetricFamily[]> {
  * Value of the series `name` whose labels include `labels` (counters, gauges), or undefined. For a histogram: its
  * observation count (the `+Inf` bucket) — the parser drops histogram labels, so use it with one labelled series only.
  */
-export function valueOf(families: MetricFamily[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function valueOf(
+  families: MetricFamily[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   const family = families.find((f) => f.name === name);
   if (family?.type === 'HISTOGRAM') {
     const count = family.metrics[0]?.buckets?.['+Inf'];

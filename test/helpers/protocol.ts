@@ -58,11 +58,19 @@ export async function protocolFixture(opts: {
 }
 
 /** Joins `n` protocol clients (sites `protocol-site-<i>`, 1,000 examples each) through real CoordinatorLinks. */
-export async function joinProtocolClients(address: string, n: number, transport: TransportConfig = DEFAULT_TRANSPORT): Promise<TestClient[]> {
+export async function joinProtocolClients(
+  address: string,
+  n: number,
+  transport: TransportConfig = DEFAULT_TRANSPORT,
+): Promise<TestClient[]> {
   const clients: TestClient[] = [];
   for (let i = 0; i < n; i++) {
     const link = new CoordinatorLink(address, transport);
-    const { clientId } = await link.join({ siteId: `protocol-site-${i}`, token: '', capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] } });
+    const { clientId } = await link.join({
+      siteId: `protocol-site-${i}`,
+      token: '',
+      capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] },
+    });
     clients.push({ link, clientId });
   }
   return clients;
@@ -71,7 +79,14 @@ export async function joinProtocolClients(address: string, n: number, transport:
 /** An update for `client` in `round` with the given values (specs of the fixed model). */
 export function update(f: ProtocolFixture, client: TestClient, round: number, values: Float32Array, numExamples = 1) {
   const specs: TensorSpec[] = f.runtime.specs;
-  return { runId: f.runId, round, clientId: client.clientId, numExamples, metrics: { train_loss: 1 }, weights: { specs, values } };
+  return {
+    runId: f.runId,
+    round,
+    clientId: client.clientId,
+    numExamples,
+    metrics: { train_loss: 1 },
+    weights: { specs, values },
+  };
 }
 
 /** Capabilities of a protocol test client (10 examples, no tfjs, the MLP). */
@@ -79,5 +94,8 @@ export const TEST_CAPABILITIES = { numExamples: 10, backend: 'none', models: ['m
 
 /** The gRPC error a call was refused with, or undefined when it succeeded. */
 export function refusal(p: Promise<unknown>): Promise<ServiceError | undefined> {
-  return p.then(() => undefined, (err: ServiceError) => err);
+  return p.then(
+    () => undefined,
+    (err: ServiceError) => err,
+  );
 }

@@ -16,11 +16,24 @@ export interface SimReport {
 export type RoundWrapper = (play: () => Promise<void>) => Promise<void>;
 
 /** One simulated site: join, heartbeat, watch rounds, fetch + submit the model back when selected, until the run ends. */
-async function simulatedSite(address: string, siteId: string, report: SimReport, started: number, wrap?: RoundWrapper): Promise<void> {
+async function simulatedSite(
+  address: string,
+  siteId: string,
+  report: SimReport,
+  started: number,
+  wrap?: RoundWrapper,
+): Promise<void> {
   const link = new CoordinatorLink(address, DEFAULT_TRANSPORT);
-  const { clientId, heartbeatIntervalMs } = await link.join({ siteId, token: '', capabilities: { numExamples: 10, backend: 'none', models: ['mlp'] } });
+  const { clientId, heartbeatIntervalMs } = await link.join({
+    siteId,
+    token: '',
+    capabilities: { numExamples: 10, backend: 'none', models: ['mlp'] },
+  });
   report.joinedMs = Math.max(report.joinedMs, performance.now() - started);
-  const beat = setInterval(() => link.heartbeat(clientId).catch((e: Error) => report.errors.push(`heartbeat: ${e.message}`)), heartbeatIntervalMs);
+  const beat = setInterval(
+    () => link.heartbeat(clientId).catch((e: Error) => report.errors.push(`heartbeat: ${e.message}`)),
+    heartbeatIntervalMs,
+  );
   const done = new Set<number>();
   let modelBuffer: Uint8Array | undefined;
   try {
@@ -31,7 +44,10 @@ async function simulatedSite(address: string, siteId: string, report: SimReport,
       const play = async () => {
         const { weights } = await link.fetchModel(a.runId, a.round, clientId, undefined, modelBuffer);
         modelBuffer = float32ToBytes(weights.values); // as the daemon does: the next round downloads into the same memory
-        await link.submitUpdate({ runId: a.runId, round: a.round, clientId, numExamples: 10, metrics: {}, weights }, MAX_CHUNK_BYTES);
+        await link.submitUpdate(
+          { runId: a.runId, round: a.round, clientId, numExamples: 10, metrics: {}, weights },
+          MAX_CHUNK_BYTES,
+        );
       };
       await (wrap ? wrap(play) : play());
       report.updates++;
@@ -48,13 +64,25 @@ async function simulatedSite(address: string, siteId: string, report: SimReport,
  * until the run is done. Errors are collected, not thrown. Used by the scale benchmarks and tests.
  * @param wrapFirst wraps each round of the first site (the transfer benchmark times it there).
  */
-export async function runSimulatedSites(address: string, first: number, count: number, wrapFirst?: RoundWrapper): Promise<SimReport> {
+export async function runSimulatedSites(
+  address: string,
+  first: number,
+  count: number,
+  wrapFirst?: RoundWrapper,
+): Promise<SimReport> {
   const report: SimReport = { joinedMs: 0, updates: 0, errors: [], peakRssBytes: 0 };
-  const sample = setInterval(() => (report.peakRssBytes = Math.max(report.peakRssBytes, process.memoryUsage().rss)), 200);
+  const sample = setInterval(
+    () => (report.peakRssBytes = Math.max(report.peakRssBytes, process.memoryUsage().rss)),
+    200,
+  );
   const started = performance.now();
-  const site = (i: number) => simulatedSite(address, `sim-${first + i}`, report, started, i === 0 ? wrapFirst : undefined);
-  await Promise.all(Array.from({ length: count }, (_, i) => site(i).catch((e: Error) => report.errors.push(`site ${first + i}: ${e.message}`))));
+  const site = (i: number) =>
+    simulatedSite(address, `sim-${first + i}`, report, started, i === 0 ? wrapFirst : undefined);
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      site(i).catch((e: Error) => report.errors.push(`site ${first + i}: ${e.message}`)),
+    ),
+  );
   clearInterval(sample);
   return report;
 }
-

@@ -15,7 +15,11 @@ describe('HTTP/2 flow-control window', () => {
       let settings: Settings = {};
       session.on('remoteSettings', (s: Settings) => (settings = s));
       const want = DEFAULT_TRANSPORT.flowControlWindowBytes;
-      await waitFor(`a SETTINGS frame with initialWindowSize ${want}`, () => (settings.initialWindowSize === want ? true : undefined), 5_000).catch(() => undefined);
+      await waitFor(
+        `a SETTINGS frame with initialWindowSize ${want}`,
+        () => (settings.initialWindowSize === want ? true : undefined),
+        5_000,
+      ).catch(() => undefined);
       // Check
       assert.equal(settings.initialWindowSize, want);
       assert.ok(DEFAULT_TRANSPORT.flowControlWindowBytes > 65_535);

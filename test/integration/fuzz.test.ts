@@ -21,10 +21,23 @@ const SEEDS: Record<string, unknown[]> = {
   WatchRounds: [{ clientId: 'c-000000000000' }],
   FetchModel: [{ runId: 'run-x', round: 1, clientId: 'c-000000000000' }],
   SubmitUpdate: [
-    { header: { runId: 'run-x', round: 1, clientId: 'c-000000000000', numExamples: 5, metrics: { a: 1 }, tensors: [{ name: 'fixed/kernel', shape: [2], dtype: 'float32' }], totalBytes: 8, sha256: 'ab' } },
+    {
+      header: {
+        runId: 'run-x',
+        round: 1,
+        clientId: 'c-000000000000',
+        numExamples: 5,
+        metrics: { a: 1 },
+        tensors: [{ name: 'fixed/kernel', shape: [2], dtype: 'float32' }],
+        totalBytes: 8,
+        sha256: 'ab',
+      },
+    },
     { data: Buffer.from([0, 0, 128, 63, 0, 0, 0, 64]) },
   ],
-  ReportEvaluation: [{ runId: 'run-x', round: 1, clientId: 'c-000000000000', numExamples: 3, loss: 0.5, metrics: { accuracy: 1 } }],
+  ReportEvaluation: [
+    { runId: 'run-x', round: 1, clientId: 'c-000000000000', numExamples: 3, loss: 0.5, metrics: { accuracy: 1 } },
+  ],
   StartRun: [{ configJson: '{"rounds": 1, "model": "mlp", "waitForClientsMs": 0}' }],
   GetRun: [{ runId: 'run-x' }],
   ListRuns: [{}],
@@ -77,7 +90,10 @@ describe('fuzzing every RPC with random and mutated protobuf bytes', () => {
     const c = await startTestCoordinator({ heartbeatIntervalMs: 200, clientTimeoutMs: 1_000 }, { runtime });
     const raw = new Client(c.address, credentials.createInsecure());
     const proto = loadFedsiftProto();
-    const methods = [...Object.entries(proto.coordinatorService), ...Object.entries(proto.adminService)] as [string, AnyMethod][];
+    const methods = [...Object.entries(proto.coordinatorService), ...Object.entries(proto.adminService)] as [
+      string,
+      AnyMethod,
+    ][];
     const rng = createRng(20261130);
     try {
       // Execute
@@ -88,13 +104,37 @@ describe('fuzzing every RPC with random and mutated protobuf bytes', () => {
       await waitFor('fuzz clients expired', () => (c.liveClients() === 0 ? true : undefined), 10_000);
       for (const r of c.manager.list()) r.stop();
       const links = [0, 1].map(() => new CoordinatorLink(c.address, DEFAULT_TRANSPORT));
-      const ids = await Promise.all(links.map((l, i) => l.join({ siteId: `healthy-${i}`, token: '', capabilities: { numExamples: 10, backend: 'none', models: ['mlp'] } })));
-      const run = c.manager.startRun({ rounds: 1, clientsPerRound: 2, minClients: 2, model: 'mlp', roundDeadlineMs: 20_000 });
+      const ids = await Promise.all(
+        links.map((l, i) =>
+          l.join({
+            siteId: `healthy-${i}`,
+            token: '',
+            capabilities: { numExamples: 10, backend: 'none', models: ['mlp'] },
+          }),
+        ),
+      );
+      const run = c.manager.startRun({
+        rounds: 1,
+        clientsPerRound: 2,
+        minClients: 2,
+        model: 'mlp',
+        roundDeadlineMs: 20_000,
+      });
       await waitForRound(c, run.runId, 1);
       const specs = runtime.specs;
       await Promise.all(
         links.map((l, i) =>
-          l.submitUpdate({ runId: run.runId, round: 1, clientId: ids[i]!.clientId, numExamples: 1, metrics: {}, weights: { specs, values: Float32Array.from([i, i]) } }, MAX_CHUNK_BYTES),
+          l.submitUpdate(
+            {
+              runId: run.runId,
+              round: 1,
+              clientId: ids[i]!.clientId,
+              numExamples: 1,
+              metrics: {},
+              weights: { specs, values: Float32Array.from([i, i]) },
+            },
+            MAX_CHUNK_BYTES,
+          ),
         ),
       );
       const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import { DEFAULT_TRANSPORT, grpcChannelOptions, grpcServerOptions, parseWith, transportSchema } from '../../shared/config/index.js';
+import {
+  DEFAULT_TRANSPORT,
+  grpcChannelOptions,
+  grpcServerOptions,
+  parseWith,
+  transportSchema,
+} from '../../shared/config/index.js';
 import { waitForRunState } from '../helpers/coordinators.js';
 import { protocolFixture, update } from '../helpers/protocol.js';
 
@@ -21,10 +27,14 @@ describe('BR-02: keepalive during long local training', () => {
 
   it('keeps an idle channel pinging every second for 8 s, then the first Submit returns OK; a re-send counts once', async () => {
     // Prepare: the client pings 10× more often than shipped, to compress minutes of idle training into seconds
-    const clientTransport = parseWith(transportSchema, { keepaliveTimeMs: 1000, keepaliveTimeoutMs: 1000 }, 'transport');
+    const clientTransport = parseWith(
+      transportSchema,
+      { keepaliveTimeMs: 1000, keepaliveTimeoutMs: 1000 },
+      'transport',
+    );
     const f = await protocolFixture({ numParams: 10, clients: 2, clientTransport, run: { minClients: 2 } });
     try {
-      const [a, b] = f.clients as [typeof f.clients[0], typeof f.clients[0]];
+      const [a, b] = f.clients as [(typeof f.clients)[0], (typeof f.clients)[0]];
       const u = update(f, a, 1, new Float32Array(10).fill(1));
       // Execute: no RPC at all for 8 s ("local training")
       await sleep(8_000);

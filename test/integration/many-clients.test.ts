@@ -10,14 +10,23 @@ const CLIENTS = 200;
 describe('many clients on one coordinator', () => {
   it(`${CLIENTS} simulated sites, one connection each, all complete 2 rounds with no error`, async () => {
     // Prepare: a 40 KB model; the sites join, heartbeat and watch rounds over gRPC as daemons do (no training)
-    const c = await startTestCoordinator({ heartbeatIntervalMs: 5_000, clientTimeoutMs: 60_000 }, { runtime: new FixedModelRuntime(10_000) });
+    const c = await startTestCoordinator(
+      { heartbeatIntervalMs: 5_000, clientTimeoutMs: 60_000 },
+      { runtime: new FixedModelRuntime(10_000) },
+    );
     try {
       const fdsBefore = readdirSync('/proc/self/fd').length;
       const sites = runSimulatedSites(c.address, 0, CLIENTS);
       await waitFor(`${CLIENTS} live clients`, () => (c.liveClients() === CLIENTS ? true : undefined), 120_000);
       const fdsJoined = readdirSync('/proc/self/fd').length;
       // Execute
-      const run = c.manager.startRun({ rounds: 2, clientsPerRound: CLIENTS, minClients: CLIENTS, model: 'mlp', roundDeadlineMs: 120_000 });
+      const run = c.manager.startRun({
+        rounds: 2,
+        clientsPerRound: CLIENTS,
+        minClients: CLIENTS,
+        model: 'mlp',
+        roundDeadlineMs: 120_000,
+      });
       const report = await sites;
       await waitFor('run finished', () => (run.isFinished ? true : undefined), 30_000);
       // Check: every site in every round, no error; each site had its own connection (both ends live in this process)
@@ -25,8 +34,17 @@ describe('many clients on one coordinator', () => {
       assert.equal(report.updates, 2 * CLIENTS);
       const status = run.status();
       assert.equal(status.state, 'RUN_STATE_COMPLETED');
-      assert.deepEqual(status.rounds.map((r) => [r.responded, r.failed]), [[CLIENTS, 0], [CLIENTS, 0]]);
-      assert.ok(fdsJoined - fdsBefore >= 2 * CLIENTS, `${fdsJoined - fdsBefore} new file descriptors for ${CLIENTS} sites`);
+      assert.deepEqual(
+        status.rounds.map((r) => [r.responded, r.failed]),
+        [
+          [CLIENTS, 0],
+          [CLIENTS, 0],
+        ],
+      );
+      assert.ok(
+        fdsJoined - fdsBefore >= 2 * CLIENTS,
+        `${fdsJoined - fdsBefore} new file descriptors for ${CLIENTS} sites`,
+      );
     } finally {
       await c.close();
     }

@@ -16,7 +16,9 @@ describe('BR-01: message size limits', () => {
     try {
       const values = (i: number) => Float32Array.from({ length: 1_198_519 }, (_, k) => (k % 13) + i);
       // Execute
-      const acks = await Promise.all(f.clients.map((c, i) => c.link.submitUpdate(update(f, c, 1, values(i)), MAX_CHUNK_BYTES)));
+      const acks = await Promise.all(
+        f.clients.map((c, i) => c.link.submitUpdate(update(f, c, 1, values(i)), MAX_CHUNK_BYTES)),
+      );
       const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED']);
       // Assert: both counted; the aggregate is exactly the mean, so no byte was lost or reordered (server checks SHA-256)
       assert.ok(acks.every((a) => a.accepted));
@@ -36,18 +38,24 @@ describe('BR-01: message size limits', () => {
     const bigSender = parseWith(transportSchema, { maxMessageBytes: 2 * cap }, 'transport');
     const f = await protocolFixture({ numParams, clients: 3, clientTransport: bigSender, run: { minClients: 2 } });
     try {
-      const [a, b, c] = f.clients as [typeof f.clients[0], typeof f.clients[0], typeof f.clients[0]];
+      const [a, b, c] = f.clients as [(typeof f.clients)[0], (typeof f.clients)[0], (typeof f.clients)[0]];
       const ones = new Float32Array(numParams).fill(1);
       // Execute
       await a.link.submitUpdate(update(f, a, 1, ones), MAX_CHUNK_BYTES);
-      const err = await c.link.submitUpdate(update(f, c, 1, ones), cap + 1).then(() => undefined, (e: ServiceError) => e);
+      const err = await c.link.submitUpdate(update(f, c, 1, ones), cap + 1).then(
+        () => undefined,
+        (e: ServiceError) => e,
+      );
       await b.link.submitUpdate(update(f, b, 1, new Float32Array(numParams).fill(3)), MAX_CHUNK_BYTES);
       const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED']);
       // Assert
       assert.equal(err?.code, status.RESOURCE_EXHAUSTED, `got ${err?.code} ${err?.details}`);
       assert.equal(s.rounds[0]!.responded, 2);
       assert.equal(s.rounds[0]!.failed, 1);
-      assert.deepEqual(s.rounds[0]!.failures.map((x) => x.clientId), [c.clientId]);
+      assert.deepEqual(
+        s.rounds[0]!.failures.map((x) => x.clientId),
+        [c.clientId],
+      );
       assert.match(s.rounds[0]!.failures[0]!.reason, /update stream/);
       assert.equal(f.runtime.evaluated[0]!.values[0], 2);
     } finally {

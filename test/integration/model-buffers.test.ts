@@ -21,7 +21,17 @@ class BufferSpy extends FixedModelRuntime {
 
 async function fetchAndSubmit(x: TestClient, runId: string, round: number, value: number): Promise<void> {
   const { weights } = await x.link.fetchModel(runId, round, x.clientId);
-  await x.link.submitUpdate({ runId, round, clientId: x.clientId, numExamples: 1, metrics: {}, weights: { specs: weights.specs, values: weights.values.fill(value) } }, MAX_CHUNK_BYTES);
+  await x.link.submitUpdate(
+    {
+      runId,
+      round,
+      clientId: x.clientId,
+      numExamples: 1,
+      metrics: {},
+      weights: { specs: weights.specs, values: weights.values.fill(value) },
+    },
+    MAX_CHUNK_BYTES,
+  );
 }
 
 describe('global model buffers across rounds', () => {
@@ -31,7 +41,13 @@ describe('global model buffers across rounds', () => {
     const c = await startTestCoordinator({}, { runtime });
     const [a, b] = (await joinProtocolClients(c.address, 2)) as [TestClient, TestClient];
     try {
-      const run = c.manager.startRun({ rounds: 3, clientsPerRound: 2, minClients: 2, model: 'mlp', roundDeadlineMs: 30_000 });
+      const run = c.manager.startRun({
+        rounds: 3,
+        clientsPerRound: 2,
+        minClients: 2,
+        model: 'mlp',
+        roundDeadlineMs: 30_000,
+      });
       // Execute
       for (let r = 1; r <= 3; r++) {
         await waitForRound(c, run.runId, r);
@@ -39,7 +55,10 @@ describe('global model buffers across rounds', () => {
       }
       await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED']);
       // Check: means 2, 3, 4; round 3's model is written where round 1's was (no model-sized allocation)
-      assert.deepEqual(runtime.evaluated.map((w) => w.values[0]), [2, 3, 4]);
+      assert.deepEqual(
+        runtime.evaluated.map((w) => w.values[0]),
+        [2, 3, 4],
+      );
       assert.equal(runtime.buffers[2], runtime.buffers[0]);
       assert.notEqual(runtime.buffers[1], runtime.buffers[0]);
     } finally {
@@ -56,9 +75,19 @@ describe('global model buffers across rounds', () => {
       const c = await startTestCoordinator({}, { runtime });
       const [a, b] = (await joinProtocolClients(c.address, 2)) as [TestClient, TestClient];
       type FetchStub = Client & { FetchModel(r: object): ClientReadableStream<ModelChunk> };
-      const stub = new (loadFedsiftProto().CoordinatorClient)(c.address, credentials.createInsecure(), grpcChannelOptions(DEFAULT_TRANSPORT)) as unknown as FetchStub;
+      const stub = new (loadFedsiftProto().CoordinatorClient)(
+        c.address,
+        credentials.createInsecure(),
+        grpcChannelOptions(DEFAULT_TRANSPORT),
+      ) as unknown as FetchStub;
       try {
-        const run = c.manager.startRun({ rounds: 3, clientsPerRound: 2, minClients: 1, model: 'mlp', roundDeadlineMs: 2_000 });
+        const run = c.manager.startRun({
+          rounds: 3,
+          clientsPerRound: 2,
+          minClients: 1,
+          model: 'mlp',
+          roundDeadlineMs: 2_000,
+        });
         await waitForRound(c, run.runId, 1);
         const slow = stub.FetchModel({ runId: run.runId, round: 1, clientId: a.clientId });
         const hash = createHash('sha256');

@@ -19,15 +19,31 @@ describe('BR-03: FetchModel stream back-pressure', () => {
     const c = await startTestCoordinator({}, { runtime, onModelStreamed: (s) => streamed.push(s) });
     const link = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
     type FetchStub = Client & { FetchModel(r: object): ClientReadableStream<ModelChunk> };
-    const stub = new (loadFedsiftProto().CoordinatorClient)(c.address, credentials.createInsecure(), grpcChannelOptions(DEFAULT_TRANSPORT)) as unknown as FetchStub;
+    const stub = new (loadFedsiftProto().CoordinatorClient)(
+      c.address,
+      credentials.createInsecure(),
+      grpcChannelOptions(DEFAULT_TRANSPORT),
+    ) as unknown as FetchStub;
     try {
-      const { clientId } = await link.join({ siteId: 'slow-reader', token: '', capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] } });
-      const run = c.manager.startRun({ rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 120_000 });
+      const { clientId } = await link.join({
+        siteId: 'slow-reader',
+        token: '',
+        capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] },
+      });
+      const run = c.manager.startRun({
+        rounds: 1,
+        clientsPerRound: 1,
+        minClients: 1,
+        model: 'mlp',
+        roundDeadlineMs: 120_000,
+      });
       await waitForRound(c, run.runId, 1);
       const expectedHash = sha256Hex(float32ToBytes((await runtime.initialWeights()).values));
       // Execute: a deliberately slow reader
       const hash = createHash('sha256');
-      let chunks = 0, headerSha = '', headerFirst = false;
+      let chunks = 0,
+        headerSha = '',
+        headerFirst = false;
       for await (const m of stub.FetchModel({ runId: run.runId, round: 1, clientId }) as AsyncIterable<ModelChunk>) {
         if (m.header) {
           headerFirst = chunks === 0;
@@ -46,7 +62,10 @@ describe('BR-03: FetchModel stream back-pressure', () => {
       assert.equal(headerSha, expectedHash);
       assert.equal(streamed.length, 1);
       assert.equal(streamed[0]!.messages, 257);
-      assert.ok(streamed[0]!.maxBufferedMessages <= streamed[0]!.highWaterMark + 1, `buffered ${streamed[0]!.maxBufferedMessages} > hwm ${streamed[0]!.highWaterMark} + 1`);
+      assert.ok(
+        streamed[0]!.maxBufferedMessages <= streamed[0]!.highWaterMark + 1,
+        `buffered ${streamed[0]!.maxBufferedMessages} > hwm ${streamed[0]!.highWaterMark} + 1`,
+      );
     } finally {
       stub.close();
       link.close();

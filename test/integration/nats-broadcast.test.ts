@@ -42,7 +42,10 @@ describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {
     try {
       // Execute
       const size = encodeAnnouncement(announcement(runId, 1)).byteLength;
-      const oversize = await broadcaster.publishRaw(`fedsift.rounds.${runId}`, new Uint8Array(1_500_000)).then(() => undefined, (e: unknown) => e);
+      const oversize = await broadcaster.publishRaw(`fedsift.rounds.${runId}`, new Uint8Array(1_500_000)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       await broadcaster.announce(announcement(runId, 2));
       await waitFor('the valid announcement after the oversize one', () => (heard.length ? heard : undefined), 10_000);
       // Assert
@@ -52,7 +55,10 @@ describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {
       assert.equal(oversize.code, 'FS_ERR_PAYLOAD_TOO_LARGE');
       assert.match(oversize.message, /1500000 bytes exceeds the server's max_payload of 1048576 bytes/);
       assert.ok(broadcaster.connected);
-      assert.deepEqual(heard.map((a) => a.round), [2]);
+      assert.deepEqual(
+        heard.map((a) => a.round),
+        [2],
+      );
     } finally {
       await source.close();
     }

@@ -7,12 +7,17 @@ import { protocolFixture, update, type TestClient } from '../helpers/protocol.js
 describe('a round below quorum', () => {
   it('is announced again (attempt 2) and completes when the quorum answers then', async () => {
     // Prepare: quorum 3 of 3; attempt 1 gets 2 updates and closes at its 1.5 s deadline.
-    const f = await protocolFixture({ numParams: 2, clients: 3, run: { minClients: 3, maxRoundAttempts: 2, roundDeadlineMs: 1_500 } });
+    const f = await protocolFixture({
+      numParams: 2,
+      clients: 3,
+      run: { minClients: 3, maxRoundAttempts: 2, roundDeadlineMs: 1_500 },
+    });
     const events: string[] = [];
     f.coordinator.manager.on('event', (e) => events.push(e.kind));
     try {
       const [a, b, c] = f.clients as [TestClient, TestClient, TestClient];
-      const submit = (x: TestClient, v: number) => x.link.submitUpdate(update(f, x, 1, Float32Array.from([v, v])), MAX_CHUNK_BYTES);
+      const submit = (x: TestClient, v: number) =>
+        x.link.submitUpdate(update(f, x, 1, Float32Array.from([v, v])), MAX_CHUNK_BYTES);
       await submit(a, 1);
       await submit(b, 2);
       // Execute
@@ -21,7 +26,12 @@ describe('a round below quorum', () => {
         return i >= 0 && events.slice(i).includes('RUN_EVENT_KIND_ROUND_STARTED') ? true : undefined;
       };
       await waitFor('attempt 2 announced', retriedThenStarted, 10_000);
-      for (const [x, v] of [[a, 1], [b, 2], [c, 3]] as const) await submit(x, v);
+      for (const [x, v] of [
+        [a, 1],
+        [b, 2],
+        [c, 3],
+      ] as const)
+        await submit(x, v);
       const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
       // Assert
       assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
@@ -33,7 +43,11 @@ describe('a round below quorum', () => {
   });
 
   it('fails the run with the reason after maxRoundAttempts', async () => {
-    const f = await protocolFixture({ numParams: 2, clients: 2, run: { minClients: 2, maxRoundAttempts: 2, roundDeadlineMs: 500 } });
+    const f = await protocolFixture({
+      numParams: 2,
+      clients: 2,
+      run: { minClients: 2, maxRoundAttempts: 2, roundDeadlineMs: 500 },
+    });
     const events: string[] = [];
     f.coordinator.manager.on('event', (e) => events.push(e.kind));
     try {
@@ -41,10 +55,13 @@ describe('a round below quorum', () => {
       assert.equal(s.state, 'RUN_STATE_FAILED');
       assert.equal(s.error, 'round 1: fewer than 2 updates in 2 attempts');
       assert.equal(s.rounds.length, 0);
-      assert.equal(events.filter((k) => k === 'RUN_EVENT_KIND_ROUND_RETRIED').length, 1, 'a retry after attempt 1, none after the last');
+      assert.equal(
+        events.filter((k) => k === 'RUN_EVENT_KIND_ROUND_RETRIED').length,
+        1,
+        'a retry after attempt 1, none after the last',
+      );
     } finally {
       await f.close();
     }
   });
 });
-

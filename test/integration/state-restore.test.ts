@@ -27,7 +27,11 @@ describe('coordinator state in a state directory', () => {
     try {
       const s = await waitForRound(second, f.runId, 2);
       assert.equal(s.rounds.length, 1, 'round 1 was kept');
-      for (const c of clients) await c.link.submitUpdate({ ...update(f, c, 2, Float32Array.from([4, 4])), clientId: c.clientId }, MAX_CHUNK_BYTES);
+      for (const c of clients)
+        await c.link.submitUpdate(
+          { ...update(f, c, 2, Float32Array.from([4, 4])), clientId: c.clientId },
+          MAX_CHUNK_BYTES,
+        );
       await waitForRound(second, f.runId, 3);
       // Assert: v₂ = 0.5·[2, 1] + ([4, 4] − [2, 2]) = [3, 2.5]; w₂ = [2, 2] + v₂ = [5, 4.5]
       assert.deepEqual([...runtime.evaluated[0]!.values], [5, 4.5]);
@@ -48,7 +52,12 @@ describe('coordinator state in a state directory', () => {
   it('a run whose checkpoint is gone is marked failed with the reason; the coordinator still starts', async () => {
     // Prepare
     const stateDir = mkdtempSync(join(tmpdir(), 'fedsift-restore-'));
-    const f = await protocolFixture({ numParams: 2, clients: 2, run: { rounds: 3, minClients: 2 }, coordinator: { stateDir } });
+    const f = await protocolFixture({
+      numParams: 2,
+      clients: 2,
+      run: { rounds: 3, minClients: 2 },
+      coordinator: { stateDir },
+    });
     for (const c of f.clients) await c.link.submitUpdate(update(f, c, 1, Float32Array.from([1, 1])), MAX_CHUNK_BYTES);
     await waitForRound(f.coordinator, f.runId, 2);
     await f.close();
@@ -57,7 +66,12 @@ describe('coordinator state in a state directory', () => {
     const third = await startTestCoordinator({ stateDir }, { runtime: new FixedModelRuntime(2) });
     try {
       // Assert
-      const s = await waitFor('restored run', () => third.manager.list().find((r) => r.runId === f.runId)?.status());
+      const s = await waitFor('restored run', () =>
+        third.manager
+          .list()
+          .find((r) => r.runId === f.runId)
+          ?.status(),
+      );
       assert.equal(s.state, 'RUN_STATE_FAILED');
       assert.match(s.error, /cannot resume: checkpoint of round 1 .* is missing/);
       assert.equal(s.rounds.length, 1);

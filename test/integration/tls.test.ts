@@ -16,17 +16,24 @@ import { startTestCoordinator, waitForRound, waitForRunState } from '../helpers/
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { refusal, TEST_CAPABILITIES } from '../helpers/protocol.js';
 
-
 describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fedsift-tls-'));
   const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
   const certs = makeDevCertificates(['127.0.0.1', 'localhost'], ['site-a'], 1);
   const ca = file('ca.pem', certs.ca.cert);
-  const site = { caFile: ca, certFile: file('a.pem', certs.clients['site-a']!.cert), keyFile: file('a-key.pem', certs.clients['site-a']!.key) };
+  const site = {
+    caFile: ca,
+    certFile: file('a.pem', certs.clients['site-a']!.cert),
+    keyFile: file('a-key.pem', certs.clients['site-a']!.key),
+  };
   const runtime = new FixedModelRuntime(2);
   let c: Coordinator;
   before(async () => {
-    const tls = { certFile: file('server.pem', certs.server.cert), keyFile: file('server-key.pem', certs.server.key), clientCaFile: ca };
+    const tls = {
+      certFile: file('server.pem', certs.server.cert),
+      keyFile: file('server-key.pem', certs.server.key),
+      clientCaFile: ca,
+    };
     c = await startTestCoordinator({ tls }, { runtime });
   });
   after(() => c.close());
@@ -37,18 +44,40 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
     const plain = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
     const admin = new AdminClient(c.address, { tls: site });
     try {
-      assert.equal((await refusal(noCert.join({ siteId: 'site-x', token: '', capabilities: TEST_CAPABILITIES })))?.code, status.UNAVAILABLE);
-      assert.equal((await refusal(plain.join({ siteId: 'site-y', token: '', capabilities: TEST_CAPABILITIES })))?.code, status.UNAVAILABLE);
+      assert.equal(
+        (await refusal(noCert.join({ siteId: 'site-x', token: '', capabilities: TEST_CAPABILITIES })))?.code,
+        status.UNAVAILABLE,
+      );
+      assert.equal(
+        (await refusal(plain.join({ siteId: 'site-y', token: '', capabilities: TEST_CAPABILITIES })))?.code,
+        status.UNAVAILABLE,
+      );
       const asOther = await refusal(mtls.join({ siteId: 'site-b', token: '', capabilities: TEST_CAPABILITIES }));
       assert.equal(asOther?.code, status.PERMISSION_DENIED);
       assert.match(asOther!.details, /the client certificate is for site "site-a", not "site-b"/);
       const { clientId } = await mtls.join({ siteId: 'site-a', token: '', capabilities: TEST_CAPABILITIES });
       const otherClient = await refusal(mtls.heartbeat(ClientRegistry.clientIdFor('site-b')));
       assert.equal(otherClient?.code, status.PERMISSION_DENIED);
-      const run = await admin.startRun({ rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 20_000 });
+      const run = await admin.startRun({
+        rounds: 1,
+        clientsPerRound: 1,
+        minClients: 1,
+        model: 'mlp',
+        roundDeadlineMs: 20_000,
+      });
       await waitForRound(c, run.runId, 1);
       const { weights } = await mtls.fetchModel(run.runId, 1, clientId);
-      await mtls.submitUpdate({ runId: run.runId, round: 1, clientId, numExamples: 1, metrics: {}, weights: { specs: weights.specs, values: Float32Array.from([7, 8]) } }, MAX_CHUNK_BYTES);
+      await mtls.submitUpdate(
+        {
+          runId: run.runId,
+          round: 1,
+          clientId,
+          numExamples: 1,
+          metrics: {},
+          weights: { specs: weights.specs, values: Float32Array.from([7, 8]) },
+        },
+        MAX_CHUNK_BYTES,
+      );
       const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
       assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
       assert.deepEqual([...runtime.evaluated.at(-1)!.values], [7, 8]);
@@ -60,7 +89,9 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
 
   it('the CLI talks TLS with --tls-ca/--tls-cert/--tls-key, and refuses plain text unless asked', async () => {
     const tlsFlags = ['--tls-ca', ca, '--tls-cert', site.certFile, '--tls-key', site.keyFile];
-    const listed = await runFedsift(['run', 'list', '--json', '--coordinator', c.address, ...tlsFlags], { FEDSIFT_INSECURE: '' });
+    const listed = await runFedsift(['run', 'list', '--json', '--coordinator', c.address, ...tlsFlags], {
+      FEDSIFT_INSECURE: '',
+    });
     assert.equal(listed.code, 0, listed.stderr);
     assert.ok(Array.isArray(JSON.parse(listed.stdout)));
     assert.doesNotMatch(listed.stderr, /DeprecationWarning/, 'no DEP0123 for a coordinator dialled by IP address');
@@ -71,10 +102,25 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
 
   it('an unreadable, swapped or mismatched certificate or key stops the coordinator at start, naming the field', async () => {
     const server = { certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server-key.pem') };
-    await assert.rejects(startTestCoordinator({ tls: { certFile: join(dir, 'nope.pem'), keyFile: join(dir, 'nope.pem') } }), /tls\.certFile: cannot read/);
-    await assert.rejects(startTestCoordinator({ tls: { certFile: server.keyFile, keyFile: server.certFile } }), /tls\.certFile: .*server-key\.pem is not a PEM certificate/);
-    await assert.rejects(startTestCoordinator({ tls: { ...server, keyFile: site.keyFile } }), /tls\.keyFile: .*a-key\.pem is not the private key of the certificate in .*server\.pem/);
-    await assert.rejects(startTestCoordinator({ tls: { ...server, clientCaFile: server.keyFile } }), /tls\.clientCaFile: .* is not a PEM certificate/);
-    assert.throws(() => new CoordinatorLink('127.0.0.1:1', DEFAULT_TRANSPORT, { tls: { caFile: server.keyFile } }), /tls\.caFile: .* is not a PEM certificate/);
+    await assert.rejects(
+      startTestCoordinator({ tls: { certFile: join(dir, 'nope.pem'), keyFile: join(dir, 'nope.pem') } }),
+      /tls\.certFile: cannot read/,
+    );
+    await assert.rejects(
+      startTestCoordinator({ tls: { certFile: server.keyFile, keyFile: server.certFile } }),
+      /tls\.certFile: .*server-key\.pem is not a PEM certificate/,
+    );
+    await assert.rejects(
+      startTestCoordinator({ tls: { ...server, keyFile: site.keyFile } }),
+      /tls\.keyFile: .*a-key\.pem is not the private key of the certificate in .*server\.pem/,
+    );
+    await assert.rejects(
+      startTestCoordinator({ tls: { ...server, clientCaFile: server.keyFile } }),
+      /tls\.clientCaFile: .* is not a PEM certificate/,
+    );
+    assert.throws(
+      () => new CoordinatorLink('127.0.0.1:1', DEFAULT_TRANSPORT, { tls: { caFile: server.keyFile } }),
+      /tls\.caFile: .* is not a PEM certificate/,
+    );
   });
 });

@@ -22,13 +22,22 @@ describe('update acknowledgement', () => {
     const c = await startTestCoordinator({}, { runtime });
     const [site] = (await joinProtocolClients(c.address, 1)) as [TestClient];
     try {
-      const run = c.manager.startRun({ rounds: 3, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 30_000 });
+      const run = c.manager.startRun({
+        rounds: 3,
+        clientsPerRound: 1,
+        minClients: 1,
+        model: 'mlp',
+        roundDeadlineMs: 30_000,
+      });
       // Execute
       for (let round = 1; round <= 3; round++) {
         await waitForRound(c, run.runId, round);
         runtime.acked = false;
         const { weights } = await site.link.fetchModel(run.runId, round, site.clientId);
-        await site.link.submitUpdate({ runId: run.runId, round, clientId: site.clientId, numExamples: 1, metrics: {}, weights }, MAX_CHUNK_BYTES);
+        await site.link.submitUpdate(
+          { runId: run.runId, round, clientId: site.clientId, numExamples: 1, metrics: {}, weights },
+          MAX_CHUNK_BYTES,
+        );
         runtime.acked = true;
       }
       await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED']);

@@ -30,7 +30,10 @@ describe('update validation: a bad update is refused with a reason and the round
       assert.match(rc.err!.details, /non-finite parameters/);
       assert.equal(errorCodeOf(rc.err!), 'FS_ERR_INVALID_UPDATE');
       assert.deepEqual([...f.runtime.evaluated[0]!.values], [2.5, 2.5]);
-      assert.deepEqual(s.rounds[0]!.failures.map((x) => x.clientId), [c.clientId]);
+      assert.deepEqual(
+        s.rounds[0]!.failures.map((x) => x.clientId),
+        [c.clientId],
+      );
       // C is still selected and accepted in round 2
       assert.equal((await submit(f, c, 2, [0, 0], 200)).ack?.accepted, true);
     } finally {
@@ -67,12 +70,23 @@ describe('update validation: a bad update is refused with a reason and the round
       const [a, b, c] = f.clients as [TestClient, TestClient, TestClient];
       const u = update(f, a, 1, new Float32Array(3));
       const wrongShape = await a.link
-        .submitUpdate({ ...u, weights: { ...u.weights, specs: [{ name: 'fixed/kernel', shape: [3], dtype: 'float32' }] } }, MAX_CHUNK_BYTES)
-        .then(() => undefined, (err: ServiceError) => err);
+        .submitUpdate(
+          { ...u, weights: { ...u.weights, specs: [{ name: 'fixed/kernel', shape: [3], dtype: 'float32' }] } },
+          MAX_CHUNK_BYTES,
+        )
+        .then(
+          () => undefined,
+          (err: ServiceError) => err,
+        );
       assert.equal(wrongShape?.code, status.INVALID_ARGUMENT);
       assert.match(wrongShape!.details, /expected fixed\/kernel float32\[2\], got fixed\/kernel float32\[3\]/);
       const specsOf = (spec: { name: string; shape: number[]; dtype: string }) =>
-        a.link.submitUpdate({ ...u, weights: { values: new Float32Array(2), specs: [spec as never] } }, MAX_CHUNK_BYTES).then(() => undefined, (err: ServiceError) => err);
+        a.link
+          .submitUpdate({ ...u, weights: { values: new Float32Array(2), specs: [spec as never] } }, MAX_CHUNK_BYTES)
+          .then(
+            () => undefined,
+            (err: ServiceError) => err,
+          );
       const wrongName = await specsOf({ name: 'other/kernel', shape: [2], dtype: 'float32' });
       assert.equal(wrongName?.code, status.INVALID_ARGUMENT);
       assert.match(wrongName!.details, /got other\/kernel/);
@@ -92,7 +106,11 @@ describe('update validation: a bad update is refused with a reason and the round
       const dup = await submit(f, b, 1, [5, 5]);
       assert.equal(dup.err?.code, status.ALREADY_EXISTS);
 
-      const { clientId } = await outsider.join({ siteId: 'outsider', token: '', capabilities: { numExamples: 1000, backend: '', models: ['mlp'] } });
+      const { clientId } = await outsider.join({
+        siteId: 'outsider',
+        token: '',
+        capabilities: { numExamples: 1000, backend: '', models: ['mlp'] },
+      });
       const notSelected = await submit(f, { link: outsider, clientId }, 1, [1, 1]);
       assert.equal(notSelected.err?.code, status.PERMISSION_DENIED);
 
@@ -102,7 +120,9 @@ describe('update validation: a bad update is refused with a reason and the round
       assert.equal((fetchStale as ServiceError).code, status.ABORTED);
       assert.match((fetchStale as ServiceError).details, /current round is 1/);
 
-      const unknown = await a.link.submitUpdate({ ...update(f, a, 1, new Float32Array(2)), runId: 'run-nope' }, MAX_CHUNK_BYTES).catch((e: ServiceError) => e);
+      const unknown = await a.link
+        .submitUpdate({ ...update(f, a, 1, new Float32Array(2)), runId: 'run-nope' }, MAX_CHUNK_BYTES)
+        .catch((e: ServiceError) => e);
       assert.equal((unknown as ServiceError).code, status.NOT_FOUND);
 
       assert.equal((await submit(f, c, 1, [3, 3])).ack?.accepted, true);
@@ -111,12 +131,19 @@ describe('update validation: a bad update is refused with a reason and the round
       assert.deepEqual([...f.runtime.evaluated[0]!.values], [2, 2]);
       assert.match(s.rounds[0]!.failures.find((x) => x.clientId === a.clientId)!.reason, /expected fixed\/kernel/);
       const metrics = await f.coordinator.metrics.expose();
-      const rejected = (run: string, reason: string) => Number(metrics.match(new RegExp(`fedsift_updates_rejected_total\\{run="${run}",reason="${reason}"\\} (\\d+)`))?.[1]);
+      const rejected = (run: string, reason: string) =>
+        Number(
+          metrics.match(new RegExp(`fedsift_updates_rejected_total\\{run="${run}",reason="${reason}"\\} (\\d+)`))?.[1],
+        );
       assert.equal(rejected(f.runId, 'invalid_update'), 5);
       assert.equal(rejected(f.runId, 'duplicate_update'), 1);
       assert.equal(rejected(f.runId, 'not_selected'), 1);
       assert.equal(rejected('run-nope', 'unknown_run'), 1);
-      assert.deepEqual(await f.coordinator.metrics.rejectionsOf(f.runId), { invalid_update: 5, duplicate_update: 1, not_selected: 1 });
+      assert.deepEqual(await f.coordinator.metrics.rejectionsOf(f.runId), {
+        invalid_update: 5,
+        duplicate_update: 1,
+        not_selected: 1,
+      });
     } finally {
       outsider.close();
       await f.close();

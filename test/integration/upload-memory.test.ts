@@ -15,7 +15,9 @@ async function threeUploads(coordinator: Record<string, unknown>): Promise<{ pea
   const f = await protocolFixture({ numParams: PARAMS, clients: 3, run: { minClients: 3, rounds: 2 }, coordinator });
   try {
     const sites = f.clients as TestClient[];
-    const acks = await Promise.all(sites.map((s, i) => s.link.submitUpdate(update(f, s, 1, new Float32Array(PARAMS).fill(i + 1)), MAX_CHUNK_BYTES)));
+    const acks = await Promise.all(
+      sites.map((s, i) => s.link.submitUpdate(update(f, s, 1, new Float32Array(PARAMS).fill(i + 1)), MAX_CHUNK_BYTES)),
+    );
     assert.ok(acks.every((a) => a.accepted));
     await waitForRound(f.coordinator, f.runId, 2);
     const evaluated = f.runtime.evaluated[0]!.values;
@@ -45,10 +47,21 @@ function stalledUpload(f: ProtocolFixture, site: TestClient, deadlineMs: number)
   const values = new Float32Array(PARAMS).fill(1);
   const bytes = new Uint8Array(values.buffer);
   const { weights: _, ...fields } = update(f, site, 1, values);
-  const header = { ...fields, tensors: f.runtime.specs.map((s) => ({ ...s, shape: [...s.shape] })), totalBytes: totalBytes(f.runtime.specs), sha256: sha256Hex(bytes) };
+  const header = {
+    ...fields,
+    tensors: f.runtime.specs.map((s) => ({ ...s, shape: [...s.shape] })),
+    totalBytes: totalBytes(f.runtime.specs),
+    sha256: sha256Hex(bytes),
+  };
   return new Promise((resolve) => {
     const done = (err: ServiceError | null) => (client.close(), resolve(err));
-    const call = client.makeClientStreamRequest(submit.path, submit.requestSerialize, submit.responseDeserialize, { deadline: Date.now() + deadlineMs }, done);
+    const call = client.makeClientStreamRequest(
+      submit.path,
+      submit.requestSerialize,
+      submit.responseDeserialize,
+      { deadline: Date.now() + deadlineMs },
+      done,
+    );
     call.write({ header } satisfies UpdateChunk);
     call.write({ data: bytes.subarray(0, MAX_CHUNK_BYTES) } satisfies UpdateChunk);
   });
@@ -57,7 +70,12 @@ function stalledUpload(f: ProtocolFixture, site: TestClient, deadlineMs: number)
 describe('uploads still running when their round closes', () => {
   it('are answered at once with FAILED_PRECONDITION, the one receiving and the one waiting for memory, and free it', async () => {
     // Prepare: room for one upload at a time; round 1 closes at its 4 s deadline while both sites' uploads stall
-    const f = await protocolFixture({ numParams: PARAMS, clients: 2, run: { minClients: 1, roundDeadlineMs: 4_000 }, coordinator: { uploadBufferBytes: 1.5 * MODEL_BYTES } });
+    const f = await protocolFixture({
+      numParams: PARAMS,
+      clients: 2,
+      run: { minClients: 1, roundDeadlineMs: 4_000 },
+      coordinator: { uploadBufferBytes: 1.5 * MODEL_BYTES },
+    });
     try {
       // Execute: the calls' own deadlines (30 s) are far later than the round's: without the refusal at close they
       // would end DEADLINE_EXCEEDED

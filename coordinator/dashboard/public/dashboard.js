@@ -9,7 +9,11 @@ const state = (s) => s.state.replace('RUN_STATE_', '').toLowerCase();
 function chart(id, type, datasets, options = {}) {
   const canvas = document.getElementById(id);
   if (!charts[id]) {
-    charts[id] = new Chart(canvas, { type, data: { labels: [], datasets }, options: { animation: false, responsive: true, ...options } });
+    charts[id] = new Chart(canvas, {
+      type,
+      data: { labels: [], datasets },
+      options: { animation: false, responsive: true, ...options },
+    });
   }
   return charts[id];
 }
@@ -17,26 +21,41 @@ function chart(id, type, datasets, options = {}) {
 function setSeries(id, labels, series) {
   const c = charts[id];
   c.data.labels = labels;
-  series.forEach((values, i) => { c.data.datasets[i].data = values; });
+  series.forEach((values, i) => {
+    c.data.datasets[i].data = values;
+  });
   c.update();
   document.getElementById(id).dataset.points = String(labels.length);
 }
 
 function renderRuns(runs) {
   const body = document.querySelector('#runs tbody');
-  body.replaceChildren(...runs.map((r) => {
-    const tr = document.createElement('tr');
-    tr.className = 'run-row' + (r.runId === selected ? ' selected' : '');
-    tr.dataset.run = r.runId;
-    const last = r.rounds[r.rounds.length - 1];
-    for (const v of [r.runId, state(r), `${r.currentRound}/${r.totalRounds}`, r.connectedClients, pct(last ? last.testAccuracy : NaN), new Date(r.startedUnixMs).toLocaleTimeString()]) {
-      const td = document.createElement('td');
-      td.textContent = String(v);
-      tr.append(td);
-    }
-    tr.onclick = () => { selected = r.runId; history.replaceState(null, '', `?run=${r.runId}`); refresh(); };
-    return tr;
-  }));
+  body.replaceChildren(
+    ...runs.map((r) => {
+      const tr = document.createElement('tr');
+      tr.className = 'run-row' + (r.runId === selected ? ' selected' : '');
+      tr.dataset.run = r.runId;
+      const last = r.rounds[r.rounds.length - 1];
+      for (const v of [
+        r.runId,
+        state(r),
+        `${r.currentRound}/${r.totalRounds}`,
+        r.connectedClients,
+        pct(last ? last.testAccuracy : NaN),
+        new Date(r.startedUnixMs).toLocaleTimeString(),
+      ]) {
+        const td = document.createElement('td');
+        td.textContent = String(v);
+        tr.append(td);
+      }
+      tr.onclick = () => {
+        selected = r.runId;
+        history.replaceState(null, '', `?run=${r.runId}`);
+        refresh();
+      };
+      return tr;
+    }),
+  );
 }
 
 function renderRun(r) {
@@ -44,19 +63,31 @@ function renderRun(r) {
   document.getElementById('run-title').textContent = `Run ${r.runId}`;
   const cfg = JSON.parse(r.configJson);
   document.getElementById('run-summary').textContent =
-    `${state(r)} · round ${r.currentRound}/${r.totalRounds} · model ${cfg.model} · strategy ${cfg.strategy.name}` + (r.error ? ` · error: ${r.error}` : '');
+    `${state(r)} · round ${r.currentRound}/${r.totalRounds} · model ${cfg.model} · strategy ${cfg.strategy.name}` +
+    (r.error ? ` · error: ${r.error}` : '');
   const labels = r.rounds.map((x) => x.round);
-  chart('accuracy-chart', 'line', [{ label: 'test accuracy' }, { label: 'federated accuracy (clients)' }], { scales: { y: { min: 0, max: 1 } } });
+  chart('accuracy-chart', 'line', [{ label: 'test accuracy' }, { label: 'federated accuracy (clients)' }], {
+    scales: { y: { min: 0, max: 1 } },
+  });
   setSeries('accuracy-chart', labels, [r.rounds.map((x) => x.testAccuracy), r.rounds.map((x) => x.federatedAccuracy)]);
   chart('loss-chart', 'line', [{ label: 'test loss' }, { label: 'train loss' }]);
   setSeries('loss-chart', labels, [r.rounds.map((x) => x.testLoss), r.rounds.map((x) => x.trainLoss)]);
-  chart('participation-chart', 'bar', [{ label: 'responded' }, { label: 'no update' }], { scales: { x: { stacked: true }, y: { stacked: true } } });
-  setSeries('participation-chart', labels, [r.rounds.map((x) => x.responded), r.rounds.map((x) => x.selected - x.responded)]);
+  chart('participation-chart', 'bar', [{ label: 'responded' }, { label: 'no update' }], {
+    scales: { x: { stacked: true }, y: { stacked: true } },
+  });
+  setSeries('participation-chart', labels, [
+    r.rounds.map((x) => x.responded),
+    r.rounds.map((x) => x.selected - x.responded),
+  ]);
   const hidden = new Set(['train_ms', 'epochs']); // timing and echoed config, not statistics
   const names = [...new Set(r.rounds.flatMap((x) => Object.keys(x.clientMetrics)))].filter((k) => !hidden.has(k));
   const c = chart('client-chart', 'line', []);
   c.data.datasets = names.map((n) => ({ label: n, data: [] }));
-  setSeries('client-chart', labels, names.map((n) => r.rounds.map((x) => x.clientMetrics[n] ?? null)));
+  setSeries(
+    'client-chart',
+    labels,
+    names.map((n) => r.rounds.map((x) => x.clientMetrics[n] ?? null)),
+  );
   const rejected = Object.entries(r.rejected);
   if (!rejected.length) rejected.push(['none', 0]);
   fillTable('#rejected', rejected);
@@ -66,11 +97,17 @@ function renderRun(r) {
 }
 
 function fillTable(selector, rows) {
-  document.querySelector(`${selector} tbody`).replaceChildren(...rows.map((row) => {
-    const tr = document.createElement('tr');
-    for (const v of row) { const td = document.createElement('td'); td.textContent = String(v); tr.append(td); }
-    return tr;
-  }));
+  document.querySelector(`${selector} tbody`).replaceChildren(
+    ...rows.map((row) => {
+      const tr = document.createElement('tr');
+      for (const v of row) {
+        const td = document.createElement('td');
+        td.textContent = String(v);
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
 }
 
 // With an admin token set, the run API needs it: opened as /#token=<admin token>, the page keeps it for this tab only
@@ -86,7 +123,8 @@ async function refresh() {
   try {
     const res = await fetch('/api/runs', adminToken ? { headers: { Authorization: `Bearer ${adminToken}` } } : {});
     if (res.status === 401) {
-      document.getElementById('updated').textContent = 'this coordinator needs its admin token: open the dashboard as /#token=<admin token>';
+      document.getElementById('updated').textContent =
+        'this coordinator needs its admin token: open the dashboard as /#token=<admin token>';
       return;
     }
     const runs = await res.json();

@@ -49,11 +49,18 @@ export class BufferedAccumulator implements FitAccumulator {
   finish(_failures: readonly ClientFailure[]): FitAggregate {
     try {
       if (this.buffer.count < this.minUpdates) {
-        throw new AggregationError(`round ${this.round}: ${this.buffer.count} updates, this rule needs at least ${this.minUpdates}`, { round: this.round });
+        throw new AggregationError(
+          `round ${this.round}: ${this.buffer.count} updates, this rule needs at least ${this.minUpdates}`,
+          { round: this.round },
+        );
       }
       const { values, used } = this.reduce(this.buffer);
       const metas = used.map((i) => this.buffer.meta(i));
-      return { weights: { specs: this.global.specs, values }, numExamples: metas.reduce((s, m) => s + m.numExamples, 0), metrics: weightedMetricMeans(metas) };
+      return {
+        weights: { specs: this.global.specs, values },
+        numExamples: metas.reduce((s, m) => s + m.numExamples, 0),
+        metrics: weightedMetricMeans(metas),
+      };
     } finally {
       this.dispose();
     }

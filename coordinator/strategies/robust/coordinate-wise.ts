@@ -48,12 +48,18 @@ function sortedTrimmedMean(s: Float32Array, beta: number): number {
 export class FedMedian extends FedAvg {
   override readonly name = 'fedmedian';
 
-  constructor(config: RunConfig, private readonly options: StrategyOptionsOf<'fedmedian'>) {
+  constructor(
+    config: RunConfig,
+    private readonly options: StrategyOptionsOf<'fedmedian'>,
+  ) {
     super(config);
   }
 
   override beginAggregation(round: number, global: ModelWeights): FitAccumulator {
-    return new BufferedAccumulator(round, global, this.options.memoryBudgetBytes, 1, (b): Reduction => ({ values: coordinateWise(b, sortedMedian), used: allIndices(b.count) }));
+    return new BufferedAccumulator(round, global, this.options.memoryBudgetBytes, 1, (b): Reduction => ({
+      values: coordinateWise(b, sortedMedian),
+      used: allIndices(b.count),
+    }));
   }
 }
 
@@ -65,7 +71,10 @@ export class FedMedian extends FedAvg {
 export class FedTrimmedAvg extends FedAvg {
   override readonly name = 'fedtrimmedavg';
 
-  constructor(config: RunConfig, private readonly options: StrategyOptionsOf<'fedtrimmedavg'>) {
+  constructor(
+    config: RunConfig,
+    private readonly options: StrategyOptionsOf<'fedtrimmedavg'>,
+  ) {
     super(config);
   }
 

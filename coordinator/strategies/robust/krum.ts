@@ -17,7 +17,8 @@ function krumScores(buffer: UpdateBuffer, numMalicious: number): number[] {
   buffer.forEachBlock(BLOCK_SIZE, (_start, cols) => {
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
-        const a = cols[i]!, b = cols[j]!;
+        const a = cols[i]!,
+          b = cols[j]!;
         let s = 0;
         for (let x = 0; x < a.length; x++) {
           const diff = a[x]! - b[x]!;
@@ -29,7 +30,13 @@ function krumScores(buffer: UpdateBuffer, numMalicious: number): number[] {
     }
   });
   const nearest = Math.max(1, n - numMalicious - 2);
-  return d.map((row, i) => [...row].filter((_, j) => j !== i).sort((a, b) => a - b).slice(0, nearest).reduce((s, v) => s + v, 0));
+  return d.map((row, i) =>
+    [...row]
+      .filter((_, j) => j !== i)
+      .sort((a, b) => a - b)
+      .slice(0, nearest)
+      .reduce((s, v) => s + v, 0),
+  );
 }
 
 /**
@@ -43,7 +50,10 @@ function krumScores(buffer: UpdateBuffer, numMalicious: number): number[] {
 export class Krum extends FedAvg {
   override readonly name = 'krum';
 
-  constructor(config: RunConfig, private readonly options: StrategyOptionsOf<'krum'>) {
+  constructor(
+    config: RunConfig,
+    private readonly options: StrategyOptionsOf<'krum'>,
+  ) {
     super(config);
   }
 
@@ -51,7 +61,11 @@ export class Krum extends FedAvg {
     const { numMalicious: f, numSelected: m, memoryBudgetBytes } = this.options;
     return new BufferedAccumulator(round, global, memoryBudgetBytes, 2 * f + 3, (b): Reduction => {
       const scores = krumScores(b, f);
-      const used = scores.map((s, i) => [s, i] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]).slice(0, m).map(([, i]) => i);
+      const used = scores
+        .map((s, i) => [s, i] as const)
+        .sort((x, y) => x[0] - y[0] || x[1] - y[1])
+        .slice(0, m)
+        .map(([, i]) => i);
       const mean = new RunningWeightedMean(b.length);
       const scratch = new Float32Array(b.length);
       for (const i of used) {

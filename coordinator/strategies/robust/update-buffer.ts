@@ -26,7 +26,11 @@ export class UpdateBuffer {
   private spill: { dir: string; fd: number; size: number } | undefined;
 
   /** @param length parameters per update; @param memoryBudgetBytes bytes of updates kept in memory. */
-  constructor(readonly length: number, private readonly memoryBudgetBytes: number, private readonly spillRoot = tmpdir()) {}
+  constructor(
+    readonly length: number,
+    private readonly memoryBudgetBytes: number,
+    private readonly spillRoot = tmpdir(),
+  ) {}
 
   get count(): number {
     return this.entries.length;
@@ -65,7 +69,9 @@ export class UpdateBuffer {
       out.set(e.values.subarray(start, start + out.length));
       return;
     }
-    const target = LITTLE_ENDIAN_HOST ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : new Uint8Array(out.byteLength);
+    const target = LITTLE_ENDIAN_HOST
+      ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+      : new Uint8Array(out.byteLength);
     readSync(this.spill!.fd, target, 0, target.byteLength, e.offset + start * 4);
     if (!LITTLE_ENDIAN_HOST) out.set(bytesToFloat32(target));
   }

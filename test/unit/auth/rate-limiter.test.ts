@@ -5,7 +5,10 @@ import { RateLimiter } from '../../../coordinator/auth/index.js';
 describe('RateLimiter (token bucket, time passed in)', () => {
   it('allows a burst, refuses past it, and refills at the rate', () => {
     const limit = new RateLimiter(2, 3); // 2 per second, burst 3
-    assert.deepEqual([0, 0, 0, 0].map((t) => limit.take('a', t)), [true, true, true, false]);
+    assert.deepEqual(
+      [0, 0, 0, 0].map((t) => limit.take('a', t)),
+      [true, true, true, false],
+    );
     assert.equal(limit.take('b', 0), true, 'keys are independent');
     assert.equal(limit.take('a', 400), false, '0.8 tokens after 400 ms');
     assert.equal(limit.take('a', 500), true, 'one token after 500 ms');

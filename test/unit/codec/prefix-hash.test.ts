@@ -5,7 +5,12 @@ import { sha256Hex, sharedBytes } from '../../../shared/codec/index.js';
 import { prefixHash } from '../../../shared/codec/prefix-hash.js';
 
 /** Fills `buffer` from `source` front to back in steps of the given sizes (cycled), advancing `hash` after each. */
-function fillInSteps(buffer: Uint8Array, source: Uint8Array, steps: number[], hash: ReturnType<typeof prefixHash>): void {
+function fillInSteps(
+  buffer: Uint8Array,
+  source: Uint8Array,
+  steps: number[],
+  hash: ReturnType<typeof prefixHash>,
+): void {
   for (let at = 0, k = 0; at < source.length; k++) {
     const end = Math.min(source.length, at + steps[k % steps.length]!);
     buffer.set(source.subarray(at, end), at);

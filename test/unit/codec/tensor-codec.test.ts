@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertSameSpecs, bytesToFloat32, ChunkAssembler, chunkBytes, firstNonFinite, float32ToBytes, sha256Hex, totalBytes } from '../../../shared/codec/index.js';
+import {
+  assertSameSpecs,
+  bytesToFloat32,
+  ChunkAssembler,
+  chunkBytes,
+  firstNonFinite,
+  float32ToBytes,
+  sha256Hex,
+  totalBytes,
+} from '../../../shared/codec/index.js';
 import { InvalidUpdateError } from '../../../shared/errors/index.js';
 import { createRng } from '../../../shared/random/index.js';
 
@@ -15,7 +24,16 @@ describe('tensor codec', () => {
     assert.deepEqual([...bytes], [0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x20, 0xc0]);
   });
 
-  for (const [n, chunk] of [[0, 4], [1, 4], [1, 3], [7, 5], [1000, 1024], [1025, 1024], [257, 4096], [100_001, 65_536]] as const) {
+  for (const [n, chunk] of [
+    [0, 4],
+    [1, 4],
+    [1, 3],
+    [7, 5],
+    [1000, 1024],
+    [1025, 1024],
+    [257, 4096],
+    [100_001, 65_536],
+  ] as const) {
     it(`round-trips ${n} floats through ${chunk}-byte chunks`, async () => {
       // Prepare
       const values = randomFloats(n, n);
@@ -40,7 +58,11 @@ describe('tensor codec', () => {
   });
 
   it('rejects a byte length that is not a multiple of 4', () => {
-    assert.throws(() => bytesToFloat32(new Uint8Array(7)), (e: unknown) => e instanceof InvalidUpdateError && e.code === 'FS_ERR_INVALID_UPDATE' && /multiple of 4/.test(e.message));
+    assert.throws(
+      () => bytesToFloat32(new Uint8Array(7)),
+      (e: unknown) =>
+        e instanceof InvalidUpdateError && e.code === 'FS_ERR_INVALID_UPDATE' && /multiple of 4/.test(e.message),
+    );
   });
 
   it('refuses more bytes than declared, missing bytes and a wrong hash', async () => {
@@ -50,7 +72,10 @@ describe('tensor codec', () => {
     await assert.rejects(asm.finish(), /ended after 6 of 8/);
     const full = new ChunkAssembler(4);
     full.push(new Uint8Array(4));
-    await assert.rejects(full.finish('00'.repeat(32)), (e: unknown) => e instanceof InvalidUpdateError && /SHA-256 mismatch/.test(e.message));
+    await assert.rejects(
+      full.finish('00'.repeat(32)),
+      (e: unknown) => e instanceof InvalidUpdateError && /SHA-256 mismatch/.test(e.message),
+    );
   });
 
   it('rejects chunk sizes that are not positive integers', () => {
@@ -67,7 +92,10 @@ describe('tensor codec', () => {
     const a = [{ name: 'w', shape: [2, 3], dtype: 'float32' as const }];
     assert.equal(totalBytes(a), 24);
     assert.doesNotThrow(() => assertSameSpecs(a, [{ name: 'w', shape: [2, 3], dtype: 'float32' }]));
-    assert.throws(() => assertSameSpecs(a, [{ name: 'w', shape: [3, 2], dtype: 'float32' }]), /expected w float32\[2,3\], got w float32\[3,2\]/);
+    assert.throws(
+      () => assertSameSpecs(a, [{ name: 'w', shape: [3, 2], dtype: 'float32' }]),
+      /expected w float32\[2,3\], got w float32\[3,2\]/,
+    );
     assert.throws(() => assertSameSpecs(a, []), /update has 0 tensors, the model has 1/);
   });
 });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseClientConfig, parseCoordinatorConfig, parseRunConfig, parseRunConfigJson } from '../../../shared/config/index.js';
+import {
+  parseClientConfig,
+  parseCoordinatorConfig,
+  parseRunConfig,
+  parseRunConfigJson,
+} from '../../../shared/config/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 
 function configError(fn: () => unknown): ConfigError {
@@ -25,7 +30,8 @@ describe('run config', () => {
 
   it('names every bad field with its path', () => {
     const err = configError(() => parseRunConfig({ rounds: 0, learningRate: -1, model: 'resnet', batchSize: 2.5 }));
-    for (const field of ['rounds:', 'learningRate:', 'model:', 'batchSize:']) assert.match(err.message, new RegExp(field));
+    for (const field of ['rounds:', 'learningRate:', 'model:', 'batchSize:'])
+      assert.match(err.message, new RegExp(field));
     assert.equal(err.field, 'rounds');
   });
 
@@ -36,7 +42,10 @@ describe('run config', () => {
   it('checks cross-field rules', () => {
     const err = configError(() => parseRunConfig({ clientsPerRound: 2, minClients: 3 }));
     assert.match(err.message, /minClients: must be ≤ clientsPerRound \(2\)/);
-    assert.match(configError(() => parseRunConfig({ minClients: 3, clientsPerRound: 5, minAvailableClients: 2 })).message, /minAvailableClients: must be ≥ minClients/);
+    assert.match(
+      configError(() => parseRunConfig({ minClients: 3, clientsPerRound: 5, minAvailableClients: 2 })).message,
+      /minAvailableClients: must be ≥ minClients/,
+    );
   });
 
   it('reports invalid JSON as a config error', () => {
@@ -53,18 +62,38 @@ describe('coordinator and client config', () => {
   });
 
   it('requires TLS unless plain text is asked for explicitly, and cert and key together', () => {
-    assert.match(configError(() => parseCoordinatorConfig({})).message, /tls: required unless plain text is asked for explicitly/);
-    assert.match(configError(() => parseClientConfig({ siteId: 's', data: { kind: 'mnist' } })).message, /tls: required unless plain text/);
+    assert.match(
+      configError(() => parseCoordinatorConfig({})).message,
+      /tls: required unless plain text is asked for explicitly/,
+    );
+    assert.match(
+      configError(() => parseClientConfig({ siteId: 's', data: { kind: 'mnist' } })).message,
+      /tls: required unless plain text/,
+    );
     assert.equal(parseCoordinatorConfig({ tls: { certFile: 'c.pem', keyFile: 'k.pem' } }).tls?.clientCaFile, null);
-    assert.match(configError(() => parseClientConfig({ siteId: 's', data: { kind: 'mnist' }, tls: { caFile: 'ca.pem', certFile: 'c.pem' } })).message, /tls\.certFile: certFile and keyFile go together/);
+    assert.match(
+      configError(() =>
+        parseClientConfig({ siteId: 's', data: { kind: 'mnist' }, tls: { caFile: 'ca.pem', certFile: 'c.pem' } }),
+      ).message,
+      /tls\.certFile: certFile and keyFile go together/,
+    );
   });
 
   it('requires a site id and valid data source', () => {
     const err = configError(() => parseClientConfig({ data: { kind: 'csv' } }));
     assert.match(err.message, /siteId/);
     assert.match(err.message, /data\.path/);
-    const ok = parseClientConfig({ siteId: 's', insecure: true, data: { kind: 'mnist', partition: { numPartitions: 3, index: 2 } } });
+    const ok = parseClientConfig({
+      siteId: 's',
+      insecure: true,
+      data: { kind: 'mnist', partition: { numPartitions: 3, index: 2 } },
+    });
     assert.equal(ok.data.kind === 'mnist' && ok.data.partition?.alpha, 0.5);
-    assert.match(configError(() => parseClientConfig({ siteId: 's', data: { kind: 'mnist', partition: { numPartitions: 3, index: 3 } } })).message, /data\.partition\.index: index must be < numPartitions/);
+    assert.match(
+      configError(() =>
+        parseClientConfig({ siteId: 's', data: { kind: 'mnist', partition: { numPartitions: 3, index: 3 } } }),
+      ).message,
+      /data\.partition\.index: index must be < numPartitions/,
+    );
   });
 });

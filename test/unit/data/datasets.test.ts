@@ -4,7 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { classCounts, decodeIdx, dirichletPartition, idxToDataset, iidPartition, loadCsv, loadDataSource, loadMnistSplit, MNIST_TEST_SIZE, parseCsvRows, readIdx } from '../../../shared/data/index.js';
+import {
+  classCounts,
+  decodeIdx,
+  dirichletPartition,
+  idxToDataset,
+  iidPartition,
+  loadCsv,
+  loadDataSource,
+  loadMnistSplit,
+  MNIST_TEST_SIZE,
+  parseCsvRows,
+  readIdx,
+} from '../../../shared/data/index.js';
 import { DataError } from '../../../shared/errors/index.js';
 import { createRng } from '../../../shared/random/index.js';
 
@@ -25,11 +37,16 @@ describe('bundled MNIST digits', () => {
     assert.equal(train.labels.length, 8000);
     assert.equal(test.labels.length, MNIST_TEST_SIZE);
     assert.equal(train.numFeatures, 784);
-    assert.ok(classCounts(test).every((c) => c > 100), 'every class is in the test set');
+    assert.ok(
+      classCounts(test).every((c) => c > 100),
+      'every class is in the test set',
+    );
     assert.deepEqual(loadMnistSplit('test').labels, test.labels);
     const key = (f: Float32Array, i: number) => f.subarray(i * 784, (i + 1) * 784).join(',');
     const trainKeys = new Set(Array.from({ length: 8000 }, (_, i) => key(train.features, i)));
-    const overlap = Array.from({ length: 2000 }, (_, i) => key(test.features, i)).filter((k) => trainKeys.has(k)).length;
+    const overlap = Array.from({ length: 2000 }, (_, i) => key(test.features, i)).filter((k) =>
+      trainKeys.has(k),
+    ).length;
     assert.ok(overlap <= 5, `test digits also in train: ${overlap}`); // a few digits are duplicated in the source data itself
   });
 });
@@ -40,7 +57,10 @@ describe('Dirichlet partition', () => {
   it('covers every example exactly once, reproducibly from the seed', () => {
     const parts = dirichletPartition(labels, 10, 10, 0.5, createRng(0));
     const all = parts.flat().sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: 8000 }, (_, i) => i));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 8000 }, (_, i) => i),
+    );
     assert.deepEqual(dirichletPartition(labels, 10, 10, 0.5, createRng(0)), parts);
     assert.notDeepEqual(dirichletPartition(labels, 10, 10, 0.5, createRng(1)), parts);
     assert.ok(parts.every((p) => p.length >= 10));
@@ -50,7 +70,13 @@ describe('Dirichlet partition', () => {
     const skew = (alpha: number) => {
       const parts = dirichletPartition(labels, 10, 10, alpha, createRng(2));
       // mean share of a client's most frequent class
-      return parts.reduce((s, p) => s + Math.max(...classCounts({ labels: Int32Array.from(p, (i) => labels[i]!), numClasses: 10 })) / p.length, 0) / parts.length;
+      return (
+        parts.reduce(
+          (s, p) =>
+            s + Math.max(...classCounts({ labels: Int32Array.from(p, (i) => labels[i]!), numClasses: 10 })) / p.length,
+          0,
+        ) / parts.length
+      );
     };
     const [low, high] = [skew(0.1), skew(100)];
     assert.ok(low > 0.4, `α=0.1 top-class share ${low}`);
@@ -58,15 +84,24 @@ describe('Dirichlet partition', () => {
   });
 
   it('rejects α ≤ 0 and impossible minimum sizes', () => {
-    assert.throws(() => dirichletPartition(labels, 10, 10, 0, createRng(0)), (e: unknown) => e instanceof DataError && /alpha must be > 0/.test(e.message));
+    assert.throws(
+      () => dirichletPartition(labels, 10, 10, 0, createRng(0)),
+      (e: unknown) => e instanceof DataError && /alpha must be > 0/.test(e.message),
+    );
     assert.throws(() => dirichletPartition([0, 1, 2], 3, 2, 1, createRng(0), 2), /cannot give 2 clients 2 each/);
   });
 
   it('gives a site its share through the data-source config', () => {
-    const ds = loadDataSource({ kind: 'mnist', split: 'train', partition: { numPartitions: 4, index: 3, alpha: 0.5, seed: 9 } }, 10);
+    const ds = loadDataSource(
+      { kind: 'mnist', split: 'train', partition: { numPartitions: 4, index: 3, alpha: 0.5, seed: 9 } },
+      10,
+    );
     const expected = dirichletPartition(labels, 10, 4, 0.5, createRng(9))[3]!;
     assert.equal(ds.labels.length, expected.length);
-    assert.deepEqual([...ds.labels.slice(0, 20)], expected.slice(0, 20).map((i) => labels[i]));
+    assert.deepEqual(
+      [...ds.labels.slice(0, 20)],
+      expected.slice(0, 20).map((i) => labels[i]),
+    );
   });
 });
 
@@ -75,14 +110,20 @@ describe('IID partition', () => {
     // Prepare / Execute
     const parts = iidPartition(103, 10, createRng(0));
     // Assert
-    assert.deepEqual(parts.flat().sort((a, b) => a - b), Array.from({ length: 103 }, (_, i) => i));
+    assert.deepEqual(
+      parts.flat().sort((a, b) => a - b),
+      Array.from({ length: 103 }, (_, i) => i),
+    );
     assert.ok(parts.every((p) => p.length === 10 || p.length === 11));
     assert.deepEqual(iidPartition(103, 10, createRng(0)), parts);
     assert.notDeepEqual(iidPartition(103, 10, createRng(1)), parts);
   });
 
   it('rejects more clients than examples, and zero clients', () => {
-    assert.throws(() => iidPartition(5, 6, createRng(0)), (e: unknown) => e instanceof DataError && /numClients must be an integer in \[1, 5\], got 6/.test(e.message));
+    assert.throws(
+      () => iidPartition(5, 6, createRng(0)),
+      (e: unknown) => e instanceof DataError && /numClients must be an integer in \[1, 5\], got 6/.test(e.message),
+    );
     assert.throws(() => iidPartition(5, 0, createRng(0)), DataError);
   });
 });
@@ -98,12 +139,43 @@ describe('CSV loader', () => {
   });
 
   it('names the line and column of a bad cell, and a missing label column', () => {
-    assert.throws(() => parseCsvRows([['a', 'label'], ['1', '0'], ['x', '1']], { numClasses: 2 }), (e: unknown) => e instanceof DataError && /line 3, column "a": "x" is not a finite number/.test(e.message));
+    assert.throws(
+      () =>
+        parseCsvRows(
+          [
+            ['a', 'label'],
+            ['1', '0'],
+            ['x', '1'],
+          ],
+          { numClasses: 2 },
+        ),
+      (e: unknown) => e instanceof DataError && /line 3, column "a": "x" is not a finite number/.test(e.message),
+    );
     const withBlanks = join(dir, 'blanks.csv');
     writeFileSync(withBlanks, 'a,label\n\n1,0\n\n2,z\n');
     assert.throws(() => loadCsv(withBlanks, { numClasses: 2 }), /line 5, column "label": "z"/);
-    assert.throws(() => parseCsvRows([['a', 'label'], ['1', '7']], { numClasses: 2 }), /line 2: label 7 is not a class index in \[0, 2\)/);
-    assert.throws(() => parseCsvRows([['a', 'y'], ['1', '0']], { numClasses: 2 }), /no label column "label"/);
+    assert.throws(
+      () =>
+        parseCsvRows(
+          [
+            ['a', 'label'],
+            ['1', '7'],
+          ],
+          { numClasses: 2 },
+        ),
+      /line 2: label 7 is not a class index in \[0, 2\)/,
+    );
+    assert.throws(
+      () =>
+        parseCsvRows(
+          [
+            ['a', 'y'],
+            ['1', '0'],
+          ],
+          { numClasses: 2 },
+        ),
+      /no label column "label"/,
+    );
     assert.throws(() => loadCsv(join(dir, 'missing.csv'), { numClasses: 2 }), /cannot read CSV/);
   });
 });
@@ -114,18 +186,33 @@ describe('IDX loader', () => {
     const labels = idxBytes([2], [3, 9]);
     writeFileSync(join(dir, 'img.idx3-ubyte.gz'), gzipSync(images));
     writeFileSync(join(dir, 'lbl.idx1-ubyte'), labels);
-    const ds = loadDataSource({ kind: 'idx', images: join(dir, 'img.idx3-ubyte.gz'), labels: join(dir, 'lbl.idx1-ubyte') }, 10);
+    const ds = loadDataSource(
+      { kind: 'idx', images: join(dir, 'img.idx3-ubyte.gz'), labels: join(dir, 'lbl.idx1-ubyte') },
+      10,
+    );
     assert.equal(ds.numFeatures, 4);
     assert.deepEqual([...ds.labels], [3, 9]);
-    assert.deepEqual([...ds.features.slice(0, 4)].map((v) => Math.round(v * 255)), [0, 255, 51, 102]);
+    assert.deepEqual(
+      [...ds.features.slice(0, 4)].map((v) => Math.round(v * 255)),
+      [0, 255, 51, 102],
+    );
     assert.deepEqual(readIdx(join(dir, 'lbl.idx1-ubyte')).dims, [2]);
   });
 
   it('rejects a bad magic number, other element types, truncated bodies and count mismatches', () => {
     assert.throws(() => decodeIdx(new Uint8Array([1, 0, 8, 1])), /bad magic/);
-    assert.throws(() => decodeIdx(new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0])), /element type 0xd not supported/);
+    assert.throws(
+      () => decodeIdx(new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0])),
+      /element type 0xd not supported/,
+    );
     assert.throws(() => decodeIdx(idxBytes([3], [1, 2])), /body has 2 bytes, dimensions \[3\] need 3/);
-    assert.throws(() => idxToDataset(decodeIdx(idxBytes([2, 1], [0, 0])), decodeIdx(idxBytes([1], [0])), 10), /2 images but labels have dimensions \[1\]/);
-    assert.throws(() => idxToDataset(decodeIdx(idxBytes([1, 1], [0])), decodeIdx(idxBytes([1], [12])), 10), /label 12 of example 0/);
+    assert.throws(
+      () => idxToDataset(decodeIdx(idxBytes([2, 1], [0, 0])), decodeIdx(idxBytes([1], [0])), 10),
+      /2 images but labels have dimensions \[1\]/,
+    );
+    assert.throws(
+      () => idxToDataset(decodeIdx(idxBytes([1, 1], [0])), decodeIdx(idxBytes([1], [12])), 10),
+      /label 12 of example 0/,
+    );
   });
 });

@@ -15,7 +15,8 @@ async function exposed(): Promise<Set<string>> {
   for (const reg of [new CoordinatorMetrics(() => 0, new UploadGate(1)).registry, new ClientMetrics(1).registry]) {
     for (const m of await reg.getMetricsAsJSON()) {
       names.add(m.name);
-      if (String(m.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(m.name + suffix);
+      if (String(m.type) === 'histogram')
+        for (const suffix of ['_bucket', '_sum', '_count']) names.add(m.name + suffix);
     }
   }
   return names;
@@ -23,15 +24,26 @@ async function exposed(): Promise<Set<string>> {
 
 describe('deploy/ monitoring config', () => {
   it('scrapes the coordinator at its default HTTP port', () => {
-    const prom = parse(file('prometheus/prometheus.yml')) as { scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[] };
+    const prom = parse(file('prometheus/prometheus.yml')) as {
+      scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[];
+    };
     const coordinator = prom.scrape_configs.find((j) => j.job_name === 'fedsift-coordinator')!;
     assert.equal(coordinator.metrics_path, '/metrics');
-    assert.equal(coordinator.static_configs[0]!.targets[0]!.split(':')[1], String(coordinatorConfigSchema.parse({ insecure: true }).httpPort));
+    assert.equal(
+      coordinator.static_configs[0]!.targets[0]!.split(':')[1],
+      String(coordinatorConfigSchema.parse({ insecure: true }).httpPort),
+    );
   });
 
   it('uses only metric names that fedsift exposes in every Grafana query', async () => {
-    const dashboard = JSON.parse(file('grafana/fedsift-dashboard.json')) as { panels: { targets: { expr: string }[] }[]; templating: { list: { query?: unknown }[] } };
-    const exprs = [...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...dashboard.templating.list.map((v) => String(v.query ?? ''))];
+    const dashboard = JSON.parse(file('grafana/fedsift-dashboard.json')) as {
+      panels: { targets: { expr: string }[] }[];
+      templating: { list: { query?: unknown }[] };
+    };
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+      ...dashboard.templating.list.map((v) => String(v.query ?? '')),
+    ];
     const used = new Set(exprs.flatMap((e) => e.match(/\b(fedsift|process)_[a-z_]+/g) ?? []));
     const names = await exposed();
     const unknown = [...used].filter((n) => !names.has(n));

@@ -21,7 +21,8 @@ function envNamesInCode(): Set<string> {
     for (const e of readdirSync(dir)) {
       const p = join(dir, e);
       if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(ts|mjs)$/.test(e)) for (const m of readFileSync(p, 'utf8').matchAll(/process\.env\.([A-Z_]+)/g)) names.add(m[1]!);
+      else if (/\.(ts|mjs)$/.test(e))
+        for (const m of readFileSync(p, 'utf8').matchAll(/process\.env\.([A-Z_]+)/g)) names.add(m[1]!);
     }
   };
   ['coordinator', 'client-node', 'shared'].forEach((d) => walk(join(root, d)));
@@ -32,39 +33,66 @@ function envNamesInCode(): Set<string> {
 const flagsIn = (args: string[]) => args.flatMap((a) => a.match(/--[a-z][a-z-]*/g) ?? []);
 const knownFlags = (cmd: Command) => new Set(cmd.options.map((o) => o.long!));
 
-type Compose = { services: Record<string, { command?: string[]; environment?: Record<string, string>; ports?: string[] }> };
+type Compose = {
+  services: Record<string, { command?: string[]; environment?: Record<string, string>; ports?: string[] }>;
+};
 type K8sDoc = { kind: string; metadata: { name: string }; spec: Record<string, any> };
 
 const compose = parse(text('deploy/docker/docker-compose.yml'), { merge: true }) as Compose;
-const k8s = ['coordinator.yaml', 'clients.yaml'].flatMap((f) => parseAllDocuments(text(`deploy/kubernetes/${f}`)).map((d) => d.toJS() as K8sDoc));
-const natsValues = parse(text('deploy/kubernetes/nats-values.yaml')) as { fullnameOverride: string; config: Record<string, any> };
+const k8s = ['coordinator.yaml', 'clients.yaml'].flatMap((f) =>
+  parseAllDocuments(text(`deploy/kubernetes/${f}`)).map((d) => d.toJS() as K8sDoc),
+);
+const natsValues = parse(text('deploy/kubernetes/nats-values.yaml')) as {
+  fullnameOverride: string;
+  config: Record<string, any>;
+};
 const podSpec = (name: string) => k8s.find((d) => d.metadata.name === name)!.spec.template.spec.containers[0];
 
 describe('deploy/: Docker, docker-compose and Kubernetes manifests match the code', () => {
   it('uses only flags the fedsift commands define', () => {
-    const coordinator = knownFlags(coordinatorCommand()), client = knownFlags(clientCommand());
+    const coordinator = knownFlags(coordinatorCommand()),
+      client = knownFlags(clientCommand());
     const uses: [string, string[], Set<string>][] = [
-      ...Object.entries(compose.services).filter(([, s]) => s.command?.[0] === 'coordinator').map(([n, s]) => [n, s.command!, coordinator] as [string, string[], Set<string>]),
-      ...Object.entries(compose.services).filter(([, s]) => s.command?.[0] === 'client').map(([n, s]) => [n, s.command!, client] as [string, string[], Set<string>]),
+      ...Object.entries(compose.services)
+        .filter(([, s]) => s.command?.[0] === 'coordinator')
+        .map(([n, s]) => [n, s.command!, coordinator] as [string, string[], Set<string>]),
+      ...Object.entries(compose.services)
+        .filter(([, s]) => s.command?.[0] === 'client')
+        .map(([n, s]) => [n, s.command!, client] as [string, string[], Set<string>]),
       ['k8s coordinator', podSpec('fedsift-coordinator').args, coordinator],
       ['k8s clients', podSpec('fedsift-client').args, client],
     ];
     assert.ok(uses.length >= 6);
-    for (const [where, args, known] of uses) assert.deepEqual(flagsIn(args).filter((f) => !known.has(f)), [], `unknown flags in ${where}`);
+    for (const [where, args, known] of uses)
+      assert.deepEqual(
+        flagsIn(args).filter((f) => !known.has(f)),
+        [],
+        `unknown flags in ${where}`,
+      );
   });
 
   it('sets only environment variables the code reads', () => {
     const read = envNamesInCode();
     const composeEnv = Object.values(compose.services).flatMap((s) => Object.keys(s.environment ?? {}));
-    const k8sEnv = ['fedsift-coordinator', 'fedsift-client'].flatMap((n) => (podSpec(n).env as { name: string }[]).map((e) => e.name)).filter((n) => n !== 'POD_NAME');
+    const k8sEnv = ['fedsift-coordinator', 'fedsift-client']
+      .flatMap((n) => (podSpec(n).env as { name: string }[]).map((e) => e.name))
+      .filter((n) => n !== 'POD_NAME');
     assert.ok(composeEnv.length > 0 && k8sEnv.length > 0);
-    assert.deepEqual([...new Set([...composeEnv, ...k8sEnv])].filter((n) => !read.has(n)), []);
+    assert.deepEqual(
+      [...new Set([...composeEnv, ...k8sEnv])].filter((n) => !read.has(n)),
+      [],
+    );
   });
 
-  it('wires ports and addresses: coordinator defaults, the clients\' coordinator address, the NATS URL', () => {
+  it("wires ports and addresses: coordinator defaults, the clients' coordinator address, the NATS URL", () => {
     const coordinator = compose.services.coordinator!;
-    assert.deepEqual(coordinator.ports, [`${defaults.port}:${defaults.port}`, `${defaults.httpPort}:${defaults.httpPort}`]);
-    assert.ok(coordinator.command!.includes(String(defaults.port)) && coordinator.command!.includes(String(defaults.httpPort)));
+    assert.deepEqual(coordinator.ports, [
+      `${defaults.port}:${defaults.port}`,
+      `${defaults.httpPort}:${defaults.httpPort}`,
+    ]);
+    assert.ok(
+      coordinator.command!.includes(String(defaults.port)) && coordinator.command!.includes(String(defaults.httpPort)),
+    );
     for (const s of Object.values(compose.services).filter((x) => x.command?.[0] === 'client')) {
       assert.equal(s.environment!.FEDSIFT_COORDINATOR, `coordinator:${defaults.port}`);
       const nats = new URL(s.environment!.NATS_URL!);
@@ -75,11 +103,16 @@ describe('deploy/: Docker, docker-compose and Kubernetes manifests match the cod
     for (const [, s] of natsNodes) assert.ok(s.command!.includes('-js') && s.command!.includes('--routes'));
 
     const deployment = podSpec('fedsift-coordinator');
-    const ports = Object.fromEntries((deployment.ports as { name: string; containerPort: number }[]).map((p) => [p.name, p.containerPort]));
+    const ports = Object.fromEntries(
+      (deployment.ports as { name: string; containerPort: number }[]).map((p) => [p.name, p.containerPort]),
+    );
     assert.deepEqual(ports, { grpc: defaults.port, http: defaults.httpPort });
     const service = k8s.find((d) => d.kind === 'Service' && d.metadata.name === 'fedsift-coordinator')!;
-    for (const p of service.spec.ports as { port: number; targetPort: string }[]) assert.equal(ports[p.targetPort], p.port);
-    const clientEnv = Object.fromEntries((podSpec('fedsift-client').env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    for (const p of service.spec.ports as { port: number; targetPort: string }[])
+      assert.equal(ports[p.targetPort], p.port);
+    const clientEnv = Object.fromEntries(
+      (podSpec('fedsift-client').env as { name: string; value?: string }[]).map((e) => [e.name, e.value]),
+    );
     assert.equal(clientEnv.FEDSIFT_COORDINATOR, `${service.metadata.name}:${defaults.port}`);
     const natsUrl = new URL(clientEnv.NATS_URL!);
     assert.equal(natsUrl.hostname, natsValues.fullnameOverride);
@@ -88,9 +121,12 @@ describe('deploy/: Docker, docker-compose and Kubernetes manifests match the cod
     assert.equal(natsValues.config.cluster.replicas, 3);
   });
 
-  it('the image exposes the ports in use and runs the CLI; the NATS values name fedsift\'s stream and subjects', () => {
+  it("the image exposes the ports in use and runs the CLI; the NATS values name fedsift's stream and subjects", () => {
     const dockerfile = text('deploy/docker/Dockerfile');
-    const exposed = dockerfile.match(/^EXPOSE (.+)$/m)![1]!.split(/\s+/).map(Number);
+    const exposed = dockerfile
+      .match(/^EXPOSE (.+)$/m)![1]!
+      .split(/\s+/)
+      .map(Number);
     assert.deepEqual(exposed, [defaults.port, defaults.httpPort, 9465]);
     assert.match(dockerfile, /ENTRYPOINT \["node", "coordinator\/cli\/bin\.mjs"\]/);
     assert.ok(statSync(join(root, 'coordinator/cli/bin.mjs')).isFile());

@@ -4,7 +4,14 @@ import { createRng, deriveSeed, dirichlet, gamma, sampleWithoutReplacement } fro
 
 describe('seeded randomness', () => {
   it('repeats a sequence for the same seed and differs across seeds', () => {
-    const seq = (s: number) => Array.from({ length: 5 }, ((r) => () => r.next())(createRng(s)));
+    const seq = (s: number) =>
+      Array.from(
+        { length: 5 },
+        (
+          (r) => () =>
+            r.next()
+        )(createRng(s)),
+      );
     assert.deepEqual(seq(42), seq(42));
     assert.notDeepEqual(seq(42), seq(43));
     assert.ok(seq(1).every((x) => x >= 0 && x < 1));

@@ -10,16 +10,44 @@ const PARAMS = 4;
 /** An open FedAvg round of a 4-parameter model with clients c0 and c1 selected, closing in an hour. */
 function twoClientRound(): OpenRound {
   const config = parseRunConfig({ rounds: 1, clientsPerRound: 2, minClients: 1, model: 'mlp' });
-  const global: ModelWeights = { specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }], values: new Float32Array(PARAMS) };
-  const fit = { localEpochs: 1, batchSize: 32, learningRate: 0.1, proximalMu: 0, weighting: NO_WEIGHTING, curriculumStage: 1 };
+  const global: ModelWeights = {
+    specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }],
+    values: new Float32Array(PARAMS),
+  };
+  const fit = {
+    localEpochs: 1,
+    batchSize: 32,
+    learningRate: 0.1,
+    proximalMu: 0,
+    weighting: NO_WEIGHTING,
+    curriculumStage: 1,
+  };
   const instructions = ['c0', 'c1'].map((clientId) => ({ clientId, config: fit }));
-  return new OpenRound(1, 1, instructions, Date.now() + 3_600_000, encodeModel('mlp', 1, global), global, createStrategy(config).beginAggregation(1, global), Date.now());
+  return new OpenRound(
+    1,
+    1,
+    instructions,
+    Date.now() + 3_600_000,
+    encodeModel('mlp', 1, global),
+    global,
+    createStrategy(config).beginAggregation(1, global),
+    Date.now(),
+  );
 }
 
 /** Checks and folds `clientId`'s update of all-`value` parameters. */
 function fold(round: OpenRound, clientId: string, value: number): void {
   const bytes = float32ToBytes(new Float32Array(PARAMS).fill(value));
-  const header = { runId: 'r', round: 1, clientId, numExamples: 1, metrics: {}, tensors: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }], totalBytes: PARAMS * 4, sha256: sha256Hex(bytes) };
+  const header = {
+    runId: 'r',
+    round: 1,
+    clientId,
+    numExamples: 1,
+    metrics: {},
+    tensors: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }],
+    totalBytes: PARAMS * 4,
+    sha256: sha256Hex(bytes),
+  };
   round.checkHeader(header);
   round.fold(header, bytes);
 }

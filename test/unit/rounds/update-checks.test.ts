@@ -13,7 +13,10 @@ describe('UpdateValueCheck', () => {
     const check = new UpdateValueCheck(new Float32Array(12), null, ctx);
     // Execute + Check
     check.scan(values, 4);
-    assert.throws(() => check.scan(values, 6), (e: unknown) => e instanceof InvalidUpdateError && /NaN at index 5/.test(e.message));
+    assert.throws(
+      () => check.scan(values, 6),
+      (e: unknown) => e instanceof InvalidUpdateError && /NaN at index 5/.test(e.message),
+    );
   });
 
   it('sums the distance to the global model over the pieces as they arrive, the same as over the whole update', () => {
@@ -30,7 +33,10 @@ describe('UpdateValueCheck', () => {
     };
     // Check: 13 passes a bound of 13, fails one of 12.9
     assert.doesNotThrow(() => pieces(bounded(13)));
-    assert.throws(() => pieces(bounded(12.9)), (e: unknown) => e instanceof UpdateNormError && /norm 13\.00/.test(e.message));
+    assert.throws(
+      () => pieces(bounded(12.9)),
+      (e: unknown) => e instanceof UpdateNormError && /norm 13\.00/.test(e.message),
+    );
     assert.throws(() => bounded(12.9).finish(values), UpdateNormError);
   });
 
@@ -38,6 +44,9 @@ describe('UpdateValueCheck', () => {
     const values = new Float32Array([1, 2, 3, -Infinity]);
     const check = new UpdateValueCheck(new Float32Array(4), null, ctx);
     check.scan(values, 3);
-    assert.throws(() => check.finish(values), (e: unknown) => e instanceof InvalidUpdateError && /-Infinity at index 3/.test(e.message));
+    assert.throws(
+      () => check.finish(values),
+      (e: unknown) => e instanceof InvalidUpdateError && /-Infinity at index 3/.test(e.message),
+    );
   });
 });

@@ -6,7 +6,10 @@ import { describe, it } from 'node:test';
 import { readCheckpoint, RunStore, writeCheckpoint } from '../../../coordinator/store/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 
-const specs = [{ name: 'w', shape: [2, 2], dtype: 'float32' as const }, { name: 'b', shape: [1], dtype: 'float32' as const }];
+const specs = [
+  { name: 'w', shape: [2, 2], dtype: 'float32' as const },
+  { name: 'b', shape: [1], dtype: 'float32' as const },
+];
 const weights = { specs, values: Float32Array.from([1, -2, 3.5, 4, 0.25]) };
 const summary = (round: number): RoundSummary => ({
   round,

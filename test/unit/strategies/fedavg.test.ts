@@ -7,7 +7,10 @@ import { createRng, shuffleInPlace } from '../../../shared/random/index.js';
 import { FedAvg, type FitResult } from '../../../coordinator/strategies/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
 
-const specs = [{ name: 'w', shape: [2], dtype: 'float32' as const }, { name: 'b', shape: [1], dtype: 'float32' as const }];
+const specs = [
+  { name: 'w', shape: [2], dtype: 'float32' as const },
+  { name: 'b', shape: [1], dtype: 'float32' as const },
+];
 const global: ModelWeights = { specs, values: new Float32Array([0, 0, 0]) };
 const update = (clientId: string, numExamples: number, values: number[], metrics = {}): FitResult => ({
   clientId,
@@ -41,7 +44,9 @@ describe('FedAvg', () => {
 
   it('gives the same result whatever the arrival order', () => {
     const rng = createRng(3);
-    const updates = Array.from({ length: 20 }, (_, i) => update(`c${i}`, 1 + Math.floor(rng.next() * 1000), [rng.next() * 100, -rng.next(), rng.next() * 1e-3]));
+    const updates = Array.from({ length: 20 }, (_, i) =>
+      update(`c${i}`, 1 + Math.floor(rng.next() * 1000), [rng.next() * 100, -rng.next(), rng.next() * 1e-3]),
+    );
     const fold = (us: FitResult[]) => {
       const acc = strategy.beginAggregation(1, global);
       us.forEach((u) => acc.add(u));
@@ -54,7 +59,11 @@ describe('FedAvg', () => {
   it('ignores a zero-weight update and refuses to average only zero weight', () => {
     const acc = strategy.beginAggregation(1, global);
     acc.add(update('a', 0, [100, 100, 100]));
-    assert.throws(() => acc.finish([]), (e: unknown) => e instanceof AggregationError && e.code === 'FS_ERR_AGGREGATION' && /total weight 0/.test(e.message));
+    assert.throws(
+      () => acc.finish([]),
+      (e: unknown) =>
+        e instanceof AggregationError && e.code === 'FS_ERR_AGGREGATION' && /total weight 0/.test(e.message),
+    );
     acc.add(update('b', 2, [1, 1, 1]));
     assertClose(acc.finish([]).weights.values, [1, 1, 1], 0);
   });
@@ -66,8 +75,16 @@ describe('FedAvg', () => {
   it('rejects a shape mismatch and a NaN weight, keeping what was folded', () => {
     const acc = strategy.beginAggregation(1, global);
     acc.add(update('a', 1, [1, 2, 3]));
-    const wrong: FitResult = { clientId: 'x', numExamples: 1, weights: { specs: [{ name: 'w', shape: [3], dtype: 'float32' }, specs[1]!], values: new Float32Array(4) }, metrics: {} };
-    assert.throws(() => acc.add(wrong), (e: unknown) => e instanceof AggregationError && /expected w float32\[2\], got w float32\[3\]/.test(e.message));
+    const wrong: FitResult = {
+      clientId: 'x',
+      numExamples: 1,
+      weights: { specs: [{ name: 'w', shape: [3], dtype: 'float32' }, specs[1]!], values: new Float32Array(4) },
+      metrics: {},
+    };
+    assert.throws(
+      () => acc.add(wrong),
+      (e: unknown) => e instanceof AggregationError && /expected w float32\[2\], got w float32\[3\]/.test(e.message),
+    );
     assert.throws(() => acc.add(update('y', NaN, [1, 1, 1])), /weight NaN/);
     assert.equal(acc.count, 1);
     assertClose(acc.finish([]).weights.values, [1, 2, 3], 0);
@@ -77,17 +94,29 @@ describe('FedAvg', () => {
     const pool = { available: ['a', 'b', 'c', 'd', 'e'] };
     const r1 = strategy.configureFit(1, global, pool).map((i) => i.clientId);
     assert.equal(new Set(r1).size, 3);
-    assert.deepEqual(strategy.configureFit(1, global, pool).map((i) => i.clientId), r1);
-    const rounds = Array.from({ length: 10 }, (_, r) => strategy.configureFit(r + 1, global, pool).map((i) => i.clientId).join());
+    assert.deepEqual(
+      strategy.configureFit(1, global, pool).map((i) => i.clientId),
+      r1,
+    );
+    const rounds = Array.from({ length: 10 }, (_, r) =>
+      strategy
+        .configureFit(r + 1, global, pool)
+        .map((i) => i.clientId)
+        .join(),
+    );
     assert.ok(new Set(rounds).size > 1, 'selection varies across rounds');
     assert.equal(strategy.configureFit(1, global, { available: ['a'] }).length, 1);
   });
 
   it('aggregates client evaluations weighted by examples', () => {
-    const agg = strategy.aggregateEvaluate(1, [
-      { clientId: 'a', numExamples: 1, loss: 1, metrics: { accuracy: 0.5 } },
-      { clientId: 'b', numExamples: 3, loss: 2, metrics: { accuracy: 0.9 } },
-    ], []);
+    const agg = strategy.aggregateEvaluate(
+      1,
+      [
+        { clientId: 'a', numExamples: 1, loss: 1, metrics: { accuracy: 0.5 } },
+        { clientId: 'b', numExamples: 3, loss: 2, metrics: { accuracy: 0.9 } },
+      ],
+      [],
+    );
     assertClose([agg!.loss, agg!.metrics.accuracy!], [1.75, 0.8], 1e-12);
     assert.equal(strategy.aggregateEvaluate(1, [], []), null);
   });

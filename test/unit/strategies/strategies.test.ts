@@ -30,11 +30,24 @@ function aggregate(s: Strategy, global: number[], updates: FitResult[], round = 
 describe('strategy config', () => {
   it('accepts a bare name with defaults and validates hyper-parameters by name', () => {
     const c = parseRunConfig({ strategy: 'fedadam' });
-    assert.deepEqual(c.strategy, { name: 'fedadam', fractionEvaluate: 1, serverLearningRate: 0.1, beta1: 0.9, beta2: 0.99, tau: 1e-9 });
-    assert.throws(() => parseRunConfig({ strategy: { name: 'fedavgm', serverMomentum: 1 } }), (e: unknown) => e instanceof ConfigError && /strategy\.serverMomentum/.test(e.message));
+    assert.deepEqual(c.strategy, {
+      name: 'fedadam',
+      fractionEvaluate: 1,
+      serverLearningRate: 0.1,
+      beta1: 0.9,
+      beta2: 0.99,
+      tau: 1e-9,
+    });
+    assert.throws(
+      () => parseRunConfig({ strategy: { name: 'fedavgm', serverMomentum: 1 } }),
+      (e: unknown) => e instanceof ConfigError && /strategy\.serverMomentum/.test(e.message),
+    );
     assert.throws(() => parseRunConfig({ strategy: { name: 'fedavg', mu: 1 } }), /strategy: Unrecognized key: "mu"/);
     assert.throws(() => parseRunConfig({ strategy: 'fedsgd' }), /strategy\.name/);
-    assert.throws(() => parseRunConfig({ strategy: { name: 'krum', numMalicious: 2 }, minClients: 5 }), /krum needs minClients ≥ 2·numMalicious \+ 3 \(7\)/);
+    assert.throws(
+      () => parseRunConfig({ strategy: { name: 'krum', numMalicious: 2 }, minClients: 5 }),
+      /krum needs minClients ≥ 2·numMalicious \+ 3 \(7\)/,
+    );
   });
 });
 
@@ -49,7 +62,11 @@ describe('FedAvg family (streaming)', () => {
 
   it('FedAvgM with η = 1, β = 0 is FedAvg', () => {
     const ups = [upd('a', [1, 5], 1), upd('b', [3, -1], 3)];
-    assertClose(aggregate(strategy({ name: 'fedavgm', serverMomentum: 0 }), [7, 7], ups), aggregate(strategy('fedavg'), [7, 7], ups), 1e-6);
+    assertClose(
+      aggregate(strategy({ name: 'fedavgm', serverMomentum: 0 }), [7, 7], ups),
+      aggregate(strategy('fedavg'), [7, 7], ups),
+      1e-6,
+    );
   });
 
   it('FedProx aggregates like FedAvg and sends μ to the clients', () => {
@@ -75,15 +92,36 @@ describe('FedAvg family (streaming)', () => {
 
   it('fedavg-effective weights clients by their reported effective sample count Σw', () => {
     const s = strategy('fedavg-effective');
-    assertClose(aggregate(s, [0], [upd('a', [0], 100, { effective_examples: 10 }), upd('b', [4], 100, { effective_examples: 30 })]), [3], 1e-6);
-    assertClose(aggregate(s, [0], [upd('a', [0], 100), upd('b', [4], 300, { effective_examples: 300 })]), [3], 1e-6, 'missing metric: raw count');
+    assertClose(
+      aggregate(
+        s,
+        [0],
+        [upd('a', [0], 100, { effective_examples: 10 }), upd('b', [4], 100, { effective_examples: 30 })],
+      ),
+      [3],
+      1e-6,
+    );
+    assertClose(
+      aggregate(s, [0], [upd('a', [0], 100), upd('b', [4], 300, { effective_examples: 300 })]),
+      [3],
+      1e-6,
+      'missing metric: raw count',
+    );
   });
 });
 
 describe('robust strategies (buffered)', () => {
   it('FedMedian: coordinate-wise median, odd and even counts', () => {
-    assertClose(aggregate(strategy('fedmedian'), [0, 0], [upd('a', [1, 10]), upd('b', [2, 20]), upd('c', [100, -5])]), [2, 10], 0);
-    assertClose(aggregate(strategy('fedmedian'), [0], [upd('a', [1]), upd('b', [2]), upd('c', [3]), upd('d', [10])]), [2.5], 0);
+    assertClose(
+      aggregate(strategy('fedmedian'), [0, 0], [upd('a', [1, 10]), upd('b', [2, 20]), upd('c', [100, -5])]),
+      [2, 10],
+      0,
+    );
+    assertClose(
+      aggregate(strategy('fedmedian'), [0], [upd('a', [1]), upd('b', [2]), upd('c', [3]), upd('d', [10])]),
+      [2.5],
+      0,
+    );
   });
 
   it('FedTrimmedAvg: drops ⌊βK⌋ at each end', () => {
@@ -96,23 +134,39 @@ describe('robust strategies (buffered)', () => {
     const ups = [0, 1, 2, 3, 100].map((v, i) => upd(`c${i}`, [v]));
     // scores with n − f − 2 = 2 nearest: 0→5, 1→2, 2→2, 3→5, 100→19013; ties broken by arrival index
     assertClose(aggregate(strategy({ name: 'krum', numMalicious: 1 }, { minClients: 5 }), [0], ups), [1], 0);
-    assertClose(aggregate(strategy({ name: 'krum', numMalicious: 1, numSelected: 3 }, { minClients: 5 }), [0], ups), [1], 1e-6);
+    assertClose(
+      aggregate(strategy({ name: 'krum', numMalicious: 1, numSelected: 3 }, { minClients: 5 }), [0], ups),
+      [1],
+      1e-6,
+    );
   });
 
   it('Krum refuses to aggregate fewer than 2f + 3 updates', () => {
     const s = strategy({ name: 'krum', numMalicious: 1 }, { minClients: 5 });
     const acc = s.beginAggregation(1, weights([0]));
     [0, 1, 2, 3].forEach((v) => acc.add(upd(`c${v}`, [v])));
-    assert.throws(() => acc.finish([]), (e: unknown) => e instanceof AggregationError && /4 updates, this rule needs at least 5/.test(e.message));
+    assert.throws(
+      () => acc.finish([]),
+      (e: unknown) => e instanceof AggregationError && /4 updates, this rule needs at least 5/.test(e.message),
+    );
   });
 
   it('spills updates to disk past the memory budget, with the same result, and deletes the file', () => {
     const rng = createRng(4);
-    const ups = Array.from({ length: 7 }, (_, i) => upd(`c${i}`, Array.from({ length: 70_000 }, () => normal(rng))));
+    const ups = Array.from({ length: 7 }, (_, i) =>
+      upd(
+        `c${i}`,
+        Array.from({ length: 70_000 }, () => normal(rng)),
+      ),
+    );
     const before = readdirSync(tmpdir()).filter((f) => f.startsWith('fedsift-updates-')).length;
     for (const name of ['fedmedian', 'fedtrimmedavg', 'krum']) {
       const inMemory = aggregate(strategy({ name }, { minClients: 5 }), new Array(70_000).fill(0), ups);
-      const spilled = aggregate(strategy({ name, memoryBudgetBytes: 2 * 70_000 * 4 }, { minClients: 5 }), new Array(70_000).fill(0), ups);
+      const spilled = aggregate(
+        strategy({ name, memoryBudgetBytes: 2 * 70_000 * 4 }, { minClients: 5 }),
+        new Array(70_000).fill(0),
+        ups,
+      );
       assert.deepEqual(spilled, inMemory, name);
     }
     assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith('fedsift-updates-')).length, before);
@@ -120,15 +174,37 @@ describe('robust strategies (buffered)', () => {
 });
 
 describe('every strategy', () => {
-  const all = ['fedavg', 'fedavgm', 'fedprox', 'fedadagrad', 'fedadam', 'fedyogi', 'fedmedian', 'fedtrimmedavg', 'krum', 'fedavg-effective'];
+  const all = [
+    'fedavg',
+    'fedavgm',
+    'fedprox',
+    'fedadagrad',
+    'fedadam',
+    'fedyogi',
+    'fedmedian',
+    'fedtrimmedavg',
+    'krum',
+    'fedavg-effective',
+  ];
 
   it('gives the same result whatever the arrival order (within float tolerance)', () => {
     const rng = createRng(9);
-    const ups = Array.from({ length: 9 }, (_, i) => upd(`c${i}`, Array.from({ length: 50 }, () => normal(rng)), 1 + Math.floor(rng.next() * 100), { effective_examples: rng.next() * 50 }));
+    const ups = Array.from({ length: 9 }, (_, i) =>
+      upd(
+        `c${i}`,
+        Array.from({ length: 50 }, () => normal(rng)),
+        1 + Math.floor(rng.next() * 100),
+        { effective_examples: rng.next() * 50 },
+      ),
+    );
     for (const name of all) {
       const first = aggregate(strategy(name, { minClients: 5 }), new Array(50).fill(0), ups);
       for (let k = 0; k < 3; k++) {
-        const again = aggregate(strategy(name, { minClients: 5 }), new Array(50).fill(0), shuffleInPlace(rng, ups.slice()));
+        const again = aggregate(
+          strategy(name, { minClients: 5 }),
+          new Array(50).fill(0),
+          shuffleInPlace(rng, ups.slice()),
+        );
         assertClose(again, first, 1e-5, name);
       }
     }
@@ -145,16 +221,34 @@ describe('every strategy', () => {
   it('robust strategies survive one Byzantine client sending a huge update; FedAvg does not', () => {
     // Prepare: 9 honest updates near 1.0, one scaled by 1e6 (and one sign-flipped variant)
     const rng = createRng(11);
-    const honest = Array.from({ length: 9 }, (_, i) => upd(`h${i}`, Array.from({ length: 200 }, () => 1 + 0.01 * normal(rng)), 100));
+    const honest = Array.from({ length: 9 }, (_, i) =>
+      upd(
+        `h${i}`,
+        Array.from({ length: 200 }, () => 1 + 0.01 * normal(rng)),
+        100,
+      ),
+    );
     for (const attack of [1e6, -1e3]) {
-      const byzantine = upd('evil', Array.from({ length: 200 }, () => attack), 100);
+      const byzantine = upd(
+        'evil',
+        Array.from({ length: 200 }, () => attack),
+        100,
+      );
       const ups = [...honest.slice(0, 4), byzantine, ...honest.slice(4)];
       // Execute / Assert
       const fedavg = aggregate(strategy('fedavg'), new Array(200).fill(1), ups);
       assert.ok(Math.abs(fedavg[0]! - 1) > 50, `fedavg moved to ${fedavg[0]}`);
-      for (const s of [{ name: 'fedmedian' }, { name: 'fedtrimmedavg', beta: 0.1 }, { name: 'krum' }, { name: 'krum', numSelected: 5 }]) {
+      for (const s of [
+        { name: 'fedmedian' },
+        { name: 'fedtrimmedavg', beta: 0.1 },
+        { name: 'krum' },
+        { name: 'krum', numSelected: 5 },
+      ]) {
         const out = aggregate(strategy(s, { minClients: 7 }), new Array(200).fill(1), ups);
-        assert.ok(out.every((v) => Math.abs(v - 1) < 0.05), `${JSON.stringify(s)} with attack ${attack}: max error ${Math.max(...out.map((v) => Math.abs(v - 1)))}`);
+        assert.ok(
+          out.every((v) => Math.abs(v - 1) < 0.05),
+          `${JSON.stringify(s)} with attack ${attack}: max error ${Math.max(...out.map((v) => Math.abs(v - 1)))}`,
+        );
       }
     }
   });

@@ -4,7 +4,8 @@ import { parseAttack, poisonUpdate } from '../../../client-node/attacks/index.js
 
 describe('poisoning attacks (fault injection)', () => {
   it('scales or flips the update around the global model', () => {
-    const g = new Float32Array([1, 1]), w = new Float32Array([2, 0]);
+    const g = new Float32Array([1, 1]),
+      w = new Float32Array([2, 0]);
     assert.deepEqual([...poisonUpdate(g, w, { kind: 'scale', factor: 10 })], [11, -9]);
     assert.deepEqual([...poisonUpdate(g, w, { kind: 'signflip', factor: 2 })], [-1, 3]);
   });

@@ -13,13 +13,20 @@ describe('injected label noise (fault injection for experiments)', () => {
     assert.ok([...noisy].every((y, i) => (flipped[i] ? y !== labels[i] : y === labels[i])));
     const targetsOfZero = new Set([...noisy].filter((_, i) => flipped[i] && labels[i] === 0));
     assert.equal(targetsOfZero.size, 9, 'class 0 flips to each of the 9 other classes');
-    assert.deepEqual(injectLabelNoise(labels, 10, { kind: 'symmetric', rate: 0.4 }, createRng(1)).labels, noisy, 'seeded');
+    assert.deepEqual(
+      injectLabelNoise(labels, 10, { kind: 'symmetric', rate: 0.4 }, createRng(1)).labels,
+      noisy,
+      'seeded',
+    );
   });
 
   it('pair: flips class c to c + 1 mod K; rate 0 flips nothing', () => {
     const { labels: noisy, flipped } = injectLabelNoise(labels, 10, { kind: 'pair', rate: 0.45 }, createRng(2));
     assert.ok([...noisy].every((y, i) => !flipped[i] || y === (labels[i]! + 1) % 10));
-    assert.equal(injectLabelNoise(labels, 10, { kind: 'pair', rate: 0 }, createRng(2)).flipped.reduce((a, b) => a + b, 0), 0);
+    assert.equal(
+      injectLabelNoise(labels, 10, { kind: 'pair', rate: 0 }, createRng(2)).flipped.reduce((a, b) => a + b, 0),
+      0,
+    );
     assert.throws(() => injectLabelNoise(labels, 10, { kind: 'pair', rate: 1 }, createRng(2)), RangeError);
   });
 

@@ -13,13 +13,24 @@ describe('noisy-label detection on real digits', () => {
     // Prepare: a "global" MLP trained on 2,000 clean digits; a site of 600 other digits with 40% of labels flipped
     const { tf } = await loadTf('auto');
     const train = loadMnistSplit('train');
-    const globalTrainer = new LocalTrainer(tf, subset(train, Array.from({ length: 2000 }, (_, i) => i)), 1);
+    const globalTrainer = new LocalTrainer(
+      tf,
+      subset(
+        train,
+        Array.from({ length: 2000 }, (_, i) => i),
+      ),
+      1,
+    );
     const model = getModelDefinition('mlp').build(tf, 0);
     const init = readWeights(model);
     model.dispose();
-    const global = (await globalTrainer.train('mlp', init, { localEpochs: 5, batchSize: 32, learningRate: 3e-3 }, 1)).weights;
+    const global = (await globalTrainer.train('mlp', init, { localEpochs: 5, batchSize: 32, learningRate: 3e-3 }, 1))
+      .weights;
     globalTrainer.dispose();
-    const site = subset(train, Array.from({ length: 600 }, (_, i) => 2000 + i));
+    const site = subset(
+      train,
+      Array.from({ length: 600 }, (_, i) => 2000 + i),
+    );
     const rng = createRng(7);
     const noisy = new Uint8Array(600);
     const labels = Int32Array.from(site.labels, (y, i) => {
@@ -36,7 +47,10 @@ describe('noisy-label detection on real digits', () => {
       round: 1,
       curriculumStage: 1,
     });
-    const fit = await trainer.train('mlp', global, { localEpochs: 1, batchSize: 32, learningRate: 1e-3 }, 1, { sampleWeights: plan.weights, targets: plan.targets });
+    const fit = await trainer.train('mlp', global, { localEpochs: 1, batchSize: 32, learningRate: 1e-3 }, 1, {
+      sampleWeights: plan.weights,
+      targets: plan.targets,
+    });
     trainer.dispose();
     // Assert
     const flagged = plan.issues.map((i) => i.index);
@@ -45,7 +59,10 @@ describe('noisy-label detection on real digits', () => {
     const recall = truePositives / noisy.reduce((a, b) => a + b, 0);
     assert.ok(precision >= 0.8, `precision ${precision.toFixed(3)}`);
     assert.ok(recall >= 0.8, `recall ${recall.toFixed(3)}`);
-    assert.ok(Math.abs(plan.stats.noise_rate_estimate! - 0.4) < 0.1, `noise estimate ${plan.stats.noise_rate_estimate}`);
+    assert.ok(
+      Math.abs(plan.stats.noise_rate_estimate! - 0.4) < 0.1,
+      `noise estimate ${plan.stats.noise_rate_estimate}`,
+    );
     assert.equal(plan.stats.effective_examples, 600 - flagged.length);
     assert.ok(Number.isFinite(fit.metrics.train_loss));
   });

@@ -7,7 +7,8 @@ import { assertClose } from '../../helpers/assert-close.js';
 // Sample 1 is labelled 0 but the global model is confident it is a 1 (see label-issues.test.ts for the CL numbers).
 const probs = { values: new Float32Array([0.9, 0.1, 0.2, 0.8, 0.1, 0.9, 0.3, 0.7]), numClasses: 2 };
 const labels = Int32Array.from([0, 0, 1, 1]);
-const plan = (config: Record<string, unknown>, curriculumStage = 1) => planSampleWeights({ probs, labels, config: weightingSchema.parse(config), round: 3, curriculumStage });
+const plan = (config: Record<string, unknown>, curriculumStage = 1) =>
+  planSampleWeights({ probs, labels, config: weightingSchema.parse(config), round: 3, curriculumStage });
 
 describe('per-round weighting plan', () => {
   it('confident learning zeroes the flagged sample and reports aggregates only', () => {
@@ -17,10 +18,20 @@ describe('per-round weighting plan', () => {
     assert.equal(p.stats.effective_examples, 3);
     assert.equal(p.stats.downweighted_ratio, 0.25);
     assert.equal(p.stats.label_issues_flagged, 1);
-    assert.deepEqual([0, 1, 2, 3, 4].map((b) => p.stats[`weight_hist_${b}`]), [0.25, 0, 0, 0, 0.75]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((b) => p.stats[`weight_hist_${b}`]),
+      [0.25, 0, 0, 0, 0.75],
+    );
     // ℓ = −ln p̂(ỹ): class 0 → (−ln 0.9 − ln 0.2)/2, class 1 → (−ln 0.9 − ln 0.7)/2
-    assertClose([p.stats.class_loss_0!, p.stats.class_loss_1!], [-(Math.log(0.9) + Math.log(0.2)) / 2, -(Math.log(0.9) + Math.log(0.7)) / 2], 1e-6);
-    assert.deepEqual(p.issues.map((i) => [i.index, i.givenLabel, i.suggestedLabel, i.corrected]), [[1, 0, 1, false]]);
+    assertClose(
+      [p.stats.class_loss_0!, p.stats.class_loss_1!],
+      [-(Math.log(0.9) + Math.log(0.2)) / 2, -(Math.log(0.9) + Math.log(0.7)) / 2],
+      1e-6,
+    );
+    assert.deepEqual(
+      p.issues.map((i) => [i.index, i.givenLabel, i.suggestedLabel, i.corrected]),
+      [[1, 0, 1, false]],
+    );
     assertClose([p.issues[0]!.score], [0.2], 1e-6);
   });
 
@@ -42,11 +53,14 @@ describe('per-round weighting plan', () => {
     assert.equal(p.issues[0]!.corrected, true);
   });
 
-  it('admits the curriculum stage\'s share of easiest samples and combines with the noisy-label component', () => {
+  it("admits the curriculum stage's share of easiest samples and combines with the noisy-label component", () => {
     // losses −ln p̂(ỹ) = [0.105, 1.609, 0.105, 0.357]; the 0.5-quantile pace is 0.231
     assert.deepEqual([...plan({ curriculum: { regularizer: 'hard' } }, 0.5).weights], [1, 0, 1, 0]);
     assert.deepEqual([...plan({ curriculum: { regularizer: 'hard' } }, 1).weights], [1, 1, 1, 1]);
-    const lin = plan({ noisyLabels: 'confident-learning', curriculum: { regularizer: 'linear' }, combine: 'min' }, 0.75);
+    const lin = plan(
+      { noisyLabels: 'confident-learning', curriculum: { regularizer: 'linear' }, combine: 'min' },
+      0.75,
+    );
     assert.equal(lin.weights[1], 0);
     assert.equal(lin.stats.curriculum_stage, 0.75);
   });

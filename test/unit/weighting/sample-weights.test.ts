@@ -21,7 +21,12 @@ const probs = (rows: number[][]) => ({ values: f32(rows.flat()), numClasses: row
 describe('probability sanitising (BR-15)', () => {
   it('keeps normalised rows, renormalises r1, refuses out-of-range r2 and NaN r3', () => {
     // Prepare: r1 = [0.2,0.2,0.2] (sum 0.6), r2 = [3.4e38,0,0], r3 = [NaN,0.5,0.5], r4 = [0.7,0.2,0.1]
-    const p = probs([[0.2, 0.2, 0.2], [3.4e38, 0, 0], [NaN, 0.5, 0.5], [0.7, 0.2, 0.1]]);
+    const p = probs([
+      [0.2, 0.2, 0.2],
+      [3.4e38, 0, 0],
+      [NaN, 0.5, 0.5],
+      [0.7, 0.2, 0.1],
+    ]);
     // Execute
     const s = sanitizeProbabilities(p);
     // Assert
@@ -38,7 +43,11 @@ describe('probability sanitising (BR-15)', () => {
 
 describe('active learning scores', () => {
   it('computes entropy, margin and least confidence (hand-computed)', () => {
-    const p = probs([[1, 0, 0], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3]]);
+    const p = probs([
+      [1, 0, 0],
+      [0.5, 0.5, 0],
+      [1 / 3, 1 / 3, 1 / 3],
+    ]);
     assertClose(uncertaintyScores(p, 'entropy'), [0, Math.LN2, Math.log(3)], 1e-6);
     assertClose(uncertaintyScores(p, 'margin'), [0, 1, 1], 1e-6);
     assertClose(uncertaintyScores(p, 'least-confidence'), [0, 0.5, 2 / 3], 1e-6);
@@ -86,7 +95,11 @@ describe('self-paced weights', () => {
 describe('curriculum pacing', () => {
   it('linear, root and geometric stages (hand-computed), clipped at 1', () => {
     const lin = { kind: 'linear' as const, startFraction: 0.2, fullAt: 0.5 };
-    assertClose([0, 2.5, 5, 10].map((t) => curriculumStage(lin, t, 10)), [0.2, 0.6, 1, 1], 1e-12);
+    assertClose(
+      [0, 2.5, 5, 10].map((t) => curriculumStage(lin, t, 10)),
+      [0.2, 0.6, 1, 1],
+      1e-12,
+    );
     assertClose([curriculumStage({ ...lin, kind: 'root' }, 1.25, 10)], [0.6], 1e-12);
     assertClose([curriculumStage({ kind: 'geometric', startFraction: 0.25, fullAt: 1 }, 5, 10)], [0.5], 1e-12);
     assert.throws(() => curriculumStage({ ...lin, startFraction: 0 }, 1, 10), /startFraction/);
@@ -95,7 +108,11 @@ describe('curriculum pacing', () => {
 
 describe('small-loss selection (Co-teaching schedule)', () => {
   it('ramps the forget rate to τ over T_k rounds and keeps the smallest losses', () => {
-    assertClose([0, 2, 5, 10].map((t) => forgetRate(t, 0.4, 5)), [0, 0.16, 0.4, 0.4], 1e-12);
+    assertClose(
+      [0, 2, 5, 10].map((t) => forgetRate(t, 0.4, 5)),
+      [0, 0.16, 0.4, 0.4],
+      1e-12,
+    );
     assert.deepEqual([...smallLossWeights(f32([0.1, 5, 0.3, NaN, 2]), 0.4)], [1, 0, 1, 0, 1]);
     assert.deepEqual([...smallLossWeights(f32([3, 1]), 0)], [1, 1]);
     assert.throws(() => forgetRate(1, 1, 5), RangeError);
@@ -104,7 +121,8 @@ describe('small-loss selection (Co-teaching schedule)', () => {
 
 describe('composition', () => {
   it('multiplies or takes the minimum of components; effective count is Σw', () => {
-    const a = f32([1, 0.5, 0]), b = f32([0.5, 0.5, 1]);
+    const a = f32([1, 0.5, 0]),
+      b = f32([0.5, 0.5, 1]);
     assertClose(combineWeights([a, b]), [0.5, 0.25, 0], 0);
     assertClose(combineWeights([a, b], 'min'), [0.5, 0.5, 0], 0);
     assert.equal(effectiveSampleCount(combineWeights([a, b])), 0.75);
