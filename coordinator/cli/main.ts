@@ -1,8 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { clientCommand } from '../../client-node/cli/index.js';
-import { demoCommand } from '../demo/index.js';
-import { experimentCommand } from '../experiments/index.js';
-import { simulateCommand } from '../simulation/index.js';
+import { demoCommand } from './demo-command.js';
+import { experimentCommand } from './experiment-command.js';
+import { simulateCommand } from './simulate-command.js';
 import { coordinatorCommand } from './coordinator-command.js';
 import { certsCommand } from './certs-command.js';
 import { enrolCommand } from './enrol-command.js';

@@ -9,9 +9,7 @@ import {
 } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isFinalRunState, type RunStatus } from '../../shared/proto/index.js';
-import { AdminClient } from './admin-client.js';
-import { formatRoundRow, formatRunList, formatRunStatus, ROUND_TABLE_HEADER, stateName } from './format.js';
-import { plainProgress, terminalProgress } from './progress.js';
+import { AdminClient, formatRunList, formatRunStatus, stateName, watchRun } from '../operator/index.js';
 import { addClientTlsOptions, clientTlsFromFlags, floatArg, intArg } from '../../shared/cli/index.js';
 
 /** Exit status of a run watched to its end, for scripts: 0 completed; 3 suspended (the coordinator shut down, the run resumes when it restarts); 4 failed or stopped. */
@@ -32,43 +30,6 @@ async function withAdmin<T>(cmd: Command, fn: (admin: AdminClient) => Promise<T>
   } finally {
     admin.close();
   }
-}
-
-/**
- * Follows a run until it finishes, printing a row per completed round (on a terminal under a live progress bar), or
- * one JSON event per line. @returns the final status.
- */
-export async function watchRun(
-  admin: AdminClient,
-  runId: string,
-  json: boolean,
-  out: (line: string) => void = console.log,
-): Promise<RunStatus> {
-  const progress = !json && out === console.log && process.stdout.isTTY ? terminalProgress() : plainProgress(out);
-  let last: RunStatus | undefined;
-  try {
-    for await (const e of admin.watchRun(runId)) {
-      if (!last && !json) progress.row(ROUND_TABLE_HEADER);
-      last = e.status;
-      progress.update(e.status);
-      if (json) out(JSON.stringify(e));
-      else if (e.kind === 'RUN_EVENT_KIND_UNSPECIFIED')
-        e.status.rounds.forEach((r) => progress.row(formatRoundRow(r, e.status.totalRounds)));
-      else if (e.kind === 'RUN_EVENT_KIND_ROUND_COMPLETED' && e.round)
-        progress.row(formatRoundRow(e.round, e.status.totalRounds));
-      else if (e.kind === 'RUN_EVENT_KIND_ROUND_RETRIED')
-        progress.row(`round ${e.roundNumber}: quorum not met, retrying`);
-    }
-  } finally {
-    progress.stop();
-  }
-  if (!last) throw new Error(`WatchRun ${runId} ended without any event`);
-  const why =
-    last.state === 'RUN_STATE_SUSPENDED'
-      ? 'the coordinator shut down; the run resumes when it restarts with its state directory'
-      : last.error;
-  if (!json) out(`run ${last.runId} ${stateName(last)}${why ? `: ${why}` : ''}`);
-  return last;
 }
 
 /** `fedsift run start|status|watch|stop|list`: operate runs through the coordinator's Admin service. */

@@ -1,4 +1,5 @@
-import type { Tf } from './backend.js';
+/** The tfjs module's type. */
+type Tf = typeof import('@tensorflow/tfjs');
 
 type KernelArgs = Parameters<Parameters<Tf['registerKernel']>[0]['kernelFunc']>[0];
 type Pair = number | [number, number];

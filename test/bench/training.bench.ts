@@ -7,7 +7,7 @@
  */
 import { LocalTrainer } from '../../client-node/training/index.js';
 import { planSampleWeights } from '../../client-node/weighting/index.js';
-import { DEMO_VARIANT, NOISE_VARIANTS } from '../../coordinator/experiments/index.js';
+import { DEMO_VARIANT, NOISE_VARIANTS } from '../../coordinator/lab/experiments/index.js';
 import { weightingSchema } from '../../shared/config/index.js';
 import { loadMnistSplit, subset, type Dataset } from '../../shared/data/index.js';
 import { getModelDefinition, readWeights } from '../../shared/models/index.js';

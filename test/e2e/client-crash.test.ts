@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { stopChild } from '../../coordinator/demo/index.js';
+import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { spawnClient } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { stopChild } from '../../coordinator/demo/index.js';
+import { stopChild } from '../../coordinator/lab/federation/index.js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { spawnClient, type ClientProcess } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { stopChild } from '../../coordinator/demo/index.js';
+import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { spawnClient } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
 import { startPrivateNats } from '../helpers/nats.js';

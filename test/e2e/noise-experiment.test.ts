@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runNoiseExperiment } from '../../coordinator/experiments/index.js';
+import { runNoiseExperiment } from '../../coordinator/lab/experiments/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 
 describe('the label-noise experiment harness', () => {

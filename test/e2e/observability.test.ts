@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { stopChild } from '../../coordinator/demo/index.js';
+import { stopChild } from '../../coordinator/lab/federation/index.js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { spawnClient, type ClientProcess } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { FEDSIFT_BIN, spawnClientProcess } from '../../coordinator/demo/index.js';
+import { FEDSIFT_BIN, spawnClientProcess } from '../../coordinator/lab/federation/index.js';
 
 /** A client daemon started as a real process, with its stderr (JSON log lines) collected. */
 export interface ClientProcess {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { tokenHash } from '../../coordinator/auth/index.js';
-import { AdminClient } from '../../coordinator/cli/admin-client.js';
+import { AdminClient } from '../../coordinator/operator/index.js';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { runFedsift } from '../helpers/client-processes.js';

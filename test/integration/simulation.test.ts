@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { simulate, type SimulationOptions, type SimulationResult } from '../../coordinator/simulation/index.js';
+import { simulate, type SimulationOptions, type SimulationResult } from '../../coordinator/lab/simulation/index.js';
 import { ConfigError, QuorumNotMetError } from '../../shared/errors/index.js';
 import { runFedsift } from '../helpers/client-processes.js';
 

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { makeDevCertificates } from '../../coordinator/auth/index.js';
 import { ClientRegistry } from '../../coordinator/clients/index.js';
-import { AdminClient } from '../../coordinator/cli/admin-client.js';
+import { AdminClient } from '../../coordinator/operator/index.js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';

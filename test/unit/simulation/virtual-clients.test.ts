@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildVirtualClients, validateSimulation } from '../../../coordinator/simulation/index.js';
+import { buildVirtualClients, validateSimulation } from '../../../coordinator/lab/simulation/index.js';
 import { loadMnistSplit, type Dataset } from '../../../shared/data/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 

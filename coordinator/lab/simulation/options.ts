@@ -1,7 +1,7 @@
-import { parseLabelNoise, type LabelNoise } from '../../client-node/attacks/index.js';
-import { parseRunConfig, weightingEnabled, type RunConfig } from '../../shared/config/index.js';
-import { ConfigError } from '../../shared/errors/index.js';
-import type { BackendPreference } from '../../shared/tf/index.js';
+import { parseLabelNoise, type LabelNoise } from '../../../client-node/attacks/index.js';
+import { parseRunConfig, weightingEnabled, type RunConfig } from '../../../shared/config/index.js';
+import { ConfigError } from '../../../shared/errors/index.js';
+import type { BackendPreference } from '../../../shared/tf/index.js';
 
 /** How the 8,000 MNIST training digits are split across the virtual clients. */
 export type SimulationPartition = { kind: 'iid' } | { kind: 'dirichlet'; alpha: number };

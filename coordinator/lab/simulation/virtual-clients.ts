@@ -1,7 +1,7 @@
-import { injectLabelNoise } from '../../client-node/attacks/index.js';
-import { dirichletPartition, iidPartition, subset, type Dataset } from '../../shared/data/index.js';
-import { ConfigError, DataError } from '../../shared/errors/index.js';
-import { createRng, deriveSeed, sampleWithoutReplacement } from '../../shared/random/index.js';
+import { injectLabelNoise } from '../../../client-node/attacks/index.js';
+import { dirichletPartition, iidPartition, subset, type Dataset } from '../../../shared/data/index.js';
+import { ConfigError, DataError } from '../../../shared/errors/index.js';
+import { createRng, deriveSeed, sampleWithoutReplacement } from '../../../shared/random/index.js';
 import type { ValidSimulation } from './options.js';
 
 /** One simulated site: its id, its own data (a copy), and which labels were flipped on purpose. */

@@ -6,10 +6,9 @@ import { parseJson, readJsonFile, weightingEnabled } from '../../shared/config/i
 import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { BACKENDS, type BackendPreference } from '../../shared/tf/index.js';
-import { formatRoundRow, ROUND_TABLE_HEADER } from '../cli/format.js';
-import { NOISE_VARIANTS } from '../experiments/index.js';
-import type { SimulationOptions } from './options.js';
-import type { SimulationStart } from './simulation.js';
+import { formatRoundRow, ROUND_TABLE_HEADER } from '../operator/index.js';
+import { NOISE_VARIANTS } from '../lab/experiments/index.js';
+import type { SimulationOptions, SimulationStart } from '../lab/simulation/index.js';
 
 /** Defaults of the run config fields `fedsift simulate` sets when neither a flag nor --config does. */
 const RUN_DEFAULTS = { rounds: 10, clientsPerRound: 10, model: 'mlp' };
@@ -60,8 +59,8 @@ export function simulateCommand(): Command {
     .action(async (o) => {
       const options = simulationOptionsFromFlags(o);
       checkOutputs(o.out as string | undefined, options.reportDir);
-      const { simulate } = await import('./simulation.js');
-      const { writeSimulationResult } = await import('./results-file.js');
+      const { simulate } = await import('../lab/simulation/index.js');
+      const { writeSimulationResult } = await import('../lab/simulation/index.js');
       const logger = createLogger({ name: 'simulate', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
       const result = await simulate(options, {
         logger,

@@ -1,10 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Command } from 'commander';
-import { floatArg, intArg } from '../../shared/cli/index.js';
-import { parseCoordinatorConfig } from '../../shared/config/index.js';
-import type { Logger } from '../../shared/logging/index.js';
-import { AdminClient } from '../cli/admin-client.js';
-import { startCoordinator, type Coordinator } from '../main.js';
+import { parseCoordinatorConfig } from '../../../shared/config/index.js';
+import type { Logger } from '../../../shared/logging/index.js';
+import { AdminClient } from '../../operator/index.js';
+import { startCoordinator, type Coordinator } from '../../main.js';
 import { spawnClientProcess, stopChild } from './client-processes.js';
 
 /** The shape of a federated run on the bundled digits, shared by the demo and the experiments. */
@@ -19,17 +17,6 @@ export interface FederatedRunShape {
   alpha: number;
   /** Seed of the partition and the run. */
   seed: number;
-}
-
-/** Adds the FederatedRunShape flags to a command, with its defaults. */
-export function addRunShapeOptions(cmd: Command, defaults: FederatedRunShape): Command {
-  return cmd
-    .option('--clients <n>', 'client daemon processes', intArg, defaults.clients)
-    .option('--rounds <n>', 'rounds per run', intArg, defaults.rounds)
-    .option('--model <name>', 'model: mlp | cnn', defaults.model)
-    .option('--local-epochs <n>', 'local epochs per round', intArg, defaults.localEpochs)
-    .option('--alpha <a>', 'Dirichlet concentration of the label skew (smaller = more skew)', floatArg, defaults.alpha)
-    .option('--seed <n>', 'seed of the partition and the run', intArg, defaults.seed);
 }
 
 /** A local federation: an in-process coordinator and client daemon processes on loopback. */

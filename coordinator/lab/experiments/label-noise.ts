@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../shared/errors/index.js';
-import type { Logger } from '../../shared/logging/index.js';
-import type { RoundSummary } from '../../shared/proto/index.js';
-import type { FederatedRunShape } from '../demo/index.js';
+import { ConfigError } from '../../../shared/errors/index.js';
+import type { Logger } from '../../../shared/logging/index.js';
+import type { RoundSummary } from '../../../shared/proto/index.js';
+import type { FederatedRunShape } from '../federation/index.js';
 import { meanOfLast, pct, runArm } from './arm.js';
 import { NOISE_VARIANTS } from './noise-variants.js';
 

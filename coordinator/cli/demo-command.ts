@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
-import { noiseListArg } from '../experiments/cli-args.js';
-import { addRunShapeOptions } from './federation.js';
+import { addRunShapeOptions, noiseListArg } from './lab-args.js';
 
 /** `fedsift demo`: the whole system on one machine with real MNIST digits. */
 export function demoCommand(): Command {
@@ -22,7 +21,7 @@ export function demoCommand(): Command {
     .action(async (o) => {
       const logger = createLogger({ name: 'demo', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
       if (o.labelNoise !== undefined) {
-        const { runNoiseExperiment, DEMO_VARIANT } = await import('../experiments/index.js');
+        const { runNoiseExperiment, DEMO_VARIANT } = await import('../lab/experiments/index.js');
         const table = String(o.out).replace(/\.json$/, '') + '.md';
         const arms = await runNoiseExperiment(
           { ...o, noise: o.labelNoise, variants: [DEMO_VARIANT], ceiling: false, table },
@@ -31,7 +30,7 @@ export function demoCommand(): Command {
         if (arms.some((a) => a.state !== 'RUN_STATE_COMPLETED')) process.exitCode = 4;
         return;
       }
-      const { runDemo } = await import('./demo.js');
+      const { runDemo } = await import('../lab/demo/index.js');
       const result = await runDemo(o, logger);
       if (result.state !== 'RUN_STATE_COMPLETED') process.exitCode = 4;
     });

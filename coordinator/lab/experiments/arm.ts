@@ -1,8 +1,8 @@
-import { parseRunConfig, type StrategyOptions } from '../../shared/config/index.js';
-import type { Logger } from '../../shared/logging/index.js';
-import type { RunStatus } from '../../shared/proto/index.js';
-import { watchRun } from '../cli/run-commands.js';
-import { withFederation, type FederatedRunShape } from '../demo/index.js';
+import { parseRunConfig, type StrategyOptions } from '../../../shared/config/index.js';
+import type { Logger } from '../../../shared/logging/index.js';
+import type { RunStatus } from '../../../shared/proto/index.js';
+import { watchRun } from '../../operator/index.js';
+import { withFederation, type FederatedRunShape } from '../federation/index.js';
 
 /** One arm of an experiment: a fresh federation (coordinator + client processes) and one run on it. */
 export interface ArmSpec {

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
-import { addRunShapeOptions } from '../demo/index.js';
-import { noiseListArg, VARIANT_NAMES, variantListArg } from './cli-args.js';
+
+import { addRunShapeOptions, noiseListArg, VARIANT_NAMES, variantListArg } from './lab-args.js';
 
 /** `fedsift experiment …`: reproducible comparisons run on real processes and real MNIST digits. */
 export function experimentCommand(): Command {
@@ -15,7 +15,7 @@ export function experimentCommand(): Command {
     .option('--attacks <list>', 'comma-separated attacks of client 0', 'scale:100,signflip:10')
     .option('--out <file>', 'JSON results', 'byzantine-results.json')
     .action(async (o) => {
-      const { runByzantineExperiment } = await import('./byzantine.js');
+      const { runByzantineExperiment } = await import('../lab/experiments/index.js');
       await runByzantineExperiment(
         { ...o, attacks: String(o.attacks).split(',') },
         createLogger({ name: 'experiment', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' }),
@@ -42,7 +42,7 @@ export function experimentCommand(): Command {
     .option('--out <file>', 'JSON results', 'noise-results.json')
     .option('--table <file>', 'markdown table', 'noise-results.md')
     .action(async (o) => {
-      const { runNoiseExperiment } = await import('./label-noise.js');
+      const { runNoiseExperiment } = await import('../lab/experiments/index.js');
       await runNoiseExperiment(o, createLogger({ name: 'experiment', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' }));
     });
   return new Command('experiment')

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { parseRunConfig, type RunConfig } from '../../shared/config/index.js';
-import type { Logger } from '../../shared/logging/index.js';
-import type { RoundSummary } from '../../shared/proto/index.js';
-import { watchRun } from '../cli/run-commands.js';
-import { withFederation, type FederatedRunShape } from './federation.js';
+import { parseRunConfig, type RunConfig } from '../../../shared/config/index.js';
+import type { Logger } from '../../../shared/logging/index.js';
+import type { RoundSummary } from '../../../shared/proto/index.js';
+import { watchRun } from '../../operator/index.js';
+import { withFederation, type FederatedRunShape } from '../federation/index.js';
 
 /** Options of `fedsift demo`. */
 export interface DemoOptions extends FederatedRunShape {

@@ -1,6 +1,8 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { floatArg, intArg } from '../../shared/cli/index.js';
+import type { FederatedRunShape } from '../lab/federation/index.js';
 import { parseLabelNoise } from '../../client-node/attacks/index.js';
-import { NOISE_VARIANTS } from './noise-variants.js';
+import { NOISE_VARIANTS } from '../lab/experiments/index.js';
 
 const list = (value: string) =>
   value
@@ -27,4 +29,15 @@ export function variantListArg(value: string): string[] {
   if (!names.length || bad.length)
     throw new InvalidArgumentError(`unknown variant(s) "${bad.join(',')}"; known: ${VARIANT_NAMES.join(', ')}.`);
   return names;
+}
+
+/** Adds the FederatedRunShape flags to a command, with its defaults. */
+export function addRunShapeOptions(cmd: Command, defaults: FederatedRunShape): Command {
+  return cmd
+    .option('--clients <n>', 'client daemon processes', intArg, defaults.clients)
+    .option('--rounds <n>', 'rounds per run', intArg, defaults.rounds)
+    .option('--model <name>', 'model: mlp | cnn', defaults.model)
+    .option('--local-epochs <n>', 'local epochs per round', intArg, defaults.localEpochs)
+    .option('--alpha <a>', 'Dirichlet concentration of the label skew (smaller = more skew)', floatArg, defaults.alpha)
+    .option('--seed <n>', 'seed of the partition and the run', intArg, defaults.seed);
 }

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import type { StrategyOptions } from '../../shared/config/index.js';
-import type { Logger } from '../../shared/logging/index.js';
-import type { RoundSummary } from '../../shared/proto/index.js';
-import type { FederatedRunShape } from '../demo/index.js';
+import type { StrategyOptions } from '../../../shared/config/index.js';
+import type { Logger } from '../../../shared/logging/index.js';
+import type { RoundSummary } from '../../../shared/proto/index.js';
+import type { FederatedRunShape } from '../federation/index.js';
 import { meanOfLast, pct, runArm } from './arm.js';
 
 /** Options of `fedsift experiment byzantine`. */

@@ -7,4 +7,3 @@ export {
 } from './options.js';
 export { buildVirtualClients, type VirtualClient } from './virtual-clients.js';
 export { writeSimulationResult } from './results-file.js';
-export { simulateCommand } from './simulate-command.js';

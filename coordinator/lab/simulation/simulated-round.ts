@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import { trainLocalRound } from '../../client-node/daemon/index.js';
-import { LocalTrainer } from '../../client-node/training/index.js';
-import type { ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig } from '../../shared/config/index.js';
-import { checkUpdateValues, summarizeRound, wireFitConfig } from '../rounds/index.js';
-import { QuorumNotMetError } from '../../shared/errors/index.js';
-import type { RoundAnnouncement, RoundSummary } from '../../shared/proto/index.js';
-import { deriveSeed } from '../../shared/random/index.js';
-import type { Tf } from '../../shared/tf/index.js';
+import { trainLocalRound } from '../../../client-node/daemon/index.js';
+import { LocalTrainer } from '../../../client-node/training/index.js';
+import type { ModelWeights } from '../../../shared/codec/index.js';
+import type { RunConfig } from '../../../shared/config/index.js';
+import { checkUpdateValues, summarizeRound, wireFitConfig } from '../../rounds/index.js';
+import { QuorumNotMetError } from '../../../shared/errors/index.js';
+import type { RoundAnnouncement, RoundSummary } from '../../../shared/proto/index.js';
+import { deriveSeed } from '../../../shared/random/index.js';
+import type { Tf } from '../../../shared/tf/index.js';
 import type {
   ClientFailure,
   EvaluateResult,
@@ -15,7 +15,7 @@ import type {
   FitInstruction,
   Strategy,
   StrategyContext,
-} from '../strategies/index.js';
+} from '../../strategies/index.js';
 import type { VirtualClient } from './virtual-clients.js';
 
 /** What one simulated round needs: the shared tfjs, the run, its strategy and the virtual clients by id. */

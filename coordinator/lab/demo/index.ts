@@ -1,0 +1,1 @@
+export { runDemo, type DemoOptions, type DemoResult } from './demo.js';
