@@ -1,12 +1,6 @@
 import { Command } from 'commander';
-import {
-  clientTlsSchema,
-  parseRunConfig,
-  parseWith,
-  PLAINTEXT_HINT,
-  readJsonFile,
-  RUN_CONFIG_KEYS,
-} from '../../shared/config/index.js';
+import { clientTlsSchema, parseWith, PLAINTEXT_HINT, readJsonFile } from '../../shared/config/index.js';
+import { parseRunConfig, RUN_CONFIG_KEYS } from '../config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isFinalRunState, type RunStatus } from '../../shared/proto/index.js';
 import { AdminClient, formatRunList, formatRunStatus, stateName, watchRun } from '../operator/index.js';

@@ -1,4 +1,5 @@
-import { weightingEnabled, type RunConfig } from '../../shared/config/index.js';
+import { weightingEnabled } from '../../shared/config/index.js';
+import { type RunConfig } from '../config/index.js';
 import type { FitConfig as WireFitConfig, RoundAnnouncement } from '../../shared/proto/index.js';
 import type { FitConfig } from '../strategies/index.js';
 import type { OpenRound } from './open-round.js';

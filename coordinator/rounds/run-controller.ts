@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig } from '../../shared/config/index.js';
+import type { RunConfig } from '../config/index.js';
 import { InvalidUpdateError, QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import {

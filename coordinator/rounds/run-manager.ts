@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { parseRunConfig, parseRunConfigJson } from '../../shared/config/index.js';
+import { parseRunConfig, parseRunConfigJson } from '../config/index.js';
 import { ConfigError, UnknownRunError } from '../../shared/errors/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
 import type { Checkpoint } from '../store/index.js';

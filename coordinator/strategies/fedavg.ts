@@ -1,5 +1,5 @@
 import { assertSameSpecs, type ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig } from '../../shared/config/index.js';
+import type { RunConfig } from '../config/index.js';
 import { AggregationError, InvalidUpdateError } from '../../shared/errors/index.js';
 import { createRng, deriveSeed, sampleWithoutReplacement } from '../../shared/random/index.js';
 import { curriculumStage as curriculumStageOf } from '../../shared/curriculum/index.js';

@@ -1,4 +1,4 @@
-import type { RunConfig, StrategyOptionsOf } from '../../shared/config/index.js';
+import type { RunConfig, StrategyOptionsOf } from '../config/index.js';
 import { FedAvg } from './fedavg.js';
 import type { FitConfig } from './strategy.js';
 

@@ -1,4 +1,4 @@
-import type { RunConfig, StrategyOptions } from '../../shared/config/index.js';
+import type { RunConfig, StrategyOptions } from '../config/index.js';
 import { FedAvg } from './fedavg.js';
 import { FedAvgEffective } from './fedavg-effective.js';
 import { FedAvgM } from './fedavgm.js';

@@ -1,5 +1,6 @@
 import type { ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig, WeightingConfig } from '../../shared/config/index.js';
+import type { WeightingConfig } from '../../shared/config/index.js';
+import type { RunConfig } from '../config/index.js';
 
 /** Local training settings sent to one client for one round (Flower: FitIns.config). */
 export interface FitConfig {

@@ -1,7 +1,6 @@
 export { parseWith, parseJson } from './parse.js';
 export { readJsonFile } from './json-file.js';
 export { dataSourceSchema, type DataSourceConfig } from './data-source.js';
-export { runConfigSchema, RUN_CONFIG_KEYS, parseRunConfig, parseRunConfigJson, type RunConfig } from './run-config.js';
 export {
   transportSchema,
   DEFAULT_TRANSPORT,
@@ -28,5 +27,4 @@ export {
   type ClientTlsConfig,
   type ChannelSecurity,
 } from './tls.js';
-export { strategyOptionsSchema, type StrategyOptions, type StrategyOptionsOf } from './strategy-options.js';
 export { weightingSchema, NO_WEIGHTING, weightingEnabled, type WeightingConfig } from './weighting-options.js';

@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, type ModelWeights } from '../../shared/codec/index.js';
-import { NO_WEIGHTING, parseRunConfig } from '../../shared/config/index.js';
+import { NO_WEIGHTING } from '../../shared/config/index.js';
+import { parseRunConfig } from '../../coordinator/config/index.js';
 import { createStrategy, RunningWeightedMean } from '../../coordinator/strategies/index.js';
 import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
 import { bestSeconds, emit, type BenchFigure } from './report.js';

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { parseRunConfig, type RunConfig } from '../../../shared/config/index.js';
+import { parseRunConfig, type RunConfig } from '../../config/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import { watchRun } from '../../operator/index.js';

@@ -1,4 +1,4 @@
-import { parseRunConfig, type StrategyOptions } from '../../../shared/config/index.js';
+import { parseRunConfig, type StrategyOptions } from '../../config/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RunStatus } from '../../../shared/proto/index.js';
 import { watchRun } from '../../operator/index.js';

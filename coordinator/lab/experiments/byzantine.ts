@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { StrategyOptions } from '../../../shared/config/index.js';
+import type { StrategyOptions } from '../../config/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import type { FederatedRunShape } from '../federation/index.js';

@@ -1,5 +1,6 @@
 import { parseLabelNoise, type LabelNoise } from '../../../client-node/attacks/index.js';
-import { parseRunConfig, weightingEnabled, type RunConfig } from '../../../shared/config/index.js';
+import { weightingEnabled } from '../../../shared/config/index.js';
+import { parseRunConfig, type RunConfig } from '../../config/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import type { BackendPreference } from '../../../shared/tf/index.js';
 

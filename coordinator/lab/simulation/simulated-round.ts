@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { trainLocalRound } from '../../../client-node/daemon/index.js';
 import { LocalTrainer } from '../../../client-node/training/index.js';
 import type { ModelWeights } from '../../../shared/codec/index.js';
-import type { RunConfig } from '../../../shared/config/index.js';
+import type { RunConfig } from '../../config/index.js';
 import { checkUpdateValues, summarizeRound, wireFitConfig } from '../../rounds/index.js';
 import { QuorumNotMetError } from '../../../shared/errors/index.js';
 import type { RoundAnnouncement, RoundSummary } from '../../../shared/proto/index.js';

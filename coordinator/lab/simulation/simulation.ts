@@ -1,5 +1,5 @@
 import { float32ToBytes, sha256Hex } from '../../../shared/codec/index.js';
-import type { RunConfig } from '../../../shared/config/index.js';
+import type { RunConfig } from '../../config/index.js';
 import { loadMnistSplit } from '../../../shared/data/index.js';
 import { silentLogger, type Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';

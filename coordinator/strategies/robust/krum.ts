@@ -1,5 +1,5 @@
 import type { ModelWeights } from '../../../shared/codec/index.js';
-import type { RunConfig, StrategyOptionsOf } from '../../../shared/config/index.js';
+import type { RunConfig, StrategyOptionsOf } from '../../config/index.js';
 import { FedAvg } from '../fedavg.js';
 import type { FitAccumulator } from '../strategy.js';
 import { RunningWeightedMean } from '../weighted-mean.js';

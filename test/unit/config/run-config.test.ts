@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  parseClientConfig,
-  parseCoordinatorConfig,
-  parseRunConfig,
-  parseRunConfigJson,
-} from '../../../shared/config/index.js';
+import { parseClientConfig, parseCoordinatorConfig } from '../../../shared/config/index.js';
+import { parseRunConfig, parseRunConfigJson } from '../../../coordinator/config/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 
 function configError(fn: () => unknown): ConfigError {

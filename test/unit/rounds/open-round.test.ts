@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { float32ToBytes, sha256Hex, type ModelWeights } from '../../../shared/codec/index.js';
-import { NO_WEIGHTING, parseRunConfig } from '../../../shared/config/index.js';
+import { NO_WEIGHTING } from '../../../shared/config/index.js';
+import { parseRunConfig } from '../../../coordinator/config/index.js';
 import { createStrategy } from '../../../coordinator/strategies/index.js';
 import { encodeModel, OpenRound } from '../../../coordinator/rounds/index.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ModelWeights } from '../../../shared/codec/index.js';
-import { parseRunConfig } from '../../../shared/config/index.js';
+import { parseRunConfig } from '../../../coordinator/config/index.js';
 import { AggregationError } from '../../../shared/errors/index.js';
 import { createRng, shuffleInPlace } from '../../../shared/random/index.js';
 import { FedAvg, type FitResult } from '../../../coordinator/strategies/index.js';

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import type { ModelWeights } from '../../../shared/codec/index.js';
-import { parseRunConfig } from '../../../shared/config/index.js';
+import { parseRunConfig } from '../../../coordinator/config/index.js';
 import { AggregationError, ConfigError } from '../../../shared/errors/index.js';
 import { createRng, normal, shuffleInPlace } from '../../../shared/random/index.js';
 import { createStrategy, type FitResult, type Strategy } from '../../../coordinator/strategies/index.js';

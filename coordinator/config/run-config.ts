@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { MODEL_NAMES } from '../models/index.js';
-import { parseJson, parseWith } from './parse.js';
+import { MODEL_NAMES } from '../../shared/models/index.js';
+import { parseJson, parseWith } from '../../shared/config/parse.js';
 import { strategyOptionsSchema } from './strategy-options.js';
-import { weightingSchema } from './weighting-options.js';
+import { weightingSchema } from '../../shared/config/weighting-options.js';
 
 /**
  * A training run's configuration, given to `StartRun` / `fedsift run start`. Unknown keys are errors. Defaults are the
