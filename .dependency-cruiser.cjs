@@ -37,7 +37,8 @@ module.exports = {
     {
       name: 'lab-outside-coordinator',
       severity: 'error',
-      comment: 'The research harness (lab/) and the CLI sit on top of the coordinator; the coordinator imports neither.',
+      comment:
+        'The research harness (lab/) and the CLI sit on top of the coordinator; the coordinator imports neither.',
       from: { path: '^coordinator/', pathNot: '^coordinator/(cli|lab)/' },
       to: { path: '^coordinator/(cli|lab)/' },
     },
