@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { parseClientConfig } from '../../shared/config/index.js';
+import { DEFAULT_COORDINATOR_ADDRESS } from '../../shared/contract/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
@@ -21,7 +22,7 @@ export function clientCommand(): Command {
     .option(
       '--coordinator <host:port>',
       'coordinator gRPC address',
-      process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051',
+      process.env.FEDSIFT_COORDINATOR ?? DEFAULT_COORDINATOR_ADDRESS,
     )
     .option(
       '--nats-url <url>',

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { float32ToBytes } from '../../shared/codec/index.js';
+import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import type { ClientConfig } from '../../shared/config/index.js';
+import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS, EVALUATION_METRICS } from '../../shared/contract/index.js';
 import { isServiceError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
@@ -51,8 +52,8 @@ const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([
 export class ClientDaemon {
   private clientIdValue = '';
   private coordinatorId = '';
-  private maxChunkBytes = 1024 * 1024;
-  private heartbeatMs = 2000;
+  private maxChunkBytes = MAX_CHUNK_BYTES;
+  private heartbeatMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
   private readonly seen = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private source: RoundSource | undefined;
@@ -186,7 +187,7 @@ export class ClientDaemon {
             clientId: this.clientId,
             numExamples: ev.numExamples,
             loss: ev.loss,
-            metrics: { accuracy: ev.accuracy },
+            metrics: { [EVALUATION_METRICS.accuracy]: ev.accuracy },
           })
           .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
       }
@@ -207,7 +208,11 @@ export class ClientDaemon {
         weights: sent,
       };
       const ack = await this.submitWithRetry(update, a.deadlineUnixMs);
-      log.info({ trainLoss: fit.metrics.train_loss, trainMs: Math.round(fit.metrics.train_ms!) }, ack.message);
+      const m = fit.metrics;
+      log.info(
+        { trainLoss: m[CLIENT_METRICS.trainLoss], trainMs: Math.round(m[CLIENT_METRICS.trainMs]!) },
+        ack.message,
+      );
       this.deps.metrics?.onRound('submitted', fit.metrics);
     } catch (err) {
       const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import type { ModelWeights } from '../../shared/codec/index.js';
 import { parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
+import { CLIENT_METRICS, siteReportDir, type SiteSummary } from '../../shared/contract/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { writeSiteReport } from '../report/index.js';
 import type { LocalTrainer, TrainOptions } from '../training/index.js';
@@ -59,7 +59,7 @@ export function weightRound(
     round: a.round,
     curriculumStage: a.fit.curriculumStage || 1,
   });
-  const stats = { ...plan.stats, weighting_ms: performance.now() - started };
+  const stats = { ...plan.stats, [CLIENT_METRICS.weightingMs]: performance.now() - started };
   if (site.reportDir) {
     const entropy = uncertaintyScores(plan.probabilities, 'entropy');
     const queue = labelNextQueue(entropy, LABEL_NEXT_SIZE).map((index) => ({
@@ -68,13 +68,15 @@ export function weightRound(
       entropy: entropy[index]!,
     }));
     const detection = site.wrongLabels && detectionAgainst(plan, trainer.data.labels, site.wrongLabels);
-    const summary = {
+    const summary: SiteSummary = {
+      runId: a.runId,
+      round: a.round,
       samples: trainer.data.labels.length,
       issues: plan.issues.length,
       stats,
       ...(detection && { detection }),
     };
-    writeSiteReport(join(site.reportDir, a.runId), { runId: a.runId, round: a.round }, plan.issues, queue, summary);
+    writeSiteReport(siteReportDir(site.reportDir, a.runId), summary, plan.issues, queue);
   }
   return { options: { sampleWeights: plan.weights, targets: plan.targets }, stats };
 }

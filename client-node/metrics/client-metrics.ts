@@ -1,8 +1,6 @@
 import { Hono } from 'hono';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-
-/** Metric a trainer may report with its update: local samples flagged as likely label issues. */
-export const LABEL_ISSUES_METRIC = 'label_issues_flagged';
+import { CLIENT_METRICS } from '../../shared/contract/index.js';
 
 /**
  * A client daemon's Prometheus metrics in a registry of its own: local training time per round, local samples,
@@ -43,8 +41,10 @@ export class ClientMetrics {
   /** Records one round: its training metrics (train_ms, label_issues_flagged when present) and outcome. */
   onRound(outcome: 'submitted' | 'failed', metrics: Readonly<Record<string, number>> = {}): void {
     this.rounds.inc({ outcome });
-    if (metrics.train_ms !== undefined) this.trainingSeconds.observe(metrics.train_ms / 1000);
-    if (metrics[LABEL_ISSUES_METRIC] !== undefined) this.labelIssues.set(metrics[LABEL_ISSUES_METRIC]);
+    const trainMs = metrics[CLIENT_METRICS.trainMs],
+      labelIssues = metrics[CLIENT_METRICS.labelIssuesFlagged];
+    if (trainMs !== undefined) this.trainingSeconds.observe(trainMs / 1000);
+    if (labelIssues !== undefined) this.labelIssues.set(labelIssues);
   }
 
   /** HTTP app: `/metrics` (Prometheus text format) and `/healthz`. */

@@ -1,1 +1,1 @@
-export { ClientMetrics, LABEL_ISSUES_METRIC } from './client-metrics.js';
+export { ClientMetrics } from './client-metrics.js';

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { SITE_SUMMARY_FILE, type SiteSummary } from '../../shared/contract/index.js';
 import { writeFileAtomic } from '../../shared/files/index.js';
 import type { LabelIssue } from '../weighting/index.js';
 
@@ -14,18 +15,19 @@ export interface LabelNextEntry {
 
 /**
  * Writes the site's local report for a round — `label-issues.{csv,json}` (ranked likely label issues: sample index,
- * given label, suggested label, score), `label-next.{csv,json}` (the active-learning queue) and `summary.json` (the
- * round's weighting statistics and, in experiments with injected noise, detection quality) — into `dir`,
- * replacing the previous round's files atomically (write then rename). Nothing here leaves the site.
+ * given label, suggested label, score), `label-next.{csv,json}` (the active-learning queue) and `summary.json`
+ * ({@link SiteSummary}: the round's weighting statistics and, in experiments with injected noise, detection quality)
+ * — into `dir`, replacing the previous round's files atomically (write then rename). The JSON files start with the
+ * summary's run id and round. Nothing here leaves the site.
  * @throws the file-system error when `dir` cannot be written.
  */
 export function writeSiteReport(
   dir: string,
-  meta: { runId: string; round: number },
+  summary: SiteSummary,
   issues: readonly LabelIssue[],
   labelNext: readonly LabelNextEntry[],
-  summary: Record<string, unknown>,
 ): void {
+  const meta = { runId: summary.runId, round: summary.round };
   mkdirSync(dir, { recursive: true });
   const put = (name: string, text: string) => writeFileAtomic(join(dir, name), [text]);
   put(
@@ -54,5 +56,5 @@ export function writeSiteReport(
     ),
   );
   put('label-next.json', JSON.stringify({ ...meta, queue: labelNext }, null, 2) + '\n');
-  put('summary.json', JSON.stringify({ ...meta, ...summary }, null, 2) + '\n');
+  put(SITE_SUMMARY_FILE, JSON.stringify(summary, null, 2) + '\n');
 }

@@ -1,5 +1,6 @@
 import type { LayersModel, Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { assertSameSpecs, type ModelWeights } from '../../shared/codec/index.js';
+import { CLIENT_METRICS } from '../../shared/contract/index.js';
 import { assertFitsModel, type Dataset } from '../../shared/data/index.js';
 import {
   evaluateModel,
@@ -127,9 +128,9 @@ export class LocalTrainer {
       weights: readWeights(model),
       numExamples: this.numExamples,
       metrics: {
-        train_loss: lossWeight > 0 ? lossSum / lossWeight : 0,
-        train_ms: performance.now() - started,
-        epochs: fit.localEpochs,
+        [CLIENT_METRICS.trainLoss]: lossWeight > 0 ? lossSum / lossWeight : 0,
+        [CLIENT_METRICS.trainMs]: performance.now() - started,
+        [CLIENT_METRICS.epochs]: fit.localEpochs,
       },
     };
   }

@@ -1,18 +1,4 @@
-/** How well a site's label-issue flags and scores match a known mask of wrong labels (experiments only). */
-export interface DetectionQuality {
-  /** Samples scored. */
-  samples: number;
-  /** Samples whose label is known to be wrong. */
-  noisy: number;
-  /** Samples flagged as label issues. */
-  flagged: number;
-  /** |flagged ∩ noisy| / |flagged|; NaN when nothing is flagged. */
-  precision: number;
-  /** |flagged ∩ noisy| / |noisy|; NaN when no label is wrong. */
-  recall: number;
-  /** Area under the ROC curve of `suspicion` against the mask; NaN when the mask is all 0 or all 1. */
-  auroc: number;
-}
+import type { DetectionQuality } from '../../shared/contract/index.js';
 
 /**
  * Scores label-issue detection against the ground truth of an experiment (injected noise): precision and recall of

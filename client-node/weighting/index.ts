@@ -12,5 +12,5 @@ export { type ConfidentLearningResult, confidentLearning } from './confident-lea
 export { smoothLabels, bootstrapTargets, correctLabels, type LabelCorrection } from './label-enhancement.js';
 export { combineWeights, effectiveSampleCount } from './compose.js';
 export { planSampleWeights, type WeightingPlan, type PlanInput, type LabelIssue } from './plan.js';
-export { detectionQuality, type DetectionQuality } from './detection.js';
-export { weightHistogram, meanLossByClass, WEIGHT_HISTOGRAM_BINS } from './statistics.js';
+export { detectionQuality } from './detection.js';
+export { weightHistogram, meanLossByClass } from './statistics.js';

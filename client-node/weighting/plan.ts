@@ -1,4 +1,5 @@
 import type { WeightingConfig } from '../../shared/config/index.js';
+import { CLASS_LOSS_METRICS, CLIENT_METRICS, WEIGHT_HIST_METRICS } from '../../shared/contract/index.js';
 import { combineWeights, effectiveSampleCount } from './compose.js';
 import { confidentLearning } from './confident-learning.js';
 import { bootstrapTargets, correctLabels, smoothLabels } from './label-enhancement.js';
@@ -26,9 +27,10 @@ export interface WeightingPlan {
   /** Training targets [n × K] (one-hot of the possibly corrected labels, smoothed when configured). */
   targets: Float32Array;
   /**
-   * Aggregate statistics sent with the update: effective_examples, downweighted_ratio, label_issues_flagged,
-   * labels_corrected, noise_rate_estimate, curriculum_stage, probabilities_refused, weight_hist_<b> (share of samples
-   * with weight in bin b of 5) and class_loss_<j> (mean loss of the samples labelled j; absent for a class the site lacks).
+   * Aggregate statistics sent with the update (names and units: shared/contract CLIENT_METRICS): effective_examples,
+   * downweighted_ratio, label_issues_flagged, labels_corrected, noise_rate_estimate, curriculum_stage,
+   * probabilities_refused, weight_hist_<b> (WEIGHT_HIST_METRICS) and class_loss_<j> (CLASS_LOSS_METRICS; absent for a
+   * class the site lacks).
    */
   stats: Record<string, number>;
   /** Likely label issues, most suspicious first (local report only). */
@@ -111,13 +113,13 @@ export function planSampleWeights(input: PlanInput): WeightingPlan {
     weights,
     targets: trainingTargets(correction.labels, p, config),
     stats: {
-      effective_examples: effectiveSampleCount(weights),
-      downweighted_ratio: n ? downweighted / n : 0,
-      label_issues_flagged: flaggedCount,
-      labels_corrected: correction.corrected.length,
-      noise_rate_estimate: cl.noiseRate,
-      curriculum_stage: curriculumStage,
-      probabilities_refused: p.refused,
+      [CLIENT_METRICS.effectiveExamples]: effectiveSampleCount(weights),
+      [CLIENT_METRICS.downweightedRatio]: n ? downweighted / n : 0,
+      [CLIENT_METRICS.labelIssuesFlagged]: flaggedCount,
+      [CLIENT_METRICS.labelsCorrected]: correction.corrected.length,
+      [CLIENT_METRICS.noiseRateEstimate]: cl.noiseRate,
+      [CLIENT_METRICS.curriculumStage]: curriculumStage,
+      [CLIENT_METRICS.probabilitiesRefused]: p.refused,
       ...distributionStats(weights, losses, labels, p),
     },
     issues,
@@ -147,9 +149,9 @@ function distributionStats(
   p: SanitizedProbabilities,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  weightHistogram(weights).forEach((share, b) => (out[`weight_hist_${b}`] = share));
+  weightHistogram(weights).forEach((share, b) => (out[WEIGHT_HIST_METRICS.name(b)] = share));
   meanLossByClass(losses, labels, p.numClasses, p.valid).forEach(
-    (m, j) => Number.isFinite(m) && (out[`class_loss_${j}`] = m),
+    (m, j) => Number.isFinite(m) && (out[CLASS_LOSS_METRICS.name(j)] = m),
   );
   return out;
 }

@@ -1,5 +1,4 @@
-/** Bins of the weight histogram a client reports: [0, 0.2), [0.2, 0.4), …, [0.8, 1]. */
-export const WEIGHT_HISTOGRAM_BINS = 5;
+import { WEIGHT_HISTOGRAM_BINS } from '../../shared/contract/index.js';
 
 /**
  * Share of samples per weight bin: bin b holds wᵢ ∈ [b/B, (b+1)/B), the last bin includes 1. An aggregate a site may

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { clientTlsSchema, parseWith, PLAINTEXT_HINT, readJsonFile } from '../../shared/config/index.js';
+import { DEFAULT_COORDINATOR_ADDRESS } from '../../shared/contract/index.js';
 import { parseRunConfig, RUN_CONFIG_KEYS } from '../config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isFinalRunState, type RunStatus } from '../../shared/proto/index.js';
@@ -34,7 +35,7 @@ export function runCommand(): Command {
       .option(
         '--coordinator <host:port>',
         'coordinator gRPC address',
-        process.env.FEDSIFT_COORDINATOR ?? '127.0.0.1:50051',
+        process.env.FEDSIFT_COORDINATOR ?? DEFAULT_COORDINATOR_ADDRESS,
       )
       .option(
         '--admin-token <token>',

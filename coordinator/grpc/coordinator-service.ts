@@ -7,6 +7,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { ChunkAssembler, chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import { EVALUATION_METRICS } from '../../shared/contract/index.js';
 import {
   FedsiftError,
   InvalidRequestError,
@@ -188,7 +189,7 @@ function checkEvaluation(r: EvaluationReport, declaredExamples: number): void {
   if (!(r.numExamples > 0 && r.numExamples <= declaredExamples))
     throw bad(`num_examples must be in [1, ${declaredExamples}], got ${r.numExamples}`);
   for (const [k, v] of Object.entries(r.metrics)) if (!Number.isFinite(v)) throw bad(`metric ${k} is not finite`);
-  const acc = r.metrics.accuracy;
+  const acc = r.metrics[EVALUATION_METRICS.accuracy];
   if (acc !== undefined && !(acc >= 0 && acc <= 1)) throw bad(`accuracy must be in [0, 1], got ${acc}`);
 }
 

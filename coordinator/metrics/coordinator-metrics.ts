@@ -1,15 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  CLASS_LOSS_METRICS,
+  CLIENT_METRICS,
+  WEIGHT_HIST_METRICS,
+  WEIGHT_HISTOGRAM_BINS,
+  weightBinLowerEdge,
+} from '../../shared/contract/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
-
-/** Client metric names (sent with updates, averaged per round) that feed the data-centric gauges. */
-export const DATA_CENTRIC_METRICS = {
-  downweightedRatio: 'downweighted_ratio',
-  curriculumStage: 'curriculum_stage',
-} as const;
-
-/** Client metrics with an index in their name: `weight_hist_<bin>` and `class_loss_<class>`. */
-const WEIGHT_HIST = /^weight_hist_(\d+)$/;
-const CLASS_LOSS = /^class_loss_(\d+)$/;
 
 /**
  * The coordinator's Prometheus metrics, in a registry of its own (no global state): `fedsift_`-prefixed series with
@@ -106,7 +103,7 @@ export class CoordinatorMetrics {
     this.curriculumStage = gauge('fedsift_curriculum_stage', 'Curriculum stage (pace) of the last round');
     this.weightShare = new Gauge({
       name: 'fedsift_sample_weight_share',
-      help: 'Share of client samples per sample-weight bin (bin = lower edge, width 0.2) in the last round',
+      help: `Share of client samples per sample-weight bin (bin = lower edge, width ${1 / WEIGHT_HISTOGRAM_BINS}) in the last round`,
       labelNames: ['run', 'bin'],
       registers: r,
     });
@@ -132,15 +129,15 @@ export class CoordinatorMetrics {
     this.dropped.inc({ run }, r.selected - r.responded);
     if (Number.isFinite(r.testLoss)) this.testLoss.set({ run }, r.testLoss);
     if (Number.isFinite(r.testAccuracy)) this.testAccuracy.set({ run }, r.testAccuracy);
-    const dw = r.clientMetrics[DATA_CENTRIC_METRICS.downweightedRatio];
+    const dw = r.clientMetrics[CLIENT_METRICS.downweightedRatio];
     if (dw !== undefined) this.downweighted.set({ run }, dw);
-    const stage = r.clientMetrics[DATA_CENTRIC_METRICS.curriculumStage];
+    const stage = r.clientMetrics[CLIENT_METRICS.curriculumStage];
     if (stage !== undefined) this.curriculumStage.set({ run }, stage);
     for (const [name, value] of Object.entries(r.clientMetrics)) {
-      const bin = WEIGHT_HIST.exec(name)?.[1],
-        cls = CLASS_LOSS.exec(name)?.[1];
-      if (bin !== undefined) this.weightShare.set({ run, bin: (Number(bin) * 0.2).toFixed(1) }, value);
-      if (cls !== undefined) this.classLoss.set({ run, class: cls }, value);
+      const bin = WEIGHT_HIST_METRICS.indexOf(name),
+        cls = CLASS_LOSS_METRICS.indexOf(name);
+      if (bin !== undefined) this.weightShare.set({ run, bin: weightBinLowerEdge(bin).toFixed(1) }, value);
+      if (cls !== undefined) this.classLoss.set({ run, class: String(cls) }, value);
     }
   }
 

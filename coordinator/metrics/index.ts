@@ -1,1 +1,1 @@
-export { CoordinatorMetrics, DATA_CENTRIC_METRICS, rejectionReason } from './coordinator-metrics.js';
+export { CoordinatorMetrics, rejectionReason } from './coordinator-metrics.js';

@@ -1,3 +1,11 @@
+import {
+  CLASS_LOSS_METRICS,
+  CLIENT_METRICS,
+  WEIGHT_HIST_METRICS,
+  WEIGHT_HISTOGRAM_BINS,
+  weightBinLowerEdge,
+  type IndexedMetricFamily,
+} from '../../shared/contract/index.js';
 import type { RoundSummary, RunStatus } from '../../shared/proto/index.js';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '—');
@@ -28,7 +36,7 @@ export function formatRunStatus(s: RunStatus): string {
       : 'no round completed yet',
   ];
   if (s.error) lines.push(`error: ${s.error}`);
-  const weighted = [...s.rounds].reverse().find((r) => r.clientMetrics.effective_examples !== undefined);
+  const weighted = [...s.rounds].reverse().find((r) => r.clientMetrics[CLIENT_METRICS.effectiveExamples] !== undefined);
   if (weighted) lines.push(...formatWeighting(weighted));
   if (s.rounds.length) lines.push(ROUND_TABLE_HEADER, ...s.rounds.map((r) => formatRoundRow(r, s.totalRounds)));
   return lines.join('\n');
@@ -47,19 +55,22 @@ export function formatRunList(runs: RunStatus[]): string {
 
 /** The sample-weighting aggregates of a round (example-weighted means of what the clients reported). */
 function formatWeighting(r: RoundSummary): string[] {
-  const m = r.clientMetrics;
-  const indexed = (prefix: string) =>
+  const m = r.clientMetrics,
+    M = CLIENT_METRICS;
+  const indexed = (family: IndexedMetricFamily) =>
     Object.entries(m)
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([k, v]) => [Number(k.slice(prefix.length)), v] as const)
+      .map(([k, v]) => [family.indexOf(k), v] as const)
+      .filter((e): e is readonly [number, number] => e[0] !== undefined)
       .sort((a, b) => a[0] - b[0]);
-  const hist = indexed('weight_hist_').map(
-    ([b, v]) => `[${(b * 0.2).toFixed(1)}, ${((b + 1) * 0.2).toFixed(1)}${b === 4 ? ']' : ')'} ${pct(v)}`,
+  const last = WEIGHT_HISTOGRAM_BINS - 1;
+  const hist = indexed(WEIGHT_HIST_METRICS).map(
+    ([b, v]) =>
+      `[${weightBinLowerEdge(b).toFixed(1)}, ${weightBinLowerEdge(b + 1).toFixed(1)}${b === last ? ']' : ')'} ${pct(v)}`,
   );
-  const losses = indexed('class_loss_').map(([c, v]) => `${c}: ${num(v, 3)}`);
+  const losses = indexed(CLASS_LOSS_METRICS).map(([c, v]) => `${c}: ${num(v, 3)}`);
   return [
-    `sample weighting (round ${r.round}, mean per client): effective samples ${num(m.effective_examples!, 1)}, down-weighted ${pct(m.downweighted_ratio!)}, ` +
-      `label issues flagged ${num(m.label_issues_flagged!, 1)}, labels corrected ${num(m.labels_corrected ?? 0, 1)}, curriculum stage ${num(m.curriculum_stage ?? 1, 3)}`,
+    `sample weighting (round ${r.round}, mean per client): effective samples ${num(m[M.effectiveExamples]!, 1)}, down-weighted ${pct(m[M.downweightedRatio]!)}, ` +
+      `label issues flagged ${num(m[M.labelIssuesFlagged]!, 1)}, labels corrected ${num(m[M.labelsCorrected] ?? 0, 1)}, curriculum stage ${num(m[M.curriculumStage] ?? 1, 3)}`,
     ...(hist.length ? [`  sample weights: ${hist.join(' · ')}`] : []),
     ...(losses.length ? [`  mean loss by class (nats): ${losses.join(' · ')}`] : []),
   ];

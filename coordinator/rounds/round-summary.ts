@@ -1,3 +1,4 @@
+import { CLIENT_METRICS, EVALUATION_METRICS } from '../../shared/contract/index.js';
 import type { RoundSummary } from '../../shared/proto/index.js';
 import type { CentralEvaluation, ClientFailure, EvaluateAggregate, FitAggregate } from '../strategies/index.js';
 
@@ -26,11 +27,11 @@ export function summarizeRound(r: CompletedRound): RoundSummary {
     selected: r.selected,
     responded: r.responded,
     failed: r.selected - r.responded,
-    trainLoss: r.aggregate.metrics.train_loss ?? NaN,
+    trainLoss: r.aggregate.metrics[CLIENT_METRICS.trainLoss] ?? NaN,
     testLoss: r.central?.loss ?? NaN,
     testAccuracy: r.central?.accuracy ?? NaN,
     durationMs: r.durationMs,
-    federatedAccuracy: r.federated?.metrics.accuracy ?? NaN,
+    federatedAccuracy: r.federated?.metrics[EVALUATION_METRICS.accuracy] ?? NaN,
     attempts: r.attempts,
     failures: [...r.failures],
     aggregationMs: r.aggregationMs,

@@ -1,8 +1,6 @@
+import { CLIENT_METRICS } from '../../shared/contract/index.js';
 import { FedAvg } from './fedavg.js';
 import type { FitResult } from './strategy.js';
-
-/** Metric name under which a client reports its effective sample count Σᵢ wᵢ (sum of its per-sample weights). */
-export const EFFECTIVE_EXAMPLES_METRIC = 'effective_examples';
 
 /**
  * Data-centric FedAvg: weights each client by its effective sample count Σᵢ wᵢ — the mass of samples its data-centric
@@ -15,7 +13,7 @@ export class FedAvgEffective extends FedAvg {
   override readonly name = 'fedavg-effective';
 
   protected override weightOf(update: FitResult): number {
-    const eff = update.metrics[EFFECTIVE_EXAMPLES_METRIC];
+    const eff = update.metrics[CLIENT_METRICS.effectiveExamples];
     return eff !== undefined && Number.isFinite(eff) && eff >= 0
       ? Math.min(eff, update.numExamples)
       : update.numExamples;

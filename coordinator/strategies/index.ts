@@ -16,7 +16,7 @@ export { FedAvg } from './fedavg.js';
 export { FedAvgM } from './fedavgm.js';
 export { FedProx } from './fedprox.js';
 export { FedOpt } from './fedopt.js';
-export { FedAvgEffective, EFFECTIVE_EXAMPLES_METRIC } from './fedavg-effective.js';
+export { FedAvgEffective } from './fedavg-effective.js';
 export { FedMedian, FedTrimmedAvg } from './robust/coordinate-wise.js';
 export { Krum } from './robust/krum.js';
 export { UpdateBuffer } from './robust/update-buffer.js';

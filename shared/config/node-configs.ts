@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_COORDINATOR_ADDRESS, DEFAULT_GRPC_PORT, DEFAULT_HEARTBEAT_INTERVAL_MS } from '../contract/index.js';
 import { BACKENDS } from '../tf/index.js';
 import { dataSourceSchema } from './data-source.js';
 import { parseWith } from './parse.js';
@@ -30,7 +31,7 @@ export const coordinatorConfigSchema = z
     /** Interface the gRPC server binds. @default "127.0.0.1" */
     host: z.string().min(1).default('127.0.0.1'),
     /** gRPC port; 0 picks a free one. @default 50051 */
-    port: z.number().int().min(0).max(65_535).default(50_051),
+    port: z.number().int().min(0).max(65_535).default(DEFAULT_GRPC_PORT),
     /** NATS server for round announcements; absent = announcements only over the WatchRounds gRPC stream. */
     natsUrl,
     /** HTTP port of /metrics, /healthz, /readyz and the dashboard (same host); 0 = a free port, null = off. @default 8080 */
@@ -40,7 +41,7 @@ export const coordinatorConfigSchema = z
     /** tfjs backend for evaluation. @default "auto" */
     backend: z.enum(BACKENDS).default('auto'),
     /** Clients must call Heartbeat this often (ms). @default 2000 */
-    heartbeatIntervalMs: z.number().int().min(100).default(2_000),
+    heartbeatIntervalMs: z.number().int().min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
     /** A client silent for this long is not selected (ms). @default 10000 */
     clientTimeoutMs: z.number().int().min(200).default(10_000),
     transport: transportSchema.default(transportSchema.parse({})),
@@ -83,7 +84,7 @@ export const clientConfigSchema = z
     coordinator: z
       .string()
       .regex(/^[^\s:]+:\d+$/, 'must be host:port')
-      .default('127.0.0.1:50051'),
+      .default(DEFAULT_COORDINATOR_ADDRESS),
     /** NATS server to listen for round announcements too; absent = the coordinator's WatchRounds stream only. */
     natsUrl,
     /** Stable name of this data site; re-joining with it keeps the client id. */

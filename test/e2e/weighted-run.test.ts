@@ -4,17 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { formatRunStatus } from '../../coordinator/operator/index.js';
+import { SITE_SUMMARY_FILE, siteReportDir, type SiteSummary } from '../../shared/contract/index.js';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { spawnClient } from '../helpers/client-processes.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
-
-interface SiteSummary {
-  round: number;
-  samples: number;
-  issues: number;
-  detection?: { noisy: number; precision: number; recall: number; auroc: number };
-}
 
 describe('a run with per-sample weighting on real client daemons', () => {
   it('clients weight their samples from startRound on, report aggregates only, and keep a local label-issue report', async () => {
@@ -60,7 +54,9 @@ describe('a run with per-sample weighting on real client daemons', () => {
       assert.ok(r2.clientMetrics.label_issues_flagged! > 0 && Number.isFinite(r2.clientMetrics.weighting_ms));
       assert.ok(r3.testAccuracy > 0.6, `accuracy ${r3.testAccuracy}`);
       const summary = (i: number) =>
-        JSON.parse(readFileSync(join(reportDir, `site-${i}`, run.runId, 'summary.json'), 'utf8')) as SiteSummary;
+        JSON.parse(
+          readFileSync(join(siteReportDir(join(reportDir, `site-${i}`), run.runId), SITE_SUMMARY_FILE), 'utf8'),
+        ) as SiteSummary;
       const noisy = summary(0),
         clean = summary(1);
       assert.equal(noisy.round, 3);

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLIENT_METRICS, SITE_SUMMARY_FILE, siteReportDir, type SiteSummary } from '../../../shared/contract/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
@@ -136,12 +137,12 @@ async function runNoiseArm(
     logger,
   );
   const summaries = Array.from({ length: o.clients }, (_, i) =>
-    readSummary(join(reportDir, `site-${i}`, final.runId, 'summary.json')),
+    readSummary(join(siteReportDir(join(reportDir, `site-${i}`), final.runId), SITE_SUMMARY_FILE)),
   );
   const weighted = preset.weighting !== undefined;
   const ratios = final.rounds
-    .filter((r) => r.clientMetrics.weighting_ms !== undefined)
-    .map((r) => [r.clientMetrics.weighting_ms!, r.clientMetrics.train_ms!] as const);
+    .filter((r) => r.clientMetrics[CLIENT_METRICS.weightingMs] !== undefined)
+    .map((r) => [r.clientMetrics[CLIENT_METRICS.weightingMs]!, r.clientMetrics[CLIENT_METRICS.trainMs]!] as const);
   return {
     noise,
     variant,
@@ -159,13 +160,7 @@ async function runNoiseArm(
   };
 }
 
-/** The fields of a site's `summary.json` the harness reads (see client-node/report). */
-interface SiteSummary {
-  samples: number;
-  issues: number;
-  detection?: { precision: number; recall: number; auroc: number };
-}
-
+/** A site's summary, if it wrote one; a NaN ratio of its detection reads back as null (groupDetection maps it to NaN). */
 function readSummary(path: string): SiteSummary | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SiteSummary) : undefined;
 }

@@ -1,0 +1,14 @@
+// Names and shapes both sides agree on that the protobuf schema does not spell out: client metric names, the
+// weight-histogram bins, the site report's summary file, shared defaults. Free of grpc/nats/tfjs imports, so the pure
+// weighting and metrics modules can use it (shared/proto's barrel loads grpc-js).
+export {
+  CLIENT_METRICS,
+  EVALUATION_METRICS,
+  WEIGHT_HISTOGRAM_BINS,
+  weightBinLowerEdge,
+  WEIGHT_HIST_METRICS,
+  CLASS_LOSS_METRICS,
+  type IndexedMetricFamily,
+} from './client-metrics.js';
+export { SITE_SUMMARY_FILE, siteReportDir, type SiteSummary, type DetectionQuality } from './site-summary.js';
+export { DEFAULT_GRPC_PORT, DEFAULT_COORDINATOR_ADDRESS, DEFAULT_HEARTBEAT_INTERVAL_MS } from './defaults.js';
