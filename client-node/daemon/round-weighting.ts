@@ -1,7 +1,6 @@
 import type { ModelWeights } from '../../shared/codec/index.js';
-import { parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
 import { CLIENT_METRICS, siteReportDir, type SiteSummary } from '../../shared/contract/index.js';
-import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { weightingFromWire, type RoundAnnouncement } from '../../shared/proto/index.js';
 import { writeSiteReport } from '../report/index.js';
 import type { LocalTrainer, TrainOptions } from '../training/index.js';
 import {
@@ -43,13 +42,8 @@ export function weightRound(
   global: ModelWeights,
   site: SiteReporting = {},
 ): RoundWeighting | undefined {
-  if (!a.fit.weightingJson) return undefined;
-  const config = parseWith(
-    weightingSchema,
-    parseJson(a.fit.weightingJson, 'announced weighting config'),
-    'announced weighting config',
-  );
-  if (a.round < config.startRound) return undefined;
+  const config = weightingFromWire(a.fit.weighting);
+  if (!config || a.round < config.startRound) return undefined;
   const started = performance.now();
   const probs = { values: trainer.predict(a.modelName, global), numClasses: trainer.data.numClasses };
   const plan = planSampleWeights({

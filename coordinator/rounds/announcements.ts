@@ -1,6 +1,5 @@
-import { weightingEnabled } from '../../shared/config/index.js';
 import { type RunConfig } from '../config/index.js';
-import type { FitConfig as WireFitConfig, RoundAnnouncement } from '../../shared/proto/index.js';
+import { weightingToWire, type FitConfig as WireFitConfig, type RoundAnnouncement } from '../../shared/proto/index.js';
 import type { FitConfig } from '../strategies/index.js';
 import type { OpenRound } from './open-round.js';
 
@@ -55,10 +54,12 @@ export function runDoneAnnouncement(src: AnnouncementSource, round: number): Rou
   };
 }
 
-/** The wire form of a fit config; the weighting travels as JSON, and only when some component is on (announcements stay small). */
+/**
+ * The wire form of a fit config (zeros when undefined: run-done announcements); the weighting travels as a Weighting
+ * message, and only when some component is on (announcements stay small).
+ */
 export function wireFitConfig(c: FitConfig | undefined): WireFitConfig {
-  if (!c)
-    return { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0, weightingJson: '', curriculumStage: 1 };
+  if (!c) return { localEpochs: 0, batchSize: 0, learningRate: 0, proximalMu: 0, curriculumStage: 1 };
   const { weighting, ...rest } = c;
-  return { ...rest, weightingJson: weightingEnabled(weighting) ? JSON.stringify(weighting) : '' };
+  return { ...rest, weighting: weightingToWire(weighting) };
 }

@@ -1,4 +1,5 @@
 export { PROTO_PATH, loadFedsiftProto, type FedsiftProto } from './loader.js';
 export * from './messages.js';
+export { weightingToWire, weightingFromWire } from './weighting.js';
 export { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, roundsSubject } from './subjects.js';
 export { AUTHORIZATION_METADATA_KEY, bearerTokenInterceptor, bearerTokenOf } from './bearer-token.js';

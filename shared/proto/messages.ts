@@ -14,8 +14,58 @@ export interface FitConfig {
   batchSize: number;
   learningRate: number;
   proximalMu: number;
-  weightingJson: string;
   curriculumStage: number;
+  /** Absent (undefined when built, null when decoded from gRPC) when every weighting component is off. */
+  weighting?: Weighting | null;
+}
+
+/** fedsift.v1.Weighting.NoisyLabels */
+export type WeightingNoisyLabels =
+  'NOISY_LABELS_UNSPECIFIED' | 'NOISY_LABELS_NONE' | 'NOISY_LABELS_CONFIDENT_LEARNING' | 'NOISY_LABELS_SMALL_LOSS';
+/** fedsift.v1.Weighting.Combine */
+export type WeightingCombine = 'COMBINE_UNSPECIFIED' | 'COMBINE_PRODUCT' | 'COMBINE_MIN';
+/** fedsift.v1.Weighting.Curriculum.Regularizer */
+export type WeightingRegularizer =
+  'REGULARIZER_UNSPECIFIED' | 'REGULARIZER_NONE' | 'REGULARIZER_HARD' | 'REGULARIZER_LINEAR' | 'REGULARIZER_MIXTURE';
+/** fedsift.v1.Weighting.Curriculum.Pacing */
+export type WeightingPacing = 'PACING_UNSPECIFIED' | 'PACING_LINEAR' | 'PACING_ROOT' | 'PACING_GEOMETRIC';
+/** fedsift.v1.Weighting.Bootstrap.Mode */
+export type WeightingBootstrapMode = 'MODE_UNSPECIFIED' | 'MODE_SOFT' | 'MODE_HARD';
+
+/** fedsift.v1.Weighting.SmallLoss */
+export interface WeightingSmallLoss {
+  noiseRate: number;
+  warmupRounds: number;
+}
+/** fedsift.v1.Weighting.Curriculum */
+export interface WeightingCurriculum {
+  regularizer: WeightingRegularizer;
+  pacing: WeightingPacing;
+  startFraction: number;
+  fullAt: number;
+}
+/** fedsift.v1.Weighting.Bootstrap */
+export interface WeightingBootstrap {
+  beta: number;
+  mode: WeightingBootstrapMode;
+}
+/**
+ * fedsift.v1.Weighting: the run config's `weighting`, field for field. Convert with weightingToWire /
+ * weightingFromWire, never by hand. An enum the sender is newer than this build for arrives as its number.
+ */
+export interface Weighting {
+  startRound: number;
+  noisyLabels: WeightingNoisyLabels;
+  /** null when decoded without the message. */
+  smallLoss?: WeightingSmallLoss | null;
+  /** null when decoded without the message. */
+  curriculum?: WeightingCurriculum | null;
+  labelSmoothing: number;
+  /** Absent or null = off. */
+  bootstrap?: WeightingBootstrap | null;
+  /** proto3 `optional`: absent = off. */
+  correctLabelsAbove?: number;
+  combine: WeightingCombine;
 }
 export type RoundPhase = 'ROUND_PHASE_UNSPECIFIED' | 'ROUND_PHASE_FIT' | 'ROUND_PHASE_RUN_DONE';
 

@@ -4,13 +4,14 @@ import { after, before, describe, it } from 'node:test';
 import { encodeAnnouncement, NatsBroadcaster } from '../../coordinator/broadcast/index.js';
 import { ClientRegistry } from '../../coordinator/clients/index.js';
 import { NatsRoundSource } from '../../client-node/rounds/index.js';
+import { weightingSchema, type WeightingConfig } from '../../shared/config/index.js';
 import { PayloadTooLargeError } from '../../shared/errors/index.js';
 import { silentLogger } from '../../shared/logging/index.js';
-import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { weightingFromWire, weightingToWire, type RoundAnnouncement } from '../../shared/proto/index.js';
 import { waitFor } from '../helpers/coordinators.js';
 import { NATS_URL, requireNats } from '../helpers/nats.js';
 
-const announcement = (runId: string, round: number): RoundAnnouncement => ({
+const announcement = (runId: string, round: number, weighting?: WeightingConfig): RoundAnnouncement => ({
   runId,
   round,
   phase: 'ROUND_PHASE_FIT',
@@ -19,7 +20,14 @@ const announcement = (runId: string, round: number): RoundAnnouncement => ({
   selectedClientIds: Array.from({ length: 10 }, (_, i) => ClientRegistry.clientIdFor(`demo-site-${i}`)),
   evaluateClientIds: Array.from({ length: 10 }, (_, i) => ClientRegistry.clientIdFor(`demo-site-${i}`)),
   deadlineUnixMs: Date.now() + 120_000,
-  fit: { localEpochs: 2, batchSize: 32, learningRate: 0.003, proximalMu: 0, weightingJson: '', curriculumStage: 1 },
+  fit: {
+    localEpochs: 2,
+    batchSize: 32,
+    learningRate: 0.003,
+    proximalMu: 0,
+    curriculumStage: 0.7,
+    weighting: weighting && weightingToWire(weighting),
+  },
   totalRounds: 20,
   attempt: 1,
   coordinatorId: '2f1c7a52-43f4-4a8e-9f3e-4a3c1b7e9d10',
@@ -59,6 +67,34 @@ describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {
         heard.map((a) => a.round),
         [2],
       );
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('carries the round weighting as a typed message: the client decodes the config the coordinator sent', async () => {
+    // Prepare: every optional part on (bootstrap, label correction, curriculum), the largest weighting there is
+    const runId = `run-test-${randomBytes(4).toString('hex')}`;
+    const weighting = weightingSchema.parse({
+      noisyLabels: 'confident-learning',
+      correctLabelsAbove: 0.9,
+      labelSmoothing: 0.1,
+      bootstrap: { beta: 0.8, mode: 'hard' },
+      curriculum: { regularizer: 'mixture', pacing: 'root', startFraction: 0.7, fullAt: 0.6 },
+    });
+    const heard: RoundAnnouncement[] = [];
+    const source = new NatsRoundSource(NATS_URL, { initialMs: 50, maxMs: 500 }, silentLogger());
+    source.start((a) => a.runId === runId && heard.push(a));
+    try {
+      // Execute
+      await broadcaster.announce(announcement(runId, 1, weighting));
+      const [a] = await waitFor('the weighted announcement', () => (heard.length ? heard : undefined), 10_000);
+      // Assert
+      assert.deepEqual(weightingFromWire(a!.fit.weighting), weighting);
+      assert.equal(a!.fit.curriculumStage, 0.7);
+      const size = encodeAnnouncement(announcement(runId, 1, weighting)).byteLength;
+      // JSON spells the enums by name: about 1.1 KiB with 2 × 10 client ids, as with the weighting_json text before
+      assert.ok(size < 2048, `weighted announcement is ${size} bytes`);
     } finally {
       await source.close();
     }
