@@ -154,7 +154,6 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
 
     ReportEvaluation: unary<EvaluationReport, EvaluationAck>((req, call) => {
       access.checkClient(call, req.clientId);
-      checkEvaluation(req, clients.get(req.clientId).capabilities.numExamples);
       manager.get(req.runId).reportEvaluation(req);
       return { accepted: true };
     }),
@@ -178,18 +177,6 @@ function checkJoin(req: JoinRequest): void {
       field: 'capabilities',
     });
   }
-}
-
-/** @throws {InvalidRequestError} for non-finite or out-of-range evaluation values. */
-function checkEvaluation(r: EvaluationReport, declaredExamples: number): void {
-  const bad = (why: string) =>
-    new InvalidRequestError(`ReportEvaluation: ${why}`, { clientId: r.clientId, round: r.round });
-  if (!(Number.isFinite(r.loss) && r.loss >= 0)) throw bad(`loss must be a finite number ≥ 0, got ${r.loss}`);
-  if (!(r.numExamples > 0 && r.numExamples <= declaredExamples))
-    throw bad(`num_examples must be in [1, ${declaredExamples}], got ${r.numExamples}`);
-  for (const [k, v] of Object.entries(r.metrics)) if (!Number.isFinite(v)) throw bad(`metric ${k} is not finite`);
-  const acc = r.metrics.accuracy;
-  if (acc !== undefined && !(acc >= 0 && acc <= 1)) throw bad(`accuracy must be in [0, 1], got ${acc}`);
 }
 
 /**
@@ -237,7 +224,7 @@ class UpdateUpload {
       if (!h) throw new InvalidUpdateError('the first SubmitUpdate message must be an UpdateHeader');
       this.header = h;
       this.deps.access.checkClient(this.call, h.clientId);
-      this.receiver = this.deps.manager.get(h.runId).beginUpdate(h);
+      this.receiver = this.deps.manager.get(h.runId).receiveUpdate(h);
       if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
       else {
         this.stopWatchingRound = this.receiver.onRoundClosed((err) => {

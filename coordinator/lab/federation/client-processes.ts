@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Path of the `fedsift` entry point. */
-export const FEDSIFT_BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
+export const FEDSIFT_BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 
 /** How to start one `fedsift client` process holding a Dirichlet share of the bundled MNIST training digits. */
 export interface ClientProcessOptions {
