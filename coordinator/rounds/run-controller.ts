@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig } from '../config/index.js';
 import { QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import {
@@ -15,49 +14,14 @@ import {
   type RunStatus,
   type UpdateHeader,
 } from '../../shared/proto/index.js';
-import type { RoundBroadcaster } from '../broadcast/index.js';
-import type { ClientRegistry } from '../clients/index.js';
-import type { ModelRuntime } from '../evaluation/index.js';
-import type { Checkpoint, RunStore, StoredRun } from '../store/index.js';
-import type { Strategy, StrategyContext } from '../strategies/index.js';
+import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { OpenRound } from './open-round.js';
+import { RoundBuffers } from './round-buffers.js';
 import { summarizeRound } from './round-summary.js';
+import type { RunDeps } from './run-deps.js';
 import type { UpdateReceiver } from './update-intake.js';
-
-/** Source of the current time (ms since epoch); injected so tests can reason about deadlines. */
-export interface Clock {
-  now(): number;
-}
-
-/** What every run of a coordinator shares. */
-export interface SharedRunDeps {
-  /** Id of this coordinator process, put on every announcement. */
-  coordinatorId: string;
-  broadcaster: RoundBroadcaster;
-  clients: ClientRegistry;
-  runtime: ModelRuntime;
-  clock: Clock;
-  logger: Logger;
-  /** Durable state: each run, its completed rounds and their checkpoints are written here; none = in memory only. */
-  store?: RunStore;
-}
-
-/** Collaborators of one run. */
-export interface RunDeps extends SharedRunDeps {
-  runId: string;
-  config: RunConfig;
-  strategy: Strategy;
-  /**
-   * Rounds close only when every selected client answered, never at a deadline: the in-process simulation plays its
-   * clients one after another, so a wall-clock deadline would make results depend on the machine's speed.
-   * @default false
-   */
-  untimedRounds?: boolean;
-  /** A stored run to continue (after a coordinator restart) from its last completed round's checkpoint. */
-  resume?: { run: StoredRun; checkpoint?: Checkpoint };
-}
 
 /**
  * Event-loop turns a closed round lets pass before it aggregates. grpc-js sends an update's ack in steps (message,
@@ -66,9 +30,6 @@ export interface RunDeps extends SharedRunDeps {
  * the update that closed the round waited for all of it (and could miss the client's deadline).
  */
 const ACK_FLUSH_TURNS = 16;
-
-/** Model-sized receive buffers a run keeps between rounds (more are allocated while many uploads run at once). */
-const IDLE_RECEIVE_BUFFERS = 2;
 
 /**
  * The state machine of one training run: wait for clients → per round: select (strategy) → announce → collect
@@ -87,13 +48,10 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   /** Set by shutdown(): the run ends in this process but stays resumable in the store. */
   private suspended = false;
   private readonly log: Logger;
-  /** Update receive buffers handed from round to round (see OpenRound.receiveBuffer). */
-  private readonly receiveBuffers: Uint8Array[] = [];
+  private readonly buffers = new RoundBuffers();
   /** The current global model (see globalModel). */
   private global: ModelWeights | undefined;
   private failureValue: Error | undefined;
-  /** The retired global model's buffer, for the next round's aggregation (see retire). */
-  private spareModel: Float32Array | undefined;
 
   constructor(private readonly deps: RunDeps) {
     super();
@@ -261,7 +219,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       open = await this.openAttempt(round, attempt, model, global);
       const reason = await open.closed;
       for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
-      this.receiveBuffers.splice(IDLE_RECEIVE_BUFFERS); // kept between rounds: at most this many model-sized buffers
+      this.buffers.trim();
       if (this.stopRequested) {
         open.aggregation.dispose();
         return undefined;
@@ -301,10 +259,10 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       nowMs: clock.now(),
       model,
       global,
-      accumulator: strategy.beginAggregation(round, global, this.takeSpareModel()),
+      accumulator: strategy.beginAggregation(round, global, this.buffers.takeSpareModel()),
       maxUpdateNorm: config.maxUpdateNorm,
       declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
-      spareBuffers: this.receiveBuffers,
+      spareBuffers: this.buffers.receive,
       logger: this.log,
     });
     this.open = open;
@@ -342,23 +300,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       'round aggregated',
     );
     this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
-    this.retire(open.model, global, aggregate.weights);
+    this.buffers.retire(open.model, global, aggregate.weights);
     return aggregate.weights;
-  }
-
-  /**
-   * Once round r has its new global model, the previous one (r's input) is read by nothing but FetchModel streams still
-   * running: when none is, its buffer becomes the next round's aggregation memory, so a run allocates no model-sized
-   * buffer per round (FedAvg family; 100 MB of fresh pages cost ~0.3 s on a VM).
-   */
-  private retire(model: EncodedModel, previous: ModelWeights, next: ModelWeights): void {
-    if (model.activeStreams === 0 && previous.values !== next.values) this.spareModel = previous.values;
-  }
-
-  private takeSpareModel(): Float32Array | undefined {
-    const spare = this.spareModel;
-    this.spareModel = undefined;
-    return spare;
   }
 
   private async waitForClients(): Promise<void> {
