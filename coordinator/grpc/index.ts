@@ -1,4 +1,3 @@
 export { raiseReceiveWindow, startGrpcServer, type StartedGrpcServer } from './server.js';
-export { type CoordinatorServiceDeps, type TransportMetrics } from './coordinator-service.js';
 export type { WriteStats } from '../../shared/streams/index.js';
 export { UploadGate } from './upload-gate.js';

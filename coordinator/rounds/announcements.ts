@@ -28,7 +28,7 @@ export function fitAnnouncement(
     modelSha256: open.model.header.sha256,
     selectedClientIds: [...open.selected],
     evaluateClientIds,
-    deadlineUnixMs: open.deadlineUnixMs,
+    deadlineUnixMs: open.deadlineUnixMs ?? 0, // 0: no deadline (untimed rounds of the in-process simulation)
     fit: wireFitConfig(open.instructions[0]?.config),
     totalRounds: config.rounds,
     attempt: open.attempt,

@@ -1,7 +1,7 @@
-export { RunController, type Clock, type RunDeps, type UpdateReceiver } from './run-controller.js';
+export { RunController } from './run-controller.js';
+export type { Clock, RunDeps, SharedRunDeps } from './run-deps.js';
 export { RunManager, type RunManagerDeps } from './run-manager.js';
 export { encodeModel, type EncodedModel } from './encoded-model.js';
-export { OpenRound, type CloseReason } from './open-round.js';
-export { wireFitConfig } from './announcements.js';
-export { checkUpdateValues } from './update-checks.js';
-export { summarizeRound, type CompletedRound } from './round-summary.js';
+export { OpenRound, type CloseReason, type OpenRoundOptions } from './open-round.js';
+export { UpdateValueCheck, checkUpdateHeader, checkEvaluation } from './intake-checks.js';
+export type { UpdateReceiver } from './update-intake.js';

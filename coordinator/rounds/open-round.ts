@@ -1,19 +1,64 @@
-import { assertSameSpecs, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
-import { DuplicateUpdateError, InvalidUpdateError, NotSelectedError } from '../../shared/errors/index.js';
-import { specsFromWire, type UpdateHeader } from '../../shared/proto/index.js';
+import { type ModelWeights } from '../../shared/codec/index.js';
+import {
+  DuplicateUpdateError,
+  InvalidUpdateError,
+  NotSelectedError,
+  RoundClosedError,
+} from '../../shared/errors/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
-import { UpdateValueCheck } from './update-checks.js';
+import { checkEvaluation, checkUpdateHeader, UpdateValueCheck } from './intake-checks.js';
+import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
 
 /** Why an open round closed. */
 export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
 
+/** What one attempt of one round is opened with. */
+export interface OpenRoundOptions {
+  runId: string;
+  /** Round number (1-based) and attempt (1 for the first announcement of the round). */
+  round: number;
+  attempt: number;
+  /** The strategy's selection: one instruction per selected client. */
+  instructions: readonly FitInstruction[];
+  /** The round closes at this instant (ms since epoch) with the updates it has; null = only when every client answered. */
+  deadlineUnixMs: number | null;
+  /** Now (ms since epoch), to arm the deadline timer. */
+  nowMs: number;
+  /** The global model the round trains from, encoded once for every FetchModel. */
+  model: EncodedModel;
+  global: ModelWeights;
+  /** The strategy's accumulator for this round; accepted updates are folded into it as they arrive. */
+  accumulator: FitAccumulator;
+  /** Largest accepted ‖update − global‖₂ (same units as the weights); null = no bound. */
+  maxUpdateNorm: number | null;
+  /** Training examples a client declared at Join. @throws {UnknownClientError} for a client that never joined. */
+  declaredExamples: (clientId: string) => number;
+  /**
+   * Receive buffers the accumulator gave back, for the next uploads (FedAvg family: no allocation per update); the
+   * run passes the same list to every round, so a model-sized buffer is not allocated afresh each round.
+   */
+  spareBuffers: Uint8Array[];
+  /** The run's logger: accepted updates (debug) and clients failed by their input (warn) are logged. */
+  logger: Logger;
+}
+
 /**
- * One attempt of one round while it accepts updates: who was selected, what arrived, what failed. Folds accepted
- * updates straight into the strategy's accumulator. Closes when every selected client has answered (update or
- * failure), at the deadline, or when the run stops.
+ * One attempt of one round while it accepts client input: who was selected, what arrived, what failed. Owns its
+ * intake: `receive` runs every check of an update (intake-checks.ts) and returns the receiver its bytes go to;
+ * accepted updates are folded straight into the strategy's accumulator. Closes when every selected client has
+ * answered (update or failure), at the deadline, or when the run stops.
  */
-export class OpenRound {
+export class OpenRound implements IntakeRound {
+  readonly runId: string;
+  readonly round: number;
+  readonly attempt: number;
+  readonly instructions: readonly FitInstruction[];
+  readonly deadlineUnixMs: number | null;
+  readonly model: EncodedModel;
+  readonly global: ModelWeights;
   readonly selected: ReadonlySet<string>;
   /** sha256 of each accepted update, by client id (for idempotent re-submission). */
   readonly accepted = new Map<string, string>();
@@ -22,31 +67,97 @@ export class OpenRound {
   readonly closed: Promise<CloseReason>;
   private resolveClosed!: (r: CloseReason) => void;
   private isClosed = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
   private readonly closeListeners = new Set<() => void>();
 
-  constructor(
-    readonly round: number,
-    readonly attempt: number,
-    readonly instructions: readonly FitInstruction[],
-    readonly deadlineUnixMs: number,
-    readonly model: EncodedModel,
-    readonly global: ModelWeights,
-    private readonly accumulator: FitAccumulator,
-    nowMs: number,
-    /** Largest accepted ‖update − global‖₂; null = no bound. */
-    private readonly maxUpdateNorm: number | null = null,
-    /** Receive buffers the accumulator gave back, for the next uploads (FedAvg family: no allocation per update);
-     *  the run passes the same list to every round, so a model-sized buffer is not allocated afresh each round. */
-    private readonly spareBuffers: Uint8Array[] = [],
-  ) {
-    this.selected = new Set(instructions.map((i) => i.clientId));
+  constructor(private readonly o: OpenRoundOptions) {
+    ({ runId: this.runId, round: this.round, attempt: this.attempt, instructions: this.instructions } = o);
+    ({ deadlineUnixMs: this.deadlineUnixMs, model: this.model, global: this.global } = o);
+    this.selected = new Set(o.instructions.map((i) => i.clientId));
     this.closed = new Promise((r) => (this.resolveClosed = r));
-    this.timer = setTimeout(() => this.close('deadline'), Math.max(0, deadlineUnixMs - nowMs));
+    if (o.deadlineUnixMs !== null) {
+      this.timer = setTimeout(() => this.close('deadline'), Math.max(0, o.deadlineUnixMs - o.nowMs));
+    }
   }
 
   get isOpen(): boolean {
     return !this.isClosed;
+  }
+
+  /** Clients that sent an accepted update or failed (a client is in at most one of the two). */
+  get answered(): number {
+    return this.accepted.size + this.failures.length;
+  }
+
+  /** The accumulator, for the run to finish aggregation once the round closed. */
+  get aggregation(): FitAccumulator {
+    return this.o.accumulator;
+  }
+
+  /**
+   * Takes an update header: the client must be selected and not have delivered another update; then
+   * checkUpdateHeader. A header that fails those checks fails the client for this round.
+   * @returns the receiver of the update's bytes (its `alreadyAccepted` is true for an idempotent re-send).
+   * @throws {RoundClosedError} | {NotSelectedError} | {DuplicateUpdateError} | {InvalidUpdateError}
+   */
+  receive(h: UpdateHeader): UpdateReceiver {
+    if (!this.isOpen) throw this.closedError(h.clientId);
+    this.assertSelected(h.clientId);
+    const previous = this.accepted.get(h.clientId);
+    if (previous !== undefined) {
+      if (previous === h.sha256) return UpdateIntake.alreadyAccepted(h);
+      throw new DuplicateUpdateError(
+        `client ${h.clientId} already submitted a different update for round ${this.round}`,
+        { clientId: h.clientId, round: this.round },
+      );
+    }
+    try {
+      const { specs } = this.global;
+      checkUpdateHeader(h, {
+        round: this.round,
+        specs,
+        totalBytes: this.model.header.totalBytes,
+        declaredExamples: this.o.declaredExamples(h.clientId),
+      });
+    } catch (err) {
+      if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message);
+      throw err;
+    }
+    const check = new UpdateValueCheck(this.global.values, this.o.maxUpdateNorm, {
+      clientId: h.clientId,
+      round: this.round,
+    });
+    return new UpdateIntake(this, h, check);
+  }
+
+  /**
+   * Takes a selected client's evaluation of this round's global model on its own data (checkEvaluation).
+   * @throws {RoundClosedError} | {NotSelectedError} | {InvalidRequestError}
+   */
+  addEvaluation(r: EvaluationReport): void {
+    if (!this.isOpen) throw this.closedError(r.clientId);
+    this.assertSelected(r.clientId);
+    checkEvaluation(r, this.o.declaredExamples(r.clientId));
+    this.evaluations.push({ clientId: r.clientId, numExamples: r.numExamples, loss: r.loss, metrics: r.metrics });
+  }
+
+  /** @throws {NotSelectedError} when the client is not in this round's selection. */
+  assertSelected(clientId: string): void {
+    if (!this.selected.has(clientId)) {
+      throw new NotSelectedError(`client ${clientId} was not selected for round ${this.round}`, {
+        clientId,
+        round: this.round,
+      });
+    }
+  }
+
+  /** The error an update or evaluation of this round gets once the round stopped accepting them. */
+  closedError(clientId: string): RoundClosedError {
+    return new RoundClosedError(`round ${this.round} of run ${this.runId} no longer accepts updates`, {
+      runId: this.runId,
+      clientId,
+      round: this.round,
+    });
   }
 
   /**
@@ -56,11 +167,6 @@ export class OpenRound {
   onClose(listener: () => void): () => void {
     this.closeListeners.add(listener);
     return () => this.closeListeners.delete(listener);
-  }
-
-  /** Clients that sent an accepted update or failed (a client is in at most one of the two). */
-  get answered(): number {
-    return this.accepted.size + this.failures.length;
   }
 
   close(reason: CloseReason): void {
@@ -77,80 +183,42 @@ export class OpenRound {
     });
   }
 
-  /** @throws {NotSelectedError} when the client is not in this round's selection. */
-  assertSelected(clientId: string): void {
-    if (!this.selected.has(clientId)) {
-      throw new NotSelectedError(`client ${clientId} was not selected for round ${this.round}`, {
-        clientId,
-        round: this.round,
-      });
-    }
-  }
-
-  /**
-   * Checks an update header against this round before its bytes are read.
-   * @returns true when the same client already delivered an update with this hash (re-send: acknowledge, fold nothing).
-   * @throws {NotSelectedError} | {DuplicateUpdateError} | {InvalidUpdateError}
-   */
-  checkHeader(h: UpdateHeader): boolean {
-    const ctx = { clientId: h.clientId, round: this.round };
-    this.assertSelected(h.clientId);
-    const previous = this.accepted.get(h.clientId);
-    if (previous !== undefined) {
-      if (previous === h.sha256) return true;
-      throw new DuplicateUpdateError(
-        `client ${h.clientId} already submitted a different update for round ${this.round}`,
-        ctx,
-      );
-    }
-    const specs = specsFromWire(h.tensors);
-    if (typeof specs === 'string') throw new InvalidUpdateError(specs, ctx);
-    assertSameSpecs(this.global.specs, specs, ctx);
-    if (h.totalBytes !== this.model.header.totalBytes) {
-      throw new InvalidUpdateError(
-        `update declares ${h.totalBytes} bytes, the model has ${this.model.header.totalBytes}`,
-        ctx,
-      );
-    }
-    if (!(h.numExamples > 0)) throw new InvalidUpdateError(`num_examples must be > 0, got ${h.numExamples}`, ctx);
-    return false;
-  }
-
   /** A buffer of the model's byte size to receive one update into (reused when the accumulator does not keep updates). */
   receiveBuffer(): Uint8Array {
     const size = this.model.header.totalBytes;
-    let spare = this.spareBuffers.pop();
-    while (spare && spare.byteLength !== size) spare = this.spareBuffers.pop();
+    const spares = this.o.spareBuffers;
+    let spare = spares.pop();
+    while (spare && spare.byteLength !== size) spare = spares.pop();
     // Ordinary memory, so the upload's SHA-256 runs in this thread: with 100 uploads at once, fresh shared-memory
     // buffers cost more CPU than a hashing thread saves (round-overhead bench: +12% CPU, +30% round time).
     return spare ?? new Uint8Array(size);
   }
 
-  /** The value checks of this round (finite, maxUpdateNorm) for one client's update, to run as its bytes arrive. */
-  valueCheck(clientId: string): UpdateValueCheck {
-    return new UpdateValueCheck(this.global.values, this.maxUpdateNorm, { clientId, round: this.round });
-  }
-
   /**
-   * Folds a complete update (its bytes already hash-checked) into the aggregate; closes the round when everyone
-   * answered. `bytes` (from receiveBuffer) is reused afterwards unless the accumulator keeps updates.
-   * @param check the update's value check, maybe part-way through (valueCheck); finished here.
-   * @throws {InvalidUpdateError} on non-finite values (BR-08); {UpdateNormError} when ‖update − global‖₂ exceeds the run's bound.
+   * Folds a complete update whose values passed `check` (finished by the caller) into the aggregate; closes the round
+   * when everyone answered. `values` (a view of a receiveBuffer) is reused afterwards unless the accumulator keeps
+   * updates. @throws {AggregationError} from the accumulator.
    */
-  fold(h: UpdateHeader, bytes: Uint8Array, check = this.valueCheck(h.clientId)): void {
-    const values = viewAsFloat32(bytes);
-    check.finish(values);
-    this.accumulator.add({
+  fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): void {
+    const { accumulator } = this.o;
+    accumulator.add({
       clientId: h.clientId,
       numExamples: h.numExamples,
       weights: { specs: this.global.specs, values },
       metrics: h.metrics,
     });
-    if (!this.accumulator.keepsUpdates) this.spareBuffers.push(bytes);
+    if (!accumulator.keepsUpdates) this.o.spareBuffers.push(bytes);
     this.accepted.set(h.clientId, h.sha256);
+    this.o.logger.debug({ round: this.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
     const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
     if (failed >= 0) this.failures.splice(failed, 1); // its earlier attempt failed (e.g. a broken stream); this retry counts
     this.closeIfAllAnswered();
+  }
+
+  /** A client's input was refused or its upload broke: it fails this round, and the log says why. */
+  reject(clientId: string, reason: string): void {
+    if (this.isOpen) this.o.logger.warn({ round: this.round, client: clientId, reason }, 'client failed this round');
+    this.fail(clientId, reason);
   }
 
   /** Records that a selected client will contribute nothing this round (ignored once the round closed). */
@@ -172,10 +240,5 @@ export class OpenRound {
 
   private closeIfAllAnswered(): void {
     if (this.answered >= this.selected.size) this.close('all-answered');
-  }
-
-  /** The accumulator, for the run to finish aggregation once the round closed. */
-  get aggregation(): FitAccumulator {
-    return this.accumulator;
   }
 }

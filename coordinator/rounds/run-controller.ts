@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig } from '../config/index.js';
-import { InvalidUpdateError, QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
+import type { ModelWeights } from '../../shared/codec/index.js';
+import { QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import {
   isFinalRunState,
@@ -15,67 +14,14 @@ import {
   type RunStatus,
   type UpdateHeader,
 } from '../../shared/proto/index.js';
-import type { RoundBroadcaster } from '../broadcast/index.js';
-import type { ClientRegistry } from '../clients/index.js';
-import type { ModelRuntime } from '../evaluation/index.js';
-import type { Checkpoint, RunStore, StoredRun } from '../store/index.js';
-import type { Strategy, StrategyContext } from '../strategies/index.js';
+import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { OpenRound } from './open-round.js';
+import { RoundBuffers } from './round-buffers.js';
 import { summarizeRound } from './round-summary.js';
-
-/** Source of the current time (ms since epoch); injected so tests can reason about deadlines. */
-export interface Clock {
-  now(): number;
-}
-
-/** What every run of a coordinator shares. */
-export interface SharedRunDeps {
-  /** Id of this coordinator process, put on every announcement. */
-  coordinatorId: string;
-  broadcaster: RoundBroadcaster;
-  clients: ClientRegistry;
-  runtime: ModelRuntime;
-  clock: Clock;
-  logger: Logger;
-  /** Durable state: each run, its completed rounds and their checkpoints are written here; none = in memory only. */
-  store?: RunStore;
-}
-
-/** Collaborators of one run. */
-export interface RunDeps extends SharedRunDeps {
-  runId: string;
-  config: RunConfig;
-  strategy: Strategy;
-  /** A stored run to continue (after a coordinator restart) from its last completed round's checkpoint. */
-  resume?: { run: StoredRun; checkpoint?: Checkpoint };
-}
-
-/** Receives the bytes of one update after its header was accepted. */
-export interface UpdateReceiver {
-  /** Declared size of the update (bytes). */
-  readonly expectedBytes: number;
-  /** A buffer of expectedBytes to assemble the update in (pooled by the round). @throws {RoundClosedError} once the round closed. */
-  buffer(): Uint8Array;
-  /**
-   * The first `bytes` bytes of buffer() are in place: checks the values they complete while they are in cache.
-   * @throws {InvalidUpdateError} on a non-finite value.
-   */
-  received(bytes: number): void;
-  /** True when this (client, round) update was already accepted with the same hash: ack without reading it again. */
-  readonly alreadyAccepted: boolean;
-  /** Folds the complete bytes. @throws {InvalidUpdateError} | {RoundClosedError} | {StaleRoundError} */
-  complete(bytes: Uint8Array): void;
-  /** The stream broke or its bytes were invalid: the client fails this round. */
-  fail(reason: string): void;
-  /**
-   * Calls `refuse` (on a microtask; it must not throw) with the error to answer the upload with once the round stops
-   * accepting updates (deadline, every client answered, run stopped), so an upload still running then ends and gives
-   * back its memory at once. @returns unsubscribe, to call when the upload ends.
-   */
-  onRoundClosed(refuse: (err: RoundClosedError) => void): () => void;
-}
+import type { RunDeps } from './run-deps.js';
+import type { UpdateReceiver } from './update-intake.js';
 
 /**
  * Event-loop turns a closed round lets pass before it aggregates. grpc-js sends an update's ack in steps (message,
@@ -84,9 +30,6 @@ export interface UpdateReceiver {
  * the update that closed the round waited for all of it (and could miss the client's deadline).
  */
 const ACK_FLUSH_TURNS = 16;
-
-/** Model-sized receive buffers a run keeps between rounds (more are allocated while many uploads run at once). */
-const IDLE_RECEIVE_BUFFERS = 2;
 
 /**
  * The state machine of one training run: wait for clients → per round: select (strategy) → announce → collect
@@ -105,10 +48,10 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   /** Set by shutdown(): the run ends in this process but stays resumable in the store. */
   private suspended = false;
   private readonly log: Logger;
-  /** Update receive buffers handed from round to round (see OpenRound.receiveBuffer). */
-  private readonly receiveBuffers: Uint8Array[] = [];
-  /** The retired global model's buffer, for the next round's aggregation (see retire). */
-  private spareModel: Float32Array | undefined;
+  private readonly buffers = new RoundBuffers();
+  /** The current global model (see globalModel). */
+  private global: ModelWeights | undefined;
+  private failureValue: Error | undefined;
 
   constructor(private readonly deps: RunDeps) {
     super();
@@ -140,9 +83,10 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   /** Runs to the end in the background; the returned promise settles when the run is finished (never rejects). */
   start(): Promise<void> {
     if (this.isFinished) return Promise.resolve();
-    return this.loop().catch((err: unknown) =>
-      this.finish('RUN_STATE_FAILED', err instanceof Error ? err.message : String(err)),
-    );
+    return this.loop().catch((err: unknown) => {
+      this.failureValue = err instanceof Error ? err : new Error(String(err));
+      this.finish('RUN_STATE_FAILED', this.failureValue.message);
+    });
   }
 
   /** Asks the run to stop: the open round closes now and nothing more is aggregated. */
@@ -180,7 +124,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   /**
    * The global model of the open round, for a selected client.
-   * @throws {StaleRoundError} (carrying the current round) when `round` is not the open one; {NotSelectedError}.
+   * @throws {StaleRoundError} (carrying the current round) when `round` is not the open one; {RoundClosedError};
+   *         {NotSelectedError}.
    */
   modelFor(round: number, clientId: string): EncodedModel {
     const open = this.requireOpen(round, clientId);
@@ -188,58 +133,37 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     return open.model;
   }
 
-  /** Checks an update header and returns the receiver of its bytes. @throws see {@link OpenRound.checkHeader} */
-  beginUpdate(h: UpdateHeader): UpdateReceiver {
-    const open = this.requireOpen(h.round, h.clientId);
-    let alreadyAccepted: boolean;
-    try {
-      alreadyAccepted = open.checkHeader(h);
-      const declared = this.deps.clients.get(h.clientId).capabilities.numExamples;
-      if (h.numExamples > declared) {
-        throw new InvalidUpdateError(
-          `num_examples ${h.numExamples} exceeds the ${declared} examples the client declared at Join`,
-          { clientId: h.clientId, round: h.round },
-        );
-      }
-    } catch (err) {
-      if (err instanceof InvalidUpdateError) open.fail(h.clientId, err.message);
-      throw err;
-    }
-    const check = open.valueCheck(h.clientId);
-    let values: Float32Array | undefined;
-    return {
-      expectedBytes: h.totalBytes,
-      buffer: () => {
-        if (!open.isOpen) throw this.closedError(open.round, h.clientId); // let in by the upload gate as the round closed
-        const bytes = open.receiveBuffer();
-        values = viewAsFloat32(bytes); // receive buffers are 4-byte aligned: a view, not a copy
-        return bytes;
-      },
-      received: (bytes) => values && check.scan(values, Math.floor(bytes / 4)),
-      alreadyAccepted,
-      complete: (bytes) => {
-        if (!open.isOpen) throw this.closedError(open.round, h.clientId);
-        open.fold(h, bytes, check);
-        this.log.debug({ round: open.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
-      },
-      fail: (reason) => {
-        open.fail(h.clientId, reason);
-        this.log.warn({ round: open.round, client: h.clientId, reason }, 'client failed this round');
-      },
-      onRoundClosed: (refuse) => this.refuseOnClose(open, h.clientId, refuse),
-    };
+  /**
+   * Hands an update header to the open round's intake (OpenRound.receive, where every update check runs).
+   * @returns the receiver of the update's bytes. @throws {StaleRoundError} | {RoundClosedError} and see OpenRound.receive.
+   */
+  receiveUpdate(h: UpdateHeader): UpdateReceiver {
+    return this.requireOpen(h.round, h.clientId).receive(h);
   }
 
-  /** Subscribes `refuse` to the close of `open`, capturing only what its error needs (not the upload's buffer). */
-  private refuseOnClose(open: OpenRound, clientId: string, refuse: (err: RoundClosedError) => void): () => void {
-    return open.onClose(() => refuse(this.closedError(open.round, clientId)));
-  }
-
-  /** Stores a client's evaluation of the open round's global model on its own data. @throws {StaleRoundError} */
+  /** A client's evaluation of the open round's global model on its own data. @throws see OpenRound.addEvaluation */
   reportEvaluation(r: EvaluationReport): void {
-    const open = this.requireOpen(r.round, r.clientId);
-    open.assertSelected(r.clientId);
-    open.evaluations.push({ clientId: r.clientId, numExamples: r.numExamples, loss: r.loss, metrics: r.metrics });
+    this.requireOpen(r.round, r.clientId).addEvaluation(r);
+  }
+
+  /**
+   * A selected client says it cannot deliver this round (an in-process client whose local step threw): it fails the
+   * round at once instead of at the deadline. @throws {StaleRoundError} | {RoundClosedError} | {NotSelectedError}
+   */
+  reportFailure(round: number, clientId: string, reason: string): void {
+    const open = this.requireOpen(round, clientId);
+    open.assertSelected(clientId);
+    open.reject(clientId, reason);
+  }
+
+  /** The current global model (the input of the open round, or the final model once the run completed); undefined before the first round. */
+  get globalModel(): ModelWeights | undefined {
+    return this.global;
+  }
+
+  /** What ended a failed run (e.g. a QuorumNotMetError); undefined otherwise. */
+  get failure(): Error | undefined {
+    return this.failureValue;
   }
 
   private requireOpen(round: number, clientId: string): OpenRound {
@@ -249,23 +173,16 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     if (round !== this.currentRound) {
       throw new StaleRoundError(
         `round ${round} is not the current round of run ${this.runId}; current round is ${this.currentRound}`,
-        {
-          runId: this.runId,
-          clientId,
-          round: this.currentRound,
-        },
+        { runId: this.runId, clientId, round: this.currentRound },
       );
     }
-    if (!open?.isOpen) throw this.closedError(round, clientId);
+    if (!open?.isOpen)
+      throw new RoundClosedError(`round ${round} of run ${this.runId} no longer accepts updates`, {
+        runId: this.runId,
+        clientId,
+        round,
+      });
     return open;
-  }
-
-  private closedError(round: number, clientId: string): RoundClosedError {
-    return new RoundClosedError(`round ${round} of run ${this.runId} no longer accepts updates`, {
-      runId: this.runId,
-      clientId,
-      round: this.currentRound,
-    });
   }
 
   private async loop(): Promise<void> {
@@ -279,119 +196,112 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       strategy.restoreServerState(checkpoint.serverState);
       this.log.info({ fromRound: checkpoint.round }, 'run resumed from its last completed round');
     }
-    let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.strategyContext));
-    if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
+    this.global = checkpoint?.weights ?? (await strategy.initializeParameters(this.strategyContext)) ?? undefined;
+    if (!this.global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
     for (let round = this.rounds.length + 1; round <= config.rounds; round++) {
-      const next = await this.playRound(round, global);
+      const next = await this.playRound(round, this.global);
       if (!next) return this.finish('RUN_STATE_STOPPED', '');
-      global = next;
+      this.global = next;
     }
     this.finish('RUN_STATE_COMPLETED', '');
   }
 
   /** Plays one round (with retries below quorum). @returns the new global model, or undefined when stopped. */
   private async playRound(round: number, global: ModelWeights): Promise<ModelWeights | undefined> {
-    const { config, strategy, clock } = this.deps;
+    const { config, clock } = this.deps;
     const startedMs = clock.now();
     this.currentRound = round;
     const model = encodeModel(config.model, round, global);
+    let open: OpenRound | undefined;
     for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
       if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
       if (this.stopRequested) return undefined;
-      const instructions = strategy.configureFit(round, global, { available: this.liveClients() });
-      const open = new OpenRound(
-        round,
-        attempt,
-        instructions,
-        clock.now() + config.roundDeadlineMs,
-        model,
-        global,
-        strategy.beginAggregation(round, global, this.takeSpareModel()),
-        clock.now(),
-        config.maxUpdateNorm,
-        this.receiveBuffers,
-      );
-      this.open = open;
-      await this.announce(
-        fitAnnouncement(this.deps, open, strategy.configureEvaluate(round, global, [...open.selected])),
-      );
-      this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');
+      open = await this.openAttempt(round, attempt, model, global);
       const reason = await open.closed;
       for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
-      this.receiveBuffers.splice(IDLE_RECEIVE_BUFFERS); // kept between rounds: at most this many model-sized buffers
+      this.buffers.trim();
       if (this.stopRequested) {
         open.aggregation.dispose();
         return undefined;
       }
+      const { accepted, failures, selected } = open;
       this.log.info(
-        {
-          round,
-          attempt,
-          reason,
-          accepted: open.accepted.size,
-          failed: open.failures.length,
-          selected: open.selected.size,
-        },
+        { round, attempt, reason, accepted: accepted.size, failed: failures.length, selected: selected.size },
         'round closed',
       );
-      if (open.accepted.size >= config.minClients) {
-        const aggStarted = clock.now();
-        const aggregate = open.aggregation.finish(open.failures);
-        const central = await strategy.evaluate(round, aggregate.weights, this.strategyContext);
-        const federated = strategy.aggregateEvaluate(round, open.evaluations, open.failures);
-        const summary = summarizeRound({
-          round,
-          selected: open.selected.size,
-          responded: open.accepted.size,
-          attempts: attempt,
-          failures: open.failures,
-          aggregate,
-          central,
-          federated,
-          durationMs: clock.now() - startedMs,
-          aggregationMs: clock.now() - aggStarted,
-        });
-        this.deps.store?.commitRound(this.runId, summary, {
-          round,
-          weights: aggregate.weights,
-          serverState: strategy.serverState(),
-        });
-        this.rounds.push(summary);
-        this.log.info(
-          { round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss },
-          'round aggregated',
-        );
-        this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
-        this.retire(model, global, aggregate.weights);
-        return aggregate.weights;
-      }
+      if (accepted.size >= config.minClients) return this.completeRound(open, startedMs);
       open.aggregation.dispose();
       const last = attempt === config.maxRoundAttempts;
       this.log.warn(
-        { round, attempt, accepted: open.accepted.size, minClients: config.minClients },
+        { round, attempt, accepted: accepted.size, minClients: config.minClients },
         last ? 'quorum not met in the last attempt' : 'quorum not met, retrying round',
       );
       if (!last) this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
     }
+    const why = open!.failures.map((f) => `${f.clientId}: ${f.reason}`).join('; ');
     throw new QuorumNotMetError(
-      `round ${round}: fewer than ${config.minClients} updates in ${config.maxRoundAttempts} attempts`,
+      `round ${round}: fewer than ${config.minClients} updates in ${config.maxRoundAttempts} attempts ` +
+        `(last attempt: ${open!.accepted.size} accepted${why ? `; ${why}` : ''})`,
       { runId: this.runId, round },
     );
   }
 
-  /**
-   * Once round r has its new global model, the previous one (r's input) is read by nothing but FetchModel streams still
-   * running: when none is, its buffer becomes the next round's aggregation memory, so a run allocates no model-sized
-   * buffer per round (FedAvg family; 100 MB of fresh pages cost ~0.3 s on a VM).
-   */
-  private retire(model: EncodedModel, previous: ModelWeights, next: ModelWeights): void {
-    if (model.activeStreams === 0 && previous.values !== next.values) this.spareModel = previous.values;
+  /** Selects the clients of one attempt (strategy), opens its intake and announces it. */
+  private async openAttempt(round: number, attempt: number, model: EncodedModel, global: ModelWeights) {
+    const { config, strategy, clock, clients } = this.deps;
+    const instructions = strategy.configureFit(round, global, { available: this.liveClients() });
+    const open = new OpenRound({
+      runId: this.runId,
+      round,
+      attempt,
+      instructions,
+      deadlineUnixMs: this.deps.untimedRounds ? null : clock.now() + config.roundDeadlineMs,
+      nowMs: clock.now(),
+      model,
+      global,
+      accumulator: strategy.beginAggregation(round, global, this.buffers.takeSpareModel()),
+      maxUpdateNorm: config.maxUpdateNorm,
+      declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
+      spareBuffers: this.buffers.receive,
+      logger: this.log,
+    });
+    this.open = open;
+    const evaluators = strategy.configureEvaluate(round, global, [...open.selected]);
+    await this.announce(fitAnnouncement(this.deps, open, evaluators));
+    this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');
+    return open;
   }
 
-  private takeSpareModel(): Float32Array | undefined {
-    const spare = this.spareModel;
-    this.spareModel = undefined;
-    return spare;
+  /** Aggregates a closed attempt that met the quorum, evaluates, commits the round. @returns the new global model. */
+  private async completeRound(open: OpenRound, startedMs: number): Promise<ModelWeights> {
+    const { strategy, clock } = this.deps;
+    const { round, global } = open;
+    const aggStarted = clock.now();
+    const aggregate = open.aggregation.finish(open.failures);
+    const central = await strategy.evaluate(round, aggregate.weights, this.strategyContext);
+    const federated = strategy.aggregateEvaluate(round, open.evaluations, open.failures);
+    const summary = summarizeRound({
+      round,
+      selected: open.selected.size,
+      responded: open.accepted.size,
+      attempts: open.attempt,
+      failures: open.failures,
+      aggregate,
+      central,
+      federated,
+      durationMs: clock.now() - startedMs,
+      aggregationMs: clock.now() - aggStarted,
+    });
+    const checkpoint = { round, weights: aggregate.weights, serverState: strategy.serverState() };
+    this.deps.store?.commitRound(this.runId, summary, checkpoint);
+    this.rounds.push(summary);
+    this.log.info(
+      { round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss },
+      'round aggregated',
+    );
+    this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
+    this.buffers.retire(open.model, global, aggregate.weights);
+    return aggregate.weights;
   }
 
   private async waitForClients(): Promise<void> {

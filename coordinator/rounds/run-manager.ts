@@ -5,7 +5,8 @@ import { ConfigError, UnknownRunError } from '../../shared/errors/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
 import type { Checkpoint } from '../store/index.js';
 import { createStrategy } from '../strategies/index.js';
-import { RunController, type SharedRunDeps } from './run-controller.js';
+import { RunController } from './run-controller.js';
+import type { SharedRunDeps } from './run-deps.js';
 
 /** What every run of a coordinator shares. */
 export type RunManagerDeps = SharedRunDeps;

@@ -5,66 +5,36 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, type ModelWeights } from '../../shared/codec/index.js';
-import { NO_WEIGHTING } from '../../shared/config/index.js';
-import { parseRunConfig } from '../../coordinator/config/index.js';
-import { createStrategy, RunningWeightedMean } from '../../coordinator/strategies/index.js';
-import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
+import { ChunkAssembler, chunkBytes } from '../../shared/codec/index.js';
+import { RunningWeightedMean } from '../../coordinator/strategies/index.js';
+import type { OpenRound } from '../../coordinator/rounds/index.js';
+import { openTestRound, testUpdate } from '../helpers/open-rounds.js';
 import { bestSeconds, emit, type BenchFigure } from './report.js';
 
 const PARAMS = 1_000_000;
 const MODEL_BYTES = PARAMS * 4;
 const UPDATES = 100;
 
-/** A round of the real coordinator path: header check → chunks into a pooled buffer (hashed on the hashing thread) → finite check → fold. */
+/** A round of the real coordinator path: intake (header checks) → chunks into a pooled buffer, values checked as they land (hashed on the hashing thread) → fold. */
 function fedAvgRound(): { round: OpenRound; feed: (i: number) => Promise<void> } {
-  const config = parseRunConfig({ rounds: 1, clientsPerRound: UPDATES, minClients: 1, model: 'mlp' });
-  const global: ModelWeights = {
-    specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }],
-    values: new Float32Array(PARAMS).fill(0.5),
-  };
-  const strategy = createStrategy(config);
-  const instructions = Array.from({ length: UPDATES }, (_, i) => ({
-    clientId: `c${i}`,
-    config: {
-      localEpochs: 1,
-      batchSize: 32,
-      learningRate: 0.1,
-      proximalMu: 0,
-      weighting: NO_WEIGHTING,
-      curriculumStage: 1,
-    },
-  }));
-  const round = new OpenRound(
-    1,
-    1,
-    instructions,
-    Date.now() + 3_600_000,
-    encodeModel('mlp', 1, global),
-    global,
-    strategy.beginAggregation(1, global),
-    Date.now(),
+  const round = openTestRound(
+    PARAMS,
+    Array.from({ length: UPDATES }, (_, i) => `c${i}`),
+    0.5,
   );
   const wire = new Float32Array(PARAMS); // stands in for the socket: what arrives, one update at a time
-  const wireBytes = float32ToBytes(wire);
   return {
     round,
     async feed(i) {
       wire.fill(0.5 + i * 1e-3);
-      const header = {
-        runId: 'bench',
-        round: 1,
-        clientId: `c${i}`,
-        numExamples: 100 + i,
-        metrics: {},
-        tensors: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }],
-        totalBytes: MODEL_BYTES,
-        sha256: sha256Hex(wireBytes),
-      };
-      round.checkHeader(header);
-      const asm = new ChunkAssembler(MODEL_BYTES, round.receiveBuffer());
-      for (const chunk of chunkBytes(wireBytes)) asm.push(chunk);
-      round.fold(header, await asm.finish(header.sha256));
+      const { header, bytes } = testUpdate(`c${i}`, wire, 100 + i);
+      const receiver = round.receive(header);
+      const asm = new ChunkAssembler(MODEL_BYTES, receiver.buffer());
+      for (const chunk of chunkBytes(bytes)) {
+        asm.push(chunk);
+        receiver.received(asm.receivedBytes);
+      }
+      receiver.complete(await asm.finish(header.sha256));
     },
   };
 }

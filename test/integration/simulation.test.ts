@@ -104,7 +104,9 @@ describe('simulation mode', () => {
       simulate({ ...SMALL, run }),
       (e: unknown) =>
         e instanceof QuorumNotMetError &&
-        /0 of the 10 updates needed.*exceeds the run's maxUpdateNorm 0\.000001/.test(e.message),
+        /fewer than 10 updates in 3 attempts \(last attempt: 0 accepted; c-\w+: update norm .* exceeds the run's maxUpdateNorm 0\.000001/.test(
+          e.message,
+        ),
     );
   });
 

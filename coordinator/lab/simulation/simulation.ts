@@ -4,11 +4,13 @@ import { loadMnistSplit } from '../../../shared/data/index.js';
 import { silentLogger, type Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import { loadTf } from '../../../shared/tf/index.js';
+import { ClientRegistry } from '../../clients/index.js';
 import { TfModelRuntime } from '../../evaluation/index.js';
-import { createStrategy, type CentralEvaluation, type StrategyContext } from '../../strategies/index.js';
+import { RunController } from '../../rounds/index.js';
+import { createStrategy, type CentralEvaluation } from '../../strategies/index.js';
+import { InProcessClients } from './in-process-clients.js';
 import { validateSimulation, type SimulationOptions, type SimulationPartition } from './options.js';
-import { playSimulatedRound } from './simulated-round.js';
-import { buildVirtualClients } from './virtual-clients.js';
+import { buildVirtualClients, type VirtualClient } from './virtual-clients.js';
 
 /** Collaborators of {@link simulate}. */
 export interface SimulationDeps {
@@ -50,13 +52,15 @@ export interface SimulationResult extends SimulationStart {
 
 /**
  * Simulation mode for research: `clients` virtual clients in this process, all on one tfjs backend, each holding its
- * own share of the 8,000 bundled MNIST training digits, trained for `rounds` rounds with the coordinator's strategies
- * (createStrategy on the same run config), the daemon's weighting and local training (trainLocalRound), and central
- * evaluation on the 2,000 held-out digits (TfModelRuntime). Deterministic from the run seed: clients run one after
- * another. Memory: one model and one client's data in tfjs at a time, plus what the strategy's accumulator holds
- * (FedAvg family: one running mean; robust rules: every update of the round).
+ * own share of the 8,000 bundled MNIST training digits. The run is the coordinator's own RunController (strategy,
+ * selection, intake checks, quorum and retries, aggregation, central evaluation on the 2,000 held-out digits); only
+ * the transport differs: InProcessClients plays the daemon's part (trainLocalRound) for each selected client, one
+ * after another, and rounds close when every selected client answered (no wall-clock deadline). Deterministic from
+ * the run seed. Memory: one model and one client's data in tfjs at a time, plus what the strategy's accumulator
+ * holds (FedAvg family: one running mean; robust rules: every update of the round).
  * @throws {ConfigError} for invalid options (see validateSimulation) or a partition the 8,000 digits cannot give;
- *         {QuorumNotMetError} when a round gets fewer than minClients updates; {AggregationError} from the strategy.
+ *         {QuorumNotMetError} when a round gets fewer than minClients updates in maxRoundAttempts attempts;
+ *         {AggregationError} from the strategy.
  */
 export async function simulate(options: SimulationOptions, deps: SimulationDeps = {}): Promise<SimulationResult> {
   const started = performance.now();
@@ -65,19 +69,36 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
   const logger = deps.logger ?? silentLogger();
   const loaded = await loadTf(sim.backend);
   logger.info({ backend: loaded.backend, skipped: loaded.skipped }, `tfjs backend: ${loaded.backend}`);
-  const clients = buildVirtualClients(loadMnistSplit('train'), sim, config.seed);
+  const virtual = buildVirtualClients(loadMnistSplit('train'), sim, config.seed);
   const runtime = new TfModelRuntime(loaded, loadMnistSplit('test'), logger);
   let peakRssBytes = process.memoryUsage().rss;
   try {
-    const strategy = createStrategy(config);
-    const ctx: StrategyContext = {
+    const registry = new ClientRegistry(Infinity); // virtual clients never lapse
+    const byId = new Map<string, VirtualClient>();
+    for (const v of virtual) {
+      const capabilities = { numExamples: v.data.labels.length, backend: loaded.backend, models: [config.model] };
+      byId.set(registry.join(v.id, capabilities, Date.now(), 'in-process').clientId, v);
+    }
+    const transport = new InProcessClients(byId, {
+      tf: loaded.tf,
+      seed: config.seed,
+      reportDir: sim.reportDir,
+      logger,
+    });
+    const run = new RunController({
+      runId: `simulation-${config.seed}`,
+      coordinatorId: 'simulation',
       config,
-      initialWeights: () => runtime.initialWeights(config.model, config.seed),
-      evaluate: (weights) => runtime.evaluate(config.model, weights),
-    };
-    let global = await strategy.initializeParameters(ctx);
-    if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
-    const sizes = clients.map((c) => c.data.labels.length);
+      strategy: createStrategy(config),
+      broadcaster: transport,
+      clients: registry,
+      runtime,
+      clock: { now: () => Date.now() },
+      logger,
+      untimedRounds: true,
+    });
+    transport.attach(run);
+    const sizes = virtual.map((c) => c.data.labels.length);
     const start: SimulationStart = {
       backend: loaded.backend,
       config,
@@ -88,38 +109,26 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
         mean: sizes.reduce((a, b) => a + b, 0) / sizes.length,
         max: Math.max(...sizes),
       },
-      noisyClients: clients.filter((c) => c.wrongLabels).length,
-      initial: await ctx.evaluate(global),
+      noisyClients: virtual.filter((c) => c.wrongLabels).length,
+      initial: await runtime.evaluate(config.model, await runtime.initialWeights(config.model, config.seed)),
     };
     deps.onStart?.(start);
-    const env = {
-      tf: loaded.tf,
-      runId: `simulation-${config.seed}`,
-      config,
-      strategy,
-      ctx,
-      clients: new Map(clients.map((c) => [c.id, c])),
-      reportDir: sim.reportDir,
-    };
-    const rounds: RoundSummary[] = [];
-    for (let round = 1; round <= config.rounds; round++) {
-      const played = await playSimulatedRound(env, round, global);
-      global = played.weights;
-      rounds.push(played.summary);
+    run.on('event', (e) => {
+      if (e.kind !== 'RUN_EVENT_KIND_ROUND_COMPLETED' || !e.round) return;
       peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
-      logger.info(
-        { round, testAccuracy: played.summary.testAccuracy, trainLoss: played.summary.trainLoss },
-        'simulated round aggregated',
-      );
-      deps.onRound?.(played.summary, config.rounds);
-    }
+      deps.onRound?.(e.round, config.rounds);
+    });
+    await run.start();
+    await transport.close();
+    const { rounds } = run.status();
+    if (run.failure) throw run.failure;
     const accuracies = rounds.map((r) => r.testAccuracy);
     return {
       ...start,
       rounds,
       finalTestAccuracy: accuracies.at(-1) ?? NaN,
       bestTestAccuracy: Math.max(...accuracies),
-      finalModelSha256: sha256Hex(float32ToBytes(global.values)),
+      finalModelSha256: sha256Hex(float32ToBytes(run.globalModel!.values)),
       wallSeconds: (performance.now() - started) / 1000,
       peakRssBytes,
     };

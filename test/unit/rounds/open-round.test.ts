@@ -1,56 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { float32ToBytes, sha256Hex, type ModelWeights } from '../../../shared/codec/index.js';
-import { NO_WEIGHTING } from '../../../shared/config/index.js';
-import { parseRunConfig } from '../../../coordinator/config/index.js';
-import { createStrategy } from '../../../coordinator/strategies/index.js';
-import { encodeModel, OpenRound } from '../../../coordinator/rounds/index.js';
+import {
+  DuplicateUpdateError,
+  InvalidRequestError,
+  InvalidUpdateError,
+  NotSelectedError,
+  RoundClosedError,
+} from '../../../shared/errors/index.js';
+import type { OpenRound } from '../../../coordinator/rounds/index.js';
+import { openTestRound, testUpdate } from '../../helpers/open-rounds.js';
 
 const PARAMS = 4;
 
 /** An open FedAvg round of a 4-parameter model with clients c0 and c1 selected, closing in an hour. */
-function twoClientRound(): OpenRound {
-  const config = parseRunConfig({ rounds: 1, clientsPerRound: 2, minClients: 1, model: 'mlp' });
-  const global: ModelWeights = {
-    specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }],
-    values: new Float32Array(PARAMS),
-  };
-  const fit = {
-    localEpochs: 1,
-    batchSize: 32,
-    learningRate: 0.1,
-    proximalMu: 0,
-    weighting: NO_WEIGHTING,
-    curriculumStage: 1,
-  };
-  const instructions = ['c0', 'c1'].map((clientId) => ({ clientId, config: fit }));
-  return new OpenRound(
-    1,
-    1,
-    instructions,
-    Date.now() + 3_600_000,
-    encodeModel('mlp', 1, global),
-    global,
-    createStrategy(config).beginAggregation(1, global),
-    Date.now(),
-  );
-}
+const twoClientRound = (): OpenRound => openTestRound(PARAMS, ['c0', 'c1']);
 
-/** Checks and folds `clientId`'s update of all-`value` parameters. */
+/** Receives and folds `clientId`'s update of all-`value` parameters through the round's intake. */
 function fold(round: OpenRound, clientId: string, value: number): void {
-  const bytes = float32ToBytes(new Float32Array(PARAMS).fill(value));
-  const header = {
-    runId: 'r',
-    round: 1,
-    clientId,
-    numExamples: 1,
-    metrics: {},
-    tensors: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }],
-    totalBytes: PARAMS * 4,
-    sha256: sha256Hex(bytes),
-  };
-  round.checkHeader(header);
-  round.fold(header, bytes);
+  const { header, bytes } = testUpdate(clientId, new Float32Array(PARAMS).fill(value));
+  const receiver = round.receive(header);
+  const buffer = receiver.buffer();
+  buffer.set(bytes);
+  receiver.received(bytes.byteLength);
+  receiver.complete(buffer);
 }
 
 describe('OpenRound', () => {
@@ -87,5 +59,90 @@ describe('OpenRound', () => {
     await Promise.resolve();
     // Check
     assert.deepEqual(calls, ['kept']);
+  });
+
+  describe("intake (receive, addEvaluation): every check of a client's input", () => {
+    const is = (cls: new (...a: never[]) => Error, code: string, fragment: RegExp) => (e: unknown) =>
+      e instanceof cls && (e as { code?: string }).code === code && fragment.test(e.message);
+
+    it('refuses an update of an unselected client without failing anyone', () => {
+      const round = twoClientRound();
+      after(() => round.close('stopped'));
+      const { header } = testUpdate('c9', new Float32Array(PARAMS));
+      assert.throws(() => round.receive(header), is(NotSelectedError, 'FS_ERR_NOT_SELECTED', /c9 was not selected/));
+      assert.deepEqual(round.failures, []);
+    });
+
+    it('refuses a header that does not fit the model or the client, and fails that client for the round', () => {
+      const round = openTestRound(PARAMS, ['c0', 'c1', 'c2']);
+      after(() => round.close('stopped'));
+      const wrongShape = testUpdate('c0', new Float32Array(PARAMS + 1)).header;
+      const tooMany = testUpdate('c1', new Float32Array(PARAMS), 1_001).header;
+      assert.throws(
+        () => round.receive(wrongShape),
+        is(InvalidUpdateError, 'FS_ERR_INVALID_UPDATE', /tensor 0: expected w/),
+      );
+      assert.throws(
+        () => round.receive(tooMany),
+        is(InvalidUpdateError, 'FS_ERR_INVALID_UPDATE', /exceeds the 1000 examples/),
+      );
+      assert.deepEqual(
+        round.failures.map((f) => f.clientId),
+        ['c0', 'c1'],
+      );
+      assert.equal(round.isOpen, true, 'c2 has not answered');
+    });
+
+    it('acknowledges a re-send of the accepted update without folding it, and refuses a different second update', () => {
+      const round = openTestRound(PARAMS, ['c0', 'c1', 'c2']);
+      after(() => round.close('stopped'));
+      fold(round, 'c0', 1);
+      const same = round.receive(testUpdate('c0', new Float32Array(PARAMS).fill(1)).header);
+      assert.equal(same.alreadyAccepted, true);
+      const other = testUpdate('c0', new Float32Array(PARAMS).fill(2)).header;
+      assert.throws(
+        () => round.receive(other),
+        is(DuplicateUpdateError, 'FS_ERR_DUPLICATE_UPDATE', /different update/),
+      );
+      assert.equal(round.aggregation.count, 1);
+    });
+
+    it('refuses a NaN as the bytes arrive; the transport then fails the client and the round goes on', () => {
+      const round = twoClientRound();
+      after(() => round.close('stopped'));
+      const { header, bytes } = testUpdate('c0', Float32Array.from([1, NaN, 1, 1]));
+      const receiver = round.receive(header);
+      receiver.buffer().set(bytes);
+      assert.throws(() => receiver.received(8), is(InvalidUpdateError, 'FS_ERR_INVALID_UPDATE', /NaN at index 1/));
+      receiver.fail('non-finite parameters');
+      assert.deepEqual(round.failures, [{ clientId: 'c0', reason: 'non-finite parameters' }]);
+      assert.equal(round.aggregation.count, 0);
+    });
+
+    it('refuses updates and evaluations once closed, and a bad evaluation while open', () => {
+      const round = twoClientRound();
+      after(() => round.close('stopped'));
+      const evaluation = {
+        runId: 'test-run',
+        round: 1,
+        clientId: 'c0',
+        numExamples: 10,
+        loss: 0.5,
+        metrics: { accuracy: 1.5 },
+      };
+      assert.throws(
+        () => round.addEvaluation(evaluation),
+        is(InvalidRequestError, 'FS_ERR_INVALID_REQUEST', /accuracy must be in \[0, 1\], got 1.5/),
+      );
+      round.addEvaluation({ ...evaluation, metrics: { accuracy: 0.5 } });
+      round.close('stopped');
+      const { header } = testUpdate('c1', new Float32Array(PARAMS));
+      assert.throws(
+        () => round.receive(header),
+        is(RoundClosedError, 'FS_ERR_ROUND_CLOSED', /no longer accepts updates/),
+      );
+      assert.throws(() => round.addEvaluation(evaluation), RoundClosedError);
+      assert.equal(round.evaluations.length, 1);
+    });
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildVirtualClients, validateSimulation } from '../../../coordinator/lab/simulation/index.js';
-import { loadMnistSplit, type Dataset } from '../../../shared/data/index.js';
-import { ConfigError } from '../../../shared/errors/index.js';
+import { buildVirtualClients, validateSimulation } from '../../../../coordinator/lab/simulation/index.js';
+import { loadMnistSplit, type Dataset } from '../../../../shared/data/index.js';
+import { ConfigError } from '../../../../shared/errors/index.js';
 
 /** 1,000 digits whose first feature holds the example's index, so shares can be traced back to the source. */
 function traceable(): Dataset {

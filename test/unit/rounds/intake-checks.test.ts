@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidUpdateError, UpdateNormError } from '../../../shared/errors/index.js';
-import { UpdateValueCheck } from '../../../coordinator/rounds/update-checks.js';
+import { UpdateValueCheck } from '../../../coordinator/rounds/index.js';
 
 const ctx = { clientId: 'c-1', round: 1 };
 

@@ -1,0 +1,151 @@
+import type { sendUnaryData, ServerReadableStream } from '@grpc/grpc-js';
+import { ChunkAssembler } from '../../shared/codec/index.js';
+import { FedsiftError, InvalidUpdateError, toServiceError, UpdateNormError } from '../../shared/errors/index.js';
+import type { UpdateAck, UpdateChunk, UpdateHeader } from '../../shared/proto/index.js';
+import { rejectionReason } from '../metrics/index.js';
+import type { AccessControl } from '../auth/index.js';
+import type { RunManager, UpdateReceiver } from '../rounds/index.js';
+import type { UploadGate } from './upload-gate.js';
+
+/** What the gRPC layer counts. `reason` is a stable snake_case label. */
+export interface TransportMetrics {
+  updateRejected(run: string, reason: string): void;
+  bytesReceivedFrom(run: string, bytes: number): void;
+  bytesSentTo(run: string, bytes: number): void;
+}
+
+/** What an upload needs of the coordinator. */
+export interface UploadDeps {
+  manager: RunManager;
+  /** Enrolment tokens, certificate binding. */
+  access: AccessControl;
+  /** Byte and rejection counters (Prometheus). */
+  metrics?: TransportMetrics;
+  /** Bounds the memory of updates received at once; uploads beyond it wait with their stream paused. */
+  uploads: UploadGate;
+}
+
+/**
+ * One SubmitUpdate call: header → run and round checks → a turn at the upload memory (UploadGate; the stream is
+ * paused while it waits) → chunks into a buffer preallocated to the model's size, values checked as they arrive →
+ * hash check and fold on end. Answers exactly once. A malformed update fails this client for the round (counted
+ * there) and gets INVALID_ARGUMENT; the round goes on.
+ */
+export class UpdateUpload {
+  private receiver: UpdateReceiver | undefined;
+  private assembler: ChunkAssembler | undefined;
+  private header: UpdateHeader | undefined;
+  private settled = false;
+  /** Gives back this upload's turn at the upload memory (set once it asked for one). */
+  private leaveGate: (() => void) | undefined;
+  /** Stops the refusal at the round's close (set once the upload is under way). */
+  private stopWatchingRound: (() => void) | undefined;
+
+  constructor(
+    private readonly deps: UploadDeps,
+    private readonly call: ServerReadableStream<UpdateChunk, UpdateAck>,
+    private readonly cb: sendUnaryData<UpdateAck>,
+    private readonly unexpected: (err: unknown) => void,
+  ) {}
+
+  listen(): void {
+    this.call.on('data', (msg: UpdateChunk) => void this.guard(() => this.onMessage(msg)));
+    this.call.on('end', () => void this.guard(() => this.onEnd()));
+    const broke = (why: string) => {
+      if (!this.settled) {
+        this.receiver?.fail(`update stream ${why}`);
+        this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', 'stream_failed');
+      }
+      this.settled = true;
+      this.release();
+    };
+    this.call.on('error', (err: Error) => broke(`failed: ${err.message}`));
+    this.call.on('cancelled', () => broke('cancelled by the client'));
+  }
+
+  private onMessage(msg: UpdateChunk): void {
+    if (this.settled) return;
+    if (!this.header) {
+      const h = msg.header;
+      if (!h) throw new InvalidUpdateError('the first SubmitUpdate message must be an UpdateHeader');
+      this.header = h;
+      this.deps.access.checkClient(this.call, h.clientId);
+      this.receiver = this.deps.manager.get(h.runId).receiveUpdate(h);
+      if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
+      else {
+        this.stopWatchingRound = this.receiver.onRoundClosed((err) => {
+          try {
+            this.reject(err);
+          } catch (e) {
+            this.unexpected(e);
+          }
+        });
+        this.waitForMemory(this.receiver);
+      }
+      return;
+    }
+    if (msg.header) throw new InvalidUpdateError('a second UpdateHeader arrived in the same stream');
+    const data = msg.data ?? new Uint8Array(0);
+    this.deps.metrics?.bytesReceivedFrom(this.header.runId, data.byteLength);
+    this.assembler!.push(data);
+    this.receiver!.received(this.assembler!.receivedBytes);
+  }
+
+  /** Reads no chunk until the upload memory has room for this update, then assembles into a round buffer. */
+  private waitForMemory(receiver: UpdateReceiver): void {
+    this.call.pause();
+    this.leaveGate = this.deps.uploads.enter(receiver.expectedBytes, () => {
+      if (this.settled) return;
+      void this.guard(() => {
+        this.assembler = new ChunkAssembler(receiver.expectedBytes, receiver.buffer()); // may throw when memory is short
+        this.call.resume();
+      });
+    });
+  }
+
+  /** The upload is over (answered or broken): stops hashing and watching the round, gives its memory to the next one. */
+  private release(): void {
+    this.assembler?.abandon();
+    this.stopWatchingRound?.();
+    this.stopWatchingRound = undefined;
+    this.leaveGate?.();
+    this.leaveGate = undefined;
+  }
+
+  private async onEnd(): Promise<void> {
+    if (this.settled) return;
+    if (!this.receiver || !this.assembler) throw new InvalidUpdateError('SubmitUpdate stream ended before its header');
+    const bytes = await this.assembler.finish(this.header!.sha256);
+    if (this.settled) return; // the call broke while the hash was computed
+    this.receiver.complete(bytes);
+    this.answer(null, 'update accepted');
+  }
+
+  /** Runs a step of the upload; a failure fails the client for the round and answers the call with its status. */
+  private async guard(step: () => void | Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.reject(err);
+    }
+  }
+
+  /** Refuses the update (unless already answered): a malformed one fails the client for the round; counts the reason. */
+  private reject(err: unknown): void {
+    if (this.settled) return;
+    if (err instanceof InvalidUpdateError || err instanceof UpdateNormError) this.receiver?.fail(err.message);
+    this.deps.metrics?.updateRejected(
+      this.header?.runId ?? 'unknown',
+      rejectionReason(err instanceof FedsiftError ? err.code : undefined),
+    );
+    this.answer(err);
+  }
+
+  private answer(err: unknown, message = ''): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (err) this.cb(toServiceError(err, this.unexpected));
+    else this.cb(null, { accepted: true, currentRound: this.header!.round, message });
+    this.release();
+  }
+}

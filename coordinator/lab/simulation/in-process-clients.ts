@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import { trainLocalRound } from '../../../client-node/daemon/index.js';
+import { LocalTrainer } from '../../../client-node/training/index.js';
+import { float32ToBytes, viewAsFloat32, type TensorSpec } from '../../../shared/codec/index.js';
+import { EVALUATION_METRICS } from '../../../shared/contract/index.js';
+import type { Logger } from '../../../shared/logging/index.js';
+import { specsFromWire, type RoundAnnouncement, type UpdateHeader } from '../../../shared/proto/index.js';
+import { deriveSeed } from '../../../shared/random/index.js';
+import type { Tf } from '../../../shared/tf/index.js';
+import type { RoundBroadcaster } from '../../broadcast/index.js';
+import type { RunController } from '../../rounds/index.js';
+import type { VirtualClient } from './virtual-clients.js';
+
+/** What the in-process clients share: tfjs, the run seed, where reports go. */
+export interface InProcessClientsOptions {
+  tf: Tf;
+  /** Seeds each client's local shuffles with (seed, virtual client id). */
+  seed: number;
+  /** Directory of per-client label-issue reports (one folder per virtual client id); none = no reports. */
+  reportDir?: string;
+  logger: Logger;
+}
+
+/**
+ * The simulation's transport: instead of gRPC and NATS, the run's announcements reach virtual clients in this
+ * process, which answer through the same run controller the gRPC service calls — modelFor (FetchModel),
+ * reportEvaluation, receiveUpdate and its receiver (SubmitUpdate) — so every check, the quorum, retries and
+ * aggregation are the coordinator's own. The selected clients of a round play one after another, in selection
+ * order, so a seed gives one result whatever the machine's speed. A client whose step throws (training, a refused
+ * update) fails the round at once (reportFailure), as a deadline would fail it on the coordinator.
+ */
+export class InProcessClients implements RoundBroadcaster {
+  readonly name = 'in-process';
+  private run: RunController | undefined;
+  private playing: Promise<void> = Promise.resolve();
+
+  /** @param clients the virtual clients by the client id the run's registry gave them. */
+  constructor(
+    private readonly clients: ReadonlyMap<string, VirtualClient>,
+    private readonly o: InProcessClientsOptions,
+  ) {}
+
+  /** The run whose announcements this transport carries (set before the run starts). */
+  attach(run: RunController): void {
+    this.run = run;
+  }
+
+  /** Plays the announced round's selected clients after the previous round's (returns at once, as a broadcast does). */
+  async announce(a: RoundAnnouncement): Promise<void> {
+    if (a.phase !== 'ROUND_PHASE_FIT') return;
+    this.playing = this.playing.then(() => this.playRound(a));
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+
+  /** Waits for the round being played to end. */
+  async close(): Promise<void> {
+    await this.playing;
+  }
+
+  private async playRound(a: RoundAnnouncement): Promise<void> {
+    const run = this.run!;
+    for (const clientId of a.selectedClientIds) {
+      try {
+        await this.playClient(run, a, clientId);
+      } catch (err) {
+        try {
+          run.reportFailure(a.round, clientId, (err as Error).message);
+        } catch (late) {
+          this.o.logger.debug({ client: clientId, err: (late as Error).message }, 'failure after the round closed');
+        }
+      }
+    }
+  }
+
+  /**
+   * One virtual client's part of a round, as the daemon plays it: fetch the global model, evaluate it when asked,
+   * weight and train (trainLocalRound), submit. One LocalTrainer per client-round keeps tfjs memory at one model +
+   * one client's data whatever N is (measured: no slower than keeping N trainers); local shuffles are seeded by
+   * (run seed, client id, round), so the trainer carries no state across rounds.
+   */
+  private async playClient(run: RunController, a: RoundAnnouncement, clientId: string): Promise<void> {
+    const client = this.clients.get(clientId)!;
+    const model = run.modelFor(a.round, clientId);
+    model.activeStreams++; // read in place, like a FetchModel stream: the run may not recycle its buffer meanwhile
+    const trainer = new LocalTrainer(this.o.tf, client.data, deriveSeed(this.o.seed, client.id));
+    try {
+      const global = { specs: specsFromWire(model.header.tensors) as TensorSpec[], values: viewAsFloat32(model.bytes) };
+      if (a.evaluateClientIds.includes(clientId)) {
+        const ev = trainer.evaluate(a.modelName, global);
+        const { numExamples, loss, accuracy } = ev;
+        run.reportEvaluation({
+          runId: a.runId,
+          round: a.round,
+          clientId,
+          numExamples,
+          loss,
+          metrics: { [EVALUATION_METRICS.accuracy]: accuracy },
+        });
+      }
+      const site = {
+        reportDir: this.o.reportDir && join(this.o.reportDir, client.id),
+        wrongLabels: client.wrongLabels,
+      };
+      const fit = await trainLocalRound(trainer, a, global, site);
+      const bytes = float32ToBytes(fit.weights.values);
+      const header: UpdateHeader = {
+        runId: a.runId,
+        round: a.round,
+        clientId,
+        numExamples: fit.numExamples,
+        metrics: fit.metrics,
+        tensors: model.header.tensors,
+        totalBytes: bytes.byteLength,
+        sha256: '', // nothing travels: no digest to check
+      };
+      const receiver = run.receiveUpdate(header);
+      const buffer = receiver.buffer();
+      buffer.set(bytes);
+      receiver.received(bytes.byteLength);
+      receiver.complete(buffer);
+    } finally {
+      model.activeStreams--;
+      trainer.dispose();
+    }
+  }
+}

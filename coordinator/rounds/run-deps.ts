@@ -1,0 +1,40 @@
+import type { ClientRegistry } from '../clients/index.js';
+import type { RoundBroadcaster } from '../broadcast/index.js';
+import type { RunConfig } from '../config/index.js';
+import type { ModelRuntime } from '../evaluation/index.js';
+import type { Checkpoint, RunStore, StoredRun } from '../store/index.js';
+import type { Strategy } from '../strategies/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+
+/** Source of the current time (ms since epoch); injected so tests can reason about deadlines. */
+export interface Clock {
+  now(): number;
+}
+
+/** What every run of a coordinator shares. */
+export interface SharedRunDeps {
+  /** Id of this coordinator process, put on every announcement. */
+  coordinatorId: string;
+  broadcaster: RoundBroadcaster;
+  clients: ClientRegistry;
+  runtime: ModelRuntime;
+  clock: Clock;
+  logger: Logger;
+  /** Durable state: each run, its completed rounds and their checkpoints are written here; none = in memory only. */
+  store?: RunStore;
+}
+
+/** Collaborators of one run. */
+export interface RunDeps extends SharedRunDeps {
+  runId: string;
+  config: RunConfig;
+  strategy: Strategy;
+  /**
+   * Rounds close only when every selected client answered, never at a deadline: the in-process simulation plays its
+   * clients one after another, so a wall-clock deadline would make results depend on the machine's speed.
+   * @default false
+   */
+  untimedRounds?: boolean;
+  /** A stored run to continue (after a coordinator restart) from its last completed round's checkpoint. */
+  resume?: { run: StoredRun; checkpoint?: Checkpoint };
+}

@@ -1,0 +1,113 @@
+import { viewAsFloat32 } from '../../shared/codec/index.js';
+import type { RoundClosedError } from '../../shared/errors/index.js';
+import type { UpdateHeader } from '../../shared/proto/index.js';
+import type { UpdateValueCheck } from './intake-checks.js';
+
+/**
+ * Receives the bytes of one update whose header the open round accepted. A transport (the gRPC upload, the
+ * simulation's in-process clients) calls buffer() once, received() as bytes land in it, then complete() or fail().
+ */
+export interface UpdateReceiver {
+  /** Declared size of the update (bytes). */
+  readonly expectedBytes: number;
+  /** True when this (client, round) update was already accepted with the same hash: ack without reading it again. */
+  readonly alreadyAccepted: boolean;
+  /**
+   * A buffer of expectedBytes, 4-byte aligned, to assemble the update in (pooled by the round).
+   * @throws {RoundClosedError} once the round closed (an upload let in by the upload gate as its round closed).
+   */
+  buffer(): Uint8Array;
+  /**
+   * The first `bytes` bytes of buffer() are in place: checks the values they complete while they are in cache.
+   * @throws {InvalidUpdateError} on a non-finite value.
+   */
+  received(bytes: number): void;
+  /**
+   * Finishes the value checks and folds the complete update (the bytes of buffer(), hash-checked by the transport).
+   * @throws {RoundClosedError} | {InvalidUpdateError} on a non-finite value | {UpdateNormError} past maxUpdateNorm.
+   */
+  complete(bytes: Uint8Array): void;
+  /** The stream broke or its bytes were invalid: the client fails this round. */
+  fail(reason: string): void;
+  /**
+   * Calls `refuse` (on a microtask; it must not throw) with the error to answer the upload with once the round stops
+   * accepting updates (deadline, every client answered, run stopped), so an upload still running then ends and gives
+   * back its memory at once. @returns unsubscribe, to call when the upload ends.
+   */
+  onRoundClosed(refuse: (err: RoundClosedError) => void): () => void;
+}
+
+/** The side of an open round an update's receiver works with (OpenRound implements it). */
+export interface IntakeRound {
+  readonly isOpen: boolean;
+  /** The error an update gets once the round stopped accepting updates. */
+  closedError(clientId: string): RoundClosedError;
+  /** A model-sized, 4-byte aligned buffer to receive one update into. */
+  receiveBuffer(): Uint8Array;
+  /** Folds an update whose values passed every check. */
+  fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): void;
+  /** Fails the client for the round, with the reason logged. */
+  reject(clientId: string, reason: string): void;
+  /** Calls `listener` once after the round closed. @returns unsubscribe. */
+  onClose(listener: () => void): () => void;
+}
+
+/** The receiver OpenRound.receive hands out: one update's way from its accepted header to the accumulator. */
+export class UpdateIntake implements UpdateReceiver {
+  readonly alreadyAccepted: boolean = false;
+  private values: Float32Array | undefined;
+
+  constructor(
+    private readonly round: IntakeRound,
+    private readonly header: UpdateHeader,
+    private readonly check: UpdateValueCheck,
+  ) {}
+
+  /** The receiver of an idempotent re-send: acknowledged, nothing read or folded. */
+  static alreadyAccepted(h: UpdateHeader): UpdateReceiver {
+    const refuse = (): never => {
+      throw new Error(`update of client ${h.clientId} was already accepted: nothing to receive`);
+    };
+    return {
+      expectedBytes: h.totalBytes,
+      alreadyAccepted: true,
+      buffer: refuse,
+      received: refuse,
+      complete: refuse,
+      fail: () => undefined,
+      onRoundClosed: () => () => undefined,
+    };
+  }
+
+  get expectedBytes(): number {
+    return this.header.totalBytes;
+  }
+
+  buffer(): Uint8Array {
+    if (!this.round.isOpen) throw this.round.closedError(this.header.clientId);
+    const bytes = this.round.receiveBuffer();
+    this.values = viewAsFloat32(bytes); // receive buffers are 4-byte aligned: a view, not a copy
+    return bytes;
+  }
+
+  received(bytes: number): void {
+    if (this.values) this.check.scan(this.values, Math.floor(bytes / 4));
+  }
+
+  complete(bytes: Uint8Array): void {
+    if (!this.round.isOpen) throw this.round.closedError(this.header.clientId);
+    const values = viewAsFloat32(bytes);
+    this.check.finish(values);
+    this.round.fold(this.header, bytes, values);
+  }
+
+  fail(reason: string): void {
+    this.round.reject(this.header.clientId, reason);
+  }
+
+  onRoundClosed(refuse: (err: RoundClosedError) => void): () => void {
+    const { round } = this;
+    const clientId = this.header.clientId; // the listener keeps these two, not the intake and its buffer
+    return round.onClose(() => refuse(round.closedError(clientId)));
+  }
+}

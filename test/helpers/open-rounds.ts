@@ -1,0 +1,62 @@
+import { float32ToBytes, sha256Hex, type ModelWeights } from '../../shared/codec/index.js';
+import { NO_WEIGHTING } from '../../shared/config/index.js';
+import { silentLogger } from '../../shared/logging/index.js';
+import type { UpdateHeader } from '../../shared/proto/index.js';
+import { parseRunConfig } from '../../coordinator/config/index.js';
+import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
+import { createStrategy } from '../../coordinator/strategies/index.js';
+
+/**
+ * An open FedAvg round 1 (attempt 1) of a one-tensor model `w` of `params` float32 values (all `initial`), with
+ * `clients` selected, each having declared 1,000 examples, closing in an hour (call close('stopped') when done).
+ */
+export function openTestRound(params: number, clients: readonly string[], initial = 0): OpenRound {
+  const config = parseRunConfig({ rounds: 1, clientsPerRound: clients.length, minClients: 1, model: 'mlp' });
+  const global: ModelWeights = {
+    specs: [{ name: 'w', shape: [params], dtype: 'float32' }],
+    values: new Float32Array(params).fill(initial),
+  };
+  const fit = {
+    localEpochs: 1,
+    batchSize: 32,
+    learningRate: 0.1,
+    proximalMu: 0,
+    weighting: NO_WEIGHTING,
+    curriculumStage: 1,
+  };
+  return new OpenRound({
+    runId: 'test-run',
+    round: 1,
+    attempt: 1,
+    instructions: clients.map((clientId) => ({ clientId, config: fit })),
+    deadlineUnixMs: Date.now() + 3_600_000,
+    nowMs: Date.now(),
+    model: encodeModel('mlp', 1, global),
+    global,
+    accumulator: createStrategy(config).beginAggregation(1, global),
+    maxUpdateNorm: null,
+    declaredExamples: () => 1_000,
+    spareBuffers: [],
+    logger: silentLogger(),
+  });
+}
+
+/** The header and bytes of `clientId`'s update of round 1 of an openTestRound, with `values` as its parameters. */
+export function testUpdate(
+  clientId: string,
+  values: Float32Array,
+  numExamples = 1,
+): { header: UpdateHeader; bytes: Uint8Array } {
+  const bytes = float32ToBytes(values);
+  const header: UpdateHeader = {
+    runId: 'test-run',
+    round: 1,
+    clientId,
+    numExamples,
+    metrics: {},
+    tensors: [{ name: 'w', shape: [values.length], dtype: 'float32' }],
+    totalBytes: bytes.byteLength,
+    sha256: sha256Hex(bytes),
+  };
+  return { header, bytes };
+}
