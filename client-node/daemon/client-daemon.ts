@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { float32ToBytes } from '../../shared/codec/index.js';
 import type { ClientConfig } from '../../shared/config/index.js';
-import { isServiceError } from '../../shared/errors/index.js';
+import { isServiceError } from '../../shared/grpc-errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';

@@ -7,13 +7,8 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { ChunkAssembler, chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import {
-  FedsiftError,
-  InvalidRequestError,
-  InvalidUpdateError,
-  toServiceError,
-  UpdateNormError,
-} from '../../shared/errors/index.js';
+import { FedsiftError, InvalidRequestError, InvalidUpdateError, UpdateNormError } from '../../shared/errors/index.js';
+import { toServiceError } from '../../shared/grpc-errors/index.js';
 import { rejectionReason } from '../metrics/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type {
