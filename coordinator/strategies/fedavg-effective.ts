@@ -1,4 +1,5 @@
-import { FedAvg } from './fedavg.js';
+import { defineStrategy } from './define-strategy.js';
+import { FedAvg, fedAvgOptions } from './fedavg.js';
 import type { FitResult } from './strategy.js';
 
 /** Metric name under which a client reports its effective sample count Σᵢ wᵢ (sum of its per-sample weights). */
@@ -21,3 +22,13 @@ export class FedAvgEffective extends FedAvg {
       : update.numExamples;
   }
 }
+
+/**
+ * Data-centric FedAvg in the registry: FedAvg weighted by each client's effective sample count Σw (its
+ * `effective_examples` metric) instead of its raw count.
+ */
+export const fedavgEffective = defineStrategy({
+  name: 'fedavg-effective',
+  options: { ...fedAvgOptions },
+  create: (settings, options) => new FedAvgEffective(settings, options),
+});

@@ -9,6 +9,7 @@ import { ChunkAssembler, chunkBytes, float32ToBytes, sha256Hex, type ModelWeight
 import { NO_WEIGHTING } from '../../shared/config/index.js';
 import { parseRunConfig } from '../../coordinator/config/index.js';
 import { createStrategy, RunningWeightedMean } from '../../coordinator/strategies/index.js';
+import { openFileSpill } from '../../coordinator/spill/index.js';
 import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
 import { bestSeconds, emit, type BenchFigure } from './report.js';
 
@@ -23,7 +24,7 @@ function fedAvgRound(): { round: OpenRound; feed: (i: number) => Promise<void> }
     specs: [{ name: 'w', shape: [PARAMS], dtype: 'float32' }],
     values: new Float32Array(PARAMS).fill(0.5),
   };
-  const strategy = createStrategy(config);
+  const strategy = createStrategy(config, { openSpill: openFileSpill });
   const instructions = Array.from({ length: UPDATES }, (_, i) => ({
     clientId: `c${i}`,
     config: {

@@ -6,6 +6,7 @@ import type { RoundSummary } from '../../../shared/proto/index.js';
 import { loadTf } from '../../../shared/tf/index.js';
 import { TfModelRuntime } from '../../evaluation/index.js';
 import { createStrategy, type CentralEvaluation, type StrategyContext } from '../../strategies/index.js';
+import { openFileSpill } from '../../spill/index.js';
 import { validateSimulation, type SimulationOptions, type SimulationPartition } from './options.js';
 import { playSimulatedRound } from './simulated-round.js';
 import { buildVirtualClients } from './virtual-clients.js';
@@ -69,7 +70,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
   const runtime = new TfModelRuntime(loaded, loadMnistSplit('test'), logger);
   let peakRssBytes = process.memoryUsage().rss;
   try {
-    const strategy = createStrategy(config);
+    const strategy = createStrategy(config, { openSpill: openFileSpill });
     const ctx: StrategyContext = {
       config,
       initialWeights: () => runtime.initialWeights(config.model, config.seed),

@@ -4,6 +4,7 @@ import { float32ToBytes, sha256Hex, type ModelWeights } from '../../../shared/co
 import { NO_WEIGHTING } from '../../../shared/config/index.js';
 import { parseRunConfig } from '../../../coordinator/config/index.js';
 import { createStrategy } from '../../../coordinator/strategies/index.js';
+import { openFileSpill } from '../../../coordinator/spill/index.js';
 import { encodeModel, OpenRound } from '../../../coordinator/rounds/index.js';
 
 const PARAMS = 4;
@@ -31,7 +32,7 @@ function twoClientRound(): OpenRound {
     Date.now() + 3_600_000,
     encodeModel('mlp', 1, global),
     global,
-    createStrategy(config).beginAggregation(1, global),
+    createStrategy(config, { openSpill: openFileSpill }).beginAggregation(1, global),
     Date.now(),
   );
 }
