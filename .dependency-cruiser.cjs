@@ -1,3 +1,6 @@
+/** Modules that must stay pure of I/O: strategies and reductions, error classes, weighting, curriculum, RNG. */
+const PURE_MODULES = '^(coordinator/strategies|shared/errors|client-node/weighting|shared/curriculum|shared/random)/';
+
 /**
  * Import rules CI checks (`npm run lint`): no cycles, the layers of the fixed layout, and the pure core free of I/O.
  * @type {import('dependency-cruiser').IConfiguration}
@@ -48,6 +51,22 @@ module.exports = {
       comment: 'The CLI loads the lab; the lab never imports the CLI.',
       from: { path: '^coordinator/lab/' },
       to: { path: '^coordinator/cli/' },
+    },
+    {
+      name: 'pure-core-without-io-packages',
+      severity: 'error',
+      comment:
+        'Pure modules (aggregation, sample weighting, curriculum pace, seeded randomness, the error classes) get I/O ' +
+        'as parameters: they import no transport or database package (STYLE 4).',
+      from: { path: PURE_MODULES },
+      to: { path: '(^|/)node_modules/(@grpc/|@nats-io/|pg/|better-sqlite3/)' },
+    },
+    {
+      name: 'pure-core-without-io-builtins',
+      severity: 'error',
+      comment: "Pure modules import none of node's file, network or process modules (STYLE 4).",
+      from: { path: PURE_MODULES },
+      to: { dependencyTypes: ['core'], path: '^(node:)?(fs|net|http2|child_process)(/|$)' },
     },
   ],
   options: {

@@ -14,6 +14,7 @@ import { startHttpServer } from '../shared/http/index.js';
 import { CoordinatorMetrics } from './metrics/index.js';
 import { RunManager, type Clock } from './rounds/index.js';
 import { RunStore } from './store/index.js';
+import { openFileSpill } from './spill/index.js';
 import { AccessControl } from './auth/index.js';
 
 /** How long close() lets open calls finish before cutting them (ms). */
@@ -74,7 +75,16 @@ export async function startCoordinator(
   const clients = new ClientRegistry(config.clientTimeoutMs);
   const coordinatorId = randomUUID();
   const store = config.stateDir === null ? undefined : new RunStore(config.stateDir);
-  const manager = new RunManager({ coordinatorId, broadcaster, clients, runtime, clock, logger, store });
+  const manager = new RunManager({
+    coordinatorId,
+    broadcaster,
+    clients,
+    runtime,
+    clock,
+    logger,
+    store,
+    openSpill: openFileSpill,
+  });
   const uploads = new UploadGate(config.uploadBufferBytes);
   const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length, uploads);
   manager.on('event', (e) => metrics.onRunEvent(e));

@@ -1,11 +1,6 @@
 import { status } from '@grpc/grpc-js';
-import {
-  ConfigError,
-  DataError,
-  FedsiftError,
-  isServiceError,
-  ServiceUnavailableError,
-} from '../../shared/errors/index.js';
+import { ConfigError, DataError, FedsiftError, ServiceUnavailableError } from '../../shared/errors/index.js';
+import { isServiceError } from '../../shared/grpc-errors/index.js';
 
 /**
  * Exit codes of `fedsift` (README "CLI"): 0 success; 1 unexpected error; 2 bad config, flags or data;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MODEL_NAMES } from '../../shared/models/index.js';
 import { parseJson, parseWith } from '../../shared/config/parse.js';
-import { strategyOptionsSchema } from './strategy-options.js';
+import { strategyOptionsSchema } from '../strategies/index.js';
 import { weightingSchema } from '../../shared/config/weighting-options.js';
 
 /**

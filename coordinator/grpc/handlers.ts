@@ -1,5 +1,5 @@
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { toServiceError } from '../../shared/errors/index.js';
+import { toServiceError } from '../../shared/grpc-errors/index.js';
 
 /**
  * Wraps a synchronous request → response function as a grpc-js unary handler: whatever it throws is answered as a

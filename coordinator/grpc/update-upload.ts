@@ -1,6 +1,7 @@
 import type { sendUnaryData, ServerReadableStream } from '@grpc/grpc-js';
 import { ChunkAssembler } from '../../shared/codec/index.js';
-import { FedsiftError, InvalidUpdateError, toServiceError, UpdateNormError } from '../../shared/errors/index.js';
+import { FedsiftError, InvalidUpdateError, UpdateNormError } from '../../shared/errors/index.js';
+import { toServiceError } from '../../shared/grpc-errors/index.js';
 import type { UpdateAck, UpdateChunk, UpdateHeader } from '../../shared/proto/index.js';
 import { rejectionReason } from '../metrics/index.js';
 import type { AccessControl } from '../auth/index.js';

@@ -4,12 +4,12 @@ import { parseRunConfig, parseRunConfigJson } from '../config/index.js';
 import { ConfigError, UnknownRunError } from '../../shared/errors/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
 import type { Checkpoint } from '../store/index.js';
-import { createStrategy } from '../strategies/index.js';
+import { createStrategy, type StrategyDeps } from '../strategies/index.js';
 import { RunController } from './run-controller.js';
 import type { SharedRunDeps } from './run-deps.js';
 
-/** What every run of a coordinator shares. */
-export type RunManagerDeps = SharedRunDeps;
+/** What every run of a coordinator shares, and what its strategies get (the update spill). */
+export type RunManagerDeps = SharedRunDeps & StrategyDeps;
 
 /** The coordinator's runs: starts them from a config, finds them by id, stops them. Re-emits every run's events. */
 export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
@@ -28,7 +28,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const why = this.deps.runtime.unsupported(config.model);
     if (why) throw new ConfigError(`invalid run config:\n  model: ${why}`, { field: 'model' });
     const runId = `run-${new Date(this.deps.clock.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
-    return this.launch(new RunController({ ...this.deps, runId, config, strategy: createStrategy(config) }));
+    return this.launch(new RunController({ ...this.deps, runId, config, strategy: createStrategy(config, this.deps) }));
   }
 
   /**
@@ -64,7 +64,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
           ...this.deps,
           runId: run.runId,
           config,
-          strategy: createStrategy(config),
+          strategy: createStrategy(config, this.deps),
           resume: { run, checkpoint },
         }),
       );

@@ -1,5 +1,6 @@
 import { CLIENT_METRICS } from '../../shared/contract/index.js';
-import { FedAvg } from './fedavg.js';
+import { defineStrategy } from './define-strategy.js';
+import { FedAvg, fedAvgOptions } from './fedavg.js';
 import type { FitResult } from './strategy.js';
 
 /**
@@ -19,3 +20,13 @@ export class FedAvgEffective extends FedAvg {
       : update.numExamples;
   }
 }
+
+/**
+ * Data-centric FedAvg in the registry: FedAvg weighted by each client's effective sample count Σw (its
+ * `effective_examples` metric) instead of its raw count.
+ */
+export const fedavgEffective = defineStrategy({
+  name: 'fedavg-effective',
+  options: { ...fedAvgOptions },
+  create: (settings, options) => new FedAvgEffective(settings, options),
+});

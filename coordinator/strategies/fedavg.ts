@@ -1,6 +1,5 @@
-import { assertSameSpecs, type ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig } from '../config/index.js';
-import { AggregationError, InvalidUpdateError } from '../../shared/errors/index.js';
+import { z } from 'zod';
+import type { ModelWeights } from '../../shared/codec/index.js';
 import { createRng, deriveSeed, sampleWithoutReplacement } from '../../shared/random/index.js';
 import { curriculumStage as curriculumStageOf } from '../../shared/curriculum/index.js';
 import type {
@@ -16,8 +15,21 @@ import type {
   FitResult,
   Strategy,
   StrategyContext,
+  StrategySettings,
 } from './strategy.js';
-import { RunningWeightedMean, weightedMetricMeans } from './weighted-mean.js';
+import { RunningWeightedMean, weightedMetricMeans } from './aggregate.js';
+import { defineStrategy } from './define-strategy.js';
+
+/** Option fields of every FedAvg-family strategy (spread into each one's options). */
+export const fedAvgOptions = {
+  /** Share of the round's clients asked to report an evaluation of the global model, in (0, 1]. @default 1 */
+  fractionEvaluate: z.number().gt(0).max(1).default(1),
+};
+
+/** The options FedAvg reads; every strategy's options extend them. */
+export interface FedAvgOptions {
+  readonly fractionEvaluate: number;
+}
 
 /**
  * Federated Averaging: each round selects `clientsPerRound` available clients uniformly at random (seeded by the run
@@ -30,22 +42,28 @@ import { RunningWeightedMean, weightedMetricMeans } from './weighted-mean.js';
 export class FedAvg implements Strategy {
   readonly name: string = 'fedavg';
 
-  constructor(protected readonly config: RunConfig) {}
+  /**
+   * @param settings the run settings (seed, clients per round, local training).
+   * @param baseOptions the options every FedAvg-family strategy has.
+   */
+  constructor(
+    protected readonly settings: StrategySettings,
+    private readonly baseOptions: FedAvgOptions,
+  ) {}
 
   async initializeParameters(ctx: StrategyContext): Promise<ModelWeights | null> {
     return ctx.initialWeights();
   }
 
   configureFit(round: number, _global: ModelWeights, clients: ClientPool): FitInstruction[] {
-    const rng = createRng(deriveSeed(this.config.seed, 'select', round));
-    const chosen = sampleWithoutReplacement(rng, clients.available, this.config.clientsPerRound);
+    const rng = createRng(deriveSeed(this.settings.seed, 'select', round));
+    const chosen = sampleWithoutReplacement(rng, clients.available, this.settings.clientsPerRound);
     const config = this.fitConfig(round);
     return chosen.map((clientId) => ({ clientId, config }));
   }
 
-  beginAggregation(round: number, global: ModelWeights, scratch?: Float32Array): FitAccumulator {
+  beginAggregation(_round: number, global: ModelWeights, scratch?: Float32Array): FitAccumulator {
     return new MeanAccumulator(
-      round,
       global,
       (u) => this.weightOf(u),
       (g, mean) => this.serverUpdate(g, mean),
@@ -55,8 +73,8 @@ export class FedAvg implements Strategy {
 
   /** The first ⌈fractionEvaluate · n⌉ of the round's clients, in a seeded order. */
   configureEvaluate(round: number, _global: ModelWeights, fitClients: readonly string[]): string[] {
-    const k = Math.ceil(this.config.strategy.fractionEvaluate * fitClients.length);
-    return sampleWithoutReplacement(createRng(deriveSeed(this.config.seed, 'evaluate', round)), fitClients, k);
+    const k = Math.ceil(this.baseOptions.fractionEvaluate * fitClients.length);
+    return sampleWithoutReplacement(createRng(deriveSeed(this.settings.seed, 'evaluate', round)), fitClients, k);
   }
 
   aggregateEvaluate(
@@ -83,7 +101,7 @@ export class FedAvg implements Strategy {
 
   /** Local training config sent with every instruction of round `round` (1-based). */
   protected fitConfig(round: number): FitConfig {
-    const { localEpochs, batchSize, learningRate, weighting, rounds } = this.config;
+    const { localEpochs, batchSize, learningRate, weighting, rounds } = this.settings;
     const { regularizer, pacing, startFraction, fullAt } = weighting.curriculum;
     // Round r trains with the stage reached after r − 1 rounds, so round 1 starts at startFraction.
     const curriculumStage =
@@ -102,15 +120,6 @@ export class FedAvg implements Strategy {
   }
 }
 
-/** Checks an update's specs against the global model, as an AggregationError. */
-export function checkUpdateSpecs(global: ModelWeights, update: FitResult, round: number): void {
-  try {
-    assertSameSpecs(global.specs, update.weights.specs, { clientId: update.clientId, round });
-  } catch (err) {
-    throw new AggregationError((err as InvalidUpdateError).message, { clientId: update.clientId, round });
-  }
-}
-
 /** Streaming weighted-mean fold shared by the FedAvg family; metrics kept per client (a few scalars each). */
 class MeanAccumulator implements FitAccumulator {
   readonly keepsUpdates = false;
@@ -119,7 +128,6 @@ class MeanAccumulator implements FitAccumulator {
   private examples = 0;
 
   constructor(
-    private readonly round: number,
     private readonly global: ModelWeights,
     private readonly weightOf: (u: FitResult) => number,
     private readonly serverUpdate: (global: ModelWeights, mean: Float32Array) => Float32Array,
@@ -133,7 +141,6 @@ class MeanAccumulator implements FitAccumulator {
   }
 
   add(update: FitResult): void {
-    checkUpdateSpecs(this.global, update, this.round);
     this.mean.add(update.weights.values, this.weightOf(update), `client ${update.clientId}`);
     this.metrics.push({ numExamples: update.numExamples, metrics: update.metrics });
     this.examples += update.numExamples;
@@ -149,3 +156,10 @@ class MeanAccumulator implements FitAccumulator {
 
   dispose(): void {}
 }
+
+/** FedAvg in the registry: `{ "name": "fedavg", "fractionEvaluate": 1 }`. */
+export const fedavg = defineStrategy({
+  name: 'fedavg',
+  options: { ...fedAvgOptions },
+  create: (settings, options) => new FedAvg(settings, options),
+});

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import type { ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig, StrategyOptionsOf } from '../config/index.js';
-import { FedAvg } from './fedavg.js';
+import { defineStrategy, type OptionsOf } from './define-strategy.js';
+import { FedAvg, fedAvgOptions } from './fedavg.js';
+import type { Strategy, StrategySettings } from './strategy.js';
 
 /**
  * FedAvg with server momentum: Δ_t = avg_t − w_t, v_t = β·v_{t−1} + Δ_t, w_{t+1} = w_t + η·v_t. With η = 1 and β = 0
@@ -13,10 +15,10 @@ export class FedAvgM extends FedAvg {
   private momentum: Float32Array | undefined;
 
   constructor(
-    config: RunConfig,
-    private readonly options: StrategyOptionsOf<'fedavgm'>,
+    settings: StrategySettings,
+    private readonly options: OptionsOf<typeof fedavgm>,
   ) {
-    super(config);
+    super(settings, options);
   }
 
   override serverState(): Record<string, Float32Array> {
@@ -39,3 +41,16 @@ export class FedAvgM extends FedAvg {
     return out;
   }
 }
+
+/** FedAvgM (Hsu et al. 2019) in the registry: server momentum on the averaged pseudo-gradient. */
+export const fedavgm = defineStrategy({
+  name: 'fedavgm',
+  options: {
+    ...fedAvgOptions,
+    /** Server learning rate η. @default 1 */
+    serverLearningRate: z.number().positive().default(1),
+    /** Server momentum β. @default 0.9 */
+    serverMomentum: z.number().min(0).lt(1).default(0.9),
+  },
+  create: (settings, options): Strategy => new FedAvgM(settings, options),
+});

@@ -1,8 +1,11 @@
+import { z } from 'zod';
 import type { ModelWeights } from '../../shared/codec/index.js';
-import type { RunConfig, StrategyOptionsOf } from '../config/index.js';
-import { FedAvg } from './fedavg.js';
+import { defineStrategy, type OptionsOf } from './define-strategy.js';
+import { FedAvg, fedAvgOptions } from './fedavg.js';
+import type { Strategy, StrategySettings } from './strategy.js';
 
-type FedOptOptions = StrategyOptionsOf<'fedadagrad'> | StrategyOptionsOf<'fedadam'> | StrategyOptionsOf<'fedyogi'>;
+/** Options of FedAdagrad, FedAdam or FedYogi (the same fields; `name` picks the second-moment rule). */
+type FedOptOptions = OptionsOf<typeof fedadagrad> | OptionsOf<typeof fedadam> | OptionsOf<typeof fedyogi>;
 
 /**
  * Adaptive federated optimisation: the server treats Δ_t = avg_t − w_t (example-weighted mean of the updates minus the
@@ -13,6 +16,7 @@ type FedOptOptions = StrategyOptionsOf<'fedadagrad'> | StrategyOptionsOf<'fedada
  *   FedYogi:    v_t = v_{t−1} − (1 − β₂)·Δ_t²·sign(v_{t−1} − Δ_t²)
  *   w_{t+1} = w_t + η·m_t / (√v_t + τ)
  * with m, v starting at 0 (as Flower; the paper starts v at τ²). Memory: m and v, 8 bytes per parameter, across rounds.
+ * The three share this class and differ only in the v_t rule and their defaults.
  * @see Reddi et al. 2021, "Adaptive Federated Optimization", Alg. 2; Flower `FedAdagrad`, `FedAdam`, `FedYogi`.
  */
 export class FedOpt extends FedAvg {
@@ -21,10 +25,10 @@ export class FedOpt extends FedAvg {
   private v: Float32Array | undefined;
 
   constructor(
-    config: RunConfig,
+    settings: StrategySettings,
     private readonly options: FedOptOptions,
   ) {
-    super(config);
+    super(settings, options);
     this.name = options.name;
   }
 
@@ -55,3 +59,39 @@ export class FedOpt extends FedAvg {
     return out;
   }
 }
+
+/** Option fields of the three adaptive optimisers, with Flower's defaults (η, β₁ and τ differ between them). */
+function fedOptOptions(defaults: { eta: number; beta1: number; tau: number }) {
+  return {
+    ...fedAvgOptions,
+    /** Server learning rate η. @default 0.1 (FedYogi 0.01) */
+    serverLearningRate: z.number().positive().default(defaults.eta),
+    /** First-moment decay β₁. @default 0.9 (FedAdagrad 0, as Flower) */
+    beta1: z.number().min(0).lt(1).default(defaults.beta1),
+    /** Second-moment decay β₂ (unused by FedAdagrad). @default 0.99 */
+    beta2: z.number().min(0).lt(1).default(0.99),
+    /** Adaptivity τ added to √v. @default 1e-9 (FedYogi 1e-3) */
+    tau: z.number().positive().default(defaults.tau),
+  };
+}
+
+/** FedAdagrad (Reddi et al. 2021) in the registry: v_t = v_{t−1} + Δ_t². */
+export const fedadagrad = defineStrategy({
+  name: 'fedadagrad',
+  options: fedOptOptions({ eta: 0.1, beta1: 0, tau: 1e-9 }),
+  create: (settings, options): Strategy => new FedOpt(settings, options),
+});
+
+/** FedAdam (Reddi et al. 2021) in the registry: v_t = β₂·v_{t−1} + (1 − β₂)·Δ_t². */
+export const fedadam = defineStrategy({
+  name: 'fedadam',
+  options: fedOptOptions({ eta: 0.1, beta1: 0.9, tau: 1e-9 }),
+  create: (settings, options): Strategy => new FedOpt(settings, options),
+});
+
+/** FedYogi (Reddi et al. 2021) in the registry: v_t = v_{t−1} − (1 − β₂)·Δ_t²·sign(v_{t−1} − Δ_t²). */
+export const fedyogi = defineStrategy({
+  name: 'fedyogi',
+  options: fedOptOptions({ eta: 0.01, beta1: 0.9, tau: 1e-3 }),
+  create: (settings, options): Strategy => new FedOpt(settings, options),
+});

@@ -1,6 +1,7 @@
-import type { RunConfig, StrategyOptionsOf } from '../config/index.js';
-import { FedAvg } from './fedavg.js';
-import type { FitConfig } from './strategy.js';
+import { z } from 'zod';
+import { defineStrategy, type OptionsOf } from './define-strategy.js';
+import { FedAvg, fedAvgOptions } from './fedavg.js';
+import type { FitConfig, Strategy, StrategySettings } from './strategy.js';
 
 /**
  * FedProx: FedAvg aggregation; each client minimises F_k(w) + (μ/2)·‖w − w_t‖² locally, which keeps local models near
@@ -12,13 +13,24 @@ export class FedProx extends FedAvg {
   override readonly name = 'fedprox';
 
   constructor(
-    config: RunConfig,
-    private readonly options: StrategyOptionsOf<'fedprox'>,
+    settings: StrategySettings,
+    private readonly options: OptionsOf<typeof fedprox>,
   ) {
-    super(config);
+    super(settings, options);
   }
 
   protected override fitConfig(round: number): FitConfig {
     return { ...super.fitConfig(round), proximalMu: this.options.proximalMu };
   }
 }
+
+/** FedProx (Li et al. 2020) in the registry: clients add (μ/2)·‖w − w_global‖² to their loss. */
+export const fedprox = defineStrategy({
+  name: 'fedprox',
+  options: {
+    ...fedAvgOptions,
+    /** Proximal term weight μ. @default 0.01 */
+    proximalMu: z.number().min(0).default(0.01),
+  },
+  create: (settings, options): Strategy => new FedProx(settings, options),
+});

@@ -1,6 +1,7 @@
 export type {
   Strategy,
   StrategyContext,
+  StrategySettings,
   ClientPool,
   CentralEvaluation,
   FitConfig,
@@ -12,13 +13,22 @@ export type {
   EvaluateResult,
   EvaluateAggregate,
 } from './strategy.js';
-export { FedAvg } from './fedavg.js';
-export { FedAvgM } from './fedavgm.js';
-export { FedProx } from './fedprox.js';
-export { FedOpt } from './fedopt.js';
-export { FedAvgEffective } from './fedavg-effective.js';
-export { FedMedian, FedTrimmedAvg } from './robust/coordinate-wise.js';
-export { Krum } from './robust/krum.js';
-export { UpdateBuffer } from './robust/update-buffer.js';
-export { RunningWeightedMean, weightedMetricMeans } from './weighted-mean.js';
-export { createStrategy } from './registry.js';
+export type { UpdateSpill, OpenSpill, StrategyDeps } from './update-spill.js';
+export {
+  STRATEGIES,
+  createStrategy,
+  strategyOptionsSchema,
+  type StrategyName,
+  type StrategyOptions,
+  type StrategyOptionsOf,
+  type StrategyConfig,
+} from './registry.js';
+export {
+  RunningWeightedMean,
+  weightedMetricMeans,
+  coordinateMedian,
+  coordinateTrimmedMean,
+  squaredDistances,
+  krumScores,
+  multiKrumSelection,
+} from './aggregate.js';

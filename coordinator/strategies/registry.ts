@@ -1,34 +1,74 @@
-import type { RunConfig, StrategyOptions } from '../config/index.js';
-import { FedAvg } from './fedavg.js';
-import { FedAvgEffective } from './fedavg-effective.js';
-import { FedAvgM } from './fedavgm.js';
-import { FedOpt } from './fedopt.js';
-import { FedProx } from './fedprox.js';
-import { FedMedian, FedTrimmedAvg } from './robust/coordinate-wise.js';
-import { Krum } from './robust/krum.js';
-import type { Strategy } from './strategy.js';
+import { z } from 'zod';
+import { InternalError } from '../../shared/errors/index.js';
+import type { StrategyDefinition } from './define-strategy.js';
+import { fedavg } from './fedavg.js';
+import { fedavgEffective } from './fedavg-effective.js';
+import { fedavgm } from './fedavgm.js';
+import { fedadagrad, fedadam, fedyogi } from './fedopt.js';
+import { fedprox } from './fedprox.js';
+import { fedmedian } from './robust/fedmedian.js';
+import { fedtrimmedavg } from './robust/fedtrimmedavg.js';
+import { krum } from './robust/krum.js';
+import type { Strategy, StrategySettings } from './strategy.js';
+import type { StrategyDeps } from './update-spill.js';
 
-type Factory<N extends StrategyOptions['name']> = (
-  config: RunConfig,
-  options: Extract<StrategyOptions, { name: N }>,
-) => Strategy;
+/**
+ * Every strategy fedsift offers, by definition (name, options schema, factory). The only list: the run config's
+ * strategy schema, `createStrategy` and the strategy tests are derived from it, so adding a strategy is its file plus
+ * one line here.
+ */
+export const STRATEGIES = [
+  fedavg,
+  fedavgm,
+  fedprox,
+  fedadagrad,
+  fedadam,
+  fedyogi,
+  fedmedian,
+  fedtrimmedavg,
+  krum,
+  fedavgEffective,
+] as const;
 
-/** Strategy factories by registry name; options arrive validated by the run config schema. */
-const FACTORIES: { [N in StrategyOptions['name']]: Factory<N> } = {
-  fedavg: (c) => new FedAvg(c),
-  'fedavg-effective': (c) => new FedAvgEffective(c),
-  fedavgm: (c, o) => new FedAvgM(c, o),
-  fedprox: (c, o) => new FedProx(c, o),
-  fedadagrad: (c, o) => new FedOpt(c, o),
-  fedadam: (c, o) => new FedOpt(c, o),
-  fedyogi: (c, o) => new FedOpt(c, o),
-  fedmedian: (c, o) => new FedMedian(c, o),
-  fedtrimmedavg: (c, o) => new FedTrimmedAvg(c, o),
-  krum: (c, o) => new Krum(c, o),
+/** Registry key of a strategy: "fedavg" | "fedavgm" | "fedprox" | … */
+export type StrategyName = (typeof STRATEGIES)[number]['name'];
+
+/** The options schemas of a tuple of definitions, as a tuple (what z.discriminatedUnion needs). */
+type OptionsSchemas<T extends readonly StrategyDefinition<string, z.core.$ZodShape>[]> = {
+  -readonly [K in keyof T]: T[K]['options'];
 };
 
-/** Builds the strategy a validated run config names, with its hyper-parameters. */
-export function createStrategy(config: RunConfig): Strategy {
-  const factory = FACTORIES[config.strategy.name] as Factory<StrategyOptions['name']>;
-  return factory(config, config.strategy);
+/**
+ * A run's strategy and its hyper-parameters, chosen by `name` among STRATEGIES. A bare string (`"fedmedian"`) means
+ * that strategy with its defaults. Unknown names and unknown keys fail.
+ */
+export const strategyOptionsSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { name: v } : v),
+  z.discriminatedUnion('name', STRATEGIES.map((d) => d.options) as unknown as OptionsSchemas<typeof STRATEGIES>),
+);
+
+/** Validated options of any strategy (a discriminated union on `name`). */
+export type StrategyOptions = z.output<typeof strategyOptionsSchema>;
+/** Options of one strategy, by name. */
+export type StrategyOptionsOf<N extends StrategyName> = Extract<StrategyOptions, { name: N }>;
+
+/** What createStrategy reads of a run config: the run settings and the validated strategy options. */
+export interface StrategyConfig extends StrategySettings {
+  readonly strategy: StrategyOptions;
+}
+
+const BY_NAME: ReadonlyMap<string, StrategyDefinition<string, z.core.$ZodShape>> = new Map(
+  STRATEGIES.map((d) => [d.name, d as StrategyDefinition<string, z.core.$ZodShape>]),
+);
+
+/**
+ * Builds the strategy a validated run config names, with its hyper-parameters.
+ * @param config a run config (strategy options validated by strategyOptionsSchema).
+ * @param deps the I/O the strategy may use, given by the composition root.
+ * @throws {InternalError} when `config.strategy.name` is in no definition (it cannot be once the config was validated).
+ */
+export function createStrategy(config: StrategyConfig, deps: StrategyDeps): Strategy {
+  const definition = BY_NAME.get(config.strategy.name);
+  if (!definition) throw new InternalError(`no strategy named "${config.strategy.name}"`);
+  return definition.create(config, config.strategy, deps);
 }

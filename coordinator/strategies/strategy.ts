@@ -1,6 +1,26 @@
 import type { ModelWeights } from '../../shared/codec/index.js';
 import type { WeightingConfig } from '../../shared/config/index.js';
-import type { RunConfig } from '../config/index.js';
+
+/**
+ * The run settings a strategy reads, besides its own options: a validated run config satisfies it as it is. Declared
+ * here, not taken from coordinator/config, because the run config's strategy schema is built from this folder.
+ */
+export interface StrategySettings {
+  /** Seed of every random choice (client selection, evaluation sampling). */
+  readonly seed: number;
+  /** Rounds the run lasts (the curriculum's pace is spread over them). */
+  readonly rounds: number;
+  /** Clients selected per round (all available ones when fewer are connected). */
+  readonly clientsPerRound: number;
+  /** Local epochs per round on each client. */
+  readonly localEpochs: number;
+  /** Local mini-batch size (samples). */
+  readonly batchSize: number;
+  /** Local optimiser learning rate. */
+  readonly learningRate: number;
+  /** Per-sample weighting the clients apply. */
+  readonly weighting: WeightingConfig;
+}
 
 /** Local training settings sent to one client for one round (Flower: FitIns.config). */
 export interface FitConfig {
@@ -76,7 +96,11 @@ export interface FitAccumulator {
    * the buffer for the next update (FedAvg family).
    */
   readonly keepsUpdates: boolean;
-  /** @throws {AggregationError} when the update's specs differ from the global model's or its weight is invalid. */
+  /**
+   * Folds one update. The caller has already checked its tensor specs against the global model (the round intake
+   * does), so the accumulator checks only what its reduction needs.
+   * @throws {AggregationError} when the update's length differs from the global model's or its weight is invalid.
+   */
   add(update: FitResult): void;
   /** Number of updates folded so far. */
   readonly count: number;
@@ -93,9 +117,9 @@ export interface CentralEvaluation {
   numExamples: number;
 }
 
-/** What a strategy may use: the run config, the model initialiser and the coordinator's test set. Never a transport. */
+/** What a strategy may use: the run settings, the model initialiser and the coordinator's test set. Never a transport. */
 export interface StrategyContext {
-  config: RunConfig;
+  config: StrategySettings;
   /** Builds the registry model with the run seed and returns its weights. */
   initialWeights(): Promise<ModelWeights>;
   /** Evaluates weights on the coordinator's held-out test set. */

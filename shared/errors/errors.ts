@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { GrpcStatus, type GrpcStatusCode } from './grpc-codes.js';
 
 /** Fields a fedsift error may carry to say where it happened. */
 export interface ErrorContext {
@@ -15,13 +15,14 @@ export interface ErrorContext {
  */
 export class FedsiftError extends Error {
   readonly code: string;
-  readonly grpcStatus: status;
+  /** gRPC status the error maps to at the wire (see GrpcStatus). */
+  readonly grpcStatus: GrpcStatusCode;
   readonly clientId?: string;
   readonly runId?: string;
   readonly round?: number;
   readonly field?: string;
 
-  constructor(code: string, grpcStatus: status, message: string, ctx: ErrorContext = {}) {
+  constructor(code: string, grpcStatus: GrpcStatusCode, message: string, ctx: ErrorContext = {}) {
     super(message, ctx.cause === undefined ? undefined : { cause: ctx.cause });
     this.name = new.target.name;
     this.code = code;
@@ -33,7 +34,7 @@ export class FedsiftError extends Error {
   }
 }
 
-function kind(code: string, grpcStatus: status) {
+function kind(code: string, grpcStatus: GrpcStatusCode) {
   return class extends FedsiftError {
     static readonly code = code;
     constructor(message: string, ctx: ErrorContext = {}) {
@@ -43,40 +44,40 @@ function kind(code: string, grpcStatus: status) {
 }
 
 /** A client's update is malformed (shape, size, hash, non-finite values). gRPC INVALID_ARGUMENT. */
-export class InvalidUpdateError extends kind('FS_ERR_INVALID_UPDATE', status.INVALID_ARGUMENT) {}
+export class InvalidUpdateError extends kind('FS_ERR_INVALID_UPDATE', GrpcStatus.INVALID_ARGUMENT) {}
 /** A client's update moves the model further (L2 norm of update − global) than the run's `maxUpdateNorm`. gRPC INVALID_ARGUMENT. */
-export class UpdateNormError extends kind('FS_ERR_UPDATE_NORM', status.INVALID_ARGUMENT) {}
+export class UpdateNormError extends kind('FS_ERR_UPDATE_NORM', GrpcStatus.INVALID_ARGUMENT) {}
 /** The caller is authenticated but not allowed this (e.g. another site's enrolment token). gRPC PERMISSION_DENIED. */
-export class ForbiddenError extends kind('FS_ERR_FORBIDDEN', status.PERMISSION_DENIED) {}
+export class ForbiddenError extends kind('FS_ERR_FORBIDDEN', GrpcStatus.PERMISSION_DENIED) {}
 /** Too many calls from one peer (Join rate limit). gRPC RESOURCE_EXHAUSTED. */
-export class RateLimitedError extends kind('FS_ERR_RATE_LIMITED', status.RESOURCE_EXHAUSTED) {}
+export class RateLimitedError extends kind('FS_ERR_RATE_LIMITED', GrpcStatus.RESOURCE_EXHAUSTED) {}
 /** A request other than an update is malformed (empty or over-long ids, non-finite metrics). gRPC INVALID_ARGUMENT. */
-export class InvalidRequestError extends kind('FS_ERR_INVALID_REQUEST', status.INVALID_ARGUMENT) {}
+export class InvalidRequestError extends kind('FS_ERR_INVALID_REQUEST', GrpcStatus.INVALID_ARGUMENT) {}
 /** A request names a run the coordinator does not know. gRPC NOT_FOUND. */
-export class UnknownRunError extends kind('FS_ERR_UNKNOWN_RUN', status.NOT_FOUND) {}
+export class UnknownRunError extends kind('FS_ERR_UNKNOWN_RUN', GrpcStatus.NOT_FOUND) {}
 /** A request names a client id that never joined (or was forgotten). gRPC NOT_FOUND. */
-export class UnknownClientError extends kind('FS_ERR_UNKNOWN_CLIENT', status.NOT_FOUND) {}
+export class UnknownClientError extends kind('FS_ERR_UNKNOWN_CLIENT', GrpcStatus.NOT_FOUND) {}
 /** The run or round is not in a state that accepts this request. gRPC FAILED_PRECONDITION. */
-export class RoundClosedError extends kind('FS_ERR_ROUND_CLOSED', status.FAILED_PRECONDITION) {}
+export class RoundClosedError extends kind('FS_ERR_ROUND_CLOSED', GrpcStatus.FAILED_PRECONDITION) {}
 /** An update or fetch names a round other than the open one; the message and metadata carry the current round. gRPC ABORTED: the client retries at a higher level, with the current round (fetch its model, train, submit). */
-export class StaleRoundError extends kind('FS_ERR_STALE_ROUND', status.ABORTED) {}
+export class StaleRoundError extends kind('FS_ERR_STALE_ROUND', GrpcStatus.ABORTED) {}
 /** A client that was not selected for the round tried to take part. gRPC PERMISSION_DENIED. */
-export class NotSelectedError extends kind('FS_ERR_NOT_SELECTED', status.PERMISSION_DENIED) {}
+export class NotSelectedError extends kind('FS_ERR_NOT_SELECTED', GrpcStatus.PERMISSION_DENIED) {}
 /** A second, different update for the same (client, round). gRPC ALREADY_EXISTS. */
-export class DuplicateUpdateError extends kind('FS_ERR_DUPLICATE_UPDATE', status.ALREADY_EXISTS) {}
+export class DuplicateUpdateError extends kind('FS_ERR_DUPLICATE_UPDATE', GrpcStatus.ALREADY_EXISTS) {}
 /** Fewer updates than the run's `minClients` arrived before the round deadline. gRPC UNAVAILABLE. */
-export class QuorumNotMetError extends kind('FS_ERR_QUORUM_NOT_MET', status.UNAVAILABLE) {}
+export class QuorumNotMetError extends kind('FS_ERR_QUORUM_NOT_MET', GrpcStatus.UNAVAILABLE) {}
 /** Missing or wrong enrolment/admin token. gRPC UNAUTHENTICATED. */
-export class UnauthenticatedClientError extends kind('FS_ERR_UNAUTHENTICATED', status.UNAUTHENTICATED) {}
+export class UnauthenticatedClientError extends kind('FS_ERR_UNAUTHENTICATED', GrpcStatus.UNAUTHENTICATED) {}
 /** Invalid configuration (file, flags or StartRun request); `field` names the first bad field. gRPC INVALID_ARGUMENT. */
-export class ConfigError extends kind('FS_ERR_CONFIG', status.INVALID_ARGUMENT) {}
+export class ConfigError extends kind('FS_ERR_CONFIG', GrpcStatus.INVALID_ARGUMENT) {}
 /** A message would exceed a transport's size limit (NATS max_payload, gRPC max message). gRPC RESOURCE_EXHAUSTED. */
-export class PayloadTooLargeError extends kind('FS_ERR_PAYLOAD_TOO_LARGE', status.RESOURCE_EXHAUSTED) {}
+export class PayloadTooLargeError extends kind('FS_ERR_PAYLOAD_TOO_LARGE', GrpcStatus.RESOURCE_EXHAUSTED) {}
 /** Aggregation cannot produce a model (total weight 0, shape mismatch between updates). gRPC INTERNAL. */
-export class AggregationError extends kind('FS_ERR_AGGREGATION', status.INTERNAL) {}
+export class AggregationError extends kind('FS_ERR_AGGREGATION', GrpcStatus.INTERNAL) {}
 /** Local data cannot be read or does not fit the model. gRPC INVALID_ARGUMENT. */
-export class DataError extends kind('FS_ERR_DATA', status.INVALID_ARGUMENT) {}
+export class DataError extends kind('FS_ERR_DATA', GrpcStatus.INVALID_ARGUMENT) {}
 /** A service fedsift depends on (NATS, a port to bind) cannot be used at start-up. gRPC UNAVAILABLE. */
-export class ServiceUnavailableError extends kind('FS_ERR_SERVICE_UNAVAILABLE', status.UNAVAILABLE) {}
+export class ServiceUnavailableError extends kind('FS_ERR_SERVICE_UNAVAILABLE', GrpcStatus.UNAVAILABLE) {}
 /** A bug or an unexpected failure; its details go to the log, not to the caller. gRPC INTERNAL. */
-export class InternalError extends kind('FS_ERR_INTERNAL', status.INTERNAL) {}
+export class InternalError extends kind('FS_ERR_INTERNAL', GrpcStatus.INTERNAL) {}

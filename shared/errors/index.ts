@@ -1,8 +1,2 @@
 export * from './errors.js';
-export {
-  toServiceError,
-  errorCodeOf,
-  isServiceError,
-  ERROR_CODE_METADATA_KEY,
-  CURRENT_ROUND_METADATA_KEY,
-} from './grpc-status.js';
+export { GrpcStatus, type GrpcStatusCode } from './grpc-codes.js';

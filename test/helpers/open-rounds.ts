@@ -5,6 +5,7 @@ import type { UpdateHeader } from '../../shared/proto/index.js';
 import { parseRunConfig } from '../../coordinator/config/index.js';
 import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
 import { createStrategy } from '../../coordinator/strategies/index.js';
+import { openFileSpill } from '../../coordinator/spill/index.js';
 
 /**
  * An open FedAvg round 1 (attempt 1) of a one-tensor model `w` of `params` float32 values (all `initial`), with
@@ -33,7 +34,7 @@ export function openTestRound(params: number, clients: readonly string[], initia
     nowMs: Date.now(),
     model: encodeModel('mlp', 1, global),
     global,
-    accumulator: createStrategy(config).beginAggregation(1, global),
+    accumulator: createStrategy(config, { openSpill: openFileSpill }).beginAggregation(1, global),
     maxUpdateNorm: null,
     declaredExamples: () => 1_000,
     spareBuffers: [],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { describe, it } from 'node:test';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import { CURRENT_ROUND_METADATA_KEY, errorCodeOf } from '../../shared/errors/index.js';
+import { CURRENT_ROUND_METADATA_KEY, errorCodeOf } from '../../shared/grpc-errors/index.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { waitForRound, waitForRunState } from '../helpers/coordinators.js';

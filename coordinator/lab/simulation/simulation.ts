@@ -8,6 +8,7 @@ import { ClientRegistry } from '../../clients/index.js';
 import { TfModelRuntime } from '../../evaluation/index.js';
 import { RunController } from '../../rounds/index.js';
 import { createStrategy, type CentralEvaluation } from '../../strategies/index.js';
+import { openFileSpill } from '../../spill/index.js';
 import { InProcessClients } from './in-process-clients.js';
 import { validateSimulation, type SimulationOptions, type SimulationPartition } from './options.js';
 import { buildVirtualClients, type VirtualClient } from './virtual-clients.js';
@@ -89,7 +90,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       runId: `simulation-${config.seed}`,
       coordinatorId: 'simulation',
       config,
-      strategy: createStrategy(config),
+      strategy: createStrategy(config, { openSpill: openFileSpill }),
       broadcaster: transport,
       clients: registry,
       runtime,

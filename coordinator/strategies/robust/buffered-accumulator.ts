@@ -1,9 +1,20 @@
+import { z } from 'zod';
 import type { ModelWeights } from '../../../shared/codec/index.js';
 import { AggregationError } from '../../../shared/errors/index.js';
-import { checkUpdateSpecs } from '../fedavg.js';
+import { weightedMetricMeans } from '../aggregate.js';
 import type { ClientFailure, FitAccumulator, FitAggregate, FitResult } from '../strategy.js';
-import { weightedMetricMeans } from '../weighted-mean.js';
+import type { OpenSpill } from '../update-spill.js';
 import { UpdateBuffer } from './update-buffer.js';
+
+/** Option fields of the robust strategies: how they keep every update of a round (spread into their options). */
+export const bufferingOptions = {
+  /** Bytes of updates kept in memory before the rest spills to disk (a temporary file). @default 512 MiB */
+  memoryBudgetBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(512 * 1024 * 1024),
+};
 
 /** Coordinates processed per block by robust reductions: 64 Ki floats per client column (256 KiB). */
 export const BLOCK_SIZE = 64 * 1024;
@@ -16,14 +27,16 @@ export interface Reduction {
 }
 
 /**
- * Accumulator of robust rules: keeps every update in an UpdateBuffer (memory up to the budget, then disk), and reduces
- * them once the round closes.
+ * Accumulator of robust rules: keeps every update in an UpdateBuffer (memory up to the budget, then the spill), and
+ * reduces them once the round closes.
  */
 export class BufferedAccumulator implements FitAccumulator {
   readonly keepsUpdates = true;
   private readonly buffer: UpdateBuffer;
 
   /**
+   * @param memoryBudgetBytes bytes of updates kept in memory before spilling.
+   * @param openSpill where updates past the budget go.
    * @param minUpdates fewest updates the rule can work with.
    * @param reduce combines the buffered updates into the new global vector.
    */
@@ -31,19 +44,20 @@ export class BufferedAccumulator implements FitAccumulator {
     private readonly round: number,
     private readonly global: ModelWeights,
     memoryBudgetBytes: number,
+    openSpill: OpenSpill,
     private readonly minUpdates: number,
     private readonly reduce: (buffer: UpdateBuffer) => Reduction,
   ) {
-    this.buffer = new UpdateBuffer(global.values.length, memoryBudgetBytes);
+    this.buffer = new UpdateBuffer(global.values.length, memoryBudgetBytes, openSpill);
   }
 
   get count(): number {
     return this.buffer.count;
   }
 
+  /** Keeps the update. @throws {AggregationError} when its length differs from the global model's. */
   add(update: FitResult): void {
-    checkUpdateSpecs(this.global, update, this.round);
-    this.buffer.add(update);
+    this.buffer.add(update, this.round);
   }
 
   finish(_failures: readonly ClientFailure[]): FitAggregate {
@@ -69,6 +83,20 @@ export class BufferedAccumulator implements FitAccumulator {
   dispose(): void {
     this.buffer.dispose();
   }
+}
+
+/**
+ * Applies a coordinate-wise reduction (coordinateMedian, coordinateTrimmedMean) block by block over the buffered
+ * updates, so it needs (clients × BLOCK_SIZE) floats of working memory whatever the model size.
+ * @param reduce writes the reduction of one block's columns into `out` (the block's slice of the result).
+ */
+export function reduceByBlock(
+  buffer: UpdateBuffer,
+  reduce: (columns: readonly Float32Array[], out: Float32Array) => void,
+): Float32Array {
+  const out = new Float32Array(buffer.length);
+  buffer.forEachBlock(BLOCK_SIZE, (start, cols) => reduce(cols, out.subarray(start, start + cols[0]!.length)));
+  return out;
 }
 
 /** Indices 0..n−1. */

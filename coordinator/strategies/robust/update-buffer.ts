@@ -1,58 +1,63 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { endianness, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bytesToFloat32, float32ToBytes } from '../../../shared/codec/index.js';
+import { AggregationError } from '../../../shared/errors/index.js';
 import type { FitResult } from '../strategy.js';
+import type { OpenSpill, UpdateSpill } from '../update-spill.js';
 
 interface Entry {
   clientId: string;
   numExamples: number;
   metrics: Readonly<Record<string, number>>;
-  /** In memory, or undefined when spilled to the file at `offset` (bytes). */
+  /** In memory, or undefined when spilled. */
   values?: Float32Array;
-  offset: number;
+  /** Slot in the spill when spilled. */
+  slot: number;
 }
-
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 /**
  * Holds every update of a round for aggregation rules that need them all at once (median, trimmed mean, Krum):
- * one copy per client, in memory while the total stays within `memoryBudgetBytes`, then appended to a temporary file.
- * Readers take coordinate blocks (`read`), so a reduction needs only (clients × block) floats of working memory.
+ * one copy per client, in memory while the total stays within `memoryBudgetBytes`, then appended to a spill opened
+ * with `openSpill` (a temporary file in the coordinator). Readers take coordinate blocks (`read`, `forEachBlock`), so a
+ * reduction needs only (clients × block) floats of working memory.
  */
 export class UpdateBuffer {
   private readonly entries: Entry[] = [];
   private inMemoryBytes = 0;
-  private spill: { dir: string; fd: number; size: number } | undefined;
+  private spill: UpdateSpill | undefined;
 
-  /** @param length parameters per update; @param memoryBudgetBytes bytes of updates kept in memory. */
+  /**
+   * @param length parameters per update.
+   * @param memoryBudgetBytes bytes of updates kept in memory.
+   * @param openSpill opens the spill, once the first update past the budget arrives.
+   */
   constructor(
     readonly length: number,
     private readonly memoryBudgetBytes: number,
-    private readonly spillRoot = tmpdir(),
+    private readonly openSpill: OpenSpill,
   ) {}
 
   get count(): number {
     return this.entries.length;
   }
 
-  /** Updates written to disk because the memory budget was full. */
-  get spilledCount(): number {
-    return this.entries.filter((e) => !e.values).length;
-  }
-
-  /** Keeps the update (its buffer is handed over, not copied, when it stays in memory). */
-  add(u: FitResult): void {
+  /**
+   * Keeps the update (its buffer is handed over, not copied, when it stays in memory).
+   * @param round for the error's context.
+   * @throws {AggregationError} when the update's length is not `length` (nothing is kept).
+   */
+  add(u: FitResult, round?: number): void {
+    const n = u.weights.values.length;
+    if (n !== this.length)
+      throw new AggregationError(`client ${u.clientId}: ${n} values, expected ${this.length}`, {
+        clientId: u.clientId,
+        round,
+      });
     const bytes = u.weights.values.byteLength;
-    const entry: Entry = { clientId: u.clientId, numExamples: u.numExamples, metrics: u.metrics, offset: 0 };
+    const entry: Entry = { clientId: u.clientId, numExamples: u.numExamples, metrics: u.metrics, slot: -1 };
     if (this.inMemoryBytes + bytes <= this.memoryBudgetBytes) {
       entry.values = u.weights.values;
       this.inMemoryBytes += bytes;
     } else {
-      this.spill ??= this.openSpill();
-      entry.offset = this.spill.size;
-      writeSync(this.spill.fd, float32ToBytes(u.weights.values));
-      this.spill.size += bytes;
+      this.spill ??= this.openSpill(this.length);
+      entry.slot = this.spill.append(u.weights.values);
     }
     this.entries.push(entry);
   }
@@ -65,15 +70,8 @@ export class UpdateBuffer {
   /** Copies values [start, start + out.length) of update i into `out`. */
   read(i: number, start: number, out: Float32Array): void {
     const e = this.entries[i]!;
-    if (e.values) {
-      out.set(e.values.subarray(start, start + out.length));
-      return;
-    }
-    const target = LITTLE_ENDIAN_HOST
-      ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
-      : new Uint8Array(out.byteLength);
-    readSync(this.spill!.fd, target, 0, target.byteLength, e.offset + start * 4);
-    if (!LITTLE_ENDIAN_HOST) out.set(bytesToFloat32(target));
+    if (e.values) out.set(e.values.subarray(start, start + out.length));
+    else this.spill!.read(e.slot, start, out);
   }
 
   /**
@@ -90,19 +88,11 @@ export class UpdateBuffer {
     }
   }
 
-  /** Drops all updates and deletes the spill file. */
+  /** Drops all updates and disposes of the spill. */
   dispose(): void {
     this.entries.length = 0;
     this.inMemoryBytes = 0;
-    if (this.spill) {
-      closeSync(this.spill.fd);
-      rmSync(this.spill.dir, { recursive: true, force: true });
-      this.spill = undefined;
-    }
-  }
-
-  private openSpill(): { dir: string; fd: number; size: number } {
-    const dir = mkdtempSync(join(this.spillRoot, 'fedsift-updates-'));
-    return { dir, fd: openSync(join(dir, 'updates.f32'), 'w+'), size: 0 };
+    this.spill?.dispose();
+    this.spill = undefined;
   }
 }

@@ -1,55 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describe, it } from 'node:test';
-import type { ModelWeights } from '../../../shared/codec/index.js';
-import { parseRunConfig } from '../../../coordinator/config/index.js';
-import { AggregationError, ConfigError } from '../../../shared/errors/index.js';
-import { createRng, normal, shuffleInPlace } from '../../../shared/random/index.js';
-import { createStrategy, type FitResult, type Strategy } from '../../../coordinator/strategies/index.js';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { FileSpill } from '../../../coordinator/spill/index.js';
+import type { OpenSpill } from '../../../coordinator/strategies/index.js';
+import { AggregationError } from '../../../shared/errors/index.js';
+import { createRng, normal } from '../../../shared/random/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
-
-const specsOf = (n: number) => [{ name: 'w', shape: [n], dtype: 'float32' as const }];
-const weights = (v: number[]): ModelWeights => ({ specs: specsOf(v.length), values: new Float32Array(v) });
-const upd = (clientId: string, values: number[], numExamples = 1, metrics: Record<string, number> = {}): FitResult => ({
-  clientId,
-  numExamples,
-  weights: weights(values),
-  metrics,
-});
-const strategy = (s: unknown, extra: Record<string, unknown> = {}): Strategy =>
-  createStrategy(parseRunConfig({ strategy: s, clientsPerRound: 10, minClients: 1, ...extra }));
-
-/** Folds `updates` into one round of `s` starting from `global`; returns the new global values. */
-function aggregate(s: Strategy, global: number[], updates: FitResult[], round = 1): Float32Array {
-  const acc = s.beginAggregation(round, weights(global));
-  updates.forEach((u) => acc.add(u));
-  return acc.finish([]).weights.values;
-}
-
-describe('strategy config', () => {
-  it('accepts a bare name with defaults and validates hyper-parameters by name', () => {
-    const c = parseRunConfig({ strategy: 'fedadam' });
-    assert.deepEqual(c.strategy, {
-      name: 'fedadam',
-      fractionEvaluate: 1,
-      serverLearningRate: 0.1,
-      beta1: 0.9,
-      beta2: 0.99,
-      tau: 1e-9,
-    });
-    assert.throws(
-      () => parseRunConfig({ strategy: { name: 'fedavgm', serverMomentum: 1 } }),
-      (e: unknown) => e instanceof ConfigError && /strategy\.serverMomentum/.test(e.message),
-    );
-    assert.throws(() => parseRunConfig({ strategy: { name: 'fedavg', mu: 1 } }), /strategy: Unrecognized key: "mu"/);
-    assert.throws(() => parseRunConfig({ strategy: 'fedsgd' }), /strategy\.name/);
-    assert.throws(
-      () => parseRunConfig({ strategy: { name: 'krum', numMalicious: 2 }, minClients: 5 }),
-      /krum needs minClients ≥ 2·numMalicious \+ 3 \(7\)/,
-    );
-  });
-});
+import { aggregateRound as aggregate, strategyOf as strategy, upd, weights } from '../../helpers/strategy-rounds.js';
 
 describe('FedAvg family (streaming)', () => {
   it('FedAvgM: v = βv + Δ, w = w + ηv (hand-computed over two rounds)', () => {
@@ -147,11 +106,23 @@ describe('robust strategies (buffered)', () => {
     [0, 1, 2, 3].forEach((v) => acc.add(upd(`c${v}`, [v])));
     assert.throws(
       () => acc.finish([]),
-      (e: unknown) => e instanceof AggregationError && /4 updates, this rule needs at least 5/.test(e.message),
+      (e: unknown) =>
+        e instanceof AggregationError &&
+        e.code === 'FS_ERR_AGGREGATION' &&
+        /round 1: 4 updates, this rule needs at least 5/.test(e.message),
     );
   });
 
-  it('spills updates to disk past the memory budget, with the same result, and deletes the file', () => {
+  it('spills updates to the file spill past the memory budget, with the same result, and deletes the file', () => {
+    // Prepare: 7 updates of 70,000 values (over one block); the budget holds 2 of them, so 5 go to the spill
+    const root = mkdtempSync(join(tmpdir(), 'fedsift-spill-test-'));
+    after(() => rmSync(root, { recursive: true, force: true }));
+    const opened: FileSpill[] = [];
+    const recordingSpill: OpenSpill = (length) => {
+      const spill = new FileSpill(length, root);
+      opened.push(spill);
+      return spill;
+    };
     const rng = createRng(4);
     const ups = Array.from({ length: 7 }, (_, i) =>
       upd(
@@ -159,62 +130,19 @@ describe('robust strategies (buffered)', () => {
         Array.from({ length: 70_000 }, () => normal(rng)),
       ),
     );
-    const before = readdirSync(tmpdir()).filter((f) => f.startsWith('fedsift-updates-')).length;
     for (const name of ['fedmedian', 'fedtrimmedavg', 'krum']) {
-      const inMemory = aggregate(strategy({ name }, { minClients: 5 }), new Array(70_000).fill(0), ups);
+      // Execute
+      const inMemory = aggregate(strategy({ name }, { minClients: 5 }, recordingSpill), new Array(70_000).fill(0), ups);
       const spilled = aggregate(
-        strategy({ name, memoryBudgetBytes: 2 * 70_000 * 4 }, { minClients: 5 }),
+        strategy({ name, memoryBudgetBytes: 2 * 70_000 * 4 }, { minClients: 5 }, recordingSpill),
         new Array(70_000).fill(0),
         ups,
       );
+      // Assert
+      assert.equal(opened.length, 1, `${name}: one spill, opened only past the budget`);
+      assert.equal(opened.pop()!.count, 5, name);
       assert.deepEqual(spilled, inMemory, name);
-    }
-    assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith('fedsift-updates-')).length, before);
-  });
-});
-
-describe('every strategy', () => {
-  const all = [
-    'fedavg',
-    'fedavgm',
-    'fedprox',
-    'fedadagrad',
-    'fedadam',
-    'fedyogi',
-    'fedmedian',
-    'fedtrimmedavg',
-    'krum',
-    'fedavg-effective',
-  ];
-
-  it('gives the same result whatever the arrival order (within float tolerance)', () => {
-    const rng = createRng(9);
-    const ups = Array.from({ length: 9 }, (_, i) =>
-      upd(
-        `c${i}`,
-        Array.from({ length: 50 }, () => normal(rng)),
-        1 + Math.floor(rng.next() * 100),
-        { effective_examples: rng.next() * 50 },
-      ),
-    );
-    for (const name of all) {
-      const first = aggregate(strategy(name, { minClients: 5 }), new Array(50).fill(0), ups);
-      for (let k = 0; k < 3; k++) {
-        const again = aggregate(
-          strategy(name, { minClients: 5 }),
-          new Array(50).fill(0),
-          shuffleInPlace(rng, ups.slice()),
-        );
-        assertClose(again, first, 1e-5, name);
-      }
-    }
-  });
-
-  it('rejects a shape mismatch', () => {
-    for (const name of all) {
-      const acc = strategy(name, { minClients: 5 }).beginAggregation(1, weights([0, 0]));
-      assert.throws(() => acc.add(upd('x', [1, 2, 3])), AggregationError, name);
-      acc.dispose();
+      assert.deepEqual(readdirSync(root), [], `${name}: the spill file is deleted`);
     }
   });
 

@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { FedsiftError } from './errors.js';
+import { FedsiftError } from '../errors/index.js';
 
 /** Metadata key that carries a FedsiftError's stable code across the wire. */
 export const ERROR_CODE_METADATA_KEY = 'fedsift-error-code';

@@ -1,0 +1,1 @@
+export { FileSpill, openFileSpill, SPILL_DIR_PREFIX } from './file-spill.js';

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { ModelWeights } from '../../../shared/codec/index.js';
+import { coordinateTrimmedMean } from '../aggregate.js';
+import { defineStrategy, type OptionsOf } from '../define-strategy.js';
+import { FedAvg, fedAvgOptions } from '../fedavg.js';
+import type { FitAccumulator, Strategy, StrategySettings } from '../strategy.js';
+import type { OpenSpill } from '../update-spill.js';
+import { allIndices, BufferedAccumulator, bufferingOptions, reduceByBlock } from './buffered-accumulator.js';
+
+/**
+ * Coordinate-wise β-trimmed mean: for every parameter, drop the ⌊β·K⌋ largest and smallest of the K values and
+ * average the rest (unweighted). Buffers every update like FedMedian.
+ * @see Yin et al. 2018, Def. 2 (trimmed mean); Flower `FedTrimmedAvg`.
+ */
+export class FedTrimmedAvg extends FedAvg {
+  override readonly name = 'fedtrimmedavg';
+
+  constructor(
+    settings: StrategySettings,
+    private readonly options: OptionsOf<typeof fedtrimmedavg>,
+    private readonly openSpill: OpenSpill,
+  ) {
+    super(settings, options);
+  }
+
+  override beginAggregation(round: number, global: ModelWeights): FitAccumulator {
+    const { beta, memoryBudgetBytes } = this.options;
+    return new BufferedAccumulator(round, global, memoryBudgetBytes, this.openSpill, 1, (b) => ({
+      values: reduceByBlock(b, (cols, out) => coordinateTrimmedMean(cols, beta, out)),
+      used: allIndices(b.count),
+    }));
+  }
+}
+
+/** Coordinate-wise trimmed mean (Yin et al. 2018) in the registry. */
+export const fedtrimmedavg = defineStrategy({
+  name: 'fedtrimmedavg',
+  options: {
+    ...fedAvgOptions,
+    /** β: share of the values dropped at each end of every coordinate, in [0, 0.5). @default 0.2 */
+    beta: z.number().min(0).lt(0.5).default(0.2),
+    ...bufferingOptions,
+  },
+  create: (settings, options, deps): Strategy => new FedTrimmedAvg(settings, options, deps.openSpill),
+});
