@@ -1,7 +1,8 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
-/** HTTP/2 frame types the relay keeps the payload of (RFC 9113 §6.7, §6.8). */
+/** HTTP/2 PING frame type (RFC 9113 §6.7); the relay keeps its 8 bytes of opaque data. */
 export const H2_PING = 0x6;
+/** HTTP/2 GOAWAY frame type (RFC 9113 §6.8); the relay keeps its payload (last stream id, error code, debug data). */
 export const H2_GOAWAY = 0x7;
 /** The ACK flag of a PING frame. */
 export const H2_FLAG_ACK = 0x1;
