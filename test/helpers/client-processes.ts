@@ -4,6 +4,8 @@ import { FEDSIFT_BIN, spawnClientProcess } from '../../coordinator/lab/federatio
 /** A client daemon started as a real process, with its stderr (JSON log lines) collected. */
 export interface ClientProcess {
   child: ChildProcess;
+  /** The site id it joins as (its client id is derived from it). */
+  siteId: string;
   readonly stderr: () => string;
 }
 
@@ -15,9 +17,10 @@ export function spawnClient(
   natsUrl?: string,
   extraArgs: string[] = [],
 ): ClientProcess {
+  const siteId = `test-site-${index}-${process.pid}`;
   const child = spawnClientProcess({
     address,
-    siteId: `test-site-${index}-${process.pid}`,
+    siteId,
     numPartitions,
     partitionIndex: index,
     alpha: 0.5,
@@ -29,7 +32,7 @@ export function spawnClient(
   });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return { child, stderr: () => err };
+  return { child, siteId, stderr: () => err };
 }
 
 /** Runs `fedsift <args>` to completion and returns its exit code and output. */

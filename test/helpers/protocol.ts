@@ -23,7 +23,8 @@ export interface ProtocolFixture {
 
 /**
  * Starts a coordinator whose model has `numParams` float32 values, joins `n` clients through CoordinatorLink (with
- * `clientTransport`), starts a run selecting all of them, and waits until round 1 is open.
+ * `clientTransport`), starts a run selecting all of them, and waits until round 1 is open. With `clientAddress`, the
+ * clients connect to the address it returns for the coordinator's (e.g. a relay in front of it) instead.
  */
 export async function protocolFixture(opts: {
   numParams: number;
@@ -31,10 +32,12 @@ export async function protocolFixture(opts: {
   run?: Record<string, unknown>;
   coordinator?: Record<string, unknown>;
   clientTransport?: TransportConfig;
+  clientAddress?: (coordinatorAddress: string) => Promise<string>;
 }): Promise<ProtocolFixture> {
   const runtime = new FixedModelRuntime(opts.numParams);
   const coordinator = await startTestCoordinator(opts.coordinator ?? {}, { runtime });
-  const clients = await joinProtocolClients(coordinator.address, opts.clients, opts.clientTransport);
+  const address = opts.clientAddress ? await opts.clientAddress(coordinator.address) : coordinator.address;
+  const clients = await joinProtocolClients(address, opts.clients, opts.clientTransport);
   const run = coordinator.manager.startRun({
     rounds: 1,
     clientsPerRound: opts.clients,
