@@ -51,7 +51,9 @@ export function grpcChannelOptions(t: TransportConfig): ChannelOptions {
 /**
  * Server options: the same size limits, and a ping policy that admits the clients' keepalive — minimum ping interval
  * no larger than the client keepalive time, pings allowed without active calls, no strike limit — so a client that
- * trains for minutes with no RPC is never sent GOAWAY "too_many_pings" (BR-02).
+ * trains for minutes with no RPC is never sent GOAWAY "too_many_pings" (BR-02). grpc-js 1.14's server does not
+ * enforce these three ping settings today (Node's http2 answers every PING; grpc/grpc-node#1699): they state the
+ * policy for a server that does, and integration/keepalive observes the pings on the wire either way.
  */
 export function grpcServerOptions(t: TransportConfig): ServerOptions {
   return {
