@@ -1,2 +1,2 @@
-export { type Attack, parseAttack, poisonUpdate } from './model-poisoning.js';
-export { type LabelNoise, type NoisyLabels, injectLabelNoise, parseLabelNoise } from './label-noise.js';
+export { parseAttack, poisonUpdate } from './model-poisoning.js';
+export { type LabelNoise, injectLabelNoise, parseLabelNoise } from './label-noise.js';

@@ -1,1 +1,1 @@
-export { writeSiteReport, type LabelNextEntry } from './site-report.js';
+export { writeSiteReport } from './site-report.js';

@@ -1,8 +1,2 @@
-export {
-  LocalTrainer,
-  proximalTerm,
-  type LocalFitConfig,
-  type LocalFitResult,
-  type TrainOptions,
-} from './local-trainer.js';
+export { LocalTrainer, type LocalFitResult, type TrainOptions } from './local-trainer.js';
 export { weightedSoftmaxCrossEntropy } from './weighted-loss.js';

@@ -7,6 +7,5 @@ export {
   issueServerCertificate,
   issueClientCertificate,
   type DevCa,
-  type DevCertificates,
   type PemPair,
 } from './dev-certificates.js';

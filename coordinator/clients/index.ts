@@ -1,1 +1,1 @@
-export { ClientRegistry, type ClientRecord } from './client-registry.js';
+export { ClientRegistry } from './client-registry.js';

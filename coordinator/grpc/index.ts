@@ -1,3 +1,3 @@
-export { raiseReceiveWindow, startGrpcServer, type StartedGrpcServer } from './server.js';
+export { raiseReceiveWindow, startGrpcServer } from './server.js';
 export type { WriteStats } from '../../shared/streams/index.js';
 export { UploadGate } from './upload-gate.js';

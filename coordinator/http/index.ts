@@ -1,1 +1,1 @@
-export { httpApp, type ReadinessChecks } from './http-server.js';
+export { httpApp } from './http-server.js';

@@ -1,8 +1,6 @@
 export type {
   Strategy,
   StrategyContext,
-  StrategySettings,
-  ClientPool,
   CentralEvaluation,
   FitConfig,
   FitInstruction,
@@ -21,7 +19,6 @@ export {
   type StrategyName,
   type StrategyOptions,
   type StrategyOptionsOf,
-  type StrategyConfig,
 } from './registry.js';
 export {
   RunningWeightedMean,

@@ -1,7 +1,6 @@
 export {
   type TensorSpec,
   type ModelWeights,
-  numElements,
   totalElements,
   totalBytes,
   assertSameSpecs,

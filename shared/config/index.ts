@@ -1,6 +1,6 @@
 export { parseWith, parseJson } from './parse.js';
 export { readJsonFile } from './json-file.js';
-export { dataSourceSchema, type DataSourceConfig } from './data-source.js';
+export { type DataSourceConfig } from './data-source.js';
 export {
   transportSchema,
   DEFAULT_TRANSPORT,
@@ -10,7 +10,6 @@ export {
 } from './transport.js';
 export {
   coordinatorConfigSchema,
-  clientConfigSchema,
   parseCoordinatorConfig,
   parseClientConfig,
   type CoordinatorConfig,
@@ -18,13 +17,11 @@ export {
   type AuthConfig,
 } from './node-configs.js';
 export {
-  serverTlsSchema,
   clientTlsSchema,
   serverCredentials,
   channelCredentials,
   PLAINTEXT_HINT,
   type ServerTlsConfig,
-  type ClientTlsConfig,
   type ChannelSecurity,
 } from './tls.js';
 export { weightingSchema, NO_WEIGHTING, weightingEnabled, type WeightingConfig } from './weighting-options.js';

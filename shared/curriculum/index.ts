@@ -1,1 +1,1 @@
-export { type PacingFunction, type Pacing, curriculumStage } from './pacing.js';
+export { curriculumStage } from './pacing.js';

@@ -1,2 +1,2 @@
 export * from './errors.js';
-export { GrpcStatus, type GrpcStatusCode } from './grpc-codes.js';
+export { GrpcStatus } from './grpc-codes.js';

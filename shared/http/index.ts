@@ -1,1 +1,1 @@
-export { startHttpServer, type StartedHttpServer } from './serve.js';
+export { startHttpServer } from './serve.js';

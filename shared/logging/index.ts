@@ -1,1 +1,1 @@
-export { createLogger, silentLogger, type Logger, type LoggerOptions } from './logger.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';

@@ -1,5 +1,4 @@
 export {
-  type ModelDefinition,
   NUM_CLASSES,
   MODEL_NAMES,
   getModelDefinition,

@@ -1,4 +1,4 @@
-export { PROTO_PATH, loadFedsiftProto, type FedsiftProto } from './loader.js';
+export { PROTO_PATH, loadFedsiftProto } from './loader.js';
 export * from './messages.js';
 export { weightingToWire, weightingFromWire } from './weighting.js';
 export { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, roundsSubject } from './subjects.js';

@@ -1,7 +1,6 @@
 export {
   createRng,
   deriveSeed,
-  randomInt,
   shuffleInPlace,
   sampleWithoutReplacement,
   normal,

@@ -1,1 +1,1 @@
-export { writeWithBackpressure, type MessageSink, type WriteStats } from './write-stream.js';
+export { writeWithBackpressure, type WriteStats } from './write-stream.js';

@@ -1,1 +1,1 @@
-export { runDemo, type DemoOptions, type DemoResult } from './demo.js';
+export { runDemo } from './demo.js';

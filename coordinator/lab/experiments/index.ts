@@ -1,3 +1,3 @@
-export { runNoiseExperiment, type NoiseArm, type NoiseExperimentOptions } from './label-noise.js';
+export { runNoiseExperiment } from './label-noise.js';
 export { runByzantineExperiment } from './byzantine.js';
-export { NOISE_VARIANTS, DEMO_VARIANT, type NoiseVariant } from './noise-variants.js';
+export { NOISE_VARIANTS, DEMO_VARIANT } from './noise-variants.js';

@@ -1,2 +1,2 @@
-export { spawnClientProcess, stopChild, FEDSIFT_BIN, type ClientProcessOptions } from './client-processes.js';
-export { withFederation, type Federation, type FederationOptions, type FederatedRunShape } from './federation.js';
+export { spawnClientProcess, stopChild, FEDSIFT_BIN } from './client-processes.js';
+export { withFederation, type FederatedRunShape } from './federation.js';
