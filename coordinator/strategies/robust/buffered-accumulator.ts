@@ -26,6 +26,20 @@ export interface Reduction {
   used: number[];
 }
 
+/** What a BufferedAccumulator is built with. */
+export interface BufferedAccumulatorOptions {
+  round: number;
+  global: ModelWeights;
+  /** Bytes of updates kept in memory before spilling. */
+  memoryBudgetBytes: number;
+  /** Where updates past the budget go. */
+  openSpill: OpenSpill;
+  /** Fewest updates the rule can work with. */
+  minUpdates: number;
+  /** Combines the buffered updates into the new global vector. */
+  reduce: (buffer: UpdateBuffer) => Reduction;
+}
+
 /**
  * Accumulator of robust rules: keeps every update in an UpdateBuffer (memory up to the budget, then the spill), and
  * reduces them once the round closes.
@@ -33,22 +47,14 @@ export interface Reduction {
 export class BufferedAccumulator implements FitAccumulator {
   readonly keepsUpdates = true;
   private readonly buffer: UpdateBuffer;
+  private readonly round: number;
+  private readonly global: ModelWeights;
+  private readonly minUpdates: number;
+  private readonly reduce: (buffer: UpdateBuffer) => Reduction;
 
-  /**
-   * @param memoryBudgetBytes bytes of updates kept in memory before spilling.
-   * @param openSpill where updates past the budget go.
-   * @param minUpdates fewest updates the rule can work with.
-   * @param reduce combines the buffered updates into the new global vector.
-   */
-  constructor(
-    private readonly round: number,
-    private readonly global: ModelWeights,
-    memoryBudgetBytes: number,
-    openSpill: OpenSpill,
-    private readonly minUpdates: number,
-    private readonly reduce: (buffer: UpdateBuffer) => Reduction,
-  ) {
-    this.buffer = new UpdateBuffer(global.values.length, memoryBudgetBytes, openSpill);
+  constructor(o: BufferedAccumulatorOptions) {
+    ({ round: this.round, global: this.global, minUpdates: this.minUpdates, reduce: this.reduce } = o);
+    this.buffer = new UpdateBuffer(o.global.values.length, o.memoryBudgetBytes, o.openSpill);
   }
 
   get count(): number {

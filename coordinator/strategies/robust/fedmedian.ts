@@ -26,10 +26,17 @@ export class FedMedian extends FedAvg {
 
   override beginAggregation(round: number, global: ModelWeights): FitAccumulator {
     const { memoryBudgetBytes } = this.options;
-    return new BufferedAccumulator(round, global, memoryBudgetBytes, this.openSpill, 1, (b) => ({
-      values: reduceByBlock(b, (cols, out) => coordinateMedian(cols, out)),
-      used: allIndices(b.count),
-    }));
+    return new BufferedAccumulator({
+      round,
+      global,
+      memoryBudgetBytes,
+      openSpill: this.openSpill,
+      minUpdates: 1,
+      reduce: (b) => ({
+        values: reduceByBlock(b, (cols, out) => coordinateMedian(cols, out)),
+        used: allIndices(b.count),
+      }),
+    });
   }
 }
 

@@ -25,10 +25,17 @@ export class FedTrimmedAvg extends FedAvg {
 
   override beginAggregation(round: number, global: ModelWeights): FitAccumulator {
     const { beta, memoryBudgetBytes } = this.options;
-    return new BufferedAccumulator(round, global, memoryBudgetBytes, this.openSpill, 1, (b) => ({
-      values: reduceByBlock(b, (cols, out) => coordinateTrimmedMean(cols, beta, out)),
-      used: allIndices(b.count),
-    }));
+    return new BufferedAccumulator({
+      round,
+      global,
+      memoryBudgetBytes,
+      openSpill: this.openSpill,
+      minUpdates: 1,
+      reduce: (b) => ({
+        values: reduceByBlock(b, (cols, out) => coordinateTrimmedMean(cols, beta, out)),
+        used: allIndices(b.count),
+      }),
+    });
   }
 }
 

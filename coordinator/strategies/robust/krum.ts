@@ -29,11 +29,18 @@ export class Krum extends FedAvg {
 
   override beginAggregation(round: number, global: ModelWeights): FitAccumulator {
     const { numMalicious: f, numSelected: m, memoryBudgetBytes } = this.options;
-    return new BufferedAccumulator(round, global, memoryBudgetBytes, this.openSpill, 2 * f + 3, (b): Reduction => {
-      const distances = Array.from({ length: b.count }, () => new Float64Array(b.count));
-      b.forEachBlock(BLOCK_SIZE, (_start, cols) => squaredDistances(cols, distances));
-      const used = multiKrumSelection(krumScores(distances, f), m);
-      return { values: selectedMean(b, used), used };
+    return new BufferedAccumulator({
+      round,
+      global,
+      memoryBudgetBytes,
+      openSpill: this.openSpill,
+      minUpdates: 2 * f + 3,
+      reduce: (b): Reduction => {
+        const distances = Array.from({ length: b.count }, () => new Float64Array(b.count));
+        b.forEachBlock(BLOCK_SIZE, (_start, cols) => squaredDistances(cols, distances));
+        const used = multiKrumSelection(krumScores(distances, f), m);
+        return { values: selectedMean(b, used), used };
+      },
     });
   }
 }
