@@ -1,10 +1,10 @@
-import type { ModelWeights } from '../../../shared/codec/index.js';
 import { coordinateMedian } from '../aggregate.js';
-import { defineStrategy, type OptionsOf } from '../define-strategy.js';
-import { FedAvg, fedAvgOptions } from '../fedavg.js';
-import type { FitAccumulator, Strategy, StrategySettings } from '../strategy.js';
-import type { OpenSpill } from '../update-spill.js';
-import { allIndices, BufferedAccumulator, bufferingOptions, reduceByBlock } from './buffered-accumulator.js';
+import { defineStrategy } from '../define-strategy.js';
+import { fedAvgOptions } from '../fedavg.js';
+import type { Strategy } from '../strategy.js';
+import { allIndices, bufferingOptions, reduceByBlock, type Reduction } from './buffered-accumulator.js';
+import { BufferedRule } from './buffered-rule.js';
+import type { UpdateBuffer } from './update-buffer.js';
 
 /**
  * Coordinate-wise median: every parameter of the new global model is the median of that parameter over the round's
@@ -13,30 +13,15 @@ import { allIndices, BufferedAccumulator, bufferingOptions, reduceByBlock } from
  * @see Yin et al. 2018, "Byzantine-Robust Distributed Learning: Towards Optimal Statistical Rates", Def. 1 (median);
  *      Flower `FedMedian`.
  */
-export class FedMedian extends FedAvg {
+export class FedMedian extends BufferedRule {
   override readonly name = 'fedmedian';
 
-  constructor(
-    settings: StrategySettings,
-    private readonly options: OptionsOf<typeof fedmedian>,
-    private readonly openSpill: OpenSpill,
-  ) {
-    super(settings, options);
+  protected get minUpdates(): number {
+    return 1;
   }
 
-  override beginAggregation(round: number, global: ModelWeights): FitAccumulator {
-    const { memoryBudgetBytes } = this.options;
-    return new BufferedAccumulator({
-      round,
-      global,
-      memoryBudgetBytes,
-      openSpill: this.openSpill,
-      minUpdates: 1,
-      reduce: (b) => ({
-        values: reduceByBlock(b, (cols, out) => coordinateMedian(cols, out)),
-        used: allIndices(b.count),
-      }),
-    });
+  protected reduce(b: UpdateBuffer): Reduction {
+    return { values: reduceByBlock(b, (cols, out) => coordinateMedian(cols, out)), used: allIndices(b.count) };
   }
 }
 

@@ -1,41 +1,39 @@
 import { z } from 'zod';
-import type { ModelWeights } from '../../../shared/codec/index.js';
 import { coordinateTrimmedMean } from '../aggregate.js';
 import { defineStrategy, type OptionsOf } from '../define-strategy.js';
-import { FedAvg, fedAvgOptions } from '../fedavg.js';
-import type { FitAccumulator, Strategy, StrategySettings } from '../strategy.js';
+import { fedAvgOptions } from '../fedavg.js';
+import type { Strategy, StrategySettings } from '../strategy.js';
 import type { OpenSpill } from '../update-spill.js';
-import { allIndices, BufferedAccumulator, bufferingOptions, reduceByBlock } from './buffered-accumulator.js';
+import { allIndices, bufferingOptions, reduceByBlock, type Reduction } from './buffered-accumulator.js';
+import { BufferedRule } from './buffered-rule.js';
+import type { UpdateBuffer } from './update-buffer.js';
 
 /**
  * Coordinate-wise β-trimmed mean: for every parameter, drop the ⌊β·K⌋ largest and smallest of the K values and
  * average the rest (unweighted). Buffers every update like FedMedian.
  * @see Yin et al. 2018, Def. 2 (trimmed mean); Flower `FedTrimmedAvg`.
  */
-export class FedTrimmedAvg extends FedAvg {
+export class FedTrimmedAvg extends BufferedRule {
   override readonly name = 'fedtrimmedavg';
 
   constructor(
     settings: StrategySettings,
     private readonly options: OptionsOf<typeof fedtrimmedavg>,
-    private readonly openSpill: OpenSpill,
+    openSpill: OpenSpill,
   ) {
-    super(settings, options);
+    super(settings, options, openSpill);
   }
 
-  override beginAggregation(round: number, global: ModelWeights): FitAccumulator {
-    const { beta, memoryBudgetBytes } = this.options;
-    return new BufferedAccumulator({
-      round,
-      global,
-      memoryBudgetBytes,
-      openSpill: this.openSpill,
-      minUpdates: 1,
-      reduce: (b) => ({
-        values: reduceByBlock(b, (cols, out) => coordinateTrimmedMean(cols, beta, out)),
-        used: allIndices(b.count),
-      }),
-    });
+  protected get minUpdates(): number {
+    return 1;
+  }
+
+  protected reduce(b: UpdateBuffer): Reduction {
+    const { beta } = this.options;
+    return {
+      values: reduceByBlock(b, (cols, out) => coordinateTrimmedMean(cols, beta, out)),
+      used: allIndices(b.count),
+    };
   }
 }
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { ModelWeights } from '../../../shared/codec/index.js';
 import { krumScores, multiKrumSelection, RunningWeightedMean, squaredDistances } from '../aggregate.js';
 import { defineStrategy, type OptionsOf } from '../define-strategy.js';
-import { FedAvg, fedAvgOptions } from '../fedavg.js';
-import type { FitAccumulator, Strategy, StrategySettings } from '../strategy.js';
+import { fedAvgOptions } from '../fedavg.js';
+import type { Strategy, StrategySettings } from '../strategy.js';
 import type { OpenSpill } from '../update-spill.js';
-import { BLOCK_SIZE, BufferedAccumulator, bufferingOptions, type Reduction } from './buffered-accumulator.js';
+import { BLOCK_SIZE, bufferingOptions, type Reduction } from './buffered-accumulator.js';
+import { BufferedRule } from './buffered-rule.js';
 import type { UpdateBuffer } from './update-buffer.js';
 
 /**
@@ -16,32 +16,27 @@ import type { UpdateBuffer } from './update-buffer.js';
  * @see Blanchard et al. 2017, "Machine Learning with Adversaries: Byzantine Tolerant Gradient Descent", Sec. 4 (Krum)
  *      and Sec. 5 (Multi-Krum); Flower `Krum`.
  */
-export class Krum extends FedAvg {
+export class Krum extends BufferedRule {
   override readonly name = 'krum';
 
   constructor(
     settings: StrategySettings,
     private readonly options: OptionsOf<typeof krum>,
-    private readonly openSpill: OpenSpill,
+    openSpill: OpenSpill,
   ) {
-    super(settings, options);
+    super(settings, options, openSpill);
   }
 
-  override beginAggregation(round: number, global: ModelWeights): FitAccumulator {
-    const { numMalicious: f, numSelected: m, memoryBudgetBytes } = this.options;
-    return new BufferedAccumulator({
-      round,
-      global,
-      memoryBudgetBytes,
-      openSpill: this.openSpill,
-      minUpdates: 2 * f + 3,
-      reduce: (b): Reduction => {
-        const distances = Array.from({ length: b.count }, () => new Float64Array(b.count));
-        b.forEachBlock(BLOCK_SIZE, (_start, cols) => squaredDistances(cols, distances));
-        const used = multiKrumSelection(krumScores(distances, f), m);
-        return { values: selectedMean(b, used), used };
-      },
-    });
+  protected get minUpdates(): number {
+    return 2 * this.options.numMalicious + 3;
+  }
+
+  protected reduce(b: UpdateBuffer): Reduction {
+    const { numMalicious: f, numSelected: m } = this.options;
+    const distances = Array.from({ length: b.count }, () => new Float64Array(b.count));
+    b.forEachBlock(BLOCK_SIZE, (_start, cols) => squaredDistances(cols, distances));
+    const used = multiKrumSelection(krumScores(distances, f), m);
+    return { values: selectedMean(b, used), used };
   }
 }
 
