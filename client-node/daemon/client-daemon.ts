@@ -5,13 +5,14 @@ import type { ClientConfig } from '../../shared/config/index.js';
 import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS, EVALUATION_METRICS } from '../../shared/contract/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import type { RoundAnnouncement, UpdateAck } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, UpdateToSubmit } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
+import { AttemptTracker, attemptKey } from './attempt-tracker.js';
 import { trainLocalRound } from './local-round.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
-import type { LocalTrainer } from '../training/index.js';
+import type { LocalFitResult, LocalTrainer } from '../training/index.js';
 
 /** Collaborators of a daemon (built by the composition root, client-node/main.ts). */
 export interface ClientDaemonDeps {
@@ -43,6 +44,12 @@ const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([
   status.INVALID_ARGUMENT,
 ]);
 
+/** Refusals that mean the attempt closed before the update got in: a later attempt of the round may still take it. */
+const ATTEMPT_CLOSED: ReadonlySet<status> = new Set([status.FAILED_PRECONDITION, status.DEADLINE_EXCEEDED]);
+
+/** How long a daemon whose attempt closed while it trained waits for the coordinator to announce the next one (ms). */
+const NEXT_ATTEMPT_WAIT_MS = 30_000;
+
 /**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
  * selected for fetches the global model, evaluates it on local data, trains, and submits the update. Rounds are
@@ -55,6 +62,7 @@ export class ClientDaemon {
   private maxChunkBytes = MAX_CHUNK_BYTES;
   private heartbeatMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
   private readonly seen = new Set<string>();
+  private readonly attempts = new AttemptTracker();
   private queue: Promise<void> = Promise.resolve();
   private source: RoundSource | undefined;
   private closed = false;
@@ -143,13 +151,14 @@ export class ClientDaemon {
         .catch((e: unknown) => this.rejoinFailed(e));
       return;
     }
+    this.attempts.observe(a);
     if (a.phase === 'ROUND_PHASE_RUN_DONE') {
       for (const key of this.seen) if (key.startsWith(`${a.runId}/`)) this.seen.delete(key);
       return;
     }
     if (a.phase !== 'ROUND_PHASE_FIT' || !a.selectedClientIds.includes(this.clientId)) return;
     // A restarted coordinator resumes a run at its first uncompleted round, announced again under its new id.
-    const key = `${a.runId}/${a.round}/${a.attempt}/${a.coordinatorId}`;
+    const key = attemptKey(a);
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.queue = this.queue.then(() => this.playRound(a));
@@ -158,6 +167,13 @@ export class ClientDaemon {
   private async playRound(a: RoundAnnouncement): Promise<void> {
     if (this.closed) return;
     const log = this.log.child({ run: a.runId, round: a.round });
+    if (this.attempts.isSuperseded(a)) {
+      log.debug(
+        { attempt: a.attempt },
+        'attempt superseded (a newer one was announced, or an earlier update answered it)',
+      );
+      return;
+    }
     if (Date.now() >= a.deadlineUnixMs) {
       log.warn(
         { attempt: a.attempt, deadlineUnixMs: a.deadlineUnixMs },
@@ -166,6 +182,7 @@ export class ClientDaemon {
       this.deps.metrics?.onRound('failed');
       return;
     }
+    let fit: LocalFitResult | undefined;
     try {
       const { link, trainer } = this.deps;
       const { weights, sha256 } = await link.fetchModel(
@@ -191,7 +208,7 @@ export class ClientDaemon {
           })
           .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
       }
-      const fit = await trainLocalRound(trainer, a, weights, {
+      fit = await trainLocalRound(trainer, a, weights, {
         reportDir: this.deps.config.reportDir,
         wrongLabels: this.deps.wrongLabels,
       });
@@ -207,7 +224,12 @@ export class ClientDaemon {
         metrics: fit.metrics,
         weights: sent,
       };
-      const ack = await this.submitWithRetry(update, a.deadlineUnixMs);
+      const ack = await this.submitToOpenAttempt(update, a, log);
+      if (!ack) {
+        log.warn({ attempt: a.attempt }, 'trained past the round: no open attempt of it selects this client any more');
+        this.deps.metrics?.onRound('failed', fit.metrics);
+        return;
+      }
       const m = fit.metrics;
       log.info(
         { trainLoss: m[CLIENT_METRICS.trainLoss], trainMs: Math.round(m[CLIENT_METRICS.trainMs]!) },
@@ -217,7 +239,37 @@ export class ClientDaemon {
     } catch (err) {
       const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;
       log.warn({ reason }, 'round not completed');
-      this.deps.metrics?.onRound('failed');
+      this.deps.metrics?.onRound('failed', fit?.metrics); // a site that trained and failed to upload still trained
+    }
+  }
+
+  /**
+   * Submits an update trained for attempt `trained`: to that attempt while it is open, else (a slow site: the attempt
+   * closed while it trained) to the newest attempt of the same round that selects this client, where the coordinator
+   * counts it (every attempt of a round trains from the same global model), waiting up to NEXT_ATTEMPT_WAIT_MS for the
+   * coordinator to announce one. @returns the ack, or undefined when no attempt takes the update.
+   * @throws the gRPC error of any refusal other than a closed attempt or a passed deadline.
+   */
+  private async submitToOpenAttempt(
+    update: UpdateToSubmit,
+    trained: RoundAnnouncement,
+    log: Logger,
+  ): Promise<UpdateAck | undefined> {
+    for (;;) {
+      const target = this.attempts.current(trained);
+      if (!target || !target.selectedClientIds.includes(this.clientId)) return undefined;
+      if (target.attempt > trained.attempt) {
+        this.attempts.markAnswered(target); // its queued play would train again from the same model
+        log.info({ trainedFor: trained.attempt, attempt: target.attempt }, 'submitting to the newer attempt');
+      }
+      if (Date.now() < target.deadlineUnixMs) {
+        try {
+          return await this.submitWithRetry({ ...update, attempt: target.attempt }, target.deadlineUnixMs);
+        } catch (err) {
+          if (!isServiceError(err) || !ATTEMPT_CLOSED.has(err.code)) throw err;
+        }
+      }
+      if (!(await this.attempts.newer(target, NEXT_ATTEMPT_WAIT_MS))) return undefined;
     }
   }
 

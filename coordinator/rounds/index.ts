@@ -2,6 +2,6 @@ export { RunController } from './run-controller.js';
 export type { Clock } from './run-deps.js';
 export { RunManager } from './run-manager.js';
 export { encodeModel } from './encoded-model.js';
-export { OpenRound } from './open-round.js';
+export { OpenRound, RoundProgress } from './open-round.js';
 export { UpdateValueCheck } from './intake-checks.js';
 export type { UpdateReceiver } from './update-intake.js';

@@ -12,6 +12,26 @@ import type { EncodedModel } from './encoded-model.js';
 import { checkEvaluation, checkUpdateHeader, UpdateValueCheck } from './intake-checks.js';
 import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
 
+/** The failure reason of a selected client that had not answered when its attempt's deadline passed. */
+export const DEADLINE_FAILURE = 'no update before the round deadline';
+
+/**
+ * What a round keeps across its attempts: every attempt of a round trains from the same global model, so an update
+ * accepted in one attempt stays folded in the round's one accumulator, and a later attempt asks only the clients that
+ * have not delivered yet. Failures belong to one attempt (OpenRound.failures).
+ */
+export class RoundProgress {
+  /** sha256 of each accepted update, by client id (for idempotent re-submission). */
+  readonly accepted = new Map<string, string>();
+  /** The latest evaluation each client reported of the round's global model. */
+  readonly evaluations = new Map<string, EvaluateResult>();
+  /** Every client any attempt selected. */
+  readonly selected = new Set<string>();
+
+  /** @param accumulator the strategy's accumulator of the round; accepted updates are folded into it as they arrive. */
+  constructor(readonly accumulator: FitAccumulator) {}
+}
+
 /** Why an open round closed. */
 export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
 
@@ -30,8 +50,8 @@ export interface OpenRoundOptions {
   /** The global model the round trains from, encoded once for every FetchModel. */
   model: EncodedModel;
   global: ModelWeights;
-  /** The strategy's accumulator for this round; accepted updates are folded into it as they arrive. */
-  accumulator: FitAccumulator;
+  /** The round's state across attempts: accepted updates (in its accumulator), evaluations, selections. */
+  progress: RoundProgress;
   /** Largest accepted ‖update − global‖₂ (same units as the weights); null = no bound. */
   maxUpdateNorm: number | null;
   /** Training examples a client declared at Join. @throws {UnknownClientError} for a client that never joined. */
@@ -60,10 +80,8 @@ export class OpenRound implements IntakeRound {
   readonly model: EncodedModel;
   readonly global: ModelWeights;
   readonly selected: ReadonlySet<string>;
-  /** sha256 of each accepted update, by client id (for idempotent re-submission). */
-  readonly accepted = new Map<string, string>();
+  /** Selected clients that failed this attempt (a client with an accepted update never fails). */
   readonly failures: ClientFailure[] = [];
-  readonly evaluations: EvaluateResult[] = [];
   readonly closed: Promise<CloseReason>;
   private resolveClosed!: (r: CloseReason) => void;
   private isClosed = false;
@@ -78,39 +96,57 @@ export class OpenRound implements IntakeRound {
     if (o.deadlineUnixMs !== null) {
       this.timer = setTimeout(() => this.close('deadline'), Math.max(0, o.deadlineUnixMs - o.nowMs));
     }
+    if (this.selected.size === 0) this.close('all-answered'); // nobody left to ask (all delivered earlier)
   }
 
   get isOpen(): boolean {
     return !this.isClosed;
   }
 
-  /** Clients that sent an accepted update or failed (a client is in at most one of the two). */
-  get answered(): number {
-    return this.accepted.size + this.failures.length;
+  /** The round's state across its attempts (accumulator, accepted updates, evaluations). */
+  get progress(): RoundProgress {
+    return this.o.progress;
   }
 
-  /** The accumulator, for the run to finish aggregation once the round closed. */
-  get aggregation(): FitAccumulator {
-    return this.o.accumulator;
+  /** The round's accepted updates, this attempt's and earlier ones': sha256 by client id. */
+  get accepted(): ReadonlyMap<string, string> {
+    return this.o.progress.accepted;
+  }
+
+  /** This attempt's selected clients that delivered an update or failed (a client is in at most one of the two). */
+  get answered(): number {
+    let n = this.failures.length;
+    for (const id of this.selected) if (this.accepted.has(id)) n++;
+    return n;
   }
 
   /**
-   * Takes an update header: the client must be selected and not have delivered another update; then
-   * checkUpdateHeader. A header that fails those checks fails the client for this round.
+   * Takes an update header: the client must not have delivered another update this round and must be selected for
+   * this attempt; then checkUpdateHeader. An update trained for an earlier attempt of this round counts here (every attempt of a round
+   * trains from the same global model): a slow site still training when its attempt closed is not wasted. A header
+   * that fails those checks fails the client for this attempt, unless it came from an earlier one (see reject).
    * @returns the receiver of the update's bytes (its `alreadyAccepted` is true for an idempotent re-send).
-   * @throws {RoundClosedError} | {NotSelectedError} | {DuplicateUpdateError} | {InvalidUpdateError}
+   * @throws {RoundClosedError} | {NotSelectedError} | {DuplicateUpdateError} | {InvalidUpdateError} (also for an
+   *         attempt not announced yet)
    */
   receive(h: UpdateHeader): UpdateReceiver {
     if (!this.isOpen) throw this.closedError(h.clientId);
-    this.assertSelected(h.clientId);
-    const previous = this.accepted.get(h.clientId);
+    const ctx = { clientId: h.clientId, round: this.round };
+    if ((h.attempt ?? 0) > this.attempt) {
+      throw new InvalidUpdateError(
+        `attempt ${h.attempt} of round ${this.round} was never announced; the current attempt is ${this.attempt}`,
+        ctx,
+      );
+    }
+    const previous = this.accepted.get(h.clientId); // this attempt's or an earlier one's
     if (previous !== undefined) {
       if (previous === h.sha256) return UpdateIntake.alreadyAccepted(h);
       throw new DuplicateUpdateError(
         `client ${h.clientId} already submitted a different update for round ${this.round}`,
-        { clientId: h.clientId, round: this.round },
+        ctx,
       );
     }
+    this.assertSelected(h.clientId);
     try {
       const { specs } = this.global;
       checkUpdateHeader(h, {
@@ -120,13 +156,10 @@ export class OpenRound implements IntakeRound {
         declaredExamples: this.o.declaredExamples(h.clientId),
       });
     } catch (err) {
-      if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message);
+      if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message, h.attempt ?? 0);
       throw err;
     }
-    const check = new UpdateValueCheck(this.global.values, this.o.maxUpdateNorm, {
-      clientId: h.clientId,
-      round: this.round,
-    });
+    const check = new UpdateValueCheck(this.global.values, this.o.maxUpdateNorm, ctx);
     return new UpdateIntake(this, h, check);
   }
 
@@ -138,7 +171,8 @@ export class OpenRound implements IntakeRound {
     if (!this.isOpen) throw this.closedError(r.clientId);
     this.assertSelected(r.clientId);
     checkEvaluation(r, this.o.declaredExamples(r.clientId));
-    this.evaluations.push({ clientId: r.clientId, numExamples: r.numExamples, loss: r.loss, metrics: r.metrics });
+    const { clientId, numExamples, loss, metrics } = r;
+    this.o.progress.evaluations.set(clientId, { clientId, numExamples, loss, metrics });
   }
 
   /** @throws {NotSelectedError} when the client is not in this round's selection. */
@@ -172,8 +206,7 @@ export class OpenRound implements IntakeRound {
   close(reason: CloseReason): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (reason === 'deadline')
-      for (const id of this.selected) this.addFailure(id, 'no update before the round deadline');
+    if (reason === 'deadline') for (const id of this.selected) this.addFailure(id, DEADLINE_FAILURE);
     clearTimeout(this.timer);
     this.resolveClosed(reason);
     queueMicrotask(() => {
@@ -200,7 +233,7 @@ export class OpenRound implements IntakeRound {
    * updates. @throws {AggregationError} from the accumulator.
    */
   fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): void {
-    const { accumulator } = this.o;
+    const { accumulator, accepted } = this.o.progress;
     accumulator.add({
       clientId: h.clientId,
       numExamples: h.numExamples,
@@ -208,16 +241,29 @@ export class OpenRound implements IntakeRound {
       metrics: h.metrics,
     });
     if (!accumulator.keepsUpdates) this.o.spareBuffers.push(bytes);
-    this.accepted.set(h.clientId, h.sha256);
+    accepted.set(h.clientId, h.sha256);
     this.o.logger.debug({ round: this.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
     const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
     if (failed >= 0) this.failures.splice(failed, 1); // its earlier attempt failed (e.g. a broken stream); this retry counts
     this.closeIfAllAnswered();
   }
 
-  /** A client's input was refused or its upload broke: it fails this round, and the log says why. */
-  reject(clientId: string, reason: string): void {
-    if (this.isOpen) this.o.logger.warn({ round: this.round, client: clientId, reason }, 'client failed this round');
+  /**
+   * A client's input was refused or its upload broke: it fails this attempt, and the log says why. An upload trained
+   * for an earlier attempt (`fromAttempt`, 0 = not said) fails nothing here: the site may still answer this attempt
+   * (a failure recorded against an attempt the site had not seen could close it as all-answered without it).
+   */
+  reject(clientId: string, reason: string, fromAttempt: number): void {
+    if (!this.isOpen) return;
+    const log = { round: this.round, attempt: this.attempt, client: clientId, reason };
+    if (fromAttempt > 0 && fromAttempt < this.attempt) {
+      this.o.logger.info(
+        { ...log, fromAttempt },
+        'late upload from an earlier attempt refused; not counted as a failure',
+      );
+      return;
+    }
+    this.o.logger.warn(log, 'client failed this round');
     this.fail(clientId, reason);
   }
 

@@ -17,7 +17,7 @@ import {
 import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
-import { OpenRound } from './open-round.js';
+import { DEADLINE_FAILURE, OpenRound, RoundProgress } from './open-round.js';
 import { RoundBuffers } from './round-buffers.js';
 import { summarizeRound } from './round-summary.js';
 import type { RunDeps } from './run-deps.js';
@@ -153,7 +153,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   reportFailure(round: number, clientId: string, reason: string): void {
     const open = this.requireOpen(round, clientId);
     open.assertSelected(clientId);
-    open.reject(clientId, reason);
+    open.reject(clientId, reason, open.attempt);
   }
 
   /** The current global model (the input of the open round, or the final model once the run completed); undefined before the first round. */
@@ -206,31 +206,31 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.finish('RUN_STATE_COMPLETED', '');
   }
 
-  /** Plays one round (with retries below quorum). @returns the new global model, or undefined when stopped. */
+  /**
+   * Plays one round: attempts until the round's accepted updates (kept across attempts, see RoundProgress) reach the
+   * quorum, or maxRoundAttempts. @returns the new global model, or undefined when stopped.
+   */
   private async playRound(round: number, global: ModelWeights): Promise<ModelWeights | undefined> {
-    const { config, clock } = this.deps;
+    const { config, clock, strategy } = this.deps;
     const startedMs = clock.now();
     this.currentRound = round;
     const model = encodeModel(config.model, round, global);
+    const progress = new RoundProgress(strategy.beginAggregation(round, global, this.buffers.takeSpareModel()));
     let open: OpenRound | undefined;
     for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
       if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
-      if (this.stopRequested) return undefined;
-      open = await this.openAttempt(round, attempt, model, global);
+      if (this.stopRequested) break;
+      open = await this.openAttempt({ round, attempt, model, global, progress });
       const reason = await open.closed;
       for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
       this.buffers.trim();
-      if (this.stopRequested) {
-        open.aggregation.dispose();
-        return undefined;
-      }
+      if (this.stopRequested) break;
       const { accepted, failures, selected } = open;
       this.log.info(
         { round, attempt, reason, accepted: accepted.size, failed: failures.length, selected: selected.size },
         'round closed',
       );
       if (accepted.size >= config.minClients) return this.completeRound(open, startedMs);
-      open.aggregation.dispose();
       const last = attempt === config.maxRoundAttempts;
       this.log.warn(
         { round, attempt, accepted: accepted.size, minClients: config.minClients },
@@ -238,28 +238,49 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       );
       if (!last) this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
     }
-    const why = open!.failures.map((f) => `${f.clientId}: ${f.reason}`).join('; ');
-    throw new QuorumNotMetError(
+    progress.accumulator.dispose();
+    if (this.stopRequested) return undefined;
+    throw this.quorumNotMet(round, open!);
+  }
+
+  /** Why a round failed: its accepted updates, the last attempt's failures, and the setting to raise for slow sites. */
+  private quorumNotMet(round: number, last: OpenRound): QuorumNotMetError {
+    const { config } = this.deps;
+    const why = last.failures.map((f) => `${f.clientId}: ${f.reason}`).join('; ');
+    const slow = last.failures.some((f) => f.reason === DEADLINE_FAILURE)
+      ? `; clients were still training at the round deadline: raise roundDeadlineMs (run config, or fedsift run ` +
+        `start --round-deadline-ms; now ${config.roundDeadlineMs} ms)`
+      : '';
+    return new QuorumNotMetError(
       `round ${round}: fewer than ${config.minClients} updates in ${config.maxRoundAttempts} attempts ` +
-        `(last attempt: ${open!.accepted.size} accepted${why ? `; ${why}` : ''})`,
+        `(${last.accepted.size} accepted; last attempt: ${why || 'no failure'})${slow}`,
       { runId: this.runId, round },
     );
   }
 
-  /** Selects the clients of one attempt (strategy), opens its intake and announces it. */
-  private async openAttempt(round: number, attempt: number, model: EncodedModel, global: ModelWeights) {
+  /**
+   * Selects the clients of one attempt (strategy; those that already delivered an update this round are not asked
+   * again), opens its intake and announces it.
+   */
+  private async openAttempt(a: {
+    round: number;
+    attempt: number;
+    model: EncodedModel;
+    global: ModelWeights;
+    progress: RoundProgress;
+  }): Promise<OpenRound> {
     const { config, strategy, clock, clients } = this.deps;
-    const instructions = strategy.configureFit(round, global, { available: this.liveClients() });
+    const { round, global, progress } = a;
+    const instructions = strategy
+      .configureFit(round, global, { available: this.liveClients() })
+      .filter((i) => !progress.accepted.has(i.clientId));
+    for (const i of instructions) progress.selected.add(i.clientId);
     const open = new OpenRound({
+      ...a,
       runId: this.runId,
-      round,
-      attempt,
       instructions,
       deadlineUnixMs: this.deps.untimedRounds ? null : clock.now() + config.roundDeadlineMs,
       nowMs: clock.now(),
-      model,
-      global,
-      accumulator: strategy.beginAggregation(round, global, this.buffers.takeSpareModel()),
       maxUpdateNorm: config.maxUpdateNorm,
       declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
       spareBuffers: this.buffers.receive,
@@ -272,18 +293,18 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     return open;
   }
 
-  /** Aggregates a closed attempt that met the quorum, evaluates, commits the round. @returns the new global model. */
+  /** Aggregates a round whose accepted updates met the quorum, evaluates, commits. @returns the new global model. */
   private async completeRound(open: OpenRound, startedMs: number): Promise<ModelWeights> {
     const { strategy, clock } = this.deps;
-    const { round, global } = open;
+    const { round, global, progress } = open;
     const aggStarted = clock.now();
-    const aggregate = open.aggregation.finish(open.failures);
+    const aggregate = progress.accumulator.finish(open.failures);
     const central = await strategy.evaluate(round, aggregate.weights, this.strategyContext);
-    const federated = strategy.aggregateEvaluate(round, open.evaluations, open.failures);
+    const federated = strategy.aggregateEvaluate(round, [...progress.evaluations.values()], open.failures);
     const summary = summarizeRound({
       round,
-      selected: open.selected.size,
-      responded: open.accepted.size,
+      selected: progress.selected.size,
+      responded: progress.accepted.size,
       attempts: open.attempt,
       failures: open.failures,
       aggregate,

@@ -46,8 +46,8 @@ export interface IntakeRound {
   receiveBuffer(): Uint8Array;
   /** Folds an update whose values passed every check. */
   fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): void;
-  /** Fails the client for the round, with the reason logged. */
-  reject(clientId: string, reason: string): void;
+  /** Fails the client for the round (unless the upload came from an earlier attempt), with the reason logged. */
+  reject(clientId: string, reason: string, fromAttempt: number): void;
   /** Calls `listener` once after the round closed. @returns unsubscribe. */
   onClose(listener: () => void): () => void;
 }
@@ -102,7 +102,7 @@ export class UpdateIntake implements UpdateReceiver {
   }
 
   fail(reason: string): void {
-    this.round.reject(this.header.clientId, reason);
+    this.round.reject(this.header.clientId, reason, this.header.attempt ?? 0);
   }
 
   onRoundClosed(refuse: (err: RoundClosedError) => void): () => void {

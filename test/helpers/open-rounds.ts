@@ -3,15 +3,21 @@ import { NO_WEIGHTING } from '../../shared/config/index.js';
 import { silentLogger } from '../../shared/logging/index.js';
 import type { UpdateHeader } from '../../shared/proto/index.js';
 import { parseRunConfig } from '../../coordinator/config/index.js';
-import { encodeModel, OpenRound } from '../../coordinator/rounds/index.js';
+import { encodeModel, OpenRound, RoundProgress } from '../../coordinator/rounds/index.js';
 import { createStrategy } from '../../coordinator/strategies/index.js';
 import { openFileSpill } from '../../coordinator/spill/index.js';
 
 /**
  * An open FedAvg round 1 (attempt 1) of a one-tensor model `w` of `params` float32 values (all `initial`), with
  * `clients` selected, each having declared 1,000 examples, closing in an hour (call close('stopped') when done).
+ * `later` opens a later attempt of the same round instead, on an earlier attempt's progress.
  */
-export function openTestRound(params: number, clients: readonly string[], initial = 0): OpenRound {
+export function openTestRound(
+  params: number,
+  clients: readonly string[],
+  initial = 0,
+  later?: { attempt: number; after: OpenRound },
+): OpenRound {
   const config = parseRunConfig({ rounds: 1, clientsPerRound: clients.length, minClients: 1, model: 'mlp' });
   const global: ModelWeights = {
     specs: [{ name: 'w', shape: [params], dtype: 'float32' }],
@@ -28,13 +34,15 @@ export function openTestRound(params: number, clients: readonly string[], initia
   return new OpenRound({
     runId: 'test-run',
     round: 1,
-    attempt: 1,
+    attempt: later?.attempt ?? 1,
     instructions: clients.map((clientId) => ({ clientId, config: fit })),
     deadlineUnixMs: Date.now() + 3_600_000,
     nowMs: Date.now(),
     model: encodeModel('mlp', 1, global),
-    global,
-    accumulator: createStrategy(config, { openSpill: openFileSpill }).beginAggregation(1, global),
+    global: later?.after.global ?? global,
+    progress:
+      later?.after.progress ??
+      new RoundProgress(createStrategy(config, { openSpill: openFileSpill }).beginAggregation(1, global)),
     maxUpdateNorm: null,
     declaredExamples: () => 1_000,
     spareBuffers: [],

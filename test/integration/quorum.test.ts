@@ -55,7 +55,7 @@ describe('a round below quorum', () => {
       assert.equal(s.state, 'RUN_STATE_FAILED');
       assert.match(
         s.error,
-        /^round 1: fewer than 2 updates in 2 attempts \(last attempt: 0 accepted; (c-\w+: no update before the round deadline(; )?){2}\)$/,
+        /^round 1: fewer than 2 updates in 2 attempts \(0 accepted; last attempt: (c-\w+: no update before the round deadline(; )?){2}\); clients were still training at the round deadline: raise roundDeadlineMs .*now 500 ms\)$/,
       );
       assert.equal(s.rounds.length, 0);
       assert.equal(

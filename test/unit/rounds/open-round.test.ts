@@ -104,7 +104,7 @@ describe('OpenRound', () => {
         () => round.receive(other),
         is(DuplicateUpdateError, 'FS_ERR_DUPLICATE_UPDATE', /different update/),
       );
-      assert.equal(round.aggregation.count, 1);
+      assert.equal(round.progress.accumulator.count, 1);
     });
 
     it('refuses a NaN as the bytes arrive; the transport then fails the client and the round goes on', () => {
@@ -116,7 +116,7 @@ describe('OpenRound', () => {
       assert.throws(() => receiver.received(8), is(InvalidUpdateError, 'FS_ERR_INVALID_UPDATE', /NaN at index 1/));
       receiver.fail('non-finite parameters');
       assert.deepEqual(round.failures, [{ clientId: 'c0', reason: 'non-finite parameters' }]);
-      assert.equal(round.aggregation.count, 0);
+      assert.equal(round.progress.accumulator.count, 0);
     });
 
     it('refuses updates and evaluations once closed, and a bad evaluation while open', () => {
@@ -142,7 +142,47 @@ describe('OpenRound', () => {
         is(RoundClosedError, 'FS_ERR_ROUND_CLOSED', /no longer accepts updates/),
       );
       assert.throws(() => round.addEvaluation(evaluation), RoundClosedError);
-      assert.equal(round.evaluations.length, 1);
+      assert.equal(round.progress.evaluations.size, 1);
+    });
+  });
+
+  describe('attempts of one round', () => {
+    it('keeps an update accepted in attempt 1 for attempt 2; a late upload trained for attempt 1 fails nothing in attempt 2', async () => {
+      // Prepare: attempt 1 gets c0's update, then closes at its deadline (c1 and c2 still training)
+      const first = openTestRound(PARAMS, ['c0', 'c1', 'c2']);
+      fold(first, 'c0', 1);
+      first.close('deadline');
+      const second = openTestRound(PARAMS, ['c1', 'c2'], 0, { attempt: 2, after: first });
+      after(() => second.close('stopped'));
+      // Execute: c0 re-sends; c1's upload for attempt 1 breaks; then c1 and c2 deliver
+      const resend = second.receive(testUpdate('c0', new Float32Array(PARAMS).fill(1)).header);
+      const late = second.receive({ ...testUpdate('c1', new Float32Array(PARAMS).fill(2)).header, attempt: 1 });
+      late.fail('update stream cancelled by the client');
+      const failuresAfterLate = [...second.failures];
+      fold(second, 'c1', 2);
+      fold(second, 'c2', 3);
+      // Assert
+      assert.equal(resend.alreadyAccepted, true, 'an update accepted in attempt 1 is acknowledged, not refused');
+      assert.deepEqual(failuresAfterLate, [], 'the late upload failed nothing in attempt 2');
+      assert.equal(await second.closed, 'all-answered');
+      assert.equal(second.progress.accumulator.count, 3);
+      assert.deepEqual(
+        first.failures.map((f) => f.clientId),
+        ['c1', 'c2'],
+        "attempt 1's failures stay attempt 1's",
+      );
+    });
+
+    it('refuses an update for an attempt not announced yet', () => {
+      const round = twoClientRound();
+      after(() => round.close('stopped'));
+      const ahead = { ...testUpdate('c0', new Float32Array(PARAMS)).header, attempt: 2 };
+      assert.throws(
+        () => round.receive(ahead),
+        (e: unknown) =>
+          e instanceof InvalidUpdateError &&
+          /attempt 2 of round 1 was never announced; the current attempt is 1/.test(e.message),
+      );
     });
   });
 });
