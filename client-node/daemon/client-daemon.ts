@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import type { ClientConfig } from '../../shared/config/index.js';
-import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS, EVALUATION_METRICS } from '../../shared/contract/index.js';
+import {
+  CLIENT_METRICS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  EVALUATION_METRICS,
+  protocolMismatch,
+} from '../../shared/contract/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement, UpdateAck } from '../../shared/proto/index.js';
@@ -88,7 +94,7 @@ export class ClientDaemon {
         await this.join();
         break;
       } catch (err) {
-        if (isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code)) throw err;
+        if ((isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code)) || err instanceof ConfigError) throw err;
         const delay = backoffDelay(attempt, this.deps.config.initialBackoffMs, this.deps.config.maxBackoffMs);
         this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'join failed; retrying');
         await sleep(delay);
@@ -105,7 +111,10 @@ export class ClientDaemon {
       this.log.warn({ attack: this.deps.config.attack }, 'FAULT INJECTION: this client sends poisoned updates');
   }
 
-  /** (Re-)joins with this site's id; the coordinator answers with the same client id every time. */
+  /**
+   * (Re-)joins with this site's id; the coordinator answers with the same client id every time.
+   * @throws the gRPC error of a refusal; {ConfigError} when the coordinator speaks another protocol revision.
+   */
   async join(): Promise<void> {
     const { config, trainer, backend } = this.deps;
     const res = await this.deps.link.join({
@@ -113,6 +122,8 @@ export class ClientDaemon {
       token: config.token ?? '',
       capabilities: { numExamples: trainer.numExamples, backend, models: this.deps.models },
     });
+    const mismatch = protocolMismatch('the coordinator', res.protocolVersion);
+    if (mismatch) throw new ConfigError(mismatch, { field: 'coordinator' });
     this.clientIdValue = res.clientId;
     this.coordinatorId = res.coordinatorId;
     this.maxChunkBytes = res.maxChunkBytes || this.maxChunkBytes;
@@ -121,11 +132,12 @@ export class ClientDaemon {
 
   /** A re-join failed: retried at the next heartbeat; a refusal of this site (e.g. its token revoked) is an error to see. */
   private rejoinFailed(err: unknown): void {
-    if (isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code))
-      this.log.error(
-        { reason: `${status[err.code]}: ${err.details}` },
-        'the coordinator refuses this site; it takes part in no round until that changes',
-      );
+    const refused = isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code);
+    if (!refused && !(err instanceof ConfigError)) return;
+    this.log.error(
+      { reason: isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message },
+      'the coordinator refuses this site, or speaks another protocol; it takes part in no round until that changes',
+    );
   }
 
   private async heartbeatLoop(): Promise<void> {
@@ -174,7 +186,7 @@ export class ClientDaemon {
       );
       return;
     }
-    if (Date.now() >= a.deadlineUnixMs) {
+    if (a.deadlineUnixMs > 0 && Date.now() >= a.deadlineUnixMs) {
       log.warn(
         { attempt: a.attempt, deadlineUnixMs: a.deadlineUnixMs },
         'skipping round: its deadline passed before this client could start it',
@@ -262,7 +274,7 @@ export class ClientDaemon {
         this.attempts.markAnswered(target); // its queued play would train again from the same model
         log.info({ trainedFor: trained.attempt, attempt: target.attempt }, 'submitting to the newer attempt');
       }
-      if (Date.now() < target.deadlineUnixMs) {
+      if (target.deadlineUnixMs === 0 || Date.now() < target.deadlineUnixMs) {
         try {
           return await this.submitWithRetry({ ...update, attempt: target.attempt }, target.deadlineUnixMs);
         } catch (err) {

@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../../shared/contract/index.js';
 import {
   Metadata,
   type CallOptions,
@@ -76,9 +77,13 @@ export class CoordinatorLink {
     this.stub = new CoordinatorClient(address, channelCredentials(security.tls), options) as unknown as CoordinatorStub;
   }
 
-  /** Joins (or re-joins) the coordinator. @throws the gRPC error (INVALID_ARGUMENT for a bad site id, UNAVAILABLE). */
+  /**
+   * Joins (or re-joins) the coordinator, stating this build's protocol revision.
+   * @throws the gRPC error (INVALID_ARGUMENT for a bad site id or another protocol revision, UNAVAILABLE).
+   */
   join(req: JoinRequest): Promise<JoinResponse> {
-    return new Promise((resolve, reject) => this.stub.Join(req, (err, res) => (err ? reject(err) : resolve(res!))));
+    const stated = { ...req, capabilities: { ...req.capabilities!, protocolVersion: PROTOCOL_VERSION } };
+    return new Promise((resolve, reject) => this.stub.Join(stated, (err, res) => (err ? reject(err) : resolve(res!))));
   }
 
   /** Keeps this client selectable. @throws the gRPC error; NOT_FOUND means the coordinator forgot us: join again. */

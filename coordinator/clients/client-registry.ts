@@ -20,8 +20,15 @@ export interface ClientRecord {
 export class ClientRegistry {
   private readonly clients = new Map<string, ClientRecord>();
 
-  /** @param clientTimeoutMs a client not seen for longer is not live. */
-  constructor(private readonly clientTimeoutMs: number) {}
+  /**
+   * @param clientTimeoutMs a client not seen for longer is not live.
+   * @param idFor a site's client id. @default ClientRegistry.clientIdFor (hashed); the in-process simulation keeps
+   *        its virtual clients' own ids.
+   */
+  constructor(
+    private readonly clientTimeoutMs: number,
+    readonly idFor: (siteId: string) => string = ClientRegistry.clientIdFor,
+  ) {}
 
   /** Stable client id of a site: `c-` + first 12 hex digits of SHA-256(siteId). */
   static clientIdFor(siteId: string): string {
@@ -30,7 +37,7 @@ export class ClientRegistry {
 
   /** Registers (or refreshes) a site's client; returns its id. */
   join(siteId: string, capabilities: ClientCapabilities, nowMs: number, peer: string): ClientRecord {
-    const clientId = ClientRegistry.clientIdFor(siteId);
+    const clientId = this.idFor(siteId);
     const rec = this.clients.get(clientId) ?? { clientId, siteId, capabilities, lastSeenMs: nowMs, peer };
     rec.capabilities = capabilities;
     rec.lastSeenMs = nowMs;

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { MODEL_NAMES } from '../../shared/models/index.js';
-import { parseJson, parseWith } from '../../shared/config/parse.js';
-import { strategyOptionsSchema } from '../strategies/index.js';
-import { weightingSchema } from '../../shared/config/weighting-options.js';
+import { parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
+import { strategyOptionsSchema, strategyRunIssues } from '../strategies/index.js';
 
 /**
  * A training run's configuration, given to `StartRun` / `fedsift run start`. Unknown keys are errors. Defaults are the
@@ -21,7 +20,7 @@ const runConfigObject = z
     /** Live clients needed before a round selects its clients (Flower: min_available_clients). @default minClients */
     minAvailableClients: z.number().int().min(1).optional(),
     /** A round closes this long after it was announced, with the updates it has (ms). @default 60000 */
-    roundDeadlineMs: z.number().int().min(100).default(60_000),
+    roundDeadlineMs: z.number().int().min(100).max(2_147_483_647).default(60_000), // a timer's longest delay
     /** How long the run waits for `minClients` connected clients before failing (ms). @default 120000 */
     waitForClientsMs: z.number().int().min(0).default(120_000),
     /** Attempts per round before the run fails when the quorum is not met. @default 3 */
@@ -63,20 +62,7 @@ export const runConfigSchema = runConfigObject
         message: `must be ≤ clientsPerRound (${c.clientsPerRound})`,
       });
     }
-    if (c.strategy.name === 'krum' && c.minClients < 2 * c.strategy.numMalicious + 3) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minClients'],
-        message: `krum needs minClients ≥ 2·numMalicious + 3 (${2 * c.strategy.numMalicious + 3})`,
-      });
-    }
-    if (c.strategy.name === 'krum' && c.strategy.numSelected > c.minClients - c.strategy.numMalicious) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['strategy', 'numSelected'],
-        message: `must be ≤ minClients − numMalicious (${c.minClients - c.strategy.numMalicious})`,
-      });
-    }
+    for (const issue of strategyRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
       ctx.addIssue({
         code: 'custom',

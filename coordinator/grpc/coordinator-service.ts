@@ -7,6 +7,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import { PROTOCOL_VERSION, protocolMismatch } from '../../shared/contract/index.js';
 import { InvalidRequestError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type {
@@ -55,7 +56,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     Join: unary<JoinRequest, JoinResponse>((req, call) => {
       checkJoin(req);
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
-      const id = ClientRegistry.clientIdFor(req.siteId);
+      const id = clients.idFor(req.siteId);
       const previousPeer = clients.isLive(id, clock.now()) ? clients.get(id).peer : undefined;
       if (previousPeer !== undefined && previousPeer !== call.getPeer()) {
         // The same connection joining again is the daemon itself (e.g. after a coordinator restart); another one is not.
@@ -71,6 +72,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
         maxChunkBytes: MAX_CHUNK_BYTES,
         coordinatorId: deps.coordinatorId,
+        protocolVersion: PROTOCOL_VERSION,
       };
     }),
 
@@ -140,7 +142,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
 /** Longest accepted site id (characters). */
 const MAX_SITE_ID_LENGTH = 200;
 
-/** @throws {InvalidRequestError} for a missing or over-long site id or missing/invalid capabilities. */
+/** @throws {InvalidRequestError} for a missing or over-long site id, missing/invalid capabilities, or another protocol revision. */
 function checkJoin(req: JoinRequest): void {
   if (!req.siteId || req.siteId.length > MAX_SITE_ID_LENGTH) {
     throw new InvalidRequestError(
@@ -154,4 +156,6 @@ function checkJoin(req: JoinRequest): void {
       field: 'capabilities',
     });
   }
+  const mismatch = protocolMismatch('the client', caps.protocolVersion);
+  if (mismatch) throw new InvalidRequestError(`Join: ${mismatch}`, { field: 'capabilities.protocol_version' });
 }

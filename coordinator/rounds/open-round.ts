@@ -32,6 +32,11 @@ export class RoundProgress {
   constructor(readonly accumulator: FitAccumulator) {}
 }
 
+/** The error client input to round `round` of run `runId` gets while no attempt of it is open (FAILED_PRECONDITION). */
+export function roundClosedError(runId: string, round: number, clientId: string): RoundClosedError {
+  return new RoundClosedError(`round ${round} of run ${runId} no longer accepts updates`, { runId, clientId, round });
+}
+
 /** Why an open round closed. */
 export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
 
@@ -49,6 +54,10 @@ export interface OpenRoundOptions {
   nowMs: number;
   /** The global model the round trains from, encoded once for every FetchModel. */
   model: EncodedModel;
+  /**
+   * The global model the round trains from: one Float32Array of every parameter, in spec order (the model's
+   * layout). Read only while the round is open; the run recycles its buffer once no FetchModel stream reads it.
+   */
   global: ModelWeights;
   /** The round's state across attempts: accepted updates (in its accumulator), evaluations, selections. */
   progress: RoundProgress;
@@ -127,7 +136,7 @@ export class OpenRound implements IntakeRound {
    * that fails those checks fails the client for this attempt, unless it came from an earlier one (see reject).
    * @returns the receiver of the update's bytes (its `alreadyAccepted` is true for an idempotent re-send).
    * @throws {RoundClosedError} | {NotSelectedError} | {DuplicateUpdateError} | {InvalidUpdateError} (also for an
-   *         attempt not announced yet)
+   *         attempt not announced yet) | {UnknownClientError} for a client that never joined
    */
   receive(h: UpdateHeader): UpdateReceiver {
     if (!this.isOpen) throw this.closedError(h.clientId);
@@ -187,11 +196,7 @@ export class OpenRound implements IntakeRound {
 
   /** The error an update or evaluation of this round gets once the round stopped accepting them. */
   closedError(clientId: string): RoundClosedError {
-    return new RoundClosedError(`round ${this.round} of run ${this.runId} no longer accepts updates`, {
-      runId: this.runId,
-      clientId,
-      round: this.round,
-    });
+    return roundClosedError(this.runId, this.round, clientId);
   }
 
   /**
@@ -203,6 +208,10 @@ export class OpenRound implements IntakeRound {
     return () => this.closeListeners.delete(listener);
   }
 
+  /**
+   * Stops taking client input (idempotent): at the deadline, selected clients that have not answered fail this
+   * attempt; uploads still running are refused through their onClose listeners (on a microtask); `closed` resolves.
+   */
   close(reason: CloseReason): void {
     if (this.isClosed) return;
     this.isClosed = true;
@@ -254,7 +263,7 @@ export class OpenRound implements IntakeRound {
    * (a failure recorded against an attempt the site had not seen could close it as all-answered without it).
    */
   reject(clientId: string, reason: string, fromAttempt: number): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen || this.failures.some((f) => f.clientId === clientId)) return;
     const log = { round: this.round, attempt: this.attempt, client: clientId, reason };
     if (fromAttempt > 0 && fromAttempt < this.attempt) {
       this.o.logger.info(

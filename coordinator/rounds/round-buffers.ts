@@ -33,4 +33,10 @@ export class RoundBuffers {
     this.spareModel = undefined;
     return spare;
   }
+
+  /** Drops every buffer (the run finished). */
+  clear(): void {
+    this.receive.length = 0;
+    this.spareModel = undefined;
+  }
 }

@@ -17,7 +17,7 @@ import {
 import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
-import { DEADLINE_FAILURE, OpenRound, RoundProgress } from './open-round.js';
+import { DEADLINE_FAILURE, OpenRound, roundClosedError, RoundProgress } from './open-round.js';
 import { RoundBuffers } from './round-buffers.js';
 import { summarizeRound } from './round-summary.js';
 import type { RunDeps } from './run-deps.js';
@@ -30,6 +30,9 @@ import type { UpdateReceiver } from './update-intake.js';
  * the update that closed the round waited for all of it (and could miss the client's deadline).
  */
 const ACK_FLUSH_TURNS = 16;
+
+/** Failures a quorum error names one by one (the rest are counted): its message goes to the store, status and CLI. */
+const MAX_FAILURES_IN_ERROR = 5;
 
 /**
  * The state machine of one training run: wait for clients → per round: select (strategy) → announce → collect
@@ -49,8 +52,6 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private suspended = false;
   private readonly log: Logger;
   private readonly buffers = new RoundBuffers();
-  /** The current global model (see globalModel). */
-  private global: ModelWeights | undefined;
   private failureValue: Error | undefined;
 
   constructor(private readonly deps: RunDeps) {
@@ -80,12 +81,16 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     };
   }
 
-  /** Runs to the end in the background; the returned promise settles when the run is finished (never rejects). */
-  start(): Promise<void> {
-    if (this.isFinished) return Promise.resolve();
+  /**
+   * Runs to the end in the background. @returns a promise that settles when the run is finished (never rejects),
+   * with the final global model when the run completed here, else undefined (the run keeps no model once finished).
+   */
+  start(): Promise<ModelWeights | undefined> {
+    if (this.isFinished) return Promise.resolve(undefined);
     return this.loop().catch((err: unknown) => {
       this.failureValue = err instanceof Error ? err : new Error(String(err));
       this.finish('RUN_STATE_FAILED', this.failureValue.message);
+      return undefined;
     });
   }
 
@@ -156,11 +161,6 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     open.reject(clientId, reason, open.attempt);
   }
 
-  /** The current global model (the input of the open round, or the final model once the run completed); undefined before the first round. */
-  get globalModel(): ModelWeights | undefined {
-    return this.global;
-  }
-
   /** What ended a failed run (e.g. a QuorumNotMetError); undefined otherwise. */
   get failure(): Error | undefined {
     return this.failureValue;
@@ -176,16 +176,11 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         { runId: this.runId, clientId, round: this.currentRound },
       );
     }
-    if (!open?.isOpen)
-      throw new RoundClosedError(`round ${round} of run ${this.runId} no longer accepts updates`, {
-        runId: this.runId,
-        clientId,
-        round,
-      });
+    if (!open?.isOpen) throw roundClosedError(this.runId, round, clientId);
     return open;
   }
 
-  private async loop(): Promise<void> {
+  private async loop(): Promise<ModelWeights | undefined> {
     const { config, strategy } = this.deps;
     this.log.info({ config }, 'run created');
     await this.waitForClients();
@@ -196,14 +191,15 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       strategy.restoreServerState(checkpoint.serverState);
       this.log.info({ fromRound: checkpoint.round }, 'run resumed from its last completed round');
     }
-    this.global = checkpoint?.weights ?? (await strategy.initializeParameters(this.strategyContext)) ?? undefined;
-    if (!this.global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
+    let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.strategyContext));
+    if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
     for (let round = this.rounds.length + 1; round <= config.rounds; round++) {
-      const next = await this.playRound(round, this.global);
-      if (!next) return this.finish('RUN_STATE_STOPPED', '');
-      this.global = next;
+      const next = await this.playRound(round, global);
+      if (!next) return void this.finish('RUN_STATE_STOPPED', '');
+      global = next;
     }
     this.finish('RUN_STATE_COMPLETED', '');
+    return global;
   }
 
   /**
@@ -245,14 +241,16 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   /** Why a round failed: its accepted updates, the last attempt's failures, and the setting to raise for slow sites. */
   private quorumNotMet(round: number, last: OpenRound): QuorumNotMetError {
-    const { config } = this.deps;
-    const why = last.failures.map((f) => `${f.clientId}: ${f.reason}`).join('; ');
+    const { minClients, maxRoundAttempts: n, roundDeadlineMs } = this.deps.config;
+    const shown = last.failures.slice(0, MAX_FAILURES_IN_ERROR).map((f) => `${f.clientId}: ${f.reason}`);
+    const more = last.failures.length - shown.length;
+    const why = shown.join('; ') + (more > 0 ? `; … and ${more} more` : '');
     const slow = last.failures.some((f) => f.reason === DEADLINE_FAILURE)
       ? `; clients were still training at the round deadline: raise roundDeadlineMs (run config, or fedsift run ` +
-        `start --round-deadline-ms; now ${config.roundDeadlineMs} ms)`
+        `start --round-deadline-ms; now ${roundDeadlineMs} ms)`
       : '';
     return new QuorumNotMetError(
-      `round ${round}: fewer than ${config.minClients} updates in ${config.maxRoundAttempts} attempts ` +
+      `round ${round}: fewer than ${minClients} updates in ${n} attempt${n === 1 ? '' : 's'} ` +
         `(${last.accepted.size} accepted; last attempt: ${why || 'no failure'})${slow}`,
       { runId: this.runId, round },
     );
@@ -363,6 +361,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     else if (shutDown && !error)
       error = 'the coordinator shut down, and without a state directory the run cannot resume';
     this.open?.close('stopped');
+    this.open = undefined; // a finished run keeps no model-sized memory (the manager keeps it for status)
+    this.buffers.clear();
     this.state = state;
     this.error = error;
     this.finishedMs = this.deps.clock.now();

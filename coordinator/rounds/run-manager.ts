@@ -13,7 +13,7 @@ export type RunManagerDeps = SharedRunDeps & StrategyDeps;
 
 /** The coordinator's runs: starts them from a config, finds them by id, stops them. Re-emits every run's events. */
 export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
-  private readonly runs = new Map<string, { controller: RunController; done: Promise<void> }>();
+  private readonly runs = new Map<string, { controller: RunController; done: Promise<unknown> }>();
 
   constructor(private readonly deps: RunManagerDeps) {
     super();

@@ -1,5 +1,5 @@
 import { viewAsFloat32 } from '../../shared/codec/index.js';
-import type { RoundClosedError } from '../../shared/errors/index.js';
+import { InvalidUpdateError, UpdateNormError, type RoundClosedError } from '../../shared/errors/index.js';
 import type { UpdateHeader } from '../../shared/proto/index.js';
 import type { UpdateValueCheck } from './intake-checks.js';
 
@@ -19,15 +19,16 @@ export interface UpdateReceiver {
   buffer(): Uint8Array;
   /**
    * The first `bytes` bytes of buffer() are in place: checks the values they complete while they are in cache.
-   * @throws {InvalidUpdateError} on a non-finite value.
+   * @throws {InvalidUpdateError} on a non-finite value (the client then fails the round).
    */
   received(bytes: number): void;
   /**
    * Finishes the value checks and folds the complete update (the bytes of buffer(), hash-checked by the transport).
-   * @throws {RoundClosedError} | {InvalidUpdateError} on a non-finite value | {UpdateNormError} past maxUpdateNorm.
+   * @throws {RoundClosedError} | {InvalidUpdateError} on a non-finite value | {UpdateNormError} past maxUpdateNorm
+   *         (either fails the client for the round).
    */
   complete(bytes: Uint8Array): void;
-  /** The stream broke or its bytes were invalid: the client fails this round. */
+  /** The transport could not deliver the update (stream broken, bad digest): the client fails this round. */
   fail(reason: string): void;
   /**
    * Calls `refuse` (on a microtask; it must not throw) with the error to answer the upload with once the round stops
@@ -91,14 +92,24 @@ export class UpdateIntake implements UpdateReceiver {
   }
 
   received(bytes: number): void {
-    if (this.values) this.check.scan(this.values, Math.floor(bytes / 4));
+    if (this.values) this.refusing(() => this.check.scan(this.values!, Math.floor(bytes / 4)));
   }
 
   complete(bytes: Uint8Array): void {
     if (!this.round.isOpen) throw this.round.closedError(this.header.clientId);
     const values = viewAsFloat32(bytes);
-    this.check.finish(values);
+    this.refusing(() => this.check.finish(values));
     this.round.fold(this.header, bytes, values);
+  }
+
+  /** Runs a value check; an update it refuses fails its client for the round here, whatever the transport. */
+  private refusing(check: () => void): void {
+    try {
+      check();
+    } catch (err) {
+      if (err instanceof InvalidUpdateError || err instanceof UpdateNormError) this.fail(err.message);
+      throw err;
+    }
   }
 
   fail(reason: string): void {
@@ -107,7 +118,7 @@ export class UpdateIntake implements UpdateReceiver {
 
   onRoundClosed(refuse: (err: RoundClosedError) => void): () => void {
     const { round } = this;
-    const clientId = this.header.clientId; // the listener keeps these two, not the intake and its buffer
+    const clientId = this.header.clientId;
     return round.onClose(() => refuse(round.closedError(clientId)));
   }
 }

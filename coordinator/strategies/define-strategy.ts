@@ -11,6 +11,18 @@ export type StrategyOptionsSchema<
 /** Validated options of a strategy definition (defaults filled), e.g. `OptionsOf<typeof fedprox>`. */
 export type OptionsOf<D extends { readonly options: z.ZodType }> = z.output<D['options']>;
 
+/** A problem of a run config that only the strategy can see (e.g. Krum's quorum), with the path of the field. */
+export interface RunIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** The run settings a strategy's cross-field rules read. */
+export interface RunShape {
+  /** Quorum: accepted updates needed to aggregate a round. */
+  minClients: number;
+}
+
 /**
  * One strategy as the registry knows it: its name, the schema of its options and its factory, declared together in
  * the strategy's file (as grpc-js registers a load balancer with its config parser). `STRATEGIES` in registry.ts lists
@@ -28,11 +40,13 @@ export interface StrategyDefinition<N extends string = string, S extends z.core.
    * @param deps what the composition root lends the strategy (the update spill).
    */
   create(settings: StrategySettings, options: z.output<StrategyOptionsSchema<N, S>>, deps: StrategyDeps): Strategy;
+  /** The run config's rules that involve this strategy's options (the run config schema reports them); none = []. */
+  checkRun(run: RunShape, options: z.output<StrategyOptionsSchema<N, S>>): RunIssue[];
 }
 
 /**
  * Declares a strategy: `name`, the zod fields of its options (their docstrings and defaults are the documentation of
- * the config), and `create`. The options schema is `{ name: literal(name), ...options }`, strict. When the class types
+ * the config), `create`, and optionally `checkRun`, its rules across the run config (e.g. a quorum it needs). The options schema is `{ name: literal(name), ...options }`, strict. When the class types
  * its options as `OptionsOf<typeof definition>`, annotate `create`'s return type (`: Strategy`): TypeScript then infers
  * the definition's type without following the class back to the definition.
  * @example
@@ -46,8 +60,9 @@ export function defineStrategy<const N extends string, S extends z.core.$ZodShap
   name: N;
   options: S;
   create: (settings: StrategySettings, options: z.output<StrategyOptionsSchema<N, S>>, deps: StrategyDeps) => Strategy;
+  checkRun?: (run: RunShape, options: z.output<StrategyOptionsSchema<N, S>>) => RunIssue[];
 }): StrategyDefinition<N, S> {
-  const { name, options, create } = definition;
+  const { name, options, create, checkRun = () => [] } = definition;
   const schema = z.object({ name: z.literal(name), ...options }).strict() as unknown as StrategyOptionsSchema<N, S>;
-  return { name, options: schema, create };
+  return { name, options: schema, create, checkRun };
 }

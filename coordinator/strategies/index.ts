@@ -15,10 +15,10 @@ export type { UpdateSpill, OpenSpill, StrategyDeps } from './update-spill.js';
 export {
   STRATEGIES,
   createStrategy,
+  strategyRunIssues,
   strategyOptionsSchema,
   type StrategyName,
   type StrategyOptions,
-  type StrategyOptionsOf,
 } from './registry.js';
 export {
   RunningWeightedMean,

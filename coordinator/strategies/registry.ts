@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InternalError } from '../../shared/errors/index.js';
-import type { StrategyDefinition } from './define-strategy.js';
+import type { RunIssue, RunShape, StrategyDefinition } from './define-strategy.js';
 import { fedavg } from './fedavg.js';
 import { fedavgEffective } from './fedavg-effective.js';
 import { fedavgm } from './fedavgm.js';
@@ -49,8 +49,6 @@ export const strategyOptionsSchema = z.preprocess(
 
 /** Validated options of any strategy (a discriminated union on `name`). */
 export type StrategyOptions = z.output<typeof strategyOptionsSchema>;
-/** Options of one strategy, by name. */
-export type StrategyOptionsOf<N extends StrategyName> = Extract<StrategyOptions, { name: N }>;
 
 /** What createStrategy reads of a run config: the run settings and the validated strategy options. */
 export interface StrategyConfig extends StrategySettings {
@@ -68,7 +66,20 @@ const BY_NAME: ReadonlyMap<string, StrategyDefinition<string, z.core.$ZodShape>>
  * @throws {InternalError} when `config.strategy.name` is in no definition (it cannot be once the config was validated).
  */
 export function createStrategy(config: StrategyConfig, deps: StrategyDeps): Strategy {
-  const definition = BY_NAME.get(config.strategy.name);
-  if (!definition) throw new InternalError(`no strategy named "${config.strategy.name}"`);
-  return definition.create(config, config.strategy, deps);
+  return definitionOf(config.strategy.name).create(config, config.strategy, deps);
+}
+
+/**
+ * The run config's problems that involve its strategy's options (the chosen strategy's checkRun), for the run
+ * config schema to report with the field errors. @throws {InternalError} as createStrategy.
+ */
+export function strategyRunIssues(run: RunShape & { strategy: StrategyOptions }): RunIssue[] {
+  return definitionOf(run.strategy.name).checkRun(run, run.strategy);
+}
+
+/** @throws {InternalError} when no definition has that name (it cannot once the config was validated). */
+function definitionOf(name: string): StrategyDefinition<string, z.core.$ZodShape> {
+  const definition = BY_NAME.get(name);
+  if (!definition) throw new InternalError(`no strategy named "${name}"`);
+  return definition;
 }

@@ -12,3 +12,4 @@ export {
 } from './client-metrics.js';
 export { SITE_SUMMARY_FILE, siteReportDir, type SiteSummary, type DetectionQuality } from './site-summary.js';
 export { DEFAULT_GRPC_PORT, DEFAULT_COORDINATOR_ADDRESS, DEFAULT_HEARTBEAT_INTERVAL_MS } from './defaults.js';
+export { PROTOCOL_VERSION, protocolMismatch } from './protocol.js';

@@ -8,6 +8,8 @@ export interface ClientCapabilities {
   numExamples: number;
   backend: string;
   models: string[];
+  /** Revision of the contract the client speaks (shared/contract PROTOCOL_VERSION); 0 or absent = revision 1. */
+  protocolVersion?: number;
 }
 export interface FitConfig {
   localEpochs: number;
@@ -94,6 +96,8 @@ export interface JoinResponse {
   heartbeatIntervalMs: number;
   maxChunkBytes: number;
   coordinatorId: string;
+  /** Revision of the contract the coordinator speaks; 0 or absent = revision 1. */
+  protocolVersion?: number;
 }
 export interface HeartbeatRequest {
   clientId: string;

@@ -65,22 +65,25 @@ export function weightingToWire(w: WeightingConfig): Weighting | undefined {
 /**
  * The weighting config an announcement carries, as it arrives over gRPC (absent sub-messages as null) or NATS (JSON),
  * validated against the run config's schema (ranges, cross-field rules) and frozen. An UNSPECIFIED enum or a missing
- * field takes the schema's default; an enum name this build does not know is refused.
+ * field takes the schema's default: absent in JSON, or, over gRPC (where proto3 sends no absence), 0 in a field whose
+ * range excludes 0 (startRound, warmupRounds, startFraction, fullAt). An enum name this build does not know is refused.
  * @returns undefined when the announcement carries no weighting (every component off).
  * @throws {ConfigError} naming each bad field (`invalid announced weighting config: smallLoss.noiseRate: …`).
  */
 export function weightingFromWire(w: Weighting | null | undefined): WeightingConfig | undefined {
   if (!w) return undefined;
   const candidate = {
-    startRound: w.startRound,
+    startRound: unsetIfZero(w.startRound),
     noisyLabels: fromWireEnum(NOISY_LABELS, w.noisyLabels),
-    smallLoss: w.smallLoss ? { noiseRate: w.smallLoss.noiseRate, warmupRounds: w.smallLoss.warmupRounds } : undefined,
+    smallLoss: w.smallLoss
+      ? { noiseRate: w.smallLoss.noiseRate, warmupRounds: unsetIfZero(w.smallLoss.warmupRounds) }
+      : undefined,
     curriculum: w.curriculum
       ? {
           regularizer: fromWireEnum(REGULARIZER, w.curriculum.regularizer),
           pacing: fromWireEnum(PACING, w.curriculum.pacing),
-          startFraction: w.curriculum.startFraction,
-          fullAt: w.curriculum.fullAt,
+          startFraction: unsetIfZero(w.curriculum.startFraction),
+          fullAt: unsetIfZero(w.curriculum.fullAt),
         }
       : undefined,
     labelSmoothing: w.labelSmoothing,
@@ -98,4 +101,9 @@ export function weightingFromWire(w: Weighting | null | undefined): WeightingCon
 function fromWireEnum(toWire: Readonly<Record<string, string>>, value: string | number | null | undefined): unknown {
   if (value == null || (typeof value === 'string' && value.endsWith('_UNSPECIFIED'))) return undefined;
   return Object.keys(toWire).find((choice) => toWire[choice] === value) ?? value;
+}
+
+/** A number field whose valid range excludes 0: 0 or null is proto3's "not set", so the schema's default applies. */
+function unsetIfZero(x: number | null | undefined): number | undefined {
+  return x ? x : undefined;
 }

@@ -43,7 +43,7 @@ describe('BR-02: keepalive during long local training', () => {
         clients: 2,
         clientTransport: DEFAULT_TRANSPORT,
         clientAddress: (coordinator) => relay.listen(coordinator),
-        run: { minClients: 2 },
+        run: { minClients: 2, roundDeadlineMs: 300_000 }, // the round outlasts the wait for pings, however slow
       });
       try {
         const [a, b] = f.clients as [(typeof f.clients)[0], (typeof f.clients)[0]];

@@ -104,7 +104,7 @@ describe('simulation mode', () => {
       simulate({ ...SMALL, run }),
       (e: unknown) =>
         e instanceof QuorumNotMetError &&
-        /fewer than 10 updates in 3 attempts \(last attempt: 0 accepted; c-\w+: update norm .* exceeds the run's maxUpdateNorm 0\.000001/.test(
+        /fewer than 10 updates in 1 attempt \(0 accepted; last attempt: sim-\d+: update norm .* exceeds the run's maxUpdateNorm 0\.000001.*; … and 5 more\)/.test(
           e.message,
         ),
     );

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { trainLocalRound } from '../../../client-node/daemon/index.js';
 import { LocalTrainer } from '../../../client-node/training/index.js';
-import { float32ToBytes, viewAsFloat32, type TensorSpec } from '../../../shared/codec/index.js';
+import { float32ToBytes, viewAsFloat32, type ModelWeights, type TensorSpec } from '../../../shared/codec/index.js';
+import { RoundClosedError, StaleRoundError } from '../../../shared/errors/index.js';
 import { EVALUATION_METRICS } from '../../../shared/contract/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import { specsFromWire, type RoundAnnouncement, type UpdateHeader } from '../../../shared/proto/index.js';
@@ -66,10 +67,12 @@ export class InProcessClients implements RoundBroadcaster {
       try {
         await this.playClient(run, a, clientId);
       } catch (err) {
+        // The intake already failed a client whose update it refused; this covers a local step that threw.
+        const reason = err instanceof Error ? err.message : String(err);
         try {
-          run.reportFailure(a.round, clientId, (err as Error).message);
+          run.reportFailure(a.round, clientId, reason);
         } catch (late) {
-          this.o.logger.debug({ client: clientId, err: (late as Error).message }, 'failure after the round closed');
+          if (!(late instanceof RoundClosedError || late instanceof StaleRoundError)) throw late;
         }
       }
     }
@@ -84,22 +87,12 @@ export class InProcessClients implements RoundBroadcaster {
   private async playClient(run: RunController, a: RoundAnnouncement, clientId: string): Promise<void> {
     const client = this.clients.get(clientId)!;
     const model = run.modelFor(a.round, clientId);
+    let trainer: LocalTrainer | undefined;
     model.activeStreams++; // read in place, like a FetchModel stream: the run may not recycle its buffer meanwhile
-    const trainer = new LocalTrainer(this.o.tf, client.data, deriveSeed(this.o.seed, client.id));
     try {
+      trainer = new LocalTrainer(this.o.tf, client.data, deriveSeed(this.o.seed, client.id));
       const global = { specs: specsFromWire(model.header.tensors) as TensorSpec[], values: viewAsFloat32(model.bytes) };
-      if (a.evaluateClientIds.includes(clientId)) {
-        const ev = trainer.evaluate(a.modelName, global);
-        const { numExamples, loss, accuracy } = ev;
-        run.reportEvaluation({
-          runId: a.runId,
-          round: a.round,
-          clientId,
-          numExamples,
-          loss,
-          metrics: { [EVALUATION_METRICS.accuracy]: accuracy },
-        });
-      }
+      if (a.evaluateClientIds.includes(clientId)) this.evaluate(run, a, clientId, trainer, global);
       const site = {
         reportDir: this.o.reportDir && join(this.o.reportDir, client.id),
         wrongLabels: client.wrongLabels,
@@ -112,7 +105,8 @@ export class InProcessClients implements RoundBroadcaster {
         clientId,
         numExamples: fit.numExamples,
         metrics: fit.metrics,
-        tensors: model.header.tensors,
+        tensors: fit.weights.specs.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype })),
+        attempt: a.attempt,
         totalBytes: bytes.byteLength,
         sha256: '', // nothing travels: no digest to check
       };
@@ -123,7 +117,24 @@ export class InProcessClients implements RoundBroadcaster {
       receiver.complete(buffer);
     } finally {
       model.activeStreams--;
-      trainer.dispose();
+      trainer?.dispose();
+    }
+  }
+
+  /** Reports the client's evaluation of the global model; a refused one is logged, as the daemon does, not fatal. */
+  private evaluate(
+    run: RunController,
+    a: RoundAnnouncement,
+    clientId: string,
+    trainer: LocalTrainer,
+    global: ModelWeights,
+  ) {
+    const { numExamples, loss, accuracy } = trainer.evaluate(a.modelName, global);
+    const metrics = { [EVALUATION_METRICS.accuracy]: accuracy };
+    try {
+      run.reportEvaluation({ runId: a.runId, round: a.round, clientId, numExamples, loss, metrics });
+    } catch (err) {
+      this.o.logger.debug({ client: clientId, err: (err as Error).message }, 'evaluation report refused');
     }
   }
 }

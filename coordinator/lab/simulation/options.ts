@@ -17,7 +17,8 @@ export interface SimulationOptions {
   /**
    * Run config input, as for `fedsift run start` (rounds, clientsPerRound, minClients, strategy, model, weighting,
    * localEpochs, batchSize, learningRate, seed…); validated by parseRunConfig. The seed also seeds the partition, the
-   * per-client subsample, label noise and local shuffles.
+   * per-client subsample, label noise and local shuffles. `maxRoundAttempts` defaults to 1 here: a retry would replay
+   * the same clients with the same seeds and fail alike.
    */
   run: Record<string, unknown>;
   /** Split of the training digits (`--iid` or `--alpha`). @default Dirichlet α = 0.5 */
@@ -59,7 +60,7 @@ const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as 
  */
 export function validateSimulation(o: SimulationOptions): ValidSimulation {
   if (!isPositiveInt(o.clients)) throw bad('clients', '--clients', `must be an integer ≥ 1, got ${o.clients}`);
-  const config = parseRunConfig(o.run);
+  const config = parseRunConfig({ maxRoundAttempts: 1, ...o.run });
   if (config.clientsPerRound > o.clients)
     throw bad(
       'clientsPerRound',

@@ -74,7 +74,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
   const runtime = new TfModelRuntime(loaded, loadMnistSplit('test'), logger);
   let peakRssBytes = process.memoryUsage().rss;
   try {
-    const registry = new ClientRegistry(Infinity); // virtual clients never lapse
+    const registry = new ClientRegistry(Infinity, (siteId) => siteId); // never lapse; ids stay sim-<i>
     const byId = new Map<string, VirtualClient>();
     for (const v of virtual) {
       const capabilities = { numExamples: v.data.labels.length, backend: loaded.backend, models: [config.model] };
@@ -119,7 +119,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
       deps.onRound?.(e.round, config.rounds);
     });
-    await run.start();
+    const final = await run.start();
     await transport.close();
     const { rounds } = run.status();
     if (run.failure) throw run.failure;
@@ -129,7 +129,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       rounds,
       finalTestAccuracy: accuracies.at(-1) ?? NaN,
       bestTestAccuracy: Math.max(...accuracies),
-      finalModelSha256: sha256Hex(float32ToBytes(run.globalModel!.values)),
+      finalModelSha256: sha256Hex(float32ToBytes(final!.values)),
       wallSeconds: (performance.now() - started) / 1000,
       peakRssBytes,
     };

@@ -10,13 +10,14 @@ import type { UpdateBuffer } from './update-buffer.js';
  * Each round's updates go to a BufferedAccumulator (memory up to `memoryBudgetBytes`, then the spill); a subclass
  * says only how many updates it needs and how it reduces them.
  */
-export abstract class BufferedRule extends FedAvg {
+export abstract class BufferedRule<O extends FedAvgOptions & { memoryBudgetBytes: number }> extends FedAvg {
+  /** @param options the rule's validated options (its definition's schema). */
   constructor(
     settings: StrategySettings,
-    private readonly buffering: FedAvgOptions & { memoryBudgetBytes: number },
+    protected readonly options: O,
     private readonly openSpill: OpenSpill,
   ) {
-    super(settings, buffering);
+    super(settings, options);
   }
 
   /** Fewest updates the rule can aggregate (fewer: AggregationError at the round's close). */
@@ -29,7 +30,7 @@ export abstract class BufferedRule extends FedAvg {
     return new BufferedAccumulator({
       round,
       global,
-      memoryBudgetBytes: this.buffering.memoryBudgetBytes,
+      memoryBudgetBytes: this.options.memoryBudgetBytes,
       openSpill: this.openSpill,
       minUpdates: this.minUpdates,
       reduce: (b) => this.reduce(b),

@@ -1,5 +1,5 @@
 import { coordinateMedian } from '../aggregate.js';
-import { defineStrategy } from '../define-strategy.js';
+import { defineStrategy, type OptionsOf } from '../define-strategy.js';
 import { fedAvgOptions } from '../fedavg.js';
 import type { Strategy } from '../strategy.js';
 import { allIndices, bufferingOptions, reduceByBlock, type Reduction } from './buffered-accumulator.js';
@@ -13,7 +13,7 @@ import type { UpdateBuffer } from './update-buffer.js';
  * @see Yin et al. 2018, "Byzantine-Robust Distributed Learning: Towards Optimal Statistical Rates", Def. 1 (median);
  *      Flower `FedMedian`.
  */
-export class FedMedian extends BufferedRule {
+export class FedMedian extends BufferedRule<OptionsOf<typeof fedmedian>> {
   override readonly name = 'fedmedian';
 
   protected get minUpdates(): number {

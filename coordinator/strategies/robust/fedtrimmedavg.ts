@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { coordinateTrimmedMean } from '../aggregate.js';
 import { defineStrategy, type OptionsOf } from '../define-strategy.js';
 import { fedAvgOptions } from '../fedavg.js';
-import type { Strategy, StrategySettings } from '../strategy.js';
-import type { OpenSpill } from '../update-spill.js';
+import type { Strategy } from '../strategy.js';
 import { allIndices, bufferingOptions, reduceByBlock, type Reduction } from './buffered-accumulator.js';
 import { BufferedRule } from './buffered-rule.js';
 import type { UpdateBuffer } from './update-buffer.js';
@@ -13,16 +12,8 @@ import type { UpdateBuffer } from './update-buffer.js';
  * average the rest (unweighted). Buffers every update like FedMedian.
  * @see Yin et al. 2018, Def. 2 (trimmed mean); Flower `FedTrimmedAvg`.
  */
-export class FedTrimmedAvg extends BufferedRule {
+export class FedTrimmedAvg extends BufferedRule<OptionsOf<typeof fedtrimmedavg>> {
   override readonly name = 'fedtrimmedavg';
-
-  constructor(
-    settings: StrategySettings,
-    private readonly options: OptionsOf<typeof fedtrimmedavg>,
-    openSpill: OpenSpill,
-  ) {
-    super(settings, options, openSpill);
-  }
 
   protected get minUpdates(): number {
     return 1;

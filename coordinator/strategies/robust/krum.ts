@@ -2,11 +2,15 @@ import { z } from 'zod';
 import { krumScores, multiKrumSelection, RunningWeightedMean, squaredDistances } from '../aggregate.js';
 import { defineStrategy, type OptionsOf } from '../define-strategy.js';
 import { fedAvgOptions } from '../fedavg.js';
-import type { Strategy, StrategySettings } from '../strategy.js';
-import type { OpenSpill } from '../update-spill.js';
+import type { Strategy } from '../strategy.js';
 import { BLOCK_SIZE, bufferingOptions, type Reduction } from './buffered-accumulator.js';
 import { BufferedRule } from './buffered-rule.js';
 import type { UpdateBuffer } from './update-buffer.js';
+
+/** Fewest updates Krum can score with f Byzantine clients: n ≥ 2f + 3 (Blanchard et al. 2017, Sec. 4). */
+function krumQuorum(numMalicious: number): number {
+  return 2 * numMalicious + 3;
+}
 
 /**
  * Krum and Multi-Krum: score each update by the summed squared distance to its n − f − 2 nearest neighbours, keep the
@@ -16,19 +20,11 @@ import type { UpdateBuffer } from './update-buffer.js';
  * @see Blanchard et al. 2017, "Machine Learning with Adversaries: Byzantine Tolerant Gradient Descent", Sec. 4 (Krum)
  *      and Sec. 5 (Multi-Krum); Flower `Krum`.
  */
-export class Krum extends BufferedRule {
+export class Krum extends BufferedRule<OptionsOf<typeof krum>> {
   override readonly name = 'krum';
 
-  constructor(
-    settings: StrategySettings,
-    private readonly options: OptionsOf<typeof krum>,
-    openSpill: OpenSpill,
-  ) {
-    super(settings, options, openSpill);
-  }
-
   protected get minUpdates(): number {
-    return 2 * this.options.numMalicious + 3;
+    return krumQuorum(this.options.numMalicious);
   }
 
   protected reduce(b: UpdateBuffer): Reduction {
@@ -63,4 +59,22 @@ export const krum = defineStrategy({
     ...bufferingOptions,
   },
   create: (settings, options, deps): Strategy => new Krum(settings, options, deps.openSpill),
+  checkRun: (run, o) => [
+    ...(run.minClients < krumQuorum(o.numMalicious)
+      ? [
+          {
+            path: ['minClients'],
+            message: `krum needs minClients ≥ 2·numMalicious + 3 (${krumQuorum(o.numMalicious)})`,
+          },
+        ]
+      : []),
+    ...(o.numSelected > run.minClients - o.numMalicious
+      ? [
+          {
+            path: ['strategy', 'numSelected'],
+            message: `must be ≤ minClients − numMalicious (${run.minClients - o.numMalicious})`,
+          },
+        ]
+      : []),
+  ],
 });

@@ -146,6 +146,24 @@ describe('weighting on the wire (FitConfig.weighting)', () => {
     assert.ok(Object.isFrozen(config));
   });
 
+  it('reads 0 in a field whose range excludes 0 as unset (proto3 over gRPC sends no absence): the default applies', () => {
+    const wire: Weighting = {
+      startRound: 0,
+      noisyLabels: 'NOISY_LABELS_SMALL_LOSS',
+      smallLoss: { noiseRate: 0.3, warmupRounds: 0 },
+      curriculum: { regularizer: 'REGULARIZER_HARD', pacing: 'PACING_LINEAR', startFraction: 0, fullAt: 0 },
+      labelSmoothing: 0,
+      combine: 'COMBINE_MIN',
+    };
+    const config = weightingFromWire(wire)!;
+    const defaults = NO_WEIGHTING;
+    assert.equal(config.startRound, defaults.startRound);
+    assert.equal(config.smallLoss.warmupRounds, defaults.smallLoss.warmupRounds);
+    assert.equal(config.smallLoss.noiseRate, 0.3);
+    assert.equal(config.curriculum.startFraction, defaults.curriculum.startFraction);
+    assert.equal(config.curriculum.fullAt, defaults.curriculum.fullAt);
+  });
+
   it('refuses values outside the run config ranges with a ConfigError naming every field', () => {
     // Prepare
     const wire = overGrpc(

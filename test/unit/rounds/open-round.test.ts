@@ -107,16 +107,16 @@ describe('OpenRound', () => {
       assert.equal(round.progress.accumulator.count, 1);
     });
 
-    it('refuses a NaN as the bytes arrive; the transport then fails the client and the round goes on', () => {
+    it('refuses a NaN as the bytes arrive and fails that client for the round itself, whatever the transport', () => {
       const round = twoClientRound();
       after(() => round.close('stopped'));
       const { header, bytes } = testUpdate('c0', Float32Array.from([1, NaN, 1, 1]));
       const receiver = round.receive(header);
       receiver.buffer().set(bytes);
       assert.throws(() => receiver.received(8), is(InvalidUpdateError, 'FS_ERR_INVALID_UPDATE', /NaN at index 1/));
-      receiver.fail('non-finite parameters');
-      assert.deepEqual(round.failures, [{ clientId: 'c0', reason: 'non-finite parameters' }]);
+      assert.deepEqual(round.failures, [{ clientId: 'c0', reason: 'non-finite parameters: value NaN at index 1' }]);
       assert.equal(round.progress.accumulator.count, 0);
+      assert.equal(round.isOpen, true, 'c1 has not answered');
     });
 
     it('refuses updates and evaluations once closed, and a bad evaluation while open', () => {

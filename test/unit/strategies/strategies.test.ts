@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FileSpill } from '../../../coordinator/spill/index.js';
-import type { OpenSpill } from '../../../coordinator/strategies/index.js';
+import { STRATEGIES, type OpenSpill } from '../../../coordinator/strategies/index.js';
 import { AggregationError } from '../../../shared/errors/index.js';
 import { createRng, normal } from '../../../shared/random/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
@@ -130,7 +130,10 @@ describe('robust strategies (buffered)', () => {
         Array.from({ length: 70_000 }, () => normal(rng)),
       ),
     );
-    for (const name of ['fedmedian', 'fedtrimmedavg', 'krum']) {
+    // every strategy that buffers updates (its options have a memory budget), so a new robust rule is covered too
+    const buffering = STRATEGIES.filter((d) => 'memoryBudgetBytes' in d.options.shape).map((d) => d.name);
+    for (const known of ['fedmedian', 'fedtrimmedavg', 'krum'] as const) assert.ok(buffering.includes(known), known);
+    for (const name of buffering) {
       // Execute
       const inMemory = aggregate(strategy({ name }, { minClients: 5 }, recordingSpill), new Array(70_000).fill(0), ups);
       const spilled = aggregate(

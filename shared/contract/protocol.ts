@@ -1,0 +1,26 @@
+/**
+ * Revision of the fedsift.v1 wire contract this build speaks. A site and its coordinator must speak the same one: the
+ * coordinator refuses a Join from another revision, and a client refuses a coordinator of another one, each naming
+ * both (a silent mismatch would, e.g., train weighted runs unweighted). Revisions:
+ * 1 (unnumbered, sent as 0): the round's weighting as JSON text (FitConfig.weighting_json).
+ * 2: the weighting as a typed Weighting message; UpdateHeader.attempt.
+ */
+export const PROTOCOL_VERSION = 2;
+
+/** The revision a peer states: 0 (an older build that sends no revision) is revision 1. */
+export function protocolRevision(stated: number | undefined): number {
+  return stated || 1;
+}
+
+/**
+ * Why a peer of revision `theirs` cannot work with this build, or undefined when it can.
+ * @param who the peer as the message names it ("the client", "the coordinator").
+ */
+export function protocolMismatch(who: string, theirs: number | undefined): string | undefined {
+  const revision = protocolRevision(theirs);
+  if (revision === PROTOCOL_VERSION) return undefined;
+  return (
+    `${who} speaks fedsift protocol revision ${revision}, this build speaks ${PROTOCOL_VERSION}: ` +
+    'run the same fedsift release on the coordinator and its sites'
+  );
+}
