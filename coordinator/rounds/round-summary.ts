@@ -1,6 +1,8 @@
 import { CLIENT_METRICS, EVALUATION_METRICS } from '../../shared/contract/index.js';
 import type { RoundSummary } from '../../shared/proto/index.js';
+import { QuorumNotMetError } from '../../shared/errors/index.js';
 import type { CentralEvaluation, ClientFailure, EvaluateAggregate, FitAggregate } from '../strategies/index.js';
+import { DEADLINE_FAILURE } from './open-round.js';
 
 /** What a completed round produced, as both the run controller and the simulation hold it. */
 export interface CompletedRound {
@@ -37,4 +39,32 @@ export function summarizeRound(r: CompletedRound): RoundSummary {
     aggregationMs: r.aggregationMs,
     clientMetrics: r.aggregate.metrics,
   };
+}
+
+/** Failures a quorum error names one by one (the rest are counted): its message goes to the store, status and CLI. */
+const MAX_FAILURES_IN_ERROR = 5;
+
+/**
+ * Why a round failed its quorum: the updates it accepted over its attempts, the last attempt's failures (at most
+ * MAX_FAILURES_IN_ERROR named), and, when clients were still training at the deadline, the setting to raise.
+ */
+export function quorumNotMet(
+  runId: string,
+  round: number,
+  run: { minClients: number; maxRoundAttempts: number; roundDeadlineMs: number },
+  last: { accepted: number; failures: readonly ClientFailure[] },
+): QuorumNotMetError {
+  const n = run.maxRoundAttempts;
+  const shown = last.failures.slice(0, MAX_FAILURES_IN_ERROR).map((f) => `${f.clientId}: ${f.reason}`);
+  const more = last.failures.length - shown.length;
+  const why = shown.join('; ') + (more > 0 ? `; … and ${more} more` : '');
+  const slow = last.failures.some((f) => f.reason === DEADLINE_FAILURE)
+    ? `; clients were still training at the round deadline: raise roundDeadlineMs (run config, or fedsift run ` +
+      `start --round-deadline-ms; now ${run.roundDeadlineMs} ms)`
+    : '';
+  return new QuorumNotMetError(
+    `round ${round}: fewer than ${run.minClients} updates in ${n} attempt${n === 1 ? '' : 's'} ` +
+      `(${last.accepted} accepted; last attempt: ${why || 'no failure'})${slow}`,
+    { runId, round },
+  );
 }

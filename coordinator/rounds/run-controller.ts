@@ -4,7 +4,6 @@ import type { ModelWeights } from '../../shared/codec/index.js';
 import { QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import {
-  isFinalRunState,
   type EvaluationReport,
   type RoundAnnouncement,
   type RoundSummary,
@@ -17,9 +16,10 @@ import {
 import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
-import { DEADLINE_FAILURE, OpenRound, roundClosedError, RoundProgress } from './open-round.js';
+import { OpenRound, roundClosedError, RoundProgress } from './open-round.js';
 import { RoundBuffers } from './round-buffers.js';
-import { summarizeRound } from './round-summary.js';
+import { quorumNotMet, summarizeRound } from './round-summary.js';
+import { RunRecord } from './run-record.js';
 import type { RunDeps } from './run-deps.js';
 import type { UpdateReceiver } from './update-intake.js';
 
@@ -31,22 +31,14 @@ import type { UpdateReceiver } from './update-intake.js';
  */
 const ACK_FLUSH_TURNS = 16;
 
-/** Failures a quorum error names one by one (the rest are counted): its message goes to the store, status and CLI. */
-const MAX_FAILURES_IN_ERROR = 5;
-
 /**
  * The state machine of one training run: wait for clients → per round: select (strategy) → announce → collect
  * updates until every selected client answered or the deadline passed → retry below quorum → aggregate → evaluate
  * centrally → next round. Emits a RunEvent on 'event' at every change.
  */
 export class RunController extends EventEmitter<{ event: [RunEvent] }> {
-  private state: RunStateName = 'RUN_STATE_WAITING';
-  private currentRound = 0;
+  private readonly record: RunRecord;
   private open: OpenRound | undefined;
-  private readonly rounds: RoundSummary[] = [];
-  private error = '';
-  private readonly startedMs: number;
-  private finishedMs = 0;
   private stopRequested = false;
   /** Set by shutdown(): the run ends in this process but stays resumable in the store. */
   private suspended = false;
@@ -57,15 +49,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   constructor(private readonly deps: RunDeps) {
     super();
     this.log = deps.logger.child({ run: deps.runId });
-    const stored = deps.resume?.run;
-    this.startedMs = stored?.startedUnixMs ?? deps.clock.now();
-    if (!stored) deps.store?.createRun(deps.runId, JSON.stringify(deps.config), this.state, this.startedMs);
-    else {
-      this.rounds.push(...stored.rounds);
-      this.currentRound = stored.rounds.length;
-      if (isFinalRunState(stored.state))
-        [this.state, this.error, this.finishedMs] = [stored.state, stored.error, stored.finishedUnixMs];
-    }
+    this.record = new RunRecord(deps);
   }
 
   get runId(): string {
@@ -108,23 +92,11 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   }
 
   get isFinished(): boolean {
-    return isFinalRunState(this.state);
+    return this.record.isFinished;
   }
 
   status(): RunStatus {
-    const { config, clients, clock } = this.deps;
-    return {
-      runId: this.runId,
-      state: this.state,
-      currentRound: this.currentRound,
-      totalRounds: config.rounds,
-      rounds: [...this.rounds],
-      configJson: JSON.stringify(config),
-      error: this.error,
-      startedUnixMs: this.startedMs,
-      finishedUnixMs: this.finishedMs,
-      connectedClients: clients.live(clock.now()).length,
-    };
+    return this.record.status(this.deps.clients.live(this.deps.clock.now()).length);
   }
 
   /**
@@ -169,11 +141,12 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private requireOpen(round: number, clientId: string): OpenRound {
     const open = this.open;
     if (this.isFinished)
-      throw new RoundClosedError(`run ${this.runId} is ${this.state}`, { runId: this.runId, clientId });
-    if (round !== this.currentRound) {
+      throw new RoundClosedError(`run ${this.runId} is ${this.record.state}`, { runId: this.runId, clientId });
+    const { currentRound } = this.record;
+    if (round !== currentRound) {
       throw new StaleRoundError(
-        `round ${round} is not the current round of run ${this.runId}; current round is ${this.currentRound}`,
-        { runId: this.runId, clientId, round: this.currentRound },
+        `round ${round} is not the current round of run ${this.runId}; current round is ${currentRound}`,
+        { runId: this.runId, clientId, round: currentRound },
       );
     }
     if (!open?.isOpen) throw roundClosedError(this.runId, round, clientId);
@@ -184,8 +157,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const { config, strategy } = this.deps;
     this.log.info({ config }, 'run created');
     await this.waitForClients();
-    this.state = 'RUN_STATE_RUNNING';
-    this.deps.store?.setState(this.runId, this.state);
+    this.record.markRunning();
     const checkpoint = this.deps.resume?.checkpoint;
     if (checkpoint) {
       strategy.restoreServerState(checkpoint.serverState);
@@ -193,7 +165,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     }
     let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.strategyContext));
     if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
-    for (let round = this.rounds.length + 1; round <= config.rounds; round++) {
+    for (let round = this.record.rounds.length + 1; round <= config.rounds; round++) {
       const next = await this.playRound(round, global);
       if (!next) return void this.finish('RUN_STATE_STOPPED', '');
       global = next;
@@ -209,7 +181,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private async playRound(round: number, global: ModelWeights): Promise<ModelWeights | undefined> {
     const { config, clock, strategy } = this.deps;
     const startedMs = clock.now();
-    this.currentRound = round;
+    this.record.currentRound = round;
     const model = encodeModel(config.model, round, global);
     const progress = new RoundProgress(strategy.beginAggregation(round, global, this.buffers.takeSpareModel()));
     let open: OpenRound | undefined;
@@ -236,24 +208,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     }
     progress.accumulator.dispose();
     if (this.stopRequested) return undefined;
-    throw this.quorumNotMet(round, open!);
-  }
-
-  /** Why a round failed: its accepted updates, the last attempt's failures, and the setting to raise for slow sites. */
-  private quorumNotMet(round: number, last: OpenRound): QuorumNotMetError {
-    const { minClients, maxRoundAttempts: n, roundDeadlineMs } = this.deps.config;
-    const shown = last.failures.slice(0, MAX_FAILURES_IN_ERROR).map((f) => `${f.clientId}: ${f.reason}`);
-    const more = last.failures.length - shown.length;
-    const why = shown.join('; ') + (more > 0 ? `; … and ${more} more` : '');
-    const slow = last.failures.some((f) => f.reason === DEADLINE_FAILURE)
-      ? `; clients were still training at the round deadline: raise roundDeadlineMs (run config, or fedsift run ` +
-        `start --round-deadline-ms; now ${roundDeadlineMs} ms)`
-      : '';
-    return new QuorumNotMetError(
-      `round ${round}: fewer than ${minClients} updates in ${n} attempt${n === 1 ? '' : 's'} ` +
-        `(${last.accepted.size} accepted; last attempt: ${why || 'no failure'})${slow}`,
-      { runId: this.runId, round },
-    );
+    const { minClients, maxRoundAttempts, roundDeadlineMs } = config;
+    const last = { accepted: open!.accepted.size, failures: open!.failures };
+    throw quorumNotMet(this.runId, round, { minClients, maxRoundAttempts, roundDeadlineMs }, last);
   }
 
   /**
@@ -312,8 +269,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       aggregationMs: clock.now() - aggStarted,
     });
     const checkpoint = { round, weights: aggregate.weights, serverState: strategy.serverState() };
-    this.deps.store?.commitRound(this.runId, summary, checkpoint);
-    this.rounds.push(summary);
+    this.record.commitRound(summary, checkpoint);
     this.log.info(
       { round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss },
       'round aggregated',
@@ -354,30 +310,20 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   private finish(state: RunStateName, error: string): void {
     if (this.isFinished) return;
-    // Stopped by a shutdown: with a state directory the run stays resumable; without one it cannot come back. A run
-    // that completed or failed while the coordinator shut down is recorded as such.
-    const shutDown = this.suspended && state === 'RUN_STATE_STOPPED';
-    if (shutDown && this.deps.store) state = 'RUN_STATE_SUSPENDED';
-    else if (shutDown && !error)
-      error = 'the coordinator shut down, and without a state directory the run cannot resume';
     this.open?.close('stopped');
     this.open = undefined; // a finished run keeps no model-sized memory (the manager keeps it for status)
     this.buffers.clear();
-    this.state = state;
-    this.error = error;
-    this.finishedMs = this.deps.clock.now();
-    if (state === 'RUN_STATE_SUSPENDED')
-      this.log.info(
-        { round: this.currentRound },
-        'run suspended by shutdown; a restart with the same state directory resumes it',
-      );
-    else this.deps.store?.setState(this.runId, state, error, this.finishedMs);
-    (error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))({ state, error }, 'run finished');
-    void this.announce(runDoneAnnouncement(this.deps, this.currentRound));
+    const recorded = this.record.finish(state, error, this.suspended);
+    const round = this.record.currentRound;
+    if (recorded.state === 'RUN_STATE_SUSPENDED')
+      this.log.info({ round }, 'run suspended by shutdown; a restart with the same state directory resumes it');
+    (recorded.error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(recorded, 'run finished');
+    void this.announce(runDoneAnnouncement(this.deps, round));
     this.emitEvent('RUN_EVENT_KIND_RUN_FINISHED');
   }
 
   private emitEvent(kind: RunEventKind, round?: RoundSummary): void {
-    this.emit('event', { kind, status: this.status(), round: round ?? null, roundNumber: this.currentRound });
+    const roundNumber = this.record.currentRound;
+    this.emit('event', { kind, status: this.status(), round: round ?? null, roundNumber });
   }
 }
