@@ -7,13 +7,23 @@ import { insecureFromEnv, intArg } from '../../shared/cli/index.js';
 
 /** `fedsift coordinator`: serves gRPC (Coordinator, Admin, health) until SIGINT/SIGTERM. */
 export function coordinatorCommand(): Command {
+  const defaults = parseCoordinatorConfig({ insecure: true }); // the config's defaults, for the help text
   return new Command('coordinator')
     .description('run the coordinator: gRPC server for client daemons and the CLI; runs start with `fedsift run start`')
     .option('--config <file>', 'coordinator config JSON (flags override its fields)')
-    .option('--host <host>', 'interface to bind')
-    .option('--port <port>', 'gRPC port (0 = any free port)', intArg)
+    .option('--host <host>', `interface to bind (default ${defaults.host})`)
+    .option('--port <port>', `gRPC port, 0 = any free port (default ${defaults.port})`, intArg)
     .option('--nats-url <url>', 'NATS server for round announcements (JetStream)', process.env.NATS_URL)
-    .option('--http-port <port>', 'port of /metrics, /healthz, /readyz and the dashboard (0 = any free port)', intArg)
+    .option(
+      '--http-port <port>',
+      `port of /metrics, /healthz, /readyz and the dashboard, 0 = any free port (default ${defaults.httpPort})`,
+      intArg,
+    )
+    .option(
+      '--admin-token <token>',
+      'token the Admin service and the HTTP run API require, ≥ 16 characters (default $FEDSIFT_ADMIN_TOKEN, which ' +
+        'is better: a flag shows in the process list)',
+    )
     .option('--tls-cert <file>', 'TLS certificate of the gRPC server (PEM); with --tls-key')
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--tls-client-ca <file>', 'mutual TLS: clients must present a certificate signed by this CA')
@@ -50,7 +60,7 @@ export function coordinatorCommand(): Command {
       });
       const auth = overlay(file.auth, {
         clientTokensFile: o.clientTokens,
-        adminToken: process.env.FEDSIFT_ADMIN_TOKEN || undefined,
+        adminToken: o.adminToken || process.env.FEDSIFT_ADMIN_TOKEN || undefined,
       });
       const tls = overlay(file.tls, { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa });
       const insecure = o.insecure || file.insecure;

@@ -26,11 +26,21 @@ export function stateName(s: RunStatus): string {
   return s.state.replace('RUN_STATE_', '').toLowerCase();
 }
 
+/** The run's `name` from its config (what `fedsift run start --name` set), quoted; '' when it has none. */
+function runName(s: RunStatus): string {
+  try {
+    const { name } = JSON.parse(s.configJson) as { name?: unknown };
+    return typeof name === 'string' && name ? ` "${name}"` : '';
+  } catch {
+    return ''; // a status without its config (an older coordinator) just shows no name
+  }
+}
+
 /** Multi-line human summary of a run (`fedsift run status`). */
 export function formatRunStatus(s: RunStatus): string {
   const last = s.rounds.at(-1);
   const lines = [
-    `run ${s.runId}: ${stateName(s)}, round ${s.currentRound}/${s.totalRounds}, ${s.connectedClients} clients connected`,
+    `run ${s.runId}${runName(s)}: ${stateName(s)}, round ${s.currentRound}/${s.totalRounds}, ${s.connectedClients} clients connected`,
     last
       ? `last round: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}`
       : 'no round completed yet',
@@ -48,7 +58,7 @@ export function formatRunList(runs: RunStatus[]): string {
   return runs
     .map(
       (s) =>
-        `${s.runId}  ${stateName(s).padEnd(9)} round ${s.currentRound}/${s.totalRounds}  acc ${pct(s.rounds.at(-1)?.testAccuracy ?? NaN)}`,
+        `${s.runId}  ${stateName(s).padEnd(9)} round ${s.currentRound}/${s.totalRounds}  acc ${pct(s.rounds.at(-1)?.testAccuracy ?? NaN)}${runName(s)}`,
     )
     .join('\n');
 }

@@ -31,6 +31,15 @@ describe('fedsift CLI', () => {
       const r = await runFedsift([...cmd, '--help']);
       assert.equal(r.code, 0, `fedsift ${cmd.join(' ')} --help: ${r.stderr}`);
       assert.match(r.stdout, /Usage: fedsift/);
+      if (cmd[0] === 'coordinator') {
+        assert.match(r.stdout, /--admin-token <token>/, 'refusals tell operators to use it');
+        for (const d of [
+          /--host.*\(default 127\.0\.0\.1\)/,
+          /--port.*\(default 50051\)/,
+          /--http-port[^]*\(default 8080\)/,
+        ])
+          assert.match(r.stdout, d);
+      }
     }
   });
 

@@ -60,8 +60,8 @@ function renderRuns(runs) {
 
 function renderRun(r) {
   document.getElementById('run').hidden = false;
-  document.getElementById('run-title').textContent = `Run ${r.runId}`;
   const cfg = JSON.parse(r.configJson);
+  document.getElementById('run-title').textContent = `Run ${r.runId}` + (cfg.name ? ` — ${cfg.name}` : '');
   document.getElementById('run-summary').textContent =
     `${state(r)} · round ${r.currentRound}/${r.totalRounds} · model ${cfg.model} · strategy ${cfg.strategy.name}` +
     (r.error ? ` · error: ${r.error}` : '');
