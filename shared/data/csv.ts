@@ -3,6 +3,9 @@ import { parse } from 'csv-parse/sync';
 import { DataError } from '../errors/index.js';
 import type { Dataset } from './dataset.js';
 
+/** Header columns a missing-label-column error names before it counts the rest. */
+const MAX_COLUMNS_NAMED = 8;
+
 /** Options for {@link loadCsv}. */
 export interface CsvOptions {
   /** Header name of the label column (integer class index). @default "label" */
@@ -38,10 +41,16 @@ export function parseCsvRows(allRows: string[][], opts: CsvOptions, source = 'CS
   if (!header) throw new DataError(`${source}: empty file`);
   const labelName = opts.labelColumn ?? 'label';
   const labelIdx = header.indexOf(labelName);
-  if (labelIdx < 0)
-    throw new DataError(`${source}: no label column "${labelName}" in header [${header.join(', ')}]`, {
-      field: 'labelColumn',
-    });
+  if (labelIdx < 0) {
+    // A wide table (784 pixel columns) would print kilobytes: name a few columns, and the flag that picks the label.
+    const shown = header.slice(0, MAX_COLUMNS_NAMED).map((h) => `"${h}"`);
+    const more = header.length > MAX_COLUMNS_NAMED ? `, … (${header.length} columns)` : '';
+    throw new DataError(
+      `${source}: no label column "${labelName}"; the header starts ${shown.join(', ')}${more}. ` +
+        'Name the label column with --label-column (labelColumn in a data source config)',
+      { field: 'labelColumn' },
+    );
+  }
   const scale = opts.featureScale ?? 1;
   const numFeatures = header.length - 1;
   const n = numbered.length - 1;

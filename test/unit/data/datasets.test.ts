@@ -178,6 +178,19 @@ describe('CSV loader', () => {
     );
     assert.throws(() => loadCsv(join(dir, 'missing.csv'), { numClasses: 2 }), /cannot read CSV/);
   });
+
+  it('names the missing label column, a few header columns and --label-column, not every column of a wide table', () => {
+    const header = ['class', ...Array.from({ length: 784 }, (_, i) => `pixel${i}`)];
+    assert.throws(
+      () => parseCsvRows([header, header.map(() => '0')], { numClasses: 10 }),
+      (e: unknown) =>
+        e instanceof DataError &&
+        /no label column "label"; the header starts "class", "pixel0", .*"pixel6", … \(785 columns\)\. Name the label column with --label-column/.test(
+          e.message,
+        ) &&
+        e.message.length < 300,
+    );
+  });
 });
 
 describe('IDX loader', () => {
