@@ -11,5 +11,10 @@ process.emitWarning = (warning, ...rest) => {
   if (code !== 'DEP0123') emitWarning(warning, ...rest);
 };
 
+// `npm run fedsift -- …` runs this from the package's folder; INIT_CWD is where the user typed the command. Relative
+// paths (--out certs, --state-dir, --config, data files) must mean what they meant there: certificates and keys written
+// into the repository are one `git add .` away from a commit.
+if (process.env.npm_lifecycle_event && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
+
 register();
 await import('./main.ts');

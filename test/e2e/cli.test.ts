@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Coordinator } from '../../coordinator/main.js';
 import { runFedsift } from '../helpers/client-processes.js';
@@ -148,6 +150,22 @@ describe('fedsift CLI', () => {
     const broken = await runFedsift(['certs', '--out', dir, '--sites', 'site-c']);
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /holds one of ca.pem and ca-key.pem but not the other/);
+  });
+
+  it('npm run fedsift -- certs --out certs writes where the command was typed, not into the package', async () => {
+    // Prepare: npm runs scripts from the package folder; the user typed the command in a folder of their own
+    const cwd = mkdtempSync(join(tmpdir(), 'fedsift-npm-'));
+    const pkg = fileURLToPath(new URL('../../', import.meta.url));
+    // Execute
+    const r = spawnSync('npm', ['--prefix', pkg, 'run', 'fedsift', '--', 'certs', '--out', 'certs-here'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, FEDSIFT_INSECURE: '1' },
+    });
+    // Assert
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(cwd, 'certs-here', 'ca.pem')), 'written under the folder the command was typed in');
+    assert.ok(!existsSync(join(pkg, 'certs-here')), 'nothing written into the package');
   });
 
   it('exits 3 when the coordinator is unreachable', async () => {
