@@ -1,47 +1,66 @@
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 
+/** A run as one coordinator process runs it (a restarted coordinator resumes the run under a new id). */
+const runKey = (a: RoundAnnouncement) => `${a.runId}/${a.coordinatorId}`;
+
+/** One round of such a run. */
+const roundKey = (a: RoundAnnouncement) => `${runKey(a)}/${a.round}`;
+
+/** Identity of one announced attempt (a restarted coordinator announces again under its new id). */
+export function attemptKey(a: RoundAnnouncement): string {
+  return `${roundKey(a)}/${a.attempt}`;
+}
+
 /**
- * The newest announced attempt of each run's current round, as a daemon hears them, so an update trained for an
- * attempt that closed meanwhile (a slow site) can still be submitted to a later attempt of the same round: every
- * attempt of a round trains from the same global model. Also remembers which attempts such an update already
- * answered, so the daemon does not train again for them.
+ * What a daemon knows of each run's rounds from the announcements it hears: the newest announced attempt of each run
+ * (per coordinator process), the rounds it already delivered an update to, and the runs that ended. An update trained
+ * for an attempt that closed meanwhile (a slow site) can then go to a later attempt of the same round — every attempt
+ * of a round trains from the same global model — and the daemon plays no attempt that cannot use its work.
+ * The caller passes only its own coordinator's announcements.
  */
 export class AttemptTracker {
   private readonly newest = new Map<string, RoundAnnouncement>();
-  private readonly answered = new Set<string>();
-  private readonly waiters = new Set<() => void>();
+  private readonly delivered = new Set<string>();
+  private readonly ended = new Set<string>();
+  private readonly waiters = new Set<(closing: boolean) => void>();
 
-  /** Takes every announcement the daemon hears (any phase); wakes those waiting for a newer attempt. */
+  /** Takes every announcement of the daemon's coordinator (any phase); wakes those waiting for a newer one. */
   observe(a: RoundAnnouncement): void {
+    // A restarted coordinator resumes the run under a new id: the old process's attempts are gone.
+    for (const [key, known] of this.newest)
+      if (known.runId === a.runId && known.coordinatorId !== a.coordinatorId) this.newest.delete(key);
     if (a.phase === 'ROUND_PHASE_RUN_DONE') {
-      this.newest.delete(a.runId);
-      for (const key of this.answered) if (key.startsWith(`${a.runId}/`)) this.answered.delete(key);
+      this.ended.add(runKey(a));
+      this.newest.delete(runKey(a));
+      for (const key of this.delivered) if (key.startsWith(`${runKey(a)}/`)) this.delivered.delete(key);
     } else if (a.phase === 'ROUND_PHASE_FIT') {
-      const known = this.newest.get(a.runId);
+      const known = this.newest.get(runKey(a));
       if (!known || a.round > known.round || (a.round === known.round && a.attempt >= known.attempt)) {
-        this.newest.set(a.runId, a);
+        this.newest.set(runKey(a), a);
       }
     }
-    for (const wake of [...this.waiters]) wake();
+    for (const wake of [...this.waiters]) wake(false);
   }
 
   /**
-   * Where an update trained for `trained` goes now: the newest announced attempt of the same round, or undefined
-   * when the run ended or moved to another round (the update is then worth nothing).
+   * Where an update trained for `trained` goes now: the newest announced attempt of the same round of the same
+   * coordinator, or undefined when the run ended or moved to another round (the update is then worth nothing).
    */
   current(trained: RoundAnnouncement): RoundAnnouncement | undefined {
-    const a = this.newest.get(trained.runId);
+    if (this.ended.has(runKey(trained))) return undefined;
+    const a = this.newest.get(runKey(trained));
     return a && a.round === trained.round && a.attempt >= trained.attempt ? a : undefined;
   }
 
   /**
    * Waits until an announcement newer than `than` arrives for its run (another attempt or round, or the run's end),
-   * at most `timeoutMs`. @returns false when none came in time.
+   * at most `timeoutMs` (the timer does not keep the process alive). @returns false when none came in time, or the
+   * tracker closed.
    */
   newer(than: RoundAnnouncement, timeoutMs: number): Promise<boolean> {
     const isNewer = () => {
-      const a = this.newest.get(than.runId);
-      return !a || a.round !== than.round || a.attempt > than.attempt;
+      const a = this.newest.get(runKey(than));
+      return this.ended.has(runKey(than)) || !a || a.round !== than.round || a.attempt > than.attempt;
     };
     if (isNewer()) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -50,30 +69,30 @@ export class AttemptTracker {
         clearTimeout(timer);
         resolve(result);
       };
-      const wake = () => isNewer() && done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
+      const wake = (closing: boolean) => (closing ? done(false) : isNewer() && done(true));
+      const timer = setTimeout(() => done(false), timeoutMs).unref();
       this.waiters.add(wake);
     });
   }
 
-  /** Records that an update trained for an earlier attempt answered attempt `a`. */
-  markAnswered(a: RoundAnnouncement): void {
-    this.answered.add(attemptKey(a));
+  /** The coordinator acknowledged an update of `a`'s round: no attempt of that round needs this site any more. */
+  markDelivered(a: RoundAnnouncement): void {
+    this.delivered.add(roundKey(a));
   }
 
   /**
-   * True when playing `a` would train for nothing: an update trained for an earlier attempt already answered it, or
-   * a newer attempt or round of its run was announced since (the daemon plays that one, if selected).
+   * True when playing `a` would train for nothing: this site already delivered an update to its round, a newer
+   * attempt or round of its run was announced since (the daemon plays that one, if selected), or the run ended.
    */
   isSuperseded(a: RoundAnnouncement): boolean {
-    const newest = this.newest.get(a.runId);
+    const newest = this.newest.get(runKey(a));
     const newer =
       newest !== undefined && (newest.round > a.round || (newest.round === a.round && newest.attempt > a.attempt));
-    return newer || this.answered.has(attemptKey(a));
+    return newer || this.delivered.has(roundKey(a)) || this.ended.has(runKey(a));
   }
-}
 
-/** Identity of one announced attempt (a restarted coordinator announces again under its new id). */
-export function attemptKey(a: RoundAnnouncement): string {
-  return `${a.runId}/${a.round}/${a.attempt}/${a.coordinatorId}`;
+  /** Ends every wait at once (the daemon closes). */
+  close(): void {
+    for (const wake of [...this.waiters]) wake(true);
+  }
 }

@@ -53,8 +53,12 @@ const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([
 /** Refusals that mean the attempt closed before the update got in: a later attempt of the round may still take it. */
 const ATTEMPT_CLOSED: ReadonlySet<status> = new Set([status.FAILED_PRECONDITION, status.DEADLINE_EXCEEDED]);
 
-/** How long a daemon whose attempt closed while it trained waits for the coordinator to announce the next one (ms). */
-const NEXT_ATTEMPT_WAIT_MS = 30_000;
+/**
+ * How long a daemon whose attempt closed while it trained waits for the coordinator to announce the next one (ms): as
+ * long as the coordinator's default wait for clients between attempts (waitForClientsMs), so a finished update is not
+ * thrown away for a short wait. The wait ends at once when the daemon closes.
+ */
+const NEXT_ATTEMPT_WAIT_MS = 120_000;
 
 /**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
@@ -69,6 +73,8 @@ export class ClientDaemon {
   private heartbeatMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
   private readonly seen = new Set<string>();
   private readonly attempts = new AttemptTracker();
+  /** The last re-join refusal logged (see rejoinFailed). */
+  private lastRefusal = '';
   private queue: Promise<void> = Promise.resolve();
   private source: RoundSource | undefined;
   private closed = false;
@@ -134,8 +140,11 @@ export class ClientDaemon {
   private rejoinFailed(err: unknown): void {
     const refused = isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code);
     if (!refused && !(err instanceof ConfigError)) return;
+    const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;
+    if (reason === this.lastRefusal) return; // re-tried at every heartbeat: said once
+    this.lastRefusal = reason;
     this.log.error(
-      { reason: isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message },
+      { reason },
       'the coordinator refuses this site, or speaks another protocol; it takes part in no round until that changes',
     );
   }
@@ -267,22 +276,23 @@ export class ClientDaemon {
     trained: RoundAnnouncement,
     log: Logger,
   ): Promise<UpdateAck | undefined> {
-    for (;;) {
+    while (!this.closed) {
       const target = this.attempts.current(trained);
       if (!target || !target.selectedClientIds.includes(this.clientId)) return undefined;
-      if (target.attempt > trained.attempt) {
-        this.attempts.markAnswered(target); // its queued play would train again from the same model
+      if (target.attempt > trained.attempt)
         log.info({ trainedFor: trained.attempt, attempt: target.attempt }, 'submitting to the newer attempt');
-      }
       if (target.deadlineUnixMs === 0 || Date.now() < target.deadlineUnixMs) {
         try {
-          return await this.submitWithRetry({ ...update, attempt: target.attempt }, target.deadlineUnixMs);
+          const ack = await this.submitWithRetry({ ...update, attempt: target.attempt }, target.deadlineUnixMs);
+          this.attempts.markDelivered(target); // queued attempts of this round would train again for nothing
+          return ack;
         } catch (err) {
           if (!isServiceError(err) || !ATTEMPT_CLOSED.has(err.code)) throw err;
         }
       }
       if (!(await this.attempts.newer(target, NEXT_ATTEMPT_WAIT_MS))) return undefined;
     }
+    return undefined;
   }
 
   /** Submits; retries once on UNAVAILABLE (e.g. a GOAWAY), which is safe because the coordinator de-duplicates by (client, round, hash). */
@@ -298,6 +308,7 @@ export class ClientDaemon {
   /** Stops listening and heartbeating; an in-flight round is abandoned. */
   async close(): Promise<void> {
     this.closed = true;
+    this.attempts.close();
     await this.source?.close();
     this.deps.link.close();
     this.deps.trainer.dispose();

@@ -11,6 +11,7 @@ import { PROTOCOL_VERSION, protocolMismatch } from '../../shared/contract/index.
 import { InvalidRequestError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type {
+  ClientCapabilities,
   EvaluationAck,
   EvaluationReport,
   FetchModelRequest,
@@ -56,6 +57,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     Join: unary<JoinRequest, JoinResponse>((req, call) => {
       checkJoin(req);
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
+      checkRevision(req.capabilities!); // after the token and rate checks: strangers learn nothing
       const id = clients.idFor(req.siteId);
       const previousPeer = clients.isLive(id, clock.now()) ? clients.get(id).peer : undefined;
       if (previousPeer !== undefined && previousPeer !== call.getPeer()) {
@@ -142,7 +144,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
 /** Longest accepted site id (characters). */
 const MAX_SITE_ID_LENGTH = 200;
 
-/** @throws {InvalidRequestError} for a missing or over-long site id, missing/invalid capabilities, or another protocol revision. */
+/** @throws {InvalidRequestError} for a missing or over-long site id or missing/invalid capabilities. */
 function checkJoin(req: JoinRequest): void {
   if (!req.siteId || req.siteId.length > MAX_SITE_ID_LENGTH) {
     throw new InvalidRequestError(
@@ -156,6 +158,10 @@ function checkJoin(req: JoinRequest): void {
       field: 'capabilities',
     });
   }
+}
+
+/** @throws {InvalidRequestError} when the client speaks another protocol revision than this build. */
+function checkRevision(caps: ClientCapabilities): void {
   const mismatch = protocolMismatch('the client', caps.protocolVersion);
   if (mismatch) throw new InvalidRequestError(`Join: ${mismatch}`, { field: 'capabilities.protocol_version' });
 }

@@ -27,6 +27,8 @@ export class RoundProgress {
   readonly evaluations = new Map<string, EvaluateResult>();
   /** Every client any attempt selected. */
   readonly selected = new Set<string>();
+  /** Why each selected client that has not delivered failed, in the latest attempt it failed (client id → reason). */
+  readonly failures = new Map<string, string>();
 
   /** @param accumulator the strategy's accumulator of the round; accepted updates are folded into it as they arrive. */
   constructor(readonly accumulator: FitAccumulator) {}
@@ -251,6 +253,7 @@ export class OpenRound implements IntakeRound {
     });
     if (!accumulator.keepsUpdates) this.o.spareBuffers.push(bytes);
     accepted.set(h.clientId, h.sha256);
+    this.o.progress.failures.delete(h.clientId);
     this.o.logger.debug({ round: this.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
     const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
     if (failed >= 0) this.failures.splice(failed, 1); // its earlier attempt failed (e.g. a broken stream); this retry counts
@@ -291,6 +294,7 @@ export class OpenRound implements IntakeRound {
     )
       return;
     this.failures.push({ clientId, reason });
+    this.o.progress.failures.set(clientId, reason);
   }
 
   private closeIfAllAnswered(): void {

@@ -46,7 +46,8 @@ const MAX_FAILURES_IN_ERROR = 5;
 
 /**
  * Why a round failed its quorum: the updates it accepted over its attempts, the last attempt's failures (at most
- * MAX_FAILURES_IN_ERROR named), and, when clients were still training at the deadline, the setting to raise.
+ * MAX_FAILURES_IN_ERROR named), and, when clients missed the deadline, the setting to raise for slow sites.
+ * @returns the error the run fails with (its message goes to the store, run status and the CLI).
  */
 export function quorumNotMet(
   runId: string,
@@ -59,8 +60,8 @@ export function quorumNotMet(
   const more = last.failures.length - shown.length;
   const why = shown.join('; ') + (more > 0 ? `; … and ${more} more` : '');
   const slow = last.failures.some((f) => f.reason === DEADLINE_FAILURE)
-    ? `; clients were still training at the round deadline: raise roundDeadlineMs (run config, or fedsift run ` +
-      `start --round-deadline-ms; now ${run.roundDeadlineMs} ms)`
+    ? `; clients did not answer before the round deadline (still training, or gone): for slow sites raise ` +
+      `roundDeadlineMs (run config, or fedsift run start --round-deadline-ms; now ${run.roundDeadlineMs} ms)`
     : '';
   return new QuorumNotMetError(
     `round ${round}: fewer than ${run.minClients} updates in ${n} attempt${n === 1 ? '' : 's'} ` +

@@ -184,33 +184,36 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.record.currentRound = round;
     const model = encodeModel(config.model, round, global);
     const progress = new RoundProgress(strategy.beginAggregation(round, global, this.buffers.takeSpareModel()));
-    let open: OpenRound | undefined;
-    for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
-      if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
-      if (this.stopRequested) break;
-      open = await this.openAttempt({ round, attempt, model, global, progress });
-      const reason = await open.closed;
-      for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
-      this.buffers.trim();
-      if (this.stopRequested) break;
-      const { accepted, failures, selected } = open;
-      this.log.info(
-        { round, attempt, reason, accepted: accepted.size, failed: failures.length, selected: selected.size },
-        'round closed',
-      );
-      if (accepted.size >= config.minClients) return this.completeRound(open, startedMs);
-      const last = attempt === config.maxRoundAttempts;
-      this.log.warn(
-        { round, attempt, accepted: accepted.size, minClients: config.minClients },
-        last ? 'quorum not met in the last attempt' : 'quorum not met, retrying round',
-      );
-      if (!last) this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
+    try {
+      let open: OpenRound | undefined;
+      for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
+        if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
+        if (this.stopRequested) break;
+        open = await this.openAttempt({ round, attempt, model, global, progress });
+        const reason = await open.closed;
+        for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
+        this.buffers.trim();
+        if (this.stopRequested) break;
+        const { accepted, failures, selected } = open;
+        this.log.info(
+          { round, attempt, reason, accepted: accepted.size, failed: failures.length, selected: selected.size },
+          'round closed',
+        );
+        if (accepted.size >= config.minClients) return await this.completeRound(open, startedMs);
+        const last = attempt === config.maxRoundAttempts;
+        this.log.warn(
+          { round, attempt, accepted: accepted.size, minClients: config.minClients },
+          last ? 'quorum not met in the last attempt' : 'quorum not met, retrying round',
+        );
+        if (!last) this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
+      }
+      if (this.stopRequested) return undefined;
+      const { minClients, maxRoundAttempts, roundDeadlineMs } = config;
+      const last = { accepted: open!.accepted.size, failures: open!.failures };
+      throw quorumNotMet(this.runId, round, { minClients, maxRoundAttempts, roundDeadlineMs }, last);
+    } finally {
+      progress.accumulator.dispose(); // idempotent; frees what a failed or stopped round kept (spill files too)
     }
-    progress.accumulator.dispose();
-    if (this.stopRequested) return undefined;
-    const { minClients, maxRoundAttempts, roundDeadlineMs } = config;
-    const last = { accepted: open!.accepted.size, failures: open!.failures };
-    throw quorumNotMet(this.runId, round, { minClients, maxRoundAttempts, roundDeadlineMs }, last);
   }
 
   /**
@@ -253,15 +256,17 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const { strategy, clock } = this.deps;
     const { round, global, progress } = open;
     const aggStarted = clock.now();
-    const aggregate = progress.accumulator.finish(open.failures);
+    // Every client selected in some attempt that never delivered, with its latest failure (failed = selected − responded).
+    const failures = [...progress.failures].map(([clientId, reason]) => ({ clientId, reason }));
+    const aggregate = progress.accumulator.finish(failures);
     const central = await strategy.evaluate(round, aggregate.weights, this.strategyContext);
-    const federated = strategy.aggregateEvaluate(round, [...progress.evaluations.values()], open.failures);
+    const federated = strategy.aggregateEvaluate(round, [...progress.evaluations.values()], failures);
     const summary = summarizeRound({
       round,
       selected: progress.selected.size,
       responded: progress.accepted.size,
       attempts: open.attempt,
-      failures: open.failures,
+      failures,
       aggregate,
       central,
       federated,

@@ -13,7 +13,7 @@ export type RunManagerDeps = SharedRunDeps & StrategyDeps;
 
 /** The coordinator's runs: starts them from a config, finds them by id, stops them. Re-emits every run's events. */
 export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
-  private readonly runs = new Map<string, { controller: RunController; done: Promise<unknown> }>();
+  private readonly runs = new Map<string, { controller: RunController; done: Promise<void> }>();
 
   constructor(private readonly deps: RunManagerDeps) {
     super();
@@ -74,7 +74,8 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   private launch(controller: RunController): RunController {
     controller.on('event', (e) => this.emit('event', e));
-    this.runs.set(controller.runId, { controller, done: controller.start() });
+    // not the final model start() resolves with: a settled promise would keep it for the coordinator's lifetime
+    this.runs.set(controller.runId, { controller, done: controller.start().then(() => undefined) });
     return controller;
   }
 

@@ -5,7 +5,8 @@ import type { RunDeps } from './run-deps.js';
 /**
  * The record of one run as status and the store see it: state, error, start and end times, completed rounds, the
  * round it is at. Written through to the store (a new run is created there; a resumed one continues its stored
- * record), so a coordinator restart finds every run as it was.
+ * record), so a coordinator restart finds every run as it was. Store writes throw what the store throws (SQLite
+ * errors), from the constructor, markRunning, commitRound and finish alike.
  */
 export class RunRecord {
   private stateValue: RunStateName = 'RUN_STATE_WAITING';

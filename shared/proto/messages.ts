@@ -141,7 +141,7 @@ export interface UpdateHeader {
   tensors: WireTensorSpec[];
   totalBytes: number;
   sha256: string;
-  /** Attempt of the round the update was trained for; 0 or absent = not said (see the .proto). */
+  /** The attempt of the round this upload answers; 0 or absent = not said (see the .proto). */
   attempt?: number;
 }
 export interface UpdateChunk {

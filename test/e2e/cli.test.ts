@@ -166,6 +166,7 @@ describe('fedsift CLI', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(join(cwd, 'certs-here', 'ca.pem')), 'written under the folder the command was typed in');
     assert.ok(!existsSync(join(pkg, 'certs-here')), 'nothing written into the package');
+    rmSync(cwd, { recursive: true, force: true });
   });
 
   it('exits 3 when the coordinator is unreachable', async () => {

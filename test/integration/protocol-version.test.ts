@@ -26,7 +26,9 @@ describe('protocol revision (a site and its coordinator run the same fedsift rel
     after(() => c.close());
     // Execute
     const old = await rawJoin(c.address, { siteId: 'old-site', token: '', capabilities: TEST_CAPABILITIES });
-    const current = await new CoordinatorLink(c.address, DEFAULT_TRANSPORT).join({
+    const link = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
+    after(() => link.close());
+    const current = await link.join({
       siteId: 'new-site',
       token: '',
       capabilities: TEST_CAPABILITIES,

@@ -49,7 +49,13 @@ export class InProcessClients implements RoundBroadcaster {
   /** Plays the announced round's selected clients after the previous round's (returns at once, as a broadcast does). */
   async announce(a: RoundAnnouncement): Promise<void> {
     if (a.phase !== 'ROUND_PHASE_FIT') return;
-    this.playing = this.playing.then(() => this.playRound(a));
+    this.playing = this.playing
+      .then(() => this.playRound(a))
+      .catch((err: unknown) => {
+        // Only a bug gets here (playRound handles every client's failure): stop the run rather than hang it.
+        this.o.logger.error({ err }, 'in-process clients failed; stopping the simulated run');
+        this.run?.stop();
+      });
   }
 
   healthy(): boolean {

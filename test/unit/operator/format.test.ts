@@ -28,5 +28,6 @@ describe('run status and list (fedsift run status | list)', () => {
       /^run-1 +running +round 2\/5 .*"hospital-pilot"$/,
     );
     assert.match(formatRunStatus(status({ name: '' })), /^run run-1: running/);
+    assert.match(formatRunList([status({})]), /acc —$/);
   });
 });

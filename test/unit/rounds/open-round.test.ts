@@ -160,7 +160,10 @@ describe('OpenRound', () => {
       late.fail('update stream cancelled by the client');
       const failuresAfterLate = [...second.failures];
       fold(second, 'c1', 2);
-      fold(second, 'c2', 3);
+      const { header, bytes } = testUpdate('c2', new Float32Array(PARAMS).fill(3));
+      const lateButGood = second.receive({ ...header, attempt: 1 }); // trained for attempt 1, counts in attempt 2
+      lateButGood.buffer().set(bytes);
+      lateButGood.complete(bytes);
       // Assert
       assert.equal(resend.alreadyAccepted, true, 'an update accepted in attempt 1 is acknowledged, not refused');
       assert.deepEqual(failuresAfterLate, [], 'the late upload failed nothing in attempt 2');
