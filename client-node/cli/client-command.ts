@@ -35,6 +35,11 @@ export function clientCommand(): Command {
       "this site's enrolment token (from `fedsift enrol`); default $FEDSIFT_TOKEN",
       process.env.FEDSIFT_TOKEN,
     )
+    .option(
+      '--connect-timeout <ms>',
+      'at start-up, give up joining after this long and exit 3 saying what to check; 0 = keep trying (default 60000)',
+      intArg,
+    )
     .option('--data <spec>', 'local data: mnist | csv:PATH | idx:IMAGES,LABELS', 'mnist')
     .option('--num-partitions <n>', 'mnist: split the 8,000 training digits into n Dirichlet shares', intArg)
     .option('--partition-index <i>', 'mnist: which share this site holds (0-based)', intArg)
@@ -64,6 +69,7 @@ export function clientCommand(): Command {
     .action(async (o) => {
       const config = parseClientConfig({
         coordinator: o.coordinator,
+        connectTimeoutMs: o.connectTimeout,
         natsUrl: o.natsUrl || undefined,
         siteId: o.siteId,
         token: o.token || undefined,

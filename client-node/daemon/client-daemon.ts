@@ -8,7 +8,7 @@ import {
   EVALUATION_METRICS,
   protocolMismatch,
 } from '../../shared/contract/index.js';
-import { ConfigError } from '../../shared/errors/index.js';
+import { ConfigError, ServiceUnavailableError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement, UpdateAck } from '../../shared/proto/index.js';
@@ -91,17 +91,21 @@ export class ClientDaemon {
   }
 
   /**
-   * Joins (retrying with backoff until the coordinator answers), then listens for rounds.
-   * @throws the gRPC error of a refusal no retry changes (PERMANENT_JOIN_REFUSALS), so the process exits and says why.
+   * Joins (retrying with backoff until the coordinator answers, at most connectTimeoutMs), then listens for rounds.
+   * @throws the gRPC error of a refusal no retry changes (PERMANENT_JOIN_REFUSALS), so the process exits and says why;
+   *         {ServiceUnavailableError} when the coordinator did not answer within connectTimeoutMs.
    */
   async start(): Promise<void> {
+    const { connectTimeoutMs, initialBackoffMs, maxBackoffMs } = this.deps.config;
+    const giveUpAt = connectTimeoutMs > 0 ? Date.now() + connectTimeoutMs : Infinity;
     for (let attempt = 0; !this.closed; attempt++) {
       try {
         await this.join();
         break;
       } catch (err) {
         if ((isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code)) || err instanceof ConfigError) throw err;
-        const delay = backoffDelay(attempt, this.deps.config.initialBackoffMs, this.deps.config.maxBackoffMs);
+        const delay = backoffDelay(attempt, initialBackoffMs, maxBackoffMs);
+        if (Date.now() + delay > giveUpAt) throw this.unreachable(err);
         this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'join failed; retrying');
         await sleep(delay);
       }
@@ -115,6 +119,18 @@ export class ClientDaemon {
     );
     if (this.deps.config.attack)
       this.log.warn({ attack: this.deps.config.attack }, 'FAULT INJECTION: this client sends poisoned updates');
+  }
+
+  /** Why the daemon gives up joining at start-up, with what to check. */
+  private unreachable(last: unknown): ServiceUnavailableError {
+    const { coordinator, connectTimeoutMs } = this.deps.config;
+    const why = isServiceError(last) ? `${status[last.code]}: ${last.details}` : (last as Error).message;
+    return new ServiceUnavailableError(
+      `coordinator ${coordinator} unreachable for ${connectTimeoutMs / 1000} s at start-up (last: ${why}). Is ` +
+        '`fedsift coordinator` running there, is that its gRPC port (50051 by default; not the HTTP port of /metrics ' +
+        'and the dashboard), and do the TLS settings match it (--tls-ca for a TLS coordinator, --insecure for a ' +
+        'plain-text one)? --connect-timeout 0 keeps trying',
+    );
   }
 
   /**

@@ -111,6 +111,11 @@ export const clientConfigSchema = z
       .object({ kind: z.enum(['symmetric', 'pair']), rate: z.number().min(0).lt(1), seed: z.number().int() })
       .strict()
       .optional(),
+    /**
+     * How long the daemon tries to join at start-up before it exits (code 3) saying what to check (ms); 0 = for ever.
+     * Once joined, it reconnects for ever. @default 60000
+     */
+    connectTimeoutMs: z.number().int().min(0).default(60_000),
     /** First reconnect delay after a lost coordinator (ms); doubles up to maxBackoffMs. @default 250 */
     initialBackoffMs: z.number().int().min(10).default(250),
     /** @default 5000 */

@@ -169,6 +169,24 @@ describe('fedsift CLI', () => {
     rmSync(cwd, { recursive: true, force: true });
   });
 
+  it('a client daemon that cannot join within --connect-timeout exits 3 saying what to check', async () => {
+    const r = await runFedsift([
+      'client',
+      '--site-id',
+      's',
+      '--coordinator',
+      '127.0.0.1:1',
+      '--connect-timeout',
+      '1000',
+    ]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /coordinator 127\.0\.0\.1:1 unreachable for 1 s at start-up \(last: UNAVAILABLE: /);
+    assert.match(
+      r.stderr,
+      /is that its gRPC port \(50051 by default; not the HTTP port .*--connect-timeout 0 keeps trying/,
+    );
+  });
+
   it('exits 3 when the coordinator is unreachable', async () => {
     const r = await runFedsift(['run', 'list', '--coordinator', '127.0.0.1:1']);
     assert.equal(r.code, 3);
