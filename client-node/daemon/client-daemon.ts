@@ -50,6 +50,17 @@ const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([
   status.INVALID_ARGUMENT,
 ]);
 
+/**
+ * How long a call for an attempt (FetchModel, SubmitUpdate) may outlive the attempt's deadline (ms). The coordinator
+ * refuses what a closed attempt can no longer take (FAILED_PRECONDITION, at once), so the call's own deadline is only
+ * a backstop; cut at the attempt's deadline, it failed an update folded just before the deadline while its ack was on
+ * its way ("DEADLINE_EXCEEDED after 0.006s"), and the site took an accepted update for a lost one.
+ */
+const CALL_GRACE_MS = 30_000;
+
+/** The gRPC deadline of a call for attempt `a` (0 = none, for an attempt without a deadline). */
+const callDeadline = (a: RoundAnnouncement): number => (a.deadlineUnixMs > 0 ? a.deadlineUnixMs + CALL_GRACE_MS : 0);
+
 /** Refusals that mean the attempt closed before the update got in: a later attempt of the round may still take it. */
 const ATTEMPT_CLOSED: ReadonlySet<status> = new Set([status.FAILED_PRECONDITION, status.DEADLINE_EXCEEDED]);
 
@@ -226,7 +237,7 @@ export class ClientDaemon {
         a.runId,
         a.round,
         this.clientId,
-        a.deadlineUnixMs,
+        callDeadline(a),
         this.modelBuffer,
       );
       this.modelBuffer = float32ToBytes(weights.values); // rounds play one at a time: the next one downloads into it
@@ -299,7 +310,7 @@ export class ClientDaemon {
         log.info({ trainedFor: trained.attempt, attempt: target.attempt }, 'submitting to the newer attempt');
       if (target.deadlineUnixMs === 0 || Date.now() < target.deadlineUnixMs) {
         try {
-          const ack = await this.submitWithRetry({ ...update, attempt: target.attempt }, target.deadlineUnixMs);
+          const ack = await this.submitWithRetry({ ...update, attempt: target.attempt }, callDeadline(target));
           this.attempts.markDelivered(target); // queued attempts of this round would train again for nothing
           return ack;
         } catch (err) {
