@@ -11,11 +11,12 @@ import {
 import { ConfigError, ServiceUnavailableError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import type { RoundAnnouncement, UpdateAck } from '../../shared/proto/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, UpdateToSubmit } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
 import { AttemptTracker, attemptKey } from './attempt-tracker.js';
+import { callDeadline, submitToOpenAttempt } from './late-submission.js';
 import { trainLocalRound } from './local-round.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
 import type { LocalFitResult, LocalTrainer } from '../training/index.js';
@@ -49,27 +50,6 @@ const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([
   status.PERMISSION_DENIED,
   status.INVALID_ARGUMENT,
 ]);
-
-/**
- * How long a call for an attempt (FetchModel, SubmitUpdate) may outlive the attempt's deadline (ms). The coordinator
- * refuses what a closed attempt can no longer take (FAILED_PRECONDITION, at once), so the call's own deadline is only
- * a backstop; cut at the attempt's deadline, it failed an update folded just before the deadline while its ack was on
- * its way ("DEADLINE_EXCEEDED after 0.006s"), and the site took an accepted update for a lost one.
- */
-const CALL_GRACE_MS = 30_000;
-
-/** The gRPC deadline of a call for attempt `a` (0 = none, for an attempt without a deadline). */
-const callDeadline = (a: RoundAnnouncement): number => (a.deadlineUnixMs > 0 ? a.deadlineUnixMs + CALL_GRACE_MS : 0);
-
-/** Refusals that mean the attempt closed before the update got in: a later attempt of the round may still take it. */
-const ATTEMPT_CLOSED: ReadonlySet<status> = new Set([status.FAILED_PRECONDITION, status.DEADLINE_EXCEEDED]);
-
-/**
- * How long a daemon whose attempt closed while it trained waits for the coordinator to announce the next one (ms): as
- * long as the coordinator's default wait for clients between attempts (waitForClientsMs), so a finished update is not
- * thrown away for a short wait. The wait ends at once when the daemon closes.
- */
-const NEXT_ATTEMPT_WAIT_MS = 120_000;
 
 /**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
@@ -272,7 +252,17 @@ export class ClientDaemon {
         metrics: fit.metrics,
         weights: sent,
       };
-      const ack = await this.submitToOpenAttempt(update, a, log);
+      const ack = await submitToOpenAttempt(
+        {
+          attempts: this.attempts,
+          clientId: this.clientId,
+          isClosed: () => this.closed,
+          submit: (u, deadlineUnixMs) => this.submitWithRetry(u, deadlineUnixMs),
+          log,
+        },
+        update,
+        a,
+      );
       if (!ack) {
         log.warn({ attempt: a.attempt }, 'trained past the round: no open attempt of it selects this client any more');
         this.deps.metrics?.onRound('failed', fit.metrics);
@@ -289,37 +279,6 @@ export class ClientDaemon {
       log.warn({ reason }, 'round not completed');
       this.deps.metrics?.onRound('failed', fit?.metrics); // a site that trained and failed to upload still trained
     }
-  }
-
-  /**
-   * Submits an update trained for attempt `trained`: to that attempt while it is open, else (a slow site: the attempt
-   * closed while it trained) to the newest attempt of the same round that selects this client, where the coordinator
-   * counts it (every attempt of a round trains from the same global model), waiting up to NEXT_ATTEMPT_WAIT_MS for the
-   * coordinator to announce one. @returns the ack, or undefined when no attempt takes the update.
-   * @throws the gRPC error of any refusal other than a closed attempt or a passed deadline.
-   */
-  private async submitToOpenAttempt(
-    update: UpdateToSubmit,
-    trained: RoundAnnouncement,
-    log: Logger,
-  ): Promise<UpdateAck | undefined> {
-    while (!this.closed) {
-      const target = this.attempts.current(trained);
-      if (!target || !target.selectedClientIds.includes(this.clientId)) return undefined;
-      if (target.attempt > trained.attempt)
-        log.info({ trainedFor: trained.attempt, attempt: target.attempt }, 'submitting to the newer attempt');
-      if (target.deadlineUnixMs === 0 || Date.now() < target.deadlineUnixMs) {
-        try {
-          const ack = await this.submitWithRetry({ ...update, attempt: target.attempt }, callDeadline(target));
-          this.attempts.markDelivered(target); // queued attempts of this round would train again for nothing
-          return ack;
-        } catch (err) {
-          if (!isServiceError(err) || !ATTEMPT_CLOSED.has(err.code)) throw err;
-        }
-      }
-      if (!(await this.attempts.newer(target, NEXT_ATTEMPT_WAIT_MS))) return undefined;
-    }
-    return undefined;
   }
 
   /** Submits; retries once on UNAVAILABLE (e.g. a GOAWAY), which is safe because the coordinator de-duplicates by (client, round, hash). */

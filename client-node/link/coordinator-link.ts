@@ -28,6 +28,7 @@ import {
   bearerTokenInterceptor,
   loadFedsiftProto,
   specsFromWire,
+  specsToWire,
   type EvaluationReport,
   type JoinRequest,
   type JoinResponse,
@@ -151,7 +152,7 @@ export class CoordinatorLink {
     const bytes = float32ToBytes(weights.values);
     const header: UpdateHeader = {
       ...fields,
-      tensors: weights.specs.map((s) => ({ name: s.name, shape: [...s.shape], dtype: s.dtype })),
+      tensors: specsToWire(weights.specs),
       totalBytes: totalBytes(weights.specs),
       sha256: sha256Hex(bytes),
     };

@@ -1,5 +1,5 @@
 import { float32ToBytes, sha256Hex, totalBytes, type ModelWeights } from '../../shared/codec/index.js';
-import type { ModelHeader } from '../../shared/proto/index.js';
+import { specsToWire, type ModelHeader } from '../../shared/proto/index.js';
 
 /** A global model ready to stream: its FetchModel header and its raw little-endian float32 bytes. */
 export interface EncodedModel {
@@ -17,7 +17,7 @@ export function encodeModel(modelName: string, version: number, weights: ModelWe
     header: {
       modelName,
       version,
-      tensors: weights.specs.map((s) => ({ name: s.name, shape: [...s.shape], dtype: s.dtype })),
+      tensors: specsToWire(weights.specs),
       totalBytes: totalBytes(weights.specs),
       sha256: sha256Hex(bytes),
     },

@@ -230,6 +230,11 @@ export interface RunEvent {
   roundNumber: number;
 }
 
+/** The wire form of codec tensor specs (a model header's or an update header's `tensors`), in the same order. */
+export function specsToWire(specs: readonly TensorSpec[]): WireTensorSpec[] {
+  return specs.map((s) => ({ name: s.name, shape: [...s.shape], dtype: s.dtype }));
+}
+
 /** Converts wire tensor specs (dtype as a free string) to codec specs, rejecting dtypes other than float32. */
 export function specsFromWire(specs: WireTensorSpec[]): TensorSpec[] | string {
   const bad = specs.find((s) => s.dtype !== 'float32');

@@ -5,7 +5,7 @@ import { float32ToBytes, viewAsFloat32, type ModelWeights, type TensorSpec } fro
 import { RoundClosedError, StaleRoundError } from '../../../shared/errors/index.js';
 import { EVALUATION_METRICS } from '../../../shared/contract/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
-import { specsFromWire, type RoundAnnouncement, type UpdateHeader } from '../../../shared/proto/index.js';
+import { specsFromWire, specsToWire, type RoundAnnouncement, type UpdateHeader } from '../../../shared/proto/index.js';
 import { deriveSeed } from '../../../shared/random/index.js';
 import type { Tf } from '../../../shared/tf/index.js';
 import type { RoundBroadcaster } from '../../broadcast/index.js';
@@ -111,7 +111,7 @@ export class InProcessClients implements RoundBroadcaster {
         clientId,
         numExamples: fit.numExamples,
         metrics: fit.metrics,
-        tensors: fit.weights.specs.map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype })),
+        tensors: specsToWire(fit.weights.specs),
         attempt: a.attempt,
         totalBytes: bytes.byteLength,
         sha256: '', // nothing travels: no digest to check
