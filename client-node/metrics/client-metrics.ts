@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../shared/metrics/index.js';
 import { CLIENT_METRICS } from '../../shared/contract/index.js';
 
 /**
@@ -15,7 +16,7 @@ export class ClientMetrics {
   /** @param samples local training examples of this site. */
   constructor(samples: number) {
     const r = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     new Gauge({ name: 'fedsift_client_samples', help: 'Local training examples of this site', registers: r }).set(
       samples,
     );

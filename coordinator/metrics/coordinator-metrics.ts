@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../shared/metrics/index.js';
 import {
   CLASS_LOSS_METRICS,
   CLIENT_METRICS,
@@ -38,7 +39,7 @@ export class CoordinatorMetrics {
    */
   constructor(liveClients: () => number, uploads: { readonly inUseBytes: number; readonly waiting: number }) {
     const r = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     new Gauge({
       name: 'fedsift_clients_connected',
       help: 'Clients joined and heartbeating within the client timeout',

@@ -6,7 +6,7 @@ import { stopChild } from '../../coordinator/lab/federation/index.js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { spawnClient, type ClientProcess } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';
-import { scrape, valueOf, type MetricFamily } from '../helpers/prometheus.js';
+import { HAS_PROMTOOL, promtoolCheck, scrape, scrapeText, valueOf, type MetricFamily } from '../helpers/prometheus.js';
 
 const CHROMIUM = process.env.FEDSIFT_CHROMIUM ?? '/usr/bin/chromium';
 const ROUNDS = 6;
@@ -19,12 +19,18 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
   let base: string;
   let runId: string;
   let early: MetricFamily[] = [];
+  let clientMetricsUrl: string;
 
   before(async () => {
     c = await startTestCoordinator({ auth: { adminToken: ADMIN } });
     base = `http://127.0.0.1:${c.httpPort}`;
-    clients = [0, 1].map((i) => spawnClient(c.address, i, 2));
+    // Site 0 serves its own /metrics on a free port; its log says which.
+    clients = [0, 1].map((i) => spawnClient(c.address, i, 2, undefined, i === 0 ? ['--metrics-port', '0'] : []));
     await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined), 60_000);
+    clientMetricsUrl = await waitFor("the site's metrics address in its log", () => {
+      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/)"[^\n]*HTTP listening/.exec(clients[0]!.stderr())?.[1];
+      return url && `${url}metrics`;
+    });
     runId = c.manager.startRun({
       rounds: ROUNDS,
       clientsPerRound: 2,
@@ -130,5 +136,21 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
     const ours = late.filter((f) => f.name.startsWith('fedsift_'));
     assert.ok(ours.every((f) => f.help.length > 0 && ['COUNTER', 'GAUGE', 'HISTOGRAM'].includes(f.type)));
     assert.ok(ours.filter((f) => f.type === 'COUNTER').every((f) => f.name.endsWith('_total')));
+  });
+
+  it('serves /metrics that pass `promtool check metrics`, on the coordinator and on a site', async (t) => {
+    if (!HAS_PROMTOOL)
+      return t.skip("promtool is not installed (.ci/run installs it from Debian's prometheus package)");
+    await waitForRunState(c, runId, ['RUN_STATE_COMPLETED'], 120_000);
+    for (const url of [`${base}/metrics`, clientMetricsUrl]) {
+      const text = await scrapeText(url);
+      assert.match(text, /fedsift_/, url);
+      assert.deepEqual(promtoolCheck(text), { status: 0, problems: '' }, url);
+    }
+    const site = await scrape(clientMetricsUrl);
+    assert.ok(
+      valueOf(site, 'fedsift_client_rounds_total', { outcome: 'submitted' })! > 0,
+      'the site scraped is the one that trained',
+    );
   });
 });

@@ -9,15 +9,18 @@ import { coordinatorConfigSchema } from '../../../shared/config/index.js';
 
 const file = (p: string) => readFileSync(new URL(`../../../deploy/${p}`, import.meta.url), 'utf8');
 
-/** Names of the series a registry exposes, with histogram suffixes. */
+/** Every metric family the coordinator's and a client daemon's /metrics expose. */
+async function families(): Promise<{ name: string; type: unknown }[]> {
+  const registries = [new CoordinatorMetrics(() => 0, new UploadGate(1)).registry, new ClientMetrics(1).registry];
+  return (await Promise.all(registries.map((r) => r.getMetricsAsJSON()))).flat();
+}
+
+/** Names of the series the registries expose, with histogram suffixes. */
 async function exposed(): Promise<Set<string>> {
   const names = new Set<string>();
-  for (const reg of [new CoordinatorMetrics(() => 0, new UploadGate(1)).registry, new ClientMetrics(1).registry]) {
-    for (const m of await reg.getMetricsAsJSON()) {
-      names.add(m.name);
-      if (String(m.type) === 'histogram')
-        for (const suffix of ['_bucket', '_sum', '_count']) names.add(m.name + suffix);
-    }
+  for (const m of await families()) {
+    names.add(m.name);
+    if (String(m.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(m.name + suffix);
   }
   return names;
 }
@@ -49,5 +52,13 @@ describe('deploy/ monitoring config', () => {
     const unknown = [...used].filter((n) => !names.has(n));
     assert.ok(used.size >= 15, `only ${used.size} metric names found`);
     assert.deepEqual(unknown, []);
+  });
+
+  it('gives the counter suffix _total to counters only (promtool check metrics fails a gauge named *_total)', async () => {
+    const misnamed = (await families()).filter((m) => m.name.endsWith('_total') && String(m.type) !== 'counter');
+    assert.deepEqual(
+      misnamed.map((m) => m.name),
+      [],
+    );
   });
 });
