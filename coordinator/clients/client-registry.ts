@@ -26,7 +26,7 @@ export class ClientRegistry {
    *        its virtual clients' own ids.
    */
   constructor(
-    private readonly clientTimeoutMs: number,
+    readonly clientTimeoutMs: number,
     readonly idFor: (siteId: string) => string = ClientRegistry.clientIdFor,
   ) {}
 

@@ -5,3 +5,4 @@ export { encodeModel } from './encoded-model.js';
 export { OpenRound, RoundProgress } from './open-round.js';
 export { UpdateValueCheck } from './intake-checks.js';
 export type { UpdateReceiver } from './update-intake.js';
+export { lostClientFailure } from './lost-clients.js';

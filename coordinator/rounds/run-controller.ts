@@ -16,6 +16,7 @@ import {
 import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
+import { closeFailingLostClients } from './lost-clients.js';
 import { OpenRound, roundClosedError, RoundProgress } from './open-round.js';
 import { RoundBuffers } from './round-buffers.js';
 import { quorumNotMet, summarizeRound } from './round-summary.js';
@@ -179,7 +180,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
    * quorum, or maxRoundAttempts. @returns the new global model, or undefined when stopped.
    */
   private async playRound(round: number, global: ModelWeights): Promise<ModelWeights | undefined> {
-    const { config, clock, strategy } = this.deps;
+    const { config, clock, strategy, clients } = this.deps;
     const startedMs = clock.now();
     this.record.currentRound = round;
     const model = encodeModel(config.model, round, global);
@@ -190,7 +191,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
         if (this.stopRequested) break;
         open = await this.openAttempt({ round, attempt, model, global, progress });
-        const reason = await open.closed;
+        // The in-process simulation's clients never heartbeat: its attempts close only when every client answered.
+        const reason = await (this.deps.untimedRounds ? open.closed : closeFailingLostClients(open, clients, clock));
         for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
         this.buffers.trim();
         if (this.stopRequested) break;

@@ -42,7 +42,7 @@ export const coordinatorConfigSchema = z
     backend: z.enum(BACKENDS).default('auto'),
     /** Clients must call Heartbeat this often (ms). @default 2000 */
     heartbeatIntervalMs: z.number().int().min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
-    /** A client silent for this long is not selected (ms). @default 10000 */
+    /** A client silent for this long is not selected, and fails an attempt it was selected for (ms). @default 10000 */
     clientTimeoutMs: z.number().int().min(200).default(10_000),
     transport: transportSchema.default(transportSchema.parse({})),
     /**

@@ -33,7 +33,7 @@ async function threeRounds(f: Awaited<ReturnType<typeof federation>>) {
     seed: 1,
     roundDeadlineMs: 120_000,
   });
-  return waitForRunState(f.coordinator, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED'], 180_000);
+  return waitForRunState(f.coordinator, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
 }
 
 describe('federated training with real client daemons on real MNIST digits', () => {

@@ -19,7 +19,7 @@ describe('NATS outage mid-run (BR-06), on a private nats-server', () => {
     const c = await startTestCoordinator({ natsUrl });
     const clients = [0, 1].map((i) => spawnClient(c.address, i, 2, natsUrl));
     try {
-      await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined), 60_000);
+      await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined));
       const run = c.manager.startRun({
         rounds: 6,
         clientsPerRound: 2,
@@ -28,7 +28,7 @@ describe('NATS outage mid-run (BR-06), on a private nats-server', () => {
         model: 'mlp',
         roundDeadlineMs: 60_000,
       });
-      await waitFor('round 1 completed', () => (run.status().rounds.length >= 1 ? true : undefined), 60_000);
+      await waitFor('round 1 completed', () => (run.status().rounds.length >= 1 ? true : undefined));
       // Execute: NATS dies; rounds go on over gRPC; after two more rounds it comes back on the same port and store.
       nats.kill('SIGKILL');
       await new Promise((r) => nats.once('exit', r));
@@ -39,7 +39,7 @@ describe('NATS outage mid-run (BR-06), on a private nats-server', () => {
         120_000,
       );
       nats = await startPrivateNats(port, store);
-      const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED'], 180_000);
+      const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
       // Assert
       assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
       assert.deepEqual(

@@ -26,7 +26,7 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
     base = `http://127.0.0.1:${c.httpPort}`;
     // Site 0 serves its own /metrics on a free port; its log says which.
     clients = [0, 1].map((i) => spawnClient(c.address, i, 2, undefined, i === 0 ? ['--metrics-port', '0'] : []));
-    await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined), 60_000);
+    await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined));
     clientMetricsUrl = await waitFor("the site's metrics address in its log", () => {
       const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/)"[^\n]*HTTP listening/.exec(clients[0]!.stderr())?.[1];
       return url && `${url}metrics`;
@@ -105,7 +105,7 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
         live = { points: p, completed: status.rounds.length, state: status.state };
       } else await new Promise((r) => setTimeout(r, 200));
     }
-    await waitForRunState(c, runId, ['RUN_STATE_COMPLETED'], 120_000);
+    await waitForRunState(c, runId, ['RUN_STATE_COMPLETED']);
     await page.waitForSelector(`#accuracy-chart[data-points="${ROUNDS}"]`, { timeout: 15_000 });
     const chartPoints = await page.evaluate(() => {
       const w = window as unknown as { Chart: { getChart(id: string): { data: { datasets: { data: unknown[] }[] } } } };
@@ -119,7 +119,7 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
   });
 
   it('exposes Prometheus metrics whose round counter and accuracy move during the run', async () => {
-    const s = await waitForRunState(c, runId, ['RUN_STATE_COMPLETED'], 120_000);
+    const s = await waitForRunState(c, runId, ['RUN_STATE_COMPLETED']);
     const late = await scrape(`${base}/metrics`);
     const run = { run: runId };
     const earlyRounds = valueOf(early, 'fedsift_rounds_completed_total', run)!;
@@ -141,7 +141,7 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
   it('serves /metrics that pass `promtool check metrics`, on the coordinator and on a site', async (t) => {
     if (!HAS_PROMTOOL)
       return t.skip("promtool is not installed (.ci/run installs it from Debian's prometheus package)");
-    await waitForRunState(c, runId, ['RUN_STATE_COMPLETED'], 120_000);
+    await waitForRunState(c, runId, ['RUN_STATE_COMPLETED']);
     for (const url of [`${base}/metrics`, clientMetricsUrl]) {
       const text = await scrapeText(url);
       assert.match(text, /fedsift_/, url);

@@ -15,7 +15,7 @@ describe('slow sites (every site trains longer than an attempt lasts)', () => {
     const c = await startTestCoordinator({ heartbeatIntervalMs: 300 });
     const sites = [0, 1, 2].map((i) => spawnClient(c.address, i, 3));
     try {
-      await waitFor('3 live clients', () => (c.liveClients() === 3 ? true : undefined), 120_000);
+      await waitFor('3 live clients', () => (c.liveClients() === 3 ? true : undefined));
       const run = c.manager.startRun({
         rounds: 2,
         clientsPerRound: 3,
@@ -37,7 +37,7 @@ describe('slow sites (every site trains longer than an attempt lasts)', () => {
       for (const site of sites) {
         // the ack reaches the site's log a moment after the coordinator counted the update
         const accepted = () => (logLines(site.stderr(), 'update accepted').length >= 2 ? true : undefined);
-        await waitFor(`${site.siteId}: an accepted update per round`, accepted, 60_000);
+        await waitFor(`${site.siteId}: an accepted update per round`, accepted);
         const log = site.stderr();
         assert.equal(
           logLines(log, 'update accepted').length,

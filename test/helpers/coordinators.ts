@@ -16,8 +16,14 @@ export function startTestCoordinator(
   );
 }
 
+/**
+ * How long a wait may take by default (ms): long enough for a heavily loaded machine; it only turns a hang into a
+ * message naming what was awaited before node --test's own 300 s per-file timeout would.
+ */
+const WAIT_LIMIT_MS = 240_000;
+
 /** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = WAIT_LIMIT_MS): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = check();
@@ -32,7 +38,7 @@ export function waitForRunState(
   c: Coordinator,
   runId: string,
   states: RunStatus['state'][],
-  timeoutMs = 60_000,
+  timeoutMs = WAIT_LIMIT_MS,
 ): Promise<RunStatus> {
   return waitFor(
     `run ${runId} in ${states.join('|')}`,
@@ -45,7 +51,12 @@ export function waitForRunState(
 }
 
 /** Waits until the run's round `round` is open (its announcement was made). */
-export function waitForRound(c: Coordinator, runId: string, round: number, timeoutMs = 60_000): Promise<RunStatus> {
+export function waitForRound(
+  c: Coordinator,
+  runId: string,
+  round: number,
+  timeoutMs = WAIT_LIMIT_MS,
+): Promise<RunStatus> {
   return waitFor(
     `run ${runId} round ${round}`,
     () => {

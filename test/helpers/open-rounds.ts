@@ -69,3 +69,13 @@ export function testUpdate(
   };
   return { header, bytes };
 }
+
+/** Receives and folds `clientId`'s update of `params` parameters, all `value`, through the round's intake. */
+export function foldTestUpdate(round: OpenRound, clientId: string, value: number, params: number): void {
+  const { header, bytes } = testUpdate(clientId, new Float32Array(params).fill(value));
+  const receiver = round.receive(header);
+  const buffer = receiver.buffer();
+  buffer.set(bytes);
+  receiver.received(bytes.byteLength);
+  receiver.complete(buffer);
+}

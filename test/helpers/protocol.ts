@@ -60,7 +60,10 @@ export async function protocolFixture(opts: {
   };
 }
 
-/** Joins `n` protocol clients (sites `protocol-site-<i>`, 1,000 examples each) through real CoordinatorLinks. */
+/**
+ * Joins `n` protocol clients (sites `protocol-site-<i>`, 1,000 examples each) through real CoordinatorLinks; each
+ * heartbeats until its link is closed.
+ */
 export async function joinProtocolClients(
   address: string,
   n: number,
@@ -74,9 +77,23 @@ export async function joinProtocolClients(
       token: '',
       capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] },
     });
+    heartbeatUntilClosed(link, clientId);
     clients.push({ link, clientId });
   }
   return clients;
+}
+
+/**
+ * Heartbeats every 500 ms until the link is closed, as a daemon does: a selected client that falls silent for the
+ * coordinator's client timeout fails its round (coordinator/rounds/lost-clients).
+ */
+function heartbeatUntilClosed(link: CoordinatorLink, clientId: string): void {
+  const timer = setInterval(() => void link.heartbeat(clientId).catch(() => undefined), 500);
+  const close = link.close.bind(link);
+  link.close = () => {
+    clearInterval(timer);
+    close();
+  };
 }
 
 /** An update for `client` in `round` with the given values (specs of the fixed model). */

@@ -101,7 +101,7 @@ describe('fuzzing every RPC with random and mutated protobuf bytes', () => {
         const [name, m] = methods[i % methods.length]!;
         await fuzzCall(raw, rng, name, m);
       }
-      await waitFor('fuzz clients expired', () => (c.liveClients() === 0 ? true : undefined), 10_000);
+      await waitFor('fuzz clients expired', () => (c.liveClients() === 0 ? true : undefined));
       for (const r of c.manager.list()) r.stop();
       const links = [0, 1].map(() => new CoordinatorLink(c.address, DEFAULT_TRANSPORT));
       const ids = await Promise.all(

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { credentials, type Client, type ClientReadableStream } from '@grpc/grpc-js';
+import { credentials, status, type Client, type ClientReadableStream } from '@grpc/grpc-js';
 import { describe, it } from 'node:test';
 import { MAX_CHUNK_BYTES, type ModelWeights } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
 import { loadFedsiftProto, type ModelChunk } from '../../shared/proto/index.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { startTestCoordinator, waitForRound, waitForRunState } from '../helpers/coordinators.js';
-import { joinProtocolClients, type TestClient } from '../helpers/protocol.js';
+import { joinProtocolClients, refusal, type TestClient } from '../helpers/protocol.js';
 
 /** Records which ArrayBuffer each evaluated global model lives in. */
 class BufferSpy extends FixedModelRuntime {
@@ -46,7 +46,7 @@ describe('global model buffers across rounds', () => {
         clientsPerRound: 2,
         minClients: 2,
         model: 'mlp',
-        roundDeadlineMs: 30_000,
+        roundDeadlineMs: 600_000, // never reached: both clients answer every round
       });
       // Execute
       for (let r = 1; r <= 3; r++) {
@@ -70,7 +70,8 @@ describe('global model buffers across rounds', () => {
   // 26 MiB: the server has queued every chunk (views of the model) when A stalls; 64 MiB: it still waits for 'drain'
   for (const mib of [26, 64]) {
     it(`never reuses a ${mib} MiB global model that a FetchModel stream is still reading, however late the reader`, async () => {
-      // Prepare: A starts its round-1 download and stalls; B plays three rounds alone (A times out)
+      // Prepare: A starts its round-1 download and stalls; B plays three rounds alone. A answers each round at once
+      // with an update the coordinator refuses, so no round waits for a deadline (however slow the machine).
       const runtime = new FixedModelRuntime(mib * 256 * 1024, false);
       const c = await startTestCoordinator({}, { runtime });
       const [a, b] = (await joinProtocolClients(c.address, 2)) as [TestClient, TestClient];
@@ -80,16 +81,18 @@ describe('global model buffers across rounds', () => {
         credentials.createInsecure(),
         grpcChannelOptions(DEFAULT_TRANSPORT),
       ) as unknown as FetchStub;
+      let slow: ClientReadableStream<ModelChunk> | undefined;
       try {
         const run = c.manager.startRun({
           rounds: 3,
           clientsPerRound: 2,
           minClients: 1,
           model: 'mlp',
-          roundDeadlineMs: 2_000,
+          roundDeadlineMs: 600_000,
         });
         await waitForRound(c, run.runId, 1);
-        const slow = stub.FetchModel({ runId: run.runId, round: 1, clientId: a.clientId });
+        slow = stub.FetchModel({ runId: run.runId, round: 1, clientId: a.clientId });
+        const failed = new Promise<Error>((resolve) => slow!.once('error', resolve));
         const hash = createHash('sha256');
         let declared = '';
         slow.on('data', (m: ModelChunk) => (m.header ? (declared = m.header.sha256) : hash.update(m.data!)));
@@ -98,14 +101,21 @@ describe('global model buffers across rounds', () => {
         // Execute
         for (let r = 1; r <= 3; r++) {
           await waitForRound(c, run.runId, r);
-          await fetchAndSubmit(b, run.runId, r, r);
+          await Promise.all([refuseMalformed(a, run.runId, r), fetchAndSubmit(b, run.runId, r, r)]);
         }
-        await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED']);
+        const done = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
+        assert.deepEqual(
+          done.rounds.map((x) => x.responded),
+          [1, 1, 1],
+          done.error,
+        );
         slow.resume();
-        await once(slow, 'end');
+        const ended = await Promise.race([once(slow, 'end').then(() => undefined), failed]);
         // Check: A's late download is still the round-1 model it started, byte for byte
+        assert.equal(ended, undefined, `the late download failed: ${ended?.message}`);
         assert.equal(hash.digest('hex'), declared);
       } finally {
+        slow?.cancel(); // a no-op once it ended; its CANCELLED goes to the 'error' listener above, not uncaught
         stub.close();
         [a, b].forEach((x) => x.link.close());
         await c.close();
@@ -113,3 +123,15 @@ describe('global model buffers across rounds', () => {
     });
   }
 });
+
+/** `x` answers round `round` with a one-value update of the wrong shape: refused (INVALID_ARGUMENT), x fails it. */
+async function refuseMalformed(x: TestClient, runId: string, round: number): Promise<void> {
+  const malformed = { specs: [{ name: 'w', shape: [1], dtype: 'float32' as const }], values: new Float32Array(1) };
+  const err = await refusal(
+    x.link.submitUpdate(
+      { runId, round, clientId: x.clientId, numExamples: 1, metrics: {}, weights: malformed },
+      MAX_CHUNK_BYTES,
+    ),
+  );
+  assert.equal(err?.code, status.INVALID_ARGUMENT, err?.message);
+}

@@ -55,7 +55,7 @@ describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {
         (e: unknown) => e,
       );
       await broadcaster.announce(announcement(runId, 2));
-      await waitFor('the valid announcement after the oversize one', () => (heard.length ? heard : undefined), 10_000);
+      await waitFor('the valid announcement after the oversize one', () => (heard.length ? heard : undefined));
       // Assert
       assert.ok(size < 1024, `announcement is ${size} bytes`);
       assert.equal(broadcaster.maxPayloadBytes, 1_048_576);
@@ -88,7 +88,7 @@ describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {
     try {
       // Execute
       await broadcaster.announce(announcement(runId, 1, weighting));
-      const [a] = await waitFor('the weighted announcement', () => (heard.length ? heard : undefined), 10_000);
+      const [a] = await waitFor('the weighted announcement', () => (heard.length ? heard : undefined));
       // Assert
       assert.deepEqual(weightingFromWire(a!.fit.weighting), weighting);
       assert.equal(a!.fit.curriculumStage, 0.7);
@@ -107,9 +107,9 @@ describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {
     const late = new NatsRoundSource(NATS_URL, { initialMs: 50, maxMs: 500 }, silentLogger());
     late.start((a) => a.runId === runId && heard.push(a.round));
     try {
-      await waitFor('the current round', () => (heard.length ? heard : undefined), 10_000);
+      await waitFor('the current round', () => (heard.length ? heard : undefined));
       await broadcaster.announce(announcement(runId, 4));
-      await waitFor('round 4', () => (heard.includes(4) ? heard : undefined), 10_000);
+      await waitFor('round 4', () => (heard.includes(4) ? heard : undefined));
       assert.deepEqual(heard, [3, 4]);
     } finally {
       await late.close();

@@ -26,7 +26,7 @@ describe('a round below quorum', () => {
         const i = events.indexOf('RUN_EVENT_KIND_ROUND_RETRIED');
         return i >= 0 && events.slice(i).includes('RUN_EVENT_KIND_ROUND_STARTED') ? true : undefined;
       };
-      await waitFor('attempt 2 announced', retriedThenStarted, 10_000);
+      await waitFor('attempt 2 announced', retriedThenStarted);
       const notAskedAgain = await refusal(a.link.fetchModel(f.runId, 1, a.clientId));
       const resend = await submit(a, 1);
       await submit(c, 3);

@@ -8,7 +8,7 @@ import {
   RoundClosedError,
 } from '../../../shared/errors/index.js';
 import type { OpenRound } from '../../../coordinator/rounds/index.js';
-import { openTestRound, testUpdate } from '../../helpers/open-rounds.js';
+import { foldTestUpdate, openTestRound, testUpdate } from '../../helpers/open-rounds.js';
 
 const PARAMS = 4;
 
@@ -16,14 +16,8 @@ const PARAMS = 4;
 const twoClientRound = (): OpenRound => openTestRound(PARAMS, ['c0', 'c1']);
 
 /** Receives and folds `clientId`'s update of all-`value` parameters through the round's intake. */
-function fold(round: OpenRound, clientId: string, value: number): void {
-  const { header, bytes } = testUpdate(clientId, new Float32Array(PARAMS).fill(value));
-  const receiver = round.receive(header);
-  const buffer = receiver.buffer();
-  buffer.set(bytes);
-  receiver.received(bytes.byteLength);
-  receiver.complete(buffer);
-}
+const fold = (round: OpenRound, clientId: string, value: number): void =>
+  foldTestUpdate(round, clientId, value, PARAMS);
 
 describe('OpenRound', () => {
   it('counts a client whose first upload failed and whose retry was accepted once, and not as failed', async () => {
