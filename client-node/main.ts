@@ -49,7 +49,7 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
         logger,
       );
       return config.natsUrl
-        ? new MergedRoundSource([new NatsRoundSource(config.natsUrl, backoff, logger), stream])
+        ? new MergedRoundSource([new NatsRoundSource(config.natsUrl, d.federationId, backoff, logger), stream])
         : stream;
     },
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoordinatorConfig } from '../shared/config/index.js';
+import { roundsStream, roundsSubjects } from '../shared/contract/index.js';
 import { loadDataSource } from '../shared/data/index.js';
 import { NUM_CLASSES } from '../shared/models/index.js';
 import type { Logger } from '../shared/logging/index.js';
@@ -50,8 +51,9 @@ export interface CoordinatorHooks {
 
 /**
  * Composition root of the coordinator: loads tfjs and the test set, connects NATS when configured (announcements
- * then go to JetStream and the WatchRounds stream), and serves gRPC.
- * @throws {DataError} when the test set cannot be loaded; a NATS connection error when natsUrl is unreachable.
+ * then go to the federation's JetStream stream and the WatchRounds stream), and serves gRPC.
+ * @throws {DataError} when the test set cannot be loaded; {ServiceUnavailableError} when natsUrl is unreachable;
+ *         {ConfigError} when JetStream refuses the federation's stream.
  */
 export async function startCoordinator(
   config: CoordinatorConfig,
@@ -66,9 +68,17 @@ export async function startCoordinator(
   const streamBroadcaster = new StreamBroadcaster();
   let broadcaster: RoundBroadcaster = streamBroadcaster;
   if (config.natsUrl) {
-    const nats = await NatsBroadcaster.connect(config.natsUrl);
+    const nats = await NatsBroadcaster.connect(config.natsUrl, config.federationId);
     broadcaster = new FanoutBroadcaster([nats, streamBroadcaster]);
-    logger.info({ natsUrl: config.natsUrl }, 'round announcements on NATS JetStream and the WatchRounds stream');
+    logger.info(
+      {
+        natsUrl: config.natsUrl,
+        federation: config.federationId,
+        stream: roundsStream(config.federationId),
+        subjects: roundsSubjects(config.federationId),
+      },
+      'round announcements on NATS JetStream and the WatchRounds stream',
+    );
   } else {
     logger.info('no NATS URL configured: round announcements on the WatchRounds gRPC stream only');
   }
@@ -77,6 +87,7 @@ export async function startCoordinator(
   const store = config.stateDir === null ? undefined : new RunStore(config.stateDir);
   const manager = new RunManager({
     coordinatorId,
+    federationId: config.federationId,
     broadcaster,
     clients,
     runtime,
@@ -100,6 +111,7 @@ export async function startCoordinator(
     logger,
     deps: {
       coordinatorId,
+      federationId: config.federationId,
       manager,
       clients,
       streamBroadcaster,

@@ -2,12 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import type { ClientConfig } from '../../shared/config/index.js';
-import {
-  CLIENT_METRICS,
-  DEFAULT_HEARTBEAT_INTERVAL_MS,
-  EVALUATION_METRICS,
-  protocolMismatch,
-} from '../../shared/contract/index.js';
+import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS, EVALUATION_METRICS } from '../../shared/contract/index.js';
 import { ConfigError, ServiceUnavailableError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
@@ -16,6 +11,7 @@ import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, UpdateToSubmit } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
 import { AttemptTracker, attemptKey } from './attempt-tracker.js';
+import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
 import { callDeadline, submitToOpenAttempt } from './late-submission.js';
 import { trainLocalRound } from './local-round.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
@@ -59,7 +55,8 @@ const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([
  */
 export class ClientDaemon {
   private clientIdValue = '';
-  private coordinatorId = '';
+  /** The coordinator as its last JoinResponse named it (empty before the first Join). */
+  private coordinator: CoordinatorIdentity = { coordinatorId: '', federationId: '' };
   private maxChunkBytes = MAX_CHUNK_BYTES;
   private heartbeatMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
   private readonly seen = new Set<string>();
@@ -79,6 +76,11 @@ export class ClientDaemon {
 
   get clientId(): string {
     return this.clientIdValue;
+  }
+
+  /** The federation of the coordinator (from its last JoinResponse); the daemon plays only its announcements. */
+  get federationId(): string {
+    return this.coordinator.federationId;
   }
 
   /**
@@ -125,8 +127,10 @@ export class ClientDaemon {
   }
 
   /**
-   * (Re-)joins with this site's id; the coordinator answers with the same client id every time.
-   * @throws the gRPC error of a refusal; {ConfigError} when the coordinator speaks another protocol revision.
+   * (Re-)joins with this site's id; the coordinator answers with the same client id every time, and names its
+   * federation.
+   * @throws the gRPC error of a refusal; {ConfigError} when the coordinator speaks another protocol revision, or names
+   *         a federation id that is not one (it would become a NATS subject filter).
    */
   async join(): Promise<void> {
     const { config, trainer, backend } = this.deps;
@@ -135,10 +139,17 @@ export class ClientDaemon {
       token: config.token ?? '',
       capabilities: { numExamples: trainer.numExamples, backend, models: this.deps.models },
     });
-    const mismatch = protocolMismatch('the coordinator', res.protocolVersion);
-    if (mismatch) throw new ConfigError(mismatch, { field: 'coordinator' });
+    const identity = identityFromJoin(res);
+    const was = this.coordinator.federationId;
+    if (was && identity.federationId !== was) {
+      // The NATS round source stays subscribed to the federation it started with.
+      this.log.warn(
+        { was, now: identity.federationId },
+        'federation changed: rounds on WatchRounds only until restart',
+      );
+    }
+    this.coordinator = identity;
     this.clientIdValue = res.clientId;
-    this.coordinatorId = res.coordinatorId;
     this.maxChunkBytes = res.maxChunkBytes || this.maxChunkBytes;
     this.heartbeatMs = res.heartbeatIntervalMs || this.heartbeatMs;
   }
@@ -171,12 +182,16 @@ export class ClientDaemon {
   }
 
   private onAnnouncement(a: RoundAnnouncement): void {
-    if (a.coordinatorId && this.coordinatorId && a.coordinatorId !== this.coordinatorId) {
-      // Either our coordinator restarted (re-join learns its new id) or, on a shared NATS server, another
-      // coordinator's run selected a client with our site id: that one is not ours.
+    const verdict = classifyAnnouncement(a, this.coordinator, this.clientId, Date.now());
+    if (verdict === 'rejoin') {
       void this.join()
-        .then(() => a.coordinatorId === this.coordinatorId && this.onAnnouncement(a))
+        .then(() => a.coordinatorId === this.coordinator.coordinatorId && this.onAnnouncement(a))
         .catch((e: unknown) => this.rejoinFailed(e));
+      return;
+    }
+    if (verdict !== 'play') {
+      const { runId: run, federationId: federation, coordinatorId: coordinator } = a;
+      this.log.debug({ run, federation, coordinator }, `announcement ignored (${verdict})`);
       return;
     }
     this.attempts.observe(a);

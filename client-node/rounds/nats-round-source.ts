@@ -2,13 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../../shared/logging/index.js';
-import { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, type RoundAnnouncement } from '../../shared/proto/index.js';
+import { roundsStream, roundsSubjects } from '../../shared/contract/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { backoffDelay, type RoundSource } from './round-source.js';
 
 /**
- * Announcements from NATS JetStream: an ordered consumer on `fedsift.rounds.>` starting at the last message of every
- * run subject, so a client that connects or reconnects mid-run hears the current round. Reconnects forever; when the
- * stream does not exist yet (no coordinator has started) it retries with backoff.
+ * Announcements of one federation from NATS JetStream: an ordered consumer of its stream `FEDSIFT_ROUNDS_<federation
+ * id>` on `fedsift.<federation id>.rounds.>`, starting at the last message of every run subject, so a client that
+ * connects or reconnects mid-run hears the current round. Other federations on the same NATS cluster are not heard.
+ * Reconnects forever; when the stream does not exist yet (its coordinator has not started) it retries with backoff.
  */
 export class NatsRoundSource implements RoundSource {
   readonly name = 'nats';
@@ -16,8 +18,10 @@ export class NatsRoundSource implements RoundSource {
   private nc: NatsConnection | undefined;
   private messages: ConsumerMessages | undefined;
 
+  /** @param federationId the coordinator's federation (from its JoinResponse), a valid federation id. */
   constructor(
     private readonly url: string,
+    private readonly federationId: string,
     private readonly backoff: { initialMs: number; maxMs: number },
     private readonly logger: Logger,
   ) {}
@@ -38,12 +42,13 @@ export class NatsRoundSource implements RoundSource {
           });
           void this.logStatus(this.nc);
         }
-        const consumer = await jetstream(this.nc).consumers.get(ROUNDS_STREAM, {
-          filter_subjects: `${ROUNDS_SUBJECT_PREFIX}.>`,
+        const stream = roundsStream(this.federationId);
+        const consumer = await jetstream(this.nc).consumers.get(stream, {
+          filter_subjects: roundsSubjects(this.federationId),
           deliver_policy: DeliverPolicy.LastPerSubject,
         });
         this.messages = await consumer.consume();
-        this.logger.info({ url: this.url }, 'listening for rounds on NATS');
+        this.logger.info({ url: this.url, federation: this.federationId, stream }, 'listening for rounds on NATS');
         failures = 0;
         for await (const m of this.messages) onAnnouncement(m.json<RoundAnnouncement>());
       } catch (err) {

@@ -1,17 +1,15 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { PayloadTooLargeError, ServiceUnavailableError } from '../../shared/errors/index.js';
-import {
-  ROUNDS_STREAM,
-  ROUNDS_SUBJECT_PREFIX,
-  roundsSubject,
-  type RoundAnnouncement,
-} from '../../shared/proto/index.js';
+import { roundsStream, roundsSubject, roundsSubjects } from '../../shared/contract/index.js';
+import { ConfigError, PayloadTooLargeError, ServiceUnavailableError } from '../../shared/errors/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { encodeAnnouncement, type RoundBroadcaster } from './broadcaster.js';
 
 /**
- * Publishes announcements into a JetStream stream that keeps the last few messages per run subject, so a client
- * that connects or reconnects mid-run reads the current round (deliver policy "last per subject").
+ * Publishes one federation's announcements into its own JetStream stream (`FEDSIFT_ROUNDS_<federation id>`, subjects
+ * `fedsift.<federation id>.rounds.>`), which keeps the last few messages per run subject, so a client that connects or
+ * reconnects mid-run reads the current round (deliver policy "last per subject"). Coordinators of other federations
+ * on the same NATS cluster use other streams and subjects.
  */
 export class NatsBroadcaster implements RoundBroadcaster {
   readonly name = 'nats';
@@ -21,6 +19,7 @@ export class NatsBroadcaster implements RoundBroadcaster {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
+    private readonly federationId: string,
   ) {
     void (async () => {
       for await (const s of nc.status()) {
@@ -31,27 +30,39 @@ export class NatsBroadcaster implements RoundBroadcaster {
   }
 
   /**
-   * Connects (reconnecting forever if the server goes away) and creates or updates the rounds stream.
+   * Connects (reconnecting forever if the server goes away) and creates or updates the federation's rounds stream.
+   * @param federationId a valid federation id (config `federationId`): it names the stream and the subjects.
    * @throws {ServiceUnavailableError} when the server cannot be reached at start-up.
+   * @throws {ConfigError} (field `federationId`) when JetStream refuses the stream, e.g. when its subjects overlap
+   *         another stream's.
    */
-  static async connect(url: string): Promise<NatsBroadcaster> {
+  static async connect(url: string, federationId: string): Promise<NatsBroadcaster> {
     const nc = await connect({
       servers: url,
-      name: 'fedsift-coordinator',
+      name: `fedsift-coordinator-${federationId}`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
     }).catch((err: Error) => {
       throw new ServiceUnavailableError(`NATS unreachable at ${url}: ${err.message}`, { cause: err, field: 'natsUrl' });
     });
     const jsm = await jetstreamManager(nc);
-    const config = { subjects: [`${ROUNDS_SUBJECT_PREFIX}.>`], max_msgs_per_subject: 4, max_age: 24 * 3600 * 1e9 };
+    const name = roundsStream(federationId);
+    const config = { subjects: [roundsSubjects(federationId)], max_msgs_per_subject: 4, max_age: 24 * 3600 * 1e9 };
     try {
-      await jsm.streams.info(ROUNDS_STREAM);
-      await jsm.streams.update(ROUNDS_STREAM, config);
-    } catch {
-      await jsm.streams.add({ name: ROUNDS_STREAM, ...config });
+      const exists = await jsm.streams.info(name).then(
+        () => true,
+        () => false,
+      );
+      await (exists ? jsm.streams.update(name, config) : jsm.streams.add({ name, ...config }));
+    } catch (err) {
+      await nc.close();
+      throw new ConfigError(
+        `JetStream refused the rounds stream ${name} (subjects ${config.subjects[0]}) of federation ` +
+          `"${federationId}": ${(err as Error).message}`,
+        { cause: err, field: 'federationId' },
+      );
     }
-    return new NatsBroadcaster(nc, jetstream(nc));
+    return new NatsBroadcaster(nc, jetstream(nc), federationId);
   }
 
   /** The server's advertised max_payload (bytes). */
@@ -60,7 +71,7 @@ export class NatsBroadcaster implements RoundBroadcaster {
   }
 
   async announce(a: RoundAnnouncement): Promise<void> {
-    await this.publishRaw(roundsSubject(a.runId), encodeAnnouncement(a));
+    await this.publishRaw(roundsSubject(this.federationId, a.runId), encodeAnnouncement(a));
   }
 
   /**

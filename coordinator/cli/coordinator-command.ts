@@ -15,6 +15,12 @@ export function coordinatorCommand(): Command {
     .option('--port <port>', `gRPC port, 0 = any free port (default ${defaults.port})`, intArg)
     .option('--nats-url <url>', 'NATS server for round announcements (JetStream)', process.env.NATS_URL)
     .option(
+      '--federation-id <id>',
+      "names this federation's NATS subjects and JetStream stream; each coordinator sharing a NATS cluster needs " +
+        `its own (default $FEDSIFT_FEDERATION_ID, else "${defaults.federationId}")`,
+      process.env.FEDSIFT_FEDERATION_ID,
+    )
+    .option(
       '--http-port <port>',
       `port of /metrics, /healthz, /readyz and the dashboard, 0 = any free port (default ${defaults.httpPort})`,
       intArg,
@@ -55,6 +61,7 @@ export function coordinatorCommand(): Command {
         port: o.port,
         httpPort: o.httpPort,
         natsUrl: o.natsUrl || undefined,
+        federationId: o.federationId,
         backend: o.backend,
         stateDir: o.stateDir,
       });

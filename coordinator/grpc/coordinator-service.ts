@@ -35,6 +35,8 @@ import { UpdateUpload, type UploadDeps } from './update-upload.js';
 /** What the Coordinator service needs. */
 export interface CoordinatorServiceDeps extends UploadDeps {
   coordinatorId: string;
+  /** The federation this coordinator serves, told to every client on Join. */
+  federationId: string;
   clients: ClientRegistry;
   streamBroadcaster: StreamBroadcaster;
   clock: Clock;
@@ -69,12 +71,14 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       }
       const rec = clients.join(req.siteId, req.capabilities!, clock.now(), call.getPeer());
       logger.info({ client: rec.clientId, site: req.siteId, capabilities: req.capabilities }, 'client joined');
+      deps.metrics?.onJoin();
       return {
         clientId: rec.clientId,
         heartbeatIntervalMs: deps.heartbeatIntervalMs,
         maxChunkBytes: MAX_CHUNK_BYTES,
         coordinatorId: deps.coordinatorId,
         protocolVersion: PROTOCOL_VERSION,
+        federationId: deps.federationId,
       };
     }),
 

@@ -10,6 +10,8 @@ import type { UploadGate } from './upload-gate.js';
 
 /** What the gRPC layer counts. `reason` is a stable snake_case label. */
 export interface TransportMetrics {
+  /** An accepted Join (a re-join counts again). */
+  onJoin(): void;
   updateRejected(run: string, reason: string): void;
   bytesReceivedFrom(run: string, bytes: number): void;
   bytesSentTo(run: string, bytes: number): void;

@@ -23,6 +23,7 @@ export class CoordinatorMetrics {
   private readonly selected: Gauge<'run'>;
   private readonly responded: Gauge<'run'>;
   private readonly dropped: Counter<'run'>;
+  private readonly joins: Counter;
   private readonly rejected: Counter<'run' | 'reason'>;
   private readonly bytesReceived: Counter<'run'>;
   private readonly bytesSent: Counter<'run'>;
@@ -87,6 +88,11 @@ export class CoordinatorMetrics {
       'run',
     ]);
     this.rejected = counter('fedsift_updates_rejected_total', 'Updates refused, by reason', ['run', 'reason']);
+    this.joins = counter(
+      'fedsift_client_joins_total',
+      'Join calls accepted, re-joins included (a restarted daemon, a lost WatchRounds stream)',
+      [],
+    );
     this.bytesReceived = counter('fedsift_received_bytes_total', 'Update bytes received from clients', ['run']);
     this.bytesSent = counter('fedsift_sent_bytes_total', 'Global model bytes streamed to clients', ['run']);
     this.testLoss = gauge(
@@ -140,6 +146,11 @@ export class CoordinatorMetrics {
       if (bin !== undefined) this.weightShare.set({ run, bin: weightBinLowerEdge(bin).toFixed(1) }, value);
       if (cls !== undefined) this.classLoss.set({ run, class: String(cls) }, value);
     }
+  }
+
+  /** Counts an accepted Join. */
+  onJoin(): void {
+    this.joins.inc();
   }
 
   /** Counts a refused update; `reason` is a stable snake_case label (e.g. `invalid_update`, `stale_round`). */

@@ -3,10 +3,11 @@ import { weightingToWire, type FitConfig as WireFitConfig, type RoundAnnouncemen
 import type { FitConfig } from '../strategies/index.js';
 import type { OpenRound } from './open-round.js';
 
-/** Who announces: the run and the coordinator process. */
+/** Who announces: the run, the coordinator process and its federation. */
 export interface AnnouncementSource {
   runId: string;
   coordinatorId: string;
+  federationId: string;
   config: RunConfig;
 }
 
@@ -33,6 +34,7 @@ export function fitAnnouncement(
     totalRounds: config.rounds,
     attempt: open.attempt,
     coordinatorId: src.coordinatorId,
+    federationId: src.federationId,
   };
 }
 
@@ -51,6 +53,7 @@ export function runDoneAnnouncement(src: AnnouncementSource, round: number): Rou
     totalRounds: src.config.rounds,
     attempt: 0,
     coordinatorId: src.coordinatorId,
+    federationId: src.federationId,
   };
 }
 

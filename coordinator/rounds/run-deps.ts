@@ -15,6 +15,8 @@ export interface Clock {
 export interface SharedRunDeps {
   /** Id of this coordinator process, put on every announcement. */
   coordinatorId: string;
+  /** The federation this coordinator serves (config `federationId`), put on every announcement. */
+  federationId: string;
   broadcaster: RoundBroadcaster;
   clients: ClientRegistry;
   runtime: ModelRuntime;

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_COORDINATOR_ADDRESS, DEFAULT_GRPC_PORT, DEFAULT_HEARTBEAT_INTERVAL_MS } from '../contract/index.js';
+import {
+  DEFAULT_COORDINATOR_ADDRESS,
+  DEFAULT_FEDERATION_ID,
+  DEFAULT_GRPC_PORT,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  federationIdProblem,
+} from '../contract/index.js';
 import { BACKENDS } from '../tf/index.js';
 import { dataSourceSchema } from './data-source.js';
 import { parseWith } from './parse.js';
@@ -34,6 +40,18 @@ export const coordinatorConfigSchema = z
     port: z.number().int().min(0).max(65_535).default(DEFAULT_GRPC_PORT),
     /** NATS server for round announcements; absent = announcements only over the WatchRounds gRPC stream. */
     natsUrl,
+    /**
+     * The federation this coordinator serves: its announcements go to NATS subjects `fedsift.<id>.rounds.<run id>` in
+     * the JetStream stream `FEDSIFT_ROUNDS_<id>`, and its clients ignore other federations' announcements. Give every
+     * coordinator that shares a NATS cluster an id of its own. 1–64 letters, digits, `-`, `_`. @default "default"
+     */
+    federationId: z
+      .string()
+      .superRefine((id, ctx) => {
+        const problem = federationIdProblem(id);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default(DEFAULT_FEDERATION_ID),
     /** HTTP port of /metrics, /healthz, /readyz and the dashboard (same host); 0 = a free port, null = off. @default 8080 */
     httpPort: z.number().int().min(0).max(65_535).nullable().default(8080),
     /** The coordinator's held-out test set for centralised evaluation. @default the 2,000 held-out MNIST digits */

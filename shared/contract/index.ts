@@ -1,6 +1,7 @@
 // Names and shapes both sides agree on that the protobuf schema does not spell out: client metric names, the
-// weight-histogram bins, the site report's summary file, shared defaults. Free of grpc/nats/tfjs imports, so the pure
-// weighting and metrics modules can use it (shared/proto's barrel loads grpc-js).
+// weight-histogram bins, the site report's summary file, shared defaults, the federation id and the NATS names derived
+// from it. Free of grpc/nats/tfjs imports, so the pure weighting and metrics modules can use it (shared/proto's barrel
+// loads grpc-js).
 export {
   CLIENT_METRICS,
   EVALUATION_METRICS,
@@ -13,3 +14,12 @@ export {
 export { SITE_SUMMARY_FILE, siteReportDir, type SiteSummary, type DetectionQuality } from './site-summary.js';
 export { DEFAULT_GRPC_PORT, DEFAULT_COORDINATOR_ADDRESS, DEFAULT_HEARTBEAT_INTERVAL_MS } from './defaults.js';
 export { PROTOCOL_VERSION, protocolMismatch } from './protocol.js';
+export {
+  DEFAULT_FEDERATION_ID,
+  FEDERATION_ID_PATTERN,
+  federationIdProblem,
+  federationOf,
+  roundsStream,
+  roundsSubjects,
+  roundsSubject,
+} from './federation.js';

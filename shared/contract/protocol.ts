@@ -3,7 +3,9 @@
  * coordinator refuses a Join from another revision, and a client refuses a coordinator of another one, each naming
  * both (a silent mismatch would, e.g., train weighted runs unweighted). Revisions:
  * 1 (unnumbered, sent as 0): the round's weighting as JSON text (FitConfig.weighting_json).
- * 2: the weighting as a typed Weighting message; UpdateHeader.attempt.
+ * 2: the weighting as a typed Weighting message; UpdateHeader.attempt. Later builds of 2 add the federation id
+ *    (JoinResponse and RoundAnnouncement `federation_id`) without a new revision: an older peer neither sends nor reads
+ *    it, which puts it in the default federation, and its NATS subjects differ, so such a pair meets over WatchRounds.
  */
 export const PROTOCOL_VERSION = 2;
 

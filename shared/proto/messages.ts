@@ -84,6 +84,8 @@ export interface RoundAnnouncement {
   totalRounds: number;
   attempt: number;
   coordinatorId: string;
+  /** The announcing coordinator's federation; '' (an older build) = the default one. */
+  federationId: string;
 }
 
 export interface JoinRequest {
@@ -98,6 +100,8 @@ export interface JoinResponse {
   coordinatorId: string;
   /** Revision of the contract the coordinator speaks; 0 or absent = revision 1. */
   protocolVersion?: number;
+  /** The federation the coordinator serves; '' or absent (an older build) = the default one. */
+  federationId?: string;
 }
 export interface HeartbeatRequest {
   clientId: string;

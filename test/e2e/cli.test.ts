@@ -112,6 +112,19 @@ describe('fedsift CLI', () => {
     assert.match(r.stderr, /\$FEDSIFT_LOG_LEVEL: "verbose" is not a log level; use one of trace, debug, info/);
   });
 
+  it('exits 2 naming federationId when --federation-id or $FEDSIFT_FEDERATION_ID cannot name NATS subjects', async () => {
+    const flag = await runFedsift(['coordinator', '--port', '0', '--federation-id', 'hospitals.eu']);
+    const env = await runFedsift(['coordinator', '--port', '0'], { FEDSIFT_FEDERATION_ID: 'fed>' });
+    for (const [r, id] of [
+      [flag, 'hospitals.eu'],
+      [env, 'fed>'],
+    ] as const) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(r.stderr.includes(`federationId: must be 1 to 64 letters, digits, "-" or "_"`), r.stderr);
+      assert.ok(r.stderr.includes(`got "${id}"`), r.stderr);
+    }
+  });
+
   it('exits 2 for a client with a malformed data spec', async () => {
     const r = await runFedsift(['client', '--site-id', 's', '--data', 'parquet:x']);
     assert.equal(r.code, 2);

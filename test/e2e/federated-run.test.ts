@@ -4,13 +4,17 @@ import { stopChild } from '../../coordinator/lab/federation/index.js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { spawnClient, type ClientProcess } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
-import { NATS_URL, requireNats } from '../helpers/nats.js';
+import { deleteRoundsStreams, NATS_URL, requireNats, testFederationId } from '../helpers/nats.js';
 
-/** A coordinator and 3 real client daemon processes, each with its Dirichlet(0.5) share of the 8,000 training digits. */
+/**
+ * A coordinator and 3 real client daemon processes, each with its Dirichlet(0.5) share of the 8,000 training digits.
+ * With NATS, the federation has an id of its own, and close() deletes its stream.
+ */
 async function federation(
   natsUrl?: string,
 ): Promise<{ coordinator: Coordinator; clients: ClientProcess[]; close(): Promise<void> }> {
-  const coordinator = await startTestCoordinator({ natsUrl });
+  const federationId = testFederationId('run');
+  const coordinator = await startTestCoordinator({ natsUrl, federationId });
   const clients = [0, 1, 2].map((i) => spawnClient(coordinator.address, i, 3, natsUrl));
   return {
     coordinator,
@@ -18,6 +22,7 @@ async function federation(
     async close() {
       await Promise.all(clients.map((c) => stopChild(c.child)));
       await coordinator.close();
+      if (natsUrl) await deleteRoundsStreams(federationId);
     },
   };
 }

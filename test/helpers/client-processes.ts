@@ -9,15 +9,19 @@ export interface ClientProcess {
   readonly stderr: () => string;
 }
 
-/** Spawns `fedsift client` for a test site holding its Dirichlet(0.5) share of the MNIST training digits. */
+/** Site id of the test client `index` of this test process (the same for the clients of two coordinators). */
+export const testSiteId = (index: number): string => `test-site-${index}-${process.pid}`;
+
+/** Spawns `fedsift client` for a test site (testSiteId) holding its Dirichlet(0.5) share of the MNIST training digits. */
 export function spawnClient(
   address: string,
   index: number,
   numPartitions: number,
   natsUrl?: string,
   extraArgs: string[] = [],
+  logLevel: 'info' | 'debug' = 'info',
 ): ClientProcess {
-  const siteId = `test-site-${index}-${process.pid}`;
+  const siteId = testSiteId(index);
   const child = spawnClientProcess({
     address,
     siteId,
@@ -26,7 +30,7 @@ export function spawnClient(
     alpha: 0.5,
     partitionSeed: 1,
     natsUrl,
-    logLevel: 'info',
+    logLevel,
     stderr: 'pipe',
     extraArgs,
   });

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { roundsStream } from '../../shared/contract/index.js';
 import { waitForPort } from './processes.js';
 
 /** The machine's shared NATS server (JetStream); .ci/run makes sure it is up. */
@@ -33,4 +36,26 @@ export async function startPrivateNats(port: number, storeDir: string): Promise<
   });
   await waitForPort(port);
   return child;
+}
+
+/** A federation id of its own for one test (`test-<label>-<random>`): runs sharing the NATS server never share a stream. */
+export function testFederationId(label: string): string {
+  return `test-${label}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Deletes the rounds streams of these federations from the shared server (what a test's coordinators created), and
+ * resolves to the names of those that were there.
+ */
+export async function deleteRoundsStreams(...federationIds: string[]): Promise<string[]> {
+  const nc = await connect({ servers: NATS_URL, timeout: 3000 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const deleted: string[] = [];
+    for (const name of federationIds.map(roundsStream))
+      if (await jsm.streams.delete(name).catch(() => false)) deleted.push(name);
+    return deleted;
+  } finally {
+    await nc.close();
+  }
 }

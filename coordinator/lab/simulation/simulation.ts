@@ -1,6 +1,7 @@
 import { float32ToBytes, sha256Hex } from '../../../shared/codec/index.js';
 import type { RunConfig } from '../../config/index.js';
 import { loadMnistSplit } from '../../../shared/data/index.js';
+import { DEFAULT_FEDERATION_ID } from '../../../shared/contract/index.js';
 import { silentLogger, type Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import { loadTf } from '../../../shared/tf/index.js';
@@ -89,6 +90,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
     const run = new RunController({
       runId: `simulation-${config.seed}`,
       coordinatorId: 'simulation',
+      federationId: DEFAULT_FEDERATION_ID,
       config,
       strategy: createStrategy(config, { openSpill: openFileSpill }),
       broadcaster: transport,

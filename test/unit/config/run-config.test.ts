@@ -57,6 +57,22 @@ describe('coordinator and client config', () => {
     assert.match(err.message, /port:/);
   });
 
+  it('takes a federation id that can name NATS subjects and a stream; refuses one that cannot, naming the field', () => {
+    // Prepare
+    const accepted = ['default', 'hospital-net_2', 'a', 'x'.repeat(64)];
+    const refused = ['', 'a.b', 'fed*', 'fed>', 'two words', 'x'.repeat(65), 'zürich'];
+    // Execute + Assert
+    assert.equal(parseCoordinatorConfig({ insecure: true }).federationId, 'default');
+    for (const federationId of accepted)
+      assert.equal(parseCoordinatorConfig({ insecure: true, federationId }).federationId, federationId);
+    for (const federationId of refused) {
+      const err = configError(() => parseCoordinatorConfig({ insecure: true, federationId }));
+      assert.equal(err.field, 'federationId');
+      assert.match(err.message, /federationId: must be 1 to 64 letters, digits, "-" or "_" \(it names NATS subjects/);
+      assert.ok(err.message.includes(JSON.stringify(federationId)), err.message);
+    }
+  });
+
   it('requires TLS unless plain text is asked for explicitly, and cert and key together', () => {
     assert.match(
       configError(() => parseCoordinatorConfig({})).message,

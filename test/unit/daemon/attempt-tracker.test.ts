@@ -17,6 +17,7 @@ const fit = (round: number, attempt: number, coordinatorId = 'coord-a'): RoundAn
   totalRounds: 5,
   attempt,
   coordinatorId,
+  federationId: 'f',
 });
 
 describe('AttemptTracker (where a slow site’s update goes)', () => {

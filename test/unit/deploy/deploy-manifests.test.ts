@@ -8,7 +8,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { clientCommand } from '../../../client-node/cli/index.js';
 import { coordinatorCommand } from '../../../coordinator/cli/coordinator-command.js';
 import { coordinatorConfigSchema } from '../../../shared/config/index.js';
-import { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX } from '../../../shared/proto/index.js';
+import { roundsStream, roundsSubjects } from '../../../shared/contract/index.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const text = (p: string) => readFileSync(join(root, p), 'utf8');
@@ -121,7 +121,7 @@ describe('deploy/: Docker, docker-compose and Kubernetes manifests match the cod
     assert.equal(natsValues.config.cluster.replicas, 3);
   });
 
-  it("the image exposes the ports in use and runs the CLI; the NATS values name fedsift's stream and subjects", () => {
+  it("the image exposes the ports in use and runs the CLI; the NATS values name the coordinator's stream and subjects", () => {
     const dockerfile = text('deploy/docker/Dockerfile');
     const exposed = dockerfile
       .match(/^EXPOSE (.+)$/m)![1]!
@@ -130,7 +130,13 @@ describe('deploy/: Docker, docker-compose and Kubernetes manifests match the cod
     assert.deepEqual(exposed, [defaults.port, defaults.httpPort, 9465]);
     assert.match(dockerfile, /ENTRYPOINT \["node", "coordinator\/cli\/bin\.mjs"\]/);
     assert.ok(statSync(join(root, 'coordinator/cli/bin.mjs')).isFile());
+    const env = podSpec('fedsift-coordinator').env as { name: string; value?: string }[];
+    const { federationId } = coordinatorConfigSchema.parse({
+      insecure: true,
+      federationId: env.find((e) => e.name === 'FEDSIFT_FEDERATION_ID')?.value,
+    });
+    assert.notEqual(federationId, defaults.federationId, 'the manifest names its federation');
     const values = text('deploy/kubernetes/nats-values.yaml');
-    assert.ok(values.includes(ROUNDS_STREAM) && values.includes(`${ROUNDS_SUBJECT_PREFIX}.>`));
+    assert.ok(values.includes(roundsStream(federationId)) && values.includes(roundsSubjects(federationId)));
   });
 });

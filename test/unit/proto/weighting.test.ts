@@ -37,6 +37,7 @@ const announcing = (weighting: Weighting | undefined): RoundAnnouncement => ({
   totalRounds: 5,
   attempt: 1,
   coordinatorId: 'c',
+  federationId: 'f',
 });
 
 const CONFIGS: Record<string, WeightingConfig> = {
