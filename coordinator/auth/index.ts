@@ -1,4 +1,5 @@
 export { AccessControl, tokenHash } from './access-control.js';
+export { roleOf, roleUri, type CertificateRole } from './certificate-role.js';
 export { RateLimiter } from './rate-limiter.js';
 export {
   makeDevCertificates,
@@ -6,6 +7,7 @@ export {
   loadDevCa,
   issueServerCertificate,
   issueClientCertificate,
+  issueOperatorCertificate,
   type DevCa,
   type PemPair,
 } from './dev-certificates.js';

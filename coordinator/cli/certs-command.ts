@@ -5,6 +5,7 @@ import { positiveIntArg } from '../../shared/cli/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import {
   issueClientCertificate,
+  issueOperatorCertificate,
   issueServerCertificate,
   loadDevCa,
   makeDevCa,
@@ -46,14 +47,16 @@ function caFor(dir: string, o: CertsOptions): { ca: DevCa; reused: boolean } {
 }
 
 /**
- * `fedsift certs`: development TLS certificates as PEM files. Run again on the same directory, it keeps the CA (so
- * every certificate issued before stays trusted) and the server certificate (unless --hosts is given), and adds the
- * client certificates of --sites; --new-ca starts over, invalidating every earlier certificate.
+ * `fedsift certs`: development TLS certificates as PEM files: a CA, the server certificate, the operator's client
+ * certificate (operator.pem, for `fedsift run` under mutual TLS) and the sites' client certificates. Run again on the
+ * same directory, it keeps the CA (so every certificate issued before stays trusted), the server certificate (unless
+ * --hosts is given) and the operator's, and adds the client certificates of --sites; --new-ca starts over,
+ * invalidating every earlier certificate.
  */
 export function certsCommand(): Command {
   return new Command('certs')
     .description(
-      "make development TLS certificates: a CA, the coordinator's server certificate and one client certificate per site; run again to add sites with the same CA",
+      "make development TLS certificates: a CA, the coordinator's server certificate, an operator certificate (for `fedsift run` under mutual TLS) and one client certificate per site; run again to add sites with the same CA",
     )
     .requiredOption('--out <dir>', 'directory for the PEM files (keys are written mode 600)')
     .option(
@@ -89,6 +92,8 @@ export function certsCommand(): Command {
         !existsSync(join(d, 'server-key.pem'))
       )
         write('server', issueServerCertificate(ca, list(o.hosts ?? DEFAULT_HOSTS), o.days));
+      if (!reused || !existsSync(join(d, 'operator.pem')) || !existsSync(join(d, 'operator-key.pem')))
+        write('operator', issueOperatorCertificate(ca, o.days));
       for (const site of list(o.sites)) write(`client-${site}`, issueClientCertificate(ca, site, o.days));
       console.log(
         reused
@@ -101,6 +106,9 @@ export function certsCommand(): Command {
       );
       console.log(
         `client:      fedsift client --tls-ca ${join(d, 'ca.pem')} [--tls-cert ${join(d, 'client-SITE.pem')} --tls-key ${join(d, 'client-SITE-key.pem')}] …`,
+      );
+      console.log(
+        `operator:    fedsift run … --tls-ca ${join(d, 'ca.pem')} [--tls-cert ${join(d, 'operator.pem')} --tls-key ${join(d, 'operator-key.pem')}]   (with mutual TLS the Admin service takes only this certificate, never a site's)`,
       );
     });
 }

@@ -118,14 +118,23 @@ describe('fedsift CLI', () => {
     assert.match(r.stderr, /--data "parquet:x": expected mnist, csv:PATH or idx:IMAGES,LABELS/);
   });
 
-  it('certs run again on a directory keeps its CA and server certificate and adds sites; --new-ca starts over', async () => {
+  it('certs run again on a directory keeps its CA, server and operator certificates and adds sites; --new-ca starts over', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedsift-certs-'));
     const read = (name: string) => readFileSync(join(dir, name), 'utf8');
     const signedBy = (leaf: string, ca: string) =>
       new X509Certificate(read(leaf)).verify(new X509Certificate(ca).publicKey);
-    assert.equal((await runFedsift(['certs', '--out', dir, '--sites', 'site-a'])).code, 0);
+    const first = await runFedsift(['certs', '--out', dir, '--sites', 'site-a']);
+    assert.equal(first.code, 0, first.stderr);
     const ca = read('ca.pem'),
-      server = read('server.pem');
+      server = read('server.pem'),
+      operator = read('operator.pem');
+    // The operator's certificate and the sites' carry their roles; the hint says what the operator passes
+    assert.equal(new X509Certificate(operator).subjectAltName, 'URI:urn:fedsift:role:operator');
+    assert.equal(new X509Certificate(read('client-site-a.pem')).subjectAltName, 'URI:urn:fedsift:role:site');
+    assert.match(
+      first.stdout,
+      /operator: +fedsift run … --tls-ca \S+ca\.pem \[--tls-cert \S+operator\.pem --tls-key \S+operator-key\.pem\]/,
+    );
     // Execute: add a site, as an operator enrolling one more would
     const again = await runFedsift(['certs', '--out', dir, '--sites', 'site-b']);
     // Check: same CA and server certificate, so site-a's certificate still verifies; site-b's is from that CA
@@ -133,6 +142,7 @@ describe('fedsift CLI', () => {
     assert.match(again.stdout, /kept the CA/);
     assert.equal(read('ca.pem'), ca);
     assert.equal(read('server.pem'), server);
+    assert.equal(read('operator.pem'), operator);
     assert.ok(signedBy('client-site-b.pem', ca) && signedBy('client-site-a.pem', ca));
     // --hosts re-issues the server certificate for the new names, from the same CA
     assert.equal((await runFedsift(['certs', '--out', dir, '--hosts', 'fedsift-coordinator,10.0.0.7'])).code, 0);
