@@ -16,6 +16,7 @@ import { RunManager, type Clock } from './rounds/index.js';
 import { RunStore } from './store/index.js';
 import { openFileSpill } from './spill/index.js';
 import { AccessControl } from './auth/index.js';
+import { CertificateFiles } from '../shared/tls/index.js';
 
 /** How long close() lets open calls finish before cutting them (ms). */
 const SHUTDOWN_GRACE_MS = 1_000;
@@ -50,8 +51,10 @@ export interface CoordinatorHooks {
 
 /**
  * Composition root of the coordinator: loads tfjs and the test set, connects NATS when configured (announcements
- * then go to JetStream and the WatchRounds stream), and serves gRPC.
- * @throws {DataError} when the test set cannot be loaded; a NATS connection error when natsUrl is unreachable.
+ * then go to JetStream and the WatchRounds stream), and serves gRPC (over TLS, its certificate files read again every
+ * `tls.reloadIntervalMs`).
+ * @throws {DataError} when the test set cannot be loaded; a NATS connection error when natsUrl is unreachable;
+ *         {ConfigError} for an unreadable or wrong certificate or key.
  */
 export async function startCoordinator(
   config: CoordinatorConfig,
@@ -60,6 +63,7 @@ export async function startCoordinator(
 ): Promise<Coordinator> {
   const clock: Clock = { now: () => Date.now() };
   const access = AccessControl.fromConfig(config.auth, Boolean(config.tls?.clientCaFile), logger);
+  const certificates = config.tls && CertificateFiles.forServer(config.tls, logger);
   if (!config.tls)
     logger.warn('PLAIN TEXT: gRPC without TLS, as asked (insecure); updates, models and tokens travel unencrypted');
   const runtime = hooks.runtime ?? (await createTfRuntime(config, logger));
@@ -86,7 +90,7 @@ export async function startCoordinator(
     openSpill: openFileSpill,
   });
   const uploads = new UploadGate(config.uploadBufferBytes);
-  const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length, uploads);
+  const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length, uploads, certificates);
   manager.on('event', (e) => metrics.onRunEvent(e));
   if (!access.enrolmentRequired)
     logger.warn('no auth.clientTokensFile: clients are not authenticated (development mode); see `fedsift enrol`');
@@ -96,7 +100,7 @@ export async function startCoordinator(
     host: config.host,
     port: config.port,
     transport: config.transport,
-    tls: config.tls,
+    certificates,
     logger,
     deps: {
       coordinatorId,

@@ -132,6 +132,39 @@ export function issueOperatorCertificate(ca: DevCa, days = 365): PemPair {
   return roleCertificate(ca, OPERATOR_COMMON_NAME, 'operator', days);
 }
 
+interface ParsedAltName {
+  type: number;
+  value: string;
+  ip?: string;
+}
+
+/**
+ * A new certificate and key for what `certPem` certifies (same common name, subject alternative names — hosts, role
+ * — and key usage), from `ca`, valid `days` days from now: `fedsift certs --renew`.
+ * @throws {Error} when `certPem` does not parse or was not issued by `ca`; {RangeError} when `days` < 1.
+ */
+export function reissueCertificate(ca: DevCa, certPem: string, days = 365): PemPair {
+  checkDays(days);
+  const old = forge.pki.certificateFromPem(certPem);
+  let issued: boolean;
+  try {
+    issued = ca.issuer.cert.verify(old);
+  } catch {
+    issued = false;
+  }
+  if (!issued) throw new Error('it was not issued by this CA');
+  const commonName = String(old.subject.getField('CN')?.value ?? '');
+  const usage = (old.getExtension('extKeyUsage') as { serverAuth?: boolean } | null)?.serverAuth
+    ? 'serverAuth'
+    : 'clientAuth';
+  const san = old.getExtension('subjectAltName') as { altNames: ParsedAltName[] } | null;
+  const altNames = (san?.altNames ?? []).map((n) =>
+    n.ip ? { type: n.type, ip: n.ip } : { type: n.type, value: n.value },
+  );
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
+  return pair(certificate(commonName, keys, ca.issuer, days, leafExtensions(usage, altNames)), keys);
+}
+
 function checkDays(days: number): void {
   if (!(days >= 1)) throw new RangeError(`certificate validity: days must be ≥ 1, got ${days}`);
 }

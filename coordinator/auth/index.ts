@@ -4,6 +4,7 @@ export { RateLimiter } from './rate-limiter.js';
 export {
   makeDevCertificates,
   makeDevCa,
+  reissueCertificate,
   loadDevCa,
   issueServerCertificate,
   issueClientCertificate,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +160,34 @@ describe('fedsift CLI', () => {
     const broken = await runFedsift(['certs', '--out', dir, '--sites', 'site-c']);
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /holds one of ca.pem and ca-key.pem but not the other/);
+  });
+
+  it('certs --renew re-issues every certificate there from its CA with the same names and new keys; without a CA it refuses', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'fedsift-renew-'));
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+    assert.equal((await runFedsift(['certs', '--out', dir, '--sites', 'site-a', '--days', '1'])).code, 0);
+    const leaves = ['client-site-a', 'operator', 'server'];
+    const ca = read('ca.pem');
+    const before = Object.fromEntries(leaves.map((n) => [n, new X509Certificate(read(`${n}.pem`))]));
+    // Execute
+    const renewed = await runFedsift(['certs', '--out', dir, '--renew', '--days', '30']);
+    // Assert: each certificate anew, same names and role, from the same CA, with its new key, valid longer
+    assert.equal(renewed.code, 0, renewed.stderr);
+    assert.match(renewed.stdout, /renewed client-site-a\.pem, operator\.pem, server\.pem until /);
+    assert.equal(read('ca.pem'), ca);
+    for (const n of leaves) {
+      const cert = new X509Certificate(read(`${n}.pem`));
+      assert.notEqual(cert.fingerprint256, before[n]!.fingerprint256, n);
+      assert.equal(cert.subject, before[n]!.subject, n);
+      assert.equal(cert.subjectAltName, before[n]!.subjectAltName, n);
+      assert.ok(cert.verify(new X509Certificate(ca).publicKey), `${n} is signed by the CA`);
+      assert.ok(cert.checkPrivateKey(createPrivateKey(read(`${n}-key.pem`))), `${n}-key.pem is its key`);
+      assert.ok(new Date(cert.validTo) > new Date(before[n]!.validTo), `${n} is valid longer`);
+    }
+    const noCa = await runFedsift(['certs', '--out', mkdtempSync(join(tmpdir(), 'fedsift-renew-')), '--renew']);
+    assert.equal(noCa.code, 2);
+    assert.match(noCa.stderr, /--renew: .* holds no ca\.pem to renew from/);
   });
 
   it('npm run fedsift -- certs --out certs writes where the command was typed, not into the package', async () => {
