@@ -9,13 +9,15 @@ import { ClientDaemon } from './daemon/index.js';
 import { ClientMetrics } from './metrics/index.js';
 import { injectLabelNoise, type LabelNoise } from './attacks/index.js';
 import { CoordinatorLink } from './link/index.js';
+import { CertificateFiles } from '../shared/tls/index.js';
 import { GrpcRoundSource, MergedRoundSource, NatsRoundSource } from './rounds/index.js';
 import { LocalTrainer } from './training/index.js';
 
 /**
  * Composition root of a client daemon: loads tfjs (logging the backend), this site's data, and wires the gRPC link
  * and the round source (the WatchRounds stream, plus NATS when natsUrl is set). Resolves once joined and listening.
- * @throws {DataError} when the site's data cannot be loaded.
+ * Over TLS the certificate files are read again every `tls.reloadIntervalMs`: renewed ones serve the next connections.
+ * @throws {DataError} when the site's data cannot be loaded; {ConfigError} for an unreadable or wrong TLS file.
  */
 export async function startClient(config: ClientConfig, logger: Logger): Promise<ClientDaemon> {
   const { tf, backend, skipped } = await loadTf(config.backend);
@@ -25,9 +27,10 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   const data = noisy ? noisy.data : loaded;
   const models = modelsFor(data, `site data (${config.data.kind})`);
   if (!config.tls) logger.warn('PLAIN TEXT: gRPC to the coordinator without TLS, as asked (insecure)');
-  const link = new CoordinatorLink(config.coordinator, config.transport, { token: config.token, tls: config.tls });
+  const certificates = config.tls && CertificateFiles.forClient(config.tls, logger);
+  const link = new CoordinatorLink(config.coordinator, config.transport, { token: config.token, tls: certificates });
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
-  const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(data.labels.length);
+  const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(data.labels.length, certificates);
   const http =
     metrics && (await startHttpServer(config.metricsHost, config.metricsPort!, metrics.app(), logger, 'metricsPort'));
   const daemon = new ClientDaemon({

@@ -17,6 +17,7 @@ import { RunManager, type Clock } from './rounds/index.js';
 import { RunStore } from './store/index.js';
 import { openFileSpill } from './spill/index.js';
 import { AccessControl } from './auth/index.js';
+import { CertificateFiles } from '../shared/tls/index.js';
 
 /** How long close() lets open calls finish before cutting them (ms). */
 const SHUTDOWN_GRACE_MS = 1_000;
@@ -51,9 +52,10 @@ export interface CoordinatorHooks {
 
 /**
  * Composition root of the coordinator: loads tfjs and the test set, connects NATS when configured (announcements
- * then go to the federation's JetStream stream and the WatchRounds stream), and serves gRPC.
+ * then go to the federation's JetStream stream and the WatchRounds stream), and serves gRPC (over TLS, its certificate
+ * files read again every `tls.reloadIntervalMs`).
  * @throws {DataError} when the test set cannot be loaded; {ServiceUnavailableError} when natsUrl is unreachable;
- *         {ConfigError} when JetStream refuses the federation's stream.
+ *         {ConfigError} when JetStream refuses the federation's stream, or for an unreadable or wrong certificate or key.
  */
 export async function startCoordinator(
   config: CoordinatorConfig,
@@ -62,6 +64,7 @@ export async function startCoordinator(
 ): Promise<Coordinator> {
   const clock: Clock = { now: () => Date.now() };
   const access = AccessControl.fromConfig(config.auth, Boolean(config.tls?.clientCaFile), logger);
+  const certificates = config.tls && CertificateFiles.forServer(config.tls, logger);
   if (!config.tls)
     logger.warn('PLAIN TEXT: gRPC without TLS, as asked (insecure); updates, models and tokens travel unencrypted');
   const runtime = hooks.runtime ?? (await createTfRuntime(config, logger));
@@ -97,7 +100,7 @@ export async function startCoordinator(
     openSpill: openFileSpill,
   });
   const uploads = new UploadGate(config.uploadBufferBytes);
-  const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length, uploads);
+  const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length, uploads, certificates);
   manager.on('event', (e) => metrics.onRunEvent(e));
   if (!access.enrolmentRequired)
     logger.warn('no auth.clientTokensFile: clients are not authenticated (development mode); see `fedsift enrol`');
@@ -107,7 +110,7 @@ export async function startCoordinator(
     host: config.host,
     port: config.port,
     transport: config.transport,
-    tls: config.tls,
+    certificates,
     logger,
     deps: {
       coordinatorId,

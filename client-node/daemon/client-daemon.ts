@@ -122,7 +122,8 @@ export class ClientDaemon {
       `coordinator ${coordinator} unreachable for ${connectTimeoutMs / 1000} s at start-up (last: ${why}). Is ` +
         '`fedsift coordinator` running there, is that its gRPC port (50051 by default; not the HTTP port of /metrics ' +
         'and the dashboard), and do the TLS settings match it (--tls-ca for a TLS coordinator, --insecure for a ' +
-        'plain-text one)? --connect-timeout 0 keeps trying',
+        "plain-text one; under mutual TLS also --tls-cert and --tls-key with this site's certificate)? " +
+        '--connect-timeout 0 keeps trying',
     );
   }
 

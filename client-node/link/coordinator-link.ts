@@ -16,12 +16,8 @@ import {
   viewAsFloat32,
   type ModelWeights,
 } from '../../shared/codec/index.js';
-import {
-  channelCredentials,
-  grpcChannelOptions,
-  type ChannelSecurity,
-  type TransportConfig,
-} from '../../shared/config/index.js';
+import { grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
+import { channelCredentials, type ChannelSecurity } from '../../shared/tls/index.js';
 import { InvalidUpdateError } from '../../shared/errors/index.js';
 import { writeWithBackpressure } from '../../shared/streams/index.js';
 import {
@@ -64,7 +60,8 @@ export class CoordinatorLink {
 
   /**
    * @param security.token the site's enrolment token, sent on every call (none when the coordinator requires none);
-   *        security.tls the coordinator's CA and this site's certificate (none = plain text).
+   *        security.tls the coordinator's CA and this site's certificate (none = plain text), read again while
+   *        the link lives so that renewed files serve its next connections.
    * @throws {ConfigError} when a TLS file cannot be read.
    */
   constructor(address: string, transport: TransportConfig, security: ChannelSecurity = {}) {

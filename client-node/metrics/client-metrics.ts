@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { collectProcessMetrics } from '../../shared/metrics/index.js';
 import { CLIENT_METRICS } from '../../shared/contract/index.js';
+import { registerCertificateExpiry, type CertificateFiles } from '../../shared/tls/index.js';
 
 /**
  * A client daemon's Prometheus metrics in a registry of its own: local training time per round, local samples,
@@ -13,10 +14,14 @@ export class ClientMetrics {
   private readonly rounds: Counter<'outcome'>;
   private readonly labelIssues: Gauge;
 
-  /** @param samples local training examples of this site. */
-  constructor(samples: number) {
+  /**
+   * @param samples local training examples of this site.
+   * @param certificates the TLS files of the link to the coordinator, whose expiry is a gauge (none: no gauge).
+   */
+  constructor(samples: number, certificates?: CertificateFiles | null) {
     const r = [this.registry];
     collectProcessMetrics(this.registry);
+    if (certificates) registerCertificateExpiry(this.registry, certificates);
     new Gauge({ name: 'fedsift_client_samples', help: 'Local training examples of this site', registers: r }).set(
       samples,
     );

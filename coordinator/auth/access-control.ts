@@ -6,6 +6,7 @@ import { ForbiddenError, RateLimitedError, UnauthenticatedClientError } from '..
 import type { Logger } from '../../shared/logging/index.js';
 import { AUTHORIZATION_METADATA_KEY, bearerTokenOf } from '../../shared/proto/index.js';
 import { ClientRegistry } from '../clients/index.js';
+import { roleOf, roleUri } from './certificate-role.js';
 import { EnrolmentFile } from './enrolment-file.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -23,8 +24,10 @@ export function tokenHash(token: string): string {
 /**
  * Who may call what: per-site enrolment tokens (checked on Join and bound to the site's client id on every later
  * call; the enrolment file is re-read when it changes), with mutual TLS the client certificate bound to its site the
- * same way, an admin token for the Admin service and the HTTP run API, and a Join rate limit per peer address. With no enrolment file and no admin token, only the rate limit applies (development mode; the
- * coordinator logs a warning).
+ * same way and its role checked (a site's certificate takes part as that site, an operator's calls the Admin service;
+ * neither does the other's), an admin token for the Admin service and the HTTP run API, and a Join rate limit per
+ * peer address. With no enrolment file and no admin token, only the rate limit and the certificates apply
+ * (development mode; the coordinator logs a warning).
  */
 export class AccessControl {
   private readonly limiter: RateLimiter;
@@ -32,7 +35,8 @@ export class AccessControl {
   /**
    * @param enrolment the sites' token hashes (null: enrolment off).
    * @param adminHash hash of the admin token (null: Admin open).
-   * @param certificateBinding mutual TLS is on: a client certificate speaks only for the site of its common name.
+   * @param certificateBinding mutual TLS is on: a site's client certificate speaks only for the site of its common
+   *        name, and only an operator's certificate may call the Admin service.
    */
   constructor(
     private readonly enrolment: EnrolmentFile | null,
@@ -119,9 +123,20 @@ export class AccessControl {
       throw new ForbiddenError(`this enrolment token does not belong to client ${clientId}`, { clientId });
   }
 
-  /** Admin calls: the bearer token must be the admin token. @throws {UnauthenticatedClientError} */
-  checkAdmin(metadata: Metadata): void {
-    const token = bearer(metadata);
+  /**
+   * Admin calls: with mutual TLS the client certificate must be an operator's (role `urn:fedsift:role:operator`), and
+   * the bearer token must be the admin token.
+   * @throws {ForbiddenError} (a site's certificate) | {UnauthenticatedClientError} (no or a wrong admin token)
+   */
+  checkAdmin(caller: Caller): void {
+    if (this.certificateBinding) {
+      const cert = caller.getAuthContext().sslPeerCertificate;
+      if (!cert || roleOf(cert) !== 'operator')
+        throw new ForbiddenError(
+          `Admin: the client certificate is a site's (${cert ? `"${commonName(cert) ?? ''}"` : 'none'}), not an operator's; under mutual TLS the Admin service takes an operator certificate (\`fedsift certs\` writes operator.pem; another PKI adds the URI ${roleUri('operator')} to its subject alternative names)`,
+        );
+    }
+    const token = bearer(caller.metadata);
     if (!this.isAdmin(token))
       throw new UnauthenticatedClientError(
         `Admin: ${token ? 'wrong' : 'missing'} admin token (--admin-token or $FEDSIFT_ADMIN_TOKEN)`,
@@ -138,16 +153,25 @@ export class AccessControl {
 
   /**
    * With mutual TLS, the site the caller's certificate names (subject common name; `fedsift certs --sites` issues them
-   * so); undefined without. @throws {ForbiddenError} when the certificate names no site.
+   * so); undefined without. @throws {ForbiddenError} when the certificate is an operator's or names no site.
    */
   private certifiedSite(caller: Caller): string | undefined {
     if (!this.certificateBinding) return undefined;
-    const cn = caller.getAuthContext().sslPeerCertificate?.subject?.CN;
-    const site = Array.isArray(cn) ? cn[0] : cn;
+    const cert = caller.getAuthContext().sslPeerCertificate;
+    if (cert && roleOf(cert) === 'operator')
+      throw new ForbiddenError(
+        "mutual TLS: the client certificate is an operator's: it calls the Admin service and cannot take part as a site; use the site's own certificate (`fedsift certs --sites`)",
+      );
+    const site = cert && commonName(cert);
     if (!site)
       throw new ForbiddenError('mutual TLS: the client certificate has no subject common name naming its site');
     return site;
   }
+}
+
+function commonName(cert: PeerCertificate): string | undefined {
+  const cn = cert.subject?.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
 }
 
 function bearer(metadata: Metadata): string | undefined {

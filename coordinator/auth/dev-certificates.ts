@@ -1,4 +1,5 @@
 import forge from 'node-forge';
+import { roleUri, type CertificateRole } from './certificate-role.js';
 
 /** A certificate and its private key, PEM. */
 export interface PemPair {
@@ -6,11 +7,15 @@ export interface PemPair {
   key: string;
 }
 
-/** What {@link makeDevCertificates} makes: a CA, the coordinator's server certificate, one client certificate per site. */
+/**
+ * What {@link makeDevCertificates} makes: a CA, the coordinator's server certificate, one client certificate per site
+ * and the operator's client certificate (for `fedsift run` under mutual TLS).
+ */
 export interface DevCertificates {
   ca: PemPair;
   server: PemPair;
   clients: Record<string, PemPair>;
+  operator: PemPair;
 }
 
 interface Issuer {
@@ -102,11 +107,62 @@ export function issueServerCertificate(ca: DevCa, hosts: readonly string[], days
   return pair(certificate(hosts[0]!, keys, ca.issuer, days, leafExtensions('serverAuth', altNames)), keys);
 }
 
-/** A site's client certificate from `ca` (common name = site id), for mutual TLS. @throws {RangeError} when `days` < 1. */
-export function issueClientCertificate(ca: DevCa, site: string, days = 365): PemPair {
+function roleCertificate(ca: DevCa, commonName: string, role: CertificateRole, days: number): PemPair {
   checkDays(days);
   const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
-  return pair(certificate(site, keys, ca.issuer, days, leafExtensions('clientAuth', [])), keys);
+  const altNames = [{ type: 6, value: roleUri(role) }];
+  return pair(certificate(commonName, keys, ca.issuer, days, leafExtensions('clientAuth', altNames)), keys);
+}
+
+/**
+ * A site's client certificate from `ca` for mutual TLS: common name = site id, role `urn:fedsift:role:site` (a URI
+ * subject alternative name). @throws {RangeError} when `days` < 1.
+ */
+export function issueClientCertificate(ca: DevCa, site: string, days = 365): PemPair {
+  return roleCertificate(ca, site, 'site', days);
+}
+
+const OPERATOR_COMMON_NAME = 'fedsift operator';
+
+/**
+ * The operator's client certificate from `ca` for mutual TLS (role `urn:fedsift:role:operator`): it may call the
+ * Admin service (`fedsift run …`), and cannot take part as a site. @throws {RangeError} when `days` < 1.
+ */
+export function issueOperatorCertificate(ca: DevCa, days = 365): PemPair {
+  return roleCertificate(ca, OPERATOR_COMMON_NAME, 'operator', days);
+}
+
+interface ParsedAltName {
+  type: number;
+  value: string;
+  ip?: string;
+}
+
+/**
+ * A new certificate and key for what `certPem` certifies (same common name, subject alternative names — hosts, role
+ * — and key usage), from `ca`, valid `days` days from now: `fedsift certs --renew`.
+ * @throws {Error} when `certPem` does not parse or was not issued by `ca`; {RangeError} when `days` < 1.
+ */
+export function reissueCertificate(ca: DevCa, certPem: string, days = 365): PemPair {
+  checkDays(days);
+  const old = forge.pki.certificateFromPem(certPem);
+  let issued: boolean;
+  try {
+    issued = ca.issuer.cert.verify(old);
+  } catch {
+    issued = false;
+  }
+  if (!issued) throw new Error('it was not issued by this CA');
+  const commonName = String(old.subject.getField('CN')?.value ?? '');
+  const usage = (old.getExtension('extKeyUsage') as { serverAuth?: boolean } | null)?.serverAuth
+    ? 'serverAuth'
+    : 'clientAuth';
+  const san = old.getExtension('subjectAltName') as { altNames: ParsedAltName[] } | null;
+  const altNames = (san?.altNames ?? []).map((n) =>
+    n.ip ? { type: n.type, ip: n.ip } : { type: n.type, value: n.value },
+  );
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
+  return pair(certificate(commonName, keys, ca.issuer, days, leafExtensions(usage, altNames)), keys);
 }
 
 function checkDays(days: number): void {
@@ -115,11 +171,16 @@ function checkDays(days: number): void {
 
 /**
  * Development certificates for TLS and mutual TLS (RSA 2048, SHA-256): a new self-signed CA, a server certificate for
- * `hosts` and a client certificate per site. For test and development federations only — production sites use their
+ * `hosts`, a client certificate per site and an operator certificate. For test and development federations only — production sites use their
  * PKI. @throws {RangeError} when `hosts` is empty or `days` < 1.
  */
 export function makeDevCertificates(hosts: readonly string[], sites: readonly string[], days = 365): DevCertificates {
   const ca = makeDevCa(days);
   const clients = Object.fromEntries(sites.map((site) => [site, issueClientCertificate(ca, site, days)]));
-  return { ca: ca.pem, server: issueServerCertificate(ca, hosts, days), clients };
+  return {
+    ca: ca.pem,
+    server: issueServerCertificate(ca, hosts, days),
+    clients,
+    operator: issueOperatorCertificate(ca, days),
+  };
 }

@@ -1,13 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { positiveIntArg } from '../../shared/cli/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
+import { writeFileAtomic } from '../../shared/files/index.js';
 import {
   issueClientCertificate,
+  issueOperatorCertificate,
   issueServerCertificate,
   loadDevCa,
   makeDevCa,
+  reissueCertificate,
   type DevCa,
   type PemPair,
 } from '../auth/index.js';
@@ -20,6 +23,7 @@ interface CertsOptions {
   sites: string;
   days: number;
   newCa?: boolean;
+  renew?: boolean;
 }
 
 /**
@@ -45,15 +49,90 @@ function caFor(dir: string, o: CertsOptions): { ca: DevCa; reused: boolean } {
   }
 }
 
+/** Writes a certificate and its key (mode 600), each atomically: a process reading them sees the old file or the new. */
+function writePair(dir: string, name: string, p: PemPair): void {
+  writeFileAtomic(join(dir, `${name}-key.pem`), [p.key], 0o600);
+  writeFileAtomic(join(dir, `${name}.pem`), [p.cert], 0o644);
+}
+
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** Issues what `fedsift certs` is asked for (see certsCommand); returns the names of the certificates written. */
+function issue(d: string, o: CertsOptions): { wrote: string[]; reused: boolean } {
+  const { ca, reused } = caFor(d, o);
+  const wrote: string[] = [];
+  const write = (name: string, p: PemPair) => (writePair(d, name, p), wrote.push(`${name}.pem`));
+  if (!reused) write('ca', ca.pem);
+  const missing = (name: string) => !existsSync(join(d, `${name}.pem`)) || !existsSync(join(d, `${name}-key.pem`));
+  if (!reused || o.hosts !== undefined || missing('server'))
+    write('server', issueServerCertificate(ca, list(o.hosts ?? DEFAULT_HOSTS), o.days));
+  if (!reused || missing('operator')) write('operator', issueOperatorCertificate(ca, o.days));
+  for (const site of list(o.sites)) write(`client-${site}`, issueClientCertificate(ca, site, o.days));
+  return { wrote, reused };
+}
+
 /**
- * `fedsift certs`: development TLS certificates as PEM files. Run again on the same directory, it keeps the CA (so
- * every certificate issued before stays trusted) and the server certificate (unless --hosts is given), and adds the
- * client certificates of --sites; --new-ca starts over, invalidating every earlier certificate.
+ * `--renew`: re-issues every certificate in `d` that has its key beside it (server.pem, operator.pem, client-*.pem)
+ * from the CA there, with the same names, valid `o.days` days from now; all are made before any is written.
+ * @throws {ConfigError} when there is no CA, it is combined with options that change names, or a certificate was not
+ *         issued by the CA.
+ */
+function renew(d: string, o: CertsOptions): void {
+  if (o.newCa || o.hosts !== undefined || list(o.sites).length)
+    throw new ConfigError(
+      '--renew keeps every certificate and its names: run it without --new-ca, --hosts and --sites',
+      {
+        field: 'renew',
+      },
+    );
+  if (!existsSync(join(d, 'ca.pem')))
+    throw new ConfigError(`--renew: ${d} holds no ca.pem to renew from; run \`fedsift certs --out ${d}\` first`, {
+      field: 'out',
+    });
+  const { ca } = caFor(d, o);
+  const names = readdirSync(d)
+    .map((f) => /^(server|operator|client-.+)\.pem$/.exec(f)?.[1])
+    .filter((n): n is string => n !== undefined && existsSync(join(d, `${n}-key.pem`)))
+    .sort();
+  const renewed = names.map((name) => {
+    try {
+      return { name, pair: reissueCertificate(ca, readFileSync(join(d, `${name}.pem`), 'utf8'), o.days) };
+    } catch (err) {
+      throw new ConfigError(`--renew: ${join(d, `${name}.pem`)}: ${(err as Error).message}; nothing was renewed`, {
+        field: 'renew',
+        cause: err,
+      });
+    }
+  });
+  for (const { name, pair } of renewed) writePair(d, name, pair);
+  const until = new Date(Date.now() + o.days * 86_400_000);
+  console.log(
+    `renewed ${renewed.length ? names.map((n) => `${n}.pem`).join(', ') : 'nothing'} until ${until.toISOString()} (new keys; same CA and names)`,
+  );
+  const caUntil = ca.issuer.cert.validity.notAfter;
+  if (caUntil < until)
+    console.log(
+      `note: the CA itself expires on ${caUntil.toISOString()}, before them: start over with --new-ca before then`,
+    );
+  console.log('a running coordinator and client daemons take the new files for their next connections, no restart');
+}
+
+/**
+ * `fedsift certs`: development TLS certificates as PEM files: a CA, the server certificate, the operator's client
+ * certificate (operator.pem, for `fedsift run` under mutual TLS) and the sites' client certificates. Run again on the
+ * same directory, it keeps the CA (so every certificate issued before stays trusted), the server certificate (unless
+ * --hosts is given) and the operator's, and adds the client certificates of --sites; --new-ca starts over,
+ * invalidating every earlier certificate; --renew re-issues the certificates there before they expire. Files are
+ * written atomically, so running processes never read half a file.
  */
 export function certsCommand(): Command {
   return new Command('certs')
     .description(
-      "make development TLS certificates: a CA, the coordinator's server certificate and one client certificate per site; run again to add sites with the same CA",
+      "make development TLS certificates: a CA, the coordinator's server certificate, an operator certificate (for `fedsift run` under mutual TLS) and one client certificate per site; run again to add sites with the same CA, or with --renew to re-issue them",
     )
     .requiredOption('--out <dir>', 'directory for the PEM files (keys are written mode 600)')
     .option(
@@ -66,30 +145,15 @@ export function certsCommand(): Command {
       '--new-ca',
       'replace the CA in --out with a new one: every certificate it issued before stops being trusted',
     )
+    .option(
+      '--renew',
+      'before they expire: re-issue the server, operator and site certificates in --out from its CA, same names, new keys, valid --days from now; running processes take them without a restart',
+    )
     .action((o: CertsOptions) => {
-      const list = (v: string) =>
-        v
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean);
       const d = o.out;
       mkdirSync(d, { recursive: true });
-      const { ca, reused } = caFor(d, o);
-      const wrote: string[] = [];
-      const write = (name: string, p: PemPair) => {
-        writeFileSync(join(d, `${name}.pem`), p.cert, { mode: 0o644 });
-        writeFileSync(join(d, `${name}-key.pem`), p.key, { mode: 0o600 });
-        wrote.push(`${name}.pem`);
-      };
-      if (!reused) write('ca', ca.pem);
-      if (
-        !reused ||
-        o.hosts !== undefined ||
-        !existsSync(join(d, 'server.pem')) ||
-        !existsSync(join(d, 'server-key.pem'))
-      )
-        write('server', issueServerCertificate(ca, list(o.hosts ?? DEFAULT_HOSTS), o.days));
-      for (const site of list(o.sites)) write(`client-${site}`, issueClientCertificate(ca, site, o.days));
+      if (o.renew) return renew(d, o);
+      const { wrote, reused } = issue(d, o);
       console.log(
         reused
           ? `kept the CA in ${join(d, 'ca.pem')}: certificates it issued before stay valid`
@@ -101,6 +165,9 @@ export function certsCommand(): Command {
       );
       console.log(
         `client:      fedsift client --tls-ca ${join(d, 'ca.pem')} [--tls-cert ${join(d, 'client-SITE.pem')} --tls-key ${join(d, 'client-SITE-key.pem')}] …`,
+      );
+      console.log(
+        `operator:    fedsift run … --tls-ca ${join(d, 'ca.pem')} [--tls-cert ${join(d, 'operator.pem')} --tls-key ${join(d, 'operator-key.pem')}]   (with mutual TLS the Admin service takes only this certificate, never a site's)`,
       );
     });
 }

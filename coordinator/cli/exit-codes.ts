@@ -13,7 +13,7 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
     if (err.code === status.UNAVAILABLE) {
       return {
         code: 3,
-        message: `coordinator unreachable (${err.details}); is \`fedsift coordinator\` running at that address, and do the TLS settings match it (--tls-ca for a TLS coordinator, --insecure for a plain-text one)?`,
+        message: `coordinator unreachable (${err.details}); is \`fedsift coordinator\` running at that address, and do the TLS settings match it (--tls-ca for a TLS coordinator, --insecure for a plain-text one; under mutual TLS also --tls-cert and --tls-key: \`fedsift run\` with the operator's certificate, operator.pem of \`fedsift certs\`, a site with its own)?`,
       };
     }
     return { code: 4, message: `coordinator refused: ${status[err.code]}: ${err.details}` };

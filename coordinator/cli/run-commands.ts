@@ -31,7 +31,9 @@ async function withAdmin<T>(cmd: Command, fn: (admin: AdminClient) => Promise<T>
 export function runCommand(): Command {
   const run = addClientTlsOptions(
     new Command('run')
-      .description('start, inspect, follow and stop training runs')
+      .description(
+        "start, inspect, follow and stop training runs; under mutual TLS with the operator's certificate (`fedsift certs` writes operator.pem), never a site's",
+      )
       .option(
         '--coordinator <host:port>',
         'coordinator gRPC address',
@@ -42,7 +44,7 @@ export function runCommand(): Command {
         "the coordinator's admin token; default $FEDSIFT_ADMIN_TOKEN",
         process.env.FEDSIFT_ADMIN_TOKEN,
       ),
-    'the client',
+    "the operator's",
   );
 
   const start = new Command('start')

@@ -7,12 +7,15 @@ import { failStream, unaryHandler } from './handlers.js';
 import type { AccessControl } from '../auth/index.js';
 import type { RunManager } from '../rounds/index.js';
 
-/** Handlers of `fedsift.v1.Admin`, used by the CLI: every call needs the admin token when one is configured. */
+/**
+ * Handlers of `fedsift.v1.Admin`, used by the CLI: every call needs the admin token when one is configured and, under
+ * mutual TLS, an operator's client certificate.
+ */
 export function adminService(manager: RunManager, access: AccessControl, logger: Logger): UntypedServiceImplementation {
   const unexpected = (err: unknown) => logger.error({ err }, 'unexpected error in Admin handler');
   const unary = <Req, Res>(fn: (req: Req) => Res) =>
     unaryHandler((req: Req, call: ServerUnaryCall<Req, Res>) => {
-      access.checkAdmin(call.metadata);
+      access.checkAdmin(call);
       return fn(req);
     }, unexpected);
   return {
@@ -34,7 +37,7 @@ export function adminService(manager: RunManager, access: AccessControl, logger:
     }),
     WatchRun(call: ServerWritableStream<{ runId: string }, RunEvent>) {
       try {
-        access.checkAdmin(call.metadata);
+        access.checkAdmin(call);
         const run = manager.get(call.request.runId);
         const status = run.status();
         call.write({ kind: 'RUN_EVENT_KIND_UNSPECIFIED', status, round: null, roundNumber: status.currentRound });

@@ -1,12 +1,8 @@
 import { Server } from '@grpc/grpc-js';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { HealthImplementation } from 'grpc-health-check';
-import {
-  grpcServerOptions,
-  serverCredentials,
-  type ServerTlsConfig,
-  type TransportConfig,
-} from '../../shared/config/index.js';
+import { grpcServerOptions, type TransportConfig } from '../../shared/config/index.js';
+import { serverCredentials, type CertificateFiles } from '../../shared/tls/index.js';
 import { ServiceUnavailableError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import { loadFedsiftProto } from '../../shared/proto/index.js';
@@ -23,19 +19,19 @@ export interface StartedGrpcServer {
 
 /**
  * Binds the Coordinator, Admin and grpc.health.v1 services on host:port (port 0 picks a free one), with fedsift's
- * message-size and keepalive policy, with TLS (mutual when `tls.clientCaFile` is set) or, when `tls` is null, plain text.
- * @throws {ServiceUnavailableError} when the address cannot be bound (in use, unknown host); {ConfigError} for an
- *         unreadable certificate or key.
+ * message-size and keepalive policy, with TLS from `certificates` (mutual when they hold a CA; a renewed certificate
+ * serves the connections accepted after it) or, when `certificates` is null, plain text.
+ * @throws {ServiceUnavailableError} when the address cannot be bound (in use, unknown host).
  */
 export async function startGrpcServer(opts: {
   host: string;
   port: number;
   transport: TransportConfig;
-  tls: ServerTlsConfig | null;
+  certificates: CertificateFiles | null;
   deps: CoordinatorServiceDeps & { manager: RunManager };
   logger: Logger;
 }): Promise<StartedGrpcServer> {
-  const creds = serverCredentials(opts.tls);
+  const creds = serverCredentials(opts.certificates);
   const proto = loadFedsiftProto();
   const server = new Server(grpcServerOptions(opts.transport));
   server.addService(proto.coordinatorService, coordinatorService(opts.deps));

@@ -8,6 +8,7 @@ import {
   weightBinLowerEdge,
 } from '../../shared/contract/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
+import { registerCertificateExpiry, type CertificateFiles } from '../../shared/tls/index.js';
 
 /**
  * The coordinator's Prometheus metrics, in a registry of its own (no global state): `fedsift_`-prefixed series with
@@ -37,10 +38,16 @@ export class CoordinatorMetrics {
   /**
    * @param liveClients current number of live clients, read at scrape time.
    * @param uploads the upload memory bound (UploadGate), read at scrape time.
+   * @param certificates the gRPC server's TLS files, whose expiry is a gauge (none: plain text, no gauge).
    */
-  constructor(liveClients: () => number, uploads: { readonly inUseBytes: number; readonly waiting: number }) {
+  constructor(
+    liveClients: () => number,
+    uploads: { readonly inUseBytes: number; readonly waiting: number },
+    certificates?: CertificateFiles | null,
+  ) {
     const r = [this.registry];
     collectProcessMetrics(this.registry);
+    if (certificates) registerCertificateExpiry(this.registry, certificates);
     new Gauge({
       name: 'fedsift_clients_connected',
       help: 'Clients joined and heartbeating within the client timeout',

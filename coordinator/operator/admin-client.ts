@@ -1,10 +1,6 @@
 import { type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import {
-  channelCredentials,
-  DEFAULT_TRANSPORT,
-  grpcChannelOptions,
-  type ChannelSecurity,
-} from '../../shared/config/index.js';
+import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
+import { channelCredentials, type ChannelSecurity } from '../../shared/tls/index.js';
 import {
   bearerTokenInterceptor,
   loadFedsiftProto,

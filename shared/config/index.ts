@@ -18,10 +18,9 @@ export {
 } from './node-configs.js';
 export {
   clientTlsSchema,
-  serverCredentials,
-  channelCredentials,
+  DEFAULT_TLS_RELOAD_INTERVAL_MS,
   PLAINTEXT_HINT,
   type ServerTlsConfig,
-  type ChannelSecurity,
+  type ClientTlsConfig,
 } from './tls.js';
 export { weightingSchema, NO_WEIGHTING, weightingEnabled, type WeightingConfig } from './weighting-options.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,14 +131,23 @@ describe('fedsift CLI', () => {
     assert.match(r.stderr, /--data "parquet:x": expected mnist, csv:PATH or idx:IMAGES,LABELS/);
   });
 
-  it('certs run again on a directory keeps its CA and server certificate and adds sites; --new-ca starts over', async () => {
+  it('certs run again on a directory keeps its CA, server and operator certificates and adds sites; --new-ca starts over', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedsift-certs-'));
     const read = (name: string) => readFileSync(join(dir, name), 'utf8');
     const signedBy = (leaf: string, ca: string) =>
       new X509Certificate(read(leaf)).verify(new X509Certificate(ca).publicKey);
-    assert.equal((await runFedsift(['certs', '--out', dir, '--sites', 'site-a'])).code, 0);
+    const first = await runFedsift(['certs', '--out', dir, '--sites', 'site-a']);
+    assert.equal(first.code, 0, first.stderr);
     const ca = read('ca.pem'),
-      server = read('server.pem');
+      server = read('server.pem'),
+      operator = read('operator.pem');
+    // The operator's certificate and the sites' carry their roles; the hint says what the operator passes
+    assert.equal(new X509Certificate(operator).subjectAltName, 'URI:urn:fedsift:role:operator');
+    assert.equal(new X509Certificate(read('client-site-a.pem')).subjectAltName, 'URI:urn:fedsift:role:site');
+    assert.match(
+      first.stdout,
+      /operator: +fedsift run … --tls-ca \S+ca\.pem \[--tls-cert \S+operator\.pem --tls-key \S+operator-key\.pem\]/,
+    );
     // Execute: add a site, as an operator enrolling one more would
     const again = await runFedsift(['certs', '--out', dir, '--sites', 'site-b']);
     // Check: same CA and server certificate, so site-a's certificate still verifies; site-b's is from that CA
@@ -146,6 +155,7 @@ describe('fedsift CLI', () => {
     assert.match(again.stdout, /kept the CA/);
     assert.equal(read('ca.pem'), ca);
     assert.equal(read('server.pem'), server);
+    assert.equal(read('operator.pem'), operator);
     assert.ok(signedBy('client-site-b.pem', ca) && signedBy('client-site-a.pem', ca));
     // --hosts re-issues the server certificate for the new names, from the same CA
     assert.equal((await runFedsift(['certs', '--out', dir, '--hosts', 'fedsift-coordinator,10.0.0.7'])).code, 0);
@@ -163,6 +173,34 @@ describe('fedsift CLI', () => {
     const broken = await runFedsift(['certs', '--out', dir, '--sites', 'site-c']);
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /holds one of ca.pem and ca-key.pem but not the other/);
+  });
+
+  it('certs --renew re-issues every certificate there from its CA with the same names and new keys; without a CA it refuses', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'fedsift-renew-'));
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+    assert.equal((await runFedsift(['certs', '--out', dir, '--sites', 'site-a', '--days', '1'])).code, 0);
+    const leaves = ['client-site-a', 'operator', 'server'];
+    const ca = read('ca.pem');
+    const before = Object.fromEntries(leaves.map((n) => [n, new X509Certificate(read(`${n}.pem`))]));
+    // Execute
+    const renewed = await runFedsift(['certs', '--out', dir, '--renew', '--days', '30']);
+    // Assert: each certificate anew, same names and role, from the same CA, with its new key, valid longer
+    assert.equal(renewed.code, 0, renewed.stderr);
+    assert.match(renewed.stdout, /renewed client-site-a\.pem, operator\.pem, server\.pem until /);
+    assert.equal(read('ca.pem'), ca);
+    for (const n of leaves) {
+      const cert = new X509Certificate(read(`${n}.pem`));
+      assert.notEqual(cert.fingerprint256, before[n]!.fingerprint256, n);
+      assert.equal(cert.subject, before[n]!.subject, n);
+      assert.equal(cert.subjectAltName, before[n]!.subjectAltName, n);
+      assert.ok(cert.verify(new X509Certificate(ca).publicKey), `${n} is signed by the CA`);
+      assert.ok(cert.checkPrivateKey(createPrivateKey(read(`${n}-key.pem`))), `${n}-key.pem is its key`);
+      assert.ok(new Date(cert.validTo) > new Date(before[n]!.validTo), `${n} is valid longer`);
+    }
+    const noCa = await runFedsift(['certs', '--out', mkdtempSync(join(tmpdir(), 'fedsift-renew-')), '--renew']);
+    assert.equal(noCa.code, 2);
+    assert.match(noCa.stderr, /--renew: .* holds no ca\.pem to renew from/);
   });
 
   it('npm run fedsift -- certs --out certs writes where the command was typed, not into the package', async () => {

@@ -1,17 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCoordinatorConfig } from '../../shared/config/index.js';
-import { silentLogger } from '../../shared/logging/index.js';
+import { silentLogger, type Logger } from '../../shared/logging/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
 import { startCoordinator, type Coordinator, type CoordinatorHooks } from '../../coordinator/main.js';
 
-/** Real coordinator on a free loopback port (plain text unless `config.tls` is given), quiet logs. Close it in `after`. */
+/**
+ * Real coordinator on a free loopback port (plain text unless `config.tls` is given), quiet logs unless `logger` is
+ * given. Close it in `after`.
+ */
 export function startTestCoordinator(
   config: Record<string, unknown> = {},
   hooks: CoordinatorHooks = {},
+  logger: Logger = silentLogger(),
 ): Promise<Coordinator> {
   return startCoordinator(
     parseCoordinatorConfig({ port: 0, httpPort: 0, insecure: !config.tls, ...config }),
-    silentLogger(),
+    logger,
     hooks,
   );
 }
@@ -22,11 +26,18 @@ export function startTestCoordinator(
  */
 const WAIT_LIMIT_MS = 240_000;
 
-/** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = WAIT_LIMIT_MS): Promise<T> {
+/**
+ * Polls `check` (which may be async) every 50 ms until it gives a value other than undefined, or fails after
+ * `timeoutMs`.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = WAIT_LIMIT_MS,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v !== undefined) return v;
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);

@@ -26,6 +26,11 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
     certFile: file('a.pem', certs.clients['site-a']!.cert),
     keyFile: file('a-key.pem', certs.clients['site-a']!.key),
   };
+  const operator = {
+    caFile: ca,
+    certFile: file('operator.pem', certs.operator.cert),
+    keyFile: file('operator-key.pem', certs.operator.key),
+  };
   const runtime = new FixedModelRuntime(2);
   let c: Coordinator;
   before(async () => {
@@ -42,7 +47,7 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
     const mtls = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { tls: site });
     const noCert = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { tls: { caFile: ca } });
     const plain = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
-    const admin = new AdminClient(c.address, { tls: site });
+    const admin = new AdminClient(c.address, { tls: operator });
     try {
       assert.equal(
         (await refusal(noCert.join({ siteId: 'site-x', token: '', capabilities: TEST_CAPABILITIES })))?.code,
@@ -87,14 +92,50 @@ describe('TLS and mutual TLS from certificate files (fedsift certs)', () => {
     }
   });
 
-  it('the CLI talks TLS with --tls-ca/--tls-cert/--tls-key, and refuses plain text unless asked', async () => {
-    const tlsFlags = ['--tls-ca', ca, '--tls-cert', site.certFile, '--tls-key', site.keyFile];
-    const listed = await runFedsift(['run', 'list', '--json', '--coordinator', c.address, ...tlsFlags], {
-      FEDSIFT_INSECURE: '',
-    });
+  it("an operator certificate calls the Admin service and cannot join or act as a site; a site's certificate cannot call Admin", async () => {
+    // Prepare
+    const asOperator = new CoordinatorLink(c.address, DEFAULT_TRANSPORT, { tls: operator });
+    const operatorAdmin = new AdminClient(c.address, { tls: operator });
+    const siteAdmin = new AdminClient(c.address, { tls: site });
+    try {
+      // Execute + Assert: Admin takes the operator's certificate only
+      assert.ok(Array.isArray(await operatorAdmin.listRuns()));
+      const bySite = await refusal(siteAdmin.listRuns());
+      assert.equal(bySite?.code, status.PERMISSION_DENIED);
+      assert.match(
+        bySite!.details,
+        /Admin: the client certificate is a site's \("site-a"\), not an operator's.*operator\.pem/,
+      );
+      // The operator's certificate speaks for no site: neither Join nor a later call
+      const joined = await refusal(asOperator.join({ siteId: 'site-a', token: '', capabilities: TEST_CAPABILITIES }));
+      assert.equal(joined?.code, status.PERMISSION_DENIED);
+      assert.match(joined!.details, /the client certificate is an operator's: .* cannot take part as a site/);
+      const heartbeat = await refusal(asOperator.heartbeat(ClientRegistry.clientIdFor('site-a')));
+      assert.equal(heartbeat?.code, status.PERMISSION_DENIED);
+    } finally {
+      asOperator.close();
+      operatorAdmin.close();
+      siteAdmin.close();
+    }
+  });
+
+  it("the CLI talks TLS with the operator's --tls-cert/--tls-key, says what to pass when it has none or a site's, and refuses plain text unless asked", async () => {
+    const tlsFlags = (who: typeof site) => ['--tls-ca', ca, '--tls-cert', who.certFile, '--tls-key', who.keyFile];
+    const list = (flags: string[]) =>
+      runFedsift(['run', 'list', '--json', '--coordinator', c.address, ...flags], { FEDSIFT_INSECURE: '' });
+    const listed = await list(tlsFlags(operator));
     assert.equal(listed.code, 0, listed.stderr);
     assert.ok(Array.isArray(JSON.parse(listed.stdout)));
     assert.doesNotMatch(listed.stderr, /DeprecationWarning/, 'no DEP0123 for a coordinator dialled by IP address');
+    const withSiteCert = await list(tlsFlags(site));
+    assert.equal(withSiteCert.code, 4);
+    assert.match(withSiteCert.stderr, /PERMISSION_DENIED: Admin: the client certificate is a site's .*operator\.pem/);
+    const withoutCert = await list(['--tls-ca', ca]);
+    assert.equal(withoutCert.code, 3);
+    assert.match(
+      withoutCert.stderr,
+      /under mutual TLS also --tls-cert and --tls-key: `fedsift run` with the operator's certificate, operator\.pem/,
+    );
     const implicit = await runFedsift(['run', 'list', '--coordinator', c.address], { FEDSIFT_INSECURE: '' });
     assert.equal(implicit.code, 2);
     assert.match(implicit.stderr, /--tls-ca: required unless plain text is asked for explicitly/);
