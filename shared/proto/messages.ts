@@ -99,6 +99,26 @@ export interface JoinResponse {
   /** Revision of the contract the coordinator speaks; 0 or absent = revision 1. */
   protocolVersion?: number;
 }
+/** `fedsift preflight`: a Join's checks without joining. */
+export interface CheckSiteRequest {
+  siteId: string;
+  token: string;
+  protocolVersion: number;
+}
+/** An unfinished run whose rounds may select the site, as CheckSite reports it. */
+export interface SiteRun {
+  runId: string;
+  modelName: string;
+  /** samples */
+  batchSize: number;
+  localEpochs: number;
+  roundDeadlineMs: number;
+}
+export interface CheckSiteResponse {
+  coordinatorId: string;
+  protocolVersion: number;
+  runs: SiteRun[];
+}
 export interface HeartbeatRequest {
   clientId: string;
 }
