@@ -118,7 +118,7 @@ export function refusalHint(code: status, details: string, siteId: string): stri
     case status.UNAUTHENTICATED:
       return (
         `${said}; give this site's enrolment token with --token or $FEDSIFT_TOKEN: the one \`fedsift enrol ` +
-        `--site-id ${siteId}\` printed into the coordinator's tokens file`
+        `--site-id ${siteId}\` printed when it enrolled the site in the coordinator's tokens file`
       );
     case status.PERMISSION_DENIED:
       return `${said}; the token (--token) and the client certificate (--tls-cert) must both be site "${siteId}"'s`;

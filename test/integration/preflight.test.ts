@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
@@ -178,22 +179,37 @@ describe('fedsift preflight: one line per check of a site, without joining', () 
     }
   });
 
-  it('a gRPC server that is not a fedsift coordinator fails the tls check', async () => {
+  it('a gRPC server that is not a fedsift coordinator, or a server that speaks neither gRPC nor HTTP nor TLS, fails the tls check', async () => {
+    // Prepare: a bare grpc-js server (no services), and a TCP server that hangs up on every connection
     const foreign = new Server();
-    const port = await new Promise<number>((resolve, reject) =>
+    const grpcPort = await new Promise<number>((resolve, reject) =>
       foreign.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
         err ? reject(err) : resolve(p),
       ),
     );
+    const mute = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    const mutePort = (mute.address() as AddressInfo).port;
+    const plainText = { tls: null, insecure: true };
     try {
+      // Execute + Assert
       await failsAt(
-        { coordinator: `127.0.0.1:${port}`, tls: null, insecure: true },
+        { coordinator: `127.0.0.1:${grpcPort}`, ...plainText },
         'tls',
         /answers gRPC but not as a fedsift coordinator \(UNIMPLEMENTED/,
         3,
       );
+      await failsAt(
+        { coordinator: `127.0.0.1:${mutePort}`, ...plainText },
+        'tls',
+        new RegExp(
+          `127\\.0\\.0\\.1:${mutePort} accepts connections but does not answer gRPC \\(.+\\); its gRPC port is`,
+        ),
+        3,
+      );
     } finally {
       foreign.forceShutdown();
+      await new Promise((resolve) => mute.close(resolve));
     }
   });
 
