@@ -1,1 +1,2 @@
 export { clientCommand } from './client-command.js';
+export { preflightCommand } from './preflight-command.js';

@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION } from '../../shared/contract/index.js';
 import {
+  makeClientConstructor,
   Metadata,
   type CallOptions,
   type Client,
@@ -7,6 +8,7 @@ import {
   type ClientWritableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import {
   ChunkAssembler,
   chunkBytes,
@@ -25,6 +27,8 @@ import {
   loadFedsiftProto,
   specsFromWire,
   specsToWire,
+  type CheckSiteRequest,
+  type CheckSiteResponse,
   type EvaluationReport,
   type JoinRequest,
   type JoinResponse,
@@ -46,6 +50,10 @@ type CoordinatorStub = Client & {
   ): ClientReadableStream<ModelChunk>;
   SubmitUpdate(metadata: Metadata, options: CallOptions, cb: Callback<UpdateAck>): ClientWritableStream<UpdateChunk>;
   ReportEvaluation(req: EvaluationReport, cb: Callback<{ accepted: boolean }>): void;
+  CheckSite(req: CheckSiteRequest, options: CallOptions, cb: Callback<CheckSiteResponse>): void;
+};
+type HealthStub = Client & {
+  Check(req: { service: string }, options: CallOptions, cb: Callback<{ status: string }>): void;
 };
 
 /** An update ready to submit: header fields without the byte totals, which the link computes. */
@@ -57,6 +65,8 @@ export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha2
  */
 export class CoordinatorLink {
   private readonly stub: CoordinatorStub;
+  /** grpc.health.v1 over the same channel. */
+  private readonly healthStub: HealthStub;
 
   /**
    * @param security.token the site's enrolment token, sent on every call (none when the coordinator requires none);
@@ -72,7 +82,10 @@ export class CoordinatorLink {
       'grpc.use_local_subchannel_pool': 1,
       ...(security.token && { interceptors: [bearerTokenInterceptor(security.token)] }),
     };
-    this.stub = new CoordinatorClient(address, channelCredentials(security.tls), options) as unknown as CoordinatorStub;
+    const creds = channelCredentials(security.tls);
+    this.stub = new CoordinatorClient(address, creds, options) as unknown as CoordinatorStub;
+    const Health = makeClientConstructor(healthService, 'grpc.health.v1.Health');
+    this.healthStub = new Health(address, creds, { channelOverride: this.stub.getChannel() }) as unknown as HealthStub;
   }
 
   /**
@@ -168,6 +181,32 @@ export class CoordinatorLink {
   reportEvaluation(report: EvaluationReport): Promise<void> {
     return new Promise((resolve, reject) =>
       this.stub.ReportEvaluation(report, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  /**
+   * The coordinator's grpc.health.v1 status of the Coordinator service (`SERVING`), over this link's channel: reaching
+   * it proves the address, the port and the TLS settings, before any token is checked.
+   * @throws the gRPC error (UNAVAILABLE when no connection could be made, with the TLS or socket error in its details).
+   */
+  health(deadlineUnixMs: number): Promise<string> {
+    return new Promise((resolve, reject) =>
+      this.healthStub.Check({ service: 'fedsift.v1.Coordinator' }, { deadline: deadlineUnixMs }, (err, res) =>
+        err ? reject(err) : resolve(res!.status),
+      ),
+    );
+  }
+
+  /**
+   * Asks whether the coordinator would let this site join (its rate limit, client certificate, token and protocol
+   * revision) without joining, and which unfinished runs it has (`fedsift preflight`).
+   * @throws the gRPC error Join would answer (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT); UNIMPLEMENTED
+   *         from a coordinator older than CheckSite.
+   */
+  checkSite(siteId: string, token: string, deadlineUnixMs: number): Promise<CheckSiteResponse> {
+    const req = { siteId, token, protocolVersion: PROTOCOL_VERSION };
+    return new Promise((resolve, reject) =>
+      this.stub.CheckSite(req, { deadline: deadlineUnixMs }, (err, res) => (err ? reject(err) : resolve(res!))),
     );
   }
 

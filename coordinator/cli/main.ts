@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { clientCommand } from '../../client-node/cli/index.js';
+import { clientCommand, preflightCommand } from '../../client-node/cli/index.js';
 import { demoCommand } from './demo-command.js';
 import { experimentCommand } from './experiment-command.js';
 import { simulateCommand } from './simulate-command.js';
@@ -14,6 +14,7 @@ const program = new Command('fedsift')
   .version('0.1.0')
   .addCommand(coordinatorCommand())
   .addCommand(clientCommand())
+  .addCommand(preflightCommand())
   .addCommand(runCommand())
   .addCommand(enrolCommand())
   .addCommand(certsCommand())

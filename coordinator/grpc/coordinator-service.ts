@@ -11,7 +11,8 @@ import { PROTOCOL_VERSION, protocolMismatch } from '../../shared/contract/index.
 import { InvalidRequestError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type {
-  ClientCapabilities,
+  CheckSiteRequest,
+  CheckSiteResponse,
   EvaluationAck,
   EvaluationReport,
   FetchModelRequest,
@@ -59,7 +60,8 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     Join: unary<JoinRequest, JoinResponse>((req, call) => {
       checkJoin(req);
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
-      checkRevision(req.capabilities!); // after the token and rate checks: strangers learn nothing
+      // after the token and rate checks: strangers learn nothing
+      checkRevision('Join', req.capabilities!.protocolVersion, 'capabilities.protocol_version');
       const id = clients.idFor(req.siteId);
       const previousPeer = clients.isLive(id, clock.now()) ? clients.get(id).peer : undefined;
       if (previousPeer !== undefined && previousPeer !== call.getPeer()) {
@@ -142,20 +144,42 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       manager.get(req.runId).reportEvaluation(req);
       return { accepted: true };
     }),
+
+    CheckSite: unary<CheckSiteRequest, CheckSiteResponse>((req, call) => {
+      checkSiteId('CheckSite', req.siteId);
+      access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
+      checkRevision('CheckSite', req.protocolVersion, 'protocol_version'); // as Join: after the token and rate checks
+      const runs = manager
+        .list()
+        .filter((r) => !r.isFinished)
+        .map(({ runId, config }) => ({
+          runId,
+          modelName: config.model,
+          batchSize: config.batchSize,
+          localEpochs: config.localEpochs,
+          roundDeadlineMs: config.roundDeadlineMs,
+        }));
+      return { coordinatorId: deps.coordinatorId, protocolVersion: PROTOCOL_VERSION, runs };
+    }),
   };
 }
 
 /** Longest accepted site id (characters). */
 const MAX_SITE_ID_LENGTH = 200;
 
-/** @throws {InvalidRequestError} for a missing or over-long site id or missing/invalid capabilities. */
-function checkJoin(req: JoinRequest): void {
-  if (!req.siteId || req.siteId.length > MAX_SITE_ID_LENGTH) {
+/** @throws {InvalidRequestError} for a missing or over-long site id; `rpc` names the call in the message. */
+function checkSiteId(rpc: string, siteId: string): void {
+  if (!siteId || siteId.length > MAX_SITE_ID_LENGTH) {
     throw new InvalidRequestError(
-      `Join: site_id must have 1 to ${MAX_SITE_ID_LENGTH} characters, got ${req.siteId.length}`,
+      `${rpc}: site_id must have 1 to ${MAX_SITE_ID_LENGTH} characters, got ${siteId.length}`,
       { field: 'site_id' },
     );
   }
+}
+
+/** @throws {InvalidRequestError} for a missing or over-long site id or missing/invalid capabilities. */
+function checkJoin(req: JoinRequest): void {
+  checkSiteId('Join', req.siteId);
   const caps = req.capabilities;
   if (!caps || !Number.isSafeInteger(caps.numExamples) || caps.numExamples < 0) {
     throw new InvalidRequestError('Join: capabilities.num_examples must be a non-negative integer', {
@@ -164,8 +188,11 @@ function checkJoin(req: JoinRequest): void {
   }
 }
 
-/** @throws {InvalidRequestError} when the client speaks another protocol revision than this build. */
-function checkRevision(caps: ClientCapabilities): void {
-  const mismatch = protocolMismatch('the client', caps.protocolVersion);
-  if (mismatch) throw new InvalidRequestError(`Join: ${mismatch}`, { field: 'capabilities.protocol_version' });
+/**
+ * @param field where the request states its revision, for the error.
+ * @throws {InvalidRequestError} when the client speaks another protocol revision than this build.
+ */
+function checkRevision(rpc: string, protocolVersion: number | undefined, field: string): void {
+  const mismatch = protocolMismatch('the client', protocolVersion);
+  if (mismatch) throw new InvalidRequestError(`${rpc}: ${mismatch}`, { field });
 }

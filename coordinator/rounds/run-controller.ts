@@ -13,6 +13,7 @@ import {
   type RunStatus,
   type UpdateHeader,
 } from '../../shared/proto/index.js';
+import type { RunConfig } from '../config/index.js';
 import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
@@ -55,6 +56,11 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   get runId(): string {
     return this.deps.runId;
+  }
+
+  /** The run's validated config. */
+  get config(): RunConfig {
+    return this.deps.config;
   }
 
   private get strategyContext(): StrategyContext {

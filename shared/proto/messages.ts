@@ -103,6 +103,26 @@ export interface JoinResponse {
   /** The federation the coordinator serves; '' or absent (an older build) = the default one. */
   federationId?: string;
 }
+/** `fedsift preflight`: a Join's checks without joining. */
+export interface CheckSiteRequest {
+  siteId: string;
+  token: string;
+  protocolVersion: number;
+}
+/** An unfinished run whose rounds may select the site, as CheckSite reports it. */
+export interface SiteRun {
+  runId: string;
+  modelName: string;
+  /** samples */
+  batchSize: number;
+  localEpochs: number;
+  roundDeadlineMs: number;
+}
+export interface CheckSiteResponse {
+  coordinatorId: string;
+  protocolVersion: number;
+  runs: SiteRun[];
+}
 export interface HeartbeatRequest {
   clientId: string;
 }

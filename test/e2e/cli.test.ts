@@ -22,6 +22,7 @@ describe('fedsift CLI', () => {
       [],
       ['coordinator'],
       ['client'],
+      ['preflight'],
       ['run'],
       ['run', 'start'],
       ['run', 'status'],

@@ -27,13 +27,13 @@ export async function requireNats(): Promise<void> {
 const NATS_SERVER = process.env.FEDSIFT_NATS_SERVER ?? '/usr/sbin/nats-server';
 
 /**
- * A private nats-server with JetStream on `port`, storing in `storeDir` — for tests that stop and restart NATS; the
- * machine's shared server on 4222 is never touched. Resolves once it accepts connections.
+ * A private nats-server on `port` with JetStream storing in `storeDir` (null: a server without JetStream) — for tests
+ * that stop and restart NATS, or need it without JetStream; the machine's shared server on 4222 is never touched.
+ * Resolves once it accepts connections.
  */
-export async function startPrivateNats(port: number, storeDir: string): Promise<ChildProcess> {
-  const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
-    stdio: 'ignore',
-  });
+export async function startPrivateNats(port: number, storeDir: string | null): Promise<ChildProcess> {
+  const jetstream = storeDir === null ? [] : ['-js', '-sd', storeDir];
+  const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), ...jetstream], { stdio: 'ignore' });
   await waitForPort(port);
   return child;
 }

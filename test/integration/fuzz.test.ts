@@ -38,6 +38,7 @@ const SEEDS: Record<string, unknown[]> = {
   ReportEvaluation: [
     { runId: 'run-x', round: 1, clientId: 'c-000000000000', numExamples: 3, loss: 0.5, metrics: { accuracy: 1 } },
   ],
+  CheckSite: [{ siteId: 'fuzz-site', token: 't', protocolVersion: 2 }],
   StartRun: [{ configJson: '{"rounds": 1, "model": "mlp", "waitForClientsMs": 0}' }],
   GetRun: [{ runId: 'run-x' }],
   ListRuns: [{}],
