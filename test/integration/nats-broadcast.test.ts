@@ -147,7 +147,7 @@ describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {
       await waitFor('round 1', () => (heard.length ? heard : undefined));
       await otherBroadcaster.announce(announcement(runId, 8, undefined, other));
       await broadcaster.announce(announcement(runId, 2));
-      await waitFor('round 2', () => (heard.some((a) => a.round === 2) ? heard : undefined), 10_000);
+      await waitFor('round 2', () => (heard.some((a) => a.round === 2) ? heard : undefined));
       // Assert
       assert.deepEqual(
         heard.map((a) => [a.federationId, a.round]),
