@@ -40,6 +40,10 @@ export function clientCommand(): Command {
       'at start-up, give up joining after this long and exit 3 saying what to check; 0 = keep trying (default 60000)',
       intArg,
     )
+    .option(
+      '--takeover',
+      'cut off a live daemon of this site (it exits 5) instead of being refused and exiting 5 (one daemon per site)',
+    )
     .option('--data <spec>', 'local data: mnist | csv:PATH | idx:IMAGES,LABELS', 'mnist')
     .option('--num-partitions <n>', 'mnist: split the 8,000 training digits into n Dirichlet shares', intArg)
     .option('--partition-index <i>', 'mnist: which share this site holds (0-based)', intArg)
@@ -70,6 +74,7 @@ export function clientCommand(): Command {
       const config = parseClientConfig({
         coordinator: o.coordinator,
         connectTimeoutMs: o.connectTimeout,
+        takeover: Boolean(o.takeover),
         natsUrl: o.natsUrl || undefined,
         siteId: o.siteId,
         token: o.token || undefined,
@@ -97,7 +102,9 @@ export function clientCommand(): Command {
       const logger = createLogger({ name: 'client' });
       const { startClient } = await import('../main.js');
       const daemon = await startClient(config, logger);
-      logger.info({ signal: await untilShutdownSignal() }, 'shutting down');
+      const ended = await Promise.race([untilShutdownSignal(), daemon.cutOff]);
+      if (typeof ended === 'string') logger.info({ signal: ended }, 'shutting down');
       await daemon.close();
+      if (typeof ended !== 'string') throw ended; // another daemon speaks for the site: exit 5 saying so
     });
 }

@@ -4,8 +4,9 @@
  * both (a silent mismatch would, e.g., train weighted runs unweighted). Revisions:
  * 1 (unnumbered, sent as 0): the round's weighting as JSON text (FitConfig.weighting_json).
  * 2: the weighting as a typed Weighting message; UpdateHeader.attempt.
+ * 3: one daemon per site: JoinRequest.session_id (sent on every later call as `fedsift-session` metadata), takeover.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The revision a peer states: 0 (an older build that sends no revision) is revision 1. */
 export function protocolRevision(stated: number | undefined): number {

@@ -2,4 +2,11 @@ export { PROTO_PATH, loadFedsiftProto } from './loader.js';
 export * from './messages.js';
 export { weightingToWire, weightingFromWire } from './weighting.js';
 export { ROUNDS_STREAM, ROUNDS_SUBJECT_PREFIX, roundsSubject } from './subjects.js';
-export { AUTHORIZATION_METADATA_KEY, bearerTokenInterceptor, bearerTokenOf } from './bearer-token.js';
+export {
+  AUTHORIZATION_METADATA_KEY,
+  SESSION_METADATA_KEY,
+  bearerTokenInterceptor,
+  bearerTokenOf,
+  metadataInterceptor,
+  sessionIdOf,
+} from './bearer-token.js';

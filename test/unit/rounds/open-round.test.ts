@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import {
+  DuplicateEvaluationError,
   DuplicateUpdateError,
   InvalidRequestError,
   InvalidUpdateError,
@@ -105,6 +106,62 @@ describe('OpenRound', () => {
         is(DuplicateUpdateError, 'FS_ERR_DUPLICATE_UPDATE', /different update/),
       );
       assert.equal(round.progress.accumulator.count, 1);
+    });
+
+    it('folds one of two uploads of a client that ran at once: an identical second one is acked, a different one refused', () => {
+      // Prepare: three uploads of c0 pass the header checks before any of them is complete
+      const round = openTestRound(PARAMS, ['c0', 'c1']);
+      after(() => round.close('stopped'));
+      const started = [1, 1, 2].map((v) => {
+        const { header, bytes } = testUpdate('c0', new Float32Array(PARAMS).fill(v), 10 * v);
+        const receiver = round.receive(header);
+        const buffer = receiver.buffer();
+        buffer.set(bytes);
+        receiver.received(bytes.byteLength);
+        return () => receiver.complete(buffer);
+      });
+      // Execute
+      const [first, identical, different] = started as [() => boolean, () => boolean, () => boolean];
+      const counted = first();
+      const recounted = identical();
+      // Assert
+      assert.equal(counted, true);
+      assert.equal(recounted, false, 'the identical re-send is not folded again');
+      assert.throws(different, is(DuplicateUpdateError, 'FS_ERR_DUPLICATE_UPDATE', /the first one counts/));
+      assert.equal(round.progress.accumulator.count, 1);
+      assert.deepEqual(round.failures, [], 'c0 delivered: the refused duplicate fails nothing');
+      assert.equal(round.answered, 1);
+    });
+
+    it("keeps a client's first evaluation: an identical re-send changes nothing, a different one is refused", () => {
+      // Prepare
+      const round = twoClientRound();
+      after(() => round.close('stopped'));
+      const evaluation = {
+        runId: 'test-run',
+        round: 1,
+        clientId: 'c0',
+        numExamples: 10,
+        loss: 0.5,
+        metrics: { accuracy: 0.5 },
+      };
+      round.addEvaluation(evaluation);
+      // Execute
+      round.addEvaluation({ ...evaluation, metrics: { accuracy: 0.5 } });
+      const second = () => round.addEvaluation({ ...evaluation, numExamples: 20, metrics: { accuracy: 0.9 } });
+      // Assert
+      assert.throws(
+        second,
+        is(
+          DuplicateEvaluationError,
+          'FS_ERR_DUPLICATE_EVALUATION',
+          /c0 already reported a different evaluation of round 1/,
+        ),
+      );
+      assert.deepEqual(
+        [...round.progress.evaluations.values()],
+        [{ clientId: 'c0', numExamples: 10, loss: 0.5, metrics: { accuracy: 0.5 } }],
+      );
     });
 
     it('refuses a NaN as the bytes arrive and fails that client for the round itself, whatever the transport', () => {
