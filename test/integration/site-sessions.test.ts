@@ -32,6 +32,18 @@ async function daemon(address: string, siteId: string, takeover: boolean): Promi
   return { link, clientId };
 }
 
+/** Sites protocol-site-0 and -1 (256-parameter model) in round 1 of a one-round run; closed after the test. */
+async function twoSites(): Promise<ProtocolFixture> {
+  const f = await protocolFixture({
+    numParams: 256,
+    clients: 2,
+    coordinator: { clientTimeoutMs: CLIENT_TIMEOUT_MS },
+    run: { roundDeadlineMs: 300_000 },
+  });
+  after(() => f.close());
+  return f;
+}
+
 /** Asserts that `err` is the gRPC refusal with `code` (status) and `fsCode` (fedsift code) whose details match `text`. */
 function assertRefused(err: ServiceError | undefined, code: status, fsCode: string, text: RegExp): void {
   assert.ok(err, `expected a ${fsCode} refusal, the call succeeded`);
@@ -82,13 +94,7 @@ describe('one site, two daemons', () => {
 
   it('takeover cuts the first daemon off: its calls, and an upload it had under way, are refused', async () => {
     // Prepare: site 0's first daemon has begun an upload (header taken, bytes not sent yet)
-    const f = await protocolFixture({
-      numParams: 256,
-      clients: 2,
-      coordinator: { clientTimeoutMs: CLIENT_TIMEOUT_MS },
-      run: { roundDeadlineMs: 300_000 },
-    });
-    after(() => f.close());
+    const f = await twoSites();
     const [first] = f.clients as [TestClient, TestClient];
     const u = update(f, first, 1, new Float32Array(256).fill(1), 10);
     const bytes = float32ToBytes(u.weights.values);
@@ -134,13 +140,7 @@ describe('one site, two daemons', () => {
 
   it('counts the site once in a round both daemons reported in: the first evaluation and update count', async () => {
     // Prepare: site 0's first daemon reports its evaluation and update of round 1
-    const f = await protocolFixture({
-      numParams: 256,
-      clients: 2,
-      coordinator: { clientTimeoutMs: CLIENT_TIMEOUT_MS },
-      run: { roundDeadlineMs: 300_000 },
-    });
-    after(() => f.close());
+    const f = await twoSites();
     const [first, other] = f.clients as [TestClient, TestClient];
     const values = (v: number) => new Float32Array(256).fill(v);
     await first.link.reportEvaluation(evaluation(f, first, 100, 0.2));

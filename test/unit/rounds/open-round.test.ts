@@ -16,6 +16,16 @@ const PARAMS = 4;
 /** An open FedAvg round of a 4-parameter model with clients c0 and c1 selected, closing in an hour. */
 const twoClientRound = (): OpenRound => openTestRound(PARAMS, ['c0', 'c1']);
 
+/** c0's evaluation of round 1 of an openTestRound, with an accuracy out of range (1.5). */
+const EVALUATION = {
+  runId: 'test-run',
+  round: 1,
+  clientId: 'c0',
+  numExamples: 10,
+  loss: 0.5,
+  metrics: { accuracy: 1.5 },
+};
+
 /** Receives and folds `clientId`'s update of all-`value` parameters through the round's intake. */
 function fold(round: OpenRound, clientId: string, value: number): void {
   const { header, bytes } = testUpdate(clientId, new Float32Array(PARAMS).fill(value));
@@ -137,14 +147,7 @@ describe('OpenRound', () => {
       // Prepare
       const round = twoClientRound();
       after(() => round.close('stopped'));
-      const evaluation = {
-        runId: 'test-run',
-        round: 1,
-        clientId: 'c0',
-        numExamples: 10,
-        loss: 0.5,
-        metrics: { accuracy: 0.5 },
-      };
+      const evaluation = { ...EVALUATION, metrics: { accuracy: 0.5 } };
       round.addEvaluation(evaluation);
       // Execute
       round.addEvaluation({ ...evaluation, metrics: { accuracy: 0.5 } });
@@ -179,14 +182,7 @@ describe('OpenRound', () => {
     it('refuses updates and evaluations once closed, and a bad evaluation while open', () => {
       const round = twoClientRound();
       after(() => round.close('stopped'));
-      const evaluation = {
-        runId: 'test-run',
-        round: 1,
-        clientId: 'c0',
-        numExamples: 10,
-        loss: 0.5,
-        metrics: { accuracy: 1.5 },
-      };
+      const evaluation = EVALUATION;
       assert.throws(
         () => round.addEvaluation(evaluation),
         is(InvalidRequestError, 'FS_ERR_INVALID_REQUEST', /accuracy must be in \[0, 1\], got 1.5/),
