@@ -47,7 +47,7 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
       const stream = new GrpcRoundSource(
         link,
         () => d.clientId,
-        () => d.join(),
+        () => d.rejoin(),
         backoff,
         logger,
       );

@@ -73,6 +73,7 @@ export function siteConfigFromFlags(o: OptionValues): ClientConfig {
   return parseClientConfig({
     coordinator: o.coordinator,
     connectTimeoutMs: o.connectTimeout,
+    takeover: Boolean(o.takeover),
     natsUrl: o.natsUrl || undefined,
     siteId: o.siteId,
     token: o.token || undefined,

@@ -3,8 +3,9 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import type { ClientConfig } from '../../shared/config/index.js';
 import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS, EVALUATION_METRICS } from '../../shared/contract/index.js';
-import { ConfigError, ServiceUnavailableError } from '../../shared/errors/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
+import { isPermanentJoinRefusal, isSiteConflict, refusalReason, unreachable } from './join-refusals.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
@@ -37,21 +38,11 @@ export interface ClientDaemonDeps {
 }
 
 /**
- * Join refusals that retrying cannot change: a missing or unknown token, another site's token or certificate
- * (UNAUTHENTICATED, PERMISSION_DENIED), capabilities the coordinator rejects (INVALID_ARGUMENT). Anything else
- * (unreachable, rate limited) is retried.
- */
-const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([
-  status.UNAUTHENTICATED,
-  status.PERMISSION_DENIED,
-  status.INVALID_ARGUMENT,
-]);
-
-/**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
  * selected for fetches the global model, evaluates it on local data, trains, and submits the update. Rounds are
  * handled one at a time, in arrival order; a round whose deadline passed is skipped. Survives coordinator restarts
- * (re-joins with the same site id, hence the same client id) and NATS restarts (the source reconnects).
+ * (re-joins with the same site id, hence the same client id) and NATS restarts (the source reconnects). Stops (cutOff)
+ * when another daemon speaks for its site.
  */
 export class ClientDaemon {
   private clientIdValue = '';
@@ -63,6 +54,15 @@ export class ClientDaemon {
   private readonly attempts = new AttemptTracker();
   /** The last re-join refusal logged (see rejoinFailed). */
   private lastRefusal = '';
+  /** Whether a Join succeeded (only the first one may take the site over). */
+  private joined = false;
+  private resolveCutOff!: (err: ServiceError) => void;
+  /**
+   * Resolves with the coordinator's refusal when another daemon speaks for this site (it took the site over, or holds
+   * it when this one re-joins); the daemon is closing by then and takes part in nothing more.
+   */
+  readonly cutOff = new Promise<ServiceError>((resolve) => (this.resolveCutOff = resolve));
+  private closing: Promise<void> | undefined;
   private queue: Promise<void> = Promise.resolve();
   private source: RoundSource | undefined;
   private closed = false;
@@ -85,7 +85,8 @@ export class ClientDaemon {
 
   /**
    * Joins (retrying with backoff until the coordinator answers, at most connectTimeoutMs), then listens for rounds.
-   * @throws the gRPC error of a refusal no retry changes (PERMANENT_JOIN_REFUSALS), so the process exits and says why;
+   * @throws the gRPC error of a refusal no retry changes (isPermanentJoinRefusal; e.g. FS_ERR_SITE_IN_USE when
+   *         another daemon of the site is live and config.takeover is off), so the process exits and says why;
    *         {ServiceUnavailableError} when the coordinator did not answer within connectTimeoutMs.
    */
   async start(): Promise<void> {
@@ -96,9 +97,9 @@ export class ClientDaemon {
         await this.join();
         break;
       } catch (err) {
-        if ((isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code)) || err instanceof ConfigError) throw err;
+        if (isPermanentJoinRefusal(err) || err instanceof ConfigError) throw err;
         const delay = backoffDelay(attempt, initialBackoffMs, maxBackoffMs);
-        if (Date.now() + delay > giveUpAt) throw this.unreachable(err);
+        if (Date.now() + delay > giveUpAt) throw unreachable(this.deps.config, err);
         this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'join failed; retrying');
         await sleep(delay);
       }
@@ -114,22 +115,9 @@ export class ClientDaemon {
       this.log.warn({ attack: this.deps.config.attack }, 'FAULT INJECTION: this client sends poisoned updates');
   }
 
-  /** Why the daemon gives up joining at start-up, with what to check. */
-  private unreachable(last: unknown): ServiceUnavailableError {
-    const { coordinator, connectTimeoutMs } = this.deps.config;
-    const why = isServiceError(last) ? `${status[last.code]}: ${last.details}` : (last as Error).message;
-    return new ServiceUnavailableError(
-      `coordinator ${coordinator} unreachable for ${connectTimeoutMs / 1000} s at start-up (last: ${why}). Is ` +
-        '`fedsift coordinator` running there, is that its gRPC port (50051 by default; not the HTTP port of /metrics ' +
-        'and the dashboard), and do the TLS settings match it (--tls-ca for a TLS coordinator, --insecure for a ' +
-        "plain-text one; under mutual TLS also --tls-cert and --tls-key with this site's certificate)? " +
-        '--connect-timeout 0 keeps trying',
-    );
-  }
-
   /**
    * (Re-)joins with this site's id; the coordinator answers with the same client id every time, and names its
-   * federation.
+   * federation. The first Join takes the site over from a live daemon when config.takeover is set.
    * @throws the gRPC error of a refusal; {ConfigError} when the coordinator speaks another protocol revision, or names
    *         a federation id that is not one (it would become a NATS subject filter).
    */
@@ -139,7 +127,11 @@ export class ClientDaemon {
       siteId: config.siteId,
       token: config.token ?? '',
       capabilities: { numExamples: trainer.numExamples, backend, models: this.deps.models },
+      takeover: config.takeover && !this.joined,
     });
+    if (config.takeover && !this.joined)
+      this.log.warn('joined with --takeover: a live daemon of this site, if any, is cut off');
+    this.joined = true;
     const identity = identityFromJoin(res);
     const was = this.coordinator.federationId;
     if (was && identity.federationId !== was) {
@@ -155,17 +147,36 @@ export class ClientDaemon {
     this.heartbeatMs = res.heartbeatIntervalMs || this.heartbeatMs;
   }
 
-  /** A re-join failed: retried at the next heartbeat; a refusal of this site (e.g. its token revoked) is an error to see. */
+  /** Re-joins (after a coordinator restart, a lost stream); a refusal is handled by rejoinFailed. */
+  async rejoin(): Promise<void> {
+    await this.join().catch((e: unknown) => this.rejoinFailed(e));
+  }
+
+  /**
+   * A re-join failed: retried at the next heartbeat; a refusal of this site (e.g. its token revoked) is an error to
+   * see; another daemon speaking for the site stops this one.
+   */
   private rejoinFailed(err: unknown): void {
-    const refused = isServiceError(err) && PERMANENT_JOIN_REFUSALS.has(err.code);
-    if (!refused && !(err instanceof ConfigError)) return;
-    const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;
+    if (this.stopIfCutOff(err)) return;
+    if (!isPermanentJoinRefusal(err) && !(err instanceof ConfigError)) return;
+    const reason = refusalReason(err);
     if (reason === this.lastRefusal) return; // re-tried at every heartbeat: said once
     this.lastRefusal = reason;
     this.log.error(
       { reason },
       'the coordinator refuses this site, or speaks another protocol; it takes part in no round until that changes',
     );
+  }
+
+  /** Stops for good when `err` says another daemon speaks for this site (isSiteConflict). @returns whether it did. */
+  private stopIfCutOff(err: unknown): boolean {
+    if (!isSiteConflict(err)) return false;
+    if (!this.closing) {
+      this.log.error({ reason: err.details }, 'another daemon speaks for this site: this one stops');
+      this.resolveCutOff(err);
+      void this.close();
+    }
+    return true;
   }
 
   private async heartbeatLoop(): Promise<void> {
@@ -176,8 +187,8 @@ export class ClientDaemon {
         await this.deps.link.heartbeat(this.clientId);
       } catch (err) {
         // NOT_FOUND: the coordinator restarted and forgot us; anything else: the channel reconnects by itself.
-        if (isServiceError(err) && err.code === status.NOT_FOUND)
-          await this.join().catch((e: unknown) => this.rejoinFailed(e));
+        if (this.stopIfCutOff(err)) return;
+        if (isServiceError(err) && err.code === status.NOT_FOUND) await this.rejoin();
       }
     }
   }
@@ -291,9 +302,9 @@ export class ClientDaemon {
       );
       this.deps.metrics?.onRound('submitted', fit.metrics);
     } catch (err) {
-      const reason = isServiceError(err) ? `${status[err.code]}: ${err.details}` : (err as Error).message;
-      log.warn({ reason }, 'round not completed');
+      log.warn({ reason: refusalReason(err) }, 'round not completed');
       this.deps.metrics?.onRound('failed', fit?.metrics); // a site that trained and failed to upload still trained
+      this.stopIfCutOff(err);
     }
   }
 
@@ -307,8 +318,13 @@ export class ClientDaemon {
     }
   }
 
-  /** Stops listening and heartbeating; an in-flight round is abandoned. */
-  async close(): Promise<void> {
+  /** Stops listening and heartbeating; an in-flight round is abandoned. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
     this.attempts.close();
     await this.source?.close();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PROTOCOL_VERSION } from '../../shared/contract/index.js';
 import {
   makeClientConstructor,
@@ -25,6 +26,8 @@ import { writeWithBackpressure } from '../../shared/streams/index.js';
 import {
   bearerTokenInterceptor,
   loadFedsiftProto,
+  metadataInterceptor,
+  SESSION_METADATA_KEY,
   specsFromWire,
   specsToWire,
   type CheckSiteRequest,
@@ -61,9 +64,12 @@ export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha2
 
 /**
  * The client daemon's gRPC channel to the coordinator: promise-returning calls, chunked model transfer both ways,
- * and fedsift's transport policy (message limits, keepalive). I/O only.
+ * and fedsift's transport policy (message limits, keepalive). Every call carries the link's session (one per daemon
+ * process; JoinRequest.session_id): the coordinator takes the calls of one daemon per site. I/O only.
  */
 export class CoordinatorLink {
+  /** This daemon's session: a random id, the same on every call and re-join of this link. */
+  readonly sessionId = randomUUID();
   private readonly stub: CoordinatorStub;
   /** grpc.health.v1 over the same channel. */
   private readonly healthStub: HealthStub;
@@ -80,7 +86,10 @@ export class CoordinatorLink {
       ...grpcChannelOptions(transport),
       // One connection per link: links in one process (simulated sites, tests) do not share grpc-js's global subchannel.
       'grpc.use_local_subchannel_pool': 1,
-      ...(security.token && { interceptors: [bearerTokenInterceptor(security.token)] }),
+      interceptors: [
+        metadataInterceptor(SESSION_METADATA_KEY, this.sessionId),
+        ...(security.token ? [bearerTokenInterceptor(security.token)] : []),
+      ],
     };
     const creds = channelCredentials(security.tls);
     this.stub = new CoordinatorClient(address, creds, options) as unknown as CoordinatorStub;
@@ -89,11 +98,17 @@ export class CoordinatorLink {
   }
 
   /**
-   * Joins (or re-joins) the coordinator, stating this build's protocol revision.
-   * @throws the gRPC error (INVALID_ARGUMENT for a bad site id or another protocol revision, UNAVAILABLE).
+   * Joins (or re-joins) the coordinator for this link's session, stating this build's protocol revision; with
+   * `req.takeover`, cuts off a live daemon of the site.
+   * @throws the gRPC error (INVALID_ARGUMENT for a bad site id or another protocol revision, UNAVAILABLE;
+   *         ALREADY_EXISTS, FS_ERR_SITE_IN_USE, when another daemon of the site is live).
    */
   join(req: JoinRequest): Promise<JoinResponse> {
-    const stated = { ...req, capabilities: { ...req.capabilities!, protocolVersion: PROTOCOL_VERSION } };
+    const stated = {
+      ...req,
+      sessionId: this.sessionId,
+      capabilities: { ...req.capabilities!, protocolVersion: PROTOCOL_VERSION },
+    };
     return new Promise((resolve, reject) => this.stub.Join(stated, (err, res) => (err ? reject(err) : resolve(res!))));
   }
 

@@ -1,4 +1,4 @@
-export { AccessControl, tokenHash } from './access-control.js';
+export { AccessControl, tokenHash, type Caller } from './access-control.js';
 export { roleOf, roleUri, type CertificateRole } from './certificate-role.js';
 export { RateLimiter } from './rate-limiter.js';
 export {

@@ -1,13 +1,23 @@
 import { status } from '@grpc/grpc-js';
-import { ConfigError, DataError, FedsiftError, ServiceUnavailableError } from '../../shared/errors/index.js';
-import { isServiceError } from '../../shared/grpc-errors/index.js';
+import {
+  ConfigError,
+  DataError,
+  FedsiftError,
+  ServiceUnavailableError,
+  SITE_CONFLICT_CODES,
+} from '../../shared/errors/index.js';
+import { errorCodeOf, isServiceError } from '../../shared/grpc-errors/index.js';
 
 /**
  * Exit codes of `fedsift` (README "CLI"): 0 success; 1 unexpected error; 2 bad config, flags or data;
- * 3 coordinator (or, at start-up, NATS or the listening address) unavailable; 4 the coordinator refused the request, or the run failed or was stopped.
+ * 3 coordinator (or, at start-up, NATS or the listening address) unavailable; 4 the coordinator refused the request, or
+ * the run failed or was stopped; 5 (`fedsift client`) another daemon speaks for the site: its Join was refused, or it
+ * was taken over.
  */
 export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof ConfigError || err instanceof DataError) return { code: 2, message: err.message };
+  if (err instanceof FedsiftError && SITE_CONFLICT_CODES.has(err.code)) return { code: 5, message: err.message };
+  if (isServiceError(err) && SITE_CONFLICT_CODES.has(errorCodeOf(err))) return { code: 5, message: err.details };
   if (err instanceof ServiceUnavailableError) return { code: 3, message: err.message };
   if (isServiceError(err)) {
     if (err.code === status.UNAVAILABLE) {

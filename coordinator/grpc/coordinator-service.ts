@@ -8,28 +8,28 @@ import type {
 } from '@grpc/grpc-js';
 import { chunkBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { PROTOCOL_VERSION, protocolMismatch } from '../../shared/contract/index.js';
-import { InvalidRequestError } from '../../shared/errors/index.js';
+import { InvalidRequestError, SiteInUseError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import type {
-  CheckSiteRequest,
-  CheckSiteResponse,
-  EvaluationAck,
-  EvaluationReport,
-  FetchModelRequest,
-  HeartbeatRequest,
-  HeartbeatResponse,
-  JoinRequest,
-  JoinResponse,
-  ModelChunk,
-  RoundAnnouncement,
-  UpdateAck,
-  UpdateChunk,
-  WatchRoundsRequest,
+import {
+  sessionIdOf,
+  type CheckSiteRequest,
+  type CheckSiteResponse,
+  type EvaluationAck,
+  type EvaluationReport,
+  type FetchModelRequest,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type JoinRequest,
+  type JoinResponse,
+  type ModelChunk,
+  type RoundAnnouncement,
+  type UpdateAck,
+  type UpdateChunk,
+  type WatchRoundsRequest,
 } from '../../shared/proto/index.js';
 import type { StreamBroadcaster } from '../broadcast/index.js';
-import { ClientRegistry } from '../clients/index.js';
 import type { Clock } from '../rounds/index.js';
-import { failStream, unaryHandler } from './handlers.js';
+import { checkCaller, failStream, unaryHandler } from './handlers.js';
 import { writeWithBackpressure, type WriteStats } from '../../shared/streams/index.js';
 import { UpdateUpload, type UploadDeps } from './update-upload.js';
 
@@ -38,7 +38,6 @@ export interface CoordinatorServiceDeps extends UploadDeps {
   coordinatorId: string;
   /** The federation this coordinator serves, told to every client on Join. */
   federationId: string;
-  clients: ClientRegistry;
   streamBroadcaster: StreamBroadcaster;
   clock: Clock;
   logger: Logger;
@@ -56,22 +55,40 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
   const unexpected = (err: unknown) => logger.error({ err }, 'unexpected error in Coordinator handler');
   const unary = <Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res) => unaryHandler(fn, unexpected);
 
+  /** Registers the Join's session as the site's daemon; a refusal or a takeover of a live daemon is logged and counted. */
+  const joinSite = (req: JoinRequest, peer: string) => {
+    const { siteId, capabilities, sessionId, takeover } = req;
+    const claim = { siteId, capabilities: capabilities!, peer, sessionId: sessionId!, takeover: !!takeover };
+    try {
+      const { record, tookOverFrom } = clients.join(claim, clock.now());
+      if (tookOverFrom) {
+        logger.warn(
+          { site: req.siteId, peer, previousPeer: tookOverFrom.peer, previousSilentMs: tookOverFrom.silentMs },
+          'site taken over: its live daemon is cut off (--takeover)',
+        );
+        deps.metrics?.siteJoinConflict('takeover');
+      }
+      return record;
+    } catch (err) {
+      if (err instanceof SiteInUseError) {
+        logger.warn(
+          { site: req.siteId, peer, reason: err.message },
+          'Join refused: the site already has a live daemon',
+        );
+        deps.metrics?.siteJoinConflict('refused');
+      }
+      throw err;
+    }
+  };
+
   return {
     Join: unary<JoinRequest, JoinResponse>((req, call) => {
       checkJoin(req);
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
       // after the token and rate checks: strangers learn nothing
       checkRevision('Join', req.capabilities!.protocolVersion, 'capabilities.protocol_version');
-      const id = clients.idFor(req.siteId);
-      const previousPeer = clients.isLive(id, clock.now()) ? clients.get(id).peer : undefined;
-      if (previousPeer !== undefined && previousPeer !== call.getPeer()) {
-        // The same connection joining again is the daemon itself (e.g. after a coordinator restart); another one is not.
-        logger.warn(
-          { site: req.siteId, previousPeer, peer: call.getPeer() },
-          'site joined again from another connection while its previous one is live: restarted daemon, or the same site id used twice?',
-        );
-      }
-      const rec = clients.join(req.siteId, req.capabilities!, clock.now(), call.getPeer());
+      checkSessionId(req.sessionId ?? '');
+      const rec = joinSite(req, call.getPeer());
       logger.info({ client: rec.clientId, site: req.siteId, capabilities: req.capabilities }, 'client joined');
       deps.metrics?.onJoin();
       return {
@@ -86,14 +103,13 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
 
     Heartbeat: unary<HeartbeatRequest, HeartbeatResponse>((req, call) => {
       access.checkClient(call, req.clientId);
-      clients.heartbeat(req.clientId, clock.now());
+      clients.heartbeat(req.clientId, sessionIdOf(call.metadata), clock.now());
       return { serverUnixMs: clock.now() };
     }),
 
     WatchRounds(call: ServerWritableStream<WatchRoundsRequest, RoundAnnouncement>) {
       try {
-        access.checkClient(call, call.request.clientId);
-        clients.get(call.request.clientId);
+        checkCaller(deps, call, call.request.clientId);
       } catch (err) {
         return failStream(call, err, unexpected);
       }
@@ -108,7 +124,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       const { runId, round, clientId } = call.request;
       void (async () => {
         try {
-          access.checkClient(call, clientId);
+          checkCaller(deps, call, clientId);
           const model = manager.get(runId).modelFor(round, clientId);
           const metrics = deps.metrics;
           const messages = (function* (): Generator<ModelChunk> {
@@ -140,7 +156,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     },
 
     ReportEvaluation: unary<EvaluationReport, EvaluationAck>((req, call) => {
-      access.checkClient(call, req.clientId);
+      checkCaller(deps, call, req.clientId);
       manager.get(req.runId).reportEvaluation(req);
       return { accepted: true };
     }),
@@ -185,6 +201,19 @@ function checkJoin(req: JoinRequest): void {
     throw new InvalidRequestError('Join: capabilities.num_examples must be a non-negative integer', {
       field: 'capabilities',
     });
+  }
+}
+
+/** Longest accepted session id (characters). */
+const MAX_SESSION_ID_LENGTH = 100;
+
+/** @throws {InvalidRequestError} for a missing or over-long session id. */
+function checkSessionId(sessionId: string): void {
+  if (!sessionId || sessionId.length > MAX_SESSION_ID_LENGTH) {
+    throw new InvalidRequestError(
+      `Join: session_id must have 1 to ${MAX_SESSION_ID_LENGTH} characters, got ${sessionId.length}`,
+      { field: 'session_id' },
+    );
   }
 }
 

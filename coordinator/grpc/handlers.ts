@@ -1,5 +1,8 @@
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { toServiceError } from '../../shared/grpc-errors/index.js';
+import { sessionIdOf } from '../../shared/proto/index.js';
+import type { AccessControl, Caller } from '../auth/index.js';
+import type { ClientRegistry } from '../clients/index.js';
 
 /**
  * Wraps a synchronous request → response function as a grpc-js unary handler: whatever it throws is answered as a
@@ -30,4 +33,21 @@ export function failStream(
 ): void {
   const s = toServiceError(err, onUnexpected);
   call.emit('error', Object.assign(new Error(s.details), s));
+}
+
+/** What checks the calls of a joined client daemon. */
+export interface CallerChecks {
+  access: AccessControl;
+  clients: ClientRegistry;
+}
+
+/**
+ * Checks a Coordinator call after Join: its enrolment token (and, with mutual TLS, certificate) speak for `clientId`,
+ * and its session (`fedsift-session` metadata) is the one that holds the site.
+ * @throws {UnauthenticatedClientError} | {ForbiddenError} | {UnknownClientError} (never joined: Join again) |
+ *         {SiteTakenOverError} (another daemon holds the site)
+ */
+export function checkCaller(deps: CallerChecks, caller: Caller, clientId: string): void {
+  deps.access.checkClient(caller, clientId);
+  deps.clients.checkSession(clientId, sessionIdOf(caller.metadata));
 }

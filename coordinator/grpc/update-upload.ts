@@ -4,8 +4,8 @@ import { FedsiftError, InvalidUpdateError, UpdateNormError } from '../../shared/
 import { toServiceError } from '../../shared/grpc-errors/index.js';
 import type { UpdateAck, UpdateChunk, UpdateHeader } from '../../shared/proto/index.js';
 import { rejectionReason } from '../metrics/index.js';
-import type { AccessControl } from '../auth/index.js';
 import type { RunManager, UpdateReceiver } from '../rounds/index.js';
+import { checkCaller, type CallerChecks } from './handlers.js';
 import type { UploadGate } from './upload-gate.js';
 
 /** What the gRPC layer counts. `reason` is a stable snake_case label. */
@@ -15,13 +15,13 @@ export interface TransportMetrics {
   updateRejected(run: string, reason: string): void;
   bytesReceivedFrom(run: string, bytes: number): void;
   bytesSentTo(run: string, bytes: number): void;
+  /** A Join for a site with a live daemon: refused, or a takeover that cut that daemon off. */
+  siteJoinConflict(outcome: 'refused' | 'takeover'): void;
 }
 
-/** What an upload needs of the coordinator. */
-export interface UploadDeps {
+/** What an upload needs of the coordinator: the caller checks (enrolment tokens, certificates, sessions) and more. */
+export interface UploadDeps extends CallerChecks {
   manager: RunManager;
-  /** Enrolment tokens, certificate binding. */
-  access: AccessControl;
   /** Byte and rejection counters (Prometheus). */
   metrics?: TransportMetrics;
   /** Bounds the memory of updates received at once; uploads beyond it wait with their stream paused. */
@@ -72,7 +72,7 @@ export class UpdateUpload {
       const h = msg.header;
       if (!h) throw new InvalidUpdateError('the first SubmitUpdate message must be an UpdateHeader');
       this.header = h;
-      this.deps.access.checkClient(this.call, h.clientId);
+      checkCaller(this.deps, this.call, h.clientId);
       this.receiver = this.deps.manager.get(h.runId).receiveUpdate(h);
       if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
       else {
@@ -120,8 +120,10 @@ export class UpdateUpload {
     if (!this.receiver || !this.assembler) throw new InvalidUpdateError('SubmitUpdate stream ended before its header');
     const bytes = await this.assembler.finish(this.header!.sha256);
     if (this.settled) return; // the call broke while the hash was computed
-    this.receiver.complete(bytes);
-    this.answer(null, 'update accepted');
+    // A daemon cut off while its update arrived (another took its site over) no longer speaks for the site.
+    checkCaller(this.deps, this.call, this.header!.clientId);
+    const counted = this.receiver.complete(bytes);
+    this.answer(null, counted ? 'update accepted' : 'update already accepted (idempotent re-send)');
   }
 
   /** Runs a step of the upload; a failure fails the client for the round and answers the call with its status. */

@@ -34,6 +34,7 @@ export class CoordinatorMetrics {
   private readonly curriculumStage: Gauge<'run'>;
   private readonly weightShare: Gauge<'run' | 'bin'>;
   private readonly classLoss: Gauge<'run' | 'class'>;
+  private readonly siteConflicts: Counter<'outcome'>;
 
   /**
    * @param liveClients current number of live clients, read at scrape time.
@@ -99,6 +100,11 @@ export class CoordinatorMetrics {
       'fedsift_client_joins_total',
       'Join calls accepted, re-joins included (a restarted daemon, a lost WatchRounds stream)',
       [],
+    );
+    this.siteConflicts = counter(
+      'fedsift_site_join_conflicts_total',
+      'Joins for a site that already had a live daemon: refused, or takeover (the live daemon was cut off)',
+      ['outcome'],
     );
     this.bytesReceived = counter('fedsift_received_bytes_total', 'Update bytes received from clients', ['run']);
     this.bytesSent = counter('fedsift_sent_bytes_total', 'Global model bytes streamed to clients', ['run']);
@@ -171,6 +177,11 @@ export class CoordinatorMetrics {
     return Object.fromEntries(
       values.filter((v) => v.labels.run === run).map((v) => [String(v.labels.reason), v.value]),
     );
+  }
+
+  /** Counts a Join for a site that had a live daemon, by outcome (`refused` or `takeover`). */
+  siteJoinConflict(outcome: 'refused' | 'takeover'): void {
+    this.siteConflicts.inc({ outcome });
   }
 
   bytesReceivedFrom(run: string, bytes: number): void {

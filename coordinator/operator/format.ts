@@ -6,7 +6,7 @@ import {
   weightBinLowerEdge,
   type IndexedMetricFamily,
 } from '../../shared/contract/index.js';
-import type { RoundSummary, RunStatus } from '../../shared/proto/index.js';
+import type { RoundSummary, RunStatus, SiteConflicts } from '../../shared/proto/index.js';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '—');
 const num = (x: number, d = 4) => (Number.isFinite(x) ? x.toFixed(d) : '—');
@@ -46,10 +46,19 @@ export function formatRunStatus(s: RunStatus): string {
       : 'no round completed yet',
   ];
   if (s.error) lines.push(`error: ${s.error}`);
+  if (s.siteConflicts?.length) lines.push(formatSiteConflicts(s.siteConflicts));
   const weighted = [...s.rounds].reverse().find((r) => r.clientMetrics[CLIENT_METRICS.effectiveExamples] !== undefined);
   if (weighted) lines.push(...formatWeighting(weighted));
   if (s.rounds.length) lines.push(ROUND_TABLE_HEADER, ...s.rounds.map((r) => formatRoundRow(r, s.totalRounds)));
   return lines.join('\n');
+}
+
+/** One line naming the sites a second daemon tried to speak for: refused Joins, takeovers, the peer holding it now. */
+function formatSiteConflicts(sites: SiteConflicts[]): string {
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const site = (c: SiteConflicts) =>
+    `${c.siteId} (${plural(c.refusedJoins, 'join')} refused, ${plural(c.takeovers, 'takeover')}; held from ${c.peer})`;
+  return `sites with a second daemon: ${sites.map(site).join(' · ')}`;
 }
 
 /** One line per run (`fedsift run list`). */

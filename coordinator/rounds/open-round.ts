@@ -1,38 +1,15 @@
 import { type ModelWeights } from '../../shared/codec/index.js';
-import {
-  DuplicateUpdateError,
-  InvalidUpdateError,
-  NotSelectedError,
-  RoundClosedError,
-} from '../../shared/errors/index.js';
+import { InvalidUpdateError, NotSelectedError, RoundClosedError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
-import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction } from '../strategies/index.js';
+import type { ClientFailure, FitInstruction } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
+import type { RoundProgress } from './round-progress.js';
 import { checkEvaluation, checkUpdateHeader, UpdateValueCheck } from './intake-checks.js';
 import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
 
 /** The failure reason of a selected client that had not answered when its attempt's deadline passed. */
 export const DEADLINE_FAILURE = 'no update before the round deadline';
-
-/**
- * What a round keeps across its attempts: every attempt of a round trains from the same global model, so an update
- * accepted in one attempt stays folded in the round's one accumulator, and a later attempt asks only the clients that
- * have not delivered yet. Failures belong to one attempt (OpenRound.failures).
- */
-export class RoundProgress {
-  /** sha256 of each accepted update, by client id (for idempotent re-submission). */
-  readonly accepted = new Map<string, string>();
-  /** The latest evaluation each client reported of the round's global model. */
-  readonly evaluations = new Map<string, EvaluateResult>();
-  /** Every client any attempt selected. */
-  readonly selected = new Set<string>();
-  /** Why each selected client that has not delivered failed, in the latest attempt it failed (client id → reason). */
-  readonly failures = new Map<string, string>();
-
-  /** @param accumulator the strategy's accumulator of the round; accepted updates are folded into it as they arrive. */
-  constructor(readonly accumulator: FitAccumulator) {}
-}
 
 /** The error client input to round `round` of run `runId` gets while no attempt of it is open (FAILED_PRECONDITION). */
 export function roundClosedError(runId: string, round: number, clientId: string): RoundClosedError {
@@ -149,14 +126,7 @@ export class OpenRound implements IntakeRound {
         ctx,
       );
     }
-    const previous = this.accepted.get(h.clientId); // this attempt's or an earlier one's
-    if (previous !== undefined) {
-      if (previous === h.sha256) return UpdateIntake.alreadyAccepted(h);
-      throw new DuplicateUpdateError(
-        `client ${h.clientId} already submitted a different update for round ${this.round}`,
-        ctx,
-      );
-    }
+    if (this.o.progress.delivered(h, this.round)) return UpdateIntake.alreadyAccepted(h);
     this.assertSelected(h.clientId);
     try {
       const { specs } = this.global;
@@ -175,15 +145,17 @@ export class OpenRound implements IntakeRound {
   }
 
   /**
-   * Takes a selected client's evaluation of this round's global model on its own data (checkEvaluation).
-   * @throws {RoundClosedError} | {NotSelectedError} | {InvalidRequestError}
+   * Takes a selected client's evaluation of this round's global model on its own data (checkEvaluation). One per
+   * client and round: the first counts, an identical later one is taken without counting again.
+   * @throws {RoundClosedError} | {NotSelectedError} | {InvalidRequestError} | {DuplicateEvaluationError} for a later,
+   *         different one
    */
   addEvaluation(r: EvaluationReport): void {
     if (!this.isOpen) throw this.closedError(r.clientId);
     this.assertSelected(r.clientId);
     checkEvaluation(r, this.o.declaredExamples(r.clientId));
     const { clientId, numExamples, loss, metrics } = r;
-    this.o.progress.evaluations.set(clientId, { clientId, numExamples, loss, metrics });
+    this.o.progress.addEvaluation({ clientId, numExamples, loss, metrics }, this.round);
   }
 
   /** @throws {NotSelectedError} when the client is not in this round's selection. */
@@ -241,10 +213,14 @@ export class OpenRound implements IntakeRound {
   /**
    * Folds a complete update whose values passed `check` (finished by the caller) into the aggregate; closes the round
    * when everyone answered. `values` (a view of a receiveBuffer) is reused afterwards unless the accumulator keeps
-   * updates. @throws {AggregationError} from the accumulator.
+   * updates. Two uploads of one client may run at once (a re-send while the first still arrives): the first to finish
+   * counts. @returns false when an identical update of the client was folded meanwhile (nothing folded again).
+   * @throws {DuplicateUpdateError} when a different one was | {AggregationError} from the accumulator.
    */
-  fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): void {
+  fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): boolean {
     const { accumulator, accepted } = this.o.progress;
+    if (accepted.has(h.clientId)) this.o.spareBuffers.push(bytes); // not kept: the next upload may use it
+    if (this.o.progress.delivered(h, this.round)) return false;
     accumulator.add({
       clientId: h.clientId,
       numExamples: h.numExamples,
@@ -258,6 +234,7 @@ export class OpenRound implements IntakeRound {
     const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
     if (failed >= 0) this.failures.splice(failed, 1); // its earlier attempt failed (e.g. a broken stream); this retry counts
     this.closeIfAllAnswered();
+    return true;
   }
 
   /**

@@ -18,7 +18,8 @@ import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { closeFailingLostClients } from './lost-clients.js';
-import { OpenRound, roundClosedError, RoundProgress } from './open-round.js';
+import { OpenRound, roundClosedError } from './open-round.js';
+import { RoundProgress } from './round-progress.js';
 import { RoundBuffers } from './round-buffers.js';
 import { quorumNotMet, summarizeRound } from './round-summary.js';
 import { RunRecord } from './run-record.js';
@@ -102,8 +103,10 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     return this.record.isFinished;
   }
 
+  /** The run's status, with the coordinator's live clients and the sites a second daemon tried to speak for. */
   status(): RunStatus {
-    return this.record.status(this.deps.clients.live(this.deps.clock.now()).length);
+    const { clients, clock } = this.deps;
+    return { ...this.record.status(clients.live(clock.now()).length), siteConflicts: clients.conflicts() };
   }
 
   /**

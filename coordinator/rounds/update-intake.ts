@@ -24,10 +24,12 @@ export interface UpdateReceiver {
   received(bytes: number): void;
   /**
    * Finishes the value checks and folds the complete update (the bytes of buffer(), hash-checked by the transport).
+   * @returns false when an identical update of the client was folded while this one arrived (nothing folded again).
    * @throws {RoundClosedError} | {InvalidUpdateError} on a non-finite value | {UpdateNormError} past maxUpdateNorm
-   *         (either fails the client for the round).
+   *         (either fails the client for the round) | {DuplicateUpdateError} when a different update of the client
+   *         was folded while this one arrived.
    */
-  complete(bytes: Uint8Array): void;
+  complete(bytes: Uint8Array): boolean;
   /** The transport could not deliver the update (stream broken, bad digest): the client fails this round. */
   fail(reason: string): void;
   /**
@@ -45,8 +47,8 @@ export interface IntakeRound {
   closedError(clientId: string): RoundClosedError;
   /** A model-sized, 4-byte aligned buffer to receive one update into. */
   receiveBuffer(): Uint8Array;
-  /** Folds an update whose values passed every check. */
-  fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): void;
+  /** Folds an update whose values passed every check; false when an identical one of the client was folded already. */
+  fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): boolean;
   /** Fails the client for the round (unless the upload came from an earlier attempt), with the reason logged. */
   reject(clientId: string, reason: string, fromAttempt: number): void;
   /** Calls `listener` once after the round closed. @returns unsubscribe. */
@@ -95,11 +97,11 @@ export class UpdateIntake implements UpdateReceiver {
     if (this.values) this.refusing(() => this.check.scan(this.values!, Math.floor(bytes / 4)));
   }
 
-  complete(bytes: Uint8Array): void {
+  complete(bytes: Uint8Array): boolean {
     if (!this.round.isOpen) throw this.round.closedError(this.header.clientId);
     const values = viewAsFloat32(bytes);
     this.refusing(() => this.check.finish(values));
-    this.round.fold(this.header, bytes, values);
+    return this.round.fold(this.header, bytes, values);
   }
 
   /** Runs a value check; an update it refuses fails its client for the round here, whatever the transport. */

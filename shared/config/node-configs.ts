@@ -134,6 +134,11 @@ export const clientConfigSchema = z
      * Once joined, it reconnects for ever. @default 60000
      */
     connectTimeoutMs: z.number().int().min(0).default(60_000),
+    /**
+     * At start-up, take the site over from a live daemon of it (which the coordinator then cuts off; it exits 5)
+     * instead of being refused and exiting 5. @default false
+     */
+    takeover: z.boolean().default(false),
     /** First reconnect delay after a lost coordinator (ms); doubles up to maxBackoffMs. @default 250 */
     initialBackoffMs: z.number().int().min(10).default(250),
     /** @default 5000 */

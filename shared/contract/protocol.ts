@@ -3,11 +3,12 @@
  * coordinator refuses a Join from another revision, and a client refuses a coordinator of another one, each naming
  * both (a silent mismatch would, e.g., train weighted runs unweighted). Revisions:
  * 1 (unnumbered, sent as 0): the round's weighting as JSON text (FitConfig.weighting_json).
- * 2: the weighting as a typed Weighting message; UpdateHeader.attempt. Later builds of 2 add the federation id
- *    (JoinResponse and RoundAnnouncement `federation_id`) without a new revision: an older peer neither sends nor reads
- *    it, which puts it in the default federation, and its NATS subjects differ, so such a pair meets over WatchRounds.
+ * 2: the weighting as a typed Weighting message; UpdateHeader.attempt.
+ * 3: one daemon per site: JoinRequest.session_id (sent on every later call as `fedsift-session` metadata), takeover;
+ *    the federation id (JoinResponse and RoundAnnouncement `federation_id`; absent = the default federation); the
+ *    CheckSite call (preflight).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The revision a peer states: 0 (an older build that sends no revision) is revision 1. */
 export function protocolRevision(stated: number | undefined): number {

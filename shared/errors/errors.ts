@@ -65,6 +65,23 @@ export class StaleRoundError extends kind('FS_ERR_STALE_ROUND', GrpcStatus.ABORT
 export class NotSelectedError extends kind('FS_ERR_NOT_SELECTED', GrpcStatus.PERMISSION_DENIED) {}
 /** A second, different update for the same (client, round). gRPC ALREADY_EXISTS. */
 export class DuplicateUpdateError extends kind('FS_ERR_DUPLICATE_UPDATE', GrpcStatus.ALREADY_EXISTS) {}
+/** A second, different evaluation of one round's global model from one client (site). gRPC ALREADY_EXISTS. */
+export class DuplicateEvaluationError extends kind('FS_ERR_DUPLICATE_EVALUATION', GrpcStatus.ALREADY_EXISTS) {}
+/**
+ * A Join for a site that a live daemon (another session) speaks for: one daemon per site, unless the Join asks to take
+ * the site over. gRPC ALREADY_EXISTS.
+ */
+export class SiteInUseError extends kind('FS_ERR_SITE_IN_USE', GrpcStatus.ALREADY_EXISTS) {}
+/**
+ * A call from a daemon whose session no longer speaks for its site: another daemon took the site over, or joined
+ * after this one fell silent. gRPC PERMISSION_DENIED.
+ */
+export class SiteTakenOverError extends kind('FS_ERR_SITE_TAKEN_OVER', GrpcStatus.PERMISSION_DENIED) {}
+/** Codes of the errors that mean another daemon speaks for a client daemon's site: the daemon stops (exit 5). */
+export const SITE_CONFLICT_CODES: ReadonlySet<string | undefined> = new Set([
+  SiteInUseError.code,
+  SiteTakenOverError.code,
+]);
 /** Fewer updates than the run's `minClients` arrived before the round deadline. gRPC UNAVAILABLE. */
 export class QuorumNotMetError extends kind('FS_ERR_QUORUM_NOT_MET', GrpcStatus.UNAVAILABLE) {}
 /** Missing or wrong enrolment/admin token. gRPC UNAUTHENTICATED. */

@@ -1,4 +1,11 @@
 export { PROTO_PATH, loadFedsiftProto } from './loader.js';
 export * from './messages.js';
 export { weightingToWire, weightingFromWire } from './weighting.js';
-export { AUTHORIZATION_METADATA_KEY, bearerTokenInterceptor, bearerTokenOf } from './bearer-token.js';
+export {
+  AUTHORIZATION_METADATA_KEY,
+  SESSION_METADATA_KEY,
+  bearerTokenInterceptor,
+  bearerTokenOf,
+  metadataInterceptor,
+  sessionIdOf,
+} from './bearer-token.js';

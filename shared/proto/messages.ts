@@ -92,6 +92,10 @@ export interface JoinRequest {
   siteId: string;
   token: string;
   capabilities: ClientCapabilities;
+  /** The daemon's session (CoordinatorLink fills it in); '' from a peer that sent none. */
+  sessionId?: string;
+  /** Cut off the site's live daemon instead of being refused. */
+  takeover?: boolean;
 }
 export interface JoinResponse {
   clientId: string;
@@ -236,6 +240,15 @@ export interface RunStatus {
   startedUnixMs: number;
   finishedUnixMs: number;
   connectedClients: number;
+  /** Sites a second daemon tried to speak for, coordinator-wide (absent from an older coordinator). */
+  siteConflicts?: SiteConflicts[];
+}
+/** A site a second daemon tried to speak for: refused Joins, takeovers, and the peer that holds it now. */
+export interface SiteConflicts {
+  siteId: string;
+  refusedJoins: number;
+  takeovers: number;
+  peer: string;
 }
 
 export type RunEventKind =

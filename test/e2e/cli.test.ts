@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Coordinator } from '../../coordinator/main.js';
+import { CoordinatorLink } from '../../client-node/link/index.js';
+import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { runFedsift } from '../helpers/client-processes.js';
-import { startTestCoordinator } from '../helpers/coordinators.js';
+import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
+import { TEST_CAPABILITIES } from '../helpers/protocol.js';
 
 describe('fedsift CLI', () => {
   let c: Coordinator;
@@ -236,6 +239,38 @@ describe('fedsift CLI', () => {
     assert.match(
       r.stderr,
       /is that its gRPC port \(50051 by default; not the HTTP port .*--connect-timeout 0 keeps trying/,
+    );
+  });
+
+  it('a client daemon exits 5 when its site has a live daemon, and when another daemon takes the site over', async () => {
+    // Prepare: a coordinator whose clients stay live for 10 min without a heartbeat; a daemon (a link) holds the site
+    const live = await startTestCoordinator({ clientTimeoutMs: 600_000 });
+    after(() => live.close());
+    const holder = new CoordinatorLink(live.address, DEFAULT_TRANSPORT);
+    after(() => holder.close());
+    const join = (takeover: boolean) =>
+      holder.join({ siteId: 'twice', token: '', capabilities: TEST_CAPABILITIES, takeover });
+    await join(false);
+    const run = live.manager.startRun({ rounds: 1, minAvailableClients: 2, model: 'mlp' }); // shows the takeovers
+    const takeovers = () => run.status().siteConflicts?.[0]?.takeovers ?? 0;
+    const client = (...flags: string[]) =>
+      runFedsift(['client', '--site-id', 'twice', '--coordinator', live.address, ...flags]);
+    // Execute: a second daemon is refused; a third takes the site over and is then taken over itself
+    const refused = await client();
+    const takingOver = client('--takeover');
+    await waitFor('the daemon to take the site over', () => (takeovers() === 1 ? true : undefined), 120_000);
+    await join(true);
+    const takenOver = await takingOver;
+    // Assert
+    assert.equal(refused.code, 5, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /fedsift: Join: site "twice" already has a live daemon \(peer 127\.0\.0\.1:\d+,.*--takeover/,
+    );
+    assert.equal(takenOver.code, 5, takenOver.stderr);
+    assert.match(
+      takenOver.stderr,
+      /fedsift: site "twice" is held by another daemon since .* start a daemon with --takeover/,
     );
   });
 

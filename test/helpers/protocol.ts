@@ -1,7 +1,8 @@
-import type { ServiceError } from '@grpc/grpc-js';
+import { credentials, type Client, type ServiceError } from '@grpc/grpc-js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
-import { DEFAULT_TRANSPORT, type TransportConfig } from '../../shared/config/index.js';
+import { DEFAULT_TRANSPORT, grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
+import { loadFedsiftProto, metadataInterceptor, SESSION_METADATA_KEY } from '../../shared/proto/index.js';
 import type { TensorSpec } from '../../shared/codec/index.js';
 import { FixedModelRuntime } from './fixed-runtime.js';
 import { startTestCoordinator, waitForRound } from './coordinators.js';
@@ -118,4 +119,15 @@ export function refusal(p: Promise<unknown>): Promise<ServiceError | undefined> 
     () => undefined,
     (err: ServiceError) => err,
   );
+}
+
+/**
+ * A plain-text Coordinator stub of raw calls (e.g. a FetchModel read at the test's own pace) that speaks for `link`'s
+ * session, as the coordinator requires of every call after Join. Close it after use.
+ */
+export function rawCoordinatorStub<Calls>(address: string, link: CoordinatorLink): Client & Calls {
+  return new (loadFedsiftProto().CoordinatorClient)(address, credentials.createInsecure(), {
+    ...grpcChannelOptions(DEFAULT_TRANSPORT),
+    interceptors: [metadataInterceptor(SESSION_METADATA_KEY, link.sessionId)],
+  }) as unknown as Client & Calls;
 }

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { credentials, status, type Client, type ClientReadableStream } from '@grpc/grpc-js';
+import { status, type ClientReadableStream } from '@grpc/grpc-js';
 import { describe, it } from 'node:test';
 import { MAX_CHUNK_BYTES, type ModelWeights } from '../../shared/codec/index.js';
-import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
-import { loadFedsiftProto, type ModelChunk } from '../../shared/proto/index.js';
+import type { ModelChunk } from '../../shared/proto/index.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { startTestCoordinator, waitForRound, waitForRunState } from '../helpers/coordinators.js';
-import { joinProtocolClients, refusal, type TestClient } from '../helpers/protocol.js';
+import { joinProtocolClients, rawCoordinatorStub, refusal, type TestClient } from '../helpers/protocol.js';
 
 /** Records which ArrayBuffer each evaluated global model lives in. */
 class BufferSpy extends FixedModelRuntime {
@@ -75,12 +74,7 @@ describe('global model buffers across rounds', () => {
       const runtime = new FixedModelRuntime(mib * 256 * 1024, false);
       const c = await startTestCoordinator({}, { runtime });
       const [a, b] = (await joinProtocolClients(c.address, 2)) as [TestClient, TestClient];
-      type FetchStub = Client & { FetchModel(r: object): ClientReadableStream<ModelChunk> };
-      const stub = new (loadFedsiftProto().CoordinatorClient)(
-        c.address,
-        credentials.createInsecure(),
-        grpcChannelOptions(DEFAULT_TRANSPORT),
-      ) as unknown as FetchStub;
+      const stub = rawCoordinatorStub<{ FetchModel(r: object): ClientReadableStream<ModelChunk> }>(c.address, a.link);
       let slow: ClientReadableStream<ModelChunk> | undefined;
       try {
         const run = c.manager.startRun({

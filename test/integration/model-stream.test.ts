@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { credentials, type Client, type ClientReadableStream } from '@grpc/grpc-js';
+import type { ClientReadableStream } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { float32ToBytes, MAX_CHUNK_BYTES, sha256Hex } from '../../shared/codec/index.js';
-import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
-import { loadFedsiftProto, type ModelChunk } from '../../shared/proto/index.js';
+import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
+import type { ModelChunk } from '../../shared/proto/index.js';
 import type { WriteStats } from '../../coordinator/grpc/index.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { startTestCoordinator, waitForRound } from '../helpers/coordinators.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
+import { rawCoordinatorStub } from '../helpers/protocol.js';
 
 describe('BR-03: FetchModel stream back-pressure', () => {
   it('streams a 256 MiB model to a client reading one chunk per 50 ms: 256 chunks in order, same hash, bounded buffer', async () => {
@@ -18,12 +19,7 @@ describe('BR-03: FetchModel stream back-pressure', () => {
     const streamed: WriteStats[] = [];
     const c = await startTestCoordinator({}, { runtime, onModelStreamed: (s) => streamed.push(s) });
     const link = new CoordinatorLink(c.address, DEFAULT_TRANSPORT);
-    type FetchStub = Client & { FetchModel(r: object): ClientReadableStream<ModelChunk> };
-    const stub = new (loadFedsiftProto().CoordinatorClient)(
-      c.address,
-      credentials.createInsecure(),
-      grpcChannelOptions(DEFAULT_TRANSPORT),
-    ) as unknown as FetchStub;
+    const stub = rawCoordinatorStub<{ FetchModel(r: object): ClientReadableStream<ModelChunk> }>(c.address, link);
     try {
       const { clientId } = await link.join({
         siteId: 'slow-reader',

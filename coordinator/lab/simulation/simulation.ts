@@ -79,7 +79,8 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
     const byId = new Map<string, VirtualClient>();
     for (const v of virtual) {
       const capabilities = { numExamples: v.data.labels.length, backend: loaded.backend, models: [config.model] };
-      byId.set(registry.join(v.id, capabilities, Date.now(), 'in-process').clientId, v);
+      const claim = { siteId: v.id, capabilities, peer: 'in-process', sessionId: v.id, takeover: false };
+      byId.set(registry.join(claim, Date.now()).record.clientId, v);
     }
     const transport = new InProcessClients(byId, {
       tf: loaded.tf,

@@ -12,11 +12,12 @@ describe('an attempt with a selected client that stops heartbeating', () => {
     // Prepare: c0 and c1 joined at t = 0 and are selected; the clock is the test's
     let now = 0;
     const clients = new ClientRegistry(1_000, (siteId) => siteId);
-    for (const id of ['c0', 'c1']) clients.join(id, CAPABILITIES, now, 'peer');
+    for (const id of ['c0', 'c1'])
+      clients.join({ siteId: id, capabilities: CAPABILITIES, peer: 'peer', sessionId: id, takeover: false }, now);
     const round = openTestRound(4, ['c0', 'c1']);
     const closed = closeFailingLostClients(round, clients, { now: () => now });
     // Execute: 1.5 s pass; c1 heartbeated at 1 s, c0 never did
-    clients.heartbeat('c1', 1_000);
+    clients.heartbeat('c1', 'c1', 1_000);
     now = 1_500;
     await waitFor('c0 failed', () => (round.failures.length > 0 ? true : undefined));
     // Check: only c0 failed, as lost; the attempt waits for c1, and closes once it delivers

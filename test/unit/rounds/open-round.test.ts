@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import {
+  DuplicateEvaluationError,
   DuplicateUpdateError,
   InvalidRequestError,
   InvalidUpdateError,
@@ -14,6 +15,16 @@ const PARAMS = 4;
 
 /** An open FedAvg round of a 4-parameter model with clients c0 and c1 selected, closing in an hour. */
 const twoClientRound = (): OpenRound => openTestRound(PARAMS, ['c0', 'c1']);
+
+/** c0's evaluation of round 1 of an openTestRound, with an accuracy out of range (1.5). */
+const EVALUATION = {
+  runId: 'test-run',
+  round: 1,
+  clientId: 'c0',
+  numExamples: 10,
+  loss: 0.5,
+  metrics: { accuracy: 1.5 },
+};
 
 /** Receives and folds `clientId`'s update of all-`value` parameters through the round's intake. */
 const fold = (round: OpenRound, clientId: string, value: number): void =>
@@ -101,6 +112,55 @@ describe('OpenRound', () => {
       assert.equal(round.progress.accumulator.count, 1);
     });
 
+    it('folds one of two uploads of a client that ran at once: an identical second one is acked, a different one refused', () => {
+      // Prepare: three uploads of c0 pass the header checks before any of them is complete
+      const round = openTestRound(PARAMS, ['c0', 'c1']);
+      after(() => round.close('stopped'));
+      const started = [1, 1, 2].map((v) => {
+        const { header, bytes } = testUpdate('c0', new Float32Array(PARAMS).fill(v), 10 * v);
+        const receiver = round.receive(header);
+        const buffer = receiver.buffer();
+        buffer.set(bytes);
+        receiver.received(bytes.byteLength);
+        return () => receiver.complete(buffer);
+      });
+      // Execute
+      const [first, identical, different] = started as [() => boolean, () => boolean, () => boolean];
+      const counted = first();
+      const recounted = identical();
+      // Assert
+      assert.equal(counted, true);
+      assert.equal(recounted, false, 'the identical re-send is not folded again');
+      assert.throws(different, is(DuplicateUpdateError, 'FS_ERR_DUPLICATE_UPDATE', /the first one counts/));
+      assert.equal(round.progress.accumulator.count, 1);
+      assert.deepEqual(round.failures, [], 'c0 delivered: the refused duplicate fails nothing');
+      assert.equal(round.answered, 1);
+    });
+
+    it("keeps a client's first evaluation: an identical re-send changes nothing, a different one is refused", () => {
+      // Prepare
+      const round = twoClientRound();
+      after(() => round.close('stopped'));
+      const evaluation = { ...EVALUATION, metrics: { accuracy: 0.5 } };
+      round.addEvaluation(evaluation);
+      // Execute
+      round.addEvaluation({ ...evaluation, metrics: { accuracy: 0.5 } });
+      const second = () => round.addEvaluation({ ...evaluation, numExamples: 20, metrics: { accuracy: 0.9 } });
+      // Assert
+      assert.throws(
+        second,
+        is(
+          DuplicateEvaluationError,
+          'FS_ERR_DUPLICATE_EVALUATION',
+          /c0 already reported a different evaluation of round 1/,
+        ),
+      );
+      assert.deepEqual(
+        [...round.progress.evaluations.values()],
+        [{ clientId: 'c0', numExamples: 10, loss: 0.5, metrics: { accuracy: 0.5 } }],
+      );
+    });
+
     it('refuses a NaN as the bytes arrive and fails that client for the round itself, whatever the transport', () => {
       const round = twoClientRound();
       after(() => round.close('stopped'));
@@ -116,14 +176,7 @@ describe('OpenRound', () => {
     it('refuses updates and evaluations once closed, and a bad evaluation while open', () => {
       const round = twoClientRound();
       after(() => round.close('stopped'));
-      const evaluation = {
-        runId: 'test-run',
-        round: 1,
-        clientId: 'c0',
-        numExamples: 10,
-        loss: 0.5,
-        metrics: { accuracy: 1.5 },
-      };
+      const evaluation = EVALUATION;
       assert.throws(
         () => round.addEvaluation(evaluation),
         is(InvalidRequestError, 'FS_ERR_INVALID_REQUEST', /accuracy must be in \[0, 1\], got 1.5/),
