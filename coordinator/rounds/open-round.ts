@@ -3,41 +3,15 @@ import {
   DuplicateUpdateError,
   InvalidUpdateError,
   NotSelectedError,
-  RoundClosedError,
+  type RoundClosedError,
 } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
-import type { ClientFailure, EvaluateResult, FitAccumulator, FitInstruction } from '../strategies/index.js';
+import type { ClientFailure, FitInstruction } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
 import { checkEvaluation, checkUpdateHeader, UpdateValueCheck } from './intake-checks.js';
+import { DEADLINE_FAILURE, roundClosedError, type RoundProgress } from './round-progress.js';
 import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
-
-/** The failure reason of a selected client that had not answered when its attempt's deadline passed. */
-export const DEADLINE_FAILURE = 'no update before the round deadline';
-
-/**
- * What a round keeps across its attempts: every attempt of a round trains from the same global model, so an update
- * accepted in one attempt stays folded in the round's one accumulator, and a later attempt asks only the clients that
- * have not delivered yet. Failures belong to one attempt (OpenRound.failures).
- */
-export class RoundProgress {
-  /** sha256 of each accepted update, by client id (for idempotent re-submission). */
-  readonly accepted = new Map<string, string>();
-  /** The latest evaluation each client reported of the round's global model. */
-  readonly evaluations = new Map<string, EvaluateResult>();
-  /** Every client any attempt selected. */
-  readonly selected = new Set<string>();
-  /** Why each selected client that has not delivered failed, in the latest attempt it failed (client id → reason). */
-  readonly failures = new Map<string, string>();
-
-  /** @param accumulator the strategy's accumulator of the round; accepted updates are folded into it as they arrive. */
-  constructor(readonly accumulator: FitAccumulator) {}
-}
-
-/** The error client input to round `round` of run `runId` gets while no attempt of it is open (FAILED_PRECONDITION). */
-export function roundClosedError(runId: string, round: number, clientId: string): RoundClosedError {
-  return new RoundClosedError(`round ${round} of run ${runId} no longer accepts updates`, { runId, clientId, round });
-}
 
 /** Why an open round closed. */
 export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
@@ -98,6 +72,8 @@ export class OpenRound implements IntakeRound {
   private isClosed = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly closeListeners = new Set<() => void>();
+  /** Why the last upload of each client that has not delivered broke off (client id → reason); see interrupted. */
+  private readonly interruptedUploads = new Map<string, string>();
 
   constructor(private readonly o: OpenRoundOptions) {
     ({ runId: this.runId, round: this.round, attempt: this.attempt, instructions: this.instructions } = o);
@@ -136,24 +112,22 @@ export class OpenRound implements IntakeRound {
    * this attempt; then checkUpdateHeader. An update trained for an earlier attempt of this round counts here (every attempt of a round
    * trains from the same global model): a slow site still training when its attempt closed is not wasted. A header
    * that fails those checks fails the client for this attempt, unless it came from an earlier one (see reject).
+   * A re-send of an update the round accepted is acknowledged even once the attempt closed (its ack may have been
+   * lost with a dropped connection): the site learns that it counted.
    * @returns the receiver of the update's bytes (its `alreadyAccepted` is true for an idempotent re-send).
    * @throws {RoundClosedError} | {NotSelectedError} | {DuplicateUpdateError} | {InvalidUpdateError} (also for an
    *         attempt not announced yet) | {UnknownClientError} for a client that never joined
    */
   receive(h: UpdateHeader): UpdateReceiver {
-    if (!this.isOpen) throw this.closedError(h.clientId);
     const ctx = { clientId: h.clientId, round: this.round };
+    if (this.accepted.has(h.clientId)) {
+      this.assertNotDuplicate(h);
+      return UpdateIntake.alreadyAccepted(h);
+    }
+    if (!this.isOpen) throw this.closedError(h.clientId);
     if ((h.attempt ?? 0) > this.attempt) {
       throw new InvalidUpdateError(
         `attempt ${h.attempt} of round ${this.round} was never announced; the current attempt is ${this.attempt}`,
-        ctx,
-      );
-    }
-    const previous = this.accepted.get(h.clientId); // this attempt's or an earlier one's
-    if (previous !== undefined) {
-      if (previous === h.sha256) return UpdateIntake.alreadyAccepted(h);
-      throw new DuplicateUpdateError(
-        `client ${h.clientId} already submitted a different update for round ${this.round}`,
         ctx,
       );
     }
@@ -196,6 +170,17 @@ export class OpenRound implements IntakeRound {
     }
   }
 
+  /** @throws {DuplicateUpdateError} when the round accepted another update (another SHA-256) of the same client. */
+  private assertNotDuplicate(h: UpdateHeader): void {
+    const previous = this.accepted.get(h.clientId); // this attempt's or an earlier one's
+    if (previous === undefined || previous === h.sha256) return;
+    const ctx = { clientId: h.clientId, round: this.round };
+    throw new DuplicateUpdateError(
+      `client ${h.clientId} already submitted a different update for round ${this.round}`,
+      ctx,
+    );
+  }
+
   /** The error an update or evaluation of this round gets once the round stopped accepting them. */
   closedError(clientId: string): RoundClosedError {
     return roundClosedError(this.runId, this.round, clientId);
@@ -212,12 +197,21 @@ export class OpenRound implements IntakeRound {
 
   /**
    * Stops taking client input (idempotent): at the deadline, selected clients that have not answered fail this
-   * attempt; uploads still running are refused through their onClose listeners (on a microtask); `closed` resolves.
+   * attempt (with why their upload broke off, if one did); uploads still running are refused through their onClose
+   * listeners (on a microtask); `closed` resolves.
    */
   close(reason: CloseReason): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (reason === 'deadline') for (const id of this.selected) this.addFailure(id, DEADLINE_FAILURE);
+    if (reason === 'deadline') {
+      for (const id of this.selected) {
+        const broke = this.interruptedUploads.get(id);
+        this.addFailure(
+          id,
+          broke === undefined ? DEADLINE_FAILURE : `${broke}, and no retry got in before the deadline`,
+        );
+      }
+    }
     clearTimeout(this.timer);
     this.resolveClosed(reason);
     queueMicrotask(() => {
@@ -241,10 +235,16 @@ export class OpenRound implements IntakeRound {
   /**
    * Folds a complete update whose values passed `check` (finished by the caller) into the aggregate; closes the round
    * when everyone answered. `values` (a view of a receiveBuffer) is reused afterwards unless the accumulator keeps
-   * updates. @throws {AggregationError} from the accumulator.
+   * updates. The same update completing twice (a client's retry while the server had not yet seen its first upload
+   * break) is folded once. @throws {DuplicateUpdateError} when another update of the client got in meanwhile;
+   * {AggregationError} from the accumulator.
    */
   fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): void {
     const { accumulator, accepted } = this.o.progress;
+    if (accepted.has(h.clientId)) {
+      this.o.spareBuffers.push(bytes);
+      return this.assertNotDuplicate(h);
+    }
     accumulator.add({
       clientId: h.clientId,
       numExamples: h.numExamples,
@@ -254,9 +254,10 @@ export class OpenRound implements IntakeRound {
     if (!accumulator.keepsUpdates) this.o.spareBuffers.push(bytes);
     accepted.set(h.clientId, h.sha256);
     this.o.progress.failures.delete(h.clientId);
+    this.interruptedUploads.delete(h.clientId);
     this.o.logger.debug({ round: this.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
     const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
-    if (failed >= 0) this.failures.splice(failed, 1); // its earlier attempt failed (e.g. a broken stream); this retry counts
+    if (failed >= 0) this.failures.splice(failed, 1); // an earlier upload of it failed (e.g. a bad digest); this one counts
     this.closeIfAllAnswered();
   }
 
@@ -277,6 +278,19 @@ export class OpenRound implements IntakeRound {
     }
     this.o.logger.warn(log, 'client failed this round');
     this.fail(clientId, reason);
+  }
+
+  /**
+   * A client's upload broke off (a dropped connection looks the same as a client that gave up): it stays unanswered,
+   * so its retry still gets in; if none does, it fails at the deadline with `reason`.
+   */
+  interrupted(clientId: string, reason: string): void {
+    if (!this.isOpen || this.accepted.has(clientId)) return;
+    this.interruptedUploads.set(clientId, reason);
+    this.o.logger.info(
+      { round: this.round, attempt: this.attempt, client: clientId, reason },
+      'upload broke off; the client may send it again until the deadline',
+    );
   }
 
   /** Records that a selected client will contribute nothing this round (ignored once the round closed). */
