@@ -9,6 +9,15 @@ export interface ClientProcess {
   readonly stderr: () => string;
 }
 
+/** The JSON log lines of a daemon's stderr whose message is `msg`, parsed. */
+export function logLines(stderr: string, msg: string): Record<string, unknown>[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === msg);
+}
+
 /** Spawns `fedsift client` for a test site holding its Dirichlet(0.5) share of the MNIST training digits. */
 export function spawnClient(
   address: string,
