@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
@@ -9,12 +10,13 @@ import { isPermanentJoinRefusal, isSiteConflict, refusalReason, unreachable } fr
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
-import type { CoordinatorLink, UpdateToSubmit } from '../link/index.js';
+import type { CoordinatorLink } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
 import { AttemptTracker, attemptKey } from './attempt-tracker.js';
 import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
 import { callDeadline, submitToOpenAttempt } from './late-submission.js';
 import { trainLocalRound } from './local-round.js';
+import type { UploadRetryPolicy } from './upload-retry.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
 import type { LocalFitResult, LocalTrainer } from '../training/index.js';
 
@@ -37,6 +39,9 @@ export interface ClientDaemonDeps {
   onClose?: () => Promise<void>;
 }
 
+/** Resolution of the upload retries' jitter: uniform numbers in [0, 1) in steps of 2^-32. */
+const JITTER_STEPS = 2 ** 32;
+
 /**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
  * selected for fetches the global model, evaluates it on local data, trains, and submits the update. Rounds are
@@ -52,6 +57,8 @@ export class ClientDaemon {
   private heartbeatMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
   private readonly seen = new Set<string>();
   private readonly attempts = new AttemptTracker();
+  /** Spacing of upload retries: the reconnect backoff, jittered from crypto randomness so sites cut at once spread out. */
+  private readonly uploadRetry: UploadRetryPolicy;
   /** The last re-join refusal logged (see rejoinFailed). */
   private lastRefusal = '';
   /** Whether a Join succeeded (only the first one may take the site over). */
@@ -72,6 +79,8 @@ export class ClientDaemon {
 
   constructor(private readonly deps: ClientDaemonDeps) {
     this.log = deps.logger.child({ site: deps.config.siteId });
+    const { initialBackoffMs: initialMs, maxBackoffMs: maxMs } = deps.config;
+    this.uploadRetry = { initialMs, maxMs, random: () => randomInt(JITTER_STEPS) / JITTER_STEPS };
   }
 
   get clientId(): string {
@@ -284,7 +293,10 @@ export class ClientDaemon {
           attempts: this.attempts,
           clientId: this.clientId,
           isClosed: () => this.closed,
-          submit: (u, deadlineUnixMs) => this.submitWithRetry(u, deadlineUnixMs),
+          submit: (u, deadlineUnixMs, fresh) =>
+            this.deps.link.submitUpdate(u, this.maxChunkBytes, deadlineUnixMs, { freshConnection: fresh }),
+          retry: this.uploadRetry,
+          onRetry: (code) => this.deps.metrics?.onUploadRetry(status[code]),
           log,
         },
         update,
@@ -305,16 +317,6 @@ export class ClientDaemon {
       log.warn({ reason: refusalReason(err) }, 'round not completed');
       this.deps.metrics?.onRound('failed', fit?.metrics); // a site that trained and failed to upload still trained
       this.stopIfCutOff(err);
-    }
-  }
-
-  /** Submits; retries once on UNAVAILABLE (e.g. a GOAWAY), which is safe because the coordinator de-duplicates by (client, round, hash). */
-  private async submitWithRetry(update: UpdateToSubmit, deadlineUnixMs: number) {
-    try {
-      return await this.deps.link.submitUpdate(update, this.maxChunkBytes, deadlineUnixMs);
-    } catch (err) {
-      if (!isServiceError(err) || (err as ServiceError).code !== status.UNAVAILABLE) throw err;
-      return this.deps.link.submitUpdate(update, this.maxChunkBytes, deadlineUnixMs);
     }
   }
 

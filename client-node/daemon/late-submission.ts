@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from '../../shared/logging/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import type { RoundAnnouncement, UpdateAck } from '../../shared/proto/index.js';
 import type { UpdateToSubmit } from '../link/index.js';
 import type { AttemptTracker } from './attempt-tracker.js';
+import { nextUploadStep, type UploadRetryPolicy } from './upload-retry.js';
 
 /**
  * How long a call for an attempt (FetchModel, SubmitUpdate) may outlive the attempt's deadline (ms). The coordinator
@@ -17,9 +19,6 @@ const CALL_GRACE_MS = 30_000;
 export const callDeadline = (a: RoundAnnouncement): number =>
   a.deadlineUnixMs > 0 ? a.deadlineUnixMs + CALL_GRACE_MS : 0;
 
-/** Refusals that mean the attempt closed before the update got in: a later attempt of the round may still take it. */
-const ATTEMPT_CLOSED: ReadonlySet<status> = new Set([status.FAILED_PRECONDITION, status.DEADLINE_EXCEEDED]);
-
 /**
  * How long a daemon whose attempt closed while it trained waits for the coordinator to announce the next one (ms): as
  * long as the coordinator's default wait for clients between attempts (waitForClientsMs), so a finished update is not
@@ -27,14 +26,23 @@ const ATTEMPT_CLOSED: ReadonlySet<status> = new Set([status.FAILED_PRECONDITION,
  */
 const NEXT_ATTEMPT_WAIT_MS = 120_000;
 
-/** What submitToOpenAttempt works with: the daemon's view of the attempts, its identity, and its submit call. */
+/**
+ * What submitToOpenAttempt works with: the daemon's view of the attempts, its identity, its submit call and how it
+ * retries a failed upload.
+ */
 export interface LateSubmission {
   attempts: AttemptTracker;
   clientId: string;
   /** True once the daemon closes: stop trying. */
   isClosed: () => boolean;
-  /** Submits an update with a gRPC deadline (ms since epoch; 0 = none). @throws the call's gRPC error. */
-  submit: (update: UpdateToSubmit, deadlineUnixMs: number) => Promise<UpdateAck>;
+  /**
+   * Submits an update with a gRPC deadline (ms since epoch; 0 = none), on a connection of its own when `fresh` (a
+   * retry: not the one that just failed). @throws the call's gRPC error.
+   */
+  submit: (update: UpdateToSubmit, deadlineUnixMs: number, fresh: boolean) => Promise<UpdateAck>;
+  retry: UploadRetryPolicy;
+  /** Called before each retry with the gRPC status of the failed try (e.g. to count it). */
+  onRetry?: (code: status) => void;
   log: Logger;
 }
 
@@ -42,26 +50,44 @@ export interface LateSubmission {
  * Submits an update trained for attempt `trained`: to that attempt while it is open, else (a slow site: the attempt
  * closed while it trained) to the newest attempt of the same round that selects this client, where the coordinator
  * counts it (every attempt of a round trains from the same global model), waiting up to NEXT_ATTEMPT_WAIT_MS for the
- * coordinator to announce one. @returns the ack, or undefined when no attempt takes the update.
- * @throws the gRPC error of any refusal other than a closed attempt or a passed deadline.
+ * coordinator to announce one. A try that fails in transport (a dropped connection) is retried with backoff while the
+ * attempt is open (nextUploadStep), each retry logged, to the newest open attempt; every try after a failed one goes
+ * on a fresh connection.
+ * @returns the ack, or undefined when no attempt takes the update.
+ * @throws the gRPC error of a refusal no retry or later attempt changes, or of the last try when tries ran out.
  */
 export async function submitToOpenAttempt(
   o: LateSubmission,
   update: UpdateToSubmit,
   trained: RoundAnnouncement,
 ): Promise<UpdateAck | undefined> {
+  let tries = 0; // of the current target attempt
+  let attempt = trained.attempt;
+  let failedBefore = false; // a try after a failed one goes on a fresh connection
   while (!o.isClosed()) {
     const target = o.attempts.current(trained);
     if (!target || !target.selectedClientIds.includes(o.clientId)) return undefined;
-    if (target.attempt > trained.attempt)
+    if (target.attempt !== attempt) {
       o.log.info({ trainedFor: trained.attempt, attempt: target.attempt }, 'submitting to the newer attempt');
+      [attempt, tries] = [target.attempt, 0];
+    }
     if (target.deadlineUnixMs === 0 || Date.now() < target.deadlineUnixMs) {
       try {
-        const ack = await o.submit({ ...update, attempt: target.attempt }, callDeadline(target));
+        const ack = await o.submit({ ...update, attempt: target.attempt }, callDeadline(target), failedBefore);
         o.attempts.markDelivered(target); // queued attempts of this round would train again for nothing
         return ack;
       } catch (err) {
-        if (!isServiceError(err) || !ATTEMPT_CLOSED.has(err.code)) throw err;
+        if (!isServiceError(err)) throw err;
+        failedBefore = true;
+        const step = nextUploadStep(err.code, ++tries, target.deadlineUnixMs, Date.now(), o.retry);
+        if (step.kind === 'give-up') throw err;
+        if (step.kind === 'retry') {
+          const failed = { attempt: target.attempt, try: tries, code: status[err.code], details: err.details };
+          o.log.warn({ ...failed, retryInMs: step.delayMs }, 'upload failed; retrying on a fresh connection');
+          o.onRetry?.(err.code);
+          await sleep(step.delayMs);
+          continue;
+        }
       }
     }
     if (!(await o.attempts.newer(target, NEXT_ATTEMPT_WAIT_MS))) return undefined;

@@ -4,6 +4,8 @@ import {
   makeClientConstructor,
   Metadata,
   type CallOptions,
+  type ChannelCredentials,
+  type ChannelOptions,
   type Client,
   type ClientReadableStream,
   type ClientWritableStream,
@@ -73,6 +75,10 @@ export class CoordinatorLink {
   private readonly stub: CoordinatorStub;
   /** grpc.health.v1 over the same channel. */
   private readonly healthStub: HealthStub;
+  /** What a fresh channel to the coordinator is built from (the link's own, and one per retried upload). */
+  private readonly channel: { address: string; credentials: ChannelCredentials; options: ChannelOptions };
+  /** Channels of retried uploads in flight (closed with the link). */
+  private readonly freshStubs = new Set<CoordinatorStub>();
 
   /**
    * @param security.token the site's enrolment token, sent on every call (none when the coordinator requires none);
@@ -81,7 +87,6 @@ export class CoordinatorLink {
    * @throws {ConfigError} when a TLS file cannot be read.
    */
   constructor(address: string, transport: TransportConfig, security: ChannelSecurity = {}) {
-    const { CoordinatorClient } = loadFedsiftProto();
     const options = {
       ...grpcChannelOptions(transport),
       // One connection per link: links in one process (simulated sites, tests) do not share grpc-js's global subchannel.
@@ -91,10 +96,19 @@ export class CoordinatorLink {
         ...(security.token ? [bearerTokenInterceptor(security.token)] : []),
       ],
     };
-    const creds = channelCredentials(security.tls);
-    this.stub = new CoordinatorClient(address, creds, options) as unknown as CoordinatorStub;
+    this.channel = { address, credentials: channelCredentials(security.tls), options };
+    this.stub = this.newStub();
     const Health = makeClientConstructor(healthService, 'grpc.health.v1.Health');
-    this.healthStub = new Health(address, creds, { channelOverride: this.stub.getChannel() }) as unknown as HealthStub;
+    this.healthStub = new Health(address, this.channel.credentials, {
+      channelOverride: this.stub.getChannel(),
+    }) as unknown as HealthStub;
+  }
+
+  /** A client on a channel of its own: a connection of its own (local subchannel pool), opened at its first call. */
+  private newStub(): CoordinatorStub {
+    const { CoordinatorClient } = loadFedsiftProto();
+    const { address, credentials, options } = this.channel;
+    return new CoordinatorClient(address, credentials, options) as unknown as CoordinatorStub;
   }
 
   /**
@@ -169,10 +183,36 @@ export class CoordinatorLink {
 
   /**
    * Streams an update: header (with total bytes and SHA-256), then chunks of at most `maxChunkBytes`, honouring the
-   * stream's backpressure. @param deadlineUnixMs optional call deadline. @returns the coordinator's ack.
+   * stream's backpressure. @param deadlineUnixMs optional call deadline.
+   * @param opts.freshConnection send it on a new channel, closed once the call ends, instead of the link's: for a
+   *        retry after a dropped connection, whose channel may still be in grpc-js's reconnect backoff (where calls
+   *        fail at once with UNAVAILABLE) or on a half-dead connection that keepalive has not caught yet.
+   * @returns the coordinator's ack.
    * @throws the gRPC error (e.g. INVALID_ARGUMENT, ABORTED for a stale round, FAILED_PRECONDITION for a closed one, DEADLINE_EXCEEDED).
    */
-  submitUpdate(update: UpdateToSubmit, maxChunkBytes: number, deadlineUnixMs?: number): Promise<UpdateAck> {
+  async submitUpdate(
+    update: UpdateToSubmit,
+    maxChunkBytes: number,
+    deadlineUnixMs?: number,
+    opts: { freshConnection?: boolean } = {},
+  ): Promise<UpdateAck> {
+    if (!opts.freshConnection) return this.streamUpdate(this.stub, update, maxChunkBytes, deadlineUnixMs);
+    const stub = this.newStub();
+    this.freshStubs.add(stub);
+    try {
+      return await this.streamUpdate(stub, update, maxChunkBytes, deadlineUnixMs);
+    } finally {
+      this.freshStubs.delete(stub);
+      stub.close();
+    }
+  }
+
+  private streamUpdate(
+    stub: CoordinatorStub,
+    update: UpdateToSubmit,
+    maxChunkBytes: number,
+    deadlineUnixMs: number | undefined,
+  ): Promise<UpdateAck> {
     const { weights, ...fields } = update;
     const bytes = float32ToBytes(weights.values);
     const header: UpdateHeader = {
@@ -183,7 +223,7 @@ export class CoordinatorLink {
     };
     return new Promise((resolve, reject) => {
       const options = deadlineUnixMs ? { deadline: deadlineUnixMs } : {};
-      const call = this.stub.SubmitUpdate(new Metadata(), options, (err, ack) => (err ? reject(err) : resolve(ack!)));
+      const call = stub.SubmitUpdate(new Metadata(), options, (err, ack) => (err ? reject(err) : resolve(ack!)));
       const messages = (function* (): Generator<UpdateChunk> {
         yield { header };
         for (const data of chunkBytes(bytes, maxChunkBytes)) yield { data };
@@ -225,8 +265,9 @@ export class CoordinatorLink {
     );
   }
 
-  /** Closes the channel; calls in flight fail with CANCELLED. */
+  /** Closes the channels; calls in flight fail with CANCELLED. */
   close(): void {
+    for (const stub of this.freshStubs) stub.close();
     this.stub.close();
   }
 }

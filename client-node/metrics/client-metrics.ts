@@ -6,13 +6,14 @@ import { registerCertificateExpiry, type CertificateFiles } from '../../shared/t
 
 /**
  * A client daemon's Prometheus metrics in a registry of its own: local training time per round, local samples,
- * rounds by outcome, flagged label issues (reported by data-centric weighting when it runs), process defaults.
+ * rounds by outcome, upload retries, flagged label issues (reported by data-centric weighting when it runs), process defaults.
  */
 export class ClientMetrics {
   readonly registry = new Registry();
   private readonly trainingSeconds: Histogram;
   private readonly rounds: Counter<'outcome'>;
   private readonly labelIssues: Gauge;
+  private readonly uploadRetries: Counter<'code'>;
 
   /**
    * @param samples local training examples of this site.
@@ -37,6 +38,12 @@ export class ClientMetrics {
       labelNames: ['outcome'],
       registers: r,
     });
+    this.uploadRetries = new Counter({
+      name: 'fedsift_client_upload_retries_total',
+      help: 'Uploads tried again after a transport failure (a dropped connection), by the gRPC status of the failed try',
+      labelNames: ['code'],
+      registers: r,
+    });
     this.labelIssues = new Gauge({
       name: 'fedsift_client_label_issues_flagged',
       help: 'Local samples flagged as likely label issues in the last round',
@@ -51,6 +58,11 @@ export class ClientMetrics {
       labelIssues = metrics[CLIENT_METRICS.labelIssuesFlagged];
     if (trainMs !== undefined) this.trainingSeconds.observe(trainMs / 1000);
     if (labelIssues !== undefined) this.labelIssues.set(labelIssues);
+  }
+
+  /** Records a retried upload; `code` is the gRPC status name of the try that failed (e.g. UNAVAILABLE). */
+  onUploadRetry(code: string): void {
+    this.uploadRetries.inc({ code });
   }
 
   /** HTTP app: `/metrics` (Prometheus text format) and `/healthz`. */

@@ -32,7 +32,8 @@ export interface UploadDeps extends CallerChecks {
  * One SubmitUpdate call: header → run and round checks → a turn at the upload memory (UploadGate; the stream is
  * paused while it waits) → chunks into a buffer preallocated to the model's size, values checked as they arrive →
  * hash check and fold on end. Answers exactly once. A malformed update fails this client for the round (counted
- * there) and gets INVALID_ARGUMENT; the round goes on.
+ * there) and gets INVALID_ARGUMENT; the round goes on. A stream that breaks off fails nothing at once: the client may
+ * send the update again, on a new connection, until the attempt's deadline.
  */
 export class UpdateUpload {
   private receiver: UpdateReceiver | undefined;
@@ -54,9 +55,10 @@ export class UpdateUpload {
   listen(): void {
     this.call.on('data', (msg: UpdateChunk) => void this.guard(() => this.onMessage(msg)));
     this.call.on('end', () => void this.guard(() => this.onEnd()));
+    // A broken stream may be a dropped connection, after which the client sends the update again: not a failure yet.
     const broke = (why: string) => {
       if (!this.settled) {
-        this.receiver?.fail(`update stream ${why}`);
+        this.receiver?.interrupted(`update stream ${why}`);
         this.deps.metrics?.updateRejected(this.header?.runId ?? 'unknown', 'stream_failed');
       }
       this.settled = true;

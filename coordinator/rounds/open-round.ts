@@ -1,20 +1,12 @@
 import { type ModelWeights } from '../../shared/codec/index.js';
-import { InvalidUpdateError, NotSelectedError, RoundClosedError } from '../../shared/errors/index.js';
+import { InvalidUpdateError, NotSelectedError, type RoundClosedError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, FitInstruction } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
-import type { RoundProgress } from './round-progress.js';
 import { checkEvaluation, checkUpdateHeader, UpdateValueCheck } from './intake-checks.js';
+import { DEADLINE_FAILURE, roundClosedError, type RoundProgress } from './round-progress.js';
 import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
-
-/** The failure reason of a selected client that had not answered when its attempt's deadline passed. */
-export const DEADLINE_FAILURE = 'no update before the round deadline';
-
-/** The error client input to round `round` of run `runId` gets while no attempt of it is open (FAILED_PRECONDITION). */
-export function roundClosedError(runId: string, round: number, clientId: string): RoundClosedError {
-  return new RoundClosedError(`round ${round} of run ${runId} no longer accepts updates`, { runId, clientId, round });
-}
 
 /** Why an open round closed. */
 export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
@@ -75,6 +67,8 @@ export class OpenRound implements IntakeRound {
   private isClosed = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly closeListeners = new Set<() => void>();
+  /** Why the last upload of each client that has not delivered broke off (client id → reason); see interrupted. */
+  private readonly interruptedUploads = new Map<string, string>();
 
   constructor(private readonly o: OpenRoundOptions) {
     ({ runId: this.runId, round: this.round, attempt: this.attempt, instructions: this.instructions } = o);
@@ -113,20 +107,22 @@ export class OpenRound implements IntakeRound {
    * this attempt; then checkUpdateHeader. An update trained for an earlier attempt of this round counts here (every attempt of a round
    * trains from the same global model): a slow site still training when its attempt closed is not wasted. A header
    * that fails those checks fails the client for this attempt, unless it came from an earlier one (see reject).
+   * A re-send of an update the round accepted is acknowledged even once the attempt closed (its ack may have been
+   * lost with a dropped connection): the site learns that it counted.
    * @returns the receiver of the update's bytes (its `alreadyAccepted` is true for an idempotent re-send).
    * @throws {RoundClosedError} | {NotSelectedError} | {DuplicateUpdateError} | {InvalidUpdateError} (also for an
    *         attempt not announced yet) | {UnknownClientError} for a client that never joined
    */
   receive(h: UpdateHeader): UpdateReceiver {
-    if (!this.isOpen) throw this.closedError(h.clientId);
     const ctx = { clientId: h.clientId, round: this.round };
+    if (this.o.progress.delivered(h, this.round)) return UpdateIntake.alreadyAccepted(h);
+    if (!this.isOpen) throw this.closedError(h.clientId);
     if ((h.attempt ?? 0) > this.attempt) {
       throw new InvalidUpdateError(
         `attempt ${h.attempt} of round ${this.round} was never announced; the current attempt is ${this.attempt}`,
         ctx,
       );
     }
-    if (this.o.progress.delivered(h, this.round)) return UpdateIntake.alreadyAccepted(h);
     this.assertSelected(h.clientId);
     try {
       const { specs } = this.global;
@@ -184,12 +180,21 @@ export class OpenRound implements IntakeRound {
 
   /**
    * Stops taking client input (idempotent): at the deadline, selected clients that have not answered fail this
-   * attempt; uploads still running are refused through their onClose listeners (on a microtask); `closed` resolves.
+   * attempt (with why their upload broke off, if one did); uploads still running are refused through their onClose
+   * listeners (on a microtask); `closed` resolves.
    */
   close(reason: CloseReason): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (reason === 'deadline') for (const id of this.selected) this.addFailure(id, DEADLINE_FAILURE);
+    if (reason === 'deadline') {
+      for (const id of this.selected) {
+        const broke = this.interruptedUploads.get(id);
+        this.addFailure(
+          id,
+          broke === undefined ? DEADLINE_FAILURE : `${broke}, and no retry got in before the deadline`,
+        );
+      }
+    }
     clearTimeout(this.timer);
     this.resolveClosed(reason);
     queueMicrotask(() => {
@@ -213,8 +218,9 @@ export class OpenRound implements IntakeRound {
   /**
    * Folds a complete update whose values passed `check` (finished by the caller) into the aggregate; closes the round
    * when everyone answered. `values` (a view of a receiveBuffer) is reused afterwards unless the accumulator keeps
-   * updates. Two uploads of one client may run at once (a re-send while the first still arrives): the first to finish
-   * counts. @returns false when an identical update of the client was folded meanwhile (nothing folded again).
+   * updates. Two uploads of one client may run at once (a re-send while the first still arrives, or a retry while the
+   * server had not yet seen the first upload break): the first to finish counts.
+   * @returns false when an identical update of the client was folded meanwhile (nothing folded again).
    * @throws {DuplicateUpdateError} when a different one was | {AggregationError} from the accumulator.
    */
   fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): boolean {
@@ -230,9 +236,10 @@ export class OpenRound implements IntakeRound {
     if (!accumulator.keepsUpdates) this.o.spareBuffers.push(bytes);
     accepted.set(h.clientId, h.sha256);
     this.o.progress.failures.delete(h.clientId);
+    this.interruptedUploads.delete(h.clientId);
     this.o.logger.debug({ round: this.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
     const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
-    if (failed >= 0) this.failures.splice(failed, 1); // its earlier attempt failed (e.g. a broken stream); this retry counts
+    if (failed >= 0) this.failures.splice(failed, 1); // an earlier upload of it failed (e.g. a bad digest); this one counts
     this.closeIfAllAnswered();
     return true;
   }
@@ -254,6 +261,19 @@ export class OpenRound implements IntakeRound {
     }
     this.o.logger.warn(log, 'client failed this round');
     this.fail(clientId, reason);
+  }
+
+  /**
+   * A client's upload broke off (a dropped connection looks the same as a client that gave up): it stays unanswered,
+   * so its retry still gets in; if none does, it fails at the deadline with `reason`.
+   */
+  interrupted(clientId: string, reason: string): void {
+    if (!this.isOpen || this.accepted.has(clientId)) return;
+    this.interruptedUploads.set(clientId, reason);
+    this.o.logger.info(
+      { round: this.round, attempt: this.attempt, client: clientId, reason },
+      'upload broke off; the client may send it again until the deadline',
+    );
   }
 
   /** Records that a selected client will contribute nothing this round (ignored once the round closed). */

@@ -1,6 +1,14 @@
-import { DuplicateEvaluationError, DuplicateUpdateError } from '../../shared/errors/index.js';
+import { DuplicateEvaluationError, DuplicateUpdateError, RoundClosedError } from '../../shared/errors/index.js';
 import type { UpdateHeader } from '../../shared/proto/index.js';
 import type { EvaluateResult, FitAccumulator } from '../strategies/index.js';
+
+/** The failure reason of a selected client that had not answered when its attempt's deadline passed. */
+export const DEADLINE_FAILURE = 'no update before the round deadline';
+
+/** The error client input to round `round` of run `runId` gets while no attempt of it is open (FAILED_PRECONDITION). */
+export function roundClosedError(runId: string, round: number, clientId: string): RoundClosedError {
+  return new RoundClosedError(`round ${round} of run ${runId} no longer accepts updates`, { runId, clientId, round });
+}
 
 /**
  * What a round keeps across its attempts: every attempt of a round trains from the same global model, so an update

@@ -2,7 +2,7 @@ import { CLIENT_METRICS, EVALUATION_METRICS } from '../../shared/contract/index.
 import type { RoundSummary } from '../../shared/proto/index.js';
 import { QuorumNotMetError } from '../../shared/errors/index.js';
 import type { CentralEvaluation, ClientFailure, EvaluateAggregate, FitAggregate } from '../strategies/index.js';
-import { DEADLINE_FAILURE } from './open-round.js';
+import { DEADLINE_FAILURE } from './round-progress.js';
 
 /** What a completed round produced, as both the run controller and the simulation hold it. */
 export interface CompletedRound {

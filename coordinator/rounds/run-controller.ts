@@ -18,8 +18,8 @@ import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { closeFailingLostClients } from './lost-clients.js';
-import { OpenRound, roundClosedError } from './open-round.js';
-import { RoundProgress } from './round-progress.js';
+import { OpenRound } from './open-round.js';
+import { roundClosedError, RoundProgress } from './round-progress.js';
 import { RoundBuffers } from './round-buffers.js';
 import { quorumNotMet, summarizeRound } from './round-summary.js';
 import { RunRecord } from './run-record.js';
@@ -122,9 +122,13 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   /**
    * Hands an update header to the open round's intake (OpenRound.receive, where every update check runs).
-   * @returns the receiver of the update's bytes. @throws {StaleRoundError} | {RoundClosedError} and see OpenRound.receive.
+   * Once the attempt closed, a re-send of an update the round accepted is still acknowledged until the next round
+   * opens (see OpenRound.receive). @returns the receiver of the update's bytes.
+   * @throws {StaleRoundError} | {RoundClosedError} and see OpenRound.receive.
    */
   receiveUpdate(h: UpdateHeader): UpdateReceiver {
+    const open = this.open;
+    if (open?.round === h.round && open.accepted.has(h.clientId)) return open.receive(h);
     return this.requireOpen(h.round, h.clientId).receive(h);
   }
 

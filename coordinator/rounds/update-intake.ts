@@ -30,8 +30,14 @@ export interface UpdateReceiver {
    *         was folded while this one arrived.
    */
   complete(bytes: Uint8Array): boolean;
-  /** The transport could not deliver the update (stream broken, bad digest): the client fails this round. */
+  /** The update is malformed (bad digest, values refused): the client fails this round. */
   fail(reason: string): void;
+  /**
+   * The transport lost the update before its end (stream cancelled, connection dropped): nothing is held against the
+   * client yet, as it may send the update again while the attempt is open; if it never does, it fails the attempt at
+   * its deadline with this reason.
+   */
+  interrupted(reason: string): void;
   /**
    * Calls `refuse` (on a microtask; it must not throw) with the error to answer the upload with once the round stops
    * accepting updates (deadline, every client answered, run stopped), so an upload still running then ends and gives
@@ -51,6 +57,8 @@ export interface IntakeRound {
   fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): boolean;
   /** Fails the client for the round (unless the upload came from an earlier attempt), with the reason logged. */
   reject(clientId: string, reason: string, fromAttempt: number): void;
+  /** The client's upload broke off: the reason it fails with at the deadline unless a later upload gets in. */
+  interrupted(clientId: string, reason: string): void;
   /** Calls `listener` once after the round closed. @returns unsubscribe. */
   onClose(listener: () => void): () => void;
 }
@@ -78,6 +86,7 @@ export class UpdateIntake implements UpdateReceiver {
       received: refuse,
       complete: refuse,
       fail: () => undefined,
+      interrupted: () => undefined,
       onRoundClosed: () => () => undefined,
     };
   }
@@ -116,6 +125,10 @@ export class UpdateIntake implements UpdateReceiver {
 
   fail(reason: string): void {
     this.round.reject(this.header.clientId, reason, this.header.attempt ?? 0);
+  }
+
+  interrupted(reason: string): void {
+    this.round.interrupted(this.header.clientId, reason);
   }
 
   onRoundClosed(refuse: (err: RoundClosedError) => void): () => void {

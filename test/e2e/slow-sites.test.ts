@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
-import { spawnClient } from '../helpers/client-processes.js';
+import { logLines, spawnClient } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
-
-/** The daemon's JSON log lines with message `msg`. */
-const logLines = (stderr: string, msg: string) =>
-  stderr.split('\n').filter((l) => l.startsWith('{') && (JSON.parse(l) as { msg?: string }).msg === msg);
 
 describe('slow sites (every site trains longer than an attempt lasts)', () => {
   it('completes the run: updates trained for a closed attempt count in a later one, each site trains once per round, nothing fails', async () => {

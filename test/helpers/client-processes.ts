@@ -9,6 +9,15 @@ export interface ClientProcess {
   readonly stderr: () => string;
 }
 
+/** The JSON log lines of a daemon's stderr whose message is `msg`, parsed. */
+export function logLines(stderr: string, msg: string): Record<string, unknown>[] {
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === msg);
+}
+
 /** Site id of the test client `index` of this test process (the same for the clients of two coordinators). */
 export const testSiteId = (index: number): string => `test-site-${index}-${process.pid}`;
 

@@ -193,6 +193,61 @@ describe('OpenRound', () => {
     });
   });
 
+  describe('an upload that broke off (a dropped connection, or a client that gave up: the round cannot tell)', () => {
+    const BROKE = 'update stream cancelled by the client';
+
+    it('leaves the client unanswered, so its retry counts in the same attempt and nothing is failed', async () => {
+      // Prepare: c0 is the only client selected; its first upload breaks after its header was taken
+      const round = openTestRound(PARAMS, ['c0']);
+      after(() => round.close('stopped'));
+      round.receive(testUpdate('c0', new Float32Array(PARAMS).fill(1)).header).interrupted(BROKE);
+      // Execute
+      const openAfterBreak = round.isOpen;
+      fold(round, 'c0', 1);
+      // Assert: it used to fail c0 at once and close the attempt as all-answered, refusing the retry
+      assert.equal(openAfterBreak, true);
+      assert.equal(await round.closed, 'all-answered');
+      assert.deepEqual(round.failures, []);
+      assert.equal(round.progress.accumulator.count, 1);
+    });
+
+    it('fails the client at the deadline, saying its upload broke off, when no retry got in', () => {
+      const round = twoClientRound();
+      round.receive(testUpdate('c0', new Float32Array(PARAMS)).header).interrupted(BROKE);
+      round.close('deadline');
+      assert.deepEqual(round.failures, [
+        { clientId: 'c0', reason: `${BROKE}, and no retry got in before the deadline` },
+        { clientId: 'c1', reason: 'no update before the round deadline' },
+      ]);
+    });
+
+    it('folds an update once when a retry and the upload it replaces both complete', () => {
+      // Prepare: the retry's header arrives before the server notices that the first upload broke
+      const round = twoClientRound();
+      after(() => round.close('stopped'));
+      const { header, bytes } = testUpdate('c0', new Float32Array(PARAMS).fill(1));
+      const [first, retry] = [round.receive(header), round.receive(header)];
+      // Execute
+      for (const receiver of [retry, first]) {
+        receiver.buffer().set(bytes);
+        receiver.complete(bytes);
+      }
+      // Assert
+      assert.equal(round.progress.accumulator.count, 1);
+      assert.equal(round.isOpen, true, 'c0 counted once: c1 has not answered');
+    });
+
+    it('acknowledges a re-send of the accepted update after its attempt closed (its ack was lost), refuses another', () => {
+      const round = openTestRound(PARAMS, ['c0']);
+      fold(round, 'c0', 1); // the only client: the attempt closes
+      const same = round.receive(testUpdate('c0', new Float32Array(PARAMS).fill(1)).header);
+      const other = testUpdate('c0', new Float32Array(PARAMS).fill(2)).header;
+      assert.equal(round.isOpen, false);
+      assert.equal(same.alreadyAccepted, true);
+      assert.throws(() => round.receive(other), DuplicateUpdateError);
+    });
+  });
+
   describe('attempts of one round', () => {
     it('keeps an update accepted in attempt 1 for attempt 2; a late upload trained for attempt 1 fails nothing in attempt 2', async () => {
       // Prepare: attempt 1 gets c0's update, then closes at its deadline (c1 and c2 still training)
