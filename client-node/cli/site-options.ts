@@ -37,7 +37,7 @@ export function addSiteOptions(cmd: Command): Command {
     )
     .option(
       '--connect-timeout <ms>',
-      'at start-up, give up joining after this long and exit 3 saying what to check; 0 = keep trying (default 60000)',
+      'at start-up, give up joining after this long: exit 3 saying what to check (5 while a live daemon holds the site); 0 = keep trying (default 60000)',
       intArg,
     )
     .option('--data <spec>', 'local data: mnist | csv:PATH | idx:IMAGES,LABELS', 'mnist')

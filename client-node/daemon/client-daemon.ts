@@ -6,7 +6,7 @@ import type { ClientConfig } from '../../shared/config/index.js';
 import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS, EVALUATION_METRICS } from '../../shared/contract/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
-import { isPermanentJoinRefusal, isSiteConflict, refusalReason, unreachable } from './join-refusals.js';
+import { isPermanentJoinRefusal, isSiteConflict, isSiteInUse, refusalReason, unreachable } from './join-refusals.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
@@ -94,9 +94,11 @@ export class ClientDaemon {
 
   /**
    * Joins (retrying with backoff until the coordinator answers, at most connectTimeoutMs), then listens for rounds.
-   * @throws the gRPC error of a refusal no retry changes (isPermanentJoinRefusal; e.g. FS_ERR_SITE_IN_USE when
-   *         another daemon of the site is live and config.takeover is off), so the process exits and says why;
-   *         {ServiceUnavailableError} when the coordinator did not answer within connectTimeoutMs.
+   * While another live daemon holds the site (FS_ERR_SITE_IN_USE, config.takeover off) it keeps trying too, so a
+   * daemon restarted after a crash joins once its predecessor's heartbeats lapse.
+   * @throws the gRPC error of a refusal no retry changes (isPermanentJoinRefusal), or FS_ERR_SITE_IN_USE still after
+   *         connectTimeoutMs, so the process exits and says why; {ServiceUnavailableError} when the coordinator did
+   *         not answer within connectTimeoutMs.
    */
   async start(): Promise<void> {
     const { connectTimeoutMs, initialBackoffMs, maxBackoffMs } = this.deps.config;
@@ -106,10 +108,14 @@ export class ClientDaemon {
         await this.join();
         break;
       } catch (err) {
-        if (isPermanentJoinRefusal(err) || err instanceof ConfigError) throw err;
+        // A site held by a live daemon is waited for: a daemon restarted after a crash is refused until its
+        // predecessor's heartbeats lapse (clientTimeoutMs); a second daemon started by mistake gives up (exit 5).
+        const held = isSiteInUse(err);
+        if ((isPermanentJoinRefusal(err) && !held) || err instanceof ConfigError) throw err;
         const delay = backoffDelay(attempt, initialBackoffMs, maxBackoffMs);
-        if (Date.now() + delay > giveUpAt) throw unreachable(this.deps.config, err);
-        this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'join failed; retrying');
+        if (Date.now() + delay > giveUpAt) throw held ? err : unreachable(this.deps.config, err);
+        const message = held ? 'site held by a live daemon; waiting for it to stop' : 'join failed; retrying';
+        this.log.warn({ err: refusalReason(err), retryInMs: delay }, message);
         await sleep(delay);
       }
     }

@@ -1,6 +1,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { ClientConfig } from '../../shared/config/index.js';
-import { ServiceUnavailableError, SITE_CONFLICT_CODES } from '../../shared/errors/index.js';
+import { ServiceUnavailableError, SITE_CONFLICT_CODES, SiteInUseError } from '../../shared/errors/index.js';
 import { errorCodeOf, isServiceError } from '../../shared/grpc-errors/index.js';
 
 /**
@@ -21,6 +21,11 @@ const PERMANENT_JOIN_REFUSALS: ReadonlySet<status> = new Set([
  */
 export function isSiteConflict(err: unknown): err is ServiceError {
   return isServiceError(err) && SITE_CONFLICT_CODES.has(errorCodeOf(err));
+}
+
+/** Whether a Join was refused because a live daemon holds the site (FS_ERR_SITE_IN_USE; not a takeover). */
+export function isSiteInUse(err: unknown): err is ServiceError {
+  return isServiceError(err) && errorCodeOf(err) === SiteInUseError.code;
 }
 
 /** Whether a Join refusal is for good: PERMANENT_JOIN_REFUSALS, or another live daemon of the site (isSiteConflict). */

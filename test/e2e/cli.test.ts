@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { status } from '@grpc/grpc-js';
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,9 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Coordinator } from '../../coordinator/main.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
-import { runFedsift } from '../helpers/client-processes.js';
+import { logLines, runFedsift, spawnClient, testSiteId } from '../helpers/client-processes.js';
+import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
-import { TEST_CAPABILITIES } from '../helpers/protocol.js';
+import { refusal, TEST_CAPABILITIES } from '../helpers/protocol.js';
 
 describe('fedsift CLI', () => {
   let c: Coordinator;
@@ -256,13 +258,17 @@ describe('fedsift CLI', () => {
     const client = (...flags: string[]) =>
       runFedsift(['client', '--site-id', 'twice', '--coordinator', live.address, ...flags]);
     // Execute: a second daemon is refused; a third takes the site over and is then taken over itself
-    const refused = await client();
+    const refused = await client('--connect-timeout', '3000');
     const takingOver = client('--takeover');
     await waitFor('the daemon to take the site over', () => (takeovers() === 1 ? true : undefined), 120_000);
     await join(true);
     const takenOver = await takingOver;
     // Assert
     assert.equal(refused.code, 5, refused.stderr);
+    assert.ok(
+      logLines(refused.stderr, 'site held by a live daemon; waiting for it to stop').length > 0,
+      refused.stderr,
+    );
     assert.match(
       refused.stderr,
       /fedsift: Join: site "twice" already has a live daemon \(peer 127\.0\.0\.1:\d+,.*--takeover/,
@@ -272,6 +278,28 @@ describe('fedsift CLI', () => {
       takenOver.stderr,
       /fedsift: site "twice" is held by another daemon since .* start a daemon with --takeover/,
     );
+  });
+
+  it('a daemon restarted while its crashed predecessor still counts as live joins once that one falls silent', async () => {
+    // Prepare: the predecessor (a link) heartbeats until it "crashes"; clients count as gone after 3 s of silence
+    const coordinator = await startTestCoordinator({ heartbeatIntervalMs: 500, clientTimeoutMs: 3_000 });
+    after(() => coordinator.close());
+    const predecessor = new CoordinatorLink(coordinator.address, DEFAULT_TRANSPORT);
+    after(() => predecessor.close());
+    const { clientId } = await predecessor.join({ siteId: testSiteId(0), token: '', capabilities: TEST_CAPABILITIES });
+    const heartbeats = setInterval(() => void predecessor.heartbeat(clientId).catch(() => undefined), 500);
+    after(() => clearInterval(heartbeats));
+    const site = spawnClient(coordinator.address, 0, 4);
+    after(() => stopChild(site.child));
+    const logged = (msg: string) => (logLines(site.stderr(), msg).length > 0 ? true : undefined);
+    // Execute: the restarted daemon is refused while the predecessor is live; then the predecessor falls silent
+    await waitFor('the restarted daemon refused', () => logged('site held by a live daemon; waiting for it to stop'));
+    clearInterval(heartbeats);
+    await waitFor('the restarted daemon to join', () => logged('listening for rounds'));
+    // Assert: it holds the site now, and did not give up
+    assert.equal(site.child.exitCode, null, 'still running');
+    assert.equal(coordinator.liveClients(), 1);
+    assert.equal((await refusal(predecessor.heartbeat(clientId)))?.code, status.PERMISSION_DENIED, 'the site moved on');
   });
 
   it('exits 3 when the coordinator is unreachable', async () => {

@@ -97,7 +97,8 @@ describe('TLS certificates renewed without a restart', () => {
       // Assert: the open connection carries on; a new one (which checks B against the CA) trains round 2
       await first.heartbeat(clientId);
       assert.equal(
-        (await second.join({ siteId: 'site-a', token: '', capabilities: TEST_CAPABILITIES })).clientId,
+        // another link is another daemon session: it takes the site over from the first
+        (await second.join({ siteId: 'site-a', token: '', capabilities: TEST_CAPABILITIES, takeover: true })).clientId,
         clientId,
       );
       await train(second, run.runId, 2, clientId, 2);

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
-import { Client, credentials, status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
+import { status, type MethodDefinition, type ServiceError } from '@grpc/grpc-js';
 import { describe, it } from 'node:test';
 import { MAX_CHUNK_BYTES, sha256Hex, totalBytes } from '../../shared/codec/index.js';
-import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
 import { loadFedsiftProto, type UpdateChunk } from '../../shared/proto/index.js';
 import { waitForRound } from '../helpers/coordinators.js';
-import { protocolFixture, update, type ProtocolFixture, type TestClient } from '../helpers/protocol.js';
+import {
+  protocolFixture,
+  rawCoordinatorStub,
+  update,
+  type ProtocolFixture,
+  type TestClient,
+} from '../helpers/protocol.js';
 
 const PARAMS = 2 * 1024 * 1024; // 8 MiB updates: several chunks each, so concurrent uploads overlap
 const MODEL_BYTES = PARAMS * 4;
@@ -43,7 +48,7 @@ describe('upload memory (uploadBufferBytes)', () => {
 /** Starts `site`'s round-1 upload, sends its header and first chunk, then stalls; resolves with how the call ended. */
 function stalledUpload(f: ProtocolFixture, site: TestClient, deadlineMs: number): Promise<ServiceError | null> {
   const submit = loadFedsiftProto().coordinatorService.SubmitUpdate as MethodDefinition<UpdateChunk, unknown>;
-  const client = new Client(f.coordinator.address, credentials.createInsecure(), grpcChannelOptions(DEFAULT_TRANSPORT));
+  const client = rawCoordinatorStub<object>(f.coordinator.address, site.link); // the site's session, on a channel of its own
   const values = new Float32Array(PARAMS).fill(1);
   const bytes = new Uint8Array(values.buffer);
   const { weights: _, ...fields } = update(f, site, 1, values);
