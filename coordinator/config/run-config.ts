@@ -21,6 +21,22 @@ const runConfigObject = z
     minAvailableClients: z.number().int().min(1).optional(),
     /** A round closes this long after it was announced, with the updates it has (ms). @default 60000 */
     roundDeadlineMs: z.number().int().min(100).max(2_147_483_647).default(60_000), // a timer's longest delay
+    /**
+     * A deadline that follows the sites' observed speed (stragglers; flwrlabs/flower#3234): a round's first attempt
+     * closes `factor` × the time the previous round's slowest accepted update took (from its attempt's announcement),
+     * at least `minMs`, at most roundDeadlineMs; later attempts of a round, and round 1, get roundDeadlineMs. null =
+     * every attempt gets roundDeadlineMs. @default null
+     */
+    adaptiveDeadline: z
+      .object({
+        /** Multiple of the previous round's slowest accepted update. @default 2 */
+        factor: z.number().min(1).max(100).default(2),
+        /** Shortest adaptive deadline (ms). @default 10000 */
+        minMs: z.number().int().min(100).default(10_000),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     /** How long the run waits for `minClients` connected clients before failing (ms). @default 120000 */
     waitForClientsMs: z.number().int().min(0).default(120_000),
     /** Attempts per round before the run fails when the quorum is not met. @default 3 */

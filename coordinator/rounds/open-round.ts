@@ -70,6 +70,9 @@ export class OpenRound implements IntakeRound {
   /** Why the last upload of each client that has not delivered broke off (client id → reason); see interrupted. */
   private readonly interruptedUploads = new Map<string, string>();
 
+  /** When this attempt opened, on the monotonic clock (ms), for RoundProgress.slowestDeliveryMs. */
+  private readonly openedAt = performance.now();
+
   constructor(private readonly o: OpenRoundOptions) {
     ({ runId: this.runId, round: this.round, attempt: this.attempt, instructions: this.instructions } = o);
     ({ deadlineUnixMs: this.deadlineUnixMs, model: this.model, global: this.global } = o);
@@ -235,6 +238,8 @@ export class OpenRound implements IntakeRound {
     });
     if (!accumulator.keepsUpdates) this.o.spareBuffers.push(bytes);
     accepted.set(h.clientId, h.sha256);
+    const progress = this.o.progress;
+    progress.slowestDeliveryMs = Math.max(progress.slowestDeliveryMs, performance.now() - this.openedAt);
     this.o.progress.failures.delete(h.clientId);
     this.interruptedUploads.delete(h.clientId);
     this.o.logger.debug({ round: this.round, client: h.clientId, examples: h.numExamples }, 'update accepted');

@@ -26,6 +26,8 @@ export class RoundProgress {
   readonly selected = new Set<string>();
   /** Why each selected client that has not delivered failed, in the latest attempt it failed (client id → reason). */
   readonly failures = new Map<string, string>();
+  /** The longest time an accepted update took, from its attempt's announcement to its arrival (ms; 0 = none yet). */
+  slowestDeliveryMs = 0;
 
   /** @param accumulator the strategy's accumulator of the round; accepted updates are folded into it as they arrive. */
   constructor(readonly accumulator: FitAccumulator) {}

@@ -17,6 +17,7 @@ import type { RunConfig } from '../config/index.js';
 import type { StrategyContext } from '../strategies/index.js';
 import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
+import { attemptDeadlineMs } from './attempt-deadline.js';
 import { closeFailingLostClients } from './lost-clients.js';
 import { OpenRound } from './open-round.js';
 import { roundClosedError, RoundProgress } from './round-progress.js';
@@ -48,6 +49,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private readonly log: Logger;
   private readonly buffers = new RoundBuffers();
   private failureValue: Error | undefined;
+  /** The previous completed round's slowest accepted update (ms), for adaptive deadlines (attemptDeadlineMs). */
+  private slowestMs: number | undefined;
 
   constructor(private readonly deps: RunDeps) {
     super();
@@ -252,7 +255,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       ...a,
       runId: this.runId,
       instructions,
-      deadlineUnixMs: this.deps.untimedRounds ? null : clock.now() + config.roundDeadlineMs,
+      deadlineUnixMs: this.deps.untimedRounds
+        ? null
+        : clock.now() + attemptDeadlineMs(config, a.attempt, this.slowestMs),
       nowMs: clock.now(),
       maxUpdateNorm: config.maxUpdateNorm,
       declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
@@ -296,6 +301,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     );
     this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
     this.buffers.retire(open.model, global, aggregate.weights);
+    this.slowestMs = progress.slowestDeliveryMs;
     return aggregate.weights;
   }
 
