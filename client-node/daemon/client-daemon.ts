@@ -211,9 +211,8 @@ export class ClientDaemon {
   private onAnnouncement(a: RoundAnnouncement): void {
     const verdict = classifyAnnouncement(a, this.coordinator, this.clientId, Date.now());
     if (verdict === 'rejoin') {
-      void this.join()
-        .then(() => a.coordinatorId === this.coordinator.coordinatorId && this.onAnnouncement(a))
-        .catch((e: unknown) => this.rejoinFailed(e));
+      // After a failed re-join the coordinator id is unchanged, so the announcement is not looked at again.
+      void this.rejoin().then(() => a.coordinatorId === this.coordinator.coordinatorId && this.onAnnouncement(a));
       return;
     }
     if (verdict !== 'play') {

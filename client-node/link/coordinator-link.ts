@@ -76,7 +76,12 @@ export class CoordinatorLink {
   /** grpc.health.v1 over the same channel. */
   private readonly healthStub: HealthStub;
   /** What a fresh channel to the coordinator is built from (the link's own, and one per retried upload). */
-  private readonly channel: { address: string; credentials: ChannelCredentials; options: ChannelOptions };
+  private readonly channel: {
+    address: string;
+    credentials: ChannelCredentials;
+    options: ChannelOptions;
+    Client: ReturnType<typeof loadFedsiftProto>['CoordinatorClient'];
+  };
   /** Channels of retried uploads in flight (closed with the link). */
   private readonly freshStubs = new Set<CoordinatorStub>();
 
@@ -96,7 +101,9 @@ export class CoordinatorLink {
         ...(security.token ? [bearerTokenInterceptor(security.token)] : []),
       ],
     };
-    this.channel = { address, credentials: channelCredentials(security.tls), options };
+    // The proto is loaded (read and parsed) once per link, not again for each retried upload's channel.
+    const Client = loadFedsiftProto().CoordinatorClient;
+    this.channel = { address, credentials: channelCredentials(security.tls), options, Client };
     this.stub = this.newStub();
     const Health = makeClientConstructor(healthService, 'grpc.health.v1.Health');
     this.healthStub = new Health(address, this.channel.credentials, {
@@ -106,9 +113,8 @@ export class CoordinatorLink {
 
   /** A client on a channel of its own: a connection of its own (local subchannel pool), opened at its first call. */
   private newStub(): CoordinatorStub {
-    const { CoordinatorClient } = loadFedsiftProto();
-    const { address, credentials, options } = this.channel;
-    return new CoordinatorClient(address, credentials, options) as unknown as CoordinatorStub;
+    const { address, credentials, options, Client } = this.channel;
+    return new Client(address, credentials, options) as unknown as CoordinatorStub;
   }
 
   /**

@@ -1,2 +1,2 @@
 export { preflight, type PreflightReport } from './preflight.js';
-export { formatCheck, formatSummary, type CheckResult, type CheckStatus } from './checklist.js';
+export { formatCheck, formatSummary, type CheckResult } from './checklist.js';

@@ -87,7 +87,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
       // after the token and rate checks: strangers learn nothing
       checkRevision('Join', req.capabilities!.protocolVersion, 'capabilities.protocol_version');
-      checkSessionId(req.sessionId ?? '');
+      checkLength('Join', 'session_id', req.sessionId ?? '', MAX_SESSION_ID_LENGTH);
       const rec = joinSite(req, call.getPeer());
       logger.info({ client: rec.clientId, site: req.siteId, capabilities: req.capabilities }, 'client joined');
       deps.metrics?.onJoin();
@@ -162,7 +162,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     }),
 
     CheckSite: unary<CheckSiteRequest, CheckSiteResponse>((req, call) => {
-      checkSiteId('CheckSite', req.siteId);
+      checkLength('CheckSite', 'site_id', req.siteId, MAX_SITE_ID_LENGTH);
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
       checkRevision('CheckSite', req.protocolVersion, 'protocol_version'); // as Join: after the token and rate checks
       const runs = manager
@@ -180,40 +180,28 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
   };
 }
 
-/** Longest accepted site id (characters). */
+/** Longest accepted site id and session id (characters). */
 const MAX_SITE_ID_LENGTH = 200;
+const MAX_SESSION_ID_LENGTH = 100;
 
-/** @throws {InvalidRequestError} for a missing or over-long site id; `rpc` names the call in the message. */
-function checkSiteId(rpc: string, siteId: string): void {
-  if (!siteId || siteId.length > MAX_SITE_ID_LENGTH) {
-    throw new InvalidRequestError(
-      `${rpc}: site_id must have 1 to ${MAX_SITE_ID_LENGTH} characters, got ${siteId.length}`,
-      { field: 'site_id' },
-    );
+/**
+ * @param rpc the call, named in the message; `field` the request field checked.
+ * @throws {InvalidRequestError} when `value` is empty or longer than `max` characters.
+ */
+function checkLength(rpc: string, field: string, value: string, max: number): void {
+  if (!value || value.length > max) {
+    throw new InvalidRequestError(`${rpc}: ${field} must have 1 to ${max} characters, got ${value.length}`, { field });
   }
 }
 
 /** @throws {InvalidRequestError} for a missing or over-long site id or missing/invalid capabilities. */
 function checkJoin(req: JoinRequest): void {
-  checkSiteId('Join', req.siteId);
+  checkLength('Join', 'site_id', req.siteId, MAX_SITE_ID_LENGTH);
   const caps = req.capabilities;
   if (!caps || !Number.isSafeInteger(caps.numExamples) || caps.numExamples < 0) {
     throw new InvalidRequestError('Join: capabilities.num_examples must be a non-negative integer', {
       field: 'capabilities',
     });
-  }
-}
-
-/** Longest accepted session id (characters). */
-const MAX_SESSION_ID_LENGTH = 100;
-
-/** @throws {InvalidRequestError} for a missing or over-long session id. */
-function checkSessionId(sessionId: string): void {
-  if (!sessionId || sessionId.length > MAX_SESSION_ID_LENGTH) {
-    throw new InvalidRequestError(
-      `Join: session_id must have 1 to ${MAX_SESSION_ID_LENGTH} characters, got ${sessionId.length}`,
-      { field: 'session_id' },
-    );
   }
 }
 

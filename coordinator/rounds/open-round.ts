@@ -227,9 +227,13 @@ export class OpenRound implements IntakeRound {
    * @throws {DuplicateUpdateError} when a different one was | {AggregationError} from the accumulator.
    */
   fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): boolean {
-    const { accumulator, accepted } = this.o.progress;
-    if (accepted.has(h.clientId)) this.o.spareBuffers.push(bytes); // not kept: the next upload may use it
-    if (this.o.progress.delivered(h, this.round)) return false;
+    const progress = this.o.progress;
+    const { accumulator, accepted } = progress;
+    if (accepted.has(h.clientId)) {
+      this.o.spareBuffers.push(bytes); // not kept: the next upload may use it
+      progress.delivered(h, this.round); // throws for a different update; an identical one was folded already
+      return false;
+    }
     accumulator.add({
       clientId: h.clientId,
       numExamples: h.numExamples,
@@ -238,9 +242,8 @@ export class OpenRound implements IntakeRound {
     });
     if (!accumulator.keepsUpdates) this.o.spareBuffers.push(bytes);
     accepted.set(h.clientId, h.sha256);
-    const progress = this.o.progress;
     progress.slowestDeliveryMs = Math.max(progress.slowestDeliveryMs, performance.now() - this.openedAt);
-    this.o.progress.failures.delete(h.clientId);
+    progress.failures.delete(h.clientId);
     this.interruptedUploads.delete(h.clientId);
     this.o.logger.debug({ round: this.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
     const failed = this.failures.findIndex((f) => f.clientId === h.clientId);

@@ -1,1 +1,1 @@
-export { collectProcessMetrics, MISNAMED_DEFAULT_GAUGES } from './process-metrics.js';
+export { collectProcessMetrics } from './process-metrics.js';

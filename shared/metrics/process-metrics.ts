@@ -5,7 +5,7 @@ import { collectDefaultMetrics, type Registry } from 'prom-client';
  * metrics` fails on them. Each is the sum of a per-type gauge prom-client also exposes (`nodejs_active_handles{type}`,
  * `nodejs_active_requests{type}`, `nodejs_active_resources{type}`), so nothing is lost without them.
  */
-export const MISNAMED_DEFAULT_GAUGES = [
+const MISNAMED_DEFAULT_GAUGES = [
   'nodejs_active_handles_total',
   'nodejs_active_requests_total',
   'nodejs_active_resources_total',

@@ -13,7 +13,7 @@ import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { logLines, runFedsift, spawnClient, testSiteId } from '../helpers/client-processes.js';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
-import { refusal, TEST_CAPABILITIES } from '../helpers/protocol.js';
+import { heartbeatUntilClosed, refusal, TEST_CAPABILITIES } from '../helpers/protocol.js';
 
 describe('fedsift CLI', () => {
   let c: Coordinator;
@@ -287,14 +287,13 @@ describe('fedsift CLI', () => {
     const predecessor = new CoordinatorLink(coordinator.address, DEFAULT_TRANSPORT);
     after(() => predecessor.close());
     const { clientId } = await predecessor.join({ siteId: testSiteId(0), token: '', capabilities: TEST_CAPABILITIES });
-    const heartbeats = setInterval(() => void predecessor.heartbeat(clientId).catch(() => undefined), 500);
-    after(() => clearInterval(heartbeats));
+    const crash = heartbeatUntilClosed(predecessor, clientId);
     const site = spawnClient(coordinator.address, 0, 4);
     after(() => stopChild(site.child));
     const logged = (msg: string) => (logLines(site.stderr(), msg).length > 0 ? true : undefined);
     // Execute: the restarted daemon is refused while the predecessor is live; then the predecessor falls silent
     await waitFor('the restarted daemon refused', () => logged('site held by a live daemon; waiting for it to stop'));
-    clearInterval(heartbeats);
+    crash();
     await waitFor('the restarted daemon to join', () => logged('listening for rounds'));
     // Assert: it holds the site now, and did not give up
     assert.equal(site.child.exitCode, null, 'still running');

@@ -6,6 +6,7 @@ import { ClientRegistry } from '../../coordinator/clients/index.js';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import type { Coordinator } from '../../coordinator/main.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { testAnnouncement } from '../helpers/announcements.js';
 import { spawnClient, testSiteId, type ClientProcess } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
 import { deleteRoundsStreams, NATS_URL, requireNats, testFederationId } from '../helpers/nats.js';
@@ -24,20 +25,13 @@ function foreignRound(
   clientIds: string[],
   o: { runId: string; deadlineUnixMs: number },
 ): RoundAnnouncement {
-  return {
+  return testAnnouncement({
     ...o,
-    round: 1,
-    phase: 'ROUND_PHASE_FIT',
-    modelName: 'mlp',
-    modelSha256: '',
     selectedClientIds: clientIds,
-    evaluateClientIds: [],
-    fit: { localEpochs: 1, batchSize: 32, learningRate: 0.01, proximalMu: 0, curriculumStage: 1 },
     totalRounds: 1,
-    attempt: 1,
     coordinatorId: randomUUID(),
     federationId,
-  };
+  });
 }
 
 describe('two federations on the one shared NATS server (127.0.0.1:4222)', () => {
@@ -96,9 +90,7 @@ describe('two federations on the one shared NATS server (127.0.0.1:4222)', () =>
         }),
       );
       const done = await Promise.all(
-        coordinators.map((c, i) =>
-          waitForRunState(c, runs[i]!.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED'], 300_000),
-        ),
+        coordinators.map((c, i) => waitForRunState(c, runs[i]!.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED'])),
       );
 
       // Assert

@@ -86,15 +86,17 @@ export async function joinProtocolClients(
 
 /**
  * Heartbeats every 500 ms until the link is closed, as a daemon does: a selected client that falls silent for the
- * coordinator's client timeout fails its round (coordinator/rounds/lost-clients).
+ * coordinator's client timeout fails its round (coordinator/rounds/lost-clients). @returns stop: the client falls
+ * silent (as a crashed daemon) while its link stays open.
  */
-function heartbeatUntilClosed(link: CoordinatorLink, clientId: string): void {
+export function heartbeatUntilClosed(link: CoordinatorLink, clientId: string): () => void {
   const timer = setInterval(() => void link.heartbeat(clientId).catch(() => undefined), 500);
   const close = link.close.bind(link);
   link.close = () => {
     clearInterval(timer);
     close();
   };
+  return () => clearInterval(timer);
 }
 
 /** An update for `client` in `round` with the given values (specs of the fixed model). */

@@ -2,23 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AttemptTracker } from '../../../client-node/daemon/attempt-tracker.js';
 import type { RoundAnnouncement } from '../../../shared/proto/index.js';
+import { testAnnouncement } from '../../helpers/announcements.js';
 
 /** A FIT announcement of round `round`, attempt `attempt` of run r1 by coordinator `coordinatorId`, selecting me. */
-const fit = (round: number, attempt: number, coordinatorId = 'coord-a'): RoundAnnouncement => ({
-  runId: 'r1',
-  round,
-  phase: 'ROUND_PHASE_FIT',
-  modelName: 'mlp',
-  modelSha256: '',
-  selectedClientIds: ['me'],
-  evaluateClientIds: [],
-  deadlineUnixMs: 0,
-  fit: { localEpochs: 1, batchSize: 32, learningRate: 0.01, proximalMu: 0, curriculumStage: 1 },
-  totalRounds: 5,
-  attempt,
-  coordinatorId,
-  federationId: 'f',
-});
+const fit = (round: number, attempt: number, coordinatorId = 'coord-a'): RoundAnnouncement =>
+  testAnnouncement({ round, attempt, coordinatorId, federationId: 'f' });
 
 describe('AttemptTracker (where a slow site’s update goes)', () => {
   it('sends an update trained for attempt 1 to attempt 2 of the same round, and to nothing once the round moved on', () => {

@@ -4,27 +4,14 @@ import { classifyAnnouncement, identityFromJoin } from '../../../client-node/dae
 import { PROTOCOL_VERSION } from '../../../shared/contract/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import type { JoinResponse, RoundAnnouncement } from '../../../shared/proto/index.js';
+import { testAnnouncement } from '../../helpers/announcements.js';
 
 const NOW = 1_700_000_000_000;
 const OWN = { coordinatorId: 'coord-1', federationId: 'fed-a' };
 
 /** A FIT announcement of coordinator coord-1 in federation fed-a selecting `me`, open for another minute. */
-const announcement = (o: Partial<RoundAnnouncement> = {}): RoundAnnouncement => ({
-  runId: 'r1',
-  round: 2,
-  phase: 'ROUND_PHASE_FIT',
-  modelName: 'mlp',
-  modelSha256: '',
-  selectedClientIds: ['me'],
-  evaluateClientIds: [],
-  deadlineUnixMs: NOW + 60_000,
-  fit: { localEpochs: 1, batchSize: 32, learningRate: 0.01, proximalMu: 0, curriculumStage: 1 },
-  totalRounds: 5,
-  attempt: 1,
-  coordinatorId: 'coord-1',
-  federationId: 'fed-a',
-  ...o,
-});
+const announcement = (o: Partial<RoundAnnouncement> = {}): RoundAnnouncement =>
+  testAnnouncement({ round: 2, deadlineUnixMs: NOW + 60_000, ...o });
 
 const joinResponse = (o: Partial<JoinResponse> = {}): JoinResponse => ({
   clientId: 'me',
