@@ -7,8 +7,11 @@
  * 3: one daemon per site: JoinRequest.session_id (sent on every later call as `fedsift-session` metadata), takeover;
  *    the federation id (JoinResponse and RoundAnnouncement `federation_id`; absent = the default federation); the
  *    CheckSite call (preflight).
+ * 4: any model and data schema: ClientCapabilities describe the site's data (num_features, num_label_classes,
+ *    schema_sha256) instead of naming registry models; FetchRunSpec, SubmitStatistics and round 0
+ *    (ROUND_PHASE_STATISTICS); RoundAnnouncement.run_spec_sha256.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** The revision a peer states: 0 (an older build that sends no revision) is revision 1. */
 export function protocolRevision(stated: number | undefined): number {

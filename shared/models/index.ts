@@ -9,3 +9,13 @@ export {
   writeWeights,
 } from './registry.js';
 export { evaluateModel, type EvaluationResult } from './evaluate.js';
+export {
+  parseModelRef,
+  inputSizeOf,
+  resolveModel,
+  artifactFromWire,
+  buildModel,
+  saveModelFiles,
+  type ModelArtifact,
+  type ModelRef,
+} from './artifact.js';

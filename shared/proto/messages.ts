@@ -7,9 +7,14 @@ import type { TensorSpec } from '../codec/index.js';
 export interface ClientCapabilities {
   numExamples: number;
   backend: string;
-  models: string[];
   /** Revision of the contract the client speaks (shared/contract PROTOCOL_VERSION); 0 or absent = revision 1. */
   protocolVersion?: number;
+  /** Values per example (a table row's encoded width, an image's H·W·C). */
+  numFeatures: number;
+  /** 1 + the largest class index among the site's labels. */
+  numLabelClasses: number;
+  /** Hex SHA-256 of the data schema the site's table was read with (schemaSha256); '' = none. */
+  schemaSha256: string;
 }
 export interface FitConfig {
   localEpochs: number;
@@ -69,7 +74,11 @@ export interface Weighting {
   correctLabelsAbove?: number;
   combine: WeightingCombine;
 }
-export type RoundPhase = 'ROUND_PHASE_UNSPECIFIED' | 'ROUND_PHASE_FIT' | 'ROUND_PHASE_RUN_DONE';
+export type RoundPhase =
+  | 'ROUND_PHASE_UNSPECIFIED'
+  | 'ROUND_PHASE_FIT'
+  | 'ROUND_PHASE_RUN_DONE'
+  | 'ROUND_PHASE_STATISTICS';
 
 export interface RoundAnnouncement {
   runId: string;
@@ -86,6 +95,8 @@ export interface RoundAnnouncement {
   coordinatorId: string;
   /** The announcing coordinator's federation; '' (an older build) = the default one. */
   federationId: string;
+  /** RunSpec.sha256 of the run as this round uses it; a client fetches the spec again when it changes. */
+  runSpecSha256: string;
 }
 
 export interface JoinRequest {
@@ -121,11 +132,84 @@ export interface SiteRun {
   batchSize: number;
   localEpochs: number;
   roundDeadlineMs: number;
+  /** The model's input, one example. */
+  inputShape: number[];
+  numClasses: number;
+  /** The run's data schema; '' = none. */
+  schemaSha256: string;
 }
 export interface CheckSiteResponse {
   coordinatorId: string;
   protocolVersion: number;
   runs: SiteRun[];
+}
+/** FetchRunSpec's request. */
+export interface RunSpecRequest {
+  runId: string;
+  clientId: string;
+}
+/** What a client needs to take part in a run besides the global weights (see the proto). */
+export interface RunSpec {
+  runId: string;
+  modelRef: string;
+  /** Keras/tfjs Layers topology as JSON text, softmax output replaced by linear (the model outputs logits). */
+  modelTopologyJson: string;
+  inputShape: number[];
+  numClasses: number;
+  /** The run's data schema as JSON text; '' = none. */
+  schemaJson: string;
+  /** Absent (null when decoded) before round 0 gathered them, or when the run needs none. */
+  statistics?: FeatureStatistics | null;
+  /** Hex SHA-256 over the fields above (runSpecSha256). */
+  sha256: string;
+}
+/** One numeric column's sums over a site's rows. */
+export interface NumericColumnStatistics {
+  name: string;
+  count: number;
+  sum: number;
+  sumSquares: number;
+  min: number;
+  max: number;
+}
+/** One categorical column's counts per category (schema order) over a site's rows. */
+export interface CategoryCounts {
+  name: string;
+  counts: number[];
+  missing: number;
+}
+/** A site's feature statistics (round 0). */
+export interface SiteStatistics {
+  runId: string;
+  clientId: string;
+  rows: number;
+  numeric: NumericColumnStatistics[];
+  categorical: CategoryCounts[];
+}
+export interface StatisticsAck {
+  accepted: boolean;
+  message: string;
+}
+/** A numeric column over every site: population mean and standard deviation. */
+export interface GlobalNumericColumn {
+  name: string;
+  count: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+}
+export interface GlobalCategories {
+  name: string;
+  counts: number[];
+  frequencies: number[];
+}
+/** The global feature statistics of a run (combineStatistics). */
+export interface FeatureStatistics {
+  sites: number;
+  rows: number;
+  numeric: GlobalNumericColumn[];
+  categorical: GlobalCategories[];
 }
 export interface HeartbeatRequest {
   clientId: string;
@@ -242,6 +326,8 @@ export interface RunStatus {
   connectedClients: number;
   /** Sites a second daemon tried to speak for, coordinator-wide (absent from an older coordinator). */
   siteConflicts?: SiteConflicts[];
+  /** The run's global feature statistics; absent (null when decoded) when it has none. */
+  featureStatistics?: FeatureStatistics | null;
 }
 /** A site a second daemon tried to speak for: refused Joins, takeovers, and the peer that holds it now. */
 export interface SiteConflicts {

@@ -19,6 +19,7 @@ export function testAnnouncement(o: Partial<RoundAnnouncement> = {}): RoundAnnou
     attempt: 1,
     coordinatorId: 'coord-1',
     federationId: 'fed-a',
+    runSpecSha256: '',
     ...o,
   };
 }

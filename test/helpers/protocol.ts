@@ -76,7 +76,7 @@ export async function joinProtocolClients(
     const { clientId } = await link.join({
       siteId: `protocol-site-${i}`,
       token: '',
-      capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] },
+      capabilities: { numExamples: 1000, backend: 'none', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' },
     });
     heartbeatUntilClosed(link, clientId);
     clients.push({ link, clientId });
@@ -113,7 +113,7 @@ export function update(f: ProtocolFixture, client: TestClient, round: number, va
 }
 
 /** Capabilities of a protocol test client (10 examples, no tfjs, the MLP). */
-export const TEST_CAPABILITIES = { numExamples: 10, backend: 'none', models: ['mlp'] };
+export const TEST_CAPABILITIES = { numExamples: 10, backend: 'none', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' };
 
 /** The gRPC error a call was refused with, or undefined when it succeeded. */
 export function refusal(p: Promise<unknown>): Promise<ServiceError | undefined> {

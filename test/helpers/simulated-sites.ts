@@ -27,7 +27,7 @@ async function simulatedSite(
   const { clientId, heartbeatIntervalMs } = await link.join({
     siteId,
     token: '',
-    capabilities: { numExamples: 10, backend: 'none', models: ['mlp'] },
+    capabilities: { numExamples: 10, backend: 'none', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' },
   });
   report.joinedMs = Math.max(report.joinedMs, performance.now() - started);
   const beat = setInterval(

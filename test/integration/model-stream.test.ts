@@ -24,7 +24,7 @@ describe('BR-03: FetchModel stream back-pressure', () => {
       const { clientId } = await link.join({
         siteId: 'slow-reader',
         token: '',
-        capabilities: { numExamples: 1000, backend: 'none', models: ['mlp'] },
+        capabilities: { numExamples: 1000, backend: 'none', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' },
       });
       const run = c.manager.startRun({
         rounds: 1,

@@ -43,6 +43,7 @@ const announcement = (
   attempt: 1,
   coordinatorId: '2f1c7a52-43f4-4a8e-9f3e-4a3c1b7e9d10',
   federationId,
+  runSpecSha256: '',
 });
 
 describe('NATS round announcements (real server at 127.0.0.1:4222)', () => {

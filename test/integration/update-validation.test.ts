@@ -109,7 +109,7 @@ describe('update validation: a bad update is refused with a reason and the round
       const { clientId } = await outsider.join({
         siteId: 'outsider',
         token: '',
-        capabilities: { numExamples: 1000, backend: '', models: ['mlp'] },
+        capabilities: { numExamples: 1000, backend: '', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' },
       });
       const notSelected = await submit(f, { link: outsider, clientId }, 1, [1, 1]);
       assert.equal(notSelected.err?.code, status.PERMISSION_DENIED);

@@ -4,7 +4,7 @@ import { ClientRegistry } from '../../../coordinator/clients/index.js';
 import { SiteInUseError, SiteTakenOverError, UnknownClientError } from '../../../shared/errors/index.js';
 
 const TIMEOUT_MS = 10_000;
-const CAPABILITIES = { numExamples: 100, backend: 'cpu', models: ['mlp'] };
+const CAPABILITIES = { numExamples: 100, backend: 'cpu', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' };
 
 /** A Join claim of site `siteId` by session `sessionId` from `peer`. */
 const claim = (sessionId: string, peer: string, takeover = false, siteId = 'hospital-a') => ({

@@ -38,6 +38,7 @@ const announcing = (weighting: Weighting | undefined): RoundAnnouncement => ({
   attempt: 1,
   coordinatorId: 'c',
   federationId: 'f',
+  runSpecSha256: '',
 });
 
 const CONFIGS: Record<string, WeightingConfig> = {

@@ -5,7 +5,7 @@ import { closeFailingLostClients, lostClientFailure } from '../../../coordinator
 import { waitFor } from '../../helpers/coordinators.js';
 import { foldTestUpdate, openTestRound } from '../../helpers/open-rounds.js';
 
-const CAPABILITIES = { numExamples: 1_000, backend: 'none', models: ['mlp'] };
+const CAPABILITIES = { numExamples: 1_000, backend: 'none', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' };
 
 describe('an attempt with a selected client that stops heartbeating', () => {
   it('fails the silent client as lost, keeps waiting for the heartbeating one, and closes when it delivers', async () => {
