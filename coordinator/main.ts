@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoordinatorConfig } from '../shared/config/index.js';
 import { roundsStream, roundsSubjects } from '../shared/contract/index.js';
-import { loadDataSource } from '../shared/data/index.js';
-import { NUM_CLASSES } from '../shared/models/index.js';
 import type { Logger } from '../shared/logging/index.js';
 import { loadTf } from '../shared/tf/index.js';
 import { FanoutBroadcaster, NatsBroadcaster, StreamBroadcaster, type RoundBroadcaster } from './broadcast/index.js';
@@ -45,17 +43,18 @@ export interface Coordinator {
 
 /** Optional hooks for tests and embedding. */
 export interface CoordinatorHooks {
-  /** Replaces the tfjs runtime (initial weights, evaluation); the test set is then not loaded. */
+  /** Replaces the tfjs runtime (each run's model, initial weights, evaluation); tfjs is then not loaded. */
   runtime?: ModelRuntime;
   onModelStreamed?: (stats: WriteStats) => void;
 }
 
 /**
- * Composition root of the coordinator: loads tfjs and the test set, connects NATS when configured (announcements
+ * Composition root of the coordinator: loads tfjs, connects NATS when configured (announcements
  * then go to the federation's JetStream stream and the WatchRounds stream), and serves gRPC (over TLS, its certificate
  * files read again every `tls.reloadIntervalMs`).
- * @throws {DataError} when the test set cannot be loaded; {ServiceUnavailableError} when natsUrl is unreachable;
- *         {ConfigError} when JetStream refuses the federation's stream, or for an unreadable or wrong certificate or key.
+ * @throws {ServiceUnavailableError} when natsUrl is unreachable;
+ *         {ConfigError} when JetStream refuses the federation's stream, for an unreadable or wrong certificate or key,
+ *         or a state directory a newer fedsift wrote.
  */
 export async function startCoordinator(
   config: CoordinatorConfig,
@@ -129,7 +128,7 @@ export async function startCoordinator(
   });
   const address = `${config.host}:${port}`;
   logger.info({ address, stateDir: config.stateDir }, 'coordinator listening');
-  const resumed = manager.restore();
+  const resumed = await manager.restore();
   if (resumed.length) logger.info({ runs: resumed }, 'resuming unfinished runs from their last completed round');
   const ready = () => ({ grpc: true, broadcast: broadcaster.healthy() });
   const http =
@@ -161,7 +160,6 @@ export async function startCoordinator(
         server.forceShutdown();
       await broadcaster.close();
       store?.close();
-      runtime.dispose();
     },
   };
 }
@@ -169,5 +167,5 @@ export async function startCoordinator(
 async function createTfRuntime(config: CoordinatorConfig, logger: Logger): Promise<ModelRuntime> {
   const loaded = await loadTf(config.backend);
   logger.info({ backend: loaded.backend, skipped: loaded.skipped }, `tfjs backend: ${loaded.backend}`);
-  return new TfModelRuntime(loaded, loadDataSource(config.testData, NUM_CLASSES), logger);
+  return new TfModelRuntime(loaded, config.testData, logger);
 }

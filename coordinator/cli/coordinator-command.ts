@@ -4,6 +4,7 @@ import { parseCoordinatorConfig, readJsonFile } from '../../shared/config/index.
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
 import { insecureFromEnv, intArg } from '../../shared/cli/index.js';
+import { TEST_DATA_PATH_FIELDS, withPathsFrom } from './config-paths.js';
 
 /** `fedsift coordinator`: serves gRPC (Coordinator, Admin, health) until SIGINT/SIGTERM. */
 export function coordinatorCommand(): Command {
@@ -54,7 +55,7 @@ export function coordinatorCommand(): Command {
     )
     .action(async (o) => {
       const file = o.config
-        ? withPathsFrom(dirname(resolve(o.config)), readJsonFile(o.config, 'coordinator config'))
+        ? withPathsFrom(dirname(resolve(o.config)), readJsonFile(o.config, 'coordinator config'), PATH_FIELDS)
         : {};
       const flags = defined({
         host: o.host,
@@ -93,28 +94,8 @@ const PATH_FIELDS: readonly (readonly string[])[] = [
   ['tls', 'certFile'],
   ['tls', 'keyFile'],
   ['tls', 'clientCaFile'],
-  ['testData', 'path'],
-  ['testData', 'images'],
-  ['testData', 'labels'],
+  ...TEST_DATA_PATH_FIELDS,
 ];
-
-/**
- * A config file's content with its relative paths resolved against `dir`, the file's folder, as a path written in a
- * config file means (flags stay relative to the working directory). Values that are not strings, or empty, are left
- * for the schema to refuse.
- */
-function withPathsFrom(dir: string, file: Record<string, unknown>): Record<string, unknown> {
-  const out = structuredClone(file);
-  for (const field of PATH_FIELDS) {
-    const key = field.at(-1)!;
-    const parent = field.length === 1 ? out : out[field[0]!];
-    const value = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[key] : undefined;
-    if (typeof value === 'string' && value !== '') {
-      (parent as Record<string, unknown>)[key] = resolve(dir, value);
-    }
-  }
-  return out;
-}
 
 /** The entries of `o` whose value is not undefined (flags that were given). */
 function defined(o: Record<string, unknown>): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { clientTlsSchema, parseWith, PLAINTEXT_HINT, readJsonFile } from '../../shared/config/index.js';
 import { DEFAULT_COORDINATOR_ADDRESS } from '../../shared/contract/index.js';
@@ -6,6 +7,20 @@ import { ConfigError } from '../../shared/errors/index.js';
 import { isFinalRunState, type RunStatus } from '../../shared/proto/index.js';
 import { AdminClient, formatRunList, formatRunStatus, stateName, watchRun } from '../operator/index.js';
 import { addClientTlsOptions, clientTlsFromFlags, floatArg, intArg } from '../../shared/cli/index.js';
+import { parseModelRef } from '../../shared/models/index.js';
+import { loadDataSchema } from '../../shared/tabular/index.js';
+import { TEST_DATA_PATH_FIELDS, withPathsFrom } from './config-paths.js';
+
+/**
+ * A run config with its paths resolved against `dir` (withPathsFrom): its test data, and its model when that names a
+ * model.json. The coordinator reads them on its machine; made absolute here, they mean what they meant where the
+ * command was typed (in a config file: next to the file).
+ */
+function runPathsFrom(dir: string, config: Record<string, unknown>): Record<string, unknown> {
+  const ref = typeof config.model === 'string' ? parseModelRef(config.model) : undefined;
+  const modelFile = typeof ref === 'object' && ref.kind === 'file';
+  return withPathsFrom(dir, config, modelFile ? [...TEST_DATA_PATH_FIELDS, ['model']] : TEST_DATA_PATH_FIELDS);
+}
 
 /** Exit status of a run watched to its end, for scripts: 0 completed; 3 suspended (the coordinator shut down, the run resumes when it restarts); 4 failed or stopped. */
 function runExitCode(s: RunStatus): number {
@@ -57,7 +72,11 @@ export function runCommand(): Command {
     .option('--local-epochs <n>', 'local epochs per round', intArg)
     .option('--batch-size <n>', 'local batch size', intArg)
     .option('--learning-rate <x>', 'local learning rate', floatArg)
-    .option('--model <name>', 'model: mlp | cnn')
+    .option(
+      '--model <ref>',
+      'model: mlp | cnn | mlp:<hidden sizes> (e.g. mlp:64,32; needs --schema) | a tfjs model.json on the coordinator',
+    )
+    .option('--schema <file>', 'the sites\' data schema JSON (README "Bring your own model and data")')
     .option('--seed <n>', 'run seed', intArg)
     .option('--name <name>', 'label shown in status')
     .option('--strategy <name>', 'aggregation strategy with default hyper-parameters (objects: use --config)')
@@ -68,9 +87,14 @@ export function runCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (o, cmd: Command) => {
       const flags = Object.fromEntries(
-        Object.entries(o).filter(([k, v]) => RUN_CONFIG_KEYS.includes(k) && v !== undefined),
+        Object.entries(o).filter(([k, v]) => RUN_CONFIG_KEYS.includes(k) && k !== 'schema' && v !== undefined),
       );
-      const config = { ...(o.config ? readJsonFile(o.config, 'run config') : {}), ...flags };
+      const file = o.config && runPathsFrom(dirname(resolve(o.config)), readJsonFile(o.config, 'run config'));
+      const config = {
+        ...file,
+        ...runPathsFrom(process.cwd(), flags),
+        ...(o.schema && { schema: loadDataSchema(o.schema) }),
+      };
       parseRunConfig(config); // fail here, with the field named, before contacting the coordinator
       process.exitCode = await withAdmin(cmd, async (admin) => {
         const status = await admin.startRun(config);

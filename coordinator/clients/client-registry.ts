@@ -135,14 +135,13 @@ export class ClientRegistry {
     return rec !== undefined && nowMs - rec.lastSeenMs <= this.clientTimeoutMs;
   }
 
-  /** Ids of clients seen within the timeout, in join order; with `model`, only those whose data fits that model. */
-  live(nowMs: number, model?: string): string[] {
+  /**
+   * Ids of clients seen within the timeout, in join order; with `fits`, only those whose capabilities it accepts (a
+   * run's eligibility: its data fits the run's model and schema, see coordinator/rounds eligibility).
+   */
+  live(nowMs: number, fits?: (capabilities: ClientCapabilities) => boolean): string[] {
     return [...this.clients.values()]
-      .filter(
-        (c) =>
-          nowMs - c.lastSeenMs <= this.clientTimeoutMs &&
-          (model === undefined || c.capabilities.models.includes(model)),
-      )
+      .filter((c) => nowMs - c.lastSeenMs <= this.clientTimeoutMs && (fits === undefined || fits(c.capabilities)))
       .map((c) => c.clientId);
   }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { MODEL_NAMES } from '../../shared/models/index.js';
-import { parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
+import { parseModelRef } from '../../shared/models/index.js';
+import { dataSourceSchema, parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
+import { dataSchemaSchema, type DataSchema } from '../../shared/tabular/index.js';
 import { strategyOptionsSchema, strategyRunIssues } from '../strategies/index.js';
 
 /**
@@ -47,8 +49,29 @@ const runConfigObject = z
     batchSize: z.number().int().min(1).max(65_536).default(32),
     /** Local optimiser learning rate (Adam). @default 0.003 */
     learningRate: z.number().positive().max(10).default(0.003),
-    /** Model from the shared registry. @default "cnn" */
-    model: z.enum(MODEL_NAMES).default('cnn'),
+    /**
+     * The model (parseModelRef): a built-in (`mlp`, `cnn`: 784 inputs, 10 classes), `mlp:<h1>,<h2>,…` (a tabular MLP
+     * whose input size and classes come from `schema`), or the path of a tfjs Layers model.json on the coordinator's
+     * machine (the CLI makes a relative one absolute). @default "cnn"
+     */
+    model: z
+      .string()
+      .default('cnn')
+      .superRefine((ref, ctx) => {
+        const parsed = parseModelRef(ref);
+        if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+      }),
+    /**
+     * The sites' data schema (README "Bring your own model and data"): feature columns, label classes, missing-value
+     * policy; every site reads its table with it, and round 0 gathers the feature statistics it needs. null = plain
+     * numeric data (MNIST, numeric CSV, IDX). @default null
+     */
+    schema: (dataSchemaSchema as z.ZodType<DataSchema>).nullable().default(null),
+    /**
+     * The run's held-out test data for central evaluation, read on the coordinator's machine (with a schema: a CSV,
+     * read with it). null = the coordinator's `testData`. @default null
+     */
+    testData: dataSourceSchema.nullable().default(null),
     /** Aggregation strategy and its hyper-parameters (README "Strategies"). @default {"name": "fedavg"} */
     strategy: strategyOptionsSchema.default({ name: 'fedavg', fractionEvaluate: 1 }),
     /** Per-sample weighting on the clients (README "Sample weighting"). @default all off */
@@ -79,6 +102,7 @@ export const runConfigSchema = runConfigObject
       });
     }
     for (const issue of strategyRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of dataIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
       ctx.addIssue({
         code: 'custom',
@@ -88,6 +112,33 @@ export const runConfigSchema = runConfigObject
     }
   })
   .transform((c) => ({ ...c, minAvailableClients: c.minAvailableClients ?? c.minClients }));
+
+/** The cross-field rules of `model`, `schema` and `testData`, each issue with the field it names. */
+function dataIssues(c: {
+  model: string;
+  schema: DataSchema | null;
+  testData: z.output<typeof dataSourceSchema> | null;
+}): { path: string[]; message: string }[] {
+  const ref = parseModelRef(c.model);
+  const issues: { path: string[]; message: string }[] = [];
+  if (!c.schema && typeof ref === 'object' && ref.kind === 'mlp') {
+    const message = `${c.model} takes its input size and classes from the data schema: give "schema" (fedsift run start --schema FILE)`;
+    issues.push({ path: ['model'], message });
+  }
+  if (c.schema && c.testData && c.testData.kind !== 'csv') {
+    const message = `a run with a data schema evaluates on a CSV table read with it, not ${c.testData.kind} data`;
+    issues.push({ path: ['testData'], message });
+  }
+  return issues;
+}
+
+/**
+ * The error a run config that passed validation gets once the coordinator looked further (its model resolved, its test
+ * data read): the same form as parseRunConfig's, naming the field.
+ */
+export function runConfigError(field: string, message: string, cause?: unknown): ConfigError {
+  return new ConfigError(`invalid run config:\n  ${field}: ${message}`, { field, cause });
+}
 
 /** A validated, frozen run config. */
 export type RunConfig = Readonly<z.output<typeof runConfigSchema>>;

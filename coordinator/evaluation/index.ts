@@ -1,1 +1,1 @@
-export { type ModelRuntime, TfModelRuntime } from './model-runtime.js';
+export { type ModelRuntime, type RunModel, TfModelRuntime } from './model-runtime.js';

@@ -13,18 +13,18 @@ import type { RunManager } from '../rounds/index.js';
  */
 export function adminService(manager: RunManager, access: AccessControl, logger: Logger): UntypedServiceImplementation {
   const unexpected = (err: unknown) => logger.error({ err }, 'unexpected error in Admin handler');
-  const unary = <Req, Res>(fn: (req: Req) => Res) =>
+  const unary = <Req, Res>(fn: (req: Req) => Res | Promise<Res>) =>
     unaryHandler((req: Req, call: ServerUnaryCall<Req, Res>) => {
       access.checkAdmin(call);
       return fn(req);
     }, unexpected);
   return {
-    StartRun: unary<{ configJson: string }, RunStatus>((req) => {
+    StartRun: unary<{ configJson: string }, RunStatus>(async (req) => {
       if (!req.configJson)
         throw new ConfigError('StartRun: config_json is empty; send a run config object ({} for all defaults)', {
           field: 'config_json',
         });
-      const run = manager.startRun(parseJson(req.configJson, 'run config'));
+      const run = await manager.startRun(parseJson(req.configJson, 'run config'));
       logger.info({ run: run.runId }, 'run started');
       return run.status();
     }),

@@ -23,10 +23,16 @@ import {
   type JoinResponse,
   type ModelChunk,
   type RoundAnnouncement,
+  type RunSpec,
+  type RunSpecRequest,
+  type SiteRun,
+  type SiteStatistics,
+  type StatisticsAck,
   type UpdateAck,
   type UpdateChunk,
   type WatchRoundsRequest,
 } from '../../shared/proto/index.js';
+import { schemaSha256 } from '../../shared/tabular/index.js';
 import type { StreamBroadcaster } from '../broadcast/index.js';
 import type { Clock } from '../rounds/index.js';
 import { checkCaller, failStream, unaryHandler } from './handlers.js';
@@ -161,6 +167,16 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       return { accepted: true };
     }),
 
+    FetchRunSpec: unary<RunSpecRequest, RunSpec>((req, call) => {
+      checkCaller(deps, call, req.clientId);
+      return manager.get(req.runId).runSpec();
+    }),
+
+    SubmitStatistics: unary<SiteStatistics, StatisticsAck>((req, call) => {
+      checkCaller(deps, call, req.clientId);
+      return manager.get(req.runId).submitStatistics(req);
+    }),
+
     CheckSite: unary<CheckSiteRequest, CheckSiteResponse>((req, call) => {
       checkLength('CheckSite', 'site_id', req.siteId, MAX_SITE_ID_LENGTH);
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
@@ -168,13 +184,20 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       const runs = manager
         .list()
         .filter((r) => !r.isFinished)
-        .map(({ runId, config }) => ({
-          runId,
-          modelName: config.model,
-          batchSize: config.batchSize,
-          localEpochs: config.localEpochs,
-          roundDeadlineMs: config.roundDeadlineMs,
-        }));
+        .map((r): SiteRun => {
+          const { config } = r;
+          const { inputShape, numClasses } = r.runSpec();
+          return {
+            runId: r.runId,
+            modelName: config.model,
+            batchSize: config.batchSize,
+            localEpochs: config.localEpochs,
+            roundDeadlineMs: config.roundDeadlineMs,
+            inputShape,
+            numClasses,
+            schemaSha256: config.schema ? schemaSha256(config.schema) : '',
+          };
+        });
       return { coordinatorId: deps.coordinatorId, protocolVersion: PROTOCOL_VERSION, runs };
     }),
   };
@@ -194,12 +217,17 @@ function checkLength(rpc: string, field: string, value: string, max: number): vo
   }
 }
 
-/** @throws {InvalidRequestError} for a missing or over-long site id or missing/invalid capabilities. */
+/** @throws {InvalidRequestError} for a missing or over-long site id, or missing or invalid capabilities. */
 function checkJoin(req: JoinRequest): void {
   checkLength('Join', 'site_id', req.siteId, MAX_SITE_ID_LENGTH);
   const caps = req.capabilities;
   if (!caps || !Number.isSafeInteger(caps.numExamples) || caps.numExamples < 0) {
     throw new InvalidRequestError('Join: capabilities.num_examples must be a non-negative integer', {
+      field: 'capabilities',
+    });
+  }
+  if (!/^([0-9a-f]{64})?$/.test(caps.schemaSha256)) {
+    throw new InvalidRequestError('Join: capabilities.schema_sha256 must be empty or 64 lowercase hex digits', {
       field: 'capabilities',
     });
   }

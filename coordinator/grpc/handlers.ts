@@ -5,19 +5,23 @@ import type { AccessControl, Caller } from '../auth/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 
 /**
- * Wraps a synchronous request → response function as a grpc-js unary handler: whatever it throws is answered as a
- * gRPC status (toServiceError), never thrown out of the handler; unexpected errors go to `onUnexpected` for logging.
- * `fn` also gets the call (metadata, peer) for access checks.
+ * Wraps a request → response function (synchronous, or async: StartRun resolves the run's model) as a grpc-js unary
+ * handler: whatever it throws or rejects with is answered as a gRPC status (toServiceError), never thrown out of the
+ * handler; unexpected errors go to `onUnexpected` for logging. `fn` also gets the call (metadata, peer) for access
+ * checks. A synchronous answer is sent at once, in the same turn.
  */
 export function unaryHandler<Req, Res>(
-  fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res,
+  fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
   onUnexpected: (err: unknown) => void,
 ) {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>): void => {
+    const fail = (err: unknown) => cb(toServiceError(err, onUnexpected));
     try {
-      cb(null, fn(call.request, call));
+      const res = fn(call.request, call);
+      if (res instanceof Promise) res.then((r) => cb(null, r), fail);
+      else cb(null, res);
     } catch (err) {
-      cb(toServiceError(err, onUnexpected));
+      fail(err);
     }
   };
 }

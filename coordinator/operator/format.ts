@@ -7,6 +7,7 @@ import {
   type IndexedMetricFamily,
 } from '../../shared/contract/index.js';
 import type { RoundSummary, RunStatus, SiteConflicts } from '../../shared/proto/index.js';
+import { formatFeatureStatistics } from './statistics-table.js';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '—');
 const num = (x: number, d = 4) => (Number.isFinite(x) ? x.toFixed(d) : '—');
@@ -47,6 +48,7 @@ export function formatRunStatus(s: RunStatus): string {
   ];
   if (s.error) lines.push(`error: ${s.error}`);
   if (s.siteConflicts?.length) lines.push(formatSiteConflicts(s.siteConflicts));
+  if (s.featureStatistics) lines.push(...formatFeatureStatistics(s.featureStatistics, s.configJson));
   const weighted = [...s.rounds].reverse().find((r) => r.clientMetrics[CLIENT_METRICS.effectiveExamples] !== undefined);
   if (weighted) lines.push(...formatWeighting(weighted));
   if (s.rounds.length) lines.push(ROUND_TABLE_HEADER, ...s.rounds.map((r) => formatRoundRow(r, s.totalRounds)));

@@ -4,8 +4,8 @@ import { formatRoundRow, ROUND_TABLE_HEADER, stateName } from './format.js';
 import { plainProgress, terminalProgress } from './progress.js';
 
 /**
- * Follows a run until it finishes, printing a row per completed round (on a terminal under a live progress bar), or
- * one JSON event per line. @returns the final status.
+ * Follows a run until it finishes, printing a row per completed round (on a terminal under a live progress bar; round
+ * 0, the feature statistics, as one line), or one JSON event per line. @returns the final status.
  */
 export async function watchRun(
   admin: AdminClient,
@@ -25,6 +25,10 @@ export async function watchRun(
         e.status.rounds.forEach((r) => progress.row(formatRoundRow(r, e.status.totalRounds)));
       else if (e.kind === 'RUN_EVENT_KIND_ROUND_COMPLETED' && e.round)
         progress.row(formatRoundRow(e.round, e.status.totalRounds));
+      else if (e.kind === 'RUN_EVENT_KIND_ROUND_COMPLETED' && e.status.featureStatistics)
+        progress.row(
+          `round 0: feature statistics from ${e.status.featureStatistics.sites} sites (see fedsift run status)`,
+        );
       else if (e.kind === 'RUN_EVENT_KIND_ROUND_RETRIED')
         progress.row(`round ${e.roundNumber}: quorum not met, retrying`);
     }

@@ -1,14 +1,23 @@
+import type { RoundBroadcaster } from '../broadcast/index.js';
 import { type RunConfig } from '../config/index.js';
-import { weightingToWire, type FitConfig as WireFitConfig, type RoundAnnouncement } from '../../shared/proto/index.js';
+import type { Logger } from '../../shared/logging/index.js';
+import {
+  weightingToWire,
+  type FitConfig as WireFitConfig,
+  type RoundAnnouncement,
+  type RoundPhase,
+} from '../../shared/proto/index.js';
 import type { FitConfig } from '../strategies/index.js';
 import type { OpenRound } from './open-round.js';
 
-/** Who announces: the run, the coordinator process and its federation. */
+/** Who announces: the run (with the RunSpec hash its rounds use now), the coordinator process and its federation. */
 export interface AnnouncementSource {
   runId: string;
   coordinatorId: string;
   federationId: string;
   config: RunConfig;
+  /** RunSpec.sha256 of the run as the announced round uses it. */
+  runSpecSha256: string;
 }
 
 /**
@@ -20,30 +29,45 @@ export function fitAnnouncement(
   open: OpenRound,
   evaluateClientIds: string[],
 ): RoundAnnouncement {
-  const { config } = src;
   return {
-    runId: src.runId,
-    round: open.round,
-    phase: 'ROUND_PHASE_FIT',
-    modelName: config.model,
+    ...announcement(src, open.round, 'ROUND_PHASE_FIT'),
     modelSha256: open.model.header.sha256,
     selectedClientIds: [...open.selected],
     evaluateClientIds,
     deadlineUnixMs: open.deadlineUnixMs ?? 0, // 0: no deadline (untimed rounds of the in-process simulation)
     fit: wireFitConfig(open.instructions[0]?.config),
-    totalRounds: config.rounds,
     attempt: open.attempt,
-    coordinatorId: src.coordinatorId,
-    federationId: src.federationId,
+  };
+}
+
+/**
+ * The announcement of an attempt of round 0 of a run with a data schema: the selected clients send the feature
+ * statistics of their tables (SubmitStatistics) before `deadlineUnixMs`.
+ */
+export function statisticsAnnouncement(
+  src: AnnouncementSource,
+  a: { selected: readonly string[]; attempt: number; deadlineUnixMs: number },
+): RoundAnnouncement {
+  const { selected, attempt, deadlineUnixMs } = a;
+  return {
+    ...announcement(src, 0, 'ROUND_PHASE_STATISTICS'),
+    selectedClientIds: [...selected],
+    attempt,
+    deadlineUnixMs,
   };
 }
 
 /** The announcement that tells clients a run ended (completed, stopped or failed) after `round`. */
 export function runDoneAnnouncement(src: AnnouncementSource, round: number): RoundAnnouncement {
+  return announcement(src, round, 'ROUND_PHASE_RUN_DONE');
+}
+
+/** The fields every announcement of a run has, with nobody selected, no model hash, deadline or fit config. */
+function announcement(src: AnnouncementSource, round: number, phase: RoundPhase): RoundAnnouncement {
   return {
     runId: src.runId,
     round,
-    phase: 'ROUND_PHASE_RUN_DONE',
+    phase,
     modelName: src.config.model,
     modelSha256: '',
     selectedClientIds: [],
@@ -54,7 +78,20 @@ export function runDoneAnnouncement(src: AnnouncementSource, round: number): Rou
     attempt: 0,
     coordinatorId: src.coordinatorId,
     federationId: src.federationId,
+    runSpecSha256: src.runSpecSha256,
   };
+}
+
+/**
+ * Broadcasts `a`; a failure is logged, never thrown: clients also learn rounds from WatchRounds, and a broadcast
+ * failure must not end the run.
+ */
+export async function announceSafely(broadcaster: RoundBroadcaster, a: RoundAnnouncement, log: Logger): Promise<void> {
+  try {
+    await broadcaster.announce(a);
+  } catch (err) {
+    log.error({ err, round: a.round }, 'announcement failed');
+  }
 }
 
 /**

@@ -44,8 +44,17 @@ export function summarizeRound(r: CompletedRound): RoundSummary {
 /** Failures a quorum error names one by one (the rest are counted): its message goes to the store, status and CLI. */
 const MAX_FAILURES_IN_ERROR = 5;
 
+/** What a round collects, for quorum errors: a training round's updates, or round 0's feature statistics. */
+export interface RoundYield {
+  /** Plural noun of what the round collects ("updates"). */
+  readonly items: string;
+  /** The failure reason of a selected client that had not answered at the deadline. */
+  readonly deadlineFailure: string;
+}
+const UPDATES: RoundYield = { items: 'updates', deadlineFailure: DEADLINE_FAILURE };
+
 /**
- * Why a round failed its quorum: the updates it accepted over its attempts, the last attempt's failures (at most
+ * Why a round failed its quorum: what it accepted over its attempts, the last attempt's failures (at most
  * MAX_FAILURES_IN_ERROR named), and, when clients missed the deadline, the setting to raise for slow sites.
  * @returns the error the run fails with (its message goes to the store, run status and the CLI).
  */
@@ -54,17 +63,18 @@ export function quorumNotMet(
   round: number,
   run: { minClients: number; maxRoundAttempts: number; roundDeadlineMs: number },
   last: { accepted: number; failures: readonly ClientFailure[] },
+  yields: RoundYield = UPDATES,
 ): QuorumNotMetError {
   const n = run.maxRoundAttempts;
   const shown = last.failures.slice(0, MAX_FAILURES_IN_ERROR).map((f) => `${f.clientId}: ${f.reason}`);
   const more = last.failures.length - shown.length;
   const why = shown.join('; ') + (more > 0 ? `; … and ${more} more` : '');
-  const slow = last.failures.some((f) => f.reason === DEADLINE_FAILURE)
+  const slow = last.failures.some((f) => f.reason === yields.deadlineFailure)
     ? `; clients did not answer before the round deadline (still training, or gone): for slow sites raise ` +
       `roundDeadlineMs (run config, or fedsift run start --round-deadline-ms; now ${run.roundDeadlineMs} ms)`
     : '';
   return new QuorumNotMetError(
-    `round ${round}: fewer than ${run.minClients} updates in ${n} attempt${n === 1 ? '' : 's'} ` +
+    `round ${round}: fewer than ${run.minClients} ${yields.items} in ${n} attempt${n === 1 ? '' : 's'} ` +
       `(${last.accepted} accepted; last attempt: ${why || 'no failure'})${slow}`,
     { runId, round },
   );

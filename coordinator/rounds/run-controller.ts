@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ModelWeights } from '../../shared/codec/index.js';
-import { QuorumNotMetError, RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
+import { RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import {
   type EvaluationReport,
@@ -9,13 +9,15 @@ import {
   type RoundSummary,
   type RunEvent,
   type RunEventKind,
+  type RunSpec,
   type RunStateName,
   type RunStatus,
+  type SiteStatistics,
+  type StatisticsAck,
   type UpdateHeader,
 } from '../../shared/proto/index.js';
 import type { RunConfig } from '../config/index.js';
-import type { StrategyContext } from '../strategies/index.js';
-import { fitAnnouncement, runDoneAnnouncement } from './announcements.js';
+import { announceSafely, fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { attemptDeadlineMs } from './attempt-deadline.js';
 import { closeFailingLostClients } from './lost-clients.js';
@@ -25,6 +27,7 @@ import { RoundBuffers } from './round-buffers.js';
 import { quorumNotMet, summarizeRound } from './round-summary.js';
 import { RunRecord } from './run-record.js';
 import type { RunDeps } from './run-deps.js';
+import { RunData } from './run-data.js';
 import type { UpdateReceiver } from './update-intake.js';
 
 /**
@@ -36,9 +39,10 @@ import type { UpdateReceiver } from './update-intake.js';
 const ACK_FLUSH_TURNS = 16;
 
 /**
- * The state machine of one training run: wait for clients → per round: select (strategy) → announce → collect
- * updates until every selected client answered or the deadline passed → retry below quorum → aggregate → evaluate
- * centrally → next round. Emits a RunEvent on 'event' at every change.
+ * The state machine of one training run: wait for eligible clients (their data fits the run's model and schema) →
+ * round 0 when the schema needs feature statistics (StatisticsRound) → per round: select (strategy) → announce →
+ * collect updates until every selected client answered or the deadline passed → retry below quorum → aggregate →
+ * evaluate centrally → next round. Emits a RunEvent on 'event' at every change.
  */
 export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private readonly record: RunRecord;
@@ -51,11 +55,20 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private failureValue: Error | undefined;
   /** The previous completed round's slowest accepted update (ms), for adaptive deadlines (attemptDeadlineMs). */
   private slowestMs: number | undefined;
+  /** The run's model, RunSpec, eligible clients and round 0. */
+  private readonly data: RunData;
 
   constructor(private readonly deps: RunDeps) {
     super();
     this.log = deps.logger.child({ run: deps.runId });
     this.record = new RunRecord(deps);
+    this.data = new RunData({
+      ...deps,
+      logger: this.log,
+      record: this.record,
+      announce: (a) => this.announce(a),
+      emit: (kind) => this.emitEvent(kind),
+    });
   }
 
   get runId(): string {
@@ -65,15 +78,6 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   /** The run's validated config. */
   get config(): RunConfig {
     return this.deps.config;
-  }
-
-  private get strategyContext(): StrategyContext {
-    const { config, runtime } = this.deps;
-    return {
-      config,
-      initialWeights: () => runtime.initialWeights(config.model, config.seed),
-      evaluate: (weights) => runtime.evaluate(config.model, weights),
-    };
   }
 
   /**
@@ -94,6 +98,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     if (this.isFinished) return;
     this.stopRequested = true;
     this.open?.close('stopped');
+    this.data.stop();
   }
 
   /** Coordinator shutdown: stops the run here but leaves it unfinished in the store, so a restart resumes it. */
@@ -150,6 +155,20 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     open.reject(clientId, reason, open.attempt);
   }
 
+  /**
+   * What a client needs besides the weights: the model's topology, the data schema, the feature statistics once
+   * round 0 gathered them, and their hash (announced with every round). @throws {RoundClosedError} once finished.
+   */
+  runSpec(): RunSpec {
+    if (this.isFinished) throw new RoundClosedError(`run ${this.runId} is ${this.record.state}`, { runId: this.runId });
+    return this.data.runSpec();
+  }
+
+  /** A selected site's feature statistics for round 0. @throws see RunData.submitStatistics */
+  submitStatistics(s: SiteStatistics): StatisticsAck {
+    return this.data.submitStatistics(s);
+  }
+
   /** What ended a failed run (e.g. a QuorumNotMetError); undefined otherwise. */
   get failure(): Error | undefined {
     return this.failureValue;
@@ -175,12 +194,13 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.log.info({ config }, 'run created');
     await this.waitForClients();
     this.record.markRunning();
+    if (!(await this.data.featureStatistics())) return void this.finish('RUN_STATE_STOPPED', '');
     const checkpoint = this.deps.resume?.checkpoint;
     if (checkpoint) {
       strategy.restoreServerState(checkpoint.serverState);
       this.log.info({ fromRound: checkpoint.round }, 'run resumed from its last completed round');
     }
-    let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.strategyContext));
+    let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.data.strategyContext));
     if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
     for (let round = this.record.rounds.length + 1; round <= config.rounds; round++) {
       const next = await this.playRound(round, global);
@@ -204,7 +224,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     try {
       let open: OpenRound | undefined;
       for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
-        if (attempt > 1 || this.liveClients().length < config.minAvailableClients) await this.waitForClients();
+        if (attempt > 1 || this.data.eligible.live().length < config.minAvailableClients) await this.waitForClients();
         if (this.stopRequested) break;
         open = await this.openAttempt({ round, attempt, model, global, progress });
         // The in-process simulation's clients never heartbeat: its attempts close only when every client answered.
@@ -248,7 +268,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const { config, strategy, clock, clients } = this.deps;
     const { round, global, progress } = a;
     const instructions = strategy
-      .configureFit(round, global, { available: this.liveClients() })
+      .configureFit(round, global, { available: this.data.eligible.live() })
       .filter((i) => !progress.accepted.has(i.clientId));
     for (const i of instructions) progress.selected.add(i.clientId);
     const open = new OpenRound({
@@ -266,7 +286,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     });
     this.open = open;
     const evaluators = strategy.configureEvaluate(round, global, [...open.selected]);
-    await this.announce(fitAnnouncement(this.deps, open, evaluators));
+    await this.announce(fitAnnouncement(this.data.announcementSource, open, evaluators));
     this.emitEvent('RUN_EVENT_KIND_ROUND_STARTED');
     return open;
   }
@@ -279,7 +299,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     // Every client selected in some attempt that never delivered, with its latest failure (failed = selected − responded).
     const failures = [...progress.failures].map(([clientId, reason]) => ({ clientId, reason }));
     const aggregate = progress.accumulator.finish(failures);
-    const central = await strategy.evaluate(round, aggregate.weights, this.strategyContext);
+    const central = await strategy.evaluate(round, aggregate.weights, this.data.strategyContext);
     const federated = strategy.aggregateEvaluate(round, [...progress.evaluations.values()], failures);
     const summary = summarizeRound({
       round,
@@ -305,33 +325,12 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     return aggregate.weights;
   }
 
-  private async waitForClients(): Promise<void> {
-    const { config, clock } = this.deps;
-    const until = clock.now() + config.waitForClientsMs;
-    while (this.liveClients().length < config.minAvailableClients) {
-      if (this.stopRequested) return;
-      if (clock.now() > until) {
-        throw new QuorumNotMetError(
-          `only ${this.liveClients().length} of the ${config.minAvailableClients} clients needed (live, able to train ${config.model}) within ${config.waitForClientsMs} ms`,
-          { runId: this.runId },
-        );
-      }
-      await sleep(100);
-    }
+  private waitForClients(): Promise<void> {
+    return this.data.eligible.waitFor(() => this.stopRequested);
   }
 
-  /** Live clients whose data fits the run's model. */
-  private liveClients(): string[] {
-    return this.deps.clients.live(this.deps.clock.now(), this.deps.config.model);
-  }
-
-  private async announce(a: RoundAnnouncement): Promise<void> {
-    try {
-      await this.deps.broadcaster.announce(a);
-    } catch (err) {
-      // Clients also learn the round from WatchRounds; a broadcast failure must not end the run.
-      this.log.error({ err, round: a.round }, 'announcement failed');
-    }
+  private announce(a: RoundAnnouncement): Promise<void> {
+    return announceSafely(this.deps.broadcaster, a, this.log);
   }
 
   private finish(state: RunStateName, error: string): void {
@@ -344,7 +343,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     if (recorded.state === 'RUN_STATE_SUSPENDED')
       this.log.info({ round }, 'run suspended by shutdown; a restart with the same state directory resumes it');
     (recorded.error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(recorded, 'run finished');
-    void this.announce(runDoneAnnouncement(this.deps, round));
+    void this.announce(runDoneAnnouncement({ ...this.deps, runSpecSha256: this.data.runSpecSha256 }, round));
+    this.deps.model?.dispose();
     this.emitEvent('RUN_EVENT_KIND_RUN_FINISHED');
   }
 

@@ -1,7 +1,7 @@
 import type { ClientRegistry } from '../clients/index.js';
 import type { RoundBroadcaster } from '../broadcast/index.js';
 import type { RunConfig } from '../config/index.js';
-import type { ModelRuntime } from '../evaluation/index.js';
+import type { ModelRuntime, RunModel } from '../evaluation/index.js';
 import type { Checkpoint, RunStore, StoredRun } from '../store/index.js';
 import type { Strategy } from '../strategies/index.js';
 import type { Logger } from '../../shared/logging/index.js';
@@ -19,6 +19,7 @@ export interface SharedRunDeps {
   federationId: string;
   broadcaster: RoundBroadcaster;
   clients: ClientRegistry;
+  /** Resolves each run's model (RunManager). */
   runtime: ModelRuntime;
   clock: Clock;
   logger: Logger;
@@ -30,6 +31,11 @@ export interface SharedRunDeps {
 export interface RunDeps extends SharedRunDeps {
   runId: string;
   config: RunConfig;
+  /**
+   * The run's model (ModelRuntime.prepare), disposed when the run finishes. Absent only for a run the store holds as
+   * finished: it answers status, nothing else.
+   */
+  model?: RunModel;
   strategy: Strategy;
   /**
    * Rounds close only when every selected client answered, never at a deadline: the in-process simulation plays its

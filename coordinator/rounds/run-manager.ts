@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { parseRunConfig, parseRunConfigJson } from '../config/index.js';
-import { ConfigError, UnknownRunError } from '../../shared/errors/index.js';
+import { UnknownRunError } from '../../shared/errors/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
+import type { RunModel } from '../evaluation/index.js';
 import type { Checkpoint } from '../store/index.js';
 import { createStrategy, type StrategyDeps } from '../strategies/index.js';
 import { RunController } from './run-controller.js';
@@ -20,33 +21,39 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   }
 
   /**
-   * Validates a run config and starts the run in the background.
-   * @throws {ConfigError} naming every bad field; nothing is started then.
+   * Validates a run config, prepares its model (ModelRuntime.prepare: resolves it, reads the run's test data) and
+   * starts the run in the background.
+   * @throws {ConfigError} naming every bad field, or what does not fit (see ModelRuntime.prepare); nothing is started
+   *         then.
    */
-  startRun(configInput: unknown): RunController {
+  async startRun(configInput: unknown): Promise<RunController> {
     const config = parseRunConfig(configInput);
-    const why = this.deps.runtime.unsupported(config.model);
-    if (why) throw new ConfigError(`invalid run config:\n  model: ${why}`, { field: 'model' });
+    const strategy = createStrategy(config, this.deps);
+    const model = await this.deps.runtime.prepare(config);
     const runId = `run-${new Date(this.deps.clock.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
-    return this.launch(new RunController({ ...this.deps, runId, config, strategy: createStrategy(config, this.deps) }));
+    return this.launch(new RunController({ ...this.deps, runId, config, model, strategy }));
   }
 
   /**
    * Loads the store's runs after a (re)start: finished runs for status and listing, unfinished ones resumed from
-   * their last completed round's checkpoint. A run whose checkpoint is missing or damaged is marked failed with the
+   * their last completed round's checkpoint (and their feature statistics) with their model prepared again. A run
+   * whose checkpoint is missing or damaged, or whose model or test data no longer resolves, is marked failed with the
    * reason; the others still load.
    * @returns the ids of the resumed runs.
    */
-  restore(): string[] {
+  async restore(): Promise<string[]> {
     const store = this.deps.store;
     if (!store) return [];
     const resumed: string[] = [];
     for (const run of store.runs()) {
+      const config = parseRunConfigJson(run.configJson);
       const last = run.rounds.at(-1)?.round;
       let checkpoint: Checkpoint | undefined;
+      let model: RunModel | undefined;
       if (run.state === 'RUN_STATE_WAITING' || run.state === 'RUN_STATE_RUNNING') {
         try {
           checkpoint = last === undefined ? undefined : store.checkpoint(run.runId, last);
+          model = await this.deps.runtime.prepare(config);
           resumed.push(run.runId);
         } catch (err) {
           Object.assign(run, {
@@ -58,15 +65,9 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
           this.deps.logger.error({ run: run.runId, err: run.error }, 'run cannot be resumed');
         }
       }
-      const config = parseRunConfigJson(run.configJson);
+      const strategy = createStrategy(config, this.deps);
       this.launch(
-        new RunController({
-          ...this.deps,
-          runId: run.runId,
-          config,
-          strategy: createStrategy(config, this.deps),
-          resume: { run, checkpoint },
-        }),
+        new RunController({ ...this.deps, runId: run.runId, config, model, strategy, resume: { run, checkpoint } }),
       );
     }
     return resumed;

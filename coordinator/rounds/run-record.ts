@@ -1,12 +1,18 @@
 import type { Checkpoint } from '../store/index.js';
-import { isFinalRunState, type RoundSummary, type RunStateName, type RunStatus } from '../../shared/proto/index.js';
+import {
+  isFinalRunState,
+  type FeatureStatistics,
+  type RoundSummary,
+  type RunStateName,
+  type RunStatus,
+} from '../../shared/proto/index.js';
 import type { RunDeps } from './run-deps.js';
 
 /**
  * The record of one run as status and the store see it: state, error, start and end times, completed rounds, the
- * round it is at. Written through to the store (a new run is created there; a resumed one continues its stored
- * record), so a coordinator restart finds every run as it was. Store writes throw what the store throws (SQLite
- * errors), from the constructor, markRunning, commitRound and finish alike.
+ * round it is at, the feature statistics of round 0. Written through to the store (a new run is created there; a
+ * resumed one continues its stored record), so a coordinator restart finds every run as it was. Store writes throw what the store throws (SQLite
+ * errors), from the constructor, markRunning, setStatistics, commitRound and finish alike.
  */
 export class RunRecord {
   private stateValue: RunStateName = 'RUN_STATE_WAITING';
@@ -15,8 +21,9 @@ export class RunRecord {
   private finishedMs = 0;
   /** Summaries of the completed rounds, in order. */
   readonly rounds: RoundSummary[] = [];
-  /** The round the run is at (1-based; 0 before the first). */
+  /** The round the run is at (1-based; 0 before the first, and while round 0 gathers the feature statistics). */
   currentRound = 0;
+  private statisticsValue: FeatureStatistics | undefined;
 
   constructor(private readonly deps: Pick<RunDeps, 'runId' | 'config' | 'store' | 'clock' | 'resume'>) {
     const stored = deps.resume?.run;
@@ -25,6 +32,7 @@ export class RunRecord {
     else {
       this.rounds.push(...stored.rounds);
       this.currentRound = stored.rounds.length;
+      this.statisticsValue = stored.statistics;
       if (isFinalRunState(stored.state))
         [this.stateValue, this.error, this.finishedMs] = [stored.state, stored.error, stored.finishedUnixMs];
     }
@@ -52,7 +60,19 @@ export class RunRecord {
       startedUnixMs: this.startedMs,
       finishedUnixMs: this.finishedMs,
       connectedClients,
+      ...(this.statisticsValue && { featureStatistics: this.statisticsValue }),
     };
+  }
+
+  /** The run's global feature statistics (round 0), stored or gathered; undefined when it has none yet. */
+  get statistics(): FeatureStatistics | undefined {
+    return this.statisticsValue;
+  }
+
+  /** Round 0 gathered the feature statistics: they are stored with the run (a resumed run keeps them). */
+  setStatistics(statistics: FeatureStatistics): void {
+    this.deps.store?.saveStatistics(this.deps.runId, statistics);
+    this.statisticsValue = statistics;
   }
 
   /** Enough clients are live: the run is running. */

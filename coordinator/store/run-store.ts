@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RoundSummary, RunStateName } from '../../shared/proto/index.js';
-import { DataError } from '../../shared/errors/index.js';
+import type { FeatureStatistics, RoundSummary, RunStateName } from '../../shared/proto/index.js';
+import { ConfigError, DataError } from '../../shared/errors/index.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 
 /** A run as stored: enough to list it after a restart and, when unfinished, to resume it. */
@@ -15,10 +15,26 @@ export interface StoredRun {
   finishedUnixMs: number;
   /** Completed rounds, in order. */
   rounds: RoundSummary[];
+  /** The run's global feature statistics (round 0); absent when it has none (yet). */
+  statistics?: FeatureStatistics;
 }
 
 /** Checkpoints kept per run (the newest ones); older files are deleted after each round. */
 const KEEP_CHECKPOINTS = 2;
+
+/**
+ * The layout of state.db, one migration per version (SQLite `user_version` says which ones ran): 1 runs and their
+ * rounds; 2 each run's feature statistics (issue 15).
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS runs (
+     run_id TEXT PRIMARY KEY, config_json TEXT NOT NULL, state TEXT NOT NULL, error TEXT NOT NULL DEFAULT '',
+     started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL DEFAULT 0);
+   CREATE TABLE IF NOT EXISTS rounds (
+     run_id TEXT NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL, summary_json TEXT NOT NULL,
+     PRIMARY KEY (run_id, round));`,
+  `CREATE TABLE statistics (run_id TEXT PRIMARY KEY REFERENCES runs(run_id), statistics_json TEXT NOT NULL);`,
+];
 
 /**
  * Durable coordinator state in `dir`: runs and completed rounds in SQLite (`state.db`, WAL, synchronous=FULL) and
@@ -35,13 +51,26 @@ export class RunStore {
     this.db = new Database(join(dir, 'state.db'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS runs (
-        run_id TEXT PRIMARY KEY, config_json TEXT NOT NULL, state TEXT NOT NULL, error TEXT NOT NULL DEFAULT '',
-        started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE IF NOT EXISTS rounds (
-        run_id TEXT NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL, summary_json TEXT NOT NULL,
-        PRIMARY KEY (run_id, round));`);
+    this.migrate();
+  }
+
+  /**
+   * Brings state.db to this build's layout (a store of an older build gains what it lacks; nothing is lost).
+   * @throws {ConfigError} when a newer build wrote it.
+   */
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new ConfigError(
+        `${join(this.dir, 'state.db')} has layout version ${version}, a newer fedsift's; this one reads up to ` +
+          `${MIGRATIONS.length}: run the newer fedsift, or use another state directory`,
+        { field: 'stateDir' },
+      );
+    }
+    this.db.transaction(() => {
+      for (const sql of MIGRATIONS.slice(version)) this.db.exec(sql);
+      this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+    })();
   }
 
   /** Records a new run. @throws the SQLite error (e.g. a duplicate run id). */
@@ -73,7 +102,14 @@ export class RunStore {
     if (old >= 1) rmSync(this.checkpointPath(runId, old), { force: true });
   }
 
-  /** Every stored run with its completed rounds, oldest first. */
+  /** Records a run's global feature statistics, gathered in its round 0 (a resumed run does not gather them again). */
+  saveStatistics(runId: string, statistics: FeatureStatistics): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO statistics (run_id, statistics_json) VALUES (?, ?)')
+      .run(runId, JSON.stringify(statistics));
+  }
+
+  /** Every stored run with its completed rounds and statistics, oldest first. */
   runs(): StoredRun[] {
     const rows = this.db
       .prepare(
@@ -88,17 +124,22 @@ export class RunStore {
       finished_ms: number;
     }[];
     const rounds = this.db.prepare('SELECT summary_json FROM rounds WHERE run_id = ? ORDER BY round');
-    return rows.map((r) => ({
-      runId: r.run_id,
-      configJson: r.config_json,
-      state: r.state,
-      error: r.error,
-      startedUnixMs: r.started_ms,
-      finishedUnixMs: r.finished_ms,
-      rounds: (rounds.all(r.run_id) as { summary_json: string }[]).map(
-        (x) => JSON.parse(x.summary_json, reviveNaN) as RoundSummary,
-      ),
-    }));
+    const statistics = this.db.prepare('SELECT statistics_json FROM statistics WHERE run_id = ?');
+    return rows.map((r) => {
+      const stored = statistics.get(r.run_id) as { statistics_json: string } | undefined;
+      return {
+        runId: r.run_id,
+        configJson: r.config_json,
+        state: r.state,
+        error: r.error,
+        startedUnixMs: r.started_ms,
+        finishedUnixMs: r.finished_ms,
+        rounds: (rounds.all(r.run_id) as { summary_json: string }[]).map(
+          (x) => JSON.parse(x.summary_json, reviveNaN) as RoundSummary,
+        ),
+        ...(stored && { statistics: JSON.parse(stored.statistics_json, reviveNaN) as FeatureStatistics }),
+      };
+    });
   }
 
   /** The checkpoint of a run's round. @throws {DataError} when it is missing or damaged. */

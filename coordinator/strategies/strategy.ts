@@ -117,12 +117,12 @@ export interface CentralEvaluation {
   numExamples: number;
 }
 
-/** What a strategy may use: the run settings, the model initialiser and the coordinator's test set. Never a transport. */
+/** What a strategy may use: the run settings, the run's initial model and its test set. Never a transport. */
 export interface StrategyContext {
   config: StrategySettings;
-  /** Builds the registry model with the run seed and returns its weights. */
+  /** The run's initial model: its model.json's weights, or a built-in's or declared MLP's from the run seed. */
   initialWeights(): Promise<ModelWeights>;
-  /** Evaluates weights on the coordinator's held-out test set. */
+  /** Evaluates weights on the run's held-out test set (on the coordinator). */
   evaluate(weights: ModelWeights): Promise<CentralEvaluation>;
 }
 

@@ -1,6 +1,6 @@
 export { parseWith, parseJson } from './parse.js';
 export { readJsonFile } from './json-file.js';
-export { type DataSourceConfig } from './data-source.js';
+export { dataSourceSchema, type DataSourceConfig } from './data-source.js';
 export {
   transportSchema,
   DEFAULT_TRANSPORT,

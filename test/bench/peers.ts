@@ -80,7 +80,7 @@ export async function simulatedFederation(o: {
     const sims = spawnSimulators(c.address, o.clients, o.processes);
     await waitFor(`${o.clients} live clients`, () => (c.liveClients() === o.clients ? true : undefined), 300_000);
     const connectSeconds = (performance.now() - started) / 1000;
-    const run = c.manager.startRun({
+    const run = await c.manager.startRun({
       rounds: o.rounds,
       clientsPerRound: o.clients,
       minClients: o.clients,

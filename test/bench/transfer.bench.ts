@@ -21,7 +21,13 @@ async function fedsiftPairs(tcpPort: number): Promise<PairedSeconds[]> {
   const c = await startTestCoordinator({}, { runtime: new FixedModelRuntime(BYTES / 4, false) });
   try {
     const site = spawnPeer<PairedSeconds[]>(['--transfer-site', c.address, String(tcpPort), String(BYTES)]);
-    c.manager.startRun({ rounds: REPEATS, clientsPerRound: 1, minClients: 1, model: 'mlp', roundDeadlineMs: 600_000 });
+    await c.manager.startRun({
+      rounds: REPEATS,
+      clientsPerRound: 1,
+      minClients: 1,
+      model: 'mlp',
+      roundDeadlineMs: 600_000,
+    });
     return await site;
   } finally {
     await c.close();

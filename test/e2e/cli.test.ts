@@ -253,7 +253,7 @@ describe('fedsift CLI', () => {
     const join = (takeover: boolean) =>
       holder.join({ siteId: 'twice', token: '', capabilities: TEST_CAPABILITIES, takeover });
     await join(false);
-    const run = live.manager.startRun({ rounds: 1, minAvailableClients: 2, model: 'mlp' }); // shows the takeovers
+    const run = await live.manager.startRun({ rounds: 1, minAvailableClients: 2, model: 'mlp' }); // shows the takeovers
     const takeovers = () => run.status().siteConflicts?.[0]?.takeovers ?? 0;
     const client = (...flags: string[]) =>
       runFedsift(['client', '--site-id', 'twice', '--coordinator', live.address, ...flags]);

@@ -17,7 +17,7 @@ describe('a client killed mid-round', () => {
     const killedId = ClientRegistry.clientIdFor(clients[0]!.siteId);
     try {
       await waitFor('3 live clients', () => (c.liveClients() === 3 ? true : undefined));
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 2,
         clientsPerRound: 3,
         minClients: 2,

@@ -28,7 +28,7 @@ async function federation(
 }
 
 async function threeRounds(f: Awaited<ReturnType<typeof federation>>) {
-  const run = f.coordinator.manager.startRun({
+  const run = await f.coordinator.manager.startRun({
     rounds: 3,
     clientsPerRound: 3,
     minClients: 3,

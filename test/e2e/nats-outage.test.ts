@@ -20,7 +20,7 @@ describe('NATS outage mid-run (BR-06), on a private nats-server', () => {
     const clients = [0, 1].map((i) => spawnClient(c.address, i, 2, natsUrl));
     try {
       await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined));
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 6,
         clientsPerRound: 2,
         minClients: 2,

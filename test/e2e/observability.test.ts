@@ -31,14 +31,16 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
       const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/)"[^\n]*HTTP listening/.exec(clients[0]!.stderr())?.[1];
       return url && `${url}metrics`;
     });
-    runId = c.manager.startRun({
-      rounds: ROUNDS,
-      clientsPerRound: 2,
-      minClients: 2,
-      localEpochs: 3,
-      model: 'mlp',
-      roundDeadlineMs: 60_000,
-    }).runId;
+    runId = (
+      await c.manager.startRun({
+        rounds: ROUNDS,
+        clientsPerRound: 2,
+        minClients: 2,
+        localEpochs: 3,
+        model: 'mlp',
+        roundDeadlineMs: 60_000,
+      })
+    ).runId;
     await waitForRound(c, runId, 2);
     early = await scrape(`${base}/metrics`); // mid-run, for the metrics test (which does not depend on the browser test)
   });

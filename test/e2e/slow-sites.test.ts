@@ -12,7 +12,7 @@ describe('slow sites (every site trains longer than an attempt lasts)', () => {
     const sites = [0, 1, 2].map((i) => spawnClient(c.address, i, 3));
     try {
       await waitFor('3 live clients', () => (c.liveClients() === 3 ? true : undefined));
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 2,
         clientsPerRound: 3,
         minClients: 3,

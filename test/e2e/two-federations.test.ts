@@ -77,17 +77,19 @@ describe('two federations on the one shared NATS server (127.0.0.1:4222)', () =>
       );
 
       // Execute: a run in each federation at once
-      const runs = coordinators.map((c) =>
-        c.manager.startRun({
-          rounds: 2,
-          clientsPerRound: CLIENTS,
-          minClients: CLIENTS,
-          minAvailableClients: CLIENTS,
-          localEpochs: 1,
-          model: 'mlp',
-          seed: 1,
-          roundDeadlineMs: 120_000,
-        }),
+      const runs = await Promise.all(
+        coordinators.map((c) =>
+          c.manager.startRun({
+            rounds: 2,
+            clientsPerRound: CLIENTS,
+            minClients: CLIENTS,
+            minAvailableClients: CLIENTS,
+            localEpochs: 1,
+            model: 'mlp',
+            seed: 1,
+            roundDeadlineMs: 120_000,
+          }),
+        ),
       );
       const done = await Promise.all(
         coordinators.map((c, i) => waitForRunState(c, runs[i]!.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED'])),

@@ -19,7 +19,7 @@ describe('a site whose upload is cut off by a dropped connection', () => {
     relay.cutStreamAfter(CUT_AFTER_BYTES);
     try {
       await waitFor('a live client', () => (c.liveClients() === 1 ? true : undefined), 120_000);
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 1,
         clientsPerRound: 1,
         minClients: 1,

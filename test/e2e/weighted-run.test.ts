@@ -23,7 +23,7 @@ describe('a run with per-sample weighting on real client daemons', () => {
     try {
       await waitFor('2 live clients', () => (c.liveClients() === 2 ? true : undefined));
       // Execute
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 3,
         clientsPerRound: 2,
         minClients: 2,

@@ -39,7 +39,7 @@ export async function protocolFixture(opts: {
   const coordinator = await startTestCoordinator(opts.coordinator ?? {}, { runtime });
   const address = opts.clientAddress ? await opts.clientAddress(coordinator.address) : coordinator.address;
   const clients = await joinProtocolClients(address, opts.clients, opts.clientTransport);
-  const run = coordinator.manager.startRun({
+  const run = await coordinator.manager.startRun({
     rounds: 1,
     clientsPerRound: opts.clients,
     minClients: Math.max(1, opts.clients - 1),
@@ -113,7 +113,13 @@ export function update(f: ProtocolFixture, client: TestClient, round: number, va
 }
 
 /** Capabilities of a protocol test client (10 examples, no tfjs, the MLP). */
-export const TEST_CAPABILITIES = { numExamples: 10, backend: 'none', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' };
+export const TEST_CAPABILITIES = {
+  numExamples: 10,
+  backend: 'none',
+  numFeatures: 784,
+  numLabelClasses: 10,
+  schemaSha256: '',
+};
 
 /** The gRPC error a call was refused with, or undefined when it succeeded. */
 export function refusal(p: Promise<unknown>): Promise<ServiceError | undefined> {

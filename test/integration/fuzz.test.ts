@@ -16,7 +16,13 @@ const CALLS = 1_500;
 
 /** Well-formed request objects per method, the seeds of the mutations. */
 const SEEDS: Record<string, unknown[]> = {
-  Join: [{ siteId: 'fuzz-site', token: 't', capabilities: { numExamples: 10, backend: 'x', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' } }],
+  Join: [
+    {
+      siteId: 'fuzz-site',
+      token: 't',
+      capabilities: { numExamples: 10, backend: 'x', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' },
+    },
+  ],
   Heartbeat: [{ clientId: 'c-000000000000' }],
   WatchRounds: [{ clientId: 'c-000000000000' }],
   FetchModel: [{ runId: 'run-x', round: 1, clientId: 'c-000000000000' }],
@@ -114,7 +120,7 @@ describe('fuzzing every RPC with random and mutated protobuf bytes', () => {
           }),
         ),
       );
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 1,
         clientsPerRound: 2,
         minClients: 2,

@@ -20,7 +20,7 @@ describe('many clients on one coordinator', () => {
       await waitFor(`${CLIENTS} live clients`, () => (c.liveClients() === CLIENTS ? true : undefined));
       const fdsJoined = readdirSync('/proc/self/fd').length;
       // Execute
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 2,
         clientsPerRound: CLIENTS,
         minClients: CLIENTS,

@@ -12,9 +12,9 @@ import { joinProtocolClients, rawCoordinatorStub, refusal, type TestClient } fro
 /** Records which ArrayBuffer each evaluated global model lives in. */
 class BufferSpy extends FixedModelRuntime {
   readonly buffers: ArrayBufferLike[] = [];
-  override async evaluate(model: string, weights: ModelWeights) {
+  override async evaluate(weights: ModelWeights) {
     this.buffers.push(weights.values.buffer);
-    return super.evaluate(model, weights);
+    return super.evaluate(weights);
   }
 }
 
@@ -40,7 +40,7 @@ describe('global model buffers across rounds', () => {
     const c = await startTestCoordinator({}, { runtime });
     const [a, b] = (await joinProtocolClients(c.address, 2)) as [TestClient, TestClient];
     try {
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 3,
         clientsPerRound: 2,
         minClients: 2,
@@ -77,7 +77,7 @@ describe('global model buffers across rounds', () => {
       const stub = rawCoordinatorStub<{ FetchModel(r: object): ClientReadableStream<ModelChunk> }>(c.address, a.link);
       let slow: ClientReadableStream<ModelChunk> | undefined;
       try {
-        const run = c.manager.startRun({
+        const run = await c.manager.startRun({
           rounds: 3,
           clientsPerRound: 2,
           minClients: 1,

@@ -26,7 +26,7 @@ describe('BR-03: FetchModel stream back-pressure', () => {
         token: '',
         capabilities: { numExamples: 1000, backend: 'none', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' },
       });
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 1,
         clientsPerRound: 1,
         minClients: 1,

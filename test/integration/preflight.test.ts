@@ -78,7 +78,8 @@ describe('fedsift preflight: one line per check of a site, without joining', () 
     secure = await startTestCoordinator({ tls, auth: { clientTokensFile } }, { runtime });
     plain = await startTestCoordinator({}, { runtime });
     // A run waiting for clients: the one a site's data must fit.
-    runId = secure.manager.startRun({ model: 'mlp', rounds: 1, minClients: 1, waitForClientsMs: 600_000 }).runId;
+    runId = (await secure.manager.startRun({ model: 'mlp', rounds: 1, minClients: 1, waitForClientsMs: 600_000 }))
+      .runId;
   });
   after(async () => {
     await secure.close();

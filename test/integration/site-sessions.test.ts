@@ -68,7 +68,7 @@ describe('one site, two daemons', () => {
     const c = await startTestCoordinator({ clientTimeoutMs: CLIENT_TIMEOUT_MS });
     after(() => c.close());
     const first = await daemon(c.address, 'hospital-a', false);
-    const run = c.manager.startRun({ rounds: 1, minAvailableClients: 2, model: 'mlp' });
+    const run = await c.manager.startRun({ rounds: 1, minAvailableClients: 2, model: 'mlp' });
     // Execute
     const refused = await refusal(daemon(c.address, 'hospital-a', false));
     // Assert

@@ -9,9 +9,9 @@ import { joinProtocolClients, type TestClient } from '../helpers/protocol.js';
 class AckWatcher extends FixedModelRuntime {
   acked = false;
   readonly ackedBeforeEvaluation: boolean[] = [];
-  override async evaluate(model: string, weights: ModelWeights) {
+  override async evaluate(weights: ModelWeights) {
     this.ackedBeforeEvaluation.push(this.acked);
-    return super.evaluate(model, weights);
+    return super.evaluate(weights);
   }
 }
 
@@ -22,7 +22,7 @@ describe('update acknowledgement', () => {
     const c = await startTestCoordinator({}, { runtime });
     const [site] = (await joinProtocolClients(c.address, 1)) as [TestClient];
     try {
-      const run = c.manager.startRun({
+      const run = await c.manager.startRun({
         rounds: 3,
         clientsPerRound: 1,
         minClients: 1,

@@ -88,12 +88,32 @@ function renderRun(r) {
     labels,
     names.map((n) => r.rounds.map((x) => x.clientMetrics[n] ?? null)),
   );
+  renderStatistics(r.featureStatistics, cfg.schema);
   const rejected = Object.entries(r.rejected);
   if (!rejected.length) rejected.push(['none', 0]);
   fillTable('#rejected', rejected);
   const failures = r.rounds.flatMap((x) => x.failures.map((f) => [x.round, f.clientId, f.reason]));
   if (!failures.length) failures.push(['—', 'none', 'every selected client sent an update']);
   fillTable('#failures', failures);
+}
+
+// The run's global feature statistics (round 0 of a run with a data schema); hidden when it has none.
+function renderStatistics(stats, schema) {
+  document.getElementById('statistics').hidden = !stats;
+  if (!stats) return;
+  const num = (x) => (Number.isFinite(x) ? x.toFixed(4) : '—');
+  document.getElementById('statistics-summary').textContent = `${stats.sites} sites, ${stats.rows} rows`;
+  fillTable(
+    '#numeric-statistics',
+    stats.numeric.map((c) => [c.name, c.count, num(c.mean), num(c.std), num(c.min), num(c.max)]),
+  );
+  const categories = new Map((schema ? schema.features : []).map((f) => [f.name, f.categories || []]));
+  fillTable(
+    '#categorical-statistics',
+    stats.categorical.flatMap((c) =>
+      c.counts.map((n, i) => [c.name, (categories.get(c.name) || [])[i] ?? `#${i}`, n, pct(c.frequencies[i])]),
+    ),
+  );
 }
 
 function fillTable(selector, rows) {

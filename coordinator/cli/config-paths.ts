@@ -1,0 +1,30 @@
+import { resolve } from 'node:path';
+
+/** The fields of a data source (`testData`) that hold paths, as [section, field]. */
+export const TEST_DATA_PATH_FIELDS: readonly (readonly string[])[] = [
+  ['testData', 'path'],
+  ['testData', 'images'],
+  ['testData', 'labels'],
+];
+
+/**
+ * A config's content with the relative paths in `fields` ([section, field] or [field]) resolved against `dir`: a
+ * config file's folder (as a path written in a file means), or the working directory for flags (bin.mjs enters the
+ * folder `npm run` was typed in, INIT_CWD). Values that are not strings, or empty, are left for the schema to refuse.
+ */
+export function withPathsFrom(
+  dir: string,
+  config: Record<string, unknown>,
+  fields: readonly (readonly string[])[],
+): Record<string, unknown> {
+  const out = structuredClone(config);
+  for (const field of fields) {
+    const key = field.at(-1)!;
+    const parent = field.length === 1 ? out : out[field[0]!];
+    const value = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[key] : undefined;
+    if (typeof value === 'string' && value !== '') {
+      (parent as Record<string, unknown>)[key] = resolve(dir, value);
+    }
+  }
+  return out;
+}
