@@ -11,21 +11,26 @@ export interface EvaluationResult {
 
 /**
  * Evaluates a logits model on every example of `ds`, in batches of `batchSize` samples (≥ 500 on wasm: small predict
- * batches are 30× slower there, platform-probes.md §2). All intermediate tensors are disposed.
+ * batches are 30× slower there, platform-probes.md §2). The flat rows of `ds` ([n × numFeatures], numFeatures = the
+ * product of the model's input shape) are fed as [batch, ...inputShape], the shape read from `model.inputs[0]`, so an
+ * image model (H×W×C input) evaluates on a flat dataset. Labels are one-hot over the model's K outputs (a dataset may
+ * hold fewer classes). All intermediate tensors are disposed.
  */
 export function evaluateModel(tf: Tf, model: LayersModel, ds: Dataset, batchSize = 1000): EvaluationResult {
   const n = ds.labels.length,
     d = ds.numFeatures;
+  const inputShape = model.inputs[0]!.shape.slice(1) as number[],
+    numClasses = model.outputs[0]!.shape[1] as number;
   let lossSum = 0,
     correct = 0;
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
     const [l, c] = tf.tidy(() => {
-      const x = tf.tensor2d(ds.features.subarray(start * d, end * d), [end - start, d]);
+      const x = tf.tensor(ds.features.subarray(start * d, end * d), [end - start, ...inputShape]);
       const y = tf.tensor1d(ds.labels.subarray(start, end), 'int32');
       const logits = model.predict(x) as import('@tensorflow/tfjs').Tensor2D;
       const loss = tf.losses.softmaxCrossEntropy(
-        tf.oneHot(y, ds.numClasses),
+        tf.oneHot(y, numClasses),
         logits,
         undefined,
         undefined,

@@ -18,4 +18,5 @@ export {
   saveModelFiles,
   type ModelArtifact,
   type ModelRef,
+  type ResolveOptions,
 } from './artifact.js';

@@ -21,30 +21,44 @@ export interface ModelDefinition {
   build(tf: Tf, seed: number): LayersModel;
 }
 
+/**
+ * Builds a multilayer perceptron named `name`: Dense ReLU layers of `hidden` units (named `hidden`, `hidden2`,
+ * `hidden3`, …) and a Dense `logits` layer of `numClasses` units (no softmax), over flat inputs of `inputSize` values.
+ * Layer i's kernel is Glorot-uniform seeded `seed + i` (the logits layer's: `seed + hidden.length`), biases zero.
+ * `hidden` has at least one size.
+ */
+export function buildMlp(
+  tf: Tf,
+  spec: { name: string; inputSize: number; hidden: readonly number[]; numClasses: number; seed: number },
+): LayersModel {
+  const init = (i: number) => tf.initializers.glorotUniform({ seed: spec.seed + i });
+  return tf.sequential({
+    name: spec.name,
+    layers: [
+      ...spec.hidden.map((units, i) =>
+        tf.layers.dense({
+          name: i ? `hidden${i + 1}` : 'hidden',
+          ...(i ? {} : { inputShape: [spec.inputSize] }),
+          units,
+          activation: 'relu',
+          kernelInitializer: init(i),
+        }),
+      ),
+      tf.layers.dense({
+        name: 'logits',
+        units: spec.numClasses,
+        kernelInitializer: init(spec.hidden.length),
+      }),
+    ],
+  });
+}
+
 const mlp: ModelDefinition = {
   name: 'mlp',
   description: 'MLP 784-128(relu)-10, 101,770 parameters',
   inputSize: 784,
   numClasses: NUM_CLASSES,
-  build(tf, seed) {
-    return tf.sequential({
-      name: 'mlp',
-      layers: [
-        tf.layers.dense({
-          name: 'hidden',
-          inputShape: [784],
-          units: 128,
-          activation: 'relu',
-          kernelInitializer: tf.initializers.glorotUniform({ seed }),
-        }),
-        tf.layers.dense({
-          name: 'logits',
-          units: NUM_CLASSES,
-          kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
-        }),
-      ],
-    });
-  },
+  build: (tf, seed) => buildMlp(tf, { name: 'mlp', inputSize: 784, hidden: [128], numClasses: NUM_CLASSES, seed }),
 };
 
 const cnn: ModelDefinition = {

@@ -5,11 +5,16 @@ export {
   schemaSha256,
   schemaJson,
   encodedWidth,
+  numericColumns,
+  categoricalColumns,
   type DataSchema,
   type FeatureColumn,
+  type NumericColumn,
+  type CategoricalColumn,
   type MissingPolicy,
 } from './schema.js';
-export { MISSING_MARKERS, parseTable, loadTable, type Table } from './table.js';
+export { MISSING_MARKERS } from './missing.js';
+export { parseTable, loadTable, type Table } from './table.js';
 export {
   siteStatistics,
   statisticsProblem,

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { parseDataSchema, type DataSchema } from '../../shared/tabular/index.js';
+
+/** The vega-datasets penguins table (Palmer Station): 344 real penguins, a few null cells and one Sex of ".". */
+const records = JSON.parse(
+  readFileSync(new URL('../../node_modules/vega-datasets/data/penguins.json', import.meta.url), 'utf8'),
+) as Record<string, string | number | null>[];
+
+export const PENGUIN_COLUMNS = [
+  'Species',
+  'Island',
+  'Beak Length (mm)',
+  'Beak Depth (mm)',
+  'Flipper Length (mm)',
+  'Body Mass (g)',
+  'Sex',
+] as const;
+
+/** The real penguins as CSV rows, header first: a null cell becomes '' (missing), a number its decimal text. */
+export function penguinRows(): string[][] {
+  return [[...PENGUIN_COLUMNS], ...records.map((r) => PENGUIN_COLUMNS.map((c) => (r[c] === null ? '' : String(r[c]))))];
+}
+
+/** A schema for the penguins: the 4 measures, Island and Sex (FEMALE, MALE) as features, Species as the label. */
+export function penguinSchema(overrides: Record<string, unknown> = {}): DataSchema {
+  return parseDataSchema({
+    features: [
+      { name: 'Island', kind: 'categorical', categories: ['Biscoe', 'Dream', 'Torgersen'] },
+      ...PENGUIN_COLUMNS.slice(2, 6).map((name) => ({ name, kind: 'numeric' })),
+      { name: 'Sex', kind: 'categorical', categories: ['FEMALE', 'MALE'] },
+    ],
+    label: { column: 'Species', classes: ['Adelie', 'Chinstrap', 'Gentoo'] },
+    ...overrides,
+  });
+}
