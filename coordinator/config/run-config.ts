@@ -66,7 +66,7 @@ const runConfigObject = z
      * policy; every site reads its table with it, and round 0 gathers the feature statistics it needs. null = plain
      * numeric data (MNIST, numeric CSV, IDX). @default null
      */
-    schema: (dataSchemaSchema as z.ZodType<DataSchema>).nullable().default(null),
+    schema: dataSchemaSchema.nullable().default(null),
     /**
      * The run's held-out test data for central evaluation, read on the coordinator's machine (with a schema: a CSV,
      * read with it). null = the coordinator's `testData`. @default null

@@ -72,7 +72,7 @@ export class TfModelRuntime implements ModelRuntime {
     if (mismatch) throw runConfigError('model', mismatch);
     const test = loadRunTestData(config.testData ?? this.testData, config.testData !== null, artifact, schema);
     this.logger.debug({ model: artifact.ref, inputShape: artifact.inputShape }, 'run model resolved');
-    return new TfRunModel(this.loaded, { ...config, artifact, initialWeights }, test);
+    return new TfRunModel(this.loaded, config, { artifact, initialWeights }, test);
   }
 }
 
@@ -93,18 +93,18 @@ class TfRunModel implements RunModel {
 
   constructor(
     private readonly loaded: LoadedTf,
-    private readonly run: Pick<RunConfig, 'model' | 'seed' | 'schema'> & {
-      artifact: ModelArtifact;
-      initialWeights: ModelWeights;
-    },
+    private readonly run: Pick<RunConfig, 'model' | 'seed' | 'schema'>,
+    resolved: { artifact: ModelArtifact; initialWeights: ModelWeights },
     test: RunTestData,
   ) {
-    this.artifact = run.artifact;
-    this.initial = run.initialWeights;
+    ({ artifact: this.artifact, initialWeights: this.initial } = resolved);
     ({ dataset: this.dataset, table: this.table } = test);
   }
 
-  /** The first call hands over the weights resolveModel gave; a later one resolves again (same seed or files: same weights). */
+  /**
+   * The first call hands over the weights resolveModel gave (the run owns them from then on); a later one resolves the
+   * model again (same seed or files: same weights).
+   */
   async initialWeights(): Promise<ModelWeights> {
     const kept = this.initial;
     this.initial = undefined;
@@ -117,7 +117,7 @@ class TfRunModel implements RunModel {
   }
 
   async evaluate(weights: ModelWeights): Promise<EvaluationResult> {
-    if (!this.dataset) throw new DataError("the run's test table is encoded with the feature statistics of round 0");
+    if (!this.dataset) throw new DataError("the run's test table waits for the feature statistics of round 0");
     this.built ??= buildModel(this.loaded.tf, this.artifact);
     const model = await this.built;
     writeWeights(this.loaded.tf, model, weights);
@@ -125,7 +125,10 @@ class TfRunModel implements RunModel {
   }
 
   dispose(): void {
-    void this.built?.then((m) => m.dispose());
+    void this.built?.then(
+      (m) => m.dispose(),
+      () => undefined, // it never built: nothing to free
+    );
     this.built = undefined;
     this.dataset = this.table = undefined;
   }

@@ -41,6 +41,7 @@ export class RunData {
   private spec: RunSpec | undefined;
   private statisticsRound: StatisticsRound | undefined;
   private eligibleValue: EligibleClients | undefined;
+  private stopped = false;
 
   constructor(private readonly d: RunDataDeps) {}
 
@@ -52,8 +53,10 @@ export class RunData {
 
   /** The clients the run may select. */
   get eligible(): EligibleClients {
-    const requirement = dataRequirement(this.model.artifact, this.d.config.schema);
-    this.eligibleValue ??= new EligibleClients({ ...this.d, requirement });
+    this.eligibleValue ??= new EligibleClients({
+      ...this.d,
+      requirement: dataRequirement(this.model.artifact, this.d.config.schema),
+    });
     return this.eligibleValue;
   }
 
@@ -93,6 +96,7 @@ export class RunData {
   async featureStatistics(): Promise<boolean> {
     const { config, record, logger } = this.d;
     const { schema } = config;
+    if (this.stopped) return false;
     if (!record.statistics && schema && needsStatistics(schema)) {
       const onRetry = () => this.d.emit('RUN_EVENT_KIND_ROUND_RETRIED');
       const announce: StatisticsRoundDeps['announce'] = async (a) => {
@@ -125,8 +129,9 @@ export class RunData {
     );
   }
 
-  /** The run stops: round 0, if open, closes. */
+  /** The run stops: round 0 closes, or never opens. */
   stop(): void {
+    this.stopped = true;
     this.statisticsRound?.stop();
   }
 }

@@ -88,7 +88,8 @@ export class StatisticsRound {
 
   /**
    * Takes a selected site's statistics: its sums count once they fit the schema (statisticsProblem); a re-send of
-   * accepted sums is acknowledged again. A refused site fails this attempt; the round goes on with the others.
+   * accepted sums is acknowledged again. A refused site fails this attempt (the round goes on with the others) unless
+   * valid sums of it arrive while the attempt is open.
    * @throws {RoundClosedError} when no attempt is open, or the site has fewer rows than minSiteRows (it sends no
    *         statistics) | {NotSelectedError} | {InvalidRequestError} naming the problem of malformed sums |
    *         {DuplicateUpdateError} for different sums after accepted ones.
@@ -120,6 +121,7 @@ export class StatisticsRound {
       throw new InvalidRequestError(`SubmitStatistics: ${problem}`, { ...ctx, field: 'statistics' });
     }
     this.accepted.set(clientId, sums);
+    open.failures.delete(clientId); // malformed sums earlier in this attempt: these count
     open.answer(clientId);
     return { accepted: true, message: '' };
   }

@@ -16,9 +16,13 @@ export const PENGUIN_COLUMNS = [
   'Sex',
 ] as const;
 
-/** The real penguins as CSV rows, header first: a null cell becomes '' (missing), a number its decimal text. */
-export function penguinRows(): string[][] {
-  return [[...PENGUIN_COLUMNS], ...records.map((r) => PENGUIN_COLUMNS.map((c) => (r[c] === null ? '' : String(r[c]))))];
+/**
+ * The real penguins as CSV rows, header first: a null cell becomes '' (missing), a number its decimal text; with
+ * `dotAsMissing`, the one Sex of "." (a data-entry marker in the source) becomes "NA" (missing).
+ */
+export function penguinRows(dotAsMissing = false): string[][] {
+  const cell = (v: string | number | null) => (v === null ? '' : dotAsMissing && v === '.' ? 'NA' : String(v));
+  return [[...PENGUIN_COLUMNS], ...records.map((r) => PENGUIN_COLUMNS.map((c) => cell(r[c] ?? null)))];
 }
 
 /** A schema for the penguins: the 4 measures, Island and Sex (FEMALE, MALE) as features, Species as the label. */

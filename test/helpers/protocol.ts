@@ -2,7 +2,12 @@ import { credentials, type Client, type ServiceError } from '@grpc/grpc-js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { DEFAULT_TRANSPORT, grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
-import { loadFedsiftProto, metadataInterceptor, SESSION_METADATA_KEY } from '../../shared/proto/index.js';
+import {
+  loadFedsiftProto,
+  metadataInterceptor,
+  SESSION_METADATA_KEY,
+  type ClientCapabilities,
+} from '../../shared/proto/index.js';
 import type { TensorSpec } from '../../shared/codec/index.js';
 import { FixedModelRuntime } from './fixed-runtime.js';
 import { startTestCoordinator, waitForRound } from './coordinators.js';
@@ -62,8 +67,8 @@ export async function protocolFixture(opts: {
 }
 
 /**
- * Joins `n` protocol clients (sites `protocol-site-<i>`, 1,000 examples each) through real CoordinatorLinks; each
- * heartbeats until its link is closed.
+ * Joins `n` protocol clients (sites `protocol-site-<i>`, 1,000 examples each, MNIST-shaped data) through real
+ * CoordinatorLinks; each heartbeats until its link is closed.
  */
 export async function joinProtocolClients(
   address: string,
@@ -71,17 +76,24 @@ export async function joinProtocolClients(
   transport: TransportConfig = DEFAULT_TRANSPORT,
 ): Promise<TestClient[]> {
   const clients: TestClient[] = [];
-  for (let i = 0; i < n; i++) {
-    const link = new CoordinatorLink(address, transport);
-    const { clientId } = await link.join({
-      siteId: `protocol-site-${i}`,
-      token: '',
-      capabilities: { numExamples: 1000, backend: 'none', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' },
-    });
-    heartbeatUntilClosed(link, clientId);
-    clients.push({ link, clientId });
-  }
+  for (let i = 0; i < n; i++)
+    clients.push(
+      await joinProtocolClient(address, `protocol-site-${i}`, { ...TEST_CAPABILITIES, numExamples: 1000 }, transport),
+    );
   return clients;
+}
+
+/** Joins site `siteId` with `capabilities` through a real CoordinatorLink; it heartbeats until its link is closed. */
+export async function joinProtocolClient(
+  address: string,
+  siteId: string,
+  capabilities: ClientCapabilities,
+  transport: TransportConfig = DEFAULT_TRANSPORT,
+): Promise<TestClient> {
+  const link = new CoordinatorLink(address, transport);
+  const { clientId } = await link.join({ siteId, token: '', capabilities });
+  heartbeatUntilClosed(link, clientId);
+  return { link, clientId };
 }
 
 /**
@@ -112,8 +124,8 @@ export function update(f: ProtocolFixture, client: TestClient, round: number, va
   };
 }
 
-/** Capabilities of a protocol test client (10 examples, no tfjs, the MLP). */
-export const TEST_CAPABILITIES = {
+/** Capabilities of a protocol test client: 10 examples, no tfjs, MNIST-shaped data (the built-in models' input). */
+export const TEST_CAPABILITIES: ClientCapabilities = {
   numExamples: 10,
   backend: 'none',
   numFeatures: 784,

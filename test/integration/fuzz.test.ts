@@ -44,6 +44,16 @@ const SEEDS: Record<string, unknown[]> = {
   ReportEvaluation: [
     { runId: 'run-x', round: 1, clientId: 'c-000000000000', numExamples: 3, loss: 0.5, metrics: { accuracy: 1 } },
   ],
+  FetchRunSpec: [{ runId: 'run-x', clientId: 'c-000000000000' }],
+  SubmitStatistics: [
+    {
+      runId: 'run-x',
+      clientId: 'c-000000000000',
+      rows: 20,
+      numeric: [{ name: 'x', count: 20, sum: 3, sumSquares: 9, min: -1, max: 2 }],
+      categorical: [{ name: 'c', counts: [15, 4], missing: 1 }],
+    },
+  ],
   CheckSite: [{ siteId: 'fuzz-site', token: 't', protocolVersion: 2 }],
   StartRun: [{ configJson: '{"rounds": 1, "model": "mlp", "waitForClientsMs": 0}' }],
   GetRun: [{ runId: 'run-x' }],

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { parseClientConfig, parseCoordinatorConfig } from '../../../shared/config/index.js';
 import { parseRunConfig, parseRunConfigJson } from '../../../coordinator/config/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
+import { penguinSchema } from '../../helpers/penguins.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -42,6 +43,37 @@ describe('run config', () => {
       configError(() => parseRunConfig({ minClients: 3, clientsPerRound: 5, minAvailableClients: 2 })).message,
       /minAvailableClients: must be ≥ minClients/,
     );
+  });
+
+  it('takes a built-in, a declared MLP or a model.json path as its model, and refuses anything else naming "model"', () => {
+    for (const model of ['mlp', 'cnn', '/models/penguins/model.json'])
+      assert.equal(parseRunConfig({ model }).model, model);
+    assert.equal(parseRunConfig({ model: 'mlp:64,32', schema: penguinSchema() }).model, 'mlp:64,32');
+    for (const model of ['resnet', 'mlp:', 'mlp:0', 'mlp:8,x', 'model.h5', '']) {
+      const err = configError(() => parseRunConfig({ model }));
+      assert.equal(err.field, 'model', `${JSON.stringify(model)}: ${err.message}`);
+    }
+  });
+
+  it('refuses a declared MLP without a data schema, and a schema run evaluating on data that is not a CSV', () => {
+    const mlp = configError(() => parseRunConfig({ model: 'mlp:16' }));
+    assert.equal(mlp.field, 'model');
+    assert.match(mlp.message, /model: mlp:16 takes its input size and classes from the data schema: give "schema"/);
+    const idx = configError(() =>
+      parseRunConfig({ schema: penguinSchema(), testData: { kind: 'idx', images: 'i.gz', labels: 'l.gz' } }),
+    );
+    assert.equal(idx.field, 'testData');
+    assert.match(idx.message, /testData: a run with a data schema evaluates on a CSV table read with it, not idx data/);
+  });
+
+  it('embeds the data schema with its defaults, naming a bad schema field by its path', () => {
+    const c = parseRunConfig({ schema: penguinSchema(), testData: { kind: 'csv', path: '/data/test.csv' } });
+    assert.deepEqual(c.schema, penguinSchema());
+    assert.equal(c.schema?.minSiteRows, 10);
+    assert.equal(parseRunConfig({}).schema, null, 'default: no schema');
+    assert.equal(parseRunConfig({}).testData, null, "default: the coordinator's test data");
+    const bad = { ...penguinSchema(), features: [{ name: 'Island', kind: 'categorical', categories: [] }] };
+    assert.match(configError(() => parseRunConfig({ schema: bad })).message, /schema\.features\.0\.categories:/);
   });
 
   it('reports invalid JSON as a config error', () => {

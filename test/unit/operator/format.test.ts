@@ -30,4 +30,36 @@ describe('run status and list (fedsift run status | list)', () => {
     assert.match(formatRunStatus(status({ name: '' })), /^run run-1: running/);
     assert.match(formatRunList([status({})]), /acc —$/);
   });
+
+  it("prints the run's feature statistics: a row per numeric column, categories with counts and frequencies", () => {
+    // Prepare
+    const schema = {
+      features: [
+        { name: 'Island', kind: 'categorical', categories: ['Biscoe', 'Dream'] },
+        { name: 'Body Mass (g)', kind: 'numeric' },
+      ],
+    };
+    const s = {
+      ...status({ schema }),
+      featureStatistics: {
+        sites: 3,
+        rows: 300,
+        numeric: [{ name: 'Body Mass (g)', count: 298, mean: 4201.754386, std: 800.781229, min: 2700, max: 6300 }],
+        categorical: [{ name: 'Island', counts: [200, 100], frequencies: [2 / 3, 1 / 3] }],
+      },
+    };
+
+    // Execute
+    const lines = formatRunStatus(s).split('\n');
+
+    // Assert
+    const at = lines.indexOf('feature statistics (round 0): 3 sites, 300 rows');
+    assert.ok(at > 0, lines.join('\n'));
+    assert.deepEqual(lines.slice(at + 1, at + 4), [
+      '  column              count        mean         std         min         max',
+      '  Body Mass (g)         298   4201.7544    800.7812   2700.0000   6300.0000',
+      '  Island         Biscoe 200 (66.67%) · Dream 100 (33.33%)',
+    ]);
+    assert.ok(!formatRunStatus(status({})).includes('feature statistics'), 'a run without statistics: no table');
+  });
 });

@@ -3,8 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { readCheckpoint, RunStore, writeCheckpoint } from '../../../coordinator/store/index.js';
-import type { RoundSummary } from '../../../shared/proto/index.js';
+import { ConfigError } from '../../../shared/errors/index.js';
+import type { FeatureStatistics, RoundSummary } from '../../../shared/proto/index.js';
 
 const specs = [
   { name: 'w', shape: [2, 2], dtype: 'float32' as const },
@@ -26,6 +28,13 @@ const summary = (round: number): RoundSummary => ({
   aggregationMs: 3,
   clientMetrics: { train_loss: 0.5 },
 });
+
+const statistics: FeatureStatistics = {
+  sites: 3,
+  rows: 333,
+  numeric: [{ name: 'Body Mass (g)', count: 333, mean: 4207.057057, std: 804.6, min: 2700, max: 6300 }],
+  categorical: [{ name: 'Island', counts: [163, 123, 47], frequencies: [163 / 333, 123 / 333, 47 / 333] }],
+};
 
 describe('durable coordinator state', () => {
   it('a checkpoint round-trips the model and the server state, and a truncated one is refused', () => {
@@ -59,5 +68,50 @@ describe('durable coordinator state', () => {
     reopened.setState('run-a', 'RUN_STATE_COMPLETED', '', 2000);
     assert.equal(reopened.runs()[0]!.finishedUnixMs, 2000);
     reopened.close();
+  });
+
+  it("keeps a run's feature statistics across a reopen; runs without them have none", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedsift-store-'));
+    const store = new RunStore(dir);
+    store.createRun('run-s', '{}', 'RUN_STATE_RUNNING', 1000);
+    store.createRun('run-plain', '{}', 'RUN_STATE_RUNNING', 1001);
+    store.saveStatistics('run-s', statistics);
+    store.close();
+
+    const [withStatistics, without] = new RunStore(dir).runs();
+    assert.deepEqual(withStatistics?.statistics, statistics);
+    assert.equal(without?.runId, 'run-plain');
+    assert.equal('statistics' in without!, false);
+  });
+
+  it("brings an older build's state.db to this layout without losing its runs, and refuses a newer build's", () => {
+    // Prepare: a state.db as fedsift wrote it before feature statistics (layout 1, user_version 0)
+    const dir = mkdtempSync(join(tmpdir(), 'fedsift-store-'));
+    const old = new Database(join(dir, 'state.db'));
+    old.exec(`
+      CREATE TABLE runs (run_id TEXT PRIMARY KEY, config_json TEXT NOT NULL, state TEXT NOT NULL,
+        error TEXT NOT NULL DEFAULT '', started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE rounds (run_id TEXT NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL,
+        summary_json TEXT NOT NULL, PRIMARY KEY (run_id, round));
+      INSERT INTO runs (run_id, config_json, state, started_ms) VALUES ('run-old', '{}', 'RUN_STATE_RUNNING', 5);`);
+    old.close();
+
+    // Execute
+    const store = new RunStore(dir);
+    store.saveStatistics('run-old', statistics);
+    const [run] = store.runs();
+    store.close();
+    const newer = new Database(join(dir, 'state.db'));
+    newer.pragma('user_version = 99');
+    newer.close();
+
+    // Assert
+    assert.equal(run?.runId, 'run-old');
+    assert.deepEqual(run.statistics, statistics);
+    assert.throws(
+      () => new RunStore(dir),
+      (err: unknown) =>
+        err instanceof ConfigError && /layout version 99, a newer fedsift's; this one reads up to 2/.test(err.message),
+    );
   });
 });
