@@ -1,3 +1,4 @@
+import { siteCapabilities } from '../../../client-node/data/index.js';
 import { float32ToBytes, sha256Hex } from '../../../shared/codec/index.js';
 import type { RunConfig } from '../../config/index.js';
 import { loadMnistSplit } from '../../../shared/data/index.js';
@@ -78,7 +79,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
     const registry = new ClientRegistry(Infinity, (siteId) => siteId); // never lapse; ids stay sim-<i>
     const byId = new Map<string, VirtualClient>();
     for (const v of virtual) {
-      const capabilities = { numExamples: v.data.labels.length, backend: loaded.backend, models: [config.model] };
+      const capabilities = { ...siteCapabilities({ kind: 'dataset', dataset: v.data }), backend: loaded.backend };
       const claim = { siteId: v.id, capabilities, peer: 'in-process', sessionId: v.id, takeover: false };
       byId.set(registry.join(claim, Date.now()).record.clientId, v);
     }
