@@ -73,7 +73,8 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
   const loaded = await loadTf(sim.backend);
   logger.info({ backend: loaded.backend, skipped: loaded.skipped }, `tfjs backend: ${loaded.backend}`);
   const virtual = buildVirtualClients(loadMnistSplit('train'), sim, config.seed);
-  const runtime = new TfModelRuntime(loaded, loadMnistSplit('test'), logger);
+  const runtime = new TfModelRuntime(loaded, { kind: 'mnist', split: 'test' }, logger);
+  const model = await runtime.prepare(config);
   let peakRssBytes = process.memoryUsage().rss;
   try {
     const registry = new ClientRegistry(Infinity, (siteId) => siteId); // never lapse; ids stay sim-<i>
@@ -98,6 +99,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       broadcaster: transport,
       clients: registry,
       runtime,
+      model,
       clock: { now: () => Date.now() },
       logger,
       untimedRounds: true,
@@ -115,7 +117,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
         max: Math.max(...sizes),
       },
       noisyClients: virtual.filter((c) => c.wrongLabels).length,
-      initial: await runtime.evaluate(config.model, await runtime.initialWeights(config.model, config.seed)),
+      initial: await model.evaluate(await model.initialWeights()),
     };
     deps.onStart?.(start);
     run.on('event', (e) => {
@@ -138,6 +140,6 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       peakRssBytes,
     };
   } finally {
-    runtime.dispose();
+    model.dispose();
   }
 }
