@@ -123,7 +123,12 @@ describe('fedsift preflight: one line per check of a site, without joining', () 
         ['skip', 'skipped: needs tls to pass'],
       ],
     );
-    assert.equal(check(report, 'training').status, 'pass', 'the local checks still run');
+    assert.deepEqual(
+      ['data', 'model', 'backend'].map((n) => check(report, n).status),
+      ['pass', 'pass', 'pass'],
+      'the local checks still run',
+    );
+    assert.equal(check(report, 'training').detail, 'no unfinished run names a model to time');
   });
 
   it("the coordinator's HTTP port instead of its gRPC port fails the tls check, saying so", async () => {
@@ -232,7 +237,10 @@ describe('fedsift preflight: one line per check of a site, without joining', () 
       /PERMISSION_DENIED: Join: the client certificate is for site "site-a", not "site-b"; the token \(--token\) and the client certificate \(--tls-cert\) must both be site "site-b"'s/,
       4,
     );
-    assert.match(check(borrowed, 'model').detail, /^the coordinator's runs are unknown; the data fits mlp, cnn/);
+    assert.match(
+      check(borrowed, 'model').detail,
+      /^the coordinator's runs are unknown: the data is checked against a run's model when the run starts/,
+    );
   });
 
   it('an unreachable NATS, or one without JetStream, fails the nats check', async () => {
