@@ -22,9 +22,9 @@ export interface PreflightReport {
  * coordinator would accept this site and its token (`token`, which also learns the unfinished runs), NATS is
  * reachable with JetStream (`nats`, when --nats-url is set), the data loads (`data`, against its data schema when it
  * has one) and fits the unfinished runs' model (`model`: values per example, classes, schema), which tfjs backend
- * runs (`backend`) and how long one batch of a run's model trains (`training`). A check whose
- * prerequisite failed is skipped, not run. Each network step waits at most config.connectTimeoutMs (0: 60 s).
- * Never throws for what it checks: every problem is a failed check.
+ * runs (`backend`) and how long one batch of a run's model trains (`training`). A check whose prerequisite failed
+ * is skipped, not run. Each network step waits at most config.connectTimeoutMs (0: 60 s). Never throws for what it
+ * checks: every problem is a failed check.
  * @param onResult called with each result as its check ends (the CLI prints them as they come).
  */
 export async function preflight(config: ClientConfig, onResult?: (r: CheckResult) => void): Promise<PreflightReport> {
