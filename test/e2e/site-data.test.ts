@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { logLines, runFedsift } from '../helpers/client-processes.js';
 import { freePort } from '../helpers/processes.js';
+import { penguinSchema, tempFiles } from '../helpers/site-tables.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fedsift-site-data-'));
-const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+const file = tempFiles('fedsift-site-data-');
 
-/** A penguins-like schema with the given missing-value policy. */
-const schema = (missing: string) =>
-  file(
-    `schema-${missing}.json`,
-    JSON.stringify({
-      features: [
-        { name: 'mass', kind: 'numeric' },
-        { name: 'island', kind: 'categorical', categories: ['Biscoe', 'Dream'] },
-      ],
-      label: { column: 'species', classes: ['Adelie', 'Gentoo'] },
-      missing,
-    }),
-  );
+/** The penguins schema with the given missing-value policy, as a file. */
+const schema = (missing: 'error' | 'drop' | 'impute-mean') =>
+  file(`schema-${missing}.json`, JSON.stringify(penguinSchema(missing)));
 
 const GOOD_ROWS = ['3000,Biscoe,Adelie', '4000,Dream,Gentoo', '5000,Biscoe,Adelie'];
 

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   loadSiteData,
@@ -23,18 +20,10 @@ import {
 } from '../../../shared/tabular/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
 import { recordingLogger } from '../../helpers/logs.js';
+import { penguinSchema, tempFiles } from '../../helpers/site-tables.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fedsift-site-data-'));
-const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
-
-const schemaInput = {
-  features: [
-    { name: 'mass', kind: 'numeric' },
-    { name: 'island', kind: 'categorical', categories: ['Biscoe', 'Dream'] },
-  ],
-  label: { column: 'species', classes: ['Adelie', 'Gentoo', 'Chinstrap'] },
-  missing: 'drop',
-};
+const file = tempFiles('fedsift-site-data-');
+const schemaInput = penguinSchema('drop');
 const schema = parseDataSchema(schemaInput);
 const schemaFile = file('schema.json', JSON.stringify(schemaInput));
 /** 5 rows: an id column the schema does not name, one row with an empty mass (dropped), no Chinstrap. */

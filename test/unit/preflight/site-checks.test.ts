@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkData, checkModel, checkTraining } from '../../../client-node/preflight/site-checks.js';
 import { parseClientConfig } from '../../../shared/config/index.js';
 import type { SiteRun } from '../../../shared/proto/index.js';
 import { parseDataSchema, schemaSha256 } from '../../../shared/tabular/index.js';
 import { loadTf } from '../../../shared/tf/index.js';
+import { penguinSchema, tempFiles } from '../../helpers/site-tables.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'fedsift-site-checks-'));
-const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
-
-const schemaInput = {
-  features: [
-    { name: 'mass', kind: 'numeric' },
-    { name: 'island', kind: 'categorical', categories: ['Biscoe', 'Dream'] },
-  ],
-  label: { column: 'species', classes: ['Adelie', 'Gentoo', 'Chinstrap'] },
-  missing: 'drop',
-};
+const file = tempFiles('fedsift-site-checks-');
+const schemaInput = penguinSchema('drop');
 const schemaSha = schemaSha256(parseDataSchema(schemaInput));
 const rows = Array.from(
   { length: 12 },
