@@ -1,48 +1,51 @@
 import type { ClientConfig } from '../shared/config/index.js';
-import { loadDataSource, type Dataset } from '../shared/data/index.js';
 import type { Logger } from '../shared/logging/index.js';
-import { modelsFor, NUM_CLASSES } from '../shared/models/index.js';
 import { createRng, deriveSeed } from '../shared/random/index.js';
 import { loadTf } from '../shared/tf/index.js';
 import { startHttpServer } from '../shared/http/index.js';
-import { ClientDaemon } from './daemon/index.js';
+import { ClientDaemon, RunContexts } from './daemon/index.js';
+import { loadSiteData, siteLabels, withLabelNoise, type SiteData } from './data/index.js';
 import { ClientMetrics } from './metrics/index.js';
-import { injectLabelNoise, type LabelNoise } from './attacks/index.js';
+import type { LabelNoise } from './attacks/index.js';
 import { CoordinatorLink } from './link/index.js';
 import { CertificateFiles } from '../shared/tls/index.js';
 import { GrpcRoundSource, MergedRoundSource, NatsRoundSource } from './rounds/index.js';
-import { LocalTrainer } from './training/index.js';
 
 /**
- * Composition root of a client daemon: loads tfjs (logging the backend), this site's data, and wires the gRPC link
- * and the round source (the WatchRounds stream, plus NATS when natsUrl is set). Resolves once joined and listening.
- * Over TLS the certificate files are read again every `tls.reloadIntervalMs`: renewed ones serve the next connections.
- * @throws {DataError} when the site's data cannot be loaded; {ConfigError} for an unreadable or wrong TLS file.
+ * Composition root of a client daemon: loads tfjs (logging the backend), this site's data (read against its data
+ * schema when it has one), and wires the gRPC link, the per-run contexts and the round source (the WatchRounds
+ * stream, plus NATS when natsUrl is set). Resolves once joined and listening. Over TLS the certificate files are read
+ * again every `tls.reloadIntervalMs`: renewed ones serve the next connections.
+ * @throws {DataError} when the site's data cannot be loaded or does not fit its schema (naming the column and the
+ *         first bad row); {ConfigError} for an unreadable schema or TLS file.
  */
 export async function startClient(config: ClientConfig, logger: Logger): Promise<ClientDaemon> {
+  const loaded = loadSiteData(config.data, logger);
+  const noisy = config.labelNoise && withNoise(loaded, config.labelNoise, config.siteId, logger);
+  const site = noisy ? noisy.site : loaded;
   const { tf, backend, skipped } = await loadTf(config.backend);
   logger.info({ backend, skipped }, `tfjs backend: ${backend}`);
-  const loaded = loadDataSource(config.data, NUM_CLASSES);
-  const noisy = config.labelNoise && withLabelNoise(loaded, config.labelNoise, config.siteId, logger);
-  const data = noisy ? noisy.data : loaded;
-  const models = modelsFor(data, `site data (${config.data.kind})`);
   if (!config.tls) logger.warn('PLAIN TEXT: gRPC to the coordinator without TLS, as asked (insecure)');
   const certificates = config.tls && CertificateFiles.forClient(config.tls, logger);
   const link = new CoordinatorLink(config.coordinator, config.transport, { token: config.token, tls: certificates });
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
-  const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(data.labels.length, certificates);
+  const examples = siteLabels(site).length;
+  const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(examples, certificates);
   const http =
     metrics && (await startHttpServer(config.metricsHost, config.metricsPort!, metrics.app(), logger, 'metricsPort'));
   const daemon = new ClientDaemon({
     config,
     link,
     backend,
-    models,
     logger,
     metrics,
-    wrongLabels: noisy ? noisy.flipped : undefined,
+    runs: new RunContexts({ tf, site, seed: deriveSeed(0, config.siteId), logger }),
+    reporting: {
+      reportDir: config.reportDir,
+      wrongLabels: noisy ? noisy.flipped : undefined,
+      droppedRows: site.kind === 'table' ? site.table.droppedRows : undefined,
+    },
     onClose: async () => http?.close(),
-    trainer: new LocalTrainer(tf, data, deriveSeed(0, config.siteId)),
     roundSource: (d) => {
       const stream = new GrpcRoundSource(
         link,
@@ -61,21 +64,10 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
 }
 
 /** Fault injection: flips this site's labels for label-noise experiments (seeded by the noise seed and the site id). */
-function withLabelNoise(
-  ds: Dataset,
-  noise: LabelNoise,
-  siteId: string,
-  logger: Logger,
-): { data: Dataset; flipped: Uint8Array } {
-  const { labels, flipped } = injectLabelNoise(
-    ds.labels,
-    ds.numClasses,
-    noise,
-    createRng(deriveSeed(noise.seed, 'label-noise', siteId)),
-  );
-  logger.warn(
-    { labelNoise: noise, flipped: flipped.reduce((a, b) => a + b, 0), examples: ds.labels.length },
-    "FAULT INJECTION: this site's labels are noisy on purpose",
-  );
-  return { data: { ...ds, labels }, flipped };
+function withNoise(site: SiteData, noise: LabelNoise, siteId: string, logger: Logger) {
+  const noisy = withLabelNoise(site, noise, createRng(deriveSeed(noise.seed, 'label-noise', siteId)));
+  const flipped = noisy.flipped.reduce((a, b) => a + b, 0);
+  const examples = siteLabels(site).length;
+  logger.warn({ labelNoise: noise, flipped, examples }, "FAULT INJECTION: this site's labels are noisy on purpose");
+  return noisy;
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../shared/errors/index.js';
 
-/** Partition flags of `fedsift client` (only for the bundled MNIST digits). */
+/** The data flags of `fedsift client` besides `--data`: partition (the bundled MNIST digits) and CSV flags. */
 export interface PartitionFlags {
   partitionIndex?: number;
   numPartitions?: number;
@@ -8,15 +8,20 @@ export interface PartitionFlags {
   partitionSeed?: number;
   labelColumn?: string;
   featureScale?: number;
+  /** csv: path of the run's data schema JSON. */
+  schema?: string;
 }
 
 /**
  * Turns the `--data` flag into a data-source config object (validated later with the client config):
- * `mnist` (the bundled digits, optionally partitioned), `csv:PATH`, or `idx:IMAGES,LABELS`.
- * @throws {ConfigError} for an unknown form.
+ * `mnist` (the bundled digits, optionally partitioned), `csv:PATH` (read against `--schema` when given), or
+ * `idx:IMAGES,LABELS`.
+ * @throws {ConfigError} for an unknown form, `--schema` with data other than a CSV, or `--label-column` or
+ *         `--feature-scale` beside `--schema` (the schema names the label column and scales the features).
  */
 export function parseDataSpec(spec: string, flags: PartitionFlags): Record<string, unknown> {
   const [kind, rest = ''] = [spec.split(':', 1)[0]!, spec.slice(spec.indexOf(':') + 1)];
+  if (flags.schema !== undefined) checkSchemaFlags(kind, flags);
   if (kind === 'mnist') {
     if ((flags.numPartitions === undefined) !== (flags.partitionIndex === undefined)) {
       throw new ConfigError(
@@ -41,11 +46,28 @@ export function parseDataSpec(spec: string, flags: PartitionFlags): Record<strin
     return {
       kind: 'csv',
       path: rest,
-      labelColumn: flags.labelColumn ?? 'label',
-      featureScale: flags.featureScale ?? 1,
+      schema: flags.schema,
+      labelColumn: flags.labelColumn,
+      featureScale: flags.featureScale,
     };
   const idxPaths = rest.split(',');
   if (kind === 'idx' && idxPaths.length === 2 && idxPaths.every(Boolean))
     return { kind: 'idx', images: idxPaths[0], labels: idxPaths[1] };
   throw new ConfigError(`--data "${spec}": expected mnist, csv:PATH or idx:IMAGES,LABELS`, { field: 'data' });
+}
+
+/** `--schema` reads a CSV against the run's data schema, which names the label column and scales the features. */
+function checkSchemaFlags(kind: string, flags: PartitionFlags): void {
+  if (kind !== 'csv')
+    throw new ConfigError(`--schema reads a CSV table (--data csv:PATH), not --data ${kind}`, { field: 'schema' });
+  for (const [flag, field] of [
+    ['--label-column', 'labelColumn'],
+    ['--feature-scale', 'featureScale'],
+  ] as const) {
+    if (flags[field] !== undefined)
+      throw new ConfigError(
+        `${flag} and --schema do not go together: the schema names the label column and scales the features`,
+        { field },
+      );
+  }
 }

@@ -45,8 +45,16 @@ export function addSiteOptions(cmd: Command): Command {
     .option('--partition-index <i>', 'mnist: which share this site holds (0-based)', intArg)
     .option('--alpha <a>', 'mnist: Dirichlet concentration over labels (smaller = more skew)', floatArg)
     .option('--partition-seed <s>', 'mnist: seed of the partition (same on every site)', intArg)
-    .option('--label-column <name>', 'csv: name of the label column', 'label')
-    .option('--feature-scale <x>', 'csv: multiply every feature by x (e.g. 0.00392 for 0-255 pixels)', floatArg)
+    .option(
+      '--schema <file>',
+      "csv: the run's data schema (JSON: feature columns, label column and classes, missing-value policy); the table is checked against it at start",
+    )
+    .option('--label-column <name>', 'csv without --schema: name of the label column (default "label")')
+    .option(
+      '--feature-scale <x>',
+      'csv without --schema: multiply every feature by x (e.g. 0.00392 for 0-255 pixels)',
+      floatArg,
+    )
     .option('--report-dir <dir>', "write the site's label-issue report and label-next queue here each weighted round")
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port', intArg)
     .option(

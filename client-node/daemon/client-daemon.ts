@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import type { ClientConfig } from '../../shared/config/index.js';
-import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS, EVALUATION_METRICS } from '../../shared/contract/index.js';
+import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../shared/contract/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import { isPermanentJoinRefusal, isSiteConflict, isSiteInUse, refusalReason, unreachable } from './join-refusals.js';
@@ -15,26 +15,32 @@ import type { ClientMetrics } from '../metrics/index.js';
 import { AttemptTracker, attemptKey } from './attempt-tracker.js';
 import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
 import { callDeadline, submitToOpenAttempt } from './late-submission.js';
-import { trainLocalRound } from './local-round.js';
+import { evaluationReport, trainLocalRound } from './local-round.js';
+import type { SiteReporting } from './round-weighting.js';
+import type { RunContexts } from './run-context.js';
+import { playStatisticsRound } from './statistics-round.js';
 import type { UploadRetryPolicy } from './upload-retry.js';
+import { siteCapabilities, siteLabels } from '../data/index.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
-import type { LocalFitResult, LocalTrainer } from '../training/index.js';
+import type { LocalFitResult } from '../training/index.js';
 
 /** Collaborators of a daemon (built by the composition root, client-node/main.ts). */
 export interface ClientDaemonDeps {
   config: ClientConfig;
   link: CoordinatorLink;
-  trainer: LocalTrainer;
+  /**
+   * The site's data (described on Join: the coordinator selects the site only for runs whose model it fits) and, per
+   * run, its spec, model and trainer (disposed with the daemon).
+   */
+  runs: RunContexts;
   /** Builds the round source once the client id is known. */
   roundSource: (daemon: ClientDaemon) => RoundSource;
   backend: string;
-  /** Registry models this site's data fits (sent on Join; the coordinator selects it only for those). */
-  models: string[];
   logger: Logger;
   /** Prometheus metrics of this daemon, when served. */
   metrics?: ClientMetrics;
-  /** Experiments only: the mask of labels flipped by `--label-noise`, to score label-issue detection in the site report. */
-  wrongLabels?: Uint8Array;
+  /** Where the site's label-issue report goes, and what it says beyond the round (dropped rows, flipped labels). */
+  reporting: SiteReporting;
   /** Called last by close() (e.g. to stop the metrics server). */
   onClose?: () => Promise<void>;
 }
@@ -44,10 +50,11 @@ const JITTER_STEPS = 2 ** 32;
 
 /**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
- * selected for fetches the global model, evaluates it on local data, trains, and submits the update. Rounds are
- * handled one at a time, in arrival order; a round whose deadline passed is skipped. Survives coordinator restarts
- * (re-joins with the same site id, hence the same client id) and NATS restarts (the source reconnects). Stops (cutOff)
- * when another daemon speaks for its site.
+ * selected for fetches the run's spec when it changed (RunContexts: one model and trainer per run, released at
+ * RUN_DONE) and the global model, evaluates it on local data, trains, and submits the update; in round 0 of a run
+ * with a data schema it sends the site's feature statistics. Rounds are handled one at a time, in arrival order; a
+ * round whose deadline passed is skipped. Survives coordinator restarts (re-joins with the same site id, hence the
+ * same client id) and NATS restarts (the source reconnects). Stops (cutOff) when another daemon speaks for its site.
  */
 export class ClientDaemon {
   private clientIdValue = '';
@@ -123,7 +130,7 @@ export class ClientDaemon {
     this.source = this.deps.roundSource(this);
     this.source.start((a) => this.onAnnouncement(a));
     this.log.info(
-      { client: this.clientId, source: this.source.name, examples: this.deps.trainer.numExamples },
+      { client: this.clientId, source: this.source.name, examples: siteLabels(this.deps.runs.site).length },
       'listening for rounds',
     );
     if (this.deps.config.attack)
@@ -137,11 +144,11 @@ export class ClientDaemon {
    *         a federation id that is not one (it would become a NATS subject filter).
    */
   async join(): Promise<void> {
-    const { config, trainer, backend } = this.deps;
+    const { config, runs, backend } = this.deps;
     const res = await this.deps.link.join({
       siteId: config.siteId,
       token: config.token ?? '',
-      capabilities: { numExamples: trainer.numExamples, backend, models: this.deps.models },
+      capabilities: { ...siteCapabilities(runs.site), backend },
       takeover: config.takeover && !this.joined,
     });
     if (config.takeover && !this.joined)
@@ -223,14 +230,26 @@ export class ClientDaemon {
     this.attempts.observe(a);
     if (a.phase === 'ROUND_PHASE_RUN_DONE') {
       for (const key of this.seen) if (key.startsWith(`${a.runId}/`)) this.seen.delete(key);
+      this.queue = this.queue.then(() => this.deps.runs.release(a.runId)); // after a round of it still playing
       return;
     }
-    if (a.phase !== 'ROUND_PHASE_FIT' || !a.selectedClientIds.includes(this.clientId)) return;
+    const statistics = a.phase === 'ROUND_PHASE_STATISTICS';
+    if ((a.phase !== 'ROUND_PHASE_FIT' && !statistics) || !a.selectedClientIds.includes(this.clientId)) return;
     // A restarted coordinator resumes a run at its first uncompleted round, announced again under its new id.
     const key = attemptKey(a);
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.queue = this.queue.then(() => this.playRound(a));
+    this.queue = this.queue.then(() => (statistics ? this.playStatistics(a) : this.playRound(a)));
+  }
+
+  private async playStatistics(a: RoundAnnouncement): Promise<void> {
+    if (this.closed) return;
+    const log = this.log.child({ run: a.runId, round: a.round });
+    const round = { runs: this.deps.runs, link: this.deps.link, clientId: this.clientId, log };
+    await playStatisticsRound(round, a).catch((err: unknown) => {
+      log.warn({ reason: refusalReason(err) }, 'feature statistics not sent');
+      this.stopIfCutOff(err);
+    });
   }
 
   private async playRound(a: RoundAnnouncement): Promise<void> {
@@ -253,7 +272,8 @@ export class ClientDaemon {
     }
     let fit: LocalFitResult | undefined;
     try {
-      const { link, trainer } = this.deps;
+      const { link, runs } = this.deps;
+      const trainer = await runs.trainer(a, () => link.fetchRunSpec(a.runId, this.clientId, callDeadline(a)));
       const { weights, sha256 } = await link.fetchModel(
         a.runId,
         a.round,
@@ -264,23 +284,11 @@ export class ClientDaemon {
       this.modelBuffer = float32ToBytes(weights.values); // rounds play one at a time: the next one downloads into it
       if (a.modelSha256 && sha256 !== a.modelSha256)
         throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);
-      if (a.evaluateClientIds.includes(this.clientId)) {
-        const ev = trainer.evaluate(a.modelName, weights);
+      if (a.evaluateClientIds.includes(this.clientId))
         await link
-          .reportEvaluation({
-            runId: a.runId,
-            round: a.round,
-            clientId: this.clientId,
-            numExamples: ev.numExamples,
-            loss: ev.loss,
-            metrics: { [EVALUATION_METRICS.accuracy]: ev.accuracy },
-          })
+          .reportEvaluation(evaluationReport(trainer, a, this.clientId, weights))
           .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
-      }
-      fit = await trainLocalRound(trainer, a, weights, {
-        reportDir: this.deps.config.reportDir,
-        wrongLabels: this.deps.wrongLabels,
-      });
+      fit = await trainLocalRound(trainer, a, weights, this.deps.reporting);
       const attack = this.deps.config.attack;
       const sent = attack
         ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) }
@@ -336,7 +344,7 @@ export class ClientDaemon {
     this.attempts.close();
     await this.source?.close();
     this.deps.link.close();
-    this.deps.trainer.dispose();
+    await this.deps.runs.dispose();
     await this.deps.onClose?.();
   }
 }

@@ -1,2 +1,4 @@
 export { ClientDaemon } from './client-daemon.js';
-export { trainLocalRound } from './local-round.js';
+export { evaluationReport, trainLocalRound } from './local-round.js';
+export { RunContexts, buildRunModel, runTrainer } from './run-context.js';
+export { playStatisticsRound } from './statistics-round.js';

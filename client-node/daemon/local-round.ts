@@ -1,5 +1,6 @@
 import type { ModelWeights } from '../../shared/codec/index.js';
-import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { EVALUATION_METRICS } from '../../shared/contract/index.js';
+import type { EvaluationReport, RoundAnnouncement } from '../../shared/proto/index.js';
 import type { LocalFitResult, LocalTrainer } from '../training/index.js';
 import { weightRound, type SiteReporting } from './round-weighting.js';
 
@@ -10,7 +11,7 @@ import { weightRound, type SiteReporting } from './round-weighting.js';
  * @returns the trained weights (the model's specs, a fresh buffer the caller owns), the sample count, and the training
  *          metrics merged with the weighting statistics (effective_examples, weighting_ms, … when weighting ran).
  * @throws {ConfigError} when the announced weighting config is invalid; {InvalidUpdateError} when `global` does not
- *         match the model; {DataError} when the site's data does not fit it.
+ *         match the model.
  */
 export async function trainLocalRound(
   trainer: LocalTrainer,
@@ -19,6 +20,21 @@ export async function trainLocalRound(
   site: SiteReporting = {},
 ): Promise<LocalFitResult> {
   const weighting = weightRound(trainer, a, global, site);
-  const fit = await trainer.train(a.modelName, global, a.fit, a.round, weighting?.options);
+  const fit = await trainer.train(global, a.fit, a.round, weighting?.options);
   return { ...fit, metrics: { ...fit.metrics, ...weighting?.stats } };
+}
+
+/**
+ * A selected evaluator's report of a round's global model on the site's data (ReportEvaluation): loss (mean softmax
+ * cross-entropy, nats) and accuracy over every local example. Shared by the daemon and the in-process simulation.
+ */
+export function evaluationReport(
+  trainer: LocalTrainer,
+  a: RoundAnnouncement,
+  clientId: string,
+  global: ModelWeights,
+): EvaluationReport {
+  const { numExamples, loss, accuracy } = trainer.evaluate(global);
+  const metrics = { [EVALUATION_METRICS.accuracy]: accuracy };
+  return { runId: a.runId, round: a.round, clientId, numExamples, loss, metrics };
 }

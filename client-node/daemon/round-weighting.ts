@@ -27,6 +27,8 @@ export interface SiteReporting {
   reportDir?: string;
   /** Experiments only: 1 for each sample whose label was flipped on purpose, to score detection against. */
   wrongLabels?: Uint8Array;
+  /** Rows the data schema's `drop` policy left out of the site's table (reported in the summary); none without a schema. */
+  droppedRows?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export function weightRound(
   const config = weightingFromWire(a.fit.weighting);
   if (!config || a.round < config.startRound) return undefined;
   const started = performance.now();
-  const probs = { values: trainer.predict(a.modelName, global), numClasses: trainer.data.numClasses };
+  const probs = { values: trainer.predict(global), numClasses: trainer.data.numClasses };
   const plan = planSampleWeights({
     probs,
     labels: trainer.data.labels,
@@ -67,6 +69,7 @@ export function weightRound(
       round: a.round,
       samples: trainer.data.labels.length,
       issues: plan.issues.length,
+      ...(site.droppedRows !== undefined && { droppedRows: site.droppedRows }),
       stats,
       ...(detection && { detection }),
     };

@@ -39,6 +39,10 @@ import {
   type JoinResponse,
   type ModelChunk,
   type RoundAnnouncement,
+  type RunSpec,
+  type RunSpecRequest,
+  type SiteStatistics,
+  type StatisticsAck,
   type UpdateAck,
   type UpdateChunk,
   type UpdateHeader,
@@ -55,6 +59,8 @@ type CoordinatorStub = Client & {
   ): ClientReadableStream<ModelChunk>;
   SubmitUpdate(metadata: Metadata, options: CallOptions, cb: Callback<UpdateAck>): ClientWritableStream<UpdateChunk>;
   ReportEvaluation(req: EvaluationReport, cb: Callback<{ accepted: boolean }>): void;
+  FetchRunSpec(req: RunSpecRequest, options: CallOptions, cb: Callback<RunSpec>): void;
+  SubmitStatistics(req: SiteStatistics, options: CallOptions, cb: Callback<StatisticsAck>): void;
   CheckSite(req: CheckSiteRequest, options: CallOptions, cb: Callback<CheckSiteResponse>): void;
 };
 type HealthStub = Client & {
@@ -242,6 +248,33 @@ export class CoordinatorLink {
   reportEvaluation(report: EvaluationReport): Promise<void> {
     return new Promise((resolve, reject) =>
       this.stub.ReportEvaluation(report, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  /**
+   * The run's spec: its model's topology, input shape and class count, its data schema and (once round 0 gathered
+   * them) its global feature statistics (revision 4).
+   * @param deadlineUnixMs the call fails with DEADLINE_EXCEEDED after this instant (default: none).
+   * @throws the gRPC error (NOT_FOUND for an unknown run or client, PERMISSION_DENIED for another site's session).
+   */
+  fetchRunSpec(runId: string, clientId: string, deadlineUnixMs?: number): Promise<RunSpec> {
+    return new Promise((resolve, reject) =>
+      this.stub.FetchRunSpec({ runId, clientId }, deadlineUnixMs ? { deadline: deadlineUnixMs } : {}, (err, res) =>
+        err ? reject(err) : resolve(res!),
+      ),
+    );
+  }
+
+  /**
+   * Sends this site's feature statistics for round 0 of a run with a data schema (sums over its rows, never rows).
+   * @throws the gRPC error (INVALID_ARGUMENT for sums that do not fit the run's schema, FAILED_PRECONDITION when the
+   *         run is not in round 0 or the site has fewer rows than the schema's minSiteRows, NOT_FOUND, PERMISSION_DENIED).
+   */
+  submitStatistics(s: SiteStatistics, deadlineUnixMs?: number): Promise<StatisticsAck> {
+    return new Promise((resolve, reject) =>
+      this.stub.SubmitStatistics(s, deadlineUnixMs ? { deadline: deadlineUnixMs } : {}, (err, res) =>
+        err ? reject(err) : resolve(res!),
+      ),
     );
   }
 

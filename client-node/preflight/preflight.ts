@@ -20,10 +20,11 @@ export interface PreflightReport {
  * Checks a site as its daemon would start with `config`, without joining (as NVIDIA FLARE's preflight check):
  * the coordinator's address accepts connections (`coordinator`), gRPC works with these TLS settings (`tls`), the
  * coordinator would accept this site and its token (`token`, which also learns the unfinished runs), NATS is
- * reachable with JetStream (`nats`, when --nats-url is set), the data loads (`data`) and fits the runs' model
- * (`model`), which tfjs backend runs (`backend`) and how long one batch trains (`training`). A check whose
- * prerequisite failed is skipped, not run. Each network step waits at most config.connectTimeoutMs (0: 60 s).
- * Never throws for what it checks: every problem is a failed check.
+ * reachable with JetStream (`nats`, when --nats-url is set), the data loads (`data`, against its data schema when it
+ * has one) and fits the unfinished runs' model (`model`: values per example, classes, schema), which tfjs backend
+ * runs (`backend`) and how long one batch of a run's model trains (`training`). A check whose prerequisite failed
+ * is skipped, not run. Each network step waits at most config.connectTimeoutMs (0: 60 s). Never throws for what it
+ * checks: every problem is a failed check.
  * @param onResult called with each result as its check ends (the CLI prints them as they come).
  */
 export async function preflight(config: ClientConfig, onResult?: (r: CheckResult) => void): Promise<PreflightReport> {
@@ -39,9 +40,9 @@ export async function preflight(config: ClientConfig, onResult?: (r: CheckResult
     link?.close();
   }
   await list.run('nats', [], () => checkNats(config.natsUrl, timeoutMs));
-  const data = await list.run('data', [], () => checkData(config));
-  const model = await list.run('model', ['data'], () => checkModel(data!, runs));
+  const site = await list.run('data', [], () => checkData(config));
+  const model = await list.run('model', ['data'], () => checkModel(site!, runs));
   const tf = await list.run('backend', [], () => checkBackend(config.backend));
-  await list.run('training', ['backend', 'model'], () => checkTraining(tf!, data!, model!));
+  await list.run('training', ['backend', 'model'], () => checkTraining(tf!, site!, model!));
   return { checks: list.results, exitCode: list.exitCode };
 }

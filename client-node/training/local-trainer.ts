@@ -2,9 +2,9 @@ import type { LayersModel, Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { assertSameSpecs, type ModelWeights } from '../../shared/codec/index.js';
 import { CLIENT_METRICS } from '../../shared/contract/index.js';
 import { assertFitsModel, type Dataset } from '../../shared/data/index.js';
+import { DataError } from '../../shared/errors/index.js';
 import {
   evaluateModel,
-  getModelDefinition,
   modelSpecs,
   readWeights,
   writeWeights,
@@ -42,24 +42,45 @@ export interface LocalFitResult {
 }
 
 /**
- * Trains a registry model on this site's data with a custom step (Adam over the sample-weighted loss), so per-sample
- * weights and later the FedProx term can enter the loss. The dataset is uploaded to tfjs once; every other tensor of a
- * round is disposed, so `tf.memory().numTensors` does not grow across rounds (BR-12). Yields to the event loop after
- * every batch so heartbeats and keepalive pings go on during long local training (BR-02).
+ * Trains a run's model on this site's data with a custom step (Adam over the sample-weighted loss), so per-sample
+ * weights and the FedProx term can enter the loss. The model is any tfjs Layers model with one input and logits
+ * [batch, K] out; the dataset stays flat ([n × numFeatures], numFeatures = the product of the model's input shape)
+ * and is uploaded to tfjs once, as [n, ...inputShape]. Every other tensor of a round is disposed, so
+ * `tf.memory().numTensors` does not grow across rounds (BR-12). Yields to the event loop after every batch so
+ * heartbeats and keepalive pings go on during long local training (BR-02). One trainer serves one run (the daemon's
+ * RunContext) or one client-round (the simulation); the caller owns the model and disposes it after the trainer.
  */
 export class LocalTrainer {
-  private readonly models = new Map<string, LayersModel>();
-  /** The weights each cached model currently holds (undefined after training changed them). */
-  private readonly holds = new Map<string, ModelWeights>();
-  private xs: Tensor2D | undefined;
+  /** The global weights the model currently holds (undefined after training changed them). */
+  private holds: ModelWeights | undefined;
+  private xs: Tensor | undefined;
   private ys: Tensor2D | undefined;
+  /** One example's input shape, without the batch dimension (the model's). */
+  private readonly inputShape: number[];
 
-  /** @param seed shuffles of round r use deriveSeed(seed, 'shuffle', r). */
+  /**
+   * @param model the run's model (its weights are overwritten with each round's global model).
+   * @param data this site's examples for the run: numFeatures = the product of the model's input shape, numClasses =
+   *        the model's output width, labels below it.
+   * @param seed shuffles of round r use deriveSeed(seed, 'shuffle', r).
+   * @throws {DataError} when the data does not fit the model, or its input shape has an unknown dimension.
+   */
   constructor(
     private readonly tf: Tf,
+    private readonly model: LayersModel,
     readonly data: Dataset,
     private readonly seed: number,
-  ) {}
+  ) {
+    this.inputShape = exampleShape(model);
+    assertFitsModel(
+      data,
+      this.inputShape.reduce((a, b) => a * b, 1),
+      data.numClasses,
+    );
+    const outputs = model.outputs[0]!.shape.at(-1);
+    if (outputs !== data.numClasses)
+      throw new DataError(`the model outputs ${outputs} classes, the site's data is prepared for ${data.numClasses}`);
+  }
 
   /** Examples this site holds. */
   get numExamples(): number {
@@ -70,18 +91,17 @@ export class LocalTrainer {
    * Trains the global model `global` for `fit.localEpochs` epochs.
    * @param opts.sampleWeights weight ≥ 0 per local example; batches whose weights are all 0 are skipped.
    * @param opts.targets soft targets [n × K] replacing the one-hot labels (label smoothing, corrected labels).
-   * @throws {InvalidUpdateError} when `global` does not match the model's specs; {DataError} when the data does not fit.
+   * @throws {InvalidUpdateError} when `global` does not match the model's specs.
    */
   async train(
-    modelName: string,
     global: ModelWeights,
     fit: LocalFitConfig,
     round: number,
     opts: TrainOptions = {},
   ): Promise<LocalFitResult> {
     const tf = this.tf;
-    const model = this.load(modelName, global);
-    this.holds.delete(modelName); // training moves the weights away from `global`
+    const model = this.load(global);
+    this.holds = undefined; // training moves the weights away from `global`
     const [xs, oneHot] = this.tensors();
     const { sampleWeights, targets } = opts;
     const ys = targets ? tf.tensor2d(targets, [this.numExamples, this.data.numClasses]) : oneHot;
@@ -89,7 +109,7 @@ export class LocalTrainer {
     const optimizer = tf.train.adam(fit.learningRate);
     const rng = createRng(deriveSeed(this.seed, 'shuffle', round));
     const mu = fit.proximalMu ?? 0;
-    const anchor = mu > 0 ? this.anchorTensors(model, global) : undefined;
+    const anchor = mu > 0 ? this.anchorTensors(global) : undefined;
     const order = Array.from({ length: this.numExamples }, (_, i) => i);
     let lossSum = 0,
       lossWeight = 0;
@@ -139,17 +159,18 @@ export class LocalTrainer {
    * Class probabilities softmax(logits) of the global model on every local example, [n × K] row-major, computed in
    * batches of 1,000 (small predict batches are slow on wasm).
    */
-  predict(modelName: string, global: ModelWeights, batchSize = 1000): Float32Array {
+  predict(global: ModelWeights, batchSize = 1000): Float32Array {
     const tf = this.tf;
-    const model = this.load(modelName, global);
+    const model = this.load(global);
     const { features, numFeatures: d, numClasses: k } = this.data;
     const n = this.numExamples;
     const out = new Float32Array(n * k);
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);
-      const probs = tf.tidy(() =>
-        tf.softmax(model.predict(tf.tensor2d(features.subarray(start * d, end * d), [end - start, d])) as Tensor2D),
-      );
+      const probs = tf.tidy(() => {
+        const x = tf.tensor(features.subarray(start * d, end * d), [end - start, ...this.inputShape]);
+        return tf.softmax(model.predict(x) as Tensor2D);
+      });
       out.set(probs.dataSync() as Float32Array, start * k);
       probs.dispose();
     }
@@ -157,38 +178,29 @@ export class LocalTrainer {
   }
 
   /** Loss and accuracy of `global` on this site's data (the global model before local training). */
-  evaluate(modelName: string, global: ModelWeights): EvaluationResult {
-    return evaluateModel(this.tf, this.load(modelName, global), this.data);
+  evaluate(global: ModelWeights): EvaluationResult {
+    return evaluateModel(this.tf, this.load(global), this.data);
   }
 
-  /** Releases the cached models and data tensors. */
+  /** Releases the data tensors (the model stays the caller's). */
   dispose(): void {
-    for (const m of this.models.values()) m.dispose();
-    this.models.clear();
-    this.holds.clear();
-    this.tf.dispose([this.xs, this.ys].filter((t): t is Tensor2D => t !== undefined));
+    this.holds = undefined;
+    this.tf.dispose([this.xs, this.ys].filter((t): t is Tensor => t !== undefined));
     this.xs = this.ys = undefined;
   }
 
-  private load(modelName: string, global: ModelWeights): LayersModel {
-    let model = this.models.get(modelName);
-    if (!model) {
-      const def = getModelDefinition(modelName);
-      assertFitsModel(this.data, def.inputSize, def.numClasses);
-      model = def.build(this.tf, 0);
-      this.models.set(modelName, model);
-    }
+  private load(global: ModelWeights): LayersModel {
     // A round evaluates, scores and then trains the same global model: upload it once.
-    if (this.holds.get(modelName) !== global) {
-      assertSameSpecs(modelSpecs(model), global.specs);
-      writeWeights(this.tf, model, global);
-      this.holds.set(modelName, global);
+    if (this.holds !== global) {
+      assertSameSpecs(modelSpecs(this.model), global.specs);
+      writeWeights(this.tf, this.model, global);
+      this.holds = global;
     }
-    return model;
+    return this.model;
   }
 
   /** The global weights as constant tensors by weight name (the FedProx anchor); the caller disposes them. */
-  private anchorTensors(model: LayersModel, global: ModelWeights): Map<string, Tensor> {
+  private anchorTensors(global: ModelWeights): Map<string, Tensor> {
     const byName = new Map<string, Tensor>();
     let off = 0;
     for (const s of global.specs) {
@@ -199,14 +211,28 @@ export class LocalTrainer {
     return byName;
   }
 
-  private tensors(): [Tensor2D, Tensor2D] {
+  private tensors(): [Tensor, Tensor2D] {
     if (!this.xs || !this.ys) {
-      const { features, labels, numFeatures, numClasses } = this.data;
-      this.xs = this.tf.tensor2d(features, [labels.length, numFeatures]);
+      const { features, labels, numClasses } = this.data;
+      this.xs = this.tf.tensor(features, [labels.length, ...this.inputShape]);
       this.ys = this.tf.tidy(() => this.tf.oneHot(this.tf.tensor1d(labels, 'int32'), numClasses).toFloat() as Tensor2D);
     }
     return [this.xs, this.ys];
   }
+}
+
+/**
+ * One example's input shape of a model (its first input without the batch dimension: [784], [28, 28, 1]).
+ * @throws {DataError} for a dimension the model leaves open (a sequence of any length): the site's flat rows cannot
+ *         be shaped for it.
+ */
+export function exampleShape(model: LayersModel): number[] {
+  const shape = model.inputs[0]!.shape.slice(1);
+  if (!shape.every((d): d is number => typeof d === 'number' && d > 0))
+    throw new DataError(
+      `the model's input shape [${shape.join(', ')}] has an open dimension; fedsift needs fixed sizes`,
+    );
+  return shape;
 }
 
 /**

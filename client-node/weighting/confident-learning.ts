@@ -2,7 +2,10 @@ import { numRows, row, type ProbabilityMatrix } from './probabilities.js';
 
 /** What confident learning finds on one site. All per-sample arrays have one entry per row of the input. */
 export interface ConfidentLearningResult {
-  /** t_j: mean predicted probability of class j over samples labelled j; classes with no label here get the mean of the others. */
+  /**
+   * t_j: mean predicted probability of class j over samples labelled j; +∞ for a class no (valid) sample here is
+   * labelled with, which is then never a confident class (cleanlab's NaN threshold of an empty class).
+   */
   thresholds: Float64Array;
   /** C[ỹ][y*]: counts of samples labelled ỹ whose confident class is y* ([K × K], row-major). */
   confidentJoint: Float64Array;
@@ -12,7 +15,7 @@ export interface ConfidentLearningResult {
   flagged: Uint8Array;
   /** Self-confidence p̂_{i,ỹ_i}: lower = more likely mislabelled. */
   labelQuality: Float32Array;
-  /** argmax_j p̂_{i,j}: the label the model suggests. */
+  /** argmax_j p̂_{i,j} over the classes the site's labels hold: the label the model suggests. */
   suggested: Int32Array;
 }
 
@@ -24,6 +27,8 @@ const TOLERANCE = 1e-6;
  * Confident learning on one site with the global model's probabilities (the model the site did not just fit):
  * 1. per-class thresholds t_j = mean_{i: ỹ_i = j} p̂_{i,j};
  * 2. confident joint C[ỹ][y*], y* = argmax_{j: p̂_{i,j} ≥ t_j} p̂_{i,j} (rows passing no threshold are not counted);
+ *    a class absent from the site's labels has t_j = +∞, so no sample is ever counted (nor flagged, nor suggested)
+ *    as that class, whatever the model predicts — the site holds no evidence of what the model means by it;
  * 3. calibrated C̃[i][j] = C[i][j] / Σ_j C[i][j] · |{ỹ = i}|, Q̂ = C̃ / n;
  * 4. prune by noise rate: for each i ≠ j flag the round(C̃[i][j]) samples labelled i with the largest margin p̂_j − p̂_i.
  * Rows with `valid[i] = 0` (refused probabilities, BR-15) are never counted nor flagged.
@@ -52,7 +57,7 @@ export function confidentLearning(
     const y = labels[i]!;
     if (!(y >= 0 && y < k)) throw new RangeError(`confident learning: label ${y} of sample ${i} is outside [0, ${k})`);
     const r = row(p, i);
-    suggested[i] = argmax(r);
+    suggested[i] = argmaxPresent(r, thresholds);
     labelQuality[i] = r[y]!;
     if (!ok(i)) continue;
     labelCount[y]!++;
@@ -92,10 +97,8 @@ function classThresholds(p: ProbabilityMatrix, labels: Int32Array, ok: (i: numbe
       count[y]!++;
     }
   }
-  const present = Array.from({ length: k }, (_, j) => j).filter((j) => count[j]! > 0);
-  const fallback = present.length ? present.reduce((s, j) => s + sum[j]! / count[j]!, 0) / present.length : 0.5;
   return Float64Array.from({ length: k }, (_, j) =>
-    Math.max(MIN_THRESHOLD, count[j]! > 0 ? sum[j]! / count[j]! : fallback),
+    count[j]! > 0 ? Math.max(MIN_THRESHOLD, sum[j]! / count[j]!) : Infinity,
   );
 }
 
@@ -124,8 +127,13 @@ function margin(p: ProbabilityMatrix, i: number, j: number, y: number): number {
   return p.values[i * p.numClasses + j]! - p.values[i * p.numClasses + y]!;
 }
 
-function argmax(r: Float32Array): number {
-  let best = 0;
-  for (let j = 1; j < r.length; j++) if (r[j]! > r[best]!) best = j;
+/** The most probable class among those with a finite threshold (present in the site's labels); any class when none is. */
+function argmaxPresent(r: Float32Array, thresholds: Float64Array): number {
+  const anyPresent = thresholds.some(Number.isFinite);
+  let best = -1;
+  for (let j = 0; j < r.length; j++) {
+    if (anyPresent && !Number.isFinite(thresholds[j]!)) continue;
+    if (best < 0 || r[j]! > r[best]!) best = j;
+  }
   return best;
 }

@@ -48,7 +48,8 @@ export interface LabelCorrection {
 /**
  * Corrects confidently wrong labels: when the global model's top probability is ≥ `threshold` and its class differs
  * from the given label, use the model's class (FedCorr-style relabelling). Refused rows (`valid[i] = 0`) are never
- * corrected. @throws {RangeError} for a threshold outside (0, 1].
+ * corrected, and no label becomes a class the site's (valid) labels lack: the site holds no example of it.
+ * @throws {RangeError} for a threshold outside (0, 1].
  * @see Xu et al. 2022, "FedCorr: Multi-Stage Federated Learning for Label Noise Correction", Sec. 3.3 (relabelling).
  */
 export function correctLabels(
@@ -61,12 +62,14 @@ export function correctLabels(
     throw new RangeError(`correction threshold must be in (0, 1], got ${threshold}`);
   const out = Int32Array.from(labels);
   const corrected: number[] = [];
+  const present = new Uint8Array(p.numClasses);
+  labels.forEach((y, i) => (!valid || valid[i]) && (present[y] = 1));
   for (let i = 0; i < labels.length; i++) {
     if (valid && !valid[i]) continue;
     const r = row(p, i);
     const top = Math.max(...r);
     const cls = r.indexOf(top);
-    if (top >= threshold && cls !== labels[i]) {
+    if (top >= threshold && cls !== labels[i] && present[cls]) {
       out[i] = cls;
       corrected.push(i);
     }

@@ -32,6 +32,11 @@ export interface SiteSummary {
   samples: number;
   /** Likely label issues listed in `label-issues.{csv,json}` (flagged or corrected). */
   issues: number;
+  /**
+   * Rows of the site's CSV that its data schema's `drop` policy left out (a missing cell or label); absent for data
+   * read without a schema.
+   */
+  droppedRows?: number;
   /** The round's weighting statistics, as sent with the update (names: CLIENT_METRICS and the indexed families). */
   stats: Record<string, number>;
   /** Detection quality against the labels the site flipped on purpose; absent without injected label noise. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { DataError } from '../errors/index.js';
-import type { Dataset } from './dataset.js';
+import { labelClassCount, type Dataset } from './dataset.js';
 
 /** Header columns a missing-label-column error names before it counts the rest. */
 const MAX_COLUMNS_NAMED = 8;
@@ -12,15 +12,19 @@ export interface CsvOptions {
   labelColumn?: string;
   /** Every feature value is multiplied by this (e.g. 1/255 for 0–255 pixels). @default 1 */
   featureScale?: number;
-  /** Number of classes of the model the data feeds. */
-  numClasses: number;
+  /**
+   * Classes of the model the data feeds: labels must lie in [0, numClasses). Undefined when the model is not known
+   * yet (a site's daemon at start): labels need only be non-negative integers, and the dataset's numClasses is
+   * 1 + the largest label (labelClassCount), checked against a run's model when a run selects the site.
+   */
+  numClasses?: number;
 }
 
 /**
  * Reads a CSV file with a header row: one column holds the integer label, every other column a numeric feature.
- * @returns a dataset with numFeatures = columns − 1.
- * @throws {DataError} for a missing label column, a non-numeric cell or a label outside [0, numClasses) — naming the
- *         line and column.
+ * @returns a dataset with numFeatures = columns − 1 and numClasses = opts.numClasses, or 1 + the largest label.
+ * @throws {DataError} for a missing label column, a non-numeric cell or a label that is not a class index (outside
+ *         [0, numClasses), or negative or fractional) — naming the line and column.
  */
 export function loadCsv(path: string, opts: CsvOptions): Dataset {
   let rows: string[][];
@@ -66,8 +70,12 @@ export function parseCsvRows(allRows: string[][], opts: CsvOptions, source = 'CS
       if (cell === '' || !Number.isFinite(v))
         throw new DataError(`${source} line ${line}, column "${header[c]}": "${cell}" is not a finite number`);
       if (c === labelIdx) {
-        if (!Number.isInteger(v) || v < 0 || v >= opts.numClasses) {
-          throw new DataError(`${source} line ${line}: label ${cell} is not a class index in [0, ${opts.numClasses})`);
+        const limit = opts.numClasses ?? Infinity;
+        if (!Number.isInteger(v) || v < 0 || v >= limit) {
+          const range = opts.numClasses === undefined ? 'a non-negative integer' : `in [0, ${opts.numClasses})`;
+          throw new DataError(
+            `${source} line ${line}, column "${labelName}": label ${cell} is not a class index ${range}`,
+          );
         }
         labels[r] = v;
       } else {
@@ -75,5 +83,5 @@ export function parseCsvRows(allRows: string[][], opts: CsvOptions, source = 'CS
       }
     });
   }
-  return { features, labels, numFeatures, numClasses: opts.numClasses };
+  return { features, labels, numFeatures, numClasses: opts.numClasses ?? labelClassCount(labels) };
 }

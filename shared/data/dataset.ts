@@ -32,6 +32,16 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
   return { features, labels, numFeatures: d, numClasses: ds.numClasses };
 }
 
+/**
+ * Classes a site's labels need: 1 + the largest label (0 for no labels). A model fits them when its class count is at
+ * least this (ClientCapabilities.num_label_classes).
+ */
+export function labelClassCount(labels: Int32Array): number {
+  let max = -1;
+  for (const y of labels) if (y > max) max = y;
+  return max + 1;
+}
+
 /** Examples per class: an array of length numClasses. */
 export function classCounts(ds: Pick<Dataset, 'labels' | 'numClasses'>): number[] {
   const counts = new Array<number>(ds.numClasses).fill(0);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../errors/index.js';
-import type { Dataset } from './dataset.js';
+import { labelClassCount, type Dataset } from './dataset.js';
 
 /** A decoded IDX array: unsigned bytes with their dimensions. */
 export interface IdxArray {
@@ -45,10 +45,13 @@ export function readIdx(path: string): IdxArray {
 }
 
 /**
- * Builds a dataset from an IDX images file ([n × rows × cols] bytes, scaled to [0, 1] by /255) and an IDX labels
- * file ([n] bytes). @throws {DataError} when counts differ or a label is outside [0, numClasses).
+ * Builds a dataset from an IDX images file ([n × rows × cols] bytes, scaled to [0, 1] by /255; numFeatures = rows ·
+ * cols, as a model's input H·W·C flattened) and an IDX labels file ([n] bytes).
+ * @param numClasses classes of the model the data feeds; undefined = not known yet: the dataset's numClasses is then
+ *        1 + the largest label (labelClassCount).
+ * @throws {DataError} when counts differ or a label is outside [0, numClasses).
  */
-export function idxToDataset(images: IdxArray, labelsIdx: IdxArray, numClasses: number): Dataset {
+export function idxToDataset(images: IdxArray, labelsIdx: IdxArray, numClasses?: number): Dataset {
   const n = images.dims[0] ?? 0;
   if (labelsIdx.dims.length !== 1 || labelsIdx.dims[0] !== n) {
     throw new DataError(`IDX: ${n} images but labels have dimensions [${labelsIdx.dims.join('×')}]`);
@@ -57,6 +60,7 @@ export function idxToDataset(images: IdxArray, labelsIdx: IdxArray, numClasses: 
   const features = new Float32Array(images.data.length);
   for (let i = 0; i < features.length; i++) features[i] = images.data[i]! / 255;
   const labels = Int32Array.from(labelsIdx.data);
+  if (numClasses === undefined) return { features, labels, numFeatures, numClasses: labelClassCount(labels) };
   const bad = labels.findIndex((y) => y >= numClasses);
   if (bad >= 0) throw new DataError(`IDX: label ${labels[bad]} of example ${bad} is outside [0, ${numClasses})`);
   return { features, labels, numFeatures, numClasses };

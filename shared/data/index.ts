@@ -1,4 +1,4 @@
-export { type Dataset, subset, classCounts, assertFitsModel } from './dataset.js';
+export { type Dataset, subset, classCounts, labelClassCount, assertFitsModel } from './dataset.js';
 export { MNIST_TEST_SIZE, loadMnistSplit } from './mnist.js';
 export { dirichletPartition, iidPartition } from './partition.js';
 export { loadCsv, parseCsvRows } from './csv.js';

@@ -34,14 +34,13 @@ async function fitEpochSeconds(tf: Tf, name: string, data: Dataset): Promise<num
 
 /** Seconds of one weighted LocalTrainer epoch and of the weighting step before it. */
 async function weightedSeconds(tf: Tf, name: string, data: Dataset): Promise<{ epoch: number; weighting: number }> {
-  const init = getModelDefinition(name).build(tf, 0);
-  const global = readWeights(init);
-  init.dispose();
-  const trainer = new LocalTrainer(tf, data, 1);
+  const model = getModelDefinition(name).build(tf, 0);
+  const global = readWeights(model);
+  const trainer = new LocalTrainer(tf, model, data, 1);
   const config = weightingSchema.parse({ ...NOISE_VARIANTS[DEMO_VARIANT]!.weighting, startRound: 1 });
   const plan = () =>
     planSampleWeights({
-      probs: { values: trainer.predict(name, global), numClasses: data.numClasses },
+      probs: { values: trainer.predict(global), numClasses: data.numClasses },
       labels: data.labels,
       config,
       round: 5,
@@ -49,12 +48,13 @@ async function weightedSeconds(tf: Tf, name: string, data: Dataset): Promise<{ e
     });
   const p = plan(); // warm-up of both
   const fit = { localEpochs: 1, batchSize: BATCH, learningRate: LEARNING_RATE };
-  await trainer.train(name, global, fit, 1, { sampleWeights: p.weights, targets: p.targets });
+  await trainer.train(global, fit, 1, { sampleWeights: p.weights, targets: p.targets });
   const weighting = await bestSeconds(2, plan);
   const epoch = await bestSeconds(2, () =>
-    trainer.train(name, global, fit, 1, { sampleWeights: p.weights, targets: p.targets }),
+    trainer.train(global, fit, 1, { sampleWeights: p.weights, targets: p.targets }),
   );
   trainer.dispose();
+  model.dispose();
   return { epoch, weighting };
 }
 

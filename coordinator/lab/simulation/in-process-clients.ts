@@ -1,11 +1,18 @@
 import { join } from 'node:path';
-import { trainLocalRound } from '../../../client-node/daemon/index.js';
-import { LocalTrainer } from '../../../client-node/training/index.js';
-import { float32ToBytes, viewAsFloat32, type ModelWeights, type TensorSpec } from '../../../shared/codec/index.js';
+import type { LayersModel } from '@tensorflow/tfjs';
+import { buildRunModel, evaluationReport, runTrainer, trainLocalRound } from '../../../client-node/daemon/index.js';
+import type { LocalTrainer } from '../../../client-node/training/index.js';
+import { float32ToBytes, viewAsFloat32, type TensorSpec } from '../../../shared/codec/index.js';
 import { RoundClosedError, StaleRoundError } from '../../../shared/errors/index.js';
-import { EVALUATION_METRICS } from '../../../shared/contract/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
-import { specsFromWire, specsToWire, type RoundAnnouncement, type UpdateHeader } from '../../../shared/proto/index.js';
+import {
+  specsFromWire,
+  specsToWire,
+  type EvaluationReport,
+  type RoundAnnouncement,
+  type RunSpec,
+  type UpdateHeader,
+} from '../../../shared/proto/index.js';
 import { deriveSeed } from '../../../shared/random/index.js';
 import type { Tf } from '../../../shared/tf/index.js';
 import type { RoundBroadcaster } from '../../broadcast/index.js';
@@ -24,9 +31,9 @@ export interface InProcessClientsOptions {
 
 /**
  * The simulation's transport: instead of gRPC and NATS, the run's announcements reach virtual clients in this
- * process, which answer through the same run controller the gRPC service calls — modelFor (FetchModel),
- * reportEvaluation, receiveUpdate and its receiver (SubmitUpdate) — so every check, the quorum, retries and
- * aggregation are the coordinator's own. The selected clients of a round play one after another, in selection
+ * process, which answer through the same run controller the gRPC service calls — runSpec (FetchRunSpec), modelFor
+ * (FetchModel), reportEvaluation, receiveUpdate and its receiver (SubmitUpdate) — so every check, the quorum, retries
+ * and aggregation are the coordinator's own. The selected clients of a round play one after another, in selection
  * order, so a seed gives one result whatever the machine's speed. A client whose step throws (training, a refused
  * update) fails the round at once (reportFailure), as a deadline would fail it on the coordinator.
  */
@@ -34,6 +41,8 @@ export class InProcessClients implements RoundBroadcaster {
   readonly name = 'in-process';
   private run: RunController | undefined;
   private playing: Promise<void> = Promise.resolve();
+  /** The run's model, built from its spec as a daemon builds it (buildRunModel); rebuilt when the spec changes. */
+  private built: { sha256: string; model: LayersModel } | undefined;
 
   /** @param clients the virtual clients by the client id the run's registry gave them. */
   constructor(
@@ -62,9 +71,11 @@ export class InProcessClients implements RoundBroadcaster {
     return true;
   }
 
-  /** Waits for the round being played to end. */
+  /** Waits for the round being played to end, then releases the run's model. */
   async close(): Promise<void> {
     await this.playing;
+    this.built?.model.dispose();
+    this.built = undefined;
   }
 
   private async playRound(a: RoundAnnouncement): Promise<void> {
@@ -84,21 +95,38 @@ export class InProcessClients implements RoundBroadcaster {
     }
   }
 
+  /** The run's spec and its model, built once per spec (every virtual client trains the same architecture). */
+  private async runModel(run: RunController): Promise<{ spec: RunSpec; model: LayersModel }> {
+    const spec = run.runSpec();
+    if (this.built?.sha256 === spec.sha256) return { spec, model: this.built.model };
+    this.built?.model.dispose();
+    this.built = undefined;
+    const model = await buildRunModel(this.o.tf, spec);
+    this.built = { sha256: spec.sha256, model };
+    return { spec, model };
+  }
+
   /**
-   * One virtual client's part of a round, as the daemon plays it: fetch the global model, evaluate it when asked,
-   * weight and train (trainLocalRound), submit. One LocalTrainer per client-round keeps tfjs memory at one model +
-   * one client's data whatever N is (measured: no slower than keeping N trainers); local shuffles are seeded by
-   * (run seed, client id, round), so the trainer carries no state across rounds.
+   * One virtual client's part of a round, as the daemon plays it: the run's spec and model, the global model, an
+   * evaluation when asked, weighting and training (trainLocalRound), submit. One LocalTrainer per client-round over
+   * the run's one model keeps tfjs memory at one model + one client's data whatever N is (measured: no slower than
+   * keeping N trainers); local shuffles are seeded by (run seed, client id, round), so the trainer carries no state
+   * across rounds.
    */
   private async playClient(run: RunController, a: RoundAnnouncement, clientId: string): Promise<void> {
     const client = this.clients.get(clientId)!;
-    const model = run.modelFor(a.round, clientId);
+    const { spec, model } = await this.runModel(run);
+    const weights = run.modelFor(a.round, clientId);
     let trainer: LocalTrainer | undefined;
-    model.activeStreams++; // read in place, like a FetchModel stream: the run may not recycle its buffer meanwhile
+    weights.activeStreams++; // read in place, like a FetchModel stream: the run may not recycle its buffer meanwhile
     try {
-      trainer = new LocalTrainer(this.o.tf, client.data, deriveSeed(this.o.seed, client.id));
-      const global = { specs: specsFromWire(model.header.tensors) as TensorSpec[], values: viewAsFloat32(model.bytes) };
-      if (a.evaluateClientIds.includes(clientId)) this.evaluate(run, a, clientId, trainer, global);
+      const seed = deriveSeed(this.o.seed, client.id);
+      trainer = runTrainer(this.o.tf, model, spec, { kind: 'dataset', dataset: client.data }, seed);
+      const global = {
+        specs: specsFromWire(weights.header.tensors) as TensorSpec[],
+        values: viewAsFloat32(weights.bytes),
+      };
+      if (a.evaluateClientIds.includes(clientId)) this.evaluate(run, evaluationReport(trainer, a, clientId, global));
       const site = {
         reportDir: this.o.reportDir && join(this.o.reportDir, client.id),
         wrongLabels: client.wrongLabels,
@@ -122,25 +150,17 @@ export class InProcessClients implements RoundBroadcaster {
       receiver.received(bytes.byteLength);
       receiver.complete(buffer);
     } finally {
-      model.activeStreams--;
+      weights.activeStreams--;
       trainer?.dispose();
     }
   }
 
-  /** Reports the client's evaluation of the global model; a refused one is logged, as the daemon does, not fatal. */
-  private evaluate(
-    run: RunController,
-    a: RoundAnnouncement,
-    clientId: string,
-    trainer: LocalTrainer,
-    global: ModelWeights,
-  ) {
-    const { numExamples, loss, accuracy } = trainer.evaluate(a.modelName, global);
-    const metrics = { [EVALUATION_METRICS.accuracy]: accuracy };
+  /** Reports a client's evaluation of the global model; a refused one is logged, as the daemon does, not fatal. */
+  private evaluate(run: RunController, report: EvaluationReport): void {
     try {
-      run.reportEvaluation({ runId: a.runId, round: a.round, clientId, numExamples, loss, metrics });
+      run.reportEvaluation(report);
     } catch (err) {
-      this.o.logger.debug({ client: clientId, err: (err as Error).message }, 'evaluation report refused');
+      this.o.logger.debug({ client: report.clientId, err: (err as Error).message }, 'evaluation report refused');
     }
   }
 }

@@ -60,6 +60,8 @@ const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as 
  */
 export function validateSimulation(o: SimulationOptions): ValidSimulation {
   if (!isPositiveInt(o.clients)) throw bad('clients', '--clients', `must be an integer ≥ 1, got ${o.clients}`);
+  if (o.run.schema != null)
+    throw bad('run.schema', '--config', 'the virtual clients hold MNIST digits, which a data schema does not describe');
   const config = parseRunConfig({ maxRoundAttempts: 1, ...o.run });
   if (config.clientsPerRound > o.clients)
     throw bad(

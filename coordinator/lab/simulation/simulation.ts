@@ -1,3 +1,4 @@
+import { siteCapabilities } from '../../../client-node/data/index.js';
 import { float32ToBytes, sha256Hex } from '../../../shared/codec/index.js';
 import type { RunConfig } from '../../config/index.js';
 import { loadMnistSplit } from '../../../shared/data/index.js';
@@ -72,13 +73,14 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
   const loaded = await loadTf(sim.backend);
   logger.info({ backend: loaded.backend, skipped: loaded.skipped }, `tfjs backend: ${loaded.backend}`);
   const virtual = buildVirtualClients(loadMnistSplit('train'), sim, config.seed);
-  const runtime = new TfModelRuntime(loaded, loadMnistSplit('test'), logger);
+  const runtime = new TfModelRuntime(loaded, { kind: 'mnist', split: 'test' }, logger);
+  const model = await runtime.prepare(config);
   let peakRssBytes = process.memoryUsage().rss;
   try {
     const registry = new ClientRegistry(Infinity, (siteId) => siteId); // never lapse; ids stay sim-<i>
     const byId = new Map<string, VirtualClient>();
     for (const v of virtual) {
-      const capabilities = { numExamples: v.data.labels.length, backend: loaded.backend, models: [config.model] };
+      const capabilities = { ...siteCapabilities({ kind: 'dataset', dataset: v.data }), backend: loaded.backend };
       const claim = { siteId: v.id, capabilities, peer: 'in-process', sessionId: v.id, takeover: false };
       byId.set(registry.join(claim, Date.now()).record.clientId, v);
     }
@@ -97,6 +99,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       broadcaster: transport,
       clients: registry,
       runtime,
+      model,
       clock: { now: () => Date.now() },
       logger,
       untimedRounds: true,
@@ -114,7 +117,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
         max: Math.max(...sizes),
       },
       noisyClients: virtual.filter((c) => c.wrongLabels).length,
-      initial: await runtime.evaluate(config.model, await runtime.initialWeights(config.model, config.seed)),
+      initial: await model.evaluate(await model.initialWeights()),
     };
     deps.onStart?.(start);
     run.on('event', (e) => {
@@ -137,6 +140,6 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       peakRssBytes,
     };
   } finally {
-    runtime.dispose();
+    model.dispose();
   }
 }

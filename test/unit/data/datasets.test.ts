@@ -17,7 +17,7 @@ import {
   parseCsvRows,
   readIdx,
 } from '../../../shared/data/index.js';
-import { DataError } from '../../../shared/errors/index.js';
+import { ConfigError, DataError } from '../../../shared/errors/index.js';
 import { createRng } from '../../../shared/random/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fedsift-data-'));
@@ -163,7 +163,7 @@ describe('CSV loader', () => {
           ],
           { numClasses: 2 },
         ),
-      /line 2: label 7 is not a class index in \[0, 2\)/,
+      /line 2, column "label": label 7 is not a class index in \[0, 2\)/,
     );
     assert.throws(
       () =>
@@ -177,6 +177,34 @@ describe('CSV loader', () => {
       /no label column "label"/,
     );
     assert.throws(() => loadCsv(join(dir, 'missing.csv'), { numClasses: 2 }), /cannot read CSV/);
+  });
+
+  it('refuses a CSV with a data schema: it is a table, read with loadTable', () => {
+    assert.throws(
+      () => loadDataSource({ kind: 'csv', path: 'site.csv', schema: 'schema.json' }),
+      (e: unknown) => e instanceof ConfigError && e.field === 'schema' && /read it as a table/.test(e.message),
+    );
+  });
+
+  it('without a class count (a site before any run) takes any non-negative integer label: classes = 1 + the largest', () => {
+    // Prepare
+    const rows = (label: string) => [
+      ['a', 'label'],
+      ['1', '0'],
+      ['2', label],
+    ];
+    // Execute
+    const ds = parseCsvRows(rows('4'), {});
+    // Assert
+    assert.equal(ds.numClasses, 5);
+    assert.deepEqual([...ds.labels], [0, 4]);
+    for (const bad of ['-1', '1.5'])
+      assert.throws(
+        () => parseCsvRows(rows(bad), {}),
+        (e: unknown) =>
+          e instanceof DataError &&
+          e.message.includes(`line 3, column "label": label ${bad} is not a class index a non-negative integer`),
+      );
   });
 
   it('names the missing label column, a few header columns and --label-column, not every column of a wide table', () => {
@@ -210,6 +238,12 @@ describe('IDX loader', () => {
       [0, 255, 51, 102],
     );
     assert.deepEqual(readIdx(join(dir, 'lbl.idx1-ubyte')).dims, [2]);
+    const unknown = loadDataSource({
+      kind: 'idx',
+      images: join(dir, 'img.idx3-ubyte.gz'),
+      labels: join(dir, 'lbl.idx1-ubyte'),
+    });
+    assert.equal(unknown.numClasses, 10, 'without a class count: 1 + the largest label');
   });
 
   it('rejects a bad magic number, other element types, truncated bodies and count mismatches', () => {

@@ -13,19 +13,18 @@ describe('noisy-label detection on real digits', () => {
     // Prepare: a "global" MLP trained on 2,000 clean digits; a site of 600 other digits with 40% of labels flipped
     const { tf } = await loadTf('auto');
     const train = loadMnistSplit('train');
+    const model = getModelDefinition('mlp').build(tf, 0);
+    const init = readWeights(model);
     const globalTrainer = new LocalTrainer(
       tf,
+      model,
       subset(
         train,
         Array.from({ length: 2000 }, (_, i) => i),
       ),
       1,
     );
-    const model = getModelDefinition('mlp').build(tf, 0);
-    const init = readWeights(model);
-    model.dispose();
-    const global = (await globalTrainer.train('mlp', init, { localEpochs: 5, batchSize: 32, learningRate: 3e-3 }, 1))
-      .weights;
+    const global = (await globalTrainer.train(init, { localEpochs: 5, batchSize: 32, learningRate: 3e-3 }, 1)).weights;
     globalTrainer.dispose();
     const site = subset(
       train,
@@ -38,20 +37,21 @@ describe('noisy-label detection on real digits', () => {
       noisy[i] = 1;
       return (y + 1 + Math.floor(rng.next() * 9)) % 10; // a uniformly chosen other class
     });
-    const trainer = new LocalTrainer(tf, { ...site, labels }, 2);
+    const trainer = new LocalTrainer(tf, model, { ...site, labels }, 2);
     // Execute
     const plan = planSampleWeights({
-      probs: { values: trainer.predict('mlp', global), numClasses: 10 },
+      probs: { values: trainer.predict(global), numClasses: 10 },
       labels,
       config: weightingSchema.parse({ noisyLabels: 'confident-learning' }),
       round: 1,
       curriculumStage: 1,
     });
-    const fit = await trainer.train('mlp', global, { localEpochs: 1, batchSize: 32, learningRate: 1e-3 }, 1, {
+    const fit = await trainer.train(global, { localEpochs: 1, batchSize: 32, learningRate: 1e-3 }, 1, {
       sampleWeights: plan.weights,
       targets: plan.targets,
     });
     trainer.dispose();
+    model.dispose();
     // Assert
     const flagged = plan.issues.map((i) => i.index);
     const truePositives = flagged.filter((i) => noisy[i]).length;

@@ -31,18 +31,32 @@ describe('confident learning', () => {
     assertClose(r.labelQuality, [0.9, 0.2, 0.9, 0.7], 1e-6);
   });
 
-  it('copes with a class that has no sample on the site and with a site holding one class only', () => {
-    // class 2 absent: its threshold is the mean of the present ones
-    const r = confidentLearning(
-      probs([
-        [0.9, 0.05, 0.05],
-        [0.05, 0.9, 0.05],
-        [0.05, 0.05, 0.9],
-      ]),
-      Int32Array.from([0, 1, 1]),
+  it("never counts, flags or suggests a class absent from the site's labels, whatever the model predicts (K = 3)", () => {
+    // Prepare: class 2 has no sample here; the model is sure samples 1 and 3 are class 2
+    const p = probs([
+      [0.9, 0.05, 0.05],
+      [0.02, 0.03, 0.95],
+      [0.1, 0.85, 0.05],
+      [0.01, 0.01, 0.98],
+      [0.2, 0.7, 0.1],
+    ]);
+    const labels = Int32Array.from([0, 0, 1, 1, 1]);
+    // Execute
+    const r = confidentLearning(p, labels);
+    // Assert: t2 = +∞, so column 2 of the confident joint stays empty and nothing is flagged for it
+    assert.equal(r.thresholds[2], Infinity);
+    assertClose(r.thresholds.subarray(0, 2), [(0.9 + 0.02) / 2, (0.85 + 0.01 + 0.7) / 3], 1e-6);
+    assert.deepEqual(
+      [0, 1, 2].map((y) => r.confidentJoint[y * 3 + 2]),
+      [0, 0, 0],
     );
-    assertClose(r.thresholds, [0.9, 0.475, (0.9 + 0.475) / 2], 1e-6);
-    assert.deepEqual([...r.flagged], [0, 0, 1], 'the sample the model calls class 2 is flagged');
+    assert.deepEqual([...r.flagged], [0, 0, 0, 0, 0]);
+    assert.equal(r.noiseRate, 0);
+    assert.ok(!r.suggested.includes(2), `suggested ${[...r.suggested]}`);
+    assert.deepEqual([...correctLabels(labels, p, 0.9).labels], [...labels], 'no label corrected to the absent class');
+  });
+
+  it('copes with a site holding one class only', () => {
     const single = confidentLearning(
       probs([
         [0.9, 0.05, 0.05],
@@ -53,6 +67,7 @@ describe('confident learning', () => {
     );
     assert.deepEqual([...single.flagged], [0, 0, 0]);
     assert.equal(single.noiseRate, 0);
+    assert.deepEqual([...single.suggested], [0, 0, 0]);
   });
 
   it('never counts or flags refused rows, and refuses mismatched input', () => {
@@ -86,9 +101,9 @@ describe('label enhancement', () => {
       [0.85, 0.15],
       [0.02, 0.98],
     ]);
-    const c = correctLabels(Int32Array.from([1, 1, 1]), p, 0.9);
+    const c = correctLabels(Int32Array.from([1, 1, 0]), p, 0.9);
     assert.deepEqual([...c.labels], [0, 1, 1]);
-    assert.deepEqual(c.corrected, [0]);
-    assert.deepEqual(correctLabels(Int32Array.from([1, 1, 1]), p, 0.9, Uint8Array.from([0, 1, 1])).corrected, []);
+    assert.deepEqual(c.corrected, [0, 2]);
+    assert.deepEqual(correctLabels(Int32Array.from([1, 1, 0]), p, 0.9, Uint8Array.from([0, 1, 1])).corrected, [2]);
   });
 });

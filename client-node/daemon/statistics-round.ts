@@ -1,0 +1,40 @@
+import type { Logger } from '../../shared/logging/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { runStatistics } from '../data/index.js';
+import type { CoordinatorLink } from '../link/index.js';
+import { callDeadline } from './late-submission.js';
+import type { RunContexts } from './run-context.js';
+
+/** What a statistics round works with: the daemon's runs, its link and identity, and its round's logger. */
+export interface StatisticsRound {
+  runs: RunContexts;
+  link: CoordinatorLink;
+  clientId: string;
+  log: Logger;
+}
+
+/**
+ * Round 0 of a run with a data schema, for a site it selects: the run's spec (whose schema must be the one this site's
+ * table was read with), the site's sums over its rows (never rows; shared/tabular siteStatistics), SubmitStatistics.
+ * A site with fewer rows than the schema's minSiteRows sends nothing and logs why: so few rows would all but reveal
+ * them, and the coordinator combines the other sites' statistics.
+ * @returns whether statistics were sent.
+ * @throws the gRPC error of a call; {DataError} when the run's schema is not the site's.
+ */
+export async function playStatisticsRound(s: StatisticsRound, a: RoundAnnouncement): Promise<boolean> {
+  const deadline = callDeadline(a);
+  const spec = await s.runs.spec(a, () => s.link.fetchRunSpec(a.runId, s.clientId, deadline));
+  const site = s.runs.site;
+  const sums = runStatistics(site, spec); // a site without a table throws here
+  const minSiteRows = site.kind === 'table' ? site.table.schema.minSiteRows : 0;
+  if (sums.rows < minSiteRows) {
+    s.log.warn(
+      { rows: sums.rows, minSiteRows },
+      "no feature statistics sent: this site has fewer rows than the data schema's minSiteRows",
+    );
+    return false;
+  }
+  const ack = await s.link.submitStatistics({ runId: a.runId, clientId: s.clientId, ...sums }, deadline);
+  s.log.info({ rows: sums.rows }, ack.message || 'feature statistics sent');
+  return true;
+}

@@ -1,0 +1,9 @@
+export {
+  loadSiteData,
+  siteLabels,
+  siteCapabilities,
+  withLabelNoise,
+  type SiteData,
+  type SiteCapabilities,
+} from './site-data.js';
+export { runDataset, runStatistics, runSchemaSha256 } from './run-dataset.js';
