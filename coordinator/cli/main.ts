@@ -6,6 +6,7 @@ import { simulateCommand } from './simulate-command.js';
 import { coordinatorCommand } from './coordinator-command.js';
 import { certsCommand } from './certs-command.js';
 import { enrolCommand } from './enrol-command.js';
+import { exampleCommand } from './example-command.js';
 import { exitCodeFor } from './exit-codes.js';
 import { runCommand } from './run-commands.js';
 
@@ -20,7 +21,8 @@ const program = new Command('fedsift')
   .addCommand(certsCommand())
   .addCommand(demoCommand())
   .addCommand(experimentCommand())
-  .addCommand(simulateCommand());
+  .addCommand(simulateCommand())
+  .addCommand(exampleCommand());
 
 // Usage errors (unknown option, missing or invalid argument) exit 2 like every other bad flag; --help exits 0.
 const overrideExits = (cmd: Command): void => {

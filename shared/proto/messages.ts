@@ -75,10 +75,7 @@ export interface Weighting {
   combine: WeightingCombine;
 }
 export type RoundPhase =
-  | 'ROUND_PHASE_UNSPECIFIED'
-  | 'ROUND_PHASE_FIT'
-  | 'ROUND_PHASE_RUN_DONE'
-  | 'ROUND_PHASE_STATISTICS';
+  'ROUND_PHASE_UNSPECIFIED' | 'ROUND_PHASE_FIT' | 'ROUND_PHASE_RUN_DONE' | 'ROUND_PHASE_STATISTICS';
 
 export interface RoundAnnouncement {
   runId: string;

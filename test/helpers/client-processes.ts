@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { FEDSIFT_BIN, spawnClientProcess } from '../../coordinator/lab/federation/index.js';
+import { FEDSIFT_BIN, mnistShare, spawnClientProcess } from '../../coordinator/lab/federation/index.js';
 
 /** A client daemon started as a real process, with its stderr (JSON log lines) collected. */
 export interface ClientProcess {
@@ -30,19 +30,19 @@ export function spawnClient(
   extraArgs: string[] = [],
   logLevel: 'info' | 'debug' = 'info',
 ): ClientProcess {
-  const siteId = testSiteId(index);
-  const child = spawnClientProcess({
-    address,
-    siteId,
-    numPartitions,
-    partitionIndex: index,
-    alpha: 0.5,
-    partitionSeed: 1,
-    natsUrl,
-    logLevel,
-    stderr: 'pipe',
-    extraArgs,
-  });
+  return spawnSite(address, testSiteId(index), mnistShare(numPartitions, index, 0.5, 1), extraArgs, natsUrl, logLevel);
+}
+
+/** Spawns `fedsift client` for site `siteId` with the data flags `data` (e.g. `['--data', 'csv:…', '--schema', …]`). */
+export function spawnSite(
+  address: string,
+  siteId: string,
+  data: string[],
+  extraArgs: string[] = [],
+  natsUrl?: string,
+  logLevel: 'info' | 'debug' = 'info',
+): ClientProcess {
+  const child = spawnClientProcess({ address, siteId, data, natsUrl, logLevel, stderr: 'pipe', extraArgs });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   return { child, siteId, stderr: () => err };

@@ -4,14 +4,12 @@ import { fileURLToPath } from 'node:url';
 /** Path of the `fedsift` entry point. */
 export const FEDSIFT_BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 
-/** How to start one `fedsift client` process holding a Dirichlet share of the bundled MNIST training digits. */
+/** How to start one `fedsift client` process. */
 export interface ClientProcessOptions {
   address: string;
   siteId: string;
-  numPartitions: number;
-  partitionIndex: number;
-  alpha: number;
-  partitionSeed: number;
+  /** Its data flags: `--data …` and their options (mnistShare for a share of the bundled digits). */
+  data: string[];
   natsUrl?: string;
   /** pino level of the child's logs (stderr). */
   logLevel: string;
@@ -21,21 +19,28 @@ export interface ClientProcessOptions {
   extraArgs?: string[];
 }
 
-/** Spawns a real client daemon process (`fedsift client …`). */
-export function spawnClientProcess(o: ClientProcessOptions): ChildProcess {
-  const args = [
-    FEDSIFT_BIN,
-    'client',
-    '--site-id',
-    o.siteId,
-    '--coordinator',
-    o.address,
+/**
+ * Data flags of a site holding share `index` of `numPartitions` Dirichlet(α) shares of the bundled MNIST training
+ * digits, cut with `seed`.
+ */
+export function mnistShare(numPartitions: number, index: number, alpha: number, seed: number): string[] {
+  return [
     '--data',
     'mnist',
-    '--insecure',
+    '--num-partitions',
+    String(numPartitions),
+    '--partition-index',
+    String(index),
+    '--alpha',
+    String(alpha),
+    '--partition-seed',
+    String(seed),
   ];
-  args.push('--num-partitions', String(o.numPartitions), '--partition-index', String(o.partitionIndex));
-  args.push('--alpha', String(o.alpha), '--partition-seed', String(o.partitionSeed));
+}
+
+/** Spawns a real client daemon process (`fedsift client …`). */
+export function spawnClientProcess(o: ClientProcessOptions): ChildProcess {
+  const args = [FEDSIFT_BIN, 'client', '--site-id', o.siteId, '--coordinator', o.address, '--insecure', ...o.data];
   if (o.natsUrl) args.push('--nats-url', o.natsUrl);
   args.push(...(o.extraArgs ?? []));
   return spawn(process.execPath, args, {

@@ -3,7 +3,7 @@ import { parseCoordinatorConfig } from '../../../shared/config/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import { AdminClient } from '../../operator/index.js';
 import { startCoordinator, type Coordinator } from '../../main.js';
-import { spawnClientProcess, stopChild } from './client-processes.js';
+import { mnistShare, spawnClientProcess, stopChild } from './client-processes.js';
 
 /** The shape of a federated run on the bundled digits, shared by the demo and the experiments. */
 export interface FederatedRunShape {
@@ -65,10 +65,7 @@ export async function withFederation<T>(
         spawnClientProcess({
           address: coordinator.address,
           siteId: `${o.sitePrefix}-${i}`,
-          numPartitions: o.clients,
-          partitionIndex: i,
-          alpha: o.alpha,
-          partitionSeed: o.partitionSeed,
+          data: mnistShare(o.clients, i, o.alpha, o.partitionSeed),
           natsUrl: o.natsUrl,
           logLevel: o.clientLogLevel ?? process.env.FEDSIFT_LOG_LEVEL ?? 'warn',
           stderr: 'inherit',

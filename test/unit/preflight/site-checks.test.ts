@@ -50,12 +50,13 @@ describe('preflight site checks', () => {
     const fits = checkModel(site.value, [run()]);
     assert.equal(fits.status, 'pass');
     assert.match(fits.detail, /fits mlp:8 of run r1 \(input \[3\], 3 classes\)/);
-    for (const [over, why] of [
+    const cases: [Partial<SiteRun>, string][] = [
       [{ schemaSha256: '' }, "the run has no data schema, and the site's table was read with one"],
       [{ schemaSha256: 'f'.repeat(64) }, "the site's table was read with another data schema than the run's"],
       [{ inputShape: [4] }, "the model takes 4 values per example (input shape [4]), the site's data has 3"],
       [{ numClasses: 2 }, "the model predicts 2 classes, the site's labels go up to 2"],
-    ] as const) {
+    ];
+    for (const [over, why] of cases) {
       const r = checkModel(site.value, [run(), run({ runId: 'r2', ...over })]);
       assert.equal(r.status, 'fail', JSON.stringify(over));
       assert.equal(r.status === 'fail' && r.exitCode, 2);

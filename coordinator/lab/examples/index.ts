@@ -1,0 +1,6 @@
+export {
+  writePenguinsExample,
+  PENGUINS_SCHEMA,
+  type PenguinsExample,
+  type PenguinsExampleOptions,
+} from './penguins.js';
