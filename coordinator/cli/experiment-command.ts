@@ -1,8 +1,9 @@
 import { Command } from 'commander';
+import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
 
-import { addRunShapeOptions, noiseListArg, VARIANT_NAMES, variantListArg } from './lab-args.js';
+import { addRunShapeOptions, noiseListArg, seedListArg, VARIANT_NAMES, variantListArg } from './lab-args.js';
 
 /** `fedsift experiment …`: reproducible comparisons run on real processes and real MNIST digits. */
 export function experimentCommand(): Command {
@@ -45,8 +46,32 @@ export function experimentCommand(): Command {
       const { runNoiseExperiment } = await import('../lab/experiments/index.js');
       await runNoiseExperiment(o, createLogger({ name: 'experiment', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' }));
     });
+  const tabular = new Command('noise-tabular')
+    .description(
+      'label noise on one site of a tabular example (fedsift example, the user-model path): clean, noisy FedAvg and one weighting variant over several seeds',
+    )
+    .option('--seeds <list>', 'comma-separated seeds', seedListArg, [0, 1, 2, 3, 4])
+    .option('--noise <spec>', 'symmetric:R or pair:R on the noisy site', 'symmetric:0.3')
+    .option('--noisy-site <k>', 'the noisy site, 1-based (site k holds a share ∝ k of the rows)', intArg, 3)
+    .option('--variant <name>', `weighting variant (${VARIANT_NAMES.join(', ')})`, 'cl-correct')
+    .option('--rounds <n>', 'rounds', intArg, 30)
+    .option('--example <name>', 'example table: penguins | cars', 'cars')
+    .option('--table <file>', 'markdown table', 'noise-tabular.md')
+    .action(async (o) => {
+      const [{ runTabularNoise }, { EXAMPLE_TABLES }, { loadTf }] = await Promise.all([
+        import('../lab/experiments/index.js'),
+        import('../lab/examples/index.js'),
+        import('../../shared/tf/index.js'),
+      ]);
+      const example = EXAMPLE_TABLES[o.example];
+      if (!example) throw new ConfigError(`--example ${o.example}: expected penguins or cars`, { field: 'example' });
+      const logger = createLogger({ name: 'experiment', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
+      const options = { ...o, example, out: o.table, noise: noiseListArg(o.noise)[0]! };
+      console.log(await runTabularNoise((await loadTf()).tf, options, logger));
+    });
   return new Command('experiment')
-    .description('reproducible experiments on real processes and real MNIST digits')
+    .description('reproducible experiments on real processes and real data')
     .addCommand(byzantine)
-    .addCommand(noise);
+    .addCommand(noise)
+    .addCommand(tabular);
 }

@@ -19,6 +19,14 @@ export function noiseListArg(value: string): string[] {
   return specs;
 }
 
+/** Commander parser of `--seeds`: comma-separated non-negative integers. */
+export function seedListArg(value: string): number[] {
+  const seeds = list(value).map(Number);
+  if (!seeds.length || seeds.some((s) => !Number.isInteger(s) || s < 0))
+    throw new InvalidArgumentError(`expected comma-separated non-negative integers; got "${value}".`);
+  return seeds;
+}
+
 /** Names of the weighting variants (all but "plain", which always runs). */
 export const VARIANT_NAMES = Object.keys(NOISE_VARIANTS).filter((v) => v !== 'plain');
 

@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { QuorumNotMetError } from '../../shared/errors/index.js';
 import type { ClientRegistry } from '../clients/index.js';
 import type { RunConfig } from '../config/index.js';
-import { describeRequirement, fitsRun, type DataRequirement } from './eligibility.js';
+import type { RunDataShape } from '../../shared/contract/index.js';
+import { describeRequirement, fitsRun } from './eligibility.js';
 import type { Clock } from './run-deps.js';
 
-/** The clients a run may select: live, with data that fits its model and schema (its DataRequirement). */
+/** The clients a run may select: live, with data that fits its model and schema (its RunDataShape). */
 export class EligibleClients {
   private readonly fits: ReturnType<typeof fitsRun>;
 
@@ -15,7 +16,7 @@ export class EligibleClients {
       config: Pick<RunConfig, 'minAvailableClients' | 'waitForClientsMs'>;
       clients: ClientRegistry;
       clock: Clock;
-      requirement: DataRequirement;
+      requirement: RunDataShape;
     },
   ) {
     this.fits = fitsRun(o.requirement);

@@ -34,7 +34,7 @@ export interface RunDataDeps extends Pick<
 
 /**
  * A run's model and data side: its model (resolved by ModelRuntime.prepare), the clients whose data fits it (their
- * capabilities against its DataRequirement), its RunSpec, and round 0, which gathers the feature statistics the data
+ * capabilities against its RunDataShape), its RunSpec, and round 0, which gathers the feature statistics the data
  * schema needs (StatisticsRound) and hands them to the model's test data, the RunSpec and the record.
  */
 export class RunData {

@@ -1,13 +1,4 @@
-export {
-  NUM_CLASSES,
-  MODEL_NAMES,
-  getModelDefinition,
-  dataMismatch,
-  modelsFor,
-  modelSpecs,
-  readWeights,
-  writeWeights,
-} from './registry.js';
+export { getModelDefinition, modelSpecs, readWeights, writeWeights } from './registry.js';
 export { evaluateModel, type EvaluationResult } from './evaluate.js';
 export {
   parseModelRef,

@@ -1,11 +1,9 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelWeights, TensorSpec } from '../codec/index.js';
-import { assertFitsModel, type Dataset } from '../data/index.js';
-import { DataError } from '../errors/index.js';
 import type { Tf } from '../tf/index.js';
 
 /** Classes every registry model predicts (labels of site data must lie in [0, NUM_CLASSES)). */
-export const NUM_CLASSES = 10;
+const NUM_CLASSES = 10;
 
 /**
  * One model architecture, built identically by the coordinator and every client from this definition. Inputs are
@@ -94,31 +92,6 @@ export function getModelDefinition(name: string): ModelDefinition {
   const def = REGISTRY.get(name);
   if (!def) throw new Error(`unknown model "${name}"; known: ${MODEL_NAMES.join(', ')}`);
   return def;
-}
-
-/**
- * Why `ds` cannot feed the registry model `name` (wrong feature count, labels out of range, empty), or undefined
- * when it can.
- */
-export function dataMismatch(name: string, ds: Dataset): string | undefined {
-  const def = getModelDefinition(name);
-  try {
-    assertFitsModel(ds, def.inputSize, def.numClasses);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-/**
- * Registry models `ds` can feed. @throws {DataError} when there is none, with the reason for each model — a site's
- * data that fits no model is refused at start-up rather than failing every round.
- */
-export function modelsFor(ds: Dataset, what: string): string[] {
-  const fits = MODEL_NAMES.filter((m) => !dataMismatch(m, ds));
-  if (!fits.length)
-    throw new DataError(`${what} fits no model: ${MODEL_NAMES.map((m) => `${m}: ${dataMismatch(m, ds)}`).join('; ')}`);
-  return fits;
 }
 
 /** Tensor specs of a built model, named by the layer-relative weight name (`conv1/kernel`), stable across processes. */

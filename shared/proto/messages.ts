@@ -3,6 +3,14 @@
  * enums as names, oneof case in the named field). See proto/fedsift/v1/fedsift.proto for the documentation.
  */
 import type { TensorSpec } from '../codec/index.js';
+import type {
+  CategorySums,
+  GlobalCategorical,
+  GlobalNumeric,
+  GlobalStatistics,
+  NumericSums,
+  SiteSums,
+} from '../tabular/index.js';
 
 export interface ClientCapabilities {
   numExamples: number;
@@ -160,53 +168,23 @@ export interface RunSpec {
   /** Hex SHA-256 over the fields above (runSpecSha256). */
   sha256: string;
 }
-/** One numeric column's sums over a site's rows. */
-export interface NumericColumnStatistics {
-  name: string;
-  count: number;
-  sum: number;
-  sumSquares: number;
-  min: number;
-  max: number;
-}
-/** One categorical column's counts per category (schema order) over a site's rows. */
-export interface CategoryCounts {
-  name: string;
-  counts: number[];
-  missing: number;
-}
-/** A site's feature statistics (round 0). */
-export interface SiteStatistics {
+/**
+ * fedsift.v1 NumericColumnStatistics / CategoryCounts / GlobalNumericColumn / GlobalCategories / FeatureStatistics:
+ * the shapes of shared/tabular's federated statistics, field for field (counts arrive as numbers: longs: Number).
+ */
+export type NumericColumnStatistics = NumericSums;
+export type CategoryCounts = CategorySums;
+export type GlobalNumericColumn = GlobalNumeric;
+export type GlobalCategories = GlobalCategorical;
+export type FeatureStatistics = GlobalStatistics;
+/** A site's feature statistics (round 0): its sums, and who sends them for which run. */
+export interface SiteStatistics extends SiteSums {
   runId: string;
   clientId: string;
-  rows: number;
-  numeric: NumericColumnStatistics[];
-  categorical: CategoryCounts[];
 }
 export interface StatisticsAck {
   accepted: boolean;
   message: string;
-}
-/** A numeric column over every site: population mean and standard deviation. */
-export interface GlobalNumericColumn {
-  name: string;
-  count: number;
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-}
-export interface GlobalCategories {
-  name: string;
-  counts: number[];
-  frequencies: number[];
-}
-/** The global feature statistics of a run (combineStatistics). */
-export interface FeatureStatistics {
-  sites: number;
-  rows: number;
-  numeric: GlobalNumericColumn[];
-  categorical: GlobalCategories[];
 }
 export interface HeartbeatRequest {
   clientId: string;

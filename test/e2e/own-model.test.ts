@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { writePenguinsExample } from '../../coordinator/lab/examples/index.js';
+import { PENGUINS, writeExample } from '../../coordinator/lab/examples/index.js';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { loadTf } from '../../shared/tf/index.js';
 import { spawnSite } from '../helpers/client-processes.js';
@@ -17,7 +17,7 @@ describe('bring your own model and data', () => {
     // Prepare
     const { tf } = await loadTf();
     const dir = mkdtempSync(join(tmpdir(), 'fedsift-penguins-'));
-    const example = await writePenguinsExample(tf, { out: dir, sites: 3, seed: 0, rounds: ROUNDS });
+    const example = await writeExample(tf, PENGUINS, { out: dir, sites: 3, seed: 0, rounds: ROUNDS });
     const config = JSON.parse(readFileSync(example.run, 'utf8')) as CentralRun & Record<string, unknown>;
     const c = await startTestCoordinator();
     const sites = example.sites.map((path, k) =>

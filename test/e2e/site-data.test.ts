@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { logLines, runFedsift } from '../helpers/client-processes.js';
 import { freePort } from '../helpers/processes.js';
-import { penguinSchema, tempFiles } from '../helpers/site-tables.js';
+import { miniPenguinSchema, tempFiles } from '../helpers/site-tables.js';
 
 const file = tempFiles('fedsift-site-data-');
 
 /** The penguins schema with the given missing-value policy, as a file. */
 const schema = (missing: 'error' | 'drop' | 'impute-mean') =>
-  file(`schema-${missing}.json`, JSON.stringify(penguinSchema(missing)));
+  file(`schema-${missing}.json`, JSON.stringify(miniPenguinSchema(missing)));
 
 const GOOD_ROWS = ['3000,Biscoe,Adelie', '4000,Dream,Gentoo', '5000,Biscoe,Adelie'];
 

@@ -1,5 +1,5 @@
 import { LocalTrainer } from '../../client-node/training/index.js';
-import type { PenguinsExample } from '../../coordinator/lab/examples/index.js';
+import type { ExampleFiles } from '../../coordinator/lab/examples/index.js';
 import type { Dataset } from '../../shared/data/index.js';
 import { buildModel, evaluateModel, resolveModel, writeWeights } from '../../shared/models/index.js';
 import {
@@ -28,7 +28,7 @@ export interface CentralRun {
  * trainer (Adam, same batch size and learning rate) for rounds × localEpochs epochs on the sites' tables pooled, every
  * table encoded with the pooled statistics (what the federated run's round 0 computes). @returns its test accuracy.
  */
-export async function trainCentrally(tf: Tf, example: PenguinsExample, run: CentralRun): Promise<number> {
+export async function trainCentrally(tf: Tf, example: ExampleFiles, run: CentralRun): Promise<number> {
   const schema = parseDataSchema(run.schema);
   const tables = example.sites.map((p) => loadTable(p, schema));
   const stats = combineStatistics(schema, tables.map(siteStatistics));

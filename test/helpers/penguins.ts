@@ -1,20 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { PENGUINS, readRecords } from '../../coordinator/lab/examples/index.js';
 import { parseDataSchema, type DataSchema } from '../../shared/tabular/index.js';
 
 /** The vega-datasets penguins table (Palmer Station): 344 real penguins, a few null cells and one Sex of ".". */
-const records = JSON.parse(
-  readFileSync(new URL('../../node_modules/vega-datasets/data/penguins.json', import.meta.url), 'utf8'),
-) as Record<string, string | number | null>[];
-
-export const PENGUIN_COLUMNS = [
-  'Species',
-  'Island',
-  'Beak Length (mm)',
-  'Beak Depth (mm)',
-  'Flipper Length (mm)',
-  'Body Mass (g)',
-  'Sex',
-] as const;
+const records = readRecords(PENGUINS);
+const PENGUIN_COLUMNS = PENGUINS.columns;
 
 /**
  * The real penguins as CSV rows, header first: a null cell becomes '' (missing), a number its decimal text; with

@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * The data schema (JSON input form) of a small penguins-like table: a numeric `mass`, a categorical `island`
  * (Biscoe, Dream), the label `species` with 3 classes (Adelie, Gentoo, Chinstrap), and the given missing-value policy.
  */
-export function penguinSchema(missing: 'error' | 'drop' | 'impute-mean' = 'drop') {
+export function miniPenguinSchema(missing: 'error' | 'drop' | 'impute-mean' = 'drop') {
   return {
     features: [
       { name: 'mass', kind: 'numeric' },

@@ -167,12 +167,7 @@ describe('StartRun resolves the run’s model and test data, and refuses what do
     try {
       assert.equal(config.model, model, 'the model.json where the command was typed');
       assert.deepEqual(config.schema, schema);
-      assert.deepEqual(config.testData, {
-        kind: 'csv',
-        path: join(dir, 'test.csv'),
-        labelColumn: 'label',
-        featureScale: 1,
-      });
+      assert.deepEqual(config.testData, { kind: 'csv', path: join(dir, 'test.csv') });
     } finally {
       await admin.stopRun(runId);
     }

@@ -1,6 +1,2 @@
-export {
-  writePenguinsExample,
-  PENGUINS_SCHEMA,
-  type PenguinsExample,
-  type PenguinsExampleOptions,
-} from './penguins.js';
+export { PENGUINS, CARS, EXAMPLE_TABLES, readRecords, type ExampleTable, type TableRecord } from './datasets.js';
+export { writeExample, type ExampleFiles, type ExampleOptions } from './write-example.js';

@@ -33,6 +33,8 @@ export interface FederationOptions {
   sitePrefix: string;
   /** Extra `fedsift client` flags for client `index` (e.g. an attack for one of them). */
   clientArgs?: (index: number) => string[];
+  /** Data flags of client `index`. @default its Dirichlet(alpha) share of the bundled digits (mnistShare) */
+  clientData?: (index: number) => string[];
   /** Log level of the client processes. @default FEDSIFT_LOG_LEVEL or "warn" */
   clientLogLevel?: string;
 }
@@ -45,7 +47,8 @@ export interface Federation {
 
 /**
  * Starts a coordinator on a free loopback port and `clients` client processes, each holding its Dirichlet(α) share
- * of the 8,000 bundled training digits; runs `body`; then stops the clients and the coordinator, whatever happened.
+ * of the 8,000 bundled training digits (or the data `clientData` names); runs `body`; then stops the clients and the
+ * coordinator, whatever happened.
  */
 export async function withFederation<T>(
   o: FederationOptions,
@@ -65,7 +68,7 @@ export async function withFederation<T>(
         spawnClientProcess({
           address: coordinator.address,
           siteId: `${o.sitePrefix}-${i}`,
-          data: mnistShare(o.clients, i, o.alpha, o.partitionSeed),
+          data: o.clientData?.(i) ?? mnistShare(o.clients, i, o.alpha, o.partitionSeed),
           natsUrl: o.natsUrl,
           logLevel: o.clientLogLevel ?? process.env.FEDSIFT_LOG_LEVEL ?? 'warn',
           stderr: 'inherit',

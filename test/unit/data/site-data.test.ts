@@ -20,10 +20,10 @@ import {
 } from '../../../shared/tabular/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
 import { recordingLogger } from '../../helpers/logs.js';
-import { penguinSchema, tempFiles } from '../../helpers/site-tables.js';
+import { miniPenguinSchema, tempFiles } from '../../helpers/site-tables.js';
 
 const file = tempFiles('fedsift-site-data-');
-const schemaInput = penguinSchema('drop');
+const schemaInput = miniPenguinSchema('drop');
 const schema = parseDataSchema(schemaInput);
 const schemaFile = file('schema.json', JSON.stringify(schemaInput));
 /** 5 rows: an id column the schema does not name, one row with an empty mass (dropped), no Chinstrap. */

@@ -5,10 +5,10 @@ import { parseClientConfig } from '../../../shared/config/index.js';
 import type { SiteRun } from '../../../shared/proto/index.js';
 import { parseDataSchema, schemaSha256 } from '../../../shared/tabular/index.js';
 import { loadTf } from '../../../shared/tf/index.js';
-import { penguinSchema, tempFiles } from '../../helpers/site-tables.js';
+import { miniPenguinSchema, tempFiles } from '../../helpers/site-tables.js';
 
 const file = tempFiles('fedsift-site-checks-');
-const schemaInput = penguinSchema('drop');
+const schemaInput = miniPenguinSchema('drop');
 const schemaSha = schemaSha256(parseDataSchema(schemaInput));
 const rows = Array.from(
   { length: 12 },

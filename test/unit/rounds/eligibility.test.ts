@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { ClientRegistry } from '../../../coordinator/clients/index.js';
 import { EligibleClients } from '../../../coordinator/rounds/eligible-clients.js';
 import { QuorumNotMetError } from '../../../shared/errors/index.js';
-import { dataRequirement, describeRequirement, fitsRun, unfitReason } from '../../../coordinator/rounds/eligibility.js';
+import { dataRequirement, describeRequirement, fitsRun } from '../../../coordinator/rounds/eligibility.js';
+import { dataShapeMismatch } from '../../../shared/contract/index.js';
 import type { ClientCapabilities } from '../../../shared/proto/index.js';
 import { encodedWidth, schemaSha256 } from '../../../shared/tabular/index.js';
 import { penguinSchema } from '../../helpers/penguins.js';
@@ -24,23 +25,27 @@ const caps = (numFeatures: number, numLabelClasses: number, sha = ''): ClientCap
 
 describe("a run's eligibility: which clients' data fits its model and schema", () => {
   it('takes the input size from the whole input shape, the classes from the model, the schema by its hash', () => {
-    assert.deepEqual(digits, { numFeatures: 784, numClasses: 10, schemaSha256: '' });
-    assert.deepEqual(tabular, { numFeatures: width, numClasses: 3, schemaSha256: schemaSha256(schema) });
+    assert.deepEqual(digits, { inputShape: [28, 28, 1], numClasses: 10, schemaSha256: '' });
+    assert.deepEqual(tabular, { inputShape: [width], numClasses: 3, schemaSha256: schemaSha256(schema) });
   });
 
   it('accepts a site whose values per example match, whose labels stay below the classes, with the same schema', () => {
-    assert.equal(unfitReason(digits, caps(784, 10)), undefined);
-    assert.equal(unfitReason(digits, caps(784, 3)), undefined, 'a site holding only some classes');
-    assert.equal(unfitReason(tabular, caps(width, 3, schemaSha256(schema))), undefined);
+    assert.equal(dataShapeMismatch(caps(784, 10), digits), undefined);
+    assert.equal(dataShapeMismatch(caps(784, 3), digits), undefined, 'a site holding only some classes');
+    assert.equal(dataShapeMismatch(caps(width, 3, schemaSha256(schema)), tabular), undefined);
   });
 
   it('refuses, saying why: another width, a label beyond the classes, another schema or none', () => {
     const other = schemaSha256(penguinSchema({ minSiteRows: 11 }));
-    assert.match(unfitReason(digits, caps(783, 10))!, /its examples hold 783 values/);
-    assert.match(unfitReason(digits, caps(784, 11))!, /its labels reach class 10/);
-    assert.match(unfitReason(tabular, caps(width, 3, other))!, new RegExp(`read with schema ${other.slice(0, 12)}`));
-    assert.match(unfitReason(tabular, caps(width, 3))!, /read with no schema/);
-    assert.match(unfitReason(digits, caps(784, 10, other))!, /read with schema/, 'a schema where the run has none');
+    assert.match(dataShapeMismatch(caps(783, 10), digits)!, /input shape \[28, 28, 1\]\), the site's data has 783/);
+    assert.match(dataShapeMismatch(caps(784, 11), digits)!, /the site's labels go up to 10/);
+    assert.match(dataShapeMismatch(caps(width, 3, other), tabular)!, /read with another data schema than the run's/);
+    assert.match(dataShapeMismatch(caps(width, 3), tabular)!, /the site has none/);
+    assert.match(
+      dataShapeMismatch(caps(784, 10, other), digits)!,
+      /the run has no data schema/,
+      'a schema where the run has none',
+    );
   });
 
   it('says in words what a client must have', () => {
