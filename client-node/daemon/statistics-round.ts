@@ -16,8 +16,9 @@ export interface StatisticsRound {
 /**
  * Round 0 of a run with a data schema, for a site it selects: the run's spec (whose schema must be the one this site's
  * table was read with), the site's sums over its rows (never rows; shared/tabular siteStatistics), SubmitStatistics.
- * A site with fewer rows than the schema's minSiteRows sends nothing and logs why: so few rows would all but reveal
- * them, and the coordinator combines the other sites' statistics.
+ * A site with fewer rows than the schema's minSiteRows sends no sums, only its row count (its Join already said it), so
+ * the coordinator counts it as answered at once instead of waiting for the deadline, and logs why: so few rows would
+ * all but reveal them, and the coordinator combines the other sites' statistics.
  * @returns whether statistics were sent.
  * @throws the gRPC error of a call; {DataError} when the run's schema is not the site's.
  */
@@ -28,8 +29,14 @@ export async function playStatisticsRound(s: StatisticsRound, a: RoundAnnounceme
   const sums = runStatistics(site, spec); // a site without a table throws here
   const minSiteRows = site.kind === 'table' ? site.table.schema.minSiteRows : 0;
   if (sums.rows < minSiteRows) {
+    const rowsOnly = { runId: a.runId, clientId: s.clientId, rows: sums.rows, numeric: [], categorical: [] };
+    // The coordinator refuses it (FAILED_PRECONDITION, naming minSiteRows): that refusal is the expected answer.
+    const answer = await s.link.submitStatistics(rowsOnly, deadline).then(
+      (ack) => ack.message,
+      (err: Error) => err.message,
+    );
     s.log.warn(
-      { rows: sums.rows, minSiteRows },
+      { rows: sums.rows, minSiteRows, coordinator: answer },
       "no feature statistics sent: this site has fewer rows than the data schema's minSiteRows",
     );
     return false;

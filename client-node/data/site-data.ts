@@ -1,4 +1,5 @@
 import type { DataSourceConfig } from '../../shared/config/index.js';
+import { DataError } from '../../shared/errors/index.js';
 import { labelClassCount, loadDataSource, type Dataset } from '../../shared/data/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { ClientCapabilities } from '../../shared/proto/index.js';
@@ -23,22 +24,32 @@ export type SiteCapabilities = Omit<ClientCapabilities, 'backend' | 'protocolVer
  * columns the schema does not name are logged once, and so are the rows its `drop` policy left out. Without a schema
  * the labels need only be non-negative integers; they are checked against a run's model when the run selects the site.
  * @throws {DataError} naming the file, the column and the first bad row (a missing column, text in a numeric column,
- *         an unknown category, a label outside the class list, a missing value under `error`), or data that cannot
- *         be read; {ConfigError} for an unreadable or invalid schema file.
+ *         an unknown category, a label outside the class list, a missing value under `error`), data that cannot be
+ *         read, or no rows at all; {ConfigError} for an unreadable or invalid schema file.
  */
 export function loadSiteData(source: DataSourceConfig, logger: Logger): SiteData {
-  if (source.kind !== 'csv' || source.schema === undefined) return { kind: 'dataset', dataset: loadDataSource(source) };
+  if (source.kind !== 'csv' || source.schema === undefined)
+    return { kind: 'dataset', dataset: nonEmpty(loadDataSource(source), source) };
   const schema = loadDataSchema(source.schema);
   const table = loadTable(source.path, schema);
+  if (table.numRows === 0)
+    throw new DataError(`${source.path}: no rows to train on (${table.droppedRows} dropped for missing values)`);
   const log = logger.child({ data: source.path, schema: source.schema });
   if (table.ignoredColumns.length)
     log.info({ ignoredColumns: table.ignoredColumns }, 'columns the data schema does not name are ignored');
   if (table.droppedRows > 0)
     log.warn(
       { droppedRows: table.droppedRows, rows: table.numRows },
-      'rows with a missing value dropped (the schema\'s "drop" policy)',
+      `rows dropped: a missing value under the schema's "drop" policy, or a missing label`,
     );
   return { kind: 'table', table, schemaSha256: schemaSha256(schema) };
+}
+
+/** `ds`, when it holds an example. @throws {DataError} naming the file when it holds none (a header-only CSV). */
+function nonEmpty(ds: Dataset, source: DataSourceConfig): Dataset {
+  if (ds.labels.length > 0) return ds;
+  const file = source.kind === 'csv' ? source.path : source.kind === 'idx' ? source.images : source.kind;
+  throw new DataError(`${file}: no examples to train on`);
 }
 
 /** The site's labels [n]: class indices (the schema's class order for a table). */

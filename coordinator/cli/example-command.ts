@@ -36,13 +36,14 @@ export function exampleCommand(): Command {
       const lines = [
         `${table.description}`,
         `wrote ${files.sites.length} site tables, ${at(files.test)}, ${at(files.schema)}, ${at(files.model)} and ${at(files.run)}`,
-        'then, each in its own terminal:',
+        'then, each in its own terminal (inside the fedsift repository: npm run fedsift -- <command>):',
         '  fedsift coordinator --insecure',
         ...files.sites.map(
           (s, k) =>
             `  fedsift client --insecure --site-id site-${k + 1} --data csv:${at(s)} --schema ${at(files.schema)}`,
         ),
         `  fedsift run start --insecure --config ${at(files.run)} --watch`,
+        '  fedsift run status --insecure <run id>     # the global feature statistics of round 0, then every round',
       ];
       console.log(lines.join('\n'));
     });

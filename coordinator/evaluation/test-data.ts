@@ -24,7 +24,7 @@ export function loadRunTestData(
   artifact: ModelArtifact,
   schema: DataSchema | null,
 ): RunTestData {
-  const what = own ? 'the test data' : "the coordinator's test data (its testData, --test-data)";
+  const what = own ? 'the test data' : "the coordinator's test data (testData in its --config file)";
   if (schema && source.kind !== 'csv')
     throw runConfigError('testData', `a run with a data schema evaluates on a CSV table; ${what} is ${source.kind}`);
   try {

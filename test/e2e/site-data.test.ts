@@ -83,7 +83,10 @@ describe("fedsift client: a site table read against the run's data schema at sta
       // Assert: the table loaded (the daemon then failed to join: exit 3), the bad cell did not
       assert.equal(accepted.code, 3, accepted.stderr);
       assert.doesNotMatch(accepted.stderr, /column "mass"/);
-      const dropped = logLines(accepted.stderr, 'rows with a missing value dropped (the schema\'s "drop" policy)');
+      const dropped = logLines(
+        accepted.stderr,
+        `rows dropped: a missing value under the schema's "drop" policy, or a missing label`,
+      );
       assert.deepEqual(
         dropped.map((l) => l.droppedRows),
         missing === 'drop' ? [1] : [],

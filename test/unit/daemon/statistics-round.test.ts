@@ -69,10 +69,10 @@ describe('round 0: a selected site sends its feature statistics', () => {
     assert.equal(sent[0]!.numeric[0]!.sum, 78); // 1 + … + 12
   });
 
-  it("sends nothing with fewer rows than the schema's minSiteRows, and logs why", async () => {
+  it("sends no sums with fewer rows than the schema's minSiteRows, only its row count, and logs why", async () => {
     const { played, sent, lines } = await play(tableSite(4, 10));
     assert.equal(await played, false);
-    assert.deepEqual(sent, []);
+    assert.deepEqual(sent, [{ runId: 'r', clientId: 'c1', rows: 4, numeric: [], categorical: [] }]);
     const why = lines.filter((l) => /fewer rows than the data schema's minSiteRows/.test(l.msg));
     assert.deepEqual(
       why.map((l) => [l.level, l.rows, l.minSiteRows]),

@@ -51,6 +51,23 @@ const loadTableSite = (): SiteData =>
   loadSiteData({ kind: 'csv', path: tableCsv, schema: schemaFile }, recordingLogger().logger);
 
 describe("a site's data", () => {
+  it('refuses a table or a plain CSV without a single row to train on, naming the file', () => {
+    const headerOnly = file('header-only.csv', 'id,mass,island,species\n');
+    const allGaps = file('all-gaps.csv', 'id,mass,island,species\n1,,Dream,Gentoo\n');
+    const plain = file('plain-header.csv', 'x,label\n');
+    const load = (path: string, withSchema = true) =>
+      loadSiteData({ kind: 'csv', path, ...(withSchema && { schema: schemaFile }) }, recordingLogger().logger);
+    assert.throws(
+      () => load(headerOnly),
+      (e: unknown) => e instanceof DataError && /header-only\.csv: no rows/.test(e.message),
+    );
+    assert.throws(() => load(allGaps), /all-gaps\.csv: no rows to train on \(1 dropped for missing values\)/);
+    assert.throws(
+      () => load(plain, false),
+      (e: unknown) => e instanceof DataError && /plain-header\.csv: no examples/.test(e.message),
+    );
+  });
+
   it('reads a CSV against its schema, logging the ignored columns and the dropped rows once, and says so on Join', () => {
     // Prepare
     const { logger, lines } = recordingLogger();
@@ -59,7 +76,7 @@ describe("a site's data", () => {
     // Assert
     assert.equal(site.kind, 'table');
     const ignored = lines.filter((l) => /columns the data schema does not name/.test(l.msg));
-    const dropped = lines.filter((l) => /rows with a missing value dropped/.test(l.msg));
+    const dropped = lines.filter((l) => /^rows dropped: a missing value/.test(l.msg));
     assert.deepEqual(
       ignored.map((l) => l.ignoredColumns),
       [['id']],
