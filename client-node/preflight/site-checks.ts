@@ -3,7 +3,7 @@ import { CLIENT_METRICS, dataShapeMismatch } from '../../shared/contract/index.j
 import { subset, type Dataset } from '../../shared/data/index.js';
 import { ConfigError, DataError } from '../../shared/errors/index.js';
 import { silentLogger } from '../../shared/logging/index.js';
-import { buildModel, parseModelRef, resolveModel } from '../../shared/models/index.js';
+import { buildModel, inputSizeOf, parseModelRef, resolveModel } from '../../shared/models/index.js';
 import type { SiteRun } from '../../shared/proto/index.js';
 import { combineStatistics, encodeTable, siteStatistics } from '../../shared/tabular/index.js';
 import { loadTf, type BackendPreference, type LoadedTf } from '../../shared/tf/index.js';
@@ -115,8 +115,7 @@ export async function checkTraining(loaded: LoadedTf, site: SiteData, choice: Mo
       `run ${run.runId}'s model ${run.modelName} is read on the coordinator's machine; its first round shows the speed`,
     );
   const { tf } = loaded;
-  const inputSize = run.inputShape.reduce((a, b) => a * b, 1);
-  const tabular = { inputSize, numClasses: run.numClasses };
+  const tabular = { inputSize: inputSizeOf(run), numClasses: run.numClasses };
   const { artifact, initialWeights } = await resolveModel(tf, run.modelName, { seed: 0, tabular });
   const model = await buildModel(tf, artifact);
   const data = siteExamples(site, run.numClasses);

@@ -5,6 +5,8 @@ import { assertFitsModel, type Dataset } from '../../shared/data/index.js';
 import { DataError } from '../../shared/errors/index.js';
 import {
   evaluateModel,
+  exampleShape,
+  inputSizeOf,
   modelSpecs,
   readWeights,
   writeWeights,
@@ -72,12 +74,8 @@ export class LocalTrainer {
     private readonly seed: number,
   ) {
     this.inputShape = exampleShape(model);
-    assertFitsModel(
-      data,
-      this.inputShape.reduce((a, b) => a * b, 1),
-      data.numClasses,
-    );
     const outputs = model.outputs[0]!.shape.at(-1);
+    assertFitsModel(data, inputSizeOf({ inputShape: this.inputShape }), data.numClasses);
     if (outputs !== data.numClasses)
       throw new DataError(`the model outputs ${outputs} classes, the site's data is prepared for ${data.numClasses}`);
   }
@@ -219,20 +217,6 @@ export class LocalTrainer {
     }
     return [this.xs, this.ys];
   }
-}
-
-/**
- * One example's input shape of a model (its first input without the batch dimension: [784], [28, 28, 1]).
- * @throws {DataError} for a dimension the model leaves open (a sequence of any length): the site's flat rows cannot
- *         be shaped for it.
- */
-export function exampleShape(model: LayersModel): number[] {
-  const shape = model.inputs[0]!.shape.slice(1);
-  if (!shape.every((d): d is number => typeof d === 'number' && d > 0))
-    throw new DataError(
-      `the model's input shape [${shape.join(', ')}] has an open dimension; fedsift needs fixed sizes`,
-    );
-  return shape;
 }
 
 /**

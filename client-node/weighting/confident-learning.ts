@@ -48,6 +48,7 @@ export function confidentLearning(
     throw new RangeError(`confident learning: ${labels.length} labels for ${n} probability rows`);
   const ok = (i: number) => !valid || valid[i] === 1;
   const thresholds = classThresholds(p, labels, ok);
+  const anyPresent = thresholds.some(Number.isFinite);
   const joint = new Float64Array(k * k);
   const counted = new Float64Array(k);
   const labelCount = new Float64Array(k);
@@ -57,7 +58,7 @@ export function confidentLearning(
     const y = labels[i]!;
     if (!(y >= 0 && y < k)) throw new RangeError(`confident learning: label ${y} of sample ${i} is outside [0, ${k})`);
     const r = row(p, i);
-    suggested[i] = argmaxPresent(r, thresholds);
+    suggested[i] = argmaxPresent(r, thresholds, anyPresent);
     labelQuality[i] = r[y]!;
     if (!ok(i)) continue;
     labelCount[y]!++;
@@ -127,9 +128,11 @@ function margin(p: ProbabilityMatrix, i: number, j: number, y: number): number {
   return p.values[i * p.numClasses + j]! - p.values[i * p.numClasses + y]!;
 }
 
-/** The most probable class among those with a finite threshold (present in the site's labels); any class when none is. */
-function argmaxPresent(r: Float32Array, thresholds: Float64Array): number {
-  const anyPresent = thresholds.some(Number.isFinite);
+/**
+ * The most probable class among those with a finite threshold (present in the site's labels); any class when none is
+ * (`anyPresent` false: computed once per call of confidentLearning, not per row).
+ */
+function argmaxPresent(r: Float32Array, thresholds: Float64Array, anyPresent: boolean): number {
   let best = -1;
   for (let j = 0; j < r.length; j++) {
     if (anyPresent && !Number.isFinite(thresholds[j]!)) continue;

@@ -73,8 +73,10 @@ export class StatisticsRound {
       if (attempt > 1) await this.d.eligible.waitFor(() => this.stopped);
       if (this.stopped) return undefined;
       const selected = this.d.eligible.live().filter((id) => !this.accepted.has(id) && !this.tooSmall.has(id));
-      open = this.open = new StatisticsAttempt(selected, config.roundDeadlineMs);
-      await this.d.announce({ selected, attempt, deadlineUnixMs: clock.now() + config.roundDeadlineMs });
+      // One instant: the announced deadline is the one the attempt closes at (a slow broadcast does not move it).
+      const deadlineUnixMs = clock.now() + config.roundDeadlineMs;
+      open = this.open = new StatisticsAttempt(selected, deadlineUnixMs - clock.now());
+      await this.d.announce({ selected, attempt, deadlineUnixMs });
       const reason = await closeFailingLostClients(open, clients, clock);
       if (this.stopped) return undefined;
       const sites = this.accepted.size;

@@ -1,6 +1,7 @@
 export {
   type TensorSpec,
   type ModelWeights,
+  numElements,
   totalElements,
   totalBytes,
   assertSameSpecs,

@@ -27,13 +27,20 @@ export interface CsvOptions {
  *         [0, numClasses), or negative or fractional) — naming the line and column.
  */
 export function loadCsv(path: string, opts: CsvOptions): Dataset {
-  let rows: string[][];
+  return parseCsvRows(readCsvRows(path, { trim: true }), opts, path);
+}
+
+/**
+ * The rows of a CSV file as text cells; rows[i] is physical line i + 1 (blank lines kept, as [''], for line numbers).
+ * @param o.trim trim the cells' surrounding spaces while parsing.
+ * @throws {DataError} naming the file when it cannot be read or parsed as CSV.
+ */
+export function readCsvRows(path: string, o: { trim: boolean }): string[][] {
   try {
-    rows = parse(readFileSync(path), { skip_empty_lines: false, relax_column_count: true, trim: true }) as string[][];
+    return parse(readFileSync(path), { skip_empty_lines: false, relax_column_count: true, trim: o.trim }) as string[][];
   } catch (err) {
     throw new DataError(`cannot read CSV ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return parseCsvRows(rows, opts, path);
 }
 
 /** Pure part of {@link loadCsv}: rows[i] is physical line i + 1 (so messages name real lines); blank lines are skipped. */

@@ -1,12 +1,10 @@
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { ModelWeights } from '../codec/index.js';
+import { numElements, type ModelWeights } from '../codec/index.js';
 import { DataError, type FedsiftError } from '../errors/index.js';
 import type { Tf } from '../tf/index.js';
 import { readModelFiles, refuseModel, type ModelFiles } from './model-files.js';
 import { buildMlp, getModelDefinition, MODEL_NAMES, readWeights } from './registry.js';
 import { firstUnknownClass, replaceFinalSoftmax, unwrapTopology, type TopologyNode } from './topology.js';
-
-export { saveModelFiles } from './model-files.js';
 
 /**
  * A model as a run federates it: a Keras/tfjs Layers topology (the `modelTopology` of a model.json) that every client
@@ -61,7 +59,7 @@ export function parseModelRef(ref: string): ModelRef | string {
 
 /** Values per example a model takes: the product of its input shape. */
 export function inputSizeOf(artifact: Pick<ModelArtifact, 'inputShape'>): number {
-  return artifact.inputShape.reduce((a, b) => a * b, 1);
+  return numElements(artifact.inputShape);
 }
 
 /**

@@ -1,6 +1,21 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { Dataset } from '../data/index.js';
+import { DataError } from '../errors/index.js';
 import type { Tf } from '../tf/index.js';
+
+/**
+ * One example's input shape of a model (its first input without the batch dimension: [784], [28, 28, 1]).
+ * @throws {DataError} for a dimension the model leaves open (a sequence of any length): the site's flat rows cannot
+ *         be shaped for it.
+ */
+export function exampleShape(model: LayersModel): number[] {
+  const shape = model.inputs[0]!.shape.slice(1);
+  if (!shape.every((d): d is number => typeof d === 'number' && d > 0))
+    throw new DataError(
+      `the model's input shape [${shape.join(', ')}] has an open dimension; fedsift needs fixed sizes`,
+    );
+  return shape;
+}
 
 /** Mean softmax cross-entropy (nats per sample) and accuracy (share in [0, 1]) of a model on a dataset. */
 export interface EvaluationResult {
@@ -19,7 +34,7 @@ export interface EvaluationResult {
 export function evaluateModel(tf: Tf, model: LayersModel, ds: Dataset, batchSize = 1000): EvaluationResult {
   const n = ds.labels.length,
     d = ds.numFeatures;
-  const inputShape = model.inputs[0]!.shape.slice(1) as number[],
+  const inputShape = exampleShape(model),
     numClasses = model.outputs[0]!.shape[1] as number;
   let lossSum = 0,
     correct = 0;

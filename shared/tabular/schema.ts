@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../codec/index.js';
 import { z } from 'zod';
 import { parseWith, readJsonFile } from '../config/index.js';
 import { isMissing } from './missing.js';
@@ -123,7 +123,7 @@ function sortKeys(value: unknown): unknown {
 
 /** Hex SHA-256 of the schema's canonical JSON (keys sorted, defaults applied): equal on all sites for equal schemas. */
 export function schemaSha256(schema: DataSchema): string {
-  return createHash('sha256').update(schemaJson(schema)).digest('hex');
+  return sha256Hex(new TextEncoder().encode(schemaJson(schema)));
 }
 
 /** Values per encoded row: 1 per numeric column, one per category of each categorical column (one-hot). */

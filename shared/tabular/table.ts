@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { readCsvRows } from '../data/index.js';
 import { DataError } from '../errors/index.js';
 import { isMissing } from './missing.js';
 import { categoricalColumns, numericColumns, type DataSchema } from './schema.js';
@@ -150,11 +149,5 @@ export function parseTable(rows: string[][], schema: DataSchema, source = 'CSV')
  * @throws {DataError} as parseTable, or when the file is unreadable or not CSV.
  */
 export function loadTable(path: string, schema: DataSchema): Table {
-  let rows: string[][];
-  try {
-    rows = parse(readFileSync(path), { skip_empty_lines: false, relax_column_count: true }) as string[][];
-  } catch (err) {
-    throw new DataError(`cannot read CSV ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  return parseTable(rows, schema, path);
+  return parseTable(readCsvRows(path, { trim: false }), schema, path);
 }

@@ -39,12 +39,20 @@ const specOf = (site: SiteData): RunSpec => ({
   sha256: 'spec-0',
 });
 
-/** A link that answers FetchRunSpec with `spec` and records what SubmitStatistics got. */
+/**
+ * A link that answers FetchRunSpec with `spec` and records what SubmitStatistics got; sums without columns (a site
+ * below minSiteRows) are refused as the coordinator refuses them (FAILED_PRECONDITION, naming minSiteRows).
+ */
 function recordingLink(spec: RunSpec) {
   const sent: SiteStatistics[] = [];
   const link = {
     fetchRunSpec: async () => spec,
-    submitStatistics: async (s: SiteStatistics) => (sent.push(s), { accepted: true, message: 'statistics accepted' }),
+    submitStatistics: async (s: SiteStatistics) => {
+      sent.push(s);
+      if (!s.numeric.length)
+        throw new Error(`9 FAILED_PRECONDITION: client c1 has ${s.rows} rows, fewer than minSiteRows`);
+      return { accepted: true, message: 'statistics accepted' };
+    },
   } as unknown as CoordinatorLink;
   return { link, sent };
 }
@@ -78,6 +86,7 @@ describe('round 0: a selected site sends its feature statistics', () => {
       why.map((l) => [l.level, l.rows, l.minSiteRows]),
       [[40, 4, 10]],
     );
+    assert.match(String(why[0]!.coordinator), /FAILED_PRECONDITION: client c1 has 4 rows/, "the coordinator's answer");
   });
 
   it('refuses a run whose schema is not the one its table was read with', async () => {
