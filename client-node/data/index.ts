@@ -6,4 +6,4 @@ export {
   type SiteData,
   type SiteCapabilities,
 } from './site-data.js';
-export { runDataset, runStatistics, runSchemaSha256 } from './run-dataset.js';
+export { runDataset, runStatistics } from './run-dataset.js';

@@ -63,7 +63,7 @@ function checkRunSchema(site: SiteData, spec: RunSpec): void {
 }
 
 /** Hex SHA-256 of the data schema a RunSpec carries (schemaSha256 of its schema_json). @throws {DataError} when unreadable. */
-export function runSchemaSha256(spec: Pick<RunSpec, 'runId' | 'schemaJson'>): string {
+function runSchemaSha256(spec: Pick<RunSpec, 'runId' | 'schemaJson'>): string {
   try {
     return schemaSha256(parseDataSchema(JSON.parse(spec.schemaJson) as unknown, 'RunSpec.schema_json'));
   } catch (err) {

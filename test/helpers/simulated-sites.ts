@@ -2,6 +2,7 @@ import { CoordinatorLink } from '../../client-node/link/index.js';
 import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { TEST_CAPABILITIES } from './protocol.js';
 
 /** What a group of simulated sites reports when the run is done. */
 export interface SimReport {
@@ -27,7 +28,7 @@ async function simulatedSite(
   const { clientId, heartbeatIntervalMs } = await link.join({
     siteId,
     token: '',
-    capabilities: { numExamples: 10, backend: 'none', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' },
+    capabilities: TEST_CAPABILITIES,
   });
   report.joinedMs = Math.max(report.joinedMs, performance.now() - started);
   const beat = setInterval(

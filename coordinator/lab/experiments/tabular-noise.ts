@@ -48,8 +48,8 @@ export async function runTabularNoise(tf: Tf, o: TabularNoiseOptions, logger: Lo
     const dir = mkdtempSync(join(tmpdir(), 'fedsift-tabular-noise-'));
     try {
       const example = await writeExample(tf, o.example, { out: dir, seed, rounds: o.rounds });
+      const run = JSON.parse(readFileSync(example.run, 'utf8')) as Record<string, unknown>;
       for (const arm of ARMS) {
-        const run = JSON.parse(readFileSync(example.run, 'utf8')) as Record<string, unknown>;
         const config = parseRunConfig({
           ...run,
           name: `${arm} seed ${seed}`,
