@@ -50,7 +50,7 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
       const stream = new GrpcRoundSource(
         link,
         () => d.clientId,
-        () => d.rejoin(),
+        (cause) => d.rejoin(cause),
         backoff,
         logger,
       );

@@ -169,8 +169,13 @@ export class ClientDaemon {
     this.heartbeatMs = res.heartbeatIntervalMs || this.heartbeatMs;
   }
 
-  /** Re-joins (after a coordinator restart, a lost stream); a refusal is handled by rejoinFailed. */
-  async rejoin(): Promise<void> {
+  /**
+   * Re-joins (after a coordinator restart, a lost stream); a refusal is handled by rejoinFailed. When `cause` (the
+   * lost stream's error) says another daemon took the site over, the daemon stops with it instead: a re-join would
+   * only be refused, and would stop it with a message about a live daemon rather than the takeover.
+   */
+  async rejoin(cause?: unknown): Promise<void> {
+    if (this.stopIfCutOff(cause)) return;
     await this.join().catch((e: unknown) => this.rejoinFailed(e));
   }
 

@@ -6,7 +6,8 @@ import { backoffDelay, type RoundSource } from './round-source.js';
 
 /**
  * Announcements from the coordinator's WatchRounds server stream. When the stream ends or fails (coordinator
- * restart, network loss) it calls `beforeReconnect` (the daemon re-joins) and opens a new one, with backoff.
+ * restart, network loss) it calls `beforeReconnect` with the stream's error (the daemon re-joins, or stops when the
+ * error says another daemon took its site over) and opens a new one, with backoff.
  */
 export class GrpcRoundSource implements RoundSource {
   readonly name = 'grpc-stream';
@@ -16,7 +17,7 @@ export class GrpcRoundSource implements RoundSource {
   constructor(
     private readonly link: CoordinatorLink,
     private readonly clientId: () => string,
-    private readonly beforeReconnect: () => Promise<void>,
+    private readonly beforeReconnect: (cause: Error | undefined) => Promise<void>,
     private readonly backoff: { initialMs: number; maxMs: number },
     private readonly logger: Logger,
   ) {}
@@ -29,20 +30,25 @@ export class GrpcRoundSource implements RoundSource {
     for (let failures = 0; !this.closed;) {
       const call = this.link.watchRounds(this.clientId());
       this.cancel = () => call.cancel();
-      const ended = new Promise<string>((resolve) => {
+      const ended = new Promise<Error | undefined>((resolve) => {
         call.on('data', (a: RoundAnnouncement) => {
           failures = 0;
           onAnnouncement(a);
         });
-        call.on('error', (err: Error) => resolve(err.message));
-        call.on('end', () => resolve('stream ended'));
+        call.on('error', (err: Error) => resolve(err));
+        call.on('end', () => resolve(undefined));
       });
-      const why = await ended;
+      const cause = await ended;
       if (this.closed) return;
       const delay = backoffDelay(failures++, this.backoff.initialMs, this.backoff.maxMs);
-      this.logger.warn({ why, retryInMs: delay }, 'WatchRounds stream lost; reconnecting');
+      this.logger.warn(
+        { why: cause?.message ?? 'stream ended', retryInMs: delay },
+        'WatchRounds stream lost; reconnecting',
+      );
       await sleep(delay);
-      await this.beforeReconnect().catch((err: Error) => this.logger.debug({ err: err.message }, 're-join failed'));
+      await this.beforeReconnect(cause).catch((err: Error) =>
+        this.logger.debug({ err: err.message }, 're-join failed'),
+      );
     }
   }
 
