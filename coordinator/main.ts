@@ -12,7 +12,7 @@ import { httpApp } from './http/index.js';
 import { startHttpServer } from '../shared/http/index.js';
 import { CoordinatorMetrics } from './metrics/index.js';
 import { RunManager, type Clock } from './rounds/index.js';
-import { RunStore } from './store/index.js';
+import { SqliteRunStore } from './store/index.js';
 import { openFileSpill } from './spill/index.js';
 import { AccessControl } from './auth/index.js';
 import { CertificateFiles } from '../shared/tls/index.js';
@@ -86,7 +86,7 @@ export async function startCoordinator(
   }
   const clients = new ClientRegistry(config.clientTimeoutMs);
   const coordinatorId = randomUUID();
-  const store = config.stateDir === null ? undefined : new RunStore(config.stateDir);
+  const store = config.stateDir === null ? undefined : new SqliteRunStore(config.stateDir);
   const manager = new RunManager({
     coordinatorId,
     federationId: config.federationId,
@@ -159,7 +159,7 @@ export async function startCoordinator(
       if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false)
         server.forceShutdown();
       await broadcaster.close();
-      store?.close();
+      await store?.close();
     },
   };
 }

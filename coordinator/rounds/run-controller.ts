@@ -1,7 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ModelWeights } from '../../shared/codec/index.js';
-import { RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
+import {
+  LeadershipLostError,
+  RoundClosedError,
+  ServiceUnavailableError,
+  StaleRoundError,
+} from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import {
   type EvaluationReport,
@@ -50,6 +55,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private stopRequested = false;
   /** Set by shutdown(): the run ends in this process but stays resumable in the store. */
   private suspended = false;
+  /** The store's write of the final state (finish), awaited before start() settles. */
+  private finalWrite: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private readonly buffers = new RoundBuffers();
   private failureValue: Error | undefined;
@@ -86,11 +93,28 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
    */
   start(): Promise<ModelWeights | undefined> {
     if (this.isFinished) return Promise.resolve(undefined);
-    return this.loop().catch((err: unknown) => {
-      this.failureValue = err instanceof Error ? err : new Error(String(err));
-      this.finish('RUN_STATE_FAILED', this.failureValue.message);
-      return undefined;
-    });
+    return this.loop()
+      .catch((err: unknown) => {
+        if (err instanceof LeadershipLostError || err instanceof ServiceUnavailableError) {
+          // The shared state cannot take this run's writes here any more: it stays resumable there, by a leader.
+          this.log.warn({ err: err.message }, 'run suspended: its state could not be written');
+          this.suspended = true;
+          this.finish('RUN_STATE_STOPPED', '');
+          return undefined;
+        }
+        this.failureValue = err instanceof Error ? err : new Error(String(err));
+        this.finish('RUN_STATE_FAILED', this.failureValue.message);
+        return undefined;
+      })
+      .then(async (global) => {
+        await this.finalWrite;
+        return global;
+      });
+  }
+
+  /** Records the new run in the store (before it starts; a resumed run is there already). */
+  create(): Promise<void> {
+    return this.record.create();
   }
 
   /** Asks the run to stop: the open round closes now and nothing more is aggregated. */
@@ -193,7 +217,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const { config, strategy } = this.deps;
     this.log.info({ config }, 'run created');
     await this.waitForClients();
-    this.record.markRunning();
+    await this.record.markRunning();
     if (!(await this.data.featureStatistics())) return void this.finish('RUN_STATE_STOPPED', '');
     const checkpoint = this.deps.resume?.checkpoint;
     if (checkpoint) {
@@ -314,7 +338,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       aggregationMs: clock.now() - aggStarted,
     });
     const checkpoint = { round, weights: aggregate.weights, serverState: strategy.serverState() };
-    this.record.commitRound(summary, checkpoint);
+    await this.record.commitRound(summary, checkpoint);
     this.log.info(
       { round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss },
       'round aggregated',
@@ -339,6 +363,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.open = undefined; // a finished run keeps no model-sized memory (the manager keeps it for status)
     this.buffers.clear();
     const recorded = this.record.finish(state, error, this.suspended);
+    this.finalWrite = recorded.written.catch((err: unknown) =>
+      this.log.error({ err: (err as Error).message, state: recorded.state }, "the run's final state was not stored"),
+    );
     const round = this.record.currentRound;
     if (recorded.state === 'RUN_STATE_SUSPENDED')
       this.log.info({ round }, 'run suspended by shutdown; a restart with the same state directory resumes it');

@@ -107,7 +107,7 @@ export class RunData {
       const gathered = await this.statisticsRound.gather();
       this.statisticsRound = undefined;
       if (!gathered) return false;
-      record.setStatistics(gathered);
+      await record.setStatistics(gathered);
       this.spec = undefined; // its hash changes: clients fetch it again
       logger.info({ sites: gathered.sites, rows: gathered.rows }, 'feature statistics gathered');
       this.d.emit('RUN_EVENT_KIND_ROUND_COMPLETED');

@@ -31,7 +31,14 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const strategy = createStrategy(config, this.deps);
     const model = await this.deps.runtime.prepare(config);
     const runId = `run-${new Date(this.deps.clock.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
-    return this.launch(new RunController({ ...this.deps, runId, config, model, strategy }));
+    const controller = new RunController({ ...this.deps, runId, config, model, strategy });
+    try {
+      await controller.create();
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    return this.launch(controller);
   }
 
   /**
@@ -45,14 +52,14 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const store = this.deps.store;
     if (!store) return [];
     const resumed: string[] = [];
-    for (const run of store.runs()) {
+    for (const run of await store.runs()) {
       const config = parseRunConfigJson(run.configJson);
       const last = run.rounds.at(-1)?.round;
       let checkpoint: Checkpoint | undefined;
       let model: RunModel | undefined;
       if (run.state === 'RUN_STATE_WAITING' || run.state === 'RUN_STATE_RUNNING') {
         try {
-          checkpoint = last === undefined ? undefined : store.checkpoint(run.runId, last);
+          checkpoint = last === undefined ? undefined : await store.checkpoint(run.runId, last);
           model = await this.deps.runtime.prepare(config);
           resumed.push(run.runId);
         } catch (err) {
@@ -61,7 +68,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
             error: `cannot resume: ${(err as Error).message}`,
             finishedUnixMs: this.deps.clock.now(),
           });
-          store.setState(run.runId, run.state, run.error, run.finishedUnixMs);
+          await store.setState(run.runId, run.state, run.error, run.finishedUnixMs);
           this.deps.logger.error({ run: run.runId, err: run.error }, 'run cannot be resumed');
         }
       }

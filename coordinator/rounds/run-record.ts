@@ -11,8 +11,9 @@ import type { RunDeps } from './run-deps.js';
 /**
  * The record of one run as status and the store see it: state, error, start and end times, completed rounds, the
  * round it is at, the feature statistics of round 0. Written through to the store (a new run is created there; a
- * resumed one continues its stored record), so a coordinator restart finds every run as it was. Store writes throw what the store throws (SQLite
- * errors), from the constructor, markRunning, setStatistics, commitRound and finish alike.
+ * resumed one continues its stored record), so a coordinator restart finds every run as it was. Store writes reject
+ * with what the store rejects with (the database's error, LeadershipLostError when another coordinator took the lead),
+ * from create, markRunning, setStatistics and commitRound alike; the record changes only once its write succeeded.
  */
 export class RunRecord {
   private stateValue: RunStateName = 'RUN_STATE_WAITING';
@@ -28,14 +29,20 @@ export class RunRecord {
   constructor(private readonly deps: Pick<RunDeps, 'runId' | 'config' | 'store' | 'clock' | 'resume'>) {
     const stored = deps.resume?.run;
     this.startedMs = stored?.startedUnixMs ?? deps.clock.now();
-    if (!stored) deps.store?.createRun(deps.runId, JSON.stringify(deps.config), this.stateValue, this.startedMs);
-    else {
+    if (stored) {
       this.rounds.push(...stored.rounds);
       this.currentRound = stored.rounds.length;
       this.statisticsValue = stored.statistics;
       if (isFinalRunState(stored.state))
         [this.stateValue, this.error, this.finishedMs] = [stored.state, stored.error, stored.finishedUnixMs];
     }
+  }
+
+  /** Records a new run in the store (a resumed run is there already). */
+  async create(): Promise<void> {
+    if (this.deps.resume) return;
+    const { store, runId, config } = this.deps;
+    await store?.createRun(runId, JSON.stringify(config), this.stateValue, this.startedMs);
   }
 
   get state(): RunStateName {
@@ -70,20 +77,20 @@ export class RunRecord {
   }
 
   /** Round 0 gathered the feature statistics: they are stored with the run (a resumed run keeps them). */
-  setStatistics(statistics: FeatureStatistics): void {
-    this.deps.store?.saveStatistics(this.deps.runId, statistics);
+  async setStatistics(statistics: FeatureStatistics): Promise<void> {
+    await this.deps.store?.saveStatistics(this.deps.runId, statistics);
     this.statisticsValue = statistics;
   }
 
   /** Enough clients are live: the run is running. */
-  markRunning(): void {
+  async markRunning(): Promise<void> {
+    await this.deps.store?.setState(this.deps.runId, 'RUN_STATE_RUNNING');
     this.stateValue = 'RUN_STATE_RUNNING';
-    this.deps.store?.setState(this.deps.runId, this.stateValue);
   }
 
   /** A round completed: its summary and checkpoint are committed together. */
-  commitRound(summary: RoundSummary, checkpoint: Checkpoint): void {
-    this.deps.store?.commitRound(this.deps.runId, summary, checkpoint);
+  async commitRound(summary: RoundSummary, checkpoint: Checkpoint): Promise<void> {
+    await this.deps.store?.commitRound(this.deps.runId, summary, checkpoint);
     this.rounds.push(summary);
   }
 
@@ -91,9 +98,13 @@ export class RunRecord {
    * Ends the run in `state` with `error` ('' when none). A run stopped by a coordinator shutdown (`shutDown`) stays
    * resumable as SUSPENDED when there is a store (nothing is written: the stored record still says running), and says
    * it cannot resume without one; a run that completed or failed meanwhile is recorded as such.
-   * @returns the state and error recorded.
+   * @returns the state and error recorded, and the store's write of them (nothing to write for SUSPENDED).
    */
-  finish(state: RunStateName, error: string, shutDown: boolean): { state: RunStateName; error: string } {
+  finish(
+    state: RunStateName,
+    error: string,
+    shutDown: boolean,
+  ): { state: RunStateName; error: string; written: Promise<void> } {
     const suspended = shutDown && state === 'RUN_STATE_STOPPED';
     if (suspended && this.deps.store) state = 'RUN_STATE_SUSPENDED';
     else if (suspended && !error)
@@ -101,7 +112,10 @@ export class RunRecord {
     this.stateValue = state;
     this.error = error;
     this.finishedMs = this.deps.clock.now();
-    if (state !== 'RUN_STATE_SUSPENDED') this.deps.store?.setState(this.deps.runId, state, error, this.finishedMs);
-    return { state, error };
+    const written =
+      state === 'RUN_STATE_SUSPENDED'
+        ? Promise.resolve()
+        : (this.deps.store?.setState(this.deps.runId, state, error, this.finishedMs) ?? Promise.resolve());
+    return { state, error, written };
   }
 }

@@ -15,12 +15,10 @@ export interface Checkpoint {
 const MAGIC = 'FSCK1';
 
 /**
- * Writes a checkpoint atomically (writeFileAtomic: a crash leaves either the old file or the complete new one).
- * Layout: "FSCK1", u32 LE header length, JSON header {round, specs, state names}, then the float32 LE values of the
- * model and of each state vector.
- * @throws the file-system error.
+ * Serialises a checkpoint. Layout: "FSCK1", u32 LE header length, JSON header {round, specs, state names}, then the
+ * float32 LE values of the model and of each state vector (4 bytes per value). @returns the parts, in order.
  */
-export function writeCheckpoint(path: string, c: Checkpoint): void {
+export function encodeCheckpoint(c: Checkpoint): Uint8Array[] {
   const stateNames = Object.keys(c.serverState).sort();
   const header = Buffer.from(JSON.stringify({ round: c.round, specs: c.weights.specs, state: stateNames }));
   const prefix = Buffer.alloc(MAGIC.length + 4);
@@ -29,14 +27,16 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
   const values = [c.weights.values, ...stateNames.map((n) => c.serverState[n]!)].map(
     (v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
   );
-  writeFileAtomic(path, [prefix, header, ...values]);
+  return [prefix, header, ...values];
 }
 
-/** Reads a checkpoint written by {@link writeCheckpoint}. @throws {DataError} when the file is truncated or not a checkpoint. */
-export function readCheckpoint(path: string): Checkpoint {
-  const buf = readFileSync(path);
+/**
+ * Reads a checkpoint serialised by {@link encodeCheckpoint}; `source` names it in errors (a path, a table row).
+ * @throws {DataError} when the bytes are truncated or not a checkpoint.
+ */
+export function decodeCheckpoint(buf: Buffer, source: string): Checkpoint {
   if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC)
-    throw new DataError(`${path} is not a fedsift checkpoint`);
+    throw new DataError(`${source} is not a fedsift checkpoint`);
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + headerLength;
   const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, start)) as {
@@ -47,10 +47,23 @@ export function readCheckpoint(path: string): Checkpoint {
   const n = totalElements(header.specs);
   if (buf.length !== start + 4 * n * (1 + header.state.length))
     throw new DataError(
-      `${path}: ${buf.length} bytes, expected ${start + 4 * n * (1 + header.state.length)} (truncated?)`,
+      `${source}: ${buf.length} bytes, expected ${start + 4 * n * (1 + header.state.length)} (truncated?)`,
     );
   // Copy into an aligned buffer: the header length makes the values' offset arbitrary.
   const floats = new Float32Array(new Uint8Array(buf.subarray(start)).buffer);
   const serverState = Object.fromEntries(header.state.map((name, i) => [name, floats.slice((i + 1) * n, (i + 2) * n)]));
   return { round: header.round, weights: { specs: header.specs, values: floats.slice(0, n) }, serverState };
+}
+
+/**
+ * Writes a checkpoint atomically (writeFileAtomic: a crash leaves either the old file or the complete new one), in
+ * the layout of {@link encodeCheckpoint}. @throws the file-system error.
+ */
+export function writeCheckpoint(path: string, c: Checkpoint): void {
+  writeFileAtomic(path, encodeCheckpoint(c));
+}
+
+/** Reads a checkpoint written by {@link writeCheckpoint}. @throws {DataError} when the file is truncated or not a checkpoint. */
+export function readCheckpoint(path: string): Checkpoint {
+  return decodeCheckpoint(readFileSync(path), path);
 }

@@ -1,2 +1,6 @@
-export { RunStore, type StoredRun } from './run-store.js';
-export { writeCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint.js';
+export { SqliteRunStore } from './sqlite-store.js';
+export { PostgresRunStore } from './postgres-store.js';
+export { openPgDatabase, pgFailure, DEFAULT_PG_SCHEMA, type PgDatabase } from './postgres-pool.js';
+export { migratePostgres } from './postgres-schema.js';
+export { KEEP_CHECKPOINTS, type FencingToken, type RunStore, type StoredRun } from './store.js';
+export { writeCheckpoint, readCheckpoint, encodeCheckpoint, decodeCheckpoint, type Checkpoint } from './checkpoint.js';

@@ -98,3 +98,13 @@ export class DataError extends kind('FS_ERR_DATA', GrpcStatus.INVALID_ARGUMENT) 
 export class ServiceUnavailableError extends kind('FS_ERR_SERVICE_UNAVAILABLE', GrpcStatus.UNAVAILABLE) {}
 /** A bug or an unexpected failure; its details go to the log, not to the caller. gRPC INTERNAL. */
 export class InternalError extends kind('FS_ERR_INTERNAL', GrpcStatus.INTERNAL) {}
+/**
+ * This coordinator is a standby: another one holds the leader lease (state in PostgreSQL). gRPC UNAVAILABLE; the
+ * message names the leader's address when it is known, so a client or an operator can go there.
+ */
+export class NotLeaderError extends kind('FS_ERR_NOT_LEADER', GrpcStatus.UNAVAILABLE) {}
+/**
+ * A write to the shared state was fenced off: the lease generation it carried is no longer the current one (another
+ * coordinator took the lead). Nothing was written. gRPC UNAVAILABLE.
+ */
+export class LeadershipLostError extends kind('FS_ERR_LEADERSHIP_LOST', GrpcStatus.UNAVAILABLE) {}

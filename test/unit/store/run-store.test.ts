@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { readCheckpoint, RunStore, writeCheckpoint } from '../../../coordinator/store/index.js';
+import { readCheckpoint, SqliteRunStore as RunStore, writeCheckpoint } from '../../../coordinator/store/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import type { FeatureStatistics, RoundSummary } from '../../../shared/proto/index.js';
 
@@ -49,42 +49,43 @@ describe('durable coordinator state', () => {
     assert.throws(() => readCheckpoint(path), /truncated/);
   });
 
-  it('keeps runs and rounds across a reopen, NaN included, and prunes old checkpoints', () => {
+  it('keeps runs and rounds across a reopen, NaN included, and prunes old checkpoints', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedsift-store-'));
     const store = new RunStore(dir);
-    store.createRun('run-a', '{"rounds":5}', 'RUN_STATE_WAITING', 1000);
-    for (const round of [1, 2, 3]) store.commitRound('run-a', summary(round), { round, weights, serverState: {} });
-    store.setState('run-a', 'RUN_STATE_RUNNING');
-    store.close();
+    await store.createRun('run-a', '{"rounds":5}', 'RUN_STATE_WAITING', 1000);
+    for (const round of [1, 2, 3])
+      await store.commitRound('run-a', summary(round), { round, weights, serverState: {} });
+    await store.setState('run-a', 'RUN_STATE_RUNNING');
+    await store.close();
 
     const reopened = new RunStore(dir);
-    const [run] = reopened.runs();
+    const [run] = await reopened.runs();
     assert.equal(run?.runId, 'run-a');
     assert.equal(run.state, 'RUN_STATE_RUNNING');
     assert.deepEqual(run.rounds, [summary(1), summary(2), summary(3)]);
     assert.deepEqual(readdirSync(join(dir, 'checkpoints', 'run-a')).sort(), ['round-2.ckpt', 'round-3.ckpt']);
-    assert.deepEqual([...reopened.checkpoint('run-a', 3).weights.values], [...weights.values]);
-    assert.throws(() => reopened.checkpoint('run-a', 1), /missing/);
-    reopened.setState('run-a', 'RUN_STATE_COMPLETED', '', 2000);
-    assert.equal(reopened.runs()[0]!.finishedUnixMs, 2000);
-    reopened.close();
+    assert.deepEqual([...(await reopened.checkpoint('run-a', 3)).weights.values], [...weights.values]);
+    await assert.rejects(() => reopened.checkpoint('run-a', 1), /missing/);
+    await reopened.setState('run-a', 'RUN_STATE_COMPLETED', '', 2000);
+    assert.equal((await reopened.runs())[0]!.finishedUnixMs, 2000);
+    await reopened.close();
   });
 
-  it("keeps a run's feature statistics across a reopen; runs without them have none", () => {
+  it("keeps a run's feature statistics across a reopen; runs without them have none", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedsift-store-'));
     const store = new RunStore(dir);
-    store.createRun('run-s', '{}', 'RUN_STATE_RUNNING', 1000);
-    store.createRun('run-plain', '{}', 'RUN_STATE_RUNNING', 1001);
-    store.saveStatistics('run-s', statistics);
-    store.close();
+    await store.createRun('run-s', '{}', 'RUN_STATE_RUNNING', 1000);
+    await store.createRun('run-plain', '{}', 'RUN_STATE_RUNNING', 1001);
+    await store.saveStatistics('run-s', statistics);
+    await store.close();
 
-    const [withStatistics, without] = new RunStore(dir).runs();
+    const [withStatistics, without] = await new RunStore(dir).runs();
     assert.deepEqual(withStatistics?.statistics, statistics);
     assert.equal(without?.runId, 'run-plain');
     assert.equal('statistics' in without!, false);
   });
 
-  it("brings an older build's state.db to this layout without losing its runs, and refuses a newer build's", () => {
+  it("brings an older build's state.db to this layout without losing its runs, and refuses a newer build's", async () => {
     // Prepare: a state.db as fedsift wrote it before feature statistics (layout 1, user_version 0)
     const dir = mkdtempSync(join(tmpdir(), 'fedsift-store-'));
     const old = new Database(join(dir, 'state.db'));
@@ -98,9 +99,9 @@ describe('durable coordinator state', () => {
 
     // Execute
     const store = new RunStore(dir);
-    store.saveStatistics('run-old', statistics);
-    const [run] = store.runs();
-    store.close();
+    await store.saveStatistics('run-old', statistics);
+    const [run] = await store.runs();
+    await store.close();
     const newer = new Database(join(dir, 'state.db'));
     newer.pragma('user_version = 99');
     newer.close();

@@ -4,23 +4,7 @@ import Database from 'better-sqlite3';
 import type { FeatureStatistics, RoundSummary, RunStateName } from '../../shared/proto/index.js';
 import { ConfigError, DataError } from '../../shared/errors/index.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
-
-/** A run as stored: enough to list it after a restart and, when unfinished, to resume it. */
-export interface StoredRun {
-  runId: string;
-  configJson: string;
-  state: RunStateName;
-  error: string;
-  startedUnixMs: number;
-  finishedUnixMs: number;
-  /** Completed rounds, in order. */
-  rounds: RoundSummary[];
-  /** The run's global feature statistics (round 0); absent when it has none (yet). */
-  statistics?: FeatureStatistics;
-}
-
-/** Checkpoints kept per run (the newest ones); older files are deleted after each round. */
-const KEEP_CHECKPOINTS = 2;
+import { KEEP_CHECKPOINTS, reviveNaN, type RunStore, type StoredRun } from './store.js';
 
 /**
  * The layout of state.db, one migration per version (SQLite `user_version` says which ones ran): 1 runs and their
@@ -37,16 +21,19 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 /**
- * Durable coordinator state in `dir`: runs and completed rounds in SQLite (`state.db`, WAL, synchronous=FULL) and
- * one model checkpoint per completed round in `checkpoints/<runId>/round-<k>.ckpt`. A round counts as completed once
- * its row is committed, which happens after its checkpoint is on disk — so after a crash the last committed round
- * always has its checkpoint, and a resumed run loses nothing that was completed.
+ * Durable coordinator state of one machine, in `dir`: runs and completed rounds in SQLite (`state.db`, WAL,
+ * synchronous=FULL) and one model checkpoint per completed round in `checkpoints/<runId>/round-<k>.ckpt`. A round
+ * counts as completed once its row is committed, which happens after its checkpoint is on disk — so after a crash the
+ * last committed round always has its checkpoint. Not shared between coordinators: writes are not fenced.
  */
-export class RunStore {
+export class SqliteRunStore implements RunStore {
+  readonly kind = 'sqlite';
+  readonly location: string;
   private readonly db: Database.Database;
 
   /** Opens (creating when needed) the state in `dir`. @throws the SQLite or file-system error. */
   constructor(private readonly dir: string) {
+    this.location = dir;
     mkdirSync(join(dir, 'checkpoints'), { recursive: true });
     this.db = new Database(join(dir, 'state.db'));
     this.db.pragma('journal_mode = WAL');
@@ -74,14 +61,14 @@ export class RunStore {
   }
 
   /** Records a new run. @throws the SQLite error (e.g. a duplicate run id). */
-  createRun(runId: string, configJson: string, state: RunStateName, startedUnixMs: number): void {
+  async createRun(runId: string, configJson: string, state: RunStateName, startedUnixMs: number): Promise<void> {
     this.db
       .prepare('INSERT INTO runs (run_id, config_json, state, started_ms) VALUES (?, ?, ?, ?)')
       .run(runId, configJson, state, startedUnixMs);
   }
 
   /** Records a state change (RUNNING, or a final state with its error and time). */
-  setState(runId: string, state: RunStateName, error = '', finishedUnixMs = 0): void {
+  async setState(runId: string, state: RunStateName, error = '', finishedUnixMs = 0): Promise<void> {
     this.db
       .prepare('UPDATE runs SET state = ?, error = ?, finished_ms = ? WHERE run_id = ?')
       .run(state, error, finishedUnixMs, runId);
@@ -91,7 +78,7 @@ export class RunStore {
    * Makes a completed round durable: checkpoint file first (atomic; model bytes + server state, 4 bytes per value),
    * then its row; prunes checkpoints older than the last two. @throws the file-system or SQLite error (disk full…).
    */
-  commitRound(runId: string, summary: RoundSummary, checkpoint: Checkpoint): void {
+  async commitRound(runId: string, summary: RoundSummary, checkpoint: Checkpoint): Promise<void> {
     const dir = join(this.dir, 'checkpoints', runId);
     mkdirSync(dir, { recursive: true });
     writeCheckpoint(this.checkpointPath(runId, summary.round), checkpoint);
@@ -103,14 +90,14 @@ export class RunStore {
   }
 
   /** Records a run's global feature statistics, gathered in its round 0 (a resumed run does not gather them again). */
-  saveStatistics(runId: string, statistics: FeatureStatistics): void {
+  async saveStatistics(runId: string, statistics: FeatureStatistics): Promise<void> {
     this.db
       .prepare('INSERT OR REPLACE INTO statistics (run_id, statistics_json) VALUES (?, ?)')
       .run(runId, JSON.stringify(statistics));
   }
 
   /** Every stored run with its completed rounds and statistics, oldest first. */
-  runs(): StoredRun[] {
+  async runs(): Promise<StoredRun[]> {
     const rows = this.db
       .prepare(
         'SELECT run_id, config_json, state, error, started_ms, finished_ms FROM runs ORDER BY started_ms, run_id',
@@ -143,22 +130,17 @@ export class RunStore {
   }
 
   /** The checkpoint of a run's round. @throws {DataError} when it is missing or damaged. */
-  checkpoint(runId: string, round: number): Checkpoint {
+  async checkpoint(runId: string, round: number): Promise<Checkpoint> {
     const path = this.checkpointPath(runId, round);
     if (!existsSync(path)) throw new DataError(`checkpoint of round ${round} of run ${runId} is missing (${path})`);
     return readCheckpoint(path);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 
   private checkpointPath(runId: string, round: number): string {
     return join(this.dir, 'checkpoints', runId, `round-${round}.ckpt`);
   }
-}
-
-/** JSON has no NaN: summaries store it as null (e.g. a round without central evaluation); read it back as NaN. */
-function reviveNaN(_key: string, value: unknown): unknown {
-  return value === null ? NaN : value;
 }

@@ -1,0 +1,28 @@
+import { EventEmitter } from 'node:events';
+import type { Leadership } from './leadership.js';
+
+/** The leadership of a coordinator that is alone (SQLite state, or none): it leads from start to close. */
+export class SoleLeadership extends EventEmitter<{ elected: []; lost: [reason: string] }> implements Leadership {
+  private leading = false;
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  token(): null {
+    return null;
+  }
+
+  leaderAddress(): string {
+    return '';
+  }
+
+  start(): void {
+    this.leading = true;
+    this.emit('elected');
+  }
+
+  async close(): Promise<void> {
+    this.leading = false;
+  }
+}

@@ -1,0 +1,64 @@
+import pg from 'pg';
+import { ConfigError, ServiceUnavailableError } from '../../shared/errors/index.js';
+
+/** A pool on the coordinator's PostgreSQL database, its statements run in `schema`. */
+export interface PgDatabase {
+  pool: pg.Pool;
+  /** The schema fedsift's tables live in (the URL's `schema` parameter, default `fedsift`). */
+  schema: string;
+  /** The URL without its password, for logs. */
+  location: string;
+}
+
+/** The schema of a URL without a `schema` parameter. */
+export const DEFAULT_PG_SCHEMA = 'fedsift';
+
+/**
+ * Opens a pool on `url` (`postgres://user[:password]@host[:port]/database[?schema=name]`, libpq's other parameters
+ * as node-postgres reads them). Every connection sets `search_path` to the schema, and
+ * `idle_in_transaction_session_timeout` to `idleInTransactionMs`, so a coordinator cut off mid-transaction (its
+ * machine gone, a partition) cannot hold the lease row's lock for longer than that.
+ * @throws {ConfigError} naming `state` for a URL that does not parse or a schema name that is not an identifier.
+ */
+export function openPgDatabase(url: string, idleInTransactionMs: number): PgDatabase {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`state: "${url}" is not a postgres:// URL`, { field: 'state' });
+  }
+  const schema = parsed.searchParams.get('schema') ?? DEFAULT_PG_SCHEMA;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new ConfigError(`state: schema "${schema}" must be a lower-case SQL identifier (a-z, 0-9, _)`, {
+      field: 'state',
+    });
+  parsed.searchParams.delete('schema');
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=${Math.max(1, Math.round(idleInTransactionMs))}`,
+    max: 4,
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client's error (the server restarted, a partition) is reported on the pool; the next query reconnects.
+  pool.on('error', () => undefined);
+  if (parsed.password) parsed.password = '***';
+  return { pool, schema, location: parsed.toString() };
+}
+
+/** Error codes of node-postgres and the network that mean the database could not be reached (not a bad statement). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01']);
+
+/**
+ * Maps a node-postgres failure to fedsift's errors: the database out of reach (refused, reset, timed out, shut down:
+ * SQLSTATE 57P01, a pool connection timeout, idle-in-transaction termination: 25P03) becomes
+ * ServiceUnavailableError naming `what`; anything else is returned as is.
+ */
+export function pgFailure(err: unknown, what: string): unknown {
+  const e = err as { code?: string; message?: string };
+  const unreachable =
+    (e.code !== undefined && (UNREACHABLE.has(e.code) || e.code === '25P03')) ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(e.message ?? '');
+  return unreachable
+    ? new ServiceUnavailableError(`PostgreSQL unreachable while ${what}: ${e.message ?? String(err)}`, { cause: err })
+    : err;
+}
