@@ -1,55 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { AdminClient } from '../../coordinator/operator/index.js';
-import { FEDSIFT_BIN, stopChild } from '../../coordinator/lab/federation/index.js';
-import type { RunStatus } from '../../shared/proto/index.js';
+import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { spawnClient } from '../helpers/client-processes.js';
+import { pollRun, pollStart, startCoordinatorProcess } from '../helpers/coordinator-processes.js';
 import { freePort } from '../helpers/processes.js';
-
-function startCoordinatorProcess(port: number, stateDir: string): ChildProcess {
-  const args = [
-    FEDSIFT_BIN,
-    'coordinator',
-    '--port',
-    String(port),
-    '--http-port',
-    '0',
-    '--state-dir',
-    stateDir,
-    '--insecure',
-  ];
-  return spawn(process.execPath, args, {
-    stdio: ['ignore', 'ignore', 'ignore'],
-    env: { ...process.env, FEDSIFT_LOG_LEVEL: 'warn' },
-  });
-}
-
-/**
- * Polls GetRun until `done` holds (the coordinator may still be starting: refusals are retried). `timeoutMs` only
- * turns a hang into a message before node --test's own per-file timeout would.
- */
-async function pollRun(
-  admin: AdminClient,
-  runId: string,
-  done: (s: RunStatus) => boolean,
-  timeoutMs = 280_000,
-): Promise<RunStatus> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await admin.getRun(runId).catch(() => undefined);
-    if (s && done(s)) return s;
-    if (Date.now() > until)
-      throw new Error(
-        `run ${runId}: timed out; last status ${JSON.stringify(s && { state: s.state, rounds: s.rounds.length })}`,
-      );
-    await sleep(100);
-  }
-}
 
 const RUN = {
   rounds: 6,
@@ -78,8 +36,8 @@ describe('coordinator killed mid-run (SIGKILL) and restarted', () => {
       const clients = [0, 1, 2].map((i) => spawnClient(address, i, 3));
       const admin = new AdminClient(address);
       try {
-        const runId = await pollStart(admin, coordinator);
-        const before = await pollRun(admin, runId, (s) => s.rounds.length >= 3);
+        const runId = await pollStart([admin], [coordinator], RUN);
+        const before = await pollRun([admin], runId, (s) => s.rounds.length >= 3);
         // Execute: kill -9 mid-run, then start a new coordinator process on the same state directory.
         coordinator.kill('SIGKILL');
         await new Promise((r) => coordinator.once('exit', r));
@@ -89,7 +47,7 @@ describe('coordinator killed mid-run (SIGKILL) and restarted', () => {
         );
         coordinator = startCoordinatorProcess(port, stateDir);
         const resumed = await pollRun(
-          admin,
+          [admin],
           runId,
           (s) => s.state !== 'RUN_STATE_WAITING' && s.state !== 'RUN_STATE_RUNNING',
         );
@@ -106,7 +64,7 @@ describe('coordinator killed mid-run (SIGKILL) and restarted', () => {
           'completed rounds survive as they were',
         );
         const uninterrupted = await pollRun(
-          admin,
+          [admin],
           (await admin.startRun(RUN)).runId,
           (s) => s.state === 'RUN_STATE_COMPLETED',
         );
@@ -125,21 +83,3 @@ describe('coordinator killed mid-run (SIGKILL) and restarted', () => {
     },
   );
 });
-
-/** Starts the run once the coordinator answers (however long its start-up takes); fails if the process exits. */
-async function pollStart(admin: AdminClient, coordinator: ChildProcess): Promise<string> {
-  for (;;) {
-    try {
-      return (await admin.startRun(RUN)).runId;
-    } catch (err) {
-      if (coordinator.exitCode !== null || coordinator.signalCode !== null)
-        throw new Error(
-          `the coordinator exited (${coordinator.exitCode ?? coordinator.signalCode}) before it answered`,
-          {
-            cause: err,
-          },
-        );
-      await sleep(100);
-    }
-  }
-}
