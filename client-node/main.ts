@@ -7,15 +7,16 @@ import { ClientDaemon, RunContexts } from './daemon/index.js';
 import { loadSiteData, siteLabels, withLabelNoise, type SiteData } from './data/index.js';
 import { ClientMetrics } from './metrics/index.js';
 import type { LabelNoise } from './attacks/index.js';
-import { CoordinatorLink } from './link/index.js';
+import { CoordinatorAddresses, CoordinatorLink } from './link/index.js';
 import { CertificateFiles } from '../shared/tls/index.js';
 import { GrpcRoundSource, MergedRoundSource, NatsRoundSource } from './rounds/index.js';
 
 /**
  * Composition root of a client daemon: loads tfjs (logging the backend), this site's data (read against its data
  * schema when it has one), and wires the gRPC link, the per-run contexts and the round source (the WatchRounds
- * stream, plus NATS when natsUrl is set). Resolves once joined and listening. Over TLS the certificate files are read
- * again every `tls.reloadIntervalMs`: renewed ones serve the next connections.
+ * stream, plus NATS when natsUrl is set). Resolves once joined and listening. With several coordinator addresses
+ * (a list, or a DNS name with several records) the daemon talks to one at a time and follows the leader. Over TLS
+ * the certificate files are read again every `tls.reloadIntervalMs`: renewed ones serve the next connections.
  * @throws {DataError} when the site's data cannot be loaded or does not fit its schema (naming the column and the
  *         first bad row); {ConfigError} for an unreadable schema or TLS file.
  */
@@ -27,7 +28,8 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   logger.info({ backend, skipped }, `tfjs backend: ${backend}`);
   if (!config.tls) logger.warn('PLAIN TEXT: gRPC to the coordinator without TLS, as asked (insecure)');
   const certificates = config.tls && CertificateFiles.forClient(config.tls, logger);
-  const link = new CoordinatorLink(config.coordinator, config.transport, { token: config.token, tls: certificates });
+  const addresses = await CoordinatorAddresses.resolve(config.coordinator, logger);
+  const link = new CoordinatorLink(addresses, config.transport, { token: config.token, tls: certificates });
   const backoff = { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs };
   const examples = siteLabels(site).length;
   const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(examples, certificates);

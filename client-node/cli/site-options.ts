@@ -20,8 +20,8 @@ export function addSiteOptions(cmd: Command): Command {
   cmd
     .requiredOption('--site-id <id>', 'stable name of this data site (keeps the client id across restarts)')
     .option(
-      '--coordinator <host:port>',
-      'coordinator gRPC address',
+      '--coordinator <host:port,...>',
+      'coordinator gRPC address; several, comma-separated (or a DNS name with several records), for coordinators of one federation on PostgreSQL: the daemon follows the leader',
       process.env.FEDSIFT_COORDINATOR ?? DEFAULT_COORDINATOR_ADDRESS,
     )
     .option(

@@ -6,7 +6,14 @@ import type { ClientConfig } from '../../shared/config/index.js';
 import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../shared/contract/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
-import { isPermanentJoinRefusal, isSiteConflict, isSiteInUse, refusalReason, unreachable } from './join-refusals.js';
+import {
+  isNotLeader,
+  isPermanentJoinRefusal,
+  isSiteConflict,
+  isSiteInUse,
+  refusalReason,
+  unreachable,
+} from './join-refusals.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
@@ -130,7 +137,12 @@ export class ClientDaemon {
     this.source = this.deps.roundSource(this);
     this.source.start((a) => this.onAnnouncement(a));
     this.log.info(
-      { client: this.clientId, source: this.source.name, examples: siteLabels(this.deps.runs.site).length },
+      {
+        client: this.clientId,
+        coordinator: this.deps.link.address,
+        source: this.source.name,
+        examples: siteLabels(this.deps.runs.site).length,
+      },
       'listening for rounds',
     );
     if (this.deps.config.attack)
@@ -213,9 +225,10 @@ export class ClientDaemon {
       try {
         await this.deps.link.heartbeat(this.clientId);
       } catch (err) {
-        // NOT_FOUND: the coordinator restarted and forgot us; anything else: the channel reconnects by itself.
+        // NOT_FOUND: the coordinator restarted and forgot us; NOT_LEADER: it became a standby, and the re-join moves
+        // the link to the leader; anything else: the channel reconnects by itself.
         if (this.stopIfCutOff(err)) return;
-        if (isServiceError(err) && err.code === status.NOT_FOUND) await this.rejoin();
+        if ((isServiceError(err) && err.code === status.NOT_FOUND) || isNotLeader(err)) await this.rejoin();
       }
     }
   }

@@ -1,6 +1,11 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { ClientConfig } from '../../shared/config/index.js';
-import { ServiceUnavailableError, SITE_CONFLICT_CODES, SiteInUseError } from '../../shared/errors/index.js';
+import {
+  NotLeaderError,
+  ServiceUnavailableError,
+  SITE_CONFLICT_CODES,
+  SiteInUseError,
+} from '../../shared/errors/index.js';
 import { errorCodeOf, isServiceError } from '../../shared/grpc-errors/index.js';
 
 /**
@@ -26,6 +31,14 @@ export function isSiteConflict(err: unknown): err is ServiceError {
 /** Whether a Join was refused because a live daemon holds the site (FS_ERR_SITE_IN_USE; not a takeover). */
 export function isSiteInUse(err: unknown): err is ServiceError {
   return isServiceError(err) && errorCodeOf(err) === SiteInUseError.code;
+}
+
+/**
+ * Whether a call was refused by a standby coordinator (FS_ERR_NOT_LEADER): another coordinator leads the federation,
+ * and a re-join moves the link there.
+ */
+export function isNotLeader(err: unknown): err is ServiceError {
+  return isServiceError(err) && errorCodeOf(err) === NotLeaderError.code;
 }
 
 /** Whether a Join refusal is for good: PERMANENT_JOIN_REFUSALS, or another live daemon of the site (isSiteConflict). */

@@ -25,6 +25,7 @@ import { grpcChannelOptions, type TransportConfig } from '../../shared/config/in
 import { channelCredentials, type ChannelSecurity } from '../../shared/tls/index.js';
 import { InvalidUpdateError } from '../../shared/errors/index.js';
 import { writeWithBackpressure } from '../../shared/streams/index.js';
+import { CoordinatorAddresses, type CoordinatorTarget } from './coordinator-addresses.js';
 import {
   bearerTokenInterceptor,
   loadFedsiftProto,
@@ -73,31 +74,42 @@ export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha2
 /**
  * The client daemon's gRPC channel to the coordinator: promise-returning calls, chunked model transfer both ways,
  * and fedsift's transport policy (message limits, keepalive). Every call carries the link's session (one per daemon
- * process; JoinRequest.session_id): the coordinator takes the calls of one daemon per site. I/O only.
+ * process; JoinRequest.session_id): the coordinator takes the calls of one daemon per site. Given several coordinator
+ * addresses (a leader and its standbys), it talks to one at a time, and Join moves it to another when the one in use
+ * cannot be reached or is a standby (CoordinatorAddresses): a new channel, the old one closed. I/O only.
  */
 export class CoordinatorLink {
-  /** This daemon's session: a random id, the same on every call and re-join of this link. */
+  /** This daemon's session: a random id, the same on every call and re-join of this link, at every address. */
   readonly sessionId = randomUUID();
-  private readonly stub: CoordinatorStub;
+  private readonly addresses: CoordinatorAddresses;
+  /** The address of the link's channel (`stub`'s). */
+  private target: CoordinatorTarget;
+  private stub: CoordinatorStub;
   /** grpc.health.v1 over the same channel. */
-  private readonly healthStub: HealthStub;
+  private healthStub: HealthStub;
   /** What a fresh channel to the coordinator is built from (the link's own, and one per retried upload). */
   private readonly channel: {
-    address: string;
     credentials: ChannelCredentials;
     options: ChannelOptions;
     Client: ReturnType<typeof loadFedsiftProto>['CoordinatorClient'];
+    Health: ReturnType<typeof makeClientConstructor>;
   };
   /** Channels of retried uploads in flight (closed with the link). */
   private readonly freshStubs = new Set<CoordinatorStub>();
 
   /**
+   * @param coordinator the coordinator's `host:port` (or one target), or its addresses (CoordinatorAddresses.resolve:
+   *        a list, DNS names expanded); the link starts with the first.
    * @param security.token the site's enrolment token, sent on every call (none when the coordinator requires none);
    *        security.tls the coordinator's CA and this site's certificate (none = plain text), read again while
    *        the link lives so that renewed files serve its next connections.
    * @throws {ConfigError} when a TLS file cannot be read.
    */
-  constructor(address: string, transport: TransportConfig, security: ChannelSecurity = {}) {
+  constructor(
+    coordinator: string | CoordinatorTarget | CoordinatorAddresses,
+    transport: TransportConfig,
+    security: ChannelSecurity = {},
+  ) {
     const options = {
       ...grpcChannelOptions(transport),
       // One connection per link: links in one process (simulated sites, tests) do not share grpc-js's global subchannel.
@@ -109,33 +121,84 @@ export class CoordinatorLink {
     };
     // The proto is loaded (read and parsed) once per link, not again for each retried upload's channel.
     const Client = loadFedsiftProto().CoordinatorClient;
-    this.channel = { address, credentials: channelCredentials(security.tls), options, Client };
-    this.stub = this.newStub();
     const Health = makeClientConstructor(healthService, 'grpc.health.v1.Health');
-    this.healthStub = new Health(address, this.channel.credentials, {
+    this.channel = { credentials: channelCredentials(security.tls), options, Client, Health };
+    this.addresses = coordinator instanceof CoordinatorAddresses ? coordinator : CoordinatorAddresses.of(coordinator);
+    this.target = this.addresses.current;
+    this.stub = this.newStub();
+    this.healthStub = this.newHealthStub();
+  }
+
+  /** The coordinator address the link talks to now. */
+  get address(): string {
+    return this.target.address;
+  }
+
+  /**
+   * A client on a channel of its own to the address in use: a connection of its own (local subchannel pool), opened
+   * at its first call. For an address expanded from a DNS name, TLS and the calls' authority use that name.
+   */
+  private newStub(): CoordinatorStub {
+    const { credentials, options, Client } = this.channel;
+    const { address, hostName } = this.target;
+    const named = hostName && {
+      'grpc.ssl_target_name_override': hostName,
+      'grpc.default_authority': `${hostName}:${address.slice(address.lastIndexOf(':') + 1)}`,
+    };
+    return new Client(address, credentials, { ...options, ...named }) as unknown as CoordinatorStub;
+  }
+
+  private newHealthStub(): HealthStub {
+    const { Health, credentials } = this.channel;
+    return new Health(this.target.address, credentials, {
       channelOverride: this.stub.getChannel(),
     }) as unknown as HealthStub;
   }
 
-  /** A client on a channel of its own: a connection of its own (local subchannel pool), opened at its first call. */
-  private newStub(): CoordinatorStub {
-    const { address, credentials, options, Client } = this.channel;
-    return new Client(address, credentials, options) as unknown as CoordinatorStub;
+  /** Opens a channel to the address in use when it is not the link's own any more (Join moved it); closes the old. */
+  private followAddress(): void {
+    if (this.addresses.current === this.target) return;
+    const old = this.stub;
+    this.target = this.addresses.current;
+    this.stub = this.newStub();
+    this.healthStub = this.newHealthStub();
+    old.close();
   }
 
   /**
    * Joins (or re-joins) the coordinator for this link's session, stating this build's protocol revision; with
-   * `req.takeover`, cuts off a live daemon of the site.
-   * @throws the gRPC error (INVALID_ARGUMENT for a bad site id or another protocol revision, UNAVAILABLE;
-   *         ALREADY_EXISTS, FS_ERR_SITE_IN_USE, when another daemon of the site is live).
+   * `req.takeover`, cuts off a live daemon of the site. With several coordinator addresses, one pass over them: a
+   * Join the address in use answers UNAVAILABLE (unreachable, or a standby) moves the link to the next address (or
+   * to the leader a standby names) and is tried there, each address at most once; when every one failed, the link
+   * stays at the next one for the following pass and its DNS names are resolved again.
+   * @throws the gRPC error (INVALID_ARGUMENT for a bad site id or another protocol revision; UNAVAILABLE, the last
+   *         address's, when none answered; ALREADY_EXISTS, FS_ERR_SITE_IN_USE, when another daemon of the site is live).
    */
-  join(req: JoinRequest): Promise<JoinResponse> {
+  async join(req: JoinRequest): Promise<JoinResponse> {
     const stated = {
       ...req,
       sessionId: this.sessionId,
       capabilities: { ...req.capabilities!, protocolVersion: PROTOCOL_VERSION },
     };
-    return new Promise((resolve, reject) => this.stub.Join(stated, (err, res) => (err ? reject(err) : resolve(res!))));
+    const tried = new Set<string>();
+    for (;;) {
+      this.followAddress();
+      const at = this.target;
+      try {
+        return await new Promise<JoinResponse>((resolve, reject) =>
+          this.stub.Join(stated, (err, res) => (err ? reject(err) : resolve(res!))),
+        );
+      } catch (err) {
+        tried.add(at.address);
+        const next = this.addresses.afterFailure(at, err);
+        if (!next) throw err;
+        if (tried.has(next.address)) {
+          await this.addresses.refresh();
+          this.followAddress();
+          throw err;
+        }
+      }
+    }
   }
 
   /** Keeps this client selectable. @throws the gRPC error; NOT_FOUND means the coordinator forgot us: join again. */

@@ -1,1 +1,3 @@
 export { CoordinatorLink, type UpdateToSubmit } from './coordinator-link.js';
+export { CoordinatorAddresses, type CoordinatorTarget, type HostLookup } from './coordinator-addresses.js';
+export { nextAddress, leaderNamedBy, type CallFailure } from './address-choice.js';

@@ -1,9 +1,9 @@
 import { status } from '@grpc/grpc-js';
-import type { ClientConfig } from '../../shared/config/index.js';
+import { parseHostPort, type ClientConfig, type HostPort } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import type { CheckSiteResponse } from '../../shared/proto/index.js';
-import { CoordinatorLink } from '../link/index.js';
+import { CoordinatorLink, type CoordinatorTarget } from '../link/index.js';
 import { failed, passed, type Outcome } from './checklist.js';
 import { lastError, refusalHint, transportHint, unreachableHint } from './diagnosis.js';
 import { answersHttp1, speaksTls, tcpError, tlsHandshakeError } from './probes.js';
@@ -13,30 +13,61 @@ const UNREACHABLE = 3;
 const REFUSED = 4;
 const BAD_CONFIG = 2;
 
-/** host and port of a `host:port` address (the client config's regex holds it to that form). */
-function hostPort(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(':');
-  return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
-}
-
-/** The coordinator's address accepts TCP connections. */
-export async function checkReachable(address: string, timeoutMs: number): Promise<Outcome<void>> {
-  const { host, port } = hostPort(address);
-  const code = await tcpError(host, port, timeoutMs);
-  return code === undefined
-    ? passed(`${address} accepts TCP connections`, undefined)
-    : failed(unreachableHint(address, code), UNREACHABLE);
+/** host and port of a `host:port` address. @throws {Error} for another form (the client config holds addresses to it). */
+function hostPort(address: string): HostPort {
+  const parsed = parseHostPort(address);
+  if (typeof parsed === 'string') throw new Error(`coordinator address ${address}: ${parsed}`);
+  return parsed;
 }
 
 /**
- * gRPC reaches the Coordinator service with this site's TLS settings (its grpc.health.v1 status, which needs no
- * token). On failure the address is probed (HTTP/1.1? TLS?) to say what is wrong.
+ * The coordinator's addresses (one, or a federation's several) accept TCP connections: passes when one does.
+ * @returns the addresses that accept them, in order, for the tls check.
+ */
+export async function checkReachable(
+  targets: readonly CoordinatorTarget[],
+  timeoutMs: number,
+): Promise<Outcome<CoordinatorTarget[]>> {
+  const probe = ({ host, port }: HostPort) => tcpError(host, port, timeoutMs);
+  const codes = await Promise.all(targets.map(({ address }) => probe(hostPort(address))));
+  const reachable = targets.filter((_, i) => codes[i] === undefined);
+  const down = targets.flatMap(({ address }, i) => (codes[i] === undefined ? [] : [{ address, code: codes[i]! }]));
+  if (!reachable.length) return failed(down.map((d) => unreachableHint(d.address, d.code)).join('; '), UNREACHABLE);
+  const others = down.length ? ` (not ${down.map((d) => `${d.address}: ${d.code}`).join(', ')})` : '';
+  const accept = reachable.length === 1 ? 'accepts' : 'accept';
+  return passed(`${reachable.map((t) => t.address).join(', ')} ${accept} TCP connections${others}`, reachable);
+}
+
+/**
+ * gRPC reaches the Coordinator service with this site's TLS settings at one of `targets`, tried in turn: the first
+ * whose grpc.health.v1 status is SERVING (the leader, when the others are standbys) passes, and its link serves the
+ * token check. This needs no token. On failure at an address, the address is probed (HTTP/1.1? TLS?) to say what is
+ * wrong; when none serves, the first address's failure is reported.
  * @returns the open link on success, for the token check; the caller closes it.
  */
-export async function checkTransport(config: ClientConfig, timeoutMs: number): Promise<Outcome<CoordinatorLink>> {
+export async function checkTransport(
+  config: ClientConfig,
+  targets: readonly CoordinatorTarget[],
+  timeoutMs: number,
+): Promise<Outcome<CoordinatorLink>> {
+  let first: Outcome<CoordinatorLink> | undefined;
+  for (const target of targets) {
+    const outcome = await checkTransportAt(config, target, timeoutMs);
+    if (outcome.status === 'pass') return outcome;
+    first ??= outcome;
+  }
+  return first!;
+}
+
+/** checkTransport at one address. */
+async function checkTransportAt(
+  config: ClientConfig,
+  target: CoordinatorTarget,
+  timeoutMs: number,
+): Promise<Outcome<CoordinatorLink>> {
   let link: CoordinatorLink;
   try {
-    link = new CoordinatorLink(config.coordinator, config.transport, { token: config.token, tls: config.tls });
+    link = new CoordinatorLink(target, config.transport, { token: config.token, tls: config.tls });
   } catch (err) {
     if (err instanceof ConfigError) return failed(`${err.message} (--tls-ca, --tls-cert, --tls-key)`, BAD_CONFIG);
     throw err;
@@ -44,23 +75,26 @@ export async function checkTransport(config: ClientConfig, timeoutMs: number): P
   const how = config.tls
     ? `TLS with the CA in ${config.tls.caFile}${config.tls.certFile ? ` and this site's certificate ${config.tls.certFile}` : ''}`
     : 'plain text (--insecure)';
+  const { address } = target;
   try {
     const serving = await link.health(Date.now() + timeoutMs);
-    if (serving === 'SERVING') return passed(`gRPC over ${how}: the Coordinator service is serving`, link);
+    if (serving === 'SERVING')
+      return passed(`gRPC over ${how}: the Coordinator service at ${address} is serving`, link);
     link.close();
-    return failed(`gRPC over ${how} works, but the Coordinator service is ${serving}`, UNREACHABLE);
+    const standby = serving === 'NOT_SERVING' ? ' (a standby coordinator, or one starting: is the leader listed?)' : '';
+    return failed(`gRPC over ${how} works, but the Coordinator service is ${serving}${standby}`, UNREACHABLE);
   } catch (err) {
     link.close();
     if (!isServiceError(err)) throw err;
     if (err.code !== status.UNAVAILABLE)
       return failed(
-        `${config.coordinator} answers gRPC but not as a fedsift coordinator (${status[err.code]}: ${err.details})`,
+        `${address} answers gRPC but not as a fedsift coordinator (${status[err.code]}: ${err.details})`,
         UNREACHABLE,
       );
-    const { host, port } = hostPort(config.coordinator);
+    const { host, port } = hostPort(address);
     const [http1, tls] = await Promise.all([answersHttp1(host, port, timeoutMs), speaksTls(host, port, timeoutMs)]);
     const handshake = config.tls && tls ? await tlsHandshakeError(host, port, config.tls, timeoutMs) : undefined;
-    const facts = { address: config.coordinator, tls: config.tls, details: err.details, handshake };
+    const facts = { address, tls: config.tls, details: err.details, handshake };
     return failed(transportHint({ ...facts, answersHttp1: http1, speaksTls: tls }), UNREACHABLE);
   }
 }

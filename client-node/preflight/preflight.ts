@@ -1,6 +1,6 @@
 import type { ClientConfig } from '../../shared/config/index.js';
 import type { SiteRun } from '../../shared/proto/index.js';
-import type { CoordinatorLink } from '../link/index.js';
+import { CoordinatorAddresses, type CoordinatorLink } from '../link/index.js';
 import { Checklist, type CheckResult } from './checklist.js';
 import { checkReachable, checkToken, checkTransport } from './coordinator-checks.js';
 import { checkNats } from './nats-check.js';
@@ -18,7 +18,8 @@ export interface PreflightReport {
 
 /**
  * Checks a site as its daemon would start with `config`, without joining (as NVIDIA FLARE's preflight check):
- * the coordinator's address accepts connections (`coordinator`), gRPC works with these TLS settings (`tls`), the
+ * the coordinator's address accepts connections (`coordinator`; with several addresses, one of them), gRPC works
+ * with these TLS settings (`tls`, at the first address that serves: the leader), the
  * coordinator would accept this site and its token (`token`, which also learns the unfinished runs), NATS is
  * reachable with JetStream (`nats`, when --nats-url is set), the data loads (`data`, against its data schema when it
  * has one) and fits the unfinished runs' model (`model`: values per example, classes, schema), which tfjs backend
@@ -30,11 +31,12 @@ export interface PreflightReport {
 export async function preflight(config: ClientConfig, onResult?: (r: CheckResult) => void): Promise<PreflightReport> {
   const list = new Checklist(onResult);
   const timeoutMs = config.connectTimeoutMs || DEFAULT_TIMEOUT_MS;
-  await list.run('coordinator', [], () => checkReachable(config.coordinator, timeoutMs));
+  const addresses = await CoordinatorAddresses.resolve(config.coordinator);
+  const reachable = await list.run('coordinator', [], () => checkReachable(addresses.all, timeoutMs));
   let link: CoordinatorLink | undefined;
   let runs: SiteRun[] | undefined;
   try {
-    link = await list.run('tls', ['coordinator'], () => checkTransport(config, timeoutMs));
+    link = await list.run('tls', ['coordinator'], () => checkTransport(config, reachable!, timeoutMs));
     runs = (await list.run('token', ['tls'], () => checkToken(link!, config, timeoutMs)))?.runs;
   } finally {
     link?.close();

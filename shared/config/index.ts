@@ -1,5 +1,6 @@
 export { parseWith, parseJson } from './parse.js';
 export { readJsonFile } from './json-file.js';
+export { parseCoordinatorList, parseHostPort, formatHostPort, type HostPort } from './coordinator-addresses.js';
 export { dataSourceSchema, type DataSourceConfig } from './data-source.js';
 export {
   transportSchema,

@@ -7,6 +7,7 @@ import {
   federationIdProblem,
 } from '../contract/index.js';
 import { BACKENDS } from '../tf/index.js';
+import { parseCoordinatorList } from './coordinator-addresses.js';
 import { dataSourceSchema } from './data-source.js';
 import { parseWith } from './parse.js';
 import { clientTlsSchema, insecureSchema, requireTlsOrInsecure, serverTlsSchema } from './tls.js';
@@ -98,10 +99,17 @@ export type CoordinatorConfig = Readonly<z.output<typeof coordinatorConfigSchema
 /** Client daemon settings (`fedsift client`). */
 export const clientConfigSchema = z
   .object({
-    /** Coordinator gRPC address, host:port. @default "127.0.0.1:50051" */
+    /**
+     * Coordinator gRPC address, host:port; or the addresses of a federation's coordinators (a leader and its
+     * standbys), comma-separated, or one DNS name with a record for each: the daemon uses one at a time and moves to
+     * the next when it cannot reach it or it is a standby (see parseCoordinatorList). @default "127.0.0.1:50051"
+     */
     coordinator: z
       .string()
-      .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+      .superRefine((text, ctx) => {
+        const list = parseCoordinatorList(text);
+        if ('problems' in list) for (const message of list.problems) ctx.addIssue({ code: 'custom', message });
+      })
       .default(DEFAULT_COORDINATOR_ADDRESS),
     /** NATS server to listen for round announcements too; absent = the coordinator's WatchRounds stream only. */
     natsUrl,

@@ -132,6 +132,24 @@ describe('fedsift preflight: one line per check of a site, without joining', () 
     assert.equal(check(report, 'training').detail, 'no unfinished run names a model to time');
   });
 
+  it('with several coordinator addresses, checks the one that accepts and serves, naming it and the others', async () => {
+    // Prepare: nothing listens at the first address
+    const closed = `127.0.0.1:${await freePort()}`;
+    // Execute
+    const report = await preflight(config({ coordinator: `${closed},${secure.address}` }));
+    // Assert
+    assert.equal(report.exitCode, 0, JSON.stringify(report.checks));
+    assert.equal(
+      check(report, 'coordinator').detail,
+      `${secure.address} accepts TCP connections (not ${closed}: ECONNREFUSED)`,
+    );
+    assert.match(
+      check(report, 'tls').detail,
+      new RegExp(`^gRPC over TLS .*: the Coordinator service at ${secure.address} is serving$`),
+    );
+    assert.match(check(report, 'token').detail, /site "site-a" may join/);
+  });
+
   it("the coordinator's HTTP port instead of its gRPC port fails the tls check, saying so", async () => {
     await failsAt(
       { coordinator: `127.0.0.1:${plain.httpPort}`, tls: null, insecure: true },
