@@ -32,18 +32,19 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array[] {
 
 /**
  * Reads a checkpoint serialised by {@link encodeCheckpoint}; `source` names it in errors (a path, a table row).
- * @throws {DataError} when the bytes are truncated or not a checkpoint.
+ * @throws {DataError} when the bytes are truncated, damaged or not a checkpoint.
  */
 export function decodeCheckpoint(buf: Buffer, source: string): Checkpoint {
   if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC)
     throw new DataError(`${source} is not a fedsift checkpoint`);
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + headerLength;
-  const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, start)) as {
-    round: number;
-    specs: TensorSpec[];
-    state: string[];
-  };
+  let header: { round: number; specs: TensorSpec[]; state: string[] };
+  try {
+    header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, start)) as typeof header;
+  } catch {
+    throw new DataError(`${source}: its header is not JSON (truncated or damaged?)`);
+  }
   const n = totalElements(header.specs);
   if (buf.length !== start + 4 * n * (1 + header.state.length))
     throw new DataError(

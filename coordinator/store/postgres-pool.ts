@@ -62,3 +62,30 @@ export function pgFailure(err: unknown, what: string): unknown {
     ? new ServiceUnavailableError(`PostgreSQL unreachable while ${what}: ${e.message ?? String(err)}`, { cause: err })
     : err;
 }
+
+/**
+ * Runs `work` in one transaction on a client of `pool`: BEGIN, work, COMMIT; ROLLBACK when work or COMMIT fails.
+ * node-postgres emits 'error' on a checked-out client whose connection drops (even mid-query), which would end the
+ * process unheard: this catches it, and a client that failed so is discarded rather than returned to the pool.
+ * @returns what `work` resolves to. @throws what `work` throws, or the node-postgres error (unmapped: see pgFailure).
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error): void => {
+    broken = err;
+  };
+  client.on('error', onError);
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken ??= rollbackErr));
+    throw err;
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ConfigError } from '../../shared/errors/index.js';
+import { inTransaction } from './postgres-pool.js';
 
 /**
  * The layout of fedsift's tables in PostgreSQL, one migration per version (table `schema_version` says which ran):
@@ -32,11 +33,11 @@ const MIGRATION_LOCK = 0x66_65_64_73; // "feds"
  * @throws {ConfigError} naming `state` when a newer fedsift wrote the schema; the database's error otherwise.
  */
 export async function migratePostgres(pool: pg.Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    // The migrations name tables unqualified; say where they go, whatever search_path the connection was given.
+    await client.query(`SET LOCAL search_path TO ${schema}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_version (version INTEGER NOT NULL)`);
     const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${schema}.schema_version`);
     const version = rows[0]?.version ?? 0;
@@ -49,11 +50,5 @@ export async function migratePostgres(pool: pg.Pool, schema: string): Promise<vo
     for (const sql of PG_MIGRATIONS.slice(version)) await client.query(sql);
     await client.query(`DELETE FROM ${schema}.schema_version`);
     await client.query(`INSERT INTO ${schema}.schema_version (version) VALUES ($1)`, [PG_MIGRATIONS.length]);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
