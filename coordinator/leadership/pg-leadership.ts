@@ -9,8 +9,11 @@ import type { Leadership } from './leadership.js';
 export interface PgLeadershipOptions {
   /** This coordinator's id (the lease's holder); unique per process, so a restarted coordinator is a new holder. */
   holder: string;
-  /** The gRPC address clients reach this coordinator at (host:port), shown by standbys as the leader's. */
-  address: string;
+  /**
+   * The gRPC address clients reach this coordinator at (host:port), shown by standbys as the leader's. Read when the
+   * lease is taken, so a server may bind its port after the leadership is made.
+   */
+  address: () => string;
   /** A lease not renewed for this long may be taken by a standby (ms). @default 10000 */
   leaseMs: number;
   logger: Logger;
@@ -81,15 +84,23 @@ export class PgLeadership extends EventEmitter<{ elected: []; lost: [reason: str
   }
 
   leaderAddress(): string {
-    return this.leading ? this.options.address : this.seenLeader;
+    return this.leading ? this.options.address() : this.seenLeader;
   }
 
-  /** Starts campaigning now, then every leaseMs/4. Calling it again, or after close(), does nothing. */
-  start(): void {
+  /**
+   * Starts campaigning now, then every leaseMs/4; resolves when the first attempt is decided. Calling it again, or
+   * after close(), does nothing.
+   */
+  async start(): Promise<void> {
     if (this.ticker || this.closing) return;
     this.ticker = setInterval(() => this.tick(), this.options.leaseMs / TICKS_PER_LEASE).unref();
     this.log.info({ leaseMs: this.options.leaseMs, state: this.db.location }, 'campaigning for the leader lease');
     this.tick();
+    await this.inFlight;
+  }
+
+  resign(reason: string): void {
+    this.lose(reason);
   }
 
   /**
@@ -130,7 +141,7 @@ export class PgLeadership extends EventEmitter<{ elected: []; lost: [reason: str
   private async campaign(): Promise<void> {
     const { holder, address, leaseMs } = this.options;
     const sentAtMs = performance.now();
-    const won = await this.query<{ generation: string }>(ACQUIRE_SQL, [holder, address, leaseMs]);
+    const won = await this.query<{ generation: string }>(ACQUIRE_SQL, [holder, address(), leaseMs]);
     if (won.rows[0]) return this.win(Number(won.rows[0].generation), sentAtMs);
     const leader = (await this.query<{ address: string }>(LEADER_SQL, [])).rows[0]?.address ?? '';
     if (leader !== this.seenLeader) this.log.info({ leader: leader || null }, 'standing by');
@@ -150,7 +161,7 @@ export class PgLeadership extends EventEmitter<{ elected: []; lost: [reason: str
     }
     this.leading = true;
     this.seenLeader = '';
-    this.log.info({ generation, address: this.options.address }, 'elected leader');
+    this.log.info({ generation, address: this.options.address() }, 'elected leader');
     this.emit('elected');
   }
 

@@ -32,14 +32,19 @@ async function leaseSchema(): Promise<TestSchema> {
 /** Starts campaigning as `name` (address `<name>:50051`) on `url`, its events appended to `log`. */
 function candidate(url: string, name: string, leaseMs: number, log: EventLog): Candidate {
   const db = openPgDatabase(url, leaseMs / 2);
-  const leadership = new PgLeadership(db, { holder: name, address: `${name}:50051`, leaseMs, logger: silentLogger() });
+  const leadership = new PgLeadership(db, {
+    holder: name,
+    address: () => `${name}:50051`,
+    leaseMs,
+    logger: silentLogger(),
+  });
   leadership.on('elected', () => log.push(`${name} elected`));
   leadership.on('lost', (reason) => log.push(`${name} lost: ${reason}`));
   opened.push(async () => {
     await leadership.close();
     await db.pool.end();
   });
-  leadership.start();
+  void leadership.start();
   return { db, leadership, name };
 }
 
