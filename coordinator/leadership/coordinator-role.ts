@@ -65,6 +65,7 @@ export class CoordinatorRole extends EventEmitter<{ serving: [boolean] }> {
   async close(): Promise<void> {
     this.closed = true;
     await this.transitions;
+    this.current = 'standby';
     await this.deps.manager.close();
     await this.deps.leadership.close();
   }
