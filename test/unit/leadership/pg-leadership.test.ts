@@ -4,7 +4,7 @@ import { PgLeadership } from '../../../coordinator/leadership/index.js';
 import { migratePostgres, openPgDatabase, type PgDatabase } from '../../../coordinator/store/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
 import { waitFor } from '../../helpers/coordinators.js';
-import { FreezableRelay } from '../../helpers/freezable-relay.js';
+import { startTcpRelay } from '../../helpers/tcp-relay.js';
 import { testSchema, type TestSchema } from '../../helpers/postgres.js';
 
 /** One coordinator's view of the lease: its own pool (as a separate process has), its leadership, its events. */
@@ -115,11 +115,11 @@ describe('leader lease in PostgreSQL (PgLeadership)', () => {
   it('a leader cut off from PostgreSQL (renewals hang) emits lost before the standby is elected; generation + 1', async () => {
     // Prepare: a reaches PostgreSQL through a relay that can fall silent; b directly
     const { url } = await leaseSchema();
-    const relay = new FreezableRelay();
     const direct = new URL(url);
+    const relay = await startTcpRelay(direct.hostname, Number(direct.port));
     const relayed = new URL(url);
-    relayed.port = String(await relay.listen(direct.hostname, Number(direct.port)));
-    opened.push(() => relay.close());
+    relayed.port = String(relay.port);
+    opened.push(() => relay.cut());
     const log: EventLog = [];
     const a = candidate(relayed.toString(), 'a', 2_000, log);
     await elected(a);
@@ -139,7 +139,7 @@ describe('leader lease in PostgreSQL (PgLeadership)', () => {
     assert.equal(a.leadership.isLeader, false);
     assert.equal(a.leadership.token(), null);
     assert.deepEqual(b.leadership.token(), { holder: 'b', generation: generation + 1 });
-    await relay.close(); // a's hung statements fail now, so its close() need not wait for their timeout
+    await relay.cut(); // a's hung statements fail now, so its close() need not wait for their timeout
   });
 
   it('a leader whose renewal finds the lease taken emits lost at once and stands by', async () => {
