@@ -12,7 +12,7 @@ import { httpApp } from './http/index.js';
 import { startHttpServer } from '../shared/http/index.js';
 import { CoordinatorMetrics } from './metrics/index.js';
 import { RunManager, type Clock } from './rounds/index.js';
-import { SqliteRunStore } from './store/index.js';
+import { CoordinatorRole, openState, type Role } from './leadership/index.js';
 import { openFileSpill } from './spill/index.js';
 import { AccessControl } from './auth/index.js';
 import { CertificateFiles } from '../shared/tls/index.js';
@@ -37,7 +37,12 @@ export interface Coordinator {
   readonly metrics: CoordinatorMetrics;
   /** The memory bound of updates being received at once (uploadBufferBytes). */
   readonly uploads: UploadGate;
-  /** Stops runs, the server and NATS. */
+  /**
+   * 'leader' while it runs rounds and answers calls; 'standby' while another coordinator on the same PostgreSQL leads
+   * (health NOT_SERVING, calls refused UNAVAILABLE naming the leader). Without PostgreSQL, always 'leader'.
+   */
+  role(): Role;
+  /** Stops runs (suspended: resumable from the state), releases the leader lease, stops the server and NATS. */
   close(): Promise<void>;
 }
 
@@ -50,11 +55,13 @@ export interface CoordinatorHooks {
 
 /**
  * Composition root of the coordinator: loads tfjs, connects NATS when configured (announcements
- * then go to the federation's JetStream stream and the WatchRounds stream), and serves gRPC (over TLS, its certificate
- * files read again every `tls.reloadIntervalMs`).
- * @throws {ServiceUnavailableError} when natsUrl is unreachable;
+ * then go to the federation's JetStream stream and the WatchRounds stream), opens the durable state (SQLite, or
+ * PostgreSQL shared with standbys: it then campaigns for the leader lease and serves only while it leads), and serves
+ * gRPC (over TLS, its certificate files read again every `tls.reloadIntervalMs`). Resolves once the first campaign is
+ * decided and, when this coordinator leads, its runs are loaded.
+ * @throws {ServiceUnavailableError} when natsUrl or stateUrl is unreachable;
  *         {ConfigError} when JetStream refuses the federation's stream, for an unreadable or wrong certificate or key,
- *         or a state directory a newer fedsift wrote.
+ *         or a state directory or PostgreSQL schema a newer fedsift wrote.
  */
 export async function startCoordinator(
   config: CoordinatorConfig,
@@ -86,7 +93,10 @@ export async function startCoordinator(
   }
   const clients = new ClientRegistry(config.clientTimeoutMs);
   const coordinatorId = randomUUID();
-  const store = config.stateDir === null ? undefined : new SqliteRunStore(config.stateDir);
+  let port = config.port; // the bound one once the server listens
+  const advertised = () => config.advertiseAddress ?? `${config.host}:${port}`;
+  const state = await openState(config, coordinatorId, advertised, logger);
+  const store = state.store;
   const manager = new RunManager({
     coordinatorId,
     federationId: config.federationId,
@@ -105,7 +115,8 @@ export async function startCoordinator(
     logger.warn('no auth.clientTokensFile: clients are not authenticated (development mode); see `fedsift enrol`');
   if (!access.adminTokenRequired)
     logger.warn('no admin token: the Admin service is open to anyone who reaches the port; set $FEDSIFT_ADMIN_TOKEN');
-  const { server, port } = await startGrpcServer({
+  const role = new CoordinatorRole({ leadership: state.leadership, manager, logger });
+  const grpc = await startGrpcServer({
     host: config.host,
     port: config.port,
     transport: config.transport,
@@ -125,22 +136,41 @@ export async function startCoordinator(
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       onModelStreamed: hooks.onModelStreamed,
     },
+    state: role,
   });
+  const server = grpc.server;
+  port = grpc.port;
   const address = `${config.host}:${port}`;
-  logger.info({ address, stateDir: config.stateDir }, 'coordinator listening');
-  const resumed = await manager.restore();
-  if (resumed.length) logger.info({ runs: resumed }, 'resuming unfinished runs from their last completed round');
-  const ready = () => ({ grpc: true, broadcast: broadcaster.healthy() });
-  const http =
-    config.httpPort === null
-      ? undefined
-      : await startHttpServer(
-          config.host,
-          config.httpPort,
-          httpApp(manager, metrics, ready, access),
-          logger,
-          'httpPort',
-        );
+  logger.info({ address, advertised: advertised(), state: store?.location ?? null }, 'coordinator listening');
+  role.on('serving', (serving) => grpc.setServing(serving));
+  let http: { port: number; close(): Promise<void> } | undefined;
+  const close = async () => {
+    await role.close();
+    await http?.close();
+    // Client daemons keep WatchRounds streams open for ever: give calls a moment to finish, then cut them.
+    const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false)
+      server.forceShutdown();
+    await broadcaster.close();
+    await state.close();
+  };
+  const ready = () => ({ grpc: true, broadcast: broadcaster.healthy(), leader: role.serving() });
+  try {
+    await role.start();
+    http =
+      config.httpPort === null
+        ? undefined
+        : await startHttpServer(
+            config.host,
+            config.httpPort,
+            httpApp(manager, metrics, ready, access, () => role.role),
+            logger,
+            'httpPort',
+          );
+  } catch (err) {
+    await close();
+    throw err;
+  }
   return {
     address,
     port,
@@ -151,16 +181,8 @@ export async function startCoordinator(
     httpPort: http?.port,
     metrics,
     uploads,
-    async close() {
-      await manager.close();
-      await http?.close();
-      // Client daemons keep WatchRounds streams open for ever: give calls a moment to finish, then cut them.
-      const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false)
-        server.forceShutdown();
-      await broadcaster.close();
-      await store?.close();
-    },
+    role: () => role.role,
+    close,
   };
 }
 

@@ -44,6 +44,25 @@ export function coordinatorCommand(): Command {
       'keep runs, rounds and model checkpoints here (SQLite + files); a restart resumes unfinished runs',
       process.env.FEDSIFT_STATE_DIR,
     )
+    .option(
+      '--state <dir|postgres://…>',
+      'where the durable state lives: a directory (as --state-dir), or a postgres:// URL shared with standby ' +
+        'coordinators, one of which takes over when the leader fails; overrides --state-dir (default $FEDSIFT_STATE, ' +
+        'which is better for a URL with a password: a flag shows in the process list)',
+      process.env.FEDSIFT_STATE,
+    )
+    .option(
+      '--lease-ms <ms>',
+      `with a postgres:// state: the leader lease's term; a failed leader is replaced within about 1.25 × this ` +
+        `(default ${defaults.leaseMs})`,
+      intArg,
+    )
+    .option(
+      '--advertise <host:port>',
+      'the address clients reach this coordinator at, named by standbys to redirect them (default $FEDSIFT_ADVERTISE, ' +
+        'else --host:--port)',
+      process.env.FEDSIFT_ADVERTISE,
+    )
     .addOption(
       new Option('--backend <name>', 'tfjs backend for evaluation').choices([
         'auto',
@@ -64,7 +83,9 @@ export function coordinatorCommand(): Command {
         natsUrl: o.natsUrl || undefined,
         federationId: o.federationId,
         backend: o.backend,
-        stateDir: o.stateDir,
+        leaseMs: o.leaseMs,
+        advertiseAddress: o.advertise || undefined,
+        ...stateFields(o.state || undefined, o.stateDir),
       });
       const auth = overlay(file.auth, {
         clientTokensFile: o.clientTokens,
@@ -96,6 +117,18 @@ const PATH_FIELDS: readonly (readonly string[])[] = [
   ['tls', 'clientCaFile'],
   ...TEST_DATA_PATH_FIELDS,
 ];
+
+/**
+ * The state fields the flags set: `--state` a postgres:// or postgresql:// URL → stateUrl, anything else → stateDir,
+ * the other field cleared (a flag overrides the config file's choice); else `--state-dir` → stateDir; else none.
+ */
+export function stateFields(state: string | undefined, stateDir: string | undefined): Record<string, string | null> {
+  if (state !== undefined)
+    return /^postgres(ql)?:\/\//.test(state)
+      ? { stateUrl: state, stateDir: null }
+      : { stateDir: state, stateUrl: null };
+  return stateDir === undefined ? {} : { stateDir };
+}
 
 /** The entries of `o` whose value is not undefined (flags that were given). */
 function defined(o: Record<string, unknown>): Record<string, unknown> {

@@ -9,18 +9,30 @@ import { loadFedsiftProto } from '../../shared/proto/index.js';
 import type { RunManager } from '../rounds/index.js';
 import { adminService } from './admin-service.js';
 import { coordinatorService, type CoordinatorServiceDeps } from './coordinator-service.js';
+import { LeaderGate, type ServingState } from './leader-gate.js';
 
 /** A started gRPC server and the port it bound. */
 export interface StartedGrpcServer {
   server: Server;
   port: number;
   health: HealthImplementation;
+  /**
+   * Says whether the services serve, to health checkers (grpc.health.v1: '' and each service, SERVING or
+   * NOT_SERVING); on false, also ends the open Coordinator and Admin streams with the standby's refusal. Calls are
+   * admitted by `state.serving()` itself, at once.
+   */
+  setServing(serving: boolean): void;
 }
+
+/** The names grpc.health.v1 answers for: the whole server ('') and each fedsift service. */
+const HEALTH_SERVICES = ['', 'fedsift.v1.Coordinator', 'fedsift.v1.Admin'] as const;
 
 /**
  * Binds the Coordinator, Admin and grpc.health.v1 services on host:port (port 0 picks a free one), with fedsift's
  * message-size and keepalive policy, with TLS from `certificates` (mutual when they hold a CA; a renewed certificate
- * serves the connections accepted after it) or, when `certificates` is null, plain text.
+ * serves the connections accepted after it) or, when `certificates` is null, plain text. Coordinator and Admin calls
+ * are answered only while `state.serving()` (the leader, its runs loaded); a standby refuses them UNAVAILABLE with
+ * NotLeaderError naming the leader (LeaderGate). Health starts as `state.serving()` says; see setServing.
  * @throws {ServiceUnavailableError} when the address cannot be bound (in use, unknown host).
  */
 export async function startGrpcServer(opts: {
@@ -29,19 +41,25 @@ export async function startGrpcServer(opts: {
   transport: TransportConfig;
   certificates: CertificateFiles | null;
   deps: CoordinatorServiceDeps & { manager: RunManager };
+  state: ServingState;
   logger: Logger;
 }): Promise<StartedGrpcServer> {
   const creds = serverCredentials(opts.certificates);
   const proto = loadFedsiftProto();
   const server = new Server(grpcServerOptions(opts.transport));
-  server.addService(proto.coordinatorService, coordinatorService(opts.deps));
-  server.addService(proto.adminService, adminService(opts.deps.manager, opts.deps.access, opts.logger));
-  const health = new HealthImplementation({
-    '': 'SERVING',
-    'fedsift.v1.Coordinator': 'SERVING',
-    'fedsift.v1.Admin': 'SERVING',
-  });
+  const gate = new LeaderGate(opts.state, (err) => opts.logger.error({ err }, 'unexpected error refusing a call'));
+  const admin = adminService(opts.deps.manager, opts.deps.access, opts.logger);
+  server.addService(proto.coordinatorService, gate.wrap(proto.coordinatorService, coordinatorService(opts.deps)));
+  server.addService(proto.adminService, gate.wrap(proto.adminService, admin));
+  const status = (serving: boolean) => (serving ? 'SERVING' : 'NOT_SERVING');
+  const health = new HealthImplementation(
+    Object.fromEntries(HEALTH_SERVICES.map((name) => [name, status(opts.state.serving())])),
+  );
   health.addToServer(server);
+  const setServing = (serving: boolean) => {
+    for (const name of HEALTH_SERVICES) health.setStatus(name, status(serving));
+    if (!serving) gate.refuseOpenStreams();
+  };
   const address = `${opts.host}:${opts.port}`;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, creds, (err, p) =>
@@ -56,7 +74,7 @@ export async function startGrpcServer(opts: {
     ),
   );
   raiseReceiveWindow(server, opts.transport.flowControlWindowBytes, opts.logger);
-  return { server, port, health };
+  return { server, port, health, setServing };
 }
 
 /**

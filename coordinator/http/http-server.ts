@@ -32,7 +32,7 @@ function staticFiles(): Record<string, { body: string; type: string }> {
 
 /**
  * The coordinator's HTTP side: Prometheus `/metrics`, `/healthz` (the process serves), `/readyz` (every readiness
- * check passes), a JSON API of runs (`/api/runs`, `/api/runs/:id`: RunStatus plus `rejected` counts by reason) and
+ * check passes; it names the coordinator's `role`: a standby is not ready), a JSON API of runs (`/api/runs`, `/api/runs/:id`: RunStatus plus `rejected` counts by reason) and
  * the web dashboard at `/`. With an admin token configured, the run API (run configs, client ids, failure reasons)
  * answers only `Authorization: Bearer <admin token>` (401 otherwise; the dashboard sends it, see dashboard.js);
  * metrics and health stay open for scrapers and probes.
@@ -42,6 +42,7 @@ export function httpApp(
   metrics: CoordinatorMetrics,
   ready: ReadinessChecks,
   access: AccessControl,
+  role: () => string,
 ): Hono {
   const app = new Hono();
   const files = staticFiles();
@@ -56,7 +57,7 @@ export function httpApp(
   app.get('/readyz', (c) => {
     const checks = ready();
     const ok = Object.values(checks).every(Boolean);
-    return c.json({ status: ok ? 'ready' : 'not ready', checks }, ok ? 200 : 503);
+    return c.json({ status: ok ? 'ready' : 'not ready', role: role(), checks }, ok ? 200 : 503);
   });
   // Run status plus `rejected`: refused updates by reason (stale, not selected, invalid…), from the metrics.
   const withRejections = async (s: RunStatus) => ({ ...s, rejected: await metrics.rejectionsOf(s.runId) });

@@ -16,8 +16,17 @@ export interface Leadership extends EventEmitter<{ elected: []; lost: [reason: s
   token(): FencingToken | null;
   /** The leader's advertised address as last seen ('' when unknown or none). */
   leaderAddress(): string;
-  /** Starts campaigning (SoleLeadership: elected at once). */
-  start(): void;
+  /**
+   * Starts campaigning. Resolves once the first attempt at the lead is decided — `elected` emitted, or standing by (a
+   * failed attempt is logged and retried) — so a coordinator that can lead does so before it reports started. Never
+   * rejects. SoleLeadership: elected at once.
+   */
+  start(): Promise<void>;
+  /**
+   * Gives the lead up now (`lost` with `reason`; a shared lease is released for a standby) and goes on campaigning.
+   * For a leader that cannot serve (its runs could not be loaded). Nothing happens when it does not lead.
+   */
+  resign(reason: string): void;
   /** Stops campaigning and, when leading, releases the lease so that a standby takes over without waiting. */
   close(): Promise<void>;
 }

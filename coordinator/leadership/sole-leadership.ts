@@ -17,9 +17,16 @@ export class SoleLeadership extends EventEmitter<{ elected: []; lost: [reason: s
     return '';
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.leading = true;
     this.emit('elected');
+  }
+
+  /** Gives the lead up for good: a sole coordinator is not elected again. */
+  resign(reason: string): void {
+    if (!this.leading) return;
+    this.leading = false;
+    this.emit('lost', reason);
   }
 
   async close(): Promise<void> {

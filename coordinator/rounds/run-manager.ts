@@ -45,11 +45,13 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
    * Loads the store's runs after a (re)start: finished runs for status and listing, unfinished ones resumed from
    * their last completed round's checkpoint (and their feature statistics) with their model prepared again. A run
    * whose checkpoint is missing or damaged, or whose model or test data no longer resolves, is marked failed with the
-   * reason; the others still load.
+   * reason; the others still load. Called at start, and again after close() when a standby takes the lead: the runs
+   * of the earlier term are dropped and the store's read afresh.
    * @returns the ids of the resumed runs.
    */
   async restore(): Promise<string[]> {
     const store = this.deps.store;
+    this.runs.clear();
     if (!store) return [];
     const resumed: string[] = [];
     for (const run of await store.runs()) {

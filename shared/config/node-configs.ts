@@ -78,6 +78,34 @@ export const coordinatorConfigSchema = z
      * their last completed round. null = runs live in memory only (the demo). @default null
      */
     stateDir: z.string().min(1).nullable().default(null),
+    /**
+     * PostgreSQL holding the durable state instead of a directory, shared by a leader and its standbys:
+     * `postgres://user[:password]@host[:port]/database[?schema=name]` (schema `fedsift` by default; created and
+     * migrated at start). Every coordinator on it campaigns for one leader lease: the leader runs rounds, the others
+     * stand by (gRPC health NOT_SERVING, calls refused UNAVAILABLE naming the leader) and one of them takes over,
+     * resuming the open runs, when the leader stops renewing its lease. Not together with stateDir. null = no
+     * PostgreSQL. @default null
+     */
+    stateUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      .nullable()
+      .default(null),
+    /**
+     * With stateUrl: the leader renews its lease every leaseMs/4 and gives the lead up once it has not renewed it for
+     * leaseMs × 0.8; a standby takes over a lease not renewed for leaseMs (at its next poll, every leaseMs/4), or at
+     * once after the leader shut down. So a failed leader is replaced within about leaseMs × 1.25 (ms).
+     * @default 10000
+     */
+    leaseMs: z.number().int().min(500).default(10_000),
+    /**
+     * host:port clients and operators reach this coordinator at, which its standbys name in their refusals (set it
+     * when `host` is 0.0.0.0, or behind NAT). Absent = host:port as bound.
+     */
+    advertiseAddress: z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+      .optional(),
     auth: authSchema.default(authSchema.parse({})),
     /** TLS of the gRPC server (mutual with clientCaFile); null needs `insecure`. @default null */
     tls: serverTlsSchema.nullable().default(null),
@@ -86,6 +114,13 @@ export const coordinatorConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     requireTlsOrInsecure(c, ctx);
+    if (c.stateDir !== null && c.stateUrl !== null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stateUrl'],
+        message: 'stateDir and stateUrl cannot both be set: the state lives in a directory (SQLite) or in PostgreSQL',
+      });
+    }
     if (c.clientTimeoutMs <= c.heartbeatIntervalMs) {
       ctx.addIssue({
         code: 'custom',

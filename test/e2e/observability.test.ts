@@ -53,7 +53,11 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     const ready = await fetch(`${base}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual((await ready.json()).checks, { grpc: true, broadcast: true });
+    assert.deepEqual(await ready.json(), {
+      status: 'ready',
+      role: 'leader',
+      checks: { grpc: true, broadcast: true, leader: true },
+    });
     const anonymous = await fetch(`${base}/api/runs`);
     assert.equal(anonymous.status, 401);
     assert.match((await anonymous.json()).error, /missing admin token/);

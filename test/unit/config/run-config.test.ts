@@ -123,6 +123,32 @@ describe('coordinator and client config', () => {
     );
   });
 
+  it('takes its state from a directory or a postgres URL, not both; a lease of at least 500 ms; host:port to advertise', () => {
+    // Prepare
+    const url = 'postgres://fedsift@db:5432/fl?schema=prod';
+    // Execute
+    const pg = parseCoordinatorConfig({ insecure: true, stateUrl: url, advertiseAddress: 'coord-0.fl:50051' });
+    const both = configError(() => parseCoordinatorConfig({ insecure: true, stateUrl: url, stateDir: '/var/fs' }));
+    const bad = configError(() =>
+      parseCoordinatorConfig({ insecure: true, stateUrl: 'mysql://db/fl', leaseMs: 100, advertiseAddress: 'coord' }),
+    );
+    // Assert
+    assert.deepEqual(
+      [pg.stateUrl, pg.stateDir, pg.leaseMs, pg.advertiseAddress],
+      [url, null, 10_000, 'coord-0.fl:50051'],
+    );
+    assert.equal(
+      parseCoordinatorConfig({ insecure: true, stateUrl: 'postgresql://db/fl' }).stateUrl,
+      'postgresql://db/fl',
+    );
+    assert.equal(parseCoordinatorConfig({ insecure: true }).advertiseAddress, undefined);
+    assert.equal(both.field, 'stateUrl');
+    assert.match(both.message, /stateUrl: stateDir and stateUrl cannot both be set/);
+    assert.match(bad.message, /stateUrl: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    assert.match(bad.message, /leaseMs: .*500/);
+    assert.match(bad.message, /advertiseAddress: must be host:port/);
+  });
+
   it('requires a site id and valid data source', () => {
     const err = configError(() => parseClientConfig({ data: { kind: 'csv' } }));
     assert.match(err.message, /siteId/);

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { CoordinatorRole, SoleLeadership } from '../../../coordinator/leadership/index.js';
+import { silentLogger } from '../../../shared/logging/index.js';
+
+/** The runs' side of a role switch: records restore/close in order; restore waits for `loaded` when given. */
+function recordingManager(loaded?: Promise<void>, failure?: Error) {
+  const calls: string[] = [];
+  return {
+    calls,
+    async restore() {
+      calls.push('restore');
+      await loaded;
+      if (failure) throw failure;
+      calls.push('restored');
+      return [];
+    },
+    async close() {
+      calls.push('close');
+    },
+  };
+}
+
+describe('coordinator role (follows the leadership)', () => {
+  it('serves once the runs are loaded, and on losing the lead stops serving before it suspends them', async () => {
+    // Prepare
+    const leadership = new SoleLeadership();
+    const manager = recordingManager();
+    const role = new CoordinatorRole({ leadership, manager, logger: silentLogger() });
+    const seen: string[] = [];
+    role.on('serving', (serving) => seen.push(`serving ${serving} after ${manager.calls.join(',')}`));
+
+    // Execute
+    await role.start();
+    const servingWhileLeading = role.serving();
+    const stoppedServing = once(role, 'serving');
+    leadership.resign('test');
+    const servingOnceLost = role.serving();
+    await stoppedServing;
+    const roleOnceLost = role.role;
+    await role.close();
+
+    // Assert
+    assert.deepEqual([servingWhileLeading, servingOnceLost, roleOnceLost], [true, false, 'standby']);
+    assert.deepEqual(seen, ['serving true after restore,restored', 'serving false after restore,restored']);
+    assert.deepEqual(manager.calls, ['restore', 'restored', 'close', 'close']);
+  });
+
+  it('a lead lost while the runs load is never served: the runs are suspended once loaded', async () => {
+    // Prepare
+    const leadership = new SoleLeadership();
+    let load!: () => void;
+    const manager = recordingManager(new Promise<void>((resolve) => (load = resolve)));
+    const role = new CoordinatorRole({ leadership, manager, logger: silentLogger() });
+    const seen: boolean[] = [];
+    role.on('serving', (serving) => seen.push(serving));
+
+    // Execute
+    const started = role.start();
+    await Promise.resolve(); // the restore is under way
+    leadership.resign('test');
+    load();
+    await started;
+
+    // Assert
+    assert.deepEqual(seen, [false]);
+    assert.equal(role.role, 'standby');
+    assert.deepEqual(manager.calls, ['restore', 'restored', 'close']);
+    await role.close();
+  });
+
+  it('start() rejects with the error of loading the runs when it takes the lead at start', async () => {
+    // Prepare
+    const failure = new Error('state unreadable');
+    const role = new CoordinatorRole({
+      leadership: new SoleLeadership(),
+      manager: recordingManager(undefined, failure),
+      logger: silentLogger(),
+    });
+
+    // Execute + Assert
+    await assert.rejects(role.start(), failure);
+    assert.equal(role.serving(), false);
+    await role.close();
+  });
+});
