@@ -92,13 +92,16 @@ export async function startCoordinator(
     logger.info('no NATS URL configured: round announcements on the WatchRounds gRPC stream only');
   }
   const clients = new ClientRegistry(config.clientTimeoutMs);
-  const coordinatorId = randomUUID();
+  const holder = randomUUID();
   let port = config.port; // the bound one once the server listens
   const advertised = () => config.advertiseAddress ?? `${config.host}:${port}`;
-  const state = await openState(config, coordinatorId, advertised, logger);
+  const state = await openState(config, holder, advertised, logger);
   const store = state.store;
-  const manager = new RunManager({
-    coordinatorId,
+  // Read when each run is loaded or started (and on each Join): the id of the current lead (CoordinatorRole).
+  const manager: RunManager = new RunManager({
+    get coordinatorId(): string {
+      return role.coordinatorId;
+    },
     federationId: config.federationId,
     broadcaster,
     clients,
@@ -115,7 +118,7 @@ export async function startCoordinator(
     logger.warn('no auth.clientTokensFile: clients are not authenticated (development mode); see `fedsift enrol`');
   if (!access.adminTokenRequired)
     logger.warn('no admin token: the Admin service is open to anyone who reaches the port; set $FEDSIFT_ADMIN_TOKEN');
-  const role = new CoordinatorRole({ leadership: state.leadership, manager, logger });
+  const role: CoordinatorRole = new CoordinatorRole({ leadership: state.leadership, manager, logger });
   const grpc = await startGrpcServer({
     host: config.host,
     port: config.port,
@@ -123,7 +126,9 @@ export async function startCoordinator(
     certificates,
     logger,
     deps: {
-      coordinatorId,
+      get coordinatorId(): string {
+        return role.coordinatorId;
+      },
       federationId: config.federationId,
       manager,
       clients,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RunManager } from '../rounds/index.js';
@@ -23,6 +24,7 @@ export interface CoordinatorRoleDeps {
  */
 export class CoordinatorRole extends EventEmitter<{ serving: [boolean] }> {
   private current: Role = 'standby';
+  private term = randomUUID();
   private transitions: Promise<void> = Promise.resolve();
   private starting = true;
   private startFailure: unknown;
@@ -37,6 +39,16 @@ export class CoordinatorRole extends EventEmitter<{ serving: [boolean] }> {
   /** The role as last switched to: 'leader' once the runs are loaded, 'standby' again once the lead is lost. */
   get role(): Role {
     return this.current;
+  }
+
+  /**
+   * The coordinator id of the current lead: a new one each time this coordinator takes the lead, put on Join answers
+   * and announcements. Daemons key the attempts they trained by it, so a coordinator that lost the lead and took it
+   * again (its runs resumed from the store, round attempts counted from 1 again) is a new coordinator to them: they
+   * re-join and train the resumed round instead of taking it for one they already trained.
+   */
+  get coordinatorId(): string {
+    return this.term;
   }
 
   /** True while this coordinator leads with its runs loaded: calls are answered. */
@@ -79,6 +91,7 @@ export class CoordinatorRole extends EventEmitter<{ serving: [boolean] }> {
   private async lead(): Promise<void> {
     const { leadership, manager, logger } = this.deps;
     if (this.closed || !leadership.isLeader) return; // lost again before its turn: the queued standBy follows
+    if (!this.starting) this.term = randomUUID();
     try {
       const resumed = await manager.restore();
       if (resumed.length) logger.info({ runs: resumed }, 'resuming unfinished runs from their last completed round');

@@ -369,7 +369,11 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const round = this.record.currentRound;
     if (recorded.state === 'RUN_STATE_SUSPENDED')
       this.log.info({ round }, 'run suspended by shutdown; a restart with the same state directory resumes it');
-    (recorded.error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(recorded, 'run finished');
+    const { state: finalState, error: finalError } = recorded;
+    (finalError ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(
+      { state: finalState, error: finalError },
+      'run finished',
+    );
     void this.announce(runDoneAnnouncement({ ...this.deps, runSpecSha256: this.data.runSpecSha256 }, round));
     this.deps.model?.dispose();
     this.emitEvent('RUN_EVENT_KIND_RUN_FINISHED');

@@ -43,13 +43,14 @@ async function trial(): Promise<{ lead: number; round: number; roundsBefore: num
   try {
     const runId = await pollStart(admins.slice(0, 1), [a], RUN);
     b = startCoordinatorProcess(portB, schema.url, ['--advertise', addressB], logsB);
-    await sleep(1_000); // B is up and standing by before the kill (its start-up is not part of a failover)
+    // B stands by before the kill: its start-up is not part of a failover.
+    while (logTime(logsB.text, /^standing by$/) === undefined) await sleep(50);
     const before = await pollRun(admins.slice(0, 1), runId, (s) => s.rounds.length >= 2);
     a.kill('SIGKILL');
     const killed = Date.now();
     await pollRun([admins[1]!], runId, (s) => s.rounds.length > before.rounds.length, 120_000);
     const round = (Date.now() - killed) / 1000;
-    const led = logTime(logsB.text, /leading|elected|leader/i);
+    const led = logTime(logsB.text, /^leading/);
     return {
       lead: led === undefined ? NaN : (led - killed) / 1000,
       round,

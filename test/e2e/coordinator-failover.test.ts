@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { AdminClient } from '../../coordinator/operator/index.js';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
-import { spawnClient } from '../helpers/client-processes.js';
+import { clientLogs, saveLogs, spawnClient } from '../helpers/client-processes.js';
 import { pollRun, pollStart, startCoordinatorProcess } from '../helpers/coordinator-processes.js';
 import { testSchema, TEST_PG_URL } from '../helpers/postgres.js';
 import { freePort } from '../helpers/processes.js';
@@ -35,7 +35,8 @@ describe('two coordinators on PostgreSQL: the leader SIGKILLed mid-run', () => {
       const [portA, portB] = [await freePort(), await freePort()];
       const [addressA, addressB] = [`127.0.0.1:${portA}`, `127.0.0.1:${portB}`];
       const args = ['--lease-ms', String(LEASE_MS)];
-      const a = startCoordinatorProcess(portA, schema.url, [...args, '--advertise', addressA]);
+      const [logsA, logsB] = [{ text: '' }, { text: '' }];
+      const a = startCoordinatorProcess(portA, schema.url, [...args, '--advertise', addressA], logsA);
       const admins = [new AdminClient(addressA), new AdminClient(addressB)];
       let b: ChildProcess | undefined;
       const clients = [0, 1, 2, 3].map((i) => spawnClient(`${addressA},${addressB}`, i, 4));
@@ -43,7 +44,7 @@ describe('two coordinators on PostgreSQL: the leader SIGKILLed mid-run', () => {
       try {
         await db.connect();
         const runId = await pollStart(admins.slice(0, 1), [a], RUN);
-        b = startCoordinatorProcess(portB, schema.url, [...args, '--advertise', addressB]);
+        b = startCoordinatorProcess(portB, schema.url, [...args, '--advertise', addressB], logsB);
         const before = await pollRun(admins, runId, (s) => s.rounds.length >= 4);
 
         // Execute: kill -9 the leader as soon as it committed round 4.
@@ -83,6 +84,9 @@ describe('two coordinators on PostgreSQL: the leader SIGKILLed mid-run', () => {
         );
         const [x, y] = [resumed.rounds.at(-1)!.testAccuracy, uninterrupted.rounds.at(-1)!.testAccuracy];
         assert.ok(Math.abs(x - y) < 0.01, `after a failover ${x} vs uninterrupted ${y}`);
+      } catch (err) {
+        const logs = saveLogs({ a: logsA.text, b: logsB.text, ...clientLogs(clients) });
+        throw new Error(`${(err as Error).message} (logs in ${logs})`, { cause: err });
       } finally {
         admins.forEach((admin) => admin.close());
         await Promise.all(clients.map((c) => stopChild(c.child)));

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FEDSIFT_BIN, mnistShare, spawnClientProcess } from '../../coordinator/lab/federation/index.js';
 
 /** A client daemon started as a real process, with its stderr (JSON log lines) collected. */
@@ -65,4 +68,16 @@ export function runFedsift(
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The collected stderr of each client process, by site id. */
+export function clientLogs(clients: ClientProcess[]): Record<string, string> {
+  return Object.fromEntries(clients.map((c) => [c.siteId, c.stderr()]));
+}
+
+/** Writes each named log to `<name>.log` in a new temporary folder (for a failed test to point at). @returns the folder. */
+export function saveLogs(logs: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fedsift-test-logs-'));
+  for (const [name, text] of Object.entries(logs)) writeFileSync(join(dir, `${name}.log`), text);
+  return dir;
 }

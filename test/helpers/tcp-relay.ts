@@ -7,11 +7,13 @@ export interface TcpRelay {
   /** Stops accepting and destroys every relayed connection; resolves once the listening socket is closed. */
   cut(): Promise<void>;
   /**
-   * Stops passing bytes on, for good, in both directions, on the connections it holds and on new ones (accepted and
-   * left waiting); nothing is closed. To the process behind the relay, the server has fallen silent, as behind a
-   * network partition: its statements hang instead of failing. cut() still ends it all.
+   * Stops passing bytes on, in both directions, on the connections it holds and on new ones (accepted, connected on,
+   * and left waiting); nothing is closed and nothing is lost: what arrives meanwhile is held. To the process behind
+   * the relay, the server has fallen silent, as behind a network partition: its statements hang instead of failing.
    */
   freeze(): void;
+  /** Ends a freeze: what was held is passed on, in order, and bytes flow again — the partition healed. */
+  thaw(): void;
 }
 
 /** Relays every connection to 127.0.0.1:`port` on to `host`:`targetPort`, byte for byte. Cut it in `after`. */
@@ -23,15 +25,18 @@ export function startTcpRelay(host: string, targetPort: number): Promise<TcpRela
     s.on('close', () => sockets.delete(s));
     s.on('error', () => s.destroy());
   };
-  /** Small messages only (PostgreSQL statements and answers): no backpressure. Once frozen, a chunk is dropped. */
+  /** Bytes held while frozen, per direction, passed on in order by thaw(). */
+  const held: { to: Socket; chunks: Buffer[] }[] = [];
+  /** Small messages only (PostgreSQL statements and answers): no backpressure. */
   const forward = (from: Socket, to: Socket): void => {
-    from.on('data', (chunk: Buffer) => frozen || to.write(chunk));
+    const queue = { to, chunks: [] as Buffer[] };
+    held.push(queue);
+    from.on('data', (chunk: Buffer) => (frozen ? queue.chunks.push(chunk) : to.write(chunk)));
     from.on('close', () => to.destroy());
   };
   const server = createServer((client) => {
-    track(client);
-    if (frozen) return void client.pause();
     const upstream = connect(targetPort, host);
+    track(client);
     track(upstream);
     forward(client, upstream);
     forward(upstream, client);
@@ -47,7 +52,10 @@ export function startTcpRelay(host: string, targetPort: number): Promise<TcpRela
           }),
         freeze: () => {
           frozen = true;
-          for (const s of sockets) s.pause();
+        },
+        thaw: () => {
+          frozen = false;
+          for (const q of held) for (const chunk of q.chunks.splice(0)) q.to.write(chunk);
         },
       }),
     );

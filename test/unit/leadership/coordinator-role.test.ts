@@ -84,4 +84,26 @@ describe('coordinator role (follows the leadership)', () => {
     assert.equal(role.serving(), false);
     await role.close();
   });
+  it('takes a new coordinator id each time it takes the lead again, so daemons train the resumed rounds anew', async () => {
+    // Prepare
+    const leadership = new SoleLeadership();
+    const role = new CoordinatorRole({ leadership, manager: recordingManager(), logger: silentLogger() });
+    await role.start();
+    const first = role.coordinatorId;
+
+    // Execute: the lead lost, then taken again by the same process
+    const stopped = once(role, 'serving');
+    leadership.resign('test');
+    await stopped;
+    const whileStandingBy = role.coordinatorId;
+    const served = once(role, 'serving');
+    await leadership.start();
+    await served;
+
+    // Assert
+    assert.equal(whileStandingBy, first);
+    assert.notEqual(role.coordinatorId, first);
+    assert.match(role.coordinatorId, /^[0-9a-f-]{36}$/);
+    await role.close();
+  });
 });
