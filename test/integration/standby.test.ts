@@ -7,11 +7,12 @@ import { CoordinatorLink } from '../../client-node/link/index.js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { AdminClient } from '../../coordinator/operator/index.js';
 import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
+import { PROTOCOL_VERSION } from '../../shared/contract/index.js';
 import { errorCodeOf } from '../../shared/grpc-errors/index.js';
 import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { TEST_PG_URL, testSchema, type TestSchema } from '../helpers/postgres.js';
-import { joinProtocolClient, refusal, TEST_CAPABILITIES } from '../helpers/protocol.js';
+import { joinProtocolClient, rawCoordinatorStub, refusal, TEST_CAPABILITIES } from '../helpers/protocol.js';
 
 /** Short enough that a standby polls often (every 500 ms); long enough for a loaded machine's renewals. */
 const LEASE_MS = 2_000;
@@ -100,7 +101,18 @@ describe('two coordinators on one PostgreSQL: one leads, the other stands by', (
     const leaderAdmin = new AdminClient(leader.address);
     try {
       // Execute
-      const join = await refusal(link.join({ siteId: 'site-a', token: '', capabilities: TEST_CAPABILITIES }));
+      // A raw Join: a CoordinatorLink would follow the refusal to the leader it names (client-failover tests that).
+      const stub = rawCoordinatorStub<{
+        Join(req: object, cb: (err: ServiceError | null) => void): void;
+      }>(standby.address, link);
+      const join = await refusal(
+        new Promise((resolve, reject) =>
+          stub.Join({ siteId: 'site-a', capabilities: TEST_CAPABILITIES, protocolVersion: PROTOCOL_VERSION }, (err) =>
+            err ? reject(err) : resolve(undefined),
+          ),
+        ),
+      );
+      stub.close();
       const start = await refusal(admin.startRun(RUN));
       const started = await leaderAdmin.startRun(RUN);
       const get = await refusal(admin.getRun(started.runId));
