@@ -11,6 +11,7 @@ import { startGrpcServer, UploadGate, type WriteStats } from './grpc/index.js';
 import { httpApp } from './http/index.js';
 import { startHttpServer } from '../shared/http/index.js';
 import { CoordinatorMetrics } from './metrics/index.js';
+import { NatsModelObjects } from './models/index.js';
 import { RunManager, type Clock } from './rounds/index.js';
 import { SqliteRunStore } from './store/index.js';
 import { openFileSpill } from './spill/index.js';
@@ -87,6 +88,10 @@ export async function startCoordinator(
   const clients = new ClientRegistry(config.clientTimeoutMs);
   const coordinatorId = randomUUID();
   const store = config.stateDir === null ? undefined : new SqliteRunStore(config.stateDir);
+  const onPut = (run: string, bytes: number) => metrics.modelObjectPut(run, bytes);
+  const modelObjects = config.natsUrl
+    ? await NatsModelObjects.open(config.natsUrl, { federationId: config.federationId, logger, onPut })
+    : undefined;
   const manager = new RunManager({
     coordinatorId,
     federationId: config.federationId,
@@ -96,6 +101,7 @@ export async function startCoordinator(
     clock,
     logger,
     store,
+    modelObjects,
     openSpill: openFileSpill,
   });
   const uploads = new UploadGate(config.uploadBufferBytes);
@@ -159,6 +165,7 @@ export async function startCoordinator(
       if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false)
         server.forceShutdown();
       await broadcaster.close();
+      await modelObjects?.close();
       await store?.close();
     },
   };
