@@ -7,7 +7,7 @@ import { ClientDaemon, RunContexts } from './daemon/index.js';
 import { loadSiteData, siteLabels, withLabelNoise, type SiteData } from './data/index.js';
 import { ClientMetrics } from './metrics/index.js';
 import type { LabelNoise } from './attacks/index.js';
-import { CoordinatorAddresses, CoordinatorLink } from './link/index.js';
+import { CoordinatorAddresses, CoordinatorLink, GlobalModels, ModelObjectReader } from './link/index.js';
 import { CertificateFiles } from '../shared/tls/index.js';
 import { GrpcRoundSource, MergedRoundSource, NatsRoundSource } from './rounds/index.js';
 
@@ -35,9 +35,12 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
   const metrics = config.metricsPort === undefined ? undefined : new ClientMetrics(examples, certificates);
   const http =
     metrics && (await startHttpServer(config.metricsHost, config.metricsPort!, metrics.app(), logger, 'metricsPort'));
+  const objects = config.natsUrl ? new ModelObjectReader(config.natsUrl) : undefined;
+  const models = new GlobalModels(link, objects, logger, (source) => metrics?.onModelFetched(source));
   const daemon = new ClientDaemon({
     config,
     link,
+    models,
     backend,
     logger,
     metrics,
@@ -47,7 +50,10 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
       wrongLabels: noisy ? noisy.flipped : undefined,
       droppedRows: site.kind === 'table' ? site.table.droppedRows : undefined,
     },
-    onClose: async () => http?.close(),
+    onClose: async () => {
+      await models.close();
+      await http?.close();
+    },
     roundSource: (d) => {
       const stream = new GrpcRoundSource(
         link,

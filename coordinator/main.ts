@@ -11,6 +11,7 @@ import { startGrpcServer, UploadGate, type WriteStats } from './grpc/index.js';
 import { httpApp } from './http/index.js';
 import { startHttpServer } from '../shared/http/index.js';
 import { CoordinatorMetrics } from './metrics/index.js';
+import { NatsModelObjects } from './models/index.js';
 import { RunManager, type Clock } from './rounds/index.js';
 import { CoordinatorRole, openState, type Role } from './leadership/index.js';
 import { openFileSpill } from './spill/index.js';
@@ -97,6 +98,10 @@ export async function startCoordinator(
   const advertised = () => config.advertiseAddress ?? `${config.host}:${port}`;
   const state = await openState(config, holder, advertised, logger);
   const store = state.store;
+  const onPut = (run: string, bytes: number) => metrics.modelObjectPut(run, bytes);
+  const modelObjects = config.natsUrl
+    ? await NatsModelObjects.open(config.natsUrl, { federationId: config.federationId, logger, onPut })
+    : undefined;
   // Read when each run is loaded or started (and on each Join): the id of the current lead (CoordinatorRole).
   const manager: RunManager = new RunManager({
     get coordinatorId(): string {
@@ -109,6 +114,7 @@ export async function startCoordinator(
     clock,
     logger,
     store,
+    modelObjects,
     openSpill: openFileSpill,
   });
   const uploads = new UploadGate(config.uploadBufferBytes);
@@ -157,6 +163,7 @@ export async function startCoordinator(
     if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false)
       server.forceShutdown();
     await broadcaster.close();
+    await modelObjects?.close();
     await state.close();
   };
   const ready = () => ({ grpc: true, broadcast: broadcaster.healthy(), leader: role.serving() });

@@ -17,7 +17,7 @@ import {
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
-import type { CoordinatorLink } from '../link/index.js';
+import type { CoordinatorLink, GlobalModels } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
 import { AttemptTracker, attemptKey } from './attempt-tracker.js';
 import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
@@ -35,6 +35,8 @@ import type { LocalFitResult } from '../training/index.js';
 export interface ClientDaemonDeps {
   config: ClientConfig;
   link: CoordinatorLink;
+  /** Where the rounds' global models come from: the NATS object store when there is one, else the link. */
+  models: GlobalModels;
   /**
    * The site's data (described on Join: the coordinator selects the site only for runs whose model it fits) and, per
    * run, its spec, model and trainer (disposed with the daemon).
@@ -292,13 +294,7 @@ export class ClientDaemon {
     try {
       const { link, runs } = this.deps;
       const trainer = await runs.trainer(a, () => link.fetchRunSpec(a.runId, this.clientId, callDeadline(a)));
-      const { weights, sha256 } = await link.fetchModel(
-        a.runId,
-        a.round,
-        this.clientId,
-        callDeadline(a),
-        this.modelBuffer,
-      );
+      const { weights, sha256 } = await this.deps.models.fetch(a, this.clientId, callDeadline(a), this.modelBuffer);
       this.modelBuffer = float32ToBytes(weights.values); // rounds play one at a time: the next one downloads into it
       if (a.modelSha256 && sha256 !== a.modelSha256)
         throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);

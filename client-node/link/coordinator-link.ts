@@ -12,18 +12,9 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import {
-  ChunkAssembler,
-  chunkBytes,
-  float32ToBytes,
-  sha256Hex,
-  totalBytes,
-  viewAsFloat32,
-  type ModelWeights,
-} from '../../shared/codec/index.js';
+import { chunkBytes, float32ToBytes, sha256Hex, totalBytes, type ModelWeights } from '../../shared/codec/index.js';
 import { grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
 import { channelCredentials, type ChannelSecurity } from '../../shared/tls/index.js';
-import { InvalidUpdateError } from '../../shared/errors/index.js';
 import { writeWithBackpressure } from '../../shared/streams/index.js';
 import { CoordinatorAddresses, type CoordinatorTarget } from './coordinator-addresses.js';
 import {
@@ -31,7 +22,6 @@ import {
   loadFedsiftProto,
   metadataInterceptor,
   SESSION_METADATA_KEY,
-  specsFromWire,
   specsToWire,
   type CheckSiteRequest,
   type CheckSiteResponse,
@@ -48,6 +38,7 @@ import {
   type UpdateChunk,
   type UpdateHeader,
 } from '../../shared/proto/index.js';
+import { assembleModel, type DownloadedModel } from './model-assembly.js';
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
 type CoordinatorStub = Client & {
@@ -226,34 +217,9 @@ export class CoordinatorLink {
     clientId: string,
     deadlineUnixMs?: number,
     into?: Uint8Array,
-  ): Promise<{ weights: ModelWeights; sha256: string }> {
+  ): Promise<DownloadedModel> {
     const call = this.stub.FetchModel({ runId, round, clientId }, deadlineUnixMs ? { deadline: deadlineUnixMs } : {});
-    let assembler: ChunkAssembler | undefined;
-    let header: ModelChunk['header'];
-    try {
-      for await (const msg of call as AsyncIterable<ModelChunk>) {
-        if (msg.header) {
-          assembler?.abandon();
-          header = msg.header;
-          assembler = new ChunkAssembler(header.totalBytes, into);
-        } else if (assembler) {
-          assembler.push(msg.data ?? new Uint8Array(0));
-        } else {
-          throw new InvalidUpdateError('FetchModel: data chunk before the header');
-        }
-      }
-    } catch (err) {
-      assembler?.abandon();
-      throw err;
-    }
-    if (!header || !assembler) throw new InvalidUpdateError('FetchModel: stream ended without a header');
-    const specs = specsFromWire(header.tensors);
-    if (typeof specs === 'string') {
-      assembler.abandon();
-      throw new InvalidUpdateError(`FetchModel: ${specs}`);
-    }
-    const values = viewAsFloat32(await assembler.finish(header.sha256)); // the assembler's buffer is aligned: no copy
-    return { weights: { specs, values }, sha256: header.sha256 };
+    return assembleModel(call as AsyncIterable<ModelChunk>, 'FetchModel', into);
   }
 
   /**

@@ -14,6 +14,7 @@ export class ClientMetrics {
   private readonly rounds: Counter<'outcome'>;
   private readonly labelIssues: Gauge;
   private readonly uploadRetries: Counter<'code'>;
+  private readonly modelFetches: Counter<'source'>;
 
   /**
    * @param samples local training examples of this site.
@@ -44,6 +45,12 @@ export class ClientMetrics {
       labelNames: ['code'],
       registers: r,
     });
+    this.modelFetches = new Counter({
+      name: 'fedsift_client_model_fetches_total',
+      help: 'Global models fetched, by source (nats: the NATS object store, grpc: the coordinator)',
+      labelNames: ['source'],
+      registers: r,
+    });
     this.labelIssues = new Gauge({
       name: 'fedsift_client_label_issues_flagged',
       help: 'Local samples flagged as likely label issues in the last round',
@@ -63,6 +70,11 @@ export class ClientMetrics {
   /** Records a retried upload; `code` is the gRPC status name of the try that failed (e.g. UNAVAILABLE). */
   onUploadRetry(code: string): void {
     this.uploadRetries.inc({ code });
+  }
+
+  /** Counts a global model fetched from `source` (`nats` or `grpc`). */
+  onModelFetched(source: string): void {
+    this.modelFetches.inc({ source });
   }
 
   /** HTTP app: `/metrics` (Prometheus text format) and `/healthz`. */

@@ -28,6 +28,7 @@ export class CoordinatorMetrics {
   private readonly rejected: Counter<'run' | 'reason'>;
   private readonly bytesReceived: Counter<'run'>;
   private readonly bytesSent: Counter<'run'>;
+  private readonly modelObjectBytes: Counter<'run'>;
   private readonly testLoss: Gauge<'run'>;
   private readonly testAccuracy: Gauge<'run'>;
   private readonly downweighted: Gauge<'run'>;
@@ -108,6 +109,11 @@ export class CoordinatorMetrics {
     );
     this.bytesReceived = counter('fedsift_received_bytes_total', 'Update bytes received from clients', ['run']);
     this.bytesSent = counter('fedsift_sent_bytes_total', 'Global model bytes streamed to clients', ['run']);
+    this.modelObjectBytes = counter(
+      'fedsift_model_object_bytes_total',
+      'Global model bytes put into the NATS object store (once per round; clients download them from NATS)',
+      ['run'],
+    );
     this.testLoss = gauge(
       'fedsift_global_test_loss',
       'Cross-entropy of the global model on the test set (nats per sample)',
@@ -190,6 +196,11 @@ export class CoordinatorMetrics {
 
   bytesSentTo(run: string, bytes: number): void {
     this.bytesSent.inc({ run }, bytes);
+  }
+
+  /** Counts a global model put into the NATS object store (NatsModelObjects). */
+  modelObjectPut(run: string, bytes: number): void {
+    this.modelObjectBytes.inc({ run }, bytes);
   }
 
   /** Prometheus text exposition format. */

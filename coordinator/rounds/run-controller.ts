@@ -244,6 +244,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const startedMs = clock.now();
     this.record.currentRound = round;
     const model = encodeModel(config.model, round, global);
+    await this.deps.modelObjects?.publish(this.runId, round, model); // before any announcement names the round
     const progress = new RoundProgress(strategy.beginAggregation(round, global, this.buffers.takeSpareModel()));
     try {
       let open: OpenRound | undefined;
@@ -369,6 +370,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const round = this.record.currentRound;
     if (recorded.state === 'RUN_STATE_SUSPENDED')
       this.log.info({ round }, 'run suspended by shutdown; a restart with the same state directory resumes it');
+    else void this.deps.modelObjects?.discard(this.runId, round); // a suspended run's stay for whoever resumes it
     const { state: finalState, error: finalError } = recorded;
     (finalError ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(
       { state: finalState, error: finalError },

@@ -2,6 +2,7 @@ import type { ClientRegistry } from '../clients/index.js';
 import type { RoundBroadcaster } from '../broadcast/index.js';
 import type { RunConfig } from '../config/index.js';
 import type { ModelRuntime, RunModel } from '../evaluation/index.js';
+import type { ModelObjects } from '../models/index.js';
 import type { Checkpoint, RunStore, StoredRun } from '../store/index.js';
 import type { Strategy } from '../strategies/index.js';
 import type { Logger } from '../../shared/logging/index.js';
@@ -25,6 +26,8 @@ export interface SharedRunDeps {
   logger: Logger;
   /** Durable state: each run, its completed rounds and their checkpoints are written here; none = in memory only. */
   store?: RunStore;
+  /** Where each round's global model is put once for clients to download (NATS object store); none = gRPC only. */
+  modelObjects?: ModelObjects;
 }
 
 /** Collaborators of one run. */

@@ -1,7 +1,7 @@
 // Names and shapes both sides agree on that the protobuf schema does not spell out: client metric names, the
 // weight-histogram bins, the site report's summary file, shared defaults, the federation id and the NATS names derived
-// from it. Free of grpc/nats/tfjs imports, so the pure weighting and metrics modules can use it (shared/proto's barrel
-// loads grpc-js).
+// from it (round subjects, model objects). Free of grpc/nats/tfjs imports, so the pure weighting and metrics modules
+// can use it (shared/proto's barrel loads grpc-js).
 export {
   CLIENT_METRICS,
   EVALUATION_METRICS,
@@ -24,3 +24,4 @@ export {
   roundsSubjects,
   roundsSubject,
 } from './federation.js';
+export { MODEL_OBJECTS_BUCKET, MODEL_HEADER_METADATA_KEY, modelObjectName } from './model-objects.js';

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import type { Coordinator } from '../../coordinator/main.js';
-import { spawnClient, type ClientProcess } from '../helpers/client-processes.js';
+import { logLines, spawnClient, type ClientProcess } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
-import { deleteRoundsStreams, NATS_URL, requireNats, testFederationId } from '../helpers/nats.js';
+import { deleteModelObjects, deleteRoundsStreams, NATS_URL, requireNats, testFederationId } from '../helpers/nats.js';
+import { scrape, valueOf } from '../helpers/prometheus.js';
 
 /**
  * A coordinator and 3 real client daemon processes, each with its Dirichlet(0.5) share of the 8,000 training digits.
- * With NATS, the federation has an id of its own, and close() deletes its stream.
+ * With NATS, the federation has an id of its own, and close() deletes its stream and model objects.
  */
 async function federation(
   natsUrl?: string,
@@ -22,7 +23,7 @@ async function federation(
     async close() {
       await Promise.all(clients.map((c) => stopChild(c.child)));
       await coordinator.close();
-      if (natsUrl) await deleteRoundsStreams(federationId);
+      if (natsUrl) await Promise.all([deleteRoundsStreams(federationId), deleteModelObjects(federationId)]);
     },
   };
 }
@@ -82,5 +83,13 @@ describe('federated training with real client daemons on real MNIST digits', () 
       [3, 3, 3],
     );
     assert.ok(acc[2]! > acc[0]!, `accuracy ${acc.join(' → ')}`);
+    // the daemons read every global model from the NATS object store: the coordinator put each once, streamed none
+    const metrics = await scrape(`http://127.0.0.1:${f.coordinator.httpPort}/metrics`);
+    const run = { run: s.runId };
+    assert.equal(valueOf(metrics, 'fedsift_sent_bytes_total', run) ?? 0, 0);
+    assert.ok(valueOf(metrics, 'fedsift_model_object_bytes_total', run)! > 0);
+    const fellBack = (c: ClientProcess) =>
+      logLines(c.stderr(), 'global model not read from NATS: fetching it over gRPC');
+    assert.deepEqual(f.clients.flatMap(fellBack), []);
   });
 });

@@ -1,0 +1,2 @@
+export type { ModelObjects, PublishableModel } from './model-objects.js';
+export { NatsModelObjects, type NatsModelObjectsOptions } from './nats-model-objects.js';
