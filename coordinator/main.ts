@@ -96,8 +96,11 @@ export async function startCoordinator(
   const holder = randomUUID();
   let port = config.port; // the bound one once the server listens
   const advertised = () => config.advertiseAddress ?? `${config.host}:${port}`;
-  const state = await openState(config, holder, advertised, logger);
+  // The store's writes carry the token of the current lead (CoordinatorRole.fence), read at each write.
+  const state = await openState(config, holder, advertised, () => role.fence(), logger);
   const store = state.store;
+  const uploads = new UploadGate(config.uploadBufferBytes);
+  const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length, uploads, certificates);
   const onPut = (run: string, bytes: number) => metrics.modelObjectPut(run, bytes);
   const modelObjects = config.natsUrl
     ? await NatsModelObjects.open(config.natsUrl, { federationId: config.federationId, logger, onPut })
@@ -117,8 +120,6 @@ export async function startCoordinator(
     modelObjects,
     openSpill: openFileSpill,
   });
-  const uploads = new UploadGate(config.uploadBufferBytes);
-  const metrics = new CoordinatorMetrics(() => clients.live(clock.now()).length, uploads, certificates);
   manager.on('event', (e) => metrics.onRunEvent(e));
   if (!access.enrolmentRequired)
     logger.warn('no auth.clientTokensFile: clients are not authenticated (development mode); see `fedsift enrol`');

@@ -1,6 +1,6 @@
 export { CoordinatorLink, type UpdateToSubmit } from './coordinator-link.js';
 export { CoordinatorAddresses, type CoordinatorTarget, type HostLookup } from './coordinator-addresses.js';
 export { nextAddress, leaderNamedBy, type CallFailure } from './address-choice.js';
-export { GlobalModels, type FetchedModel, type ModelSource } from './global-models.js';
+export { GlobalModels, type ModelSource } from './global-models.js';
 export { ModelObjectReader } from './model-object-reader.js';
 export type { DownloadedModel } from './model-assembly.js';

@@ -1,9 +1,10 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { roundsStream, roundsSubject, roundsSubjects } from '../../shared/contract/index.js';
-import { ConfigError, PayloadTooLargeError, ServiceUnavailableError } from '../../shared/errors/index.js';
+import { ConfigError, PayloadTooLargeError } from '../../shared/errors/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { encodeAnnouncement, type RoundBroadcaster } from './broadcaster.js';
+import { connectCoordinatorNats, type CoordinatorNats } from './nats-connection.js';
 
 /**
  * Publishes one federation's announcements into its own JetStream stream (`FEDSIFT_ROUNDS_<federation id>`, subjects
@@ -14,19 +15,14 @@ import { encodeAnnouncement, type RoundBroadcaster } from './broadcaster.js';
 export class NatsBroadcaster implements RoundBroadcaster {
   readonly name = 'nats';
 
-  private reconnecting = false;
+  private readonly nc: NatsConnection;
 
   private constructor(
-    private readonly nc: NatsConnection,
+    private readonly nats: CoordinatorNats,
     private readonly js: JetStreamClient,
     private readonly federationId: string,
   ) {
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnecting') this.reconnecting = true;
-        else if (s.type === 'reconnect') this.reconnecting = false;
-      }
-    })();
+    this.nc = nats.nc;
   }
 
   /**
@@ -37,14 +33,8 @@ export class NatsBroadcaster implements RoundBroadcaster {
    *         another stream's.
    */
   static async connect(url: string, federationId: string): Promise<NatsBroadcaster> {
-    const nc = await connect({
-      servers: url,
-      name: `fedsift-coordinator-${federationId}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-    }).catch((err: Error) => {
-      throw new ServiceUnavailableError(`NATS unreachable at ${url}: ${err.message}`, { cause: err, field: 'natsUrl' });
-    });
+    const nats = await connectCoordinatorNats(url, `fedsift-coordinator-${federationId}`);
+    const nc = nats.nc;
     const jsm = await jetstreamManager(nc);
     const name = roundsStream(federationId);
     const config = { subjects: [roundsSubjects(federationId)], max_msgs_per_subject: 4, max_age: 24 * 3600 * 1e9 };
@@ -62,7 +52,7 @@ export class NatsBroadcaster implements RoundBroadcaster {
         { cause: err, field: 'federationId' },
       );
     }
-    return new NatsBroadcaster(nc, jetstream(nc), federationId);
+    return new NatsBroadcaster(nats, jetstream(nc), federationId);
   }
 
   /** The server's advertised max_payload (bytes). */
@@ -95,7 +85,7 @@ export class NatsBroadcaster implements RoundBroadcaster {
 
   /** Connected now (not closed, not in the middle of a reconnect). */
   healthy(): boolean {
-    return !this.nc.isClosed() && !this.reconnecting;
+    return !this.nc.isClosed() && !this.nats.reconnecting();
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import {
   ConfigError,
   DataError,
   FedsiftError,
+  NotLeaderError,
   ServiceUnavailableError,
   SITE_CONFLICT_CODES,
 } from '../../shared/errors/index.js';
@@ -10,7 +11,7 @@ import { errorCodeOf, isServiceError } from '../../shared/grpc-errors/index.js';
 
 /**
  * Exit codes of `fedsift` (README "CLI"): 0 success; 1 unexpected error; 2 bad config, flags or data;
- * 3 coordinator (or, at start-up, NATS or the listening address) unavailable; 4 the coordinator refused the request, or
+ * 3 coordinator (or, at start-up, NATS, PostgreSQL or the listening address) unavailable, or a standby; 4 the coordinator refused the request, or
  * the run failed or was stopped; 5 (`fedsift client`) another daemon speaks for the site: its Join was refused, or it
  * was taken over.
  */
@@ -18,7 +19,9 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof ConfigError || err instanceof DataError) return { code: 2, message: err.message };
   if (err instanceof FedsiftError && SITE_CONFLICT_CODES.has(err.code)) return { code: 5, message: err.message };
   if (isServiceError(err) && SITE_CONFLICT_CODES.has(errorCodeOf(err))) return { code: 5, message: err.details };
-  if (err instanceof ServiceUnavailableError) return { code: 3, message: err.message };
+  if (err instanceof ServiceUnavailableError || err instanceof NotLeaderError) return { code: 3, message: err.message };
+  if (isServiceError(err) && errorCodeOf(err) === NotLeaderError.code)
+    return { code: 3, message: `${err.details}: run the command against the leader (--coordinator HOST:PORT)` };
   if (isServiceError(err)) {
     if (err.code === status.UNAVAILABLE) {
       return {

@@ -18,7 +18,7 @@ export interface ServingState {
 }
 
 /** The refusal of a call by a coordinator that does not lead, naming the leader when it is known. */
-export function notLeaderError(leaderAddress: string): NotLeaderError {
+function notLeaderError(leaderAddress: string): NotLeaderError {
   return new NotLeaderError(
     `this coordinator is a standby; ${leaderAddress ? `the leader is ${leaderAddress}` : 'no leader yet'}`,
   );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RunManager } from '../rounds/index.js';
+import type { FencingToken } from '../store/index.js';
 import type { Leadership } from './leadership.js';
 
 /** What a coordinator is to the federation: the leader runs rounds and answers calls; a standby refuses them. */
@@ -27,13 +28,30 @@ export class CoordinatorRole extends EventEmitter<{ serving: [boolean] }> {
   private term = randomUUID();
   private transitions: Promise<void> = Promise.resolve();
   private starting = true;
+  /** How many times this coordinator took the lead (the first keeps the start-up id and start-up failure path). */
+  private leads = 0;
+  /** The lease token of the current lead, from its start to the moment it is lost (see fence()). */
+  private termToken: FencingToken | null = null;
   private startFailure: unknown;
   private closed = false;
 
   constructor(private readonly deps: CoordinatorRoleDeps) {
     super();
     deps.leadership.on('elected', () => this.enqueue(() => this.lead()));
-    deps.leadership.on('lost', (reason) => this.enqueue(() => this.standBy(reason)));
+    deps.leadership.on('lost', (reason) => {
+      this.termToken = null; // at once: a write of the lost term still under way is refused (fence)
+      this.enqueue(() => this.standBy(reason));
+    });
+  }
+
+  /**
+   * The token the shared state's writes carry: the lease token this coordinator took the current lead with, null from
+   * the moment that lead is lost. Tied to the term, not to the process: a write of an earlier term that was held up
+   * (a partition) while this coordinator lost the lead and took it again is refused, not written under the new
+   * term's generation. Pass it as the store's fence.
+   */
+  fence(): FencingToken | null {
+    return this.termToken;
   }
 
   /** The role as last switched to: 'leader' once the runs are loaded, 'standby' again once the lead is lost. */
@@ -91,12 +109,14 @@ export class CoordinatorRole extends EventEmitter<{ serving: [boolean] }> {
   private async lead(): Promise<void> {
     const { leadership, manager, logger } = this.deps;
     if (this.closed || !leadership.isLeader) return; // lost again before its turn: the queued standBy follows
-    if (!this.starting) this.term = randomUUID();
+    const first = this.leads++ === 0;
+    if (!first) this.term = randomUUID();
+    this.termToken = leadership.token();
     try {
       const resumed = await manager.restore();
       if (resumed.length) logger.info({ runs: resumed }, 'resuming unfinished runs from their last completed round');
     } catch (err) {
-      if (this.starting) this.startFailure = err;
+      if (first && this.starting) this.startFailure = err;
       else {
         logger.error({ err }, 'cannot load the runs: giving the lead up');
         await manager.close();

@@ -1,6 +1,6 @@
 import type { CoordinatorConfig } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import { openPgDatabase, PostgresRunStore, SqliteRunStore, type RunStore } from '../store/index.js';
+import { openPgDatabase, PostgresRunStore, SqliteRunStore, type FencingToken, type RunStore } from '../store/index.js';
 import type { Leadership } from './leadership.js';
 import { PgLeadership } from './pg-leadership.js';
 import { SoleLeadership } from './sole-leadership.js';
@@ -16,7 +16,8 @@ export interface CoordinatorState {
 
 /**
  * Opens the state `config` names: `stateUrl` → PostgreSQL (schema migrated), a {@link PgLeadership} campaigning as
- * `holder`, and a PostgresRunStore whose writes are fenced by its token; `stateDir` → SqliteRunStore; neither → no
+ * `holder`, and a PostgresRunStore whose writes are fenced by `fence` (CoordinatorRole.fence: the token of the
+ * current lead); `stateDir` → SqliteRunStore; neither → no
  * store. Without PostgreSQL the coordinator is alone: {@link SoleLeadership}.
  * @param address this coordinator's advertised host:port, read when it takes the lease.
  * @throws {ServiceUnavailableError} when PostgreSQL cannot be reached; {@link ConfigError} for a bad URL or a schema
@@ -26,6 +27,7 @@ export async function openState(
   config: CoordinatorConfig,
   holder: string,
   address: () => string,
+  fence: () => FencingToken | null,
   logger: Logger,
 ): Promise<CoordinatorState> {
   if (config.stateUrl === null) {
@@ -36,7 +38,7 @@ export async function openState(
   const db = openPgDatabase(config.stateUrl, config.leaseMs / 2);
   try {
     const leadership = new PgLeadership(db, { holder, address, leaseMs: config.leaseMs, logger });
-    const store = await PostgresRunStore.open(db, () => leadership.token()); // migrates: the lease row is there
+    const store = await PostgresRunStore.open(db, fence); // migrates: the lease row is there
     const close = async () => {
       await store.close();
       await db.pool.end();

@@ -30,10 +30,14 @@ const SAFETY_MARGIN = 0.2;
 /** A lease statement not answered within leaseMs × this is abandoned (its connection dropped): a partition. */
 const QUERY_TIMEOUT_SHARE = 0.5;
 
-/** Takes the lease when it expired or was released; the new generation fences off every earlier holder's writes. */
+/**
+ * Takes the lease when it expired or was released, or when the row names this coordinator though it does not lead (a
+ * take-over whose answer was lost: the statement timed out here but committed there); the new generation fences off
+ * every earlier holder's writes, this coordinator's earlier terms included.
+ */
 const ACQUIRE_SQL = `UPDATE leader_lease SET holder = $1, address = $2, generation = generation + 1,
     expires_at = now() + $3 * interval '1 millisecond'
-  WHERE id = 1 AND (expires_at < now() OR holder = '') RETURNING generation`;
+  WHERE id = 1 AND (expires_at < now() OR holder = '' OR holder = $1) RETURNING generation`;
 const RENEW_SQL = `UPDATE leader_lease SET expires_at = now() + $3 * interval '1 millisecond'
   WHERE id = 1 AND holder = $1 AND generation = $2`;
 const RELEASE_SQL = `UPDATE leader_lease SET holder = '', address = '', expires_at = '-infinity'

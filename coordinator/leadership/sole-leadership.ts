@@ -22,7 +22,7 @@ export class SoleLeadership extends EventEmitter<{ elected: []; lost: [reason: s
     this.emit('elected');
   }
 
-  /** Gives the lead up for good: a sole coordinator is not elected again. */
+  /** Gives the lead up (a run's state could not be written, or its runs could not be loaded); start() takes it again. */
   resign(reason: string): void {
     if (!this.leading) return;
     this.leading = false;

@@ -1,9 +1,9 @@
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { MODEL_HEADER_METADATA_KEY, MODEL_OBJECTS_BUCKET, modelObjectName } from '../../shared/contract/index.js';
-import { ServiceUnavailableError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
+import { connectCoordinatorNats, type CoordinatorNats } from '../broadcast/index.js';
 import type { ModelObjects, PublishableModel } from './model-objects.js';
 
 /** What a NatsModelObjects needs besides its URL. */
@@ -22,20 +22,14 @@ export interface NatsModelObjectsOptions {
  * that putting a large model does not hold up round announcements on the broadcaster's.
  */
 export class NatsModelObjects implements ModelObjects {
-  /** Between a disconnect and the reconnect: a put then would only wait for its timeout. */
-  private reconnecting = false;
+  private readonly nc: NatsConnection;
 
   private constructor(
-    private readonly nc: NatsConnection,
+    private readonly nats: CoordinatorNats,
     private readonly store: ObjectStore,
     private readonly options: NatsModelObjectsOptions,
   ) {
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnecting') this.reconnecting = true;
-        else if (s.type === 'reconnect') this.reconnecting = false;
-      }
-    })();
+    this.nc = nats.nc;
   }
 
   /**
@@ -44,18 +38,12 @@ export class NatsModelObjects implements ModelObjects {
    * @throws {ServiceUnavailableError} when the server cannot be reached at start-up.
    */
   static async open(url: string, options: NatsModelObjectsOptions): Promise<NatsModelObjects | undefined> {
-    const nc = await connect({
-      servers: url,
-      name: `fedsift-coordinator-models-${options.federationId}`,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-    }).catch((err: Error) => {
-      throw new ServiceUnavailableError(`NATS unreachable at ${url}: ${err.message}`, { cause: err, field: 'natsUrl' });
-    });
+    const nats = await connectCoordinatorNats(url, `fedsift-coordinator-models-${options.federationId}`);
+    const nc = nats.nc;
     try {
       const store = await new Objm(nc).create(MODEL_OBJECTS_BUCKET);
       options.logger.info({ bucket: MODEL_OBJECTS_BUCKET }, 'global models served from the NATS object store');
-      return new NatsModelObjects(nc, store, options);
+      return new NatsModelObjects(nats, store, options);
     } catch (err) {
       options.logger.warn(
         { bucket: MODEL_OBJECTS_BUCKET, err: (err as Error).message },
@@ -71,7 +59,7 @@ export class NatsModelObjects implements ModelObjects {
     const name = modelObjectName(federationId, runId, round);
     const log = logger.child({ run: runId, round, object: name });
     try {
-      if (this.reconnecting) throw new Error('NATS is reconnecting');
+      if (this.nats.reconnecting()) throw new Error('NATS is reconnecting');
       const meta = {
         name,
         metadata: { [MODEL_HEADER_METADATA_KEY]: JSON.stringify(model.header) },

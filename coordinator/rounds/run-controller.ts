@@ -100,6 +100,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
           this.log.warn({ err: err.message }, 'run suspended: its state could not be written');
           this.suspended = true;
           this.finish('RUN_STATE_STOPPED', '');
+          this.deps.onStateLost?.(err.message);
           return undefined;
         }
         this.failureValue = err instanceof Error ? err : new Error(String(err));
@@ -364,19 +365,20 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.open = undefined; // a finished run keeps no model-sized memory (the manager keeps it for status)
     this.buffers.clear();
     const recorded = this.record.finish(state, error, this.suspended);
-    this.finalWrite = recorded.written.catch((err: unknown) =>
-      this.log.error({ err: (err as Error).message, state: recorded.state }, "the run's final state was not stored"),
-    );
     const round = this.record.currentRound;
-    if (recorded.state === 'RUN_STATE_SUSPENDED')
-      this.log.info({ round }, 'run suspended by shutdown; a restart with the same state directory resumes it');
-    else void this.deps.modelObjects?.discard(this.runId, round); // a suspended run's stay for whoever resumes it
-    const { state: finalState, error: finalError } = recorded;
-    (finalError ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(
-      { state: finalState, error: finalError },
-      'run finished',
+    const suspended = recorded.state === 'RUN_STATE_SUSPENDED';
+    if (suspended) this.log.info({ round }, 'run suspended; a coordinator on the same state resumes it');
+    const fields = { state: recorded.state, error: recorded.error };
+    (recorded.error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(fields, 'run finished');
+    // What reaches beyond this coordinator follows the stored end: a deposed leader, whose write is refused, neither
+    // ends the run for the clients nor deletes the models the new leader serves (a suspended run's stay, too).
+    this.finalWrite = recorded.written.then(
+      () => {
+        if (!suspended) void this.deps.modelObjects?.discard(this.runId, round);
+        void this.announce(runDoneAnnouncement({ ...this.deps, runSpecSha256: this.data.runSpecSha256 }, round));
+      },
+      (err: unknown) => this.log.error({ err: (err as Error).message, ...fields }, "the run's end was not stored"),
     );
-    void this.announce(runDoneAnnouncement({ ...this.deps, runSpecSha256: this.data.runSpecSha256 }, round));
     this.deps.model?.dispose();
     this.emitEvent('RUN_EVENT_KIND_RUN_FINISHED');
   }

@@ -26,6 +26,12 @@ export interface SharedRunDeps {
   logger: Logger;
   /** Durable state: each run, its completed rounds and their checkpoints are written here; none = in memory only. */
   store?: RunStore;
+  /**
+   * Called when a run is suspended because its state could not be written (the store out of reach, or the lead
+   * lost): the coordinator gives the lead up, so that the run resumes from the store under the next lead instead of
+   * staying suspended while this coordinator still leads.
+   */
+  onStateLost?: (reason: string) => void;
   /** Where each round's global model is put once for clients to download (NATS object store); none = gRPC only. */
   modelObjects?: ModelObjects;
 }

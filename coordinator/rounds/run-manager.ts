@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { parseRunConfig, parseRunConfigJson } from '../config/index.js';
-import { UnknownRunError } from '../../shared/errors/index.js';
+import { ConfigError, DataError, UnknownRunError } from '../../shared/errors/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
 import type { RunModel } from '../evaluation/index.js';
 import type { Checkpoint } from '../store/index.js';
@@ -48,6 +48,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
    * reason; the others still load. Called at start, and again after close() when a standby takes the lead: the runs
    * of the earlier term are dropped and the store's read afresh.
    * @returns the ids of the resumed runs.
+   * @throws the store's error when it cannot be read (ServiceUnavailableError…): nothing is marked failed then.
    */
   async restore(): Promise<string[]> {
     const store = this.deps.store;
@@ -65,6 +66,9 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
           model = await this.deps.runtime.prepare(config);
           resumed.push(run.runId);
         } catch (err) {
+          // Only what this run holds can fail it (its checkpoint, model or data); a database out of reach fails the
+          // restore instead (CoordinatorRole then gives the lead up), and the run stays resumable.
+          if (!(err instanceof DataError || err instanceof ConfigError)) throw err;
           Object.assign(run, {
             state: 'RUN_STATE_FAILED',
             error: `cannot resume: ${(err as Error).message}`,

@@ -10,8 +10,11 @@ export interface PgDatabase {
   location: string;
 }
 
+/** The longest a store statement may run (ms): a round commit writes a checkpoint, model-sized. */
+const STATEMENT_TIMEOUT_MS = 60_000;
+
 /** The schema of a URL without a `schema` parameter. */
-export const DEFAULT_PG_SCHEMA = 'fedsift';
+const DEFAULT_PG_SCHEMA = 'fedsift';
 
 /**
  * Opens a pool on `url` (`postgres://user[:password]@host[:port]/database[?schema=name]`, libpq's other parameters
@@ -38,6 +41,11 @@ export function openPgDatabase(url: string, idleInTransactionMs: number): PgData
     options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=${Math.max(1, Math.round(idleInTransactionMs))}`,
     max: 4,
     connectionTimeoutMillis: 5_000,
+    // A statement may not hang for ever on a connection a partition dropped without a word: TCP keepalive notices the
+    // peer gone, the client gives the statement up after STATEMENT_TIMEOUT_MS, and so does the server.
+    keepAlive: true,
+    query_timeout: STATEMENT_TIMEOUT_MS,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
   });
   // An idle client's error (the server restarted, a partition) is reported on the pool; the next query reconnects.
   pool.on('error', () => undefined);

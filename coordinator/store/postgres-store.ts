@@ -89,9 +89,8 @@ export class PostgresRunStore implements RunStore {
     const bytes = Buffer.concat(encodeCheckpoint(checkpoint));
     return this.write(`committing round ${summary.round} of run ${runId}`, async (q, generation) => {
       await q(
-        `INSERT INTO rounds (run_id, round, summary_json, generation) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (run_id, round) DO UPDATE
-         SET summary_json = EXCLUDED.summary_json, generation = EXCLUDED.generation, committed_at = clock_timestamp()`,
+        // A plain INSERT: a round is committed once; a second commit of it (a stale writer) is refused.
+        'INSERT INTO rounds (run_id, round, summary_json, generation) VALUES ($1, $2, $3, $4)',
         [runId, summary.round, JSON.stringify(summary), generation],
       );
       await q(

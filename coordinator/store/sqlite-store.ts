@@ -83,7 +83,7 @@ export class SqliteRunStore implements RunStore {
     mkdirSync(dir, { recursive: true });
     writeCheckpoint(this.checkpointPath(runId, summary.round), checkpoint);
     this.db
-      .prepare('INSERT OR REPLACE INTO rounds (run_id, round, summary_json) VALUES (?, ?, ?)')
+      .prepare('INSERT INTO rounds (run_id, round, summary_json) VALUES (?, ?, ?)')
       .run(runId, summary.round, JSON.stringify(summary));
     const old = summary.round - KEEP_CHECKPOINTS;
     if (old >= 1) rmSync(this.checkpointPath(runId, old), { force: true });

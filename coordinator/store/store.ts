@@ -57,6 +57,7 @@ export interface RunStore {
   runs(): Promise<StoredRun[]>;
   /** The checkpoint of a run's round. Rejects with DataError when it is missing or damaged. */
   checkpoint(runId: string, round: number): Promise<Checkpoint>;
+  /** Releases what the store holds (SQLite: the database file; PostgreSQL: nothing, the caller ends the pool). */
   close(): Promise<void>;
 }
 

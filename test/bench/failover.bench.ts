@@ -23,7 +23,7 @@ const RUN = { rounds: 4, clientsPerRound: CLIENTS, minClients: CLIENTS, localEpo
 /** Time of the first JSON log line whose message matches `msg` (ms since epoch), or undefined. */
 function logTime(text: string, msg: RegExp): number | undefined {
   for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
+    if (!line.startsWith('{') || !line.endsWith('}')) continue; // the last line may still be arriving
     const l = JSON.parse(line) as { msg?: string; time?: number };
     if (l.msg && msg.test(l.msg)) return l.time;
   }
@@ -44,7 +44,8 @@ async function trial(): Promise<{ lead: number; round: number; roundsBefore: num
     const runId = await pollStart(admins.slice(0, 1), [a], RUN);
     b = startCoordinatorProcess(portB, schema.url, ['--advertise', addressB], logsB);
     // B stands by before the kill: its start-up is not part of a failover.
-    while (logTime(logsB.text, /^standing by$/) === undefined) await sleep(50);
+    for (const until = Date.now() + 120_000; logTime(logsB.text, /^standing by$/) === undefined; await sleep(50))
+      if (Date.now() > until || b.exitCode !== null) throw new Error(`the standby did not stand by:\n${logsB.text}`);
     const before = await pollRun(admins.slice(0, 1), runId, (s) => s.rounds.length >= 2);
     a.kill('SIGKILL');
     const killed = Date.now();

@@ -126,7 +126,7 @@ describe('a client given several coordinator addresses (real gRPC on loopback)',
   });
 
   it(
-    'follows a coordinator that takes over on another address: same client id, and it trains the rounds left',
+    'follows the coordinator that carries the run on from the same state on another address: same client id, the rounds left trained',
     { timeout: 600_000 },
     async () => {
       // Prepare: coordinator A (real tfjs runtime, state in a directory) and a port for B, which is not started yet
@@ -134,6 +134,10 @@ describe('a client given several coordinator addresses (real gRPC on loopback)',
       const bPort = await freePort();
       const bAddress = `127.0.0.1:${bPort}`;
       const a = await startTestCoordinator({ stateDir });
+      const closeA = (() => {
+        let closing: Promise<void> | undefined;
+        return () => (closing ??= a.close());
+      })();
       let b: Coordinator | undefined;
       const { logger, lines } = recordingLogger();
       let daemon: ClientDaemon | undefined;
@@ -150,7 +154,7 @@ describe('a client given several coordinator addresses (real gRPC on loopback)',
         });
         await waitFor('round 1 committed on A', () => (a.manager.get(runId).status().rounds.length ? true : undefined));
         // Execute: A stops (its machine goes); B starts on the same state, on its own address
-        await a.close();
+        await closeA();
         const onA = a.manager.get(runId).status().rounds.length;
         b = await startTestCoordinator({ stateDir, port: bPort });
         const done = await waitForRunState(b, runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED', 'RUN_STATE_STOPPED']);
@@ -175,7 +179,7 @@ describe('a client given several coordinator addresses (real gRPC on loopback)',
       } finally {
         await daemon?.close();
         await b?.close();
-        await a.close();
+        await closeA();
       }
     },
   );

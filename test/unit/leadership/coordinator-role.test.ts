@@ -1,8 +1,32 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { CoordinatorRole, SoleLeadership } from '../../../coordinator/leadership/index.js';
+import { EventEmitter } from 'node:events';
+import { CoordinatorRole, SoleLeadership, type Leadership } from '../../../coordinator/leadership/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
+
+/** A leadership that leads in a new generation at each start() and gives the lead up at resign(). */
+class TermsLeadership extends EventEmitter<{ elected: []; lost: [reason: string] }> implements Leadership {
+  isLeader = false;
+  generation = 0;
+  token() {
+    return this.isLeader ? { holder: 'me', generation: this.generation } : null;
+  }
+  leaderAddress() {
+    return '';
+  }
+  async start() {
+    [this.isLeader, this.generation] = [true, this.generation + 1];
+    this.emit('elected');
+  }
+  resign(reason: string) {
+    this.isLeader = false;
+    this.emit('lost', reason);
+  }
+  async close() {
+    this.isLeader = false;
+  }
+}
 
 /** The runs' side of a role switch: records restore/close in order; restore waits for `loaded` when given. */
 function recordingManager(loaded?: Promise<void>, failure?: Error) {
@@ -104,6 +128,27 @@ describe('coordinator role (follows the leadership)', () => {
     assert.equal(whileStandingBy, first);
     assert.notEqual(role.coordinatorId, first);
     assert.match(role.coordinatorId, /^[0-9a-f-]{36}$/);
+    await role.close();
+  });
+  it("fences writes with the token of the lead they belong to: none from the moment it is lost, the new one's after", async () => {
+    // Prepare
+    const leadership = new TermsLeadership();
+    const role = new CoordinatorRole({ leadership, manager: recordingManager(), logger: silentLogger() });
+    await role.start();
+    const first = role.fence();
+
+    // Execute: the lead lost (a write of it still under way would read the fence now), then taken again
+    leadership.resign('cut off');
+    const onceLost = role.fence();
+    const served = once(role, 'serving');
+    await leadership.start();
+    await served;
+    await once(role, 'serving');
+
+    // Assert
+    assert.deepEqual(first, { holder: 'me', generation: 1 });
+    assert.equal(onceLost, null);
+    assert.deepEqual(role.fence(), { holder: 'me', generation: 2 });
     await role.close();
   });
 });
