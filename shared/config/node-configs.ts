@@ -7,7 +7,7 @@ import {
   federationIdProblem,
 } from '../contract/index.js';
 import { BACKENDS } from '../tf/index.js';
-import { parseCoordinatorList } from './coordinator-addresses.js';
+import { parseCoordinatorList, parseHostPort } from './coordinator-addresses.js';
 import { dataSourceSchema } from './data-source.js';
 import { parseWith } from './parse.js';
 import { clientTlsSchema, insecureSchema, requireTlsOrInsecure, serverTlsSchema } from './tls.js';
@@ -104,7 +104,10 @@ export const coordinatorConfigSchema = z
      */
     advertiseAddress: z
       .string()
-      .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+      .superRefine((text, ctx) => {
+        const parsed = parseHostPort(text);
+        if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+      })
       .optional(),
     auth: authSchema.default(authSchema.parse({})),
     /** TLS of the gRPC server (mutual with clientCaFile); null needs `insecure`. @default null */

@@ -142,6 +142,10 @@ describe('coordinator and client config', () => {
       'postgresql://db/fl',
     );
     assert.equal(parseCoordinatorConfig({ insecure: true }).advertiseAddress, undefined);
+    assert.equal(
+      parseCoordinatorConfig({ insecure: true, advertiseAddress: '[fd00::1]:50051' }).advertiseAddress,
+      '[fd00::1]:50051',
+    );
     assert.equal(both.field, 'stateUrl');
     assert.match(both.message, /stateUrl: stateDir and stateUrl cannot both be set/);
     assert.match(bad.message, /stateUrl: must be a postgres:\/\/ or postgresql:\/\/ URL/);
