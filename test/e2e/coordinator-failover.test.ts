@@ -5,21 +5,11 @@ import pg from 'pg';
 import { AdminClient } from '../../coordinator/operator/index.js';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { clientLogs, saveLogs, spawnClient } from '../helpers/client-processes.js';
-import { pollRun, pollStart, startCoordinatorProcess } from '../helpers/coordinator-processes.js';
+import { pollRun, pollStart, resumableRun, startCoordinatorProcess } from '../helpers/coordinator-processes.js';
 import { testSchema, TEST_PG_URL } from '../helpers/postgres.js';
 import { freePort } from '../helpers/processes.js';
 
-const RUN = {
-  rounds: 10,
-  clientsPerRound: 4,
-  minClients: 4,
-  localEpochs: 1,
-  model: 'mlp',
-  seed: 11,
-  // FedAvgM: the server momentum must survive the failover too (it is in the checkpoint, in PostgreSQL).
-  strategy: { name: 'fedavgm', serverMomentum: 0.5 },
-  roundDeadlineMs: 3_600_000, // never reached: every round waits for all four clients, however slow the machine
-};
+const RUN = resumableRun(10, 4, 11);
 
 /** A short lease, so that the standby takes over within seconds of the leader's death. */
 const LEASE_MS = 3_000;

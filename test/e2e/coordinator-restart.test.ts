@@ -6,20 +6,10 @@ import { describe, it } from 'node:test';
 import { AdminClient } from '../../coordinator/operator/index.js';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { spawnClient } from '../helpers/client-processes.js';
-import { pollRun, pollStart, startCoordinatorProcess } from '../helpers/coordinator-processes.js';
+import { pollRun, pollStart, resumableRun, startCoordinatorProcess } from '../helpers/coordinator-processes.js';
 import { freePort } from '../helpers/processes.js';
 
-const RUN = {
-  rounds: 6,
-  clientsPerRound: 3,
-  minClients: 3,
-  localEpochs: 1,
-  model: 'mlp',
-  seed: 5,
-  // FedAvgM: the server momentum must survive the restart too (it is in the checkpoint).
-  strategy: { name: 'fedavgm', serverMomentum: 0.5 },
-  roundDeadlineMs: 3_600_000, // never reached: every round waits for all three clients, however slow the machine
-};
+const RUN = resumableRun(6, 3, 5);
 
 describe('coordinator killed mid-run (SIGKILL) and restarted', () => {
   // Two 6-round runs of 3 client processes and two coordinator start-ups: on a heavily loaded machine this takes

@@ -66,3 +66,21 @@ export async function pollStart(admins: AdminClient[], processes: ChildProcess[]
     await sleep(100);
   }
 }
+
+/**
+ * The run config of the kill-and-resume tests: `clients` daemons train every round of `rounds` (1 local epoch, MLP)
+ * with FedAvgM, whose server momentum must survive in the checkpoint; the deadline is never reached, so every round
+ * waits for all of them however slow the machine.
+ */
+export function resumableRun(rounds: number, clients: number, seed: number) {
+  return {
+    rounds,
+    clientsPerRound: clients,
+    minClients: clients,
+    localEpochs: 1,
+    model: 'mlp',
+    seed,
+    strategy: { name: 'fedavgm', serverMomentum: 0.5 },
+    roundDeadlineMs: 3_600_000,
+  };
+}

@@ -61,7 +61,7 @@ export function waitForRunState(
   );
 }
 
-/** Waits until the run's round `round` is open (its announcement was made). */
+/** Waits until coordinator `c` has run `runId` (loaded, or started) at round `round` or later. */
 export function waitForRound(
   c: Coordinator,
   runId: string,
@@ -71,8 +71,12 @@ export function waitForRound(
   return waitFor(
     `run ${runId} round ${round}`,
     () => {
-      const s = c.manager.get(runId).status();
-      return s.currentRound >= round ? s : undefined;
+      // A standby that takes the lead loads the run only then: until it does, the run is not there.
+      const s = c.manager
+        .list()
+        .find((r) => r.runId === runId)
+        ?.status();
+      return s && s.currentRound >= round ? s : undefined;
     },
     timeoutMs,
   );

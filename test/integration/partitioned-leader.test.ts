@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import type { Coordinator } from '../../coordinator/main.js';
-import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
+import { startTestCoordinator, waitFor, waitForRound } from '../helpers/coordinators.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { recordingLogger } from '../helpers/logs.js';
 import { testSchema, TEST_PG_URL } from '../helpers/postgres.js';
@@ -13,14 +12,6 @@ import { startTcpRelay } from '../helpers/tcp-relay.js';
 const LEASE_MS = 1_000;
 const PARAMS = 2;
 const RUN = { rounds: 3, clientsPerRound: 2, minClients: 2, minAvailableClients: 2, roundDeadlineMs: 60_000 };
-
-/** Coordinator `c` has loaded run `runId` (a standby that took over: once it restored it) and is at `round`. */
-function atRound(c: Coordinator, runId: string, round: number): Promise<true> {
-  return waitFor(`round ${round}`, () => {
-    const run = c.manager.list().find((r) => r.runId === runId);
-    return run && !run.isFinished && run.status().currentRound === round ? true : undefined;
-  });
-}
 
 /**
  * Every client submits an update for `round` (values = the round number, 10 examples), each sent again until the
@@ -60,9 +51,9 @@ describe('a leader cut off from PostgreSQL (partition: lease lost, process alive
       await db.connect();
       links.push(...(await joinProtocolClients(a.address, 2)));
       const { runId } = await a.manager.startRun({ ...RUN, model: 'mlp' });
-      await atRound(a, runId, 1);
+      await waitForRound(a, runId, 1);
       await submitRound(links.slice(0, 2), runId, 1, runtime.specs);
-      await atRound(a, runId, 2);
+      await waitForRound(a, runId, 2);
 
       // Execute: partition A from PostgreSQL, then hand it round 2's updates: its commit of round 2 now hangs.
       relay.freeze();
@@ -70,7 +61,7 @@ describe('a leader cut off from PostgreSQL (partition: lease lost, process alive
       await waitFor('B to lead', () => (b.role() === 'leader' ? true : undefined));
       const roleOfA = a.role();
       links.push(...(await joinProtocolClients(b.address, 2)));
-      await atRound(b, runId, 2);
+      await waitForRound(b, runId, 2);
       await submitRound(links.slice(2), runId, 2, runtime.specs);
       await waitFor("B's commit of round 2", () =>
         b.manager.get(runId).status().rounds.length >= 2 ? true : undefined,
