@@ -17,3 +17,4 @@ export {
   ChunkAssembler,
 } from './tensor-codec.js';
 export { sharedBytes } from './prefix-hash.js';
+export * from './update-codecs/index.js';
