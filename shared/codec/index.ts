@@ -17,4 +17,25 @@ export {
   ChunkAssembler,
 } from './tensor-codec.js';
 export { sharedBytes } from './prefix-hash.js';
-export * from './update-codecs/index.js';
+export {
+  type CodecSpec,
+  type EncodedUpdate,
+  type DeltaVisitor,
+  type DecodedBlockVisitor,
+  DEFAULT_INT8_BLOCK,
+  MIN_INT8_BLOCK,
+  MAX_INT8_BLOCK,
+  TOPK_FLOAT_GROUP,
+  MAX_DECODED_BLOCK,
+  FP16_MAX,
+  parseCodecSpec,
+  formatCodecSpec,
+  codecSpecProblem,
+  maxNonzeros,
+  encodedByteRange,
+  encodeUpdate,
+  encodeFp16,
+  decodeFp16Into,
+  DeltaScanner,
+  forEachDecodedBlock,
+} from './update-codecs/index.js';

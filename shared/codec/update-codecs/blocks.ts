@@ -71,6 +71,7 @@ function topkBlocks(
     fn(from, scratch.subarray(0, end - from));
     from = end;
     end = Math.min(from + MAX_DECODED_BLOCK, n);
+    scratch.set(g.subarray(from, end));
   };
   while (!reader.done) {
     if (!reader.readGroup(bytes, bytes.length)) {
@@ -80,7 +81,7 @@ function topkBlocks(
     }
     for (let j = 0; j < reader.count; j++) {
       const index = reader.indices[j]!;
-      while (index >= end) emit();
+      while (index >= end && end < n) emit(); // the reader keeps index < n; the bound guards the loop regardless
       scratch[index - from] = scratch[index - from]! + reader.values[j]!;
     }
   }

@@ -3,8 +3,8 @@ import { float32ToBytes } from '../tensor-codec.js';
 import { deltaInto } from './delta.js';
 import { FP16_MAX, writeFp16 } from './fp16.js';
 import { writeInt8Block } from './int8.js';
-import { int8Bytes, MAX_DECODED_BLOCK, type CodecSpec } from './spec.js';
-import { encodeTopk, type EncodedUpdate } from './topk-encode.js';
+import { int8Bytes, MAX_DECODED_BLOCK, type CodecSpec, type EncodedUpdate } from './spec.js';
+import { encodeTopk } from './topk-encode.js';
 
 function encodeFp16Delta(w: Float32Array, g: Float32Array): Uint8Array {
   const n = w.length;

@@ -35,11 +35,6 @@ export function fp16Table(): Float32Array {
   return table;
 }
 
-/** True when the binary16 pattern `h` is ±Infinity or NaN (exponent all ones). */
-export function isFp16NonFinite(h: number): boolean {
-  return (h & 0x7c00) === 0x7c00;
-}
-
 /** Binary16 bits of a float32 magnitude below 2⁻¹⁴: a subnormal (or 2⁻¹⁴ itself), rounded to nearest even. */
 function subnormalBits(magnitude: number): number {
   const units = magnitude * 2 ** 24; // exact in float64: the binary16 subnormal step is 2⁻²⁴

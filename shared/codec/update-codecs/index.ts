@@ -1,5 +1,6 @@
 export {
   type CodecSpec,
+  type EncodedUpdate,
   DEFAULT_INT8_BLOCK,
   MIN_INT8_BLOCK,
   MAX_INT8_BLOCK,
@@ -12,7 +13,6 @@ export {
   encodedByteRange,
 } from './spec.js';
 export { FP16_MAX, encodeFp16, decodeFp16Into } from './fp16.js';
-export { type EncodedUpdate } from './topk-encode.js';
 export { encodeUpdate } from './encode.js';
 export { DeltaScanner, type DeltaVisitor } from './scanner.js';
 export { forEachDecodedBlock, type DecodedBlockVisitor } from './blocks.js';

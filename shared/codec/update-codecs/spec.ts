@@ -16,6 +16,16 @@ export type CodecSpec =
   | { readonly kind: 'int8'; readonly blockSize: number }
   | { readonly kind: 'topk'; readonly fraction: number; readonly int8BlockSize: number | null };
 
+/** An update as it goes on the wire (encodeUpdate's result). */
+export interface EncodedUpdate {
+  /** The payload (see encodeUpdate for the layout of each codec). */
+  readonly bytes: Uint8Array;
+  /** Entries sent: k for top-k (the UpdateHeader's `nonzeros`), n for the dense codecs. */
+  readonly nonzeros: number;
+  /** Top-k only: what was not sent, to pass back into the next round's encodeUpdate; null for the other codecs. */
+  readonly residual: Float32Array | null;
+}
+
 /** Values per int8 block when a spec names none. @default 256 */
 export const DEFAULT_INT8_BLOCK = 256;
 /** Smallest int8 block size (values). */

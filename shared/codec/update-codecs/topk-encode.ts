@@ -6,18 +6,15 @@
  */
 import { addDeltaInPlace } from './delta.js';
 import { decodeInt8Block, int8Step, writeInt8Block } from './int8.js';
-import { encodedByteRange, maxNonzeros, topkGroupSize, varintLength, type CodecSpec } from './spec.js';
+import {
+  encodedByteRange,
+  maxNonzeros,
+  topkGroupSize,
+  varintLength,
+  type CodecSpec,
+  type EncodedUpdate,
+} from './spec.js';
 import { selectTopK } from './topk-select.js';
-
-/** An update as it goes on the wire. */
-export interface EncodedUpdate {
-  /** The payload (see encodeUpdate for the layout of each codec). */
-  readonly bytes: Uint8Array;
-  /** Entries sent: k for top-k (the UpdateHeader's `nonzeros`), n for the dense codecs. */
-  readonly nonzeros: number;
-  /** Top-k only: what was not sent, to pass back into the next round's encodeUpdate; null for the other codecs. */
-  readonly residual: Float32Array | null;
-}
 
 function writeVarint(out: Uint8Array, p: number, value: number): number {
   let v = value;
