@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { ModelWeights } from '../../shared/codec/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
+import { createRng } from '../../shared/random/index.js';
 import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { runSimulatedSites, type SimReport } from '../helpers/simulated-sites.js';
@@ -186,4 +188,27 @@ export async function transferSite(address: string, tcpPort: number, bytes: numb
   });
   if (report.errors.length) throw new Error(`site errors: ${report.errors.join('; ')}`);
   console.log(JSON.stringify(pairs));
+}
+
+/**
+ * Process body of the codec benchmark's site: one simulated site whose trained weights are the global model plus
+ * seeded uniform noise in ±1e-3 (so that every codec has a real delta to encode); prints the seconds each round's
+ * update took, from before encoding to the ack.
+ */
+export async function codecSite(address: string): Promise<void> {
+  const seconds: number[] = [];
+  let noise: Float32Array | undefined;
+  const train = (global: ModelWeights): ModelWeights => {
+    if (!noise) {
+      const rng = createRng(7);
+      noise = new Float32Array(global.values.length);
+      for (let i = 0; i < noise.length; i++) noise[i] = (rng.next() - 0.5) * 2e-3;
+    }
+    const values = global.values.slice();
+    for (let i = 0; i < values.length; i++) values[i] = values[i]! + noise[i]!;
+    return { specs: global.specs, values };
+  };
+  const report = await runSimulatedSites(address, 0, 1, async (play) => void seconds.push(await play()), train);
+  if (report.errors.length) throw new Error(`site errors: ${report.errors.join('; ')}`);
+  console.log(JSON.stringify(seconds));
 }

@@ -1,5 +1,6 @@
+import { UpdateEncoder } from '../../client-node/daemon/index.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
-import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import { float32ToBytes, MAX_CHUNK_BYTES, type ModelWeights } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { TEST_CAPABILITIES } from './protocol.js';
@@ -13,8 +14,11 @@ export interface SimReport {
   peakRssBytes: number;
 }
 
-/** Runs one round's fetch + submit (`play`); may measure around it. */
-export type RoundWrapper = (play: () => Promise<void>) => Promise<void>;
+/** Runs one round's fetch + submit (`play`, which resolves with the seconds the submit took); may measure around it. */
+export type RoundWrapper = (play: () => Promise<number>) => Promise<void>;
+
+/** What a simulated site sends as its trained weights: the global model itself unless `train` says otherwise. */
+export type SiteTraining = (global: ModelWeights) => ModelWeights;
 
 /** One simulated site: join, heartbeat, watch rounds, fetch + submit the model back when selected, until the run ends. */
 async function simulatedSite(
@@ -23,6 +27,7 @@ async function simulatedSite(
   report: SimReport,
   started: number,
   wrap?: RoundWrapper,
+  train: SiteTraining = (global) => global,
 ): Promise<void> {
   const link = new CoordinatorLink(address, DEFAULT_TRANSPORT);
   const { clientId, heartbeatIntervalMs } = await link.join({
@@ -36,6 +41,7 @@ async function simulatedSite(
     heartbeatIntervalMs,
   );
   const done = new Set<number>();
+  const encoder = new UpdateEncoder();
   let modelBuffer: Uint8Array | undefined;
   try {
     for await (const a of link.watchRounds(clientId) as AsyncIterable<RoundAnnouncement>) {
@@ -45,10 +51,12 @@ async function simulatedSite(
       const play = async () => {
         const { weights } = await link.fetchModel(a.runId, a.round, clientId, undefined, modelBuffer);
         modelBuffer = float32ToBytes(weights.values); // as the daemon does: the next round downloads into the same memory
-        await link.submitUpdate(
-          { runId: a.runId, round: a.round, clientId, numExamples: 10, metrics: {}, weights },
-          MAX_CHUNK_BYTES,
-        );
+        const trained = train(weights);
+        const submitted = performance.now();
+        const { payload, codec } = encoder.encode(a, trained, weights); // the round's codec, as the daemon does
+        const update = { runId: a.runId, round: a.round, clientId, numExamples: 10, metrics: {} };
+        await link.submitUpdate({ ...update, specs: weights.specs, payload, codec }, MAX_CHUNK_BYTES);
+        return (performance.now() - submitted) / 1000;
       };
       await (wrap ? wrap(play) : play());
       report.updates++;
@@ -64,12 +72,14 @@ async function simulatedSite(
  * heartbeat, watch rounds and, when selected, fetch the global model and submit it back as their update (no training),
  * until the run is done. Errors are collected, not thrown. Used by the scale benchmarks and tests.
  * @param wrapFirst wraps each round of the first site (the transfer benchmark times it there).
+ * @param train what every site sends as its trained weights (default: the global model as fetched).
  */
 export async function runSimulatedSites(
   address: string,
   first: number,
   count: number,
   wrapFirst?: RoundWrapper,
+  train?: SiteTraining,
 ): Promise<SimReport> {
   const report: SimReport = { joinedMs: 0, updates: 0, errors: [], peakRssBytes: 0 };
   const sample = setInterval(
@@ -78,7 +88,7 @@ export async function runSimulatedSites(
   );
   const started = performance.now();
   const site = (i: number) =>
-    simulatedSite(address, `sim-${first + i}`, report, started, i === 0 ? wrapFirst : undefined);
+    simulatedSite(address, `sim-${first + i}`, report, started, i === 0 ? wrapFirst : undefined, train);
   await Promise.all(
     Array.from({ length: count }, (_, i) =>
       site(i).catch((e: Error) => report.errors.push(`site ${first + i}: ${e.message}`)),
