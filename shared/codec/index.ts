@@ -15,5 +15,6 @@ export {
   chunkBytes,
   sha256Hex,
   ChunkAssembler,
+  ChunkDigest,
 } from './tensor-codec.js';
 export { sharedBytes } from './prefix-hash.js';

@@ -148,7 +148,7 @@ export class InProcessClients implements RoundBroadcaster {
       const buffer = receiver.buffer();
       buffer.set(bytes);
       receiver.received(bytes.byteLength);
-      receiver.complete(buffer);
+      receiver.complete(buffer, header.sha256);
     } finally {
       weights.activeStreams--;
       trainer?.dispose();
