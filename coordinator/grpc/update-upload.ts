@@ -119,7 +119,7 @@ export class UpdateUpload {
 
   /** The upload is over (answered or broken): stops hashing and watching the round, gives its memory to the next one. */
   private release(): void {
-    if (this.assembler instanceof ChunkAssembler) this.assembler.abandon();
+    this.assembler?.abandon();
     this.stopWatchingRound?.();
     this.stopWatchingRound = undefined;
     this.leaveGate?.();
@@ -132,9 +132,7 @@ export class UpdateUpload {
     const sha256 = this.header!.sha256 || this.trailer;
     if (!sha256)
       throw new InvalidUpdateError('the update ended without its trailing digest (its header declared none)');
-    const { assembler } = this;
-    const bytes = assembler instanceof ChunkAssembler ? await assembler.finish(sha256) : new Uint8Array(0);
-    if (assembler instanceof ChunkDigest) await assembler.finish(sha256);
+    const bytes = await this.assembler.finish(sha256);
     if (this.settled) return; // the call broke while the hash was computed
     // A daemon cut off while its update arrived (another took its site over) no longer speaks for the site.
     checkCaller(this.deps, this.call, this.header!.clientId);

@@ -139,15 +139,17 @@ export class ChunkDigest {
   }
 
   /**
-   * Resolves with the hex digest of the stream. @throws {InvalidUpdateError} when bytes are missing or, if
-   * `expectedSha256` is given, when the digest differs.
+   * Checks the stream's end; resolves with no bytes (it keeps none). @throws {InvalidUpdateError} when bytes are
+   * missing or, if `expectedSha256` is given, when the digest differs.
    */
-  async finish(expectedSha256?: string): Promise<string> {
+  async finish(expectedSha256?: string): Promise<Uint8Array> {
     checkEnd(this.received, this.expectedBytes);
-    const digest = this.hash.digest('hex');
-    checkDigest(digest, expectedSha256);
-    return digest;
+    checkDigest(this.hash.digest('hex'), expectedSha256);
+    return new Uint8Array(0);
   }
+
+  /** Nothing to stop (it hashes in this thread, as chunks come): there for ChunkAssembler's callers. */
+  abandon(): void {}
 }
 
 /** @throws {InvalidUpdateError} when `chunk` after `received` bytes would pass `expected`. */
