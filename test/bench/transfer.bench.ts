@@ -7,6 +7,7 @@
  * round is set against the bare server's for the same bytes (TransferCpu). gRPC-framed messages over Node's own HTTP/2
  * (bare-http2.ts) are measured apart. Targets: fedsift ≥ 0.8 × the bare stream's throughput, and ≤ 1.5 × its CPU per GB.
  */
+import { cpus, loadavg } from 'node:os';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { startTestCoordinator } from '../helpers/coordinators.js';
 import { BARE_DOWN, BARE_UP, startBareServer } from './bare-grpc.js';
@@ -16,7 +17,7 @@ import { emit, median } from './report.js';
 import { TransferCpu } from './transfer-cpu.js';
 
 const BYTES = 100e6;
-const ROUNDS = 7;
+const ROUNDS = 9;
 
 /** ROUNDS rounds on one coordinator (steady state, as in a run), each after a raw TCP and a bare grpc-js transfer. */
 async function transferRounds(
@@ -58,7 +59,9 @@ const list = (xs: readonly number[], f: (x: number) => string) => xs.map(f).join
 
 const sink = await tcpSink(BYTES);
 try {
+  const loadBefore = loadavg()[0]!;
   const { rounds, cpu, bareCpu } = await transferRounds(sink.port);
+  const loadAfter = loadavg()[0]!;
   const http2 = await bareHttp2Seconds(sink.port, BYTES, ROUNDS);
   const side = (k: keyof TransferRound) => rounds.map((r) => r[k]);
   const paired = (f: (r: TransferRound, i: number) => number) => median(rounds.map(f));
@@ -105,6 +108,7 @@ try {
       `per round, fedsift / bare / TCP: ${rounds.map((r) => `${mbs(r.fedsift)} / ${mbs(r.bare)} / ${mbs(r.tcp)}`).join(', ')}`,
       `coordinator CPU per round: ${list(cpu.windows, perGb)}; bare server: ${list(bareCpu.windows, perGb)}`,
       `bare HTTP/2 per repeat (separate peer, after the rounds): ${http2.map((p) => `${mbs(p.measured)} vs TCP ${mbs(p.tcp)}`).join(', ')}`,
+      `1-minute load average ${loadBefore.toFixed(1)} before the rounds, ${loadAfter.toFixed(1)} after, on ${cpus().length} cores: under load from other processes both paths slow down and the ratios move towards 1, so compare runs at similar load`,
       "fedsift's time runs from the fetch request to the update's ack: streaming, SHA-256 on both sides, assembly, value checks and the FedAvg fold",
     ],
   });
