@@ -23,6 +23,7 @@ import { AttemptTracker, attemptKey } from './attempt-tracker.js';
 import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
 import { callDeadline, submitToOpenAttempt } from './late-submission.js';
 import { evaluationReport, trainLocalRound } from './local-round.js';
+import { UpdateEncoder } from './update-encoder.js';
 import type { SiteReporting } from './round-weighting.js';
 import type { RunContexts } from './run-context.js';
 import { playStatisticsRound } from './statistics-round.js';
@@ -73,6 +74,8 @@ export class ClientDaemon {
   private heartbeatMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
   private readonly seen = new Set<string>();
   private readonly attempts = new AttemptTracker();
+  /** Encodes updates with each round's codec; holds the top-k error feedback per run. */
+  private readonly encoder = new UpdateEncoder();
   /** Spacing of upload retries: the reconnect backoff, jittered from crypto randomness so sites cut at once spread out. */
   private readonly uploadRetry: UploadRetryPolicy;
   /** The last re-join refusal logged (see rejoinFailed). */
@@ -250,7 +253,11 @@ export class ClientDaemon {
     this.attempts.observe(a);
     if (a.phase === 'ROUND_PHASE_RUN_DONE') {
       for (const key of this.seen) if (key.startsWith(`${a.runId}/`)) this.seen.delete(key);
-      this.queue = this.queue.then(() => this.deps.runs.release(a.runId)); // after a round of it still playing
+      // After a round of it still playing.
+      this.queue = this.queue.then(() => {
+        this.encoder.forget(a.runId);
+        return this.deps.runs.release(a.runId);
+      });
       return;
     }
     const statistics = a.phase === 'ROUND_PHASE_STATISTICS';
@@ -307,13 +314,16 @@ export class ClientDaemon {
       const sent = attack
         ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) }
         : fit.weights;
+      const encoded = this.encoder.encode(a, sent, weights);
       const update = {
         runId: a.runId,
         round: a.round,
         clientId: this.clientId,
         numExamples: fit.numExamples,
         metrics: fit.metrics,
-        weights: sent,
+        specs: sent.specs,
+        payload: encoded.payload,
+        codec: encoded.codec,
       };
       const ack = await submitToOpenAttempt(
         {
@@ -334,6 +344,7 @@ export class ClientDaemon {
         this.deps.metrics?.onRound('failed', fit.metrics);
         return;
       }
+      encoded.delivered();
       const m = fit.metrics;
       log.info(
         { trainLoss: m[CLIENT_METRICS.trainLoss], trainMs: Math.round(m[CLIENT_METRICS.trainMs]!) },

@@ -2,3 +2,4 @@ export { ClientDaemon } from './client-daemon.js';
 export { evaluationReport, trainLocalRound } from './local-round.js';
 export { RunContexts, buildRunModel, runTrainer } from './run-context.js';
 export { playStatisticsRound } from './statistics-round.js';
+export { UpdateEncoder, type EncodedUpdate } from './update-encoder.js';

@@ -12,7 +12,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { chunkBytes, float32ToBytes, sha256Hex, totalBytes, type ModelWeights } from '../../shared/codec/index.js';
+import { chunkBytes, float32ToBytes, sha256Hex, type ModelWeights, type TensorSpec } from '../../shared/codec/index.js';
 import { grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
 import { channelCredentials, type ChannelSecurity } from '../../shared/tls/index.js';
 import { writeWithBackpressure } from '../../shared/streams/index.js';
@@ -60,7 +60,19 @@ type HealthStub = Client & {
 };
 
 /** An update ready to submit: header fields without the byte totals, which the link computes. */
-export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha256'> & { weights: ModelWeights };
+export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha256'> &
+  (
+    | {
+        /** The model's tensor specs (the update's layout once decoded). */
+        specs: readonly TensorSpec[];
+        /** The update's bytes as sent, encoded with `codec` (see UpdateEncoder). */
+        payload: Uint8Array;
+      }
+    | {
+        /** The trained weights, sent as float32 (codec none). */
+        weights: ModelWeights;
+      }
+  );
 
 /**
  * The client daemon's gRPC channel to the coordinator: promise-returning calls, chunked model transfer both ways,
@@ -258,12 +270,16 @@ export class CoordinatorLink {
     deadlineUnixMs: number | undefined,
     digestFirst: boolean,
   ): Promise<UpdateAck> {
-    const { weights, ...fields } = update;
-    const bytes = float32ToBytes(weights.values);
+    const { specs, bytes, fields } =
+      'weights' in update
+        ? (({ weights, ...fields }) => ({ specs: weights.specs, bytes: float32ToBytes(weights.values), fields }))(
+            update,
+          )
+        : (({ specs, payload, ...fields }) => ({ specs, bytes: payload, fields }))(update);
     const header: UpdateHeader = {
       ...fields,
-      tensors: specsToWire(weights.specs),
-      totalBytes: totalBytes(weights.specs),
+      tensors: specsToWire(specs),
+      totalBytes: bytes.byteLength,
       sha256: digestFirst ? sha256Hex(bytes) : '',
     };
     return new Promise((resolve, reject) => {

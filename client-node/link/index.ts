@@ -3,4 +3,4 @@ export { CoordinatorAddresses, type CoordinatorTarget, type HostLookup } from '.
 export { nextAddress, leaderNamedBy, type CallFailure } from './address-choice.js';
 export { GlobalModels, type ModelSource } from './global-models.js';
 export { ModelObjectReader } from './model-object-reader.js';
-export type { DownloadedModel } from './model-assembly.js';
+export { modelValues, type DownloadedModel } from './model-assembly.js';

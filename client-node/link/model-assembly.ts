@@ -1,6 +1,12 @@
-import { ChunkAssembler, totalBytes, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
+import {
+  ChunkAssembler,
+  decodeFp16Into,
+  totalElements,
+  viewAsFloat32,
+  type ModelWeights,
+} from '../../shared/codec/index.js';
 import { InvalidUpdateError } from '../../shared/errors/index.js';
-import { specsFromWire, type ModelChunk } from '../../shared/proto/index.js';
+import { specsFromWire, type ModelChunk, type ModelHeader } from '../../shared/proto/index.js';
 
 /** A downloaded global model and the SHA-256 its bytes were checked against. */
 export interface DownloadedModel {
@@ -11,11 +17,12 @@ export interface DownloadedModel {
 
 /**
  * Reassembles a global model from FetchModel's messages (a header, then the bytes in chunks; a second header starts
- * over), checking the declared size, tensor specs and SHA-256. Whatever carried the bytes (the gRPC stream, the NATS
- * object store) goes through this one check.
+ * over), checking the declared size, tensor specs and SHA-256 (of the bytes as sent), and decoding a binary16 model
+ * (ModelHeader.codec "fp16", the run's downloadCodec) into float32. Whatever carried the bytes (the gRPC stream, the
+ * NATS object store) goes through this one check.
  * @param source names the transfer in error messages (`FetchModel`, `object store`).
- * @param into a buffer to download into when it holds at least the model's bytes: the returned values are then a
- *        view of it, and no model-sized buffer is allocated.
+ * @param into a buffer to download into when it holds at least the model's float32 bytes: the returned values are
+ *        then a view of it, and no model-sized buffer is allocated.
  * @throws {InvalidUpdateError} when the messages are malformed, the size or the hash differs; whatever `messages`
  *         throws.
  */
@@ -31,7 +38,8 @@ export async function assembleModel(
       if (msg.header) {
         assembler?.abandon();
         header = msg.header;
-        assembler = new ChunkAssembler(header.totalBytes, into);
+        // A binary16 model is assembled apart and decoded into `into`.
+        assembler = new ChunkAssembler(header.totalBytes, isFp16(header) ? undefined : into);
       } else if (assembler) {
         assembler.push(msg.data ?? new Uint8Array(0));
       } else {
@@ -44,14 +52,38 @@ export async function assembleModel(
   }
   if (!header || !assembler) throw new InvalidUpdateError(`${source}: stream ended without a header`);
   const specs = specsFromWire(header.tensors);
-  if (typeof specs === 'string' || totalBytes(specs) !== header.totalBytes) {
+  const problem = typeof specs === 'string' ? specs : headerProblem(header, totalElements(specs));
+  if (typeof specs === 'string' || problem) {
     assembler.abandon();
-    const problem =
-      typeof specs === 'string'
-        ? specs
-        : `the tensors hold ${totalBytes(specs)} bytes, the header declares ${header.totalBytes}`;
     throw new InvalidUpdateError(`${source}: ${problem}`);
   }
-  const values = viewAsFloat32(await assembler.finish(header.sha256)); // the assembler's buffer is aligned: no copy
+  const values = modelValues(header, await assembler.finish(header.sha256), totalElements(specs), into);
   return { weights: { specs, values }, sha256: header.sha256 };
+}
+
+/**
+ * The float32 weights a global model's bytes (as sent, checked against its header) encode: a view of `bytes` (aligned
+ * float32, codec none: no copy), or, for a binary16 model, its n values decoded into `into` when it holds 4n bytes,
+ * else into a new array.
+ */
+export function modelValues(header: ModelHeader, bytes: Uint8Array, n: number, into?: Uint8Array): Float32Array {
+  if (!isFp16(header)) return viewAsFloat32(bytes);
+  const values = into && into.byteLength >= 4 * n ? viewAsFloat32(into.subarray(0, 4 * n)) : new Float32Array(n);
+  decodeFp16Into(bytes, values);
+  return values;
+}
+
+/** Why a model header cannot describe `n` parameters in bytes this build decodes, or undefined when it can. */
+function headerProblem(h: ModelHeader, n: number): string | undefined {
+  const codec = h.codec || 'none';
+  if (codec !== 'none' && codec !== 'fp16')
+    return `the model is encoded with "${codec}", which this build cannot decode`;
+  const bytes = (codec === 'fp16' ? 2 : 4) * n;
+  if (bytes !== h.totalBytes)
+    return `${n} ${codec} parameters take ${bytes} bytes, the header declares ${h.totalBytes}`;
+  return undefined;
+}
+
+function isFp16(h: ModelHeader): boolean {
+  return h.codec === 'fp16';
 }

@@ -18,6 +18,8 @@ export function demoCommand(): Command {
       noiseListArg,
     )
     .option('--noisy-clients <n>', 'with --label-noise: clients 0…n−1 get the noise', intArg, 5)
+    .option('--update-codec <codec>', 'how clients send updates: none | fp16 | int8[:block] | topk:F[+int8]', 'none')
+    .option('--download-codec <codec>', 'how the global model is sent: none | fp16', 'none')
     .action(async (o) => {
       const logger = createLogger({ name: 'demo', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
       if (o.labelNoise !== undefined) {

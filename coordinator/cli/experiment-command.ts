@@ -3,7 +3,14 @@ import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
 
-import { addRunShapeOptions, noiseListArg, seedListArg, VARIANT_NAMES, variantListArg } from './lab-args.js';
+import {
+  addRunShapeOptions,
+  codecListArg,
+  noiseListArg,
+  seedListArg,
+  VARIANT_NAMES,
+  variantListArg,
+} from './lab-args.js';
 
 /** `fedsift experiment …`: reproducible comparisons run on real processes and real MNIST digits. */
 export function experimentCommand(): Command {
@@ -69,9 +76,32 @@ export function experimentCommand(): Command {
       const options = { ...o, example, out: o.table, noise: noiseListArg(o.noise)[0]! };
       console.log(await runTabularNoise((await loadTf()).tf, options, logger));
     });
+  const codecs = addRunShapeOptions(
+    new Command('codecs').description(
+      'update compression on the demo federation: per codec and seed one run; bytes per round against float32 and final accuracy against the first codec',
+    ),
+    { clients: 10, rounds: 20, model: 'cnn', localEpochs: 2, alpha: 0.5, seed: 0 },
+  )
+    .option('--codecs <list>', 'comma-separated update codecs, the reference first', codecListArg, [
+      'none',
+      'fp16',
+      'int8',
+      'topk:0.05+int8',
+    ])
+    .option('--seeds <list>', 'comma-separated seeds (partition and run)', seedListArg, [0, 1, 2])
+    .option('--download-codec <codec>', 'the global model as sent: none | fp16', 'none')
+    .option('--out <file>', 'JSON results', 'codec-results.json')
+    .option('--table <file>', 'markdown table', 'codec-results.md')
+    .action(async (o) => {
+      if (o.downloadCodec !== 'none' && o.downloadCodec !== 'fp16')
+        throw new ConfigError(`--download-codec ${o.downloadCodec}: expected none or fp16`, { field: 'downloadCodec' });
+      const { runCodecExperiment } = await import('../lab/experiments/index.js');
+      await runCodecExperiment(o, createLogger({ name: 'experiment', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' }));
+    });
   return new Command('experiment')
     .description('reproducible experiments on real processes and real data')
     .addCommand(byzantine)
     .addCommand(noise)
-    .addCommand(tabular);
+    .addCommand(tabular)
+    .addCommand(codecs);
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { floatArg, intArg } from '../../shared/cli/index.js';
+import { parseCodecSpec } from '../../shared/codec/index.js';
 import type { FederatedRunShape } from '../lab/federation/index.js';
 import { parseLabelNoise } from '../../client-node/attacks/index.js';
 import { NOISE_VARIANTS } from '../lab/experiments/index.js';
@@ -25,6 +26,20 @@ export function seedListArg(value: string): number[] {
   if (!seeds.length || seeds.some((s) => !Number.isInteger(s) || s < 0))
     throw new InvalidArgumentError(`expected comma-separated non-negative integers; got "${value}".`);
   return seeds;
+}
+
+/** Commander parser of `--codecs`: comma-separated update codecs (run config `updateCodec`). */
+export function codecListArg(value: string): string[] {
+  const codecs = list(value);
+  for (const c of codecs) {
+    try {
+      parseCodecSpec(c);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  }
+  if (!codecs.length) throw new InvalidArgumentError('expected comma-separated update codecs');
+  return codecs;
 }
 
 /** Names of the weighting variants (all but "plain", which always runs). */

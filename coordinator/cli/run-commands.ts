@@ -83,6 +83,8 @@ export function runCommand(): Command {
     .option('--min-available-clients <n>', 'live clients needed before a round selects', intArg)
     .option('--wait-for-clients-ms <ms>', 'how long to wait for them before failing', intArg)
     .option('--max-round-attempts <n>', 'attempts of a round below quorum', intArg)
+    .option('--update-codec <codec>', 'how clients send updates: none | fp16 | int8[:block] | topk:F[+int8[:block]]')
+    .option('--download-codec <codec>', 'how the global model is sent: none | fp16')
     .option('--watch', 'follow the run until it finishes')
     .option('--json', 'print JSON')
     .action(async (o, cmd: Command) => {

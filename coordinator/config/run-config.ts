@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCodecSpec } from '../../shared/codec/index.js';
 import { parseModelRef } from '../../shared/models/index.js';
 import { dataSourceSchema, parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
@@ -78,6 +79,24 @@ const runConfigObject = z
     weighting: weightingSchema.default(weightingSchema.parse({})),
     /** Refuse an update whose L2 distance to the round's global model exceeds this (INVALID_ARGUMENT); null = no bound. @default null */
     maxUpdateNorm: z.number().positive().nullable().default(null),
+    /**
+     * How clients encode their updates (README "Update compression"): `none` (float32), `fp16`, `int8[:block]`
+     * (blockwise absmax, 256 values per block by default), `topk:<fraction>` (the largest-magnitude share of the
+     * update, with error feedback) or `topk:<fraction>+int8[:block]`. Every codec but none sends the update's delta
+     * against the round's global model. @default "none"
+     */
+    updateCodec: z
+      .string()
+      .default('none')
+      .superRefine((text, ctx) => {
+        try {
+          parseCodecSpec(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+    /** How the global model is sent to clients: `none` (float32) or `fp16` (half the bytes). @default "none" */
+    downloadCodec: z.enum(['none', 'fp16']).default('none'),
     /** Seed of every random choice of the run (initial weights, client selection). @default 0 */
     seed: z
       .number()

@@ -136,7 +136,8 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
           const messages = (function* (): Generator<ModelChunk> {
             yield { header: model.header };
             for (const data of chunkBytes(model.bytes, MAX_CHUNK_BYTES)) {
-              metrics?.bytesSentTo(runId, data.byteLength);
+              metrics?.bytesSentTo(runId, model.header.codec || 'none', data.byteLength);
+              model.bytesSent += data.byteLength;
               yield { data };
             }
           })();

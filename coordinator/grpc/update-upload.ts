@@ -13,8 +13,10 @@ export interface TransportMetrics {
   /** An accepted Join (a re-join counts again). */
   onJoin(): void;
   updateRejected(run: string, reason: string): void;
-  bytesReceivedFrom(run: string, bytes: number): void;
-  bytesSentTo(run: string, bytes: number): void;
+  /** Update bytes as received; `codec`: the update's codec as the run names it (`int8`, `topk:0.05+int8`…). */
+  bytesReceivedFrom(run: string, codec: string, bytes: number): void;
+  /** Global-model bytes as sent by FetchModel; `codec`: the run's downloadCodec. */
+  bytesSentTo(run: string, codec: string, bytes: number): void;
   /** A Join for a site with a live daemon: refused, or a takeover that cut that daemon off. */
   siteJoinConflict(outcome: 'refused' | 'takeover'): void;
 }
@@ -99,7 +101,7 @@ export class UpdateUpload {
     if (this.trailer !== undefined) throw new InvalidUpdateError('a message after the trailing digest');
     if (msg.sha256 !== undefined) return void (this.trailer = trailingDigest(msg.sha256, this.header));
     const data = msg.data ?? new Uint8Array(0);
-    this.deps.metrics?.bytesReceivedFrom(this.header.runId, data.byteLength);
+    this.deps.metrics?.bytesReceivedFrom(this.header.runId, this.receiver!.codec, data.byteLength);
     const assembler = this.assembler!;
     assembler.push(data);
     if (assembler instanceof ChunkAssembler) this.receiver!.received(assembler.receivedBytes);

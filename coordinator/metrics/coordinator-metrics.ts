@@ -26,8 +26,8 @@ export class CoordinatorMetrics {
   private readonly dropped: Counter<'run'>;
   private readonly joins: Counter;
   private readonly rejected: Counter<'run' | 'reason'>;
-  private readonly bytesReceived: Counter<'run'>;
-  private readonly bytesSent: Counter<'run'>;
+  private readonly bytesReceived: Counter<'run' | 'codec'>;
+  private readonly bytesSent: Counter<'run' | 'codec'>;
   private readonly modelObjectBytes: Counter<'run'>;
   private readonly testLoss: Gauge<'run'>;
   private readonly testAccuracy: Gauge<'run'>;
@@ -107,8 +107,16 @@ export class CoordinatorMetrics {
       'Joins for a site that already had a live daemon: refused, or takeover (the live daemon was cut off)',
       ['outcome'],
     );
-    this.bytesReceived = counter('fedsift_received_bytes_total', 'Update bytes received from clients', ['run']);
-    this.bytesSent = counter('fedsift_sent_bytes_total', 'Global model bytes streamed to clients', ['run']);
+    this.bytesReceived = counter(
+      'fedsift_received_bytes_total',
+      "Update bytes received from clients, as sent (codec: the run's updateCodec)",
+      ['run', 'codec'],
+    );
+    this.bytesSent = counter(
+      'fedsift_sent_bytes_total',
+      "Global model bytes streamed to clients by FetchModel, as sent (codec: the run's downloadCodec)",
+      ['run', 'codec'],
+    );
     this.modelObjectBytes = counter(
       'fedsift_model_object_bytes_total',
       'Global model bytes put into the NATS object store (once per round; clients download them from NATS)',
@@ -190,12 +198,12 @@ export class CoordinatorMetrics {
     this.siteConflicts.inc({ outcome });
   }
 
-  bytesReceivedFrom(run: string, bytes: number): void {
-    this.bytesReceived.inc({ run }, bytes);
+  bytesReceivedFrom(run: string, codec: string, bytes: number): void {
+    this.bytesReceived.inc({ run, codec }, bytes);
   }
 
-  bytesSentTo(run: string, bytes: number): void {
-    this.bytesSent.inc({ run }, bytes);
+  bytesSentTo(run: string, codec: string, bytes: number): void {
+    this.bytesSent.inc({ run, codec }, bytes);
   }
 
   /** Counts a global model put into the NATS object store (NatsModelObjects). */

@@ -13,13 +13,21 @@ const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '�
 const num = (x: number, d = 4) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 
 /** Header of the per-round progress table (`fedsift run watch`, `fedsift demo`). */
-export const ROUND_TABLE_HEADER = 'round    clients  train loss  test loss  test acc   seconds';
+export const ROUND_TABLE_HEADER =
+  'round    clients  train loss  test loss  test acc   seconds    up MB  ÷ f32  down MB';
 
-/** One progress line for a completed round: round, responding/selected clients, losses, test accuracy, seconds. */
+const mb = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 1e6).toFixed(2));
+
+/**
+ * One progress line for a completed round: round, responding/selected clients, losses, test accuracy, seconds, the
+ * update bytes the clients sent (MB), their share of the same updates as float32, and the global-model bytes
+ * FetchModel sent (MB); "—" where an older coordinator did not count them.
+ */
 export function formatRoundRow(r: RoundSummary, totalRounds: number): string {
   const round = `${r.round}/${totalRounds}`.padEnd(8);
   const clients = `${r.responded}/${r.selected}`.padEnd(8);
-  return `${round} ${clients} ${num(r.trainLoss).padStart(10)} ${num(r.testLoss).padStart(10)} ${pct(r.testAccuracy).padStart(9)} ${(r.durationMs / 1000).toFixed(1).padStart(9)}`;
+  const ratio = r.updateBytes !== undefined && r.rawUpdateBytes ? num(r.updateBytes / r.rawUpdateBytes, 3) : '—';
+  return `${round} ${clients} ${num(r.trainLoss).padStart(10)} ${num(r.testLoss).padStart(10)} ${pct(r.testAccuracy).padStart(9)} ${(r.durationMs / 1000).toFixed(1).padStart(9)} ${mb(r.updateBytes).padStart(8)} ${ratio.padStart(6)} ${mb(r.modelBytes).padStart(8)}`;
 }
 
 /** Short state name: `RUN_STATE_RUNNING` → `running`. */
@@ -43,7 +51,7 @@ export function formatRunStatus(s: RunStatus): string {
   const lines = [
     `run ${s.runId}${runName(s)}: ${stateName(s)}, round ${s.currentRound}/${s.totalRounds}, ${s.connectedClients} clients connected`,
     last
-      ? `last round: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}`
+      ? `last round: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}${traffic(last)}`
       : 'no round completed yet',
   ];
   if (s.error) lines.push(`error: ${s.error}`);
@@ -53,6 +61,13 @@ export function formatRunStatus(s: RunStatus): string {
   if (weighted) lines.push(...formatWeighting(weighted));
   if (s.rounds.length) lines.push(ROUND_TABLE_HEADER, ...s.rounds.map((r) => formatRoundRow(r, s.totalRounds)));
   return lines.join('\n');
+}
+
+/** ", updates int8 (12.3 MB, 0.254 of float32), downloads none (48.1 MB)" of a round; '' from an older coordinator. */
+function traffic(r: RoundSummary): string {
+  if (r.updateBytes === undefined || !r.rawUpdateBytes) return '';
+  const share = num(r.updateBytes / r.rawUpdateBytes, 3);
+  return `, updates ${r.updateCodec} (${mb(r.updateBytes)} MB, ${share} of float32), downloads ${r.downloadCodec} (${mb(r.modelBytes)} MB)`;
 }
 
 /** One line naming the sites a second daemon tried to speak for: refused Joins, takeovers, the peer holding it now. */

@@ -2,6 +2,7 @@ import type { RoundBroadcaster } from '../broadcast/index.js';
 import { type RunConfig } from '../config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import {
+  codecToWire,
   weightingToWire,
   type FitConfig as WireFitConfig,
   type RoundAnnouncement,
@@ -35,7 +36,7 @@ export function fitAnnouncement(
     selectedClientIds: [...open.selected],
     evaluateClientIds,
     deadlineUnixMs: open.deadlineUnixMs ?? 0, // 0: no deadline (untimed rounds of the in-process simulation)
-    fit: wireFitConfig(open.instructions[0]?.config),
+    fit: { ...wireFitConfig(open.instructions[0]?.config), updateCodec: codecToWire(open.updateCodec) },
     attempt: open.attempt,
   };
 }

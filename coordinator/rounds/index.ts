@@ -4,6 +4,6 @@ export { RunManager } from './run-manager.js';
 export { encodeModel } from './encoded-model.js';
 export { OpenRound } from './open-round.js';
 export { RoundProgress } from './round-progress.js';
-export { UpdateValueCheck } from './intake-checks.js';
+export { updateValueCheck, type UpdateValueCheck } from './intake-checks.js';
 export type { UpdateReceiver } from './update-intake.js';
 export { lostClientFailure } from './lost-clients.js';

@@ -1,7 +1,24 @@
-import { assertSameSpecs, firstNonFinite, type TensorSpec } from '../../shared/codec/index.js';
+import {
+  assertSameSpecs,
+  DeltaScanner,
+  encodedByteRange,
+  firstNonFinite,
+  formatCodecSpec,
+  maxNonzeros,
+  totalElements,
+  viewAsFloat32,
+  type CodecSpec,
+  type TensorSpec,
+} from '../../shared/codec/index.js';
 import { EVALUATION_METRICS } from '../../shared/contract/index.js';
 import { InvalidRequestError, InvalidUpdateError, UpdateNormError } from '../../shared/errors/index.js';
-import { specsFromWire, type EvaluationReport, type UpdateHeader } from '../../shared/proto/index.js';
+import {
+  codecFromWire,
+  sameCodec,
+  specsFromWire,
+  type EvaluationReport,
+  type UpdateHeader,
+} from '../../shared/proto/index.js';
 
 /**
  * Every check a client's input to a round passes, in one place: the update header (checkUpdateHeader), the update's
@@ -16,25 +33,33 @@ export interface UpdateExpectation {
   round: number;
   /** Tensor specs of the round's global model, in order. */
   specs: readonly TensorSpec[];
-  /** Bytes of the global model (Σ 4 · elements over specs). */
-  totalBytes: number;
+  /** The run's update codec, announced with the round. */
+  codec: CodecSpec;
   /** Training examples the client declared at Join: an update may not claim more. */
   declaredExamples: number;
 }
 
+/** How an accepted update header says its bytes encode the update. */
+export interface UpdateEncoding {
+  codec: CodecSpec;
+  /** Top-k entries the update holds (the parameter count for the dense codecs). */
+  nonzeros: number;
+}
+
 /**
  * Checks an update's header against the round before its bytes are read: float32 tensors with the global model's
- * names and shapes, the model's byte size, and 0 < num_examples ≤ the examples declared at Join.
+ * names and shapes, the round's codec (top-k: 1 ≤ nonzeros ≤ its k), a byte size that codec gives the model, and
+ * 0 < num_examples ≤ the examples declared at Join.
+ * @returns the update's encoding.
  * @throws {InvalidUpdateError} naming the first mismatch.
  */
-export function checkUpdateHeader(h: UpdateHeader, expected: UpdateExpectation): void {
+export function checkUpdateHeader(h: UpdateHeader, expected: UpdateExpectation): UpdateEncoding {
   const ctx = { clientId: h.clientId, round: expected.round };
   const specs = specsFromWire(h.tensors);
   if (typeof specs === 'string') throw new InvalidUpdateError(specs, ctx);
   assertSameSpecs(expected.specs, specs, ctx);
-  if (h.totalBytes !== expected.totalBytes) {
-    throw new InvalidUpdateError(`update declares ${h.totalBytes} bytes, the model has ${expected.totalBytes}`, ctx);
-  }
+  const encoding = checkEncoding(h, expected, totalElements(specs));
+  if (typeof encoding === 'string') throw new InvalidUpdateError(encoding, ctx);
   if (!(h.numExamples > 0)) throw new InvalidUpdateError(`num_examples must be > 0, got ${h.numExamples}`, ctx);
   if (h.numExamples > expected.declaredExamples) {
     throw new InvalidUpdateError(
@@ -42,6 +67,27 @@ export function checkUpdateHeader(h: UpdateHeader, expected: UpdateExpectation):
       ctx,
     );
   }
+  return encoding;
+}
+
+/** The update's encoding of `n` parameters, or why its codec or byte size does not fit the round. */
+function checkEncoding(h: UpdateHeader, expected: UpdateExpectation, n: number): UpdateEncoding | string {
+  const codec = codecFromWire(h.codec);
+  if (typeof codec === 'string') return `update header: ${codec}`;
+  if (!sameCodec(codec, expected.codec)) {
+    return `update encoded with ${formatCodecSpec(codec)}, the round takes ${formatCodecSpec(expected.codec)}`;
+  }
+  const most = maxNonzeros(codec, n);
+  const nonzeros = codec.kind === 'topk' ? (h.codec?.nonzeros ?? 0) : n;
+  if (!(Number.isSafeInteger(nonzeros) && nonzeros >= 1 && nonzeros <= most)) {
+    return `update holds ${nonzeros} top-k entries, ${formatCodecSpec(codec)} of ${n} parameters sends 1 to ${most}`;
+  }
+  const { min, max } = encodedByteRange(codec, n, nonzeros);
+  if (h.totalBytes < min || h.totalBytes > max) {
+    const size = min === max ? `${min}` : `${min} to ${max}`;
+    return `update declares ${h.totalBytes} bytes, a ${formatCodecSpec(codec)} update of the model takes ${size}`;
+  }
+  return { codec, nonzeros };
 }
 
 /**
@@ -63,46 +109,55 @@ export function checkEvaluation(r: EvaluationReport, declaredExamples: number): 
 
 /**
  * The checks an update's values pass before they are folded, on the coordinator and in simulation alike: every value
- * finite (BR-08) and, when `maxUpdateNorm` is not null, ‖values − global‖₂ ≤ maxUpdateNorm (same units as the weights).
- * Runs as the values arrive (scan), so each chunk is checked while it is still in cache and a NaN is refused at the
- * chunk that carries it, not after the whole upload.
+ * finite (BR-08) and, when `maxUpdateNorm` is not null, ‖x − global‖₂ ≤ maxUpdateNorm (same units as the weights),
+ * on the decoded values of a compressed update (‖δ̂‖₂ of its decoded delta). Runs as the bytes arrive (scan), so each
+ * chunk is checked while it is still in cache and a NaN is refused at the chunk that carries it, not after the upload.
  */
-export class UpdateValueCheck {
-  /** Values scanned so far (a prefix of the update). */
-  private scanned = 0;
-  /** Σ (values − global)² over the scanned prefix (only kept when a norm bound is set). */
-  private squares = 0;
-
-  /** @param global the round's global model, [number of parameters] float32. */
-  constructor(
-    private readonly global: Float32Array,
-    private readonly maxUpdateNorm: number | null,
-    private readonly ctx: { clientId: string; round: number },
-  ) {}
-
+export interface UpdateValueCheck {
   /**
-   * Checks `values[scanned, upTo)`: the update's values up to index `upTo` are in place (values has the global
-   * model's length). @throws {InvalidUpdateError} on a NaN or ±Infinity.
+   * Checks what bytes [0, upTo) of the update's buffer complete (the buffer fills front to back).
+   * @throws {InvalidUpdateError} on a NaN or ±Infinity, or on malformed encoded bytes.
    */
-  scan(values: Float32Array, upTo: number): void {
-    const bad = firstNonFinite(values, this.scanned, upTo);
-    if (bad >= 0) throw new InvalidUpdateError(`non-finite parameters: value ${values[bad]} at index ${bad}`, this.ctx);
-    if (this.maxUpdateNorm !== null) {
-      const g = this.global;
-      for (let i = this.scanned; i < upTo; i++) {
-        const d = values[i]! - g[i]!;
-        this.squares += d * d;
-      }
-    }
-    this.scanned = Math.max(this.scanned, upTo);
-  }
-
+  scan(bytes: Uint8Array, upTo: number): void;
   /**
    * Checks the rest of the complete update, then its distance to the global model.
-   * @throws {InvalidUpdateError} on a NaN or ±Infinity; {UpdateNormError} when ‖values − global‖₂ exceeds the bound.
+   * @throws {InvalidUpdateError} as scan, or when the encoded bytes end early or run on; {UpdateNormError} when the
+   *         distance exceeds the bound.
    */
-  finish(values: Float32Array): void {
-    this.scan(values, values.length);
+  finish(bytes: Uint8Array): void;
+}
+
+/**
+ * The value check of an update encoded as `encoding` says.
+ * @param global the round's global model, [number of parameters] float32.
+ * @param maxUpdateNorm largest accepted L2 distance to `global`; null = no bound.
+ */
+export function updateValueCheck(
+  encoding: UpdateEncoding,
+  global: Float32Array,
+  maxUpdateNorm: number | null,
+  ctx: { clientId: string; round: number },
+): UpdateValueCheck {
+  return encoding.codec.kind === 'none'
+    ? new WeightsCheck(global, maxUpdateNorm, ctx)
+    : new DeltaCheck(new DeltaScanner(encoding.codec, global.length, encoding.nonzeros), maxUpdateNorm, ctx);
+}
+
+/** The squared distance to the global model summed over the values checked so far, and its bound. */
+abstract class NormBound implements UpdateValueCheck {
+  /** Σ (x − global)² over the values checked so far (only kept when a norm bound is set). */
+  protected squares = 0;
+
+  constructor(
+    protected readonly maxUpdateNorm: number | null,
+    protected readonly ctx: { clientId: string; round: number },
+  ) {}
+
+  abstract scan(bytes: Uint8Array, upTo: number): void;
+  protected abstract end(bytes: Uint8Array): void;
+
+  finish(bytes: Uint8Array): void {
+    this.end(bytes);
     if (this.maxUpdateNorm === null) return;
     const norm = Math.sqrt(this.squares);
     if (norm > this.maxUpdateNorm)
@@ -110,5 +165,73 @@ export class UpdateValueCheck {
         `update norm ${norm.toPrecision(4)} exceeds the run's maxUpdateNorm ${this.maxUpdateNorm}`,
         this.ctx,
       );
+  }
+
+  protected nonFinite(value: number, at: string): InvalidUpdateError {
+    return new InvalidUpdateError(`non-finite parameters: value ${value} at ${at}`, this.ctx);
+  }
+}
+
+/** Codec none: the weights themselves, float32, checked in place. */
+class WeightsCheck extends NormBound {
+  /** Values scanned so far (a prefix of the update). */
+  private scanned = 0;
+
+  constructor(
+    private readonly global: Float32Array,
+    maxUpdateNorm: number | null,
+    ctx: { clientId: string; round: number },
+  ) {
+    super(maxUpdateNorm, ctx);
+  }
+
+  /** The float32 view of the buffer being scanned (receive buffers are aligned: a view, made once). */
+  private view: { bytes: Uint8Array; values: Float32Array } | undefined;
+
+  scan(bytes: Uint8Array, upTo: number): void {
+    if (this.view?.bytes !== bytes) this.view = { bytes, values: viewAsFloat32(bytes) };
+    const { values } = this.view;
+    const end = Math.min(Math.floor(upTo / 4), values.length);
+    const bad = firstNonFinite(values, this.scanned, end);
+    if (bad >= 0) throw this.nonFinite(values[bad]!, `index ${bad}`);
+    if (this.maxUpdateNorm !== null) {
+      const g = this.global;
+      for (let i = this.scanned; i < end; i++) {
+        const d = values[i]! - g[i]!;
+        this.squares += d * d;
+      }
+    }
+    this.scanned = Math.max(this.scanned, end);
+  }
+
+  protected end(bytes: Uint8Array): void {
+    this.scan(bytes, bytes.byteLength);
+  }
+}
+
+/** A compressed update: its decoded delta values, as the scanner decodes them. */
+class DeltaCheck extends NormBound {
+  constructor(
+    private readonly scanner: DeltaScanner,
+    maxUpdateNorm: number | null,
+    ctx: { clientId: string; round: number },
+  ) {
+    super(maxUpdateNorm, ctx);
+  }
+
+  scan(bytes: Uint8Array, upTo: number): void {
+    this.scanner.advance(bytes, upTo, (values, count) => {
+      const bad = firstNonFinite(values, 0, count);
+      if (bad >= 0) throw this.nonFinite(values[bad]!, 'a decoded delta');
+      if (this.maxUpdateNorm === null) return;
+      let s = 0;
+      for (let i = 0; i < count; i++) s += values[i]! * values[i]!;
+      this.squares += s;
+    });
+  }
+
+  protected end(bytes: Uint8Array): void {
+    this.scan(bytes, bytes.byteLength);
+    this.scanner.finish(bytes.byteLength);
   }
 }

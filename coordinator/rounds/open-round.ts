@@ -1,12 +1,15 @@
-import { type ModelWeights } from '../../shared/codec/index.js';
+import { type CodecSpec, type ModelWeights } from '../../shared/codec/index.js';
 import { InvalidUpdateError, NotSelectedError, type RoundClosedError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
-import type { ClientFailure, FitInstruction } from '../strategies/index.js';
+import type { ClientFailure, FitInstruction, UpdateValues } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
-import { checkEvaluation, checkUpdateHeader, UpdateValueCheck } from './intake-checks.js';
+import { checkEvaluation, checkUpdateHeader, updateValueCheck, type UpdateEncoding } from './intake-checks.js';
 import { DEADLINE_FAILURE, roundClosedError, type RoundProgress } from './round-progress.js';
 import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
+
+/** Receive buffers are allocated in multiples of this many bytes (64 KiB). */
+const RECEIVE_BUFFER_STEP = 64 * 1024;
 
 /** Why an open round closed. */
 export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
@@ -34,6 +37,8 @@ export interface OpenRoundOptions {
   progress: RoundProgress;
   /** Largest accepted ‖update − global‖₂ (same units as the weights); null = no bound. */
   maxUpdateNorm: number | null;
+  /** The run's update codec: every update of the round must be encoded with it (announced in FitConfig). */
+  updateCodec: CodecSpec;
   /** Training examples a client declared at Join. @throws {UnknownClientError} for a client that never joined. */
   declaredExamples: (clientId: string) => number;
   /**
@@ -59,6 +64,7 @@ export class OpenRound implements IntakeRound {
   readonly deadlineUnixMs: number | null;
   readonly model: EncodedModel;
   readonly global: ModelWeights;
+  readonly updateCodec: CodecSpec;
   readonly selected: ReadonlySet<string>;
   /** Selected clients that failed this attempt (a client with an accepted update never fails). */
   readonly failures: ClientFailure[] = [];
@@ -75,7 +81,12 @@ export class OpenRound implements IntakeRound {
 
   constructor(private readonly o: OpenRoundOptions) {
     ({ runId: this.runId, round: this.round, attempt: this.attempt, instructions: this.instructions } = o);
-    ({ deadlineUnixMs: this.deadlineUnixMs, model: this.model, global: this.global } = o);
+    ({
+      deadlineUnixMs: this.deadlineUnixMs,
+      model: this.model,
+      global: this.global,
+      updateCodec: this.updateCodec,
+    } = o);
     this.selected = new Set(o.instructions.map((i) => i.clientId));
     this.closed = new Promise((r) => (this.resolveClosed = r));
     if (o.deadlineUnixMs !== null) {
@@ -129,20 +140,20 @@ export class OpenRound implements IntakeRound {
       );
     }
     this.assertSelected(h.clientId);
+    let encoding: UpdateEncoding;
     try {
-      const { specs } = this.global;
-      checkUpdateHeader(h, {
+      encoding = checkUpdateHeader(h, {
         round: this.round,
-        specs,
-        totalBytes: this.model.header.totalBytes,
+        specs: this.global.specs,
+        codec: this.updateCodec,
         declaredExamples: this.o.declaredExamples(h.clientId),
       });
     } catch (err) {
       if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message, h.attempt ?? 0);
       throw err;
     }
-    const check = new UpdateValueCheck(this.global.values, this.o.maxUpdateNorm, ctx);
-    return new UpdateIntake(this, h, check);
+    const check = updateValueCheck(encoding, this.global.values, this.o.maxUpdateNorm, ctx);
+    return new UpdateIntake(this, h, encoding, check);
   }
 
   /**
@@ -209,26 +220,29 @@ export class OpenRound implements IntakeRound {
     });
   }
 
-  /** A buffer of the model's byte size to receive one update into (reused when the accumulator does not keep updates). */
-  receiveBuffer(): Uint8Array {
-    const size = this.model.header.totalBytes;
+  /**
+   * A buffer of at least `bytes` bytes to receive one update into: a spare one when one is large enough (the
+   * accumulator gave it back), else a new one rounded up to RECEIVE_BUFFER_STEP, so that a later update a little
+   * larger (top-k sizes vary) can reuse it.
+   */
+  receiveBuffer(bytes: number): Uint8Array {
     const spares = this.o.spareBuffers;
-    let spare = spares.pop();
-    while (spare && spare.byteLength !== size) spare = spares.pop();
+    const fit = spares.findIndex((b) => b.byteLength >= bytes);
+    if (fit >= 0) return spares.splice(fit, 1)[0]!;
     // Ordinary memory, so the upload's SHA-256 runs in this thread: with 100 uploads at once, fresh shared-memory
     // buffers cost more CPU than a hashing thread saves (round-overhead bench: +12% CPU, +30% round time).
-    return spare ?? new Uint8Array(size);
+    return new Uint8Array(Math.ceil(bytes / RECEIVE_BUFFER_STEP) * RECEIVE_BUFFER_STEP);
   }
 
   /**
    * Folds a complete update whose values passed `check` (finished by the caller) into the aggregate; closes the round
-   * when everyone answered. `values` (a view of a receiveBuffer) is reused afterwards unless the accumulator keeps
-   * updates. Two uploads of one client may run at once (a re-send while the first still arrives, or a retry while the
+   * when everyone answered. `bytes` (a receiveBuffer, which `values` views or decodes) is reused afterwards unless the
+   * accumulator keeps it. Two uploads of one client may run at once (a re-send while the first still arrives, or a retry while the
    * server had not yet seen the first upload break): the first to finish counts.
    * @returns false when an identical update of the client was folded meanwhile (nothing folded again).
    * @throws {DuplicateUpdateError} when a different one was | {AggregationError} from the accumulator.
    */
-  fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): boolean {
+  fold(h: UpdateHeader, bytes: Uint8Array, values: UpdateValues): boolean {
     const progress = this.o.progress;
     const { accumulator, accepted } = progress;
     if (accepted.has(h.clientId)) {
@@ -242,8 +256,11 @@ export class OpenRound implements IntakeRound {
       weights: { specs: this.global.specs, values },
       metrics: h.metrics,
     });
-    if (!accumulator.keepsUpdates) this.o.spareBuffers.push(bytes);
+    // An accumulator that keeps updates keeps a dense update's buffer; a compressed one it decoded into its own.
+    if (!accumulator.keepsUpdates || !(values instanceof Float32Array)) this.o.spareBuffers.push(bytes);
     accepted.set(h.clientId, h.sha256);
+    progress.updateBytes += h.totalBytes;
+    progress.rawUpdateBytes += 4 * values.length;
     progress.slowestDeliveryMs = Math.max(progress.slowestDeliveryMs, performance.now() - this.openedAt);
     progress.failures.delete(h.clientId);
     this.interruptedUploads.delete(h.clientId);

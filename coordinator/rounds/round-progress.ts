@@ -28,6 +28,9 @@ export class RoundProgress {
   readonly failures = new Map<string, string>();
   /** The longest time an accepted update took, from its attempt's announcement to its arrival (ms; 0 = none yet). */
   slowestDeliveryMs = 0;
+  /** Bytes of the accepted updates as sent (encoded), and as float32 (4 bytes per parameter each). */
+  updateBytes = 0;
+  rawUpdateBytes = 0;
 
   /** @param accumulator the strategy's accumulator of the round; accepted updates are folded into it as they arrive. */
   constructor(readonly accumulator: FitAccumulator) {}

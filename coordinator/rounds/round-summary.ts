@@ -20,6 +20,8 @@ export interface CompletedRound {
   /** Wall time of the whole round and of aggregation + evaluation (ms). */
   durationMs: number;
   aggregationMs: number;
+  /** Bytes the round moved and the run's codecs (see RoundSummary). */
+  traffic: Pick<RoundSummary, 'updateBytes' | 'rawUpdateBytes' | 'modelBytes' | 'updateCodec' | 'downloadCodec'>;
 }
 
 /** The RoundSummary of a completed round (losses in nats, accuracies in [0, 1]; NaN where nothing was measured). */
@@ -38,6 +40,7 @@ export function summarizeRound(r: CompletedRound): RoundSummary {
     failures: [...r.failures],
     aggregationMs: r.aggregationMs,
     clientMetrics: r.aggregate.metrics,
+    ...r.traffic,
   };
 }
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { ModelWeights } from '../../shared/codec/index.js';
+import { parseCodecSpec, type ModelWeights } from '../../shared/codec/index.js';
 import {
   LeadershipLostError,
   RoundClosedError,
@@ -244,7 +244,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const { config, clock, strategy, clients } = this.deps;
     const startedMs = clock.now();
     this.record.currentRound = round;
-    const model = encodeModel(config.model, round, global);
+    const model = encodeModel(config.model, round, global, config.downloadCodec);
     await this.deps.modelObjects?.publish(this.runId, round, model); // before any announcement names the round
     const progress = new RoundProgress(strategy.beginAggregation(round, global, this.buffers.takeSpareModel()));
     try {
@@ -306,6 +306,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         : clock.now() + attemptDeadlineMs(config, a.attempt, this.slowestMs),
       nowMs: clock.now(),
       maxUpdateNorm: config.maxUpdateNorm,
+      updateCodec: parseCodecSpec(config.updateCodec),
       declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
       spareBuffers: this.buffers.receive,
       logger: this.log,
@@ -338,6 +339,13 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       federated,
       durationMs: clock.now() - startedMs,
       aggregationMs: clock.now() - aggStarted,
+      traffic: {
+        updateBytes: progress.updateBytes,
+        rawUpdateBytes: progress.rawUpdateBytes,
+        modelBytes: open.model.bytesSent,
+        updateCodec: this.deps.config.updateCodec,
+        downloadCodec: this.deps.config.downloadCodec,
+      },
     });
     const checkpoint = { round, weights: aggregate.weights, serverState: strategy.serverState() };
     await this.record.commitRound(summary, checkpoint);

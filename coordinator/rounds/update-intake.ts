@@ -1,7 +1,8 @@
-import { viewAsFloat32 } from '../../shared/codec/index.js';
+import { forEachDecodedBlock, formatCodecSpec, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
 import { InvalidUpdateError, UpdateNormError, type RoundClosedError } from '../../shared/errors/index.js';
 import type { UpdateHeader } from '../../shared/proto/index.js';
-import type { UpdateValueCheck } from './intake-checks.js';
+import type { UpdateValues } from '../strategies/index.js';
+import type { UpdateEncoding, UpdateValueCheck } from './intake-checks.js';
 
 /**
  * Receives the bytes of one update whose header the open round accepted. A transport (the gRPC upload, the
@@ -10,6 +11,8 @@ import type { UpdateValueCheck } from './intake-checks.js';
 export interface UpdateReceiver {
   /** Declared size of the update (bytes). */
   readonly expectedBytes: number;
+  /** The update's codec as a run config names it (`none`, `int8`, `topk:0.05+int8`…), for byte counts. */
+  readonly codec: string;
   /** True when this (client, round) update was already accepted with the same hash: ack without reading it again. */
   readonly alreadyAccepted: boolean;
   /**
@@ -54,10 +57,15 @@ export interface IntakeRound {
   readonly isOpen: boolean;
   /** The error an update gets once the round stopped accepting updates. */
   closedError(clientId: string): RoundClosedError;
-  /** A model-sized, 4-byte aligned buffer to receive one update into. */
-  receiveBuffer(): Uint8Array;
-  /** Folds an update whose values passed every check; false when an identical one of the client was folded already. */
-  fold(h: UpdateHeader, bytes: Uint8Array, values: Float32Array): boolean;
+  /** The round's global model, [parameters] float32 (a compressed update's delta is added to it). */
+  readonly global: ModelWeights;
+  /** A 4-byte aligned buffer of at least `bytes` bytes to receive one update into (pooled). */
+  receiveBuffer(bytes: number): Uint8Array;
+  /**
+   * Folds an update whose values passed every check; false when an identical one of the client was folded already.
+   * @param bytes the buffer receiveBuffer gave, holding the update's encoded bytes (given back to the pool).
+   */
+  fold(h: UpdateHeader, bytes: Uint8Array, values: UpdateValues): boolean;
   /** Fails the client for the round (unless the upload came from an earlier attempt), with the reason logged. */
   reject(clientId: string, reason: string, fromAttempt: number): void;
   /** The client's upload broke off: the reason it fails with at the deadline unless a later upload gets in. */
@@ -69,11 +77,13 @@ export interface IntakeRound {
 /** The receiver OpenRound.receive hands out: one update's way from its accepted header to the accumulator. */
 export class UpdateIntake implements UpdateReceiver {
   readonly alreadyAccepted: boolean = false;
-  private values: Float32Array | undefined;
+  /** The buffer the update is received into (receiveBuffer's, possibly longer than the update). */
+  private pooled: Uint8Array | undefined;
 
   constructor(
     private readonly round: IntakeRound,
     private readonly header: UpdateHeader,
+    private readonly encoding: UpdateEncoding,
     private readonly check: UpdateValueCheck,
   ) {}
 
@@ -88,6 +98,7 @@ export class UpdateIntake implements UpdateReceiver {
     };
     return {
       expectedBytes: h.totalBytes,
+      codec: '',
       alreadyAccepted: true,
       buffer: refuse,
       received: refuse,
@@ -102,22 +113,38 @@ export class UpdateIntake implements UpdateReceiver {
     return this.header.totalBytes;
   }
 
+  get codec(): string {
+    return formatCodecSpec(this.encoding.codec);
+  }
+
   buffer(): Uint8Array {
     if (!this.round.isOpen) throw this.round.closedError(this.header.clientId);
-    const bytes = this.round.receiveBuffer();
-    this.values = viewAsFloat32(bytes); // receive buffers are 4-byte aligned: a view, not a copy
-    return bytes;
+    this.pooled = this.round.receiveBuffer(this.expectedBytes);
+    return this.pooled.subarray(0, this.expectedBytes);
   }
 
   received(bytes: number): void {
-    if (this.values) this.refusing(() => this.check.scan(this.values!, Math.floor(bytes / 4)));
+    if (this.pooled) this.refusing(() => this.check.scan(this.pooled!, bytes));
   }
 
   complete(bytes: Uint8Array, sha256: string): boolean {
     if (!this.round.isOpen) throw this.round.closedError(this.header.clientId);
-    const values = viewAsFloat32(bytes);
-    this.refusing(() => this.check.finish(values));
-    return this.round.fold({ ...this.header, sha256 }, bytes, values);
+    this.refusing(() => this.check.finish(bytes));
+    return this.round.fold({ ...this.header, sha256 }, this.pooled ?? bytes, this.valuesOf(bytes));
+  }
+
+  /**
+   * The update's values as the accumulator folds them: a float32 view of the bytes (codec none), or blocks decoded
+   * from the compressed bytes as they are folded (x = global + δ̂; never a model-sized copy).
+   */
+  private valuesOf(bytes: Uint8Array): UpdateValues {
+    const { codec, nonzeros } = this.encoding;
+    if (codec.kind === 'none') return viewAsFloat32(bytes);
+    const global = this.round.global.values;
+    return {
+      length: global.length,
+      forEachBlock: (fn) => forEachDecodedBlock(codec, bytes, global.length, nonzeros, global, fn),
+    };
   }
 
   /** Runs a value check; an update it refuses fails its client for the round here, whatever the transport. */

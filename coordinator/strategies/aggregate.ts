@@ -1,4 +1,5 @@
 import { AggregationError } from '../../shared/errors/index.js';
+import type { UpdateValues } from './strategy.js';
 
 /**
  * Running weighted mean of equal-length float32 vectors: m ← m + (w / W)·(x − m), W = Σ w so far (the first vector
@@ -33,25 +34,26 @@ export class RunningWeightedMean {
   }
 
   /**
-   * Folds w·x; x is only read. A vector of weight 0 is counted and otherwise ignored.
+   * Folds w·x; x is only read (a dense vector, or decoded blocks folded as they come). A vector of weight 0 is counted and otherwise ignored.
    * @param who names the vector in error messages, e.g. "client c3".
    * @throws {AggregationError} on a length mismatch or a weight that is negative or not finite (nothing is folded).
    */
-  add(x: Float32Array, w: number, who = 'update'): void {
+  add(x: UpdateValues, w: number, who = 'update'): void {
     if (x.length !== this.length) throw new AggregationError(`${who}: ${x.length} values, expected ${this.length}`);
     if (!(w >= 0) || !Number.isFinite(w))
       throw new AggregationError(`${who}: weight ${w} is not a finite non-negative number`);
     this.n++;
     if (w === 0) return;
     this.totalWeight += w;
-    if (!this.values) {
-      this.values = this.scratch?.length === this.length ? this.scratch : new Float32Array(this.length);
-      this.values.set(x);
-      return;
-    }
-    const m = this.values;
+    const first = !this.values;
+    const m = (this.values ??= this.scratch?.length === this.length ? this.scratch : new Float32Array(this.length));
     const r = w / this.totalWeight;
-    for (let i = 0; i < m.length; i++) m[i] = m[i]! + r * (x[i]! - m[i]!);
+    const fold = (offset: number, block: Float32Array) => {
+      if (first) return m.set(block, offset);
+      for (let i = 0, j = offset; i < block.length; i++, j++) m[j] = m[j]! + r * (block[i]! - m[j]!);
+    };
+    if (x instanceof Float32Array) fold(0, x);
+    else x.forEachBlock(fold);
   }
 
   /**
@@ -239,4 +241,12 @@ export function multiKrumSelection(scores: readonly number[], numSelected: numbe
     .sort((x, y) => x[0] - y[0] || x[1] - y[1])
     .slice(0, numSelected)
     .map(([, i]) => i);
+}
+
+/** The values of an update as one dense vector: `values` itself when dense, else its blocks copied into a new one. */
+export function denseValues(values: UpdateValues): Float32Array {
+  if (values instanceof Float32Array) return values;
+  const out = new Float32Array(values.length);
+  values.forEachBlock((offset, block) => out.set(block, offset));
+  return out;
 }

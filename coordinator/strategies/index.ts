@@ -5,6 +5,8 @@ export type {
   FitConfig,
   FitInstruction,
   FitResult,
+  UpdateValues,
+  ValueBlocks,
   FitAccumulator,
   FitAggregate,
   ClientFailure,
@@ -22,6 +24,7 @@ export {
 } from './registry.js';
 export {
   RunningWeightedMean,
+  denseValues,
   weightedMetricMeans,
   coordinateMedian,
   coordinateTrimmedMean,

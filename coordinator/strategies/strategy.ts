@@ -43,6 +43,23 @@ export interface FitInstruction {
 }
 
 /**
+ * A model-length vector handed over in consecutive blocks: a compressed update decoded while it is folded, so no
+ * float32 copy of the whole update is ever made.
+ */
+export interface ValueBlocks {
+  /** Values in all (the model's parameter count). */
+  readonly length: number;
+  /**
+   * Calls `fn` for consecutive blocks covering [0, length) in order; `block` is valid only during the call.
+   * @throws whatever decoding throws (the intake checked the bytes before, so nothing in practice).
+   */
+  forEachBlock(fn: (offset: number, block: Float32Array) => void): void;
+}
+
+/** An update's values: a dense [parameters] float32 vector, or the same values block by block. */
+export type UpdateValues = Float32Array | ValueBlocks;
+
+/**
  * One client's accepted update (Flower: FitRes). `weights` has the global model's specs. The accumulator may keep its
  * buffer only when it declares `keepsUpdates`; otherwise the caller reuses the buffer after `add` returns.
  */
@@ -50,7 +67,7 @@ export interface FitResult {
   clientId: string;
   /** Samples the update was trained on (FedAvg weight). */
   numExamples: number;
-  weights: ModelWeights;
+  weights: { readonly specs: ModelWeights['specs']; readonly values: UpdateValues };
   /** Client-reported scalars, e.g. train_loss, effective_examples. */
   metrics: Readonly<Record<string, number>>;
 }

@@ -18,3 +18,4 @@ export {
   ChunkDigest,
 } from './tensor-codec.js';
 export { sharedBytes } from './prefix-hash.js';
+export * from './update-codecs/index.js';

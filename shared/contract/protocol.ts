@@ -10,8 +10,11 @@
  * 4: any model and data schema: ClientCapabilities describe the site's data (num_features, num_label_classes,
  *    schema_sha256) instead of naming registry models; FetchRunSpec, SubmitStatistics and round 0
  *    (ROUND_PHASE_STATISTICS); RoundAnnouncement.run_spec_sha256.
+ * 5: update codecs: FitConfig.update_codec, UpdateHeader.codec (total_bytes and sha256 of the encoded bytes, the
+ *    delta against the global model for every codec but none); ModelHeader.codec (a binary16 global model); a
+ *    trailing digest (UpdateChunk.sha256 after the data when the header's sha256 is empty).
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** The revision a peer states: 0 (an older build that sends no revision) is revision 1. */
 export function protocolRevision(stated: number | undefined): number {

@@ -9,3 +9,4 @@ export {
   metadataInterceptor,
   sessionIdOf,
 } from './bearer-token.js';
+export { codecToWire, codecFromWire, sameCodec } from './update-codec.js';

@@ -32,6 +32,18 @@ export interface FitConfig {
   curriculumStage: number;
   /** Absent (undefined when built, null when decoded from gRPC) when every weighting component is off. */
   weighting?: Weighting | null;
+  /** The run's update codec; absent (null when decoded) = none. */
+  updateCodec?: WireUpdateCodec | null;
+}
+
+/** fedsift.v1.UpdateCodec (see the .proto for the byte layouts). */
+export interface WireUpdateCodec {
+  /** "none" | "fp16" | "int8" | "topk"; "" = none. */
+  kind: string;
+  blockSize: number;
+  fraction: number;
+  /** topk, in an UpdateHeader: entries the update holds. */
+  nonzeros: number;
 }
 
 /** fedsift.v1.Weighting.NoisyLabels */
@@ -212,6 +224,8 @@ export interface ModelHeader {
   tensors: WireTensorSpec[];
   totalBytes: number;
   sha256: string;
+  /** "none" (or "", an older coordinator) = float32; "fp16" = binary16. */
+  codec?: string;
 }
 export interface ModelChunk {
   header?: ModelHeader | null;
@@ -231,6 +245,8 @@ export interface UpdateHeader {
   sha256: string;
   /** The attempt of the round this upload answers; 0 or absent = not said (see the .proto). */
   attempt?: number;
+  /** How the bytes encode the update; absent (null when decoded) = none. */
+  codec?: WireUpdateCodec | null;
 }
 export interface UpdateChunk {
   header?: UpdateHeader | null;
@@ -289,6 +305,15 @@ export interface RoundSummary {
   failures: { clientId: string; reason: string }[];
   aggregationMs: number;
   clientMetrics: Record<string, number>;
+  /** Bytes of the updates folded this round, as sent (encoded with updateCodec). Absent from an older coordinator. */
+  updateBytes?: number;
+  /** What the same updates take as float32 (4 bytes per parameter each). */
+  rawUpdateBytes?: number;
+  /** Global-model bytes FetchModel streamed for this round (reads from the NATS object store are not seen). */
+  modelBytes?: number;
+  /** The run's updateCodec and downloadCodec as configured. */
+  updateCodec?: string;
+  downloadCodec?: string;
 }
 
 export interface RunStatus {

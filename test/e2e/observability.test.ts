@@ -113,6 +113,7 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
     }
     await waitForRunState(c, runId, ['RUN_STATE_COMPLETED']);
     await page.waitForSelector(`#accuracy-chart[data-points="${ROUNDS}"]`, { timeout: 15_000 });
+    await page.waitForSelector(`#bytes-chart[data-points="${ROUNDS}"]`, { timeout: 15_000 });
     const chartPoints = await page.evaluate(() => {
       const w = window as unknown as { Chart: { getChart(id: string): { data: { datasets: { data: unknown[] }[] } } } };
       return w.Chart.getChart('accuracy-chart').data.datasets[0]!.data.length;
@@ -136,8 +137,20 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
     assert.equal(valueOf(late, 'fedsift_round_duration_seconds', run), ROUNDS, 'one observation per round');
     assert.equal(valueOf(late, 'fedsift_clients_connected'), 2);
     assert.equal(valueOf(late, 'fedsift_clients_responded', run), 2);
-    assert.ok(valueOf(late, 'fedsift_received_bytes_total', run)! >= ROUNDS * 2 * 101_770 * 4);
-    assert.ok(valueOf(late, 'fedsift_sent_bytes_total', run)! >= ROUNDS * 2 * 101_770 * 4);
+    const float32 = { ...run, codec: 'none' };
+    assert.ok(valueOf(late, 'fedsift_received_bytes_total', float32)! >= ROUNDS * 2 * 101_770 * 4);
+    assert.ok(valueOf(late, 'fedsift_sent_bytes_total', float32)! >= ROUNDS * 2 * 101_770 * 4);
+    const sum = (f: (r: (typeof s.rounds)[number]) => number | undefined) => s.rounds.reduce((a, r) => a + f(r)!, 0);
+    assert.equal(
+      sum((r) => r.updateBytes),
+      ROUNDS * 2 * 101_770 * 4,
+      'the summaries count the updates folded',
+    );
+    assert.equal(
+      sum((r) => r.rawUpdateBytes),
+      ROUNDS * 2 * 101_770 * 4,
+    );
+    assert.ok(sum((r) => r.modelBytes) >= ROUNDS * 2 * 101_770 * 4);
     assert.ok(valueOf(late, 'process_cpu_user_seconds_total')! > 0, 'process default metrics');
     const ours = late.filter((f) => f.name.startsWith('fedsift_'));
     assert.ok(ours.every((f) => f.help.length > 0 && ['COUNTER', 'GAUGE', 'HISTOGRAM'].includes(f.type)));

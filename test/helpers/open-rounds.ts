@@ -39,6 +39,7 @@ export function openTestRound(
     deadlineUnixMs: Date.now() + 3_600_000,
     nowMs: Date.now(),
     model: encodeModel('mlp', 1, global),
+    updateCodec: { kind: 'none' },
     global: later?.after.global ?? global,
     progress:
       later?.after.progress ??

@@ -100,7 +100,7 @@ describe('update validation: a bad update is refused with a reason and the round
 
       const tooMany = await submit(f, a, 1, [1, 2, 3]);
       assert.equal(tooMany.err?.code, status.INVALID_ARGUMENT);
-      assert.match(tooMany.err!.details, /received more bytes than declared: 12 > 8/);
+      assert.match(tooMany.err!.details, /update declares 12 bytes, a none update of the model takes 8/);
 
       assert.equal((await submit(f, b, 1, [1, 1])).ack?.accepted, true);
       const dup = await submit(f, b, 1, [5, 5]);

@@ -64,6 +64,7 @@ function renderRun(r) {
   document.getElementById('run-title').textContent = `Run ${r.runId}` + (cfg.name ? ` — ${cfg.name}` : '');
   document.getElementById('run-summary').textContent =
     `${state(r)} · round ${r.currentRound}/${r.totalRounds} · model ${cfg.model} · strategy ${cfg.strategy.name}` +
+    ` · updates ${cfg.updateCodec ?? 'none'} · downloads ${cfg.downloadCodec ?? 'none'}` +
     (r.error ? ` · error: ${r.error}` : '');
   const labels = r.rounds.map((x) => x.round);
   chart('accuracy-chart', 'line', [{ label: 'test accuracy' }, { label: 'federated accuracy (clients)' }], {
@@ -78,6 +79,13 @@ function renderRun(r) {
   setSeries('participation-chart', labels, [
     r.rounds.map((x) => x.responded),
     r.rounds.map((x) => x.selected - x.responded),
+  ]);
+  chart('bytes-chart', 'bar', [{ label: 'updates' }, { label: 'updates as float32' }, { label: 'global models' }]);
+  const mb = (b) => (b === undefined ? null : b / 1e6);
+  setSeries('bytes-chart', labels, [
+    r.rounds.map((x) => mb(x.updateBytes)),
+    r.rounds.map((x) => mb(x.rawUpdateBytes)),
+    r.rounds.map((x) => mb(x.modelBytes)),
   ]);
   const hidden = new Set(['train_ms', 'epochs']); // timing and echoed config, not statistics
   const names = [...new Set(r.rounds.flatMap((x) => Object.keys(x.clientMetrics)))].filter((k) => !hidden.has(k));

@@ -12,6 +12,9 @@ export interface DemoOptions extends FederatedRunShape {
   natsUrl?: string;
   /** Coordinator HTTP port for the dashboard and /metrics; default: a free one. */
   httpPort?: number;
+  /** The run config's updateCodec and downloadCodec (validated with it). @default "none" */
+  updateCodec?: string;
+  downloadCodec?: string;
 }
 
 /** What the demo writes to its results file. */
@@ -57,9 +60,11 @@ export async function runDemo(
       model: o.model,
       seed: o.seed,
       roundDeadlineMs: 120_000,
+      updateCodec: o.updateCodec,
+      downloadCodec: o.downloadCodec,
     });
     out(
-      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}`,
+      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, updates ${config.updateCodec}, downloads ${config.downloadCodec}, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}`,
     );
     const { runId } = await admin.startRun(config);
     out(`run ${runId} started; waiting for ${o.clients} clients to join`);

@@ -14,6 +14,8 @@ export interface ArmSpec {
   sitePrefix: string;
   /** Extra `fedsift client` flags for client `index`. */
   clientArgs?: (index: number) => string[];
+  /** Further run config fields (e.g. `updateCodec`). */
+  runConfig?: Record<string, unknown>;
 }
 
 /** What an arm produced: the run's final status and its wall time (s). */
@@ -40,6 +42,7 @@ export async function runArm(shape: FederatedRunShape, arm: ArmSpec, logger: Log
     strategy: arm.strategy,
     ...(arm.weighting !== undefined && { weighting: arm.weighting }),
     roundDeadlineMs: 600_000,
+    ...arm.runConfig,
   });
   const federation = {
     clients: shape.clients,

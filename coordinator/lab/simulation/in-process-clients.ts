@@ -1,8 +1,15 @@
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
-import { buildRunModel, evaluationReport, runTrainer, trainLocalRound } from '../../../client-node/daemon/index.js';
+import {
+  buildRunModel,
+  evaluationReport,
+  runTrainer,
+  trainLocalRound,
+  UpdateEncoder,
+} from '../../../client-node/daemon/index.js';
 import type { LocalTrainer } from '../../../client-node/training/index.js';
-import { float32ToBytes, viewAsFloat32, type TensorSpec } from '../../../shared/codec/index.js';
+import { modelValues } from '../../../client-node/link/index.js';
+import { totalElements, type TensorSpec } from '../../../shared/codec/index.js';
 import { RoundClosedError, StaleRoundError } from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import {
@@ -43,6 +50,7 @@ export class InProcessClients implements RoundBroadcaster {
   private playing: Promise<void> = Promise.resolve();
   /** The run's model, built from its spec as a daemon builds it (buildRunModel); rebuilt when the spec changes. */
   private built: { sha256: string; model: LayersModel } | undefined;
+  private readonly encoders = new Map<string, UpdateEncoder>();
 
   /** @param clients the virtual clients by the client id the run's registry gave them. */
   constructor(
@@ -122,17 +130,16 @@ export class InProcessClients implements RoundBroadcaster {
     try {
       const seed = deriveSeed(this.o.seed, client.id);
       trainer = runTrainer(this.o.tf, model, spec, { kind: 'dataset', dataset: client.data }, seed);
-      const global = {
-        specs: specsFromWire(weights.header.tensors) as TensorSpec[],
-        values: viewAsFloat32(weights.bytes),
-      };
+      const specs = specsFromWire(weights.header.tensors) as TensorSpec[];
+      const global = { specs, values: modelValues(weights.header, weights.bytes, totalElements(specs)) };
       if (a.evaluateClientIds.includes(clientId)) this.evaluate(run, evaluationReport(trainer, a, clientId, global));
       const site = {
         reportDir: this.o.reportDir && join(this.o.reportDir, client.id),
         wrongLabels: client.wrongLabels,
       };
       const fit = await trainLocalRound(trainer, a, global, site);
-      const bytes = float32ToBytes(fit.weights.values);
+      const encoded = this.encoderOf(clientId).encode(a, fit.weights, global);
+      const bytes = encoded.payload;
       const header: UpdateHeader = {
         runId: a.runId,
         round: a.round,
@@ -143,16 +150,25 @@ export class InProcessClients implements RoundBroadcaster {
         attempt: a.attempt,
         totalBytes: bytes.byteLength,
         sha256: '', // nothing travels: no digest to check
+        codec: encoded.codec,
       };
       const receiver = run.receiveUpdate(header);
       const buffer = receiver.buffer();
       buffer.set(bytes);
       receiver.received(bytes.byteLength);
       receiver.complete(buffer, header.sha256);
+      encoded.delivered();
     } finally {
       weights.activeStreams--;
       trainer?.dispose();
     }
+  }
+
+  /** The client's update encoder (its top-k error feedback lives as long as the simulation). */
+  private encoderOf(clientId: string): UpdateEncoder {
+    let encoder = this.encoders.get(clientId);
+    if (!encoder) this.encoders.set(clientId, (encoder = new UpdateEncoder()));
+    return encoder;
   }
 
   /** Reports a client's evaluation of the global model; a refused one is logged, as the daemon does, not fatal. */

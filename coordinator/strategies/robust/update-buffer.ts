@@ -1,5 +1,6 @@
 import { AggregationError } from '../../../shared/errors/index.js';
 import type { FitResult } from '../strategy.js';
+import { denseValues } from '../aggregate.js';
 import type { OpenSpill, UpdateSpill } from '../update-spill.js';
 
 interface Entry {
@@ -39,25 +40,26 @@ export class UpdateBuffer {
   }
 
   /**
-   * Keeps the update (its buffer is handed over, not copied, when it stays in memory).
+   * Keeps the update (a dense update's buffer is handed over, not copied, when it stays in memory).
    * @param round for the error's context.
    * @throws {AggregationError} when the update's length is not `length` (nothing is kept).
    */
   add(u: FitResult, round?: number): void {
-    const n = u.weights.values.length;
+    const values = denseValues(u.weights.values); // a compressed update is decoded here: robust rules read every value
+    const n = values.length;
     if (n !== this.length)
       throw new AggregationError(`client ${u.clientId}: ${n} values, expected ${this.length}`, {
         clientId: u.clientId,
         round,
       });
-    const bytes = u.weights.values.byteLength;
+    const bytes = values.byteLength;
     const entry: Entry = { clientId: u.clientId, numExamples: u.numExamples, metrics: u.metrics, slot: -1 };
     if (this.inMemoryBytes + bytes <= this.memoryBudgetBytes) {
-      entry.values = u.weights.values;
+      entry.values = values;
       this.inMemoryBytes += bytes;
     } else {
       this.spill ??= this.openSpill(this.length);
-      entry.slot = this.spill.append(u.weights.values);
+      entry.slot = this.spill.append(values);
     }
     this.entries.push(entry);
   }

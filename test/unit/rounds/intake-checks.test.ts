@@ -1,20 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidUpdateError, UpdateNormError } from '../../../shared/errors/index.js';
-import { UpdateValueCheck } from '../../../coordinator/rounds/index.js';
+import { float32ToBytes } from '../../../shared/codec/index.js';
+import { updateValueCheck, type UpdateValueCheck } from '../../../coordinator/rounds/index.js';
 
 const ctx = { clientId: 'c-1', round: 1 };
+/** The check of a float32 (codec none) update of `global`'s length. */
+const weightsCheck = (global: Float32Array, bound: number | null) =>
+  updateValueCheck({ codec: { kind: 'none' }, nonzeros: global.length }, global, bound, ctx);
 
 describe('UpdateValueCheck', () => {
   it('refuses a NaN in the part of an update that has arrived, before the rest is seen', () => {
     // Prepare: index 5 is NaN; only the first 6 values have arrived (the rest still holds zeros)
     const values = new Float32Array(12);
     values.set([1, 2, 3, 4, 5, NaN]);
-    const check = new UpdateValueCheck(new Float32Array(12), null, ctx);
+    const check = weightsCheck(new Float32Array(12), null);
     // Execute + Check
-    check.scan(values, 4);
+    check.scan(float32ToBytes(values), 4 * 4);
     assert.throws(
-      () => check.scan(values, 6),
+      () => check.scan(float32ToBytes(values), 6 * 4),
       (e: unknown) => e instanceof InvalidUpdateError && /NaN at index 5/.test(e.message),
     );
   });
@@ -22,13 +26,13 @@ describe('UpdateValueCheck', () => {
   it('sums the distance to the global model over the pieces as they arrive, the same as over the whole update', () => {
     // Prepare: ‖values − global‖₂ = ‖(3, 4, 0, 0, 12)‖ = 13
     const global = new Float32Array([1, 1, 1, 1, 1]);
-    const values = new Float32Array([4, 5, 1, 1, 13]);
-    const bounded = (bound: number) => new UpdateValueCheck(global, bound, ctx);
+    const values = float32ToBytes(new Float32Array([4, 5, 1, 1, 13]));
+    const bounded = (bound: number) => weightsCheck(global, bound);
     // Execute: arrive in pieces of 2, 0 (no new value), 1, and the rest at finish
     const pieces = (check: UpdateValueCheck) => {
-      check.scan(values, 2);
-      check.scan(values, 2);
-      check.scan(values, 3);
+      check.scan(values, 2 * 4);
+      check.scan(values, 2 * 4 + 3); // a value not complete yet is left for later
+      check.scan(values, 3 * 4);
       check.finish(values);
     };
     // Check: 13 passes a bound of 13, fails one of 12.9
@@ -41,9 +45,9 @@ describe('UpdateValueCheck', () => {
   });
 
   it('finds a ±Infinity left in the tail that no scan covered', () => {
-    const values = new Float32Array([1, 2, 3, -Infinity]);
-    const check = new UpdateValueCheck(new Float32Array(4), null, ctx);
-    check.scan(values, 3);
+    const values = float32ToBytes(new Float32Array([1, 2, 3, -Infinity]));
+    const check = weightsCheck(new Float32Array(4), null);
+    check.scan(values, 3 * 4);
     assert.throws(
       () => check.finish(values),
       (e: unknown) => e instanceof InvalidUpdateError && /-Infinity at index 3/.test(e.message),

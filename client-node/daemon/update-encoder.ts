@@ -1,0 +1,53 @@
+import { encodeUpdate, type ModelWeights } from '../../shared/codec/index.js';
+import { InvalidRequestError } from '../../shared/errors/index.js';
+import { codecFromWire, codecToWire, type RoundAnnouncement, type WireUpdateCodec } from '../../shared/proto/index.js';
+
+/** An update encoded for the round that announced it, ready to submit; `delivered` once the coordinator took it. */
+export interface EncodedUpdate {
+  /** The bytes to send (UpdateToSubmit.payload). */
+  payload: Uint8Array;
+  /** The codec as the update header states it (with the top-k entry count). */
+  codec: WireUpdateCodec;
+  /**
+   * The coordinator acknowledged the update: the top-k residual of this encoding becomes the one the site's next
+   * update of the run starts from. Until then (or if it never is), the residual before it stays.
+   */
+  delivered(): void;
+}
+
+/**
+ * A site's encoding of its updates with each round's announced codec (FitConfig.update_codec), keeping the error
+ * feedback of top-k per run: what an update did not send is added to the site's next update of that run
+ * (Stich, Cordonnier & Jaggi 2018, "Sparsified SGD with Memory", Alg. 1: e_{t+1} = a_t − C(a_t), a_t = δ_t + e_t).
+ * The residual lives in the daemon's memory (a restarted daemon starts from zero). Memory: one model-sized float32
+ * vector per run that uses top-k.
+ */
+export class UpdateEncoder {
+  private readonly residuals = new Map<string, Float32Array>();
+
+  /**
+   * Encodes the trained weights for the round `a` announced.
+   * @param trained the locally trained weights, [parameters] float32.
+   * @param global the round's global model as this site decoded it (the delta's reference), same length.
+   * @throws {InvalidRequestError} when the announcement names a codec this build cannot encode; {RangeError} when a
+   *         value cannot be encoded (non-finite, or beyond the binary16 range with fp16).
+   */
+  encode(a: RoundAnnouncement, trained: ModelWeights, global: ModelWeights): EncodedUpdate {
+    const spec = codecFromWire(a.fit.updateCodec);
+    if (typeof spec === 'string') throw new InvalidRequestError(`round ${a.round} announces ${spec}`);
+    const residual = spec.kind === 'topk' ? this.residuals.get(a.runId) : undefined;
+    const encoded = encodeUpdate(spec, trained.values, global.values, residual?.slice());
+    return {
+      payload: encoded.bytes,
+      codec: codecToWire(spec, encoded.nonzeros),
+      delivered: () => {
+        if (encoded.residual) this.residuals.set(a.runId, encoded.residual);
+      },
+    };
+  }
+
+  /** Drops a finished run's residual. */
+  forget(runId: string): void {
+    this.residuals.delete(runId);
+  }
+}

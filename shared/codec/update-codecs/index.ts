@@ -1,0 +1,18 @@
+export {
+  type CodecSpec,
+  DEFAULT_INT8_BLOCK,
+  MIN_INT8_BLOCK,
+  MAX_INT8_BLOCK,
+  TOPK_FLOAT_GROUP,
+  MAX_DECODED_BLOCK,
+  parseCodecSpec,
+  formatCodecSpec,
+  codecSpecProblem,
+  maxNonzeros,
+  encodedByteRange,
+} from './spec.js';
+export { FP16_MAX, encodeFp16, decodeFp16Into } from './fp16.js';
+export { type EncodedUpdate } from './topk-encode.js';
+export { encodeUpdate } from './encode.js';
+export { DeltaScanner, type DeltaVisitor } from './scanner.js';
+export { forEachDecodedBlock, type DecodedBlockVisitor } from './blocks.js';
