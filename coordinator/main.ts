@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerInterceptor } from '@grpc/grpc-js';
 import type { CoordinatorConfig } from '../shared/config/index.js';
 import { roundsStream, roundsSubjects } from '../shared/contract/index.js';
 import type { Logger } from '../shared/logging/index.js';
@@ -52,6 +53,8 @@ export interface CoordinatorHooks {
   /** Replaces the tfjs runtime (each run's model, initial weights, evaluation); tfjs is then not loaded. */
   runtime?: ModelRuntime;
   onModelStreamed?: (stats: WriteStats) => void;
+  /** grpc-js server interceptors, outermost first (the transfer benchmark meters CPU with one). */
+  interceptors?: ServerInterceptor[];
 }
 
 /**
@@ -130,6 +133,7 @@ export async function startCoordinator(
     host: config.host,
     port: config.port,
     transport: config.transport,
+    interceptors: hooks.interceptors,
     certificates,
     logger,
     deps: {

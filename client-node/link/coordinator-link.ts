@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PROTOCOL_VERSION } from '../../shared/contract/index.js';
 import {
   makeClientConstructor,
@@ -235,11 +235,14 @@ export class CoordinatorLink {
   }
 
   /**
-   * Streams an update: header (with total bytes and SHA-256), then chunks of at most `maxChunkBytes`, honouring the
-   * stream's backpressure. @param deadlineUnixMs optional call deadline.
+   * Streams an update: header (with total bytes), then chunks of at most `maxChunkBytes`, honouring the stream's
+   * backpressure, hashed as they go, then its SHA-256 (the trailer, UpdateChunk.sha256): the bytes leave while they
+   * are hashed instead of after a pass over all of them. @param deadlineUnixMs optional call deadline.
    * @param opts.freshConnection send it on a new channel, closed once the call ends, instead of the link's: for a
    *        retry after a dropped connection, whose channel may still be in grpc-js's reconnect backoff (where calls
-   *        fail at once with UNAVAILABLE) or on a half-dead connection that keepalive has not caught yet.
+   *        fail at once with UNAVAILABLE) or on a half-dead connection that keepalive has not caught yet. A retry
+   *        states its SHA-256 in its header instead, so that a coordinator that holds the update already (its ack was
+   *        lost) acknowledges it without reading it again.
    * @returns the coordinator's ack.
    * @throws the gRPC error (e.g. INVALID_ARGUMENT, ABORTED for a stale round, FAILED_PRECONDITION for a closed one, DEADLINE_EXCEEDED).
    */
@@ -249,11 +252,11 @@ export class CoordinatorLink {
     deadlineUnixMs?: number,
     opts: { freshConnection?: boolean } = {},
   ): Promise<UpdateAck> {
-    if (!opts.freshConnection) return this.streamUpdate(this.stub, update, maxChunkBytes, deadlineUnixMs);
+    if (!opts.freshConnection) return this.streamUpdate(this.stub, update, maxChunkBytes, deadlineUnixMs, false);
     const stub = this.newStub();
     this.freshStubs.add(stub);
     try {
-      return await this.streamUpdate(stub, update, maxChunkBytes, deadlineUnixMs);
+      return await this.streamUpdate(stub, update, maxChunkBytes, deadlineUnixMs, true);
     } finally {
       this.freshStubs.delete(stub);
       stub.close();
@@ -265,6 +268,7 @@ export class CoordinatorLink {
     update: UpdateToSubmit,
     maxChunkBytes: number,
     deadlineUnixMs: number | undefined,
+    digestFirst: boolean,
   ): Promise<UpdateAck> {
     const { specs, bytes, fields } =
       'weights' in update
@@ -276,14 +280,19 @@ export class CoordinatorLink {
       ...fields,
       tensors: specsToWire(specs),
       totalBytes: bytes.byteLength,
-      sha256: sha256Hex(bytes),
+      sha256: digestFirst ? sha256Hex(bytes) : '',
     };
     return new Promise((resolve, reject) => {
       const options = deadlineUnixMs ? { deadline: deadlineUnixMs } : {};
       const call = stub.SubmitUpdate(new Metadata(), options, (err, ack) => (err ? reject(err) : resolve(ack!)));
       const messages = (function* (): Generator<UpdateChunk> {
         yield { header };
-        for (const data of chunkBytes(bytes, maxChunkBytes)) yield { data };
+        const hash = digestFirst ? undefined : createHash('sha256');
+        for (const data of chunkBytes(bytes, maxChunkBytes)) {
+          hash?.update(data);
+          yield { data };
+        }
+        if (hash) yield { sha256: hash.digest('hex') };
       })();
       void writeWithBackpressure(call, messages).then(() => call.destroyed || call.end());
     });

@@ -1,4 +1,4 @@
-import { Server } from '@grpc/grpc-js';
+import { Server, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { HealthImplementation } from 'grpc-health-check';
 import { grpcServerOptions, type TransportConfig } from '../../shared/config/index.js';
@@ -39,6 +39,8 @@ export async function startGrpcServer(opts: {
   host: string;
   port: number;
   transport: TransportConfig;
+  /** grpc-js server interceptors (none by default). */
+  interceptors?: ServerInterceptor[];
   certificates: CertificateFiles | null;
   deps: CoordinatorServiceDeps & { manager: RunManager };
   state: ServingState;
@@ -46,7 +48,7 @@ export async function startGrpcServer(opts: {
 }): Promise<StartedGrpcServer> {
   const creds = serverCredentials(opts.certificates);
   const proto = loadFedsiftProto();
-  const server = new Server(grpcServerOptions(opts.transport));
+  const server = new Server({ ...grpcServerOptions(opts.transport), interceptors: opts.interceptors ?? [] });
   const gate = new LeaderGate(opts.state, (err) => opts.logger.error({ err }, 'unexpected error refusing a call'));
   const admin = adminService(opts.deps.manager, opts.deps.access, opts.logger);
   server.addService(proto.coordinatorService, gate.wrap(proto.coordinatorService, coordinatorService(opts.deps)));

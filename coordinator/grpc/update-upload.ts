@@ -1,5 +1,5 @@
 import type { sendUnaryData, ServerReadableStream } from '@grpc/grpc-js';
-import { ChunkAssembler } from '../../shared/codec/index.js';
+import { ChunkAssembler, ChunkDigest } from '../../shared/codec/index.js';
 import { FedsiftError, InvalidUpdateError, UpdateNormError } from '../../shared/errors/index.js';
 import { toServiceError } from '../../shared/grpc-errors/index.js';
 import type { UpdateAck, UpdateChunk, UpdateHeader } from '../../shared/proto/index.js';
@@ -32,15 +32,19 @@ export interface UploadDeps extends CallerChecks {
 
 /**
  * One SubmitUpdate call: header → run and round checks → a turn at the upload memory (UploadGate; the stream is
- * paused while it waits) → chunks into a buffer preallocated to the model's size, values checked as they arrive →
- * hash check and fold on end. Answers exactly once. A malformed update fails this client for the round (counted
- * there) and gets INVALID_ARGUMENT; the round goes on. A stream that breaks off fails nothing at once: the client may
- * send the update again, on a new connection, until the attempt's deadline.
+ * paused while it waits) → chunks into a buffer preallocated to the model's size, hashed and values checked as they
+ * arrive → the trailing digest when the header declared none → hash check and fold on end. Answers exactly once. A
+ * malformed update fails this client for the round (counted there) and gets INVALID_ARGUMENT; the round goes on. A
+ * stream that breaks off fails nothing at once: the client may send the update again, on a new connection, until the
+ * attempt's deadline. A re-send of an accepted update is acknowledged at its header, or, when its digest comes last,
+ * read (hashed, not kept) and compared at its end.
  */
 export class UpdateUpload {
   private receiver: UpdateReceiver | undefined;
-  private assembler: ChunkAssembler | undefined;
+  private assembler: ChunkAssembler | ChunkDigest | undefined;
   private header: UpdateHeader | undefined;
+  /** The trailing digest (lowercase hex), once it arrived after the data of a header whose sha256 was "". */
+  private trailer: string | undefined;
   private settled = false;
   /** Gives back this upload's turn at the upload memory (set once it asked for one). */
   private leaveGate: (() => void) | undefined;
@@ -78,7 +82,9 @@ export class UpdateUpload {
       this.header = h;
       checkCaller(this.deps, this.call, h.clientId);
       this.receiver = this.deps.manager.get(h.runId).receiveUpdate(h);
-      if (this.receiver.alreadyAccepted) this.answer(null, 'update already accepted (idempotent re-send)');
+      if (this.receiver.alreadyAccepted && h.sha256) this.answer(null, ALREADY_ACCEPTED);
+      else if (this.receiver.alreadyAccepted)
+        this.assembler = new ChunkDigest(h.totalBytes); // needs no memory
       else {
         this.stopWatchingRound = this.receiver.onRoundClosed((err) => {
           try {
@@ -92,10 +98,13 @@ export class UpdateUpload {
       return;
     }
     if (msg.header) throw new InvalidUpdateError('a second UpdateHeader arrived in the same stream');
+    if (this.trailer !== undefined) throw new InvalidUpdateError('a message after the trailing digest');
+    if (msg.sha256 !== undefined) return void (this.trailer = trailingDigest(msg.sha256, this.header));
     const data = msg.data ?? new Uint8Array(0);
     this.deps.metrics?.bytesReceivedFrom(this.header.runId, this.receiver!.codec, data.byteLength);
-    this.assembler!.push(data);
-    this.receiver!.received(this.assembler!.receivedBytes);
+    const assembler = this.assembler!;
+    assembler.push(data);
+    if (assembler instanceof ChunkAssembler) this.receiver!.received(assembler.receivedBytes);
   }
 
   /** Reads no chunk until the upload memory has room for this update, then assembles into a round buffer. */
@@ -122,12 +131,15 @@ export class UpdateUpload {
   private async onEnd(): Promise<void> {
     if (this.settled) return;
     if (!this.receiver || !this.assembler) throw new InvalidUpdateError('SubmitUpdate stream ended before its header');
-    const bytes = await this.assembler.finish(this.header!.sha256);
+    const sha256 = this.header!.sha256 || this.trailer;
+    if (!sha256)
+      throw new InvalidUpdateError('the update ended without its trailing digest (its header declared none)');
+    const bytes = await this.assembler.finish(sha256);
     if (this.settled) return; // the call broke while the hash was computed
     // A daemon cut off while its update arrived (another took its site over) no longer speaks for the site.
     checkCaller(this.deps, this.call, this.header!.clientId);
-    const counted = this.receiver.complete(bytes);
-    this.answer(null, counted ? 'update accepted' : 'update already accepted (idempotent re-send)');
+    const counted = this.receiver.complete(bytes, sha256);
+    this.answer(null, counted ? 'update accepted' : ALREADY_ACCEPTED);
   }
 
   /** Runs a step of the upload; a failure fails the client for the round and answers the call with its status. */
@@ -157,4 +169,16 @@ export class UpdateUpload {
     else this.cb(null, { accepted: true, currentRound: this.header!.round, message });
     this.release();
   }
+}
+
+const ALREADY_ACCEPTED = 'update already accepted (idempotent re-send)';
+
+/**
+ * The trailing digest a message carries, lowercase.
+ * @throws {InvalidUpdateError} when the update's header declared a digest already, or it is not 64 hex digits.
+ */
+function trailingDigest(sha256: string, header: UpdateHeader): string {
+  if (header.sha256) throw new InvalidUpdateError('a trailing digest after a header that declared one');
+  if (!/^[0-9a-f]{64}$/i.test(sha256)) throw new InvalidUpdateError('the trailing digest must be 64 hex digits');
+  return sha256.toLowerCase();
 }

@@ -129,7 +129,9 @@ export class OpenRound implements IntakeRound {
    */
   receive(h: UpdateHeader): UpdateReceiver {
     const ctx = { clientId: h.clientId, round: this.round };
-    if (this.o.progress.delivered(h, this.round)) return UpdateIntake.alreadyAccepted(h);
+    const { progress } = this.o;
+    if (progress.delivered(h, this.round))
+      return UpdateIntake.alreadyAccepted(h, (sha256) => progress.delivered({ ...h, sha256 }, this.round));
     if (!this.isOpen) throw this.closedError(h.clientId);
     if ((h.attempt ?? 0) > this.attempt) {
       throw new InvalidUpdateError(

@@ -27,12 +27,15 @@ export interface UpdateReceiver {
   received(bytes: number): void;
   /**
    * Finishes the value checks and folds the complete update (the bytes of buffer(), hash-checked by the transport).
+   * An alreadyAccepted receiver folds nothing: it only compares `sha256` with the accepted update's (a re-send whose
+   * digest came after its bytes, read only to learn it; `bytes` is then empty).
+   * @param sha256 hex SHA-256 of the update, checked against its bytes by the transport: its header's, or its trailer's.
    * @returns false when an identical update of the client was folded while this one arrived (nothing folded again).
    * @throws {RoundClosedError} | {InvalidUpdateError} on a non-finite value | {UpdateNormError} past maxUpdateNorm
    *         (either fails the client for the round) | {DuplicateUpdateError} when a different update of the client
    *         was folded while this one arrived.
    */
-  complete(bytes: Uint8Array): boolean;
+  complete(bytes: Uint8Array, sha256: string): boolean;
   /** The update is malformed (bad digest, values refused): the client fails this round. */
   fail(reason: string): void;
   /**
@@ -84,8 +87,12 @@ export class UpdateIntake implements UpdateReceiver {
     private readonly check: UpdateValueCheck,
   ) {}
 
-  /** The receiver of an idempotent re-send: acknowledged, nothing read or folded. */
-  static alreadyAccepted(h: UpdateHeader): UpdateReceiver {
+  /**
+   * The receiver of an idempotent re-send: acknowledged, nothing received or folded. A re-send whose digest follows
+   * its bytes (header sha256 "") is compared once the transport has read its digest: `delivered(sha256)` is true for
+   * the accepted update's and throws {DuplicateUpdateError} for another.
+   */
+  static alreadyAccepted(h: UpdateHeader, delivered: (sha256: string) => boolean): UpdateReceiver {
     const refuse = (): never => {
       throw new Error(`update of client ${h.clientId} was already accepted: nothing to receive`);
     };
@@ -95,7 +102,7 @@ export class UpdateIntake implements UpdateReceiver {
       alreadyAccepted: true,
       buffer: refuse,
       received: refuse,
-      complete: refuse,
+      complete: (_bytes, sha256) => !delivered(sha256),
       fail: () => undefined,
       interrupted: () => undefined,
       onRoundClosed: () => () => undefined,
@@ -120,10 +127,10 @@ export class UpdateIntake implements UpdateReceiver {
     if (this.pooled) this.refusing(() => this.check.scan(this.pooled!, bytes));
   }
 
-  complete(bytes: Uint8Array): boolean {
+  complete(bytes: Uint8Array, sha256: string): boolean {
     if (!this.round.isOpen) throw this.round.closedError(this.header.clientId);
     this.refusing(() => this.check.finish(bytes));
-    return this.round.fold(this.header, this.pooled ?? bytes, this.valuesOf(bytes));
+    return this.round.fold({ ...this.header, sha256 }, this.pooled ?? bytes, this.valuesOf(bytes));
   }
 
   /**

@@ -15,6 +15,7 @@ export {
   chunkBytes,
   sha256Hex,
   ChunkAssembler,
+  ChunkDigest,
 } from './tensor-codec.js';
 export { sharedBytes } from './prefix-hash.js';
 export {

@@ -62,6 +62,22 @@ export function assertSameSpecs(
 
 /** Index of the first NaN or ±Infinity in `values[from, to)`, or -1 when all of them are finite. */
 export function firstNonFinite(values: Float32Array, from = 0, to = values.length): number {
-  for (let i = from; i < to; i++) if (!Number.isFinite(values[i]!)) return i;
+  // x·0 is ±0 for a finite x and NaN otherwise, so one sum tells whether the range is clean; four sums keep the
+  // floating-point adds independent (about twice the speed of a test per value, which matters at 25 M values per
+  // update). Only a range with a bad value is scanned again for its index.
+  let a = 0,
+    b = 0,
+    c = 0,
+    d = 0,
+    i = from;
+  for (; i + 4 <= to; i += 4) {
+    a += values[i]! * 0;
+    b += values[i + 1]! * 0;
+    c += values[i + 2]! * 0;
+    d += values[i + 3]! * 0;
+  }
+  for (; i < to; i++) a += values[i]! * 0;
+  if (a + b + c + d === 0) return -1;
+  for (i = from; i < to; i++) if (!Number.isFinite(values[i]!)) return i;
   return -1;
 }

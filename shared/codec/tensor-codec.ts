@@ -96,11 +96,7 @@ export class ChunkAssembler {
 
   /** Appends one chunk. @throws {InvalidUpdateError} when the chunk would overflow the declared size. */
   push(chunk: Uint8Array): void {
-    if (this.received + chunk.byteLength > this.expectedBytes) {
-      throw new InvalidUpdateError(
-        `received more bytes than declared: ${this.received + chunk.byteLength} > ${this.expectedBytes}`,
-      );
-    }
+    checkRoom(this.received, chunk, this.expectedBytes);
     this.buffer.set(chunk, this.received);
     this.received += chunk.byteLength;
     this.hash.advance(this.received);
@@ -111,19 +107,67 @@ export class ChunkAssembler {
    * given, when the hash differs.
    */
   async finish(expectedSha256?: string): Promise<Uint8Array> {
-    if (this.received !== this.expectedBytes) {
-      this.abandon();
-      throw new InvalidUpdateError(`stream ended after ${this.received} of ${this.expectedBytes} declared bytes`);
-    }
-    const digest = await this.hash.digest();
-    if (expectedSha256 && digest !== expectedSha256.toLowerCase()) {
-      throw new InvalidUpdateError(`SHA-256 mismatch: declared ${expectedSha256}, received bytes hash to ${digest}`);
-    }
+    if (this.received !== this.expectedBytes) this.abandon();
+    checkEnd(this.received, this.expectedBytes);
+    checkDigest(await this.hash.digest(), expectedSha256);
     return this.buffer;
   }
 
   /** Stops hashing a transfer that will not finish (stream failed, bytes refused). Idempotent. */
   abandon(): void {
     this.hash.abandon();
+  }
+}
+
+/**
+ * Reads a byte stream of known length only to learn its SHA-256: counts and hashes its chunks as they come and keeps
+ * none (a re-sent update the coordinator holds already, whose digest comes after its bytes). The same checks as
+ * ChunkAssembler, without its buffer.
+ */
+export class ChunkDigest {
+  private readonly hash = createHash('sha256');
+  private received = 0;
+
+  /** @param expectedBytes exact total the sender declared in its header (bytes). */
+  constructor(readonly expectedBytes: number) {}
+
+  /** Hashes one chunk. @throws {InvalidUpdateError} when the chunk would overflow the declared size. */
+  push(chunk: Uint8Array): void {
+    checkRoom(this.received, chunk, this.expectedBytes);
+    this.hash.update(chunk);
+    this.received += chunk.byteLength;
+  }
+
+  /**
+   * Checks the stream's end; resolves with no bytes (it keeps none). @throws {InvalidUpdateError} when bytes are
+   * missing or, if `expectedSha256` is given, when the digest differs.
+   */
+  async finish(expectedSha256?: string): Promise<Uint8Array> {
+    checkEnd(this.received, this.expectedBytes);
+    checkDigest(this.hash.digest('hex'), expectedSha256);
+    return new Uint8Array(0);
+  }
+
+  /** Nothing to stop (it hashes in this thread, as chunks come): there for ChunkAssembler's callers. */
+  abandon(): void {}
+}
+
+/** @throws {InvalidUpdateError} when `chunk` after `received` bytes would pass `expected`. */
+function checkRoom(received: number, chunk: Uint8Array, expected: number): void {
+  if (received + chunk.byteLength > expected) {
+    throw new InvalidUpdateError(`received more bytes than declared: ${received + chunk.byteLength} > ${expected}`);
+  }
+}
+
+/** @throws {InvalidUpdateError} when a stream ends after `received` of `expected` bytes. */
+function checkEnd(received: number, expected: number): void {
+  if (received !== expected)
+    throw new InvalidUpdateError(`stream ended after ${received} of ${expected} declared bytes`);
+}
+
+/** @throws {InvalidUpdateError} when `expected` is given and is not `digest` (hex, any case). */
+function checkDigest(digest: string, expected: string | undefined): void {
+  if (expected && digest !== expected.toLowerCase()) {
+    throw new InvalidUpdateError(`SHA-256 mismatch: declared ${expected}, received bytes hash to ${digest}`);
   }
 }

@@ -241,6 +241,7 @@ export interface UpdateHeader {
   metrics: Record<string, number>;
   tensors: WireTensorSpec[];
   totalBytes: number;
+  /** Hex SHA-256 of the update's bytes; "" when it follows them (the trailer, UpdateChunk.sha256). */
   sha256: string;
   /** The attempt of the round this upload answers; 0 or absent = not said (see the .proto). */
   attempt?: number;
@@ -250,7 +251,9 @@ export interface UpdateHeader {
 export interface UpdateChunk {
   header?: UpdateHeader | null;
   data?: Uint8Array;
-  payload?: 'header' | 'data';
+  /** The trailing digest: hex SHA-256 of the update, the last message after a header whose sha256 is "". */
+  sha256?: string;
+  payload?: 'header' | 'data' | 'sha256';
 }
 export interface UpdateAck {
   accepted: boolean;

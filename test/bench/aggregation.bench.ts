@@ -34,7 +34,7 @@ function fedAvgRound(): { round: OpenRound; feed: (i: number) => Promise<void> }
         asm.push(chunk);
         receiver.received(asm.receivedBytes);
       }
-      receiver.complete(await asm.finish(header.sha256));
+      receiver.complete(await asm.finish(header.sha256), header.sha256);
     },
   };
 }

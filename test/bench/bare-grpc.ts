@@ -1,13 +1,16 @@
 /**
- * The transfer benchmark's second baseline: the same bytes in the same 1 MiB chunks over a bare grpc-js stream with
- * fedsift's channel and server options, and nothing else (no hashing, no assembly, no fold) — the ceiling of grpc-js
- * itself on this machine, so the report can tell grpc-js's cost from fedsift's.
+ * The transfer benchmark's baseline: the same bytes in the same 1 MiB chunks over a bare grpc-js stream with
+ * fedsift's channel and server options (size limits, keepalive, the raised HTTP/2 window), and nothing else (no
+ * hashing, no assembly, no checks, no fold) — the ceiling of grpc-js itself on this machine, so the report can tell
+ * grpc-js's cost from fedsift's.
  */
 import {
   credentials,
   loadPackageDefinition,
   Server,
   ServerCredentials,
+  type Client,
+  type ServerInterceptor,
   type ServerWritableStream,
   type ServerReadableStream,
   type sendUnaryData,
@@ -18,10 +21,13 @@ import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT, grpcChannelOptions, grpcServerOptions } from '../../shared/config/index.js';
 import { raiseReceiveWindow } from '../../coordinator/grpc/index.js';
 import { createLogger } from '../../shared/logging/index.js';
-import { spawnPeer, tcpRoundTrip, type PairedSeconds } from './peers.js';
 
 type Chunk = { data: Buffer };
 const proto = loadPackageDefinition(loadSync(fileURLToPath(new URL('./bare-stream.proto', import.meta.url)))) as any;
+
+/** gRPC paths of the bare download and upload (for TransferCpu). */
+export const BARE_DOWN = '/fedsift.bench.BareStream/Down';
+export const BARE_UP = '/fedsift.bench.BareStream/Up';
 
 async function writeChunks(
   write: (c: Chunk) => boolean,
@@ -33,44 +39,15 @@ async function writeChunks(
 }
 
 /**
- * Peer process body: `repeats` × (raw TCP round trip of `bytes` to the sink at `tcpPort`, then download `bytes` and
- * upload `bytes` over the bare stream); prints the PairedSeconds of each.
+ * A bare stream server on a free loopback port: Down streams `bytes` bytes in 1 MiB chunks, Up reads and drops what
+ * it is sent. @param interceptors grpc-js server interceptors (the benchmark's CPU meter).
  */
-export async function bareGrpcPeer(address: string, tcpPort: number, bytes: number, repeats: number): Promise<void> {
-  const client = new proto.fedsift.bench.BareStream(
-    address,
-    credentials.createInsecure(),
-    grpcChannelOptions(DEFAULT_TRANSPORT),
-  );
+export async function startBareServer(
+  bytes: number,
+  interceptors: ServerInterceptor[] = [],
+): Promise<{ address: string; close: () => void }> {
   const payload = Buffer.alloc(bytes, 7);
-  const pairs: PairedSeconds[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const tcp = await tcpRoundTrip(tcpPort, payload);
-    const started = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      const call = client.Down({});
-      call.on('data', () => undefined);
-      call.on('end', resolve);
-      call.on('error', reject);
-    });
-    await new Promise<void>((resolve, reject) => {
-      const call = client.Up((err: Error | null) => (err ? reject(err) : resolve()));
-      void writeChunks(
-        (c) => call.write(c),
-        () => new Promise((d) => call.once('drain', d)),
-        payload,
-      ).then(() => call.end());
-    });
-    pairs.push({ tcp, measured: (performance.now() - started) / 1000 });
-  }
-  client.close();
-  console.log(JSON.stringify(pairs));
-}
-
-/** `repeats` down + up transfers of `bytes` between this process and a peer process, each paired with raw TCP. */
-export async function bareGrpcSeconds(tcpPort: number, bytes: number, repeats: number): Promise<PairedSeconds[]> {
-  const payload = Buffer.alloc(bytes, 7);
-  const server = new Server(grpcServerOptions(DEFAULT_TRANSPORT));
+  const server = new Server({ ...grpcServerOptions(DEFAULT_TRANSPORT), interceptors });
   server.addService(proto.fedsift.bench.BareStream.service, {
     Down: (call: ServerWritableStream<Chunk, Chunk>) =>
       void writeChunks(
@@ -87,15 +64,33 @@ export async function bareGrpcSeconds(tcpPort: number, bytes: number, repeats: n
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
   raiseReceiveWindow(server, DEFAULT_TRANSPORT.flowControlWindowBytes, createLogger({ name: 'bench', level: 'warn' }));
-  try {
-    return await spawnPeer<PairedSeconds[]>([
-      '--bare-grpc',
-      `127.0.0.1:${port}`,
-      String(tcpPort),
-      String(bytes),
-      String(repeats),
-    ]);
-  } finally {
-    server.forceShutdown();
-  }
+  return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
+}
+
+/** A client of a bare stream server: `roundTrip` downloads what Down sends, then uploads `payload`; resolves in seconds. */
+export function bareClient(address: string): { roundTrip: (payload: Buffer) => Promise<number>; close: () => void } {
+  const client = new proto.fedsift.bench.BareStream(
+    address,
+    credentials.createInsecure(),
+    grpcChannelOptions(DEFAULT_TRANSPORT),
+  ) as Client & Record<string, (...args: unknown[]) => any>;
+  const roundTrip = async (payload: Buffer) => {
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const call = client.Down!({});
+      call.on('data', () => undefined);
+      call.on('end', resolve);
+      call.on('error', reject);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const call = client.Up!((err: Error | null) => (err ? reject(err) : resolve()));
+      void writeChunks(
+        (c) => call.write(c),
+        () => new Promise((d) => call.once('drain', d)),
+        payload,
+      ).then(() => call.end());
+    });
+    return (performance.now() - started) / 1000;
+  };
+  return { roundTrip, close: () => client.close() };
 }

@@ -12,6 +12,7 @@ import { createRng } from '../../shared/random/index.js';
 import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
 import { runSimulatedSites, type SimReport } from '../helpers/simulated-sites.js';
+import { bareClient } from './bare-grpc.js';
 
 const PEER_MAIN = fileURLToPath(new URL('./peer-main.ts', import.meta.url));
 
@@ -173,21 +174,42 @@ export interface PairedSeconds {
   measured: number;
 }
 
+/** Seconds of one round of the transfer benchmark's site, its three transfers taken back to back. */
+export interface TransferRound {
+  /** Raw TCP, the same bytes both ways. */
+  tcp: number;
+  /** The bare grpc-js stream (bare-grpc.ts), the same bytes both ways in the same chunks. */
+  bare: number;
+  /** fedsift's FetchModel + SubmitUpdate, from the fetch request to the update's ack. */
+  fedsift: number;
+}
+
 /**
  * Process body of the transfer benchmark's site: one simulated site whose every round first moves `bytes` both ways
- * over raw TCP to the sink at `tcpPort`, then plays the round (fetch + submit); prints the PairedSeconds per round.
+ * over raw TCP to the sink at `tcpPort`, then over the bare grpc-js server at `bareAddress`, then plays the round
+ * (fetch + submit); prints the TransferRound of each round. The bare transfer comes before the round, while the
+ * coordinator waits for the update, so neither disturbs the other's CPU figures (after its ack the coordinator closes
+ * the round).
  */
-export async function transferSite(address: string, tcpPort: number, bytes: number): Promise<void> {
+export async function transferSite(
+  address: string,
+  tcpPort: number,
+  bytes: number,
+  bareAddress: string,
+): Promise<void> {
   const payload = Buffer.alloc(bytes, 7);
-  const pairs: PairedSeconds[] = [];
+  const bareStream = bareClient(bareAddress);
+  const rounds: TransferRound[] = [];
   const report = await runSimulatedSites(address, 0, 1, async (play) => {
     const tcp = await tcpRoundTrip(tcpPort, payload);
+    const bare = await bareStream.roundTrip(payload);
     const started = performance.now();
     await play();
-    pairs.push({ tcp, measured: (performance.now() - started) / 1000 });
+    rounds.push({ tcp, bare, fedsift: (performance.now() - started) / 1000 });
   });
+  bareStream.close();
   if (report.errors.length) throw new Error(`site errors: ${report.errors.join('; ')}`);
-  console.log(JSON.stringify(pairs));
+  console.log(JSON.stringify(rounds));
 }
 
 /**

@@ -78,5 +78,5 @@ export function foldTestUpdate(round: OpenRound, clientId: string, value: number
   const buffer = receiver.buffer();
   buffer.set(bytes);
   receiver.received(bytes.byteLength);
-  receiver.complete(buffer);
+  receiver.complete(buffer, header.sha256);
 }

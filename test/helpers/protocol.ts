@@ -1,4 +1,4 @@
-import { credentials, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, type Client, type ServerInterceptor, type ServiceError } from '@grpc/grpc-js';
 import type { Coordinator } from '../../coordinator/main.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { DEFAULT_TRANSPORT, grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
@@ -31,6 +31,7 @@ export interface ProtocolFixture {
  * Starts a coordinator whose model has `numParams` float32 values, joins `n` clients through CoordinatorLink (with
  * `clientTransport`), starts a run selecting all of them, and waits until round 1 is open. With `clientAddress`, the
  * clients connect to the address it returns for the coordinator's (e.g. a relay in front of it) instead.
+ * `interceptors` are installed on the coordinator's gRPC server (to watch the calls as they arrive).
  */
 export async function protocolFixture(opts: {
   numParams: number;
@@ -39,9 +40,10 @@ export async function protocolFixture(opts: {
   coordinator?: Record<string, unknown>;
   clientTransport?: TransportConfig;
   clientAddress?: (coordinatorAddress: string) => Promise<string>;
+  interceptors?: ServerInterceptor[];
 }): Promise<ProtocolFixture> {
   const runtime = new FixedModelRuntime(opts.numParams);
-  const coordinator = await startTestCoordinator(opts.coordinator ?? {}, { runtime });
+  const coordinator = await startTestCoordinator(opts.coordinator ?? {}, { runtime, interceptors: opts.interceptors });
   const address = opts.clientAddress ? await opts.clientAddress(coordinator.address) : coordinator.address;
   const clients = await joinProtocolClients(address, opts.clients, opts.clientTransport);
   const run = await coordinator.manager.startRun({

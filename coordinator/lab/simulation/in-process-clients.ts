@@ -156,7 +156,7 @@ export class InProcessClients implements RoundBroadcaster {
       const buffer = receiver.buffer();
       buffer.set(bytes);
       receiver.received(bytes.byteLength);
-      receiver.complete(buffer);
+      receiver.complete(buffer, header.sha256);
       encoded.delivered();
     } finally {
       weights.activeStreams--;

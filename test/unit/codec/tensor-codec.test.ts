@@ -88,6 +88,23 @@ describe('tensor codec', () => {
     assert.equal(firstNonFinite(new Float32Array([1, 2, -Infinity])), 2);
   });
 
+  it('finds a non-finite value at any position of a range (each of its four sums, the tail), none outside it', () => {
+    // Prepare: 11 finite values, the extremes of float32 among them (x·0 must stay 0 for them)
+    const clean = Float32Array.from([3.4e38, -3.4e38, 1e-45, -0, 0, 7, -1, 2, 3, 4, 5]);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (let p = 0; p < clean.length; p++) {
+        const values = clean.slice();
+        values[p] = bad;
+        // Execute + Assert
+        assert.equal(firstNonFinite(values), p, `${bad} at ${p}`);
+        assert.equal(firstNonFinite(values, 0, p), -1, `before ${p}`);
+        assert.equal(firstNonFinite(values, p + 1), -1, `after ${p}`);
+        assert.equal(firstNonFinite(values, Math.max(0, p - 2), p + 1), p, `in a range ending at ${p}`);
+      }
+    }
+    assert.equal(firstNonFinite(clean), -1);
+  });
+
   it('compares tensor specs by name, shape and dtype', () => {
     const a = [{ name: 'w', shape: [2, 3], dtype: 'float32' as const }];
     assert.equal(totalBytes(a), 24);

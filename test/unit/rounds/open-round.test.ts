@@ -122,7 +122,7 @@ describe('OpenRound', () => {
         const buffer = receiver.buffer();
         buffer.set(bytes);
         receiver.received(bytes.byteLength);
-        return () => receiver.complete(buffer);
+        return () => receiver.complete(buffer, header.sha256);
       });
       // Execute
       const [first, identical, different] = started as [() => boolean, () => boolean, () => boolean];
@@ -230,7 +230,7 @@ describe('OpenRound', () => {
       // Execute
       for (const receiver of [retry, first]) {
         receiver.buffer().set(bytes);
-        receiver.complete(bytes);
+        receiver.complete(bytes, header.sha256);
       }
       // Assert
       assert.equal(round.progress.accumulator.count, 1);
@@ -265,7 +265,7 @@ describe('OpenRound', () => {
       const { header, bytes } = testUpdate('c2', new Float32Array(PARAMS).fill(3));
       const lateButGood = second.receive({ ...header, attempt: 1 }); // trained for attempt 1, counts in attempt 2
       lateButGood.buffer().set(bytes);
-      lateButGood.complete(bytes);
+      lateButGood.complete(bytes, header.sha256);
       // Assert
       assert.equal(resend.alreadyAccepted, true, 'an update accepted in attempt 1 is acknowledged, not refused');
       assert.deepEqual(failuresAfterLate, [], 'the late upload failed nothing in attempt 2');
