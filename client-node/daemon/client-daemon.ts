@@ -323,6 +323,7 @@ export class ClientDaemon {
         metrics: fit.metrics,
         specs: sent.specs,
         payload: encoded.payload,
+        encodeTo: encoded.encodeTo,
         codec: encoded.codec,
       };
       const ack = await submitToOpenAttempt(

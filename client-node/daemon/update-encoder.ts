@@ -1,11 +1,13 @@
-import { encodeUpdate, type ModelWeights } from '../../shared/codec/index.js';
+import { encodeUpdateLazily, type ModelWeights } from '../../shared/codec/index.js';
 import { InvalidRequestError } from '../../shared/errors/index.js';
 import { codecFromWire, codecToWire, type RoundAnnouncement, type WireUpdateCodec } from '../../shared/proto/index.js';
 
 /** An update encoded for the round that announced it, ready to submit; `delivered` once the coordinator took it. */
 export interface EncodedUpdate {
-  /** The bytes to send (UpdateToSubmit.payload). */
+  /** The bytes to send (UpdateToSubmit.payload), written as `encodeTo` asks for them. */
   payload: Uint8Array;
+  /** Writes payload[0, end) if not yet written (UpdateToSubmit.encodeTo). @throws {RangeError} as `encode`. */
+  encodeTo(end: number): void;
   /** The codec as the update header states it (with the top-k entry count). */
   codec: WireUpdateCodec;
   /**
@@ -26,19 +28,21 @@ export class UpdateEncoder {
   private readonly residuals = new Map<string, Float32Array>();
 
   /**
-   * Encodes the trained weights for the round `a` announced.
+   * Encodes the trained weights for the round `a` announced: top-k at once, the dense codecs chunk by chunk as the
+   * upload asks for their bytes (`encodeTo`; `trained` and `global` must not change until the upload is done).
    * @param trained the locally trained weights, [parameters] float32.
    * @param global the round's global model as this site decoded it (the delta's reference), same length.
-   * @throws {InvalidRequestError} when the announcement names a codec this build cannot encode; {RangeError} when a
-   *         value cannot be encoded (non-finite, or beyond the binary16 range with fp16).
+   * @throws {InvalidRequestError} when the announcement names a codec this build cannot encode; {RangeError} (here
+   *         or from encodeTo) when a value cannot be encoded (non-finite, or beyond the binary16 range with fp16).
    */
   encode(a: RoundAnnouncement, trained: ModelWeights, global: ModelWeights): EncodedUpdate {
     const spec = codecFromWire(a.fit.updateCodec);
     if (typeof spec === 'string') throw new InvalidRequestError(`round ${a.round} announces ${spec}`);
     const residual = spec.kind === 'topk' ? this.residuals.get(a.runId) : undefined;
-    const encoded = encodeUpdate(spec, trained.values, global.values, residual?.slice());
+    const encoded = encodeUpdateLazily(spec, trained.values, global.values, residual?.slice());
     return {
       payload: encoded.bytes,
+      encodeTo: encoded.encodeTo,
       codec: codecToWire(spec, encoded.nonzeros),
       delivered: () => {
         if (encoded.residual) this.residuals.set(a.runId, encoded.residual);

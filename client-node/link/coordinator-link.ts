@@ -67,6 +67,11 @@ export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha2
         specs: readonly TensorSpec[];
         /** The update's bytes as sent, encoded with `codec` (see UpdateEncoder). */
         payload: Uint8Array;
+        /**
+         * When given, payload[0, end) is only written once encodeTo(end) returns: called before each chunk is sent
+         * (or once for all bytes before an upload whose digest comes first). @throws whatever encoding throws.
+         */
+        encodeTo?: (end: number) => void;
       }
     | {
         /** The trained weights, sent as float32 (codec none). */
@@ -270,31 +275,43 @@ export class CoordinatorLink {
     deadlineUnixMs: number | undefined,
     digestFirst: boolean,
   ): Promise<UpdateAck> {
-    const { specs, bytes, fields } =
+    const { specs, bytes, encodeTo, fields } =
       'weights' in update
-        ? (({ weights, ...fields }) => ({ specs: weights.specs, bytes: float32ToBytes(weights.values), fields }))(
-            update,
-          )
-        : (({ specs, payload, ...fields }) => ({ specs, bytes: payload, fields }))(update);
-    const header: UpdateHeader = {
-      ...fields,
-      tensors: specsToWire(specs),
-      totalBytes: bytes.byteLength,
-      sha256: digestFirst ? sha256Hex(bytes) : '',
-    };
+        ? (({ weights, ...fields }) => ({
+            specs: weights.specs,
+            bytes: float32ToBytes(weights.values),
+            encodeTo: undefined,
+            fields,
+          }))(update)
+        : (({ specs, payload, encodeTo, ...fields }) => ({ specs, bytes: payload, encodeTo, fields }))(update);
     return new Promise((resolve, reject) => {
+      if (digestFirst) encodeTo?.(bytes.byteLength); // throws before anything is sent
+      const header: UpdateHeader = {
+        ...fields,
+        tensors: specsToWire(specs),
+        totalBytes: bytes.byteLength,
+        sha256: digestFirst ? sha256Hex(bytes) : '',
+      };
       const options = deadlineUnixMs ? { deadline: deadlineUnixMs } : {};
       const call = stub.SubmitUpdate(new Metadata(), options, (err, ack) => (err ? reject(err) : resolve(ack!)));
       const messages = (function* (): Generator<UpdateChunk> {
         yield { header };
         const hash = digestFirst ? undefined : createHash('sha256');
+        let sent = 0;
         for (const data of chunkBytes(bytes, maxChunkBytes)) {
+          encodeTo?.((sent += data.byteLength)); // the next chunk is encoded while the last one travels
           hash?.update(data);
           yield { data };
         }
         if (hash) yield { sha256: hash.digest('hex') };
       })();
-      void writeWithBackpressure(call, messages).then(() => call.destroyed || call.end());
+      writeWithBackpressure(call, messages).then(
+        () => call.destroyed || call.end(),
+        (err: unknown) => {
+          reject(err); // before the cancel's own error: the caller learns why the upload stopped
+          call.cancel();
+        },
+      );
     });
   }
 

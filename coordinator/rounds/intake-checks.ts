@@ -209,7 +209,10 @@ class WeightsCheck extends NormBound {
   }
 }
 
-/** A compressed update: its decoded delta values, as the scanner decodes them. */
+/**
+ * A compressed update: the scanner decodes and checks every value and scale as the bytes arrive (finite, well-formed)
+ * and sums Σδ̂², which is ‖x − g‖² for maxUpdateNorm.
+ */
 class DeltaCheck extends NormBound {
   constructor(
     private readonly scanner: DeltaScanner,
@@ -220,18 +223,12 @@ class DeltaCheck extends NormBound {
   }
 
   scan(bytes: Uint8Array, upTo: number): void {
-    this.scanner.advance(bytes, upTo, (values, count) => {
-      const bad = firstNonFinite(values, 0, count);
-      if (bad >= 0) throw this.nonFinite(values[bad]!, 'a decoded delta');
-      if (this.maxUpdateNorm === null) return;
-      let s = 0;
-      for (let i = 0; i < count; i++) s += values[i]! * values[i]!;
-      this.squares += s;
-    });
+    this.scanner.advance(bytes, upTo);
   }
 
   protected end(bytes: Uint8Array): void {
     this.scan(bytes, bytes.byteLength);
     this.scanner.finish(bytes.byteLength);
+    this.squares = this.scanner.sumOfSquares;
   }
 }

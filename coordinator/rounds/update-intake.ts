@@ -1,4 +1,10 @@
-import { forEachDecodedBlock, formatCodecSpec, viewAsFloat32, type ModelWeights } from '../../shared/codec/index.js';
+import {
+  foldDecoded,
+  forEachDecodedBlock,
+  formatCodecSpec,
+  viewAsFloat32,
+  type ModelWeights,
+} from '../../shared/codec/index.js';
 import { InvalidUpdateError, UpdateNormError, type RoundClosedError } from '../../shared/errors/index.js';
 import type { UpdateHeader } from '../../shared/proto/index.js';
 import type { UpdateValues } from '../strategies/index.js';
@@ -144,6 +150,7 @@ export class UpdateIntake implements UpdateReceiver {
     return {
       length: global.length,
       forEachBlock: (fn) => forEachDecodedBlock(codec, bytes, global.length, nonzeros, global, fn),
+      foldInto: (mean, r) => foldDecoded(codec, bytes, global.length, nonzeros, global, mean, r),
     };
   }
 

@@ -48,12 +48,9 @@ export class RunningWeightedMean {
     const first = !this.values;
     const m = (this.values ??= this.scratch?.length === this.length ? this.scratch : new Float32Array(this.length));
     const r = w / this.totalWeight;
-    const fold = (offset: number, block: Float32Array) => {
-      if (first) return m.set(block, offset);
-      for (let i = 0, j = offset; i < block.length; i++, j++) m[j] = m[j]! + r * (block[i]! - m[j]!);
-    };
-    if (x instanceof Float32Array) fold(0, x);
-    else x.forEachBlock(fold);
+    if (!(x instanceof Float32Array)) return x.foldInto(m, first ? 1 : r);
+    if (first) return m.set(x);
+    for (let i = 0; i < x.length; i++) m[i] = m[i]! + r * (x[i]! - m[i]!);
   }
 
   /**

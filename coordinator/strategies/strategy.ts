@@ -54,6 +54,12 @@ export interface ValueBlocks {
    * @throws whatever decoding throws (the intake checked the bytes before, so nothing in practice).
    */
   forEachBlock(fn: (offset: number, block: Float32Array) => void): void;
+  /**
+   * One running-mean step, decoding while it folds: mean_i ← mean_i + r·(x_i − mean_i) for every i, mean = x when
+   * r = 1; the same float32 result as folding forEachBlock's blocks with that step.
+   * @param mean `length` values, updated in place. @param r the update's share of the weight so far, in (0, 1].
+   */
+  foldInto(mean: Float32Array, r: number): void;
 }
 
 /** An update's values: a dense [parameters] float32 vector, or the same values block by block. */

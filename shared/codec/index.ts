@@ -35,8 +35,11 @@ export {
   maxNonzeros,
   encodedByteRange,
   encodeUpdate,
+  encodeUpdateLazily,
+  type LazyEncodedUpdate,
   encodeFp16,
   decodeFp16Into,
   DeltaScanner,
   forEachDecodedBlock,
+  foldDecoded,
 } from './update-codecs/index.js';

@@ -53,9 +53,9 @@ async function simulatedSite(
         modelBuffer = float32ToBytes(weights.values); // as the daemon does: the next round downloads into the same memory
         const trained = train(weights);
         const submitted = performance.now();
-        const { payload, codec } = encoder.encode(a, trained, weights); // the round's codec, as the daemon does
+        const { payload, codec, encodeTo } = encoder.encode(a, trained, weights); // the round's codec, as the daemon does
         const update = { runId: a.runId, round: a.round, clientId, numExamples: 10, metrics: {} };
-        await link.submitUpdate({ ...update, specs: weights.specs, payload, codec }, MAX_CHUNK_BYTES);
+        await link.submitUpdate({ ...update, specs: weights.specs, payload, codec, encodeTo }, MAX_CHUNK_BYTES);
         return (performance.now() - submitted) / 1000;
       };
       await (wrap ? wrap(play) : play());

@@ -3,6 +3,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { describe, it } from 'node:test';
 import {
   encodeUpdate,
+  encodeUpdateLazily,
   forEachDecodedBlock,
   MAX_CHUNK_BYTES,
   parseCodecSpec,
@@ -74,6 +75,36 @@ describe('update codecs over gRPC', () => {
         assert.ok(Math.abs(mean[i]! - (sent[0]![i]! + sent[1]![i]!) / 2) < 1e-5, `value ${i}`);
       assert.equal(s.rounds[0]!.updateBytes, 2 * (1000 + 4 * 16));
       assert.equal(s.rounds[0]!.rawUpdateBytes, 2 * 4000);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('folds an update encoded chunk by chunk as it is sent; one whose encoding fails mid-upload is refused to the site and counts for nothing', async () => {
+    const codec = parseCodecSpec('int8:64');
+    const f = await protocolFixture({ numParams: 1000, clients: 2, run: { minClients: 2, updateCodec: 'int8:64' } });
+    try {
+      const [a, b] = f.clients as [TestClient, TestClient];
+      const sent = [];
+      for (const [i, c] of [a, b].entries()) {
+        const { update, global } = await encodedUpdate(f, c, 1, (g) => weightsNear(g, i), codec);
+        if (c === b) {
+          const broken = global.map((g, j) => (j === 900 ? NaN : g));
+          const lazy = encodeUpdateLazily(codec, broken, global);
+          const upload = c.link.submitUpdate({ ...update, encodeTo: lazy.encodeTo, payload: lazy.bytes }, 128);
+          await assert.rejects(upload, /update value 900: w − g = NaN is not finite/);
+        }
+        const lazy = encodeUpdateLazily(codec, weightsNear(global, i), global);
+        assert.deepEqual(lazy.bytes.subarray(-64), new Uint8Array(64), 'nothing encoded before the upload asks');
+        sent.push(decoded(codec, update.payload, 0, global));
+        const ack = await c.link.submitUpdate({ ...update, encodeTo: lazy.encodeTo, payload: lazy.bytes }, 128);
+        assert.equal(ack.accepted, true);
+      }
+      const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED']);
+      assert.equal(s.rounds[0]!.responded, 2);
+      const mean = f.runtime.evaluated[0]!.values;
+      for (let i = 0; i < 1000; i++)
+        assert.ok(Math.abs(mean[i]! - (sent[0]![i]! + sent[1]![i]!) / 2) < 1e-5, `value ${i}`);
     } finally {
       await f.close();
     }

@@ -94,6 +94,16 @@ function topkBlocks(
 }
 
 /**
+ * @throws {InvalidUpdateError} unless a dense codec's (none, fp16, int8) payload has the size it implies for n values.
+ */
+export function checkDenseSize(spec: CodecSpec, bytes: Uint8Array, n: number): void {
+  const expected = encodedByteRange(spec, n, 0).min;
+  if (bytes.length !== expected) {
+    throw new InvalidUpdateError(`${spec.kind} update of ${n} values takes ${expected} bytes, got ${bytes.length}`);
+  }
+}
+
+/**
  * Hands the update's absolute values x = g + δ̂ (for `none`: x = w as sent) to `fn` in consecutive blocks that cover
  * [0, n) in order, each at most 65,536 values (for int8: a whole number of int8 blocks). For the FedAvg fold: no
  * n-sized float32 copy of a compressed update is made. x_i is fround(g_i + δ̂_i).
@@ -128,10 +138,7 @@ export function forEachDecodedBlock(
   if (spec.kind === 'topk') {
     return topkBlocks(new TopkReader(spec, n, nonzeros), bytes, g, buffer, fn);
   }
-  const expected = encodedByteRange(spec, n, 0).min;
-  if (bytes.length !== expected) {
-    throw new InvalidUpdateError(`${spec.kind} update of ${n} values takes ${expected} bytes, got ${bytes.length}`);
-  }
+  checkDenseSize(spec, bytes, n);
   if (spec.kind === 'none') noneBlocks(bytes, n, buffer, fn);
   else if (spec.kind === 'fp16') fp16Blocks(bytes, g, buffer, fn);
   else int8Blocks(bytes, g, spec.blockSize, buffer, fn);

@@ -14,10 +14,16 @@ export function deltaInto(w: Float32Array, g: Float32Array, from: number, out: F
     out[j] = w[from + j]! - g[from + j]!;
     check += out[j]! * 0;
   }
-  if (check !== 0) {
-    const j = out.findIndex((v) => !Number.isFinite(v));
-    throw nonFinite(from + j, w, g, `w − g = ${out[j]}`);
-  }
+  if (check !== 0) throw nonFiniteDelta(w, g, from, from + out.length);
+}
+
+/**
+ * The error for the first i in [from, end) where fround(w[i] − g[i]) is NaN or ±Infinity (the caller found one there).
+ */
+export function nonFiniteDelta(w: Float32Array, g: Float32Array, from: number, end: number): RangeError {
+  let i = from;
+  while (i < end - 1 && Number.isFinite(Math.fround(w[i]! - g[i]!))) i++;
+  return nonFinite(i, w, g, `w − g = ${Math.fround(w[i]! - g[i]!)}`);
 }
 
 /**

@@ -13,6 +13,7 @@ export {
   encodedByteRange,
 } from './spec.js';
 export { FP16_MAX, encodeFp16, decodeFp16Into } from './fp16.js';
-export { encodeUpdate } from './encode.js';
+export { encodeUpdate, encodeUpdateLazily, type LazyEncodedUpdate } from './encode.js';
 export { DeltaScanner, type DeltaVisitor } from './scanner.js';
 export { forEachDecodedBlock, type DecodedBlockVisitor } from './blocks.js';
+export { foldDecoded } from './fold.js';

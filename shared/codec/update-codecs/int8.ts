@@ -50,6 +50,40 @@ function quantise(values: Float32Array, from: number, end: number, inverse: numb
 }
 
 /**
+ * Writes one int8 block of the delta δ_i = fround(w_i − g_i), i in [from, end), at `out[offset, …)`: the same bytes as
+ * writeInt8Block over those deltas, without a scratch copy of them (one pass for the scale, one to quantise).
+ * @param view a DataView of all of `out`.
+ * @returns false, having written nothing of use, when some δ_i is NaN or ±Infinity (the caller names it).
+ */
+export function writeInt8DeltaBlock(
+  w: Float32Array,
+  g: Float32Array,
+  from: number,
+  end: number,
+  out: Uint8Array,
+  view: DataView,
+  offset: number,
+): boolean {
+  let scale = 0;
+  let check = 0; // stays 0 unless some δ is NaN or ±Infinity (x·0 is NaN for those)
+  for (let i = from; i < end; i++) {
+    const d = Math.fround(w[i]! - g[i]!);
+    check += d * 0;
+    scale = Math.max(scale, Math.abs(d));
+  }
+  if (check !== 0) return false;
+  view.setFloat32(offset, scale, true);
+  if (scale === 0) {
+    out.fill(0, offset + 4, offset + 4 + end - from);
+    return true;
+  }
+  const inverse = INT8_LEVELS / scale;
+  const shift = offset + 4 - from;
+  for (let i = from; i < end; i++) out[shift + i] = ((Math.fround(w[i]! - g[i]!) * inverse + 128.5) | 0) + 128; // as quantise
+  return true;
+}
+
+/**
  * Decodes `count` int8 values from `q[from, from+count)` with multiplier `step` into `out[0, count)`:
  * out_i = fround(q_i · step).
  */
