@@ -33,6 +33,14 @@ const configure = (cmd: Command): void => {
 };
 configure(program);
 
+// A reader that stops early (`fedsift run watch … | head`) closes the pipe: the next write fails with EPIPE, emitted on
+// stdout where nothing would handle it (a stack trace, exit 1). Nothing more can be shown, so stop quietly, as
+// `git log | head` does: exit 0.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError)
     process.exit(

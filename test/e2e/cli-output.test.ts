@@ -1,8 +1,40 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import type { Coordinator } from '../../coordinator/main.js';
+import { FEDSIFT_BIN } from '../../coordinator/lab/federation/index.js';
 import { runFedsift } from '../helpers/client-processes.js';
+import { startTestCoordinator } from '../helpers/coordinators.js';
+
+let c: Coordinator;
+before(async () => (c = await startTestCoordinator()));
+after(() => c.close());
 
 describe('fedsift CLI output', () => {
+  it('run watch piped into a reader that closes after the first line exits 0 without a stack trace', async () => {
+    // Prepare: a run that waits for clients, watched through a pipe whose reader keeps only the first line
+    const run = await c.manager.startRun({ rounds: 2, minAvailableClients: 2, model: 'mlp' });
+    const child = spawn(process.execPath, [FEDSIFT_BIN, 'run', 'watch', run.runId, '--coordinator', c.address], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FEDSIFT_INSECURE: '1' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, 'exit');
+    const [first] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+    child.stdout.destroy();
+    await once(child.stdout, 'close');
+    // Execute: stopping the run makes the watch write again, into the closed pipe
+    run.stop();
+    const [code] = (await exited) as [number | null];
+    // Assert
+    assert.match(first, /round/);
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|\n\s+at /);
+  });
+
   it("lists the parent's global options in a subcommand's --help", async () => {
     for (const cmd of ['start', 'status', 'watch', 'stop', 'list']) {
       // Execute
