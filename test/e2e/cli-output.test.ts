@@ -8,6 +8,9 @@ import { FEDSIFT_BIN } from '../../coordinator/lab/federation/index.js';
 import { runFedsift } from '../helpers/client-processes.js';
 import { startTestCoordinator } from '../helpers/coordinators.js';
 
+/** The message of `fedsift: …` on stderr with the text of `field`'s bad value replaced by `…`: its layout. */
+const layout = (stderr: string, field: string) => stderr.replace(new RegExp(`(\\n\\s+${field}: ).*`), '$1…');
+
 let c: Coordinator;
 before(async () => (c = await startTestCoordinator()));
 after(() => c.close());
@@ -45,5 +48,21 @@ describe('fedsift CLI output', () => {
       for (const option of ['--coordinator <host:port>', '--insecure', '--admin-token <token>', '--tls-ca <file>'])
         assert.ok(global.includes(option), `run ${cmd} --help lists ${option}:\n${r.stdout}`);
     }
+  });
+
+  it('prints a bad model the same way whether fedsift run start or the coordinator caught it, naming the field', async () => {
+    // Prepare: an MLP without a schema fails the local check; a model.json that is not there, only the coordinator's
+    const at = ['--coordinator', c.address];
+    const runs = c.manager.list().length;
+    // Execute
+    const local = await runFedsift(['run', 'start', '--model', 'mlp:8', ...at]);
+    const remote = await runFedsift(['run', 'start', '--model', '/nonexistent/model.json', ...at]);
+    // Assert: one layout; exit 2 for a config refused before sending it, 4 for one the coordinator refused
+    assert.equal(local.code, 2, local.stderr);
+    assert.equal(remote.code, 4, remote.stderr);
+    assert.match(remote.stderr, /\n\s+model: cannot read model\.json \/nonexistent\/model\.json/);
+    assert.equal(layout(local.stderr, 'model'), 'fedsift: invalid run config:\n  model: …\n');
+    assert.equal(layout(remote.stderr, 'model'), layout(local.stderr, 'model'));
+    assert.equal(c.manager.list().length, runs, 'no run started');
   });
 });
