@@ -53,7 +53,8 @@ export class RunContexts {
 
   /**
    * The run's spec as announcement `a` uses it: the one held when its sha256 is the announced one, else `fetch`ed
-   * (the model and trainer of an older spec are released).
+   * (the model and trainer of an older spec are released). Logs "run spec fetched" for a run's first spec and "run
+   * spec updated" for a later one (round 0's feature statistics).
    * @throws the fetch's error.
    */
   async spec(a: SpecRef, fetch: () => Promise<RunSpec>): Promise<RunSpec> {
@@ -63,10 +64,15 @@ export class RunContexts {
     if (held?.spec.sha256 === spec.sha256) return held.spec;
     await this.release(a.runId);
     this.runs.set(a.runId, { spec });
-    this.o.logger.info(
-      { run: a.runId, model: spec.modelRef, inputShape: spec.inputShape, classes: spec.numClasses },
-      'run spec fetched',
-    );
+    // Round 0's feature statistics change a schema run's spec, so it is fetched again: once per run is "fetched"; the
+    // new version is an update (what changed), not a second run as two "fetched" lines would read.
+    const { logger } = this.o;
+    if (held) logger.info({ run: a.runId, statistics: Boolean(spec.statistics) }, 'run spec updated');
+    else
+      logger.info(
+        { run: a.runId, model: spec.modelRef, inputShape: spec.inputShape, classes: spec.numClasses },
+        'run spec fetched',
+      );
     return spec;
   }
 

@@ -24,12 +24,22 @@ const program = new Command('fedsift')
   .addCommand(simulateCommand())
   .addCommand(exampleCommand());
 
-// Usage errors (unknown option, missing or invalid argument) exit 2 like every other bad flag; --help exits 0.
-const overrideExits = (cmd: Command): void => {
-  cmd.exitOverride();
-  cmd.commands.forEach(overrideExits);
+// Usage errors (unknown option, missing or invalid argument) exit 2 like every other bad flag; --help exits 0. Help
+// lists the options a subcommand inherits (`run start --help` shows `run`'s --coordinator, --insecure, TLS flags):
+// commander copies help settings only to commands made with .command(), not to the ones added here, so set them on each.
+const configure = (cmd: Command): void => {
+  cmd.exitOverride().configureHelp({ showGlobalOptions: true });
+  cmd.commands.forEach(configure);
 };
-overrideExits(program);
+configure(program);
+
+// A reader that stops early (`fedsift run watch … | head`) closes the pipe: the next write fails with EPIPE, emitted on
+// stdout where nothing would handle it (a stack trace, exit 1). Nothing more can be shown, so stop quietly, as
+// `git log | head` does: exit 0.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError)

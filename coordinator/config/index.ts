@@ -1,2 +1,9 @@
-export { RUN_CONFIG_KEYS, parseRunConfig, parseRunConfigJson, runConfigError, type RunConfig } from './run-config.js';
+export {
+  RUN_CONFIG_KEYS,
+  asRunConfigError,
+  parseRunConfig,
+  parseRunConfigJson,
+  runConfigError,
+  type RunConfig,
+} from './run-config.js';
 export { type StrategyOptions } from '../strategies/index.js';

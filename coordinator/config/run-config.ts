@@ -159,6 +159,16 @@ export function runConfigError(field: string, message: string, cause?: unknown):
   return new ConfigError(`invalid run config:\n  ${field}: ${message}`, { field, cause });
 }
 
+/**
+ * `err` in runConfigError's layout when it is a ConfigError about one field written `field: message` (refuseModel's,
+ * resolving the model), so that a run config refused by the coordinator reads as one refused by `fedsift run start`
+ * before sending it; any other error as it is.
+ */
+export function asRunConfigError(err: unknown): unknown {
+  if (!(err instanceof ConfigError) || !err.field || !err.message.startsWith(`${err.field}: `)) return err;
+  return runConfigError(err.field, err.message.slice(err.field.length + 2), err);
+}
+
 /** A validated, frozen run config. */
 export type RunConfig = Readonly<z.output<typeof runConfigSchema>>;
 

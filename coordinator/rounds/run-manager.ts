@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { parseRunConfig, parseRunConfigJson } from '../config/index.js';
+import { asRunConfigError, parseRunConfig, parseRunConfigJson } from '../config/index.js';
 import { ConfigError, DataError, UnknownRunError } from '../../shared/errors/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
 import type { RunModel } from '../evaluation/index.js';
@@ -23,13 +23,15 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   /**
    * Validates a run config, prepares its model (ModelRuntime.prepare: resolves it, reads the run's test data) and
    * starts the run in the background.
-   * @throws {ConfigError} naming every bad field, or what does not fit (see ModelRuntime.prepare); nothing is started
-   *         then.
+   * @throws {ConfigError} naming every bad field, or what does not fit (see ModelRuntime.prepare), in parseRunConfig's
+   *         layout (`invalid run config:` then `field: message` lines); nothing is started then.
    */
   async startRun(configInput: unknown): Promise<RunController> {
     const config = parseRunConfig(configInput);
     const strategy = createStrategy(config, this.deps);
-    const model = await this.deps.runtime.prepare(config);
+    const model = await this.deps.runtime.prepare(config).catch((err: unknown) => {
+      throw asRunConfigError(err);
+    });
     const runId = `run-${new Date(this.deps.clock.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
     const controller = new RunController({ ...this.deps, runId, config, model, strategy });
     try {

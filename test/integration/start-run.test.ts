@@ -65,7 +65,7 @@ describe('StartRun resolves the run’s model and test data, and refuses what do
     // Assert
     assert.equal(err?.code, status.INVALID_ARGUMENT);
     assert.equal(errorCodeOf(err), 'FS_ERR_CONFIG');
-    assert.match(err.details, /^model: .*AttentionPooling/);
+    assert.match(err.details, /^invalid run config:\n {2}model: .*AttentionPooling/, 'the layout of a local check');
   });
 
   it('refuses a declared MLP without a data schema', async () => {
