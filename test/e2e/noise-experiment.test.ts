@@ -3,27 +3,33 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runNoiseExperiment } from '../../coordinator/lab/experiments/index.js';
+import { runNoiseExperiment, type NoiseExperimentOptions } from '../../coordinator/lab/experiments/index.js';
 import { createLogger } from '../../shared/logging/index.js';
+
+/** A federation of 2 client processes (client 0 noisy), 1 round of the MLP, writing into a fresh folder. */
+function tinyExperiment(o: Partial<NoiseExperimentOptions>): NoiseExperimentOptions {
+  const dir = mkdtempSync(join(tmpdir(), 'fedsift-noise-test-'));
+  return {
+    clients: 2,
+    noisyClients: 1,
+    rounds: 1,
+    localEpochs: 1,
+    models: ['mlp'],
+    alpha: 0.5,
+    seeds: [0],
+    noise: ['symmetric:0.4'],
+    variants: [],
+    ceiling: false,
+    out: join(dir, 'results.json'),
+    table: join(dir, 'results.md'),
+    ...o,
+  };
+}
 
 describe('the label-noise experiment harness', () => {
   it('runs clean, plain and weighted arms on real client processes and scores detection against the injected noise', async () => {
     // Prepare
-    const dir = mkdtempSync(join(tmpdir(), 'fedsift-noise-test-'));
-    const options = {
-      clients: 2,
-      noisyClients: 1,
-      rounds: 3,
-      localEpochs: 1,
-      models: ['mlp'],
-      alpha: 0.5,
-      seeds: [3],
-      noise: ['symmetric:0.4'],
-      variants: ['cl-correct'],
-      ceiling: true,
-      out: join(dir, 'results.json'),
-      table: join(dir, 'results.md'),
-    };
+    const options = tinyExperiment({ rounds: 3, seeds: [3], variants: ['cl-correct'], ceiling: true });
     const printed: string[] = [];
     // Execute
     const arms = await runNoiseExperiment(options, createLogger({ name: 'test', level: 'error' }), (l) =>
@@ -67,5 +73,61 @@ describe('the label-noise experiment harness', () => {
       [3, 3, 3],
     );
     assert.equal(saved.summary.length, 3);
+  });
+
+  it('runs every arm on every seed and summarises them over the seeds', async () => {
+    // Prepare: 2 seeds × plain FedAvg on noisy labels, no ceiling (2 federations, well under a minute)
+    const options = tinyExperiment({ seeds: [0, 1] });
+    const printed: string[] = [];
+    // Execute
+    const arms = await runNoiseExperiment(options, createLogger({ name: 'test', level: 'error' }), (l) =>
+      printed.push(l),
+    );
+    // Assert
+    assert.deepEqual(
+      arms.map((a) => [a.seed, a.variant, a.state, a.attempts]),
+      [
+        [0, 'plain', 'RUN_STATE_COMPLETED', 1],
+        [1, 'plain', 'RUN_STATE_COMPLETED', 1],
+      ],
+    );
+    const table = readFileSync(options.table, 'utf8');
+    assert.match(table, /^clean-label ceiling arm skipped \(--no-ceiling\)/m);
+    assert.match(table, /^\| mlp \| symmetric:0\.4 \| plain \| 2\/2 \| \d+\.\d\d% ± \d+\.\d\d \|/m);
+    const saved = JSON.parse(readFileSync(options.out, 'utf8')) as {
+      arms: { seed: number; finalAccuracy: number }[];
+      summary: { finalAccuracy: { mean: number; n: number } }[];
+    };
+    assert.deepEqual(
+      saved.arms.map((a) => a.seed),
+      [0, 1],
+      'raw values per seed',
+    );
+    const mean = (saved.arms[0]!.finalAccuracy + saved.arms[1]!.finalAccuracy) / 2;
+    assert.ok(Math.abs(saved.summary[0]!.finalAccuracy.mean - mean) < 1e-12);
+    assert.equal(saved.summary[0]!.finalAccuracy.n, 2);
+  });
+
+  it('retries a failing arm once, then reports it failed with its reason, and its variant with the gap unavailable', async () => {
+    // Prepare: a join wait no client process can meet, so every attempt of every arm fails
+    const options = tinyExperiment({ ceiling: true, variants: ['cl-correct'], joinTimeoutMs: 1 });
+    // Execute
+    const arms = await runNoiseExperiment(options, createLogger({ name: 'test', level: 'error' }), () => undefined);
+    // Assert
+    assert.deepEqual(
+      arms.map((a) => [a.noise, a.variant, a.attempts, a.failures.length, a.state === 'RUN_STATE_COMPLETED']),
+      [
+        ['none', 'plain', 2, 2, false],
+        ['symmetric:0.4', 'plain', 2, 2, false],
+        ['symmetric:0.4', 'cl-correct', 2, 2, false],
+      ],
+    );
+    assert.match(arms[0]!.error, /clients needed within 1 ms/);
+    const table = readFileSync(options.table, 'utf8');
+    assert.match(table, /\| plain — FAILED after 2 attempt\(s\): .*clients needed within 1 ms/);
+    assert.match(table, /\| mlp \| none \| plain \| 0\/1 \(seed 0 failed: .*\) \| — \| — \|/);
+    assert.match(table, /0: — \(this arm failed: /);
+    const saved = JSON.parse(readFileSync(options.out, 'utf8')) as { arms: { failures: string[] }[] };
+    assert.equal(saved.arms[1]!.failures.length, 2);
   });
 });
