@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
-import { addRunShapeOptions, noiseListArg } from './lab-args.js';
+import { addRunShapeOptions, noiseListArg, noisyClientsArg } from './lab-args.js';
 
 /** `fedsift demo`: the whole system on one machine with real MNIST digits. */
 export function demoCommand(): Command {
@@ -17,7 +17,12 @@ export function demoCommand(): Command {
       'noisy sites: flip labels on --noisy-clients sites (symmetric:R or pair:R) and run plain FedAvg and weighted training side by side',
       noiseListArg,
     )
-    .option('--noisy-clients <n>', 'with --label-noise: clients 0…n−1 get the noise', intArg, 5)
+    .option(
+      '--noisy-clients <n|list>',
+      'with --label-noise: a count n (clients 0…n−1) or comma-separated client indices, e.g. 1,3,5,7,9',
+      noisyClientsArg,
+      5,
+    )
     .option('--update-codec <codec>', 'how clients send updates: none | fp16 | int8[:block] | topk:F[+int8]', 'none')
     .option('--download-codec <codec>', 'how the global model is sent: none | fp16', 'none')
     .action(async (o) => {
@@ -26,7 +31,17 @@ export function demoCommand(): Command {
         const { runNoiseExperiment, DEMO_VARIANT } = await import('../lab/experiments/index.js');
         const table = String(o.out).replace(/\.json$/, '') + '.md';
         const arms = await runNoiseExperiment(
-          { ...o, noise: o.labelNoise, variants: [DEMO_VARIANT], ceiling: false, table },
+          {
+            ...o,
+            model: undefined,
+            seed: undefined,
+            models: [o.model],
+            seeds: [o.seed],
+            noise: o.labelNoise,
+            variants: [DEMO_VARIANT],
+            ceiling: false,
+            table,
+          },
           logger,
         );
         if (arms.some((a) => a.state !== 'RUN_STATE_COMPLETED')) process.exitCode = 4;

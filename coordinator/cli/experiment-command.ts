@@ -7,7 +7,9 @@ import {
   addRunShapeOptions,
   codecListArg,
   noiseListArg,
+  noisyClientsArg,
   seedListArg,
+  seedsOf,
   VARIANT_NAMES,
   variantListArg,
 } from './lab-args.js';
@@ -34,12 +36,18 @@ export function experimentCommand(): Command {
       'noisy labels on some sites: clean-label FedAvg (ceiling), then per noise type plain FedAvg and each weighting variant; table with accuracy, label-issue detection and weighting overhead',
     ),
     { clients: 10, rounds: 30, model: 'mlp', localEpochs: 5, alpha: 0.5, seed: 0 },
+    true,
   )
     .option('--noise <list>', 'comma-separated noise specs: symmetric:R, pair:R', noiseListArg, [
       'symmetric:0.4',
       'pair:0.4',
     ])
-    .option('--noisy-clients <n>', 'clients 0…n−1 get the noise', intArg, 5)
+    .option(
+      '--noisy-clients <n|list>',
+      'the noisy clients: a count n (clients 0…n−1) or comma-separated indices, e.g. 1,3,5,7,9',
+      noisyClientsArg,
+      5,
+    )
     .option(
       '--variants <list>',
       `comma-separated weighting variants (${VARIANT_NAMES.join(', ')})`,
@@ -49,9 +57,14 @@ export function experimentCommand(): Command {
     .option('--no-ceiling', 'skip the clean-label arm')
     .option('--out <file>', 'JSON results', 'noise-results.json')
     .option('--table <file>', 'markdown table', 'noise-results.md')
-    .action(async (o) => {
-      const { runNoiseExperiment } = await import('../lab/experiments/index.js');
-      await runNoiseExperiment(o, createLogger({ name: 'experiment', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' }));
+    .action(async (o, cmd: Command) => {
+      const seeds = seedsOf(o, cmd.getOptionValueSource('seed') === 'cli');
+      const { runNoiseExperiment, COMPLETED } = await import('../lab/experiments/index.js');
+      const logger = createLogger({ name: 'experiment', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
+      // --model and --seed become models and seeds; undefined keeps them out of the saved options.
+      const options = { ...o, model: undefined, seed: undefined, models: o.model, seeds };
+      const arms = await runNoiseExperiment(options, logger);
+      if (arms.some((a) => a.state !== COMPLETED)) process.exitCode = 4;
     });
   const tabular = new Command('noise-tabular')
     .description(

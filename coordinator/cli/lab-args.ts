@@ -1,9 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { floatArg, intArg } from '../../shared/cli/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
+import { floatArg, intArg, positiveIntArg } from '../../shared/cli/index.js';
 import { parseCodecSpec } from '../../shared/codec/index.js';
 import type { FederatedRunShape } from '../lab/federation/index.js';
 import { parseLabelNoise } from '../../client-node/attacks/index.js';
-import { NOISE_VARIANTS } from '../lab/experiments/index.js';
+import { NOISE_VARIANTS, parseNoisyClients, type NoisyClients } from '../lab/experiments/index.js';
 
 const list = (value: string) =>
   value
@@ -54,13 +55,54 @@ export function variantListArg(value: string): string[] {
   return names;
 }
 
-/** Adds the FederatedRunShape flags to a command, with its defaults. */
-export function addRunShapeOptions(cmd: Command, defaults: FederatedRunShape): Command {
-  return cmd
+/**
+ * Commander parser of `--noisy-clients`: a count n (clients 0…n−1) or comma-separated client indices (`1,3,5,7,9`);
+ * the range is checked once the number of clients is known (resolveNoisyClients).
+ * @throws {ConfigError} naming --noisy-clients for anything else.
+ */
+export function noisyClientsArg(value: string): NoisyClients {
+  return parseNoisyClients(value);
+}
+
+/** Commander parser of a `--model` list: comma-separated model names (`mlp,cnn`). */
+export function modelListArg(value: string): string[] {
+  const models = list(value);
+  if (!models.length) throw new InvalidArgumentError(`expected comma-separated models (mlp, cnn); got "${value}".`);
+  const repeated = models.filter((m, i) => models.indexOf(m) !== i);
+  if (repeated.length) throw new InvalidArgumentError(`model(s) given twice: ${repeated.join(', ')}.`);
+  return models;
+}
+
+/**
+ * Adds the FederatedRunShape flags to a command, with its defaults, and `--join-timeout-ms` (default: grows with
+ * `--clients`, joinTimeoutMsFor). With `lists`, `--model` takes a comma-separated list (string[]) and `--seeds` a
+ * list of seeds next to `--seed` (the command resolves them with seedsOf).
+ */
+export function addRunShapeOptions(cmd: Command, defaults: FederatedRunShape, lists = false): Command {
+  cmd
     .option('--clients <n>', 'client daemon processes', intArg, defaults.clients)
-    .option('--rounds <n>', 'rounds per run', intArg, defaults.rounds)
-    .option('--model <name>', 'model: mlp | cnn', defaults.model)
+    .option('--rounds <n>', 'rounds per run', intArg, defaults.rounds);
+  if (lists) cmd.option('--model <list>', 'comma-separated models: mlp, cnn', modelListArg, [defaults.model]);
+  else cmd.option('--model <name>', 'model: mlp | cnn', defaults.model);
+  cmd
     .option('--local-epochs <n>', 'local epochs per round', intArg, defaults.localEpochs)
     .option('--alpha <a>', 'Dirichlet concentration of the label skew (smaller = more skew)', floatArg, defaults.alpha)
     .option('--seed <n>', 'seed of the partition and the run', intArg, defaults.seed);
+  if (lists)
+    cmd.option('--seeds <list>', 'comma-separated seeds, each a run of every arm (instead of --seed)', seedListArg);
+  return cmd.option(
+    '--join-timeout-ms <ms>',
+    'how long a run waits for its client processes to join (default: 60000 + 20000 per client process)',
+    positiveIntArg,
+  );
+}
+
+/**
+ * The seeds a command with list flags runs: `--seeds` when given, else `[--seed]`.
+ * @throws {ConfigError} when both --seed and --seeds are on the command line.
+ */
+export function seedsOf(o: { seed: number; seeds?: number[] }, seedFromCommandLine: boolean): number[] {
+  if (o.seeds && seedFromCommandLine)
+    throw new ConfigError('--seed and --seeds: give one of them (--seeds 3 means --seed 3)', { field: 'seeds' });
+  return o.seeds ?? [o.seed];
 }

@@ -3,7 +3,7 @@ import { parseRunConfig, type RunConfig } from '../../config/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import { watchRun } from '../../operator/index.js';
-import { withFederation, type FederatedRunShape } from '../federation/index.js';
+import { joinTimeoutMsFor, withFederation, type FederatedRunShape } from '../federation/index.js';
 
 /** Options of `fedsift demo`. */
 export interface DemoOptions extends FederatedRunShape {
@@ -60,6 +60,7 @@ export async function runDemo(
       model: o.model,
       seed: o.seed,
       roundDeadlineMs: 120_000,
+      waitForClientsMs: o.joinTimeoutMs ?? joinTimeoutMsFor(o.clients),
       updateCodec: o.updateCodec,
       downloadCodec: o.downloadCodec,
     });

@@ -2,7 +2,7 @@ import { parseRunConfig, type StrategyOptions } from '../../config/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RunStatus } from '../../../shared/proto/index.js';
 import { watchRun } from '../../operator/index.js';
-import { withFederation, type FederatedRunShape } from '../federation/index.js';
+import { joinTimeoutMsFor, withFederation, type FederatedRunShape } from '../federation/index.js';
 
 /** One arm of an experiment: a fresh federation (coordinator + client processes) and one run on it. */
 export interface ArmSpec {
@@ -28,7 +28,10 @@ export interface ArmOutcome {
 
 /**
  * Runs one arm: every client takes part in every round (clientsPerRound = minClients = clients), same seed and
- * Dirichlet partition for every arm of an experiment, fresh client processes so no state leaks between arms.
+ * Dirichlet partition for every arm of an experiment, fresh client processes so no state leaks between arms. The run
+ * waits `shape.joinTimeoutMs` for the processes to join (default: grows with their number, joinTimeoutMsFor).
+ * @throws whatever starting the federation or the run throws (e.g. ConfigError for a bad run config); a run that
+ *   starts and then fails resolves, with `final.state` saying so.
  */
 export async function runArm(shape: FederatedRunShape, arm: ArmSpec, logger: Logger): Promise<ArmOutcome> {
   const config = parseRunConfig({
@@ -42,6 +45,7 @@ export async function runArm(shape: FederatedRunShape, arm: ArmSpec, logger: Log
     strategy: arm.strategy,
     ...(arm.weighting !== undefined && { weighting: arm.weighting }),
     roundDeadlineMs: 600_000,
+    waitForClientsMs: shape.joinTimeoutMs ?? joinTimeoutMsFor(shape.clients),
     ...arm.runConfig,
   });
   const federation = {
@@ -62,15 +66,4 @@ export async function runArm(shape: FederatedRunShape, arm: ArmSpec, logger: Log
     wallSeconds: (performance.now() - started) / 1000,
     accuracies: final.rounds.map((r) => r.testAccuracy),
   };
-}
-
-/** Mean of the last `k` values (all of them when fewer); NaN for none. */
-export function meanOfLast(values: readonly number[], k: number): number {
-  const last = values.slice(-k);
-  return last.length ? last.reduce((a, b) => a + b, 0) / last.length : NaN;
-}
-
-/** A ratio as a percentage with 2 decimals, or "—" for NaN/undefined. */
-export function pct(x: number | undefined): string {
-  return x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(2)}%`;
 }

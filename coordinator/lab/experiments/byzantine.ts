@@ -3,7 +3,8 @@ import type { StrategyOptions } from '../../config/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import type { FederatedRunShape } from '../federation/index.js';
-import { meanOfLast, pct, runArm } from './arm.js';
+import { runArm } from './arm.js';
+import { meanOfLast, pct } from './arm-stats.js';
 
 /** Options of `fedsift experiment byzantine`. */
 export interface ByzantineOptions extends FederatedRunShape {

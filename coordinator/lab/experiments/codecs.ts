@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import type { FederatedRunShape } from '../federation/index.js';
-import { pct, runArm } from './arm.js';
+import { runArm } from './arm.js';
+import { meanStd, pct } from './arm-stats.js';
 
 /** Options of `fedsift experiment codecs`. */
 export interface CodecExperimentOptions extends Omit<FederatedRunShape, 'seed'> {
@@ -93,14 +94,6 @@ async function playArm(o: CodecExperimentOptions, codec: string, seed: number, l
     const nan = { finalAccuracy: NaN, bytesRatio: NaN, updateBytesPerRound: NaN, modelBytesPerRound: NaN };
     return { ...arm, ...nan, state: 'FAILED_TO_START', error: (err as Error).message, rounds: [] };
   }
-}
-
-/** Mean and sample standard deviation of the finite values (NaN when there are none). */
-export function meanStd(values: readonly number[]): { mean: number; std: number; n: number } {
-  const v = values.filter(Number.isFinite);
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
-  return { mean, std, n: v.length };
 }
 
 /**

@@ -8,7 +8,7 @@ import { parseRunConfig } from '../../config/index.js';
 import { watchRun } from '../../operator/index.js';
 import { writeExample, type ExampleFiles, type ExampleTable } from '../examples/index.js';
 import { withFederation } from '../federation/index.js';
-import { meanOfLast, pct } from './arm.js';
+import { meanOfLast, pct } from './arm-stats.js';
 import { NOISE_VARIANTS } from './noise-variants.js';
 
 /** Options of `fedsift experiment noise-tabular`. */

@@ -17,6 +17,11 @@ export interface FederatedRunShape {
   alpha: number;
   /** Seed of the partition and the run. */
   seed: number;
+  /**
+   * How long a run waits for its client processes to join (ms; the run config's `waitForClientsMs`).
+   * @default joinTimeoutMsFor(clients): grows with the number of processes
+   */
+  joinTimeoutMs?: number;
 }
 
 /** A local federation: an in-process coordinator and client daemon processes on loopback. */

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Command } from 'commander';
+import { demoCommand } from '../../../coordinator/cli/demo-command.js';
+import { experimentCommand } from '../../../coordinator/cli/experiment-command.js';
+import { modelListArg, seedsOf } from '../../../coordinator/cli/lab-args.js';
+import { ConfigError } from '../../../shared/errors/index.js';
+import { fedsiftError } from '../../helpers/fedsift-errors.js';
+
+interface Flags {
+  seed: number;
+  seeds?: number[];
+  model?: unknown;
+  noisyClients?: unknown;
+  joinTimeoutMs?: unknown;
+  /** The seeds the action would run (seedsOf). */
+  runSeeds: () => number[];
+}
+
+/** The flags `args` give a command, parsed by commander without running its action. */
+async function flagsOf(cmd: Command, args: string[]): Promise<Flags> {
+  cmd.exitOverride().action(() => undefined);
+  await cmd.parseAsync(args, { from: 'user' });
+  const o = cmd.opts<Omit<Flags, 'runSeeds'>>();
+  return { ...o, runSeeds: () => seedsOf(o, cmd.getOptionValueSource('seed') === 'cli') };
+}
+const noiseCommand = () => experimentCommand().commands.find((c) => c.name() === 'noise')!;
+
+describe('fedsift experiment noise flags', () => {
+  it('takes lists of models and seeds, and a list of noisy clients', async () => {
+    // Execute
+    const o = await flagsOf(noiseCommand(), ['--seeds', '0,1,2', '--model', 'mlp,cnn', '--noisy-clients', '1,3,5,7,9']);
+    // Assert
+    assert.deepEqual(o.model, ['mlp', 'cnn']);
+    assert.deepEqual(o.runSeeds(), [0, 1, 2]);
+    assert.deepEqual(o.noisyClients, [1, 3, 5, 7, 9]);
+    assert.equal(o.joinTimeoutMs, undefined, 'the join wait defaults to one that grows with --clients');
+  });
+
+  it('keeps --seed N and --noisy-clients N working as before', async () => {
+    // Execute
+    const o = await flagsOf(noiseCommand(), ['--seed', '3', '--noisy-clients', '4', '--join-timeout-ms', '300000']);
+    // Assert
+    assert.deepEqual(o.runSeeds(), [3]);
+    assert.deepEqual(o.model, ['mlp']);
+    assert.equal(o.noisyClients, 4);
+    assert.equal(o.joinTimeoutMs, 300_000);
+  });
+
+  it('refuses --seed together with --seeds', async () => {
+    // Prepare
+    const o = await flagsOf(noiseCommand(), ['--seed', '3', '--seeds', '1,2']);
+    // Execute / Assert
+    assert.throws(o.runSeeds, fedsiftError(ConfigError, /--seed and --seeds: give one of them/));
+  });
+
+  it('refuses a malformed --noisy-clients with a ConfigError naming the flag', async () => {
+    // Execute / Assert
+    await assert.rejects(
+      flagsOf(noiseCommand(), ['--noisy-clients', '1,three']),
+      fedsiftError(ConfigError, /^--noisy-clients: expected a count n/),
+    );
+  });
+
+  it('fedsift demo shares the --noisy-clients parser', async () => {
+    // Execute
+    const o = await flagsOf(demoCommand(), ['--label-noise', 'pair:0.4', '--noisy-clients', '0,2']);
+    // Assert
+    assert.deepEqual(o.noisyClients, [0, 2]);
+  });
+
+  it('modelListArg refuses an empty list or a repeated model', () => {
+    // Execute / Assert
+    assert.deepEqual(modelListArg(' mlp , cnn '), ['mlp', 'cnn']);
+    assert.throws(() => modelListArg(','), /expected comma-separated models/);
+    assert.throws(() => modelListArg('mlp,mlp'), /given twice: mlp/);
+  });
+});
