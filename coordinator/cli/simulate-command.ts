@@ -7,7 +7,8 @@ import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { BACKENDS, type BackendPreference } from '../../shared/tf/index.js';
 import { formatRoundRow, ROUND_TABLE_HEADER } from '../operator/index.js';
-import { NOISE_VARIANTS } from '../lab/experiments/index.js';
+import { NOISE_VARIANTS, type NoisyClients } from '../lab/experiments/index.js';
+import { noisyClientsArg } from './lab-args.js';
 import type { SimulationOptions, SimulationStart } from '../lab/simulation/index.js';
 
 /** Defaults of the run config fields `fedsift simulate` sets when neither a flag nor --config does. */
@@ -52,7 +53,11 @@ export function simulateCommand(): Command {
       intArg,
     )
     .option('--label-noise <spec>', 'flip labels on --noisy-clients clients: symmetric:R or pair:R[:seed]')
-    .option('--noisy-clients <n>', 'with --label-noise: clients 0…n−1 get the noise (default: half of them)', intArg)
+    .option(
+      '--noisy-clients <n|list>',
+      'with --label-noise: a count n (clients 0…n−1) or comma-separated 0-based client indices like 1,3,5 or 7, (default: the first half)',
+      noisyClientsArg,
+    )
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .option('--report-dir <dir>', 'per-client label-issue reports of weighted rounds')
     .option('--out <file>', 'results: .csv (one row per round) or JSON')
@@ -99,6 +104,12 @@ function checkOutputs(out: string | undefined, reportDir: string | undefined): v
     throw new ConfigError(`--out: ${out} is a folder; give a .csv or .json file`, { field: 'out' });
 }
 
+/** "3 with noisy labels (clients 1, 4, 7)": the indices only while the list is short enough to read. */
+function noisy(s: SimulationStart): string {
+  const which = s.noisyClientIndices;
+  return `${s.noisyClients} with noisy labels${which.length && which.length <= 12 ? ` (clients ${which.join(', ')})` : ''}`;
+}
+
 /** The header line: federation, run and backend. */
 function startLine(s: SimulationStart): string {
   const { config: c, examplesPerClient: e } = s;
@@ -106,7 +117,7 @@ function startLine(s: SimulationStart): string {
   const weighting = weightingEnabled(c.weighting) ? `, sample weighting from round ${c.weighting.startRound}` : '';
   return (
     `fedsift simulate: ${s.clients} virtual clients (${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}${weighting}, model ${c.model}, ${split}, ` +
-    `${e.min}–${e.max} digits per client, ${s.noisyClients} with noisy labels, tfjs backend ${s.backend}; initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%`
+    `${e.min}–${e.max} digits per client, ${noisy(s)}, tfjs backend ${s.backend}; initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%`
   );
 }
 
@@ -154,7 +165,7 @@ function simulationOptionsFromFlags(o: Record<string, unknown>): SimulationOptio
     partition: o.iid ? { kind: 'iid' } : { kind: 'dirichlet', alpha: o.alpha as number },
     samplesPerClient: o.samplesPerClient as number | undefined,
     labelNoise: o.labelNoise as string | undefined,
-    noisyClients: o.noisyClients as number | undefined,
+    noisyClients: o.noisyClients as NoisyClients | undefined,
     backend: o.backend as BackendPreference,
     reportDir: o.reportDir as string | undefined,
   };

@@ -3,6 +3,7 @@ import { weightingEnabled } from '../../../shared/config/index.js';
 import { parseRunConfig, type RunConfig } from '../../config/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import type { BackendPreference } from '../../../shared/tf/index.js';
+import { resolveNoisyClients, type NoisyClients } from '../experiments/index.js';
 
 /** How the 8,000 MNIST training digits are split across the virtual clients. */
 export type SimulationPartition = { kind: 'iid' } | { kind: 'dirichlet'; alpha: number };
@@ -27,8 +28,11 @@ export interface SimulationOptions {
   samplesPerClient?: number;
   /** Injected label noise `symmetric:R`, `pair:R` or with a seed `pair:R:S` (`--label-noise`); the seed defaults to the run seed. */
   labelNoise?: string;
-  /** Clients 0 … noisyClients−1 get the label noise (`--noisy-clients`). @default ⌊clients / 2⌋ */
-  noisyClients?: number;
+  /**
+   * Which clients get the label noise (`--noisy-clients`, parsed by parseNoisyClients): a count n (clients 0 … n−1) or
+   * the 0-based indices. @default clients 0 … ⌊clients / 2⌋ − 1
+   */
+  noisyClients?: NoisyClients;
   /** tfjs backend (`--backend`). @default "auto" */
   backend?: BackendPreference;
   /** Directory of the per-client label-issue reports of weighted rounds (`--report-dir`; one folder per client); none = no reports. */
@@ -41,8 +45,8 @@ export interface ValidSimulation {
   config: RunConfig;
   partition: SimulationPartition;
   samplesPerClient?: number;
-  /** The label noise with its seed, and how many clients get it; undefined = clean labels everywhere. */
-  noise?: { spec: LabelNoise; clients: number };
+  /** The label noise with its seed, and the 0-based indices (ascending) of the clients that get it; undefined = clean labels everywhere. */
+  noise?: { spec: LabelNoise; clients: readonly number[] };
   backend: BackendPreference;
   reportDir?: string;
 }
@@ -56,7 +60,8 @@ const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as 
  * Validates simulation options and applies defaults (pure). Problems of the run config are reported all at once with
  * their paths, as for `fedsift run start`.
  * @throws {ConfigError} naming the option and its flag (`clientsPerRound (--clients-per-round): must be ≤ …`), or
- *         the run config's bad fields.
+ *         the run config's bad fields; for `noisyClients` a count outside [1, clients], an index outside
+ *         [0, clients − 1] or a duplicate index (resolveNoisyClients, message starting `--noisy-clients:`).
  */
 export function validateSimulation(o: SimulationOptions): ValidSimulation {
   if (!isPositiveInt(o.clients)) throw bad('clients', '--clients', `must be an integer ≥ 1, got ${o.clients}`);
@@ -105,8 +110,10 @@ function labelNoiseOf(o: SimulationOptions, seed: number): ValidSimulation['nois
       '--label-noise',
       `expected symmetric:R or pair:R[:seed] with 0 ≤ R < 1, got "${o.labelNoise}"`,
     );
-  const clients = o.noisyClients ?? Math.floor(o.clients / 2);
-  if (!(Number.isInteger(clients) && clients >= 0 && clients <= o.clients))
-    throw bad('noisyClients', '--noisy-clients', `must be an integer in [0, ${o.clients}], got ${clients}`);
+  // The default is not a --noisy-clients count: with one client it is none, which a count may not be.
+  const clients =
+    o.noisyClients === undefined
+      ? Array.from({ length: Math.floor(o.clients / 2) }, (_, i) => i)
+      : resolveNoisyClients(o.noisyClients, o.clients);
   return { spec, clients };
 }

@@ -36,6 +36,8 @@ export interface SimulationStart {
   examplesPerClient: { min: number; mean: number; max: number };
   /** Clients whose labels are noisy on purpose (0 without --label-noise). */
   noisyClients: number;
+  /** Their 0-based indices (client `sim-<i>`), ascending; empty without --label-noise. */
+  noisyClientIndices: number[];
   /** Central evaluation of the initial global model on the 2,000 held-out digits. */
   initial: CentralEvaluation;
 }
@@ -117,6 +119,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
         max: Math.max(...sizes),
       },
       noisyClients: virtual.filter((c) => c.wrongLabels).length,
+      noisyClientIndices: [...(sim.noise?.clients ?? [])],
       initial: await model.evaluate(await model.initialWeights()),
     };
     deps.onStart?.(start);

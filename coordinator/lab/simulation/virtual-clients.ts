@@ -16,7 +16,7 @@ export interface VirtualClient {
 /**
  * Builds the virtual clients' datasets from the training digits (pure, seeded by the run seed): the IID or
  * Dirichlet(α) partition of `train` into `clients` shares, each cut to a seeded subsample of at most
- * `samplesPerClient`, then label noise on clients 0 … noise.clients−1 exactly as `fedsift client --label-noise` does
+ * `samplesPerClient`, then label noise on the clients whose indices are in noise.clients, exactly as `fedsift client --label-noise` does
  * (seeded by the noise seed and the site id).
  * @param train the training digits [n × 784] (the fixed 8,000 of loadMnistSplit('train')).
  * @throws {ConfigError} (field `clients`) when the partition is impossible: more clients than digits, or under
@@ -36,7 +36,7 @@ export function buildVirtualClients(
         ? sampleWithoutReplacement(createRng(deriveSeed(seed, 'subsample', id)), share, cap).sort((a, b) => a - b)
         : share;
     const data = subset(train, kept);
-    const noise = sim.noise && index < sim.noise.clients ? sim.noise.spec : undefined;
+    const noise = sim.noise?.clients.includes(index) ? sim.noise.spec : undefined;
     if (!noise) return { id, data };
     const { labels, flipped } = injectLabelNoise(
       data.labels,

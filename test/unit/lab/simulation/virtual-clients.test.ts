@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseNoisyClients } from '../../../../coordinator/lab/experiments/index.js';
 import { buildVirtualClients, validateSimulation } from '../../../../coordinator/lab/simulation/index.js';
 import { loadMnistSplit, type Dataset } from '../../../../shared/data/index.js';
 import { ConfigError } from '../../../../shared/errors/index.js';
@@ -70,6 +71,61 @@ describe('virtual clients', () => {
     assert.deepEqual(
       [...clients[3]!.data.labels],
       sources(clients[3]!.data).map((i) => train.labels[i]!),
+    );
+  });
+
+  it('flips labels on client 1 only with --noisy-clients "1,", leaving clients 0, 2 and 3 clean', () => {
+    // Prepare
+    const sim = validateSimulation({
+      clients: 4,
+      partition: { kind: 'iid' },
+      labelNoise: 'symmetric:0.5',
+      noisyClients: parseNoisyClients('1,'),
+      run: { clientsPerRound: 4 },
+    });
+    // Execute
+    const clients = buildVirtualClients(train, sim, 0);
+    // Assert
+    assert.deepEqual(
+      clients.map((c) => c.wrongLabels !== undefined),
+      [false, true, false, false],
+    );
+    const flips = clients.map((c) => sources(c.data).filter((src, i) => train.labels[src] !== c.data.labels[i]).length);
+    assert.deepEqual([flips[0], flips[2], flips[3]], [0, 0, 0]);
+    assert.ok(flips[1]! > 0.35 * clients[1]!.data.labels.length, `client 1: ${flips[1]} flipped`);
+    assert.equal(
+      flips[1],
+      clients[1]!.wrongLabels!.reduce((a: number, b) => a + b, 0),
+    );
+  });
+
+  it('puts the noise on the first half of the clients when --noisy-clients is left out', () => {
+    // Prepare
+    const sim = validateSimulation({ clients: 5, labelNoise: 'pair:0.4', run: { clientsPerRound: 5 } });
+    // Execute / Assert
+    assert.deepEqual(sim.noise?.clients, [0, 1]);
+    const alone = validateSimulation({
+      clients: 1,
+      labelNoise: 'pair:0.4',
+      run: { clientsPerRound: 1, minClients: 1 },
+    });
+    assert.deepEqual(alone.noise?.clients, []);
+  });
+
+  it('refuses a noisy client index outside the federation, naming --noisy-clients', () => {
+    assert.throws(
+      () =>
+        validateSimulation({
+          clients: 4,
+          labelNoise: 'pair:0.4',
+          noisyClients: parseNoisyClients('1,4'),
+          run: { clientsPerRound: 4 },
+        }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.code === 'FS_ERR_CONFIG' &&
+        e.field === 'noisyClients' &&
+        /^--noisy-clients: client indices must be in \[0, 3\] .*got 4$/.test(e.message),
     );
   });
 
