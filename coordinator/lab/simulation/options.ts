@@ -5,11 +5,11 @@ import { ConfigError } from '../../../shared/errors/index.js';
 import type { BackendPreference } from '../../../shared/tf/index.js';
 import { resolveNoisyClients, type NoisyClients } from '../experiments/index.js';
 
-/** How the 8,000 MNIST training digits are split across the virtual clients. */
+/** How the training rows (the 8,000 MNIST digits or `--data`) are split across the virtual clients. */
 export type SimulationPartition = { kind: 'iid' } | { kind: 'dirichlet'; alpha: number };
 
 /**
- * What {@link simulate} runs: N virtual clients on the bundled MNIST digits and one run config. Each option names the
+ * What {@link simulate} runs: N virtual clients on the bundled MNIST digits (or a CSV) and one run config. Each option names the
  * `fedsift simulate` flag it comes from.
  */
 export interface SimulationOptions {
@@ -22,7 +22,13 @@ export interface SimulationOptions {
    * the same clients with the same seeds and fail alike.
    */
   run: Record<string, unknown>;
-  /** Split of the training digits (`--iid` or `--alpha`). @default Dirichlet α = 0.5 */
+  /**
+   * A CSV whose rows the virtual clients share instead of the digits (`--data`), read as a daemon reads its `--data`:
+   * against the run config's `schema` when it has one (then `testData` must name the held-out CSV), else as numbers
+   * with an integer `label` column. @default the 8,000 bundled training digits
+   */
+  data?: string;
+  /** Split of the training rows (`--iid` or `--alpha`). @default Dirichlet α = 0.5 */
   partition?: SimulationPartition;
   /** At most this many digits per client, a seeded subsample of its share (`--samples-per-client`); undefined = the whole share. */
   samplesPerClient?: number;
@@ -45,6 +51,8 @@ export interface ValidSimulation {
   config: RunConfig;
   partition: SimulationPartition;
   samplesPerClient?: number;
+  /** The CSV the clients share (`--data`); undefined = the digits. */
+  data?: string;
   /** The label noise with its seed, and the 0-based indices (ascending) of the clients that get it; undefined = clean labels everywhere. */
   noise?: { spec: LabelNoise; clients: readonly number[] };
   backend: BackendPreference;
@@ -65,9 +73,15 @@ const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as 
  */
 export function validateSimulation(o: SimulationOptions): ValidSimulation {
   if (!isPositiveInt(o.clients)) throw bad('clients', '--clients', `must be an integer ≥ 1, got ${o.clients}`);
-  if (o.run.schema != null)
-    throw bad('run.schema', '--config', 'the virtual clients hold MNIST digits, which a data schema does not describe');
+  if (o.run.schema != null && o.data === undefined)
+    throw bad(
+      'run.schema',
+      '--config',
+      'the virtual clients hold MNIST digits, which a data schema does not describe: give --data with a CSV it reads',
+    );
   const config = parseRunConfig({ maxRoundAttempts: 1, ...o.run });
+  if (config.schema && !config.testData)
+    throw bad('run.testData', '--config', 'a run with a data schema evaluates on a held-out CSV: give "testData"');
   if (config.clientsPerRound > o.clients)
     throw bad(
       'clientsPerRound',
@@ -94,6 +108,7 @@ export function validateSimulation(o: SimulationOptions): ValidSimulation {
     config,
     partition,
     samplesPerClient: o.samplesPerClient,
+    data: o.data,
     noise: labelNoiseOf(o, config.seed),
     backend: o.backend ?? 'auto',
     reportDir: o.reportDir,
