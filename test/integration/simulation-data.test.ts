@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PENGUINS, writeExample, type ExampleFiles } from '../../coordinator/lab/examples/index.js';
 import { simulate, type SimulationOptions } from '../../coordinator/lab/simulation/index.js';
+import { loadMnistSplit } from '../../shared/data/index.js';
 import { ConfigError, DataError } from '../../shared/errors/index.js';
 import { loadDataSchema, loadTable } from '../../shared/tabular/index.js';
 import { loadTf } from '../../shared/tf/index.js';
@@ -76,6 +77,31 @@ describe('simulation mode on a CSV read with the run schema (--data)', () => {
       simulate({ clients: 3, data: bad, run }),
       fedsiftError(DataError, /bad\.csv line 4, column "Body Mass \(g\)": .*heavy/),
     );
+  });
+
+  it('reads a numeric CSV with a label column when the run has no schema, and trains the MLP on it', async () => {
+    // Prepare: 300 real digits written as CSV rows (784 pixels, then the label)
+    const digits = loadMnistSplit('train');
+    const d = digits.numFeatures;
+    const header = [...Array.from({ length: d }, (_, j) => `p${j}`), 'label'].join(',');
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      [...digits.features.subarray(i * d, (i + 1) * d), digits.labels[i]].join(','),
+    );
+    const csv = join(dir, 'digits.csv');
+    writeFileSync(csv, [header, ...lines].join('\n') + '\n');
+
+    // Execute
+    const r = await simulate({
+      clients: 2,
+      data: csv,
+      partition: { kind: 'iid' },
+      run: { rounds: 1, clientsPerRound: 2, minClients: 2, model: 'mlp', localEpochs: 1 },
+    });
+
+    // Assert
+    assert.equal(r.examplesPerClient.mean * 2, 300);
+    assert.equal(r.rounds[0]!.responded, 2, JSON.stringify(r.rounds[0]!.failures));
+    assert.equal(r.initial.numExamples, 2000, 'no testData: the held-out digits');
   });
 
   it('refuses a schema without --data, and a schema without testData, naming the option', async () => {
