@@ -1,5 +1,6 @@
 export {
   loadSiteData,
+  loadSiteTable,
   siteLabels,
   siteCapabilities,
   withLabelNoise,

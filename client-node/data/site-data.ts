@@ -4,7 +4,14 @@ import { labelClassCount, loadDataSource, type Dataset } from '../../shared/data
 import type { Logger } from '../../shared/logging/index.js';
 import type { ClientCapabilities } from '../../shared/proto/index.js';
 import type { Rng } from '../../shared/random/index.js';
-import { encodedWidth, loadDataSchema, loadTable, schemaSha256, type Table } from '../../shared/tabular/index.js';
+import {
+  encodedWidth,
+  loadDataSchema,
+  loadTable,
+  schemaSha256,
+  type DataSchema,
+  type Table,
+} from '../../shared/tabular/index.js';
 import { injectLabelNoise, type LabelNoise } from '../attacks/index.js';
 
 /**
@@ -30,11 +37,21 @@ export type SiteCapabilities = Omit<ClientCapabilities, 'backend' | 'protocolVer
 export function loadSiteData(source: DataSourceConfig, logger: Logger): SiteData {
   if (source.kind !== 'csv' || source.schema === undefined)
     return { kind: 'dataset', dataset: nonEmpty(loadDataSource(source), source) };
-  const schema = loadDataSchema(source.schema);
-  const table = loadTable(source.path, schema);
+  return loadSiteTable(source.path, loadDataSchema(source.schema), logger.child({ schema: source.schema }));
+}
+
+/**
+ * Reads a site's CSV against a data schema already in hand (I/O), as loadSiteData does for `--data` with `--schema`:
+ * the columns the schema does not name and the rows its `drop` policy left out are logged once.
+ * @throws {DataError} naming the file, the column and the first bad row (a missing column, text in a numeric column,
+ *         an unknown category, a label outside the class list, a missing value under `error`), a file that cannot be
+ *         read, or no rows at all.
+ */
+export function loadSiteTable(path: string, schema: DataSchema, logger: Logger): SiteData {
+  const table = loadTable(path, schema);
   if (table.numRows === 0)
-    throw new DataError(`${source.path}: no rows to train on (${table.droppedRows} dropped for missing values)`);
-  const log = logger.child({ data: source.path, schema: source.schema });
+    throw new DataError(`${path}: no rows to train on (${table.droppedRows} dropped for missing values)`);
+  const log = logger.child({ data: path });
   if (table.ignoredColumns.length)
     log.info({ ignoredColumns: table.ignoredColumns }, 'columns the data schema does not name are ignored');
   if (table.droppedRows > 0)

@@ -7,7 +7,8 @@ import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { BACKENDS, type BackendPreference } from '../../shared/tf/index.js';
 import { formatRoundRow, ROUND_TABLE_HEADER } from '../operator/index.js';
-import { NOISE_VARIANTS } from '../lab/experiments/index.js';
+import { NOISE_VARIANTS, type NoisyClients } from '../lab/experiments/index.js';
+import { noisyClientsArg } from './lab-args.js';
 import type { SimulationOptions, SimulationStart } from '../lab/simulation/index.js';
 
 /** Defaults of the run config fields `fedsift simulate` sets when neither a flag nor --config does. */
@@ -37,8 +38,14 @@ export function simulateCommand(): Command {
     .option('--learning-rate <x>', 'local learning rate (default 0.003)', floatArg)
     .option('--seed <n>', 'seed of the run, the partition, subsamples, label noise and shuffles (default 0)', intArg)
     .option('--config <file>', 'run config JSON (flags override its fields)')
+    .option(
+      '--data <csv>',
+      "train on this CSV's rows instead of the digits, read as `fedsift client --data` reads it: with the run config's schema (and its testData for evaluation), else numbers and a label column",
+    )
     .addOption(
-      new Option('--iid', 'IID partition of the training digits (default: Dirichlet --alpha)').conflicts('alpha'),
+      new Option('--iid', 'IID partition of the training digits or --data rows (default: Dirichlet --alpha)').conflicts(
+        'alpha',
+      ),
     )
     .option(
       '--alpha <a>',
@@ -48,11 +55,15 @@ export function simulateCommand(): Command {
     )
     .option(
       '--samples-per-client <n>',
-      'at most this many digits per client, a seeded subsample of its share (default: the whole share)',
+      'at most this many digits (or --data rows) per client, a seeded subsample of its share (default: the whole share)',
       intArg,
     )
     .option('--label-noise <spec>', 'flip labels on --noisy-clients clients: symmetric:R or pair:R[:seed]')
-    .option('--noisy-clients <n>', 'with --label-noise: clients 0…n−1 get the noise (default: half of them)', intArg)
+    .option(
+      '--noisy-clients <n|list>',
+      'with --label-noise: a count n (clients 0…n−1) or comma-separated 0-based client indices like 1,3,5 or 7, (default: the first half)',
+      noisyClientsArg,
+    )
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .option('--report-dir <dir>', 'per-client label-issue reports of weighted rounds')
     .option('--out <file>', 'results: .csv (one row per round) or JSON')
@@ -70,7 +81,7 @@ export function simulateCommand(): Command {
       if (o.out) writeSimulationResult(o.out, result);
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       console.log(
-        `final test accuracy ${pct(result.finalTestAccuracy)} (initial ${pct(result.initial.accuracy)}, best ${pct(result.bestTestAccuracy)}) on the ${result.initial.numExamples.toLocaleString('en-US')} held-out digits ` +
+        `final test accuracy ${pct(result.finalTestAccuracy)} (initial ${pct(result.initial.accuracy)}, best ${pct(result.bestTestAccuracy)}) on the ${result.initial.numExamples.toLocaleString('en-US')} held-out ${result.data ? 'rows' : 'digits'} ` +
           `after ${result.rounds.length} rounds (${result.wallSeconds.toFixed(1)} s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB)${o.out ? `; results in ${o.out}` : ''}`,
       );
     });
@@ -99,6 +110,12 @@ function checkOutputs(out: string | undefined, reportDir: string | undefined): v
     throw new ConfigError(`--out: ${out} is a folder; give a .csv or .json file`, { field: 'out' });
 }
 
+/** "3 with noisy labels (clients 1, 4, 7)": the indices only while the list is short enough to read. */
+function noisy(s: SimulationStart): string {
+  const which = s.noisyClientIndices;
+  return `${s.noisyClients} with noisy labels${which.length && which.length <= 12 ? ` (client${which.length > 1 ? 's' : ''} ${which.join(', ')})` : ''}`;
+}
+
 /** The header line: federation, run and backend. */
 function startLine(s: SimulationStart): string {
   const { config: c, examplesPerClient: e } = s;
@@ -106,7 +123,7 @@ function startLine(s: SimulationStart): string {
   const weighting = weightingEnabled(c.weighting) ? `, sample weighting from round ${c.weighting.startRound}` : '';
   return (
     `fedsift simulate: ${s.clients} virtual clients (${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}${weighting}, model ${c.model}, ${split}, ` +
-    `${e.min}–${e.max} digits per client, ${s.noisyClients} with noisy labels, tfjs backend ${s.backend}; initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%`
+    `${e.min}–${e.max} ${s.data ? `rows of ${s.data}` : 'digits'} per client, ${noisy(s)}, tfjs backend ${s.backend}; ${s.initial ? `initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%` : "initial test accuracy once round 0's feature statistics encode the test table"}`
   );
 }
 
@@ -153,8 +170,9 @@ function simulationOptionsFromFlags(o: Record<string, unknown>): SimulationOptio
     run,
     partition: o.iid ? { kind: 'iid' } : { kind: 'dirichlet', alpha: o.alpha as number },
     samplesPerClient: o.samplesPerClient as number | undefined,
+    data: o.data as string | undefined,
     labelNoise: o.labelNoise as string | undefined,
-    noisyClients: o.noisyClients as number | undefined,
+    noisyClients: o.noisyClients as NoisyClients | undefined,
     backend: o.backend as BackendPreference,
     reportDir: o.reportDir as string | undefined,
   };

@@ -128,7 +128,11 @@ describe('simulation mode', () => {
     );
     await assert.rejects(
       simulate({ ...SMALL, labelNoise: 'pair:0.2', noisyClients: 21 }),
-      isConfigError(/\(--noisy-clients\): must be an integer in \[0, 20\]/, 'noisyClients'),
+      isConfigError(/^--noisy-clients: a count must be in \[1, 20\]/, 'noisyClients'),
+    );
+    await assert.rejects(
+      simulate({ ...SMALL, labelNoise: 'pair:0.2', noisyClients: [3, 20] }),
+      isConfigError(/^--noisy-clients: client indices must be in \[0, 19\] .*got 20$/, 'noisyClients'),
     );
     await assert.rejects(
       simulate({ ...SMALL, partition: { kind: 'dirichlet', alpha: 0 } }),

@@ -7,6 +7,7 @@ import {
   trainLocalRound,
   UpdateEncoder,
 } from '../../../client-node/daemon/index.js';
+import { runStatistics } from '../../../client-node/data/index.js';
 import type { LocalTrainer } from '../../../client-node/training/index.js';
 import { modelValues } from '../../../client-node/link/index.js';
 import { totalElements, type TensorSpec } from '../../../shared/codec/index.js';
@@ -65,9 +66,9 @@ export class InProcessClients implements RoundBroadcaster {
 
   /** Plays the announced round's selected clients after the previous round's (returns at once, as a broadcast does). */
   async announce(a: RoundAnnouncement): Promise<void> {
-    if (a.phase !== 'ROUND_PHASE_FIT') return;
+    if (a.phase !== 'ROUND_PHASE_FIT' && a.phase !== 'ROUND_PHASE_STATISTICS') return;
     this.playing = this.playing
-      .then(() => this.playRound(a))
+      .then(() => (a.phase === 'ROUND_PHASE_FIT' ? this.playRound(a) : this.playStatistics(a)))
       .catch((err: unknown) => {
         // Only a bug gets here (playRound handles every client's failure): stop the run rather than hang it.
         this.o.logger.error({ err }, 'in-process clients failed; stopping the simulated run');
@@ -103,6 +104,32 @@ export class InProcessClients implements RoundBroadcaster {
     }
   }
 
+  /**
+   * Round 0 of a run with a data schema, as the daemon plays it (playStatisticsRound): each selected client's sums over
+   * its rows (runStatistics), or only its row count when it has fewer than the schema's minSiteRows, which the run
+   * refuses by design. A client that cannot answer is logged; the attempt then fails it at its deadline.
+   */
+  private async playStatistics(a: RoundAnnouncement): Promise<void> {
+    const run = this.run!;
+    const spec = run.runSpec();
+    for (const clientId of a.selectedClientIds) {
+      const site = this.clients.get(clientId)!.site;
+      try {
+        const sums = runStatistics(site, spec);
+        const minSiteRows = site.kind === 'table' ? site.table.schema.minSiteRows : 0;
+        const tooFew = sums.rows < minSiteRows;
+        const sent = tooFew ? { rows: sums.rows, numeric: [], categorical: [] } : sums;
+        try {
+          run.submitStatistics({ runId: a.runId, clientId, ...sent });
+        } catch (err) {
+          if (!tooFew) throw err;
+        }
+      } catch (err) {
+        this.o.logger.warn({ client: clientId, err: (err as Error).message }, 'feature statistics not sent');
+      }
+    }
+  }
+
   /** The run's spec and its model, built once per spec (every virtual client trains the same architecture). */
   private async runModel(run: RunController): Promise<{ spec: RunSpec; model: LayersModel }> {
     const spec = run.runSpec();
@@ -129,7 +156,7 @@ export class InProcessClients implements RoundBroadcaster {
     weights.activeStreams++; // read in place, like a FetchModel stream: the run may not recycle its buffer meanwhile
     try {
       const seed = deriveSeed(this.o.seed, client.id);
-      trainer = runTrainer(this.o.tf, model, spec, { kind: 'dataset', dataset: client.data }, seed);
+      trainer = runTrainer(this.o.tf, model, spec, client.site, seed);
       const specs = specsFromWire(weights.header.tensors) as TensorSpec[];
       const global = { specs, values: modelValues(weights.header, weights.bytes, totalElements(specs)) };
       if (a.evaluateClientIds.includes(clientId)) this.evaluate(run, evaluationReport(trainer, a, clientId, global));

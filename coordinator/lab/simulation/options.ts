@@ -3,12 +3,13 @@ import { weightingEnabled } from '../../../shared/config/index.js';
 import { parseRunConfig, type RunConfig } from '../../config/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import type { BackendPreference } from '../../../shared/tf/index.js';
+import { resolveNoisyClients, type NoisyClients } from '../experiments/index.js';
 
-/** How the 8,000 MNIST training digits are split across the virtual clients. */
+/** How the training rows (the 8,000 MNIST digits or `--data`) are split across the virtual clients. */
 export type SimulationPartition = { kind: 'iid' } | { kind: 'dirichlet'; alpha: number };
 
 /**
- * What {@link simulate} runs: N virtual clients on the bundled MNIST digits and one run config. Each option names the
+ * What {@link simulate} runs: N virtual clients on the bundled MNIST digits (or a CSV) and one run config. Each option names the
  * `fedsift simulate` flag it comes from.
  */
 export interface SimulationOptions {
@@ -21,14 +22,23 @@ export interface SimulationOptions {
    * the same clients with the same seeds and fail alike.
    */
   run: Record<string, unknown>;
-  /** Split of the training digits (`--iid` or `--alpha`). @default Dirichlet α = 0.5 */
+  /**
+   * A CSV whose rows the virtual clients share instead of the digits (`--data`), read as a daemon reads its `--data`:
+   * against the run config's `schema` when it has one (then `testData` must name the held-out CSV), else as numbers
+   * with an integer `label` column. @default the 8,000 bundled training digits
+   */
+  data?: string;
+  /** Split of the training rows (`--iid` or `--alpha`). @default Dirichlet α = 0.5 */
   partition?: SimulationPartition;
   /** At most this many digits per client, a seeded subsample of its share (`--samples-per-client`); undefined = the whole share. */
   samplesPerClient?: number;
   /** Injected label noise `symmetric:R`, `pair:R` or with a seed `pair:R:S` (`--label-noise`); the seed defaults to the run seed. */
   labelNoise?: string;
-  /** Clients 0 … noisyClients−1 get the label noise (`--noisy-clients`). @default ⌊clients / 2⌋ */
-  noisyClients?: number;
+  /**
+   * Which clients get the label noise (`--noisy-clients`, parsed by parseNoisyClients): a count n (clients 0 … n−1) or
+   * the 0-based indices. @default clients 0 … ⌊clients / 2⌋ − 1
+   */
+  noisyClients?: NoisyClients;
   /** tfjs backend (`--backend`). @default "auto" */
   backend?: BackendPreference;
   /** Directory of the per-client label-issue reports of weighted rounds (`--report-dir`; one folder per client); none = no reports. */
@@ -41,8 +51,10 @@ export interface ValidSimulation {
   config: RunConfig;
   partition: SimulationPartition;
   samplesPerClient?: number;
-  /** The label noise with its seed, and how many clients get it; undefined = clean labels everywhere. */
-  noise?: { spec: LabelNoise; clients: number };
+  /** The CSV the clients share (`--data`); undefined = the digits. */
+  data?: string;
+  /** The label noise with its seed, and the 0-based indices (ascending) of the clients that get it; undefined = clean labels everywhere. */
+  noise?: { spec: LabelNoise; clients: readonly number[] };
   backend: BackendPreference;
   reportDir?: string;
 }
@@ -56,13 +68,20 @@ const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as 
  * Validates simulation options and applies defaults (pure). Problems of the run config are reported all at once with
  * their paths, as for `fedsift run start`.
  * @throws {ConfigError} naming the option and its flag (`clientsPerRound (--clients-per-round): must be ≤ …`), or
- *         the run config's bad fields.
+ *         the run config's bad fields; for `noisyClients` a count outside [1, clients], an index outside
+ *         [0, clients − 1] or a duplicate index (resolveNoisyClients, message starting `--noisy-clients:`).
  */
 export function validateSimulation(o: SimulationOptions): ValidSimulation {
   if (!isPositiveInt(o.clients)) throw bad('clients', '--clients', `must be an integer ≥ 1, got ${o.clients}`);
-  if (o.run.schema != null)
-    throw bad('run.schema', '--config', 'the virtual clients hold MNIST digits, which a data schema does not describe');
+  if (o.run.schema != null && o.data === undefined)
+    throw bad(
+      'run.schema',
+      '--config',
+      'the virtual clients hold MNIST digits, which a data schema does not describe: give --data with a CSV it reads',
+    );
   const config = parseRunConfig({ maxRoundAttempts: 1, ...o.run });
+  if (config.schema && !config.testData)
+    throw bad('run.testData', '--config', 'a run with a data schema evaluates on a held-out CSV: give "testData"');
   if (config.clientsPerRound > o.clients)
     throw bad(
       'clientsPerRound',
@@ -89,6 +108,7 @@ export function validateSimulation(o: SimulationOptions): ValidSimulation {
     config,
     partition,
     samplesPerClient: o.samplesPerClient,
+    data: o.data,
     noise: labelNoiseOf(o, config.seed),
     backend: o.backend ?? 'auto',
     reportDir: o.reportDir,
@@ -105,8 +125,10 @@ function labelNoiseOf(o: SimulationOptions, seed: number): ValidSimulation['nois
       '--label-noise',
       `expected symmetric:R or pair:R[:seed] with 0 ≤ R < 1, got "${o.labelNoise}"`,
     );
-  const clients = o.noisyClients ?? Math.floor(o.clients / 2);
-  if (!(Number.isInteger(clients) && clients >= 0 && clients <= o.clients))
-    throw bad('noisyClients', '--noisy-clients', `must be an integer in [0, ${o.clients}], got ${clients}`);
+  // The default is not a --noisy-clients count: with one client it is none, which a count may not be.
+  const clients =
+    o.noisyClients === undefined
+      ? Array.from({ length: Math.floor(o.clients / 2) }, (_, i) => i)
+      : resolveNoisyClients(o.noisyClients, o.clients);
   return { spec, clients };
 }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { demoCommand } from '../../../coordinator/cli/demo-command.js';
 import { experimentCommand } from '../../../coordinator/cli/experiment-command.js';
+import { simulateCommand } from '../../../coordinator/cli/simulate-command.js';
 import { modelListArg, seedsOf } from '../../../coordinator/cli/lab-args.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import { fedsiftError } from '../../helpers/fedsift-errors.js';
@@ -67,6 +68,21 @@ describe('fedsift experiment noise flags', () => {
     const o = await flagsOf(demoCommand(), ['--label-noise', 'pair:0.4', '--noisy-clients', '0,2']);
     // Assert
     assert.deepEqual(o.noisyClients, [0, 2]);
+  });
+
+  it('fedsift simulate shares the --noisy-clients parser: a list, "1," or a count', async () => {
+    // Execute
+    const list = await flagsOf(simulateCommand(), ['--label-noise', 'pair:0.4', '--noisy-clients', '1,3,5,7,9']);
+    const one = await flagsOf(simulateCommand(), ['--label-noise', 'pair:0.4', '--noisy-clients', '1,']);
+    const count = await flagsOf(simulateCommand(), ['--label-noise', 'pair:0.4', '--noisy-clients', '4']);
+    // Assert
+    assert.deepEqual(list.noisyClients, [1, 3, 5, 7, 9]);
+    assert.deepEqual(one.noisyClients, [1]);
+    assert.equal(count.noisyClients, 4);
+    await assert.rejects(
+      flagsOf(simulateCommand(), ['--noisy-clients', '1,three']),
+      fedsiftError(ConfigError, /^--noisy-clients: expected a count n/),
+    );
   });
 
   it('modelListArg refuses an empty list or a repeated model', () => {
