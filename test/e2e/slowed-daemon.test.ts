@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { CLIENT_METRICS } from '../../shared/contract/index.js';
 import { logLines, spawnClient } from '../helpers/client-processes.js';
-import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
+import { oneSiteRound, startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
 
 describe('a daemon slowed on purpose (fedsift client --slowdown)', () => {
   it('heartbeats through its wait and, past the deadline, submits late into a newer attempt as a slow site does', async () => {
@@ -16,15 +16,7 @@ describe('a daemon slowed on purpose (fedsift client --slowdown)', () => {
     try {
       await waitFor('1 live client', () => (c.liveClients() === 1 ? true : undefined));
       fewestLive = 1;
-      const run = await c.manager.startRun({
-        rounds: 1,
-        clientsPerRound: 1,
-        minClients: 1,
-        localEpochs: 1,
-        model: 'mlp',
-        roundDeadlineMs: 2_000,
-        maxRoundAttempts: 1_000,
-      });
+      const run = await c.manager.startRun(oneSiteRound({ roundDeadlineMs: 2_000, maxRoundAttempts: 1_000 }));
       // Execute
       const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
       // Assert
