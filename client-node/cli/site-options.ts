@@ -69,6 +69,11 @@ export function addSiteOptions(cmd: Command): Command {
       '--attack <kind:factor>',
       'fault injection for robustness experiments: scale:F or signflip:F (poisoned updates)',
     )
+    .option(
+      '--slowdown <F>',
+      'simulation aid for straggler experiments: local training takes F times its measured time (waits (F−1)× before submitting), F ≥ 1',
+      floatArg,
+    )
     .addOption(
       new Option('--backend <name>', 'tfjs backend')
         .choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
@@ -91,6 +96,7 @@ export function siteConfigFromFlags(o: OptionValues): ClientConfig {
     data: parseDataSpec(o.data, o),
     metricsPort: o.metricsPort,
     metricsHost: o.metricsHost,
+    slowdown: o.slowdown,
     reportDir: o.reportDir,
     labelNoise:
       o.labelNoise === undefined

@@ -23,6 +23,7 @@ import { AttemptTracker, attemptKey } from './attempt-tracker.js';
 import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
 import { callDeadline, submitToOpenAttempt } from './late-submission.js';
 import { evaluationReport, trainLocalRound } from './local-round.js';
+import type { Slowdown } from './slowdown.js';
 import { UpdateEncoder } from './update-encoder.js';
 import type { SiteReporting } from './round-weighting.js';
 import type { RunContexts } from './run-context.js';
@@ -95,9 +96,18 @@ export class ClientDaemon {
   /** The last fetched global model's bytes; the next fetch downloads into them (no model-sized allocation per round). */
   private modelBuffer: Uint8Array | undefined;
   private readonly log: Logger;
+  /** Cuts a slowed client's wait short when the daemon closes. */
+  private readonly stopping = new AbortController();
+  /** `--slowdown`: measured with the process's monotonic clock; the wait ends (throwing) at close. */
+  private readonly slowdown: Slowdown;
 
   constructor(private readonly deps: ClientDaemonDeps) {
     this.log = deps.logger.child({ site: deps.config.siteId });
+    this.slowdown = {
+      factor: deps.config.slowdown,
+      now: () => performance.now(),
+      sleep: (ms) => sleep(ms, undefined, { signal: this.stopping.signal }),
+    };
     const { initialBackoffMs: initialMs, maxBackoffMs: maxMs } = deps.config;
     this.uploadRetry = { initialMs, maxMs, random: () => randomInt(JITTER_STEPS) / JITTER_STEPS };
   }
@@ -152,6 +162,11 @@ export class ClientDaemon {
     );
     if (this.deps.config.attack)
       this.log.warn({ attack: this.deps.config.attack }, 'FAULT INJECTION: this client sends poisoned updates');
+    if (this.deps.config.slowdown > 1)
+      this.log.warn(
+        { slowdown: this.deps.config.slowdown },
+        'SIMULATION AID: this client waits after training, so it trains that many times slower',
+      );
   }
 
   /**
@@ -309,7 +324,7 @@ export class ClientDaemon {
         await link
           .reportEvaluation(evaluationReport(trainer, a, this.clientId, weights))
           .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
-      fit = await trainLocalRound(trainer, a, weights, this.deps.reporting);
+      fit = await trainLocalRound(trainer, a, weights, this.deps.reporting, this.slowdown);
       const attack = this.deps.config.attack;
       const sent = attack
         ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) }
@@ -353,6 +368,7 @@ export class ClientDaemon {
       );
       this.deps.metrics?.onRound('submitted', fit.metrics);
     } catch (err) {
+      if (this.closed) return void log.debug({ reason: refusalReason(err) }, 'round abandoned: the daemon closed');
       log.warn({ reason: refusalReason(err) }, 'round not completed');
       this.deps.metrics?.onRound('failed', fit?.metrics); // a site that trained and failed to upload still trained
       this.stopIfCutOff(err);
@@ -367,6 +383,7 @@ export class ClientDaemon {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.stopping.abort();
     this.attempts.close();
     await this.source?.close();
     this.deps.link.close();

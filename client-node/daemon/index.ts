@@ -3,3 +3,4 @@ export { evaluationReport, trainLocalRound } from './local-round.js';
 export { RunContexts, buildRunModel, runTrainer } from './run-context.js';
 export { playStatisticsRound } from './statistics-round.js';
 export { UpdateEncoder, type EncodedUpdate } from './update-encoder.js';
+export { slowdownWaitMs, type Slowdown } from './slowdown.js';

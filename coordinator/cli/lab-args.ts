@@ -2,7 +2,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError } from '../../shared/errors/index.js';
 import { floatArg, intArg, positiveIntArg } from '../../shared/cli/index.js';
 import { parseCodecSpec } from '../../shared/codec/index.js';
-import type { FederatedRunShape } from '../lab/federation/index.js';
+import {
+  parseSlowClients,
+  resolveSlowClients,
+  type FederatedRunShape,
+  type SlowClients,
+} from '../lab/federation/index.js';
 import { parseLabelNoise } from '../../client-node/attacks/index.js';
 import { NOISE_VARIANTS, parseNoisyClients, type NoisyClients } from '../lab/experiments/index.js';
 
@@ -64,6 +69,15 @@ export function noisyClientsArg(value: string): NoisyClients {
   return parseNoisyClients(value);
 }
 
+/**
+ * Commander parser of `--slow-clients`: `K:Fx` (clients 0…K−1 are F times slower) or `1,3,5:Fx`; the range is checked
+ * once the number of clients is known (resolveSlowClients).
+ * @throws {ConfigError} naming --slow-clients for anything else, or F not a finite number ≥ 1.
+ */
+export function slowClientsArg(value: string): SlowClients {
+  return parseSlowClients(value);
+}
+
 /** Commander parser of a `--model` list: comma-separated model names (`mlp,cnn`). */
 export function modelListArg(value: string): string[] {
   const models = list(value);
@@ -73,9 +87,13 @@ export function modelListArg(value: string): string[] {
   return models;
 }
 
+/** Help of `--slow-clients`, on `fedsift demo`, `fedsift simulate` and the experiments. */
+export const SLOW_CLIENTS_HELP =
+  'straggler simulation: K:Fx makes clients 0…K−1 train F times slower (e.g. 3:5x), or list:Fx names them (1,3,5:5x)';
+
 /**
- * Adds the FederatedRunShape flags to a command, with its defaults, and `--join-timeout-ms` (default: grows with
- * `--clients`, joinTimeoutMsFor). With `lists`, `--model` takes a comma-separated list (string[]) and `--seeds` a
+ * Adds the FederatedRunShape flags to a command, with its defaults, `--slow-clients` (default: none; checked against
+ * `--clients` before the action runs, a ConfigError naming the flag) and `--join-timeout-ms` (default: grows with `--clients`, joinTimeoutMsFor). With `lists`, `--model` takes a comma-separated list (string[]) and `--seeds` a
  * list of seeds next to `--seed` (the command resolves them with seedsOf).
  */
 export function addRunShapeOptions(cmd: Command, defaults: FederatedRunShape, lists = false): Command {
@@ -90,11 +108,18 @@ export function addRunShapeOptions(cmd: Command, defaults: FederatedRunShape, li
     .option('--seed <n>', 'seed of the partition and the run', intArg, defaults.seed);
   if (lists)
     cmd.option('--seeds <list>', 'comma-separated seeds, each a run of every arm (instead of --seed)', seedListArg);
-  return cmd.option(
-    '--join-timeout-ms <ms>',
-    'how long a run waits for its client processes to join (default: 60000 + 20000 per client process)',
-    positiveIntArg,
-  );
+  // --slow-clients is checked against --clients before anything starts, whichever order they came in.
+  cmd.hook('preAction', (c) => {
+    const o = c.opts<{ slowClients?: SlowClients; clients: number }>();
+    if (o.slowClients) resolveSlowClients(o.slowClients, o.clients);
+  });
+  return cmd
+    .option('--slow-clients <K:Fx|list:Fx>', SLOW_CLIENTS_HELP, slowClientsArg)
+    .option(
+      '--join-timeout-ms <ms>',
+      'how long a run waits for its client processes to join (default: 60000 + 20000 per client process)',
+      positiveIntArg,
+    );
 }
 
 /**

@@ -8,8 +8,9 @@ import { createLogger } from '../../shared/logging/index.js';
 import { BACKENDS, type BackendPreference } from '../../shared/tf/index.js';
 import { formatRoundRow, ROUND_TABLE_HEADER } from '../operator/index.js';
 import { NOISE_VARIANTS, type NoisyClients } from '../lab/experiments/index.js';
-import { noisyClientsArg } from './lab-args.js';
 import type { SimulationOptions, SimulationStart } from '../lab/simulation/index.js';
+import { describeSlowClients, type SlowClients } from '../lab/federation/index.js';
+import { noisyClientsArg, SLOW_CLIENTS_HELP, slowClientsArg } from './lab-args.js';
 
 /** Defaults of the run config fields `fedsift simulate` sets when neither a flag nor --config does. */
 const RUN_DEFAULTS = { rounds: 10, clientsPerRound: 10, model: 'mlp' };
@@ -64,6 +65,7 @@ export function simulateCommand(): Command {
       'with --label-noise: a count n (clients 0…n−1) or comma-separated 0-based client indices like 1,3,5 or 7, (default: the first half)',
       noisyClientsArg,
     )
+    .option('--slow-clients <K:Fx|list:Fx>', SLOW_CLIENTS_HELP, slowClientsArg)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .option('--report-dir <dir>', 'per-client label-issue reports of weighted rounds')
     .option('--out <file>', 'results: .csv (one row per round) or JSON')
@@ -121,9 +123,11 @@ function startLine(s: SimulationStart): string {
   const { config: c, examplesPerClient: e } = s;
   const split = s.partition.kind === 'iid' ? 'IID' : `Dirichlet α=${s.partition.alpha}`;
   const weighting = weightingEnabled(c.weighting) ? `, sample weighting from round ${c.weighting.startRound}` : '';
+  const slowed = new Map(s.slowClients.map(({ index, factor }) => [index, factor]));
+  const slow = slowed.size ? `, ${describeSlowClients(slowed)}` : '';
   return (
     `fedsift simulate: ${s.clients} virtual clients (${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}${weighting}, model ${c.model}, ${split}, ` +
-    `${e.min}–${e.max} ${s.data ? `rows of ${s.data}` : 'digits'} per client, ${noisy(s)}, tfjs backend ${s.backend}; ${s.initial ? `initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%` : "initial test accuracy once round 0's feature statistics encode the test table"}`
+    `${e.min}–${e.max} ${s.data ? `rows of ${s.data}` : 'digits'} per client, ${noisy(s)}${slow}, tfjs backend ${s.backend}; ${s.initial ? `initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%` : "initial test accuracy once round 0's feature statistics encode the test table"}`
   );
 }
 
@@ -175,6 +179,7 @@ function simulationOptionsFromFlags(o: Record<string, unknown>): SimulationOptio
     noisyClients: o.noisyClients as NoisyClients | undefined,
     backend: o.backend as BackendPreference,
     reportDir: o.reportDir as string | undefined,
+    slowClients: o.slowClients as SlowClients | undefined,
   };
 }
 

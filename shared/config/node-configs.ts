@@ -176,6 +176,12 @@ export const clientConfigSchema = z
       .strict()
       .optional(),
     /**
+     * Simulation and testing aid: this site's weighting and training take F times their measured wall time (the daemon
+     * waits (F − 1)× after training, heartbeats going on, before it submits; past the deadline the update is late,
+     * as a genuinely slow site's). For comparing synchronous rounds with stragglers. F ≥ 1, finite. @default 1
+     */
+    slowdown: z.number().min(1).default(1),
+    /**
      * How long the daemon tries to join at start-up before it exits (code 3) saying what to check (ms); 0 = for ever.
      * Once joined, it reconnects for ever. @default 60000
      */

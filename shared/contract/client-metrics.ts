@@ -27,6 +27,11 @@ export const CLIENT_METRICS = {
   probabilitiesRefused: 'probabilities_refused',
   /** Wall time of the weighting step: scoring, planning and the site report (milliseconds). */
   weightingMs: 'weighting_ms',
+  /**
+   * Wait of a client slowed on purpose (`fedsift client --slowdown F`, a simulation aid) after its weighting and
+   * training, (F − 1) times their wall time, as measured (milliseconds); absent on a client at full speed.
+   */
+  slowdownMs: 'slowdown_ms',
 } as const;
 
 /** Names of the scalars in a client's ReportEvaluation (`EvaluationReport.metrics`) of a round's global model. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import { logLines, spawnClient } from '../helpers/client-processes.js';
-import { startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
+import { oneSiteRound, startTestCoordinator, waitFor, waitForRunState } from '../helpers/coordinators.js';
 import { Http2FrameRelay } from '../helpers/http2-frame-relay.js';
 import { scrape, valueOf } from '../helpers/prometheus.js';
 
@@ -19,15 +19,7 @@ describe('a site whose upload is cut off by a dropped connection', () => {
     relay.cutStreamAfter(CUT_AFTER_BYTES);
     try {
       await waitFor('a live client', () => (c.liveClients() === 1 ? true : undefined), 120_000);
-      const run = await c.manager.startRun({
-        rounds: 1,
-        clientsPerRound: 1,
-        minClients: 1,
-        localEpochs: 1,
-        model: 'mlp',
-        roundDeadlineMs: 120_000,
-        maxRoundAttempts: 1,
-      });
+      const run = await c.manager.startRun(oneSiteRound({ roundDeadlineMs: 120_000, maxRoundAttempts: 1 }));
       // Execute
       const s = await waitForRunState(c, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
       // Assert: the cut happened, and the round counted the site in attempt 1 with no failure

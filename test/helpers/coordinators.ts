@@ -20,6 +20,11 @@ export function startTestCoordinator(
   );
 }
 
+/** Run config input of one round of the MLP, one local epoch, on one site (clientsPerRound = minClients = 1); `o` adds or overrides fields. */
+export function oneSiteRound(o: Record<string, unknown> = {}): Record<string, unknown> {
+  return { rounds: 1, clientsPerRound: 1, minClients: 1, localEpochs: 1, model: 'mlp', ...o };
+}
+
 /**
  * How long a wait may take by default (ms): long enough for a heavily loaded machine; it only turns a hang into a
  * message naming what was awaited before node --test's own 300 s per-file timeout would.

@@ -3,7 +3,13 @@ import { parseRunConfig, type RunConfig } from '../../config/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import { watchRun } from '../../operator/index.js';
-import { joinTimeoutMsFor, withFederation, type FederatedRunShape } from '../federation/index.js';
+import {
+  describeSlowClients,
+  joinTimeoutMsFor,
+  resolveSlowClients,
+  withFederation,
+  type FederatedRunShape,
+} from '../federation/index.js';
 
 /** Options of `fedsift demo`. */
 export interface DemoOptions extends FederatedRunShape {
@@ -27,13 +33,17 @@ export interface DemoResult {
   finalTestAccuracy: number;
   bestTestAccuracy: number;
   wallSeconds: number;
+  /** Clients slowed on purpose (`--slow-clients`): 0-based index and factor F; empty = none. */
+  slowClients: { index: number; factor: number }[];
   rounds: RoundSummary[];
 }
 
 /**
  * The main job on a bare machine: an in-process coordinator on a free loopback port, `clients` client daemon
  * processes each holding its Dirichlet(α) share of the 8,000 training digits, one FedAvg run followed live through
- * the Admin API, centralised evaluation on the 2,000 held-out digits, and a JSON results file.
+ * the Admin API, centralised evaluation on the 2,000 held-out digits, and a JSON results file. `slowClients` run
+ * with `fedsift client --slowdown F`, named on the start line.
+ * @throws {ConfigError} (field slowClients) when `slowClients` does not fit `clients`, before anything starts.
  */
 export async function runDemo(
   o: DemoOptions,
@@ -48,7 +58,9 @@ export async function runDemo(
     natsUrl: o.natsUrl,
     httpPort: o.httpPort,
     sitePrefix: 'demo-site',
+    slowClients: o.slowClients,
   };
+  const slow = o.slowClients ? resolveSlowClients(o.slowClients, o.clients) : new Map<number, number>();
   return withFederation(federation, logger, async ({ coordinator, admin }) => {
     const config = parseRunConfig({
       name: 'demo',
@@ -65,7 +77,7 @@ export async function runDemo(
       downloadCodec: o.downloadCodec,
     });
     out(
-      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, updates ${config.updateCodec}, downloads ${config.downloadCodec}, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}`,
+      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, updates ${config.updateCodec}, downloads ${config.downloadCodec}, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}${slow.size ? `, ${describeSlowClients(slow)}` : ''}`,
     );
     const { runId } = await admin.startRun(config);
     out(`run ${runId} started; waiting for ${o.clients} clients to join`);
@@ -83,6 +95,7 @@ export async function runDemo(
       finalTestAccuracy: accs.at(-1) ?? NaN,
       bestTestAccuracy: Math.max(...accs),
       wallSeconds: (performance.now() - started) / 1000,
+      slowClients: [...slow].map(([index, factor]) => ({ index, factor })),
       rounds: final.rounds,
     };
     writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');

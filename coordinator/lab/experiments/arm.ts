@@ -54,6 +54,7 @@ export async function runArm(shape: FederatedRunShape, arm: ArmSpec, logger: Log
     partitionSeed: shape.seed,
     sitePrefix: arm.sitePrefix,
     clientArgs: arm.clientArgs,
+    slowClients: shape.slowClients,
     // The clients' fault-injection warnings would interleave with the table.
     clientLogLevel: process.env.FEDSIFT_LOG_LEVEL ?? 'error',
   };

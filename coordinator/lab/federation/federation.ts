@@ -4,6 +4,7 @@ import type { Logger } from '../../../shared/logging/index.js';
 import { AdminClient } from '../../operator/index.js';
 import { startCoordinator, type Coordinator } from '../../main.js';
 import { mnistShare, spawnClientProcess, stopChild } from './client-processes.js';
+import { resolveSlowClients, type SlowClients } from './slow-clients.js';
 
 /** The shape of a federated run on the bundled digits, shared by the demo and the experiments. */
 export interface FederatedRunShape {
@@ -22,6 +23,8 @@ export interface FederatedRunShape {
    * @default joinTimeoutMsFor(clients): grows with the number of processes
    */
   joinTimeoutMs?: number;
+  /** Clients slowed on purpose (`--slow-clients`); none = every client at full speed. */
+  slowClients?: SlowClients;
 }
 
 /** A local federation: an in-process coordinator and client daemon processes on loopback. */
@@ -42,6 +45,8 @@ export interface FederationOptions {
   clientData?: (index: number) => string[];
   /** Log level of the client processes. @default FEDSIFT_LOG_LEVEL or "warn" */
   clientLogLevel?: string;
+  /** Clients started with `fedsift client --slowdown F` (a simulation aid); none = every client at full speed. */
+  slowClients?: SlowClients;
 }
 
 /** What the body of {@link withFederation} gets. */
@@ -52,14 +57,16 @@ export interface Federation {
 
 /**
  * Starts a coordinator on a free loopback port and `clients` client processes, each holding its Dirichlet(α) share
- * of the 8,000 bundled training digits (or the data `clientData` names); runs `body`; then stops the clients and the
- * coordinator, whatever happened.
+ * of the 8,000 bundled training digits (or the data `clientData` names), the `slowClients` with `--slowdown F`; runs
+ * `body`; then stops the clients and the coordinator, whatever happened.
+ * @throws {ConfigError} (field slowClients) before anything starts when `slowClients` does not fit `clients`.
  */
 export async function withFederation<T>(
   o: FederationOptions,
   logger: Logger,
   body: (f: Federation) => Promise<T>,
 ): Promise<T> {
+  const slow = o.slowClients ? resolveSlowClients(o.slowClients, o.clients) : new Map<number, number>();
   // Loopback only: plain-text gRPC, asked for explicitly.
   const coordinator = await startCoordinator(
     parseCoordinatorConfig({ port: 0, httpPort: o.httpPort ?? 0, natsUrl: o.natsUrl, insecure: true }),
@@ -77,7 +84,7 @@ export async function withFederation<T>(
           natsUrl: o.natsUrl,
           logLevel: o.clientLogLevel ?? process.env.FEDSIFT_LOG_LEVEL ?? 'warn',
           stderr: 'inherit',
-          extraArgs: o.clientArgs?.(i),
+          extraArgs: [...(o.clientArgs?.(i) ?? []), ...(slow.has(i) ? ['--slowdown', String(slow.get(i))] : [])],
         }),
       );
     }

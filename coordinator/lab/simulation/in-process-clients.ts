@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LayersModel } from '@tensorflow/tfjs';
 import {
   buildRunModel,
@@ -6,6 +7,7 @@ import {
   runTrainer,
   trainLocalRound,
   UpdateEncoder,
+  type Slowdown,
 } from '../../../client-node/daemon/index.js';
 import { runStatistics } from '../../../client-node/data/index.js';
 import type { LocalTrainer } from '../../../client-node/training/index.js';
@@ -35,6 +37,12 @@ export interface InProcessClientsOptions {
   /** Directory of per-client label-issue reports (one folder per virtual client id); none = no reports. */
   reportDir?: string;
   logger: Logger;
+  /** Slowdown factor F > 1 by virtual client id (`sim-<i>`); the others run at full speed. */
+  slowClients?: ReadonlyMap<string, number>;
+  /** The simulation's clock (ms): measures a slowed client's work. @default Date.now */
+  clock?: { now(): number };
+  /** Waits a slowed client's (F − 1)× its work (ms). @default a timer */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -42,7 +50,8 @@ export interface InProcessClientsOptions {
  * process, which answer through the same run controller the gRPC service calls — runSpec (FetchRunSpec), modelFor
  * (FetchModel), reportEvaluation, receiveUpdate and its receiver (SubmitUpdate) — so every check, the quorum, retries
  * and aggregation are the coordinator's own. The selected clients of a round play one after another, in selection
- * order, so a seed gives one result whatever the machine's speed. A client whose step throws (training, a refused
+ * order, so a seed gives one result whatever the machine's speed: a slowed client (`slowClients`) makes its round
+ * longer by its wait, not its model different. A client whose step throws (training, a refused
  * update) fails the round at once (reportFailure), as a deadline would fail it on the coordinator.
  */
 export class InProcessClients implements RoundBroadcaster {
@@ -164,7 +173,7 @@ export class InProcessClients implements RoundBroadcaster {
         reportDir: this.o.reportDir && join(this.o.reportDir, client.id),
         wrongLabels: client.wrongLabels,
       };
-      const fit = await trainLocalRound(trainer, a, global, site);
+      const fit = await trainLocalRound(trainer, a, global, site, this.slowdownOf(client.id));
       const encoded = this.encoderOf(clientId).encode(a, fit.weights, global);
       const bytes = encoded.payload;
       const header: UpdateHeader = {
@@ -189,6 +198,13 @@ export class InProcessClients implements RoundBroadcaster {
       weights.activeStreams--;
       trainer?.dispose();
     }
+  }
+
+  /** How a virtual client is slowed (`--slow-clients`); undefined at full speed. */
+  private slowdownOf(id: string): Slowdown | undefined {
+    const factor = this.o.slowClients?.get(id);
+    if (factor === undefined || factor <= 1) return undefined;
+    return { factor, now: () => (this.o.clock ?? Date).now(), sleep: this.o.sleep ?? ((ms) => sleep(ms)) };
   }
 
   /** The client's update encoder (its top-k error feedback lives as long as the simulation). */

@@ -4,6 +4,7 @@ import { parseRunConfig, type RunConfig } from '../../config/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import type { BackendPreference } from '../../../shared/tf/index.js';
 import { resolveNoisyClients, type NoisyClients } from '../experiments/index.js';
+import { resolveSlowClients, type SlowClients } from '../federation/index.js';
 
 /** How the training rows (the 8,000 MNIST digits or `--data`) are split across the virtual clients. */
 export type SimulationPartition = { kind: 'iid' } | { kind: 'dirichlet'; alpha: number };
@@ -43,6 +44,8 @@ export interface SimulationOptions {
   backend?: BackendPreference;
   /** Directory of the per-client label-issue reports of weighted rounds (`--report-dir`; one folder per client); none = no reports. */
   reportDir?: string;
+  /** Clients whose weighting and training take F times as long (`--slow-clients`); none = all at full speed. */
+  slowClients?: SlowClients;
 }
 
 /** Options after validation: the parsed run config and every default filled in. */
@@ -57,6 +60,8 @@ export interface ValidSimulation {
   noise?: { spec: LabelNoise; clients: readonly number[] };
   backend: BackendPreference;
   reportDir?: string;
+  /** Slowdown factor F > 1 by 0-based client index; clients not in it run at full speed. */
+  slowClients: ReadonlyMap<number, number>;
 }
 
 const bad = (field: string, flag: string, message: string) =>
@@ -69,7 +74,9 @@ const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as 
  * their paths, as for `fedsift run start`.
  * @throws {ConfigError} naming the option and its flag (`clientsPerRound (--clients-per-round): must be ≤ …`), or
  *         the run config's bad fields; for `noisyClients` a count outside [1, clients], an index outside
- *         [0, clients − 1] or a duplicate index (resolveNoisyClients, message starting `--noisy-clients:`).
+ *         [0, clients − 1] or a duplicate index (resolveNoisyClients, message starting `--noisy-clients:`); for
+ *         `slowClients` a count outside [0, clients], a bad index or a factor below 1 (resolveSlowClients, message
+ *         starting `--slow-clients:`).
  */
 export function validateSimulation(o: SimulationOptions): ValidSimulation {
   if (!isPositiveInt(o.clients)) throw bad('clients', '--clients', `must be an integer ≥ 1, got ${o.clients}`);
@@ -112,6 +119,7 @@ export function validateSimulation(o: SimulationOptions): ValidSimulation {
     noise: labelNoiseOf(o, config.seed),
     backend: o.backend ?? 'auto',
     reportDir: o.reportDir,
+    slowClients: o.slowClients ? resolveSlowClients(o.slowClients, o.clients) : new Map(),
   };
 }
 

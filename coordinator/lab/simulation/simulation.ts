@@ -47,6 +47,8 @@ export interface SimulationStart {
   noisyClients: number;
   /** Their 0-based indices (client `sim-<i>`), ascending; empty without --label-noise. */
   noisyClientIndices: number[];
+  /** Clients slowed on purpose (`--slow-clients`): 0-based index and factor F > 1, by index; empty = none. */
+  slowClients: { index: number; factor: number }[];
   /**
    * Central evaluation of the initial global model on the 2,000 held-out digits or the run's testData; null when the
    * test table is encoded with the feature statistics round 0 gathers (a data schema that standardises or imputes):
@@ -77,7 +79,9 @@ export interface SimulationResult extends SimulationStart {
  * selection, intake checks, quorum and retries, aggregation, central evaluation on the 2,000 held-out digits or the
  * run's `testData`); only the transport differs: InProcessClients plays the daemon's part (runStatistics,
  * trainLocalRound) for each selected client, one after another, and rounds close when every selected client answered
- * (no wall-clock deadline). Deterministic from the run seed. Memory: one model and one client's data in tfjs at a
+ * (no wall-clock deadline). A slowed client (`slowClients`) waits (F − 1)× its work on the simulation's clock, so its
+ * round lasts that much longer; as the clients play one after another, the wait adds to the round rather than setting
+ * it. Deterministic from the run seed. Memory: one model and one client's data in tfjs at a
  * time, plus what the strategy's accumulator holds (FedAvg family: one running mean; robust rules: every update of
  * the round).
  * @throws {ConfigError} for invalid options (see validateSimulation) or a partition the rows cannot give;
@@ -105,11 +109,14 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       const claim = { siteId: v.id, capabilities, peer: 'in-process', sessionId: v.id, takeover: false };
       byId.set(registry.join(claim, Date.now()).record.clientId, v);
     }
+    const clock = { now: () => Date.now() };
     const transport = new InProcessClients(byId, {
       tf: loaded.tf,
       seed: config.seed,
       reportDir: sim.reportDir,
       logger,
+      slowClients: new Map([...sim.slowClients].map(([i, f]) => [virtual[i]!.id, f])),
+      clock,
     });
     const run = new RunController({
       runId: `simulation-${config.seed}`,
@@ -121,7 +128,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       clients: registry,
       runtime,
       model,
-      clock: { now: () => Date.now() },
+      clock,
       logger,
       untimedRounds: true,
     });
@@ -141,6 +148,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       },
       noisyClients: virtual.filter((c) => c.wrongLabels).length,
       noisyClientIndices: [...(sim.noise?.clients ?? [])],
+      slowClients: [...sim.slowClients].map(([index, factor]) => ({ index, factor })),
       initial: afterRound0 ? null : await model.evaluate(await model.initialWeights()),
     };
     deps.onStart?.(start);

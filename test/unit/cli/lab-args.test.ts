@@ -14,6 +14,7 @@ interface Flags {
   model?: unknown;
   noisyClients?: unknown;
   joinTimeoutMs?: unknown;
+  slowClients?: unknown;
   /** The seeds the action would run (seedsOf). */
   runSeeds: () => number[];
 }
@@ -90,5 +91,22 @@ describe('fedsift experiment noise flags', () => {
     assert.deepEqual(modelListArg(' mlp , cnn '), ['mlp', 'cnn']);
     assert.throws(() => modelListArg(','), /expected comma-separated models/);
     assert.throws(() => modelListArg('mlp,mlp'), /given twice: mlp/);
+  });
+
+  it('--slow-clients on demo and experiments: K:Fx or a list, checked against --clients before the action', async () => {
+    // Execute
+    const demo = await flagsOf(demoCommand(), ['--clients', '4', '--slow-clients', '3:5x']);
+    const noise = await flagsOf(noiseCommand(), ['--clients', '6', '--slow-clients', '1,3,5:2x']);
+    // Assert
+    assert.deepEqual(demo.slowClients, { clients: 3, factor: 5 });
+    assert.deepEqual(noise.slowClients, { clients: [1, 3, 5], factor: 2 });
+    await assert.rejects(
+      flagsOf(demoCommand(), ['--slow-clients', '5:2x', '--clients', '4']),
+      fedsiftError(ConfigError, /^--slow-clients: a count must be in \[0, 4\]/),
+    );
+    await assert.rejects(
+      flagsOf(demoCommand(), ['--slow-clients', '2:0.5x']),
+      fedsiftError(ConfigError, /^--slow-clients: the slowdown F must be a finite number ≥ 1/),
+    );
   });
 });

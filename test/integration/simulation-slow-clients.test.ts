@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { simulate, type SimulationOptions } from '../../coordinator/lab/simulation/index.js';
+import { CLIENT_METRICS } from '../../shared/contract/index.js';
+import { ConfigError } from '../../shared/errors/index.js';
+import { runFedsift } from '../helpers/client-processes.js';
+import { fedsiftError } from '../helpers/fedsift-errors.js';
+
+/** 2 virtual clients of 600 digits, one round of 3 local epochs: their training is most of the round. */
+const TWO: SimulationOptions = {
+  clients: 2,
+  samplesPerClient: 600,
+  partition: { kind: 'iid' },
+  run: { rounds: 1, clientsPerRound: 2, minClients: 2, model: 'mlp', localEpochs: 3, seed: 11 },
+};
+
+describe('simulation with slow clients (--slow-clients)', () => {
+  it('a round with one 3× client takes longer than without it on the same seed, and ends with the same model', async () => {
+    // Execute
+    const plain = await simulate(TWO);
+    const slowed = await simulate({ ...TWO, slowClients: { clients: [0], factor: 3 } });
+    // Assert
+    const [p, s] = [plain.rounds[0]!, slowed.rounds[0]!];
+    const waitMs = s.clientMetrics[CLIENT_METRICS.slowdownMs]!;
+    assert.equal(p.clientMetrics[CLIENT_METRICS.slowdownMs], undefined, 'nobody waits without --slow-clients');
+    assert.ok(waitMs > 0, 'the slowed client waited');
+    assert.ok(s.durationMs >= waitMs, `the wait (${waitMs} ms) lies inside the round (${s.durationMs} ms)`);
+    assert.ok(
+      s.durationMs > p.durationMs,
+      `round took ${s.durationMs} ms with a 3× client, ${p.durationMs} ms without`,
+    );
+    assert.equal(slowed.finalModelSha256, plain.finalModelSha256, 'slowing a client changes no result');
+    assert.deepEqual(slowed.slowClients, [{ index: 0, factor: 3 }]);
+    assert.deepEqual(plain.slowClients, []);
+  });
+
+  it('each slowed client waits ≈ (F − 1) × its training: with both at 3×, slowdown_ms ≈ 2 × train_ms', async () => {
+    // Execute
+    const r = await simulate({ ...TWO, slowClients: { clients: 2, factor: 3 } });
+    // Assert: example-weighted means over the same two clients, so the ratio is each client's
+    const m = r.rounds[0]!.clientMetrics;
+    const ratio = m[CLIENT_METRICS.slowdownMs]! / m[CLIENT_METRICS.trainMs]!;
+    assert.ok(
+      ratio > 1.8 && ratio < 3,
+      `waited ${m[CLIENT_METRICS.slowdownMs]} ms, trained ${m[CLIENT_METRICS.trainMs]} ms`,
+    );
+  });
+
+  it('refuses slow clients the federation does not have, naming the flag, before loading anything', async () => {
+    // Execute / Assert
+    await assert.rejects(
+      simulate({ ...TWO, slowClients: { clients: 3, factor: 2 } }),
+      fedsiftError(ConfigError, /^--slow-clients: a count must be in \[0, 2\]/),
+    );
+  });
+});
+
+describe('fedsift simulate --slow-clients (CLI)', () => {
+  it('names the slowed clients on the start line and runs; exits 2 naming the flag for a bad spec', async () => {
+    // Prepare
+    const small = [
+      '--clients',
+      '2',
+      '--clients-per-round',
+      '2',
+      '--rounds',
+      '1',
+      '--samples-per-client',
+      '50',
+      '--iid',
+    ];
+    // Execute
+    const ok = await runFedsift(['simulate', ...small, '--local-epochs', '1', '--slow-clients', '1,:3x']);
+    const tooMany = await runFedsift(['simulate', ...small, '--slow-clients', '3:2x']);
+    const tooFast = await runFedsift(['simulate', ...small, '--slow-clients', '1:0.5x']);
+    // Assert
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /2 virtual clients .*, client 1 trains 3× slower, tfjs backend/);
+    assert.match(ok.stdout, /^1\/1 +2\/2 /m);
+    assert.equal(tooMany.code, 2, tooMany.stderr);
+    assert.match(tooMany.stderr, /--slow-clients: a count must be in \[0, 2\]/);
+    assert.equal(tooFast.code, 2, tooFast.stderr);
+    assert.match(tooFast.stderr, /--slow-clients: the slowdown F must be a finite number ≥ 1/);
+  });
+});
