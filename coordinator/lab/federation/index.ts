@@ -2,3 +2,10 @@ export { spawnClientProcess, mnistShare, stopChild, FEDSIFT_BIN } from './client
 export { withFederation, type FederatedRunShape } from './federation.js';
 export { joinTimeoutMsFor, JOIN_BASE_MS, JOIN_PER_CLIENT_MS } from './join-timeout.js';
 export { describeSlowClients, parseSlowClients, resolveSlowClients, type SlowClients } from './slow-clients.js';
+export {
+  parseClientSelection,
+  resolveClientSelection,
+  selectionError,
+  type ClientSelection,
+  type SelectionFlag,
+} from './client-selection.js';

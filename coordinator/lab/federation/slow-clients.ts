@@ -1,16 +1,23 @@
-import { ConfigError } from '../../../shared/errors/index.js';
+import {
+  parseClientSelection,
+  resolveClientSelection,
+  selectionError,
+  type ClientSelection,
+  type SelectionFlag,
+} from './client-selection.js';
 
 /**
  * Which clients are slowed on purpose and by how much (`--slow-clients`): `clients` is a count K (clients 0 … K−1)
  * or explicit 0-based client indices; each of them takes `factor` times as long for its local training.
  */
 export interface SlowClients {
-  readonly clients: number | readonly number[];
+  readonly clients: ClientSelection;
   /** F ≥ 1: a slow client's weighting and training take F times their measured wall time. */
   readonly factor: number;
 }
 
-const bad = (message: string) => new ConfigError(`--slow-clients: ${message}`, { field: 'slowClients' });
+const FLAG: SelectionFlag = { flag: '--slow-clients', field: 'slowClients', minCount: 0 };
+const bad = (message: string) => selectionError(FLAG, message);
 
 const EXPECTED = 'K:Fx (clients 0…K−1 are F times slower, e.g. 3:5x) or indices:Fx (e.g. 1,3,5:5x)';
 
@@ -24,14 +31,11 @@ const EXPECTED = 'K:Fx (clients 0…K−1 are F times slower, e.g. 3:5x) or indi
 export function parseSlowClients(text: string): SlowClients {
   const match = /^([^:]+):\s*([^:]+?)\s*x?\s*$/i.exec(text.trim());
   if (!match) throw bad(`expected ${EXPECTED}; got "${text}"`);
-  const parts = match[1]!.split(',').map((p) => p.trim());
-  const isList = parts.length > 1;
-  const values = (isList ? parts.filter(Boolean) : parts).map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
-  if (!values.length || values.some((v) => !Number.isSafeInteger(v))) throw bad(`expected ${EXPECTED}; got "${text}"`);
+  const clients = parseClientSelection(match[1]!, FLAG, EXPECTED);
   const factor = /^[0-9.eE+]+$/.test(match[2]!) ? Number(match[2]) : NaN;
   if (!(Number.isFinite(factor) && factor >= 1))
     throw bad(`the slowdown F must be a finite number ≥ 1 (1 = full speed), got "${match[2]}" in "${text}"`);
-  return { clients: isList ? values : values[0]!, factor };
+  return { clients, factor };
 }
 
 /**
@@ -43,23 +47,7 @@ export function parseSlowClients(text: string): SlowClients {
 export function resolveSlowClients(spec: SlowClients, clients: number): ReadonlyMap<number, number> {
   if (!(Number.isFinite(spec.factor) && spec.factor >= 1))
     throw bad(`the slowdown F must be a finite number ≥ 1, got ${spec.factor}`);
-  const which = spec.clients;
-  let indices: number[];
-  if (typeof which === 'number') {
-    if (!Number.isInteger(which) || which < 0 || which > clients)
-      throw bad(`a count must be in [0, ${clients}] (the number of clients), got ${which}`);
-    indices = Array.from({ length: which }, (_, i) => i);
-  } else {
-    if (!which.length) throw bad('the list of slow clients is empty');
-    const outside = which.filter((i) => !Number.isInteger(i) || i < 0 || i >= clients);
-    if (outside.length)
-      throw bad(
-        `client indices must be in [0, ${clients - 1}] (0-based, ${clients} clients), got ${outside.join(', ')}`,
-      );
-    const duplicates = which.filter((i, k) => which.indexOf(i) !== k);
-    if (duplicates.length) throw bad(`duplicate client indices ${[...new Set(duplicates)].join(', ')}`);
-    indices = [...which].sort((a, b) => a - b);
-  }
+  const indices = resolveClientSelection(spec.clients, clients, FLAG);
   return new Map(spec.factor === 1 ? [] : indices.map((i) => [i, spec.factor]));
 }
 
