@@ -1,30 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { runNoiseExperiment, type NoiseExperimentOptions } from '../../coordinator/lab/experiments/index.js';
+import { runNoiseExperiment } from '../../coordinator/lab/experiments/index.js';
 import { createLogger } from '../../shared/logging/index.js';
-
-/** A federation of 2 client processes (client 0 noisy), 1 round of the MLP, writing into a fresh folder. */
-function tinyExperiment(o: Partial<NoiseExperimentOptions>): NoiseExperimentOptions {
-  const dir = mkdtempSync(join(tmpdir(), 'fedsift-noise-test-'));
-  return {
-    clients: 2,
-    noisyClients: 1,
-    rounds: 1,
-    localEpochs: 1,
-    models: ['mlp'],
-    alpha: 0.5,
-    seeds: [0],
-    noise: ['symmetric:0.4'],
-    variants: [],
-    ceiling: false,
-    out: join(dir, 'results.json'),
-    table: join(dir, 'results.md'),
-    ...o,
-  };
-}
+import { tinyExperiment } from '../helpers/noise-experiment.js';
 
 describe('the label-noise experiment harness', () => {
   it('runs clean, plain and weighted arms on real client processes and scores detection against the injected noise', async () => {

@@ -16,6 +16,8 @@ export interface ArmSpec {
   clientArgs?: (index: number) => string[];
   /** Further run config fields (e.g. `updateCodec`). */
   runConfig?: Record<string, unknown>;
+  /** Data flags of client `index`. @default its share of the bundled digits (FederationOptions.clientData) */
+  clientData?: (index: number) => string[];
 }
 
 /** What an arm produced: the run's final status and its wall time (s). */
@@ -54,6 +56,7 @@ export async function runArm(shape: FederatedRunShape, arm: ArmSpec, logger: Log
     partitionSeed: shape.seed,
     sitePrefix: arm.sitePrefix,
     clientArgs: arm.clientArgs,
+    clientData: arm.clientData,
     slowClients: shape.slowClients,
     // The clients' fault-injection warnings would interleave with the table.
     clientLogLevel: process.env.FEDSIFT_LOG_LEVEL ?? 'error',

@@ -6,6 +6,7 @@ import type { Logger } from '../../../shared/logging/index.js';
 import type { FederatedRunShape } from '../federation/index.js';
 import { playNoiseArm } from './noise-arm.js';
 import { resolveNoisyClients, type NoisyClients } from './noisy-clients.js';
+import { loadNoiseTable, tableModelRef, writeTableSplit } from './table-shares.js';
 import { pairGap, summarizeNoise, type NoiseArm, type NoisePlan } from './noise-results.js';
 import { ARM_TABLE_HEADER, armRow, summaryTable } from './noise-table.js';
 import { NOISE_VARIANTS } from './noise-variants.js';
@@ -28,6 +29,13 @@ export interface NoiseExperimentOptions extends Omit<FederatedRunShape, 'seed' |
   out: string;
   /** Markdown table file. */
   table: string;
+  /**
+   * A CSV table instead of the bundled digits (`--data`), read with `schema` as the daemon reads it: per seed, a held-out
+   * fifth for the coordinator's test table and a Dirichlet(alpha) split of the rest over the label, one CSV per client.
+   */
+  data?: string;
+  /** The data schema of `data` (`--schema`); required with it. */
+  schema?: string;
 }
 
 /**
@@ -39,7 +47,11 @@ export interface NoiseExperimentOptions extends Omit<FederatedRunShape, 'seed' |
  * Prints a row per arm as it ends, then the summary over seeds (summarizeNoise); writes both to `table` and every
  * arm's raw values (per seed, every round) with the summary to `out`.
  * @returns every arm, failed ones included (state ≠ RUN_STATE_COMPLETED).
- * @throws {ConfigError} for an unknown variant, no model or seed, or bad noisy clients (resolveNoisyClients).
+ * With `data` and `schema` the clients train on per-seed shares of that CSV instead (writeTableSplit), each model on
+ * the table (tableModelRef: a built-in `mlp` becomes TABLE_MLP).
+ * @throws {ConfigError} for an unknown variant, no model or seed, bad noisy clients (resolveNoisyClients), `data`
+ *         without `schema` or the reverse, or `cnn` on a table; {DataError} for a CSV the schema does not read, naming
+ *         the file, line and column — all before any process starts.
  */
 export async function runNoiseExperiment(
   o: NoiseExperimentOptions,
@@ -52,6 +64,13 @@ export async function runNoiseExperiment(
   if (!o.models.length) throw new ConfigError('--model: no model given', { field: 'model' });
   if (!o.seeds.length) throw new ConfigError('--seeds: no seed given', { field: 'seeds' });
   const noisyClients = resolveNoisyClients(o.noisyClients, o.clients);
+  if ((o.data === undefined) !== (o.schema === undefined))
+    throw new ConfigError('--data and --schema go together: a CSV table is read with its data schema', {
+      field: o.data === undefined ? 'data' : 'schema',
+    });
+  const csvTable =
+    o.data !== undefined && o.schema !== undefined ? loadNoiseTable(o.data, o.schema, logger) : undefined;
+  if (csvTable) o.models.forEach(tableModelRef);
   const plan: NoisePlan = {
     models: o.models,
     seeds: o.seeds,
@@ -65,7 +84,7 @@ export async function runNoiseExperiment(
   ];
   const reports = mkdtempSync(join(tmpdir(), 'fedsift-noise-'));
   const lines = [
-    `label-noise experiment: ${o.clients} clients (noisy: ${noisyClients.join(', ')}), ${o.rounds} rounds × ${o.localEpochs} local epochs, models ${o.models.join(', ')}, seeds ${o.seeds.join(', ')}, Dirichlet α=${o.alpha}`,
+    `label-noise experiment${csvTable ? ` on ${csvTable.data}` : ''}: ${o.clients} clients (noisy: ${noisyClients.join(', ')}), ${o.rounds} rounds × ${o.localEpochs} local epochs, models ${o.models.join(', ')}, seeds ${o.seeds.join(', ')}, Dirichlet α=${o.alpha}`,
     ...(o.ceiling ? [] : ['clean-label ceiling arm skipped (--no-ceiling): gap closed unavailable']),
     '',
     ...ARM_TABLE_HEADER,
@@ -78,7 +97,13 @@ export async function runNoiseExperiment(
   };
   try {
     for (const model of o.models)
-      for (const seed of o.seeds)
+      for (const seed of o.seeds) {
+        const table = csvTable && {
+          ...writeTableSplit(csvTable, join(reports, `${model}-seed-${seed}-data`), { ...o, seed }),
+          schemaPath: csvTable.schemaPath,
+          schema: csvTable.schema,
+          model: tableModelRef(model),
+        };
         for (const [index, { noise, variant }] of perSeed.entries()) {
           const arm = await playNoiseArm(
             {
@@ -87,6 +112,7 @@ export async function runNoiseExperiment(
               variant,
               noisyClients,
               reportDir: join(reports, `${model}-seed-${seed}-arm-${index}`),
+              table,
             },
             logger,
           );
@@ -103,6 +129,7 @@ export async function runNoiseExperiment(
           out(line);
           save();
         }
+      }
   } finally {
     rmSync(reports, { recursive: true, force: true });
   }

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { CLIENT_METRICS, SITE_SUMMARY_FILE, siteReportDir, type SiteSummary } from '../../../shared/contract/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
+import type { DataSchema } from '../../../shared/tabular/index.js';
 import type { FederatedRunShape } from '../federation/index.js';
-import { runArm, type ArmOutcome } from './arm.js';
+import { runArm, type ArmOutcome, type ArmSpec } from './arm.js';
 import { runWithRetry } from './arm-retry.js';
 import { meanOfLast } from './arm-stats.js';
 import { NOISE_VARIANTS } from './noise-variants.js';
@@ -19,13 +20,27 @@ export interface NoiseArmPlan {
   noisyClients: readonly number[];
   /** Folder of this arm's site reports; each attempt gets its own subfolder. */
   reportDir: string;
+  /** A CSV table instead of the bundled digits: this seed's site and test files, the schema and the run's model. */
+  table?: NoiseArmTable;
+}
+
+/** The table an arm trains on (label-noise on `--data FILE.csv --schema SCHEMA.json`). */
+export interface NoiseArmTable {
+  /** sites[i]: client i's CSV. */
+  sites: readonly string[];
+  /** The coordinator's held-out CSV (the run's `testData`). */
+  test: string;
+  schemaPath: string;
+  schema: DataSchema;
+  /** The run config's model (tableModelRef of the shape's model). */
+  model: string;
 }
 
 /**
  * Runs one arm on fresh client processes, once more if it fails to start or ends in another state than completed
  * (runWithRetry); a failed arm is returned with NaN accuracies, its state and every attempt's reason, never thrown.
- * Noisy clients flip labels with `--label-noise <noise>:<seed>` and every client keeps a site report, read back for
- * detection quality.
+ * Noisy clients flip labels with `--label-noise <noise>:<seed>` (on a table, among the schema's classes) and every
+ * client keeps a site report, read back for detection quality.
  */
 export async function playNoiseArm(p: NoiseArmPlan, logger: Logger): Promise<NoiseArm> {
   const preset = NOISE_VARIANTS[p.variant]!;
@@ -46,6 +61,7 @@ export async function playNoiseArm(p: NoiseArmPlan, logger: Logger): Promise<Noi
             siteDir(attempt, i),
             ...(noisy(i) ? ['--label-noise', `${p.noise}:${p.shape.seed}`] : []),
           ],
+          ...(p.table && tableArm(p.table)),
         },
         logger,
       ).then((outcome) => ({ outcome, attempt })),
@@ -82,6 +98,14 @@ export async function playNoiseArm(p: NoiseArmPlan, logger: Logger): Promise<Noi
     overhead: weightingOverhead(outcome.final.rounds),
     wallSeconds: outcome.wallSeconds,
     rounds: outcome.final.rounds,
+  };
+}
+
+/** The arm's data flags and run config fields on a table: each client its CSV, read with the schema. */
+function tableArm(t: NoiseArmTable): Pick<ArmSpec, 'clientData' | 'runConfig'> {
+  return {
+    clientData: (i) => ['--data', `csv:${t.sites[i]}`, '--schema', t.schemaPath],
+    runConfig: { model: t.model, schema: t.schema, testData: { kind: 'csv', path: t.test } },
   };
 }
 
