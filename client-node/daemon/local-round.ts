@@ -23,15 +23,16 @@ export async function trainLocalRound(
   site: SiteReporting = {},
   slowdown?: Slowdown,
 ): Promise<LocalFitResult> {
-  const started = slowdown?.now();
+  const slowed = slowdown && slowdown.factor > 1 ? slowdown : undefined;
+  const started = slowed?.now();
   const weighting = weightRound(trainer, a, global, site);
   const fit = await trainer.train(global, a.fit, a.round, weighting?.options);
   const metrics = { ...fit.metrics, ...weighting?.stats };
-  if (slowdown && started !== undefined && slowdown.factor > 1) {
-    const waitMs = slowdownWaitMs(slowdown.factor, Math.max(0, slowdown.now() - started));
-    const waitStarted = slowdown.now();
-    await slowdown.sleep(waitMs);
-    metrics[CLIENT_METRICS.slowdownMs] = slowdown.now() - waitStarted;
+  if (slowed && started !== undefined) {
+    const waitMs = slowdownWaitMs(slowed.factor, Math.max(0, slowed.now() - started));
+    const waitStarted = slowed.now();
+    await slowed.sleep(waitMs);
+    metrics[CLIENT_METRICS.slowdownMs] = slowed.now() - waitStarted;
   }
   return { ...fit, metrics };
 }

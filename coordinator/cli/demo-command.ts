@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
-import { addRunShapeOptions, noiseListArg, noisyClientsArg } from './lab-args.js';
+import { parseNoisyClients } from '../lab/experiments/index.js';
+import { addRunShapeOptions, noiseListArg } from './lab-args.js';
 
 /** `fedsift demo`: the whole system on one machine with real MNIST digits. */
 export function demoCommand(): Command {
@@ -20,7 +21,7 @@ export function demoCommand(): Command {
     .option(
       '--noisy-clients <n|list>',
       'with --label-noise: a count n (clients 0…n−1) or comma-separated client indices, e.g. 1,3,5,7,9',
-      noisyClientsArg,
+      parseNoisyClients,
       5,
     )
     .option('--update-codec <codec>', 'how clients send updates: none | fp16 | int8[:block] | topk:F[+int8]', 'none')

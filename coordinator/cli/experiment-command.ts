@@ -2,12 +2,12 @@ import { Command } from 'commander';
 import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
+import { parseNoisyClients } from '../lab/experiments/index.js';
 
 import {
   addRunShapeOptions,
   codecListArg,
   noiseListArg,
-  noisyClientsArg,
   seedListArg,
   seedsOf,
   VARIANT_NAMES,
@@ -45,7 +45,7 @@ export function experimentCommand(): Command {
     .option(
       '--noisy-clients <n|list>',
       'the noisy clients: a count n (clients 0…n−1) or comma-separated indices, e.g. 1,3,5,7,9',
-      noisyClientsArg,
+      parseNoisyClients,
       5,
     )
     .option(

@@ -9,7 +9,7 @@ import {
   type SlowClients,
 } from '../lab/federation/index.js';
 import { parseLabelNoise } from '../../client-node/attacks/index.js';
-import { NOISE_VARIANTS, parseNoisyClients, type NoisyClients } from '../lab/experiments/index.js';
+import { NOISE_VARIANTS } from '../lab/experiments/index.js';
 
 const list = (value: string) =>
   value
@@ -60,24 +60,6 @@ export function variantListArg(value: string): string[] {
   return names;
 }
 
-/**
- * Commander parser of `--noisy-clients`: a count n (clients 0…n−1) or comma-separated client indices (`1,3,5,7,9`);
- * the range is checked once the number of clients is known (resolveNoisyClients).
- * @throws {ConfigError} naming --noisy-clients for anything else.
- */
-export function noisyClientsArg(value: string): NoisyClients {
-  return parseNoisyClients(value);
-}
-
-/**
- * Commander parser of `--slow-clients`: `K:Fx` (clients 0…K−1 are F times slower) or `1,3,5:Fx`; the range is checked
- * once the number of clients is known (resolveSlowClients).
- * @throws {ConfigError} naming --slow-clients for anything else, or F not a finite number ≥ 1.
- */
-export function slowClientsArg(value: string): SlowClients {
-  return parseSlowClients(value);
-}
-
 /** Commander parser of a `--model` list: comma-separated model names (`mlp,cnn`). */
 export function modelListArg(value: string): string[] {
   const models = list(value);
@@ -114,7 +96,7 @@ export function addRunShapeOptions(cmd: Command, defaults: FederatedRunShape, li
     if (o.slowClients) resolveSlowClients(o.slowClients, o.clients);
   });
   return cmd
-    .option('--slow-clients <K:Fx|list:Fx>', SLOW_CLIENTS_HELP, slowClientsArg)
+    .option('--slow-clients <K:Fx|list:Fx>', SLOW_CLIENTS_HELP, parseSlowClients)
     .option(
       '--join-timeout-ms <ms>',
       'how long a run waits for its client processes to join (default: 60000 + 20000 per client process)',

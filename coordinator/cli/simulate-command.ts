@@ -7,10 +7,10 @@ import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { BACKENDS, type BackendPreference } from '../../shared/tf/index.js';
 import { formatRoundRow, ROUND_TABLE_HEADER } from '../operator/index.js';
-import { NOISE_VARIANTS, type NoisyClients } from '../lab/experiments/index.js';
+import { NOISE_VARIANTS, parseNoisyClients, type NoisyClients } from '../lab/experiments/index.js';
 import type { SimulationOptions, SimulationStart } from '../lab/simulation/index.js';
-import { describeSlowClients, type SlowClients } from '../lab/federation/index.js';
-import { noisyClientsArg, SLOW_CLIENTS_HELP, slowClientsArg } from './lab-args.js';
+import { describeSlowClients, parseSlowClients, type SlowClients } from '../lab/federation/index.js';
+import { SLOW_CLIENTS_HELP } from './lab-args.js';
 
 /** Defaults of the run config fields `fedsift simulate` sets when neither a flag nor --config does. */
 const RUN_DEFAULTS = { rounds: 10, clientsPerRound: 10, model: 'mlp' };
@@ -63,9 +63,9 @@ export function simulateCommand(): Command {
     .option(
       '--noisy-clients <n|list>',
       'with --label-noise: a count n (clients 0…n−1) or comma-separated 0-based client indices like 1,3,5 or 7, (default: the first half)',
-      noisyClientsArg,
+      parseNoisyClients,
     )
-    .option('--slow-clients <K:Fx|list:Fx>', SLOW_CLIENTS_HELP, slowClientsArg)
+    .option('--slow-clients <K:Fx|list:Fx>', SLOW_CLIENTS_HELP, parseSlowClients)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .option('--report-dir <dir>', 'per-client label-issue reports of weighted rounds')
     .option('--out <file>', 'results: .csv (one row per round) or JSON')

@@ -1,9 +1,2 @@
-export {
-  RUN_CONFIG_KEYS,
-  asRunConfigError,
-  parseRunConfig,
-  parseRunConfigJson,
-  runConfigError,
-  type RunConfig,
-} from './run-config.js';
+export { RUN_CONFIG_KEYS, parseRunConfig, parseRunConfigJson, type RunConfig } from './run-config.js';
 export { type StrategyOptions } from '../strategies/index.js';

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { parseCodecSpec } from '../../shared/codec/index.js';
 import { parseModelRef } from '../../shared/models/index.js';
 import { dataSourceSchema, parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
-import { ConfigError } from '../../shared/errors/index.js';
 import { dataSchemaSchema, type DataSchema } from '../../shared/tabular/index.js';
 import { strategyOptionsSchema, strategyRunIssues } from '../strategies/index.js';
 
@@ -149,24 +148,6 @@ function dataIssues(c: {
     issues.push({ path: ['testData'], message });
   }
   return issues;
-}
-
-/**
- * The error a run config that passed validation gets once the coordinator looked further (its model resolved, its test
- * data read): the same form as parseRunConfig's, naming the field.
- */
-export function runConfigError(field: string, message: string, cause?: unknown): ConfigError {
-  return new ConfigError(`invalid run config:\n  ${field}: ${message}`, { field, cause });
-}
-
-/**
- * `err` in runConfigError's layout when it is a ConfigError about one field written `field: message` (refuseModel's,
- * resolving the model), so that a run config refused by the coordinator reads as one refused by `fedsift run start`
- * before sending it; any other error as it is.
- */
-export function asRunConfigError(err: unknown): unknown {
-  if (!(err instanceof ConfigError) || !err.field || !err.message.startsWith(`${err.field}: `)) return err;
-  return runConfigError(err.field, err.message.slice(err.field.length + 2), err);
 }
 
 /** A validated, frozen run config. */

@@ -2,7 +2,7 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelWeights } from '../../shared/codec/index.js';
 import type { DataSourceConfig } from '../../shared/config/index.js';
 import type { Dataset } from '../../shared/data/index.js';
-import { DataError } from '../../shared/errors/index.js';
+import { DataError, runConfigError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import {
   buildModel,
@@ -14,7 +14,7 @@ import {
 } from '../../shared/models/index.js';
 import { encodedWidth, encodeTable, type GlobalStatistics, type Table } from '../../shared/tabular/index.js';
 import type { LoadedTf } from '../../shared/tf/index.js';
-import { runConfigError, type RunConfig } from '../config/index.js';
+import type { RunConfig } from '../config/index.js';
 import { modelSchemaMismatch } from './fit-checks.js';
 import { loadRunTestData, type RunTestData } from './test-data.js';
 

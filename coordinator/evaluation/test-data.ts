@@ -1,9 +1,8 @@
 import type { DataSourceConfig } from '../../shared/config/index.js';
 import { assertFitsModel, loadDataSource, type Dataset } from '../../shared/data/index.js';
-import { FedsiftError } from '../../shared/errors/index.js';
+import { FedsiftError, runConfigError } from '../../shared/errors/index.js';
 import { inputSizeOf, type ModelArtifact } from '../../shared/models/index.js';
 import { encodeTable, loadTable, needsStatistics, type DataSchema, type Table } from '../../shared/tabular/index.js';
-import { runConfigError } from '../config/index.js';
 
 /**
  * A run's held-out test data as the coordinator holds it: examples ready to evaluate on, or (a run whose schema needs

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { asRunConfigError, parseRunConfig, parseRunConfigJson } from '../config/index.js';
+import { parseRunConfig, parseRunConfigJson } from '../config/index.js';
 import { ConfigError, DataError, UnknownRunError } from '../../shared/errors/index.js';
 import type { RunEvent } from '../../shared/proto/index.js';
 import type { RunModel } from '../evaluation/index.js';
@@ -29,9 +29,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   async startRun(configInput: unknown): Promise<RunController> {
     const config = parseRunConfig(configInput);
     const strategy = createStrategy(config, this.deps);
-    const model = await this.deps.runtime.prepare(config).catch((err: unknown) => {
-      throw asRunConfigError(err);
-    });
+    const model = await this.deps.runtime.prepare(config);
     const runId = `run-${new Date(this.deps.clock.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
     const controller = new RunController({ ...this.deps, runId, config, model, strategy });
     try {

