@@ -1,6 +1,7 @@
 export {
   loadSiteData,
   loadSiteTable,
+  siteTable,
   siteLabels,
   siteCapabilities,
   withLabelNoise,
