@@ -8,4 +8,4 @@ export {
   type SiteData,
   type SiteCapabilities,
 } from './site-data.js';
-export { runDataset, runStatistics } from './run-dataset.js';
+export { runDataset, runStatistics, statisticsToSend, type StatisticsToSend } from './run-dataset.js';

@@ -9,7 +9,7 @@ import {
   UpdateEncoder,
   type Slowdown,
 } from '../../../client-node/daemon/index.js';
-import { runStatistics } from '../../../client-node/data/index.js';
+import { statisticsToSend } from '../../../client-node/data/index.js';
 import type { LocalTrainer } from '../../../client-node/training/index.js';
 import { modelValues } from '../../../client-node/link/index.js';
 import { totalElements, type TensorSpec } from '../../../shared/codec/index.js';
@@ -114,9 +114,9 @@ export class InProcessClients implements RoundBroadcaster {
   }
 
   /**
-   * Round 0 of a run with a data schema, as the daemon plays it (playStatisticsRound): each selected client's sums over
-   * its rows (runStatistics), or only its row count when it has fewer than the schema's minSiteRows, which the run
-   * refuses by design. A client that cannot answer is logged; the attempt then fails it at its deadline.
+   * Round 0 of a run with a data schema, as the daemon plays it (playStatisticsRound): each selected client sends what
+   * statisticsToSend gives, its sums or, below the schema's minSiteRows, only its row count, which the run refuses by
+   * design. A client that cannot answer is logged; the attempt then fails it at its deadline.
    */
   private async playStatistics(a: RoundAnnouncement): Promise<void> {
     const run = this.run!;
@@ -124,14 +124,11 @@ export class InProcessClients implements RoundBroadcaster {
     for (const clientId of a.selectedClientIds) {
       const site = this.clients.get(clientId)!.site;
       try {
-        const sums = runStatistics(site, spec);
-        const minSiteRows = site.kind === 'table' ? site.table.schema.minSiteRows : 0;
-        const tooFew = sums.rows < minSiteRows;
-        const sent = tooFew ? { rows: sums.rows, numeric: [], categorical: [] } : sums;
+        const { sums, rowsOnly } = statisticsToSend(site, spec);
         try {
-          run.submitStatistics({ runId: a.runId, clientId, ...sent });
+          run.submitStatistics({ runId: a.runId, clientId, ...sums });
         } catch (err) {
-          if (!tooFew) throw err;
+          if (!rowsOnly) throw err; // a row count alone is refused by design
         }
       } catch (err) {
         this.o.logger.warn({ client: clientId, err: (err as Error).message }, 'feature statistics not sent');
