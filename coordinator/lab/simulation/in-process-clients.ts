@@ -37,10 +37,10 @@ export interface InProcessClientsOptions {
   /** Directory of per-client label-issue reports (one folder per virtual client id); none = no reports. */
   reportDir?: string;
   logger: Logger;
-  /** Slowdown factor F > 1 by virtual client id (`sim-<i>`); the others run at full speed. */
+  /** Slowdown factor F > 1 by virtual client id (`sim-<i>`; resolveSlowClients leaves F = 1 out); the others run at full speed. */
   slowClients?: ReadonlyMap<string, number>;
-  /** The simulation's clock (ms): measures a slowed client's work. @default Date.now */
-  clock?: { now(): number };
+  /** The simulation's clock (ms): measures a slowed client's work. */
+  clock: { now(): number };
   /** Waits a slowed client's (F − 1)× its work (ms). @default a timer */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -200,8 +200,8 @@ export class InProcessClients implements RoundBroadcaster {
   /** How a virtual client is slowed (`--slow-clients`); undefined at full speed. */
   private slowdownOf(id: string): Slowdown | undefined {
     const factor = this.o.slowClients?.get(id);
-    if (factor === undefined || factor <= 1) return undefined;
-    return { factor, now: () => (this.o.clock ?? Date).now(), sleep: this.o.sleep ?? ((ms) => sleep(ms)) };
+    if (factor === undefined) return undefined;
+    return { factor, now: () => this.o.clock.now(), sleep: this.o.sleep ?? ((ms) => sleep(ms)) };
   }
 
   /** The client's update encoder (its top-k error feedback lives as long as the simulation). */
