@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
 import { parseNoisyClients } from '../lab/experiments/index.js';
-import { addRunShapeOptions, noiseListArg } from './lab-args.js';
+import { addRunShapeOptions, noiseListArg, withModelSeedLists } from './lab-args.js';
 
 /** `fedsift demo`: the whole system on one machine with real MNIST digits. */
 export function demoCommand(): Command {
@@ -33,11 +33,7 @@ export function demoCommand(): Command {
         const table = String(o.out).replace(/\.json$/, '') + '.md';
         const arms = await runNoiseExperiment(
           {
-            ...o,
-            model: undefined,
-            seed: undefined,
-            models: [o.model],
-            seeds: [o.seed],
+            ...withModelSeedLists(o, [o.model], [o.seed]),
             noise: o.labelNoise,
             variants: [DEMO_VARIANT],
             ceiling: false,

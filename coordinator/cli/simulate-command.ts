@@ -123,8 +123,7 @@ function startLine(s: SimulationStart): string {
   const { config: c, examplesPerClient: e } = s;
   const split = s.partition.kind === 'iid' ? 'IID' : `Dirichlet α=${s.partition.alpha}`;
   const weighting = weightingEnabled(c.weighting) ? `, sample weighting from round ${c.weighting.startRound}` : '';
-  const slowed = new Map(s.slowClients.map(({ index, factor }) => [index, factor]));
-  const slow = slowed.size ? `, ${describeSlowClients(slowed)}` : '';
+  const slow = s.slowClients.length ? `, ${describeSlowClients(s.slowClients)}` : '';
   return (
     `fedsift simulate: ${s.clients} virtual clients (${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}${weighting}, model ${c.model}, ${split}, ` +
     `${e.min}–${e.max} ${s.data ? `rows of ${s.data}` : 'digits'} per client, ${noisy(s)}${slow}, tfjs backend ${s.backend}; ${s.initial ? `initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%` : "initial test accuracy once round 0's feature statistics encode the test table"}`
