@@ -17,7 +17,7 @@ import type {
   UnmaskRequest,
   UnmaskResponse,
 } from './messages.js';
-import type { RoundSecAggParams } from './params.js';
+import { checkRoundParams, type RoundSecAggParams } from './params.js';
 import { decryptSharePair, encryptSharePair, NONCE_BYTES, type SharePair } from './share-encryption.js';
 import { splitSecret } from './shamir.js';
 import { encodeWeightedInput } from './weighting.js';
@@ -73,10 +73,14 @@ export class SecAggClient {
 
   /**
    * Stage 0 → 1: takes the round's parameters, computes its neighbourhood, draws two X25519 key pairs.
-   * @throws {SecAggProtocolError} when this client is not among the setup's clients, or the stage is wrong.
+   * @throws {SecAggProtocolError} when the parameters are unsafe (checkRoundParams), this client is not among the
+   *   setup's clients, or the stage is wrong.
    * @see Bonawitz et al., CCS 2017, Fig. 4 Round 0 (AdvertiseKeys)
    */
   setup(msg: SecAggSetup): KeyAdvertisement {
+    checkRoundParams(msg.params, msg.clientIds.length);
+    if (!Number.isInteger(msg.vectorLength) || msg.vectorLength < 0)
+      throw new SecAggProtocolError(`vectorLength ${msg.vectorLength} is not a count`, { field: 'vectorLength' });
     const graph = neighbourhoods(msg.clientIds, msg.params.numShares, msg.graphSeed);
     const mine = graph.get(this.clientId);
     if (!mine)

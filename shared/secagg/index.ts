@@ -4,12 +4,13 @@
  * and coordinator state machines. No I/O; the round engine drives the stages and carries the messages.
  */
 export { SecAggClient, type SecAggClientOptions } from './client.js';
-export { SecAggServer, type SecAggServerOptions, type SecAggResult } from './server.js';
+export { SecAggServer, type SecAggServerOptions } from './server.js';
 export type * from './messages.js';
 export {
   SECAGG_DEFAULTS,
   validateSecAggSettings,
   resolveRoundParams,
+  checkRoundParams,
   type SecAggSettings,
   type SecAggParams,
   type RoundSecAggParams,

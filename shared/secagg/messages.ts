@@ -5,6 +5,7 @@
  * authenticated session, never from the payload.
  */
 import type { RoundSecAggParams } from './params.js';
+import type { WeightedSum } from './weighting.js';
 
 /** Stage 0, coordinator → every selected client: the round's parameters and the public inputs of its graph. */
 export interface SecAggSetup {
@@ -89,4 +90,14 @@ export interface UnmaskResponse {
   readonly round: number;
   readonly seedShares: readonly RevealedShare[];
   readonly keyShares: readonly RevealedShare[];
+}
+
+/** The aggregate of a SecAgg+ round: the weighted mean over the survivors and who took part. */
+export interface SecAggResult extends WeightedSum {
+  /** U3: clients whose input is in the mean. */
+  readonly survivors: readonly string[];
+  /** U2 \ U3: shared keys, then dropped; their masks were removed with their neighbours' shares. */
+  readonly dropped: readonly string[];
+  /** Selected but never shared keys: not in the sum, nothing of theirs rebuilt. */
+  readonly absent: readonly string[];
 }

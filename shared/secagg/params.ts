@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors/index.js';
+import { ConfigError, SecAggProtocolError } from '../errors/index.js';
 
 /**
  * SecAgg+ settings as a user writes them, with Flower's names (`SecAggPlusWorkflow`) so settings carry over.
@@ -134,6 +134,33 @@ export function resolveRoundParams(params: SecAggParams, numClients: number, pat
     quantizationRange,
     modulus,
   });
+}
+
+/**
+ * A client's check of the round parameters the coordinator sent: they must be ones resolveRoundParams could give for
+ * `numClients` clients — integer counts with 2 ≤ threshold ≤ numShares ≤ numClients, no wrap-around of the sum, sane
+ * quantisation — so a coordinator cannot make a client share its secrets below a threshold of 2.
+ * @throws {SecAggProtocolError} (field 'params') naming the first bad value.
+ * @see Bonawitz et al., CCS 2017, §4 (t is public and fixed before the round)
+ */
+export function checkRoundParams(p: RoundSecAggParams, numClients: number): void {
+  const bad = (what: string) => {
+    throw new SecAggProtocolError(`SecAgg+ round parameters from the coordinator: ${what}`, { field: 'params' });
+  };
+  if (p.numClients !== numClients) bad(`numClients ${p.numClients} but ${numClients} clients listed`);
+  if (!Number.isInteger(p.numShares) || p.numShares < 2 || p.numShares > Math.min(numClients, MAX_SHARES))
+    bad(`numShares ${p.numShares} outside [2, ${Math.min(numClients, MAX_SHARES)}]`);
+  if (!Number.isInteger(p.threshold) || p.threshold < 2 || p.threshold > p.numShares)
+    bad(`threshold ${p.threshold} outside [2, numShares]`);
+  if (!isPowerOfTwo(p.modulus) || p.modulus > 2 ** 32) bad(`modulus ${p.modulus} is not a power of two ≤ 2^32`);
+  if (
+    !Number.isInteger(p.quantizationRange) ||
+    p.quantizationRange < 2 ||
+    numClients * (p.quantizationRange - 1) >= p.modulus
+  )
+    bad(`quantizationRange ${p.quantizationRange} lets the sum wrap around`);
+  if (!(p.clippingRange >= 1) || !Number.isFinite(p.clippingRange)) bad(`clippingRange ${p.clippingRange} < 1`);
+  if (!(p.maxWeight > 0) || !Number.isFinite(p.maxWeight)) bad(`maxWeight ${p.maxWeight} ≤ 0`);
 }
 
 /** Python's round(): halves go to the even neighbour (2.5 → 2), so fractions resolve exactly as in Flower. */

@@ -1,6 +1,6 @@
 import type { RoundRef } from './binding.js';
 import { expectAllOf, expectBytes, expectIdsWithin, expectRound } from './checks.js';
-import { RoundClosedError, SecAggProtocolError, SecAggThresholdError } from '../errors/index.js';
+import { RoundClosedError, SecAggProtocolError } from '../errors/index.js';
 import { neighbourhoods } from './graph.js';
 import { KEY_BYTES } from './key-agreement.js';
 import type {
@@ -9,6 +9,7 @@ import type {
   KeyAdvertisement,
   MaskedInput,
   MaskedInputRequest,
+  SecAggResult,
   SecAggSetup,
   ShareKeysRequest,
   ShareKeysResponse,
@@ -18,8 +19,9 @@ import type {
 import { addModInPlace, firstOutOfRange } from './modular.js';
 import { resolveRoundParams, type RoundSecAggParams, type SecAggParams } from './params.js';
 import { ENCRYPTED_SHARE_BYTES, SHARE_BYTES } from './share-encryption.js';
-import { unmaskSum } from './unmasking.js';
-import { decodeWeightedSum, type WeightedSum } from './weighting.js';
+import { requireHolders, requireStageSurvivors, liveNeighbours } from './thresholds.js';
+import { sharesByOwner, unmaskSum } from './unmasking.js';
+import { decodeWeightedSum } from './weighting.js';
 
 /** The inputs of one SecAgg+ round on the coordinator. */
 export interface SecAggServerOptions {
@@ -33,16 +35,6 @@ export interface SecAggServerOptions {
   readonly graphSeed: number;
   /** L, values per client update. */
   readonly vectorLength: number;
-}
-
-/** The aggregate of a SecAgg+ round: the weighted mean over the survivors and who took part. */
-export interface SecAggResult extends WeightedSum {
-  /** U3: clients whose input is in the mean. */
-  readonly survivors: readonly string[];
-  /** U2 \ U3: shared keys, then dropped; their masks were removed with their neighbours' shares. */
-  readonly dropped: readonly string[];
-  /** Selected but never shared keys: not in the sum, nothing of theirs rebuilt. */
-  readonly absent: readonly string[];
 }
 
 type Stage = 'keys' | 'shares' | 'masked' | 'unmask' | 'done' | 'failed';
@@ -182,7 +174,8 @@ export class SecAggServer {
    */
   closeMaskedInputs(): ReadonlyMap<string, UnmaskRequest> {
     const survivors = this.close('masked', 'unmask', this.masked, 'sent masked input');
-    for (const d of this.droppedAfterSharing()) this.needHolders(d, this.live(d, survivors).length, 'its mask key');
+    for (const d of this.droppedAfterSharing())
+      requireHolders(this.ref, this.params.threshold, d, this.live(d, survivors).length, 'mask key');
     for (const v of survivors) {
       const near = [v, ...this.graph.get(v)!].sort();
       const dropped = near.filter((u) => this.sharesFrom.has(u) && !survivors.has(u));
@@ -220,12 +213,7 @@ export class SecAggServer {
   async finish(): Promise<SecAggResult> {
     const survivors = [...this.close('unmask', 'done', this.masked, 'sent masked input', false)].sort();
     const dropped = this.droppedAfterSharing();
-    const collect = (pick: (r: UnmaskResponse) => readonly { owner: string; share: Uint8Array }[]) => {
-      const by = new Map<string, Uint8Array[]>();
-      for (const reply of this.unmaskReplies.values())
-        for (const { owner, share } of pick(reply)) by.set(owner, [...(by.get(owner) ?? []), share]);
-      return by;
-    };
+    const replies = [...this.unmaskReplies.values()];
     try {
       const sum = await unmaskSum({
         ref: this.ref,
@@ -235,8 +223,8 @@ export class SecAggServer {
         survivors,
         dropped,
         maskPublicKeys: new Map([...this.keys].map(([id, k]) => [id, k.maskPublicKey])),
-        seedShares: collect((r) => r.seedShares),
-        keyShares: collect((r) => r.keyShares),
+        seedShares: sharesByOwner(replies.map((r) => r.seedShares)),
+        keyShares: sharesByOwner(replies.map((r) => r.keyShares)),
       });
       const absent = [...this.graph.keys()].filter((id) => !this.sharesFrom.has(id)).sort();
       return { ...decodeWeightedSum(sum, survivors.length, this.params), survivors, dropped, absent };
@@ -270,36 +258,20 @@ export class SecAggServer {
     return who;
   }
 
-  /** Ends a stage: checks every active client keeps threshold − 1 active neighbours. */
+  /** Ends a stage: checks the survival rule (thresholds.ts) unless `check` is false, then moves to `to`. */
   private close(from: Stage, to: Stage, active: ReadonlySet<string>, what: string, check = true): ReadonlySet<string> {
     if (this.stage !== from)
       throw new RoundClosedError(`SecAgg+ stage '${from}' cannot close in stage '${this.stage}'`, {
         round: this.ref.round,
       });
     this.stage = 'failed';
-    if (check) {
-      if (active.size < this.params.threshold)
-        throw new SecAggThresholdError(
-          `round ${this.ref.round}: ${active.size} clients ${what}, threshold ${this.params.threshold}`,
-          { round: this.ref.round },
-        );
-      for (const u of active) this.needHolders(u, this.live(u, active).length + 1, `its secrets (${what})`);
-    }
+    if (check) requireStageSurvivors(this.ref, this.params.threshold, this.graph, active, what);
     this.stage = to;
     return new Set(active);
   }
 
-  private needHolders(owner: string, holders: number, what: string): void {
-    if (holders < this.params.threshold)
-      throw new SecAggThresholdError(
-        `round ${this.ref.round}: only ${holders} clients could hold shares of ${owner}'s ${what}, ` +
-          `threshold ${this.params.threshold}`,
-        { clientId: owner, round: this.ref.round },
-      );
-  }
-
   private live(u: string, active: ReadonlySet<string>): string[] {
-    return this.graph.get(u)!.filter((v) => active.has(v));
+    return liveNeighbours(this.graph, u, active);
   }
 
   private droppedAfterSharing(): string[] {

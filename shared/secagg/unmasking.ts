@@ -5,6 +5,15 @@ import { applyMask, pairwiseSign } from './masks.js';
 import type { RoundSecAggParams } from './params.js';
 import { combineShares } from './shamir.js';
 
+/** Groups revealed shares by owner: one list per UnmaskResponse in, one list of shares per owner out. */
+export function sharesByOwner(
+  lists: readonly (readonly { owner: string; share: Uint8Array }[])[],
+): Map<string, Uint8Array[]> {
+  const by = new Map<string, Uint8Array[]>();
+  for (const list of lists) for (const { owner, share } of list) by.set(owner, [...(by.get(owner) ?? []), share]);
+  return by;
+}
+
 /** What the coordinator has gathered by the end of the unmask stage. Owns nothing it is given except `sum`. */
 export interface UnmaskInput {
   readonly ref: RoundRef;

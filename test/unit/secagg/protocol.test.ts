@@ -4,6 +4,7 @@ import { createRng } from '../../../shared/random/index.js';
 import {
   addModInPlace,
   decodeWeightedSum,
+  maskedVectorToBytes,
   encodeWeightedInput,
   quantizationStep,
   quantizedWeight,
@@ -165,6 +166,40 @@ describe('SecAgg+ round in memory (10 clients, 1,000 values)', () => {
   });
 });
 
+describe('what the coordinator receives', () => {
+  it("gets one client's masked bytes uniform (χ²) and unrelated between two runs with different updates", async () => {
+    // Prepare: two rounds with the same keys and other inputs; only client 0's update differs.
+    const s = spec({ vectorLength: 20_000, seed: 5 });
+    const bytesOf = async (scale: number) => {
+      const round = prepareSecAggRound(s);
+      round.updates[0]!.forEach((v, j, u) => (u[j] = v * scale));
+      let captured: Uint8Array = new Uint8Array(0);
+      const receive = round.server.receiveMaskedInput.bind(round.server);
+      round.server.receiveMaskedInput = (msg) => {
+        if (msg.clientId === round.ids[0]) captured = maskedVectorToBytes(msg.masked);
+        receive(msg);
+      };
+      await runSecAggRound(s, round);
+      return captured;
+    };
+    // Execute
+    const [a, b] = [await bytesOf(1), await bytesOf(-3)];
+    // Assert: χ² over 256 byte values, 255 degrees of freedom; 330.5 is the 0.1% critical value.
+    for (const bytes of [a, b]) {
+      const counts = new Array<number>(256).fill(0);
+      bytes.forEach((x) => counts[x]!++);
+      const expected = bytes.length / 256;
+      const chi2 = counts.reduce((acc, n) => acc + (n - expected) ** 2 / expected, 0);
+      assert.ok(chi2 < 330.5, `χ² = ${chi2.toFixed(1)} over ${bytes.length} bytes`);
+    }
+    assert.equal(a.length, 20_001 * 4);
+    assert.ok(
+      a.some((x, i) => x !== b[i]),
+      'the two runs differ',
+    );
+  });
+});
+
 describe('SecAgg+ server input checks', () => {
   it('rejects a bad client message naming the client, and keeps nothing of it', async () => {
     // Prepare
@@ -217,6 +252,21 @@ describe('SecAgg+ server input checks', () => {
     assert.throws(
       () => round.server.receiveMaskedInput({ clientId: round.ids[9]!, round: 3, masked: new Uint32Array(11) }),
       (err: unknown) => err instanceof RoundClosedError && err.clientId === round.ids[9],
+    );
+  });
+
+  it('has a client refuse round parameters that would share its secrets below a threshold of 2', () => {
+    const round = prepareSecAggRound(spec({ vectorLength: 10 }));
+    const setup = round.server.setupMessage();
+    const weak = { ...setup, params: { ...setup.params, threshold: 1 } };
+    assert.throws(
+      () => round.clients[0]!.setup(weak),
+      fedsiftError(SecAggProtocolError, /threshold 1 outside \[2, numShares\]/),
+    );
+    const lying = { ...setup, clientIds: setup.clientIds.slice(1) };
+    assert.throws(
+      () => round.clients[1]!.setup(lying),
+      fedsiftError(SecAggProtocolError, /numClients 10 but 9 clients/),
     );
   });
 
