@@ -4,7 +4,13 @@ import type { RoundRef } from './binding.js';
 import { expectBytes, expectIdsWithin, expectRound } from './checks.js';
 import { SecAggConsistencyError, SecAggProtocolError, SecAggThresholdError } from '../errors/index.js';
 import { neighbourhoods } from './graph.js';
-import { derivePairwiseKey, KEY_BYTES, keyPairFromPrivate, type X25519KeyPair } from './key-agreement.js';
+import {
+  derivePairwiseKey,
+  KEY_BYTES,
+  keyPairFromPrivate,
+  type PairwisePurpose,
+  type X25519KeyPair,
+} from './key-agreement.js';
 import { applyMask, pairwiseSign } from './masks.js';
 import type {
   AdvertisedKeys,
@@ -132,25 +138,18 @@ export class SecAggClient {
       }
     }
     this.needThreshold(req.keys.length + 1, 'neighbours advertised keys');
+    const peers = [...req.keys].sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+    peers.forEach((peer) => this.peerKeys.set(peer.clientId, peer));
+    const keys = peers.map((peer) => this.pairKey('share-encryption', peer.clientId));
     this.stage = 'shared';
     const { numShares, threshold } = this.params;
     this.selfSeed = this.randomBytes(KEY_BYTES);
     const seedShares = await splitSecret(this.selfSeed, numShares, threshold);
     const keyShares = await splitSecret(this.maskKeys.privateKey, numShares, threshold);
     this.held.set(me, { seedShare: seedShares[0]!, keyShare: keyShares[0]! });
-    const peers = [...req.keys].sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
     const shares = peers.map((peer, i) => {
-      this.peerKeys.set(peer.clientId, peer);
-      const key = derivePairwiseKey(
-        'share-encryption',
-        this.ref,
-        me,
-        this.encryptionKeys.privateKey,
-        peer.clientId,
-        peer.encryptionPublicKey,
-      );
       const pair = { seedShare: seedShares[i + 1]!, keyShare: keyShares[i + 1]! };
-      const ciphertext = encryptSharePair(key, this.ref, me, peer.clientId, pair, this.randomBytes(NONCE_BYTES));
+      const ciphertext = encryptSharePair(keys[i]!, this.ref, me, peer.clientId, pair, this.randomBytes(NONCE_BYTES));
       return { from: me, to: peer.clientId, ciphertext };
     });
     return { clientId: me, round: this.ref.round, shares };
@@ -192,32 +191,17 @@ export class SecAggClient {
           clientId: s.from,
           field: 'to',
         });
-      const peer = this.peerKeys.get(s.from)!;
-      const key = derivePairwiseKey(
-        'share-encryption',
-        this.ref,
-        me,
-        this.encryptionKeys.privateKey,
+      received.set(
         s.from,
-        peer.encryptionPublicKey,
+        decryptSharePair(this.pairKey('share-encryption', s.from), this.ref, s.from, me, s.ciphertext),
       );
-      received.set(s.from, decryptSharePair(key, this.ref, s.from, me, s.ciphertext));
     }
     this.needThreshold(received.size + 1, 'neighbours sent shares');
     const { modulus } = this.params;
     const masked = encodeWeightedInput(update, numExamples, this.params, this.rng);
     applyMask(masked, this.selfSeed, 1, modulus);
     for (const peerId of received.keys()) {
-      const peer = this.peerKeys.get(peerId)!;
-      const seed = derivePairwiseKey(
-        'pairwise-mask',
-        this.ref,
-        me,
-        this.maskKeys.privateKey,
-        peerId,
-        peer.maskPublicKey,
-      );
-      applyMask(masked, seed, pairwiseSign(me, peerId), modulus);
+      applyMask(masked, this.pairKey('pairwise-mask', peerId), pairwiseSign(me, peerId), modulus);
     }
     this.stage = 'masked';
     for (const [owner, pair] of received) this.held.set(owner, pair);
@@ -260,6 +244,16 @@ export class SecAggClient {
       seedShares: req.survivors.map((owner) => ({ owner, share: this.held.get(owner)!.seedShare })),
       keyShares: req.dropped.map((owner) => ({ owner, share: this.held.get(owner)!.keyShare })),
     };
+  }
+
+  /** The key this client shares with a neighbour for `purpose` (its share-keys peers only). */
+  private pairKey(purpose: PairwisePurpose, peerId: string): Uint8Array {
+    const peer = this.peerKeys.get(peerId)!;
+    const [own, theirs] =
+      purpose === 'share-encryption'
+        ? [this.encryptionKeys, peer.encryptionPublicKey]
+        : [this.maskKeys, peer.maskPublicKey];
+    return derivePairwiseKey(purpose, this.ref, this.clientId, own.privateKey, peerId, theirs);
   }
 
   private needThreshold(count: number, what: string): void {

@@ -93,6 +93,16 @@ describe('SecAgg+ round in memory (10 clients, 1,000 values)', () => {
     }
   }
 
+  it('aggregates 4 of 5 clients (numShares 5, threshold 3) when one dies after sharing keys, fails when three do', async () => {
+    const small = { numClients: 5, vectorLength: 200, settings: { numShares: 5, reconstructionThreshold: 3 }, seed: 9 };
+    const result = await runSecAggRound({ ...small, dropBefore: { masked: [2] } });
+    assert.deepEqual([result.survivors.length, result.dropped], [4, ['site-02']]);
+    await assert.rejects(
+      runSecAggRound({ ...small, dropBefore: { masked: [0, 2, 4] } }),
+      fedsiftError(SecAggThresholdError, /2 clients sent masked input, threshold 3/),
+    );
+  });
+
   it('also survives a client that vanishes before advertising keys', async () => {
     const s = spec({ dropBefore: { keys: [3] } });
     const round = prepareSecAggRound(s);
