@@ -84,6 +84,36 @@ export const SITE_CONFLICT_CODES: ReadonlySet<string | undefined> = new Set([
 ]);
 /** Fewer updates than the run's `minClients` arrived before the round deadline. gRPC UNAVAILABLE. */
 export class QuorumNotMetError extends kind('FS_ERR_QUORUM_NOT_MET', GrpcStatus.UNAVAILABLE) {}
+/**
+ * A SecAgg+ message breaks the protocol: wrong round, unknown or unselected client id, a duplicate message, a vector or
+ * key of the wrong length, a stage called out of order. `clientId` names whose message it was (for the coordinator: the
+ * sender, whose message is rejected while the round goes on); `field` names the bad field. gRPC INVALID_ARGUMENT.
+ * @see Bonawitz et al., CCS 2017, §4 (Fig. 4: every party aborts on a malformed message)
+ */
+export class SecAggProtocolError extends kind('FS_ERR_SECAGG_PROTOCOL', GrpcStatus.INVALID_ARGUMENT) {}
+
+/**
+ * An encrypted share does not decrypt: tampered ciphertext, routed to the wrong receiver, or from another round or
+ * run. `clientId` names the claimed sender of the share. gRPC INVALID_ARGUMENT.
+ * @see Bonawitz et al., CCS 2017, §4, Round 2 (AE.dec fails ⇒ abort)
+ */
+export class ShareDecryptionError extends kind('FS_ERR_SECAGG_DECRYPT', GrpcStatus.INVALID_ARGUMENT) {}
+
+/**
+ * Too few clients remain for the round to go on safely: fewer than `reconstructionThreshold` participants in a stage,
+ * or in some client's neighbourhood, so a secret the unmasking needs could not be rebuilt. The round fails with this
+ * reason; nothing was reconstructed, so no single update is revealed. gRPC UNAVAILABLE.
+ * @see Bonawitz et al., CCS 2017, §4 ("if |U_i| < t, abort"); Bell et al., CCS 2020, §3.2 (per-neighbourhood threshold)
+ */
+export class SecAggThresholdError extends kind('FS_ERR_SECAGG_THRESHOLD', GrpcStatus.UNAVAILABLE) {}
+
+/**
+ * A client refuses an unmasking request that would reveal one client's input: the same client listed both as a
+ * survivor (asking for its self-mask seed share) and as dropped (asking for its mask-key share), the client itself
+ * listed as dropped, or fewer survivors than the threshold. gRPC FAILED_PRECONDITION.
+ * @see Bonawitz et al., CCS 2017, §4, Round 4 (the consistency check of U_3 against U_2 \ U_3)
+ */
+export class SecAggConsistencyError extends kind('FS_ERR_SECAGG_CONSISTENCY', GrpcStatus.FAILED_PRECONDITION) {}
 /** Missing or wrong enrolment/admin token. gRPC UNAUTHENTICATED. */
 export class UnauthenticatedClientError extends kind('FS_ERR_UNAUTHENTICATED', GrpcStatus.UNAUTHENTICATED) {}
 /** Invalid configuration (file, flags or StartRun request); `field` names the first bad field. gRPC INVALID_ARGUMENT. */

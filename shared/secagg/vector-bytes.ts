@@ -1,0 +1,38 @@
+import { SecAggProtocolError } from '../errors/index.js';
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * A masked vector as bytes, each value 4 bytes little-endian, for the chunked update upload (SubmitUpdate).
+ * @param vector masked values (Uint32, mod `modulus`); the result is a copy, vector.length·4 bytes.
+ */
+export function maskedVectorToBytes(vector: Uint32Array): Uint8Array {
+  const out = new Uint8Array(vector.length * 4);
+  if (LITTLE_ENDIAN) out.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+  else {
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < vector.length; i++) view.setUint32(4 * i, vector[i]!, true);
+  }
+  return out;
+}
+
+/**
+ * Reads a masked vector written by maskedVectorToBytes (or any little-endian Uint32 stream, e.g. a PRG keystream).
+ * @param expectedLength values expected, when known; a copy is always returned (the input may be a pooled Buffer).
+ * @throws {SecAggProtocolError} (field 'masked') when the byte count is not a multiple of 4 or not expectedLength·4.
+ */
+export function maskedVectorFromBytes(bytes: Uint8Array, expectedLength?: number): Uint32Array {
+  if (bytes.length % 4 !== 0)
+    throw new SecAggProtocolError(`masked vector is ${bytes.length} bytes, not a multiple of 4`, { field: 'masked' });
+  if (expectedLength !== undefined && bytes.length !== expectedLength * 4)
+    throw new SecAggProtocolError(`masked vector has ${bytes.length / 4} values, expected ${expectedLength}`, {
+      field: 'masked',
+    });
+  const out = new Uint32Array(bytes.length / 4);
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
+  else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < out.length; i++) out[i] = view.getUint32(4 * i, true);
+  }
+  return out;
+}
