@@ -30,6 +30,7 @@ import { OpenRound } from './open-round.js';
 import { roundClosedError, RoundProgress } from './round-progress.js';
 import { RoundBuffers } from './round-buffers.js';
 import { quorumNotMet, summarizeRound } from './round-summary.js';
+import { accountRound, privacyBudgetStop, roundSamplingRate } from './privacy-budget.js';
 import { RunRecord } from './run-record.js';
 import type { RunDeps } from './run-deps.js';
 import { RunData } from './run-data.js';
@@ -223,11 +224,18 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const checkpoint = this.deps.resume?.checkpoint;
     if (checkpoint) {
       strategy.restoreServerState(checkpoint.serverState);
+      if (checkpoint.privacy) strategy.privacy?.restore(checkpoint.privacy);
       this.log.info({ fromRound: checkpoint.round }, 'run resumed from its last completed round');
     }
     let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.data.strategyContext));
     if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
     for (let round = this.record.rounds.length + 1; round <= config.rounds; round++) {
+      const overBudget = await this.privacyBudgetStop(round);
+      if (overBudget) {
+        this.log.info({ round, reason: overBudget }, 'run ends: the next round would exceed targetEpsilon');
+        this.finish('RUN_STATE_COMPLETED', overBudget);
+        return global;
+      }
       const next = await this.playRound(round, global);
       if (!next) return void this.finish('RUN_STATE_STOPPED', '');
       global = next;
@@ -247,6 +255,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const model = encodeModel(config.model, round, global, config.downloadCodec);
     await this.deps.modelObjects?.publish(this.runId, round, model); // before any announcement names the round
     const progress = new RoundProgress(strategy.beginAggregation(round, global, this.buffers.takeSpareModel()));
+    progress.clippingNorm = strategy.privacy?.clippingNorm ?? 0; // adaptive clipping moves it once the round aggregated
     try {
       let open: OpenRound | undefined;
       for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
@@ -293,8 +302,10 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   }): Promise<OpenRound> {
     const { config, strategy, clock, clients } = this.deps;
     const { round, global, progress } = a;
+    const available = this.data.eligible.live();
+    if (a.attempt === 1) progress.availableAtFirstAttempt = available.length;
     const instructions = strategy
-      .configureFit(round, global, { available: this.data.eligible.live() })
+      .configureFit(round, global, { available })
       .filter((i) => !progress.accepted.has(i.clientId));
     for (const i of instructions) progress.selected.add(i.clientId);
     const open = new OpenRound({
@@ -306,6 +317,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         : clock.now() + attemptDeadlineMs(config, a.attempt, this.slowestMs),
       nowMs: clock.now(),
       maxUpdateNorm: config.maxUpdateNorm,
+      measureUpdateNorms: Boolean(strategy.privacy),
       updateCodec: parseCodecSpec(config.updateCodec),
       declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
       spareBuffers: this.buffers.receive,
@@ -326,6 +338,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     // Every client selected in some attempt that never delivered, with its latest failure (failed = selected − responded).
     const failures = [...progress.failures].map(([clientId, reason]) => ({ clientId, reason }));
     const aggregate = progress.accumulator.finish(failures);
+    const samplingRate = roundSamplingRate(progress.selected.size, progress.availableAtFirstAttempt);
+    const privacy = accountRound(strategy.privacy, progress.clippingNorm, samplingRate);
     const central = await strategy.evaluate(round, aggregate.weights, this.data.strategyContext);
     const federated = strategy.aggregateEvaluate(round, [...progress.evaluations.values()], failures);
     const summary = summarizeRound({
@@ -346,17 +360,32 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         updateCodec: this.deps.config.updateCodec,
         downloadCodec: this.deps.config.downloadCodec,
       },
+      privacy,
     });
-    const checkpoint = { round, weights: aggregate.weights, serverState: strategy.serverState() };
+    const checkpoint = {
+      round,
+      weights: aggregate.weights,
+      serverState: strategy.serverState(),
+      ...(strategy.privacy && { privacy: strategy.privacy.state() }),
+    };
     await this.record.commitRound(summary, checkpoint);
-    this.log.info(
-      { round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss },
-      'round aggregated',
-    );
+    const { testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm } = summary;
+    this.log.info({ round, testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm }, 'round aggregated');
     this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
     this.buffers.retire(open.model, global, aggregate.weights);
     this.slowestMs = progress.slowestDeliveryMs;
     return aggregate.weights;
+  }
+
+  /**
+   * Why the run ends before `round` (its ε would pass targetEpsilon: privacyBudgetStop), once the clients the round
+   * selects from are there; undefined without DP, without a target, or within it.
+   */
+  private async privacyBudgetStop(round: number): Promise<string | undefined> {
+    const { strategy, config } = this.deps;
+    if (!strategy.privacy || strategy.privacy.config.targetEpsilon === null) return undefined;
+    if (this.data.eligible.live().length < config.minAvailableClients) await this.waitForClients();
+    return privacyBudgetStop(strategy.privacy, round, config.clientsPerRound, this.data.eligible.live().length);
   }
 
   private waitForClients(): Promise<void> {
@@ -377,7 +406,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const suspended = recorded.state === 'RUN_STATE_SUSPENDED';
     if (suspended) this.log.info({ round }, 'run suspended; a coordinator on the same state resumes it');
     const fields = { state: recorded.state, error: recorded.error };
-    (recorded.error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(fields, 'run finished');
+    const failed = recorded.error && recorded.state !== 'RUN_STATE_COMPLETED'; // a completed run's error says why it ended early
+    (failed ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(fields, 'run finished');
     // What reaches beyond this coordinator follows the stored end: a deposed leader, whose write is refused, neither
     // ends the run for the clients nor deletes the models the new leader serves (a suspended run's stay, too).
     this.finalWrite = recorded.written.then(

@@ -1,0 +1,50 @@
+import type { CentralPrivacy } from '../privacy/index.js';
+import type { RoundSummary } from '../../shared/proto/index.js';
+
+/**
+ * The sampling rate q a round is accounted with: the clients its attempts selected ÷ the clients available for
+ * selection at its first attempt, at most 1. fedsift selects a fixed number of clients; the accountant treats that as
+ * Poisson sampling at rate q, the usual approximation (TFF, Opacus).
+ * @param selected clients selected over the round's attempts (≥ 1 once a round aggregated).
+ * @param available clients available for selection (live and eligible) at the first attempt.
+ */
+export function roundSamplingRate(selected: number, available: number): number {
+  return Math.min(1, selected / Math.max(1, available, selected));
+}
+
+/**
+ * Why the run ends before round `round` because its ε(δ) would pass targetEpsilon, or undefined while it stays within
+ * (or the run sets no target). The next round's rate is what its selection will be: min(clientsPerRound, available)
+ * ÷ available.
+ * @param clientsPerRound the run's clientsPerRound. @param available clients available for selection now.
+ */
+export function privacyBudgetStop(
+  privacy: CentralPrivacy,
+  round: number,
+  clientsPerRound: number,
+  available: number,
+): string | undefined {
+  const target = privacy.config.targetEpsilon;
+  if (target === null) return undefined;
+  const next = privacy.epsilonAfterRound(roundSamplingRate(Math.min(clientsPerRound, available), available));
+  if (next <= target) return undefined;
+  const f = (e: number) => (Number.isFinite(e) ? e.toPrecision(4) : String(e));
+  return (
+    `privacy budget reached: ε = ${f(privacy.epsilon())} after round ${round - 1} (δ = ${privacy.config.delta}); ` +
+    `round ${round} would reach ε = ${f(next)}, past targetEpsilon ${target}`
+  );
+}
+
+/**
+ * Accounts an aggregated round with the run's central DP and says what its summary reports: ε(δ) after it and the
+ * clipping norm its updates were clipped to. @returns {} without DP.
+ * @param clippingNorm the C the round aggregated with (read before aggregation: adaptive clipping moves it after).
+ */
+export function accountRound(
+  privacy: CentralPrivacy | null | undefined,
+  clippingNorm: number,
+  samplingRate: number,
+): Pick<RoundSummary, 'dpEpsilon' | 'dpClippingNorm'> {
+  if (!privacy) return {};
+  return { dpEpsilon: privacy.account(samplingRate), dpClippingNorm: clippingNorm };
+}
