@@ -149,3 +149,23 @@ export function resolvePrivacy(
     }),
   };
 }
+
+/**
+ * The `differentialPrivacy` block that the `--dp <σ>` flag of `fedsift demo` and `fedsift simulate` stands for:
+ * central DP with adaptive clipping (Flower's defaults) and δ = 1e-5. σ_b is max(clientsPerRound / 20, σ), so that
+ * any σ the flag takes satisfies σ < 2σ_b.
+ * @param noiseMultiplier σ ≥ 0. @param clientsPerRound the run's clients per round.
+ */
+export function dpFlagConfig(noiseMultiplier: number, clientsPerRound: number): DifferentialPrivacyOptions {
+  return {
+    noiseMultiplier,
+    adaptiveClipping: {
+      initialClippingNorm: 0.1,
+      targetClippedQuantile: 0.5,
+      clipNormLr: 0.2,
+      clippedCountStddev: Math.max(clientsPerRound / 20, noiseMultiplier),
+    },
+    delta: 1e-5,
+    targetEpsilon: null,
+  };
+}

@@ -1,5 +1,6 @@
 export {
   differentialPrivacySchema,
+  dpFlagConfig,
   privacyRunIssues,
   resolvePrivacy,
   type AdaptiveClipping,
