@@ -178,7 +178,10 @@ abstract class NormBound implements UpdateValueCheck {
     const norm = Math.sqrt(this.squares);
     const bound = this.norm.maxUpdateNorm;
     if (bound !== null && norm > bound)
-      throw new UpdateNormError(`update norm ${norm.toPrecision(4)} exceeds the run's maxUpdateNorm ${bound}`, this.ctx);
+      throw new UpdateNormError(
+        `update norm ${norm.toPrecision(4)} exceeds the run's maxUpdateNorm ${bound}`,
+        this.ctx,
+      );
     this.updateNorm = norm;
   }
 

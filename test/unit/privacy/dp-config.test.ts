@@ -13,25 +13,34 @@ describe('run config: differentialPrivacy', () => {
 
   it('fills Flower-named defaults: delta 1e-5, no target, adaptive clipping 0.1 / 0.5 / 0.2 and σ_b = clientsPerRound/20', () => {
     // Execute
-    const dp = parseRunConfig({ clientsPerRound: 40, differentialPrivacy: { noiseMultiplier: 1, adaptiveClipping: {} } })
-      .differentialPrivacy!;
+    const dp = parseRunConfig({
+      clientsPerRound: 40,
+      differentialPrivacy: { noiseMultiplier: 1, adaptiveClipping: {} },
+    }).differentialPrivacy!;
 
     // Assert
     assert.deepEqual(dp, {
       noiseMultiplier: 1,
       delta: 1e-5,
       targetEpsilon: null,
-      adaptiveClipping: { initialClippingNorm: 0.1, targetClippedQuantile: 0.5, clipNormLr: 0.2, clippedCountStddev: 2 },
+      adaptiveClipping: {
+        initialClippingNorm: 0.1,
+        targetClippedQuantile: 0.5,
+        clipNormLr: 0.2,
+        clippedCountStddev: 2,
+      },
     });
     const fixed = parseRunConfig({ differentialPrivacy: { noiseMultiplier: 0.5, clippingNorm: 2, targetEpsilon: 3 } });
-    assert.deepEqual(fixed.differentialPrivacy, { noiseMultiplier: 0.5, clippingNorm: 2, delta: 1e-5, targetEpsilon: 3 });
+    assert.deepEqual(fixed.differentialPrivacy, {
+      noiseMultiplier: 0.5,
+      clippingNorm: 2,
+      delta: 1e-5,
+      targetEpsilon: 3,
+    });
   });
 
   it('refuses both or neither of clippingNorm and adaptiveClipping, naming both fields', () => {
-    for (const dp of [
-      { noiseMultiplier: 1 },
-      { noiseMultiplier: 1, clippingNorm: 1, adaptiveClipping: {} },
-    ]) {
+    for (const dp of [{ noiseMultiplier: 1 }, { noiseMultiplier: 1, clippingNorm: 1, adaptiveClipping: {} }]) {
       assert.throws(
         () => parseRunConfig({ differentialPrivacy: dp }),
         refused(/differentialPrivacy\.clippingNorm.*differentialPrivacy\.adaptiveClipping/),
@@ -43,18 +52,26 @@ describe('run config: differentialPrivacy', () => {
     for (const name of ['fedmedian', 'fedtrimmedavg', 'krum', 'fedavg-effective']) {
       const err = (() => {
         try {
-          parseRunConfig({ minClients: 10, strategy: { name }, differentialPrivacy: { noiseMultiplier: 1, clippingNorm: 1 } });
+          parseRunConfig({
+            minClients: 10,
+            strategy: { name },
+            differentialPrivacy: { noiseMultiplier: 1, clippingNorm: 1 },
+          });
         } catch (e) {
           return e as ConfigError;
         }
         return assert.fail(`${name} with DP was accepted`);
       })();
       assert.ok(err instanceof ConfigError);
-      assert.match(err.message, new RegExp(`strategy\\.name: strategy "${name}" cannot be combined with differentialPrivacy`));
+      assert.match(
+        err.message,
+        new RegExp(`strategy\\.name: strategy "${name}" cannot be combined with differentialPrivacy`),
+      );
       assert.equal(err.field, 'strategy.name');
     }
     assert.throws(
-      () => parseRunConfig({ strategy: 'fedavg-effective', differentialPrivacy: { noiseMultiplier: 1, clippingNorm: 1 } }),
+      () =>
+        parseRunConfig({ strategy: 'fedavg-effective', differentialPrivacy: { noiseMultiplier: 1, clippingNorm: 1 } }),
       refused(/weighs every client equally.*future work/),
     );
   });
@@ -72,9 +89,13 @@ describe('run config: differentialPrivacy', () => {
     // clientsPerRound 10 → σ_b = 0.5: σ = 1 is the limit.
     assert.throws(
       () => parseRunConfig({ differentialPrivacy: { noiseMultiplier: 1, adaptiveClipping: {} } }),
-      refused(/differentialPrivacy\.noiseMultiplier 1 must be < 2 × differentialPrivacy\.adaptiveClipping\.clippedCountStddev \(0\.5\)/),
+      refused(
+        /differentialPrivacy\.noiseMultiplier 1 must be < 2 × differentialPrivacy\.adaptiveClipping\.clippedCountStddev \(0\.5\)/,
+      ),
     );
-    const ok = parseRunConfig({ differentialPrivacy: { noiseMultiplier: 1, adaptiveClipping: { clippedCountStddev: 0.6 } } });
+    const ok = parseRunConfig({
+      differentialPrivacy: { noiseMultiplier: 1, adaptiveClipping: { clippedCountStddev: 0.6 } },
+    });
     assert.equal(ok.differentialPrivacy?.adaptiveClipping?.clippedCountStddev, 0.6);
   });
 
