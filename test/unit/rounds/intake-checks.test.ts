@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidUpdateError, UpdateNormError } from '../../../shared/errors/index.js';
-import { float32ToBytes } from '../../../shared/codec/index.js';
+import { encodeUpdate, float32ToBytes, parseCodecSpec } from '../../../shared/codec/index.js';
 import { updateValueCheck, type UpdateValueCheck } from '../../../coordinator/rounds/index.js';
 
 const ctx = { clientId: 'c-1', round: 1 };
@@ -52,5 +52,26 @@ describe('UpdateValueCheck', () => {
       () => check.finish(values),
       (e: unknown) => e instanceof InvalidUpdateError && /-Infinity at index 3/.test(e.message),
     );
+  });
+
+  it('measures ‖x − global‖₂ for central DP without a bound, on float32 and on a decoded fp16 delta', () => {
+    // Prepare: ‖(3, 4, 0, 0, 12)‖ = 13, exact in fp16 too.
+    const global = new Float32Array([1, 1, 1, 1, 1]);
+    const w = new Float32Array([4, 5, 1, 1, 13]);
+    const fp16 = parseCodecSpec('fp16');
+    const encoded = encodeUpdate(fp16, w, global);
+    const dense = updateValueCheck({ codec: { kind: 'none' }, nonzeros: 5 }, global, null, ctx, true);
+    const delta = updateValueCheck({ codec: fp16, nonzeros: 5 }, global, null, ctx, true);
+    const unmeasured = weightsCheck(global, null);
+
+    // Execute
+    dense.finish(float32ToBytes(w));
+    delta.finish(encoded.bytes);
+    unmeasured.finish(float32ToBytes(w));
+
+    // Assert
+    assert.equal(dense.updateNorm, 13);
+    assert.equal(delta.updateNorm, 13);
+    assert.equal(unmeasured.updateNorm, undefined, 'not summed when nothing asks for it');
   });
 });
