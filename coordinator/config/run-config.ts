@@ -96,10 +96,11 @@ const runConfigObject = z
         }
       }),
     /**
-     * Central differential privacy (README "Differential privacy"): every accepted update's distance to the global
-     * model is clipped to a norm C (fixed `clippingNorm`, or `adaptiveClipping`), the clipped updates are averaged
-     * with equal weights plus Gaussian noise of σ·C (`noiseMultiplier`), and ε(δ) is reported after every round;
-     * `targetEpsilon` ends the run before a round would exceed it. FedAvg, FedAvgM, FedProx and FedOpt only.
+     * Differential privacy (README "Differential privacy"). Central (default mode): every accepted update's distance
+     * to the global model is clipped to a norm C (fixed `clippingNorm`, or `adaptiveClipping`), the clipped updates
+     * are averaged with equal weights plus Gaussian noise of σ·C (`noiseMultiplier`); FedAvg, FedAvgM, FedProx and
+     * FedOpt only. Local (`mode: "local"`): each client clips its delta to `clippingNorm` and adds N(0, σ²C²) itself.
+     * ε(δ) is reported after every round; `targetEpsilon` ends the run before a round would exceed it.
      * null = no DP. @default null
      */
     differentialPrivacy: differentialPrivacySchema.nullable().default(null),

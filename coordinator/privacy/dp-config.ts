@@ -1,14 +1,21 @@
 import { z } from 'zod';
 
 /**
- * A run's central differential privacy (DP-FedAvg), with Flower's parameter names where Flower has them
- * (DifferentialPrivacyServerSideFixedClipping / …AdaptiveClipping). Exactly one of `clippingNorm` (fixed clipping)
- * and `adaptiveClipping` is given. Units: norms are L2 distances in the model's weight units.
+ * A run's differential privacy, with Flower's parameter names where Flower has them
+ * (DifferentialPrivacyServerSideFixedClipping / …AdaptiveClipping; LocalDpMod): central DP-FedAvg (the coordinator
+ * clips and noises) or local DP (each client clips and noises its own update). Exactly one of `clippingNorm` (fixed
+ * clipping) and `adaptiveClipping` (central only) is given. Units: norms are L2 distances in the model's weight units.
  * @see McMahan et al. 2018, "Learning Differentially Private Recurrent Language Models" (ICLR), Alg. 1 (DP-FedAvg);
  *      Andrew et al. 2021, "Differentially Private Learning with Adaptive Clipping" (NeurIPS), Alg. 1.
  */
 export const differentialPrivacySchema = z
   .object({
+    /**
+     * `central`: the coordinator clips every update and adds the noise to their mean (DP-FedAvg); `local`: each client
+     * clips its own update's delta to clippingNorm and adds N(0, σ²C²) before sending it, so the coordinator never sees
+     * an unnoised update (FitConfig carries σ and C). @default "central"
+     */
+    mode: z.enum(['central', 'local']).default('central'),
     /**
      * Noise multiplier σ (Flower: noise_multiplier): the Gaussian noise added to the sum of the clipped updates has
      * standard deviation σ·C per coordinate (C the clipping norm). 0 = clipping without noise (ε = ∞).
@@ -56,6 +63,7 @@ export interface AdaptiveClipping {
 
 /** Central DP settings of a run, derived defaults filled in: exactly one of clippingNorm / adaptiveClipping is set. */
 export interface DifferentialPrivacyConfig {
+  readonly mode: 'central' | 'local';
   readonly noiseMultiplier: number;
   readonly clippingNorm?: number;
   readonly adaptiveClipping?: AdaptiveClipping;
@@ -104,14 +112,22 @@ export function privacyRunIssues(run: {
         'give exactly one of differentialPrivacy.clippingNorm (fixed clipping) and differentialPrivacy.adaptiveClipping',
     });
   }
-  const refused = REFUSED_STRATEGIES[run.strategy.name];
+  if (dp.mode === 'local' && dp.adaptiveClipping) {
+    issues.push({
+      path: at('adaptiveClipping'),
+      message:
+        'differentialPrivacy.mode "local" takes a fixed differentialPrivacy.clippingNorm: adaptive clipping needs ' +
+        "the coordinator to count unclipped updates, which local DP's clients do not report",
+    });
+  }
+  const refused = dp.mode === 'central' ? REFUSED_STRATEGIES[run.strategy.name] : undefined;
   if (refused) {
     issues.push({
       path: ['strategy', 'name'],
       message: `strategy "${run.strategy.name}" cannot be combined with differentialPrivacy: ${refused}`,
     });
   }
-  if (dp.adaptiveClipping) {
+  if (dp.adaptiveClipping && dp.mode === 'central') {
     const sigmaB = clippedCountStddevOf(dp.adaptiveClipping, run.clientsPerRound);
     if (dp.noiseMultiplier >= 2 * sigmaB) {
       issues.push({
@@ -158,6 +174,7 @@ export function resolvePrivacy(
  */
 export function dpFlagConfig(noiseMultiplier: number, clientsPerRound: number): DifferentialPrivacyOptions {
   return {
+    mode: 'central',
     noiseMultiplier,
     adaptiveClipping: {
       initialClippingNorm: 0.1,

@@ -8,5 +8,5 @@ export {
   type DifferentialPrivacyOptions,
   type PrivacyIssue,
 } from './dp-config.js';
-export { CentralPrivacy, PrivateRound, type PrivacyState } from './central-privacy.js';
+export { RunPrivacy, PrivateRound, type PrivacyState } from './run-privacy.js';
 export { privateMeanModel, noisedUnclippedFraction } from './private-mean.js';

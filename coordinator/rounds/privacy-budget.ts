@@ -1,4 +1,4 @@
-import type { CentralPrivacy } from '../privacy/index.js';
+import type { RunPrivacy } from '../privacy/index.js';
 import type { RoundSummary } from '../../shared/proto/index.js';
 
 /**
@@ -19,7 +19,7 @@ export function roundSamplingRate(selected: number, available: number): number {
  * @param clientsPerRound the run's clientsPerRound. @param available clients available for selection now.
  */
 export function privacyBudgetStop(
-  privacy: CentralPrivacy,
+  privacy: RunPrivacy,
   round: number,
   clientsPerRound: number,
   available: number,
@@ -41,7 +41,7 @@ export function privacyBudgetStop(
  * @param clippingNorm the C the round aggregated with (read before aggregation: adaptive clipping moves it after).
  */
 export function accountRound(
-  privacy: CentralPrivacy | null | undefined,
+  privacy: RunPrivacy | null | undefined,
   clippingNorm: number,
   samplingRate: number,
 ): Pick<RoundSummary, 'dpEpsilon' | 'dpClippingNorm'> {

@@ -317,7 +317,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         : clock.now() + attemptDeadlineMs(config, a.attempt, this.slowestMs),
       nowMs: clock.now(),
       maxUpdateNorm: config.maxUpdateNorm,
-      measureUpdateNorms: Boolean(strategy.privacy),
+      measureUpdateNorms: strategy.privacy?.config.mode === 'central',
       updateCodec: parseCodecSpec(config.updateCodec),
       declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
       spareBuffers: this.buffers.receive,

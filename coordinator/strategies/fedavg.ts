@@ -20,7 +20,7 @@ import type {
 import { RunningWeightedMean, weightedMetricMeans } from './aggregate.js';
 import { defineStrategy } from './define-strategy.js';
 import type { StrategyDeps } from './update-spill.js';
-import { CentralPrivacy, type PrivateRound } from '../privacy/index.js';
+import { RunPrivacy, type PrivateRound } from '../privacy/index.js';
 
 /** Option fields of every FedAvg-family strategy (spread into each one's options). */
 export const fedAvgOptions = {
@@ -41,14 +41,14 @@ export interface FedAvgOptions {
  * applied to the mean (`serverUpdate`).
  * With `differentialPrivacy` in the settings it is DP-FedAvg (as Flower's server-side DP wrappers): each update's
  * distance to the global model is clipped to C, the clipped updates weigh equally, Gaussian noise is added to their
- * mean (CentralPrivacy), and the server update (FedAvgM momentum, FedOpt) then applies to that noised mean, which is
+ * mean (RunPrivacy), and the server update (FedAvgM momentum, FedOpt) then applies to that noised mean, which is
  * post-processing and costs no privacy.
  * @see McMahan et al. 2017, "Communication-Efficient Learning of Deep Networks from Decentralized Data", Alg. 1;
  *      McMahan et al. 2018, "Learning Differentially Private Recurrent Language Models", Alg. 1 (DP-FedAvg).
  */
 export class FedAvg implements Strategy {
   readonly name: string = 'fedavg';
-  readonly privacy: CentralPrivacy | null;
+  readonly privacy: RunPrivacy | null;
 
   /**
    * @param settings the run settings (seed, clients per round, local training, differential privacy).
@@ -61,7 +61,7 @@ export class FedAvg implements Strategy {
     deps: Pick<StrategyDeps, 'randomBytes'> = {},
   ) {
     const dp = settings.differentialPrivacy;
-    this.privacy = dp ? new CentralPrivacy(dp, deps.randomBytes) : null;
+    this.privacy = dp ? new RunPrivacy(dp, deps.randomBytes) : null;
   }
 
   async initializeParameters(ctx: StrategyContext): Promise<ModelWeights | null> {
@@ -120,7 +120,8 @@ export class FedAvg implements Strategy {
     // Round r trains with the stage reached after r − 1 rounds, so round 1 starts at startFraction.
     const curriculumStage =
       regularizer === 'none' ? 1 : curriculumStageOf({ kind: pacing, startFraction, fullAt }, round - 1, rounds);
-    return { localEpochs, batchSize, learningRate, proximalMu: 0, weighting, curriculumStage };
+    const localPrivacy = this.privacy?.localFitPrivacy() ?? null;
+    return { localEpochs, batchSize, learningRate, proximalMu: 0, weighting, curriculumStage, localPrivacy };
   }
 
   /** Aggregation weight of one update: its number of examples. */

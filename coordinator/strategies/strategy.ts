@@ -1,6 +1,6 @@
 import type { ModelWeights } from '../../shared/codec/index.js';
 import type { WeightingConfig } from '../../shared/config/index.js';
-import type { CentralPrivacy, DifferentialPrivacyConfig } from '../privacy/index.js';
+import type { RunPrivacy, DifferentialPrivacyConfig } from '../privacy/index.js';
 
 /**
  * The run settings a strategy reads, besides its own options: a validated run config satisfies it as it is. Declared
@@ -37,6 +37,11 @@ export interface FitConfig {
   weighting: WeightingConfig;
   /** Share of local samples the self-paced curriculum admits this round, in (0, 1] (1 without a curriculum). */
   curriculumStage: number;
+  /**
+   * Local differential privacy: the client clips its update's delta to `clippingNorm` and adds N(0, σ²C²) to it
+   * before encoding; null or absent = none.
+   */
+  localPrivacy?: { noiseMultiplier: number; clippingNorm: number } | null;
 }
 
 /** One selected client and what it should do this round (Flower: FitIns). */
@@ -197,5 +202,5 @@ export interface Strategy {
    * The run's central differential privacy when the strategy applies it (FedAvg family with `differentialPrivacy`):
    * the run accounts each round with it and keeps its state in checkpoints. Absent or null = none.
    */
-  readonly privacy?: CentralPrivacy | null;
+  readonly privacy?: RunPrivacy | null;
 }

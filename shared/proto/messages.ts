@@ -34,6 +34,8 @@ export interface FitConfig {
   weighting?: Weighting | null;
   /** The run's update codec; absent (null when decoded) = none. */
   updateCodec?: WireUpdateCodec | null;
+  /** Local differential privacy: clip the delta to clippingNorm, add N(0, σ²C²); absent (null when decoded) = none. */
+  localPrivacy?: { noiseMultiplier: number; clippingNorm: number } | null;
 }
 
 /** fedsift.v1.UpdateCodec (see the .proto for the byte layouts). */

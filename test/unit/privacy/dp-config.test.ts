@@ -20,6 +20,7 @@ describe('run config: differentialPrivacy', () => {
 
     // Assert
     assert.deepEqual(dp, {
+      mode: 'central',
       noiseMultiplier: 1,
       delta: 1e-5,
       targetEpsilon: null,
@@ -32,6 +33,7 @@ describe('run config: differentialPrivacy', () => {
     });
     const fixed = parseRunConfig({ differentialPrivacy: { noiseMultiplier: 0.5, clippingNorm: 2, targetEpsilon: 3 } });
     assert.deepEqual(fixed.differentialPrivacy, {
+      mode: 'central',
       noiseMultiplier: 0.5,
       clippingNorm: 2,
       delta: 1e-5,

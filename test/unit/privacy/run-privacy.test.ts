@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CentralPrivacy, type DifferentialPrivacyConfig } from '../../../coordinator/privacy/index.js';
+import { RunPrivacy, type DifferentialPrivacyConfig } from '../../../coordinator/privacy/index.js';
 import { DataError } from '../../../shared/errors/index.js';
 import { addGaussianNoise, nextClippingNorm } from '../../../shared/privacy/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
@@ -8,6 +8,7 @@ import { fedsiftError } from '../../helpers/fedsift-errors.js';
 import { seededBytes } from '../../helpers/seeded-bytes.js';
 
 const ADAPTIVE: DifferentialPrivacyConfig = {
+  mode: 'central',
   noiseMultiplier: 0, // no update noise: the tests follow C, which only the count noise moves
   delta: 1e-5,
   targetEpsilon: null,
@@ -15,8 +16,8 @@ const ADAPTIVE: DifferentialPrivacyConfig = {
 };
 
 /** One round at the current clipping norm over updates of the given norms; returns the C it used. */
-function playRound(privacy: CentralPrivacy, norms: number[]): number {
-  const round = privacy.beginRound();
+function playRound(privacy: RunPrivacy, norms: number[]): number {
+  const round = privacy.beginRound()!;
   const weights = norms.map((n, k) => round.weightOf(n, `client ${k}`));
   const g = new Float32Array(1);
   round.finish(
@@ -28,10 +29,10 @@ function playRound(privacy: CentralPrivacy, norms: number[]): number {
   return round.clippingNorm;
 }
 
-describe('CentralPrivacy', () => {
+describe('RunPrivacy', () => {
   it('moves an adaptive clipping norm by C·exp(−η(b − γ)) over 3 rounds of fixed norms', () => {
     // Prepare: norms 0.5, 2, 3; C₀ = 1, γ = 0.5, η = 0.2, no count noise. Unclipped share b: 1/3, 1/3, 1/3 (C stays < 2).
-    const privacy = new CentralPrivacy(ADAPTIVE, seededBytes(1));
+    const privacy = new RunPrivacy(ADAPTIVE, seededBytes(1));
 
     // Execute
     const used = [0, 1, 2].map(() => playRound(privacy, [0.5, 2, 3]));
@@ -45,7 +46,7 @@ describe('CentralPrivacy', () => {
   it('draws the count noise from the injected source: b̃ = (Σb + N(0, σ_b²))/m', () => {
     // Prepare: σ_b = 0.8; the first draw of seed 5 is the count noise.
     const config = { ...ADAPTIVE, adaptiveClipping: { ...ADAPTIVE.adaptiveClipping!, clippedCountStddev: 0.8 } };
-    const privacy = new CentralPrivacy(config, seededBytes(5));
+    const privacy = new RunPrivacy(config, seededBytes(5));
 
     // Execute
     playRound(privacy, [0.5, 2, 3]);
@@ -58,8 +59,14 @@ describe('CentralPrivacy', () => {
   });
 
   it('counts an update at exactly C as unclipped and gives clipping factors min(1, C/‖Δ‖)', () => {
-    const fixed: DifferentialPrivacyConfig = { noiseMultiplier: 1, clippingNorm: 2, delta: 1e-5, targetEpsilon: null };
-    const round = new CentralPrivacy(fixed).beginRound();
+    const fixed: DifferentialPrivacyConfig = {
+      mode: 'central',
+      noiseMultiplier: 1,
+      clippingNorm: 2,
+      delta: 1e-5,
+      targetEpsilon: null,
+    };
+    const round = new RunPrivacy(fixed).beginRound()!;
     assertClose([round.weightOf(0, 'a'), round.weightOf(2, 'b'), round.weightOf(8, 'c')], [1, 1, 0.25], 1e-15);
   });
 
@@ -69,27 +76,34 @@ describe('CentralPrivacy', () => {
       noiseMultiplier: 1,
       adaptiveClipping: { ...ADAPTIVE.adaptiveClipping!, clippedCountStddev: 2 },
     };
-    assertClose([new CentralPrivacy(adaptive).updateNoiseMultiplier], [(1 - 1 / 16) ** -0.5], 1e-12);
+    assertClose([new RunPrivacy(adaptive).updateNoiseMultiplier], [(1 - 1 / 16) ** -0.5], 1e-12);
     const fixed: DifferentialPrivacyConfig = {
+      mode: 'central',
       noiseMultiplier: 1.3,
       clippingNorm: 1,
       delta: 1e-5,
       targetEpsilon: null,
     };
-    assert.equal(new CentralPrivacy(fixed).updateNoiseMultiplier, 1.3);
+    assert.equal(new RunPrivacy(fixed).updateNoiseMultiplier, 1.3);
   });
 
   it('accounts rounds with increasing ε, predicts the next one, and keeps both across a state round trip', () => {
     // Prepare
-    const fixed: DifferentialPrivacyConfig = { noiseMultiplier: 1, clippingNorm: 1, delta: 1e-5, targetEpsilon: null };
-    const privacy = new CentralPrivacy(fixed);
+    const fixed: DifferentialPrivacyConfig = {
+      mode: 'central',
+      noiseMultiplier: 1,
+      clippingNorm: 1,
+      delta: 1e-5,
+      targetEpsilon: null,
+    };
+    const privacy = new RunPrivacy(fixed);
     assert.equal(privacy.epsilon(), 0);
 
     // Execute
     const predicted = privacy.epsilonAfterRound(0.5);
     const e1 = privacy.account(0.5);
     const e2 = privacy.account(0.5);
-    const restored = new CentralPrivacy(fixed);
+    const restored = new RunPrivacy(fixed);
     restored.restore(JSON.parse(JSON.stringify(privacy.state())));
 
     // Assert

@@ -20,17 +20,21 @@ export interface PrivacyState {
 }
 
 /**
- * A run's central differential privacy (DP-FedAvg with fixed or adaptive clipping) and its accountant: clips each
+ * A run's differential privacy and its accountant. Central mode (DP-FedAvg, fixed or adaptive clipping): clips each
  * round's updates (clipping factors as aggregation weights, see PrivateRound), noises their mean, moves the adaptive
- * clipping norm, and accounts every aggregated round as one step of the sampled Gaussian mechanism.
+ * clipping norm. Local mode: the clients clip and noise their own updates (localFitPrivacy goes out with FitConfig);
+ * the coordinator aggregates as usual and only accounts. Every aggregated round is one accountant step.
  *
- * Accounting: a round is the sampled Gaussian mechanism with noise multiplier σ (with adaptive clipping, the update
- * noise σ_Δ = (σ⁻² − (2σ_b)⁻²)^−½ and the count noise σ_b together cost what one Gaussian of multiplier σ does,
+ * Central accounting: a round is the sampled Gaussian mechanism with noise multiplier σ (with adaptive clipping, the
+ * update noise σ_Δ = (σ⁻² − (2σ_b)⁻²)^−½ and the count noise σ_b together cost what one Gaussian of multiplier σ does,
  * Andrew et al. 2021 Thm. 1) and sampling rate q = clients selected ÷ clients available for selection. fedsift selects
  * a fixed number of clients; that is accounted as Poisson sampling at rate q, the usual approximation (TFF, Opacus).
+ * Local accounting, per site and worst case (a site in every round): each update the site sends is the Gaussian
+ * mechanism on its clipped delta, whose value any change of the site's data moves by at most 2C (replace-one), with
+ * noise σC: multiplier σ/2, no sampling amplification (the coordinator knows whom it selected), q = 1.
  * @see McMahan et al. 2018, Alg. 1; Andrew et al. 2021, Alg. 1; Mironov et al. 2019 (RDP of the sampled Gaussian).
  */
-export class CentralPrivacy {
+export class RunPrivacy {
   private clippingNormValue: number;
   private accountant: RdpAccountant;
 
@@ -61,9 +65,22 @@ export class CentralPrivacy {
     return adaptiveUpdateNoiseMultiplier(sigma, adaptiveClipping.clippedCountStddev);
   }
 
-  /** Starts one round's private aggregation at the current clipping norm. */
-  beginRound(): PrivateRound {
+  /** Starts one round's private aggregation at the current clipping norm; undefined in local mode (nothing to do). */
+  beginRound(): PrivateRound | undefined {
+    if (this.config.mode === 'local') return undefined;
     return new PrivateRound(this, this.clippingNormValue, this.random);
+  }
+
+  /** What FitConfig tells each client in local mode (σ and C); null in central mode. */
+  localFitPrivacy(): { noiseMultiplier: number; clippingNorm: number } | null {
+    if (this.config.mode !== 'local') return null;
+    return { noiseMultiplier: this.config.noiseMultiplier, clippingNorm: this.clippingNormValue };
+  }
+
+  /** The accountant step of one round sampled at rate q: (σ, q) central, (σ/2, 1) local (see the class). */
+  private stepOf(samplingRate: number): [noiseMultiplier: number, samplingRate: number] {
+    const sigma = this.config.noiseMultiplier;
+    return this.config.mode === 'local' ? [sigma / 2, 1] : [sigma, samplingRate];
   }
 
   /** Adaptive clipping after a round: C ← C·exp(−η·(b̃ − γ)), b̃ the noised unclipped share. No-op when fixed. */
@@ -79,7 +96,7 @@ export class CentralPrivacy {
    * @throws {RangeError} when q ∉ (0, 1].
    */
   account(samplingRate: number): number {
-    this.accountant.step(this.config.noiseMultiplier, samplingRate);
+    this.accountant.step(...this.stepOf(samplingRate));
     return this.epsilon();
   }
 
@@ -90,7 +107,7 @@ export class CentralPrivacy {
 
   /** ε(δ) once one more round sampled at rate q is accounted (nothing is accounted). */
   epsilonAfterRound(samplingRate: number): number {
-    return this.accountant.epsilonAfterStep(this.config.noiseMultiplier, samplingRate, this.config.delta);
+    return this.accountant.epsilonAfterStep(...this.stepOf(samplingRate), this.config.delta);
   }
 
   /** What a checkpoint keeps: the next clipping norm and the accountant's history. */
@@ -122,7 +139,7 @@ export class PrivateRound {
   private unclipped = 0;
 
   constructor(
-    private readonly privacy: CentralPrivacy,
+    private readonly privacy: RunPrivacy,
     /** The clipping norm C of this round. */
     readonly clippingNorm: number,
     private readonly random: RandomBytes,
