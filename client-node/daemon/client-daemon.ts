@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { float32ToBytes, MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import type { ClientConfig } from '../../shared/config/index.js';
-import { CLIENT_METRICS, DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../shared/contract/index.js';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../shared/contract/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import {
@@ -16,22 +16,19 @@ import {
 } from './join-refusals.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
-import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, GlobalModels } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
 import { AttemptTracker, attemptKey } from './attempt-tracker.js';
 import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
-import { callDeadline, submitToOpenAttempt } from './late-submission.js';
-import { evaluationReport, trainLocalRound } from './local-round.js';
 import type { Slowdown } from './slowdown.js';
 import { UpdateEncoder } from './update-encoder.js';
 import type { SiteReporting } from './round-weighting.js';
 import type { RunContexts } from './run-context.js';
+import { playFitRound } from './fit-round.js';
 import { playStatisticsRound } from './statistics-round.js';
 import type { UploadRetryPolicy } from './upload-retry.js';
 import { siteCapabilities, siteLabels } from '../data/index.js';
 import { backoffDelay, type RoundSource } from '../rounds/index.js';
-import type { LocalFitResult } from '../training/index.js';
 
 /** Collaborators of a daemon (built by the composition root, client-node/main.ts). */
 export interface ClientDaemonDeps {
@@ -94,7 +91,7 @@ export class ClientDaemon {
   private source: RoundSource | undefined;
   private closed = false;
   /** The last fetched global model's bytes; the next fetch downloads into them (no model-sized allocation per round). */
-  private modelBuffer: Uint8Array | undefined;
+  private readonly modelBuffer: { bytes?: Uint8Array } = {};
   private readonly log: Logger;
   /** Cuts a slowed client's wait short when the daemon closes. */
   private readonly stopping = new AbortController();
@@ -296,83 +293,21 @@ export class ClientDaemon {
 
   private async playRound(a: RoundAnnouncement): Promise<void> {
     if (this.closed) return;
-    const log = this.log.child({ run: a.runId, round: a.round });
-    if (this.attempts.isSuperseded(a)) {
-      log.debug(
-        { attempt: a.attempt },
-        'attempt superseded (a newer one was announced, or an earlier update answered it)',
-      );
-      return;
-    }
-    if (a.deadlineUnixMs > 0 && Date.now() >= a.deadlineUnixMs) {
-      log.warn(
-        { attempt: a.attempt, deadlineUnixMs: a.deadlineUnixMs },
-        'skipping round: its deadline passed before this client could start it',
-      );
-      this.deps.metrics?.onRound('failed');
-      return;
-    }
-    let fit: LocalFitResult | undefined;
-    try {
-      const { link, runs } = this.deps;
-      const trainer = await runs.trainer(a, () => link.fetchRunSpec(a.runId, this.clientId, callDeadline(a)));
-      const { weights, sha256 } = await this.deps.models.fetch(a, this.clientId, callDeadline(a), this.modelBuffer);
-      this.modelBuffer = float32ToBytes(weights.values); // rounds play one at a time: the next one downloads into it
-      if (a.modelSha256 && sha256 !== a.modelSha256)
-        throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);
-      if (a.evaluateClientIds.includes(this.clientId))
-        await link
-          .reportEvaluation(evaluationReport(trainer, a, this.clientId, weights))
-          .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
-      fit = await trainLocalRound(trainer, a, weights, this.deps.reporting, this.slowdown);
-      const attack = this.deps.config.attack;
-      const sent = attack
-        ? { specs: fit.weights.specs, values: poisonUpdate(weights.values, fit.weights.values, attack) }
-        : fit.weights;
-      const encoded = this.encoder.encode(a, sent, weights);
-      const update = {
-        runId: a.runId,
-        round: a.round,
-        clientId: this.clientId,
-        numExamples: fit.numExamples,
-        metrics: fit.metrics,
-        specs: sent.specs,
-        payload: encoded.payload,
-        encodeTo: encoded.encodeTo,
-        codec: encoded.codec,
-      };
-      const ack = await submitToOpenAttempt(
-        {
-          attempts: this.attempts,
-          clientId: this.clientId,
-          isClosed: () => this.closed,
-          submit: (u, deadlineUnixMs, fresh) =>
-            this.deps.link.submitUpdate(u, this.maxChunkBytes, deadlineUnixMs, { freshConnection: fresh }),
-          retry: this.uploadRetry,
-          onRetry: (code) => this.deps.metrics?.onUploadRetry(status[code]),
-          log,
-        },
-        update,
-        a,
-      );
-      if (!ack) {
-        log.warn({ attempt: a.attempt }, 'trained past the round: no open attempt of it selects this client any more');
-        this.deps.metrics?.onRound('failed', fit.metrics);
-        return;
-      }
-      encoded.delivered();
-      const m = fit.metrics;
-      log.info(
-        { trainLoss: m[CLIENT_METRICS.trainLoss], trainMs: Math.round(m[CLIENT_METRICS.trainMs]!) },
-        ack.message,
-      );
-      this.deps.metrics?.onRound('submitted', fit.metrics);
-    } catch (err) {
-      if (this.closed) return void log.debug({ reason: refusalReason(err) }, 'round abandoned: the daemon closed');
-      log.warn({ reason: refusalReason(err) }, 'round not completed');
-      this.deps.metrics?.onRound('failed', fit?.metrics); // a site that trained and failed to upload still trained
-      this.stopIfCutOff(err);
-    }
+    const { config, link, models, runs, metrics, reporting } = this.deps;
+    const round = {
+      ...{ config, link, models, runs, metrics, reporting },
+      clientId: this.clientId,
+      maxChunkBytes: this.maxChunkBytes,
+      attempts: this.attempts,
+      encoder: this.encoder,
+      slowdown: this.slowdown,
+      uploadRetry: this.uploadRetry,
+      modelBuffer: this.modelBuffer,
+      isClosed: () => this.closed,
+      onError: (err: unknown) => this.stopIfCutOff(err),
+      log: this.log.child({ run: a.runId, round: a.round }),
+    };
+    await playFitRound(round, a);
   }
 
   /** Stops listening and heartbeating; an in-flight round is abandoned. Idempotent. */

@@ -1,6 +1,6 @@
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
-import { runStatistics } from '../data/index.js';
+import { statisticsToSend } from '../data/index.js';
 import type { CoordinatorLink } from '../link/index.js';
 import { callDeadline } from './late-submission.js';
 import type { RunContexts } from './run-context.js';
@@ -16,22 +16,19 @@ export interface StatisticsRound {
 /**
  * Round 0 of a run with a data schema, for a site it selects: the run's spec (whose schema must be the one this site's
  * table was read with), the site's sums over its rows (never rows; shared/tabular siteStatistics), SubmitStatistics.
- * A site with fewer rows than the schema's minSiteRows sends no sums, only its row count (its Join already said it), so
- * the coordinator counts it as answered at once instead of waiting for the deadline, and logs why: so few rows would
- * all but reveal them, and the coordinator combines the other sites' statistics.
+ * A site with fewer rows than the schema's minSiteRows sends only its row count (statisticsToSend; its Join already said
+ * it) and logs why: so few rows would all but reveal them, and the coordinator combines the other sites' statistics.
  * @returns whether statistics were sent.
  * @throws the gRPC error of a call; {DataError} when the run's schema is not the site's.
  */
 export async function playStatisticsRound(s: StatisticsRound, a: RoundAnnouncement): Promise<boolean> {
   const deadline = callDeadline(a);
   const spec = await s.runs.spec(a, () => s.link.fetchRunSpec(a.runId, s.clientId, deadline));
-  const site = s.runs.site;
-  const sums = runStatistics(site, spec); // a site without a table throws here
-  const minSiteRows = site.kind === 'table' ? site.table.schema.minSiteRows : 0;
-  if (sums.rows < minSiteRows) {
-    const rowsOnly = { runId: a.runId, clientId: s.clientId, rows: sums.rows, numeric: [], categorical: [] };
+  const { sums, rowsOnly, minSiteRows } = statisticsToSend(s.runs.site, spec); // a site without a table throws here
+  const sent = { runId: a.runId, clientId: s.clientId, ...sums };
+  if (rowsOnly) {
     // The coordinator refuses it (FAILED_PRECONDITION, naming minSiteRows): that refusal is the expected answer.
-    const answer = await s.link.submitStatistics(rowsOnly, deadline).then(
+    const answer = await s.link.submitStatistics(sent, deadline).then(
       (ack) => ack.message,
       (err: Error) => err.message,
     );
@@ -41,7 +38,7 @@ export async function playStatisticsRound(s: StatisticsRound, a: RoundAnnounceme
     );
     return false;
   }
-  const ack = await s.link.submitStatistics({ runId: a.runId, clientId: s.clientId, ...sums }, deadline);
+  const ack = await s.link.submitStatistics(sent, deadline);
   s.log.info({ rows: sums.rows }, ack.message || 'feature statistics sent');
   return true;
 }

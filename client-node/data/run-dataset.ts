@@ -45,6 +45,30 @@ export function runStatistics(site: SiteData, spec: RunSpec): SiteSums {
   return siteStatistics(site.table);
 }
 
+/** What a site sends in round 0 of a run (statisticsToSend). */
+export interface StatisticsToSend {
+  /** SubmitStatistics' sums: the site's (runStatistics), or only its row count (no columns) when `rowsOnly`. */
+  sums: SiteSums;
+  /** The site has fewer rows than the schema's minSiteRows: its sums are held back, the coordinator refuses the count. */
+  rowsOnly: boolean;
+  /** The schema's minSiteRows (0 for a site without a table). */
+  minSiteRows: number;
+}
+
+/**
+ * The sums a site sends for round 0 of a run (pure), the rule of the daemon and of the in-process simulation alike:
+ * its sums over its rows (runStatistics), or — with fewer rows than the schema's minSiteRows, which would all but
+ * reveal them — only its row count, which the coordinator refuses by design (FAILED_PRECONDITION) and so counts the
+ * site as answered at once instead of waiting for the deadline.
+ * @throws {DataError} as runStatistics: the run has no data schema, or not the site's.
+ */
+export function statisticsToSend(site: SiteData, spec: RunSpec): StatisticsToSend {
+  const sums = runStatistics(site, spec);
+  const minSiteRows = site.kind === 'table' ? site.table.schema.minSiteRows : 0;
+  if (sums.rows >= minSiteRows) return { sums, rowsOnly: false, minSiteRows };
+  return { sums: { rows: sums.rows, numeric: [], categorical: [] }, rowsOnly: true, minSiteRows };
+}
+
 /**
  * Checks the run reads its sites' data as this site read its own: both with the same data schema, or neither with one.
  * @throws {DataError} when one has a schema and the other none, or the schemas differ.

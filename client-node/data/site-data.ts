@@ -48,7 +48,15 @@ export function loadSiteData(source: DataSourceConfig, logger: Logger): SiteData
  *         read, or no rows at all.
  */
 export function loadSiteTable(path: string, schema: DataSchema, logger: Logger): SiteData {
-  const table = loadTable(path, schema);
+  return siteTable(loadTable(path, schema), path, logger);
+}
+
+/**
+ * A table already read (loadTable / parseTable) as a site's data: the checks and logs of loadSiteTable, for a caller
+ * that holds the CSV's rows for more than the table. `path` names the file in messages and logs.
+ * @throws {DataError} naming the file when no row is left to train on.
+ */
+export function siteTable(table: Table, path: string, logger: Logger): SiteData {
   if (table.numRows === 0)
     throw new DataError(`${path}: no rows to train on (${table.droppedRows} dropped for missing values)`);
   const log = logger.child({ data: path });
@@ -59,7 +67,7 @@ export function loadSiteTable(path: string, schema: DataSchema, logger: Logger):
       { droppedRows: table.droppedRows, rows: table.numRows },
       `rows dropped: a missing value under the schema's "drop" policy, or a missing label`,
     );
-  return { kind: 'table', table, schemaSha256: schemaSha256(schema) };
+  return { kind: 'table', table, schemaSha256: schemaSha256(table.schema) };
 }
 
 /** `ds`, when it holds an example. @throws {DataError} naming the file when it holds none (a header-only CSV). */

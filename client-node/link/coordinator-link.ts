@@ -1,28 +1,23 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { PROTOCOL_VERSION } from '../../shared/contract/index.js';
 import {
   makeClientConstructor,
-  Metadata,
   type CallOptions,
   type ChannelCredentials,
   type ChannelOptions,
   type Client,
   type ClientReadableStream,
-  type ClientWritableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { chunkBytes, float32ToBytes, sha256Hex, type ModelWeights, type TensorSpec } from '../../shared/codec/index.js';
 import { grpcChannelOptions, type TransportConfig } from '../../shared/config/index.js';
 import { channelCredentials, type ChannelSecurity } from '../../shared/tls/index.js';
-import { writeWithBackpressure } from '../../shared/streams/index.js';
 import { CoordinatorAddresses, type CoordinatorTarget } from './coordinator-addresses.js';
 import {
   bearerTokenInterceptor,
   loadFedsiftProto,
   metadataInterceptor,
   SESSION_METADATA_KEY,
-  specsToWire,
   type CheckSiteRequest,
   type CheckSiteResponse,
   type EvaluationReport,
@@ -35,49 +30,28 @@ import {
   type SiteStatistics,
   type StatisticsAck,
   type UpdateAck,
-  type UpdateChunk,
-  type UpdateHeader,
 } from '../../shared/proto/index.js';
 import { assembleModel, type DownloadedModel } from './model-assembly.js';
+import { streamUpdate, type UpdateStub, type UpdateToSubmit } from './update-upload.js';
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
-type CoordinatorStub = Client & {
-  Join(req: JoinRequest, cb: Callback<JoinResponse>): void;
-  Heartbeat(req: { clientId: string }, cb: Callback<{ serverUnixMs: number }>): void;
-  WatchRounds(req: { clientId: string }): ClientReadableStream<RoundAnnouncement>;
-  FetchModel(
-    req: { runId: string; round: number; clientId: string },
-    options: CallOptions,
-  ): ClientReadableStream<ModelChunk>;
-  SubmitUpdate(metadata: Metadata, options: CallOptions, cb: Callback<UpdateAck>): ClientWritableStream<UpdateChunk>;
-  ReportEvaluation(req: EvaluationReport, cb: Callback<{ accepted: boolean }>): void;
-  FetchRunSpec(req: RunSpecRequest, options: CallOptions, cb: Callback<RunSpec>): void;
-  SubmitStatistics(req: SiteStatistics, options: CallOptions, cb: Callback<StatisticsAck>): void;
-  CheckSite(req: CheckSiteRequest, options: CallOptions, cb: Callback<CheckSiteResponse>): void;
-};
+type CoordinatorStub = Client &
+  UpdateStub & {
+    Join(req: JoinRequest, cb: Callback<JoinResponse>): void;
+    Heartbeat(req: { clientId: string }, cb: Callback<{ serverUnixMs: number }>): void;
+    WatchRounds(req: { clientId: string }): ClientReadableStream<RoundAnnouncement>;
+    FetchModel(
+      req: { runId: string; round: number; clientId: string },
+      options: CallOptions,
+    ): ClientReadableStream<ModelChunk>;
+    ReportEvaluation(req: EvaluationReport, cb: Callback<{ accepted: boolean }>): void;
+    FetchRunSpec(req: RunSpecRequest, options: CallOptions, cb: Callback<RunSpec>): void;
+    SubmitStatistics(req: SiteStatistics, options: CallOptions, cb: Callback<StatisticsAck>): void;
+    CheckSite(req: CheckSiteRequest, options: CallOptions, cb: Callback<CheckSiteResponse>): void;
+  };
 type HealthStub = Client & {
   Check(req: { service: string }, options: CallOptions, cb: Callback<{ status: string }>): void;
 };
-
-/** An update ready to submit: header fields without the byte totals, which the link computes. */
-export type UpdateToSubmit = Omit<UpdateHeader, 'tensors' | 'totalBytes' | 'sha256'> &
-  (
-    | {
-        /** The model's tensor specs (the update's layout once decoded). */
-        specs: readonly TensorSpec[];
-        /** The update's bytes as sent, encoded with `codec` (see UpdateEncoder). */
-        payload: Uint8Array;
-        /**
-         * When given, payload[0, end) is only written once encodeTo(end) returns: called before each chunk is sent
-         * (or once for all bytes before an upload whose digest comes first). @throws whatever encoding throws.
-         */
-        encodeTo?: (end: number) => void;
-      }
-    | {
-        /** The trained weights, sent as float32 (codec none). */
-        weights: ModelWeights;
-      }
-  );
 
 /**
  * The client daemon's gRPC channel to the coordinator: promise-returning calls, chunked model transfer both ways,
@@ -257,62 +231,15 @@ export class CoordinatorLink {
     deadlineUnixMs?: number,
     opts: { freshConnection?: boolean } = {},
   ): Promise<UpdateAck> {
-    if (!opts.freshConnection) return this.streamUpdate(this.stub, update, maxChunkBytes, deadlineUnixMs, false);
+    if (!opts.freshConnection) return streamUpdate(this.stub, update, maxChunkBytes, deadlineUnixMs, false);
     const stub = this.newStub();
     this.freshStubs.add(stub);
     try {
-      return await this.streamUpdate(stub, update, maxChunkBytes, deadlineUnixMs, true);
+      return await streamUpdate(stub, update, maxChunkBytes, deadlineUnixMs, true);
     } finally {
       this.freshStubs.delete(stub);
       stub.close();
     }
-  }
-
-  private streamUpdate(
-    stub: CoordinatorStub,
-    update: UpdateToSubmit,
-    maxChunkBytes: number,
-    deadlineUnixMs: number | undefined,
-    digestFirst: boolean,
-  ): Promise<UpdateAck> {
-    const { specs, bytes, encodeTo, fields } =
-      'weights' in update
-        ? (({ weights, ...fields }) => ({
-            specs: weights.specs,
-            bytes: float32ToBytes(weights.values),
-            encodeTo: undefined,
-            fields,
-          }))(update)
-        : (({ specs, payload, encodeTo, ...fields }) => ({ specs, bytes: payload, encodeTo, fields }))(update);
-    return new Promise((resolve, reject) => {
-      if (digestFirst) encodeTo?.(bytes.byteLength); // throws before anything is sent
-      const header: UpdateHeader = {
-        ...fields,
-        tensors: specsToWire(specs),
-        totalBytes: bytes.byteLength,
-        sha256: digestFirst ? sha256Hex(bytes) : '',
-      };
-      const options = deadlineUnixMs ? { deadline: deadlineUnixMs } : {};
-      const call = stub.SubmitUpdate(new Metadata(), options, (err, ack) => (err ? reject(err) : resolve(ack!)));
-      const messages = (function* (): Generator<UpdateChunk> {
-        yield { header };
-        const hash = digestFirst ? undefined : createHash('sha256');
-        let sent = 0;
-        for (const data of chunkBytes(bytes, maxChunkBytes)) {
-          encodeTo?.((sent += data.byteLength)); // the next chunk is encoded while the last one travels
-          hash?.update(data);
-          yield { data };
-        }
-        if (hash) yield { sha256: hash.digest('hex') };
-      })();
-      writeWithBackpressure(call, messages).then(
-        () => call.destroyed || call.end(),
-        (err: unknown) => {
-          reject(err); // before the cancel's own error: the caller learns why the upload stopped
-          call.cancel();
-        },
-      );
-    });
   }
 
   /** Sends the global model's loss and accuracy on this site's data. @throws the gRPC error (e.g. ABORTED when stale). */

@@ -1,4 +1,5 @@
-export { CoordinatorLink, type UpdateToSubmit } from './coordinator-link.js';
+export { CoordinatorLink } from './coordinator-link.js';
+export { type UpdateToSubmit } from './update-upload.js';
 export { CoordinatorAddresses, type CoordinatorTarget, type HostLookup } from './coordinator-addresses.js';
 export { nextAddress, leaderNamedBy, type CallFailure } from './address-choice.js';
 export { GlobalModels, type ModelSource } from './global-models.js';

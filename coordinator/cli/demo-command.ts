@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
 import { parseNoisyClients } from '../lab/experiments/index.js';
-import { addRunShapeOptions, DP_FLAG_HELP, noiseListArg, nonNegativeFloatArg } from './lab-args.js';
+import { addRunShapeOptions, DP_FLAG_HELP, noiseListArg, nonNegativeFloatArg, withModelSeedLists } from './lab-args.js';
 
 /** `fedsift demo`: the whole system on one machine with real MNIST digits. */
 export function demoCommand(): Command {
@@ -34,11 +34,7 @@ export function demoCommand(): Command {
         const table = String(o.out).replace(/\.json$/, '') + '.md';
         const arms = await runNoiseExperiment(
           {
-            ...o,
-            model: undefined,
-            seed: undefined,
-            models: [o.model],
-            seeds: [o.seed],
+            ...withModelSeedLists(o, [o.model], [o.seed]),
             noise: o.labelNoise,
             variants: [DEMO_VARIANT],
             ceiling: false,

@@ -22,8 +22,10 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
   if (err instanceof ServiceUnavailableError || err instanceof NotLeaderError) return { code: 3, message: err.message };
   if (isServiceError(err) && errorCodeOf(err) === NotLeaderError.code)
     return { code: 3, message: `${err.details}: run the command against the leader (--coordinator HOST:PORT)` };
-  // A config the coordinator refused (StartRun) already reads as the CLI's own (`invalid run config:`, then the field):
-  // printed as is, so one bad field looks the same wherever it was caught; still exit 4, a refusal.
+  // Only StartRun answers with a ConfigError (the other Admin calls and the Coordinator service raise none): a run
+  // config it refused reads as the CLI's own (`invalid run config:`, then the field; an empty or non-JSON config_json,
+  // which `fedsift run start` never sends, names itself). Printed as is, so one bad field looks the same wherever it
+  // was caught; still exit 4, a refusal.
   if (isServiceError(err) && errorCodeOf(err) === ConfigError.code) return { code: 4, message: err.details };
   if (isServiceError(err)) {
     if (err.code === status.UNAVAILABLE) {

@@ -12,6 +12,7 @@ import {
   seedsOf,
   VARIANT_NAMES,
   variantListArg,
+  withModelSeedLists,
 } from './lab-args.js';
 
 /** `fedsift experiment …`: reproducible comparisons run on real processes and real MNIST digits. */
@@ -66,9 +67,7 @@ export function experimentCommand(): Command {
       const seeds = seedsOf(o, cmd.getOptionValueSource('seed') === 'cli');
       const { runNoiseExperiment, COMPLETED } = await import('../lab/experiments/index.js');
       const logger = createLogger({ name: 'experiment', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
-      // --model and --seed become models and seeds; undefined keeps them out of the saved options.
-      const options = { ...o, model: undefined, seed: undefined, models: o.model, seeds };
-      const arms = await runNoiseExperiment(options, logger);
+      const arms = await runNoiseExperiment(withModelSeedLists(o, o.model, seeds), logger);
       if (arms.some((a) => a.state !== COMPLETED)) process.exitCode = 4;
     });
   const tabular = new Command('noise-tabular')

@@ -124,3 +124,11 @@ export function seedsOf(o: { seed: number; seeds?: number[] }, seedFromCommandLi
     throw new ConfigError('--seed and --seeds: give one of them (--seeds 3 means --seed 3)', { field: 'seeds' });
   return o.seeds ?? [o.seed];
 }
+
+/**
+ * A command's options with `--model` and `--seed` turned into the lists an experiment runs (`models`, `seeds`); the
+ * single values become undefined, which keeps them out of the options the experiment saves with its results.
+ */
+export function withModelSeedLists<T extends object>(o: T, models: string[], seeds: number[]) {
+  return { ...o, model: undefined, seed: undefined, models, seeds };
+}

@@ -125,8 +125,7 @@ function startLine(s: SimulationStart): string {
   const { config: c, examplesPerClient: e } = s;
   const split = s.partition.kind === 'iid' ? 'IID' : `Dirichlet α=${s.partition.alpha}`;
   const weighting = weightingEnabled(c.weighting) ? `, sample weighting from round ${c.weighting.startRound}` : '';
-  const slowed = new Map(s.slowClients.map(({ index, factor }) => [index, factor]));
-  const slow = slowed.size ? `, ${describeSlowClients(slowed)}` : '';
+  const slow = s.slowClients.length ? `, ${describeSlowClients(s.slowClients)}` : '';
   const dp = c.differentialPrivacy ? `, central DP σ=${c.differentialPrivacy.noiseMultiplier}` : '';
   return (
     `fedsift simulate: ${s.clients} virtual clients (${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}${weighting}${dp}, model ${c.model}, ${split}, ` +

@@ -1,3 +1,4 @@
+import { foldValues } from '../../shared/codec/index.js';
 import { AggregationError } from '../../shared/errors/index.js';
 import type { UpdateValues } from './strategy.js';
 
@@ -45,12 +46,11 @@ export class RunningWeightedMean {
     this.n++;
     if (w === 0) return;
     this.totalWeight += w;
-    const first = !this.values;
     const m = (this.values ??= this.scratch?.length === this.length ? this.scratch : new Float32Array(this.length));
+    // The first vector of weight > 0 has r = w / w = 1 exactly: the step copies it (foldValues, foldInto).
     const r = w / this.totalWeight;
-    if (!(x instanceof Float32Array)) return x.foldInto(m, first ? 1 : r);
-    if (first) return m.set(x);
-    for (let i = 0; i < x.length; i++) m[i] = m[i]! + r * (x[i]! - m[i]!);
+    if (x instanceof Float32Array) foldValues(m, 0, x, r);
+    else x.foldInto(m, r);
   }
 
   /**

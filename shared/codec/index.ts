@@ -42,4 +42,5 @@ export {
   DeltaScanner,
   forEachDecodedBlock,
   foldDecoded,
+  foldValues,
 } from './update-codecs/index.js';

@@ -24,10 +24,11 @@ describe('the label-noise experiment harness', () => {
       ],
     );
     const [clean, plain, weighted] = arms as [(typeof arms)[0], (typeof arms)[0], (typeof arms)[0]];
-    // 3 rounds on 2 sites: the noisy run can end level with or above the clean one; then there is no gap to close.
-    if (clean.meanLast5 > plain.meanLast5)
-      assert.equal(weighted.gapClosed, (weighted.meanLast5 - plain.meanLast5) / (clean.meanLast5 - plain.meanLast5));
-    else assert.match(weighted.gapUnavailable ?? '', /^no gap to close/);
+    // 3 rounds on 2 sites, seed 3: the noisy run ends above the clean one (86.1% vs 83.2% mean of the last rounds),
+    // so the harness reports the gap unavailable, with the reason, rather than a ratio over a negative gap.
+    assert.ok(clean.meanLast5 < plain.meanLast5, `clean ${clean.meanLast5}, noisy ${plain.meanLast5}`);
+    assert.ok(Number.isNaN(weighted.gapClosed));
+    assert.match(weighted.gapUnavailable ?? '', /^no gap to close: clean \d+\.\d\d% ≤ noisy \d+\.\d\d%$/);
     assert.equal(plain.noisySites, undefined, 'plain training scores no labels');
     const detection = weighted.noisySites!;
     assert.equal(detection.auroc.length, 1, 'one noisy site');

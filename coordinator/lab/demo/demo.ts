@@ -7,9 +7,11 @@ import { watchRun } from '../../operator/index.js';
 import {
   describeSlowClients,
   joinTimeoutMsFor,
+  listSlowClients,
   resolveSlowClients,
   withFederation,
   type FederatedRunShape,
+  type SlowClient,
 } from '../federation/index.js';
 
 /** Options of `fedsift demo`. */
@@ -37,7 +39,7 @@ export interface DemoResult {
   bestTestAccuracy: number;
   wallSeconds: number;
   /** Clients slowed on purpose (`--slow-clients`): 0-based index and factor F; empty = none. */
-  slowClients: { index: number; factor: number }[];
+  slowClients: SlowClient[];
   rounds: RoundSummary[];
 }
 
@@ -81,7 +83,7 @@ export async function runDemo(
       ...(o.dp !== undefined && { differentialPrivacy: dpFlagConfig(o.dp, o.clients) }),
     });
     out(
-      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, updates ${config.updateCodec}, downloads ${config.downloadCodec}${o.dp !== undefined ? `, central DP σ=${o.dp} (adaptive clipping, δ=1e-5)` : ''}, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}${slow.size ? `, ${describeSlowClients(slow)}` : ''}`,
+      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, updates ${config.updateCodec}, downloads ${config.downloadCodec}${o.dp !== undefined ? `, central DP σ=${o.dp} (adaptive clipping, δ=1e-5)` : ''}, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}${slow.size ? `, ${describeSlowClients(listSlowClients(slow))}` : ''}`,
     );
     const { runId } = await admin.startRun(config);
     out(`run ${runId} started; waiting for ${o.clients} clients to join`);
@@ -99,7 +101,7 @@ export async function runDemo(
       finalTestAccuracy: accs.at(-1) ?? NaN,
       bestTestAccuracy: Math.max(...accs),
       wallSeconds: (performance.now() - started) / 1000,
-      slowClients: [...slow].map(([index, factor]) => ({ index, factor })),
+      slowClients: listSlowClients(slow),
       rounds: final.rounds,
     };
     writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');

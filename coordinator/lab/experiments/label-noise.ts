@@ -117,9 +117,7 @@ export async function runNoiseExperiment(
             logger,
           );
           if (variant !== 'plain') {
-            const mine = (n: string) =>
-              arms.find((a) => a.model === model && a.seed === seed && a.noise === n && a.variant === 'plain');
-            const gap = pairGap(arm, mine(noise), mine('none'), o.ceiling);
+            const gap = pairGap(arms, arm, o.ceiling, arm);
             if (gap.ok) arm.gapClosed = gap.ratio;
             else arm.gapUnavailable = gap.reason;
           }

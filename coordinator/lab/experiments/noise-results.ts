@@ -67,19 +67,40 @@ export const NO_CEILING = 'no clean arm (--no-ceiling)';
 
 const failedWhy = (label: string, a: NoiseArm | undefined) => `${label} failed: ${a ? a.error : 'not run'}`;
 
+/** What names an arm among an experiment's arms. */
+export type ArmKey = Pick<NoiseArm, 'model' | 'seed' | 'noise' | 'variant'>;
+
+/** The arm of `key` among `arms`; undefined when it was not run. */
+export function findArm(arms: readonly NoiseArm[], key: ArmKey): NoiseArm | undefined {
+  return arms.find(
+    (a) => a.model === key.model && a.seed === key.seed && a.noise === key.noise && a.variant === key.variant,
+  );
+}
+
+/** The baselines of a variant arm on its seed: the plain-FedAvg arm on the same noise and the clean-label arm. */
+function baselinesOf(arms: readonly NoiseArm[], key: ArmKey): { plain?: NoiseArm; clean?: NoiseArm } {
+  return {
+    plain: findArm(arms, { ...key, variant: 'plain' }),
+    clean: findArm(arms, { ...key, noise: 'none', variant: 'plain' }),
+  };
+}
+
 /**
  * A variant arm's share of the noisy→clean gap on its own seed (by mean of the last 5 rounds), against that seed's
- * plain-FedAvg arm on the same noise (`plain`) and its clean-label arm (`clean`); or why it is unavailable: the
- * ceiling skipped, this arm or either baseline failed (named, with its reason), or no gap (gapClosed).
+ * plain-FedAvg arm on the same noise and its clean-label arm, both looked up in `arms`; or why it is unavailable: the
+ * arm not run, the ceiling skipped, this arm or either baseline failed (named, with its reason), or no gap (gapClosed).
+ * @param variant the arm of `key`; @default findArm(arms, key) (pass it when it is not among `arms` yet)
  */
 export function pairGap(
-  variant: NoiseArm,
-  plain: NoiseArm | undefined,
-  clean: NoiseArm | undefined,
+  arms: readonly NoiseArm[],
+  key: ArmKey,
   ceiling: boolean,
+  variant = findArm(arms, key),
 ): GapClosed {
+  if (!variant) return { ok: false, reason: failedWhy('this arm', variant) };
   if (!ceiling) return { ok: false, reason: NO_CEILING };
   if (variant.state !== COMPLETED) return { ok: false, reason: failedWhy('this arm', variant) };
+  const { plain, clean } = baselinesOf(arms, key);
   if (plain?.state !== COMPLETED) return { ok: false, reason: failedWhy('noisy baseline (plain)', plain) };
   if (clean?.state !== COMPLETED) return { ok: false, reason: failedWhy('clean arm', clean) };
   return gapClosed(variant.meanLast5, plain.meanLast5, clean.meanLast5);
@@ -110,8 +131,6 @@ export interface NoiseSummaryRow {
  * @param arms every arm run (a missing one counts as failed, "not run")
  */
 export function summarizeNoise(arms: readonly NoiseArm[], plan: NoisePlan): NoiseSummaryRow[] {
-  const find = (model: string, seed: number, noise: string, variant: string) =>
-    arms.find((a) => a.model === model && a.seed === seed && a.noise === noise && a.variant === variant);
   const rows: NoiseSummaryRow[] = [];
   for (const model of plan.models) {
     const keys = [
@@ -119,7 +138,7 @@ export function summarizeNoise(arms: readonly NoiseArm[], plan: NoisePlan): Nois
       ...plan.noise.flatMap((noise) => ['plain', ...plan.variants].map((variant) => [noise, variant] as const)),
     ];
     for (const [noise, variant] of keys) {
-      const mine = plan.seeds.map((seed) => ({ seed, arm: find(model, seed, noise, variant) }));
+      const mine = plan.seeds.map((seed) => ({ seed, arm: findArm(arms, { model, seed, noise, variant }) }));
       const done = mine.filter(({ arm }) => arm?.state === COMPLETED);
       const row: NoiseSummaryRow = {
         model,
@@ -135,12 +154,11 @@ export function summarizeNoise(arms: readonly NoiseArm[], plan: NoisePlan): Nois
         const triples = mine.map(({ seed, arm }) => ({
           seed,
           arm,
-          plain: find(model, seed, noise, 'plain'),
-          clean: find(model, seed, 'none', 'plain'),
+          ...baselinesOf(arms, { model, seed, noise, variant }),
         }));
-        row.gapPerSeed = triples.map(({ seed, arm, plain, clean }) => ({
+        row.gapPerSeed = mine.map(({ seed, arm }) => ({
           seed,
-          gap: arm ? pairGap(arm, plain, clean, plan.ceiling) : { ok: false, reason: failedWhy('this arm', arm) },
+          gap: pairGap(arms, { model, seed, noise, variant }, plan.ceiling, arm),
         }));
         const paired = triples.filter((t) => [t.arm, t.plain, t.clean].every((a) => a?.state === COMPLETED));
         const mean = (pick: (t: (typeof paired)[number]) => NoiseArm | undefined) =>

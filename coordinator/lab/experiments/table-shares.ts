@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { loadSiteTable } from '../../../client-node/data/index.js';
+import { siteTable } from '../../../client-node/data/index.js';
 import { readCsvRows } from '../../../shared/data/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
-import { loadDataSchema, type DataSchema } from '../../../shared/tabular/index.js';
+import { loadDataSchema, parseTable, type DataSchema } from '../../../shared/tabular/index.js';
 import { splitTableRows } from './table-split.js';
 
 /** Share of a table's rows held out as the coordinator's test table (as `fedsift example` does). */
@@ -31,15 +31,16 @@ export interface TableFiles {
 }
 
 /**
- * Reads `--schema` and reads `--data` against it as a daemon would (loadSiteTable), so a bad CSV fails before any
- * process starts, then keeps its raw rows for the per-seed splits.
+ * Reads `--schema`, then reads `--data` once: its rows, kept raw for the per-seed splits, are parsed against the schema
+ * as a daemon would (parseTable, siteTable), so a bad CSV fails before any process starts.
  * @throws {ConfigError} when only one of the two is given; {DataError} or {ConfigError} from the schema or the CSV,
  *         naming the file, line and column.
  */
 export function loadNoiseTable(data: string, schemaPath: string, logger: Logger): NoiseTable {
   const schema = loadDataSchema(schemaPath);
-  loadSiteTable(data, schema, logger);
-  return { data: resolve(data), schemaPath: resolve(schemaPath), schema, rows: readCsvRows(data, { trim: false }) };
+  const rows = readCsvRows(data, { trim: false });
+  siteTable(parseTable(rows, schema, data), data, logger);
+  return { data: resolve(data), schemaPath: resolve(schemaPath), schema, rows };
 }
 
 /** The run config's model on a table: a built-in `mlp` becomes TABLE_MLP. @throws {ConfigError} for `cnn` (images only). */

@@ -51,14 +51,24 @@ export function resolveSlowClients(spec: SlowClients, clients: number): Readonly
   return new Map(spec.factor === 1 ? [] : indices.map((i) => [i, spec.factor]));
 }
 
-/** How a start line names the slowed clients: `clients 0, 1, 2 train 5× slower`, `client 3 trains 2× slower`, or `no slowed clients`. */
-export function describeSlowClients(slow: ReadonlyMap<number, number>, prefix = 'client'): string {
-  if (!slow.size) return 'no slowed clients';
-  const byFactor = new Map<number, number[]>();
-  for (const [i, f] of slow) byFactor.set(f, [...(byFactor.get(f) ?? []), i]);
-  return [...byFactor]
-    .map(([f, ids]) =>
-      ids.length === 1 ? `${prefix} ${ids[0]} trains ${f}× slower` : `${prefix}s ${ids.join(', ')} train ${f}× slower`,
-    )
-    .join('; ');
+/** A slowed client as a result file lists it: its 0-based index and its factor F > 1. */
+export interface SlowClient {
+  index: number;
+  factor: number;
+}
+
+/** The slowed clients of resolveSlowClients as a result file lists them, by ascending index. */
+export function listSlowClients(slow: ReadonlyMap<number, number>): SlowClient[] {
+  return [...slow].map(([index, factor]) => ({ index, factor })).sort((a, b) => a.index - b.index);
+}
+
+/**
+ * How a start line names the slowed clients: `clients 0, 1, 2 train 5× slower`, `client 3 trains 5× slower`, or
+ * `no slowed clients`. They share one factor (one `--slow-clients` flag gives one), the first one's.
+ */
+export function describeSlowClients(slow: readonly SlowClient[]): string {
+  if (!slow.length) return 'no slowed clients';
+  const ids = slow.map((c) => c.index).join(', ');
+  const factor = slow[0]!.factor;
+  return slow.length === 1 ? `client ${ids} trains ${factor}× slower` : `clients ${ids} train ${factor}× slower`;
 }

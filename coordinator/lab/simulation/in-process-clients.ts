@@ -9,7 +9,7 @@ import {
   UpdateEncoder,
   type Slowdown,
 } from '../../../client-node/daemon/index.js';
-import { runStatistics } from '../../../client-node/data/index.js';
+import { statisticsToSend } from '../../../client-node/data/index.js';
 import type { LocalTrainer } from '../../../client-node/training/index.js';
 import { modelValues } from '../../../client-node/link/index.js';
 import { totalElements, type TensorSpec } from '../../../shared/codec/index.js';
@@ -37,10 +37,10 @@ export interface InProcessClientsOptions {
   /** Directory of per-client label-issue reports (one folder per virtual client id); none = no reports. */
   reportDir?: string;
   logger: Logger;
-  /** Slowdown factor F > 1 by virtual client id (`sim-<i>`); the others run at full speed. */
+  /** Slowdown factor F > 1 by virtual client id (`sim-<i>`; resolveSlowClients leaves F = 1 out); the others run at full speed. */
   slowClients?: ReadonlyMap<string, number>;
-  /** The simulation's clock (ms): measures a slowed client's work. @default Date.now */
-  clock?: { now(): number };
+  /** The simulation's clock (ms): measures a slowed client's work. */
+  clock: { now(): number };
   /** Waits a slowed client's (F − 1)× its work (ms). @default a timer */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -114,9 +114,9 @@ export class InProcessClients implements RoundBroadcaster {
   }
 
   /**
-   * Round 0 of a run with a data schema, as the daemon plays it (playStatisticsRound): each selected client's sums over
-   * its rows (runStatistics), or only its row count when it has fewer than the schema's minSiteRows, which the run
-   * refuses by design. A client that cannot answer is logged; the attempt then fails it at its deadline.
+   * Round 0 of a run with a data schema, as the daemon plays it (playStatisticsRound): each selected client sends what
+   * statisticsToSend gives, its sums or, below the schema's minSiteRows, only its row count, which the run refuses by
+   * design. A client that cannot answer is logged; the attempt then fails it at its deadline.
    */
   private async playStatistics(a: RoundAnnouncement): Promise<void> {
     const run = this.run!;
@@ -124,14 +124,11 @@ export class InProcessClients implements RoundBroadcaster {
     for (const clientId of a.selectedClientIds) {
       const site = this.clients.get(clientId)!.site;
       try {
-        const sums = runStatistics(site, spec);
-        const minSiteRows = site.kind === 'table' ? site.table.schema.minSiteRows : 0;
-        const tooFew = sums.rows < minSiteRows;
-        const sent = tooFew ? { rows: sums.rows, numeric: [], categorical: [] } : sums;
+        const { sums, rowsOnly } = statisticsToSend(site, spec);
         try {
-          run.submitStatistics({ runId: a.runId, clientId, ...sent });
+          run.submitStatistics({ runId: a.runId, clientId, ...sums });
         } catch (err) {
-          if (!tooFew) throw err;
+          if (!rowsOnly) throw err; // a row count alone is refused by design
         }
       } catch (err) {
         this.o.logger.warn({ client: clientId, err: (err as Error).message }, 'feature statistics not sent');
@@ -203,8 +200,8 @@ export class InProcessClients implements RoundBroadcaster {
   /** How a virtual client is slowed (`--slow-clients`); undefined at full speed. */
   private slowdownOf(id: string): Slowdown | undefined {
     const factor = this.o.slowClients?.get(id);
-    if (factor === undefined || factor <= 1) return undefined;
-    return { factor, now: () => (this.o.clock ?? Date).now(), sleep: this.o.sleep ?? ((ms) => sleep(ms)) };
+    if (factor === undefined) return undefined;
+    return { factor, now: () => this.o.clock.now(), sleep: this.o.sleep ?? ((ms) => sleep(ms)) };
   }
 
   /** The client's update encoder (its top-k error feedback lives as long as the simulation). */

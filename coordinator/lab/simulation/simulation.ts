@@ -18,6 +18,7 @@ import { TfModelRuntime } from '../../evaluation/index.js';
 import { RunController } from '../../rounds/index.js';
 import { createStrategy, type CentralEvaluation } from '../../strategies/index.js';
 import { openFileSpill } from '../../spill/index.js';
+import { listSlowClients, type SlowClient } from '../federation/index.js';
 import { InProcessClients } from './in-process-clients.js';
 import { validateSimulation, type SimulationOptions, type SimulationPartition } from './options.js';
 import { buildVirtualClients, type VirtualClient } from './virtual-clients.js';
@@ -48,7 +49,7 @@ export interface SimulationStart {
   /** Their 0-based indices (client `sim-<i>`), ascending; empty without --label-noise. */
   noisyClientIndices: number[];
   /** Clients slowed on purpose (`--slow-clients`): 0-based index and factor F > 1, by index; empty = none. */
-  slowClients: { index: number; factor: number }[];
+  slowClients: SlowClient[];
   /**
    * Central evaluation of the initial global model on the 2,000 held-out digits or the run's testData; null when the
    * test table is encoded with the feature statistics round 0 gathers (a data schema that standardises or imputes):
@@ -148,7 +149,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       },
       noisyClients: virtual.filter((c) => c.wrongLabels).length,
       noisyClientIndices: [...(sim.noise?.clients ?? [])],
-      slowClients: [...sim.slowClients].map(([index, factor]) => ({ index, factor })),
+      slowClients: listSlowClients(sim.slowClients),
       initial: afterRound0 ? null : await model.evaluate(await model.initialWeights()),
     };
     deps.onStart?.(start);

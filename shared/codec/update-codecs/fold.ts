@@ -4,8 +4,13 @@ import { fp16Table } from './fp16.js';
 import { int8Step, readCheckedScale } from './int8.js';
 import type { CodecSpec } from './spec.js';
 
-/** mean[offset + i] ← mean + r·(x_i − mean) for the values x of one decoded block (r = 1: mean = x). */
-function foldBlock(mean: Float32Array, offset: number, x: Float32Array, r: number): void {
+/**
+ * One running-mean step over dense values: mean[offset + i] ← mean + r·(x_i − mean) for every value x_i of `x`, and
+ * mean = x when r = 1 (the first update, whatever `mean` held). The step of foldDecoded over a decoded block, and of
+ * RunningWeightedMean (coordinator/strategies) over a dense update.
+ * @param r the update's share of the weight so far, w / Σw, in (0, 1].
+ */
+export function foldValues(mean: Float32Array, offset: number, x: Float32Array, r: number): void {
   if (r === 1) return mean.set(x, offset);
   for (let i = 0, j = offset; i < x.length; i++, j++) mean[j] = mean[j]! + r * (x[i]! - mean[j]!);
 }
@@ -63,7 +68,7 @@ function foldFp16(bytes: Uint8Array, g: Float32Array, mean: Float32Array, r: num
  * @param r the new update's share of the weight, w / Σw, in (0, 1].
  * @throws {RangeError} when g or mean is not n long.
  * @throws {InvalidUpdateError} when the bytes do not have the codec's size, or a scale or top-k entry is malformed.
- * @see RunningWeightedMean (coordinator/strategies) for the step's source.
+ * @see foldValues, the step over dense values.
  */
 export function foldDecoded(
   spec: CodecSpec,
@@ -78,7 +83,7 @@ export function foldDecoded(
     throw new RangeError(`foldDecoded: g has ${g.length} values, mean ${mean.length}, n = ${n}`);
   }
   if (spec.kind === 'none' || spec.kind === 'topk') {
-    return forEachDecodedBlock(spec, bytes, n, nonzeros, g, (offset, x) => foldBlock(mean, offset, x, r));
+    return forEachDecodedBlock(spec, bytes, n, nonzeros, g, (offset, x) => foldValues(mean, offset, x, r));
   }
   checkDenseSize(spec, bytes, n);
   if (spec.kind === 'fp16') foldFp16(bytes, g, mean, r);

@@ -16,4 +16,4 @@ export { FP16_MAX, encodeFp16, decodeFp16Into } from './fp16.js';
 export { encodeUpdate, encodeUpdateLazily, type LazyEncodedUpdate } from './encode.js';
 export { DeltaScanner, type DeltaVisitor } from './scanner.js';
 export { forEachDecodedBlock, type DecodedBlockVisitor } from './blocks.js';
-export { foldDecoded } from './fold.js';
+export { foldDecoded, foldValues } from './fold.js';

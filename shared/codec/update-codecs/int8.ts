@@ -34,19 +34,31 @@ export function writeInt8Block(
     const a = Math.abs(values[i]!);
     scale = a > scale ? a : scale;
   }
-  view.setFloat32(offset, scale, true);
-  if (scale === 0) out.fill(0, offset + 4, offset + 4 + count);
-  else quantise(values, from, end, INT8_LEVELS / scale, out, offset + 4 - from);
+  if (writeScale(scale, count, out, view, offset)) {
+    const inverse = INT8_LEVELS / scale;
+    const shift = offset + 4 - from;
+    for (let i = from; i < end; i++) out[shift + i] = quantised(values[i]!, inverse);
+  }
   return scale;
 }
 
 /**
- * out[shift + i] = round(values[i]·inverse) as a two's complement byte, for i in [from, end). Rounds half up:
- * floor(x + 128.5) − 128 (x in [−127, 127]), which is Math.round without its slow path; as x + 128.5 is ≥ 1.5, `| 0`
- * floors it.
+ * Writes a block's scale at `out[offset, offset+4)` (float32 LE); for an all-zero block (scale 0) also its `count` q
+ * values, all 0. @returns whether the q values are still to be written (scale > 0).
  */
-function quantise(values: Float32Array, from: number, end: number, inverse: number, out: Uint8Array, shift: number) {
-  for (let i = from; i < end; i++) out[shift + i] = ((values[i]! * inverse + 128.5) | 0) + 128; // −128 ≡ +128 (mod 256)
+function writeScale(scale: number, count: number, out: Uint8Array, view: DataView, offset: number): boolean {
+  view.setFloat32(offset, scale, true);
+  if (scale !== 0) return true;
+  out.fill(0, offset + 4, offset + 4 + count);
+  return false;
+}
+
+/**
+ * round(x·inverse) as a two's complement byte (−128 ≡ +128 mod 256). Rounds half up: floor(y + 128.5) − 128 for
+ * y = x·inverse in [−127, 127], which is Math.round without its slow path; as y + 128.5 is ≥ 1.5, `| 0` floors it.
+ */
+function quantised(x: number, inverse: number): number {
+  return ((x * inverse + 128.5) | 0) + 128;
 }
 
 /**
@@ -72,14 +84,11 @@ export function writeInt8DeltaBlock(
     scale = Math.max(scale, Math.abs(d));
   }
   if (check !== 0) return false;
-  view.setFloat32(offset, scale, true);
-  if (scale === 0) {
-    out.fill(0, offset + 4, offset + 4 + end - from);
-    return true;
+  if (writeScale(scale, end - from, out, view, offset)) {
+    const inverse = INT8_LEVELS / scale;
+    const shift = offset + 4 - from;
+    for (let i = from; i < end; i++) out[shift + i] = quantised(Math.fround(w[i]! - g[i]!), inverse);
   }
-  const inverse = INT8_LEVELS / scale;
-  const shift = offset + 4 - from;
-  for (let i = from; i < end; i++) out[shift + i] = ((Math.fround(w[i]! - g[i]!) * inverse + 128.5) | 0) + 128; // as quantise
   return true;
 }
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { demoCommand } from '../../../coordinator/cli/demo-command.js';
 import { experimentCommand } from '../../../coordinator/cli/experiment-command.js';
 import { simulateCommand } from '../../../coordinator/cli/simulate-command.js';
-import { modelListArg, seedsOf } from '../../../coordinator/cli/lab-args.js';
+import { modelListArg, seedsOf, withModelSeedLists } from '../../../coordinator/cli/lab-args.js';
 import { ConfigError } from '../../../shared/errors/index.js';
 import { fedsiftError } from '../../helpers/fedsift-errors.js';
 
@@ -84,6 +84,13 @@ describe('fedsift experiment noise flags', () => {
       flagsOf(simulateCommand(), ['--noisy-clients', '1,three']),
       fedsiftError(ConfigError, /^--noisy-clients: expected a count n/),
     );
+  });
+
+  it('withModelSeedLists turns --model and --seed into the lists, keeping the single values out of the saved options', () => {
+    // Execute
+    const options = withModelSeedLists({ model: 'cnn', seed: 3, clients: 4 }, ['cnn'], [3]);
+    // Assert: JSON.stringify (how the results file saves options) drops the undefined values
+    assert.deepEqual(JSON.parse(JSON.stringify(options)), { clients: 4, models: ['cnn'], seeds: [3] });
   });
 
   it('modelListArg refuses an empty list or a repeated model', () => {

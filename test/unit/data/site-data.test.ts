@@ -5,6 +5,7 @@ import {
   runDataset,
   runStatistics,
   siteCapabilities,
+  statisticsToSend,
   withLabelNoise,
   type SiteData,
 } from '../../../client-node/data/index.js';
@@ -144,6 +145,20 @@ describe("a site's data", () => {
       (e: unknown) =>
         e instanceof DataError && /reads its sites' tables with a data schema, and this site has none/.test(e.message),
     );
+  });
+
+  it("sends a site's sums in round 0, or only its row count below the schema's minSiteRows", () => {
+    // Prepare: the 4-row site read with minSiteRows 10 (the default), and the same rows under minSiteRows 4
+    const site = loadTableSite();
+    assert.equal(site.kind, 'table');
+    const atFour = parseDataSchema({ ...schemaInput, minSiteRows: 4 });
+    const enough: SiteData = { ...site, table: { ...site.table, schema: atFour }, schemaSha256: schemaSha256(atFour) };
+    // Execute
+    const below = statisticsToSend(site, spec());
+    const whole = statisticsToSend(enough, spec({ schemaJson: schemaJson(atFour) }));
+    // Assert
+    assert.deepEqual(below, { sums: { rows: 4, numeric: [], categorical: [] }, rowsOnly: true, minSiteRows: 10 });
+    assert.deepEqual(whole, { sums: siteStatistics(site.table), rowsOnly: false, minSiteRows: 4 });
   });
 
   it("flips a table's labels among the schema's classes, not only those the site holds (label-noise injection)", () => {

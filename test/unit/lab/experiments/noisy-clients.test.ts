@@ -59,15 +59,10 @@ describe('--noisy-clients', () => {
   });
 
   it('refuses an empty list and puts the field on the error', () => {
-    // Execute
-    let caught: unknown;
-    try {
-      resolveNoisyClients([], 10);
-    } catch (err) {
-      caught = err;
-    }
-    // Assert
-    assert.ok(fedsiftError(ConfigError, /empty/)(caught));
-    assert.equal((caught as ConfigError).field, 'noisyClients');
+    // Execute / Assert
+    assert.throws(
+      () => resolveNoisyClients([], 10),
+      (err: unknown) => fedsiftError(ConfigError, /empty/)(err) && (err as ConfigError).field === 'noisyClients',
+    );
   });
 });

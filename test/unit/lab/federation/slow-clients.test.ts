@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   describeSlowClients,
+  listSlowClients,
   parseSlowClients,
   resolveSlowClients,
+  type SlowClients,
 } from '../../../../coordinator/lab/federation/index.js';
 import { ConfigError } from '../../../../shared/errors/index.js';
 import { fedsiftError } from '../../../helpers/fedsift-errors.js';
@@ -82,11 +84,11 @@ describe('--slow-clients', () => {
 
   it('names the slowed clients for a start line', () => {
     // Execute / Assert
-    assert.equal(describeSlowClients(new Map()), 'no slowed clients');
-    assert.equal(describeSlowClients(resolveSlowClients({ clients: 1, factor: 3 }, 2)), 'client 0 trains 3× slower');
-    assert.equal(
-      describeSlowClients(resolveSlowClients({ clients: [2, 0], factor: 5 }, 3)),
-      'clients 0, 2 train 5× slower',
-    );
+    const described = (spec: SlowClients, clients: number) =>
+      describeSlowClients(listSlowClients(resolveSlowClients(spec, clients)));
+    assert.equal(describeSlowClients([]), 'no slowed clients');
+    assert.equal(described({ clients: 1, factor: 3 }, 2), 'client 0 trains 3× slower');
+    assert.equal(described({ clients: [2, 0], factor: 5 }, 3), 'clients 0, 2 train 5× slower');
+    assert.equal(described({ clients: 2, factor: 1 }, 3), 'no slowed clients');
   });
 });
