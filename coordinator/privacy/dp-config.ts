@@ -74,11 +74,11 @@ export interface DifferentialPrivacyConfig {
 /**
  * Strategies central DP cannot wrap, and why: DP-FedAvg averages single clipped updates with equal weights and noise.
  */
+const ROBUST = 'a robust strategy needs single, unclipped updates; central DP clips them and adds noise to their mean';
 const REFUSED_STRATEGIES: Readonly<Record<string, string>> = {
-  fedmedian: 'a robust strategy needs single, unclipped updates; central DP clips them and adds noise to their mean',
-  fedtrimmedavg:
-    'a robust strategy needs single, unclipped updates; central DP clips them and adds noise to their mean',
-  krum: 'a robust strategy needs single, unclipped updates; central DP clips them and adds noise to their mean',
+  fedmedian: ROBUST,
+  fedtrimmedavg: ROBUST,
+  krum: ROBUST,
   'fedavg-effective':
     "central DP weighs every client equally (a client's weight would reveal its data); a capped fixed-weight " +
     'estimator for effective sample counts is future work: use fedavg',
