@@ -13,20 +13,22 @@ export function roundSamplingRate(selected: number, available: number): number {
 }
 
 /**
- * Why the run ends before round `round` because its ε(δ) would pass targetEpsilon, or undefined while it stays within
- * (or the run sets no target). The next round's rate is what its selection will be: min(clientsPerRound, available)
- * ÷ available.
- * @param clientsPerRound the run's clientsPerRound. @param available clients available for selection now.
+ * Why the run ends at round `round` because its ε(δ) would pass targetEpsilon once the round is accounted with the
+ * clients it would have selected, or undefined while it stays within (or the run sets no target, or no client is
+ * selected). Checked before every attempt that selects new clients, with the rate the round would then be accounted
+ * with (roundSamplingRate of the same counts accountRound uses), so a retry cannot carry the run past the target.
+ * @param selected clients the round's attempts would have selected, this one included.
+ * @param available clients available for selection at the round's first attempt (the list attempt 1 selects from).
  */
 export function privacyBudgetStop(
   privacy: RunPrivacy,
   round: number,
-  clientsPerRound: number,
+  selected: number,
   available: number,
 ): string | undefined {
   const target = privacy.config.targetEpsilon;
-  if (target === null) return undefined;
-  const next = privacy.epsilonAfterRound(roundSamplingRate(Math.min(clientsPerRound, available), available));
+  if (target === null || selected === 0 || available === 0) return undefined;
+  const next = privacy.epsilonAfterRound(roundSamplingRate(selected, available));
   if (next <= target) return undefined;
   const f = (e: number) => (Number.isFinite(e) ? e.toPrecision(4) : String(e));
   return (

@@ -63,6 +63,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private failureValue: Error | undefined;
   /** The previous completed round's slowest accepted update (ms), for adaptive deadlines (attemptDeadlineMs). */
   private slowestMs: number | undefined;
+  /** Why the run ends because an attempt would pass targetEpsilon (privacyBudgetStop); set by openAttempt. */
+  private overBudget: string | undefined;
   /** The run's model, RunSpec, eligible clients and round 0. */
   private readonly data: RunData;
 
@@ -230,13 +232,12 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.data.strategyContext));
     if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
     for (let round = this.record.rounds.length + 1; round <= config.rounds; round++) {
-      const overBudget = await this.privacyBudgetStop(round);
-      if (overBudget) {
-        this.log.info({ round, reason: overBudget }, 'run ends: the next round would exceed targetEpsilon');
-        this.finish('RUN_STATE_COMPLETED', overBudget);
+      const next = await this.playRound(round, global);
+      if (this.overBudget) {
+        this.log.info({ round, reason: this.overBudget }, 'run ends: the round would exceed targetEpsilon');
+        this.finish('RUN_STATE_COMPLETED', this.overBudget);
         return global;
       }
-      const next = await this.playRound(round, global);
       if (!next) return void this.finish('RUN_STATE_STOPPED', '');
       global = next;
     }
@@ -262,6 +263,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         if (attempt > 1 || this.data.eligible.live().length < config.minAvailableClients) await this.waitForClients();
         if (this.stopRequested) break;
         open = await this.openAttempt({ round, attempt, model, global, progress });
+        if (!open) return undefined; // the attempt would pass targetEpsilon: this.overBudget says why
         // The in-process simulation's clients never heartbeat: its attempts close only when every client answered.
         const reason = await (this.deps.untimedRounds ? open.closed : closeFailingLostClients(open, clients, clock));
         for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
@@ -291,7 +293,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   /**
    * Selects the clients of one attempt (strategy; those that already delivered an update this round are not asked
-   * again), opens its intake and announces it.
+   * again), opens its intake and announces it. With a privacy target, an attempt whose selection would carry the
+   * round's ε past it opens nothing: it sets overBudget (the run ends there, COMPLETED with that reason, the round's
+   * partial updates discarded) and returns undefined.
    */
   private async openAttempt(a: {
     round: number;
@@ -299,7 +303,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     model: EncodedModel;
     global: ModelWeights;
     progress: RoundProgress;
-  }): Promise<OpenRound> {
+  }): Promise<OpenRound | undefined> {
     const { config, strategy, clock, clients } = this.deps;
     const { round, global, progress } = a;
     const available = this.data.eligible.live();
@@ -307,6 +311,14 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const instructions = strategy
       .configureFit(round, global, { available })
       .filter((i) => !progress.accepted.has(i.clientId));
+    const privacy = strategy.privacy;
+    if (privacy) {
+      const selected = new Set([...progress.selected, ...instructions.map((i) => i.clientId)]).size;
+      if (selected > progress.selected.size) {
+        this.overBudget = privacyBudgetStop(privacy, round, selected, progress.availableAtFirstAttempt);
+        if (this.overBudget) return undefined;
+      }
+    }
     for (const i of instructions) progress.selected.add(i.clientId);
     const open = new OpenRound({
       ...a,
@@ -375,17 +387,6 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.buffers.retire(open.model, global, aggregate.weights);
     this.slowestMs = progress.slowestDeliveryMs;
     return aggregate.weights;
-  }
-
-  /**
-   * Why the run ends before `round` (its ε would pass targetEpsilon: privacyBudgetStop), once the clients the round
-   * selects from are there; undefined without DP, without a target, or within it.
-   */
-  private async privacyBudgetStop(round: number): Promise<string | undefined> {
-    const { strategy, config } = this.deps;
-    if (!strategy.privacy || strategy.privacy.config.targetEpsilon === null) return undefined;
-    if (this.data.eligible.live().length < config.minAvailableClients) await this.waitForClients();
-    return privacyBudgetStop(strategy.privacy, round, config.clientsPerRound, this.data.eligible.live().length);
   }
 
   private waitForClients(): Promise<void> {
