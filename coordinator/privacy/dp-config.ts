@@ -100,6 +100,7 @@ export function privacyRunIssues(run: {
   differentialPrivacy: DifferentialPrivacyOptions | null;
   strategy: { name: string };
   clientsPerRound: number;
+  maxUpdateNorm?: number | null;
 }): PrivacyIssue[] {
   const dp = run.differentialPrivacy;
   if (!dp) return [];
@@ -118,6 +119,15 @@ export function privacyRunIssues(run: {
       message:
         'differentialPrivacy.mode "local" takes a fixed differentialPrivacy.clippingNorm: adaptive clipping needs ' +
         "the coordinator to count unclipped updates, which local DP's clients do not report",
+    });
+  }
+  if (dp.mode === 'local' && run.maxUpdateNorm != null) {
+    // A local-DP update carries noise of norm ≈ σ·C·√n (n parameters), far above any useful bound.
+    issues.push({
+      path: ['maxUpdateNorm'],
+      message:
+        'maxUpdateNorm cannot be combined with differentialPrivacy.mode "local": each update carries Gaussian ' +
+        'noise of L2 norm about noiseMultiplier · clippingNorm · √(parameters), so the bound would reject every update',
     });
   }
   const refused = dp.mode === 'central' ? REFUSED_STRATEGIES[run.strategy.name] : undefined;

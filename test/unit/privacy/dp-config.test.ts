@@ -41,6 +41,20 @@ describe('run config: differentialPrivacy', () => {
     });
   });
 
+  it('refuses local DP with maxUpdateNorm, naming both fields', () => {
+    const dp = { mode: 'local', noiseMultiplier: 1, clippingNorm: 1 };
+    assert.throws(
+      () => parseRunConfig({ maxUpdateNorm: 10, differentialPrivacy: dp }),
+      refused(/maxUpdateNorm.*differentialPrivacy\.mode "local"/),
+    );
+    assert.equal(parseRunConfig({ differentialPrivacy: dp }).maxUpdateNorm, null, 'local DP alone is accepted');
+    assert.equal(
+      parseRunConfig({ maxUpdateNorm: 10, differentialPrivacy: { noiseMultiplier: 1, clippingNorm: 1 } }).maxUpdateNorm,
+      10,
+      'central DP keeps maxUpdateNorm',
+    );
+  });
+
   it('refuses both or neither of clippingNorm and adaptiveClipping, naming both fields', () => {
     for (const dp of [{ noiseMultiplier: 1 }, { noiseMultiplier: 1, clippingNorm: 1, adaptiveClipping: {} }]) {
       assert.throws(
