@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseCodecSpec, type ModelWeights } from '../../shared/codec/index.js';
 import {
+  DataError,
   LeadershipLostError,
   RoundClosedError,
   ServiceUnavailableError,
@@ -226,7 +227,15 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const checkpoint = this.deps.resume?.checkpoint;
     if (checkpoint) {
       strategy.restoreServerState(checkpoint.serverState);
-      if (checkpoint.privacy) strategy.privacy?.restore(checkpoint.privacy);
+      if (strategy.privacy) {
+        // Without it the run would restart at ε = 0 and release more than its budget says.
+        if (!checkpoint.privacy)
+          throw new DataError(
+            `checkpoint of round ${checkpoint.round} of run ${this.runId} has no privacy state, but the run sets ` +
+              'differentialPrivacy: its spent ε cannot be restored',
+          );
+        strategy.privacy.restore(checkpoint.privacy);
+      }
       this.log.info({ fromRound: checkpoint.round }, 'run resumed from its last completed round');
     }
     let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.data.strategyContext));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { AdminClient } from '../../coordinator/operator/index.js';
-import { SqliteRunStore } from '../../coordinator/store/index.js';
+import { SqliteRunStore, writeCheckpoint } from '../../coordinator/store/index.js';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { RdpAccountant } from '../../shared/privacy/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
@@ -101,6 +101,41 @@ describe('central differential privacy in a run (real gRPC)', () => {
       );
     } finally {
       await f.close();
+    }
+  });
+
+  it('fails a resumed DP run whose checkpoint lacks its privacy state, naming it, instead of restarting at ε = 0', async () => {
+    // Prepare: round 1 on the first coordinator; then its checkpoint is rewritten without the privacy state.
+    const stateDir = mkdtempSync(join(tmpdir(), 'fedsift-dp-noprivacy-'));
+    const dp = { noiseMultiplier: 1, clippingNorm: 1 };
+    const run = { rounds: 2, minClients: 2, differentialPrivacy: dp };
+    const f = await protocolFixture({ numParams: 2, clients: 2, run, coordinator: { stateDir } });
+    await playRound(f, f.clients, 1);
+    await waitForRound(f.coordinator, f.runId, 2);
+    await f.close();
+    const store = new SqliteRunStore(stateDir);
+    const { privacy, ...stripped } = await store.checkpoint(f.runId, 1);
+    await store.close();
+    assert.ok(privacy, 'the stored checkpoint had its privacy state');
+    writeCheckpoint(join(stateDir, 'checkpoints', f.runId, 'round-1.ckpt'), stripped);
+
+    // Execute: a second coordinator on the same state resumes the run.
+    const runtime = new FixedModelRuntime(2);
+    const second = await startTestCoordinator({ stateDir }, { runtime });
+    const clients = await joinProtocolClients(second.address, 2);
+    try {
+      const s = await waitForRunState(second, f.runId, ['RUN_STATE_FAILED', 'RUN_STATE_COMPLETED']);
+
+      // Assert
+      assert.equal(s.state, 'RUN_STATE_FAILED');
+      assert.match(
+        s.error,
+        /checkpoint of round 1 of run .* has no privacy state, but the run sets differentialPrivacy/,
+      );
+      assert.equal(s.rounds.length, 1);
+    } finally {
+      clients.forEach((c) => c.link.close());
+      await second.close();
     }
   });
 
