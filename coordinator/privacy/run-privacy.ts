@@ -17,6 +17,12 @@ export interface PrivacyState {
   clippingNorm: number;
   /** Every accounted round: (σ, q, count) steps of the RDP accountant, in order. */
   history: PrivacyStep[];
+  /**
+   * The run's secret selection salt (hex, 16 bytes from secureRandomBytes), mixed into the client selection seed so
+   * that selection is not predictable from the public run seed (the accountant's sampling amplification assumes it is
+   * not). Kept so a resumed run selects the same way; never shown in status or logs. Absent in older checkpoints.
+   */
+  selectionSalt?: string;
 }
 
 /**
@@ -37,6 +43,7 @@ export interface PrivacyState {
 export class RunPrivacy {
   private clippingNormValue: number;
   private accountant: RdpAccountant;
+  private salt: string;
 
   /**
    * @param config the run's DP settings (resolvePrivacy).
@@ -48,6 +55,12 @@ export class RunPrivacy {
   ) {
     this.clippingNormValue = config.clippingNorm ?? config.adaptiveClipping!.initialClippingNorm;
     this.accountant = new RdpAccountant();
+    this.salt = Buffer.from(secureRandomBytes(16)).toString('hex');
+  }
+
+  /** The secret salt mixed into the client selection seed (see PrivacyState.selectionSalt). Never log it. */
+  get selectionSalt(): string {
+    return this.salt;
   }
 
   /** The clipping norm C of the next round to aggregate (weight units). */
@@ -112,7 +125,7 @@ export class RunPrivacy {
 
   /** What a checkpoint keeps: the next clipping norm and the accountant's history. */
   state(): PrivacyState {
-    return { clippingNorm: this.clippingNormValue, history: this.accountant.history() };
+    return { clippingNorm: this.clippingNormValue, history: this.accountant.history(), selectionSalt: this.salt };
   }
 
   /**
@@ -128,6 +141,7 @@ export class RunPrivacy {
       throw new DataError(`stored privacy state: ${(err as Error).message}`);
     }
     this.clippingNormValue = state.clippingNorm;
+    if (state.selectionSalt !== undefined) this.salt = state.selectionSalt;
   }
 }
 

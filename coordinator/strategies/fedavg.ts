@@ -69,7 +69,9 @@ export class FedAvg implements Strategy {
   }
 
   configureFit(round: number, _global: ModelWeights, clients: ClientPool): FitInstruction[] {
-    const rng = createRng(deriveSeed(this.settings.seed, 'select', round));
+    // With DP, a secret per-run salt makes the selection unpredictable from the public seed (sampling amplification).
+    const salt = this.privacy ? [this.privacy.selectionSalt] : [];
+    const rng = createRng(deriveSeed(this.settings.seed, 'select', round, ...salt));
     const chosen = sampleWithoutReplacement(rng, clients.available, this.settings.clientsPerRound);
     const config = this.fitConfig(round);
     return chosen.map((clientId) => ({ clientId, config }));
