@@ -38,7 +38,7 @@ export function privacyBudgetStop(
 }
 
 /**
- * Accounts an aggregated round with the run's central DP and says what its summary reports: ε(δ) after it and the
+ * Accounts an aggregated round with the run's central DP (local DP accounted its attempts already) and says what its summary reports: ε(δ) after it and the
  * clipping norm its updates were clipped to. @returns {} without DP.
  * @param clippingNorm the C the round aggregated with (read before aggregation: adaptive clipping moves it after).
  */
@@ -48,5 +48,7 @@ export function accountRound(
   samplingRate: number,
 ): Pick<RoundSummary, 'dpEpsilon' | 'dpClippingNorm'> {
   if (!privacy) return {};
-  return { dpEpsilon: privacy.account(samplingRate), dpClippingNorm: clippingNorm };
+  // Local DP accounts each attempt as it opens (RunController.openAttempt): the round adds nothing more.
+  const dpEpsilon = privacy.config.mode === 'local' ? privacy.epsilon() : privacy.account(samplingRate);
+  return { dpEpsilon, dpClippingNorm: clippingNorm };
 }

@@ -235,6 +235,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
               'differentialPrivacy: its spent ε cannot be restored',
           );
         strategy.privacy.restore(checkpoint.privacy);
+        // Local DP: the interrupted round's attempts released noised updates the checkpoint did not account; count one.
+        if (strategy.privacy.config.mode === 'local') strategy.privacy.account(1);
       }
       this.log.info({ fromRound: checkpoint.round }, 'run resumed from its last completed round');
     }
@@ -322,10 +324,14 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       .filter((i) => !progress.accepted.has(i.clientId));
     const privacy = strategy.privacy;
     if (privacy) {
+      // Local DP: every attempt that asks sites makes them release fresh noised updates, so each is one step (worst
+      // case: every site in every attempt). Central DP: only the aggregated noised mean is released, at the round's q.
+      const local = privacy.config.mode === 'local';
       const selected = new Set([...progress.selected, ...instructions.map((i) => i.clientId)]).size;
-      if (selected > progress.selected.size) {
+      if (local ? instructions.length > 0 : selected > progress.selected.size) {
         this.overBudget = privacyBudgetStop(privacy, round, selected, progress.availableAtFirstAttempt);
         if (this.overBudget) return undefined;
+        if (local) privacy.account(1);
       }
     }
     for (const i of instructions) progress.selected.add(i.clientId);
