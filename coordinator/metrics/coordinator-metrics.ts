@@ -139,7 +139,7 @@ export class CoordinatorMetrics {
     this.curriculumStage = gauge('fedsift_curriculum_stage', 'Curriculum stage (pace) of the last round');
     this.dpEpsilon = gauge(
       'fedsift_dp_epsilon',
-      'Central differential privacy: epsilon spent after the last completed round (at the run config delta)',
+      'Differential privacy (central, or local per site): epsilon spent after the last completed round (at the run config delta)',
     );
     this.dpClippingNorm = gauge(
       'fedsift_dp_clipping_norm',

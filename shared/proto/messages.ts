@@ -316,7 +316,7 @@ export interface RoundSummary {
   /** The run's updateCodec and downloadCodec as configured. */
   updateCodec?: string;
   downloadCodec?: string;
-  /** Central differential privacy: ε(δ) spent once this round is accounted (δ of the run config); 0 or absent = no DP. */
+  /** Differential privacy, central or local (then per site): ε(δ) spent once this round is accounted (δ of the run config); 0 or absent = no DP. */
   dpEpsilon?: number;
   /** Central differential privacy: the clipping norm C this round's updates were clipped to; 0 or absent = no DP. */
   dpClippingNorm?: number;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseRunConfig } from '../../../coordinator/config/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
@@ -39,6 +40,15 @@ describe('run config: differentialPrivacy', () => {
       delta: 1e-5,
       targetEpsilon: 3,
     });
+  });
+
+  it('accepts the example config of README "Differential privacy"', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Differential privacy'));
+    const json = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+    const dp = parseRunConfig(JSON.parse(json)).differentialPrivacy!;
+    assert.equal(dp.noiseMultiplier, 1);
+    assert.equal(dp.targetEpsilon, 8);
   });
 
   it('refuses local DP with maxUpdateNorm, naming both fields', () => {
