@@ -88,29 +88,30 @@ describe('RunPrivacy', () => {
   });
 
   it('accounts rounds with increasing ε, predicts the next one, and keeps both across a state round trip', () => {
-    // Prepare
-    const fixed: DifferentialPrivacyConfig = {
-      mode: 'central',
+    // Prepare: adaptive clipping (σ = 1, σ_b = 1), so a round trip must carry a clipping norm that moved from C₀.
+    const adaptive: DifferentialPrivacyConfig = {
+      ...ADAPTIVE,
       noiseMultiplier: 1,
-      clippingNorm: 1,
-      delta: 1e-5,
-      targetEpsilon: null,
+      adaptiveClipping: { ...ADAPTIVE.adaptiveClipping!, clippedCountStddev: 1 },
     };
-    const privacy = new RunPrivacy(fixed);
+    const privacy = new RunPrivacy(adaptive, seededBytes(2));
     assert.equal(privacy.epsilon(), 0);
 
     // Execute
     const predicted = privacy.epsilonAfterRound(0.5);
     const e1 = privacy.account(0.5);
     const e2 = privacy.account(0.5);
-    const restored = new RunPrivacy(fixed);
+    playRound(privacy, [0.5, 2, 3]);
+    const moved = privacy.clippingNorm;
+    const restored = new RunPrivacy(adaptive, seededBytes(3));
     restored.restore(JSON.parse(JSON.stringify(privacy.state())));
 
     // Assert
     assertClose([e1], [predicted], 1e-12);
     assert.ok(e2 > e1 && e1 > 0, `ε grows: ${e1}, ${e2}`);
+    assert.notEqual(moved, 1, 'adaptive clipping moved C from C₀ = 1');
     assert.equal(restored.epsilon(), e2);
-    assert.equal(restored.clippingNorm, 1);
+    assert.equal(restored.clippingNorm, moved);
     assert.throws(
       () => restored.restore({ clippingNorm: -1, history: [] }),
       fedsiftError(DataError, /clipping norm -1/),
