@@ -41,6 +41,23 @@ async function playRound(f: Pick<ProtocolFixture, 'runId' | 'runtime'>, clients:
   );
 }
 
+/**
+ * Plays round 1 of a 2-round run of 2 clients with `differentialPrivacy` on a first coordinator with a state
+ * directory, closes it, and returns the directory, the run id and the round-1 checkpoint stored there.
+ */
+async function roundOneStored(differentialPrivacy: Record<string, unknown>) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'fedsift-dp-restart-'));
+  const run = { rounds: 2, minClients: 2, differentialPrivacy };
+  const f = await protocolFixture({ numParams: 2, clients: 2, run, coordinator: { stateDir } });
+  await playRound(f, f.clients, 1);
+  await waitForRound(f.coordinator, f.runId, 2);
+  await f.close();
+  const store = new SqliteRunStore(stateDir);
+  const checkpoint = await store.checkpoint(f.runId, 1);
+  await store.close();
+  return { stateDir, f: { runId: f.runId }, checkpoint };
+}
+
 describe('central differential privacy in a run (real gRPC)', () => {
   it('reports ε growing round by round in run status (Admin GetRun, what run status --json prints) and /metrics', async () => {
     // Prepare: 3 clients, 2 selected per round (q = 2/3), σ = 1, adaptive clipping (σ_b = 1).
@@ -143,16 +160,8 @@ describe('central differential privacy in a run (real gRPC)', () => {
 
   it('fails a resumed DP run whose checkpoint lacks its privacy state, naming it, instead of restarting at ε = 0', async () => {
     // Prepare: round 1 on the first coordinator; then its checkpoint is rewritten without the privacy state.
-    const stateDir = mkdtempSync(join(tmpdir(), 'fedsift-dp-noprivacy-'));
-    const dp = { noiseMultiplier: 1, clippingNorm: 1 };
-    const run = { rounds: 2, minClients: 2, differentialPrivacy: dp };
-    const f = await protocolFixture({ numParams: 2, clients: 2, run, coordinator: { stateDir } });
-    await playRound(f, f.clients, 1);
-    await waitForRound(f.coordinator, f.runId, 2);
-    await f.close();
-    const store = new SqliteRunStore(stateDir);
-    const { privacy, ...stripped } = await store.checkpoint(f.runId, 1);
-    await store.close();
+    const { stateDir, f, checkpoint } = await roundOneStored({ noiseMultiplier: 1, clippingNorm: 1 });
+    const { privacy, ...stripped } = checkpoint;
     assert.ok(privacy, 'the stored checkpoint had its privacy state');
     writeCheckpoint(join(stateDir, 'checkpoints', f.runId, 'round-1.ckpt'), stripped);
 
@@ -178,16 +187,9 @@ describe('central differential privacy in a run (real gRPC)', () => {
 
   it('keeps the accountant and the adaptive clipping norm across a coordinator restart', async () => {
     // Prepare: round 1 on the first coordinator, with its state directory.
-    const stateDir = mkdtempSync(join(tmpdir(), 'fedsift-dp-restore-'));
     const dp = { noiseMultiplier: 1, adaptiveClipping: { clippedCountStddev: 1 } };
-    const run = { rounds: 2, minClients: 2, differentialPrivacy: dp };
-    const f = await protocolFixture({ numParams: 2, clients: 2, run, coordinator: { stateDir } });
-    await playRound(f, f.clients, 1);
-    await waitForRound(f.coordinator, f.runId, 2);
-    await f.close();
-    const store = new SqliteRunStore(stateDir);
-    const stored = (await store.checkpoint(f.runId, 1)).privacy!;
-    await store.close();
+    const { stateDir, f, checkpoint } = await roundOneStored(dp);
+    const stored = checkpoint.privacy!;
 
     // Execute: a second coordinator on the same state; the clients join it and play round 2.
     const runtime = new FixedModelRuntime(2);
