@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { createLogger } from '../../shared/logging/index.js';
 import { intArg } from '../../shared/cli/index.js';
 import { parseNoisyClients } from '../lab/experiments/index.js';
-import { addRunShapeOptions, noiseListArg, withModelSeedLists } from './lab-args.js';
+import { addRunShapeOptions, DP_FLAG_HELP, noiseListArg, nonNegativeFloatArg, withModelSeedLists } from './lab-args.js';
 
 /** `fedsift demo`: the whole system on one machine with real MNIST digits. */
 export function demoCommand(): Command {
@@ -26,6 +26,7 @@ export function demoCommand(): Command {
     )
     .option('--update-codec <codec>', 'how clients send updates: none | fp16 | int8[:block] | topk:F[+int8]', 'none')
     .option('--download-codec <codec>', 'how the global model is sent: none | fp16', 'none')
+    .option('--dp <sigma>', DP_FLAG_HELP, nonNegativeFloatArg)
     .action(async (o) => {
       const logger = createLogger({ name: 'demo', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
       if (o.labelNoise !== undefined) {

@@ -26,6 +26,17 @@ export function noiseListArg(value: string): string[] {
   return specs;
 }
 
+/** Help of `--dp`, on `fedsift demo` and `fedsift simulate`. */
+export const DP_FLAG_HELP =
+  'central differential privacy at noise multiplier SIGMA: adaptive clipping, delta 1e-5, epsilon after every round (README "Differential privacy")';
+
+/** Commander parser of a number ≥ 0 (e.g. `--dp`). */
+export function nonNegativeFloatArg(value: string): number {
+  const x = floatArg(value);
+  if (x < 0) throw new InvalidArgumentError('expected a number ≥ 0.');
+  return x;
+}
+
 /** Commander parser of `--seeds`: comma-separated non-negative integers. */
 export function seedListArg(value: string): number[] {
   const seeds = list(value).map(Number);

@@ -10,7 +10,8 @@ import { formatRoundRow, ROUND_TABLE_HEADER } from '../operator/index.js';
 import { NOISE_VARIANTS, parseNoisyClients, type NoisyClients } from '../lab/experiments/index.js';
 import type { SimulationOptions, SimulationStart } from '../lab/simulation/index.js';
 import { describeSlowClients, parseSlowClients, type SlowClients } from '../lab/federation/index.js';
-import { SLOW_CLIENTS_HELP } from './lab-args.js';
+import { dpFlagConfig } from '../privacy/index.js';
+import { DP_FLAG_HELP, nonNegativeFloatArg, SLOW_CLIENTS_HELP } from './lab-args.js';
 
 /** Defaults of the run config fields `fedsift simulate` sets when neither a flag nor --config does. */
 const RUN_DEFAULTS = { rounds: 10, clientsPerRound: 10, model: 'mlp' };
@@ -66,6 +67,7 @@ export function simulateCommand(): Command {
       parseNoisyClients,
     )
     .option('--slow-clients <K:Fx|list:Fx>', SLOW_CLIENTS_HELP, parseSlowClients)
+    .option('--dp <sigma>', DP_FLAG_HELP, nonNegativeFloatArg)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .option('--report-dir <dir>', 'per-client label-issue reports of weighted rounds')
     .option('--out <file>', 'results: .csv (one row per round) or JSON')
@@ -124,8 +126,9 @@ function startLine(s: SimulationStart): string {
   const split = s.partition.kind === 'iid' ? 'IID' : `Dirichlet α=${s.partition.alpha}`;
   const weighting = weightingEnabled(c.weighting) ? `, sample weighting from round ${c.weighting.startRound}` : '';
   const slow = s.slowClients.length ? `, ${describeSlowClients(s.slowClients)}` : '';
+  const dp = c.differentialPrivacy ? `, central DP σ=${c.differentialPrivacy.noiseMultiplier}` : '';
   return (
-    `fedsift simulate: ${s.clients} virtual clients (${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}${weighting}, model ${c.model}, ${split}, ` +
+    `fedsift simulate: ${s.clients} virtual clients (${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}${weighting}${dp}, model ${c.model}, ${split}, ` +
     `${e.min}–${e.max} ${s.data ? `rows of ${s.data}` : 'digits'} per client, ${noisy(s)}${slow}, tfjs backend ${s.backend}; ${s.initial ? `initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%` : "initial test accuracy once round 0's feature statistics encode the test table"}`
   );
 }
@@ -168,6 +171,7 @@ function simulationOptionsFromFlags(o: Record<string, unknown>): SimulationOptio
     ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
   };
   run.minClients ??= run.clientsPerRound;
+  if (o.dp !== undefined) run.differentialPrivacy = dpFlagConfig(o.dp as number, Number(run.clientsPerRound));
   return {
     clients: o.clients as number,
     run,

@@ -3,6 +3,7 @@ import { parseCodecSpec } from '../../shared/codec/index.js';
 import { parseModelRef } from '../../shared/models/index.js';
 import { dataSourceSchema, parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
 import { dataSchemaSchema, type DataSchema } from '../../shared/tabular/index.js';
+import { differentialPrivacySchema, privacyRunIssues, resolvePrivacy } from '../privacy/index.js';
 import { strategyOptionsSchema, strategyRunIssues } from '../strategies/index.js';
 
 /**
@@ -94,6 +95,15 @@ const runConfigObject = z
           ctx.addIssue({ code: 'custom', message: (err as Error).message });
         }
       }),
+    /**
+     * Differential privacy (README "Differential privacy"). Central (default mode): every accepted update's distance
+     * to the global model is clipped to a norm C (fixed `clippingNorm`, or `adaptiveClipping`), the clipped updates
+     * are averaged with equal weights plus Gaussian noise of σ·C (`noiseMultiplier`); FedAvg, FedAvgM, FedProx and
+     * FedOpt only. Local (`mode: "local"`): each client clips its delta to `clippingNorm` and adds N(0, σ²C²) itself.
+     * ε(δ) is reported after every round; `targetEpsilon` ends the run before a round would exceed it.
+     * null = no DP. @default null
+     */
+    differentialPrivacy: differentialPrivacySchema.nullable().default(null),
     /** How the global model is sent to clients: `none` (float32) or `fp16` (half the bytes). @default "none" */
     downloadCodec: z.enum(['none', 'fp16']).default('none'),
     /** Seed of every random choice of the run (initial weights, client selection). @default 0 */
@@ -121,6 +131,7 @@ export const runConfigSchema = runConfigObject
     }
     for (const issue of strategyRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of dataIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of privacyRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
       ctx.addIssue({
         code: 'custom',
@@ -129,7 +140,11 @@ export const runConfigSchema = runConfigObject
       });
     }
   })
-  .transform((c) => ({ ...c, minAvailableClients: c.minAvailableClients ?? c.minClients }));
+  .transform((c) => ({
+    ...c,
+    minAvailableClients: c.minAvailableClients ?? c.minClients,
+    differentialPrivacy: resolvePrivacy(c.differentialPrivacy, c.clientsPerRound),
+  }));
 
 /** The cross-field rules of `model`, `schema` and `testData`, each issue with the field it names. */
 function dataIssues(c: {

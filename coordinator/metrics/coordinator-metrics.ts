@@ -36,6 +36,8 @@ export class CoordinatorMetrics {
   private readonly weightShare: Gauge<'run' | 'bin'>;
   private readonly classLoss: Gauge<'run' | 'class'>;
   private readonly siteConflicts: Counter<'outcome'>;
+  private readonly dpEpsilon: Gauge<'run'>;
+  private readonly dpClippingNorm: Gauge<'run'>;
 
   /**
    * @param liveClients current number of live clients, read at scrape time.
@@ -135,6 +137,14 @@ export class CoordinatorMetrics {
       'Share of client samples down-weighted by data-centric weighting in the last round',
     );
     this.curriculumStage = gauge('fedsift_curriculum_stage', 'Curriculum stage (pace) of the last round');
+    this.dpEpsilon = gauge(
+      'fedsift_dp_epsilon',
+      'Differential privacy (central, or local per site): epsilon spent after the last completed round (at the run config delta)',
+    );
+    this.dpClippingNorm = gauge(
+      'fedsift_dp_clipping_norm',
+      'Central differential privacy: L2 clipping norm of the last completed round (weight units)',
+    );
     this.weightShare = new Gauge({
       name: 'fedsift_sample_weight_share',
       help: `Share of client samples per sample-weight bin (bin = lower edge, width ${1 / WEIGHT_HISTOGRAM_BINS}) in the last round`,
@@ -163,6 +173,8 @@ export class CoordinatorMetrics {
     this.dropped.inc({ run }, r.selected - r.responded);
     if (Number.isFinite(r.testLoss)) this.testLoss.set({ run }, r.testLoss);
     if (Number.isFinite(r.testAccuracy)) this.testAccuracy.set({ run }, r.testAccuracy);
+    if (r.dpEpsilon) this.dpEpsilon.set({ run }, r.dpEpsilon); // 0 or absent: the run has no DP
+    if (r.dpClippingNorm) this.dpClippingNorm.set({ run }, r.dpClippingNorm);
     const dw = r.clientMetrics[CLIENT_METRICS.downweightedRatio];
     if (dw !== undefined) this.downweighted.set({ run }, dw);
     const stage = r.clientMetrics[CLIENT_METRICS.curriculumStage];

@@ -21,13 +21,14 @@ const mb = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes 
 /**
  * One progress line for a completed round: round, responding/selected clients, losses, test accuracy, seconds, the
  * update bytes the clients sent (MB), their share of the same updates as float32, and the global-model bytes
- * FetchModel sent (MB); "—" where an older coordinator did not count them.
+ * FetchModel sent (MB); "—" where an older coordinator did not count them. A round of a run with central
+ * differential privacy ends with its ε so far and its clipping norm ("ε 1.234 C 0.5120").
  */
 export function formatRoundRow(r: RoundSummary, totalRounds: number): string {
   const round = `${r.round}/${totalRounds}`.padEnd(8);
   const clients = `${r.responded}/${r.selected}`.padEnd(8);
   const ratio = r.updateBytes !== undefined && r.rawUpdateBytes ? num(r.updateBytes / r.rawUpdateBytes, 3) : '—';
-  return `${round} ${clients} ${num(r.trainLoss).padStart(10)} ${num(r.testLoss).padStart(10)} ${pct(r.testAccuracy).padStart(9)} ${(r.durationMs / 1000).toFixed(1).padStart(9)} ${mb(r.updateBytes).padStart(8)} ${ratio.padStart(6)} ${mb(r.modelBytes).padStart(8)}`;
+  return `${round} ${clients} ${num(r.trainLoss).padStart(10)} ${num(r.testLoss).padStart(10)} ${pct(r.testAccuracy).padStart(9)} ${(r.durationMs / 1000).toFixed(1).padStart(9)} ${mb(r.updateBytes).padStart(8)} ${ratio.padStart(6)} ${mb(r.modelBytes).padStart(8)}${r.dpEpsilon ? `  ε ${num(r.dpEpsilon, 3)} C ${num(r.dpClippingNorm ?? NaN)}` : ''}`;
 }
 
 /** Short state name: `RUN_STATE_RUNNING` → `running`. */
@@ -54,13 +55,26 @@ export function formatRunStatus(s: RunStatus): string {
       ? `last round: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}${traffic(last)}`
       : 'no round completed yet',
   ];
-  if (s.error) lines.push(`error: ${s.error}`);
+  if (s.error) lines.push(`${s.state === 'RUN_STATE_COMPLETED' ? 'ended' : 'error'}: ${s.error}`);
+  if (last?.dpEpsilon) lines.push(privacyLine(last, s.configJson));
   if (s.siteConflicts?.length) lines.push(formatSiteConflicts(s.siteConflicts));
   if (s.featureStatistics) lines.push(...formatFeatureStatistics(s.featureStatistics, s.configJson));
   const weighted = [...s.rounds].reverse().find((r) => r.clientMetrics[CLIENT_METRICS.effectiveExamples] !== undefined);
   if (weighted) lines.push(...formatWeighting(weighted));
   if (s.rounds.length) lines.push(ROUND_TABLE_HEADER, ...s.rounds.map((r) => formatRoundRow(r, s.totalRounds)));
   return lines.join('\n');
+}
+
+/** "differential privacy: ε = 1.234 (δ = 1e-5) after round 3, clipping norm 0.512" of a round of a DP run. */
+function privacyLine(r: RoundSummary, configJson: string): string {
+  let delta = '';
+  try {
+    const d = (JSON.parse(configJson) as { differentialPrivacy?: { delta?: number } }).differentialPrivacy?.delta;
+    if (d !== undefined) delta = ` (δ = ${d})`;
+  } catch {
+    // a status without its config shows ε without δ
+  }
+  return `differential privacy: ε = ${num(r.dpEpsilon!, 3)}${delta} after round ${r.round}, clipping norm ${num(r.dpClippingNorm ?? NaN, 4)}`;
 }
 
 /** ", updates int8 (12.3 MB, 0.254 of float32), downloads none (48.1 MB)" of a round; '' from an older coordinator. */

@@ -7,3 +7,4 @@ export { RoundProgress } from './round-progress.js';
 export { updateValueCheck, type UpdateValueCheck } from './intake-checks.js';
 export type { UpdateReceiver } from './update-intake.js';
 export { lostClientFailure } from './lost-clients.js';
+export { wireFitConfig } from './announcements.js';

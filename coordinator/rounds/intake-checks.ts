@@ -110,6 +110,7 @@ export function checkEvaluation(r: EvaluationReport, declaredExamples: number): 
 /**
  * The checks an update's values pass before they are folded, on the coordinator and in simulation alike: every value
  * finite (BR-08) and, when `maxUpdateNorm` is not null, ‖x − global‖₂ ≤ maxUpdateNorm (same units as the weights),
+ * that norm measured also for central DP (updateNorm),
  * on the decoded values of a compressed update (‖δ̂‖₂ of its decoded delta). Runs as the bytes arrive (scan), so each
  * chunk is checked while it is still in cache and a NaN is refused at the chunk that carries it, not after the upload.
  */
@@ -125,31 +126,46 @@ export interface UpdateValueCheck {
    *         distance exceeds the bound.
    */
   finish(bytes: Uint8Array): void;
+  /**
+   * ‖x − global‖₂ of the complete update (weight units) once finish() passed, when measured (a maxUpdateNorm bound,
+   * or `measureNorm`); undefined otherwise. The round carries it into the FitResult, so central DP clips with it.
+   */
+  readonly updateNorm: number | undefined;
 }
 
 /**
  * The value check of an update encoded as `encoding` says.
  * @param global the round's global model, [number of parameters] float32.
  * @param maxUpdateNorm largest accepted L2 distance to `global`; null = no bound.
+ * @param measureNorm measure ‖x − global‖₂ (updateNorm) even without a bound (central differential privacy).
  */
 export function updateValueCheck(
   encoding: UpdateEncoding,
   global: Float32Array,
   maxUpdateNorm: number | null,
   ctx: { clientId: string; round: number },
+  measureNorm = false,
 ): UpdateValueCheck {
+  const norm = { maxUpdateNorm, measure: measureNorm || maxUpdateNorm !== null };
   return encoding.codec.kind === 'none'
-    ? new WeightsCheck(global, maxUpdateNorm, ctx)
-    : new DeltaCheck(new DeltaScanner(encoding.codec, global.length, encoding.nonzeros), maxUpdateNorm, ctx);
+    ? new WeightsCheck(global, norm, ctx)
+    : new DeltaCheck(new DeltaScanner(encoding.codec, global.length, encoding.nonzeros), norm, ctx);
+}
+
+/** The norm an update check measures: its bound (null = none) and whether ‖x − global‖₂ is summed at all. */
+interface NormSettings {
+  maxUpdateNorm: number | null;
+  measure: boolean;
 }
 
 /** The squared distance to the global model summed over the values checked so far, and its bound. */
 abstract class NormBound implements UpdateValueCheck {
-  /** Σ (x − global)² over the values checked so far (only kept when a norm bound is set). */
+  /** Σ (x − global)² over the values checked so far (only kept when the norm is measured). */
   protected squares = 0;
+  updateNorm: number | undefined;
 
   constructor(
-    protected readonly maxUpdateNorm: number | null,
+    protected readonly norm: NormSettings,
     protected readonly ctx: { clientId: string; round: number },
   ) {}
 
@@ -158,13 +174,15 @@ abstract class NormBound implements UpdateValueCheck {
 
   finish(bytes: Uint8Array): void {
     this.end(bytes);
-    if (this.maxUpdateNorm === null) return;
+    if (!this.norm.measure) return;
     const norm = Math.sqrt(this.squares);
-    if (norm > this.maxUpdateNorm)
+    const bound = this.norm.maxUpdateNorm;
+    if (bound !== null && norm > bound)
       throw new UpdateNormError(
-        `update norm ${norm.toPrecision(4)} exceeds the run's maxUpdateNorm ${this.maxUpdateNorm}`,
+        `update norm ${norm.toPrecision(4)} exceeds the run's maxUpdateNorm ${bound}`,
         this.ctx,
       );
+    this.updateNorm = norm;
   }
 
   protected nonFinite(value: number, at: string): InvalidUpdateError {
@@ -179,10 +197,10 @@ class WeightsCheck extends NormBound {
 
   constructor(
     private readonly global: Float32Array,
-    maxUpdateNorm: number | null,
+    norm: NormSettings,
     ctx: { clientId: string; round: number },
   ) {
-    super(maxUpdateNorm, ctx);
+    super(norm, ctx);
   }
 
   /** The float32 view of the buffer being scanned (receive buffers are aligned: a view, made once). */
@@ -194,7 +212,7 @@ class WeightsCheck extends NormBound {
     const end = Math.min(Math.floor(upTo / 4), values.length);
     const bad = firstNonFinite(values, this.scanned, end);
     if (bad >= 0) throw this.nonFinite(values[bad]!, `index ${bad}`);
-    if (this.maxUpdateNorm !== null) {
+    if (this.norm.measure) {
       const g = this.global;
       for (let i = this.scanned; i < end; i++) {
         const d = values[i]! - g[i]!;
@@ -216,10 +234,10 @@ class WeightsCheck extends NormBound {
 class DeltaCheck extends NormBound {
   constructor(
     private readonly scanner: DeltaScanner,
-    maxUpdateNorm: number | null,
+    norm: NormSettings,
     ctx: { clientId: string; round: number },
   ) {
-    super(maxUpdateNorm, ctx);
+    super(norm, ctx);
   }
 
   scan(bytes: Uint8Array, upTo: number): void {

@@ -37,6 +37,8 @@ export interface OpenRoundOptions {
   progress: RoundProgress;
   /** Largest accepted ‖update − global‖₂ (same units as the weights); null = no bound. */
   maxUpdateNorm: number | null;
+  /** Measure every update's ‖update − global‖₂ and hand it to the accumulator (central DP clips with it). @default false */
+  measureUpdateNorms?: boolean;
   /** The run's update codec: every update of the round must be encoded with it (announced in FitConfig). */
   updateCodec: CodecSpec;
   /** Training examples a client declared at Join. @throws {UnknownClientError} for a client that never joined. */
@@ -152,7 +154,8 @@ export class OpenRound implements IntakeRound {
       if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message, h.attempt ?? 0);
       throw err;
     }
-    const check = updateValueCheck(encoding, this.global.values, this.o.maxUpdateNorm, ctx);
+    const { maxUpdateNorm, measureUpdateNorms } = this.o;
+    const check = updateValueCheck(encoding, this.global.values, maxUpdateNorm, ctx, measureUpdateNorms);
     return new UpdateIntake(this, h, encoding, check);
   }
 
@@ -242,7 +245,7 @@ export class OpenRound implements IntakeRound {
    * @returns false when an identical update of the client was folded meanwhile (nothing folded again).
    * @throws {DuplicateUpdateError} when a different one was | {AggregationError} from the accumulator.
    */
-  fold(h: UpdateHeader, bytes: Uint8Array, values: UpdateValues): boolean {
+  fold(h: UpdateHeader, bytes: Uint8Array, values: UpdateValues, updateNorm?: number): boolean {
     const progress = this.o.progress;
     const { accumulator, accepted } = progress;
     if (accepted.has(h.clientId)) {
@@ -255,6 +258,7 @@ export class OpenRound implements IntakeRound {
       numExamples: h.numExamples,
       weights: { specs: this.global.specs, values },
       metrics: h.metrics,
+      ...(updateNorm !== undefined && { updateNorm }),
     });
     // An accumulator that keeps updates keeps a dense update's buffer; a compressed one it decoded into its own.
     if (!accumulator.keepsUpdates || !(values instanceof Float32Array)) this.o.spareBuffers.push(bytes);

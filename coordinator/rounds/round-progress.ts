@@ -31,6 +31,10 @@ export class RoundProgress {
   /** Bytes of the accepted updates as sent (encoded), and as float32 (4 bytes per parameter each). */
   updateBytes = 0;
   rawUpdateBytes = 0;
+  /** Clients available for selection when the round's first attempt selected (the DP sampling rate's denominator). */
+  availableAtFirstAttempt = 0;
+  /** The clipping norm central DP aggregates this round with (0 without DP). */
+  clippingNorm = 0;
 
   /** @param accumulator the strategy's accumulator of the round; accepted updates are folded into it as they arrive. */
   constructor(readonly accumulator: FitAccumulator) {}

@@ -22,6 +22,8 @@ export interface CompletedRound {
   aggregationMs: number;
   /** Bytes the round moved and the run's codecs (see RoundSummary). */
   traffic: Pick<RoundSummary, 'updateBytes' | 'rawUpdateBytes' | 'modelBytes' | 'updateCodec' | 'downloadCodec'>;
+  /** Central DP: ε(δ) after the round and its clipping norm; {} without DP. */
+  privacy?: Pick<RoundSummary, 'dpEpsilon' | 'dpClippingNorm'>;
 }
 
 /** The RoundSummary of a completed round (losses in nats, accuracies in [0, 1]; NaN where nothing was measured). */
@@ -41,6 +43,7 @@ export function summarizeRound(r: CompletedRound): RoundSummary {
     aggregationMs: r.aggregationMs,
     clientMetrics: r.aggregate.metrics,
     ...r.traffic,
+    ...r.privacy,
   };
 }
 

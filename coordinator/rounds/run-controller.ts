@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseCodecSpec, type ModelWeights } from '../../shared/codec/index.js';
 import {
+  DataError,
   LeadershipLostError,
   RoundClosedError,
   ServiceUnavailableError,
@@ -30,6 +31,7 @@ import { OpenRound } from './open-round.js';
 import { roundClosedError, RoundProgress } from './round-progress.js';
 import { RoundBuffers } from './round-buffers.js';
 import { quorumNotMet, summarizeRound } from './round-summary.js';
+import { accountRound, privacyBudgetStop, roundSamplingRate } from './privacy-budget.js';
 import { RunRecord } from './run-record.js';
 import type { RunDeps } from './run-deps.js';
 import { RunData } from './run-data.js';
@@ -62,6 +64,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private failureValue: Error | undefined;
   /** The previous completed round's slowest accepted update (ms), for adaptive deadlines (attemptDeadlineMs). */
   private slowestMs: number | undefined;
+  /** Why the run ends because an attempt would pass targetEpsilon (privacyBudgetStop); set by openAttempt. */
+  private overBudget: string | undefined;
   /** The run's model, RunSpec, eligible clients and round 0. */
   private readonly data: RunData;
 
@@ -223,12 +227,28 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const checkpoint = this.deps.resume?.checkpoint;
     if (checkpoint) {
       strategy.restoreServerState(checkpoint.serverState);
+      if (strategy.privacy) {
+        // Without it the run would restart at ε = 0 and release more than its budget says.
+        if (!checkpoint.privacy)
+          throw new DataError(
+            `checkpoint of round ${checkpoint.round} of run ${this.runId} has no privacy state, but the run sets ` +
+              'differentialPrivacy: its spent ε cannot be restored',
+          );
+        strategy.privacy.restore(checkpoint.privacy);
+        // Local DP: the interrupted round's attempts released noised updates the checkpoint did not account; count one.
+        if (strategy.privacy.config.mode === 'local') strategy.privacy.account(1);
+      }
       this.log.info({ fromRound: checkpoint.round }, 'run resumed from its last completed round');
     }
     let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.data.strategyContext));
     if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
     for (let round = this.record.rounds.length + 1; round <= config.rounds; round++) {
       const next = await this.playRound(round, global);
+      if (this.overBudget) {
+        this.log.info({ round, reason: this.overBudget }, 'run ends: the round would exceed targetEpsilon');
+        this.finish('RUN_STATE_COMPLETED', this.overBudget);
+        return global;
+      }
       if (!next) return void this.finish('RUN_STATE_STOPPED', '');
       global = next;
     }
@@ -247,12 +267,14 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const model = encodeModel(config.model, round, global, config.downloadCodec);
     await this.deps.modelObjects?.publish(this.runId, round, model); // before any announcement names the round
     const progress = new RoundProgress(strategy.beginAggregation(round, global, this.buffers.takeSpareModel()));
+    progress.clippingNorm = strategy.privacy?.clippingNorm ?? 0; // adaptive clipping moves it once the round aggregated
     try {
       let open: OpenRound | undefined;
       for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
         if (attempt > 1 || this.data.eligible.live().length < config.minAvailableClients) await this.waitForClients();
         if (this.stopRequested) break;
         open = await this.openAttempt({ round, attempt, model, global, progress });
+        if (!open) return undefined; // the attempt would pass targetEpsilon: this.overBudget says why
         // The in-process simulation's clients never heartbeat: its attempts close only when every client answered.
         const reason = await (this.deps.untimedRounds ? open.closed : closeFailingLostClients(open, clients, clock));
         for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
@@ -282,7 +304,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   /**
    * Selects the clients of one attempt (strategy; those that already delivered an update this round are not asked
-   * again), opens its intake and announces it.
+   * again), opens its intake and announces it. With a privacy target, an attempt whose selection would carry the
+   * round's ε past it opens nothing: it sets overBudget (the run ends there, COMPLETED with that reason, the round's
+   * partial updates discarded) and returns undefined.
    */
   private async openAttempt(a: {
     round: number;
@@ -290,12 +314,26 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     model: EncodedModel;
     global: ModelWeights;
     progress: RoundProgress;
-  }): Promise<OpenRound> {
+  }): Promise<OpenRound | undefined> {
     const { config, strategy, clock, clients } = this.deps;
     const { round, global, progress } = a;
+    const available = this.data.eligible.live();
+    if (a.attempt === 1) progress.availableAtFirstAttempt = available.length;
     const instructions = strategy
-      .configureFit(round, global, { available: this.data.eligible.live() })
+      .configureFit(round, global, { available })
       .filter((i) => !progress.accepted.has(i.clientId));
+    const privacy = strategy.privacy;
+    if (privacy) {
+      // Local DP: every attempt that asks sites makes them release fresh noised updates, so each is one step (worst
+      // case: every site in every attempt). Central DP: only the aggregated noised mean is released, at the round's q.
+      const local = privacy.config.mode === 'local';
+      const selected = new Set([...progress.selected, ...instructions.map((i) => i.clientId)]).size;
+      if (local ? instructions.length > 0 : selected > progress.selected.size) {
+        this.overBudget = privacyBudgetStop(privacy, round, selected, progress.availableAtFirstAttempt);
+        if (this.overBudget) return undefined;
+        if (local) privacy.account(1);
+      }
+    }
     for (const i of instructions) progress.selected.add(i.clientId);
     const open = new OpenRound({
       ...a,
@@ -306,6 +344,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         : clock.now() + attemptDeadlineMs(config, a.attempt, this.slowestMs),
       nowMs: clock.now(),
       maxUpdateNorm: config.maxUpdateNorm,
+      measureUpdateNorms: strategy.privacy?.config.mode === 'central',
       updateCodec: parseCodecSpec(config.updateCodec),
       declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
       spareBuffers: this.buffers.receive,
@@ -326,6 +365,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     // Every client selected in some attempt that never delivered, with its latest failure (failed = selected − responded).
     const failures = [...progress.failures].map(([clientId, reason]) => ({ clientId, reason }));
     const aggregate = progress.accumulator.finish(failures);
+    const samplingRate = roundSamplingRate(progress.selected.size, progress.availableAtFirstAttempt);
+    const privacy = accountRound(strategy.privacy, progress.clippingNorm, samplingRate);
     const central = await strategy.evaluate(round, aggregate.weights, this.data.strategyContext);
     const federated = strategy.aggregateEvaluate(round, [...progress.evaluations.values()], failures);
     const summary = summarizeRound({
@@ -346,13 +387,17 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         updateCodec: this.deps.config.updateCodec,
         downloadCodec: this.deps.config.downloadCodec,
       },
+      privacy,
     });
-    const checkpoint = { round, weights: aggregate.weights, serverState: strategy.serverState() };
+    const checkpoint = {
+      round,
+      weights: aggregate.weights,
+      serverState: strategy.serverState(),
+      ...(strategy.privacy && { privacy: strategy.privacy.state() }),
+    };
     await this.record.commitRound(summary, checkpoint);
-    this.log.info(
-      { round, testAccuracy: summary.testAccuracy, testLoss: summary.testLoss, trainLoss: summary.trainLoss },
-      'round aggregated',
-    );
+    const { testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm } = summary;
+    this.log.info({ round, testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm }, 'round aggregated');
     this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
     this.buffers.retire(open.model, global, aggregate.weights);
     this.slowestMs = progress.slowestDeliveryMs;
@@ -377,7 +422,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const suspended = recorded.state === 'RUN_STATE_SUSPENDED';
     if (suspended) this.log.info({ round }, 'run suspended; a coordinator on the same state resumes it');
     const fields = { state: recorded.state, error: recorded.error };
-    (recorded.error ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(fields, 'run finished');
+    const failed = recorded.error && recorded.state !== 'RUN_STATE_COMPLETED'; // a completed run's error says why it ended early
+    (failed ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(fields, 'run finished');
     // What reaches beyond this coordinator follows the stored end: a deposed leader, whose write is refused, neither
     // ends the run for the clients nor deletes the models the new leader serves (a suspended run's stay, too).
     this.finalWrite = recorded.written.then(

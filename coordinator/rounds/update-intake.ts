@@ -70,8 +70,9 @@ export interface IntakeRound {
   /**
    * Folds an update whose values passed every check; false when an identical one of the client was folded already.
    * @param bytes the buffer receiveBuffer gave, holding the update's encoded bytes (given back to the pool).
+   * @param updateNorm ‖x − global‖₂ when the value check measured it (FitResult.updateNorm).
    */
-  fold(h: UpdateHeader, bytes: Uint8Array, values: UpdateValues): boolean;
+  fold(h: UpdateHeader, bytes: Uint8Array, values: UpdateValues, updateNorm?: number): boolean;
   /** Fails the client for the round (unless the upload came from an earlier attempt), with the reason logged. */
   reject(clientId: string, reason: string, fromAttempt: number): void;
   /** The client's upload broke off: the reason it fails with at the deadline unless a later upload gets in. */
@@ -136,7 +137,8 @@ export class UpdateIntake implements UpdateReceiver {
   complete(bytes: Uint8Array, sha256: string): boolean {
     if (!this.round.isOpen) throw this.round.closedError(this.header.clientId);
     this.refusing(() => this.check.finish(bytes));
-    return this.round.fold({ ...this.header, sha256 }, this.pooled ?? bytes, this.valuesOf(bytes));
+    const values = this.valuesOf(bytes);
+    return this.round.fold({ ...this.header, sha256 }, this.pooled ?? bytes, values, this.check.updateNorm);
   }
 
   /**

@@ -3,24 +3,33 @@ import type { ModelWeights, TensorSpec } from '../../shared/codec/index.js';
 import { totalElements } from '../../shared/codec/index.js';
 import { DataError } from '../../shared/errors/index.js';
 import { writeFileAtomic } from '../../shared/files/index.js';
+import type { PrivacyState } from '../privacy/index.js';
 
-/** What a round's checkpoint holds: the global model after the round and the strategy's server state. */
+/**
+ * What a round's checkpoint holds: the global model after the round, the strategy's server state and, with central
+ * differential privacy, the accountant's history and the next clipping norm.
+ */
 export interface Checkpoint {
   round: number;
   weights: ModelWeights;
   /** Strategy state carried across rounds (FedAvgM momentum, FedOpt moments), each as long as the model. */
   serverState: Record<string, Float32Array>;
+  /** Central DP state after the round (accountant history, clipping norm); absent without DP. */
+  privacy?: PrivacyState;
 }
 
 const MAGIC = 'FSCK1';
 
 /**
- * Serialises a checkpoint. Layout: "FSCK1", u32 LE header length, JSON header {round, specs, state names}, then the
+ * Serialises a checkpoint. Layout: "FSCK1", u32 LE header length, JSON header {round, specs, state names, privacy
+ * (only with DP: its accountant history and clipping norm, as float64 JSON numbers)}, then the
  * float32 LE values of the model and of each state vector (4 bytes per value). @returns the parts, in order.
  */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array[] {
   const stateNames = Object.keys(c.serverState).sort();
-  const header = Buffer.from(JSON.stringify({ round: c.round, specs: c.weights.specs, state: stateNames }));
+  const header = Buffer.from(
+    JSON.stringify({ round: c.round, specs: c.weights.specs, state: stateNames, privacy: c.privacy }),
+  );
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, MAGIC.length);
@@ -39,7 +48,7 @@ export function decodeCheckpoint(buf: Buffer, source: string): Checkpoint {
     throw new DataError(`${source} is not a fedsift checkpoint`);
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + headerLength;
-  let header: { round: number; specs: TensorSpec[]; state: string[] };
+  let header: { round: number; specs: TensorSpec[]; state: string[]; privacy?: PrivacyState };
   try {
     header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, start)) as typeof header;
   } catch {
@@ -53,7 +62,8 @@ export function decodeCheckpoint(buf: Buffer, source: string): Checkpoint {
   // Copy into an aligned buffer: the header length makes the values' offset arbitrary.
   const floats = new Float32Array(new Uint8Array(buf.subarray(start)).buffer);
   const serverState = Object.fromEntries(header.state.map((name, i) => [name, floats.slice((i + 1) * n, (i + 2) * n)]));
-  return { round: header.round, weights: { specs: header.specs, values: floats.slice(0, n) }, serverState };
+  const weights = { specs: header.specs, values: floats.slice(0, n) };
+  return { round: header.round, weights, serverState, ...(header.privacy && { privacy: header.privacy }) };
 }
 
 /**

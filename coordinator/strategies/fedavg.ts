@@ -19,6 +19,8 @@ import type {
 } from './strategy.js';
 import { RunningWeightedMean, weightedMetricMeans } from './aggregate.js';
 import { defineStrategy } from './define-strategy.js';
+import type { StrategyDeps } from './update-spill.js';
+import { RunPrivacy, type PrivateRound } from '../privacy/index.js';
 
 /** Option fields of every FedAvg-family strategy (spread into each one's options). */
 export const fedAvgOptions = {
@@ -37,26 +39,39 @@ export interface FedAvgOptions {
  * w_{t+1} = Σ_k (n_k / n) · w_{t+1}^k, n = Σ_k n_k. Streaming: one running mean, O(model) memory.
  * Subclasses change one step: the client weight (`weightOf`), the local config (`fitConfig`) or the server update
  * applied to the mean (`serverUpdate`).
- * @see McMahan et al. 2017, "Communication-Efficient Learning of Deep Networks from Decentralized Data", Alg. 1.
+ * With `differentialPrivacy` in the settings it is DP-FedAvg (as Flower's server-side DP wrappers): each update's
+ * distance to the global model is clipped to C, the clipped updates weigh equally, Gaussian noise is added to their
+ * mean (RunPrivacy), and the server update (FedAvgM momentum, FedOpt) then applies to that noised mean, which is
+ * post-processing and costs no privacy.
+ * @see McMahan et al. 2017, "Communication-Efficient Learning of Deep Networks from Decentralized Data", Alg. 1;
+ *      McMahan et al. 2018, "Learning Differentially Private Recurrent Language Models", Alg. 1 (DP-FedAvg).
  */
 export class FedAvg implements Strategy {
   readonly name: string = 'fedavg';
+  readonly privacy: RunPrivacy | null;
 
   /**
-   * @param settings the run settings (seed, clients per round, local training).
+   * @param settings the run settings (seed, clients per round, local training, differential privacy).
    * @param baseOptions the options every FedAvg-family strategy has.
+   * @param deps the noise source of differential privacy (secureRandomBytes when absent).
    */
   constructor(
     protected readonly settings: StrategySettings,
     private readonly baseOptions: FedAvgOptions,
-  ) {}
+    deps: Pick<StrategyDeps, 'randomBytes'> = {},
+  ) {
+    const dp = settings.differentialPrivacy;
+    this.privacy = dp ? new RunPrivacy(dp, deps.randomBytes) : null;
+  }
 
   async initializeParameters(ctx: StrategyContext): Promise<ModelWeights | null> {
     return ctx.initialWeights();
   }
 
   configureFit(round: number, _global: ModelWeights, clients: ClientPool): FitInstruction[] {
-    const rng = createRng(deriveSeed(this.settings.seed, 'select', round));
+    // With DP, a secret per-run salt makes the selection unpredictable from the public seed (sampling amplification).
+    const salt = this.privacy ? [this.privacy.selectionSalt] : [];
+    const rng = createRng(deriveSeed(this.settings.seed, 'select', round, ...salt));
     const chosen = sampleWithoutReplacement(rng, clients.available, this.settings.clientsPerRound);
     const config = this.fitConfig(round);
     return chosen.map((clientId) => ({ clientId, config }));
@@ -68,6 +83,7 @@ export class FedAvg implements Strategy {
       (u) => this.weightOf(u),
       (g, mean) => this.serverUpdate(g, mean),
       scratch,
+      this.privacy?.beginRound(),
     );
   }
 
@@ -106,7 +122,8 @@ export class FedAvg implements Strategy {
     // Round r trains with the stage reached after r − 1 rounds, so round 1 starts at startFraction.
     const curriculumStage =
       regularizer === 'none' ? 1 : curriculumStageOf({ kind: pacing, startFraction, fullAt }, round - 1, rounds);
-    return { localEpochs, batchSize, learningRate, proximalMu: 0, weighting, curriculumStage };
+    const localPrivacy = this.privacy?.localFitPrivacy() ?? null;
+    return { localEpochs, batchSize, learningRate, proximalMu: 0, weighting, curriculumStage, localPrivacy };
   }
 
   /** Aggregation weight of one update: its number of examples. */
@@ -120,7 +137,10 @@ export class FedAvg implements Strategy {
   }
 }
 
-/** Streaming weighted-mean fold shared by the FedAvg family; metrics kept per client (a few scalars each). */
+/**
+ * Streaming weighted-mean fold shared by the FedAvg family; metrics kept per client (a few scalars each). With a
+ * private round, each update's weight is its clipping factor instead, and the mean becomes the noised mean model.
+ */
 class MeanAccumulator implements FitAccumulator {
   readonly keepsUpdates = false;
   private readonly mean: RunningWeightedMean;
@@ -132,6 +152,7 @@ class MeanAccumulator implements FitAccumulator {
     private readonly weightOf: (u: FitResult) => number,
     private readonly serverUpdate: (global: ModelWeights, mean: Float32Array) => Float32Array,
     scratch?: Float32Array,
+    private readonly privateRound?: PrivateRound,
   ) {
     this.mean = new RunningWeightedMean(global.values.length, scratch);
   }
@@ -141,14 +162,20 @@ class MeanAccumulator implements FitAccumulator {
   }
 
   add(update: FitResult): void {
-    this.mean.add(update.weights.values, this.weightOf(update), `client ${update.clientId}`);
+    const who = `client ${update.clientId}`;
+    const weight = this.privateRound ? this.privateRound.weightOf(update.updateNorm, who) : this.weightOf(update);
+    this.mean.add(update.weights.values, weight, who);
     this.metrics.push({ numExamples: update.numExamples, metrics: update.metrics });
     this.examples += update.numExamples;
   }
 
   finish(_failures: readonly ClientFailure[]): FitAggregate {
+    const { mean, privateRound, global } = this;
+    const averaged = privateRound
+      ? privateRound.finish(global.values, mean.mean(), mean.weight, mean.count)
+      : mean.mean();
     return {
-      weights: { specs: this.global.specs, values: this.serverUpdate(this.global, this.mean.mean()) },
+      weights: { specs: global.specs, values: this.serverUpdate(global, averaged) },
       numExamples: this.examples,
       metrics: weightedMetricMeans(this.metrics),
     };
@@ -161,5 +188,5 @@ class MeanAccumulator implements FitAccumulator {
 export const fedavg = defineStrategy({
   name: 'fedavg',
   options: { ...fedAvgOptions },
-  create: (settings, options) => new FedAvg(settings, options),
+  create: (settings, options, deps) => new FedAvg(settings, options, deps),
 });

@@ -3,6 +3,7 @@ import type { ModelWeights } from '../../shared/codec/index.js';
 import { defineStrategy, type OptionsOf } from './define-strategy.js';
 import { FedAvg, fedAvgOptions } from './fedavg.js';
 import type { Strategy, StrategySettings } from './strategy.js';
+import type { StrategyDeps } from './update-spill.js';
 
 /**
  * FedAvg with server momentum: Δ_t = avg_t − w_t, v_t = β·v_{t−1} + Δ_t, w_{t+1} = w_t + η·v_t. With η = 1 and β = 0
@@ -17,8 +18,9 @@ export class FedAvgM extends FedAvg {
   constructor(
     settings: StrategySettings,
     private readonly options: OptionsOf<typeof fedavgm>,
+    deps?: StrategyDeps,
   ) {
-    super(settings, options);
+    super(settings, options, deps);
   }
 
   override serverState(): Record<string, Float32Array> {
@@ -52,5 +54,5 @@ export const fedavgm = defineStrategy({
     /** Server momentum β. @default 0.9 */
     serverMomentum: z.number().min(0).lt(1).default(0.9),
   },
-  create: (settings, options): Strategy => new FedAvgM(settings, options),
+  create: (settings, options, deps): Strategy => new FedAvgM(settings, options, deps),
 });

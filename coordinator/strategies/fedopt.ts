@@ -3,6 +3,7 @@ import type { ModelWeights } from '../../shared/codec/index.js';
 import { defineStrategy, type OptionsOf } from './define-strategy.js';
 import { FedAvg, fedAvgOptions } from './fedavg.js';
 import type { Strategy, StrategySettings } from './strategy.js';
+import type { StrategyDeps } from './update-spill.js';
 
 /** Options of FedAdagrad, FedAdam or FedYogi (the same fields; `name` picks the second-moment rule). */
 type FedOptOptions = OptionsOf<typeof fedadagrad> | OptionsOf<typeof fedadam> | OptionsOf<typeof fedyogi>;
@@ -27,8 +28,9 @@ export class FedOpt extends FedAvg {
   constructor(
     settings: StrategySettings,
     private readonly options: FedOptOptions,
+    deps?: StrategyDeps,
   ) {
-    super(settings, options);
+    super(settings, options, deps);
     this.name = options.name;
   }
 
@@ -79,19 +81,19 @@ function fedOptOptions(defaults: { eta: number; beta1: number; tau: number }) {
 export const fedadagrad = defineStrategy({
   name: 'fedadagrad',
   options: fedOptOptions({ eta: 0.1, beta1: 0, tau: 1e-9 }),
-  create: (settings, options): Strategy => new FedOpt(settings, options),
+  create: (settings, options, deps): Strategy => new FedOpt(settings, options, deps),
 });
 
 /** FedAdam (Reddi et al. 2021) in the registry: v_t = β₂·v_{t−1} + (1 − β₂)·Δ_t². */
 export const fedadam = defineStrategy({
   name: 'fedadam',
   options: fedOptOptions({ eta: 0.1, beta1: 0.9, tau: 1e-9 }),
-  create: (settings, options): Strategy => new FedOpt(settings, options),
+  create: (settings, options, deps): Strategy => new FedOpt(settings, options, deps),
 });
 
 /** FedYogi (Reddi et al. 2021) in the registry: v_t = v_{t−1} − (1 − β₂)·Δ_t²·sign(v_{t−1} − Δ_t²). */
 export const fedyogi = defineStrategy({
   name: 'fedyogi',
   options: fedOptOptions({ eta: 0.01, beta1: 0.9, tau: 1e-3 }),
-  create: (settings, options): Strategy => new FedOpt(settings, options),
+  create: (settings, options, deps): Strategy => new FedOpt(settings, options, deps),
 });

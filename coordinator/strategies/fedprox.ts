@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineStrategy, type OptionsOf } from './define-strategy.js';
 import { FedAvg, fedAvgOptions } from './fedavg.js';
 import type { FitConfig, Strategy, StrategySettings } from './strategy.js';
+import type { StrategyDeps } from './update-spill.js';
 
 /**
  * FedProx: FedAvg aggregation; each client minimises F_k(w) + (μ/2)·‖w − w_t‖² locally, which keeps local models near
@@ -15,8 +16,9 @@ export class FedProx extends FedAvg {
   constructor(
     settings: StrategySettings,
     private readonly options: OptionsOf<typeof fedprox>,
+    deps?: StrategyDeps,
   ) {
-    super(settings, options);
+    super(settings, options, deps);
   }
 
   protected override fitConfig(round: number): FitConfig {
@@ -32,5 +34,5 @@ export const fedprox = defineStrategy({
     /** Proximal term weight μ. @default 0.01 */
     proximalMu: z.number().min(0).default(0.01),
   },
-  create: (settings, options): Strategy => new FedProx(settings, options),
+  create: (settings, options, deps): Strategy => new FedProx(settings, options, deps),
 });

@@ -1,5 +1,6 @@
 import type { ModelWeights } from '../../shared/codec/index.js';
 import type { WeightingConfig } from '../../shared/config/index.js';
+import type { RunPrivacy, DifferentialPrivacyConfig } from '../privacy/index.js';
 
 /**
  * The run settings a strategy reads, besides its own options: a validated run config satisfies it as it is. Declared
@@ -20,6 +21,8 @@ export interface StrategySettings {
   readonly learningRate: number;
   /** Per-sample weighting the clients apply. */
   readonly weighting: WeightingConfig;
+  /** Central differential privacy of the FedAvg family (clipping, noise, accounting); null or absent = none. */
+  readonly differentialPrivacy?: DifferentialPrivacyConfig | null;
 }
 
 /** Local training settings sent to one client for one round (Flower: FitIns.config). */
@@ -34,6 +37,11 @@ export interface FitConfig {
   weighting: WeightingConfig;
   /** Share of local samples the self-paced curriculum admits this round, in (0, 1] (1 without a curriculum). */
   curriculumStage: number;
+  /**
+   * Local differential privacy: the client clips its update's delta to `clippingNorm` and adds N(0, σ²C²) to it
+   * before encoding; null or absent = none.
+   */
+  localPrivacy?: { noiseMultiplier: number; clippingNorm: number } | null;
 }
 
 /** One selected client and what it should do this round (Flower: FitIns). */
@@ -76,6 +84,11 @@ export interface FitResult {
   weights: { readonly specs: ModelWeights['specs']; readonly values: UpdateValues };
   /** Client-reported scalars, e.g. train_loss, effective_examples. */
   metrics: Readonly<Record<string, number>>;
+  /**
+   * ‖x_k − g‖₂, the update's L2 distance to the round's global model (weight units), as the round intake measured it
+   * while checking the values; absent when nothing asked for it (no maxUpdateNorm, no differential privacy).
+   */
+  updateNorm?: number;
 }
 
 /** A client that was selected but contributed nothing, and why. */
@@ -185,4 +198,9 @@ export interface Strategy {
   serverState(): Record<string, Float32Array>;
   /** Restores what serverState() returned, when a run resumes from a checkpoint. */
   restoreServerState(state: Record<string, Float32Array>): void;
+  /**
+   * The run's central differential privacy when the strategy applies it (FedAvg family with `differentialPrivacy`):
+   * the run accounts each round with it and keeps its state in checkpoints. Absent or null = none.
+   */
+  readonly privacy?: RunPrivacy | null;
 }

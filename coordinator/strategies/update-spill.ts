@@ -1,3 +1,5 @@
+import type { RandomBytes } from '../../shared/privacy/index.js';
+
 /**
  * Append-only store, outside the heap, of equal-length float32 vectors: where a robust strategy's accumulator puts the
  * updates that no longer fit its memory budget. The strategy owns the spill it opened and disposes of it when the
@@ -27,4 +29,6 @@ export type OpenSpill = (length: number) => UpdateSpill;
 export interface StrategyDeps {
   /** Where robust strategies (median, trimmed mean, Krum) spill updates past their `memoryBudgetBytes`. */
   openSpill: OpenSpill;
+  /** The byte source of differential privacy's Gaussian noise. @default secureRandomBytes (node:crypto) */
+  randomBytes?: RandomBytes;
 }

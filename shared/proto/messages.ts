@@ -34,6 +34,8 @@ export interface FitConfig {
   weighting?: Weighting | null;
   /** The run's update codec; absent (null when decoded) = none. */
   updateCodec?: WireUpdateCodec | null;
+  /** Local differential privacy: clip the delta to clippingNorm, add N(0, σ²C²); absent (null when decoded) = none. */
+  localPrivacy?: { noiseMultiplier: number; clippingNorm: number } | null;
 }
 
 /** fedsift.v1.UpdateCodec (see the .proto for the byte layouts). */
@@ -314,6 +316,10 @@ export interface RoundSummary {
   /** The run's updateCodec and downloadCodec as configured. */
   updateCodec?: string;
   downloadCodec?: string;
+  /** Differential privacy, central or local (then per site): ε(δ) spent once this round is accounted (δ of the run config); 0 or absent = no DP. */
+  dpEpsilon?: number;
+  /** Central differential privacy: the clipping norm C this round's updates were clipped to; 0 or absent = no DP. */
+  dpClippingNorm?: number;
 }
 
 export interface RunStatus {

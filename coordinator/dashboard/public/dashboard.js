@@ -65,7 +65,8 @@ function renderRun(r) {
   document.getElementById('run-summary').textContent =
     `${state(r)} · round ${r.currentRound}/${r.totalRounds} · model ${cfg.model} · strategy ${cfg.strategy.name}` +
     ` · updates ${cfg.updateCodec ?? 'none'} · downloads ${cfg.downloadCodec ?? 'none'}` +
-    (r.error ? ` · error: ${r.error}` : '');
+    privacySummary(r, cfg) +
+    (r.error ? ` · ${r.state === 'RUN_STATE_COMPLETED' ? 'ended' : 'error'}: ${r.error}` : '');
   const labels = r.rounds.map((x) => x.round);
   chart('accuracy-chart', 'line', [{ label: 'test accuracy' }, { label: 'federated accuracy (clients)' }], {
     scales: { y: { min: 0, max: 1 } },
@@ -96,6 +97,7 @@ function renderRun(r) {
     labels,
     names.map((n) => r.rounds.map((x) => x.clientMetrics[n] ?? null)),
   );
+  renderPrivacy(r, labels);
   renderStatistics(r.featureStatistics, cfg.schema);
   const rejected = Object.entries(r.rejected);
   if (!rejected.length) rejected.push(['none', 0]);
@@ -103,6 +105,25 @@ function renderRun(r) {
   const failures = r.rounds.flatMap((x) => x.failures.map((f) => [x.round, f.clientId, f.reason]));
   if (!failures.length) failures.push(['—', 'none', 'every selected client sent an update']);
   fillTable('#failures', failures);
+}
+
+// " · ε 1.234 (δ 1e-05) · clipping norm 0.5120" of a run with central differential privacy; '' otherwise.
+function privacySummary(r, cfg) {
+  const last = r.rounds[r.rounds.length - 1];
+  if (!cfg.differentialPrivacy || !last || !last.dpEpsilon) return '';
+  return ` · ε ${last.dpEpsilon.toFixed(3)} (δ ${cfg.differentialPrivacy.delta}) · clipping norm ${last.dpClippingNorm.toFixed(4)}`;
+}
+
+// ε after each round and the clipping norm, for a run with central differential privacy; hidden otherwise.
+function renderPrivacy(r, labels) {
+  const dp = r.rounds.some((x) => x.dpEpsilon);
+  document.getElementById('privacy').hidden = !dp;
+  if (!dp) return;
+  chart('privacy-chart', 'line', [{ label: 'ε' }, { label: 'clipping norm' }]);
+  setSeries('privacy-chart', labels, [
+    r.rounds.map((x) => (Number.isFinite(x.dpEpsilon) ? x.dpEpsilon : null)),
+    r.rounds.map((x) => x.dpClippingNorm ?? null),
+  ]);
 }
 
 // The run's global feature statistics (round 0 of a run with a data schema); hidden when it has none.

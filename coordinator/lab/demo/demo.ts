@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseRunConfig, type RunConfig } from '../../config/index.js';
+import { dpFlagConfig } from '../../privacy/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import { watchRun } from '../../operator/index.js';
@@ -23,6 +24,8 @@ export interface DemoOptions extends FederatedRunShape {
   /** The run config's updateCodec and downloadCodec (validated with it). @default "none" */
   updateCodec?: string;
   downloadCodec?: string;
+  /** Central DP with adaptive clipping at this noise multiplier σ (`--dp`, dpFlagConfig); undefined = none. */
+  dp?: number;
 }
 
 /** What the demo writes to its results file. */
@@ -77,9 +80,10 @@ export async function runDemo(
       waitForClientsMs: o.joinTimeoutMs ?? joinTimeoutMsFor(o.clients),
       updateCodec: o.updateCodec,
       downloadCodec: o.downloadCodec,
+      ...(o.dp !== undefined && { differentialPrivacy: dpFlagConfig(o.dp, o.clients) }),
     });
     out(
-      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, updates ${config.updateCodec}, downloads ${config.downloadCodec}, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}${slow.size ? `, ${describeSlowClients(listSlowClients(slow))}` : ''}`,
+      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, updates ${config.updateCodec}, downloads ${config.downloadCodec}${o.dp !== undefined ? `, central DP σ=${o.dp} (adaptive clipping, δ=1e-5)` : ''}, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}${slow.size ? `, ${describeSlowClients(listSlowClients(slow))}` : ''}`,
     );
     const { runId } = await admin.startRun(config);
     out(`run ${runId} started; waiting for ${o.clients} clients to join`);
@@ -102,8 +106,14 @@ export async function runDemo(
     };
     writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');
     out(
-      `final test accuracy ${(result.finalTestAccuracy * 100).toFixed(2)}% on the 2,000 held-out digits after ${final.rounds.length} rounds (${result.wallSeconds.toFixed(0)} s); results in ${o.out}`,
+      `final test accuracy ${(result.finalTestAccuracy * 100).toFixed(2)}% on the 2,000 held-out digits after ${final.rounds.length} rounds (${result.wallSeconds.toFixed(0)} s)${epsilonOf(final.rounds)}; results in ${o.out}`,
     );
     return result;
   });
+}
+
+/** ", ε = 1.234 (δ = 1e-5)" after the last round of a run with central DP; '' otherwise. */
+function epsilonOf(rounds: readonly RoundSummary[]): string {
+  const e = rounds.at(-1)?.dpEpsilon;
+  return e ? `, ε = ${e.toFixed(3)} (δ = 1e-5)` : '';
 }

@@ -4,7 +4,8 @@ import type { SimulationResult } from './simulation.js';
 
 /**
  * Writes a simulation's results: `.csv` → one row per round (round, clients, losses, accuracies, seconds, then every
- * client metric the strategy aggregated, e.g. effective_examples); any other name → the whole result as JSON.
+ * client metric the strategy aggregated, e.g. effective_examples; dp_epsilon and dp_clipping_norm with central
+ * differential privacy); any other name → the whole result as JSON.
  */
 export function writeSimulationResult(path: string, result: SimulationResult): void {
   if (!path.toLowerCase().endsWith('.csv')) {
@@ -22,6 +23,7 @@ export function writeSimulationResult(path: string, result: SimulationResult): v
     test_accuracy: r.testAccuracy,
     federated_accuracy: r.federatedAccuracy,
     seconds: r.durationMs / 1000,
+    ...(r.dpEpsilon ? { dp_epsilon: r.dpEpsilon, dp_clipping_norm: r.dpClippingNorm } : {}),
     ...Object.fromEntries(metricKeys.map((k) => [k, r.clientMetrics[k] ?? ''])),
   }));
   writeFileSync(path, stringify(rows, { header: true }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatRunList, formatRunStatus } from '../../../coordinator/operator/index.js';
+import { formatRoundRow, formatRunList, formatRunStatus } from '../../../coordinator/operator/index.js';
 import type { RunStatus } from '../../../shared/proto/index.js';
 
 /** A running run's status whose config carries `name`. */
@@ -29,6 +29,42 @@ describe('run status and list (fedsift run status | list)', () => {
     );
     assert.match(formatRunStatus(status({ name: '' })), /^run run-1: running/);
     assert.match(formatRunList([status({})]), /acc —$/);
+  });
+
+  it('shows ε and the clipping norm of a DP run, and why a run completed early as "ended", not "error"', () => {
+    // Prepare
+    const round = {
+      round: 1,
+      selected: 2,
+      responded: 2,
+      failed: 0,
+      trainLoss: 1,
+      testLoss: 1,
+      testAccuracy: 0.5,
+      durationMs: 1000,
+      federatedAccuracy: NaN,
+      attempts: 1,
+      failures: [],
+      aggregationMs: 1,
+      clientMetrics: {},
+      dpEpsilon: 1.23456,
+      dpClippingNorm: 0.25,
+    };
+    const s: RunStatus = {
+      ...status({ differentialPrivacy: { delta: 1e-5 } }),
+      state: 'RUN_STATE_COMPLETED',
+      rounds: [round],
+      error: 'privacy budget reached: …',
+    };
+
+    // Execute
+    const text = formatRunStatus(s);
+
+    // Assert
+    assert.match(text, /\nended: privacy budget reached: …\n/);
+    assert.match(text, /differential privacy: ε = 1\.235 \(δ = 0\.00001\) after round 1, clipping norm 0\.2500/);
+    assert.match(formatRoundRow(round, 5), /  ε 1\.235 C 0\.2500$/);
+    assert.doesNotMatch(formatRoundRow({ ...round, dpEpsilon: 0 }, 5), /ε/);
   });
 
   it("prints the run's feature statistics: a row per numeric column, categories with counts and frequencies", () => {

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addGaussianNoise, type RandomBytes } from '../../../shared/privacy/index.js';
-import { createRng } from '../../../shared/random/index.js';
+import { addGaussianNoise } from '../../../shared/privacy/index.js';
 import { logErfc } from '../../../shared/privacy/log-math.js';
-
-/** A repeatable byte source from the seeded generator (tests only). */
-function seededBytes(seed: number): RandomBytes {
-  const rng = createRng(seed);
-  return (n) => Uint8Array.from({ length: n }, () => Math.floor(rng.next() * 256));
-}
+import { seededBytes } from '../../helpers/seeded-bytes.js';
 
 /** Standard normal CDF Φ(x) = erfc(−x/√2)/2. */
 const normalCdf = (x: number): number => Math.exp(logErfc(-x / Math.SQRT2)) / 2;

@@ -78,6 +78,34 @@ for (const fixture of STORE_FIXTURES) {
       await assert.rejects(store.checkpoint('run-d', 1), fedsiftError(DataError, /\(truncated\?\)/));
     });
 
+    it("keeps central DP's accountant history, clipping norm and per-round ε across a reopen", async () => {
+      // Prepare
+      const store = await f.open();
+      await store.createRun('run-dp', '{}', 'RUN_STATE_RUNNING', 1000);
+      const privacy = {
+        clippingNorm: 0.123456789012345,
+        history: [
+          { noiseMultiplier: 1.1, samplingRate: 2 / 3, count: 1 },
+          { noiseMultiplier: 1.1, samplingRate: 0.5, count: 1 },
+        ],
+      };
+      const summary = { ...testSummary(1), dpEpsilon: 1.234567890123, dpClippingNorm: 0.1 };
+      await store.commitRound('run-dp', summary, { ...testCheckpoint(1), privacy });
+      await store.commitRound('run-dp', testSummary(2), testCheckpoint(2));
+      await store.close();
+
+      // Execute
+      const reopened = await f.open();
+      const [run] = await reopened.runs();
+      const [withPrivacy, without] = [await reopened.checkpoint('run-dp', 1), await reopened.checkpoint('run-dp', 2)];
+
+      // Assert
+      assert.deepEqual(withPrivacy.privacy, privacy, 'float64 values exactly');
+      assert.equal(without.privacy, undefined);
+      assert.equal(run!.rounds[0]!.dpEpsilon, 1.234567890123);
+      assert.equal(run!.rounds[0]!.dpClippingNorm, 0.1);
+    });
+
     it("keeps a run's feature statistics across a reopen; runs without them have none", async () => {
       // Prepare
       const store = await f.open();
