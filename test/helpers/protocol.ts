@@ -8,9 +8,9 @@ import {
   SESSION_METADATA_KEY,
   type ClientCapabilities,
 } from '../../shared/proto/index.js';
-import type { TensorSpec } from '../../shared/codec/index.js';
+import { MAX_CHUNK_BYTES, type TensorSpec } from '../../shared/codec/index.js';
 import { FixedModelRuntime } from './fixed-runtime.js';
-import { startTestCoordinator, waitForRound } from './coordinators.js';
+import { startTestCoordinator, waitFor, waitForRound } from './coordinators.js';
 
 /** A joined protocol-level test client: the real CoordinatorLink, no training. */
 export interface TestClient {
@@ -152,4 +152,34 @@ export function rawCoordinatorStub<Calls>(address: string, link: CoordinatorLink
     ...grpcChannelOptions(DEFAULT_TRANSPORT),
     interceptors: [metadataInterceptor(SESSION_METADATA_KEY, link.sessionId)],
   }) as unknown as Client & Calls;
+}
+
+/**
+ * A round that misses its quorum once: 3 clients, quorum 3 of 3, 2 attempts of 1.5 s (plus `run`); the first two
+ * clients deliver [v, v] with v from `values` in attempt 1. Returns once attempt 2 is announced (retried, then started),
+ * with the run's event kinds so far and `submit`, which sends one client's update [v, v] for round 1.
+ */
+export async function retriedRound(run: Record<string, unknown>, values: [number, number]) {
+  const f = await protocolFixture({
+    numParams: 2,
+    clients: 3,
+    run: { minClients: 3, maxRoundAttempts: 2, roundDeadlineMs: 1_500, ...run },
+  });
+  const events: string[] = [];
+  f.coordinator.manager.on('event', (e) => events.push(e.kind));
+  const clients = f.clients as [TestClient, TestClient, TestClient];
+  const submit = (x: TestClient, v: number) =>
+    x.link.submitUpdate(update(f, x, 1, Float32Array.from([v, v])), MAX_CHUNK_BYTES);
+  try {
+    await submit(clients[0], values[0]);
+    await submit(clients[1], values[1]);
+    await waitFor('attempt 2 announced', () => {
+      const i = events.indexOf('RUN_EVENT_KIND_ROUND_RETRIED');
+      return i >= 0 && events.slice(i).includes('RUN_EVENT_KIND_ROUND_STARTED') ? true : undefined;
+    });
+  } catch (err) {
+    await f.close();
+    throw err;
+  }
+  return { f, events, clients, submit };
 }

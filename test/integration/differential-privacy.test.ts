@@ -9,12 +9,13 @@ import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import { RdpAccountant } from '../../shared/privacy/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
 import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
-import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';
+import { startTestCoordinator, waitForRound, waitForRunState } from '../helpers/coordinators.js';
 import { scrape, valueOf } from '../helpers/prometheus.js';
 import {
   joinProtocolClients,
   protocolFixture,
   refusal,
+  retriedRound,
   update,
   type ProtocolFixture,
   type TestClient,
@@ -125,25 +126,11 @@ describe('central differential privacy in a run (real gRPC)', () => {
     // Prepare: local DP σ = 1 (per-site multiplier σ/2, q = 1), quorum 3 of 3; attempt 1 gets 2 updates and closes at
     // its deadline, attempt 2 asks the third site.
     const dp = { mode: 'local', noiseMultiplier: 1, clippingNorm: 1 };
-    const run = { rounds: 1, minClients: 3, maxRoundAttempts: 2, roundDeadlineMs: 1_500, differentialPrivacy: dp };
-    const f = await protocolFixture({ numParams: 2, clients: 3, run });
-    const events: string[] = [];
-    f.coordinator.manager.on('event', (e) => events.push(e.kind));
+    const { f, clients, submit } = await retriedRound({ rounds: 1, differentialPrivacy: dp }, [0.1, 0.2]);
     try {
-      const [a, b, c] = f.clients as [TestClient, TestClient, TestClient];
-      const submit = (x: TestClient, v: number) =>
-        x.link.submitUpdate(update(f, x, 1, Float32Array.from([v, v])), MAX_CHUNK_BYTES);
-      await submit(a, 0.1);
-      await submit(b, 0.2);
+      const [, , c] = clients;
 
       // Execute
-      await waitFor('attempt 2 announced', () => (events.includes('RUN_EVENT_KIND_ROUND_RETRIED') ? true : undefined));
-      await waitForRound(f.coordinator, f.runId, 1);
-      await waitFor('attempt 2 open', () =>
-        events.lastIndexOf('RUN_EVENT_KIND_ROUND_STARTED') > events.indexOf('RUN_EVENT_KIND_ROUND_RETRIED')
-          ? true
-          : undefined,
-      );
       await submit(c, 0.3);
       const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
 

@@ -1,32 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import { waitFor, waitForRunState } from '../helpers/coordinators.js';
-import { protocolFixture, refusal, update, type TestClient } from '../helpers/protocol.js';
+import { waitForRunState } from '../helpers/coordinators.js';
+import { protocolFixture, refusal, retriedRound } from '../helpers/protocol.js';
 
 describe('a round below quorum', () => {
   it("is announced again (attempt 2) for the clients that have not delivered, keeping attempt 1's updates, and completes", async () => {
-    // Prepare: quorum 3 of 3; attempt 1 gets 2 updates and closes at its 1.5 s deadline.
-    const f = await protocolFixture({
-      numParams: 2,
-      clients: 3,
-      run: { minClients: 3, maxRoundAttempts: 2, roundDeadlineMs: 1_500 },
-    });
-    const events: string[] = [];
-    f.coordinator.manager.on('event', (e) => events.push(e.kind));
+    // Prepare: quorum 3 of 3; attempt 1 gets 2 updates and closes at its 1.5 s deadline; attempt 2 is announced.
+    const { f, clients, submit } = await retriedRound({}, [1, 2]);
     try {
-      const [a, b, c] = f.clients as [TestClient, TestClient, TestClient];
-      const submit = (x: TestClient, v: number) =>
-        x.link.submitUpdate(update(f, x, 1, Float32Array.from([v, v])), MAX_CHUNK_BYTES);
-      await submit(a, 1);
-      await submit(b, 2);
+      const [a, , c] = clients;
       // Execute
-      const retriedThenStarted = () => {
-        const i = events.indexOf('RUN_EVENT_KIND_ROUND_RETRIED');
-        return i >= 0 && events.slice(i).includes('RUN_EVENT_KIND_ROUND_STARTED') ? true : undefined;
-      };
-      await waitFor('attempt 2 announced', retriedThenStarted);
       const notAskedAgain = await refusal(a.link.fetchModel(f.runId, 1, a.clientId));
       const resend = await submit(a, 1);
       await submit(c, 3);
