@@ -13,8 +13,10 @@
  * 5: update codecs: FitConfig.update_codec, UpdateHeader.codec (total_bytes and sha256 of the encoded bytes, the
  *    delta against the global model for every codec but none); ModelHeader.codec (a binary16 global model); a
  *    trailing digest (UpdateChunk.sha256 after the data when the header's sha256 is empty).
+ * 6: privacy: FitConfig.local_privacy (local DP), FitConfig.secure_aggregation, the SecureAggregation stream and the
+ *    UpdateCodec kind "secagg" (SecAgg+ masked vectors through SubmitUpdate).
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** The revision a peer states: 0 (an older build that sends no revision) is revision 1. */
 export function protocolRevision(stated: number | undefined): number {

@@ -10,3 +10,15 @@ export {
   sessionIdOf,
 } from './bearer-token.js';
 export { codecToWire, codecFromWire, sameCodec } from './update-codec.js';
+export {
+  secAggToWire,
+  secAggFromWire,
+  clientStageToWire,
+  clientStageFromWire,
+  serverStageToWire,
+  serverStageFromWire,
+  type SecAggClipping,
+  type SecAggAttemptRef,
+  type SecAggClientStage,
+  type SecAggServerStage,
+} from './secagg.js';

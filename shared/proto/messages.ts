@@ -36,6 +36,64 @@ export interface FitConfig {
   updateCodec?: WireUpdateCodec | null;
   /** Local differential privacy: clip the delta to clippingNorm, add N(0, σ²C²); absent (null when decoded) = none. */
   localPrivacy?: { noiseMultiplier: number; clippingNorm: number } | null;
+  /** SecAgg+ of this attempt (run config secureAggregation); absent (null when decoded) = off. */
+  secureAggregation?: WireSecureAggregation | null;
+}
+
+/** fedsift.v1.SecureAggregation: SecAgg+ parameters resolved for one attempt (see the .proto). */
+export interface WireSecureAggregation {
+  numClients: number;
+  numShares: number;
+  reconstructionThreshold: number;
+  maxWeight: number;
+  clippingRange: number;
+  quantizationRange: number;
+  modulus: number;
+  graphSeed: number;
+  /** L, the model's parameter count. */
+  vectorLength: number;
+  /** Central DP under SecAgg+: the L2 norm each client clips its delta to; 0 = none. */
+  clippingNorm: number;
+  /** Central DP under SecAgg+: every client weighs maxWeight examples. */
+  equalWeights: boolean;
+}
+
+/** fedsift.v1.SecAggEncryptedShare */
+export interface WireEncryptedShare {
+  from: string;
+  to: string;
+  ciphertext: Uint8Array;
+}
+/** fedsift.v1.SecAggRevealedShare */
+export interface WireRevealedShare {
+  owner: string;
+  share: Uint8Array;
+}
+/** fedsift.v1.SecAggAdvertisedKeys */
+export interface WireAdvertisedKeys {
+  clientId: string;
+  encryptionPublicKey: Uint8Array;
+  maskPublicKey: Uint8Array;
+}
+
+/** fedsift.v1.SecAggClientMessage: one of keys (stage 1), shares (stage 2), unmask (stage 4); `stage` names it. */
+export interface SecAggClientMessage {
+  runId: string;
+  round: number;
+  attempt: number;
+  keys?: { encryptionPublicKey: Uint8Array; maskPublicKey: Uint8Array } | null;
+  shares?: { shares: WireEncryptedShare[] } | null;
+  unmask?: { seedShares: WireRevealedShare[]; keyShares: WireRevealedShare[] } | null;
+  stage?: 'keys' | 'shares' | 'unmask';
+}
+
+/** fedsift.v1.SecAggServerMessage: one of shareKeys, maskedInput, unmask, done; `stage` names it. */
+export interface SecAggServerMessage {
+  shareKeys?: { keys: WireAdvertisedKeys[] } | null;
+  maskedInput?: { shares: WireEncryptedShare[] } | null;
+  unmask?: { survivors: string[]; dropped: string[] } | null;
+  done?: { survivors: number; dropped: number } | null;
+  stage?: 'shareKeys' | 'maskedInput' | 'unmask' | 'done';
 }
 
 /** fedsift.v1.UpdateCodec (see the .proto for the byte layouts). */
