@@ -15,7 +15,7 @@ const TWO: SimulationOptions = {
 };
 
 describe('simulation with slow clients (--slow-clients)', () => {
-  it('a round with one 3× client holds that client\'s wait inside its duration, and ends with the same model as without it', async () => {
+  it("a round with one 3× client holds that client's wait inside its duration, and ends with the same model as without it", async () => {
     // Execute
     const plain = await simulate(TWO);
     const slowed = await simulate({ ...TWO, slowClients: { clients: [0], factor: 3 } });
