@@ -83,7 +83,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       announce: (a) => this.announce(a),
       emit: (kind) => this.emitEvent(kind),
     });
-    this.secAgg = SecAggRounds.forRun(deps.runId, deps.config.secureAggregation, this.log);
+    this.secAgg = SecAggRounds.forRun(deps.runId, deps.config, this.log);
   }
 
   get runId(): string {

@@ -15,6 +15,7 @@ import {
   serverStageToWire,
   type SecAggAttemptRef,
   type SecAggClientStage,
+  type SecAggClipping,
   type SecAggServerStage,
   type UpdateHeader,
   type WireSecureAggregation,
@@ -33,6 +34,8 @@ export interface SecAggAttemptOptions {
   readonly timeouts: SecAggTimeouts;
   /** L, the global model's parameter count. */
   readonly vectorLength: number;
+  /** Central DP under SecAgg+: what the clients are told to do (FitConfig.secureAggregation). */
+  readonly clipping: SecAggClipping;
   readonly logger: Logger;
 }
 
@@ -86,7 +89,7 @@ export class SecAggAttempt {
       throw new ConfigError(`secureAggregation.${problem} (${o.clientIds.length} clients selected)`, {
         field: 'secureAggregation.reconstructionThreshold',
       });
-    this.wire = secAggToWire(this.server.setupMessage(), { clippingNorm: 0, equalWeights: false });
+    this.wire = secAggToWire(this.server.setupMessage(), o.clipping);
     this.waitingFor = new Set(o.clientIds);
     this.arm(o.timeouts.advertiseKeysMs, () => this.closeStage());
   }
@@ -173,7 +176,8 @@ export class SecAggAttempt {
   async conclude(minClients: number): Promise<SecAggOutcome | undefined> {
     if (this.ended) return undefined;
     const stage = this.server.currentStage;
-    if (stage !== 'masked') return this.abort(`the round deadline passed before SecAgg+ stage '${stage}' closed`, true);
+    if (stage !== 'masked')
+      return this.abort(`the attempt closed (round deadline, or no client left) in SecAgg+ stage '${stage}'`, true);
     if (this.delivered.size < minClients)
       return this.abort(`${this.delivered.size} masked updates arrived, the quorum is ${minClients}`, false);
     try {

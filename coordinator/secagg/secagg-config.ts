@@ -76,7 +76,8 @@ export function honestMajorityProblem(p: RoundSecAggParams): string | undefined 
 /**
  * The cross-field rules of `secureAggregation`: valid settings (validateSecAggSettings), a round of clientsPerRound
  * clients they can run (resolveRoundParams) with reconstructionThreshold > numShares / 2; no robust strategy, no
- * update codec, no maxUpdateNorm, no central DP (each needs single updates, which SecAgg+ never shows).
+ * update codec, no maxUpdateNorm, no central DP with adaptive clipping (each needs single updates, which SecAgg+ never
+ * shows).
  * @returns the issues, each naming the fields involved (none when secureAggregation is null).
  */
 export function secAggRunIssues(run: {
@@ -85,7 +86,7 @@ export function secAggRunIssues(run: {
   clientsPerRound: number;
   updateCodec: string;
   maxUpdateNorm: number | null;
-  differentialPrivacy: { mode: 'central' | 'local' } | null;
+  differentialPrivacy: { mode: 'central' | 'local'; adaptiveClipping?: unknown } | null;
 }): SecAggIssue[] {
   const sa = run.secureAggregation;
   if (!sa) return [];
@@ -127,12 +128,12 @@ export function secAggRunIssues(run: {
       'maxUpdateNorm cannot be combined with secureAggregation: no single update is visible to measure; ' +
         'secureAggregation.clippingRange bounds every value instead',
     );
-  if (run.differentialPrivacy?.mode === 'central')
+  if (run.differentialPrivacy?.mode === 'central' && run.differentialPrivacy.adaptiveClipping)
     refuse(
-      ['differentialPrivacy', 'mode'],
-      'differentialPrivacy.mode "central" cannot be combined with secureAggregation yet: central DP clips single ' +
-        'updates on the coordinator, which SecAgg+ never shows; use differentialPrivacy.mode "local" (sites noise, ' +
-        'then mask)',
+      ['differentialPrivacy', 'adaptiveClipping'],
+      'differentialPrivacy.adaptiveClipping cannot be combined with secureAggregation: adaptive clipping counts ' +
+        'the single updates within the clipping norm, which SecAgg+ never shows; give a fixed ' +
+        'differentialPrivacy.clippingNorm (clients clip, the coordinator noises the unmasked mean)',
     );
   return issues;
 }

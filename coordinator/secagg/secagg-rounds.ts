@@ -1,7 +1,7 @@
 import type { ModelWeights } from '../../shared/codec/index.js';
 import { RoundClosedError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import type { SecAggAttemptRef } from '../../shared/proto/index.js';
+import type { SecAggAttemptRef, SecAggClipping } from '../../shared/proto/index.js';
 import type { SecAggParams } from '../../shared/secagg/index.js';
 import type { FitAccumulator } from '../strategies/index.js';
 import { SecAggAttempt } from './secagg-attempt.js';
@@ -29,13 +29,38 @@ export class SecAggRounds {
   private readonly params: SecAggParams;
   private current: SecAggAttempt | undefined;
 
-  /** The SecAgg+ of a run whose config has `options`; undefined without (a plain run). @throws see the constructor */
-  static forRun(runId: string, options: SecureAggregationOptions | null, logger: Logger): SecAggRounds | undefined {
-    return options ? new SecAggRounds({ runId, options, logger }) : undefined;
+  /**
+   * The SecAgg+ of a run whose config sets secureAggregation; undefined without (a plain run). Central DP (fixed
+   * clipping) makes clients clip their delta to its clippingNorm C and weigh alike (DP-FedAvg's equal weights).
+   * @throws see the constructor
+   */
+  static forRun(
+    runId: string,
+    config: {
+      secureAggregation: SecureAggregationOptions | null;
+      differentialPrivacy: { mode: 'central' | 'local'; clippingNorm?: number } | null;
+    },
+    logger: Logger,
+  ): SecAggRounds | undefined {
+    const { secureAggregation: options, differentialPrivacy: dp } = config;
+    if (!options) return undefined;
+    const clipping =
+      dp?.mode === 'central'
+        ? { clippingNorm: dp.clippingNorm!, equalWeights: true }
+        : { clippingNorm: 0, equalWeights: false };
+    return new SecAggRounds({ runId, options, logger, clipping });
   }
 
   /** @throws {ConfigError} for invalid settings (the run config refuses them first). */
-  constructor(private readonly o: { runId: string; options: SecureAggregationOptions; logger: Logger }) {
+  constructor(
+    private readonly o: {
+      runId: string;
+      options: SecureAggregationOptions;
+      logger: Logger;
+      /** What clients do for central DP (secAggToWire): clip to clippingNorm, weigh alike. */
+      clipping: SecAggClipping;
+    },
+  ) {
     this.params = secAggParamsOf(o.options);
   }
 
@@ -53,6 +78,7 @@ export class SecAggRounds {
       params: this.params,
       timeouts: { advertiseKeysMs: advertiseKeysTimeoutMs, shareKeysMs: shareKeysTimeoutMs, unmaskMs: unmaskTimeoutMs },
       vectorLength,
+      clipping: this.o.clipping,
       logger: this.o.logger,
     });
     return this.current;
@@ -94,6 +120,8 @@ export class SecAggRounds {
       numExamples: outcome.result.totalExamples,
       weights: { specs: global.specs, values },
       metrics: outcome.metrics,
+      // Central DP: the mean of survivors' clipped deltas; the strategy adds N(0, σ²C²)/m with m = survivors.
+      ...(this.o.clipping.equalWeights && { clippedMeanOf: outcome.result.survivors.length }),
     });
     for (const id of outcome.result.survivors) {
       progress.accepted.set(id, attempt.delivered.get(id)!);

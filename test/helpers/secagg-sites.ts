@@ -38,12 +38,16 @@ export interface SecAggSiteEnd {
 
 type SecAggStub = { SecureAggregation(): ClientDuplexStream<SecAggClientMessage, SecAggServerMessage> };
 
-/** The next fit announcement of `runId` that selects `client`, from its WatchRounds stream (current ones first). */
-export async function fitAnnouncementFor(client: TestClient, runId: string): Promise<RoundAnnouncement> {
+/**
+ * The first fit announcement of `runId`, attempt `attempt` or later, that selects `client`, from its WatchRounds
+ * stream (current ones first).
+ */
+export async function fitAnnouncementFor(client: TestClient, runId: string, attempt = 1): Promise<RoundAnnouncement> {
   const stream = client.link.watchRounds(client.clientId);
   try {
     for await (const a of stream as AsyncIterable<RoundAnnouncement>)
-      if (a.runId === runId && a.phase === 'ROUND_PHASE_FIT' && a.selectedClientIds.includes(client.clientId)) return a;
+      if (a.runId === runId && a.phase === 'ROUND_PHASE_FIT' && a.attempt >= attempt)
+        if (a.selectedClientIds.includes(client.clientId)) return a;
     throw new Error(`WatchRounds ended before a fit announcement of ${runId} selected ${client.clientId}`);
   } finally {
     stream.cancel();
@@ -62,7 +66,10 @@ export async function playSecAggSite(
   specs: readonly TensorSpec[],
   spec: SecAggSiteSpec,
 ): Promise<SecAggSiteEnd> {
-  const { setup } = secAggFromWire(a, a.fit.secureAggregation!);
+  const { setup, clipping } = secAggFromWire(a, a.fit.secureAggregation!);
+  // Central DP under SecAgg+: clip δ to the L2 norm C, weigh maxWeight examples (as a daemon does).
+  const delta = clipping.clippingNorm > 0 ? clipToNorm(spec.delta, clipping.clippingNorm) : spec.delta;
+  const weight = clipping.equalWeights ? setup.params.maxWeight : spec.numExamples;
   const site = new SecAggClient({
     clientId: client.clientId,
     rng: createRng(spec.seed),
@@ -89,7 +96,7 @@ export async function playSecAggSite(
         if (closed && closed === spec.dropAfter) call.cancel();
         else if (s?.stage === 'shareKeys') send({ stage: 'shares', message: await site.shareKeys(s.message) });
         else if (s?.stage === 'maskedInput')
-          await upload(maskedVectorToBytes(site.maskInput(s.message, spec.delta, spec.numExamples).masked));
+          await upload(maskedVectorToBytes(site.maskInput(s.message, delta, weight).masked));
         else if (s?.stage === 'unmask') send({ stage: 'unmask', message: site.unmask(s.message) });
         else if (s?.stage === 'done') call.end();
       })().catch(() => call.cancel());
@@ -101,4 +108,10 @@ export async function playSecAggSite(
   } finally {
     stub.close();
   }
+}
+
+/** `delta` scaled to L2 norm at most `norm` (DP-FedAvg's flat clipping). */
+export function clipToNorm(delta: Float32Array, norm: number): Float32Array {
+  const l2 = Math.sqrt(delta.reduce((s, x) => s + x * x, 0));
+  return l2 <= norm ? delta : delta.map((x) => (x * norm) / l2);
 }

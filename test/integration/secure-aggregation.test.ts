@@ -29,9 +29,9 @@ function siteSpec(i: number, extra: Partial<SecAggSiteSpec> = {}): SecAggSiteSpe
   return { delta: randomValues(PARAMS, 100 + i, 0.5), numExamples: EXAMPLES[i]!, seed: 7 + i, ...extra };
 }
 
-/** Every site plays the open attempt with its spec; resolves with how each stream ended. */
-async function playAll(f: ProtocolFixture, specs: SecAggSiteSpec[]) {
-  const a = await fitAnnouncementFor(f.clients[0]!, f.runId);
+/** Every site plays attempt `attempt` with its spec; resolves with how each stream ended. */
+async function playAll(f: ProtocolFixture, specs: SecAggSiteSpec[], attempt = 1) {
+  const a = await fitAnnouncementFor(f.clients[0]!, f.runId, attempt);
   return Promise.all(f.clients.map((c, i) => playSecAggSite(f.coordinator.address, c, a, f.runtime.specs, specs[i]!)));
 }
 
@@ -77,7 +77,8 @@ describe('a SecAgg+ round over gRPC', () => {
       );
       const { expected, tolerance } = await plainFedAvg(f, [0, 1, 2, 3, 4]);
       assertWithin(f.runtime.evaluated[0]!.values, expected, tolerance);
-      assert.deepEqual([s.rounds[0]!.selected, s.rounds[0]!.responded], [5, 5]);
+      const r = s.rounds[0]!;
+      assert.deepEqual([r.selected, r.responded, r.trainLoss], [5, 5, 1], 'header metrics feed the round');
     } finally {
       await f.close();
     }
@@ -129,6 +130,57 @@ describe('a SecAgg+ round over gRPC', () => {
         ],
       );
       assert.equal(f.runtime.evaluated.length, 0, 'no aggregate was evaluated: the global model stays as it was');
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('runs a retried attempt as a fresh SecAgg+ instance from the unchanged global model', async () => {
+    // Prepare: attempt 1 fails (three drop after sharing keys); attempt 2 asks all five again.
+    const f = await secAggFixture({ maxRoundAttempts: 2, minClients: 2 });
+    try {
+      const drop = { dropAfter: 'shares' } as const;
+      // Execute
+      await playAll(
+        f,
+        [0, 1, 2, 3, 4].map((i) => siteSpec(i, i < 3 ? drop : {})),
+      );
+      const ends = await playAll(
+        f,
+        [0, 1, 2, 3, 4].map((i) => siteSpec(i)),
+        2,
+      );
+      const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
+      // Assert: nothing of attempt 1 counts; attempt 2 gives FedAvg of all five deltas from g
+      assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+      assert.deepEqual(
+        ends.map((e) => e.status.code),
+        [0, 0, 0, 0, 0],
+      );
+      const { expected, tolerance } = await plainFedAvg(f, [0, 1, 2, 3, 4]);
+      assertWithin(f.runtime.evaluated[0]!.values, expected, tolerance);
+      assert.deepEqual([s.rounds[0]!.attempts, s.rounds[0]!.responded, s.rounds[0]!.failures.length], [2, 5, 0]);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('refuses a stream naming another attempt with FAILED_PRECONDITION, naming the current one', async () => {
+    const f = await secAggFixture();
+    try {
+      const a = await fitAnnouncementFor(f.clients[0]!, f.runId);
+      const end = await playSecAggSite(
+        f.coordinator.address,
+        f.clients[0]!,
+        { ...a, attempt: 2 },
+        f.runtime.specs,
+        siteSpec(0),
+      );
+      assert.equal(end.status.code, status.FAILED_PRECONDITION);
+      assert.match(
+        end.status.details,
+        /SecAgg\+ round 1 attempt 2 of run \S+ is not open; the current one is round 1 attempt 1/,
+      );
     } finally {
       await f.close();
     }

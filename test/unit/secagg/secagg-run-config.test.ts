@@ -69,9 +69,9 @@ describe('run config: secureAggregation', () => {
     ],
     ['maxUpdateNorm', { maxUpdateNorm: 5 }, /maxUpdateNorm: maxUpdateNorm cannot be combined with secureAggregation/],
     [
-      'central DP',
+      'central DP with adaptive clipping',
       { differentialPrivacy: { noiseMultiplier: 0.1, adaptiveClipping: {} } },
-      /differentialPrivacy\.mode: differentialPrivacy\.mode "central" cannot be combined with secureAggregation/,
+      /differentialPrivacy\.adaptiveClipping: differentialPrivacy\.adaptiveClipping cannot be combined with secureAggregation/,
     ],
   ] as const)
     it(`refuses ${name} with it, naming both fields`, () => {
@@ -79,9 +79,11 @@ describe('run config: secureAggregation', () => {
       assert.doesNotThrow(() => parseRunConfig(run), 'accepted without secureAggregation');
     });
 
-  it('accepts local DP with it (sites noise, then mask)', () => {
-    const differentialPrivacy = { mode: 'local', noiseMultiplier: 1, clippingNorm: 1 };
-    const c = parseRunConfig({ differentialPrivacy, secureAggregation: SECAGG });
-    assert.equal(c.differentialPrivacy!.mode, 'local');
+  it('accepts local DP (sites noise, then mask) and central DP with fixed clipping with it', () => {
+    for (const mode of ['local', 'central'] as const) {
+      const differentialPrivacy = { mode, noiseMultiplier: 1, clippingNorm: 1 };
+      const c = parseRunConfig({ differentialPrivacy, secureAggregation: SECAGG });
+      assert.equal(c.differentialPrivacy!.mode, mode);
+    }
   });
 });
