@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import {
-  AggregationError,
   ConfigError,
+  FedsiftError,
   InvalidRequestError,
   NotSelectedError,
   RoundClosedError,
@@ -220,6 +220,7 @@ export class SecAggAttempt {
   /** Closes the open stage (1, 2 or 4) at its deadline or once all answered; a threshold miss fails the attempt. */
   private closeStage(): void {
     clearTimeout(this.timer);
+    this.waitingFor = new Set(); // nothing is awaited while the stage changes (the drops below close nothing)
     const stage = this.server.currentStage;
     try {
       if (stage === 'keys') {
@@ -231,7 +232,7 @@ export class SecAggAttempt {
         const requests = this.server.closeShares();
         this.outside(requests, 'shared no keys before the stage deadline');
         this.nextStage(requests, (message) => ({ stage: 'maskedInput', message }));
-        this.waitingFor = new Set();
+        this.waitingFor = new Set(); // stage 3 is the open round's
       } else if (stage === 'unmask') this.unmaskClosed?.();
     } catch (err) {
       this.abort(this.explain(err), true);
@@ -271,11 +272,13 @@ export class SecAggAttempt {
     this.closeStage();
   }
 
-  /** The failure message of an attempt that revealed nothing. */
+  /**
+   * The failure message of an attempt that revealed nothing (a threshold miss, total weight 0, shares that rebuild
+   * no key). Never throws: stages close on timers, where an error would escape the coordinator.
+   */
   private explain(err: unknown): string {
-    if (!(err instanceof SecAggThresholdError || err instanceof AggregationError || err instanceof SecAggProtocolError))
-      throw err;
-    return err.message;
+    if (!(err instanceof FedsiftError)) this.o.logger.error({ err, ...this.ref }, 'unexpected error in SecAgg+');
+    return err instanceof Error ? err.message : String(err);
   }
 
   /**

@@ -113,6 +113,24 @@ describe('a SecAgg+ round over gRPC', () => {
     }
   });
 
+  it('closes stage 1 at its deadline without a client that never opened its stream; the others aggregate', async () => {
+    const f = await secAggFixture({ secureAggregation: { ...SECAGG, advertiseKeysTimeoutMs: 500 } });
+    try {
+      const a = await fitAnnouncementFor(f.clients[0]!, f.runId);
+      const four = f.clients.slice(0, 4);
+      const playing = Promise.all(
+        four.map((c, i) => playSecAggSite(f.coordinator.address, c, a, f.runtime.specs, siteSpec(i))),
+      );
+      const { s, codes } = await runEnd(f, playing);
+      assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+      assert.deepEqual(codes, [0, 0, 0, 0]);
+      await assertPlainFedAvg(f, [0, 1, 2, 3]);
+      assert.match(s.rounds[0]!.failures[0]!.reason, /^advertised no keys before the stage deadline$/);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('fails the attempt, revealing nothing, when three clients drop: the run fails with the reason', async () => {
     const f = await secAggFixture({ maxRoundAttempts: 1, minClients: 2 });
     try {
