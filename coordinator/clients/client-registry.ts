@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { SiteInUseError, SiteTakenOverError, UnknownClientError } from '../../shared/errors/index.js';
+import {
+  SiteInUseError,
+  SiteTakenOverError,
+  UnauthenticatedClientError,
+  UnknownClientError,
+} from '../../shared/errors/index.js';
 import type { ClientCapabilities, SiteConflicts } from '../../shared/proto/index.js';
 
 /** A joined client (one per site) as the coordinator sees it. */
@@ -115,6 +120,21 @@ export class ClientRegistry {
       );
     }
     return rec;
+  }
+
+  /**
+   * The client whose site `sessionId` holds, for calls that name no client (the SecureAggregation stream).
+   * @throws {UnauthenticatedClientError} when no site, or more than one, is held by that session.
+   */
+  clientOfSession(sessionId: string): string {
+    const held = sessionId ? [...this.clients.values()].filter((c) => c.sessionId === sessionId) : [];
+    if (held.length !== 1)
+      throw new UnauthenticatedClientError(
+        held.length === 0
+          ? 'this call names no client: its session (fedsift-session metadata) must hold a joined site'
+          : `session ${sessionId} holds ${held.length} sites; one daemon session speaks for one site`,
+      );
+    return held[0]!.clientId;
   }
 
   /** Records a heartbeat of the site's session. @throws see checkSession */

@@ -4,6 +4,7 @@ import { parseModelRef } from '../../shared/models/index.js';
 import { dataSourceSchema, parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
 import { dataSchemaSchema, type DataSchema } from '../../shared/tabular/index.js';
 import { differentialPrivacySchema, privacyRunIssues, resolvePrivacy } from '../privacy/index.js';
+import { secAggRunIssues, secureAggregationSchema } from '../secagg/index.js';
 import { strategyOptionsSchema, strategyRunIssues } from '../strategies/index.js';
 
 /**
@@ -104,6 +105,12 @@ const runConfigObject = z
      * null = no DP. @default null
      */
     differentialPrivacy: differentialPrivacySchema.nullable().default(null),
+    /**
+     * Secure aggregation (README "Secure aggregation"): SecAgg+ (Bell et al. 2020) with Flower's settings; the
+     * coordinator learns only the weighted mean of each attempt's surviving updates. Not with robust strategies, an
+     * updateCodec, maxUpdateNorm or central DP. null = off. @default null
+     */
+    secureAggregation: secureAggregationSchema.nullable().default(null),
     /** How the global model is sent to clients: `none` (float32) or `fp16` (half the bytes). @default "none" */
     downloadCodec: z.enum(['none', 'fp16']).default('none'),
     /** Seed of every random choice of the run (initial weights, client selection). @default 0 */
@@ -132,6 +139,7 @@ export const runConfigSchema = runConfigObject
     for (const issue of strategyRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of dataIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of privacyRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of secAggRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
       ctx.addIssue({
         code: 'custom',

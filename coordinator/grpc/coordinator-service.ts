@@ -38,6 +38,7 @@ import type { Clock } from '../rounds/index.js';
 import { checkCaller, failStream, unaryHandler } from './handlers.js';
 import { writeWithBackpressure, type WriteStats } from '../../shared/streams/index.js';
 import { UpdateUpload, type UploadDeps } from './update-upload.js';
+import { secureAggregationStream } from './secagg-stream.js';
 
 /** What the Coordinator service needs. */
 export interface CoordinatorServiceDeps extends UploadDeps {
@@ -161,6 +162,8 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     SubmitUpdate(call: ServerReadableStream<UpdateChunk, UpdateAck>, cb: sendUnaryData<UpdateAck>) {
       new UpdateUpload(deps, call, cb, unexpected).listen();
     },
+
+    SecureAggregation: secureAggregationStream(deps, unexpected),
 
     ReportEvaluation: unary<EvaluationReport, EvaluationAck>((req, call) => {
       checkCaller(deps, call, req.clientId);

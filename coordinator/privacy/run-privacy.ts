@@ -160,6 +160,17 @@ export class PrivateRound {
   ) {}
 
   /**
+   * The aggregation weight of a SecAgg+ mean of `count` updates that their clients clipped to this round's norm
+   * themselves: `count`, as each clipped update counts with c_k = 1 (DP-FedAvg's Σ clip(Δ_k) = count · mean).
+   * @throws {AggregationError} naming `who` under adaptive clipping, which needs every update's norm.
+   */
+  weightOfClippedMean(count: number, who: string): number {
+    if (this.privacy.config.adaptiveClipping)
+      throw new AggregationError(`${who}: adaptive clipping needs single update norms, not a clipped mean`);
+    return count;
+  }
+
+  /**
    * The aggregation weight of an update at distance `norm` = ‖x_k − g‖₂ from the global model: its clipping factor.
    * @throws {AggregationError} naming `who` when the norm was not measured or is not a finite number ≥ 0.
    */

@@ -36,7 +36,11 @@ export function fitAnnouncement(
     selectedClientIds: [...open.selected],
     evaluateClientIds,
     deadlineUnixMs: open.deadlineUnixMs ?? 0, // 0: no deadline (untimed rounds of the in-process simulation)
-    fit: { ...wireFitConfig(open.instructions[0]?.config), updateCodec: codecToWire(open.updateCodec) },
+    fit: {
+      ...wireFitConfig(open.instructions[0]?.config),
+      updateCodec: codecToWire(open.updateCodec),
+      ...(open.masked && { secureAggregation: open.masked.wire }),
+    },
     attempt: open.attempt,
   };
 }

@@ -60,18 +60,50 @@ export function checkUpdateHeader(h: UpdateHeader, expected: UpdateExpectation):
   assertSameSpecs(expected.specs, specs, ctx);
   const encoding = checkEncoding(h, expected, totalElements(specs));
   if (typeof encoding === 'string') throw new InvalidUpdateError(encoding, ctx);
-  if (!(h.numExamples > 0)) throw new InvalidUpdateError(`num_examples must be > 0, got ${h.numExamples}`, ctx);
-  if (h.numExamples > expected.declaredExamples) {
+  checkExamples(h, expected.declaredExamples, ctx);
+  return encoding;
+}
+
+/**
+ * Checks the header of a SecAgg+ masked upload (stage 3): the global model's tensor specs, UpdateCodec kind "secagg",
+ * 4(L + 1) bytes (L parameters and the weight, uint32 each), 0 < num_examples ≤ the examples declared at Join.
+ * @throws {InvalidUpdateError} naming the first mismatch (a plain update in a SecAgg+ run among them).
+ */
+export function checkMaskedHeader(h: UpdateHeader, expected: Omit<UpdateExpectation, 'codec'>): void {
+  const ctx = { clientId: h.clientId, round: expected.round };
+  if (h.codec?.kind !== SECAGG_KIND)
     throw new InvalidUpdateError(
-      `num_examples ${h.numExamples} exceeds the ${expected.declaredExamples} examples the client declared at Join`,
+      `update encoded with ${h.codec?.kind || 'none'}, but the run uses secure aggregation: send the SecAgg+ ` +
+        'masked vector (UpdateCodec kind "secagg")',
+      ctx,
+    );
+  const specs = specsFromWire(h.tensors);
+  if (typeof specs === 'string') throw new InvalidUpdateError(specs, ctx);
+  assertSameSpecs(expected.specs, specs, ctx);
+  const want = 4 * (totalElements(specs) + 1);
+  if (h.totalBytes !== want)
+    throw new InvalidUpdateError(`masked update declares ${h.totalBytes} bytes, the model's takes ${want}`, ctx);
+  checkExamples(h, expected.declaredExamples, ctx);
+}
+
+/** UpdateCodec kind of a SecAgg+ masked vector (UpdateHeader only). */
+const SECAGG_KIND = 'secagg';
+
+/** @throws {InvalidUpdateError} unless 0 < num_examples ≤ the examples the client declared at Join. */
+function checkExamples(h: UpdateHeader, declaredExamples: number, ctx: { clientId: string; round: number }): void {
+  if (!(h.numExamples > 0)) throw new InvalidUpdateError(`num_examples must be > 0, got ${h.numExamples}`, ctx);
+  if (h.numExamples > declaredExamples) {
+    throw new InvalidUpdateError(
+      `num_examples ${h.numExamples} exceeds the ${declaredExamples} examples the client declared at Join`,
       ctx,
     );
   }
-  return encoding;
 }
 
 /** The update's encoding of `n` parameters, or why its codec or byte size does not fit the round. */
 function checkEncoding(h: UpdateHeader, expected: UpdateExpectation, n: number): UpdateEncoding | string {
+  if (h.codec?.kind === SECAGG_KIND)
+    return 'a SecAgg+ masked update (UpdateCodec kind "secagg") in a run without secure aggregation';
   const codec = codecFromWire(h.codec);
   if (typeof codec === 'string') return `update header: ${codec}`;
   if (!sameCodec(codec, expected.codec)) {

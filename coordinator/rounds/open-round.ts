@@ -4,7 +4,14 @@ import type { Logger } from '../../shared/logging/index.js';
 import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, FitInstruction, UpdateValues } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
-import { checkEvaluation, checkUpdateHeader, updateValueCheck, type UpdateEncoding } from './intake-checks.js';
+import {
+  checkEvaluation,
+  checkMaskedHeader,
+  checkUpdateHeader,
+  updateValueCheck,
+  type UpdateEncoding,
+} from './intake-checks.js';
+import { MaskedUpload, type MaskedIntake, type MaskedRound } from './masked-intake.js';
 import { DEADLINE_FAILURE, roundClosedError, type RoundProgress } from './round-progress.js';
 import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
 
@@ -12,7 +19,7 @@ import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-in
 const RECEIVE_BUFFER_STEP = 64 * 1024;
 
 /** Why an open round closed. */
-export type CloseReason = 'all-answered' | 'deadline' | 'stopped';
+export type CloseReason = 'all-answered' | 'deadline' | 'stopped' | 'aborted';
 
 /** What one attempt of one round is opened with. */
 export interface OpenRoundOptions {
@@ -50,6 +57,8 @@ export interface OpenRoundOptions {
   spareBuffers: Uint8Array[];
   /** The run's logger: accepted updates (debug) and clients failed by their input (warn) are logged. */
   logger: Logger;
+  /** SecAgg+ runs: stage 3 of the attempt, which takes every update (kind "secagg"); the accumulator takes none. */
+  masked?: MaskedIntake;
 }
 
 /**
@@ -58,7 +67,7 @@ export interface OpenRoundOptions {
  * accepted updates are folded straight into the strategy's accumulator. Closes when every selected client has
  * answered (update or failure), at the deadline, or when the run stops.
  */
-export class OpenRound implements IntakeRound {
+export class OpenRound implements IntakeRound, MaskedRound {
   readonly runId: string;
   readonly round: number;
   readonly attempt: number;
@@ -68,6 +77,8 @@ export class OpenRound implements IntakeRound {
   readonly global: ModelWeights;
   readonly updateCodec: CodecSpec;
   readonly selected: ReadonlySet<string>;
+  /** Stage 3 of the attempt's SecAgg+ (undefined in plain runs). */
+  readonly masked: MaskedIntake | undefined;
   /** Selected clients that failed this attempt (a client with an accepted update never fails). */
   readonly failures: ClientFailure[] = [];
   readonly closed: Promise<CloseReason>;
@@ -90,6 +101,8 @@ export class OpenRound implements IntakeRound {
       updateCodec: this.updateCodec,
     } = o);
     this.selected = new Set(o.instructions.map((i) => i.clientId));
+    this.masked = o.masked;
+    o.masked?.bind(this);
     this.closed = new Promise((r) => (this.resolveClosed = r));
     if (o.deadlineUnixMs !== null) {
       this.timer = setTimeout(() => this.close('deadline'), Math.max(0, o.deadlineUnixMs - o.nowMs));
@@ -114,7 +127,7 @@ export class OpenRound implements IntakeRound {
   /** This attempt's selected clients that delivered an update or failed (a client is in at most one of the two). */
   get answered(): number {
     let n = this.failures.length;
-    for (const id of this.selected) if (this.accepted.has(id)) n++;
+    for (const id of this.selected) if (this.hasDelivered(id)) n++;
     return n;
   }
 
@@ -132,6 +145,8 @@ export class OpenRound implements IntakeRound {
   receive(h: UpdateHeader): UpdateReceiver {
     const ctx = { clientId: h.clientId, round: this.round };
     const { progress } = this.o;
+    if (this.masked?.delivered.get(h.clientId) === h.sha256 && h.sha256)
+      return UpdateIntake.alreadyAccepted(h, (sha256) => sha256 === h.sha256);
     if (progress.delivered(h, this.round))
       return UpdateIntake.alreadyAccepted(h, (sha256) => progress.delivered({ ...h, sha256 }, this.round));
     if (!this.isOpen) throw this.closedError(h.clientId);
@@ -142,6 +157,7 @@ export class OpenRound implements IntakeRound {
       );
     }
     this.assertSelected(h.clientId);
+    if (this.masked) return this.receiveMasked(h, this.masked);
     let encoding: UpdateEncoding;
     try {
       encoding = checkUpdateHeader(h, {
@@ -157,6 +173,38 @@ export class OpenRound implements IntakeRound {
     const { maxUpdateNorm, measureUpdateNorms } = this.o;
     const check = updateValueCheck(encoding, this.global.values, maxUpdateNorm, ctx, measureUpdateNorms);
     return new UpdateIntake(this, h, encoding, check);
+  }
+
+  /** A SecAgg+ upload's header (checkMaskedHeader; a refused one fails the client) → its MaskedUpload. */
+  private receiveMasked(h: UpdateHeader, masked: MaskedIntake): UpdateReceiver {
+    try {
+      checkMaskedHeader(h, {
+        round: this.round,
+        specs: this.global.specs,
+        declaredExamples: this.o.declaredExamples(h.clientId),
+      });
+    } catch (err) {
+      if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message, h.attempt ?? 0);
+      throw err;
+    }
+    return new MaskedUpload(this, masked, h);
+  }
+
+  /**
+   * A SecAgg+ masked vector was added to the attempt's sum (MaskedIntake.take): counts its bytes, gives its buffer
+   * back to the pool, closes the attempt when every selected client answered.
+   */
+  maskedTaken(h: UpdateHeader, buffer: Uint8Array): void {
+    const progress = this.o.progress;
+    this.o.spareBuffers.push(buffer);
+    progress.updateBytes += h.totalBytes;
+    progress.rawUpdateBytes += 4 * this.global.values.length;
+    progress.slowestDeliveryMs = Math.max(progress.slowestDeliveryMs, performance.now() - this.openedAt);
+    this.interruptedUploads.delete(h.clientId);
+    this.o.logger.debug({ round: this.round, client: h.clientId }, 'masked update taken');
+    const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
+    if (failed >= 0) this.failures.splice(failed, 1);
+    this.closeIfAllAnswered();
   }
 
   /**
@@ -299,7 +347,7 @@ export class OpenRound implements IntakeRound {
    * so its retry still gets in; if none does, it fails at the deadline with `reason`.
    */
   interrupted(clientId: string, reason: string): void {
-    if (!this.isOpen || this.accepted.has(clientId)) return;
+    if (!this.isOpen || this.hasDelivered(clientId)) return;
     this.interruptedUploads.set(clientId, reason);
     this.o.logger.info(
       { round: this.round, attempt: this.attempt, client: clientId, reason },
@@ -317,12 +365,17 @@ export class OpenRound implements IntakeRound {
   private addFailure(clientId: string, reason: string): void {
     if (
       !this.selected.has(clientId) ||
-      this.accepted.has(clientId) ||
+      this.hasDelivered(clientId) ||
       this.failures.some((f) => f.clientId === clientId)
     )
       return;
     this.failures.push({ clientId, reason });
     this.o.progress.failures.set(clientId, reason);
+  }
+
+  /** Whether the client's update is in: folded this round, or (SecAgg+) masked in this attempt. */
+  private hasDelivered(clientId: string): boolean {
+    return this.accepted.has(clientId) || !!this.masked?.delivered.has(clientId);
   }
 
   private closeIfAllAnswered(): void {

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseCodecSpec, type ModelWeights } from '../../shared/codec/index.js';
 import {
-  DataError,
   LeadershipLostError,
   RoundClosedError,
   ServiceUnavailableError,
@@ -20,9 +19,11 @@ import {
   type RunStatus,
   type SiteStatistics,
   type StatisticsAck,
+  type SecAggAttemptRef,
   type UpdateHeader,
 } from '../../shared/proto/index.js';
 import type { RunConfig } from '../config/index.js';
+import { attemptOf, SecAggRounds, type SecAggAttempt } from '../secagg/index.js';
 import { announceSafely, fitAnnouncement, runDoneAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { attemptDeadlineMs } from './attempt-deadline.js';
@@ -31,7 +32,7 @@ import { OpenRound } from './open-round.js';
 import { roundClosedError, RoundProgress } from './round-progress.js';
 import { RoundBuffers } from './round-buffers.js';
 import { quorumNotMet, summarizeRound } from './round-summary.js';
-import { accountRound, privacyBudgetStop, roundSamplingRate } from './privacy-budget.js';
+import { accountRound, privacyBudgetStop, restoreStrategy, roundSamplingRate } from './privacy-budget.js';
 import { RunRecord } from './run-record.js';
 import type { RunDeps } from './run-deps.js';
 import { RunData } from './run-data.js';
@@ -68,6 +69,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private overBudget: string | undefined;
   /** The run's model, RunSpec, eligible clients and round 0. */
   private readonly data: RunData;
+  /** SecAgg+ of the run's attempts (config secureAggregation); undefined in plain runs. */
+  private readonly secAgg: SecAggRounds | undefined;
 
   constructor(private readonly deps: RunDeps) {
     super();
@@ -80,6 +83,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       announce: (a) => this.announce(a),
       emit: (kind) => this.emitEvent(kind),
     });
+    this.secAgg = SecAggRounds.forRun(deps.runId, deps.config, this.log);
   }
 
   get runId(): string {
@@ -198,6 +202,11 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     return this.data.submitStatistics(s);
   }
 
+  /** The open SecAgg+ attempt a client's SecureAggregation stream names. @throws see attemptOf */
+  secAggAttempt(ref: SecAggAttemptRef): SecAggAttempt {
+    return attemptOf(this.secAgg, this.runId, ref);
+  }
+
   /** What ended a failed run (e.g. a QuorumNotMetError); undefined otherwise. */
   get failure(): Error | undefined {
     return this.failureValue;
@@ -226,18 +235,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     if (!(await this.data.featureStatistics())) return void this.finish('RUN_STATE_STOPPED', '');
     const checkpoint = this.deps.resume?.checkpoint;
     if (checkpoint) {
-      strategy.restoreServerState(checkpoint.serverState);
-      if (strategy.privacy) {
-        // Without it the run would restart at ε = 0 and release more than its budget says.
-        if (!checkpoint.privacy)
-          throw new DataError(
-            `checkpoint of round ${checkpoint.round} of run ${this.runId} has no privacy state, but the run sets ` +
-              'differentialPrivacy: its spent ε cannot be restored',
-          );
-        strategy.privacy.restore(checkpoint.privacy);
-        // Local DP: the interrupted round's attempts released noised updates the checkpoint did not account; count one.
-        if (strategy.privacy.config.mode === 'local') strategy.privacy.account(1);
-      }
+      restoreStrategy(strategy, checkpoint, this.runId);
       this.log.info({ fromRound: checkpoint.round }, 'run resumed from its last completed round');
     }
     let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.data.strategyContext));
@@ -280,6 +278,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
         this.buffers.trim();
         if (this.stopRequested) break;
+        await this.secAgg?.conclude(open, config.minClients); // SecAgg+: unmask, fold the sum, accept survivors
         const { accepted, failures, selected } = open;
         this.log.info(
           { round, attempt, reason, accepted: accepted.size, failed: failures.length, selected: selected.size },
@@ -294,9 +293,8 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
         if (!last) this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
       }
       if (this.stopRequested) return undefined;
-      const { minClients, maxRoundAttempts, roundDeadlineMs } = config;
       const last = { accepted: open!.accepted.size, failures: open!.failures };
-      throw quorumNotMet(this.runId, round, { minClients, maxRoundAttempts, roundDeadlineMs }, last);
+      throw this.secAgg?.failure ?? quorumNotMet(this.runId, round, config, last);
     } finally {
       progress.accumulator.dispose(); // idempotent; frees what a failed or stopped round kept (spill files too)
     }
@@ -335,6 +333,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       }
     }
     for (const i of instructions) progress.selected.add(i.clientId);
+    const masked = this.secAgg?.open({ ...a, clientIds: instructions.map((i) => i.clientId) }, global.values.length);
     const open = new OpenRound({
       ...a,
       runId: this.runId,
@@ -349,6 +348,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
       declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
       spareBuffers: this.buffers.receive,
       logger: this.log,
+      masked,
     });
     this.open = open;
     const evaluators = strategy.configureEvaluate(round, global, [...open.selected]);
@@ -415,6 +415,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
   private finish(state: RunStateName, error: string): void {
     if (this.isFinished) return;
     this.open?.close('stopped');
+    this.secAgg?.stop(`the run ended (${state})`);
     this.open = undefined; // a finished run keeps no model-sized memory (the manager keeps it for status)
     this.buffers.clear();
     const recorded = this.record.finish(state, error, this.suspended);

@@ -81,18 +81,45 @@ export interface IntakeRound {
   onClose(listener: () => void): () => void;
 }
 
+/** What every upload's receiver asks of its round: fail the client, note a broken upload, learn of the close. */
+export type UploadRound = Pick<IntakeRound, 'closedError' | 'reject' | 'interrupted' | 'onClose'>;
+
+/** The part of an upload's receiver every kind shares: a refused or broken upload, and the round's close. */
+export abstract class RoundUpload<R extends UploadRound> {
+  constructor(
+    protected readonly round: R,
+    protected readonly header: UpdateHeader,
+  ) {}
+
+  fail(reason: string): void {
+    this.round.reject(this.header.clientId, reason, this.header.attempt ?? 0);
+  }
+
+  interrupted(reason: string): void {
+    this.round.interrupted(this.header.clientId, reason);
+  }
+
+  onRoundClosed(refuse: (err: RoundClosedError) => void): () => void {
+    const { round } = this;
+    const clientId = this.header.clientId;
+    return round.onClose(() => refuse(round.closedError(clientId)));
+  }
+}
+
 /** The receiver OpenRound.receive hands out: one update's way from its accepted header to the accumulator. */
-export class UpdateIntake implements UpdateReceiver {
+export class UpdateIntake extends RoundUpload<IntakeRound> implements UpdateReceiver {
   readonly alreadyAccepted: boolean = false;
   /** The buffer the update is received into (receiveBuffer's, possibly longer than the update). */
   private pooled: Uint8Array | undefined;
 
   constructor(
-    private readonly round: IntakeRound,
-    private readonly header: UpdateHeader,
+    round: IntakeRound,
+    header: UpdateHeader,
     private readonly encoding: UpdateEncoding,
     private readonly check: UpdateValueCheck,
-  ) {}
+  ) {
+    super(round, header);
+  }
 
   /**
    * The receiver of an idempotent re-send: acknowledged, nothing received or folded. A re-send whose digest follows
@@ -164,19 +191,5 @@ export class UpdateIntake implements UpdateReceiver {
       if (err instanceof InvalidUpdateError || err instanceof UpdateNormError) this.fail(err.message);
       throw err;
     }
-  }
-
-  fail(reason: string): void {
-    this.round.reject(this.header.clientId, reason, this.header.attempt ?? 0);
-  }
-
-  interrupted(reason: string): void {
-    this.round.interrupted(this.header.clientId, reason);
-  }
-
-  onRoundClosed(refuse: (err: RoundClosedError) => void): () => void {
-    const { round } = this;
-    const clientId = this.header.clientId;
-    return round.onClose(() => refuse(round.closedError(clientId)));
   }
 }

@@ -146,6 +146,8 @@ class MeanAccumulator implements FitAccumulator {
   private readonly mean: RunningWeightedMean;
   private readonly metrics: { numExamples: number; metrics: Readonly<Record<string, number>> }[] = [];
   private examples = 0;
+  /** Client updates behind the folded ones (a SecAgg+ mean counts its survivors): central DP's m. */
+  private clients = 0;
 
   constructor(
     private readonly global: ModelWeights,
@@ -163,8 +165,15 @@ class MeanAccumulator implements FitAccumulator {
 
   add(update: FitResult): void {
     const who = `client ${update.clientId}`;
-    const weight = this.privateRound ? this.privateRound.weightOf(update.updateNorm, who) : this.weightOf(update);
+    const { privateRound: dp } = this;
+    const m = update.clippedMeanOf;
+    const weight = !dp
+      ? this.weightOf(update)
+      : m !== undefined
+        ? dp.weightOfClippedMean(m, who)
+        : dp.weightOf(update.updateNorm, who);
     this.mean.add(update.weights.values, weight, who);
+    this.clients += update.clippedMeanOf ?? 1;
     this.metrics.push({ numExamples: update.numExamples, metrics: update.metrics });
     this.examples += update.numExamples;
   }
@@ -172,7 +181,7 @@ class MeanAccumulator implements FitAccumulator {
   finish(_failures: readonly ClientFailure[]): FitAggregate {
     const { mean, privateRound, global } = this;
     const averaged = privateRound
-      ? privateRound.finish(global.values, mean.mean(), mean.weight, mean.count)
+      ? privateRound.finish(global.values, mean.mean(), mean.weight, this.clients)
       : mean.mean();
     return {
       weights: { specs: global.specs, values: this.serverUpdate(global, averaged) },

@@ -89,6 +89,11 @@ export interface FitResult {
    * while checking the values; absent when nothing asked for it (no maxUpdateNorm, no differential privacy).
    */
   updateNorm?: number;
+  /**
+   * Central DP under SecAgg+: the update is the unweighted mean of this many client updates, each clipped to the
+   * round's clipping norm by its client (FitConfig.secureAggregation.clippingNorm); absent = one client's update.
+   */
+  clippedMeanOf?: number;
 }
 
 /** A client that was selected but contributed nothing, and why. */

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ClientRegistry } from '../../../coordinator/clients/index.js';
-import { SiteInUseError, SiteTakenOverError, UnknownClientError } from '../../../shared/errors/index.js';
+import {
+  SiteInUseError,
+  SiteTakenOverError,
+  UnauthenticatedClientError,
+  UnknownClientError,
+} from '../../../shared/errors/index.js';
 
 const TIMEOUT_MS = 10_000;
 const CAPABILITIES = { numExamples: 100, backend: 'cpu', numFeatures: 784, numLabelClasses: 10, schemaSha256: '' };
@@ -112,5 +117,21 @@ describe('ClientRegistry: one daemon per site', () => {
     registry.join(claim('s2', '10.0.0.2:5000', false, 'hospital-b'), 1_000);
     assert.equal(registry.live(1_000).length, 2);
     assert.deepEqual(registry.conflicts(), []);
+  });
+});
+
+describe('ClientRegistry: the client of a session', () => {
+  it('names the site a session holds, and refuses a session that holds none or several', () => {
+    // Prepare
+    const registry = new ClientRegistry(TIMEOUT_MS);
+    const { record } = registry.join(claim('s1', '10.0.0.1:4000'), 1_000);
+    registry.join(claim('s2', '10.0.0.2:4000', false, 'hospital-b'), 1_000);
+    registry.join(claim('s2', '10.0.0.2:4000', false, 'hospital-c'), 1_000);
+    // Execute, Assert
+    assert.equal(registry.clientOfSession('s1'), record.clientId);
+    const refused = (fragment: RegExp) => is(UnauthenticatedClientError, 'FS_ERR_UNAUTHENTICATED', fragment);
+    assert.throws(() => registry.clientOfSession(''), refused(/its session \(fedsift-session metadata\) must hold/));
+    assert.throws(() => registry.clientOfSession('s3'), refused(/must hold a joined site/));
+    assert.throws(() => registry.clientOfSession('s2'), refused(/session s2 holds 2 sites/));
   });
 });

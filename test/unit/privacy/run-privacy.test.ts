@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RunPrivacy, type DifferentialPrivacyConfig } from '../../../coordinator/privacy/index.js';
-import { DataError } from '../../../shared/errors/index.js';
+import { AggregationError, DataError } from '../../../shared/errors/index.js';
 import { addGaussianNoise, nextClippingNorm } from '../../../shared/privacy/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
 import { fedsiftError } from '../../helpers/fedsift-errors.js';
@@ -68,6 +68,15 @@ describe('RunPrivacy', () => {
     };
     const round = new RunPrivacy(fixed).beginRound()!;
     assertClose([round.weightOf(0, 'a'), round.weightOf(2, 'b'), round.weightOf(8, 'c')], [1, 1, 0.25], 1e-15);
+  });
+
+  it('weighs a SecAgg+ mean of m client-clipped updates m, and refuses one under adaptive clipping', () => {
+    const fixed = new RunPrivacy({ ...ADAPTIVE, adaptiveClipping: undefined, clippingNorm: 1 }, seededBytes(3));
+    assert.equal(fixed.beginRound()!.weightOfClippedMean(4, 'secagg-sum'), 4);
+    assert.throws(
+      () => new RunPrivacy(ADAPTIVE, seededBytes(3)).beginRound()!.weightOfClippedMean(4, 'secagg-sum'),
+      fedsiftError(AggregationError, /secagg-sum: adaptive clipping needs single update norms/),
+    );
   });
 
   it('uses the adaptive update noise (σ⁻² − (2σ_b)⁻²)^−½ on the sum and σ itself with fixed clipping', () => {

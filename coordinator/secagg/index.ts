@@ -1,0 +1,9 @@
+export { SecAggRounds, SECAGG_SUM_ID, attemptOf, type ConcludedRound } from './secagg-rounds.js';
+export { SecAggAttempt } from './secagg-attempt.js';
+export type { SecAggStreamSink, AttemptRound } from './attempt-edges.js';
+export {
+  secureAggregationSchema,
+  secAggRunIssues,
+  type SecureAggregationOptions,
+  type SecAggIssue,
+} from './secagg-config.js';

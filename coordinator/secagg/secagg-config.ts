@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { FedsiftError } from '../../shared/errors/index.js';
+import {
+  resolveRoundParams,
+  validateSecAggSettings,
+  type RoundSecAggParams,
+  type SecAggParams,
+} from '../../shared/secagg/index.js';
+
+/** A stage deadline (ms): at least 100 ms, at most a timer's longest delay. */
+const stageTimeoutMs = z.number().int().min(100).max(2_147_483_647).default(30_000);
+
+/**
+ * A run's SecAgg+ (README "Secure aggregation"), with Flower's names (`SecAggPlusWorkflow`): the settings of
+ * validateSecAggSettings, plus a deadline for each stage the coordinator waits on besides the masked upload (which
+ * ends with the attempt's round deadline).
+ * @see Bell et al., CCS 2020, §3; Flower `SecAggPlusWorkflow`
+ */
+export const secureAggregationSchema = z
+  .object({
+    /** Neighbourhood size, the client included: a count > 2, or a fraction in (0, 1] of the attempt's clients. */
+    numShares: z.number(),
+    /** Shares that rebuild a secret: a count ≥ 2, or a fraction in (0, 1] of numShares; > numShares / 2. */
+    reconstructionThreshold: z.number(),
+    /** Example count at which a client's weight saturates. @default 1000 */
+    maxWeight: z.number().optional(),
+    /** Every delta value is clipped to ±clippingRange before quantisation (weight units), ≥ 1. @default 8 */
+    clippingRange: z.number().optional(),
+    /** Quantisation levels. @default 2^22 */
+    quantizationRange: z.number().optional(),
+    /** Masks and sums live mod this power of two, ≤ 2^32. @default 2^32 */
+    modulus: z.number().optional(),
+    /** Stage 1 (advertise keys) closes this long after the attempt's announcement at the latest (ms). @default 30000 */
+    advertiseKeysTimeoutMs: stageTimeoutMs,
+    /** Stage 2 (share keys) closes this long after stage 1 at the latest (ms). @default 30000 */
+    shareKeysTimeoutMs: stageTimeoutMs,
+    /** Stage 4 (unmask) closes this long after the masked uploads at the latest (ms). @default 30000 */
+    unmaskTimeoutMs: stageTimeoutMs,
+  })
+  .strict();
+
+/** A run config's `secureAggregation` block as validated. */
+export type SecureAggregationOptions = z.output<typeof secureAggregationSchema>;
+
+/** A problem of the run config that involves `secureAggregation`, with the path of the field it names. */
+export interface SecAggIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** What SecAgg+ cannot run with, by strategy: every robust strategy needs the single updates it never shows. */
+const ROBUST_STRATEGIES = new Set(['fedmedian', 'fedtrimmedavg', 'krum']);
+
+/** The SecAgg+ settings of a run's options (the stage deadlines left out), validated, defaults filled in. */
+export function secAggParamsOf(o: SecureAggregationOptions): SecAggParams {
+  const { numShares, reconstructionThreshold, maxWeight, clippingRange, quantizationRange, modulus } = o;
+  const settings = { numShares, reconstructionThreshold, maxWeight, clippingRange, quantizationRange, modulus };
+  return validateSecAggSettings(settings, 'secureAggregation');
+}
+
+/**
+ * Bell et al.'s honest-majority bound: a threshold of at most half the shares would let a coordinator that lies
+ * about who dropped collect both secrets of a client (its self-mask seed from some neighbours, its mask key from
+ * others) and unmask that client's single update.
+ * @returns why `p` breaks the bound, or undefined when it holds.
+ * @see Bell et al., CCS 2020, §3 (t > k/2 against a malicious server)
+ */
+export function honestMajorityProblem(p: RoundSecAggParams): string | undefined {
+  if (2 * p.threshold > p.numShares) return undefined;
+  return (
+    `reconstructionThreshold ${p.threshold} must exceed half of numShares ${p.numShares}: a smaller threshold ` +
+    'lets a coordinator that lies about dropouts rebuild both secrets of a client and see its update'
+  );
+}
+
+/**
+ * The cross-field rules of `secureAggregation`: valid settings (validateSecAggSettings), a round of clientsPerRound
+ * clients they can run (resolveRoundParams) with reconstructionThreshold > numShares / 2; no robust strategy, no
+ * update codec, no maxUpdateNorm, no central DP with adaptive clipping (each needs single updates, which SecAgg+ never
+ * shows).
+ * @returns the issues, each naming the fields involved (none when secureAggregation is null).
+ */
+export function secAggRunIssues(run: {
+  secureAggregation: SecureAggregationOptions | null;
+  strategy: { name: string };
+  clientsPerRound: number;
+  updateCodec: string;
+  maxUpdateNorm: number | null;
+  differentialPrivacy: { mode: 'central' | 'local'; adaptiveClipping?: unknown } | null;
+}): SecAggIssue[] {
+  const sa = run.secureAggregation;
+  if (!sa) return [];
+  const issues: SecAggIssue[] = [];
+  const settingsProblem = (err: unknown, fallback: string[]) => {
+    if (!(err instanceof FedsiftError)) throw err;
+    // resolveRoundParams names `numClients` when the round is too small: here that is clientsPerRound.
+    if (err.field === 'numClients')
+      return void issues.push({ path: ['clientsPerRound'], message: `${err.message} (secureAggregation is set)` });
+    issues.push({ path: err.field ? err.field.split('.') : fallback, message: err.message });
+  };
+  try {
+    const p = resolveRoundParams(secAggParamsOf(sa), run.clientsPerRound, 'secureAggregation');
+    const problem = honestMajorityProblem(p);
+    if (problem)
+      issues.push({
+        path: ['secureAggregation', 'reconstructionThreshold'],
+        message: `secureAggregation.${problem} (secureAggregation.numShares, resolved for clientsPerRound ${run.clientsPerRound})`,
+      });
+  } catch (err) {
+    settingsProblem(err, ['secureAggregation']);
+  }
+  const refuse = (path: string[], message: string) => issues.push({ path, message });
+  if (ROBUST_STRATEGIES.has(run.strategy.name))
+    refuse(
+      ['strategy', 'name'],
+      `strategy "${run.strategy.name}" cannot be combined with secureAggregation: a robust strategy needs single ` +
+        'updates, and SecAgg+ reveals only their sum',
+    );
+  if (run.updateCodec !== 'none')
+    refuse(
+      ['updateCodec'],
+      `updateCodec "${run.updateCodec}" cannot be combined with secureAggregation: the masked vector is its own ` +
+        'encoding (quantised, mod the modulus); leave updateCodec "none"',
+    );
+  if (run.maxUpdateNorm !== null)
+    refuse(
+      ['maxUpdateNorm'],
+      'maxUpdateNorm cannot be combined with secureAggregation: no single update is visible to measure; ' +
+        'secureAggregation.clippingRange bounds every value instead',
+    );
+  if (run.differentialPrivacy?.mode === 'central' && run.differentialPrivacy.adaptiveClipping)
+    refuse(
+      ['differentialPrivacy', 'adaptiveClipping'],
+      'differentialPrivacy.adaptiveClipping cannot be combined with secureAggregation: adaptive clipping counts ' +
+        'the single updates within the clipping norm, which SecAgg+ never shows; give a fixed ' +
+        'differentialPrivacy.clippingNorm (clients clip, the coordinator noises the unmasked mean)',
+    );
+  return issues;
+}

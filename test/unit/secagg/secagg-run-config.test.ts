@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseRunConfig } from '../../../coordinator/config/index.js';
+import { ConfigError } from '../../../shared/errors/index.js';
+import { fedsiftError } from '../../helpers/fedsift-errors.js';
+
+const refused = (fragment: RegExp) => fedsiftError(ConfigError, fragment);
+const SECAGG = { numShares: 5, reconstructionThreshold: 3 };
+
+describe('run config: secureAggregation', () => {
+  it('is null by default, and fills the stage deadlines (30 s each) when given', () => {
+    assert.equal(parseRunConfig({}).secureAggregation, null);
+    assert.deepEqual(parseRunConfig({ secureAggregation: SECAGG }).secureAggregation, {
+      ...SECAGG,
+      advertiseKeysTimeoutMs: 30_000,
+      shareKeysTimeoutMs: 30_000,
+      unmaskTimeoutMs: 30_000,
+    });
+  });
+
+  it('validates the SecAgg+ settings under their path', () => {
+    assert.throws(
+      () => parseRunConfig({ secureAggregation: { ...SECAGG, modulus: 1000 } }),
+      refused(/secureAggregation\.modulus: must be a power of two/),
+    );
+    assert.throws(
+      () => parseRunConfig({ secureAggregation: { ...SECAGG, reconstructionThreshold: 5 } }),
+      refused(/secureAggregation\.reconstructionThreshold: must be < numShares \(5\)/),
+    );
+    assert.throws(
+      () => parseRunConfig({ secureAggregation: { ...SECAGG, unmaskTimeoutMs: 10 } }),
+      refused(/secureAggregation\.unmaskTimeoutMs/),
+    );
+  });
+
+  it('refuses settings a round of clientsPerRound clients cannot run, naming the field', () => {
+    assert.throws(
+      () => parseRunConfig({ clientsPerRound: 1, minClients: 1, secureAggregation: SECAGG }),
+      refused(/clientsPerRound: SecAgg\+ needs at least 2 clients in a round, got 1 \(secureAggregation is set\)/),
+    );
+    const wraps = { ...SECAGG, quantizationRange: 2 ** 30 };
+    assert.throws(
+      () => parseRunConfig({ secureAggregation: wraps }),
+      refused(/secureAggregation\.modulus: 10 clients/),
+    );
+  });
+
+  it('refuses a threshold of at most half the shares, naming both fields', () => {
+    assert.throws(
+      () => parseRunConfig({ secureAggregation: { numShares: 7, reconstructionThreshold: 3 } }),
+      refused(
+        /secureAggregation\.reconstructionThreshold 3 must exceed half of numShares 7.*secureAggregation\.numShares/,
+      ),
+    );
+    const ok = parseRunConfig({ secureAggregation: { numShares: 7, reconstructionThreshold: 4 } });
+    assert.equal(ok.secureAggregation!.reconstructionThreshold, 4);
+  });
+
+  for (const [name, run, fragment] of [
+    [
+      'a robust strategy',
+      { strategy: { name: 'krum' }, minClients: 5 },
+      /strategy\.name: strategy "krum" cannot be combined with secureAggregation/,
+    ],
+    [
+      'an update codec',
+      { updateCodec: 'int8' },
+      /updateCodec: updateCodec "int8" cannot be combined with secureAggregation/,
+    ],
+    ['maxUpdateNorm', { maxUpdateNorm: 5 }, /maxUpdateNorm: maxUpdateNorm cannot be combined with secureAggregation/],
+    [
+      'central DP with adaptive clipping',
+      { differentialPrivacy: { noiseMultiplier: 0.1, adaptiveClipping: {} } },
+      /differentialPrivacy\.adaptiveClipping: differentialPrivacy\.adaptiveClipping cannot be combined with secureAggregation/,
+    ],
+  ] as const)
+    it(`refuses ${name} with it, naming both fields`, () => {
+      assert.throws(() => parseRunConfig({ ...run, secureAggregation: SECAGG }), refused(fragment));
+      assert.doesNotThrow(() => parseRunConfig(run), 'accepted without secureAggregation');
+    });
+
+  it('accepts local DP (sites noise, then mask) and central DP with fixed clipping with it', () => {
+    for (const mode of ['local', 'central'] as const) {
+      const differentialPrivacy = { mode, noiseMultiplier: 1, clippingNorm: 1 };
+      const c = parseRunConfig({ differentialPrivacy, secureAggregation: SECAGG });
+      assert.equal(c.differentialPrivacy!.mode, mode);
+    }
+  });
+});
