@@ -27,6 +27,10 @@ export function demoCommand(): Command {
     .option('--update-codec <codec>', 'how clients send updates: none | fp16 | int8[:block] | topk:F[+int8]', 'none')
     .option('--download-codec <codec>', 'how the global model is sent: none | fp16', 'none')
     .option('--dp <sigma>', DP_FLAG_HELP, nonNegativeFloatArg)
+    .option(
+      '--secagg',
+      'secure aggregation (SecAgg+): the coordinator sees only the sum of the updates; every client shares with every other, a majority rebuilds a secret (README "Secure aggregation")',
+    )
     .action(async (o) => {
       const logger = createLogger({ name: 'demo', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
       if (o.labelNoise !== undefined) {

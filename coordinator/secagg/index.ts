@@ -4,6 +4,7 @@ export type { SecAggStreamSink, AttemptRound } from './attempt-edges.js';
 export {
   secureAggregationSchema,
   secAggRunIssues,
+  secAggFlagConfig,
   type SecureAggregationOptions,
   type SecAggIssue,
 } from './secagg-config.js';

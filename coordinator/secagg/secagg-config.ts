@@ -42,6 +42,21 @@ export const secureAggregationSchema = z
 /** A run config's `secureAggregation` block as validated. */
 export type SecureAggregationOptions = z.output<typeof secureAggregationSchema>;
 
+/**
+ * The `secureAggregation` block of `fedsift demo --secagg`: every client of the round is a neighbour of every other
+ * (numShares = clients) and a secret needs a majority of them (threshold ⌊clients/2⌋ + 1), Flower's other defaults.
+ * @param clients clients per round, ≥ 3 (SecAgg+ shares a secret with at least 2 others).
+ */
+export function secAggFlagConfig(clients: number): SecureAggregationOptions {
+  return {
+    numShares: clients,
+    reconstructionThreshold: Math.floor(clients / 2) + 1,
+    advertiseKeysTimeoutMs: 30_000,
+    shareKeysTimeoutMs: 30_000,
+    unmaskTimeoutMs: 30_000,
+  };
+}
+
 /** A problem of the run config that involves `secureAggregation`, with the path of the field it names. */
 export interface SecAggIssue {
   path: (string | number)[];

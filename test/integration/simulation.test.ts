@@ -143,6 +143,13 @@ describe('simulation mode', () => {
       isConfigError(/invalid run config:\n\s+strategy.name: /, 'strategy.name'),
     );
     await assert.rejects(
+      simulate({ ...SMALL, run: { ...SMALL.run, secureAggregation: { numShares: 5, reconstructionThreshold: 3 } } }),
+      isConfigError(
+        /run\.secureAggregation \(--config\): the in-process virtual clients do not speak SecAgg\+/,
+        'run.secureAggregation',
+      ),
+    );
+    await assert.rejects(
       simulate({ ...SMALL, noisyClients: 3 }),
       isConfigError(/\(--noisy-clients\): needs --label-noise/, 'noisyClients'),
     );

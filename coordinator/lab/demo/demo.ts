@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseRunConfig, type RunConfig } from '../../config/index.js';
 import { dpFlagConfig } from '../../privacy/index.js';
+import { secAggFlagConfig } from '../../secagg/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import { watchRun } from '../../operator/index.js';
@@ -26,6 +27,8 @@ export interface DemoOptions extends FederatedRunShape {
   downloadCodec?: string;
   /** Central DP with adaptive clipping at this noise multiplier σ (`--dp`, dpFlagConfig); undefined = none. */
   dp?: number;
+  /** SecAgg+ among all the round's clients (`--secagg`, secAggFlagConfig). @default false */
+  secagg?: boolean;
 }
 
 /** What the demo writes to its results file. */
@@ -81,9 +84,11 @@ export async function runDemo(
       updateCodec: o.updateCodec,
       downloadCodec: o.downloadCodec,
       ...(o.dp !== undefined && { differentialPrivacy: dpFlagConfig(o.dp, o.clients) }),
+      ...(o.secagg && { secureAggregation: secAggFlagConfig(o.clients) }),
     });
+    const sa = config.secureAggregation;
     out(
-      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, updates ${config.updateCodec}, downloads ${config.downloadCodec}${o.dp !== undefined ? `, central DP σ=${o.dp} (adaptive clipping, δ=1e-5)` : ''}, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}${slow.size ? `, ${describeSlowClients(listSlowClients(slow))}` : ''}`,
+      `fedsift demo: ${o.clients} client processes, ${o.rounds} rounds of FedAvg, model ${o.model}, Dirichlet α=${o.alpha} over labels, updates ${config.updateCodec}, downloads ${config.downloadCodec}${o.dp !== undefined ? `, central DP σ=${o.dp} (adaptive clipping, δ=1e-5)` : ''}${sa ? `, SecAgg+ (numShares ${sa.numShares}, reconstructionThreshold ${sa.reconstructionThreshold})` : ''}, tfjs backend ${coordinator.backend}, announcements via ${coordinator.broadcast}${slow.size ? `, ${describeSlowClients(listSlowClients(slow))}` : ''}`,
     );
     const { runId } = await admin.startRun(config);
     out(`run ${runId} started; waiting for ${o.clients} clients to join`);

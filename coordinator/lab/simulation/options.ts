@@ -87,6 +87,13 @@ export function validateSimulation(o: SimulationOptions): ValidSimulation {
       'the virtual clients hold MNIST digits, which a data schema does not describe: give --data with a CSV it reads',
     );
   const config = parseRunConfig({ maxRoundAttempts: 1, ...o.run });
+  if (config.secureAggregation)
+    throw bad(
+      'run.secureAggregation',
+      '--config',
+      "the in-process virtual clients do not speak SecAgg+ (its stages need each site's own keys): run " +
+        '`fedsift demo --secagg` or real `fedsift client` daemons',
+    );
   if (config.schema && !config.testData)
     throw bad('run.testData', '--config', 'a run with a data schema evaluates on a held-out CSV: give "testData"');
   if (config.clientsPerRound > o.clients)
