@@ -39,15 +39,18 @@ export class SecAggRounds {
     config: {
       secureAggregation: SecureAggregationOptions | null;
       differentialPrivacy: { mode: 'central' | 'local'; clippingNorm?: number } | null;
+      strategy: { name: string };
     },
     logger: Logger,
   ): SecAggRounds | undefined {
     const { secureAggregation: options, differentialPrivacy: dp } = config;
     if (!options) return undefined;
-    const clipping =
-      dp?.mode === 'central'
-        ? { clippingNorm: dp.clippingNorm!, equalWeights: true }
-        : { clippingNorm: 0, equalWeights: false };
+    const central = dp?.mode === 'central';
+    const clipping = {
+      clippingNorm: central ? dp.clippingNorm! : 0,
+      equalWeights: central,
+      effectiveExamples: config.strategy.name === 'fedavg-effective',
+    };
     return new SecAggRounds({ runId, options, logger, clipping });
   }
 

@@ -56,6 +56,8 @@ export interface WireSecureAggregation {
   clippingNorm: number;
   /** Central DP under SecAgg+: every client weighs maxWeight examples. */
   equalWeights: boolean;
+  /** fedavg-effective: a client weighs itself by its effective sample count Σw (capped at its example count). */
+  effectiveExamples: boolean;
 }
 
 /** fedsift.v1.SecAggEncryptedShare */

@@ -15,12 +15,17 @@ import type {
 } from '../secagg/index.js';
 import type { SecAggClientMessage, SecAggServerMessage, WireSecureAggregation } from './messages.js';
 
-/** What central DP asks of a client under SecAgg+ (WireSecureAggregation.clippingNorm, equalWeights). */
+/**
+ * How a client prepares its delta under SecAgg+ (WireSecureAggregation.clippingNorm, equalWeights, effectiveExamples):
+ * what central DP asks, and which count it weighs itself by.
+ */
 export interface SecAggClipping {
   /** L2 norm each client clips its delta to before masking (weight units); 0 = none. */
   readonly clippingNorm: number;
   /** Every client weighs maxWeight examples (DP-FedAvg's equal weights). */
   readonly equalWeights: boolean;
+  /** The strategy is fedavg-effective: weigh by the effective sample count Σw, capped at the example count. */
+  readonly effectiveExamples: boolean;
 }
 
 /** FitConfig.secureAggregation for one attempt: the setup's parameters (its client ids travel as the selection). */
@@ -38,6 +43,7 @@ export function secAggToWire(setup: SecAggSetup, clipping: SecAggClipping): Wire
     vectorLength: setup.vectorLength,
     clippingNorm: clipping.clippingNorm,
     equalWeights: clipping.equalWeights,
+    effectiveExamples: clipping.effectiveExamples,
   };
 }
 
@@ -66,7 +72,12 @@ export function secAggFromWire(
     graphSeed: w.graphSeed,
     vectorLength: w.vectorLength,
   };
-  return { setup, clipping: { clippingNorm: w.clippingNorm, equalWeights: w.equalWeights } };
+  const clipping = {
+    clippingNorm: w.clippingNorm,
+    equalWeights: w.equalWeights,
+    effectiveExamples: w.effectiveExamples,
+  };
+  return { setup, clipping };
 }
 
 /** Where a client's stream message belongs: the run, round and attempt it answers. */

@@ -46,7 +46,10 @@ describe('the SecureAggregation stream', () => {
       const fake = { ...wire, quantizationRange: 2 ** 22, modulus: 2 ** 32, graphSeed: 1, vectorLength: PARAMS };
       const announced = {
         ...a,
-        fit: { ...a.fit, secureAggregation: { ...fake, clippingNorm: 0, equalWeights: false } },
+        fit: {
+          ...a.fit,
+          secureAggregation: { ...fake, clippingNorm: 0, equalWeights: false, effectiveExamples: false },
+        },
       };
       const end = await playSecAggSite(f.coordinator.address, f.clients[0]!, announced, f.runtime.specs, site);
       assert.equal(end.status.code, status.FAILED_PRECONDITION);

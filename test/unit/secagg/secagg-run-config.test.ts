@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseRunConfig } from '../../../coordinator/config/index.js';
+import { SecAggRounds } from '../../../coordinator/secagg/index.js';
 import { ConfigError } from '../../../shared/errors/index.js';
+import { createLogger } from '../../../shared/logging/index.js';
 import { fedsiftError } from '../../helpers/fedsift-errors.js';
 
 const refused = (fragment: RegExp) => fedsiftError(ConfigError, fragment);
@@ -85,5 +87,30 @@ describe('run config: secureAggregation', () => {
       const c = parseRunConfig({ differentialPrivacy, secureAggregation: SECAGG });
       assert.equal(c.differentialPrivacy!.mode, mode);
     }
+  });
+});
+
+describe('SecAggRounds: what an attempt tells its clients (FitConfig.secureAggregation)', () => {
+  const logger = createLogger({ name: 'test', level: 'silent' });
+  const wireOf = (run: Record<string, unknown>) => {
+    const config = parseRunConfig({ clientsPerRound: 5, minClients: 5, secureAggregation: SECAGG, ...run });
+    const rounds = SecAggRounds.forRun('r1', config, logger)!;
+    const attempt = rounds.open({ round: 1, attempt: 1, clientIds: ['a', 'b', 'c', 'd', 'e'] }, 10);
+    attempt.stop('test over');
+    return attempt.wire;
+  };
+
+  it('weighs by example counts, by effective counts under fedavg-effective, and alike, clipped, under central DP', () => {
+    // Execute
+    const plain = wireOf({});
+    const effective = wireOf({ strategy: 'fedavg-effective' });
+    const dp = wireOf({ differentialPrivacy: { noiseMultiplier: 1, clippingNorm: 0.5 } });
+    // Assert
+    assert.deepEqual(
+      [plain.effectiveExamples, plain.equalWeights, plain.clippingNorm, plain.numShares, plain.vectorLength],
+      [false, false, 0, 5, 10],
+    );
+    assert.equal(effective.effectiveExamples, true);
+    assert.deepEqual([dp.equalWeights, dp.clippingNorm, dp.effectiveExamples], [true, 0.5, false]);
   });
 });
