@@ -67,7 +67,7 @@ export interface FederationRun {
 /**
  * Starts a coordinator here whose model has `params` float32 values (config overrides in `coordinator`), spawns
  * `clients` simulated sites over `processes` processes, waits until all are live, and runs `rounds` rounds in which
- * every site is selected and needed. Site errors are in the reports, not thrown.
+ * every site is selected and needed (with `run`'s config fields on top). Site errors are in the reports, not thrown.
  */
 export async function simulatedFederation(o: {
   params: number;
@@ -75,6 +75,8 @@ export async function simulatedFederation(o: {
   processes: number;
   rounds: number;
   coordinator?: Record<string, unknown>;
+  /** Run config fields besides the rounds, the clients and the model (e.g. secureAggregation). */
+  run?: Record<string, unknown>;
 }): Promise<FederationRun> {
   const c = await startTestCoordinator(o.coordinator ?? {}, { runtime: new FixedModelRuntime(o.params, false) });
   const stop = sampleSelf();
@@ -89,6 +91,7 @@ export async function simulatedFederation(o: {
       minClients: o.clients,
       model: 'mlp',
       roundDeadlineMs: 600_000,
+      ...o.run,
     });
     const reports = await sims;
     await waitFor('run finished', () => (run.isFinished ? true : undefined), 60_000);
