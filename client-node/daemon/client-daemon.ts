@@ -59,8 +59,9 @@ const JITTER_STEPS = 2 ** 32;
 /**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
  * selected for fetches the run's spec when it changed (RunContexts: one model and trainer per run, released at
- * RUN_DONE) and the global model, evaluates it on local data, trains, and submits the update; in round 0 of a run
- * with a data schema it sends the site's feature statistics. Rounds are handled one at a time, in arrival order; a
+ * RUN_DONE) and the global model, evaluates it on local data, trains, and submits the update — in a SecAgg+ attempt
+ * as a masked vector, within the attempt's SecureAggregation session (playSecAggRound); in round 0 of a run with a
+ * data schema it sends the site's feature statistics. Rounds are handled one at a time, in arrival order; a
  * round whose deadline passed is skipped. Survives coordinator restarts (re-joins with the same site id, hence the
  * same client id) and NATS restarts (the source reconnects). Stops (cutOff) when another daemon speaks for its site.
  */

@@ -1,0 +1,92 @@
+import { CLIENT_METRICS } from '../../shared/contract/index.js';
+import { secureRandomBytes } from '../../shared/privacy/index.js';
+import type { RoundAnnouncement, WireSecureAggregation, WireUpdateCodec } from '../../shared/proto/index.js';
+import { playSecAggSession, SecAggSession, type SecAggOutcome } from '../secagg/index.js';
+import type { LocalFitResult } from '../training/index.js';
+import { roundFailed, trainForRound, uploadPath, type FitRound } from './fit-training.js';
+import { submitToOpenAttempt } from './late-submission.js';
+import { secAggDelta, secAggExamples } from './secagg-update.js';
+
+/**
+ * How long the SecureAggregation stream may outlive the attempt's deadline (ms): the masked-input stage ends at that
+ * deadline, then come the unmask stage (its timeout, 30 s by default) and the unmasking. A backstop only: the
+ * coordinator ends the stream, and a newer announcement cancels it.
+ */
+const SECAGG_STREAM_GRACE_MS = 120_000;
+
+/** UpdateHeader.codec of a masked vector (4(L + 1) bytes, proto UpdateCodec kind "secagg"). */
+const SECAGG_CODEC: WireUpdateCodec = { kind: 'secagg', blockSize: 0, fraction: 0, nonzeros: 0 };
+
+/**
+ * A SecAgg+ attempt the site is selected for (FitConfig.secure_aggregation): a fresh session over the
+ * SecureAggregation stream — keys, shares, then, on the masked-input request, the local work (trainForRound), the
+ * masked delta (secAggDelta weighed by secAggExamples) uploaded with SubmitUpdate to this attempt only, and the
+ * unmask reply. A newer announcement of the run (another attempt or round, the run's end) or the daemon closing
+ * cancels the stream. Logged and counted; nothing is thrown: a coordinator message that breaks the protocol makes the
+ * site leave the attempt (logged), and a failed fetch, training or upload goes to `onError` as in a plain round.
+ */
+export async function playSecAggRound(s: FitRound, a: RoundAnnouncement, wire: WireSecureAggregation): Promise<void> {
+  const { runId, round, attempt, selectedClientIds } = a;
+  const session = new SecAggSession({
+    clientId: s.clientId,
+    attempt: { runId, round, attempt, selectedClientIds, secureAggregation: wire },
+  });
+  const call = s.link.secureAggregation(a.deadlineUnixMs > 0 ? a.deadlineUnixMs + SECAGG_STREAM_GRACE_MS : 0);
+  // The session learns of the stream's errors by reading; one after its last read (its own cancel) is not unhandled.
+  call.on('error', () => {});
+  let superseded = false;
+  const stopWatching = s.attempts.watchNewer(a, (newer) => {
+    superseded = newer;
+    call.cancel();
+  });
+  let fit: LocalFitResult | undefined;
+  try {
+    const outcome = await playSecAggSession(session, call, {
+      train: async () => {
+        const trained = await trainForRound(s, a);
+        fit = trained.fit;
+        const { localPrivacy } = a.fit;
+        const { clippingNorm, equalWeights } = session.clipping;
+        return {
+          update: secAggDelta(
+            trained.sent.values,
+            trained.global.values,
+            { localPrivacy, clippingNorm },
+            secureRandomBytes,
+          ),
+          numExamples: secAggExamples(trained.fit, equalWeights, session.maxWeight),
+        };
+      },
+      upload: async (payload) => {
+        const { numExamples, metrics, weights } = fit!;
+        const update = { runId, round, clientId: s.clientId, numExamples, metrics, specs: weights.specs, payload };
+        return (await submitToOpenAttempt(uploadPath(s, true), { ...update, codec: SECAGG_CODEC }, a)) !== undefined;
+      },
+    });
+    reportOutcome(s, outcome, superseded, fit);
+  } catch (err) {
+    roundFailed(s, err, fit);
+  } finally {
+    stopWatching();
+  }
+}
+
+/** Logs how a session ended and counts the round: submitted when the sum holding its update was unmasked. */
+function reportOutcome(s: FitRound, outcome: SecAggOutcome, superseded: boolean, fit?: LocalFitResult): void {
+  const { log } = s;
+  if (s.isClosed()) return void log.debug({ outcome: outcome.kind }, 'SecAgg+ session abandoned: the daemon closed');
+  if (outcome.kind === 'done') {
+    const { survivors, dropped } = outcome;
+    const m = fit?.metrics ?? {};
+    log.info({ survivors, dropped, trainLoss: m[CLIENT_METRICS.trainLoss] }, 'SecAgg+ sum unmasked with this update');
+    s.metrics?.onRound('submitted', fit?.metrics);
+    return;
+  }
+  const { reason } = outcome;
+  if (superseded) log.info({ reason }, 'SecAgg+ session abandoned: a newer attempt or round was announced');
+  else if (outcome.kind === 'aborted') log.info({ reason }, 'SecAgg+ attempt failed at the coordinator');
+  else if (outcome.kind === 'refused') log.warn({ reason }, 'the coordinator refused a SecAgg+ message of this site');
+  else if (outcome.kind === 'left') log.warn({ reason }, 'left the SecAgg+ attempt');
+  else log.warn({ reason }, 'SecAgg+ stream ended before the sum was unmasked');
+  if (!superseded || fit) s.metrics?.onRound('failed', fit?.metrics);
+}
