@@ -61,8 +61,8 @@ const JITTER_STEPS = 2 ** 32;
  * selected for fetches the run's spec when it changed (RunContexts: one model and trainer per run, released at
  * RUN_DONE) and the global model, evaluates it on local data, trains, and submits the update — in a SecAgg+ attempt
  * as a masked vector, within the attempt's SecureAggregation session (playSecAggRound); in round 0 of a run with a
- * data schema it sends the site's feature statistics. Rounds are handled one at a time, in arrival order; a
- * round whose deadline passed is skipped. Survives coordinator restarts (re-joins with the same site id, hence the
+ * data schema it sends the site's feature statistics. Rounds are handled one at a time, in arrival order (a SecAgg+
+ * attempt's key stages start at once, its training takes its turn); a round whose deadline passed is skipped. Survives coordinator restarts (re-joins with the same site id, hence the
  * same client id) and NATS restarts (the source reconnects). Stops (cutOff) when another daemon speaks for its site.
  */
 export class ClientDaemon {
@@ -279,7 +279,20 @@ export class ClientDaemon {
     const key = attemptKey(a);
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.queue = this.queue.then(() => (statistics ? this.playStatistics(a) : this.playRound(a)));
+    // A SecAgg+ attempt starts at once: its key stages wait for every selected site, so a site busy with another
+    // round's training would hold them all up. Its own training takes its turn in the queue (FitRound.exclusive).
+    if (!statistics && a.fit.secureAggregation) void this.playRound(a);
+    else this.queue = this.queue.then(() => (statistics ? this.playStatistics(a) : this.playRound(a)));
+  }
+
+  /** Runs `work` once the work queued before it is done; work queued later waits for it. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.queue.then(work);
+    this.queue = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
   }
 
   private async playStatistics(a: RoundAnnouncement): Promise<void> {
@@ -304,6 +317,7 @@ export class ClientDaemon {
       slowdown: this.slowdown,
       uploadRetry: this.uploadRetry,
       modelBuffer: this.modelBuffer,
+      exclusive: <T>(work: () => Promise<T>) => this.exclusive(work),
       isClosed: () => this.closed,
       onError: (err: unknown) => this.stopIfCutOff(err),
       log: this.log.child({ run: a.runId, round: a.round }),

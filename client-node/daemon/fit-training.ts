@@ -40,6 +40,11 @@ export interface FitRound {
    * the round puts its model's there. Rounds play one at a time.
    */
   modelBuffer: { bytes?: Uint8Array };
+  /**
+   * Runs `work` after the daemon's queued rounds, one at a time (a SecAgg+ attempt plays outside the queue until it
+   * trains). Only for work that does not already run in the queue: queued work calling it would wait for itself.
+   */
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   /** True once the daemon closes: the round is abandoned. */
   isClosed: () => boolean;
   /** Called with a failed round's error: stops the daemon when another daemon speaks for its site. */

@@ -19,11 +19,12 @@ const SECAGG_CODEC: WireUpdateCodec = { kind: 'secagg', blockSize: 0, fraction: 
 
 /**
  * A SecAgg+ attempt the site is selected for (FitConfig.secure_aggregation): a fresh session over the
- * SecureAggregation stream — keys, shares, then, on the masked-input request, the local work (trainForRound), the
- * masked delta (secAggDelta weighed by secAggExamples) uploaded with SubmitUpdate to this attempt only, and the
- * unmask reply. A newer announcement of the run (another attempt or round, the run's end) or the daemon closing
- * cancels the stream. Logged and counted; nothing is thrown: a coordinator message that breaks the protocol makes the
- * site leave the attempt (logged), and a failed fetch, training or upload goes to `onError` as in a plain round.
+ * SecureAggregation stream — keys, shares, then, on the masked-input request, the local work (trainForRound, in its
+ * turn among the daemon's rounds: FitRound.exclusive; skipped when the session was given up meanwhile), the masked
+ * delta (secAggDelta weighed by secAggExamples) uploaded with SubmitUpdate to this attempt only, and the unmask reply.
+ * A newer announcement of the run (another attempt or round, the run's end) or the daemon closing cancels the
+ * stream. Logged and counted; nothing is thrown: a coordinator message that breaks the protocol makes the site leave
+ * the attempt (logged), and a failed fetch, training or upload goes to `onError` as in a plain round.
  */
 export async function playSecAggRound(s: FitRound, a: RoundAnnouncement, wire: WireSecureAggregation): Promise<void> {
   const { runId, round, attempt, selectedClientIds } = a;
@@ -43,7 +44,8 @@ export async function playSecAggRound(s: FitRound, a: RoundAnnouncement, wire: W
   try {
     const outcome = await playSecAggSession(session, call, {
       train: async () => {
-        const trained = await trainForRound(s, a);
+        const trained = await s.exclusive(async () => (superseded || s.isClosed() ? undefined : trainForRound(s, a)));
+        if (!trained) return undefined;
         fit = trained.fit;
         const { localPrivacy } = a.fit;
         const { clippingNorm, equalWeights } = session.clipping;

@@ -21,10 +21,11 @@ export interface SecAggChannel extends AsyncIterable<SecAggServerMessage> {
 export interface SecAggWork {
   /**
    * Trains for the attempt, once the masked-input request arrived. @returns the values to mask (the delta,
-   * vectorLength values, model units) and nₖ, the example count of the site's weight.
+   * vectorLength values, model units) and nₖ, the example count of the site's weight; undefined when the site did not
+   * train after all (the session was given up while it waited to).
    * @throws whatever fetching the model or training throws (the session leaves and rethrows it).
    */
-  train(): Promise<{ update: Float32Array; numExamples: number }>;
+  train(): Promise<{ update: Float32Array; numExamples: number } | undefined>;
   /**
    * Uploads the masked vector (SubmitUpdate, codec "secagg") to the session's attempt only: a masked vector means
    * nothing to another attempt. @returns false when the attempt no longer takes it.
@@ -87,10 +88,11 @@ export async function playSecAggSession(
       else {
         // Read on while training, so that a stream the coordinator ended meanwhile (the attempt failed) is known.
         const reading = settledFlag(next);
-        const { update, numExamples } = await work.train();
+        const trained = await work.train();
         const early = reading.settled ? await next : undefined;
         if (early && 'error' in early) return streamEnd(early.error);
-        const masked = await protocolStep(() => session.mask(update, numExamples));
+        if (!trained) return { kind: 'left', reason: 'the site did not train for the attempt' };
+        const masked = await protocolStep(() => session.mask(trained.update, trained.numExamples));
         if (!masked.ok) return masked.left;
         if (!(await work.upload(masked.value)))
           return { kind: 'left', reason: 'the attempt no longer takes the masked vector' };
