@@ -43,22 +43,20 @@ export async function playSecAggRound(s: FitRound, a: RoundAnnouncement, wire: W
   let fit: LocalFitResult | undefined;
   try {
     const outcome = await playSecAggSession(session, call, {
-      train: async () => {
-        const trained = await s.exclusive(async () => (superseded || s.isClosed() ? undefined : trainForRound(s, a)));
-        if (!trained) return undefined;
-        fit = trained.fit;
-        const { localPrivacy } = a.fit;
-        const { clippingNorm, equalWeights } = session.clipping;
-        return {
-          update: secAggDelta(
-            trained.sent.values,
-            trained.global.values,
-            { localPrivacy, clippingNorm },
-            secureRandomBytes,
-          ),
-          numExamples: secAggExamples(trained.fit, equalWeights, session.maxWeight),
-        };
-      },
+      // δ is taken inside the turn: the global model's buffer is the next round's download target (modelBuffer).
+      train: () =>
+        s.exclusive(async () => {
+          if (superseded || s.isClosed()) return undefined;
+          const trained = await trainForRound(s, a);
+          fit = trained.fit;
+          const { localPrivacy } = a.fit;
+          const { clippingNorm, equalWeights } = session.clipping;
+          const { sent, global } = trained;
+          return {
+            update: secAggDelta(sent.values, global.values, { localPrivacy, clippingNorm }, secureRandomBytes),
+            numExamples: secAggExamples(trained.fit, equalWeights, session.maxWeight),
+          };
+        }),
       upload: async (payload) => {
         const { numExamples, metrics, weights } = fit!;
         const update = { runId, round, clientId: s.clientId, numExamples, metrics, specs: weights.specs, payload };
