@@ -52,7 +52,7 @@ async function playAttempt(
   const relay = new SecAggRelay(server, tamper);
   const channels = ids.map((id) => relay.channel(id));
   const uploads: string[] = [];
-  const outcomes = await Promise.all(
+  const settled = await Promise.allSettled(
     ids.map((clientId, i) => {
       const attempt = { runId: RUN, round: ROUND, attempt: ATTEMPT, selectedClientIds: ids, secureAggregation: wire };
       const session = new SecAggSession({
@@ -72,6 +72,10 @@ async function playAttempt(
         },
       });
     }),
+  );
+  // A session that threw (its training failed) shows as { kind: 'threw' }: outcomes of the others stay readable.
+  const outcomes = settled.map((o): SecAggOutcome | { kind: 'threw'; error: unknown } =>
+    o.status === 'fulfilled' ? o.value : { kind: 'threw', error: o.reason },
   );
   return { ids, deltas, numExamples, server, outcomes, channels, uploads, result: await relay.result };
 }
@@ -181,5 +185,20 @@ describe('SecAgg+ sessions of the daemon against the protocol layer', () => {
     );
     assert.deepEqual(outcomes[0], { kind: 'aborted', reason: result.message });
     assert.deepEqual(uploads, []);
+  });
+
+  it('rethrows a failed training after leaving the attempt, and the other sites finish without it', async () => {
+    // Prepare: site-2's training fails (say, the model could not be fetched)
+    const failing = async (clientId: string) => {
+      if (clientId === 'site-2') throw new Error('fetch failed');
+    };
+    // Execute
+    const { outcomes, channels, uploads, result } = await playAttempt(5, 26, undefined, failing);
+    // Assert: site-2's session threw that error with its stream cancelled; the sum holds the four others
+    assert.deepEqual(outcomes[2], { kind: 'threw', error: new Error('fetch failed') });
+    assert.equal(channels[2]!.cancelled, true);
+    assert.deepEqual(uploads.sort(), ['site-0', 'site-1', 'site-3', 'site-4']);
+    assert.deepEqual(asResult(result).survivors, ['site-0', 'site-1', 'site-3', 'site-4']);
+    assert.deepEqual(asResult(result).dropped, ['site-2']);
   });
 });
