@@ -10,6 +10,10 @@ import type { SecAggSession } from './session.js';
  * ends when the coordinator ends the stream with OK and throws the stream's error (a ServiceError) otherwise.
  */
 export interface SecAggChannel extends AsyncIterable<SecAggServerMessage> {
+  /**
+   * Sends one message of the site to the coordinator, in order; never called after end() or cancel(). Flow control
+   * is left to the stream: the session writes a handful of small messages. @returns nothing the session uses.
+   */
   write(message: SecAggClientMessage): unknown;
   /** Half-closes: the site sends nothing more. */
   end(): void;
@@ -23,15 +27,22 @@ export interface SecAggWork {
    * Trains for the attempt, once the masked-input request arrived. @returns the values to mask (the delta,
    * vectorLength values, model units) and nₖ, the example count of the site's weight; undefined when the site did not
    * train after all (the session was given up while it waited to).
+   * @param gone aborted once the stream moved while the site trains (it ended, or a message came that the site can
+   *   no longer answer with an upload): the work can no longer be used, so it is best not started or cut short.
    * @throws whatever fetching the model or training throws (the session leaves and rethrows it).
    */
-  train(): Promise<{ update: Float32Array; numExamples: number } | undefined>;
+  train(gone: AbortSignal): Promise<{ update: Float32Array; numExamples: number } | undefined>;
   /**
    * Uploads the masked vector (SubmitUpdate, codec "secagg") to the session's attempt only: a masked vector means
    * nothing to another attempt. @returns false when the attempt no longer takes it.
    * @throws the gRPC error of a refusal (the session leaves and rethrows it).
    */
   upload(masked: Uint8Array): Promise<boolean>;
+  /**
+   * Called just before the unmask reply is written: from then on the site's update is in the sum unless the attempt
+   * fails at the coordinator, so a newer announcement must no longer make the site leave.
+   */
+  unmasking?(): void;
 }
 
 /** How a session ended. */
@@ -53,8 +64,9 @@ export type SecAggOutcome =
 /**
  * Plays one SecAgg+ session over `channel`: advertises the keys, answers each coordinator message in order (shares;
  * on the masked-input request it trains, masks and uploads through `work`; the unmask reply) until `done` or the
- * stream's end. A stream that ended while the site trained is not uploaded to. The channel is cancelled whenever the
- * session ends before `done`, and half-closed after it.
+ * stream's end. When the stream moves while the site trains (it ends; the unmask request or `done` comes before the
+ * upload) the site uploads nothing and leaves. The channel is cancelled whenever the session ends before `done`, and
+ * half-closed after it.
  * @returns the outcome; a coordinator's message never makes it throw.
  * @throws what `work.train` or `work.upload` throws (after cancelling the channel).
  * @see proto SecAggClientMessage (the stream's contract); Bonawitz et al., CCS 2017, Fig. 4 (User side)
@@ -84,13 +96,17 @@ export async function playSecAggSession(
         return step;
       }
       next = readNext(messages);
-      if (step.kind === 'reply') channel.write(step.message);
-      else {
-        // Read on while training, so that a stream the coordinator ended meanwhile (the attempt failed) is known.
-        const reading = settledFlag(next);
-        const trained = await work.train();
-        const early = reading.settled ? await next : undefined;
-        if (early && 'error' in early) return streamEnd(early.error);
+      if (step.kind === 'reply') {
+        if (step.message.unmask) work.unmasking?.();
+        channel.write(step.message);
+      } else {
+        // Read on while training: whatever the stream does before the upload makes the work useless.
+        const gone = new AbortController();
+        let training = true;
+        void next.then(() => training && gone.abort());
+        const trained = await work.train(gone.signal);
+        training = false;
+        if (gone.signal.aborted) return movedOn(await next);
         if (!trained) return { kind: 'left', reason: 'the site did not train for the attempt' };
         const masked = await protocolStep(() => session.mask(trained.update, trained.numExamples));
         if (!masked.ok) return masked.left;
@@ -113,11 +129,11 @@ function readNext(messages: AsyncIterator<SecAggServerMessage>): Promise<Read> {
   );
 }
 
-/** A flag that turns true once `p` settled (`p` never rejects: readNext). */
-function settledFlag(p: Promise<Read>): { settled: boolean } {
-  const flag = { settled: false };
-  void p.then(() => (flag.settled = true));
-  return flag;
+/** The outcome when the stream moved (`read`) while the site trained, before its upload. */
+function movedOn(read: Read): SecAggOutcome {
+  if ('error' in read) return streamEnd(read.error);
+  if (read.done) return { kind: 'ended', reason: 'the coordinator closed the stream while the site trained' };
+  return { kind: 'left', reason: 'the coordinator moved past the masked-input stage while the site trained' };
 }
 
 /**

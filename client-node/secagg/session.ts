@@ -62,6 +62,8 @@ export class SecAggSession {
   private readonly setupMessage: SecAggSetup;
   private readonly client: SecAggClient;
   private maskedInputRequest: MaskedInputRequest | undefined;
+  /** Whether this site answered the unmask request: only then may `done` come. */
+  private unmaskAnswered = false;
 
   constructor(options: SecAggSessionOptions) {
     const { runId, round, attempt, selectedClientIds, secureAggregation } = options.attempt;
@@ -70,6 +72,9 @@ export class SecAggSession {
     this.setupMessage = setup;
     this.clipping = clipping;
     this.maxWeight = setup.params.maxWeight;
+    // 32 seed bits are enough: the draws only make the rounding unbiased, they hide nothing (the masks do). A
+    // coordinator that guessed the seed would learn which way each value was rounded, i.e. nothing beyond the
+    // quantised value, which only ever reaches it inside the unmasked sum.
     const rng = options.rng ?? createRng(randomInt(2 ** 32));
     this.client = new SecAggClient({ clientId: options.clientId, randomBytes: options.randomBytes, rng });
   }
@@ -91,8 +96,9 @@ export class SecAggSession {
   /**
    * The step after one coordinator message: the encrypted shares after the neighbours' keys (stage 2), training after
    * the masked-input request (stage 3, whose shares are kept for mask), the revealed shares after the unmask request
-   * (stage 4), the end after `done`.
-   * @throws {SecAggProtocolError} on a message with no stage, out of order, or malformed (SecAggClient's checks);
+   * (stage 4), the end after `done` (accepted only after this site's unmask reply, hence after its upload).
+   * @throws {SecAggProtocolError} on a message with no stage, out of order (`done` before the unmask reply
+   *   included), or malformed (SecAggClient's checks);
    *   {SecAggThresholdError} when too few neighbours take part; {SecAggConsistencyError} on an unmask request that
    *   could reveal one site's input. The session is unusable after a throw: the site leaves the attempt.
    */
@@ -109,9 +115,12 @@ export class SecAggSession {
         return { kind: 'train' };
       case 'unmask': {
         const message = this.client.unmask(s.message);
+        this.unmaskAnswered = true;
         return { kind: 'reply', message: clientStageToWire(this.ref, { stage: 'unmask', message }) };
       }
       case 'done':
+        // Before its unmask reply the site's update cannot be in an unmasked sum: the coordinator is out of step.
+        if (!this.unmaskAnswered) throw outOfOrder("'done' before this site's unmask reply");
         return { kind: 'done', ...s.message };
       case undefined:
         throw new SecAggProtocolError('a SecAgg+ message from the coordinator holds no stage', { field: 'stage' });

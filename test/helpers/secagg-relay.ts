@@ -25,7 +25,7 @@ export function serviceError(code: status, details: string): ServiceError {
  * One site's end of an in-process SecAgg+ stream: coordinator messages queue until read; the stream ends with OK or an
  * error status as the relay decides; the site's writes go to the relay.
  */
-class RelayChannel implements SecAggChannel {
+export class RelayChannel implements SecAggChannel {
   private readonly queue: SecAggServerMessage[] = [];
   private readonly readers: ((r: IteratorResult<SecAggServerMessage>) => void)[] = [];
   private readonly failers: ((err: ServiceError) => void)[] = [];
@@ -124,6 +124,12 @@ export class SecAggRelay {
     return this.take(clientId, () =>
       this.server.receiveMaskedInput({ clientId, round, masked: maskedVectorFromBytes(bytes) }),
     );
+  }
+
+  /** Ends site `clientId`'s stream with OK before `done` (a coordinator out of step); the site is out of the attempt. */
+  endStream(clientId: string): void {
+    this.channels.get(clientId)?.close({});
+    this.leave(clientId);
   }
 
   /** Closes the current stage now, whoever has not answered yet, as the coordinator does at the stage's deadline. */

@@ -12,7 +12,7 @@ import {
 } from '../../../shared/secagg/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
 import { seededBytes } from '../../helpers/secagg-round.js';
-import { SecAggRelay } from '../../helpers/secagg-relay.js';
+import { SecAggRelay, type RelayChannel } from '../../helpers/secagg-relay.js';
 import { randomValues } from '../../helpers/update-codecs.js';
 
 const RUN = 'run-sessions';
@@ -37,7 +37,7 @@ async function playAttempt(
   count: number,
   seed: number,
   tamper?: (to: string, m: SecAggServerMessage) => SecAggServerMessage,
-  beforeTraining?: (clientId: string, relay: SecAggRelay) => Promise<void>,
+  beforeTraining?: (clientId: string, relay: SecAggRelay, channel: RelayChannel) => Promise<void>,
 ) {
   const { ids, deltas, numExamples } = sites(count, seed);
   const server = new SecAggServer({
@@ -52,6 +52,8 @@ async function playAttempt(
   const relay = new SecAggRelay(server, tamper);
   const channels = ids.map((id) => relay.channel(id));
   const uploads: string[] = [];
+  /** Each site's `gone` signal, as its training got it. */
+  const gone = new Map<string, AbortSignal>();
   const settled = await Promise.allSettled(
     ids.map((clientId, i) => {
       const attempt = { runId: RUN, round: ROUND, attempt: ATTEMPT, selectedClientIds: ids, secureAggregation: wire };
@@ -62,8 +64,9 @@ async function playAttempt(
         rng: createRng(seed * 7 + i),
       });
       return playSecAggSession(session, channels[i]!, {
-        train: async () => {
-          await beforeTraining?.(clientId, relay);
+        train: async (signal) => {
+          gone.set(clientId, signal);
+          await beforeTraining?.(clientId, relay, channels[i]!);
           return { update: deltas[i]!, numExamples: numExamples[i]! };
         },
         upload: (masked) => {
@@ -77,7 +80,7 @@ async function playAttempt(
   const outcomes = settled.map((o): SecAggOutcome | { kind: 'threw'; error: unknown } =>
     o.status === 'fulfilled' ? o.value : { kind: 'threw', error: o.reason },
   );
-  return { ids, deltas, numExamples, server, outcomes, channels, uploads, result: await relay.result };
+  return { ids, deltas, numExamples, server, outcomes, channels, uploads, gone, result: await relay.result };
 }
 
 /** Σ rₖ·δₖ / Σ rₖ over the given sites, rₖ = min(nₖ, maxWeight)/maxWeight (what plain FedAvg of capped counts gives). */
@@ -176,8 +179,13 @@ describe('SecAgg+ sessions of the daemon against the protocol layer', () => {
       await relay.result;
     };
     // Execute
-    const { outcomes, uploads, result } = await playAttempt(4, 25, undefined, expireWhileTraining);
-    // Assert: each site learnt of the failed attempt when its training ended, and did not upload
+    const { outcomes, uploads, gone, result } = await playAttempt(4, 25, undefined, expireWhileTraining);
+    // Assert: each site's training was told its work is gone; each site learnt of the failed attempt when its
+    // training ended, and did not upload
+    assert.deepEqual(
+      [...gone.values()].map((g) => g.aborted),
+      [true, true, true, true],
+    );
     assert.ok(result instanceof Error);
     assert.deepEqual(
       outcomes.map((o) => o.kind),
@@ -185,6 +193,46 @@ describe('SecAgg+ sessions of the daemon against the protocol layer', () => {
     );
     assert.deepEqual(outcomes[0], { kind: 'aborted', reason: result.message });
     assert.deepEqual(uploads, []);
+  });
+
+  it('uploads nothing and leaves when the stream moves on while it trains: done, an OK end', async () => {
+    // Prepare: while they train, site-0 gets `done` and site-1's stream ends with OK (a coordinator out of step)
+    const moveOn = async (clientId: string, relay: SecAggRelay, channel: RelayChannel) => {
+      if (clientId === 'site-0') channel.push({ done: { survivors: 5, dropped: 0 } });
+      if (clientId === 'site-1') relay.endStream(clientId);
+    };
+    // Execute
+    const { outcomes, uploads, gone, result } = await playAttempt(5, 27, undefined, moveOn);
+    // Assert: neither uploaded, each told its training the work is gone; the three others unmasked without them
+    assert.deepEqual(outcomes[0], {
+      kind: 'left',
+      reason: 'the coordinator moved past the masked-input stage while the site trained',
+    });
+    assert.deepEqual(outcomes[1], {
+      kind: 'ended',
+      reason: 'the coordinator closed the stream while the site trained',
+    });
+    assert.deepEqual(uploads.sort(), ['site-2', 'site-3', 'site-4']);
+    assert.equal(gone.get('site-0')!.aborted && gone.get('site-1')!.aborted, true);
+    assert.equal(gone.get('site-2')!.aborted, false);
+    assert.deepEqual(asResult(result).survivors, ['site-2', 'site-3', 'site-4']);
+  });
+
+  it('leaves on `done` before its unmask reply: the coordinator is out of step', async () => {
+    // Prepare: site-0 gets `done` where its masked-input request should be
+    const tamper = (to: string, m: SecAggServerMessage): SecAggServerMessage =>
+      to === 'site-0' && m.maskedInput ? { done: { survivors: 5, dropped: 0 } } : m;
+    // Execute
+    const { outcomes, uploads, channels } = await playAttempt(5, 28, tamper);
+    // Assert: site-0 left naming why, its stream cancelled, nothing uploaded; the others finished
+    assert.equal(outcomes[0]!.kind, 'left');
+    assert.match((outcomes[0] as { reason: string }).reason, /'done' before this site's unmask reply/);
+    assert.equal(channels[0]!.cancelled, true);
+    assert.equal(uploads.includes('site-0'), false);
+    assert.deepEqual(
+      outcomes.slice(1).map((o) => o.kind),
+      ['done', 'done', 'done', 'done'],
+    );
   });
 
   it('rethrows a failed training after leaving the attempt, and the other sites finish without it', async () => {
