@@ -18,7 +18,8 @@ import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import type { CoordinatorLink, GlobalModels } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
-import { AttemptTracker, attemptKey } from './attempt-tracker.js';
+import { AttemptTracker } from './attempt-tracker.js';
+import { RoundScheduler } from './round-scheduler.js';
 import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
 import type { Slowdown } from './slowdown.js';
 import { UpdateEncoder } from './update-encoder.js';
@@ -61,9 +62,10 @@ const JITTER_STEPS = 2 ** 32;
  * selected for fetches the run's spec when it changed (RunContexts: one model and trainer per run, released at
  * RUN_DONE) and the global model, evaluates it on local data, trains, and submits the update — in a SecAgg+ attempt
  * as a masked vector, within the attempt's SecureAggregation session (playSecAggRound); in round 0 of a run with a
- * data schema it sends the site's feature statistics. Rounds are handled one at a time, in arrival order (a SecAgg+
- * attempt's key stages start at once, its training takes its turn); a round whose deadline passed is skipped. Survives coordinator restarts (re-joins with the same site id, hence the
- * same client id) and NATS restarts (the source reconnects). Stops (cutOff) when another daemon speaks for its site.
+ * data schema it sends the site's feature statistics. Rounds are handled one at a time, in arrival order
+ * (RoundScheduler: a SecAgg+ attempt's key stages start at once, its training takes its turn); a round whose deadline
+ * passed is skipped. Survives coordinator restarts (re-joins with the same site id, hence the same client id) and
+ * NATS restarts (the source reconnects). Stops (cutOff) when another daemon speaks for its site.
  */
 export class ClientDaemon {
   private clientIdValue = '';
@@ -71,7 +73,6 @@ export class ClientDaemon {
   private coordinator: CoordinatorIdentity = { coordinatorId: '', federationId: '' };
   private maxChunkBytes = MAX_CHUNK_BYTES;
   private heartbeatMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
-  private readonly seen = new Set<string>();
   private readonly attempts = new AttemptTracker();
   /** Encodes updates with each round's codec; holds the top-k error feedback per run. */
   private readonly encoder = new UpdateEncoder();
@@ -88,7 +89,7 @@ export class ClientDaemon {
    */
   readonly cutOff = new Promise<ServiceError>((resolve) => (this.resolveCutOff = resolve));
   private closing: Promise<void> | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly rounds: RoundScheduler;
   private source: RoundSource | undefined;
   private closed = false;
   /** The last fetched global model's bytes; the next fetch downloads into them (no model-sized allocation per round). */
@@ -101,6 +102,17 @@ export class ClientDaemon {
 
   constructor(private readonly deps: ClientDaemonDeps) {
     this.log = deps.logger.child({ site: deps.config.siteId });
+    this.rounds = new RoundScheduler(
+      {
+        fit: (a) => this.playRound(a),
+        statistics: (a) => this.playStatistics(a),
+        release: (runId) => {
+          this.encoder.forget(runId);
+          return this.deps.runs.release(runId);
+        },
+      },
+      this.log,
+    );
     this.slowdown = {
       factor: deps.config.slowdown,
       now: () => performance.now(),
@@ -264,35 +276,7 @@ export class ClientDaemon {
       return;
     }
     this.attempts.observe(a);
-    if (a.phase === 'ROUND_PHASE_RUN_DONE') {
-      for (const key of this.seen) if (key.startsWith(`${a.runId}/`)) this.seen.delete(key);
-      // After a round of it still playing.
-      this.queue = this.queue.then(() => {
-        this.encoder.forget(a.runId);
-        return this.deps.runs.release(a.runId);
-      });
-      return;
-    }
-    const statistics = a.phase === 'ROUND_PHASE_STATISTICS';
-    if ((a.phase !== 'ROUND_PHASE_FIT' && !statistics) || !a.selectedClientIds.includes(this.clientId)) return;
-    // A restarted coordinator resumes a run at its first uncompleted round, announced again under its new id.
-    const key = attemptKey(a);
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    // A SecAgg+ attempt starts at once: its key stages wait for every selected site, so a site busy with another
-    // round's training would hold them all up. Its own training takes its turn in the queue (FitRound.exclusive).
-    if (!statistics && a.fit.secureAggregation) void this.playRound(a);
-    else this.queue = this.queue.then(() => (statistics ? this.playStatistics(a) : this.playRound(a)));
-  }
-
-  /** Runs `work` once the work queued before it is done; work queued later waits for it. */
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const done = this.queue.then(work);
-    this.queue = done.then(
-      () => undefined,
-      () => undefined,
-    );
-    return done;
+    this.rounds.schedule(a, this.clientId);
   }
 
   private async playStatistics(a: RoundAnnouncement): Promise<void> {
@@ -317,7 +301,7 @@ export class ClientDaemon {
       slowdown: this.slowdown,
       uploadRetry: this.uploadRetry,
       modelBuffer: this.modelBuffer,
-      exclusive: <T>(work: () => Promise<T>) => this.exclusive(work),
+      exclusive: <T>(work: () => Promise<T>) => this.rounds.exclusive(work),
       isClosed: () => this.closed,
       onError: (err: unknown) => this.stopIfCutOff(err),
       log: this.log.child({ run: a.runId, round: a.round }),
