@@ -6,7 +6,7 @@ import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, GlobalModels } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
-import type { LocalFitResult } from '../training/index.js';
+import type { LocalFitResult, LocalTrainer } from '../training/index.js';
 import type { AttemptTracker } from './attempt-tracker.js';
 import { refusalReason } from './join-refusals.js';
 import { callDeadline, type LateSubmission } from './late-submission.js';
@@ -84,23 +84,47 @@ export interface TrainedRound {
   global: ModelWeights;
 }
 
+/** A round's trainer and global model, as fetched (fetchForRound). */
+export interface FetchedRound {
+  trainer: LocalTrainer;
+  /** The round's global model as the site decoded it. */
+  global: ModelWeights;
+}
+
 /**
- * The local work of attempt `a`: the run's spec and trainer (RunContexts), the global model (checked against the
- * announced hash, downloaded into `s.modelBuffer`), an evaluation when asked, weighting and local training
- * (trainLocalRound, slowed by `--slowdown`), and the update poisoned under `--attack`.
- * @throws the gRPC error of a fetch; {Error} when the model's hash differs from the announced one; what training throws.
+ * The local work of attempt `a`: its model fetched (fetchForRound), then trained on (trainFetched).
+ * @throws what fetchForRound and trainFetched throw.
  */
 export async function trainForRound(s: FitRound, a: RoundAnnouncement): Promise<TrainedRound> {
-  const { link, runs, log } = s;
+  return trainFetched(s, a, await fetchForRound(s, a));
+}
+
+/**
+ * What attempt `a` trains from: the run's spec and trainer (RunContexts) and the global model, checked against the
+ * announced hash and downloaded into `s.modelBuffer`.
+ * @throws the gRPC error of a fetch; {Error} when the model's hash differs from the announced one.
+ */
+export async function fetchForRound(s: FitRound, a: RoundAnnouncement): Promise<FetchedRound> {
+  const { link, runs } = s;
   const trainer = await runs.trainer(a, () => link.fetchRunSpec(a.runId, s.clientId, callDeadline(a)));
   const { weights: global, sha256 } = await s.models.fetch(a, s.clientId, callDeadline(a), s.modelBuffer.bytes);
   s.modelBuffer.bytes = float32ToBytes(global.values); // rounds play one at a time: the next one downloads into it
   if (a.modelSha256 && sha256 !== a.modelSha256)
     throw new Error(`fetched model hash ${sha256} differs from the announced ${a.modelSha256}`);
+  return { trainer, global };
+}
+
+/**
+ * Local training of attempt `a` on its fetched model: an evaluation when asked, weighting and local training
+ * (trainLocalRound, slowed by `--slowdown`), and the update poisoned under `--attack`.
+ * @throws what training throws.
+ */
+export async function trainFetched(s: FitRound, a: RoundAnnouncement, fetched: FetchedRound): Promise<TrainedRound> {
+  const { trainer, global } = fetched;
   if (a.evaluateClientIds.includes(s.clientId))
-    await link
+    await s.link
       .reportEvaluation(evaluationReport(trainer, a, s.clientId, global))
-      .catch((err: Error) => log.debug({ err: err.message }, 'evaluation report refused'));
+      .catch((err: Error) => s.log.debug({ err: err.message }, 'evaluation report refused'));
   const fit = await trainLocalRound(trainer, a, global, s.reporting, s.slowdown);
   const attack = s.config.attack;
   const sent = attack
