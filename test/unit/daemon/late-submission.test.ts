@@ -71,6 +71,39 @@ describe('submitToOpenAttempt of a pinned update (a SecAgg+ masked vector)', () 
     assert.deepEqual(plain.tried, [1, 2]);
   });
 
+  it('goes nowhere when a newer attempt was announced before its first upload try', async () => {
+    // Prepare: attempt 2 of the round is announced while the site trained for attempt 1
+    const t = new AttemptTracker();
+    const a1 = testAnnouncement({ attempt: 1 });
+    t.observe(a1);
+    t.observe(testAnnouncement({ attempt: 2 }));
+    const { o, tried } = submission(t, () => ACK, true);
+    // Execute
+    const ack = await submitToOpenAttempt(o, UPDATE, a1);
+    // Assert: not offered to attempt 2 (whose masks it does not carry), nor to the closed attempt 1
+    assert.equal(ack, undefined);
+    assert.deepEqual(tried, []);
+  });
+
+  it('gives up at once when refused as closed, without waiting for a next attempt that could not take it', async () => {
+    // Prepare: attempt 1 refuses the upload; no other attempt is announced (a wait for one would last 2 minutes)
+    const t = new AttemptTracker();
+    const a1 = testAnnouncement({ attempt: 1 });
+    t.observe(a1);
+    const { o, tried } = submission(
+      t,
+      () => {
+        throw serviceError(status.FAILED_PRECONDITION, 'attempt 1 closed');
+      },
+      true,
+    );
+    // Execute
+    const ack = await submitToOpenAttempt(o, UPDATE, a1);
+    // Assert
+    assert.equal(ack, undefined);
+    assert.deepEqual(tried, [1]);
+  });
+
   it('does not mark its round delivered when acknowledged: a later attempt of the round is still played', async () => {
     const t = new AttemptTracker();
     const a1 = testAnnouncement({ attempt: 1 });
