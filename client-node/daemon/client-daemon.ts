@@ -6,14 +6,7 @@ import type { ClientConfig } from '../../shared/config/index.js';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../shared/contract/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
-import {
-  isNotLeader,
-  isPermanentJoinRefusal,
-  isSiteConflict,
-  isSiteInUse,
-  refusalReason,
-  unreachable,
-} from './join-refusals.js';
+import { isNotLeader, isPermanentJoinRefusal, isSiteConflict, joinWithRetry, refusalReason } from './join-refusals.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import type { CoordinatorLink, GlobalModels } from '../link/index.js';
@@ -29,7 +22,7 @@ import { playFitRound } from './fit-round.js';
 import { playStatisticsRound } from './statistics-round.js';
 import type { UploadRetryPolicy } from './upload-retry.js';
 import { siteCapabilities, siteLabels } from '../data/index.js';
-import { backoffDelay, type RoundSource } from '../rounds/index.js';
+import type { RoundSource } from '../rounds/index.js';
 
 /** Collaborators of a daemon (built by the composition root, client-node/main.ts). */
 export interface ClientDaemonDeps {
@@ -132,32 +125,17 @@ export class ClientDaemon {
   }
 
   /**
-   * Joins (retrying with backoff until the coordinator answers, at most connectTimeoutMs), then listens for rounds.
-   * While another live daemon holds the site (FS_ERR_SITE_IN_USE, config.takeover off) it keeps trying too, so a
-   * daemon restarted after a crash joins once its predecessor's heartbeats lapse.
-   * @throws the gRPC error of a refusal no retry changes (isPermanentJoinRefusal), or FS_ERR_SITE_IN_USE still after
-   *         connectTimeoutMs, so the process exits and says why; {ServiceUnavailableError} when the coordinator did
-   *         not answer within connectTimeoutMs.
+   * Joins (joinWithRetry: with backoff until the coordinator answers, waiting out a live daemon that holds the site),
+   * then listens for rounds.
+   * @throws what joinWithRetry throws, so the process exits and says why.
    */
   async start(): Promise<void> {
-    const { connectTimeoutMs, initialBackoffMs, maxBackoffMs } = this.deps.config;
-    const giveUpAt = connectTimeoutMs > 0 ? Date.now() + connectTimeoutMs : Infinity;
-    for (let attempt = 0; !this.closed; attempt++) {
-      try {
-        await this.join();
-        break;
-      } catch (err) {
-        // A site held by a live daemon is waited for: a daemon restarted after a crash is refused until its
-        // predecessor's heartbeats lapse (clientTimeoutMs); a second daemon started by mistake gives up (exit 5).
-        const held = isSiteInUse(err);
-        if ((isPermanentJoinRefusal(err) && !held) || err instanceof ConfigError) throw err;
-        const delay = backoffDelay(attempt, initialBackoffMs, maxBackoffMs);
-        if (Date.now() + delay > giveUpAt) throw held ? err : unreachable(this.deps.config, err);
-        const message = held ? 'site held by a live daemon; waiting for it to stop' : 'join failed; retrying';
-        this.log.warn({ err: refusalReason(err), retryInMs: delay }, message);
-        await sleep(delay);
-      }
-    }
+    await joinWithRetry(
+      () => this.join(),
+      this.deps.config,
+      () => this.closed,
+      this.log,
+    );
     void this.heartbeatLoop();
     this.source = this.deps.roundSource(this);
     this.source.start((a) => this.onAnnouncement(a));
