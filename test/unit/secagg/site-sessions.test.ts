@@ -11,7 +11,7 @@ import {
   type SecAggResult,
 } from '../../../shared/secagg/index.js';
 import { assertClose } from '../../helpers/assert-close.js';
-import { seededBytes } from '../../helpers/secagg-round.js';
+import { seededBytes } from '../../helpers/seeded-bytes.js';
 import { SecAggRelay, type RelayChannel } from '../../helpers/secagg-relay.js';
 import { randomValues } from '../../helpers/update-codecs.js';
 
