@@ -58,21 +58,37 @@ export class AttemptTracker {
    * tracker closed.
    */
   newer(than: RoundAnnouncement, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        stop();
+        resolve(false);
+      }, timeoutMs).unref();
+      const stop = this.watchNewer(than, (newer) => {
+        clearTimeout(timer);
+        resolve(newer);
+      });
+    });
+  }
+
+  /**
+   * Calls `onNewer(true)` once an announcement newer than `than` arrives for its run (another attempt or round, or
+   * the run's end; at once when one already did), or `onNewer(false)` when the tracker closes — once, either way.
+   * @returns a function that stops watching (called after `onNewer`, it does nothing).
+   */
+  watchNewer(than: RoundAnnouncement, onNewer: (newer: boolean) => void): () => void {
     const isNewer = () => {
       const a = this.newest.get(runKey(than));
       return this.ended.has(runKey(than)) || !a || a.round !== than.round || a.attempt > than.attempt;
     };
-    if (isNewer()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (result: boolean) => {
-        this.waiters.delete(wake);
-        clearTimeout(timer);
-        resolve(result);
-      };
-      const wake = (closing: boolean) => (closing ? done(false) : isNewer() && done(true));
-      const timer = setTimeout(() => done(false), timeoutMs).unref();
-      this.waiters.add(wake);
-    });
+    const stop = () => void this.waiters.delete(wake);
+    const wake = (closing: boolean) => {
+      if (!closing && !isNewer()) return;
+      stop();
+      onNewer(!closing);
+    };
+    if (isNewer()) onNewer(true);
+    else this.waiters.add(wake);
+    return stop;
   }
 
   /** The coordinator acknowledged an update of `a`'s round: no attempt of that round needs this site any more. */

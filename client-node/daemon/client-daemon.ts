@@ -6,19 +6,13 @@ import type { ClientConfig } from '../../shared/config/index.js';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../shared/contract/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
-import {
-  isNotLeader,
-  isPermanentJoinRefusal,
-  isSiteConflict,
-  isSiteInUse,
-  refusalReason,
-  unreachable,
-} from './join-refusals.js';
+import { isNotLeader, isPermanentJoinRefusal, isSiteConflict, joinWithRetry, refusalReason } from './join-refusals.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
 import type { CoordinatorLink, GlobalModels } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
-import { AttemptTracker, attemptKey } from './attempt-tracker.js';
+import { AttemptTracker } from './attempt-tracker.js';
+import { RoundScheduler } from './round-scheduler.js';
 import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
 import type { Slowdown } from './slowdown.js';
 import { UpdateEncoder } from './update-encoder.js';
@@ -28,7 +22,7 @@ import { playFitRound } from './fit-round.js';
 import { playStatisticsRound } from './statistics-round.js';
 import type { UploadRetryPolicy } from './upload-retry.js';
 import { siteCapabilities, siteLabels } from '../data/index.js';
-import { backoffDelay, type RoundSource } from '../rounds/index.js';
+import type { RoundSource } from '../rounds/index.js';
 
 /** Collaborators of a daemon (built by the composition root, client-node/main.ts). */
 export interface ClientDaemonDeps {
@@ -59,10 +53,12 @@ const JITTER_STEPS = 2 ** 32;
 /**
  * The client daemon: joins the coordinator, keeps heartbeating, hears round announcements, and for every round it is
  * selected for fetches the run's spec when it changed (RunContexts: one model and trainer per run, released at
- * RUN_DONE) and the global model, evaluates it on local data, trains, and submits the update; in round 0 of a run
- * with a data schema it sends the site's feature statistics. Rounds are handled one at a time, in arrival order; a
- * round whose deadline passed is skipped. Survives coordinator restarts (re-joins with the same site id, hence the
- * same client id) and NATS restarts (the source reconnects). Stops (cutOff) when another daemon speaks for its site.
+ * RUN_DONE) and the global model, evaluates it on local data, trains, and submits the update — in a SecAgg+ attempt
+ * as a masked vector, within the attempt's SecureAggregation session (playSecAggRound); in round 0 of a run with a
+ * data schema it sends the site's feature statistics. Rounds are handled one at a time, in arrival order
+ * (RoundScheduler: a SecAgg+ attempt's key stages start at once, its training takes its turn); a round whose deadline
+ * passed is skipped. Survives coordinator restarts (re-joins with the same site id, hence the same client id) and
+ * NATS restarts (the source reconnects). Stops (cutOff) when another daemon speaks for its site.
  */
 export class ClientDaemon {
   private clientIdValue = '';
@@ -70,7 +66,6 @@ export class ClientDaemon {
   private coordinator: CoordinatorIdentity = { coordinatorId: '', federationId: '' };
   private maxChunkBytes = MAX_CHUNK_BYTES;
   private heartbeatMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
-  private readonly seen = new Set<string>();
   private readonly attempts = new AttemptTracker();
   /** Encodes updates with each round's codec; holds the top-k error feedback per run. */
   private readonly encoder = new UpdateEncoder();
@@ -87,7 +82,7 @@ export class ClientDaemon {
    */
   readonly cutOff = new Promise<ServiceError>((resolve) => (this.resolveCutOff = resolve));
   private closing: Promise<void> | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly rounds: RoundScheduler;
   private source: RoundSource | undefined;
   private closed = false;
   /** The last fetched global model's bytes; the next fetch downloads into them (no model-sized allocation per round). */
@@ -100,6 +95,17 @@ export class ClientDaemon {
 
   constructor(private readonly deps: ClientDaemonDeps) {
     this.log = deps.logger.child({ site: deps.config.siteId });
+    this.rounds = new RoundScheduler(
+      {
+        fit: (a) => this.playRound(a),
+        statistics: (a) => this.playStatistics(a),
+        release: (runId) => {
+          this.encoder.forget(runId);
+          return this.deps.runs.release(runId);
+        },
+      },
+      this.log,
+    );
     this.slowdown = {
       factor: deps.config.slowdown,
       now: () => performance.now(),
@@ -119,32 +125,17 @@ export class ClientDaemon {
   }
 
   /**
-   * Joins (retrying with backoff until the coordinator answers, at most connectTimeoutMs), then listens for rounds.
-   * While another live daemon holds the site (FS_ERR_SITE_IN_USE, config.takeover off) it keeps trying too, so a
-   * daemon restarted after a crash joins once its predecessor's heartbeats lapse.
-   * @throws the gRPC error of a refusal no retry changes (isPermanentJoinRefusal), or FS_ERR_SITE_IN_USE still after
-   *         connectTimeoutMs, so the process exits and says why; {ServiceUnavailableError} when the coordinator did
-   *         not answer within connectTimeoutMs.
+   * Joins (joinWithRetry: with backoff until the coordinator answers, waiting out a live daemon that holds the site),
+   * then listens for rounds.
+   * @throws what joinWithRetry throws, so the process exits and says why.
    */
   async start(): Promise<void> {
-    const { connectTimeoutMs, initialBackoffMs, maxBackoffMs } = this.deps.config;
-    const giveUpAt = connectTimeoutMs > 0 ? Date.now() + connectTimeoutMs : Infinity;
-    for (let attempt = 0; !this.closed; attempt++) {
-      try {
-        await this.join();
-        break;
-      } catch (err) {
-        // A site held by a live daemon is waited for: a daemon restarted after a crash is refused until its
-        // predecessor's heartbeats lapse (clientTimeoutMs); a second daemon started by mistake gives up (exit 5).
-        const held = isSiteInUse(err);
-        if ((isPermanentJoinRefusal(err) && !held) || err instanceof ConfigError) throw err;
-        const delay = backoffDelay(attempt, initialBackoffMs, maxBackoffMs);
-        if (Date.now() + delay > giveUpAt) throw held ? err : unreachable(this.deps.config, err);
-        const message = held ? 'site held by a live daemon; waiting for it to stop' : 'join failed; retrying';
-        this.log.warn({ err: refusalReason(err), retryInMs: delay }, message);
-        await sleep(delay);
-      }
-    }
+    await joinWithRetry(
+      () => this.join(),
+      this.deps.config,
+      () => this.closed,
+      this.log,
+    );
     void this.heartbeatLoop();
     this.source = this.deps.roundSource(this);
     this.source.start((a) => this.onAnnouncement(a));
@@ -263,22 +254,7 @@ export class ClientDaemon {
       return;
     }
     this.attempts.observe(a);
-    if (a.phase === 'ROUND_PHASE_RUN_DONE') {
-      for (const key of this.seen) if (key.startsWith(`${a.runId}/`)) this.seen.delete(key);
-      // After a round of it still playing.
-      this.queue = this.queue.then(() => {
-        this.encoder.forget(a.runId);
-        return this.deps.runs.release(a.runId);
-      });
-      return;
-    }
-    const statistics = a.phase === 'ROUND_PHASE_STATISTICS';
-    if ((a.phase !== 'ROUND_PHASE_FIT' && !statistics) || !a.selectedClientIds.includes(this.clientId)) return;
-    // A restarted coordinator resumes a run at its first uncompleted round, announced again under its new id.
-    const key = attemptKey(a);
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    this.queue = this.queue.then(() => (statistics ? this.playStatistics(a) : this.playRound(a)));
+    this.rounds.schedule(a, this.clientId);
   }
 
   private async playStatistics(a: RoundAnnouncement): Promise<void> {
@@ -303,6 +279,7 @@ export class ClientDaemon {
       slowdown: this.slowdown,
       uploadRetry: this.uploadRetry,
       modelBuffer: this.modelBuffer,
+      exclusive: <T>(work: () => Promise<T>) => this.rounds.exclusive(work),
       isClosed: () => this.closed,
       onError: (err: unknown) => this.stopIfCutOff(err),
       log: this.log.child({ run: a.runId, round: a.round }),

@@ -1,12 +1,16 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientConfig } from '../../shared/config/index.js';
+import type { Logger } from '../../shared/logging/index.js';
 import {
+  ConfigError,
   NotLeaderError,
   ServiceUnavailableError,
   SITE_CONFLICT_CODES,
   SiteInUseError,
 } from '../../shared/errors/index.js';
 import { errorCodeOf, isServiceError } from '../../shared/grpc-errors/index.js';
+import { backoffDelay } from '../rounds/index.js';
 
 /**
  * Join refusals that retrying cannot change: a missing or unknown token, another site's token or certificate
@@ -64,4 +68,36 @@ export function unreachable(
       "plain-text one; under mutual TLS also --tls-cert and --tls-key with this site's certificate)? " +
       '--connect-timeout 0 keeps trying',
   );
+}
+
+/**
+ * The daemon's first Join: `join` retried with backoff until the coordinator answers, at most connectTimeoutMs
+ * (0: for ever), or until `isClosed`. While another live daemon holds the site (FS_ERR_SITE_IN_USE) it keeps trying
+ * too, so a daemon restarted after a crash joins once its predecessor's heartbeats lapse (clientTimeoutMs); a second
+ * daemon started by mistake gives up (exit 5).
+ * @throws the gRPC error of a refusal no retry changes (isPermanentJoinRefusal), or FS_ERR_SITE_IN_USE still after
+ *   connectTimeoutMs; {ConfigError} as `join` throws it; {ServiceUnavailableError} when the coordinator did not
+ *   answer within connectTimeoutMs (unreachable).
+ */
+export async function joinWithRetry(
+  join: () => Promise<void>,
+  config: Pick<ClientConfig, 'coordinator' | 'connectTimeoutMs' | 'initialBackoffMs' | 'maxBackoffMs'>,
+  isClosed: () => boolean,
+  log: Logger,
+): Promise<void> {
+  const { connectTimeoutMs, initialBackoffMs, maxBackoffMs } = config;
+  const giveUpAt = connectTimeoutMs > 0 ? Date.now() + connectTimeoutMs : Infinity;
+  for (let attempt = 0; !isClosed(); attempt++) {
+    try {
+      return await join();
+    } catch (err) {
+      const held = isSiteInUse(err);
+      if ((isPermanentJoinRefusal(err) && !held) || err instanceof ConfigError) throw err;
+      const delay = backoffDelay(attempt, initialBackoffMs, maxBackoffMs);
+      if (Date.now() + delay > giveUpAt) throw held ? err : unreachable(config, err);
+      const message = held ? 'site held by a live daemon; waiting for it to stop' : 'join failed; retrying';
+      log.warn({ err: refusalReason(err), retryInMs: delay }, message);
+      await sleep(delay);
+    }
+  }
 }

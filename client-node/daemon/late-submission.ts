@@ -43,6 +43,12 @@ export interface LateSubmission {
   retry: UploadRetryPolicy;
   /** Called before each retry with the gRPC status of the failed try (e.g. to count it). */
   onRetry?: (code: status) => void;
+  /**
+   * The update belongs to the attempt it was made for alone (a SecAgg+ masked vector: every attempt is a fresh
+   * instance with its own masks): no later attempt takes it, and its ack does not mark the round delivered, because
+   * the attempt may still fail at unmasking and the site then plays the next one. Retries stay on that attempt.
+   */
+  pinned?: boolean;
   log: Logger;
 }
 
@@ -52,7 +58,7 @@ export interface LateSubmission {
  * counts it (every attempt of a round trains from the same global model), waiting up to NEXT_ATTEMPT_WAIT_MS for the
  * coordinator to announce one. A try that fails in transport (a dropped connection) is retried with backoff while the
  * attempt is open (nextUploadStep), each retry logged, to the newest open attempt; every try after a failed one goes
- * on a fresh connection.
+ * on a fresh connection. A pinned update (LateSubmission.pinned) goes to `trained` or nowhere.
  * @returns the ack, or undefined when no attempt takes the update.
  * @throws the gRPC error of a refusal no retry or later attempt changes, or of the last try when tries ran out.
  */
@@ -67,6 +73,7 @@ export async function submitToOpenAttempt(
   while (!o.isClosed()) {
     const target = o.attempts.current(trained);
     if (!target || !target.selectedClientIds.includes(o.clientId)) return undefined;
+    if (o.pinned && target.attempt !== trained.attempt) return undefined;
     if (target.attempt !== attempt) {
       o.log.info({ trainedFor: trained.attempt, attempt: target.attempt }, 'submitting to the newer attempt');
       [attempt, tries] = [target.attempt, 0];
@@ -74,7 +81,7 @@ export async function submitToOpenAttempt(
     if (target.deadlineUnixMs === 0 || Date.now() < target.deadlineUnixMs) {
       try {
         const ack = await o.submit({ ...update, attempt: target.attempt }, callDeadline(target), failedBefore);
-        o.attempts.markDelivered(target); // queued attempts of this round would train again for nothing
+        if (!o.pinned) o.attempts.markDelivered(target); // queued attempts of this round would train again for nothing
         return ack;
       } catch (err) {
         if (!isServiceError(err)) throw err;
@@ -90,7 +97,7 @@ export async function submitToOpenAttempt(
         }
       }
     }
-    if (!(await o.attempts.newer(target, NEXT_ATTEMPT_WAIT_MS))) return undefined;
+    if (o.pinned || !(await o.attempts.newer(target, NEXT_ATTEMPT_WAIT_MS))) return undefined;
   }
   return undefined;
 }

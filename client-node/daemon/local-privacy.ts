@@ -26,13 +26,24 @@ export function privatizeUpdate(
   settings: LocalPrivacySettings,
   random: RandomBytes,
 ): Float32Array {
+  const out = new Float32Array(trained.length);
+  for (let i = 0; i < out.length; i++) out[i] = trained[i]! - global[i]!;
+  privatizeDeltaInPlace(out, settings, random);
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! + global[i]!;
+  return out;
+}
+
+/**
+ * Local differential privacy on a delta, in place: δ ← clip(δ) + N(0, σ²C²·I), clip(δ) = δ·min(1, C/‖δ‖₂) (the
+ * privatizeUpdate step, for a caller that needs δ itself: SecAgg+ masks the delta).
+ * @param delta δ = w − g, [parameters] float32; overwritten.
+ * @throws {InvalidRequestError} when σ or C is out of range (a coordinator's malformed announcement).
+ * @see Flower `LocalDpMod`; Dwork & Roth 2014, Thm. A.1 (Gaussian mechanism).
+ */
+export function privatizeDeltaInPlace(delta: Float32Array, settings: LocalPrivacySettings, random: RandomBytes): void {
   const { noiseMultiplier: sigma, clippingNorm: c } = settings;
   if (!(sigma >= 0 && Number.isFinite(sigma) && c > 0 && Number.isFinite(c)))
     throw new InvalidRequestError(`local privacy: noise multiplier ${sigma} and clipping norm ${c} are out of range`);
-  const out = new Float32Array(trained.length);
-  for (let i = 0; i < out.length; i++) out[i] = trained[i]! - global[i]!;
-  clipInPlace(out, c);
-  if (sigma > 0) addGaussianNoise(out, sigma * c, random);
-  for (let i = 0; i < out.length; i++) out[i] = out[i]! + global[i]!;
-  return out;
+  clipInPlace(delta, c);
+  if (sigma > 0) addGaussianNoise(delta, sigma * c, random);
 }

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { PROTOCOL_VERSION } from '../../shared/contract/index.js';
 import {
   makeClientConstructor,
+  Metadata,
   type CallOptions,
   type ChannelCredentials,
   type ChannelOptions,
   type Client,
+  type ClientDuplexStream,
   type ClientReadableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -27,6 +29,8 @@ import {
   type RoundAnnouncement,
   type RunSpec,
   type RunSpecRequest,
+  type SecAggClientMessage,
+  type SecAggServerMessage,
   type SiteStatistics,
   type StatisticsAck,
   type UpdateAck,
@@ -48,6 +52,10 @@ type CoordinatorStub = Client &
     FetchRunSpec(req: RunSpecRequest, options: CallOptions, cb: Callback<RunSpec>): void;
     SubmitStatistics(req: SiteStatistics, options: CallOptions, cb: Callback<StatisticsAck>): void;
     CheckSite(req: CheckSiteRequest, options: CallOptions, cb: Callback<CheckSiteResponse>): void;
+    SecureAggregation(
+      metadata: Metadata,
+      options: CallOptions,
+    ): ClientDuplexStream<SecAggClientMessage, SecAggServerMessage>;
   };
 type HealthStub = Client & {
   Check(req: { service: string }, options: CallOptions, cb: Callback<{ status: string }>): void;
@@ -240,6 +248,17 @@ export class CoordinatorLink {
       this.freshStubs.delete(stub);
       stub.close();
     }
+  }
+
+  /**
+   * Opens the SecureAggregation stream of one attempt (SecAgg+ stages 1, 2 and 4; proto SecAggClientMessage): the
+   * site writes its stage messages, the first naming run, round and attempt, and reads the coordinator's. The stream
+   * ends with OK after `done`, INVALID_ARGUMENT when the coordinator refused a message of the site, ABORTED when the
+   * attempt failed. The caller owns the call: it ends or cancels it.
+   * @param deadlineUnixMs the call fails with DEADLINE_EXCEEDED after this instant (default: none).
+   */
+  secureAggregation(deadlineUnixMs?: number): ClientDuplexStream<SecAggClientMessage, SecAggServerMessage> {
+    return this.stub.SecureAggregation(new Metadata(), deadlineUnixMs ? { deadline: deadlineUnixMs } : {});
   }
 
   /** Sends the global model's loss and accuracy on this site's data. @throws the gRPC error (e.g. ABORTED when stale). */

@@ -93,7 +93,8 @@ export function validateSecAggSettings(settings: SecAggSettings, path = 'secagg'
  * Resolves counts for a round of `numClients` clients, as Flower's setup stage does: a fractional numShares becomes
  * round(f·n) (halves to even, as Python rounds), made odd when below n and even, and n when ≤ 2; an even count below n is made odd (a ring neighbourhood
  * is the client and (numShares − 1)/2 clients on each side); a count above n becomes n. A fractional threshold becomes
- * max(2, round(f·numShares)).
+ * max(2, ⌊numShares/2⌋ + 1, round(f·numShares)): unlike Flower's max(2, round(f·numShares)), never half the shares or
+ * fewer, which clients refuse (checkRoundParams). A count threshold is kept as it is.
  * @param numClients clients selected for the round (integer ≥ 2).
  * @throws {ConfigError} when the round cannot run with these settings: threshold above the resolved numShares, or
  *   numClients·(quantizationRange − 1) ≥ modulus (the sum of quantised values would wrap around).
@@ -110,9 +111,10 @@ export function resolveRoundParams(params: SecAggParams, numClients: number, pat
     if (k <= 2) k = n;
   }
   if (k < n && k % 2 === 0) k += 1;
+  // A fraction never gives t ≤ k/2: clients refuse such a threshold (checkRoundParams).
   const t = isCount(params.reconstructionThreshold)
     ? params.reconstructionThreshold
-    : Math.max(2, roundHalfEven(params.reconstructionThreshold * k));
+    : Math.max(2, Math.floor(k / 2) + 1, roundHalfEven(params.reconstructionThreshold * k));
   if (t > k)
     throw new ConfigError(
       `${path}.reconstructionThreshold: ${t} exceeds the ${k} shares a round of ${n} clients allows`,
@@ -137,11 +139,13 @@ export function resolveRoundParams(params: SecAggParams, numClients: number, pat
 }
 
 /**
- * A client's check of the round parameters the coordinator sent: they must be ones resolveRoundParams could give for
- * `numClients` clients — integer counts with 2 ≤ threshold ≤ numShares ≤ numClients, no wrap-around of the sum, sane
- * quantisation — so a coordinator cannot make a client share its secrets below a threshold of 2.
+ * A client's check of the round parameters the coordinator sent: integer counts with 2 ≤ threshold ≤ numShares ≤
+ * numClients and threshold > numShares/2, no wrap-around of the sum, sane quantisation. The majority threshold is what
+ * makes a site's two secrets safe without a consistency round: a coordinator that tells some neighbours the site
+ * dropped out and others that it survived gets at most numShares − threshold < threshold shares of the secret the
+ * first group holds back, so it cannot rebuild both the mask key and the self-mask seed of one site.
  * @throws {SecAggProtocolError} (field 'params') naming the first bad value.
- * @see Bonawitz et al., CCS 2017, §4 (t is public and fixed before the round)
+ * @see Bonawitz et al., CCS 2017, §4 (t > k/2 without the consistency check); Bell et al., CCS 2020, §3
  */
 export function checkRoundParams(p: RoundSecAggParams, numClients: number): void {
   const bad = (what: string) => {
@@ -152,6 +156,10 @@ export function checkRoundParams(p: RoundSecAggParams, numClients: number): void
     bad(`numShares ${p.numShares} outside [2, ${Math.min(numClients, MAX_SHARES)}]`);
   if (!Number.isInteger(p.threshold) || p.threshold < 2 || p.threshold > p.numShares)
     bad(`threshold ${p.threshold} outside [2, numShares]`);
+  if (2 * p.threshold <= p.numShares)
+    bad(
+      `threshold ${p.threshold} is at most half of numShares ${p.numShares}: a coordinator could rebuild both secrets`,
+    );
   if (!isPowerOfTwo(p.modulus) || p.modulus > 2 ** 32) bad(`modulus ${p.modulus} is not a power of two ≤ 2^32`);
   if (
     !Number.isInteger(p.quantizationRange) ||

@@ -8,13 +8,8 @@ import {
   type SecAggSettings,
   type UnmaskRequest,
 } from '../../shared/secagg/index.js';
+import { seededBytes } from './seeded-bytes.js';
 import { randomValues } from './update-codecs.js';
-
-/** `n` bytes at a time from a seeded stream: deterministic key material for tests (never for real keys). */
-export function seededBytes(seed: number): (n: number) => Uint8Array {
-  const rng = createRng(seed);
-  return (n) => Uint8Array.from({ length: n }, () => Math.floor(rng.next() * 256));
-}
 
 /** The stage before which a client vanishes. */
 export type SecAggStage = 'keys' | 'shares' | 'masked' | 'unmask';

@@ -1,8 +1,9 @@
 import { createRng } from '../../shared/random/index.js';
 
 /**
- * A seeded stand-in for secureRandomBytes (differential privacy's noise source): the same seed gives the same bytes,
- * so a test can draw the noise a strategy adds a second time and compare.
+ * A seeded stand-in for secureRandomBytes: `n` bytes at a time from a seeded stream, the same seed giving the same
+ * bytes — so a test can draw the noise a strategy adds a second time and compare, or make SecAgg+ key material
+ * deterministic (never for real keys).
  */
 export function seededBytes(seed: number): (n: number) => Uint8Array {
   const rng = createRng(seed);

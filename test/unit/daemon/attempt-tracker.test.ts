@@ -62,4 +62,35 @@ describe('AttemptTracker (where a slow site’s update goes)', () => {
     assert.equal(await closing, false);
     assert.equal(await t.newer(fit(1, 2), 1), false);
   });
+
+  it('calls a watcher once when a newer attempt, round or the run’s end arrives, never for the same attempt', () => {
+    // Prepare: watchers of attempt 2 of round 3
+    const t = new AttemptTracker();
+    const a = fit(3, 2);
+    t.observe(a);
+    const calls: string[] = [];
+    t.watchNewer(a, (newer) => calls.push(`attempt:${newer}`));
+    t.watchNewer(a, (newer) => calls.push(`end:${newer}`));
+    const stopped = t.watchNewer(a, () => calls.push('stopped'));
+    // Execute: the same attempt again, an older one, then a stopped watcher, then the run's end, then more
+    t.observe(a);
+    t.observe(fit(3, 1));
+    stopped();
+    t.observe({ ...fit(3, 0), phase: 'ROUND_PHASE_RUN_DONE' });
+    t.observe(fit(4, 1));
+    t.close();
+    // Assert: each live watcher once, with true
+    assert.deepEqual(calls, ['attempt:true', 'end:true']);
+  });
+
+  it('calls a watcher at once when a newer attempt came before it started, and with false when the tracker closes', () => {
+    const t = new AttemptTracker();
+    t.observe(fit(3, 1));
+    t.observe(fit(3, 2));
+    const calls: boolean[] = [];
+    t.watchNewer(fit(3, 1), (newer) => calls.push(newer));
+    t.watchNewer(fit(3, 2), (newer) => calls.push(newer));
+    t.close();
+    assert.deepEqual(calls, [true, false]);
+  });
 });

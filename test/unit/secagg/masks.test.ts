@@ -12,7 +12,7 @@ import {
   SecAggProtocolError,
 } from '../../../shared/secagg/index.js';
 import { fedsiftError } from '../../helpers/fedsift-errors.js';
-import { seededBytes } from '../../helpers/secagg-round.js';
+import { seededBytes } from '../../helpers/seeded-bytes.js';
 
 const ref = { runId: 'run-a', round: 2 };
 

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../../shared/errors/index.js';
-import { resolveRoundParams, SECAGG_DEFAULTS, validateSecAggSettings } from '../../../shared/secagg/index.js';
+import { ConfigError, SecAggProtocolError } from '../../../shared/errors/index.js';
+import {
+  checkRoundParams,
+  resolveRoundParams,
+  SECAGG_DEFAULTS,
+  validateSecAggSettings,
+} from '../../../shared/secagg/index.js';
 import { fedsiftError } from '../../helpers/fedsift-errors.js';
 
 describe('SecAgg+ settings', () => {
@@ -60,11 +65,27 @@ describe('SecAgg+ parameters of a round', () => {
   it('resolves fractions as Flower does: round(f·n), made odd below n, n when ≤ 2; threshold max(2, round(f·k))', () => {
     assert.deepEqual(pick(resolveRoundParams(settings(0.5, 0.6), 20)), [11, 7]);
     assert.deepEqual(pick(resolveRoundParams(settings(0.5, 0.6), 21)), [11, 7]);
-    assert.deepEqual(pick(resolveRoundParams(settings(0.1, 0.1), 10)), [10, 2]);
     assert.deepEqual(pick(resolveRoundParams(settings(1, 1), 7)), [7, 7]);
-    assert.deepEqual(pick(resolveRoundParams(settings(1, 0.5), 5)), [5, 2], 'round(2.5) = 2, as in Python');
+    assert.deepEqual(pick(resolveRoundParams(settings(1, 0.7), 6)), [6, 4], 'round(4.2) = 4');
     assert.deepEqual(pick(resolveRoundParams(settings(6, 3), 10)), [7, 3]);
     assert.deepEqual(pick(resolveRoundParams(settings(9, 3), 5)), [5, 3]);
+  });
+
+  it('raises a fractional threshold of half the shares or fewer to a majority of them (⌊k/2⌋ + 1)', () => {
+    assert.deepEqual(pick(resolveRoundParams(settings(0.1, 0.1), 10)), [10, 6]);
+    assert.deepEqual(pick(resolveRoundParams(settings(1, 0.5), 5)), [5, 3], 'round(2.5) = 2, raised to 3');
+    assert.deepEqual(pick(resolveRoundParams(settings(1, 0.5), 4)), [4, 3]);
+    assert.deepEqual(pick(resolveRoundParams(settings(0.5, 0.6), 3)), [3, 2]);
+  });
+
+  it('has a client refuse a threshold of half the shares or fewer, and take a majority', () => {
+    const p = resolveRoundParams(settings(1, 0.6), 6); // numShares 6, threshold 4
+    assert.throws(
+      () => checkRoundParams({ ...p, threshold: 3 }, 6),
+      fedsiftError(SecAggProtocolError, /threshold 3 is at most half of numShares 6/),
+    );
+    assert.doesNotThrow(() => checkRoundParams(p, 6));
+    assert.doesNotThrow(() => checkRoundParams({ ...p, numShares: 5, threshold: 3 }, 6));
   });
 
   it('refuses a round too small for the threshold, or so large that the sum would wrap around the modulus', () => {
