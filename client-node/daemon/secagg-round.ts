@@ -101,11 +101,11 @@ export async function playSecAggAttempt(
           if (!trained) return undefined;
           fit = trained.fit;
           const { localPrivacy } = a.fit;
-          const { clippingNorm, equalWeights } = session.clipping;
+          const { clippingNorm } = session.clipping;
           const { sent, global } = trained;
           return {
             update: secAggDelta(sent.values, global.values, { localPrivacy, clippingNorm }, secureRandomBytes),
-            numExamples: secAggExamples(trained.fit, equalWeights, session.maxWeight),
+            numExamples: secAggExamples(trained.fit, session.clipping, session.maxWeight),
           };
         }),
       upload: async (payload) => {

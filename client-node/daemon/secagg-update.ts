@@ -44,23 +44,23 @@ export function secAggDelta(
 /**
  * The example count nₖ a site weighs its masked delta with (its weight is then rₖ = min(nₖ, maxWeight)/maxWeight):
  * maxWeight under equal weights (central DP under SecAgg+: DP-FedAvg weighs every site alike); else the count a plain
- * update would be weighed by — the effective count Σw (its `effective_examples` metric, capped at the raw count) when
- * per-sample weighting ran, as fedavg-effective weighs it (FedAvgEffective.weightOf), else the raw count.
- *
- * Why the effective count whenever weighting ran: with SecAgg+ the weight travels inside the masked vector, so the
- * site has to pick it, and the announcement does not say which strategy aggregates (the SecureAggregation message has
- * no field for it). Under plain fedavg with weighting on, the site's weight is then Σw rather than nₖ.
+ * update would be weighed by: under fedavg-effective (`effectiveExamples`, announced in
+ * FitConfig.secure_aggregation) the effective count Σw (its `effective_examples` metric, capped at the raw count) when
+ * per-sample weighting ran, as FedAvgEffective.weightOf weighs it; otherwise the raw count. With SecAgg+ the weight
+ * travels inside the masked vector, so the site has to pick it.
  * @param fit the local round's sample count and metrics (trainLocalRound).
+ * @param weighing the round's SecAggClipping: equalWeights and effectiveExamples.
  * @param maxWeight the round's maxWeight (FitConfig.secure_aggregation.max_weight), > 0.
  * @see Flower `secaggplus_mod.py` (ratio = num_examples / max_weight); McMahan et al., ICLR 2018, Alg. 1 (equal
  *   weights); issue 17 item 3
  */
 export function secAggExamples(
   fit: { numExamples: number; metrics: Readonly<Record<string, number>> },
-  equalWeights: boolean,
+  weighing: { readonly equalWeights: boolean; readonly effectiveExamples: boolean },
   maxWeight: number,
 ): number {
-  if (equalWeights) return maxWeight;
+  if (weighing.equalWeights) return maxWeight;
+  if (!weighing.effectiveExamples) return fit.numExamples;
   const effective = fit.metrics[CLIENT_METRICS.effectiveExamples];
   return effective !== undefined && Number.isFinite(effective) && effective >= 0
     ? Math.min(effective, fit.numExamples)

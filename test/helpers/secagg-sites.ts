@@ -12,7 +12,7 @@ import {
 import { createRng } from '../../shared/random/index.js';
 import { maskedVectorToBytes, SecAggClient } from '../../shared/secagg/index.js';
 import { rawCoordinatorStub, type TestClient } from './protocol.js';
-import { seededBytes } from './secagg-round.js';
+import { seededBytes } from './seeded-bytes.js';
 
 /** How one test site plays a SecAgg+ attempt. */
 export interface SecAggSiteSpec {

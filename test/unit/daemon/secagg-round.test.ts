@@ -57,7 +57,10 @@ function attemptSetup(seed: number): { server: SecAggServer; wire: WireSecureAgg
     graphSeed: seed,
     vectorLength: LENGTH,
   });
-  return { server, wire: secAggToWire(server.setupMessage(), { clippingNorm: 0, equalWeights: false }) };
+  return {
+    server,
+    wire: secAggToWire(server.setupMessage(), { clippingNorm: 0, equalWeights: false, effectiveExamples: false }),
+  };
 }
 
 /**

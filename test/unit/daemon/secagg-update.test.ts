@@ -51,18 +51,24 @@ describe('the masked input of a SecAgg+ round (secAggDelta, secAggExamples)', ()
     assert.throws(() => secAggDelta(nan, GLOBAL, { clippingNorm: 1 }, neverDrawn), /update norm NaN/);
   });
 
+  const EQUAL = { equalWeights: true, effectiveExamples: false };
+  const RAW = { equalWeights: false, effectiveExamples: false };
+  const EFFECTIVE = { equalWeights: false, effectiveExamples: true };
+
   it('weighs maxWeight examples under equal weights, whatever the site trained on', () => {
     const fit = { numExamples: 37, metrics: { [CLIENT_METRICS.effectiveExamples]: 20 } };
-    assert.equal(secAggExamples(fit, true, 1000), 1000);
-    assert.equal(secAggExamples({ numExamples: 0, metrics: {} }, true, 1000), 1000);
+    assert.equal(secAggExamples(fit, EQUAL, 1000), 1000);
+    assert.equal(secAggExamples({ numExamples: 0, metrics: {} }, EQUAL, 1000), 1000);
   });
 
-  it('weighs the example count a plain update reports: the effective count when weighting ran, else the raw one', () => {
-    assert.equal(secAggExamples({ numExamples: 300, metrics: {} }, false, 1000), 300);
-    assert.equal(secAggExamples({ numExamples: 0, metrics: {} }, false, 1000), 0);
+  it('weighs the raw count, or under fedavg-effective the effective count when weighting ran (capped at the raw one)', () => {
     const weighted = (eff: number) => ({ numExamples: 300, metrics: { [CLIENT_METRICS.effectiveExamples]: eff } });
-    assert.equal(secAggExamples(weighted(212.5), false, 1000), 212.5);
-    assert.equal(secAggExamples(weighted(450), false, 1000), 300); // capped at the raw count, as fedavg-effective does
-    assert.equal(secAggExamples(weighted(NaN), false, 1000), 300);
+    assert.equal(secAggExamples({ numExamples: 300, metrics: {} }, RAW, 1000), 300);
+    assert.equal(secAggExamples(weighted(212.5), RAW, 1000), 300, 'plain fedavg weighs the raw count');
+    assert.equal(secAggExamples({ numExamples: 0, metrics: {} }, EFFECTIVE, 1000), 0);
+    assert.equal(secAggExamples({ numExamples: 300, metrics: {} }, EFFECTIVE, 1000), 300);
+    assert.equal(secAggExamples(weighted(212.5), EFFECTIVE, 1000), 212.5);
+    assert.equal(secAggExamples(weighted(450), EFFECTIVE, 1000), 300); // capped at the raw count, as fedavg-effective does
+    assert.equal(secAggExamples(weighted(NaN), EFFECTIVE, 1000), 300);
   });
 });

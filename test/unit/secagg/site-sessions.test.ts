@@ -48,7 +48,7 @@ async function playAttempt(
     graphSeed: seed,
     vectorLength: LENGTH,
   });
-  const wire = secAggToWire(server.setupMessage(), { clippingNorm: 0, equalWeights: false });
+  const wire = secAggToWire(server.setupMessage(), { clippingNorm: 0, equalWeights: false, effectiveExamples: false });
   const relay = new SecAggRelay(server, tamper);
   const channels = ids.map((id) => relay.channel(id));
   const uploads: string[] = [];
