@@ -1,6 +1,6 @@
 import { CLIENT_METRICS } from '../../shared/contract/index.js';
 import { secureRandomBytes } from '../../shared/privacy/index.js';
-import type { RoundAnnouncement, WireSecureAggregation, WireUpdateCodec } from '../../shared/proto/index.js';
+import { SECAGG_UPDATE_CODEC, type RoundAnnouncement, type WireSecureAggregation } from '../../shared/proto/index.js';
 import { playSecAggSession, SecAggSession, type SecAggOutcome } from '../secagg/index.js';
 import type { LocalFitResult } from '../training/index.js';
 import {
@@ -27,9 +27,6 @@ const SECAGG_STREAM_GRACE_MS = 120_000;
  * not hold the site's session (and its training turn) for ever.
  */
 export const SECAGG_STREAM_UNBOUNDED_MS = 3_600_000;
-
-/** UpdateHeader.codec of a masked vector (4(L + 1) bytes, proto UpdateCodec kind "secagg"). */
-const SECAGG_CODEC: WireUpdateCodec = { kind: 'secagg', blockSize: 0, fraction: 0, nonzeros: 0 };
 
 /**
  * The gRPC deadline of attempt `a`'s SecureAggregation stream (ms since epoch): the attempt's deadline plus
@@ -111,7 +108,10 @@ export async function playSecAggAttempt(
       upload: async (payload) => {
         const { numExamples, metrics, weights } = fit!;
         const update = { runId, round, clientId: s.clientId, numExamples, metrics, specs: weights.specs, payload };
-        return (await submitToOpenAttempt(uploadPath(s, true), { ...update, codec: SECAGG_CODEC }, a)) !== undefined;
+        return (
+          (await submitToOpenAttempt(uploadPath(s, true), { ...update, codec: { ...SECAGG_UPDATE_CODEC } }, a)) !==
+          undefined
+        );
       },
       unmasking: () => stopWatching(),
     });

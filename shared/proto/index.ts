@@ -11,6 +11,7 @@ export {
 } from './bearer-token.js';
 export { codecToWire, codecFromWire, sameCodec } from './update-codec.js';
 export {
+  SECAGG_UPDATE_CODEC,
   secAggToWire,
   secAggFromWire,
   clientStageToWire,

@@ -13,7 +13,15 @@ import type {
   UnmaskRequest,
   UnmaskResponse,
 } from '../secagg/index.js';
-import type { SecAggClientMessage, SecAggServerMessage, WireSecureAggregation } from './messages.js';
+import type { SecAggClientMessage, SecAggServerMessage, WireSecureAggregation, WireUpdateCodec } from './messages.js';
+
+/** UpdateHeader.codec of a SecAgg+ masked vector: L + 1 uint32 values mod the modulus (stage 3 over SubmitUpdate). */
+export const SECAGG_UPDATE_CODEC: Readonly<WireUpdateCodec> = Object.freeze({
+  kind: 'secagg',
+  blockSize: 0,
+  fraction: 0,
+  nonzeros: 0,
+});
 
 /**
  * How a client prepares its delta under SecAgg+ (WireSecureAggregation.clippingNorm, equalWeights, effectiveExamples):

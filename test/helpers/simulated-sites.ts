@@ -1,8 +1,9 @@
 import { UpdateEncoder } from '../../client-node/daemon/index.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
+import { playSecAggSession, SecAggSession } from '../../client-node/secagg/index.js';
 import { float32ToBytes, MAX_CHUNK_BYTES, type ModelWeights } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
-import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import { SECAGG_UPDATE_CODEC, type RoundAnnouncement, type WireSecureAggregation } from '../../shared/proto/index.js';
 import { TEST_CAPABILITIES } from './protocol.js';
 
 /** What a group of simulated sites reports when the run is done. */
@@ -20,7 +21,43 @@ export type RoundWrapper = (play: () => Promise<number>) => Promise<void>;
 /** What a simulated site sends as its trained weights: the global model itself unless `train` says otherwise. */
 export type SiteTraining = (global: ModelWeights) => ModelWeights;
 
-/** One simulated site: join, heartbeat, watch rounds, fetch + submit the model back when selected, until the run ends. */
+/**
+ * One SecAgg+ attempt of a simulated site, with the daemon's own session (client-node/secagg): key stages, then the
+ * fetch and its masked delta (trained − global) uploaded with SubmitUpdate, then the unmask reply.
+ * @throws when the session does not end with `done`.
+ */
+async function secAggAttempt(
+  link: CoordinatorLink,
+  clientId: string,
+  a: RoundAnnouncement & { fit: { secureAggregation: WireSecureAggregation } },
+  train: SiteTraining,
+): Promise<void> {
+  const { runId, round, attempt, selectedClientIds } = a;
+  const attemptRef = { runId, round, attempt, selectedClientIds, secureAggregation: a.fit.secureAggregation };
+  const session = new SecAggSession({ clientId, attempt: attemptRef });
+  let specs: ModelWeights['specs'] = [];
+  const outcome = await playSecAggSession(session, link.secureAggregation(), {
+    train: async () => {
+      const { weights } = await link.fetchModel(runId, round, clientId);
+      specs = weights.specs;
+      const trained = train(weights).values;
+      const update = new Float32Array(trained.length);
+      for (let i = 0; i < update.length; i++) update[i] = trained[i]! - weights.values[i]!;
+      return { update, numExamples: 10 };
+    },
+    upload: async (payload) => {
+      const update = { runId, round, attempt, clientId, numExamples: 10, metrics: {}, specs, payload };
+      await link.submitUpdate({ ...update, codec: { ...SECAGG_UPDATE_CODEC } }, MAX_CHUNK_BYTES);
+      return true;
+    },
+  });
+  if (outcome.kind !== 'done') throw new Error(`SecAgg+ round ${round} attempt ${attempt}: ${outcome.kind}`);
+}
+
+/**
+ * One simulated site: join, heartbeat, watch rounds, fetch + submit the model back when selected (through SecAgg+
+ * when the round asks for it), until the run ends.
+ */
 async function simulatedSite(
   address: string,
   siteId: string,
@@ -48,6 +85,12 @@ async function simulatedSite(
       if (a.phase === 'ROUND_PHASE_RUN_DONE') break;
       if (a.phase !== 'ROUND_PHASE_FIT' || done.has(a.round) || !a.selectedClientIds.includes(clientId)) continue;
       done.add(a.round);
+      const secAgg = a.fit.secureAggregation;
+      if (secAgg) {
+        await secAggAttempt(link, clientId, { ...a, fit: { ...a.fit, secureAggregation: secAgg } }, train);
+        report.updates++;
+        continue;
+      }
       const play = async () => {
         const { weights } = await link.fetchModel(a.runId, a.round, clientId, undefined, modelBuffer);
         modelBuffer = float32ToBytes(weights.values); // as the daemon does: the next round downloads into the same memory
