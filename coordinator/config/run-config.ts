@@ -108,7 +108,9 @@ const runConfigObject = z
     /**
      * Secure aggregation (README "Secure aggregation"): SecAgg+ (Bell et al. 2020) with Flower's settings; the
      * coordinator learns only the weighted mean of each attempt's surviving updates. Not with robust strategies, an
-     * updateCodec, maxUpdateNorm or central DP. null = off. @default null
+     * updateCodec, maxUpdateNorm or central DP with adaptive clipping (central DP with a fixed clippingNorm works:
+     * clients clip, the coordinator noises the unmasked mean). Every selection from min(minAvailableClients,
+     * clientsPerRound) to clientsPerRound clients must run it. null = off. @default null
      */
     secureAggregation: secureAggregationSchema.nullable().default(null),
     /** How the global model is sent to clients: `none` (float32) or `fp16` (half the bytes). @default "none" */

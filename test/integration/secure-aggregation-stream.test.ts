@@ -11,7 +11,11 @@ const PARAMS = 16;
 /** A coordinator with 3 joined clients and a 1-round run (SecAgg+ unless `plain`), round 1 open. */
 function fixture(plain = false): Promise<ProtocolFixture> {
   const secureAggregation = plain ? null : { numShares: 3, reconstructionThreshold: 2 };
-  return protocolFixture({ numParams: PARAMS, clients: 3, run: { secureAggregation, minClients: 2 } });
+  return protocolFixture({
+    numParams: PARAMS,
+    clients: 3,
+    run: { secureAggregation, minClients: 2, roundDeadlineMs: 90_000 },
+  });
 }
 
 const site = { delta: new Float32Array(PARAMS), numExamples: 10, seed: 1 };
