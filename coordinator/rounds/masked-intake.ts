@@ -1,5 +1,6 @@
 import { InvalidUpdateError, SecAggProtocolError } from '../../shared/errors/index.js';
 import type { UpdateHeader, WireSecureAggregation } from '../../shared/proto/index.js';
+import type { AttemptRound } from '../secagg/index.js';
 import { RoundUpload, type UpdateReceiver, type UploadRound } from './update-intake.js';
 
 /**
@@ -20,13 +21,15 @@ export interface MaskedIntake {
    */
   take(h: UpdateHeader, bytes: Uint8Array): void;
   /** The open round of the attempt, given once it is made: dropouts fail there; a failed attempt closes it. */
-  bind(round: { fail(clientId: string, reason: string): void; close(reason: 'aborted'): void }): void;
+  bind(round: AttemptRound): void;
 }
 
 /** The side of an open round a masked upload works with (OpenRound implements it). */
 export interface MaskedRound extends UploadRound {
   readonly isOpen: boolean;
   receiveBuffer(bytes: number): Uint8Array;
+  /** Gives a receiveBuffer back to the pool unused (the upload was refused). */
+  giveBack(buffer: Uint8Array): void;
   /** The masked vector was taken: counts the bytes, gives `buffer` back to the pool, closes when all answered. */
   maskedTaken(h: UpdateHeader, buffer: Uint8Array): void;
 }
@@ -67,6 +70,7 @@ export class MaskedUpload extends RoundUpload<MaskedRound> implements UpdateRece
     try {
       this.intake.take(h, bytes);
     } catch (err) {
+      if (this.pooled) this.round.giveBack(this.pooled); // the pool keeps its buffer whatever went wrong
       if (!(err instanceof SecAggProtocolError)) throw err;
       const refused = new InvalidUpdateError(err.message, { clientId: h.clientId, round: h.round, cause: err });
       this.fail(refused.message);

@@ -1,5 +1,5 @@
 import { type CodecSpec, type ModelWeights } from '../../shared/codec/index.js';
-import { InvalidUpdateError, NotSelectedError, type RoundClosedError } from '../../shared/errors/index.js';
+import { InvalidUpdateError, NotSelectedError, RoundClosedError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, FitInstruction, UpdateValues } from '../strategies/index.js';
@@ -175,7 +175,12 @@ export class OpenRound implements IntakeRound, MaskedRound {
     return new UpdateIntake(this, h, encoding, check);
   }
 
-  /** A SecAgg+ upload's header (checkMaskedHeader; a refused one fails the client) → its MaskedUpload. */
+  /**
+   * A SecAgg+ upload's header (checkMaskedHeader; a refused one fails the client) → its MaskedUpload. A masked vector
+   * is masked for one attempt's neighbours: one for another attempt (a late retry) is refused without failing the
+   * client here, whose own vector for this attempt may still come.
+   * @throws {RoundClosedError} when `h.attempt` is not this attempt | {InvalidUpdateError} see checkMaskedHeader
+   */
   private receiveMasked(h: UpdateHeader, masked: MaskedIntake): UpdateReceiver {
     try {
       checkMaskedHeader(h, {
@@ -187,6 +192,12 @@ export class OpenRound implements IntakeRound, MaskedRound {
       if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message, h.attempt ?? 0);
       throw err;
     }
+    if (h.attempt !== this.attempt)
+      throw new RoundClosedError(
+        `masked update for attempt ${h.attempt ?? 0} of round ${this.round}, but attempt ${this.attempt} is open: ` +
+          "a SecAgg+ masked vector only sums to its own attempt's masks",
+        { clientId: h.clientId, round: this.round },
+      );
     return new MaskedUpload(this, masked, h);
   }
 
@@ -283,6 +294,11 @@ export class OpenRound implements IntakeRound, MaskedRound {
     // Ordinary memory, so the upload's SHA-256 runs in this thread: with 100 uploads at once, fresh shared-memory
     // buffers cost more CPU than a hashing thread saves (round-overhead bench: +12% CPU, +30% round time).
     return new Uint8Array(Math.ceil(bytes / RECEIVE_BUFFER_STEP) * RECEIVE_BUFFER_STEP);
+  }
+
+  /** Gives a receiveBuffer back to the pool unused (a refused masked upload). */
+  giveBack(buffer: Uint8Array): void {
+    this.o.spareBuffers.push(buffer);
   }
 
   /**
