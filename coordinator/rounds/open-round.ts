@@ -1,17 +1,11 @@
 import { type CodecSpec, type ModelWeights } from '../../shared/codec/index.js';
-import { InvalidUpdateError, NotSelectedError, RoundClosedError } from '../../shared/errors/index.js';
+import { InvalidUpdateError, NotSelectedError, type RoundClosedError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, FitInstruction, UpdateValues } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
-import {
-  checkEvaluation,
-  checkMaskedHeader,
-  checkUpdateHeader,
-  updateValueCheck,
-  type UpdateEncoding,
-} from './intake-checks.js';
-import { MaskedUpload, type MaskedIntake, type MaskedRound } from './masked-intake.js';
+import { checkEvaluation, checkUpdateHeader, updateValueCheck, type UpdateEncoding } from './intake-checks.js';
+import { receiveMasked, type MaskedIntake, type MaskedRound } from './masked-intake.js';
 import { DEADLINE_FAILURE, roundClosedError, type RoundProgress } from './round-progress.js';
 import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
 
@@ -157,7 +151,11 @@ export class OpenRound implements IntakeRound, MaskedRound {
       );
     }
     this.assertSelected(h.clientId);
-    if (this.masked) return this.receiveMasked(h, this.masked);
+    if (this.masked)
+      return receiveMasked(this, this.masked, h, {
+        specs: this.global.specs,
+        declaredExamples: this.o.declaredExamples,
+      });
     let encoding: UpdateEncoding;
     try {
       encoding = checkUpdateHeader(h, {
@@ -173,32 +171,6 @@ export class OpenRound implements IntakeRound, MaskedRound {
     const { maxUpdateNorm, measureUpdateNorms } = this.o;
     const check = updateValueCheck(encoding, this.global.values, maxUpdateNorm, ctx, measureUpdateNorms);
     return new UpdateIntake(this, h, encoding, check);
-  }
-
-  /**
-   * A SecAgg+ upload's header (checkMaskedHeader; a refused one fails the client) → its MaskedUpload. A masked vector
-   * is masked for one attempt's neighbours: one for another attempt (a late retry) is refused without failing the
-   * client here, whose own vector for this attempt may still come.
-   * @throws {RoundClosedError} when `h.attempt` is not this attempt | {InvalidUpdateError} see checkMaskedHeader
-   */
-  private receiveMasked(h: UpdateHeader, masked: MaskedIntake): UpdateReceiver {
-    try {
-      checkMaskedHeader(h, {
-        round: this.round,
-        specs: this.global.specs,
-        declaredExamples: this.o.declaredExamples(h.clientId),
-      });
-    } catch (err) {
-      if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message, h.attempt ?? 0);
-      throw err;
-    }
-    if (h.attempt !== this.attempt)
-      throw new RoundClosedError(
-        `masked update for attempt ${h.attempt ?? 0} of round ${this.round}, but attempt ${this.attempt} is open: ` +
-          "a SecAgg+ masked vector only sums to its own attempt's masks",
-        { clientId: h.clientId, round: this.round },
-      );
-    return new MaskedUpload(this, masked, h);
   }
 
   /**

@@ -28,11 +28,12 @@ import { announceSafely, fitAnnouncement, runDoneAnnouncement } from './announce
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { attemptDeadlineMs } from './attempt-deadline.js';
 import { closeFailingLostClients } from './lost-clients.js';
-import { OpenRound } from './open-round.js';
+import { OpenRound, type OpenRoundOptions } from './open-round.js';
 import { roundClosedError, RoundProgress } from './round-progress.js';
 import { RoundBuffers } from './round-buffers.js';
-import { quorumNotMet, summarizeRound } from './round-summary.js';
-import { accountRound, chargeAttempt, roundSamplingRate } from './privacy-budget.js';
+import { quorumNotMet } from './round-summary.js';
+import { chargeAttempt } from './privacy-budget.js';
+import { aggregateRound } from './round-aggregation.js';
 import { restoreStrategy } from './restore.js';
 import { RunRecord } from './run-record.js';
 import type { RunDeps } from './run-deps.js';
@@ -317,13 +318,9 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
    * partial updates discarded) and returns undefined. A selection SecAgg+ cannot run opens nothing either: returns
    * why (SecAggRounds.refuseSelection), and the attempt counts as a quorum miss.
    */
-  private async openAttempt(a: {
-    round: number;
-    attempt: number;
-    model: EncodedModel;
-    global: ModelWeights;
-    progress: RoundProgress;
-  }): Promise<OpenRound | string | undefined> {
+  private async openAttempt(
+    a: Pick<OpenRoundOptions, 'round' | 'attempt' | 'model' | 'global' | 'progress'>,
+  ): Promise<OpenRound | string | undefined> {
     const { config, strategy, clock, clients } = this.deps;
     const { round, global, progress } = a;
     const available = this.data.eligible.live();
@@ -363,49 +360,22 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   /** Aggregates a round whose accepted updates met the quorum, evaluates, commits. @returns the new global model. */
   private async completeRound(open: OpenRound, startedMs: number): Promise<ModelWeights> {
-    const { strategy, clock } = this.deps;
-    const { round, global, progress } = open;
-    const aggStarted = clock.now();
-    // Every client selected in some attempt that never delivered, with its latest failure (failed = selected − responded).
-    const failures = [...progress.failures].map(([clientId, reason]) => ({ clientId, reason }));
-    const aggregate = progress.accumulator.finish(failures);
-    const samplingRate = roundSamplingRate(progress.selected.size, progress.availableAtFirstAttempt);
-    const privacy = accountRound(strategy.privacy, progress.clippingNorm, samplingRate);
-    const central = await strategy.evaluate(round, aggregate.weights, this.data.strategyContext);
-    const federated = strategy.aggregateEvaluate(round, [...progress.evaluations.values()], failures);
-    const summary = summarizeRound({
-      round,
-      selected: progress.selected.size,
-      responded: progress.accepted.size,
-      attempts: open.attempt,
-      failures,
-      aggregate,
-      central,
-      federated,
-      durationMs: clock.now() - startedMs,
-      aggregationMs: clock.now() - aggStarted,
-      traffic: {
-        updateBytes: progress.updateBytes,
-        rawUpdateBytes: progress.rawUpdateBytes,
-        modelBytes: open.model.bytesSent,
-        updateCodec: this.deps.config.updateCodec,
-        downloadCodec: this.deps.config.downloadCodec,
-      },
-      privacy,
-    });
-    const checkpoint = {
-      round,
-      weights: aggregate.weights,
-      serverState: strategy.serverState(),
-      ...(strategy.privacy && { privacy: strategy.privacy.state() }),
-    };
+    const { weights, summary, checkpoint } = await aggregateRound(
+      this.deps,
+      open,
+      this.data.strategyContext,
+      startedMs,
+    );
     await this.record.commitRound(summary, checkpoint);
     const { testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm } = summary;
-    this.log.info({ round, testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm }, 'round aggregated');
+    this.log.info(
+      { round: open.round, testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm },
+      'round aggregated',
+    );
     this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
-    this.buffers.retire(open.model, global, aggregate.weights);
-    this.slowestMs = progress.slowestDeliveryMs;
-    return aggregate.weights;
+    this.buffers.retire(open.model, open.global, weights);
+    this.slowestMs = open.progress.slowestDeliveryMs;
+    return weights;
   }
 
   private waitForClients(): Promise<void> {
