@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FedsiftError } from '../../shared/errors/index.js';
+import { isRobustStrategy } from '../strategies/index.js';
 import {
   resolveRoundParams,
   validateSecAggSettings,
@@ -66,9 +67,6 @@ export interface SecAggIssue {
   path: (string | number)[];
   message: string;
 }
-
-/** What SecAgg+ cannot run with, by strategy: every robust strategy needs the single updates it never shows. */
-const ROBUST_STRATEGIES = new Set(['fedmedian', 'fedtrimmedavg', 'krum']);
 
 /** The SecAgg+ settings of a run's options (the stage deadlines left out), validated, defaults filled in. */
 export function secAggParamsOf(o: SecureAggregationOptions): SecAggParams {
@@ -171,7 +169,7 @@ export function secAggRunIssues(run: {
         'time to train',
     });
   const refuse = (path: string[], message: string) => issues.push({ path, message });
-  if (ROBUST_STRATEGIES.has(run.strategy.name))
+  if (isRobustStrategy(run.strategy.name))
     refuse(
       ['strategy', 'name'],
       `strategy "${run.strategy.name}" cannot be combined with secureAggregation: a robust strategy needs single ` +
