@@ -28,9 +28,10 @@ export interface SecAggSiteSpec {
   readonly dropAfter?: 'keys' | 'shares';
   /**
    * Keeps its stream open but never answers this request (a hung site): 'shareKeys' (it never shares its keys),
-   * 'unmask' (it uploaded, and never answers stage 4); `onSilent` is called when the request came.
+   * 'maskedInput' (it shared, and never uploads), 'unmask' (it uploaded, and never answers stage 4); `onSilent` is
+   * called when the request came.
    */
-  readonly silentAt?: 'shareKeys' | 'unmask';
+  readonly silentAt?: 'shareKeys' | 'maskedInput' | 'unmask';
   readonly onSilent?: () => void;
   /** Sends this stage-1 message instead of its keys (a malformed one). */
   readonly keys?: { encryptionPublicKey: Uint8Array; maskPublicKey: Uint8Array };

@@ -40,6 +40,14 @@ async function playAll(f: ProtocolFixture, extra: (i: number) => Partial<SecAggS
   return Promise.all(f.clients.map(play));
 }
 
+/** A masked upload of zeros (4(L + 1) bytes, kind "secagg") by client `c` for round 1, attempt `attempt`. */
+function zeroMaskedUpload(f: ProtocolFixture, c: TestClient, attempt: number) {
+  const codec = { kind: 'secagg', blockSize: 0, fraction: 0, nonzeros: 0 };
+  const payload = new Uint8Array(4 * (PARAMS + 1));
+  const ref = { runId: f.runId, round: 1, attempt, clientId: c.clientId };
+  return { ...ref, numExamples: 100, metrics: {}, specs: f.runtime.specs, payload, codec };
+}
+
 const done = ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED', 'RUN_STATE_STOPPED'] as const;
 
 describe('SecAgg+ attempts', () => {
@@ -116,17 +124,7 @@ describe('SecAgg+ attempts', () => {
       // Attempt 1: nobody advertises keys before stage 1's deadline, so it fails; attempt 2 opens.
       await fitAnnouncementFor(f.clients[0]!, f.runId, 2);
       const c = f.clients[0]!;
-      const stale = {
-        runId: f.runId,
-        round: 1,
-        attempt: 1,
-        clientId: c.clientId,
-        numExamples: 100,
-        metrics: {},
-        specs: f.runtime.specs,
-        payload: new Uint8Array(4 * (PARAMS + 1)),
-        codec: { kind: 'secagg', blockSize: 0, fraction: 0, nonzeros: 0 },
-      };
+      const stale = zeroMaskedUpload(f, c, 1);
       const refused = await refusal(c.link.submitUpdate(stale, MAX_CHUNK_BYTES));
       assert.equal(refused?.code, status.FAILED_PRECONDITION);
       assert.match(refused!.details, /masked update for attempt 1 of round 1, but attempt 2 is open/);
@@ -138,6 +136,71 @@ describe('SecAgg+ attempts', () => {
         [0, 0, 0, 0, 0],
       );
       assert.deepEqual([s.rounds[0]!.attempts, s.rounds[0]!.responded], [2, 5]);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('refuses with INVALID_ARGUMENT a masked upload from a client that never shared its keys', async () => {
+    const f = await fixture({}, { shareKeysTimeoutMs: 500 });
+    try {
+      // Site 1 never shares (dropped at stage 2's deadline); site 4 never uploads, so stage 3 stays open.
+      const a = await fitAnnouncementFor(f.clients[0]!, f.runId);
+      const silent = (i: number): Partial<SecAggSiteSpec> =>
+        i === 1 ? { silentAt: 'shareKeys' } : i === 4 ? { silentAt: 'maskedInput' } : {};
+      const playing = f.clients.map((c, i) =>
+        playSecAggSite(f.coordinator.address, c, a, f.runtime.specs, siteSpec(i, silent(i))),
+      );
+      const c = f.clients[1]!;
+      const dropped = await playing[1]!; // its stream ends once stage 2's deadline put it out
+      assert.equal(dropped.status.code, status.FAILED_PRECONDITION);
+      const upload = zeroMaskedUpload(f, c, 1);
+      const refused = await refusal(c.link.submitUpdate(upload, MAX_CHUNK_BYTES));
+      assert.equal(refused?.code, status.INVALID_ARGUMENT, refused?.details);
+      assert.match(refused!.details, /is out of SecAgg\+ round 1 attempt 1: shared no keys before the stage deadline/);
+      f.coordinator.manager.get(f.runId).stop();
+      await Promise.all(playing);
+      assert.equal((await waitForRunState(f.coordinator, f.runId, [...done])).state, 'RUN_STATE_STOPPED');
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('refuses a second SecureAggregation stream of one client with INVALID_ARGUMENT; its first plays on', async () => {
+    const f = await fixture();
+    try {
+      const a = await fitAnnouncementFor(f.clients[0]!, f.runId);
+      const play = (c: TestClient, i: number) =>
+        playSecAggSite(f.coordinator.address, c, a, f.runtime.specs, siteSpec(i));
+      const [ends, twin] = await Promise.all([Promise.all(f.clients.map(play)), play(f.clients[0]!, 0)]);
+      const s = await waitForRunState(f.coordinator, f.runId, [...done]);
+      assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+      const codes = [ends[0]!.status, twin.status].sort((x, y) => x.code - y.code);
+      assert.deepEqual(
+        codes.map((x) => x.code),
+        [status.OK, status.INVALID_ARGUMENT],
+      );
+      assert.match(codes[1]!.details, /has a SecureAggregation stream for SecAgg\+ round 1 attempt 1 already/);
+      assert.equal(s.rounds[0]!.responded, 5);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('applies the FedAvgM server step to the unmasked mean: g + η·Δ̄ in the first round', async () => {
+    const eta = 0.5;
+    const f = await fixture({ strategy: { name: 'fedavgm', serverLearningRate: eta } });
+    try {
+      await playAll(f, () => ({}));
+      const s = await waitForRunState(f.coordinator, f.runId, [...done]);
+      assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+      const g = (await f.runtime.initialWeights()).values;
+      const n = [0, 1, 2, 3, 4].reduce((t, i) => t + siteSpec(i).numExamples, 0);
+      const actual = f.runtime.evaluated[0]!.values;
+      for (let j = 0; j < PARAMS; j++) {
+        const mean = [0, 1, 2, 3, 4].reduce((t, i) => t + (siteSpec(i).numExamples / n) * siteSpec(i).delta[j]!, 0);
+        assert.ok(Math.abs(actual[j]! - (g[j]! + eta * mean)) < 1e-3, `parameter ${j}: ${actual[j]} vs g + η·Δ̄`);
+      }
     } finally {
       await f.close();
     }
