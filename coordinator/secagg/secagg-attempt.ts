@@ -48,8 +48,8 @@ export interface SecAggAttemptOptions {
  * graph seed from node:crypto, public but unknown before the selection), driven by their SecureAggregation streams.
  * Stages 1, 2 and 4 close when every client still in them answered or at their deadline; stage 3 is the open round's
  * upload (take), closed with it. A client whose message is malformed, or whose stream ends, is out of the attempt (a
- * dropout); too few left to rebuild a secret fails the attempt (SecAggThresholdError): every stream ends ABORTED and
- * nothing is revealed.
+ * dropout); too few left to rebuild a secret fails the attempt (SecAggThresholdError; other failures carry their
+ * own class, see failureKind): every stream ends ABORTED and nothing is revealed.
  * @see Bonawitz et al., CCS 2017, Fig. 4; Bell et al., CCS 2020, §3; issue 17
  */
 export class SecAggAttempt {
