@@ -28,7 +28,7 @@ import { announceSafely, fitAnnouncement, runDoneAnnouncement } from './announce
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { attemptDeadlineMs } from './attempt-deadline.js';
 import { closeFailingLostClients } from './lost-clients.js';
-import { OpenRound, type OpenRoundOptions } from './open-round.js';
+import { OpenRound } from './open-round.js';
 import { roundClosedError, RoundProgress } from './round-progress.js';
 import { RoundBuffers } from './round-buffers.js';
 import { quorumNotMet } from './round-summary.js';
@@ -319,7 +319,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
    * why (SecAggRounds.refuseSelection), and the attempt counts as a quorum miss.
    */
   private async openAttempt(
-    a: Pick<OpenRoundOptions, 'round' | 'attempt' | 'model' | 'global' | 'progress'>,
+    a: Pick<ConstructorParameters<typeof OpenRound>[0], 'round' | 'attempt' | 'model' | 'global' | 'progress'>,
   ): Promise<OpenRound | string | undefined> {
     const { config, strategy, clock, clients } = this.deps;
     const { round, global, progress } = a;
