@@ -5,7 +5,7 @@ import { dataSourceSchema, parseJson, parseWith, weightingSchema } from '../../s
 import { dataSchemaSchema, type DataSchema } from '../../shared/tabular/index.js';
 import { differentialPrivacySchema, privacyRunIssues, resolvePrivacy } from '../privacy/index.js';
 import { secAggRunIssues, secureAggregationSchema } from '../secagg/index.js';
-import { strategyOptionsSchema, strategyRunIssues } from '../strategies/index.js';
+import { isRobustStrategy, strategyOptionsSchema, strategyRunIssues } from '../strategies/index.js';
 
 /**
  * A training run's configuration, given to `StartRun` / `fedsift run start`. Unknown keys are errors. Defaults are the
@@ -108,7 +108,9 @@ const runConfigObject = z
     /**
      * Secure aggregation (README "Secure aggregation"): SecAgg+ (Bell et al. 2020) with Flower's settings; the
      * coordinator learns only the weighted mean of each attempt's surviving updates. Not with robust strategies, an
-     * updateCodec, maxUpdateNorm or central DP. null = off. @default null
+     * updateCodec, maxUpdateNorm or central DP with adaptive clipping (central DP with a fixed clippingNorm works:
+     * clients clip, the coordinator noises the unmasked mean). Every selection from min(minAvailableClients,
+     * clientsPerRound) to clientsPerRound clients must run it. null = off. @default null
      */
     secureAggregation: secureAggregationSchema.nullable().default(null),
     /** How the global model is sent to clients: `none` (float32) or `fp16` (half the bytes). @default "none" */
@@ -138,7 +140,8 @@ export const runConfigSchema = runConfigObject
     }
     for (const issue of strategyRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of dataIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
-    for (const issue of privacyRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    const strategy = { ...c.strategy, robust: isRobustStrategy(c.strategy.name) };
+    for (const issue of privacyRunIssues({ ...c, strategy })) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of secAggRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
       ctx.addIssue({

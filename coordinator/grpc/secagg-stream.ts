@@ -20,17 +20,27 @@ export interface SecAggStreamDeps extends CallerChecks {
 type SecAggCall = ServerDuplexStream<SecAggClientMessage, SecAggServerMessage>;
 
 /**
+ * A stream that sends no first message (the one naming its attempt) this long after it opened ends DEADLINE_EXCEEDED
+ * (ms): a client sends its keys right after opening it, and no attempt governs the stream before that message; the
+ * default stage 1 deadline (advertiseKeysTimeoutMs).
+ */
+export const FIRST_MESSAGE_TIMEOUT_MS = 20_000;
+
+/**
  * One client's SecureAggregation stream (SecAgg+ stages 1, 2 and 4 of one attempt): the client is the one whose site
  * the call's session holds (never a message field), checked as every Coordinator call (enrolment token, certificate);
  * the first message names run, round and attempt and routes the stream to that run's open attempt. A malformed
  * stage message ends the stream with INVALID_ARGUMENT and puts the client out of the attempt (the round goes on); a
- * stream that ends or breaks early is a dropout. The attempt sends each stage's message, ends the stream OK after
+ * stream that ends or breaks early is a dropout. Every later message is checked against the session again (a site
+ * taken over by another daemon: SiteTakenOverError, the client is out); a stream without a first message ends
+ * DEADLINE_EXCEEDED after FIRST_MESSAGE_TIMEOUT_MS. The attempt sends each stage's message, ends the stream OK after
  * `done`, ABORTED when it failed.
  */
 export function secureAggregationStream(deps: SecAggStreamDeps, unexpected: (err: unknown) => void) {
   return (call: SecAggCall): void => {
     let ended = false;
     const finish = (s: { code: number; details?: string }) => {
+      clearTimeout(firstMessage);
       if (ended) return;
       ended = true;
       call.emit('error', Object.assign(new Error(s.details ?? ''), s));
@@ -47,8 +57,14 @@ export function secureAggregationStream(deps: SecAggStreamDeps, unexpected: (err
     let clientId: string | undefined;
     let ref: SecAggAttemptRef | undefined;
     let attempt: SecAggAttempt | undefined;
+    const firstMessage = setTimeout(() => {
+      const details = `no message named the SecAgg+ attempt within ${FIRST_MESSAGE_TIMEOUT_MS} ms of opening the stream`;
+      finish({ code: status.DEADLINE_EXCEEDED, details });
+    }, FIRST_MESSAGE_TIMEOUT_MS);
     const onMessage = (m: SecAggClientMessage) => {
       if (ended) return;
+      clearTimeout(firstMessage);
+      if (attempt) deps.clients.checkSession(clientId!, sessionIdOf(call.metadata)); // a taken-over site's stream is mute
       if (!attempt) {
         clientId = deps.clients.clientOfSession(sessionIdOf(call.metadata));
         checkCaller(deps, call, clientId);
@@ -75,6 +91,7 @@ export function secureAggregationStream(deps: SecAggStreamDeps, unexpected: (err
     // A half-close leaves the stream writable: the attempt ends it (after `done` when the client had said all).
     call.on('end', () => clientId && !ended && attempt?.disconnect(clientId, 'ended by the client'));
     const gone = (why: string) => {
+      clearTimeout(firstMessage);
       if (clientId && !ended) attempt?.disconnect(clientId, why);
       ended = true;
     };

@@ -73,12 +73,10 @@ export interface DifferentialPrivacyConfig {
 
 /**
  * Strategies central DP cannot wrap, and why: DP-FedAvg averages single clipped updates with equal weights and noise.
+ * Every robust strategy (StrategyDefinition.robust) is refused with ROBUST; the others by name.
  */
 const ROBUST = 'a robust strategy needs single, unclipped updates; central DP clips them and adds noise to their mean';
 const REFUSED_STRATEGIES: Readonly<Record<string, string>> = {
-  fedmedian: ROBUST,
-  fedtrimmedavg: ROBUST,
-  krum: ROBUST,
   'fedavg-effective':
     "central DP weighs every client equally (a client's weight would reveal its data); a capped fixed-weight " +
     'estimator for effective sample counts is future work: use fedavg',
@@ -98,7 +96,8 @@ export interface PrivacyIssue {
  */
 export function privacyRunIssues(run: {
   differentialPrivacy: DifferentialPrivacyOptions | null;
-  strategy: { name: string };
+  /** `robust`: the strategy's StrategyDefinition.robust (the registry's, passed in: strategies depend on privacy). */
+  strategy: { name: string; robust: boolean };
   clientsPerRound: number;
   maxUpdateNorm?: number | null;
 }): PrivacyIssue[] {
@@ -130,7 +129,8 @@ export function privacyRunIssues(run: {
         'noise of L2 norm about noiseMultiplier · clippingNorm · √(parameters), so the bound would reject every update',
     });
   }
-  const refused = dp.mode === 'central' ? REFUSED_STRATEGIES[run.strategy.name] : undefined;
+  const refused =
+    dp.mode !== 'central' ? undefined : run.strategy.robust ? ROBUST : REFUSED_STRATEGIES[run.strategy.name];
   if (refused) {
     issues.push({
       path: ['strategy', 'name'],

@@ -1,5 +1,5 @@
 import type { ClientRegistry } from '../clients/index.js';
-import type { CloseReason } from './open-round.js';
+import type { CloseReason } from './open-round-options.js';
 import type { Clock } from './run-deps.js';
 
 /** An open attempt whose selected clients answer (a training round's OpenRound, round 0's StatisticsAttempt). */

@@ -1,5 +1,8 @@
-import { InvalidUpdateError, SecAggProtocolError } from '../../shared/errors/index.js';
+import type { TensorSpec } from '../../shared/codec/index.js';
+import { InvalidUpdateError, RoundClosedError, SecAggProtocolError } from '../../shared/errors/index.js';
 import type { UpdateHeader, WireSecureAggregation } from '../../shared/proto/index.js';
+import type { AttemptRound } from '../secagg/index.js';
+import { checkMaskedHeader } from './intake-checks.js';
 import { RoundUpload, type UpdateReceiver, type UploadRound } from './update-intake.js';
 
 /**
@@ -20,13 +23,17 @@ export interface MaskedIntake {
    */
   take(h: UpdateHeader, bytes: Uint8Array): void;
   /** The open round of the attempt, given once it is made: dropouts fail there; a failed attempt closes it. */
-  bind(round: { fail(clientId: string, reason: string): void; close(reason: 'aborted'): void }): void;
+  bind(round: AttemptRound): void;
 }
 
 /** The side of an open round a masked upload works with (OpenRound implements it). */
 export interface MaskedRound extends UploadRound {
+  readonly round: number;
+  readonly attempt: number;
   readonly isOpen: boolean;
   receiveBuffer(bytes: number): Uint8Array;
+  /** Gives a receiveBuffer back to the pool unused (the upload was refused). */
+  giveBack(buffer: Uint8Array): void;
   /** The masked vector was taken: counts the bytes, gives `buffer` back to the pool, closes when all answered. */
   maskedTaken(h: UpdateHeader, buffer: Uint8Array): void;
 }
@@ -67,6 +74,7 @@ export class MaskedUpload extends RoundUpload<MaskedRound> implements UpdateRece
     try {
       this.intake.take(h, bytes);
     } catch (err) {
+      if (this.pooled) this.round.giveBack(this.pooled); // the pool keeps its buffer whatever went wrong
       if (!(err instanceof SecAggProtocolError)) throw err;
       const refused = new InvalidUpdateError(err.message, { clientId: h.clientId, round: h.round, cause: err });
       this.fail(refused.message);
@@ -75,4 +83,35 @@ export class MaskedUpload extends RoundUpload<MaskedRound> implements UpdateRece
     this.round.maskedTaken(h, this.pooled ?? bytes);
     return true;
   }
+}
+
+/**
+ * A SecAgg+ upload's header → its MaskedUpload, once checkMaskedHeader passed (a refused header fails the client,
+ * see OpenRound.reject). A masked vector is masked for one attempt's neighbours: one for another attempt (a late
+ * retry) is refused without failing the client here, whose own vector for this attempt may still come.
+ * @throws {InvalidUpdateError} see checkMaskedHeader | {RoundClosedError} when `h.attempt` is not the round's attempt
+ */
+export function receiveMasked(
+  round: MaskedRound,
+  intake: MaskedIntake,
+  h: UpdateHeader,
+  expected: { specs: readonly TensorSpec[]; declaredExamples: (clientId: string) => number },
+): UpdateReceiver {
+  try {
+    checkMaskedHeader(h, {
+      round: round.round,
+      specs: expected.specs,
+      declaredExamples: expected.declaredExamples(h.clientId),
+    });
+  } catch (err) {
+    if (err instanceof InvalidUpdateError) round.reject(h.clientId, err.message, h.attempt ?? 0);
+    throw err;
+  }
+  if (h.attempt !== round.attempt)
+    throw new RoundClosedError(
+      `masked update for attempt ${h.attempt ?? 0} of round ${round.round}, but attempt ${round.attempt} is open: ` +
+        "a SecAgg+ masked vector only sums to its own attempt's masks",
+      { clientId: h.clientId, round: round.round },
+    );
+  return new MaskedUpload(round, intake, h);
 }

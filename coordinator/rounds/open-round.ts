@@ -1,65 +1,14 @@
 import { type CodecSpec, type ModelWeights } from '../../shared/codec/index.js';
 import { InvalidUpdateError, NotSelectedError, type RoundClosedError } from '../../shared/errors/index.js';
-import type { Logger } from '../../shared/logging/index.js';
 import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, FitInstruction, UpdateValues } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
-import {
-  checkEvaluation,
-  checkMaskedHeader,
-  checkUpdateHeader,
-  updateValueCheck,
-  type UpdateEncoding,
-} from './intake-checks.js';
-import { MaskedUpload, type MaskedIntake, type MaskedRound } from './masked-intake.js';
+import { checkEvaluation, checkUpdateHeader, updateValueCheck, type UpdateEncoding } from './intake-checks.js';
+import { receiveMasked, type MaskedIntake, type MaskedRound } from './masked-intake.js';
+import { receiveBuffer } from './round-buffers.js';
+import type { CloseReason, OpenRoundOptions } from './open-round-options.js';
 import { DEADLINE_FAILURE, roundClosedError, type RoundProgress } from './round-progress.js';
 import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
-
-/** Receive buffers are allocated in multiples of this many bytes (64 KiB). */
-const RECEIVE_BUFFER_STEP = 64 * 1024;
-
-/** Why an open round closed. */
-export type CloseReason = 'all-answered' | 'deadline' | 'stopped' | 'aborted';
-
-/** What one attempt of one round is opened with. */
-export interface OpenRoundOptions {
-  runId: string;
-  /** Round number (1-based) and attempt (1 for the first announcement of the round). */
-  round: number;
-  attempt: number;
-  /** The strategy's selection: one instruction per selected client. */
-  instructions: readonly FitInstruction[];
-  /** The round closes at this instant (ms since epoch) with the updates it has; null = only when every client answered. */
-  deadlineUnixMs: number | null;
-  /** Now (ms since epoch), to arm the deadline timer. */
-  nowMs: number;
-  /** The global model the round trains from, encoded once for every FetchModel. */
-  model: EncodedModel;
-  /**
-   * The global model the round trains from: one Float32Array of every parameter, in spec order (the model's
-   * layout). Read only while the round is open; the run recycles its buffer once no FetchModel stream reads it.
-   */
-  global: ModelWeights;
-  /** The round's state across attempts: accepted updates (in its accumulator), evaluations, selections. */
-  progress: RoundProgress;
-  /** Largest accepted ‖update − global‖₂ (same units as the weights); null = no bound. */
-  maxUpdateNorm: number | null;
-  /** Measure every update's ‖update − global‖₂ and hand it to the accumulator (central DP clips with it). @default false */
-  measureUpdateNorms?: boolean;
-  /** The run's update codec: every update of the round must be encoded with it (announced in FitConfig). */
-  updateCodec: CodecSpec;
-  /** Training examples a client declared at Join. @throws {UnknownClientError} for a client that never joined. */
-  declaredExamples: (clientId: string) => number;
-  /**
-   * Receive buffers the accumulator gave back, for the next uploads (FedAvg family: no allocation per update); the
-   * run passes the same list to every round, so a model-sized buffer is not allocated afresh each round.
-   */
-  spareBuffers: Uint8Array[];
-  /** The run's logger: accepted updates (debug) and clients failed by their input (warn) are logged. */
-  logger: Logger;
-  /** SecAgg+ runs: stage 3 of the attempt, which takes every update (kind "secagg"); the accumulator takes none. */
-  masked?: MaskedIntake;
-}
 
 /**
  * One attempt of one round while it accepts client input: who was selected, what arrived, what failed. Owns its
@@ -157,7 +106,11 @@ export class OpenRound implements IntakeRound, MaskedRound {
       );
     }
     this.assertSelected(h.clientId);
-    if (this.masked) return this.receiveMasked(h, this.masked);
+    if (this.masked)
+      return receiveMasked(this, this.masked, h, {
+        specs: this.global.specs,
+        declaredExamples: this.o.declaredExamples,
+      });
     let encoding: UpdateEncoding;
     try {
       encoding = checkUpdateHeader(h, {
@@ -173,21 +126,6 @@ export class OpenRound implements IntakeRound, MaskedRound {
     const { maxUpdateNorm, measureUpdateNorms } = this.o;
     const check = updateValueCheck(encoding, this.global.values, maxUpdateNorm, ctx, measureUpdateNorms);
     return new UpdateIntake(this, h, encoding, check);
-  }
-
-  /** A SecAgg+ upload's header (checkMaskedHeader; a refused one fails the client) → its MaskedUpload. */
-  private receiveMasked(h: UpdateHeader, masked: MaskedIntake): UpdateReceiver {
-    try {
-      checkMaskedHeader(h, {
-        round: this.round,
-        specs: this.global.specs,
-        declaredExamples: this.o.declaredExamples(h.clientId),
-      });
-    } catch (err) {
-      if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message, h.attempt ?? 0);
-      throw err;
-    }
-    return new MaskedUpload(this, masked, h);
   }
 
   /**
@@ -271,18 +209,14 @@ export class OpenRound implements IntakeRound, MaskedRound {
     });
   }
 
-  /**
-   * A buffer of at least `bytes` bytes to receive one update into: a spare one when one is large enough (the
-   * accumulator gave it back), else a new one rounded up to RECEIVE_BUFFER_STEP, so that a later update a little
-   * larger (top-k sizes vary) can reuse it.
-   */
+  /** A buffer of at least `bytes` bytes to receive one update into (see receiveBuffer in round-buffers.ts). */
   receiveBuffer(bytes: number): Uint8Array {
-    const spares = this.o.spareBuffers;
-    const fit = spares.findIndex((b) => b.byteLength >= bytes);
-    if (fit >= 0) return spares.splice(fit, 1)[0]!;
-    // Ordinary memory, so the upload's SHA-256 runs in this thread: with 100 uploads at once, fresh shared-memory
-    // buffers cost more CPU than a hashing thread saves (round-overhead bench: +12% CPU, +30% round time).
-    return new Uint8Array(Math.ceil(bytes / RECEIVE_BUFFER_STEP) * RECEIVE_BUFFER_STEP);
+    return receiveBuffer(this.o.spareBuffers, bytes);
+  }
+
+  /** Gives a receiveBuffer back to the pool unused (a refused masked upload). */
+  giveBack(buffer: Uint8Array): void {
+    this.o.spareBuffers.push(buffer);
   }
 
   /**

@@ -1,8 +1,6 @@
-import { DataError } from '../../shared/errors/index.js';
 import type { RunPrivacy } from '../privacy/index.js';
 import type { RoundSummary } from '../../shared/proto/index.js';
-import type { Checkpoint } from '../store/index.js';
-import type { Strategy } from '../strategies/index.js';
+import type { FitInstruction } from '../strategies/index.js';
 
 /**
  * The sampling rate q a round is accounted with: the clients its attempts selected ÷ the clients available for
@@ -57,20 +55,24 @@ export function accountRound(
 }
 
 /**
- * Restores a resumed run's strategy from its last checkpoint: the server state (momentum, optimiser moments) and, with
- * differential privacy, the accountant; local DP counts one more step for the interrupted round, whose attempts
- * released noised updates the checkpoint did not account.
- * @throws {DataError} when the run sets differentialPrivacy but the checkpoint has no privacy state (the run would
- *   restart at ε = 0 and release more than its budget says).
+ * Charges one attempt's selection to the run's privacy budget before it opens. Local DP: every attempt that asks
+ * sites makes them release fresh noised updates, so each is one accountant step (worst case: every site in every
+ * attempt). Central DP: only the aggregated noised mean is released, at the round's q, accounted once it aggregated
+ * (accountRound); an attempt that selects new clients is only checked against the target.
+ * @param progress the round's clients selected by its earlier attempts and available at its first.
+ * @returns why the run ends instead (privacyBudgetStop; nothing charged), or undefined.
  */
-export function restoreStrategy(strategy: Strategy, checkpoint: Checkpoint, runId: string): void {
-  strategy.restoreServerState(checkpoint.serverState);
-  if (!strategy.privacy) return;
-  if (!checkpoint.privacy)
-    throw new DataError(
-      `checkpoint of round ${checkpoint.round} of run ${runId} has no privacy state, but the run sets ` +
-        'differentialPrivacy: its spent ε cannot be restored',
-    );
-  strategy.privacy.restore(checkpoint.privacy);
-  if (strategy.privacy.config.mode === 'local') strategy.privacy.account(1);
+export function chargeAttempt(
+  privacy: RunPrivacy | null | undefined,
+  round: number,
+  progress: { readonly selected: ReadonlySet<string>; readonly availableAtFirstAttempt: number },
+  instructions: readonly FitInstruction[],
+): string | undefined {
+  if (!privacy) return undefined;
+  const local = privacy.config.mode === 'local';
+  const selected = new Set([...progress.selected, ...instructions.map((i) => i.clientId)]).size;
+  if (local ? instructions.length === 0 : selected === progress.selected.size) return undefined;
+  const stop = privacyBudgetStop(privacy, round, selected, progress.availableAtFirstAttempt);
+  if (!stop && local) privacy.account(1);
+  return stop;
 }

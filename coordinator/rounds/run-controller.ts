@@ -31,8 +31,10 @@ import { closeFailingLostClients } from './lost-clients.js';
 import { OpenRound } from './open-round.js';
 import { roundClosedError, RoundProgress } from './round-progress.js';
 import { RoundBuffers } from './round-buffers.js';
-import { quorumNotMet, summarizeRound } from './round-summary.js';
-import { accountRound, privacyBudgetStop, restoreStrategy, roundSamplingRate } from './privacy-budget.js';
+import { quorumNotMet } from './round-summary.js';
+import { chargeAttempt } from './privacy-budget.js';
+import { aggregateRound } from './round-aggregation.js';
+import { restoreStrategy } from './restore.js';
 import { RunRecord } from './run-record.js';
 import type { RunDeps } from './run-deps.js';
 import { RunData } from './run-data.js';
@@ -131,6 +133,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     if (this.isFinished) return;
     this.stopRequested = true;
     this.open?.close('stopped');
+    this.secAgg?.stop('the run was stopped'); // also during stage 4: nothing of the attempt is unmasked
     this.data.stop();
   }
 
@@ -267,52 +270,57 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const progress = new RoundProgress(strategy.beginAggregation(round, global, this.buffers.takeSpareModel()));
     progress.clippingNorm = strategy.privacy?.clippingNorm ?? 0; // adaptive clipping moves it once the round aggregated
     try {
-      let open: OpenRound | undefined;
+      let last: { accepted: number; failures: OpenRound['failures'] } = { accepted: 0, failures: [] };
       for (let attempt = 1; attempt <= config.maxRoundAttempts; attempt++) {
         if (attempt > 1 || this.data.eligible.live().length < config.minAvailableClients) await this.waitForClients();
         if (this.stopRequested) break;
-        open = await this.openAttempt({ round, attempt, model, global, progress });
+        const open = await this.openAttempt({ round, attempt, model, global, progress });
         if (!open) return undefined; // the attempt would pass targetEpsilon: this.overBudget says why
+        if (typeof open === 'string') {
+          this.retryOrFail({ round, attempt, reason: open });
+          continue;
+        }
         // The in-process simulation's clients never heartbeat: its attempts close only when every client answered.
         const reason = await (this.deps.untimedRounds ? open.closed : closeFailingLostClients(open, clients, clock));
         for (let turn = 0; turn < ACK_FLUSH_TURNS; turn++) await nextTurn();
         this.buffers.trim();
         if (this.stopRequested) break;
         await this.secAgg?.conclude(open, config.minClients); // SecAgg+: unmask, fold the sum, accept survivors
+        if (this.stopRequested) break; // stopped while stage 4 ran: nothing is aggregated
         const { accepted, failures, selected } = open;
         this.log.info(
           { round, attempt, reason, accepted: accepted.size, failed: failures.length, selected: selected.size },
           'round closed',
         );
         if (accepted.size >= config.minClients) return await this.completeRound(open, startedMs);
-        const last = attempt === config.maxRoundAttempts;
-        this.log.warn(
-          { round, attempt, accepted: accepted.size, minClients: config.minClients },
-          last ? 'quorum not met in the last attempt' : 'quorum not met, retrying round',
-        );
-        if (!last) this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
+        last = { accepted: accepted.size, failures };
+        this.retryOrFail({ round, attempt, accepted: accepted.size });
       }
       if (this.stopRequested) return undefined;
-      const last = { accepted: open!.accepted.size, failures: open!.failures };
       throw this.secAgg?.failure ?? quorumNotMet(this.runId, round, config, last);
     } finally {
       progress.accumulator.dispose(); // idempotent; frees what a failed or stopped round kept (spill files too)
     }
   }
 
+  /** Logs an attempt that missed its quorum (or could not run SecAgg+: `reason`); announces a retry unless it was the last. */
+  private retryOrFail(a: { round: number; attempt: number; accepted?: number; reason?: string }): void {
+    const last = a.attempt === this.deps.config.maxRoundAttempts;
+    const fields = { ...a, minClients: this.deps.config.minClients };
+    this.log.warn(fields, last ? 'quorum not met in the last attempt' : 'quorum not met, retrying round');
+    if (!last) this.emitEvent('RUN_EVENT_KIND_ROUND_RETRIED');
+  }
+
   /**
    * Selects the clients of one attempt (strategy; those that already delivered an update this round are not asked
    * again), opens its intake and announces it. With a privacy target, an attempt whose selection would carry the
    * round's ε past it opens nothing: it sets overBudget (the run ends there, COMPLETED with that reason, the round's
-   * partial updates discarded) and returns undefined.
+   * partial updates discarded) and returns undefined. A selection SecAgg+ cannot run opens nothing either: returns
+   * why (SecAggRounds.refuseSelection), and the attempt counts as a quorum miss.
    */
-  private async openAttempt(a: {
-    round: number;
-    attempt: number;
-    model: EncodedModel;
-    global: ModelWeights;
-    progress: RoundProgress;
-  }): Promise<OpenRound | undefined> {
+  private async openAttempt(
+    a: Pick<ConstructorParameters<typeof OpenRound>[0], 'round' | 'attempt' | 'model' | 'global' | 'progress'>,
+  ): Promise<OpenRound | string | undefined> {
     const { config, strategy, clock, clients } = this.deps;
     const { round, global, progress } = a;
     const available = this.data.eligible.live();
@@ -320,18 +328,11 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     const instructions = strategy
       .configureFit(round, global, { available })
       .filter((i) => !progress.accepted.has(i.clientId));
-    const privacy = strategy.privacy;
-    if (privacy) {
-      // Local DP: every attempt that asks sites makes them release fresh noised updates, so each is one step (worst
-      // case: every site in every attempt). Central DP: only the aggregated noised mean is released, at the round's q.
-      const local = privacy.config.mode === 'local';
-      const selected = new Set([...progress.selected, ...instructions.map((i) => i.clientId)]).size;
-      if (local ? instructions.length > 0 : selected > progress.selected.size) {
-        this.overBudget = privacyBudgetStop(privacy, round, selected, progress.availableAtFirstAttempt);
-        if (this.overBudget) return undefined;
-        if (local) privacy.account(1);
-      }
-    }
+    // SecAgg+ refuses a selection it cannot run before anything of the attempt happens (DP is not charged).
+    const refused = this.secAgg?.refuseSelection(a, instructions.length);
+    if (refused) return refused;
+    this.overBudget = chargeAttempt(strategy.privacy, round, progress, instructions);
+    if (this.overBudget) return undefined;
     for (const i of instructions) progress.selected.add(i.clientId);
     const masked = this.secAgg?.open({ ...a, clientIds: instructions.map((i) => i.clientId) }, global.values.length);
     const open = new OpenRound({
@@ -359,49 +360,22 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
 
   /** Aggregates a round whose accepted updates met the quorum, evaluates, commits. @returns the new global model. */
   private async completeRound(open: OpenRound, startedMs: number): Promise<ModelWeights> {
-    const { strategy, clock } = this.deps;
-    const { round, global, progress } = open;
-    const aggStarted = clock.now();
-    // Every client selected in some attempt that never delivered, with its latest failure (failed = selected − responded).
-    const failures = [...progress.failures].map(([clientId, reason]) => ({ clientId, reason }));
-    const aggregate = progress.accumulator.finish(failures);
-    const samplingRate = roundSamplingRate(progress.selected.size, progress.availableAtFirstAttempt);
-    const privacy = accountRound(strategy.privacy, progress.clippingNorm, samplingRate);
-    const central = await strategy.evaluate(round, aggregate.weights, this.data.strategyContext);
-    const federated = strategy.aggregateEvaluate(round, [...progress.evaluations.values()], failures);
-    const summary = summarizeRound({
-      round,
-      selected: progress.selected.size,
-      responded: progress.accepted.size,
-      attempts: open.attempt,
-      failures,
-      aggregate,
-      central,
-      federated,
-      durationMs: clock.now() - startedMs,
-      aggregationMs: clock.now() - aggStarted,
-      traffic: {
-        updateBytes: progress.updateBytes,
-        rawUpdateBytes: progress.rawUpdateBytes,
-        modelBytes: open.model.bytesSent,
-        updateCodec: this.deps.config.updateCodec,
-        downloadCodec: this.deps.config.downloadCodec,
-      },
-      privacy,
-    });
-    const checkpoint = {
-      round,
-      weights: aggregate.weights,
-      serverState: strategy.serverState(),
-      ...(strategy.privacy && { privacy: strategy.privacy.state() }),
-    };
+    const { weights, summary, checkpoint } = await aggregateRound(
+      this.deps,
+      open,
+      this.data.strategyContext,
+      startedMs,
+    );
     await this.record.commitRound(summary, checkpoint);
     const { testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm } = summary;
-    this.log.info({ round, testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm }, 'round aggregated');
+    this.log.info(
+      { round: open.round, testAccuracy, testLoss, trainLoss, dpEpsilon, dpClippingNorm },
+      'round aggregated',
+    );
     this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
-    this.buffers.retire(open.model, global, aggregate.weights);
-    this.slowestMs = progress.slowestDeliveryMs;
-    return aggregate.weights;
+    this.buffers.retire(open.model, open.global, weights);
+    this.slowestMs = open.progress.slowestDeliveryMs;
+    return weights;
   }
 
   private waitForClients(): Promise<void> {

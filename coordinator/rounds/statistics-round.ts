@@ -17,7 +17,7 @@ import type { ClientRegistry } from '../clients/index.js';
 import type { RunConfig } from '../config/index.js';
 import type { EligibleClients } from './eligible-clients.js';
 import { closeFailingLostClients, type ClosingAttempt } from './lost-clients.js';
-import type { CloseReason } from './open-round.js';
+import type { CloseReason } from './open-round-options.js';
 import { quorumNotMet, type RoundYield } from './round-summary.js';
 import type { Clock } from './run-deps.js';
 

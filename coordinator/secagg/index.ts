@@ -1,4 +1,4 @@
-export { SecAggRounds, SECAGG_SUM_ID, attemptOf, type ConcludedRound } from './secagg-rounds.js';
+export { SecAggRounds, attemptOf } from './secagg-rounds.js';
 export { SecAggAttempt } from './secagg-attempt.js';
 export type { SecAggStreamSink, AttemptRound } from './attempt-edges.js';
 export {

@@ -1,10 +1,14 @@
 import { randomInt } from 'node:crypto';
 import {
+  AggregationError,
   ConfigError,
   FedsiftError,
+  InternalError,
+  QuorumNotMetError,
   InvalidRequestError,
   NotSelectedError,
   RoundClosedError,
+  SecAggConsistencyError,
   SecAggProtocolError,
   SecAggThresholdError,
   ShareDecryptionError,
@@ -44,8 +48,8 @@ export interface SecAggAttemptOptions {
  * graph seed from node:crypto, public but unknown before the selection), driven by their SecureAggregation streams.
  * Stages 1, 2 and 4 close when every client still in them answered or at their deadline; stage 3 is the open round's
  * upload (take), closed with it. A client whose message is malformed, or whose stream ends, is out of the attempt (a
- * dropout); too few left to rebuild a secret fails the attempt (SecAggThresholdError): every stream ends ABORTED and
- * nothing is revealed.
+ * dropout); too few left to rebuild a secret fails the attempt (SecAggThresholdError; other failures carry their
+ * own class, see failureKind): every stream ends ABORTED and nothing is revealed.
  * @see Bonawitz et al., CCS 2017, Fig. 4; Bell et al., CCS 2020, §3; issue 17
  */
 export class SecAggAttempt {
@@ -55,7 +59,7 @@ export class SecAggAttempt {
   /** sha256 of each masked vector taken, by client id. */
   readonly delivered = new Map<string, string>();
   /** Clients out of the attempt, and why. */
-  readonly dropouts = new Map<string, string>();
+  private readonly dropouts = new Map<string, string>();
   private readonly server: SecAggServer;
   private readonly streams = new Map<string, SecAggStreamSink>();
   /** Who the open stage (1, 2 or 4) waits for, and who of them answered. */
@@ -152,7 +156,9 @@ export class SecAggAttempt {
   /** A client's stream ended or broke before the attempt did: it is a dropout. */
   disconnect(clientId: string, reason: string): void {
     if (!this.streams.has(clientId)) return;
-    if (this.server.currentStage === 'unmask' && this.answered.has(clientId)) return; // it said all it had to
+    // A survivor that answered stage 4 said all it had to: it still gets `done` (also while the sum is unmasked).
+    const stage = this.server.currentStage;
+    if ((stage === 'unmask' || stage === 'done') && this.answered.has(clientId)) return;
     this.drop(clientId, `SecAgg+ stream ${reason}`);
   }
 
@@ -176,10 +182,12 @@ export class SecAggAttempt {
   async conclude(minClients: number): Promise<SecAggOutcome | undefined> {
     if (this.ended) return undefined;
     const stage = this.server.currentStage;
-    if (stage !== 'masked')
-      return this.abort(`the attempt closed (round deadline, or no client left) in SecAgg+ stage '${stage}'`, true);
+    if (stage !== 'masked') {
+      const reason = `the attempt closed (round deadline, or no client left) in SecAgg+ stage '${stage}'`;
+      return this.abort(reason, QuorumNotMetError);
+    }
     if (this.delivered.size < minClients)
-      return this.abort(`${this.delivered.size} masked updates arrived, the quorum is ${minClients}`, false);
+      return this.abort(`${this.delivered.size} masked updates arrived, the quorum is ${minClients}`);
     try {
       const requests = this.server.closeMaskedInputs();
       for (const id of this.streams.keys())
@@ -204,13 +212,13 @@ export class SecAggAttempt {
       this.streams.clear();
       return { result, metrics: weightedMetricMeans(this.reports) };
     } catch (err) {
-      return this.abort(this.explain(err), true);
+      return this.abort(this.explain(err), failureKind(err));
     }
   }
 
   /** The run stopped (or ended): every stream ends ABORTED, timers stop. */
   stop(reason: string): void {
-    this.abort(reason, false);
+    this.abort(reason);
   }
 
   private get name(): string {
@@ -235,7 +243,7 @@ export class SecAggAttempt {
         this.waitingFor = new Set(); // stage 3 is the open round's
       } else if (stage === 'unmask') this.unmaskClosed?.();
     } catch (err) {
-      this.abort(this.explain(err), true);
+      this.abort(this.explain(err), failureKind(err));
     }
   }
 
@@ -282,16 +290,17 @@ export class SecAggAttempt {
   }
 
   /**
-   * Ends the attempt without a sum: streams end ABORTED with the reason, the round closes. With `fails`, the reason
-   * is the attempt's failure (the run's error if it was the last); without, the attempt missed its quorum or stopped.
+   * Ends the attempt without a sum: streams end ABORTED with the reason, the round closes. With `failure`, the reason
+   * is the attempt's failure, of that class (the run's error if it was the last); without, the attempt missed its
+   * quorum or stopped.
    */
-  private abort(reason: string, fails: boolean): undefined {
+  private abort(reason: string, failure?: FailureKind): undefined {
     if (this.ended) return undefined;
     this.ended = true;
     clearTimeout(this.timer);
     const message = `${this.name} failed: ${reason}; no update was revealed`;
-    if (fails) {
-      this.failureValue = new SecAggThresholdError(message, { runId: this.ref.runId, round: this.ref.round });
+    if (failure) {
+      this.failureValue = new failure(message, { runId: this.ref.runId, round: this.ref.round });
       this.o.logger.warn({ ...this.ref, reason }, 'SecAgg+ attempt failed');
     }
     for (const sink of this.streams.values()) sink.abort(message);
@@ -305,4 +314,19 @@ export class SecAggAttempt {
     clearTimeout(this.timer);
     this.timer = setTimeout(fire, ms);
   }
+}
+
+/** The error class an attempt's failure is reported with (its gRPC status). */
+type FailureKind = new (message: string, ctx: { runId: string; round: number }) => Error;
+
+/**
+ * The class of an attempt's failure caused by `err`: too few clients or shares (SecAggThresholdError, UNAVAILABLE),
+ * total weight 0 (AggregationError), shares that rebuild no key (SecAggConsistencyError, FAILED_PRECONDITION: the
+ * survivors' messages disagree), else InternalError.
+ */
+function failureKind(err: unknown): FailureKind {
+  if (err instanceof SecAggThresholdError) return SecAggThresholdError;
+  if (err instanceof AggregationError) return AggregationError;
+  if (err instanceof SecAggProtocolError || err instanceof ShareDecryptionError) return SecAggConsistencyError;
+  return InternalError;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FedsiftError } from '../../shared/errors/index.js';
+import { isRobustStrategy } from '../strategies/index.js';
 import {
   resolveRoundParams,
   validateSecAggSettings,
@@ -8,7 +9,7 @@ import {
 } from '../../shared/secagg/index.js';
 
 /** A stage deadline (ms): at least 100 ms, at most a timer's longest delay. */
-const stageTimeoutMs = z.number().int().min(100).max(2_147_483_647).default(30_000);
+const stageTimeoutMs = (defaultMs: number) => z.number().int().min(100).max(2_147_483_647).default(defaultMs);
 
 /**
  * A run's SecAgg+ (README "Secure aggregation"), with Flower's names (`SecAggPlusWorkflow`): the settings of
@@ -30,12 +31,16 @@ export const secureAggregationSchema = z
     quantizationRange: z.number().optional(),
     /** Masks and sums live mod this power of two, ≤ 2^32. @default 2^32 */
     modulus: z.number().optional(),
-    /** Stage 1 (advertise keys) closes this long after the attempt's announcement at the latest (ms). @default 30000 */
-    advertiseKeysTimeoutMs: stageTimeoutMs,
-    /** Stage 2 (share keys) closes this long after stage 1 at the latest (ms). @default 30000 */
-    shareKeysTimeoutMs: stageTimeoutMs,
+    /**
+     * Stage 1 (advertise keys) closes this long after the attempt's announcement at the latest (ms); with
+     * shareKeysTimeoutMs below the shortest attempt deadline (secAggRunIssues). @default 20000 (40 s of the default
+     * 60 s round deadline for stages 1 and 2 at worst)
+     */
+    advertiseKeysTimeoutMs: stageTimeoutMs(20_000),
+    /** Stage 2 (share keys) closes this long after stage 1 at the latest (ms). @default 20000 */
+    shareKeysTimeoutMs: stageTimeoutMs(20_000),
     /** Stage 4 (unmask) closes this long after the masked uploads at the latest (ms). @default 30000 */
-    unmaskTimeoutMs: stageTimeoutMs,
+    unmaskTimeoutMs: stageTimeoutMs(30_000),
   })
   .strict();
 
@@ -63,9 +68,6 @@ export interface SecAggIssue {
   message: string;
 }
 
-/** What SecAgg+ cannot run with, by strategy: every robust strategy needs the single updates it never shows. */
-const ROBUST_STRATEGIES = new Set(['fedmedian', 'fedtrimmedavg', 'krum']);
-
 /** The SecAgg+ settings of a run's options (the stage deadlines left out), validated, defaults filled in. */
 export function secAggParamsOf(o: SecureAggregationOptions): SecAggParams {
   const { numShares, reconstructionThreshold, maxWeight, clippingRange, quantizationRange, modulus } = o;
@@ -89,16 +91,42 @@ export function honestMajorityProblem(p: RoundSecAggParams): string | undefined 
 }
 
 /**
- * The cross-field rules of `secureAggregation`: valid settings (validateSecAggSettings), a round of clientsPerRound
- * clients they can run (resolveRoundParams) with reconstructionThreshold > numShares / 2; no robust strategy, no
- * update codec, no maxUpdateNorm, no central DP with adaptive clipping (each needs single updates, which SecAgg+ never
- * shows).
+ * Why an attempt of `numClients` selected clients cannot run SecAgg+ with `params`: resolveRoundParams refuses the
+ * round, or its threshold is not above half its shares (honestMajorityProblem).
+ * @returns the problem and the dotted field it names, or undefined when such an attempt can run.
+ */
+export function selectionProblem(
+  params: SecAggParams,
+  numClients: number,
+): { field: string; message: string } | undefined {
+  let p: RoundSecAggParams;
+  try {
+    p = resolveRoundParams(params, numClients, 'secureAggregation');
+  } catch (err) {
+    if (!(err instanceof FedsiftError)) throw err;
+    return { field: err.field ?? 'secureAggregation', message: err.message };
+  }
+  const problem = honestMajorityProblem(p);
+  if (problem) return { field: 'secureAggregation.reconstructionThreshold', message: `secureAggregation.${problem}` };
+  return undefined;
+}
+
+/**
+ * The cross-field rules of `secureAggregation`: valid settings (validateSecAggSettings) that every attempt the run
+ * can open can run, from its smallest selection (min(minAvailableClients, clientsPerRound): a round opens once that
+ * many clients are live) to clientsPerRound (resolveRoundParams, reconstructionThreshold > numShares / 2); stages 1
+ * and 2 leave time to train before the round deadline; no robust strategy, no update codec, no maxUpdateNorm, no
+ * central DP with adaptive clipping (each needs single updates, which SecAgg+ never shows).
  * @returns the issues, each naming the fields involved (none when secureAggregation is null).
  */
 export function secAggRunIssues(run: {
   secureAggregation: SecureAggregationOptions | null;
   strategy: { name: string };
   clientsPerRound: number;
+  minClients: number;
+  minAvailableClients?: number | undefined;
+  roundDeadlineMs: number;
+  adaptiveDeadline: { minMs: number } | null;
   updateCodec: string;
   maxUpdateNorm: number | null;
   differentialPrivacy: { mode: 'central' | 'local'; adaptiveClipping?: unknown } | null;
@@ -106,26 +134,42 @@ export function secAggRunIssues(run: {
   const sa = run.secureAggregation;
   if (!sa) return [];
   const issues: SecAggIssue[] = [];
-  const settingsProblem = (err: unknown, fallback: string[]) => {
-    if (!(err instanceof FedsiftError)) throw err;
-    // resolveRoundParams names `numClients` when the round is too small: here that is clientsPerRound.
-    if (err.field === 'numClients')
-      return void issues.push({ path: ['clientsPerRound'], message: `${err.message} (secureAggregation is set)` });
-    issues.push({ path: err.field ? err.field.split('.') : fallback, message: err.message });
-  };
+  let params: SecAggParams | undefined;
   try {
-    const p = resolveRoundParams(secAggParamsOf(sa), run.clientsPerRound, 'secureAggregation');
-    const problem = honestMajorityProblem(p);
-    if (problem)
-      issues.push({
-        path: ['secureAggregation', 'reconstructionThreshold'],
-        message: `secureAggregation.${problem} (secureAggregation.numShares, resolved for clientsPerRound ${run.clientsPerRound})`,
-      });
+    params = secAggParamsOf(sa);
   } catch (err) {
-    settingsProblem(err, ['secureAggregation']);
+    if (!(err instanceof FedsiftError)) throw err;
+    issues.push({ path: err.field ? err.field.split('.') : ['secureAggregation'], message: err.message });
   }
+  const lowest = Math.min(run.minAvailableClients ?? run.minClients, run.clientsPerRound);
+  for (let n = lowest; params && n <= run.clientsPerRound; n++) {
+    const problem = selectionProblem(params, n);
+    if (!problem) continue;
+    // A round too small for SecAgg+ names the field that lets the run select it.
+    const sizeField = n === run.clientsPerRound ? 'clientsPerRound' : 'minAvailableClients';
+    const range = `an attempt selects from min(minAvailableClients, clientsPerRound) = ${lowest} to clientsPerRound = ${run.clientsPerRound} clients`;
+    issues.push({
+      path: problem.field === 'numClients' ? [sizeField] : problem.field.split('.'),
+      message: `${problem.message} (with ${n} clients selected; ${range}, and every such attempt must run SecAgg+)`,
+    });
+    break;
+  }
+  // The shortest deadline an attempt can get (attemptDeadlineMs): adaptive first attempts get as little as minMs.
+  const { roundDeadlineMs, adaptiveDeadline } = run;
+  const shortestMs = adaptiveDeadline ? Math.min(adaptiveDeadline.minMs, roundDeadlineMs) : roundDeadlineMs;
+  const deadlineField =
+    adaptiveDeadline && adaptiveDeadline.minMs < roundDeadlineMs ? 'adaptiveDeadline.minMs' : 'roundDeadlineMs';
+  if (sa.advertiseKeysTimeoutMs + sa.shareKeysTimeoutMs >= shortestMs)
+    issues.push({
+      path: ['secureAggregation', 'shareKeysTimeoutMs'],
+      message:
+        `secureAggregation.advertiseKeysTimeoutMs + shareKeysTimeoutMs (${sa.advertiseKeysTimeoutMs} + ` +
+        `${sa.shareKeysTimeoutMs} ms) must be below ${deadlineField} (${shortestMs} ms), the shortest deadline ` +
+        'an attempt can get: the masked uploads end with it, and stages 1 and 2 at their deadlines would leave no ' +
+        'time to train',
+    });
   const refuse = (path: string[], message: string) => issues.push({ path, message });
-  if (ROBUST_STRATEGIES.has(run.strategy.name))
+  if (isRobustStrategy(run.strategy.name))
     refuse(
       ['strategy', 'name'],
       `strategy "${run.strategy.name}" cannot be combined with secureAggregation: a robust strategy needs single ` +

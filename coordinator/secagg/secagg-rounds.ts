@@ -1,14 +1,14 @@
 import type { ModelWeights } from '../../shared/codec/index.js';
-import { RoundClosedError } from '../../shared/errors/index.js';
+import { QuorumNotMetError, RoundClosedError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { SecAggAttemptRef, SecAggClipping } from '../../shared/proto/index.js';
 import type { SecAggParams } from '../../shared/secagg/index.js';
 import type { FitAccumulator } from '../strategies/index.js';
 import { SecAggAttempt } from './secagg-attempt.js';
-import { secAggParamsOf, type SecureAggregationOptions } from './secagg-config.js';
+import { secAggParamsOf, selectionProblem, type SecureAggregationOptions } from './secagg-config.js';
 
 /** The client id of the one update a SecAgg+ attempt folds into the strategy's accumulator. */
-export const SECAGG_SUM_ID = 'secagg-sum';
+const SECAGG_SUM_ID = 'secagg-sum';
 
 /** What concluding an attempt needs of its round (an OpenRound, with its RoundProgress). */
 export interface ConcludedRound {
@@ -27,7 +27,10 @@ export interface ConcludedRound {
  */
 export class SecAggRounds {
   private readonly params: SecAggParams;
+  /** The open attempt, until it concluded or the run stopped (it holds an L + 1 sum, keys and ciphertexts). */
   private current: SecAggAttempt | undefined;
+  /** Why the latest attempt failed, when it did. */
+  private failureValue: Error | undefined;
 
   /**
    * The SecAgg+ of a run whose config sets secureAggregation; undefined without (a plain run). Central DP (fixed
@@ -74,6 +77,7 @@ export class SecAggRounds {
    */
   open(a: { round: number; attempt: number; clientIds: readonly string[] }, vectorLength: number): SecAggAttempt {
     this.current?.stop('a new attempt opened');
+    this.failureValue = undefined;
     const { advertiseKeysTimeoutMs, shareKeysTimeoutMs, unmaskTimeoutMs } = this.o.options;
     this.current = new SecAggAttempt({
       ref: { runId: this.o.runId, round: a.round, attempt: a.attempt },
@@ -85,6 +89,24 @@ export class SecAggRounds {
       logger: this.o.logger,
     });
     return this.current;
+  }
+
+  /**
+   * Checks that an attempt of `numClients` selected clients can run SecAgg+ (selectionProblem), before anything of
+   * the attempt happens (no announcement, no privacy accounting). When it cannot, the attempt fails as a quorum miss
+   * would: `failure` is a QuorumNotMetError naming the round, attempt and reason (the run's error if it was the last).
+   * @returns the reason, or undefined when the attempt can run.
+   */
+  refuseSelection(a: { round: number; attempt: number }, numClients: number): string | undefined {
+    const problem = selectionProblem(this.params, numClients);
+    if (!problem) return undefined;
+    this.stop('a new attempt was refused');
+    const reason = `${problem.message} (${numClients} clients selected)`;
+    this.failureValue = new QuorumNotMetError(
+      `SecAgg+ round ${a.round} attempt ${a.attempt} of run ${this.o.runId} cannot run: ${reason}; no client was asked`,
+      { runId: this.o.runId, round: a.round, field: problem.field },
+    );
+    return reason;
   }
 
   /**
@@ -112,8 +134,11 @@ export class SecAggRounds {
    */
   async conclude(round: ConcludedRound, minClients: number): Promise<void> {
     const attempt = this.current;
-    const outcome = await attempt?.conclude(minClients);
-    if (!attempt || !outcome) return;
+    if (!attempt) return;
+    const outcome = await attempt.conclude(minClients);
+    if (this.current === attempt) this.current = undefined; // the run keeps nothing of a concluded attempt
+    this.failureValue = attempt.failure;
+    if (!outcome) return;
     const { global, progress } = round;
     const mean = outcome.result.weightedMean;
     const values = new Float32Array(global.values.length);
@@ -138,12 +163,13 @@ export class SecAggRounds {
 
   /** Why the latest attempt failed, when it did (the run's error if it was the round's last). */
   get failure(): Error | undefined {
-    return this.current?.failure;
+    return this.failureValue ?? this.current?.failure;
   }
 
-  /** The run ends: the open attempt's streams end ABORTED. */
+  /** The run stops or ends: the open attempt's streams end ABORTED, its timers stop, the run keeps nothing of it. */
   stop(reason: string): void {
     this.current?.stop(reason);
+    this.current = undefined;
   }
 }
 

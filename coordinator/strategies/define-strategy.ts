@@ -42,6 +42,11 @@ export interface StrategyDefinition<N extends string = string, S extends z.core.
   create(settings: StrategySettings, options: z.output<StrategyOptionsSchema<N, S>>, deps: StrategyDeps): Strategy;
   /** The run config's rules that involve this strategy's options (the run config schema reports them); none = []. */
   checkRun(run: RunShape, options: z.output<StrategyOptionsSchema<N, S>>): RunIssue[];
+  /**
+   * A robust rule (median, trimmed mean, Krum): it needs every single update, so central DP (which clips and noises
+   * their mean) and secure aggregation (which shows only their sum) refuse it. @default false
+   */
+  readonly robust: boolean;
 }
 
 /**
@@ -61,8 +66,9 @@ export function defineStrategy<const N extends string, S extends z.core.$ZodShap
   options: S;
   create: (settings: StrategySettings, options: z.output<StrategyOptionsSchema<N, S>>, deps: StrategyDeps) => Strategy;
   checkRun?: (run: RunShape, options: z.output<StrategyOptionsSchema<N, S>>) => RunIssue[];
+  robust?: boolean;
 }): StrategyDefinition<N, S> {
-  const { name, options, create, checkRun = () => [] } = definition;
+  const { name, options, create, checkRun = () => [], robust = false } = definition;
   const schema = z.object({ name: z.literal(name), ...options }).strict() as unknown as StrategyOptionsSchema<N, S>;
-  return { name, options: schema, create, checkRun };
+  return { name, options: schema, create, checkRun, robust };
 }

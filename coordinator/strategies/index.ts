@@ -18,6 +18,7 @@ export {
   STRATEGIES,
   createStrategy,
   strategyRunIssues,
+  isRobustStrategy,
   strategyOptionsSchema,
   type StrategyName,
   type StrategyOptions,

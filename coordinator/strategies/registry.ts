@@ -77,6 +77,14 @@ export function strategyRunIssues(run: RunShape & { strategy: StrategyOptions })
   return definitionOf(run.strategy.name).checkRun(run, run.strategy);
 }
 
+/**
+ * Whether the strategy named `name` is a robust rule that needs every single update (StrategyDefinition.robust):
+ * central DP and secure aggregation refuse those. False for a name in no definition.
+ */
+export function isRobustStrategy(name: string): boolean {
+  return BY_NAME.get(name)?.robust ?? false;
+}
+
 /** @throws {InternalError} when no definition has that name (it cannot once the config was validated). */
 function definitionOf(name: string): StrategyDefinition<string, z.core.$ZodShape> {
   const definition = BY_NAME.get(name);

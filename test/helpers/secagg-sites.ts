@@ -26,6 +26,13 @@ export interface SecAggSiteSpec {
    * comes (it never shares), 'shares' when the masked-input request comes (it shared, and never uploads).
    */
   readonly dropAfter?: 'keys' | 'shares';
+  /**
+   * Keeps its stream open but never answers this request (a hung site): 'shareKeys' (it never shares its keys),
+   * 'maskedInput' (it shared, and never uploads), 'unmask' (it uploaded, and never answers stage 4); `onSilent` is
+   * called when the request came.
+   */
+  readonly silentAt?: 'shareKeys' | 'maskedInput' | 'unmask';
+  readonly onSilent?: () => void;
   /** Sends this stage-1 message instead of its keys (a malformed one). */
   readonly keys?: { encryptionPublicKey: Uint8Array; maskPublicKey: Uint8Array };
 }
@@ -94,6 +101,7 @@ export async function playSecAggSite(
         const s = serverStageFromWire(a.round, m);
         const closed = { shareKeys: 'keys', maskedInput: 'shares' }[s?.stage as string];
         if (closed && closed === spec.dropAfter) call.cancel();
+        else if (s?.stage && s.stage === spec.silentAt) spec.onSilent?.();
         else if (s?.stage === 'shareKeys') send({ stage: 'shares', message: await site.shareKeys(s.message) });
         else if (s?.stage === 'maskedInput')
           await upload(maskedVectorToBytes(site.maskInput(s.message, delta, weight).masked));

@@ -21,6 +21,7 @@ async function residual(noiseMultiplier: number) {
       secureAggregation: { numShares: 5, reconstructionThreshold: 3 },
       differentialPrivacy: { noiseMultiplier, clippingNorm: C },
       minClients: 3,
+      roundDeadlineMs: 90_000, // above the two 30 s stage deadlines
     },
   });
   try {

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { credentials, status, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
 import { DEFAULT_TRANSPORT, grpcChannelOptions } from '../../shared/config/index.js';
 import { loadFedsiftProto, type SecAggClientMessage, type SecAggServerMessage } from '../../shared/proto/index.js';
-import { protocolFixture, type ProtocolFixture } from '../helpers/protocol.js';
+import { CoordinatorLink } from '../../client-node/link/index.js';
+import { protocolFixture, rawCoordinatorStub, TEST_CAPABILITIES, type ProtocolFixture } from '../helpers/protocol.js';
 import { fitAnnouncementFor, playSecAggSite } from '../helpers/secagg-sites.js';
 
 const PARAMS = 16;
@@ -11,7 +12,11 @@ const PARAMS = 16;
 /** A coordinator with 3 joined clients and a 1-round run (SecAgg+ unless `plain`), round 1 open. */
 function fixture(plain = false): Promise<ProtocolFixture> {
   const secureAggregation = plain ? null : { numShares: 3, reconstructionThreshold: 2 };
-  return protocolFixture({ numParams: PARAMS, clients: 3, run: { secureAggregation, minClients: 2 } });
+  return protocolFixture({
+    numParams: PARAMS,
+    clients: 3,
+    run: { secureAggregation, minClients: 2, roundDeadlineMs: 90_000 },
+  });
 }
 
 const site = { delta: new Float32Array(PARAMS), numExamples: 10, seed: 1 };
@@ -80,6 +85,47 @@ describe('the SecureAggregation stream', () => {
       assert.match(s.details, /its session \(fedsift-session metadata\) must hold a joined site/);
     } finally {
       stub.close();
+      await f.close();
+    }
+  });
+
+  it("ends a taken-over site's old stream at its next message with PERMISSION_DENIED", async () => {
+    // Prepare: clients 1 and 2 play; client 0 advertises keys on a raw stream and waits for stage 2's request.
+    const f = await fixture();
+    const [first, ...others] = f.clients;
+    const stub = rawCoordinatorStub<{
+      SecureAggregation(): ClientDuplexStream<SecAggClientMessage, SecAggServerMessage>;
+    }>(f.coordinator.address, first!.link);
+    const takeover = new CoordinatorLink(f.coordinator.address, DEFAULT_TRANSPORT);
+    try {
+      const a = await fitAnnouncementFor(first!, f.runId);
+      const playing = others.map((c, i) =>
+        playSecAggSite(f.coordinator.address, c, a, f.runtime.specs, { ...site, seed: i + 2 }),
+      );
+      const call = stub.SecureAggregation();
+      const ended = new Promise<StatusObject>((resolve) => call.on('status', resolve));
+      call.on('error', () => undefined);
+      const stage2 = new Promise<void>((resolve) => call.once('data', () => resolve()));
+      const keys = { encryptionPublicKey: new Uint8Array(32).fill(1), maskPublicKey: new Uint8Array(32).fill(2) };
+      call.write({ runId: f.runId, round: 1, attempt: 1, keys });
+      await stage2;
+      // Execute: another daemon takes the site over; the old stream speaks again.
+      const siteId = 'protocol-site-0';
+      await takeover.join({
+        siteId,
+        token: '',
+        capabilities: { ...TEST_CAPABILITIES, numExamples: 1000 },
+        takeover: true,
+      });
+      call.write({ runId: f.runId, round: 1, attempt: 1, keys });
+      // Assert
+      const s = await ended;
+      assert.equal(s.code, status.PERMISSION_DENIED);
+      assert.match(s.details, /site "protocol-site-0" is held by another daemon/);
+      await Promise.all(playing);
+    } finally {
+      stub.close();
+      takeover.close();
       await f.close();
     }
   });

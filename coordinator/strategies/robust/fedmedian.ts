@@ -28,6 +28,7 @@ export class FedMedian extends BufferedRule<OptionsOf<typeof fedmedian>> {
 /** Coordinate-wise median (Yin et al. 2018) in the registry. */
 export const fedmedian = defineStrategy({
   name: 'fedmedian',
+  robust: true,
   options: { ...fedAvgOptions, ...bufferingOptions },
   create: (settings, options, deps): Strategy => new FedMedian(settings, options, deps.openSpill),
 });

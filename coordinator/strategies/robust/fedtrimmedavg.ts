@@ -31,6 +31,7 @@ export class FedTrimmedAvg extends BufferedRule<OptionsOf<typeof fedtrimmedavg>>
 /** Coordinate-wise trimmed mean (Yin et al. 2018) in the registry. */
 export const fedtrimmedavg = defineStrategy({
   name: 'fedtrimmedavg',
+  robust: true,
   options: {
     ...fedAvgOptions,
     /** β: share of the values dropped at each end of every coordinate, in [0, 0.5). @default 0.2 */

@@ -50,6 +50,7 @@ function selectedMean(b: UpdateBuffer, used: readonly number[]): Float32Array {
 /** Krum / Multi-Krum (Blanchard et al. 2017) in the registry; the run config checks minClients ≥ 2f + 3. */
 export const krum = defineStrategy({
   name: 'krum',
+  robust: true,
   options: {
     ...fedAvgOptions,
     /** f: Byzantine clients tolerated. @default 1 */

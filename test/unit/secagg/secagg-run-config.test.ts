@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseRunConfig } from '../../../coordinator/config/index.js';
 import { SecAggRounds } from '../../../coordinator/secagg/index.js';
-import { ConfigError } from '../../../shared/errors/index.js';
+import { ConfigError, QuorumNotMetError } from '../../../shared/errors/index.js';
 import { createLogger } from '../../../shared/logging/index.js';
 import { fedsiftError } from '../../helpers/fedsift-errors.js';
 
@@ -10,27 +10,27 @@ const refused = (fragment: RegExp) => fedsiftError(ConfigError, fragment);
 const SECAGG = { numShares: 5, reconstructionThreshold: 3 };
 
 describe('run config: secureAggregation', () => {
-  it('is null by default, and fills the stage deadlines (30 s each) when given', () => {
+  it('is null by default, and fills the stage deadlines (20 s, 20 s, 30 s) when given', () => {
     assert.equal(parseRunConfig({}).secureAggregation, null);
-    assert.deepEqual(parseRunConfig({ secureAggregation: SECAGG }).secureAggregation, {
+    assert.deepEqual(parseRunConfig({ minAvailableClients: 10, secureAggregation: SECAGG }).secureAggregation, {
       ...SECAGG,
-      advertiseKeysTimeoutMs: 30_000,
-      shareKeysTimeoutMs: 30_000,
+      advertiseKeysTimeoutMs: 20_000,
+      shareKeysTimeoutMs: 20_000,
       unmaskTimeoutMs: 30_000,
     });
   });
 
   it('validates the SecAgg+ settings under their path', () => {
     assert.throws(
-      () => parseRunConfig({ secureAggregation: { ...SECAGG, modulus: 1000 } }),
+      () => parseRunConfig({ minAvailableClients: 10, secureAggregation: { ...SECAGG, modulus: 1000 } }),
       refused(/secureAggregation\.modulus: must be a power of two/),
     );
     assert.throws(
-      () => parseRunConfig({ secureAggregation: { ...SECAGG, reconstructionThreshold: 5 } }),
+      () => parseRunConfig({ minAvailableClients: 10, secureAggregation: { ...SECAGG, reconstructionThreshold: 5 } }),
       refused(/secureAggregation\.reconstructionThreshold: must be < numShares \(5\)/),
     );
     assert.throws(
-      () => parseRunConfig({ secureAggregation: { ...SECAGG, unmaskTimeoutMs: 10 } }),
+      () => parseRunConfig({ minAvailableClients: 10, secureAggregation: { ...SECAGG, unmaskTimeoutMs: 10 } }),
       refused(/secureAggregation\.unmaskTimeoutMs/),
     );
   });
@@ -38,23 +38,85 @@ describe('run config: secureAggregation', () => {
   it('refuses settings a round of clientsPerRound clients cannot run, naming the field', () => {
     assert.throws(
       () => parseRunConfig({ clientsPerRound: 1, minClients: 1, secureAggregation: SECAGG }),
-      refused(/clientsPerRound: SecAgg\+ needs at least 2 clients in a round, got 1 \(secureAggregation is set\)/),
+      refused(/clientsPerRound: SecAgg\+ needs at least 2 clients in a round, got 1 \(with 1 clients selected/),
     );
     const wraps = { ...SECAGG, quantizationRange: 2 ** 30 };
     assert.throws(
-      () => parseRunConfig({ secureAggregation: wraps }),
+      () => parseRunConfig({ minAvailableClients: 10, secureAggregation: wraps }),
       refused(/secureAggregation\.modulus: 10 clients/),
     );
   });
 
-  it('refuses a threshold of at most half the shares, naming both fields', () => {
+  it('refuses settings that some selection the run can make cannot run, naming the fields', () => {
+    // clientsPerRound 9 runs (k 9, t 5), but 4 live clients give k 4, t 2 (8 give k 8, t 4): not above half.
+    const majority = { numShares: 1.0, reconstructionThreshold: 0.51 };
     assert.throws(
-      () => parseRunConfig({ secureAggregation: { numShares: 7, reconstructionThreshold: 3 } }),
+      () => parseRunConfig({ clientsPerRound: 9, minClients: 3, secureAggregation: majority }),
+      refused(/secureAggregation\.reconstructionThreshold/),
+    );
+    assert.throws(
+      () => parseRunConfig({ clientsPerRound: 9, minClients: 8, secureAggregation: majority }),
+      refused(/reconstructionThreshold 4 must exceed half of numShares 8.*with 8 clients selected/),
+    );
+    assert.throws(
+      () => parseRunConfig({ clientsPerRound: 9, minClients: 3, secureAggregation: majority }),
       refused(
-        /secureAggregation\.reconstructionThreshold 3 must exceed half of numShares 7.*secureAggregation\.numShares/,
+        /reconstructionThreshold 2 must exceed half of numShares 4.*with 4 clients selected; an attempt selects from min\(minAvailableClients, clientsPerRound\) = 3 to clientsPerRound = 9/,
       ),
     );
-    const ok = parseRunConfig({ secureAggregation: { numShares: 7, reconstructionThreshold: 4 } });
+    assert.throws(
+      () => parseRunConfig({ clientsPerRound: 5, minClients: 2, secureAggregation: SECAGG }),
+      refused(
+        /secureAggregation\.reconstructionThreshold: 3 exceeds the 2 shares a round of 2 clients allows \(with 2 clients selected/,
+      ),
+    );
+    const ok = parseRunConfig({ clientsPerRound: 5, minClients: 2, minAvailableClients: 5, secureAggregation: SECAGG });
+    assert.equal(ok.minAvailableClients, 5);
+  });
+
+  it('refuses stage 1 and 2 deadlines that reach the shortest attempt deadline, naming the fields', () => {
+    const slow = { ...SECAGG, advertiseKeysTimeoutMs: 30_000, shareKeysTimeoutMs: 30_000 };
+    assert.throws(
+      () => parseRunConfig({ minAvailableClients: 10, secureAggregation: slow, roundDeadlineMs: 60_000 }),
+      refused(/shareKeysTimeoutMs \(30000 \+ 30000 ms\) must be below roundDeadlineMs \(60000 ms\)/),
+    );
+    assert.throws(
+      () => parseRunConfig({ minAvailableClients: 10, secureAggregation: SECAGG, adaptiveDeadline: { minMs: 30_000 } }),
+      refused(/\(20000 \+ 20000 ms\) must be below adaptiveDeadline\.minMs \(30000 ms\)/),
+    );
+    assert.ok(
+      parseRunConfig({ minAvailableClients: 10, secureAggregation: slow, roundDeadlineMs: 60_001 }).secureAggregation,
+    );
+  });
+
+  it('fails an attempt whose selection cannot run SecAgg+ as a quorum miss, naming the reason', () => {
+    const config = parseRunConfig({
+      clientsPerRound: 5,
+      minClients: 2,
+      minAvailableClients: 5,
+      secureAggregation: SECAGG,
+    });
+    const rounds = SecAggRounds.forRun('r', config, createLogger({ name: 'test', level: 'silent' }))!;
+    assert.equal(rounds.refuseSelection({ round: 1, attempt: 1 }, 5), undefined);
+    const reason = rounds.refuseSelection({ round: 1, attempt: 2 }, 2);
+    assert.match(
+      reason!,
+      /reconstructionThreshold: 3 exceeds the 2 shares a round of 2 clients allows \(2 clients selected\)/,
+    );
+    assert.ok(rounds.failure instanceof QuorumNotMetError);
+    assert.match(rounds.failure.message, /^SecAgg\+ round 1 attempt 2 of run r cannot run: .*; no client was asked$/);
+  });
+
+  it('refuses a threshold of at most half the shares, naming both fields', () => {
+    assert.throws(
+      () =>
+        parseRunConfig({ minAvailableClients: 10, secureAggregation: { numShares: 7, reconstructionThreshold: 3 } }),
+      refused(/secureAggregation\.reconstructionThreshold 3 must exceed half of numShares 7/),
+    );
+    const ok = parseRunConfig({
+      minAvailableClients: 10,
+      secureAggregation: { numShares: 7, reconstructionThreshold: 4 },
+    });
     assert.equal(ok.secureAggregation!.reconstructionThreshold, 4);
   });
 
@@ -84,7 +146,7 @@ describe('run config: secureAggregation', () => {
   it('accepts local DP (sites noise, then mask) and central DP with fixed clipping with it', () => {
     for (const mode of ['local', 'central'] as const) {
       const differentialPrivacy = { mode, noiseMultiplier: 1, clippingNorm: 1 };
-      const c = parseRunConfig({ differentialPrivacy, secureAggregation: SECAGG });
+      const c = parseRunConfig({ differentialPrivacy, minAvailableClients: 10, secureAggregation: SECAGG });
       assert.equal(c.differentialPrivacy!.mode, mode);
     }
   });
