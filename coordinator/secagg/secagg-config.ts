@@ -49,17 +49,12 @@ export type SecureAggregationOptions = z.output<typeof secureAggregationSchema>;
 
 /**
  * The `secureAggregation` block of `fedsift demo --secagg`: every client of the round is a neighbour of every other
- * (numShares = clients) and a secret needs a majority of them (threshold ⌊clients/2⌋ + 1), Flower's other defaults.
+ * (numShares = clients) and a secret needs a majority of them (threshold ⌊clients/2⌋ + 1); the run config fills in
+ * Flower's other defaults and the stage deadlines.
  * @param clients clients per round, ≥ 3 (SecAgg+ shares a secret with at least 2 others).
  */
-export function secAggFlagConfig(clients: number): SecureAggregationOptions {
-  return {
-    numShares: clients,
-    reconstructionThreshold: Math.floor(clients / 2) + 1,
-    advertiseKeysTimeoutMs: 30_000,
-    shareKeysTimeoutMs: 30_000,
-    unmaskTimeoutMs: 30_000,
-  };
+export function secAggFlagConfig(clients: number): z.input<typeof secureAggregationSchema> {
+  return { numShares: clients, reconstructionThreshold: Math.floor(clients / 2) + 1 };
 }
 
 /** A problem of the run config that involves `secureAggregation`, with the path of the field it names. */
