@@ -48,20 +48,20 @@ describe('run config: secureAggregation', () => {
   });
 
   it('refuses settings that some selection the run can make cannot run, naming the fields', () => {
-    // clientsPerRound 9 runs (k 9, t 5), but 4 live clients give k 4, t 2 (8 give k 8, t 4): not above half.
+    // Fractions resolve per selection, and a fractional threshold is raised to a majority (resolveRoundParams):
+    // numShares 1.0 / threshold 0.51 runs with any selection from 3 to 9 clients (4 give k 4, t 3).
     const majority = { numShares: 1.0, reconstructionThreshold: 0.51 };
+    assert.equal(parseRunConfig({ clientsPerRound: 9, minClients: 3, secureAggregation: majority }).clientsPerRound, 9);
+    // A count threshold stays as written: 5 of numShares 9 runs with 9 clients, not with 3 or 4.
     assert.throws(
-      () => parseRunConfig({ clientsPerRound: 9, minClients: 3, secureAggregation: majority }),
-      refused(/secureAggregation\.reconstructionThreshold/),
-    );
-    assert.throws(
-      () => parseRunConfig({ clientsPerRound: 9, minClients: 8, secureAggregation: majority }),
-      refused(/reconstructionThreshold 4 must exceed half of numShares 8.*with 8 clients selected/),
-    );
-    assert.throws(
-      () => parseRunConfig({ clientsPerRound: 9, minClients: 3, secureAggregation: majority }),
+      () =>
+        parseRunConfig({
+          clientsPerRound: 9,
+          minClients: 3,
+          secureAggregation: { numShares: 9, reconstructionThreshold: 5 },
+        }),
       refused(
-        /reconstructionThreshold 2 must exceed half of numShares 4.*with 4 clients selected; an attempt selects from min\(minAvailableClients, clientsPerRound\) = 3 to clientsPerRound = 9/,
+        /secureAggregation\.reconstructionThreshold: 5 exceeds the 3 shares a round of 3 clients allows \(with 3 clients selected; an attempt selects from min\(minAvailableClients, clientsPerRound\) = 3 to clientsPerRound = 9/,
       ),
     );
     assert.throws(
