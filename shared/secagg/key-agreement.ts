@@ -18,8 +18,19 @@ export type PairwisePurpose = 'share-encryption' | 'pairwise-mask';
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
+/**
+ * Imported private keys by their bytes' array (a client agrees one key with every neighbour, twice per round): the
+ * arrays of X25519KeyPair are never written after keyPairFromPrivate made them.
+ */
+const privateKeyObjects = new WeakMap<Uint8Array, KeyObject>();
+
 function privateKeyObject(privateKey: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+  let key = privateKeyObjects.get(privateKey);
+  if (!key) {
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+    privateKeyObjects.set(privateKey, key);
+  }
+  return key;
 }
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {

@@ -1,9 +1,12 @@
 import { createCipheriv } from 'node:crypto';
 import { KEY_BYTES } from './key-agreement.js';
 import { addModInPlace, modMask, subModInPlace } from './modular.js';
-import { maskedVectorFromBytes } from './vector-bytes.js';
+import { LITTLE_ENDIAN, maskedVectorFromBytes } from './vector-bytes.js';
 
 const ZERO_IV = new Uint8Array(16);
+
+/** Zeros to encrypt: the keystream of AES-CTR is the encryption of zeros. Grown to the longest mask asked for. */
+let zeros = new Uint8Array(0);
 
 /**
  * PRG(seed): `length` values uniform mod `modulus`, the AES-256-CTR keystream of `seed` (zero IV) read as
@@ -18,9 +21,15 @@ export function expandMask(seed: Uint8Array, length: number, modulus: number): U
   if (seed.length !== KEY_BYTES) throw new RangeError(`expandMask: seed must be 32 bytes, got ${seed.length}`);
   if (!Number.isInteger(length) || length < 0) throw new RangeError(`expandMask: bad length ${length}`);
   const m = modMask(modulus);
+  if (zeros.length < length * 4) zeros = new Uint8Array(length * 4);
   const cipher = createCipheriv('aes-256-ctr', seed, ZERO_IV);
-  const stream = Buffer.concat([cipher.update(new Uint8Array(length * 4)), cipher.final()]);
-  const values = maskedVectorFromBytes(stream);
+  const stream = cipher.update(zeros.subarray(0, length * 4)); // CTR: final() adds nothing
+  cipher.final();
+  // A fresh Buffer this large is its own allocation, 4-aligned: read it in place (else, and on big-endian, copy).
+  const values =
+    LITTLE_ENDIAN && stream.byteOffset % 4 === 0
+      ? new Uint32Array(stream.buffer, stream.byteOffset, length)
+      : maskedVectorFromBytes(stream);
   if (m !== 0xffffffff) for (let i = 0; i < values.length; i++) values[i] = values[i]! & m;
   return values;
 }

@@ -15,6 +15,8 @@ export function quantizationStep(clippingRange: number, quantizationRange: numbe
  * @param values model values (model units); NaN or ±Infinity are refused, not clipped.
  * @param rng source of the rounding draws (injected; seeded in tests).
  * @param out where to write (length ≥ values.length); a new Uint32Array when omitted.
+ * @param weight each clipped value is multiplied by this weight ≥ 0 and clipped again before it is mapped
+ *   (encodeWeightedInput's r̂ₖ ≈ 1 at most). @default 1
  * @returns levels in [0, Q − 1], one per value.
  * @throws {InvalidUpdateError} (field 'update') on a non-finite value.
  * @see Flower `secure_aggregation/quantization.py` (quantize, with Q − 1 levels so +c maps inside the range);
@@ -26,13 +28,17 @@ export function quantize(
   quantizationRange: number,
   rng: Rng,
   out: Uint32Array = new Uint32Array(values.length),
+  weight = 1,
 ): Uint32Array {
+  if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`quantize: bad weight ${weight}`);
   const scale = (quantizationRange - 1) / (2 * clippingRange);
   const top = quantizationRange - 1;
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
     if (!Number.isFinite(x)) throw new InvalidUpdateError(`update value ${i} is ${x}`, { field: 'update' });
-    const clipped = x > clippingRange ? clippingRange : x < -clippingRange ? -clippingRange : x;
+    const c = clippingRange;
+    const v = weight * (x > c ? c : x < -c ? -c : x);
+    const clipped = v > c ? c : v < -c ? -c : v; // a weight rounded a little above 1 could pass ±c
     const level = (clipped + clippingRange) * scale;
     const floor = Math.floor(level);
     out[i] = Math.min(top, floor + (rng.next() < level - floor ? 1 : 0));

@@ -1,6 +1,7 @@
 import { SecAggProtocolError } from '../errors/index.js';
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Whether this machine stores a Uint32 little-endian (the wire order of masked vectors and mask keystreams). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * A masked vector as bytes, each value 4 bytes little-endian, for the chunked update upload (SubmitUpdate).

@@ -57,14 +57,8 @@ export function encodeWeightedInput(
   rng: Rng,
 ): Uint32Array {
   const { level, weight } = quantizedWeight(weightRatio(numExamples, p.maxWeight), p);
-  const c = p.clippingRange;
-  const scaled = new Float64Array(update.length);
-  for (let i = 0; i < update.length; i++) {
-    const x = update[i]!;
-    scaled[i] = Number.isFinite(x) ? weight * (x > c ? c : x < -c ? -c : x) : x;
-  }
   const out = new Uint32Array(update.length + 1);
-  quantize(scaled, c, p.quantizationRange, rng, out);
+  quantize(update, p.clippingRange, p.quantizationRange, rng, out, weight);
   out[update.length] = level;
   return out;
 }

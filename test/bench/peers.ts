@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ModelWeights } from '../../shared/codec/index.js';
+import { createLogger } from '../../shared/logging/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
 import { createRng } from '../../shared/random/index.js';
 import { startTestCoordinator, waitFor } from '../helpers/coordinators.js';
@@ -78,7 +79,14 @@ export async function simulatedFederation(o: {
   /** Run config fields besides the rounds, the clients and the model (e.g. secureAggregation). */
   run?: Record<string, unknown>;
 }): Promise<FederationRun> {
-  const c = await startTestCoordinator(o.coordinator ?? {}, { runtime: new FixedModelRuntime(o.params, false) });
+  // FEDSIFT_LOG_LEVEL=warn (say) shows the coordinator's log when a benchmark's run goes wrong; quiet otherwise.
+  const level = process.env.FEDSIFT_LOG_LEVEL;
+  const logger = level ? createLogger({ name: 'bench-coordinator', level }) : undefined;
+  const c = await startTestCoordinator(
+    o.coordinator ?? {},
+    { runtime: new FixedModelRuntime(o.params, false) },
+    logger,
+  );
   const stop = sampleSelf();
   try {
     const started = performance.now();
@@ -94,7 +102,12 @@ export async function simulatedFederation(o: {
       ...o.run,
     });
     const reports = await sims;
-    await waitFor('run finished', () => (run.isFinished ? true : undefined), 60_000);
+    const siteErrors = reports.flatMap((r) => r.errors).slice(0, 3);
+    await waitFor(
+      `run finished (the sites ended${siteErrors.length ? `: ${siteErrors.join('; ')}` : ''}; run ${run.status().state} ${run.status().error})`,
+      () => (run.isFinished ? true : undefined),
+      60_000,
+    );
     return { connectSeconds, status: run.status(), reports, peaks: stop() };
   } finally {
     stop();
