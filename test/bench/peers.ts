@@ -63,6 +63,8 @@ export interface FederationRun {
   reports: SimReport[];
   /** This (coordinator) process's peak RSS (bytes) and open file descriptors. */
   peaks: { rss: number; fds: number };
+  /** CPU seconds (user + system) this (coordinator) process spent from the run's start to its end. */
+  runCpuSeconds: number;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function simulatedFederation(o: {
     const sims = spawnSimulators(c.address, o.clients, o.processes);
     await waitFor(`${o.clients} live clients`, () => (c.liveClients() === o.clients ? true : undefined), 300_000);
     const connectSeconds = (performance.now() - started) / 1000;
+    const cpuAtStart = process.cpuUsage();
     const run = await c.manager.startRun({
       rounds: o.rounds,
       clientsPerRound: o.clients,
@@ -108,7 +111,9 @@ export async function simulatedFederation(o: {
       () => (run.isFinished ? true : undefined),
       60_000,
     );
-    return { connectSeconds, status: run.status(), reports, peaks: stop() };
+    const cpu = process.cpuUsage(cpuAtStart);
+    const runCpuSeconds = (cpu.user + cpu.system) / 1e6;
+    return { connectSeconds, status: run.status(), reports, peaks: stop(), runCpuSeconds };
   } finally {
     stop();
     await c.close();
