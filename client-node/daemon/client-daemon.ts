@@ -2,50 +2,23 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
-import type { ClientConfig } from '../../shared/config/index.js';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../shared/contract/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
 import { isNotLeader, isPermanentJoinRefusal, isSiteConflict, joinWithRetry, refusalReason } from './join-refusals.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
-import type { CoordinatorLink, GlobalModels } from '../link/index.js';
-import type { ClientMetrics } from '../metrics/index.js';
 import { AttemptTracker } from './attempt-tracker.js';
+import type { ClientDaemonDeps } from './client-daemon-deps.js';
 import { RoundScheduler } from './round-scheduler.js';
 import { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
 import type { Slowdown } from './slowdown.js';
 import { UpdateEncoder } from './update-encoder.js';
-import type { SiteReporting } from './round-weighting.js';
-import type { RunContexts } from './run-context.js';
 import { playFitRound } from './fit-round.js';
 import { playStatisticsRound } from './statistics-round.js';
 import type { UploadRetryPolicy } from './upload-retry.js';
 import { siteCapabilities, siteLabels } from '../data/index.js';
 import type { RoundSource } from '../rounds/index.js';
-
-/** Collaborators of a daemon (built by the composition root, client-node/main.ts). */
-export interface ClientDaemonDeps {
-  config: ClientConfig;
-  link: CoordinatorLink;
-  /** Where the rounds' global models come from: the NATS object store when there is one, else the link. */
-  models: GlobalModels;
-  /**
-   * The site's data (described on Join: the coordinator selects the site only for runs whose model it fits) and, per
-   * run, its spec, model and trainer (disposed with the daemon).
-   */
-  runs: RunContexts;
-  /** Builds the round source once the client id is known. */
-  roundSource: (daemon: ClientDaemon) => RoundSource;
-  backend: string;
-  logger: Logger;
-  /** Prometheus metrics of this daemon, when served. */
-  metrics?: ClientMetrics;
-  /** Where the site's label-issue report goes, and what it says beyond the round (dropped rows, flipped labels). */
-  reporting: SiteReporting;
-  /** Called last by close() (e.g. to stop the metrics server). */
-  onClose?: () => Promise<void>;
-}
 
 /** Resolution of the upload retries' jitter: uniform numbers in [0, 1) in steps of 2^-32. */
 const JITTER_STEPS = 2 ** 32;

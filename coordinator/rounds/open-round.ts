@@ -3,12 +3,12 @@ import { InvalidUpdateError, NotSelectedError, type RoundClosedError } from '../
 import type { EvaluationReport, UpdateHeader } from '../../shared/proto/index.js';
 import type { ClientFailure, FitInstruction, UpdateValues } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
-import { checkEvaluation, checkUpdateHeader, updateValueCheck, type UpdateEncoding } from './intake-checks.js';
+import { checkEvaluation } from './intake-checks.js';
 import { receiveMasked, type MaskedIntake, type MaskedRound } from './masked-intake.js';
 import { receiveBuffer } from './round-buffers.js';
 import type { CloseReason, OpenRoundOptions } from './open-round-options.js';
 import { DEADLINE_FAILURE, roundClosedError, type RoundProgress } from './round-progress.js';
-import { UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
+import { receivePlain, UpdateIntake, type IntakeRound, type UpdateReceiver } from './update-intake.js';
 
 /**
  * One attempt of one round while it accepts client input: who was selected, what arrived, what failed. Owns its
@@ -111,21 +111,7 @@ export class OpenRound implements IntakeRound, MaskedRound {
         specs: this.global.specs,
         declaredExamples: this.o.declaredExamples,
       });
-    let encoding: UpdateEncoding;
-    try {
-      encoding = checkUpdateHeader(h, {
-        round: this.round,
-        specs: this.global.specs,
-        codec: this.updateCodec,
-        declaredExamples: this.o.declaredExamples(h.clientId),
-      });
-    } catch (err) {
-      if (err instanceof InvalidUpdateError) this.reject(h.clientId, err.message, h.attempt ?? 0);
-      throw err;
-    }
-    const { maxUpdateNorm, measureUpdateNorms } = this.o;
-    const check = updateValueCheck(encoding, this.global.values, maxUpdateNorm, ctx, measureUpdateNorms);
-    return new UpdateIntake(this, h, encoding, check);
+    return receivePlain(this, h, { ...this.o, round: this.round, codec: this.updateCodec });
   }
 
   /**

@@ -1,43 +1,26 @@
-import { EventEmitter } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseCodecSpec, type ModelWeights } from '../../shared/codec/index.js';
-import {
-  LeadershipLostError,
-  RoundClosedError,
-  ServiceUnavailableError,
-  StaleRoundError,
-} from '../../shared/errors/index.js';
-import type { Logger } from '../../shared/logging/index.js';
-import {
-  type EvaluationReport,
-  type RoundAnnouncement,
-  type RoundSummary,
-  type RunEvent,
-  type RunEventKind,
-  type RunSpec,
-  type RunStateName,
-  type RunStatus,
-  type SiteStatistics,
-  type StatisticsAck,
-  type SecAggAttemptRef,
-  type UpdateHeader,
+import { RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
+import type {
+  EvaluationReport,
+  RunSpec,
+  SiteStatistics,
+  StatisticsAck,
+  SecAggAttemptRef,
+  UpdateHeader,
 } from '../../shared/proto/index.js';
-import type { RunConfig } from '../config/index.js';
-import { attemptOf, SecAggRounds, type SecAggAttempt } from '../secagg/index.js';
-import { announceSafely, fitAnnouncement, runDoneAnnouncement } from './announcements.js';
+import { attemptOf, type SecAggAttempt } from '../secagg/index.js';
+import { fitAnnouncement } from './announcements.js';
 import { encodeModel, type EncodedModel } from './encoded-model.js';
 import { attemptDeadlineMs } from './attempt-deadline.js';
 import { closeFailingLostClients } from './lost-clients.js';
 import { OpenRound } from './open-round.js';
 import { roundClosedError, RoundProgress } from './round-progress.js';
-import { RoundBuffers } from './round-buffers.js';
 import { quorumNotMet } from './round-summary.js';
 import { chargeAttempt } from './privacy-budget.js';
 import { aggregateRound } from './round-aggregation.js';
 import { restoreStrategy } from './restore.js';
-import { RunRecord } from './run-record.js';
-import type { RunDeps } from './run-deps.js';
-import { RunData } from './run-data.js';
+import { RunLifecycle } from './run-lifecycle.js';
 import type { UpdateReceiver } from './update-intake.js';
 
 /**
@@ -54,104 +37,11 @@ const ACK_FLUSH_TURNS = 16;
  * collect updates until every selected client answered or the deadline passed → retry below quorum → aggregate →
  * evaluate centrally → next round. Emits a RunEvent on 'event' at every change.
  */
-export class RunController extends EventEmitter<{ event: [RunEvent] }> {
-  private readonly record: RunRecord;
-  private open: OpenRound | undefined;
-  private stopRequested = false;
-  /** Set by shutdown(): the run ends in this process but stays resumable in the store. */
-  private suspended = false;
-  /** The store's write of the final state (finish), awaited before start() settles. */
-  private finalWrite: Promise<void> = Promise.resolve();
-  private readonly log: Logger;
-  private readonly buffers = new RoundBuffers();
-  private failureValue: Error | undefined;
+export class RunController extends RunLifecycle {
   /** The previous completed round's slowest accepted update (ms), for adaptive deadlines (attemptDeadlineMs). */
   private slowestMs: number | undefined;
   /** Why the run ends because an attempt would pass targetEpsilon (privacyBudgetStop); set by openAttempt. */
   private overBudget: string | undefined;
-  /** The run's model, RunSpec, eligible clients and round 0. */
-  private readonly data: RunData;
-  /** SecAgg+ of the run's attempts (config secureAggregation); undefined in plain runs. */
-  private readonly secAgg: SecAggRounds | undefined;
-
-  constructor(private readonly deps: RunDeps) {
-    super();
-    this.log = deps.logger.child({ run: deps.runId });
-    this.record = new RunRecord(deps);
-    this.data = new RunData({
-      ...deps,
-      logger: this.log,
-      record: this.record,
-      announce: (a) => this.announce(a),
-      emit: (kind) => this.emitEvent(kind),
-    });
-    this.secAgg = SecAggRounds.forRun(deps.runId, deps.config, this.log);
-  }
-
-  get runId(): string {
-    return this.deps.runId;
-  }
-
-  /** The run's validated config. */
-  get config(): RunConfig {
-    return this.deps.config;
-  }
-
-  /**
-   * Runs to the end in the background. @returns a promise that settles when the run is finished (never rejects),
-   * with the final global model when the run completed here, else undefined (the run keeps no model once finished).
-   */
-  start(): Promise<ModelWeights | undefined> {
-    if (this.isFinished) return Promise.resolve(undefined);
-    return this.loop()
-      .catch((err: unknown) => {
-        if (err instanceof LeadershipLostError || err instanceof ServiceUnavailableError) {
-          // The shared state cannot take this run's writes here any more: it stays resumable there, by a leader.
-          this.log.warn({ err: err.message }, 'run suspended: its state could not be written');
-          this.suspended = true;
-          this.finish('RUN_STATE_STOPPED', '');
-          this.deps.onStateLost?.(err.message);
-          return undefined;
-        }
-        this.failureValue = err instanceof Error ? err : new Error(String(err));
-        this.finish('RUN_STATE_FAILED', this.failureValue.message);
-        return undefined;
-      })
-      .then(async (global) => {
-        await this.finalWrite;
-        return global;
-      });
-  }
-
-  /** Records the new run in the store (before it starts; a resumed run is there already). */
-  create(): Promise<void> {
-    return this.record.create();
-  }
-
-  /** Asks the run to stop: the open round closes now and nothing more is aggregated. */
-  stop(): void {
-    if (this.isFinished) return;
-    this.stopRequested = true;
-    this.open?.close('stopped');
-    this.secAgg?.stop('the run was stopped'); // also during stage 4: nothing of the attempt is unmasked
-    this.data.stop();
-  }
-
-  /** Coordinator shutdown: stops the run here but leaves it unfinished in the store, so a restart resumes it. */
-  shutdown(): void {
-    this.suspended = true;
-    this.stop();
-  }
-
-  get isFinished(): boolean {
-    return this.record.isFinished;
-  }
-
-  /** The run's status, with the coordinator's live clients and the sites a second daemon tried to speak for. */
-  status(): RunStatus {
-    const { clients, clock } = this.deps;
-    return { ...this.record.status(clients.live(clock.now()).length), siteConflicts: clients.conflicts() };
-  }
 
   /**
    * The global model of the open round, for a selected client.
@@ -210,11 +100,6 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     return attemptOf(this.secAgg, this.runId, ref);
   }
 
-  /** What ended a failed run (e.g. a QuorumNotMetError); undefined otherwise. */
-  get failure(): Error | undefined {
-    return this.failureValue;
-  }
-
   private requireOpen(round: number, clientId: string): OpenRound {
     const open = this.open;
     if (this.isFinished)
@@ -230,7 +115,7 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     return open;
   }
 
-  private async loop(): Promise<ModelWeights | undefined> {
+  protected async loop(): Promise<ModelWeights | undefined> {
     const { config, strategy } = this.deps;
     this.log.info({ config }, 'run created');
     await this.waitForClients();
@@ -376,44 +261,5 @@ export class RunController extends EventEmitter<{ event: [RunEvent] }> {
     this.buffers.retire(open.model, open.global, weights);
     this.slowestMs = open.progress.slowestDeliveryMs;
     return weights;
-  }
-
-  private waitForClients(): Promise<void> {
-    return this.data.eligible.waitFor(() => this.stopRequested);
-  }
-
-  private announce(a: RoundAnnouncement): Promise<void> {
-    return announceSafely(this.deps.broadcaster, a, this.log);
-  }
-
-  private finish(state: RunStateName, error: string): void {
-    if (this.isFinished) return;
-    this.open?.close('stopped');
-    this.secAgg?.stop(`the run ended (${state})`);
-    this.open = undefined; // a finished run keeps no model-sized memory (the manager keeps it for status)
-    this.buffers.clear();
-    const recorded = this.record.finish(state, error, this.suspended);
-    const round = this.record.currentRound;
-    const suspended = recorded.state === 'RUN_STATE_SUSPENDED';
-    if (suspended) this.log.info({ round }, 'run suspended; a coordinator on the same state resumes it');
-    const fields = { state: recorded.state, error: recorded.error };
-    const failed = recorded.error && recorded.state !== 'RUN_STATE_COMPLETED'; // a completed run's error says why it ended early
-    (failed ? this.log.error.bind(this.log) : this.log.info.bind(this.log))(fields, 'run finished');
-    // What reaches beyond this coordinator follows the stored end: a deposed leader, whose write is refused, neither
-    // ends the run for the clients nor deletes the models the new leader serves (a suspended run's stay, too).
-    this.finalWrite = recorded.written.then(
-      () => {
-        if (!suspended) void this.deps.modelObjects?.discard(this.runId, round);
-        void this.announce(runDoneAnnouncement({ ...this.deps, runSpecSha256: this.data.runSpecSha256 }, round));
-      },
-      (err: unknown) => this.log.error({ err: (err as Error).message, ...fields }, "the run's end was not stored"),
-    );
-    this.deps.model?.dispose();
-    this.emitEvent('RUN_EVENT_KIND_RUN_FINISHED');
-  }
-
-  private emitEvent(kind: RunEventKind, round?: RoundSummary): void {
-    const roundNumber = this.record.currentRound;
-    this.emit('event', { kind, status: this.status(), round: round ?? null, roundNumber });
   }
 }

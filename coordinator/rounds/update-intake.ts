@@ -2,13 +2,14 @@ import {
   foldDecoded,
   forEachDecodedBlock,
   formatCodecSpec,
+  type CodecSpec,
   viewAsFloat32,
   type ModelWeights,
 } from '../../shared/codec/index.js';
 import { InvalidUpdateError, UpdateNormError, type RoundClosedError } from '../../shared/errors/index.js';
 import type { UpdateHeader } from '../../shared/proto/index.js';
 import type { UpdateValues } from '../strategies/index.js';
-import type { UpdateEncoding, UpdateValueCheck } from './intake-checks.js';
+import { checkUpdateHeader, updateValueCheck, type UpdateEncoding, type UpdateValueCheck } from './intake-checks.js';
 
 /**
  * Receives the bytes of one update whose header the open round accepted. A transport (the gRPC upload, the
@@ -192,4 +193,39 @@ export class UpdateIntake extends RoundUpload<IntakeRound> implements UpdateRece
       throw err;
     }
   }
+}
+
+/**
+ * A plain (unmasked) upload's header → its UpdateIntake, once checkUpdateHeader passed (a refused header fails the
+ * client, see OpenRound.reject); its values are checked as they arrive (updateValueCheck: finite, within
+ * maxUpdateNorm, the norm measured when asked).
+ * @throws {InvalidUpdateError} see checkUpdateHeader
+ */
+export function receivePlain(
+  round: IntakeRound,
+  h: UpdateHeader,
+  expected: {
+    round: number;
+    codec: CodecSpec;
+    declaredExamples: (clientId: string) => number;
+    maxUpdateNorm: number | null;
+    measureUpdateNorms?: boolean;
+  },
+): UpdateReceiver {
+  let encoding: UpdateEncoding;
+  try {
+    encoding = checkUpdateHeader(h, {
+      round: expected.round,
+      specs: round.global.specs,
+      codec: expected.codec,
+      declaredExamples: expected.declaredExamples(h.clientId),
+    });
+  } catch (err) {
+    if (err instanceof InvalidUpdateError) round.reject(h.clientId, err.message, h.attempt ?? 0);
+    throw err;
+  }
+  const { maxUpdateNorm, measureUpdateNorms } = expected;
+  const ctx = { clientId: h.clientId, round: expected.round };
+  const check = updateValueCheck(encoding, round.global.values, maxUpdateNorm, ctx, measureUpdateNorms);
+  return new UpdateIntake(round, h, encoding, check);
 }

@@ -1,6 +1,7 @@
-/** The edges of a SecAgg+ attempt: the stream and round it drives, its stage deadlines, what it gives back. */
-import type { SecAggServerMessage } from '../../shared/proto/index.js';
-import type { SecAggResult } from '../../shared/secagg/index.js';
+/** The edges of a SecAgg+ attempt: its inputs, the stream and round it drives, its deadlines, what it gives back. */
+import type { Logger } from '../../shared/logging/index.js';
+import type { SecAggAttemptRef, SecAggClipping, SecAggServerMessage } from '../../shared/proto/index.js';
+import type { SecAggParams, SecAggResult } from '../../shared/secagg/index.js';
 
 /** One client's SecureAggregation stream as an attempt drives it (the gRPC handler implements it). */
 export interface SecAggStreamSink {
@@ -34,4 +35,18 @@ export interface SecAggOutcome {
   readonly result: SecAggResult;
   /** Example-weighted means of the survivors' header metrics (train loss …). */
   readonly metrics: Record<string, number>;
+}
+
+/** The inputs of one SecAgg+ attempt. */
+export interface SecAggAttemptOptions {
+  readonly ref: SecAggAttemptRef;
+  /** The attempt's selected clients. */
+  readonly clientIds: readonly string[];
+  readonly params: SecAggParams;
+  readonly timeouts: SecAggTimeouts;
+  /** L, the global model's parameter count. */
+  readonly vectorLength: number;
+  /** Central DP under SecAgg+: what the clients are told to do (FitConfig.secureAggregation). */
+  readonly clipping: SecAggClipping;
+  readonly logger: Logger;
 }

@@ -1,47 +1,27 @@
 import { randomInt } from 'node:crypto';
 import {
-  AggregationError,
   ConfigError,
-  FedsiftError,
-  InternalError,
   QuorumNotMetError,
   InvalidRequestError,
   NotSelectedError,
   RoundClosedError,
-  SecAggConsistencyError,
   SecAggProtocolError,
-  SecAggThresholdError,
   ShareDecryptionError,
 } from '../../shared/errors/index.js';
-import type { Logger } from '../../shared/logging/index.js';
 import {
   secAggToWire,
   serverStageToWire,
   type SecAggAttemptRef,
   type SecAggClientStage,
-  type SecAggClipping,
   type SecAggServerStage,
   type UpdateHeader,
   type WireSecureAggregation,
 } from '../../shared/proto/index.js';
-import { maskedVectorFromBytes, SecAggServer, type SecAggParams } from '../../shared/secagg/index.js';
+import { maskedVectorFromBytes, SecAggServer } from '../../shared/secagg/index.js';
 import { weightedMetricMeans } from '../strategies/index.js';
 import { honestMajorityProblem } from './secagg-config.js';
-import type { AttemptRound, SecAggOutcome, SecAggStreamSink, SecAggTimeouts } from './attempt-edges.js';
-
-/** The inputs of one SecAgg+ attempt. */
-export interface SecAggAttemptOptions {
-  readonly ref: SecAggAttemptRef;
-  /** The attempt's selected clients. */
-  readonly clientIds: readonly string[];
-  readonly params: SecAggParams;
-  readonly timeouts: SecAggTimeouts;
-  /** L, the global model's parameter count. */
-  readonly vectorLength: number;
-  /** Central DP under SecAgg+: what the clients are told to do (FitConfig.secureAggregation). */
-  readonly clipping: SecAggClipping;
-  readonly logger: Logger;
-}
+import type { AttemptRound, SecAggAttemptOptions, SecAggOutcome, SecAggStreamSink } from './attempt-edges.js';
+import { explainFailure, failureKind, type FailureKind } from './attempt-failure.js';
 
 /**
  * One attempt of a SecAgg+ round on the coordinator: a fresh SecAggServer over the attempt's selected clients (a
@@ -212,7 +192,7 @@ export class SecAggAttempt {
       this.streams.clear();
       return { result, metrics: weightedMetricMeans(this.reports) };
     } catch (err) {
-      return this.abort(this.explain(err), failureKind(err));
+      return this.abort(explainFailure(err, this.o.logger, this.ref), failureKind(err));
     }
   }
 
@@ -243,7 +223,7 @@ export class SecAggAttempt {
         this.waitingFor = new Set(); // stage 3 is the open round's
       } else if (stage === 'unmask') this.unmaskClosed?.();
     } catch (err) {
-      this.abort(this.explain(err), failureKind(err));
+      this.abort(explainFailure(err, this.o.logger, this.ref), failureKind(err));
     }
   }
 
@@ -281,15 +261,6 @@ export class SecAggAttempt {
   }
 
   /**
-   * The failure message of an attempt that revealed nothing (a threshold miss, total weight 0, shares that rebuild
-   * no key). Never throws: stages close on timers, where an error would escape the coordinator.
-   */
-  private explain(err: unknown): string {
-    if (!(err instanceof FedsiftError)) this.o.logger.error({ err, ...this.ref }, 'unexpected error in SecAgg+');
-    return err instanceof Error ? err.message : String(err);
-  }
-
-  /**
    * Ends the attempt without a sum: streams end ABORTED with the reason, the round closes. With `failure`, the reason
    * is the attempt's failure, of that class (the run's error if it was the last); without, the attempt missed its
    * quorum or stopped.
@@ -314,19 +285,4 @@ export class SecAggAttempt {
     clearTimeout(this.timer);
     this.timer = setTimeout(fire, ms);
   }
-}
-
-/** The error class an attempt's failure is reported with (its gRPC status). */
-type FailureKind = new (message: string, ctx: { runId: string; round: number }) => Error;
-
-/**
- * The class of an attempt's failure caused by `err`: too few clients or shares (SecAggThresholdError, UNAVAILABLE),
- * total weight 0 (AggregationError), shares that rebuild no key (SecAggConsistencyError, FAILED_PRECONDITION: the
- * survivors' messages disagree), else InternalError.
- */
-function failureKind(err: unknown): FailureKind {
-  if (err instanceof SecAggThresholdError) return SecAggThresholdError;
-  if (err instanceof AggregationError) return AggregationError;
-  if (err instanceof SecAggProtocolError || err instanceof ShareDecryptionError) return SecAggConsistencyError;
-  return InternalError;
 }
