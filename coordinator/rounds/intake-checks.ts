@@ -15,6 +15,7 @@ import { InvalidRequestError, InvalidUpdateError, UpdateNormError } from '../../
 import {
   codecFromWire,
   sameCodec,
+  SECAGG_UPDATE_CODEC,
   specsFromWire,
   type EvaluationReport,
   type UpdateHeader,
@@ -71,7 +72,7 @@ export function checkUpdateHeader(h: UpdateHeader, expected: UpdateExpectation):
  */
 export function checkMaskedHeader(h: UpdateHeader, expected: Omit<UpdateExpectation, 'codec'>): void {
   const ctx = { clientId: h.clientId, round: expected.round };
-  if (h.codec?.kind !== SECAGG_KIND)
+  if (h.codec?.kind !== SECAGG_UPDATE_CODEC.kind)
     throw new InvalidUpdateError(
       `update encoded with ${h.codec?.kind || 'none'}, but the run uses secure aggregation: send the SecAgg+ ` +
         'masked vector (UpdateCodec kind "secagg")',
@@ -86,9 +87,6 @@ export function checkMaskedHeader(h: UpdateHeader, expected: Omit<UpdateExpectat
   checkExamples(h, expected.declaredExamples, ctx);
 }
 
-/** UpdateCodec kind of a SecAgg+ masked vector (UpdateHeader only). */
-const SECAGG_KIND = 'secagg';
-
 /** @throws {InvalidUpdateError} unless 0 < num_examples ≤ the examples the client declared at Join. */
 function checkExamples(h: UpdateHeader, declaredExamples: number, ctx: { clientId: string; round: number }): void {
   if (!(h.numExamples > 0)) throw new InvalidUpdateError(`num_examples must be > 0, got ${h.numExamples}`, ctx);
@@ -102,7 +100,7 @@ function checkExamples(h: UpdateHeader, declaredExamples: number, ctx: { clientI
 
 /** The update's encoding of `n` parameters, or why its codec or byte size does not fit the round. */
 function checkEncoding(h: UpdateHeader, expected: UpdateExpectation, n: number): UpdateEncoding | string {
-  if (h.codec?.kind === SECAGG_KIND)
+  if (h.codec?.kind === SECAGG_UPDATE_CODEC.kind)
     return 'a SecAgg+ masked update (UpdateCodec kind "secagg") in a run without secure aggregation';
   const codec = codecFromWire(h.codec);
   if (typeof codec === 'string') return `update header: ${codec}`;

@@ -1,6 +1,6 @@
 import type { TensorSpec } from '../../shared/codec/index.js';
 import { InvalidUpdateError, RoundClosedError, SecAggProtocolError } from '../../shared/errors/index.js';
-import type { UpdateHeader, WireSecureAggregation } from '../../shared/proto/index.js';
+import { SECAGG_UPDATE_CODEC, type UpdateHeader, type WireSecureAggregation } from '../../shared/proto/index.js';
 import type { AttemptRound } from '../secagg/index.js';
 import { checkMaskedHeader } from './intake-checks.js';
 import { RoundUpload, type UpdateReceiver, type UploadRound } from './update-intake.js';
@@ -44,7 +44,7 @@ export interface MaskedRound extends UploadRound {
  */
 export class MaskedUpload extends RoundUpload<MaskedRound> implements UpdateReceiver {
   readonly alreadyAccepted = false;
-  readonly codec = 'secagg';
+  readonly codec = SECAGG_UPDATE_CODEC.kind;
   private pooled: Uint8Array | undefined;
 
   constructor(

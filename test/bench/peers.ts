@@ -107,7 +107,7 @@ export async function simulatedFederation(o: {
     const reports = await sims;
     const siteErrors = reports.flatMap((r) => r.errors).slice(0, 3);
     await waitFor(
-      `run finished (the sites ended${siteErrors.length ? `: ${siteErrors.join('; ')}` : ''}; run ${run.status().state} ${run.status().error})`,
+      `run finished (the sites ended${siteErrors.length ? `: ${siteErrors.join('; ')}` : ''})`,
       () => (run.isFinished ? true : undefined),
       60_000,
     );

@@ -3,6 +3,7 @@ import { MAX_CHUNK_BYTES, type TensorSpec } from '../../shared/codec/index.js';
 import {
   clientStageToWire,
   secAggFromWire,
+  SECAGG_UPDATE_CODEC,
   serverStageFromWire,
   type RoundAnnouncement,
   type SecAggClientMessage,
@@ -91,7 +92,7 @@ export async function playSecAggSite(
     call.on('error', () => undefined); // the status says it
     const send = (s: SecAggClientStage) => call.write(clientStageToWire(ref, s));
     const upload = async (payload: Uint8Array) => {
-      const codec = { kind: 'secagg', blockSize: 0, fraction: 0, nonzeros: 0 };
+      const codec = { ...SECAGG_UPDATE_CODEC };
       const { numExamples } = spec;
       const u = { ...ref, clientId: client.clientId, numExamples, metrics: { train_loss: 1 }, specs, payload, codec };
       await client.link.submitUpdate(u, MAX_CHUNK_BYTES).catch((err: Error) => (uploadError = err));

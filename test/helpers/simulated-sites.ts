@@ -1,8 +1,9 @@
-import { UpdateEncoder } from '../../client-node/daemon/index.js';
+import { secAggDelta, UpdateEncoder } from '../../client-node/daemon/index.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { playSecAggSession, SecAggSession } from '../../client-node/secagg/index.js';
 import { float32ToBytes, MAX_CHUNK_BYTES, type ModelWeights } from '../../shared/codec/index.js';
 import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
+import { secureRandomBytes } from '../../shared/privacy/index.js';
 import { SECAGG_UPDATE_CODEC, type RoundAnnouncement, type WireSecureAggregation } from '../../shared/proto/index.js';
 import { TEST_CAPABILITIES } from './protocol.js';
 
@@ -23,7 +24,7 @@ export type SiteTraining = (global: ModelWeights) => ModelWeights;
 
 /**
  * One SecAgg+ attempt of a simulated site, with the daemon's own session (client-node/secagg): key stages, then the
- * fetch and its masked delta (trained − global) uploaded with SubmitUpdate, then the unmask reply.
+ * fetch and its masked delta (secAggDelta, as the daemon takes it) uploaded with SubmitUpdate, then the unmask reply.
  * @throws when the session does not end with `done`.
  */
 async function secAggAttempt(
@@ -40,9 +41,8 @@ async function secAggAttempt(
     train: async () => {
       const { weights } = await link.fetchModel(runId, round, clientId);
       specs = weights.specs;
-      const trained = train(weights).values;
-      const update = new Float32Array(trained.length);
-      for (let i = 0; i < update.length; i++) update[i] = trained[i]! - weights.values[i]!;
+      const settings = { localPrivacy: a.fit.localPrivacy, clippingNorm: session.clipping.clippingNorm };
+      const update = secAggDelta(train(weights).values, weights.values, settings, secureRandomBytes);
       return { update, numExamples: 10 };
     },
     upload: async (payload) => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import { SECAGG_UPDATE_CODEC } from '../../shared/proto/index.js';
 import { waitForRunState } from '../helpers/coordinators.js';
 import { protocolFixture, refusal, type ProtocolFixture, type TestClient } from '../helpers/protocol.js';
 import { fitAnnouncementFor, playSecAggSite, type SecAggSiteSpec } from '../helpers/secagg-sites.js';
@@ -42,7 +43,7 @@ async function playAll(f: ProtocolFixture, extra: (i: number) => Partial<SecAggS
 
 /** A masked upload of zeros (4(L + 1) bytes, kind "secagg") by client `c` for round 1, attempt `attempt`. */
 function zeroMaskedUpload(f: ProtocolFixture, c: TestClient, attempt: number) {
-  const codec = { kind: 'secagg', blockSize: 0, fraction: 0, nonzeros: 0 };
+  const codec = { ...SECAGG_UPDATE_CODEC };
   const payload = new Uint8Array(4 * (PARAMS + 1));
   const ref = { runId: f.runId, round: 1, attempt, clientId: c.clientId };
   return { ...ref, numExamples: 100, metrics: {}, specs: f.runtime.specs, payload, codec };

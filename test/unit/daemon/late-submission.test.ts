@@ -5,7 +5,7 @@ import { AttemptTracker } from '../../../client-node/daemon/attempt-tracker.js';
 import { submitToOpenAttempt, type LateSubmission } from '../../../client-node/daemon/late-submission.js';
 import type { UpdateToSubmit } from '../../../client-node/link/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
-import type { UpdateAck } from '../../../shared/proto/index.js';
+import { SECAGG_UPDATE_CODEC, type UpdateAck } from '../../../shared/proto/index.js';
 import { createRng } from '../../../shared/random/index.js';
 import { testAnnouncement } from '../../helpers/announcements.js';
 import { serviceError } from '../../helpers/secagg-relay.js';
@@ -18,7 +18,7 @@ const UPDATE: UpdateToSubmit = {
   metrics: {},
   specs: [],
   payload: new Uint8Array(8),
-  codec: { kind: 'secagg', blockSize: 0, fraction: 0, nonzeros: 0 },
+  codec: { ...SECAGG_UPDATE_CODEC },
 };
 
 /** submitToOpenAttempt's collaborators; `answer(attempt)` is what the coordinator answers an upload to `attempt`. */
