@@ -9,7 +9,7 @@ import {
   type SecAggServerMessage,
 } from '../../shared/proto/index.js';
 import type { RunManager } from '../rounds/index.js';
-import type { SecAggAttempt, SecAggStreamSink } from '../secagg/index.js';
+import { DEFAULT_KEY_STAGE_TIMEOUT_MS, type SecAggAttempt, type SecAggStreamSink } from '../secagg/index.js';
 import { checkCaller, type CallerChecks } from './handlers.js';
 
 /** What a SecureAggregation stream needs: the caller checks and the runs. */
@@ -24,7 +24,7 @@ type SecAggCall = ServerDuplexStream<SecAggClientMessage, SecAggServerMessage>;
  * (ms): a client sends its keys right after opening it, and no attempt governs the stream before that message; the
  * default stage 1 deadline (advertiseKeysTimeoutMs).
  */
-export const FIRST_MESSAGE_TIMEOUT_MS = 20_000;
+const FIRST_MESSAGE_TIMEOUT_MS = DEFAULT_KEY_STAGE_TIMEOUT_MS;
 
 /**
  * One client's SecureAggregation stream (SecAgg+ stages 1, 2 and 4 of one attempt): the client is the one whose site

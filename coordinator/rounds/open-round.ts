@@ -119,13 +119,22 @@ export class OpenRound implements IntakeRound, MaskedRound {
    * back to the pool, closes the attempt when every selected client answered.
    */
   maskedTaken(h: UpdateHeader, buffer: Uint8Array): void {
-    const progress = this.o.progress;
     this.o.spareBuffers.push(buffer);
+    this.o.logger.debug({ round: this.round, client: h.clientId }, 'masked update taken');
+    this.recordDelivery(h, this.global.values.length);
+  }
+
+  /**
+   * Counts a delivery of `h` (plain or masked) standing for `values` parameters: its bytes, the slowest delivery so
+   * far; an earlier broken upload or failure of the client (e.g. a bad digest) no longer counts; closes the attempt
+   * when every selected client answered.
+   */
+  private recordDelivery(h: UpdateHeader, values: number): void {
+    const progress = this.o.progress;
     progress.updateBytes += h.totalBytes;
-    progress.rawUpdateBytes += 4 * this.global.values.length;
+    progress.rawUpdateBytes += 4 * values;
     progress.slowestDeliveryMs = Math.max(progress.slowestDeliveryMs, performance.now() - this.openedAt);
     this.interruptedUploads.delete(h.clientId);
-    this.o.logger.debug({ round: this.round, client: h.clientId }, 'masked update taken');
     const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
     if (failed >= 0) this.failures.splice(failed, 1);
     this.closeIfAllAnswered();
@@ -231,15 +240,9 @@ export class OpenRound implements IntakeRound, MaskedRound {
     // An accumulator that keeps updates keeps a dense update's buffer; a compressed one it decoded into its own.
     if (!accumulator.keepsUpdates || !(values instanceof Float32Array)) this.o.spareBuffers.push(bytes);
     accepted.set(h.clientId, h.sha256);
-    progress.updateBytes += h.totalBytes;
-    progress.rawUpdateBytes += 4 * values.length;
-    progress.slowestDeliveryMs = Math.max(progress.slowestDeliveryMs, performance.now() - this.openedAt);
     progress.failures.delete(h.clientId);
-    this.interruptedUploads.delete(h.clientId);
     this.o.logger.debug({ round: this.round, client: h.clientId, examples: h.numExamples }, 'update accepted');
-    const failed = this.failures.findIndex((f) => f.clientId === h.clientId);
-    if (failed >= 0) this.failures.splice(failed, 1); // an earlier upload of it failed (e.g. a bad digest); this one counts
-    this.closeIfAllAnswered();
+    this.recordDelivery(h, values.length);
     return true;
   }
 

@@ -5,6 +5,7 @@ export {
   secureAggregationSchema,
   secAggRunIssues,
   secAggFlagConfig,
+  DEFAULT_KEY_STAGE_TIMEOUT_MS,
   type SecureAggregationOptions,
   type SecAggIssue,
 } from './secagg-config.js';

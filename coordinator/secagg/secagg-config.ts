@@ -8,6 +8,9 @@ import {
   type SecAggParams,
 } from '../../shared/secagg/index.js';
 
+/** Default deadline of each key stage, advertise keys and share keys (ms). */
+export const DEFAULT_KEY_STAGE_TIMEOUT_MS = 20_000;
+
 /** A stage deadline (ms): at least 100 ms, at most a timer's longest delay. */
 const stageTimeoutMs = (defaultMs: number) => z.number().int().min(100).max(2_147_483_647).default(defaultMs);
 
@@ -36,9 +39,9 @@ export const secureAggregationSchema = z
      * shareKeysTimeoutMs below the shortest attempt deadline (secAggRunIssues). @default 20000 (40 s of the default
      * 60 s round deadline for stages 1 and 2 at worst)
      */
-    advertiseKeysTimeoutMs: stageTimeoutMs(20_000),
+    advertiseKeysTimeoutMs: stageTimeoutMs(DEFAULT_KEY_STAGE_TIMEOUT_MS),
     /** Stage 2 (share keys) closes this long after stage 1 at the latest (ms). @default 20000 */
-    shareKeysTimeoutMs: stageTimeoutMs(20_000),
+    shareKeysTimeoutMs: stageTimeoutMs(DEFAULT_KEY_STAGE_TIMEOUT_MS),
     /** Stage 4 (unmask) closes this long after the masked uploads at the latest (ms). @default 30000 */
     unmaskTimeoutMs: stageTimeoutMs(30_000),
   })

@@ -60,6 +60,8 @@ export class SecAggClient {
   private selfSeed!: Uint8Array;
   /** Neighbours' keys from the share-keys request. */
   private peerKeys = new Map<string, AdvertisedKeys>();
+  /** Pairwise keys already agreed this round, by purpose and peer (see pairKey). */
+  private readonly pairKeys = new Map<string, Uint8Array>();
   /** Shares held per owner (this client included), from the masked-input stage on. */
   private held = new Map<string, SharePair>();
 
@@ -246,14 +248,22 @@ export class SecAggClient {
     };
   }
 
-  /** The key this client shares with a neighbour for `purpose` (its share-keys peers only). */
+  /**
+   * The key this client shares with a neighbour for `purpose` (its share-keys peers only), agreed once per round: the
+   * share-encryption key encrypts in stage 2 and decrypts in stage 3.
+   */
   private pairKey(purpose: PairwisePurpose, peerId: string): Uint8Array {
+    const cacheKey = `${purpose}\u0000${peerId}`;
+    const known = this.pairKeys.get(cacheKey);
+    if (known) return known;
     const peer = this.peerKeys.get(peerId)!;
     const [own, theirs] =
       purpose === 'share-encryption'
         ? [this.encryptionKeys, peer.encryptionPublicKey]
         : [this.maskKeys, peer.maskPublicKey];
-    return derivePairwiseKey(purpose, this.ref, this.clientId, own.privateKey, peerId, theirs);
+    const key = derivePairwiseKey(purpose, this.ref, this.clientId, own.privateKey, peerId, theirs);
+    this.pairKeys.set(cacheKey, key);
+    return key;
   }
 
   private needThreshold(count: number, what: string): void {

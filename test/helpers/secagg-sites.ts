@@ -10,6 +10,7 @@ import {
   type SecAggClientStage,
   type SecAggServerMessage,
 } from '../../shared/proto/index.js';
+import { clipInPlace } from '../../shared/privacy/index.js';
 import { createRng } from '../../shared/random/index.js';
 import { maskedVectorToBytes, SecAggClient } from '../../shared/secagg/index.js';
 import { rawCoordinatorStub, type TestClient } from './protocol.js';
@@ -119,8 +120,9 @@ export async function playSecAggSite(
   }
 }
 
-/** `delta` scaled to L2 norm at most `norm` (DP-FedAvg's flat clipping). */
+/** A copy of `delta` scaled to L2 norm at most `norm` (DP-FedAvg's flat clipping, clipInPlace). */
 export function clipToNorm(delta: Float32Array, norm: number): Float32Array {
-  const l2 = Math.sqrt(delta.reduce((s, x) => s + x * x, 0));
-  return l2 <= norm ? delta : delta.map((x) => (x * norm) / l2);
+  const clipped = Float32Array.from(delta);
+  clipInPlace(clipped, norm);
+  return clipped;
 }
