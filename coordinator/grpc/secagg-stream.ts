@@ -4,7 +4,6 @@ import { toServiceError } from '../../shared/grpc-errors/index.js';
 import {
   clientStageFromWire,
   sessionIdOf,
-  type SecAggAttemptRef,
   type SecAggClientMessage,
   type SecAggServerMessage,
 } from '../../shared/proto/index.js';
@@ -55,7 +54,6 @@ export function secureAggregationStream(deps: SecAggStreamDeps, unexpected: (err
       fail: (err) => finish(toServiceError(err, unexpected)),
     };
     let clientId: string | undefined;
-    let ref: SecAggAttemptRef | undefined;
     let attempt: SecAggAttempt | undefined;
     const firstMessage = setTimeout(() => {
       const details = `no message named the SecAgg+ attempt within ${FIRST_MESSAGE_TIMEOUT_MS} ms of opening the stream`;
@@ -64,20 +62,22 @@ export function secureAggregationStream(deps: SecAggStreamDeps, unexpected: (err
     const onMessage = (m: SecAggClientMessage) => {
       if (ended) return;
       clearTimeout(firstMessage);
-      if (attempt) deps.clients.checkSession(clientId!, sessionIdOf(call.metadata)); // a taken-over site's stream is mute
       if (!attempt) {
         clientId = deps.clients.clientOfSession(sessionIdOf(call.metadata));
         checkCaller(deps, call, clientId);
-        ref = { runId: m.runId, round: m.round, attempt: m.attempt };
-        const opened = deps.manager.get(m.runId).secAggAttempt(ref);
+        const opened = deps.manager.get(m.runId).secAggAttempt({ runId: m.runId, round: m.round, attempt: m.attempt });
         opened.connect(clientId, sink);
         attempt = opened; // only a connected stream speaks for the client in the attempt
-      } else if (m.runId !== ref!.runId || m.round !== ref!.round || m.attempt !== ref!.attempt)
-        throw new InvalidRequestError(
-          `this stream is for run ${ref!.runId} round ${ref!.round} attempt ${ref!.attempt}, not ` +
-            `run ${m.runId} round ${m.round} attempt ${m.attempt}`,
-          { clientId },
-        );
+      } else {
+        deps.clients.checkSession(clientId!, sessionIdOf(call.metadata)); // a taken-over site's stream is mute
+        const ref = attempt.ref;
+        if (m.runId !== ref.runId || m.round !== ref.round || m.attempt !== ref.attempt)
+          throw new InvalidRequestError(
+            `this stream is for run ${ref.runId} round ${ref.round} attempt ${ref.attempt}, not ` +
+              `run ${m.runId} round ${m.round} attempt ${m.attempt}`,
+            { clientId },
+          );
+      }
       attempt.receive(clientId!, clientStageFromWire(clientId!, m));
     };
     call.on('data', (m: SecAggClientMessage) => {
