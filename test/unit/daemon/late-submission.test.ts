@@ -90,6 +90,9 @@ describe('submitToOpenAttempt of a pinned update (a SecAgg+ masked vector)', () 
     const t = new AttemptTracker();
     const a1 = testAnnouncement({ attempt: 1 });
     t.observe(a1);
+    let waitedForNewer = 0;
+    const newer = t.newer.bind(t);
+    t.newer = (...args: Parameters<AttemptTracker['newer']>) => (waitedForNewer++, newer(...args));
     const { o, tried } = submission(
       t,
       () => {
@@ -102,6 +105,7 @@ describe('submitToOpenAttempt of a pinned update (a SecAgg+ masked vector)', () 
     // Assert
     assert.equal(ack, undefined);
     assert.deepEqual(tried, [1]);
+    assert.equal(waitedForNewer, 0, 'a pinned upload never waits for a next attempt');
   });
 
   it('does not mark its round delivered when acknowledged: a later attempt of the round is still played', async () => {
