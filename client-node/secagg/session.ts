@@ -1,5 +1,3 @@
-import { randomInt } from 'node:crypto';
-import { createRng, type Rng } from '../../shared/random/index.js';
 import {
   clientStageToWire,
   secAggFromWire,
@@ -31,10 +29,8 @@ export interface SecAggSessionOptions {
   /** This site's client id (the coordinator's JoinResponse). */
   readonly clientId: string;
   readonly attempt: SecAggAttempt;
-  /** Key material, seeds and nonces. @default node:crypto randomBytes (seeded only in tests) */
+  /** Key material, seeds, nonces and the rounding seed. @default node:crypto randomBytes (seeded only in tests) */
   readonly randomBytes?: (n: number) => Uint8Array;
-  /** Stochastic-rounding draws. @default an Rng seeded from node:crypto */
-  readonly rng?: Rng;
 }
 
 /** What the transport does after a coordinator message. */
@@ -72,11 +68,7 @@ export class SecAggSession {
     this.setupMessage = setup;
     this.clipping = clipping;
     this.maxWeight = setup.params.maxWeight;
-    // 32 seed bits are enough: the draws only make the rounding unbiased, they hide nothing (the masks do). A
-    // coordinator that guessed the seed would learn which way each value was rounded, i.e. nothing beyond the
-    // quantised value, which only ever reaches it inside the unmasked sum.
-    const rng = options.rng ?? createRng(randomInt(2 ** 32));
-    this.client = new SecAggClient({ clientId: options.clientId, randomBytes: options.randomBytes, rng });
+    this.client = new SecAggClient({ clientId: options.clientId, randomBytes: options.randomBytes });
   }
 
   /**

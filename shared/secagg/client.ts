@@ -1,5 +1,4 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
-import type { Rng } from '../random/index.js';
 import type { RoundRef } from './binding.js';
 import { expectBytes, expectIdsWithin, expectRound } from './checks.js';
 import { SecAggConsistencyError, SecAggProtocolError, SecAggThresholdError } from '../errors/index.js';
@@ -11,7 +10,7 @@ import {
   type PairwisePurpose,
   type X25519KeyPair,
 } from './key-agreement.js';
-import { applyMask, pairwiseSign } from './masks.js';
+import { applyMasks, pairwiseSign } from './masks.js';
 import type {
   AdvertisedKeys,
   KeyAdvertisement,
@@ -31,10 +30,11 @@ import { encodeWeightedInput } from './weighting.js';
 /** A client's collaborators for one SecAgg+ round. */
 export interface SecAggClientOptions {
   readonly clientId: string;
-  /** Source of key material, seeds and nonces. @default node:crypto randomBytes (use a CSPRNG outside tests) */
+  /**
+   * Source of key material, seeds, nonces and the stochastic rounding's seed. @default node:crypto randomBytes (use a
+   * CSPRNG outside tests)
+   */
   readonly randomBytes?: (n: number) => Uint8Array;
-  /** Draws of the stochastic rounding (quantize). */
-  readonly rng: Rng;
 }
 
 type Stage = 'new' | 'advertised' | 'shared' | 'masked' | 'done';
@@ -49,7 +49,6 @@ type Stage = 'new' | 'advertised' | 'shared' | 'masked' | 'done';
 export class SecAggClient {
   readonly clientId: string;
   private readonly randomBytes: (n: number) => Uint8Array;
-  private readonly rng: Rng;
   private stage: Stage = 'new';
   private ref: RoundRef = { runId: '', round: -1 };
   private params!: RoundSecAggParams;
@@ -68,7 +67,6 @@ export class SecAggClient {
   constructor(options: SecAggClientOptions) {
     this.clientId = options.clientId;
     this.randomBytes = options.randomBytes ?? ((n) => new Uint8Array(cryptoRandomBytes(n)));
-    this.rng = options.rng;
   }
 
   private expectStage(stage: Stage, what: string): void {
@@ -200,11 +198,12 @@ export class SecAggClient {
     }
     this.needThreshold(received.size + 1, 'neighbours sent shares');
     const { modulus } = this.params;
-    const masked = encodeWeightedInput(update, numExamples, this.params, this.rng);
-    applyMask(masked, this.selfSeed, 1, modulus);
-    for (const peerId of received.keys()) {
-      applyMask(masked, this.pairKey('pairwise-mask', peerId), pairwiseSign(me, peerId), modulus);
-    }
+    const masked = encodeWeightedInput(update, numExamples, this.params, this.randomBytes(KEY_BYTES));
+    const pairwise = [...received.keys()].map((peerId) => ({
+      seed: this.pairKey('pairwise-mask', peerId),
+      sign: pairwiseSign(me, peerId),
+    }));
+    applyMasks(masked, [{ seed: this.selfSeed, sign: 1 }, ...pairwise], modulus);
     this.stage = 'masked';
     for (const [owner, pair] of received) this.held.set(owner, pair);
     return { clientId: me, round: this.ref.round, masked };

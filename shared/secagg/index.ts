@@ -25,7 +25,7 @@ export { maskedVectorToBytes, maskedVectorFromBytes } from './vector-bytes.js';
 export { neighbourhoods } from './graph.js';
 export { quantize, dequantizeSum, quantizationStep } from './quantize.js';
 export { weightRatio, quantizedWeight, encodeWeightedInput, decodeWeightedSum, type WeightedSum } from './weighting.js';
-export { expandMask, pairwiseSign, applyMask } from './masks.js';
+export { applyMasks, pairwiseSign, type Mask } from './masks.js';
 export { addModInPlace, subModInPlace, modMask } from './modular.js';
 export { splitSecret, combineShares } from './shamir.js';
 export { keyPairFromPrivate, derivePairwiseKey, KEY_BYTES, type X25519KeyPair } from './key-agreement.js';

@@ -1,37 +1,39 @@
-import { createCipheriv } from 'node:crypto';
-import { KEY_BYTES } from './key-agreement.js';
-import { addModInPlace, modMask, subModInPlace } from './modular.js';
-import { LITTLE_ENDIAN, maskedVectorFromBytes } from './vector-bytes.js';
+import { modMask } from './modular.js';
+import { BLOCK_WORDS, Prg } from './prg.js';
 
-const ZERO_IV = new Uint8Array(16);
-
-/** Zeros to encrypt: the keystream of AES-CTR is the encryption of zeros. Grown to the longest mask asked for. */
-let zeros = new Uint8Array(0);
+/** One mask to add to (sign +1) or subtract from (−1) a vector: PRG(seed), reduced mod M. */
+export interface Mask {
+  /** 32 bytes: a self-mask seed b_u or a pairwise-mask key s_{u,v}. */
+  readonly seed: Uint8Array;
+  readonly sign: 1 | -1;
+}
 
 /**
- * PRG(seed): `length` values uniform mod `modulus`, the AES-256-CTR keystream of `seed` (zero IV) read as
- * little-endian Uint32 and reduced with the power-of-two mask (uniform, since M divides 2^32). Deterministic: both ends
- * of a pair, and the coordinator once it rebuilds a seed, expand the same mask.
- * @param seed 32 bytes: a self-mask seed b_u or a pairwise-mask key s_{u,v}.
- * @param length values (the masked vector's length: model values + 1 weight coordinate).
- * @throws {RangeError} when the seed is not 32 bytes, length is not a non-negative integer, or the modulus is bad.
- * @see Bonawitz et al., CCS 2017, §3 (PRG) and §4 Round 2 (p_{u,v} = Δ·PRG(s_{u,v}), p_u = PRG(b_u))
+ * vector ← vector + Σ signₖ·PRG(seedₖ) mod M, in place, block by block: each mask's keystream is drawn a block at a
+ * time and added while the block is in cache, so no mask is ever materialised at the vector's length. The words are
+ * added mod 2^32 and the block reduced with the power-of-two mask once at the end (M divides 2^32, so this is the sum
+ * mod M of the masks reduced mod M, each uniform mod M).
+ * @param vector residues mod `modulus` (a site's quantised input, or the coordinator's sum), length L + 1.
+ * @param masks the masks to apply; a pair's two ends apply the same seed with opposite signs (pairwiseSign).
+ * @returns vector.
+ * @throws {RangeError} when a seed is not 32 bytes or the modulus is not a power of two in [2, 2^32].
+ * @see Bonawitz et al., CCS 2017, §4 Round 2 (y_u = x_u + PRG(b_u) + Σ_v Δ_{u,v}·PRG(s_{u,v})) and Round 4 (the
+ *   coordinator removes PRG(b_u) of survivors and the pairwise masks of dropped clients)
  */
-export function expandMask(seed: Uint8Array, length: number, modulus: number): Uint32Array {
-  if (seed.length !== KEY_BYTES) throw new RangeError(`expandMask: seed must be 32 bytes, got ${seed.length}`);
-  if (!Number.isInteger(length) || length < 0) throw new RangeError(`expandMask: bad length ${length}`);
-  const m = modMask(modulus);
-  if (zeros.length < length * 4) zeros = new Uint8Array(length * 4);
-  const cipher = createCipheriv('aes-256-ctr', seed, ZERO_IV);
-  const stream = cipher.update(zeros.subarray(0, length * 4)); // CTR: final() adds nothing
-  cipher.final();
-  // A fresh Buffer this large is its own allocation, 4-aligned: read it in place (else, and on big-endian, copy).
-  const values =
-    LITTLE_ENDIAN && stream.byteOffset % 4 === 0
-      ? new Uint32Array(stream.buffer, stream.byteOffset, length)
-      : maskedVectorFromBytes(stream);
-  if (m !== 0xffffffff) for (let i = 0; i < values.length; i++) values[i] = values[i]! & m;
-  return values;
+export function applyMasks(vector: Uint32Array, masks: readonly Mask[], modulus: number): Uint32Array {
+  const m = modMask(modulus) | 0; // −1 for 2^32: no reduction
+  const v = new Int32Array(vector.buffer, vector.byteOffset, vector.length); // int32 arithmetic: no float conversions
+  const streams = masks.map((mask) => ({ prg: new Prg(mask.seed), sign: mask.sign }));
+  for (let start = 0; start < v.length; start += BLOCK_WORDS) {
+    const n = Math.min(BLOCK_WORDS, v.length - start);
+    for (const { prg, sign } of streams) {
+      const words = prg.next(n);
+      if (sign === 1) for (let i = 0; i < n; i++) v[start + i] = (v[start + i]! + words[i]!) | 0;
+      else for (let i = 0; i < n; i++) v[start + i] = (v[start + i]! - words[i]!) | 0;
+    }
+    if (m !== -1) for (let i = start; i < start + n; i++) v[i] = v[i]! & m;
+  }
+  return vector;
 }
 
 /**
@@ -42,10 +44,4 @@ export function expandMask(seed: Uint8Array, length: number, modulus: number): U
 export function pairwiseSign(ownId: string, peerId: string): 1 | -1 {
   if (ownId === peerId) throw new RangeError(`pairwiseSign: a client has no pairwise mask with itself (${ownId})`);
   return ownId < peerId ? 1 : -1;
-}
-
-/** vector ← vector + sign·PRG(seed) mod M, in place; returns vector. The coordinator undoes a mask with −sign. */
-export function applyMask(vector: Uint32Array, seed: Uint8Array, sign: 1 | -1, modulus: number): Uint32Array {
-  const mask = expandMask(seed, vector.length, modulus);
-  return sign === 1 ? addModInPlace(vector, mask, modulus) : subModInPlace(vector, mask, modulus);
 }

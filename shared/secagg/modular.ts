@@ -1,7 +1,7 @@
 /**
- * Arithmetic mod a power of two M ≤ 2^32 on Uint32Array, element-wise and in place. Operands are < 2^32, so a + b
- * and a − b are exact in a double; `& (M − 1)` reduces them (two's complement makes a negative difference come out
- * right), and storing into a Uint32Array takes the int32 result mod 2^32. No BigInt, no overflow.
+ * Arithmetic mod a power of two M ≤ 2^32 on Uint32Array, element-wise and in place, through int32 views of the same
+ * memory: `(a ± b) & (M − 1)` on int32 is the sum mod 2^32 reduced mod M (M divides 2^32; for M = 2^32 the mask is
+ * −1, all bits), so the engine never leaves int32 arithmetic. No BigInt, no overflow.
  * @see Bonawitz et al., CCS 2017, §3 (inputs and masks in Z_R, R a power of two)
  */
 
@@ -12,6 +12,8 @@ export function modMask(modulus: number): number {
   return modulus === 2 ** 32 ? 0xffffffff : modulus - 1;
 }
 
+const int32View = (v: Uint32Array): Int32Array => new Int32Array(v.buffer, v.byteOffset, v.length);
+
 function sameLength(a: Uint32Array, b: Uint32Array, op: string): void {
   if (a.length !== b.length) throw new RangeError(`${op}: lengths differ (${a.length} vs ${b.length})`);
 }
@@ -19,16 +21,18 @@ function sameLength(a: Uint32Array, b: Uint32Array, op: string): void {
 /** acc ← (acc + v) mod M. Returns acc. @throws {RangeError} on a length mismatch or a bad modulus. */
 export function addModInPlace(acc: Uint32Array, v: Uint32Array, modulus: number): Uint32Array {
   sameLength(acc, v, 'addModInPlace');
-  const m = modMask(modulus);
-  for (let i = 0; i < acc.length; i++) acc[i] = (acc[i]! + v[i]!) & m;
+  const m = modMask(modulus) | 0;
+  const [a, b] = [int32View(acc), int32View(v)];
+  for (let i = 0; i < a.length; i++) a[i] = (a[i]! + b[i]!) & m;
   return acc;
 }
 
 /** acc ← (acc − v) mod M. Returns acc. @throws {RangeError} on a length mismatch or a bad modulus. */
 export function subModInPlace(acc: Uint32Array, v: Uint32Array, modulus: number): Uint32Array {
   sameLength(acc, v, 'subModInPlace');
-  const m = modMask(modulus);
-  for (let i = 0; i < acc.length; i++) acc[i] = (acc[i]! - v[i]!) & m;
+  const m = modMask(modulus) | 0;
+  const [a, b] = [int32View(acc), int32View(v)];
+  for (let i = 0; i < a.length; i++) a[i] = (a[i]! - b[i]!) & m;
   return acc;
 }
 

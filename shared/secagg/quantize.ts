@@ -1,5 +1,5 @@
 import { InvalidUpdateError } from '../errors/index.js';
-import type { Rng } from '../random/index.js';
+import { BLOCK_WORDS, Prg } from './prg.js';
 
 /**
  * Width of one quantisation level in model units: 2·clippingRange / (quantizationRange − 1). The stochastic rounding
@@ -9,11 +9,15 @@ export function quantizationStep(clippingRange: number, quantizationRange: numbe
   return (2 * clippingRange) / (quantizationRange - 1);
 }
 
+/** 2^−32: a uniform 32-bit word times this is a uniform draw in [0, 1). */
+const WORD_TO_UNIT = 2 ** -32;
+
 /**
  * Clips each value to ±clippingRange and maps it affinely onto [0, quantizationRange − 1] (−c → 0, +c → Q − 1), rounding
- * stochastically: up with probability equal to the fractional part, so the level is an unbiased estimate.
+ * stochastically: ⌊level + U⌋ with U uniform in [0, 1) rounds up with probability equal to the fractional part, so the
+ * level is an unbiased estimate. The draws U are the PRG keystream of `roundingSeed`, a block at a time.
  * @param values model values (model units); NaN or ±Infinity are refused, not clipped.
- * @param rng source of the rounding draws (injected; seeded in tests).
+ * @param roundingSeed 32 bytes seeding the rounding draws (fresh from a CSPRNG on a site; seeded in tests).
  * @param out where to write (length ≥ values.length); a new Uint32Array when omitted.
  * @param weight each clipped value is multiplied by this weight ≥ 0 and clipped again before it is mapped
  *   (encodeWeightedInput's r̂ₖ ≈ 1 at most). @default 1
@@ -26,22 +30,26 @@ export function quantize(
   values: ArrayLike<number>,
   clippingRange: number,
   quantizationRange: number,
-  rng: Rng,
+  roundingSeed: Uint8Array,
   out: Uint32Array = new Uint32Array(values.length),
   weight = 1,
 ): Uint32Array {
   if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError(`quantize: bad weight ${weight}`);
-  const scale = (quantizationRange - 1) / (2 * clippingRange);
+  const c = clippingRange;
+  const scale = (quantizationRange - 1) / (2 * c);
   const top = quantizationRange - 1;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!;
-    if (!Number.isFinite(x)) throw new InvalidUpdateError(`update value ${i} is ${x}`, { field: 'update' });
-    const c = clippingRange;
-    const v = weight * (x > c ? c : x < -c ? -c : x);
-    const clipped = v > c ? c : v < -c ? -c : v; // a weight rounded a little above 1 could pass ±c
-    const level = (clipped + clippingRange) * scale;
-    const floor = Math.floor(level);
-    out[i] = Math.min(top, floor + (rng.next() < level - floor ? 1 : 0));
+  const draws = new Prg(roundingSeed);
+  for (let start = 0; start < values.length; start += BLOCK_WORDS) {
+    const n = Math.min(BLOCK_WORDS, values.length - start);
+    const u = draws.next(n);
+    for (let j = 0; j < n; j++) {
+      const x = values[start + j]!;
+      if (!Number.isFinite(x)) throw new InvalidUpdateError(`update value ${start + j} is ${x}`, { field: 'update' });
+      const v = weight * (x > c ? c : x < -c ? -c : x);
+      const clipped = v > c ? c : v < -c ? -c : v; // a weight rounded a little above 1 could pass ±c
+      const level = Math.floor((clipped + c) * scale + (u[j]! >>> 0) * WORD_TO_UNIT);
+      out[start + j] = level > top ? top : level;
+    }
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { RoundRef } from './binding.js';
 import { SecAggProtocolError, SecAggThresholdError } from '../errors/index.js';
 import { derivePairwiseKey, keyPairFromPrivate } from './key-agreement.js';
-import { applyMask, pairwiseSign } from './masks.js';
+import { applyMasks, pairwiseSign, type Mask } from './masks.js';
 import type { RoundSecAggParams } from './params.js';
 import { combineShares } from './shamir.js';
 
@@ -59,10 +59,9 @@ export async function unmaskSum(input: UnmaskInput): Promise<Uint32Array> {
         { clientId: owner, round: ref.round },
       );
   }
-  for (const u of input.survivors) {
-    const seed = await combineShares(input.seedShares.get(u)!, threshold, u);
-    applyMask(sum, seed, -1, modulus);
-  }
+  const masks: Mask[] = [];
+  for (const u of input.survivors)
+    masks.push({ seed: await combineShares(input.seedShares.get(u)!, threshold, u), sign: -1 });
   const survivors = new Set(input.survivors);
   for (const d of input.dropped) {
     const privateKey = await combineShares(input.keyShares.get(d)!, threshold, d);
@@ -76,8 +75,8 @@ export async function unmaskSum(input: UnmaskInput): Promise<Uint32Array> {
     for (const v of graph.get(d) ?? []) {
       if (!survivors.has(v)) continue;
       const seed = derivePairwiseKey('pairwise-mask', ref, d, privateKey, v, input.maskPublicKeys.get(v)!);
-      applyMask(sum, seed, pairwiseSign(v, d) === 1 ? -1 : 1, modulus);
+      masks.push({ seed, sign: pairwiseSign(v, d) === 1 ? -1 : 1 });
     }
   }
-  return sum;
+  return applyMasks(sum, masks, modulus);
 }

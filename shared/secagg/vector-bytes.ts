@@ -5,15 +5,15 @@ export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 
 
 /**
  * A masked vector as bytes, each value 4 bytes little-endian, for the chunked update upload (SubmitUpdate).
- * @param vector masked values (Uint32, mod `modulus`); the result is a copy, vector.length·4 bytes.
+ * @param vector masked values (Uint32, mod `modulus`).
+ * @returns vector.length·4 bytes: on a little-endian machine a view of the vector's own memory (no copy of a vector
+ *   that is sent once and dropped), on a big-endian one a byte-swapped copy.
  */
 export function maskedVectorToBytes(vector: Uint32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
   const out = new Uint8Array(vector.length * 4);
-  if (LITTLE_ENDIAN) out.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
-  else {
-    const view = new DataView(out.buffer);
-    for (let i = 0; i < vector.length; i++) view.setUint32(4 * i, vector[i]!, true);
-  }
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < vector.length; i++) view.setUint32(4 * i, vector[i]!, true);
   return out;
 }
 

@@ -1,5 +1,4 @@
 import { AggregationError, InvalidUpdateError } from '../errors/index.js';
-import type { Rng } from '../random/index.js';
 import { dequantizeSum, quantizationStep, quantize } from './quantize.js';
 
 /** The quantisation settings the weighted encoding needs (a RoundSecAggParams fits). */
@@ -45,7 +44,7 @@ export function quantizedWeight(ratio: number, p: QuantizationParams): { level: 
  * clipped to c, biasing the mean. The weight level carries no −c offset and is rounded to nearest, not stochastically,
  * so Σ levels·step is exactly Σr̂ₖ.
  * @param update the client's values (flattened model or model delta, model units), length L.
- * @param rng stochastic-rounding draws.
+ * @param roundingSeed 32 bytes seeding the stochastic-rounding draws (quantize).
  * @returns L + 1 levels in [0, Q − 1] (the plaintext the masks then hide).
  * @throws {InvalidUpdateError} on a non-finite value or a bad numExamples.
  * @see Flower `secaggplus_mod.py` (`[w, w·params]`); issue 17 item 2
@@ -54,11 +53,11 @@ export function encodeWeightedInput(
   update: ArrayLike<number>,
   numExamples: number,
   p: QuantizationParams,
-  rng: Rng,
+  roundingSeed: Uint8Array,
 ): Uint32Array {
   const { level, weight } = quantizedWeight(weightRatio(numExamples, p.maxWeight), p);
   const out = new Uint32Array(update.length + 1);
-  quantize(update, p.clippingRange, p.quantizationRange, rng, out, weight);
+  quantize(update, p.clippingRange, p.quantizationRange, roundingSeed, out, weight);
   out[update.length] = level;
   return out;
 }

@@ -33,8 +33,11 @@ export interface SecAggRound {
   readonly ids: readonly string[];
   readonly updates: readonly Float32Array[];
   readonly numExamples: readonly number[];
-  /** Seed of client i's rounding draws: createRng(roundingSeed(i)) replays them. */
-  readonly roundingSeed: (i: number) => number;
+  /**
+   * Client i's latest random draw: once it has masked its input, the seed of its rounding draws (the masked-input
+   * stage draws nothing after it), so encodeWeightedInput(…, roundingSeed(i)) replays its quantisation.
+   */
+  readonly roundingSeed: (i: number) => Uint8Array;
   readonly server: SecAggServer;
   readonly clients: readonly SecAggClient[];
 }
@@ -45,15 +48,11 @@ export function prepareSecAggRound(spec: SecAggRoundSpec): SecAggRound {
   const updates = ids.map((_, i) => randomValues(spec.vectorLength, spec.seed * 1000 + i, 0.5));
   const counts = createRng(spec.seed);
   const numExamples = ids.map(() => 50 + Math.floor(counts.next() * 2000));
-  const roundingSeed = (i: number) => spec.seed * 7919 + i;
-  const clients = ids.map(
-    (clientId, i) =>
-      new SecAggClient({
-        clientId,
-        randomBytes: seededBytes(spec.seed * 31 + i),
-        rng: createRng(roundingSeed(i)),
-      }),
-  );
+  const latestDraw: Uint8Array[] = ids.map(() => new Uint8Array(0));
+  const clients = ids.map((clientId, i) => {
+    const bytes = seededBytes(spec.seed * 31 + i);
+    return new SecAggClient({ clientId, randomBytes: (n) => (latestDraw[i] = bytes(n)) });
+  });
   const server = new SecAggServer({
     runId: 'run-secagg',
     round: 3,
@@ -62,7 +61,7 @@ export function prepareSecAggRound(spec: SecAggRoundSpec): SecAggRound {
     graphSeed: spec.seed,
     vectorLength: spec.vectorLength,
   });
-  return { ids, updates, numExamples, roundingSeed, server, clients };
+  return { ids, updates, numExamples, roundingSeed: (i) => latestDraw[i]!, server, clients };
 }
 
 /** Runs every stage of a prepared round in memory, honouring the spec's dropouts and relays. */

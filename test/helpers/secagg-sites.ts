@@ -11,7 +11,6 @@ import {
   type SecAggServerMessage,
 } from '../../shared/proto/index.js';
 import { clipInPlace } from '../../shared/privacy/index.js';
-import { createRng } from '../../shared/random/index.js';
 import { maskedVectorToBytes, SecAggClient } from '../../shared/secagg/index.js';
 import { rawCoordinatorStub, type TestClient } from './protocol.js';
 import { seededBytes } from './seeded-bytes.js';
@@ -81,7 +80,6 @@ export async function playSecAggSite(
   const weight = clipping.equalWeights ? setup.params.maxWeight : spec.numExamples;
   const site = new SecAggClient({
     clientId: client.clientId,
-    rng: createRng(spec.seed),
     randomBytes: seededBytes(spec.seed), // deterministic key material: a test's, never a site's
   });
   const stub = rawCoordinatorStub<SecAggStub>(address, client.link);

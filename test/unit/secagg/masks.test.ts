@@ -2,19 +2,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   addModInPlace,
-  applyMask,
+  applyMasks,
   derivePairwiseKey,
-  expandMask,
   keyPairFromPrivate,
   maskedVectorFromBytes,
   maskedVectorToBytes,
   pairwiseSign,
   SecAggProtocolError,
+  subModInPlace,
 } from '../../../shared/secagg/index.js';
 import { fedsiftError } from '../../helpers/fedsift-errors.js';
 import { seededBytes } from '../../helpers/seeded-bytes.js';
 
 const ref = { runId: 'run-a', round: 2 };
+
+/** PRG(seed) mod M at length n: the one mask applied to zeros. */
+const expand = (seed: Uint8Array, n: number, modulus: number) =>
+  applyMasks(new Uint32Array(n), [{ seed, sign: 1 }], modulus);
 
 describe('SecAgg+ PRG masks', () => {
   it('expands a seed deterministically, differently for another seed, uniformly below the modulus', () => {
@@ -22,10 +26,10 @@ describe('SecAgg+ PRG masks', () => {
     const bytes = seededBytes(1);
     const [s1, s2] = [bytes(32), bytes(32)];
     // Execute
-    const a = expandMask(s1, 50_000, 2 ** 32);
-    const b = expandMask(s1, 50_000, 2 ** 32);
-    const other = expandMask(s2, 50_000, 2 ** 32);
-    const small = expandMask(s1, 50_000, 2 ** 10);
+    const a = expand(s1, 50_000, 2 ** 32);
+    const b = expand(s1, 50_000, 2 ** 32);
+    const other = expand(s2, 50_000, 2 ** 32);
+    const small = expand(s1, 50_000, 2 ** 10);
     // Assert
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, other);
@@ -37,7 +41,7 @@ describe('SecAgg+ PRG masks', () => {
     );
     const mean = a.reduce((s, v) => s + v, 0) / a.length;
     assert.ok(Math.abs(mean / 2 ** 32 - 0.5) < 0.01, `mean ${mean / 2 ** 32} of 2^32`);
-    assert.deepEqual(expandMask(s1, 10, 2 ** 32), a.subarray(0, 10), 'a prefix of a longer mask');
+    assert.deepEqual(expand(s1, 10, 2 ** 32), a.subarray(0, 10), 'a prefix of a longer mask');
   });
 
   it('cancels the pairwise masks of a pair: u adds, v subtracts, the sum is 0 mod M', () => {
@@ -48,8 +52,8 @@ describe('SecAgg+ PRG masks', () => {
       // Execute
       const su = derivePairwiseKey('pairwise-mask', ref, 'site-u', u.privateKey, 'site-v', v.publicKey);
       const sv = derivePairwiseKey('pairwise-mask', ref, 'site-v', v.privateKey, 'site-u', u.publicKey);
-      const yu = applyMask(new Uint32Array(1000), su, pairwiseSign('site-u', 'site-v'), modulus);
-      const yv = applyMask(new Uint32Array(1000), sv, pairwiseSign('site-v', 'site-u'), modulus);
+      const yu = applyMasks(new Uint32Array(1000), [{ seed: su, sign: pairwiseSign('site-u', 'site-v') }], modulus);
+      const yv = applyMasks(new Uint32Array(1000), [{ seed: sv, sign: pairwiseSign('site-v', 'site-u') }], modulus);
       // Assert
       assert.deepEqual(pairwiseSign('site-u', 'site-v'), 1, 'the lower id adds');
       assert.ok(yu.some((x) => x !== 0));
@@ -59,6 +63,31 @@ describe('SecAgg+ PRG masks', () => {
       );
     }
     assert.throws(() => pairwiseSign('a', 'a'), RangeError);
+  });
+
+  it('applies several masks block by block exactly as one after another, residues staying below M', () => {
+    // Prepare: 40,001 values span two full blocks of 16,384 and a partial one
+    const bytes = seededBytes(4);
+    const seeds = [bytes(32), bytes(32), bytes(32)];
+    const signs = [1, -1, 1] as const;
+    for (const modulus of [2 ** 32, 2 ** 20]) {
+      const input = expand(bytes(32), 40_001, modulus);
+      // Execute
+      const fused = applyMasks(
+        input.slice(),
+        seeds.map((seed, k) => ({ seed, sign: signs[k]! })),
+        modulus,
+      );
+      // Assert: the same as adding and subtracting each whole mask in turn
+      const expected = input.slice();
+      seeds.forEach((seed, k) => {
+        const mask = expand(seed, 40_001, modulus);
+        if (signs[k] === 1) addModInPlace(expected, mask, modulus);
+        else subModInPlace(expected, mask, modulus);
+      });
+      assert.deepEqual(fused, expected, `mod ${modulus}`);
+      assert.ok(fused.every((v) => v < modulus));
+    }
   });
 
   it('derives unrelated mask seeds for another round, run or purpose', () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRng } from '../../../shared/random/index.js';
 import {
   addModInPlace,
   decodeWeightedSum,
@@ -43,12 +42,7 @@ function plaintextAggregate(round: SecAggRound, survivors: readonly string[]) {
   let total = 0;
   for (const id of survivors) {
     const i = round.ids.indexOf(id);
-    const encoded = encodeWeightedInput(
-      round.updates[i]!,
-      round.numExamples[i]!,
-      params,
-      createRng(round.roundingSeed(i)),
-    );
+    const encoded = encodeWeightedInput(round.updates[i]!, round.numExamples[i]!, params, round.roundingSeed(i));
     addModInPlace(sum, encoded, params.modulus);
     const w = quantizedWeight(weightRatio(round.numExamples[i]!, params.maxWeight), params).weight;
     total += w;

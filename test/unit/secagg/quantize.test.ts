@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AggregationError, InvalidUpdateError } from '../../../shared/errors/index.js';
-import { createRng } from '../../../shared/random/index.js';
+import { seededBytes } from '../../helpers/seeded-bytes.js';
 import {
   addModInPlace,
   decodeWeightedSum,
@@ -25,11 +25,11 @@ describe('SecAgg+ quantisation', () => {
     // Prepare
     const k = 5;
     const vectors = Array.from({ length: k }, (_, i) => randomValues(10_000, 40 + i, 4));
-    const rng = createRng(1);
+    const seeds = seededBytes(1);
     const step = quantizationStep(c, Q);
     // Execute
     const levelSum = new Float64Array(10_000);
-    for (const v of vectors) quantize(v, c, Q, rng).forEach((q, j) => (levelSum[j]! += q));
+    for (const v of vectors) quantize(v, c, Q, seeds(32)).forEach((q, j) => (levelSum[j]! += q));
     const sum = dequantizeSum(levelSum, k, c, Q);
     // Assert
     assert.equal(step, (2 * c) / (Q - 1));
@@ -42,18 +42,22 @@ describe('SecAgg+ quantisation', () => {
     assert.ok(clipped > 0, 'the test data exercises clipping');
   });
 
-  it('maps ±c to the ends of [0, Q − 1] and rounds without bias', () => {
-    assert.deepEqual([...quantize([-100, -c, c, 100], c, Q, createRng(2))], [0, 0, Q - 1, Q - 1]);
-    const rng = createRng(3);
+  it('maps ±c to the ends of [0, Q − 1] and rounds without bias, over several draw blocks', () => {
+    const seeds = seededBytes(2);
+    assert.deepEqual([...quantize([-100, -c, c, 100], c, Q, seeds(32))], [0, 0, Q - 1, Q - 1]);
     const x = 0.3 * quantizationStep(c, Q) - c; // 0.3 of the way from level 0 to level 1
-    let ones = 0;
-    for (let i = 0; i < 20_000; i++) ones += quantize([x], c, Q, rng)[0]!;
-    assert.ok(Math.abs(ones / 20_000 - 0.3) < 0.02, `P(round up) = ${ones / 20_000}, expected 0.3`);
+    const n = 40_000; // more than two blocks of draws (BLOCK_WORDS = 16,384)
+    const levels = quantize(new Float64Array(n).fill(x), c, Q, seeds(32)); // float64: x in float32 is off by ~0.1 step
+    const ones = levels.reduce((a, v) => a + v, 0);
+    assert.ok(levels.every((v) => v === 0 || v === 1));
+    assert.ok(Math.abs(ones / n - 0.3) < 0.01, `P(round up) = ${ones / n}, expected 0.3`);
+    const tail = levels.subarray(2 * 16_384);
+    assert.ok(Math.abs(tail.reduce((a, v) => a + v, 0) / tail.length - 0.3) < 0.03, 'the last, partial block too');
   });
 
   it('refuses a non-finite value instead of clipping it', () => {
     assert.throws(
-      () => quantize([0, Number.NaN], c, Q, createRng(4)),
+      () => quantize([0, Number.NaN], c, Q, seededBytes(4)(32)),
       fedsiftError(InvalidUpdateError, /value 1 is NaN/),
     );
   });
@@ -98,10 +102,12 @@ describe('weighted inputs under SecAgg+', () => {
     // Prepare
     const xs = [randomValues(500, 1), randomValues(500, 2), randomValues(500, 3)];
     const counts = [120, 3000, 0];
-    const rng = createRng(6);
+    const seeds = seededBytes(6);
     // Execute
     const sum = new Uint32Array(501);
-    xs.forEach((x, i) => sum.forEach((s, j, arr) => (arr[j] = s + encodeWeightedInput(x, counts[i]!, p, rng)[j]!)));
+    xs.forEach((x, i) =>
+      sum.forEach((s, j, arr) => (arr[j] = s + encodeWeightedInput(x, counts[i]!, p, seeds(32))[j]!)),
+    );
     const decoded = decodeWeightedSum(sum, 3, p);
     // Assert
     const w = counts.map((n) => quantizedWeight(weightRatio(n, 1000), p).weight);
@@ -117,7 +123,7 @@ describe('weighted inputs under SecAgg+', () => {
   });
 
   it('refuses to decode a sum whose total weight is 0', () => {
-    const enc = encodeWeightedInput(randomValues(10, 1), 0, p, createRng(1));
+    const enc = encodeWeightedInput(randomValues(10, 1), 0, p, seededBytes(1)(32));
     assert.throws(() => decodeWeightedSum(enc, 1, p), fedsiftError(AggregationError, /total weight 0/));
   });
 });

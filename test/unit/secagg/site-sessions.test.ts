@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { playSecAggSession, SecAggSession, type SecAggOutcome } from '../../../client-node/secagg/index.js';
 import { secAggToWire, type SecAggServerMessage } from '../../../shared/proto/index.js';
-import { createRng } from '../../../shared/random/index.js';
 import {
   quantizationStep,
   SecAggServer,
@@ -61,7 +60,6 @@ async function playAttempt(
         clientId,
         attempt,
         randomBytes: seededBytes(seed * 31 + i),
-        rng: createRng(seed * 7 + i),
       });
       return playSecAggSession(session, channels[i]!, {
         train: async (signal) => {
