@@ -51,6 +51,8 @@ export class SecAggAttempt {
   private ended = false;
   private unmaskClosed: (() => void) | undefined;
   /** The survivors' example counts and header metrics (plaintext scalars). */
+  /** When stage 1 opened (performance.now(), ms): the stage logs say how far into the attempt each stage began. */
+  private readonly startedMs = performance.now();
   private readonly reports: { numExamples: number; metrics: Readonly<Record<string, number>> }[] = [];
 
   /**
@@ -148,7 +150,7 @@ export class SecAggAttempt {
       throw new SecAggProtocolError(`${h.clientId} is out of ${this.name}: ${this.dropouts.get(h.clientId)}`, {
         clientId: h.clientId,
       });
-    const masked = maskedVectorFromBytes(bytes, this.o.vectorLength + 1);
+    const masked = maskedVectorFromBytes(bytes, this.o.vectorLength + 1, true); // added to the sum, not kept
     this.server.receiveMaskedInput({ clientId: h.clientId, round: this.ref.round, masked });
     this.delivered.set(h.clientId, h.sha256);
     this.reports.push({ numExamples: h.numExamples, metrics: h.metrics });
@@ -181,6 +183,8 @@ export class SecAggAttempt {
       if (this.ended) return undefined; // stopped while the unmask replies came
       const result = await this.server.finish();
       this.ended = true;
+      const elapsedMs = Math.round(performance.now() - this.startedMs);
+      this.o.logger.debug({ ...this.ref, survivors: result.survivors.length, elapsedMs }, 'SecAgg+ sum unmasked');
       const done = serverStageToWire({
         stage: 'done',
         message: { survivors: result.survivors.length, dropped: result.dropped.length },
@@ -231,7 +235,14 @@ export class SecAggAttempt {
   private nextStage<M>(requests: ReadonlyMap<string, M>, stage: (m: M) => SecAggServerStage): void {
     this.answered.clear();
     this.waitingFor = new Set(requests.keys());
-    for (const [id, message] of requests) this.streams.get(id)?.send(serverStageToWire(stage(message)));
+    let name: string | undefined;
+    for (const [id, message] of requests) {
+      const next = stage(message);
+      name = next.stage;
+      this.streams.get(id)?.send(serverStageToWire(next));
+    }
+    const elapsedMs = Math.round(performance.now() - this.startedMs);
+    this.o.logger.debug({ ...this.ref, stage: name, clients: requests.size, elapsedMs }, 'SecAgg+ stage opened');
   }
 
   /** Every selected client not in `requests` leaves the attempt with `reason`. */

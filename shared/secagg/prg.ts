@@ -1,6 +1,6 @@
 import { createCipheriv, type Cipher } from 'node:crypto';
 import { KEY_BYTES } from './key-agreement.js';
-import { LITTLE_ENDIAN, maskedVectorFromBytes } from './vector-bytes.js';
+import { maskedVectorFromBytes } from './vector-bytes.js';
 
 /**
  * 32-bit words per block of the blocked passes (masking, stochastic rounding): 64 KiB of keystream, which stays in the
@@ -36,9 +36,8 @@ export class Prg {
   next(n: number): Int32Array {
     if (!Number.isInteger(n) || n < 0 || n > BLOCK_WORDS) throw new RangeError(`Prg.next: bad word count ${n}`);
     const bytes = this.cipher.update(ZEROS.subarray(0, 4 * n));
-    // A block-sized Buffer is its own 4-aligned allocation: read it in place (a small pooled one, or big-endian: copy).
-    return LITTLE_ENDIAN && bytes.byteOffset % 4 === 0
-      ? new Int32Array(bytes.buffer, bytes.byteOffset, n)
-      : new Int32Array(maskedVectorFromBytes(bytes).buffer);
+    // A block-sized Buffer is its own 4-aligned allocation, read in place (a small pooled one, or big-endian: copied).
+    const words = maskedVectorFromBytes(bytes, n, true);
+    return new Int32Array(words.buffer, words.byteOffset, n);
   }
 }

@@ -19,16 +19,20 @@ export function maskedVectorToBytes(vector: Uint32Array): Uint8Array {
 
 /**
  * Reads a masked vector written by maskedVectorToBytes (or any little-endian Uint32 stream, e.g. a PRG keystream).
- * @param expectedLength values expected, when known; a copy is always returned (the input may be a pooled Buffer).
+ * @param expectedLength values expected, when known.
+ * @param inPlace read `bytes` in place when they are 4-aligned on a little-endian machine: for a vector used at once
+ *   and not kept (a pooled receive buffer is reused after). @default false: always a copy
  * @throws {SecAggProtocolError} (field 'masked') when the byte count is not a multiple of 4 or not expectedLength·4.
  */
-export function maskedVectorFromBytes(bytes: Uint8Array, expectedLength?: number): Uint32Array {
+export function maskedVectorFromBytes(bytes: Uint8Array, expectedLength?: number, inPlace = false): Uint32Array {
   if (bytes.length % 4 !== 0)
     throw new SecAggProtocolError(`masked vector is ${bytes.length} bytes, not a multiple of 4`, { field: 'masked' });
   if (expectedLength !== undefined && bytes.length !== expectedLength * 4)
     throw new SecAggProtocolError(`masked vector has ${bytes.length / 4} values, expected ${expectedLength}`, {
       field: 'masked',
     });
+  if (inPlace && LITTLE_ENDIAN && bytes.byteOffset % 4 === 0)
+    return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   const out = new Uint32Array(bytes.length / 4);
   if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
   else {

@@ -32,6 +32,7 @@ async function secAggAttempt(
   clientId: string,
   a: RoundAnnouncement & { fit: { secureAggregation: WireSecureAggregation } },
   train: SiteTraining,
+  modelBuffer: { bytes?: Uint8Array },
 ): Promise<void> {
   const { runId, round, attempt, selectedClientIds } = a;
   const attemptRef = { runId, round, attempt, selectedClientIds, secureAggregation: a.fit.secureAggregation };
@@ -39,7 +40,8 @@ async function secAggAttempt(
   let specs: ModelWeights['specs'] = [];
   const outcome = await playSecAggSession(session, link.secureAggregation(), {
     train: async () => {
-      const { weights } = await link.fetchModel(runId, round, clientId);
+      const { weights } = await link.fetchModel(runId, round, clientId, undefined, modelBuffer.bytes);
+      modelBuffer.bytes = float32ToBytes(weights.values); // as the daemon does (delta taken before the next download)
       specs = weights.specs;
       const settings = { localPrivacy: a.fit.localPrivacy, clippingNorm: session.clipping.clippingNorm };
       const update = secAggDelta(train(weights).values, weights.values, settings, secureRandomBytes);
@@ -79,7 +81,7 @@ async function simulatedSite(
   );
   const done = new Set<number>();
   const encoder = new UpdateEncoder();
-  let modelBuffer: Uint8Array | undefined;
+  const modelBuffer: { bytes?: Uint8Array } = {};
   try {
     for await (const a of link.watchRounds(clientId) as AsyncIterable<RoundAnnouncement>) {
       if (a.phase === 'ROUND_PHASE_RUN_DONE') break;
@@ -87,13 +89,14 @@ async function simulatedSite(
       done.add(a.round);
       const secAgg = a.fit.secureAggregation;
       if (secAgg) {
-        await secAggAttempt(link, clientId, { ...a, fit: { ...a.fit, secureAggregation: secAgg } }, train);
+        const attempt = { ...a, fit: { ...a.fit, secureAggregation: secAgg } };
+        await secAggAttempt(link, clientId, attempt, train, modelBuffer);
         report.updates++;
         continue;
       }
       const play = async () => {
-        const { weights } = await link.fetchModel(a.runId, a.round, clientId, undefined, modelBuffer);
-        modelBuffer = float32ToBytes(weights.values); // as the daemon does: the next round downloads into the same memory
+        const { weights } = await link.fetchModel(a.runId, a.round, clientId, undefined, modelBuffer.bytes);
+        modelBuffer.bytes = float32ToBytes(weights.values); // as the daemon does: the next round downloads into it
         const trained = train(weights);
         const submitted = performance.now();
         const { payload, codec, encodeTo } = encoder.encode(a, trained, weights); // the round's codec, as the daemon does

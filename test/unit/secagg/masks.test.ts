@@ -128,6 +128,10 @@ describe('masked vector bytes', () => {
       v.subarray(1),
       'from an unaligned Buffer',
     );
+    const aligned = maskedVectorFromBytes(bytes, 3, true);
+    assert.equal(aligned.buffer, bytes.buffer, 'in place: a view of the bytes');
+    const unaligned = Buffer.concat([Buffer.alloc(1), bytes]).subarray(1);
+    assert.deepEqual(maskedVectorFromBytes(unaligned, 3, true), v, 'in place from unaligned bytes: a copy');
   });
 
   it('refuses a byte count that is not 4·length', () => {

@@ -1,0 +1,9 @@
+import { simulatedFederation } from './test/bench/peers.js';
+const sites = Number(process.argv[2] ?? 100);
+const secagg = process.argv[3] !== 'plain';
+const { status } = await simulatedFederation({
+  coordinator: { clientTimeoutMs: 120_000 }, params: 1_000_000, clients: sites, processes: 4, rounds: 3,
+  run: secagg ? { secureAggregation: { numShares: 15, reconstructionThreshold: 8 } } : {},
+});
+console.log('ROUNDS', status.rounds.map((r) => (r.durationMs / 1000).toFixed(2)).join(' '));
+process.exit(0);
