@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { FedsiftError } from '../../shared/errors/index.js';
 import { isServiceError } from '../../shared/grpc-errors/index.js';
@@ -63,8 +64,8 @@ export type SecAggOutcome =
 
 /**
  * Plays one SecAgg+ session over `channel`: advertises the keys, answers each coordinator message in order (shares;
- * on the masked-input request it trains, masks and uploads through `work`; the unmask reply) until `done` or the
- * stream's end. When the stream moves while the site trains (it ends; the unmask request or `done` comes before the
+ * on the masked-input request it trains through `work`, building its mask meanwhile, then masks and uploads; the
+ * unmask reply) until `done` or the stream's end. When the stream moves while the site trains (it ends; the unmask request or `done` comes before the
  * upload) the site uploads nothing and leaves. The channel is cancelled whenever the session ends before `done`, and
  * half-closed after it.
  * @returns the outcome; a coordinator's message never makes it throw.
@@ -100,23 +101,54 @@ export async function playSecAggSession(
         if (step.message.unmask) work.unmasking?.();
         channel.write(step.message);
       } else {
-        // Read on while training: whatever the stream does before the upload makes the work useless.
-        const gone = new AbortController();
-        let training = true;
-        void next.then(() => training && gone.abort());
-        const trained = await work.train(gone.signal);
-        training = false;
-        if (gone.signal.aborted) return movedOn(await next);
-        if (!trained) return { kind: 'left', reason: 'the site did not train for the attempt' };
-        const masked = await protocolStep(() => session.mask(trained.update, trained.numExamples));
-        if (!masked.ok) return masked.left;
-        if (!(await work.upload(masked.value)))
-          return { kind: 'left', reason: 'the attempt no longer takes the masked vector' };
+        const ended = await trainMaskUpload(session, work, next);
+        if (ended) return ended;
       }
     }
   } finally {
     if (!finished) channel.cancel();
   }
+}
+
+/**
+ * Stage 3 at the site: trains, building the mask meanwhile, then masks the update and uploads it. Reads on while
+ * training: whatever the stream does before the upload (`next` settles) makes the work useless.
+ * @returns how the session ended here, or undefined when it goes on to the unmask stage.
+ * @throws what `work.train` or `work.upload` throws, or a mask step.
+ */
+async function trainMaskUpload(
+  session: SecAggSession,
+  work: SecAggWork,
+  next: Promise<Read>,
+): Promise<SecAggOutcome | undefined> {
+  const gone = new AbortController();
+  let training = true;
+  void next.then(() => training && gone.abort());
+  const building = buildMask(session, () => training && !gone.signal.aborted);
+  building.catch(() => undefined); // observed below unless training throws first
+  let trained: Awaited<ReturnType<SecAggWork['train']>>;
+  try {
+    trained = await work.train(gone.signal);
+  } finally {
+    training = false;
+  }
+  await building; // a step that threw would leave the mask half built: the session fails instead
+  if (gone.signal.aborted) return movedOn(await next);
+  if (!trained) return { kind: 'left', reason: 'the site did not train for the attempt' };
+  const masked = await protocolStep(() => session.mask(trained.update, trained.numExamples));
+  if (!masked.ok) return masked.left;
+  if (!(await work.upload(masked.value)))
+    return { kind: 'left', reason: 'the attempt no longer takes the masked vector' };
+  return undefined;
+}
+
+/**
+ * Builds the site's mask while it trains (the mask does not depend on the update): one block per turn of the event
+ * loop, so the download and training go on between blocks, while `going` holds; session.mask runs what is left.
+ */
+async function buildMask(session: SecAggSession, going: () => boolean): Promise<void> {
+  const steps = session.maskSteps;
+  while (steps && going() && !steps.next().done) await setImmediate();
 }
 
 type Read = IteratorResult<SecAggServerMessage> | { error: unknown };

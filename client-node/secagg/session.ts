@@ -8,13 +8,7 @@ import {
   type SecAggServerMessage,
   type WireSecureAggregation,
 } from '../../shared/proto/index.js';
-import {
-  maskedVectorToBytes,
-  SecAggClient,
-  SecAggProtocolError,
-  type MaskedInputRequest,
-  type SecAggSetup,
-} from '../../shared/secagg/index.js';
+import { maskedVectorToBytes, SecAggClient, SecAggProtocolError, type SecAggSetup } from '../../shared/secagg/index.js';
 
 /** The attempt a session takes part in: what its FIT announcement says. */
 export interface SecAggAttempt extends SecAggAttemptRef {
@@ -57,7 +51,7 @@ export class SecAggSession {
   readonly maxWeight: number;
   private readonly setupMessage: SecAggSetup;
   private readonly client: SecAggClient;
-  private maskedInputRequest: MaskedInputRequest | undefined;
+  private steps: Iterator<void> | undefined;
   /** Whether this site answered the unmask request: only then may `done` come. */
   private unmaskAnswered = false;
 
@@ -86,12 +80,21 @@ export class SecAggSession {
   }
 
   /**
+   * The steps that build this site's mask (SecAggClient.prepareMask), from the masked-input request on: the transport
+   * runs them while the site trains, and mask() runs whatever is left.
+   */
+  get maskSteps(): Iterator<void> | undefined {
+    return this.steps;
+  }
+
+  /**
    * The step after one coordinator message: the encrypted shares after the neighbours' keys (stage 2), training after
-   * the masked-input request (stage 3, whose shares are kept for mask), the revealed shares after the unmask request
+   * the masked-input request (stage 3: its shares are decrypted and checked, the mask's steps prepared), the revealed
+   * shares after the unmask request
    * (stage 4), the end after `done` (accepted only after this site's unmask reply, hence after its upload).
    * @throws {SecAggProtocolError} on a message with no stage, out of order (`done` before the unmask reply
-   *   included), or malformed (SecAggClient's checks);
-   *   {SecAggThresholdError} when too few neighbours take part; {SecAggConsistencyError} on an unmask request that
+   *   included), or malformed (SecAggClient's checks), or a share not addressed to this site; {ShareDecryptionError}
+   *   naming a share's sender when it fails to authenticate; {SecAggThresholdError} when too few neighbours take part; {SecAggConsistencyError} on an unmask request that
    *   could reveal one site's input. The session is unusable after a throw: the site leaves the attempt.
    */
   async handle(m: SecAggServerMessage): Promise<SecAggStep> {
@@ -102,8 +105,8 @@ export class SecAggSession {
         return { kind: 'reply', message: clientStageToWire(this.ref, { stage: 'shares', message }) };
       }
       case 'maskedInput':
-        if (this.maskedInputRequest) throw outOfOrder('a second masked-input request');
-        this.maskedInputRequest = s.message;
+        if (this.steps) throw outOfOrder('a second masked-input request');
+        this.steps = this.client.prepareMask(s.message);
         return { kind: 'train' };
       case 'unmask': {
         const message = this.client.unmask(s.message);
@@ -124,14 +127,13 @@ export class SecAggSession {
    * (UpdateCodec kind "secagg": L + 1 uint32 little-endian values, 4(L + 1) bytes).
    * @param update the site's delta (secAggDelta), L = the announced vectorLength values (model units).
    * @param numExamples nₖ for the weight rₖ = min(nₖ, maxWeight)/maxWeight (secAggExamples).
-   * @throws {SecAggProtocolError} before the masked-input request, or on an update of the wrong length, or a share
-   *   that is not addressed to this site; {ShareDecryptionError} naming a share's sender when it fails to authenticate;
-   *   {SecAggThresholdError} when too few neighbours sent shares; {InvalidUpdateError} on a non-finite value.
+   * @throws {SecAggProtocolError} before the masked-input request, or on an update of the wrong length;
+   *   {InvalidUpdateError} on a non-finite value.
    * @see Bonawitz et al., CCS 2017, Fig. 4 Round 2 (MaskedInputCollection)
    */
   mask(update: ArrayLike<number>, numExamples: number): Uint8Array {
-    if (!this.maskedInputRequest) throw outOfOrder('an update to mask before the masked-input request');
-    return maskedVectorToBytes(this.client.maskInput(this.maskedInputRequest, update, numExamples).masked);
+    if (!this.steps) throw outOfOrder('an update to mask before the masked-input request');
+    return maskedVectorToBytes(this.client.maskInput(update, numExamples).masked);
   }
 }
 

@@ -10,7 +10,8 @@ import {
   type PairwisePurpose,
   type X25519KeyPair,
 } from './key-agreement.js';
-import { applyMasks, pairwiseSign } from './masks.js';
+import { maskSteps, pairwiseSign } from './masks.js';
+import { addModInPlace } from './modular.js';
 import type {
   AdvertisedKeys,
   KeyAdvertisement,
@@ -37,7 +38,7 @@ export interface SecAggClientOptions {
   readonly randomBytes?: (n: number) => Uint8Array;
 }
 
-type Stage = 'new' | 'advertised' | 'shared' | 'masked' | 'done';
+type Stage = 'new' | 'advertised' | 'shared' | 'prepared' | 'masked' | 'done';
 
 /**
  * The client side of one SecAgg+ round: one method per stage, each taking the coordinator's message and returning the
@@ -61,6 +62,9 @@ export class SecAggClient {
   private peerKeys = new Map<string, AdvertisedKeys>();
   /** Pairwise keys already agreed this round, by purpose and peer (see pairKey). */
   private readonly pairKeys = new Map<string, Uint8Array>();
+  /** M_u, built by maskSteps (from the masked-input request on). */
+  private mask = new Uint32Array(0);
+  private maskSteps: Iterator<void> = [].values();
   /** Shares held per owner (this client included), from the masked-input stage on. */
   private held = new Map<string, SharePair>();
 
@@ -156,17 +160,17 @@ export class SecAggClient {
   }
 
   /**
-   * Stage 3: decrypts the shares addressed to it, then sends y_u = encode(x_u) + PRG(b_u) + Σ_v Δ_{u,v}·PRG(s_{u,v})
-   * mod M over the neighbours v whose shares arrived.
-   * @param update this client's values, L = setup.vectorLength (model units).
-   * @param numExamples nₖ (example count, or effective count Σw), for the weight rₖ.
+   * Stage 3, first half: checks the masked-input request, decrypts the shares addressed to this client and returns the
+   * steps that build its total mask M_u = PRG(b_u) + Σ_v Δ_{u,v}·PRG(s_{u,v}) mod M over the neighbours v whose shares
+   * arrived, one block per step. The mask does not depend on the update, so a site can run the steps while it trains;
+   * maskInput runs whatever steps are left.
    * @throws {ShareDecryptionError} naming the sender of a share that fails authentication.
-   * @throws {SecAggProtocolError} on a wrong round, a share from outside its share-keys peers, a duplicate, a share
-   *   not addressed to it, or an update of the wrong length.
+   * @throws {SecAggProtocolError} on a wrong round, a share from outside its share-keys peers, a duplicate, or a share
+   *   not addressed to it.
    * @throws {SecAggThresholdError} when fewer than threshold − 1 neighbours sent shares.
    * @see Bonawitz et al., CCS 2017, Fig. 4 Round 2 (MaskedInputCollection)
    */
-  maskInput(req: MaskedInputRequest, update: ArrayLike<number>, numExamples: number): MaskedInput {
+  prepareMask(req: MaskedInputRequest): Iterator<void> {
     const me = this.clientId;
     this.expectStage('shared', 'masked-input request');
     expectRound(req.round, this.ref.round, me);
@@ -176,14 +180,6 @@ export class SecAggClient {
       me,
       'shares',
     );
-    if (update.length !== this.vectorLength)
-      throw new SecAggProtocolError(
-        `${me}: update has ${update.length} values, the round expects ${this.vectorLength}`,
-        {
-          clientId: me,
-          field: 'update',
-        },
-      );
     const received = new Map<string, SharePair>();
     for (const s of req.shares) {
       if (s.to !== me)
@@ -197,15 +193,40 @@ export class SecAggClient {
       );
     }
     this.needThreshold(received.size + 1, 'neighbours sent shares');
-    const { modulus } = this.params;
-    const masked = encodeWeightedInput(update, numExamples, this.params, this.randomBytes(KEY_BYTES));
     const pairwise = [...received.keys()].map((peerId) => ({
       seed: this.pairKey('pairwise-mask', peerId),
       sign: pairwiseSign(me, peerId),
     }));
-    applyMasks(masked, [{ seed: this.selfSeed, sign: 1 }, ...pairwise], modulus);
-    this.stage = 'masked';
+    this.stage = 'prepared';
     for (const [owner, pair] of received) this.held.set(owner, pair);
+    this.mask = new Uint32Array(this.vectorLength + 1);
+    this.maskSteps = maskSteps(this.mask, [{ seed: this.selfSeed, sign: 1 }, ...pairwise], this.params.modulus);
+    return this.maskSteps;
+  }
+
+  /**
+   * Stage 3, second half: y_u = encode(x_u) + M_u mod M, the mask finished first (prepareMask's remaining steps).
+   * @param update this client's values, L = setup.vectorLength (model units).
+   * @param numExamples nₖ (example count, or effective count Σw), for the weight rₖ.
+   * @throws {SecAggProtocolError} before prepareMask, or on an update of the wrong length.
+   * @throws {InvalidUpdateError} on a non-finite value.
+   * @see Bonawitz et al., CCS 2017, Fig. 4 Round 2 (MaskedInputCollection)
+   */
+  maskInput(update: ArrayLike<number>, numExamples: number): MaskedInput {
+    const me = this.clientId;
+    this.expectStage('prepared', 'update to mask');
+    if (update.length !== this.vectorLength)
+      throw new SecAggProtocolError(
+        `${me}: update has ${update.length} values, the round expects ${this.vectorLength}`,
+        {
+          clientId: me,
+          field: 'update',
+        },
+      );
+    while (!this.maskSteps.next().done);
+    const masked = encodeWeightedInput(update, numExamples, this.params, this.randomBytes(KEY_BYTES));
+    addModInPlace(masked, this.mask, this.params.modulus);
+    this.stage = 'masked';
     return { clientId: me, round: this.ref.round, masked };
   }
 

@@ -13,7 +13,7 @@ export interface Mask {
  * time and added while the block is in cache, so no mask is ever materialised at the vector's length. The words are
  * added mod 2^32 and the block reduced with the power-of-two mask once at the end (M divides 2^32, so this is the sum
  * mod M of the masks reduced mod M, each uniform mod M).
- * @param vector residues mod `modulus` (a site's quantised input, or the coordinator's sum), length L + 1.
+ * @param vector residues mod `modulus` (a site's mask or quantised input, or the coordinator's sum), length L + 1.
  * @param masks the masks to apply; a pair's two ends apply the same seed with opposite signs (pairwiseSign).
  * @returns vector.
  * @throws {RangeError} when a seed is not 32 bytes or the modulus is not a power of two in [2, 2^32].
@@ -21,9 +21,24 @@ export interface Mask {
  *   coordinator removes PRG(b_u) of survivors and the pairwise masks of dropped clients)
  */
 export function applyMasks(vector: Uint32Array, masks: readonly Mask[], modulus: number): Uint32Array {
+  const steps = maskSteps(vector, masks, modulus);
+  while (!steps.next().done);
+  return vector;
+}
+
+/**
+ * applyMasks one block (BLOCK_WORDS values) per step, so a caller can interleave the work with other work (a site
+ * builds its mask while it trains). The seeds and modulus are checked before the first step.
+ * @throws {RangeError} as applyMasks.
+ */
+export function maskSteps(vector: Uint32Array, masks: readonly Mask[], modulus: number): Iterator<void> {
   const m = modMask(modulus) | 0; // −1 for 2^32: no reduction
-  const v = new Int32Array(vector.buffer, vector.byteOffset, vector.length); // int32 arithmetic: no float conversions
   const streams = masks.map((mask) => ({ prg: new Prg(mask.seed), sign: mask.sign }));
+  return blocks(new Int32Array(vector.buffer, vector.byteOffset, vector.length), streams, m);
+}
+
+/** The blocks of maskSteps over `v`, int32 arithmetic throughout (no float conversions). */
+function* blocks(v: Int32Array, streams: readonly { prg: Prg; sign: 1 | -1 }[], m: number): Generator<void> {
   for (let start = 0; start < v.length; start += BLOCK_WORDS) {
     const n = Math.min(BLOCK_WORDS, v.length - start);
     for (const { prg, sign } of streams) {
@@ -32,8 +47,8 @@ export function applyMasks(vector: Uint32Array, masks: readonly Mask[], modulus:
       else for (let i = 0; i < n; i++) v[start + i] = (v[start + i]! - words[i]!) | 0;
     }
     if (m !== -1) for (let i = start; i < start + n; i++) v[i] = v[i]! & m;
+    yield;
   }
-  return vector;
 }
 
 /**

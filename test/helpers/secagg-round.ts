@@ -22,6 +22,8 @@ export interface SecAggRoundSpec {
   readonly seed: number;
   /** Clients (by index) that send nothing from this stage on. */
   readonly dropBefore?: Partial<Record<SecAggStage, readonly number[]>>;
+  /** Clients (by index) that run every step of their mask before they are given their update (a site that builds its mask while it trains). */
+  readonly maskAhead?: readonly number[];
   /** Rewrites the masked-input requests before the clients get them (a tampering relay). */
   readonly relayShares?: (requests: Map<string, MaskedInputRequest>) => void;
   /** Rewrites the unmask requests (a curious coordinator). */
@@ -85,8 +87,10 @@ export async function runSecAggRound(spec: SecAggRoundSpec, round = prepareSecAg
   spec.relayShares?.(maskRequests);
   for (const [id, req] of maskRequests) {
     const i = ids.indexOf(id);
-    if (!gone('masked', i))
-      server.receiveMaskedInput(clients[i]!.maskInput(req, round.updates[i]!, round.numExamples[i]!));
+    if (gone('masked', i)) continue;
+    const steps = clients[i]!.prepareMask(req); // maskInput runs the steps left
+    if (spec.maskAhead?.includes(i)) while (!steps.next().done);
+    server.receiveMaskedInput(clients[i]!.maskInput(round.updates[i]!, round.numExamples[i]!));
   }
   const unmaskRequests = new Map(server.closeMaskedInputs());
   spec.relayUnmask?.(unmaskRequests);

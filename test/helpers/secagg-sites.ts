@@ -103,9 +103,10 @@ export async function playSecAggSite(
         if (closed && closed === spec.dropAfter) call.cancel();
         else if (s?.stage && s.stage === spec.silentAt) spec.onSilent?.();
         else if (s?.stage === 'shareKeys') send({ stage: 'shares', message: await site.shareKeys(s.message) });
-        else if (s?.stage === 'maskedInput')
-          await upload(maskedVectorToBytes(site.maskInput(s.message, delta, weight).masked));
-        else if (s?.stage === 'unmask') send({ stage: 'unmask', message: site.unmask(s.message) });
+        else if (s?.stage === 'maskedInput') {
+          site.prepareMask(s.message); // maskInput runs its steps
+          await upload(maskedVectorToBytes(site.maskInput(delta, weight).masked));
+        } else if (s?.stage === 'unmask') send({ stage: 'unmask', message: site.unmask(s.message) });
         else if (s?.stage === 'done') call.end();
       })().catch(() => call.cancel());
     });
