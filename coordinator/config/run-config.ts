@@ -5,7 +5,12 @@ import { dataSourceSchema, parseJson, parseWith, weightingSchema } from '../../s
 import { dataSchemaSchema, type DataSchema } from '../../shared/tabular/index.js';
 import { differentialPrivacySchema, privacyRunIssues, resolvePrivacy } from '../privacy/index.js';
 import { secAggRunIssues, secureAggregationSchema } from '../secagg/index.js';
-import { isRobustStrategy, strategyOptionsSchema, strategyRunIssues } from '../strategies/index.js';
+import {
+  isRobustStrategy,
+  strategyOptionsSchema,
+  strategyRunIssues,
+  weighsEffectiveExamples,
+} from '../strategies/index.js';
 
 /**
  * A training run's configuration, given to `StartRun` / `fedsift run start`. Unknown keys are errors. Defaults are the
@@ -140,7 +145,12 @@ export const runConfigSchema = runConfigObject
     }
     for (const issue of strategyRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of dataIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
-    const strategy = { ...c.strategy, robust: isRobustStrategy(c.strategy.name) };
+    const { name } = c.strategy;
+    const strategy = {
+      ...c.strategy,
+      robust: isRobustStrategy(name),
+      effectiveExamples: weighsEffectiveExamples(name),
+    };
     for (const issue of privacyRunIssues({ ...c, strategy })) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of secAggRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {

@@ -72,15 +72,14 @@ export interface DifferentialPrivacyConfig {
 }
 
 /**
- * Strategies central DP cannot wrap, and why: DP-FedAvg averages single clipped updates with equal weights and noise.
- * Every robust strategy (StrategyDefinition.robust) is refused with ROBUST; the others by name.
+ * Why central DP cannot wrap a strategy (DP-FedAvg averages single clipped updates with equal weights and noise): a
+ * robust one (StrategyDefinition.robust), or one that weighs clients by effective sample counts
+ * (StrategyDefinition.effectiveExamples).
  */
 const ROBUST = 'a robust strategy needs single, unclipped updates; central DP clips them and adds noise to their mean';
-const REFUSED_STRATEGIES: Readonly<Record<string, string>> = {
-  'fedavg-effective':
-    "central DP weighs every client equally (a client's weight would reveal its data); a capped fixed-weight " +
-    'estimator for effective sample counts is future work: use fedavg',
-};
+const EFFECTIVE_EXAMPLES =
+  "central DP weighs every client equally (a client's weight would reveal its data); a capped fixed-weight " +
+  'estimator for effective sample counts is future work: use fedavg';
 
 /** A problem of the run config that involves `differentialPrivacy`, with the path of the field it names. */
 export interface PrivacyIssue {
@@ -96,8 +95,11 @@ export interface PrivacyIssue {
  */
 export function privacyRunIssues(run: {
   differentialPrivacy: DifferentialPrivacyOptions | null;
-  /** `robust`: the strategy's StrategyDefinition.robust (the registry's, passed in: strategies depend on privacy). */
-  strategy: { name: string; robust: boolean };
+  /**
+   * `robust`, `effectiveExamples`: the strategy's StrategyDefinition flags (the registry's, passed in: strategies
+   * depend on privacy).
+   */
+  strategy: { name: string; robust: boolean; effectiveExamples: boolean };
   clientsPerRound: number;
   maxUpdateNorm?: number | null;
 }): PrivacyIssue[] {
@@ -129,8 +131,9 @@ export function privacyRunIssues(run: {
         'noise of L2 norm about noiseMultiplier · clippingNorm · √(parameters), so the bound would reject every update',
     });
   }
+  const { robust, effectiveExamples } = run.strategy;
   const refused =
-    dp.mode !== 'central' ? undefined : run.strategy.robust ? ROBUST : REFUSED_STRATEGIES[run.strategy.name];
+    dp.mode !== 'central' ? undefined : robust ? ROBUST : effectiveExamples ? EFFECTIVE_EXAMPLES : undefined;
   if (refused) {
     issues.push({
       path: ['strategy', 'name'],

@@ -3,7 +3,7 @@ import { QuorumNotMetError, RoundClosedError } from '../../shared/errors/index.j
 import type { Logger } from '../../shared/logging/index.js';
 import type { SecAggAttemptRef, SecAggClipping } from '../../shared/proto/index.js';
 import type { SecAggParams } from '../../shared/secagg/index.js';
-import type { FitAccumulator } from '../strategies/index.js';
+import { weighsEffectiveExamples, type FitAccumulator } from '../strategies/index.js';
 import { SecAggAttempt } from './secagg-attempt.js';
 import { secAggParamsOf, selectionProblem, type SecureAggregationOptions } from './secagg-config.js';
 
@@ -52,7 +52,7 @@ export class SecAggRounds {
     const clipping = {
       clippingNorm: central ? dp.clippingNorm! : 0,
       equalWeights: central,
-      effectiveExamples: config.strategy.name === 'fedavg-effective',
+      effectiveExamples: weighsEffectiveExamples(config.strategy.name),
     };
     return new SecAggRounds({ runId, options, logger, clipping });
   }

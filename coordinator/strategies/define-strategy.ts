@@ -47,6 +47,13 @@ export interface StrategyDefinition<N extends string = string, S extends z.core.
    * their mean) and secure aggregation (which shows only their sum) refuse it. @default false
    */
   readonly robust: boolean;
+  /**
+   * The strategy weighs each client by its effective sample count Σw (the `effective_examples` metric of per-sample
+   * weighting) instead of its raw example count: under SecAgg+ the sites pick their weight so (they are told with
+   * FitConfig.secure_aggregation.effective_examples), and central DP, which weighs every client alike, refuses it.
+   * @default false
+   */
+  readonly effectiveExamples: boolean;
 }
 
 /**
@@ -67,8 +74,9 @@ export function defineStrategy<const N extends string, S extends z.core.$ZodShap
   create: (settings: StrategySettings, options: z.output<StrategyOptionsSchema<N, S>>, deps: StrategyDeps) => Strategy;
   checkRun?: (run: RunShape, options: z.output<StrategyOptionsSchema<N, S>>) => RunIssue[];
   robust?: boolean;
+  effectiveExamples?: boolean;
 }): StrategyDefinition<N, S> {
-  const { name, options, create, checkRun = () => [], robust = false } = definition;
+  const { name, options, create, checkRun = () => [], robust = false, effectiveExamples = false } = definition;
   const schema = z.object({ name: z.literal(name), ...options }).strict() as unknown as StrategyOptionsSchema<N, S>;
-  return { name, options: schema, create, checkRun, robust };
+  return { name, options: schema, create, checkRun, robust, effectiveExamples };
 }

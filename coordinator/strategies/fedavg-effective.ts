@@ -29,4 +29,5 @@ export const fedavgEffective = defineStrategy({
   name: 'fedavg-effective',
   options: { ...fedAvgOptions },
   create: (settings, options) => new FedAvgEffective(settings, options),
+  effectiveExamples: true,
 });

@@ -19,6 +19,7 @@ export {
   createStrategy,
   strategyRunIssues,
   isRobustStrategy,
+  weighsEffectiveExamples,
   strategyOptionsSchema,
   type StrategyName,
   type StrategyOptions,

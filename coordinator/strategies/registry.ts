@@ -85,6 +85,15 @@ export function isRobustStrategy(name: string): boolean {
   return BY_NAME.get(name)?.robust ?? false;
 }
 
+/**
+ * Whether the strategy named `name` weighs clients by their effective sample count (StrategyDefinition
+ * .effectiveExamples): SecAgg+ sites then weigh their masked update so, and central DP refuses it. False for a name in
+ * no definition.
+ */
+export function weighsEffectiveExamples(name: string): boolean {
+  return BY_NAME.get(name)?.effectiveExamples ?? false;
+}
+
 /** @throws {InternalError} when no definition has that name (it cannot once the config was validated). */
 function definitionOf(name: string): StrategyDefinition<string, z.core.$ZodShape> {
   const definition = BY_NAME.get(name);
