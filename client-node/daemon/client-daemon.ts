@@ -17,6 +17,7 @@ import { UpdateEncoder } from './update-encoder.js';
 import { playFitRound } from './fit-round.js';
 import { playStatisticsRound } from './statistics-round.js';
 import type { UploadRetryPolicy } from './upload-retry.js';
+import type { SecAggRetryMemo } from './secagg-retry.js';
 import { siteCapabilities, siteLabels } from '../data/index.js';
 import type { RoundSource } from '../rounds/index.js';
 
@@ -60,6 +61,7 @@ export class ClientDaemon {
   private closed = false;
   /** The last fetched global model's bytes; the next fetch downloads into them (no model-sized allocation per round). */
   private readonly modelBuffer: { bytes?: Uint8Array } = {};
+  private readonly secAggMemo: { last?: SecAggRetryMemo } = {};
   private readonly log: Logger;
   /** Cuts a slowed client's wait short when the daemon closes. */
   private readonly stopping = new AbortController();
@@ -252,6 +254,7 @@ export class ClientDaemon {
       slowdown: this.slowdown,
       uploadRetry: this.uploadRetry,
       modelBuffer: this.modelBuffer,
+      secAggMemo: this.secAggMemo,
       exclusive: <T>(work: () => Promise<T>) => this.rounds.exclusive(work),
       isClosed: () => this.closed,
       onError: (err: unknown) => this.stopIfCutOff(err),

@@ -7,6 +7,7 @@ import { poisonUpdate } from '../attacks/index.js';
 import type { CoordinatorLink, GlobalModels } from '../link/index.js';
 import type { ClientMetrics } from '../metrics/index.js';
 import type { LocalFitResult, LocalTrainer } from '../training/index.js';
+import type { SecAggRetryMemo } from './secagg-retry.js';
 import type { AttemptTracker } from './attempt-tracker.js';
 import { refusalReason } from './join-refusals.js';
 import { callDeadline, type LateSubmission } from './late-submission.js';
@@ -40,6 +41,8 @@ export interface FitRound {
    * the round puts its model's there. Rounds play one at a time.
    */
   modelBuffer: { bytes?: Uint8Array };
+  /** The delta of the last SecAgg+ attempt, for a retry of the same round (SecAggRetryMemo). */
+  secAggMemo: { last?: SecAggRetryMemo };
   /**
    * Runs `work` after the daemon's queued rounds, one at a time (a SecAgg+ attempt plays outside the queue until it
    * trains). Only for work that does not already run in the queue: queued work calling it would wait for itself.

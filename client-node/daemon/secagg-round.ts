@@ -12,6 +12,7 @@ import {
   type TrainedRound,
 } from './fit-training.js';
 import { submitToOpenAttempt } from './late-submission.js';
+import { deltaForAttempt, secAggRetryKey } from './secagg-retry.js';
 import { secAggDelta, secAggExamples } from './secagg-update.js';
 
 /**
@@ -94,16 +95,22 @@ export async function playSecAggAttempt(
         s.exclusive(async () => {
           const usable = () => !gone.aborted && !superseded && !s.isClosed() && !deadlinePassed(a, Date.now());
           if (!usable()) return undefined;
-          const trained = await train(usable);
-          if (!trained) return undefined;
-          fit = trained.fit;
-          const { localPrivacy } = a.fit;
-          const { clippingNorm } = session.clipping;
-          const { sent, global } = trained;
-          return {
-            update: secAggDelta(sent.values, global.values, { localPrivacy, clippingNorm }, secureRandomBytes),
-            numExamples: secAggExamples(trained.fit, session.clipping, session.maxWeight),
-          };
+          const key = secAggRetryKey(a, session.clipping, session.maxWeight);
+          const { delta, reused } = await deltaForAttempt(s.secAggMemo, key, async () => {
+            const trained = await train(usable);
+            if (!trained) return undefined;
+            const { localPrivacy } = a.fit;
+            const { clippingNorm } = session.clipping;
+            const { sent, global } = trained;
+            return {
+              fit: trained.fit,
+              update: secAggDelta(sent.values, global.values, { localPrivacy, clippingNorm }, secureRandomBytes),
+              numExamples: secAggExamples(trained.fit, session.clipping, session.maxWeight),
+            };
+          });
+          if (reused) s.log.info({ attempt }, 'SecAgg+ retry of this round on the same model: its delta is sent again');
+          fit = delta?.fit;
+          return delta;
         }),
       upload: async (payload) => {
         const { numExamples, metrics, weights } = fit!;

@@ -120,6 +120,7 @@ function federation(seed: number, onWrite?: (site: Site, m: SecAggClientMessage)
       attempts: site.attempts,
       uploadRetry: { initialMs: 10, maxMs: 10, random: () => 0 },
       modelBuffer: {},
+      secAggMemo: {},
       exclusive: <T>(work: () => Promise<T>) => {
         site.turnAsked.resolve();
         return site.rounds.exclusive(work);
