@@ -53,7 +53,8 @@ async function secAggAttempt(
       return true;
     },
   });
-  if (outcome.kind !== 'done') throw new Error(`SecAgg+ round ${round} attempt ${attempt}: ${outcome.kind}: ${outcome.reason}`);
+  if (outcome.kind !== 'done')
+    throw new Error(`SecAgg+ round ${round} attempt ${attempt}: ${outcome.kind}: ${outcome.reason}`);
 }
 
 /**
