@@ -1,8 +1,9 @@
 /**
  * What SecAgg+ costs a round: the same federation of simulated sites (4 processes, a 1M-parameter model, no
  * training; every site selected and needed) runs plain FedAvg rounds and SecAgg+ rounds, at 10, 50 and 100 sites.
- * A SecAgg+ round adds the two key stages, each site's masks (its self mask and one pairwise mask per neighbour, AES-CTR
- * streams of the model's size, added mod 2^32), the unmask stage and the coordinator's removal of the self masks.
+ * A SecAgg+ round adds the two key stages, each site's mask (its self mask and one pairwise mask per neighbour, AES-CTR
+ * streams of the model's size added mod 2^32, built while the site downloads the model), its quantised delta, the
+ * unmask stage and the coordinator's removal of the self masks.
  * The sites use the daemon's own session (client-node/secagg). Medians of the rounds after the first (which also
  * warms up the connections and the JIT). Target (issue 17): ≤ 2× the plain round at 100 sites.
  */
@@ -101,7 +102,7 @@ emit({
   title: `SecAgg+ round cost: ${SITES.join(' / ')} sites in ${PROCESSES} processes × ${PARAMS.toLocaleString('en')} parameters, no training`,
   figures,
   notes: [
-    `median of rounds 2–${ROUNDS} of each run (round 1 warms up); the round time includes every site's own SecAgg+ work (keys, shares, ~0.08 s of masking per site), which here runs on the same 2 cores as the coordinator, where real sites run it in parallel on their own machines; coordinator CPU is user + system of the coordinator's process from the run's start to its end, over all ${ROUNDS} rounds; key-stage bytes are the stage messages' payloads (keys, encrypted shares, revealed shares), before protobuf framing`,
+    `median of rounds 2–${ROUNDS} of each run (round 1 warms up); the round time includes every site's own SecAgg+ work (keys, shares, its mask — built while it downloads the model — and its quantised delta), which here runs on the same 2 cores as the coordinator, where real sites run it in parallel on their own machines; coordinator CPU is user + system of the coordinator's process from the run's start to its end, over all ${ROUNDS} rounds; key-stage bytes are the stage messages' payloads (keys, encrypted shares, revealed shares), before protobuf framing`,
     ...notes,
   ],
 });
