@@ -21,6 +21,8 @@ import { chargeAttempt } from './privacy-budget.js';
 import { aggregateRound } from './round-aggregation.js';
 import { restoreStrategy } from './restore.js';
 import { RunLifecycle } from './run-lifecycle.js';
+import { AsyncRun, playVersions } from './async/index.js';
+import type { Checkpoint } from '../store/index.js';
 import type { UpdateReceiver } from './update-intake.js';
 
 /**
@@ -49,6 +51,7 @@ export class RunController extends RunLifecycle {
    *         {NotSelectedError}.
    */
   modelFor(round: number, clientId: string): EncodedModel {
+    if (this.versions) return this.versions.modelFor(round, clientId);
     const open = this.requireOpen(round, clientId);
     open.assertSelected(clientId);
     return open.model;
@@ -61,6 +64,7 @@ export class RunController extends RunLifecycle {
    * @throws {StaleRoundError} | {RoundClosedError} and see OpenRound.receive.
    */
   receiveUpdate(h: UpdateHeader): UpdateReceiver {
+    if (this.versions) return this.versions.receive(h);
     const open = this.open;
     if (open?.round === h.round && open.accepted.has(h.clientId)) return open.receive(h);
     return this.requireOpen(h.round, h.clientId).receive(h);
@@ -76,6 +80,7 @@ export class RunController extends RunLifecycle {
    * round at once instead of at the deadline. @throws {StaleRoundError} | {RoundClosedError} | {NotSelectedError}
    */
   reportFailure(round: number, clientId: string, reason: string): void {
+    if (this.versions) return this.versions.reportFailure(round, clientId, reason);
     const open = this.requireOpen(round, clientId);
     open.assertSelected(clientId);
     open.reject(clientId, reason, open.attempt);
@@ -128,6 +133,7 @@ export class RunController extends RunLifecycle {
     }
     let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.data.strategyContext));
     if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
+    if (config.mode === 'async') return this.playAsync(global, checkpoint);
     for (let round = this.record.rounds.length + 1; round <= config.rounds; round++) {
       const next = await this.playRound(round, global);
       if (this.overBudget) {
@@ -140,6 +146,37 @@ export class RunController extends RunLifecycle {
     }
     this.finish('RUN_STATE_COMPLETED', '');
     return global;
+  }
+
+  /** Plays an asynchronous run (AsyncRun, playVersions) from its last committed version to the end. */
+  private async playAsync(global: ModelWeights, checkpoint?: Checkpoint): Promise<ModelWeights | undefined> {
+    const { deps } = this;
+    const versions = new AsyncRun({
+      ...deps,
+      logger: this.log,
+      eligible: () => this.data.eligible.live(),
+      announce: (a) => this.announce(a),
+      source: () => this.data.announcementSource,
+      publish: deps.modelObjects && ((round, model) => deps.modelObjects!.publish(this.runId, round, model)),
+      spareBuffers: this.buffers.receive,
+      untimed: !!deps.untimedRounds,
+      from: { version: this.record.rounds.length, weights: global, async: checkpoint?.async },
+    });
+    this.versions = versions;
+    this.record.currentRound = versions.currentRound;
+    const final = await playVersions(versions, {
+      ...deps,
+      context: this.data.strategyContext,
+      commit: (summary, c) => this.record.commitRound(summary, c),
+      completed: (summary) => {
+        this.record.currentRound = versions.currentRound;
+        this.log.info({ version: summary.round, testAccuracy: summary.testAccuracy }, 'version committed');
+        this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
+      },
+    });
+    if (!final) return void this.finish('RUN_STATE_STOPPED', '');
+    this.finish('RUN_STATE_COMPLETED', '');
+    return final;
   }
 
   /**

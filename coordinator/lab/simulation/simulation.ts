@@ -118,6 +118,7 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       logger,
       slowClients: new Map([...sim.slowClients].map(([i, f]) => [virtual[i]!.id, f])),
       clock,
+      concurrent: config.mode === 'async',
     });
     const run = new RunController({
       runId: `simulation-${config.seed}`,

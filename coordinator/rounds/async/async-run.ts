@@ -1,0 +1,311 @@
+import { parseCodecSpec, type CodecSpec, type ModelWeights } from '../../../shared/codec/index.js';
+import { NotSelectedError, QuorumNotMetError, StaleRoundError } from '../../../shared/errors/index.js';
+import type { UpdateHeader } from '../../../shared/proto/index.js';
+import { asyncSettingsOf, rebaseUpdate, stalenessWeight, type AsyncSettings } from '../../fedbuff/index.js';
+import type { UpdateValues } from '../../strategies/index.js';
+import { encodeModel, type EncodedModel } from '../encoded-model.js';
+import { DEADLINE_FAILURE, roundClosedError } from '../round-progress.js';
+import { receivePlain, UpdateIntake, type UpdateReceiver } from '../update-intake.js';
+import { checkStaleness, dispatchIntake, sameUpdate } from './dispatch-intake.js';
+import { ConsumedUpdates } from './consumed-updates.js';
+import { dispatchClients, type AsyncRunOptions } from './dispatch-batch.js';
+import { Dispatches, dispatchKey, type Dispatch } from './dispatches.js';
+import { VersionBuffer, type MadeVersion } from './version-buffer.js';
+
+/** How often free clients are looked for besides every update's end (ms): clients that joined meanwhile. */
+const DISPATCH_POLL_MS = 500;
+
+/**
+ * The asynchronous engine of one run (FedBuff, Nguyen et al. 2022, Alg. 1), on the coordinator's intake: free
+ * eligible clients are dispatched the latest served version (at most async.maxConcurrency training at once, in
+ * dispatch batches announced as fit announcements whose `attempt` is the batch id); an update names its base round
+ * (UpdateHeader.round = version + 1, as in a synchronous round) and batch (UpdateHeader.attempt), passes the round
+ * intake's checks against its base model, and is folded into the strategy's streaming accumulator rebased onto the
+ * current version (rebaseUpdate, weight nₖ); every async.bufferSize updates make a new version (strategy finish, so
+ * server optimisers step once per version). An update more than maxStaleness versions behind is refused with
+ * StaleRoundError (ABORTED) carrying the current round. Keeps the models of the versions outstanding dispatches train
+ * from (at most maxStaleness + 1 of them) besides the current one. Made versions queue for RunController to evaluate
+ * and commit in order (nextVersion).
+ */
+export class AsyncRun {
+  private readonly s: AsyncSettings;
+  /** Models by round (version + 1): the weights, and once served the encoded model FetchModel streams. */
+  private readonly models = new Map<number, { weights: ModelWeights; model?: EncodedModel }>();
+  private readonly dispatches: Dispatches;
+  private readonly consumed: ConsumedUpdates;
+  private readonly updateCodec: CodecSpec;
+  private buffer: VersionBuffer;
+  /** The latest version made (0 = the initial model). */
+  private latest: number;
+  /** The round whose model dispatches hand out (0 = none served yet). */
+  private served = 0;
+  private open = true;
+  private failure: Error | undefined;
+  private readonly made: MadeVersion[] = [];
+  private wake: (() => void) | undefined;
+  private readonly closeListeners = new Set<() => void>();
+  private readonly ticker: NodeJS.Timeout;
+  /** The latest serveLatest, which the next one waits for; the first serves the version the run starts from. */
+  private serving: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: AsyncRunOptions) {
+    this.s = asyncSettingsOf(o.config.async);
+    const { version, weights, async } = o.from;
+    this.latest = version;
+    this.models.set(version + 1, { weights });
+    this.dispatches = new Dispatches(async?.nextDispatch ?? 1);
+    this.consumed = new ConsumedUpdates(this.s.maxStaleness + 1, async && { at: version, entries: async.consumed });
+    this.updateCodec = parseCodecSpec(o.config.updateCodec);
+    this.buffer = this.newBuffer(weights);
+    this.ticker = setInterval(() => void this.dispatch(), DISPATCH_POLL_MS).unref();
+    void this.serveNext();
+  }
+
+  /** The round whose buffer fills now (latest version + 1); an update from it has staleness 0. */
+  get currentRound(): number {
+    return this.latest + 1;
+  }
+
+  /**
+   * Encodes and publishes the latest version's model, hands it to later dispatches, dispatches free clients. Called
+   * once at the start, then after each version is made (serialized: `serving`).
+   */
+  private async serveLatest(): Promise<void> {
+    const round = this.currentRound;
+    const entry = this.models.get(round);
+    if (!entry || this.served >= round || !this.open) return;
+    const { config } = this.o;
+    entry.model ??= encodeModel(config.model, round, entry.weights, config.downloadCodec);
+    await this.o.publish?.(round, entry.model); // before any announcement names the round
+    this.served = Math.max(this.served, round);
+    this.release();
+    await this.dispatch();
+  }
+
+  /** Serves the latest version after the one being served; a publish that fails fails the run. */
+  private serveNext(): Promise<void> {
+    return (this.serving = this.serving
+      .then(() => this.serveLatest())
+      .catch((err: unknown) => this.abort(err instanceof Error ? err : new Error(String(err)))));
+  }
+
+  /** The next made version, in order; undefined once stopped. @throws what failed the run (QuorumNotMetError…). */
+  async nextVersion(): Promise<MadeVersion | undefined> {
+    for (;;) {
+      const next = this.made.shift();
+      if (next) return next;
+      if (this.failure) throw this.failure;
+      if (!this.open) return undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** The model a dispatched client trains from. @throws {RoundClosedError} | {NotSelectedError} without that dispatch. */
+  modelFor(round: number, clientId: string): EncodedModel {
+    if (!this.open) throw roundClosedError(this.o.runId, round, clientId);
+    const model = this.dispatches.of(clientId)?.round === round ? this.models.get(round)?.model : undefined;
+    if (!model) throw this.notDispatched(round, clientId);
+    return model;
+  }
+
+  /**
+   * An update's header → the receiver of its bytes. A re-send of a folded update (same dispatch key) is acknowledged
+   * without folding, also after a restart (the checkpoint's consumed keys).
+   * @throws {StaleRoundError} past maxStaleness or without an outstanding dispatch of that key (the coordinator
+   *   restarted, the deadline passed) | {RoundClosedError} once the run ends | {DuplicateUpdateError} for a different
+   *   re-send | {InvalidUpdateError} (see checkUpdateHeader; also from a round not started)
+   */
+  receive(h: UpdateHeader): UpdateReceiver {
+    const key = dispatchKey(h.clientId, h.attempt ?? 0);
+    const folded = this.consumed.digestOf(key);
+    if (folded !== undefined) {
+      sameUpdate(folded, h);
+      return UpdateIntake.alreadyAccepted(h, (sha256) => sameUpdate(folded, { ...h, sha256 }));
+    }
+    if (!this.open) throw roundClosedError(this.o.runId, h.round, h.clientId);
+    checkStaleness(this.currentRound, h.round, this.s.maxStaleness, { runId: this.o.runId, clientId: h.clientId });
+    const d = this.dispatches.get(h.clientId, key);
+    if (d?.round !== h.round)
+      throw new StaleRoundError(
+        `client ${h.clientId} has no dispatch ${h.attempt ?? 0} from round ${h.round} of run ${this.o.runId} (its ` +
+          `deadline passed, or the coordinator restarted); current round is ${this.currentRound}`,
+        { runId: this.o.runId, clientId: h.clientId, round: this.currentRound },
+      );
+    const intake = dispatchIntake(d, this.models.get(d.round)!.weights, this, this.o);
+    return receivePlain(intake, h, {
+      round: h.round,
+      codec: this.updateCodec,
+      declaredExamples: (id) => this.o.clients.get(id).capabilities.numExamples,
+      maxUpdateNorm: this.o.config.maxUpdateNorm,
+    });
+  }
+
+  /** A dispatched client says it cannot deliver (an in-process client whose step threw). @throws {NotSelectedError} */
+  reportFailure(round: number, clientId: string, reason: string): void {
+    const d = this.dispatches.of(clientId);
+    if (d?.round !== round) throw this.notDispatched(round, clientId);
+    this.fail(d, reason);
+  }
+
+  /** Whether updates are taken (until the run stops or makes its last version). */
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Calls `listener` once the engine closes. @returns unsubscribe. */
+  onClose(listener: () => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /**
+   * Folds a checked update of dispatch `d` into the buffer, rebased by η_g·s(τ) with τ counted now; makes a version
+   * when the buffer is full. @returns false when the same update was folded meanwhile (a concurrent re-send).
+   * @throws {StaleRoundError} when versions made during the upload put it past maxStaleness | {RoundClosedError}
+   */
+  fold(d: Dispatch, h: UpdateHeader, bytes: Uint8Array, values: UpdateValues, updateNorm?: number): boolean {
+    try {
+      const folded = this.consumed.digestOf(d.key);
+      if (folded !== undefined) return !sameUpdate(folded, h);
+      if (!this.open) throw roundClosedError(this.o.runId, d.round, h.clientId);
+      this.failIfStale(d, h.clientId);
+      const tau = this.currentRound - d.round;
+      const current = this.models.get(this.currentRound)!.weights;
+      const base = this.models.get(d.round)!.weights.values;
+      const factor = this.s.serverLearningRate * stalenessWeight(this.s.staleness, tau);
+      const b = this.buffer;
+      b.accumulator.add({
+        clientId: h.clientId,
+        numExamples: h.numExamples,
+        weights: { specs: current.specs, values: rebaseUpdate(values, current.values, base, factor) },
+        metrics: h.metrics,
+        ...(updateNorm !== undefined && { updateNorm }),
+      });
+      this.consumed.add(d.key, h.sha256);
+      b.staleness[tau]!++;
+      b.updateBytes += h.totalBytes;
+      b.rawUpdateBytes += 4 * values.length;
+      this.dispatches.end(d);
+      this.o.logger.debug({ round: b.round, client: h.clientId, staleness: tau }, 'update folded');
+      if (b.accumulator.count >= this.s.bufferSize) this.makeVersion();
+      void this.dispatch();
+      return true;
+    } finally {
+      this.o.spareBuffers.push(bytes); // FedAvg-family accumulators read the values during add and keep nothing
+    }
+  }
+
+  /** @throws see checkStaleness, after ending the dispatch (its update can never count now). */
+  private failIfStale(d: Dispatch, clientId: string): void {
+    try {
+      checkStaleness(this.currentRound, d.round, this.s.maxStaleness, { runId: this.o.runId, clientId });
+    } catch (err) {
+      this.fail(d, (err as Error).message);
+      throw err;
+    }
+  }
+
+  /** The full buffer becomes the next version (strategy finish); a new buffer opens on it unless it was the last. */
+  private makeVersion(): void {
+    const b = this.buffer;
+    let aggregate;
+    try {
+      aggregate = b.accumulator.finish(b.failures);
+    } catch (err) {
+      return this.abort(err as Error);
+    } finally {
+      b.accumulator.dispose();
+    }
+    const serverState = Object.fromEntries(
+      Object.entries(this.o.strategy.serverState()).map(([k, v]) => [k, v.slice()]),
+    );
+    const async = { consumed: this.consumed.seal(b.round), nextDispatch: this.dispatches.nextId };
+    const modelBytes = this.models.get(b.round)?.model?.bytesSent ?? 0;
+    this.made.push({ buffer: b, aggregate, serverState, async, madeMs: this.o.clock.now(), modelBytes });
+    this.latest = b.round;
+    this.models.set(this.currentRound, { weights: aggregate.weights });
+    this.o.logger.info({ version: b.round, staleness: b.staleness }, 'version made');
+    if (this.latest >= this.o.config.rounds) this.stop();
+    else this.buffer = this.newBuffer(aggregate.weights);
+    this.release();
+    void this.serveNext();
+    this.wake?.();
+  }
+
+  /** Ends a dispatch without an update; fails the run when the buffer saw maxRoundAttempts × bufferSize of them. */
+  fail(d: Dispatch, reason: string): void {
+    if (!this.dispatches.end(d)) return;
+    const b = this.buffer;
+    b.failures.push({ clientId: d.clientId, reason });
+    this.o.logger.warn({ round: d.round, client: d.clientId, reason }, 'dispatch ended without an update');
+    const limit = this.o.config.maxRoundAttempts * this.s.bufferSize;
+    if (b.failures.length >= limit)
+      return this.abort(
+        new QuorumNotMetError(
+          `round ${b.round}: ${b.failures.length} dispatches ended without an update (maxRoundAttempts × ` +
+            `async.bufferSize = ${limit}) while ${b.accumulator.count} of ${this.s.bufferSize} updates arrived; ` +
+            `last: ${d.clientId}: ${reason}`,
+          { runId: this.o.runId, round: b.round },
+        ),
+      );
+    void this.dispatch();
+  }
+
+  /**
+   * Dispatches free clients the latest version's model (dispatchClients); nothing once closed, nor while the latest
+   * version is not served yet (serveLatest dispatches once it is).
+   */
+  private async dispatch(): Promise<void> {
+    const entry = this.models.get(this.served);
+    if (!this.open || this.served !== this.currentRound || !entry?.model) return;
+    await dispatchClients(this.o, this.dispatches, {
+      round: this.served,
+      model: entry.model,
+      weights: entry.weights,
+      maxConcurrency: this.s.maxConcurrency,
+      updateCodec: this.updateCodec,
+      onDeadline: (d) => this.fail(d, DEADLINE_FAILURE),
+    });
+  }
+
+  private notDispatched(round: number, clientId: string): NotSelectedError {
+    return new NotSelectedError(`client ${clientId} has no dispatch from round ${round} of run ${this.o.runId}`, {
+      clientId,
+      round,
+    });
+  }
+
+  private newBuffer(weights: ModelWeights): VersionBuffer {
+    const round = this.currentRound;
+    const accumulator = this.o.strategy.beginAggregation(round, weights);
+    return new VersionBuffer(round, accumulator, this.o.clock.now(), this.s.maxStaleness);
+  }
+
+  /**
+   * Drops the models nothing can use any more: not current, not served, no outstanding dispatch's base within
+   * maxStaleness (an older one's update is refused as stale anyway).
+   */
+  private release(): void {
+    const keep = this.dispatches.rounds().add(this.currentRound).add(this.served);
+    const oldest = this.currentRound - this.s.maxStaleness;
+    for (const round of this.models.keys()) if (!keep.has(round) || round < oldest) this.models.delete(round);
+  }
+
+  private abort(err: Error): void {
+    this.failure ??= err;
+    this.stop();
+  }
+
+  /** Ends the engine (run stopped or finished): uploads still running are refused, nextVersion gives undefined. */
+  stop(): void {
+    if (!this.open) return void this.wake?.();
+    this.open = false;
+    clearInterval(this.ticker);
+    this.dispatches.clear();
+    this.buffer.accumulator.dispose(); // idempotent: the last version's was disposed when it was made
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    queueMicrotask(() => listeners.forEach((l) => l()));
+    this.wake?.();
+  }
+}

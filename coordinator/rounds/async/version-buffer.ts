@@ -1,0 +1,84 @@
+import type { RoundSummary } from '../../../shared/proto/index.js';
+import type { RunConfig } from '../../config/index.js';
+import type { AsyncCheckpoint, Checkpoint } from '../../store/index.js';
+import type { ClientFailure, FitAccumulator, FitAggregate, Strategy, StrategyContext } from '../../strategies/index.js';
+import { summarizeRound } from '../round-summary.js';
+import type { Clock } from '../run-deps.js';
+
+/**
+ * FedBuff's buffer of the version being made (round `round`): the strategy's accumulator, folding rebased updates
+ * (rebaseUpdate) as they arrive, and what the version's summary reports.
+ */
+export class VersionBuffer {
+  /** Dispatches that ended without an update while this buffer filled (deadline, refused, the client failed). */
+  readonly failures: ClientFailure[] = [];
+  /** Accepted updates by staleness τ (index), 0 ≤ τ ≤ maxStaleness. */
+  readonly staleness: number[];
+  updateBytes = 0;
+  rawUpdateBytes = 0;
+
+  /** @param startedMs when the buffer opened (the run's clock, ms). */
+  constructor(
+    readonly round: number,
+    readonly accumulator: FitAccumulator,
+    readonly startedMs: number,
+    maxStaleness: number,
+  ) {
+    this.staleness = new Array<number>(maxStaleness + 1).fill(0);
+  }
+}
+
+/** A version made from a full buffer, waiting to be evaluated and committed (in order). */
+export interface MadeVersion {
+  readonly buffer: VersionBuffer;
+  readonly aggregate: FitAggregate;
+  /** The strategy's server state right after this version (a copy: the next version moves it on). */
+  readonly serverState: Record<string, Float32Array>;
+  /** What a restart needs to fold no update of this version or the ones before it twice. */
+  readonly async: AsyncCheckpoint;
+  /** When the version was made (the run's clock, ms). */
+  readonly madeMs: number;
+  /** Bytes FetchModel sent of the model the buffer's updates mostly trained from (the version before). */
+  readonly modelBytes: number;
+}
+
+/**
+ * The summary and checkpoint of a made version, evaluated centrally (as a round is). The summary's clientMetrics add
+ * the version's staleness histogram (`staleness_<τ>`: accepted updates of staleness τ) and `staleness_mean`.
+ */
+export async function versionRecord(
+  made: MadeVersion,
+  o: { config: RunConfig; strategy: Strategy; context: StrategyContext; clock: Clock },
+): Promise<{ summary: RoundSummary; checkpoint: Checkpoint }> {
+  const { buffer, aggregate } = made;
+  const central = await o.strategy.evaluate(buffer.round, aggregate.weights, o.context);
+  const histogram = Object.fromEntries(buffer.staleness.map((n, tau) => [`staleness_${tau}`, n]));
+  const count = buffer.staleness.reduce((s, n) => s + n, 0);
+  const mean = buffer.staleness.reduce((s, n, tau) => s + n * tau, 0) / count;
+  const summary = summarizeRound({
+    round: buffer.round,
+    selected: count + buffer.failures.length,
+    responded: count,
+    attempts: 1,
+    failures: buffer.failures,
+    aggregate: { ...aggregate, metrics: { ...aggregate.metrics, ...histogram, staleness_mean: mean } },
+    central,
+    federated: null,
+    durationMs: made.madeMs - buffer.startedMs,
+    aggregationMs: o.clock.now() - made.madeMs,
+    traffic: {
+      updateBytes: buffer.updateBytes,
+      rawUpdateBytes: buffer.rawUpdateBytes,
+      modelBytes: made.modelBytes,
+      updateCodec: o.config.updateCodec,
+      downloadCodec: o.config.downloadCodec,
+    },
+  });
+  const checkpoint = {
+    round: buffer.round,
+    weights: aggregate.weights,
+    serverState: made.serverState,
+    async: made.async,
+  };
+  return { summary, checkpoint };
+}

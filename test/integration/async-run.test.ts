@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { status } from '@grpc/grpc-js';
+import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
+import type { RoundAnnouncement } from '../../shared/proto/index.js';
+import type { Coordinator } from '../../coordinator/main.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';
+import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
+import { joinProtocolClients, refusal, type TestClient } from '../helpers/protocol.js';
+
+/** A coordinator with a 2-value model (w₀ = [0, 1]), `n` joined protocol clients, and what they heard announced. */
+async function asyncFixture(n: number, coordinator: Record<string, unknown> = {}) {
+  const runtime = new FixedModelRuntime(2);
+  const c = await startTestCoordinator(coordinator, { runtime });
+  const clients = await joinProtocolClients(c.address, n);
+  const heard: RoundAnnouncement[] = [];
+  const watch = clients[0]!.link.watchRounds(clients[0]!.clientId);
+  watch.on('data', (a: RoundAnnouncement) => heard.push(a));
+  watch.on('error', () => undefined); // cancelled at the end
+  const close = async () => {
+    watch.cancel();
+    clients.forEach((t) => t.link.close());
+    await c.close();
+  };
+  return { runtime, coordinator: c, clients, heard, close };
+}
+
+/** An asynchronous run of `rounds` versions, one update each (bufferSize 1), over every joined client. */
+function startAsyncRun(c: Coordinator, clients: number, rounds: number, maxStaleness: number) {
+  return c.manager.startRun({
+    mode: 'async',
+    async: { bufferSize: 1, maxConcurrency: clients, maxStaleness },
+    rounds,
+    clientsPerRound: clients,
+    minClients: 1,
+    minAvailableClients: clients,
+    model: 'mlp',
+  });
+}
+
+/** Waits for the dispatch of `client` from `round` and returns its batch id (the announcement's attempt). */
+async function dispatchOf(heard: RoundAnnouncement[], client: TestClient, round: number): Promise<number> {
+  const a = await waitFor(`dispatch of ${client.clientId} from round ${round}`, () =>
+    heard.find(
+      (h) => h.phase === 'ROUND_PHASE_FIT' && h.round === round && h.selectedClientIds.includes(client.clientId),
+    ),
+  );
+  return a.attempt;
+}
+
+/** Submits `values` (1 example) as `client`'s update of dispatch `attempt` from `round`. */
+function submit(runId: string, client: TestClient, round: number, attempt: number, values: number[]) {
+  const update = {
+    runId,
+    round,
+    attempt,
+    clientId: client.clientId,
+    numExamples: 1,
+    metrics: { train_loss: 1 },
+    weights: {
+      specs: [{ name: 'fixed/kernel', shape: [2], dtype: 'float32' as const }],
+      values: Float32Array.from(values),
+    },
+  };
+  return client.link.submitUpdate(update, MAX_CHUNK_BYTES);
+}
+
+/**
+ * Both clients are dispatched from round 1; a's updates `first` and `second` (from rounds 1 and 2) make versions 1
+ * and 2 while b still trains. @returns b's dispatch id from round 1.
+ */
+async function twoVersionsWhileBTrains(
+  f: Awaited<ReturnType<typeof asyncFixture>>,
+  runId: string,
+  first: number[],
+  second: number[],
+): Promise<number> {
+  const [a, b] = f.clients as [TestClient, TestClient];
+  const dB1 = await dispatchOf(f.heard, b, 1);
+  await submit(runId, a, 1, await dispatchOf(f.heard, a, 1), first);
+  await submit(runId, a, 2, await dispatchOf(f.heard, a, 2), second);
+  await waitForRound(f.coordinator, runId, 3);
+  return dB1;
+}
+
+describe('asynchronous run (FedBuff) through the coordinator', () => {
+  it('refuses an update past maxStaleness with ABORTED naming the current round', async () => {
+    // Prepare: maxStaleness 1; a's updates make versions 1 and 2 while b trains from round 1
+    const f = await asyncFixture(2);
+    try {
+      const { runId } = await startAsyncRun(f.coordinator, 2, 5, 1);
+      const dB1 = await twoVersionsWhileBTrains(f, runId, [1, 1], [2, 2]);
+      // Execute: b's update from round 1 is 2 versions old
+      const err = await refusal(submit(runId, f.clients[1]!, 1, dB1, [5, 5]));
+      // Assert
+      assert.equal(err?.code, status.ABORTED, String(err));
+      assert.match(err.details, /2 versions old, past async\.maxStaleness \(1\); current round is 3/);
+      assert.equal(f.coordinator.manager.get(runId).status().rounds.length, 2, 'b folded into nothing');
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('folds an update from version v−2 scaled by s(2) = 1/√3 onto the current version (hand-computed)', async () => {
+    // Prepare: w₀ = [0, 1]; a's updates [2, 3] and [4, 5] make versions 1 and 2 (τ = 0: taken as they are)
+    const f = await asyncFixture(2);
+    try {
+      const { runId } = await startAsyncRun(f.coordinator, 2, 3, 2);
+      const dB1 = await twoVersionsWhileBTrains(f, runId, [2, 3], [4, 5]);
+      // Execute: b's update trained from w₀ arrives at version 2 (τ = 2)
+      await submit(runId, f.clients[1]!, 1, dB1, [3, 1]);
+      const s = await waitForRunState(f.coordinator, runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
+      // Assert: w₃ = w₂ + (1/√3)·(x − w₀) = [4 + 3/√3, 5 + 0] = [5.7320508, 5]
+      assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+      assert.deepEqual(
+        f.runtime.evaluated.slice(0, 2).map((w) => [...w.values]),
+        [
+          [2, 3],
+          [4, 5],
+        ],
+      );
+      assertClose(f.runtime.evaluated[2]!.values, [5.7320508, 5], 1e-6);
+      assert.deepEqual(
+        s.rounds.map((r) => r.clientMetrics.staleness_mean),
+        [0, 0, 2],
+        'the staleness each version saw',
+      );
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('resumes after a restart at the last committed version and folds a re-sent update only once', async () => {
+    // Prepare: a's update makes version 1, committed; the coordinator stops (resumable)
+    const stateDir = mkdtempSync(join(tmpdir(), 'fedsift-async-restore-'));
+    const f = await asyncFixture(2, { stateDir });
+    const [a, b] = f.clients as [TestClient, TestClient];
+    const { runId } = await startAsyncRun(f.coordinator, 2, 3, 2);
+    const dA1 = await dispatchOf(f.heard, a, 1);
+    const dB1 = await dispatchOf(f.heard, b, 1);
+    await submit(runId, a, 1, dA1, [2, 3]);
+    await waitForRound(f.coordinator, runId, 2);
+    await f.close();
+    // Execute: a second coordinator on the same state; a re-sends its folded update (its ack was lost), b sends the
+    // update of its dispatch from before the restart, then both train from the resumed version
+    const g = await asyncFixture(2, { stateDir });
+    const [a2, b2] = g.clients as [TestClient, TestClient];
+    try {
+      const resumed = await waitForRound(g.coordinator, runId, 2);
+      const resent = await submit(runId, a2, 1, dA1, [2, 3]);
+      const orphan = await refusal(submit(runId, b2, 1, dB1, [9, 9]));
+      await submit(runId, a2, 2, await dispatchOf(g.heard, a2, 2), [4, 5]);
+      await submit(runId, a2, 3, await dispatchOf(g.heard, a2, 3), [6, 7]);
+      const s = await waitForRunState(g.coordinator, runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
+      // Assert: version 1 was kept; the re-send was acknowledged, not folded; b's orphan update refused (ABORTED);
+      // versions 2 and 3 are a's updates alone (τ = 0), one update each
+      assert.equal(resumed.rounds.length, 1);
+      assert.match(resent.message, /already accepted/);
+      assert.equal(orphan?.code, status.ABORTED, String(orphan));
+      assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+      assert.deepEqual(
+        s.rounds.map((r) => r.responded),
+        [1, 1, 1],
+      );
+      assert.deepEqual(
+        g.runtime.evaluated.map((w) => [...w.values]),
+        [
+          [4, 5],
+          [6, 7],
+        ],
+      );
+    } finally {
+      await g.close();
+    }
+  });
+});
