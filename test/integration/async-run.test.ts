@@ -177,4 +177,32 @@ describe('asynchronous run (FedBuff) through the coordinator', () => {
       await g.close();
     }
   });
+
+  it('fails the dispatch of a client that stops heartbeating, and the run once maxRoundAttempts × bufferSize did', async () => {
+    // Prepare: one client, client timeout 1 s; one failed dispatch is the limit (maxRoundAttempts 1 × bufferSize 1)
+    const f = await asyncFixture(1, { heartbeatIntervalMs: 200, clientTimeoutMs: 1_000 });
+    try {
+      const run = await f.coordinator.manager.startRun({
+        mode: 'async',
+        async: { bufferSize: 1, maxConcurrency: 1 },
+        rounds: 2,
+        clientsPerRound: 1,
+        minClients: 1,
+        maxRoundAttempts: 1,
+        model: 'mlp',
+      });
+      await dispatchOf(f.heard, f.clients[0]!, 1);
+      // Execute: the dispatched client falls silent (its link closes) long before the 60 s dispatch deadline
+      f.clients[0]!.link.close();
+      const s = await waitForRunState(f.coordinator, run.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
+      // Assert
+      assert.equal(s.state, 'RUN_STATE_FAILED');
+      assert.match(
+        s.error,
+        /round 1: 1 dispatches ended without an update .*client lost: no heartbeat for over 1000 ms/,
+      );
+    } finally {
+      await f.close();
+    }
+  });
 });

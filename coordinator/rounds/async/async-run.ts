@@ -1,19 +1,23 @@
 import { parseCodecSpec, type CodecSpec, type ModelWeights } from '../../../shared/codec/index.js';
-import { NotSelectedError, QuorumNotMetError, StaleRoundError } from '../../../shared/errors/index.js';
+import { StaleRoundError } from '../../../shared/errors/index.js';
 import type { UpdateHeader } from '../../../shared/proto/index.js';
 import { asyncSettingsOf, rebaseUpdate, stalenessWeight, type AsyncSettings } from '../../fedbuff/index.js';
 import type { UpdateValues } from '../../strategies/index.js';
 import { encodeModel, type EncodedModel } from '../encoded-model.js';
+import { lostClientFailure } from '../lost-clients.js';
 import { DEADLINE_FAILURE, roundClosedError } from '../round-progress.js';
 import { receivePlain, UpdateIntake, type UpdateReceiver } from '../update-intake.js';
-import { checkStaleness, dispatchIntake, sameUpdate } from './dispatch-intake.js';
+import { checkStaleness, dispatchIntake, notDispatched, sameUpdate } from './dispatch-intake.js';
 import { ConsumedUpdates } from './consumed-updates.js';
 import { dispatchClients, type AsyncRunOptions } from './dispatch-batch.js';
 import { Dispatches, dispatchKey, type Dispatch } from './dispatches.js';
 import { VersionBuffer, type MadeVersion } from './version-buffer.js';
 
-/** How often free clients are looked for besides every update's end (ms): clients that joined meanwhile. */
-const DISPATCH_POLL_MS = 500;
+/**
+ * How often dispatched clients that stopped heartbeating are failed, and free clients looked for besides every
+ * update's end (clients that joined meanwhile) (ms).
+ */
+const DISPATCH_POLL_MS = 250;
 
 /**
  * The asynchronous engine of one run (FedBuff, Nguyen et al. 2022, Alg. 1), on the coordinator's intake: free
@@ -57,7 +61,7 @@ export class AsyncRun {
     this.consumed = new ConsumedUpdates(this.s.maxStaleness + 1, async && { at: version, entries: async.consumed });
     this.updateCodec = parseCodecSpec(o.config.updateCodec);
     this.buffer = this.newBuffer(weights);
-    this.ticker = setInterval(() => void this.dispatch(), DISPATCH_POLL_MS).unref();
+    this.ticker = setInterval(() => this.tick(), DISPATCH_POLL_MS).unref();
     void this.serveNext();
   }
 
@@ -104,7 +108,7 @@ export class AsyncRun {
   modelFor(round: number, clientId: string): EncodedModel {
     if (!this.open) throw roundClosedError(this.o.runId, round, clientId);
     const model = this.dispatches.of(clientId)?.round === round ? this.models.get(round)?.model : undefined;
-    if (!model) throw this.notDispatched(round, clientId);
+    if (!model) throw notDispatched(this.o.runId, round, clientId);
     return model;
   }
 
@@ -143,7 +147,7 @@ export class AsyncRun {
   /** A dispatched client says it cannot deliver (an in-process client whose step threw). @throws {NotSelectedError} */
   reportFailure(round: number, clientId: string, reason: string): void {
     const d = this.dispatches.of(clientId);
-    if (d?.round !== round) throw this.notDispatched(round, clientId);
+    if (d?.round !== round) throw notDispatched(this.o.runId, round, clientId);
     this.fail(d, reason);
   }
 
@@ -235,19 +239,21 @@ export class AsyncRun {
   /** Ends a dispatch without an update; fails the run when the buffer saw maxRoundAttempts × bufferSize of them. */
   fail(d: Dispatch, reason: string): void {
     if (!this.dispatches.end(d)) return;
-    const b = this.buffer;
-    b.failures.push({ clientId: d.clientId, reason });
     this.o.logger.warn({ round: d.round, client: d.clientId, reason }, 'dispatch ended without an update');
     const limit = this.o.config.maxRoundAttempts * this.s.bufferSize;
-    if (b.failures.length >= limit)
-      return this.abort(
-        new QuorumNotMetError(
-          `round ${b.round}: ${b.failures.length} dispatches ended without an update (maxRoundAttempts × ` +
-            `async.bufferSize = ${limit}) while ${b.accumulator.count} of ${this.s.bufferSize} updates arrived; ` +
-            `last: ${d.clientId}: ${reason}`,
-          { runId: this.o.runId, round: b.round },
-        ),
-      );
+    const failed = this.buffer.addFailure({ clientId: d.clientId, reason }, limit, this.o.runId);
+    if (failed) this.abort(failed);
+    else void this.dispatch();
+  }
+
+  /**
+   * Fails the dispatches of clients no longer live (no heartbeat within the client timeout, as closeFailingLostClients
+   * does in a round), which frees their slots at once, then dispatches free clients.
+   */
+  private tick(): void {
+    const now = this.o.clock.now();
+    const lost = lostClientFailure(this.o.clients.clientTimeoutMs);
+    for (const d of this.dispatches.all()) if (!this.o.clients.isLive(d.clientId, now)) this.fail(d, lost);
     void this.dispatch();
   }
 
@@ -268,17 +274,10 @@ export class AsyncRun {
     });
   }
 
-  private notDispatched(round: number, clientId: string): NotSelectedError {
-    return new NotSelectedError(`client ${clientId} has no dispatch from round ${round} of run ${this.o.runId}`, {
-      clientId,
-      round,
-    });
-  }
-
   private newBuffer(weights: ModelWeights): VersionBuffer {
     const round = this.currentRound;
     const accumulator = this.o.strategy.beginAggregation(round, weights);
-    return new VersionBuffer(round, accumulator, this.o.clock.now(), this.s.maxStaleness);
+    return new VersionBuffer(round, accumulator, this.o.clock.now(), this.s);
   }
 
   /**

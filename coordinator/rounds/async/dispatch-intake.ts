@@ -1,5 +1,10 @@
 import type { ModelWeights } from '../../../shared/codec/index.js';
-import { DuplicateUpdateError, InvalidUpdateError, StaleRoundError } from '../../../shared/errors/index.js';
+import {
+  DuplicateUpdateError,
+  InvalidUpdateError,
+  NotSelectedError,
+  StaleRoundError,
+} from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import type { UpdateHeader } from '../../../shared/proto/index.js';
 import { receiveBuffer } from '../round-buffers.js';
@@ -76,4 +81,12 @@ export function sameUpdate(folded: string, h: Pick<UpdateHeader, 'clientId' | 'r
     `client ${h.clientId} already submitted a different update for dispatch ${h.attempt ?? 0}; the first one counts`,
     { clientId: h.clientId, round: h.round },
   );
+}
+
+/** The error a client gets for a model or failure report of a round it has no outstanding dispatch from. */
+export function notDispatched(runId: string, round: number, clientId: string): NotSelectedError {
+  return new NotSelectedError(`client ${clientId} has no dispatch from round ${round} of run ${runId}`, {
+    clientId,
+    round,
+  });
 }

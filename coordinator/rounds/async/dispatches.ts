@@ -69,9 +69,14 @@ export class Dispatches {
     return true;
   }
 
+  /** Every outstanding dispatch. */
+  all(): Dispatch[] {
+    return [...this.byClient.values()];
+  }
+
   /** The rounds (base models) outstanding dispatches train from. */
   rounds(): Set<number> {
-    return new Set([...this.byClient.values()].map((d) => d.round));
+    return new Set(this.all().map((d) => d.round));
   }
 
   /** Ends every dispatch (the run stopped or made its last version). */

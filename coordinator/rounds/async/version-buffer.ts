@@ -1,3 +1,4 @@
+import { QuorumNotMetError } from '../../../shared/errors/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import type { RunConfig } from '../../config/index.js';
 import type { AsyncCheckpoint, Checkpoint } from '../../store/index.js';
@@ -22,9 +23,24 @@ export class VersionBuffer {
     readonly round: number,
     readonly accumulator: FitAccumulator,
     readonly startedMs: number,
-    maxStaleness: number,
+    private readonly o: { maxStaleness: number; bufferSize: number },
   ) {
-    this.staleness = new Array<number>(maxStaleness + 1).fill(0);
+    this.staleness = new Array<number>(o.maxStaleness + 1).fill(0);
+  }
+
+  /**
+   * Records a dispatch that ended without an update. @returns the error the run fails with once `limit` of them
+   * ended while this buffer filled (as a round fails its quorum), else undefined.
+   */
+  addFailure(f: ClientFailure, limit: number, runId: string): QuorumNotMetError | undefined {
+    this.failures.push(f);
+    if (this.failures.length < limit) return undefined;
+    return new QuorumNotMetError(
+      `round ${this.round}: ${this.failures.length} dispatches ended without an update (maxRoundAttempts × ` +
+        `async.bufferSize = ${limit}) while ${this.accumulator.count} of ${this.o.bufferSize} updates arrived; ` +
+        `last: ${f.clientId}: ${f.reason}`,
+      { runId, round: this.round },
+    );
   }
 }
 
