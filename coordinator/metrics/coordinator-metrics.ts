@@ -3,6 +3,7 @@ import { collectProcessMetrics } from '../../shared/metrics/index.js';
 import {
   CLASS_LOSS_METRICS,
   CLIENT_METRICS,
+  STALENESS_METRICS,
   WEIGHT_HIST_METRICS,
   WEIGHT_HISTOGRAM_BINS,
   weightBinLowerEdge,
@@ -38,6 +39,7 @@ export class CoordinatorMetrics {
   private readonly siteConflicts: Counter<'outcome'>;
   private readonly dpEpsilon: Gauge<'run'>;
   private readonly dpClippingNorm: Gauge<'run'>;
+  private readonly staleness: Histogram<'run'>;
 
   /**
    * @param liveClients current number of live clients, read at scrape time.
@@ -157,6 +159,13 @@ export class CoordinatorMetrics {
       labelNames: ['run', 'class'],
       registers: r,
     });
+    this.staleness = new Histogram({
+      name: 'fedsift_update_staleness',
+      help: 'Staleness of the updates an asynchronous run folded: versions between the one trained from and the one folded into',
+      labelNames: ['run'],
+      buckets: [0, 1, 2, 3, 4, 6, 8, 12, 16, 32],
+      registers: r,
+    });
   }
 
   /** Updates the series from one run event. */
@@ -181,7 +190,9 @@ export class CoordinatorMetrics {
     if (stage !== undefined) this.curriculumStage.set({ run }, stage);
     for (const [name, value] of Object.entries(r.clientMetrics)) {
       const bin = WEIGHT_HIST_METRICS.indexOf(name),
-        cls = CLASS_LOSS_METRICS.indexOf(name);
+        cls = CLASS_LOSS_METRICS.indexOf(name),
+        tau = STALENESS_METRICS.indexOf(name);
+      for (let n = 0; tau !== undefined && n < value; n++) this.staleness.observe({ run }, tau);
       if (bin !== undefined) this.weightShare.set({ run, bin: weightBinLowerEdge(bin).toFixed(1) }, value);
       if (cls !== undefined) this.classLoss.set({ run, class: String(cls) }, value);
     }

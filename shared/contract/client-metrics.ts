@@ -86,3 +86,13 @@ export const WEIGHT_HIST_METRICS: IndexedMetricFamily = indexedFamily('weight_hi
  * absent for a class the site lacks.
  */
 export const CLASS_LOSS_METRICS: IndexedMetricFamily = indexedFamily('class_loss_');
+
+/**
+ * `staleness_<τ>`: in an asynchronous run's version summary, the accepted updates of staleness τ (versions between
+ * the one an update trained from and the one it was folded into; count). With {@link STALENESS_MEAN}, the version's
+ * staleness histogram.
+ */
+export const STALENESS_METRICS: IndexedMetricFamily = indexedFamily('staleness_');
+
+/** `staleness_mean`: the mean staleness of a version's accepted updates (versions). */
+export const STALENESS_MEAN = 'staleness_mean';

@@ -8,6 +8,8 @@ export {
   WEIGHT_HISTOGRAM_BINS,
   weightBinLowerEdge,
   WEIGHT_HIST_METRICS,
+  STALENESS_METRICS,
+  STALENESS_MEAN,
   CLASS_LOSS_METRICS,
   type IndexedMetricFamily,
 } from './client-metrics.js';

@@ -1,3 +1,4 @@
+import { STALENESS_MEAN, STALENESS_METRICS } from '../../../shared/contract/index.js';
 import { QuorumNotMetError } from '../../../shared/errors/index.js';
 import type { RoundSummary } from '../../../shared/proto/index.js';
 import type { RunConfig } from '../../config/index.js';
@@ -60,7 +61,7 @@ export interface MadeVersion {
 
 /**
  * The summary and checkpoint of a made version, evaluated centrally (as a round is). The summary's clientMetrics add
- * the version's staleness histogram (`staleness_<τ>`: accepted updates of staleness τ) and `staleness_mean`.
+ * the version's staleness histogram (STALENESS_METRICS: accepted updates of staleness τ, and STALENESS_MEAN).
  */
 export async function versionRecord(
   made: MadeVersion,
@@ -68,7 +69,7 @@ export async function versionRecord(
 ): Promise<{ summary: RoundSummary; checkpoint: Checkpoint }> {
   const { buffer, aggregate } = made;
   const central = await o.strategy.evaluate(buffer.round, aggregate.weights, o.context);
-  const histogram = Object.fromEntries(buffer.staleness.map((n, tau) => [`staleness_${tau}`, n]));
+  const histogram = Object.fromEntries(buffer.staleness.map((n, tau) => [STALENESS_METRICS.name(tau), n]));
   const count = buffer.staleness.reduce((s, n) => s + n, 0);
   const mean = buffer.staleness.reduce((s, n, tau) => s + n * tau, 0) / count;
   const summary = summarizeRound({
@@ -77,7 +78,7 @@ export async function versionRecord(
     responded: count,
     attempts: 1,
     failures: buffer.failures,
-    aggregate: { ...aggregate, metrics: { ...aggregate.metrics, ...histogram, staleness_mean: mean } },
+    aggregate: { ...aggregate, metrics: { ...aggregate.metrics, ...histogram, [STALENESS_MEAN]: mean } },
     central,
     federated: null,
     durationMs: made.madeMs - buffer.startedMs,
