@@ -151,6 +151,7 @@ export class RunController extends RunLifecycle {
   /** Plays an asynchronous run (AsyncRun, playVersions) from its last committed version to the end. */
   private async playAsync(global: ModelWeights, checkpoint?: Checkpoint): Promise<ModelWeights | undefined> {
     const { deps } = this;
+    const { config } = deps;
     const versions = new AsyncRun({
       ...deps,
       logger: this.log,
@@ -169,7 +170,8 @@ export class RunController extends RunLifecycle {
       context: this.data.strategyContext,
       commit: (summary, c) => this.record.commitRound(summary, c),
       completed: (summary) => {
-        this.record.currentRound = versions.currentRound;
+        // the buffer filling now; after the last version, the last one (as a synchronous run ends on its last round)
+        this.record.currentRound = Math.min(versions.currentRound, config.rounds);
         this.log.info({ version: summary.round, testAccuracy: summary.testAccuracy }, 'version committed');
         this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
       },
