@@ -30,8 +30,15 @@ async function asyncFixture(n: number, coordinator: Record<string, unknown> = {}
 }
 
 /** An asynchronous run of `rounds` versions, one update each (bufferSize 1), over every joined client. */
-function startAsyncRun(c: Coordinator, clients: number, rounds: number, maxStaleness: number) {
+function startAsyncRun(
+  c: Coordinator,
+  clients: number,
+  rounds: number,
+  maxStaleness: number,
+  extra: Record<string, unknown> = {},
+) {
   return c.manager.startRun({
+    ...extra,
     mode: 'async',
     async: { bufferSize: 1, maxConcurrency: clients, maxStaleness },
     rounds,
@@ -128,6 +135,27 @@ describe('asynchronous run (FedBuff) through the coordinator', () => {
         s.rounds.map((r) => r.clientMetrics.staleness_mean),
         [0, 0, 2],
         'the staleness each version saw',
+      );
+    } finally {
+      await f.close();
+    }
+  });
+
+  it("applies FedAvgM's server step once per version (hand-computed)", async () => {
+    // Prepare: FedAvgM η = 1, β = 0.5 from w₀ = [0, 1]
+    const f = await asyncFixture(2);
+    try {
+      const strategy = { name: 'fedavgm', serverMomentum: 0.5 };
+      const { runId } = await startAsyncRun(f.coordinator, 2, 3, 2, { strategy });
+      // Execute: a's updates [2, 3] and [4, 5] make versions 1 and 2
+      await twoVersionsWhileBTrains(f, runId, [2, 3], [4, 5]);
+      // Assert: Δ₁ = [2, 2], v₁ = [2, 2], w₁ = [2, 3]; Δ₂ = [4, 5] − w₁ = [2, 2], v₂ = 0.5·v₁ + Δ₂ = [3, 3], w₂ = [5, 6]
+      assert.deepEqual(
+        f.runtime.evaluated.slice(0, 2).map((w) => [...w.values]),
+        [
+          [2, 3],
+          [5, 6],
+        ],
       );
     } finally {
       await f.close();
