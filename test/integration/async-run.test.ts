@@ -29,7 +29,7 @@ async function asyncFixture(n: number, coordinator: Record<string, unknown> = {}
   return { runtime, coordinator: c, clients, heard, close };
 }
 
-/** An asynchronous run of `rounds` versions, one update each (bufferSize 1), over every joined client. */
+/** An asynchronous run of `rounds` versions, one update each (bufferSize 1), over every joined client, `extra` added. */
 function startAsyncRun(
   c: Coordinator,
   clients: number,
@@ -45,6 +45,7 @@ function startAsyncRun(
     clientsPerRound: clients,
     minClients: 1,
     minAvailableClients: clients,
+    roundDeadlineMs: 3_600_000, // no dispatch ends at its deadline during a test
     model: 'mlp',
   });
 }
@@ -107,6 +108,7 @@ describe('asynchronous run (FedBuff) through the coordinator', () => {
       assert.equal(err?.code, status.ABORTED, String(err));
       assert.match(err.details, /2 versions old, past async\.maxStaleness \(1\); current round is 3/);
       assert.equal(f.coordinator.manager.get(runId).status().rounds.length, 2, 'b folded into nothing');
+      await dispatchOf(f.heard, f.clients[1]!, 3); // the refusal ended b's dispatch: b trains again, from round 3
     } finally {
       await f.close();
     }

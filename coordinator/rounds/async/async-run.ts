@@ -127,8 +127,9 @@ export class AsyncRun {
       return UpdateIntake.alreadyAccepted(h, (sha256) => sameUpdate(folded, { ...h, sha256 }));
     }
     if (!this.open) throw roundClosedError(this.o.runId, h.round, h.clientId);
-    checkStaleness(this.currentRound, h.round, this.s.maxStaleness, { runId: this.o.runId, clientId: h.clientId });
     const d = this.dispatches.get(h.clientId, key);
+    if (d?.round === h.round) this.failIfStale(d, h.clientId);
+    else checkStaleness(this.currentRound, h.round, this.s.maxStaleness, { runId: this.o.runId, clientId: h.clientId });
     if (d?.round !== h.round)
       throw new StaleRoundError(
         `client ${h.clientId} has no dispatch ${h.attempt ?? 0} from round ${h.round} of run ${this.o.runId} (its ` +
@@ -199,12 +200,15 @@ export class AsyncRun {
     }
   }
 
-  /** @throws see checkStaleness, after ending the dispatch (its update can never count now). */
+  /**
+   * @throws see checkStaleness, after ending the dispatch (its update can never count now; FedBuff drops stale
+   *   updates routinely, so this does not count toward the failure limit, see fail).
+   */
   private failIfStale(d: Dispatch, clientId: string): void {
     try {
       checkStaleness(this.currentRound, d.round, this.s.maxStaleness, { runId: this.o.runId, clientId });
     } catch (err) {
-      this.fail(d, (err as Error).message);
+      this.fail(d, (err as Error).message, false);
       throw err;
     }
   }
@@ -236,11 +240,14 @@ export class AsyncRun {
     this.wake?.();
   }
 
-  /** Ends a dispatch without an update; fails the run when the buffer saw maxRoundAttempts × bufferSize of them. */
-  fail(d: Dispatch, reason: string): void {
+  /**
+   * Ends a dispatch without an update (listed in the version's failures); fails the run when `counted` ones reach
+   * maxRoundAttempts × bufferSize while one buffer fills.
+   */
+  fail(d: Dispatch, reason: string, counted = true): void {
     if (!this.dispatches.end(d)) return;
     this.o.logger.warn({ round: d.round, client: d.clientId, reason }, 'dispatch ended without an update');
-    const limit = this.o.config.maxRoundAttempts * this.s.bufferSize;
+    const limit = counted ? this.o.config.maxRoundAttempts * this.s.bufferSize : Infinity;
     const failed = this.buffer.addFailure({ clientId: d.clientId, reason }, limit, this.o.runId);
     if (failed) this.abort(failed);
     else void this.dispatch();

@@ -18,6 +18,8 @@ export class VersionBuffer {
   readonly staleness: number[];
   updateBytes = 0;
   rawUpdateBytes = 0;
+  /** Failures that count toward the run's failure limit (not stale updates). */
+  private counted = 0;
 
   /** @param startedMs when the buffer opened (the run's clock, ms). */
   constructor(
@@ -30,14 +32,16 @@ export class VersionBuffer {
   }
 
   /**
-   * Records a dispatch that ended without an update. @returns the error the run fails with once `limit` of them
-   * ended while this buffer filled (as a round fails its quorum), else undefined.
+   * Records a dispatch that ended without an update; one counted against `limit` (Infinity: not counted, e.g. a stale
+   * update). @returns the error the run fails with once `limit` counted ones ended while this buffer filled (as a
+   * round fails its quorum), else undefined.
    */
   addFailure(f: ClientFailure, limit: number, runId: string): QuorumNotMetError | undefined {
     this.failures.push(f);
-    if (this.failures.length < limit) return undefined;
+    if (Number.isFinite(limit)) this.counted++;
+    if (this.counted < limit) return undefined;
     return new QuorumNotMetError(
-      `round ${this.round}: ${this.failures.length} dispatches ended without an update (maxRoundAttempts × ` +
+      `round ${this.round}: ${this.counted} dispatches ended without an update (maxRoundAttempts × ` +
         `async.bufferSize = ${limit}) while ${this.accumulator.count} of ${this.o.bufferSize} updates arrived; ` +
         `last: ${f.clientId}: ${f.reason}`,
       { runId, round: this.round },
