@@ -12,6 +12,7 @@ import { ConsumedUpdates } from './consumed-updates.js';
 import { dispatchClients, type AsyncRunOptions } from './dispatch-batch.js';
 import { Dispatches, dispatchKey, type Dispatch } from './dispatches.js';
 import { VersionBuffer, type MadeVersion } from './version-buffer.js';
+import { VersionModels } from './version-models.js';
 
 /**
  * How often dispatched clients that stopped heartbeating are failed, and free clients looked for besides every
@@ -33,16 +34,13 @@ const DISPATCH_POLL_MS = 250;
  */
 export class AsyncRun {
   private readonly s: AsyncSettings;
-  /** Models by round (version + 1): the weights, and once served the encoded model FetchModel streams. */
-  private readonly models = new Map<number, { weights: ModelWeights; model?: EncodedModel }>();
+  private readonly models = new VersionModels();
   private readonly dispatches: Dispatches;
   private readonly consumed: ConsumedUpdates;
   private readonly updateCodec: CodecSpec;
   private buffer: VersionBuffer;
   /** The latest version made (0 = the initial model). */
   private latest: number;
-  /** The round whose model dispatches hand out (0 = none served yet). */
-  private served = 0;
   private open = true;
   private failure: Error | undefined;
   private readonly made: MadeVersion[] = [];
@@ -56,13 +54,13 @@ export class AsyncRun {
     this.s = asyncSettingsOf(o.config.async);
     const { version, weights, async } = o.from;
     this.latest = version;
-    this.models.set(version + 1, { weights });
+    this.models.add(version + 1, weights);
     this.dispatches = new Dispatches(async?.nextDispatch ?? 1);
     this.consumed = new ConsumedUpdates(this.s.maxStaleness + 1, async && { at: version, entries: async.consumed });
     this.updateCodec = parseCodecSpec(o.config.updateCodec);
     this.buffer = this.newBuffer(weights);
     this.ticker = setInterval(() => this.tick(), DISPATCH_POLL_MS).unref();
-    void this.serveNext();
+    this.serveNext();
   }
 
   /** The round whose buffer fills now (latest version + 1); an update from it has staleness 0. */
@@ -75,22 +73,20 @@ export class AsyncRun {
    * once at the start, then after each version is made (serialized: `serving`).
    */
   private async serveLatest(): Promise<void> {
+    if (!this.open) return;
+    const { model, downloadCodec } = this.o.config;
     const round = this.currentRound;
-    const entry = this.models.get(round);
-    if (!entry || this.served >= round || !this.open) return;
-    const { config } = this.o;
-    entry.model ??= encodeModel(config.model, round, entry.weights, config.downloadCodec);
-    await this.o.publish?.(round, entry.model); // before any announcement names the round
-    this.served = Math.max(this.served, round);
+    const publish = this.o.publish && ((m: EncodedModel) => this.o.publish!(round, m));
+    if (!(await this.models.serve(round, (w) => encodeModel(model, round, w, downloadCodec), publish))) return;
     this.release();
     await this.dispatch();
   }
 
   /** Serves the latest version after the one being served; a publish that fails fails the run. */
-  private serveNext(): Promise<void> {
-    return (this.serving = this.serving
+  private serveNext(): void {
+    this.serving = this.serving
       .then(() => this.serveLatest())
-      .catch((err: unknown) => this.abort(err instanceof Error ? err : new Error(String(err)))));
+      .catch((err: unknown) => this.abort(err instanceof Error ? err : new Error(String(err))));
   }
 
   /** The next made version, in order; undefined once stopped. @throws what failed the run (QuorumNotMetError…). */
@@ -107,7 +103,7 @@ export class AsyncRun {
   /** The model a dispatched client trains from. @throws {RoundClosedError} | {NotSelectedError} without that dispatch. */
   modelFor(round: number, clientId: string): EncodedModel {
     if (!this.open) throw roundClosedError(this.o.runId, round, clientId);
-    const model = this.dispatches.of(clientId)?.round === round ? this.models.get(round)?.model : undefined;
+    const model = this.dispatches.of(clientId)?.round === round ? this.models.model(round) : undefined;
     if (!model) throw notDispatched(this.o.runId, round, clientId);
     return model;
   }
@@ -136,7 +132,7 @@ export class AsyncRun {
           `deadline passed, or the coordinator restarted); current round is ${this.currentRound}`,
         { runId: this.o.runId, clientId: h.clientId, round: this.currentRound },
       );
-    const intake = dispatchIntake(d, this.models.get(d.round)!.weights, this, this.o);
+    const intake = dispatchIntake(d, this.models.weights(d.round)!, this, this.o);
     return receivePlain(intake, h, {
       round: h.round,
       codec: this.updateCodec,
@@ -175,8 +171,8 @@ export class AsyncRun {
       if (!this.open) throw roundClosedError(this.o.runId, d.round, h.clientId);
       this.failIfStale(d, h.clientId);
       const tau = this.currentRound - d.round;
-      const current = this.models.get(this.currentRound)!.weights;
-      const base = this.models.get(d.round)!.weights.values;
+      const current = this.models.weights(this.currentRound)!;
+      const base = this.models.weights(d.round)!.values;
       const factor = this.s.serverLearningRate * stalenessWeight(this.s.staleness, tau);
       const b = this.buffer;
       b.accumulator.add({
@@ -228,15 +224,15 @@ export class AsyncRun {
       Object.entries(this.o.strategy.serverState()).map(([k, v]) => [k, v.slice()]),
     );
     const async = { consumed: this.consumed.seal(b.round), nextDispatch: this.dispatches.nextId };
-    const modelBytes = this.models.get(b.round)?.model?.bytesSent ?? 0;
+    const modelBytes = this.models.model(b.round)?.bytesSent ?? 0;
     this.made.push({ buffer: b, aggregate, serverState, async, madeMs: this.o.clock.now(), modelBytes });
     this.latest = b.round;
-    this.models.set(this.currentRound, { weights: aggregate.weights });
+    this.models.add(this.currentRound, aggregate.weights);
     this.o.logger.info({ version: b.round, staleness: b.staleness }, 'version made');
     if (this.latest >= this.o.config.rounds) this.stop();
     else this.buffer = this.newBuffer(aggregate.weights);
     this.release();
-    void this.serveNext();
+    this.serveNext();
     this.wake?.();
   }
 
@@ -269,12 +265,13 @@ export class AsyncRun {
    * version is not served yet (serveLatest dispatches once it is).
    */
   private async dispatch(): Promise<void> {
-    const entry = this.models.get(this.served);
-    if (!this.open || this.served !== this.currentRound || !entry?.model) return;
+    const round = this.models.served;
+    const model = this.models.model(round);
+    if (!this.open || round !== this.currentRound || !model) return;
     await dispatchClients(this.o, this.dispatches, {
-      round: this.served,
-      model: entry.model,
-      weights: entry.weights,
+      round,
+      model,
+      weights: this.models.weights(round)!,
       maxConcurrency: this.s.maxConcurrency,
       updateCodec: this.updateCodec,
       onDeadline: (d) => this.fail(d, DEADLINE_FAILURE),
@@ -287,14 +284,9 @@ export class AsyncRun {
     return new VersionBuffer(round, accumulator, this.o.clock.now(), this.s);
   }
 
-  /**
-   * Drops the models nothing can use any more: not current, not served, no outstanding dispatch's base within
-   * maxStaleness (an older one's update is refused as stale anyway).
-   */
+  /** Drops the models nothing can use: not current or served, no outstanding dispatch's base within maxStaleness. */
   private release(): void {
-    const keep = this.dispatches.rounds().add(this.currentRound).add(this.served);
-    const oldest = this.currentRound - this.s.maxStaleness;
-    for (const round of this.models.keys()) if (!keep.has(round) || round < oldest) this.models.delete(round);
+    this.models.release(this.dispatches.rounds().add(this.currentRound), this.currentRound - this.s.maxStaleness);
   }
 
   private abort(err: Error): void {
