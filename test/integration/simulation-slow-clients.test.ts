@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { simulate, type SimulationOptions } from '../../coordinator/lab/simulation/index.js';
 import { CLIENT_METRICS } from '../../shared/contract/index.js';
@@ -111,5 +114,21 @@ describe('asynchronous simulation with a slow client (mode "async")', () => {
       slow.every((s) => s.clientMetrics.staleness_mean! >= 1),
       'the slow update was trained from an older version',
     );
+  });
+
+  it('fedsift simulate --config with mode "async" names the versions and the buffer on its start line', async () => {
+    // Prepare
+    const config = join(mkdtempSync(join(tmpdir(), 'fedsift-async-')), 'run.json');
+    writeFileSync(config, JSON.stringify({ mode: 'async', async: { bufferSize: 2, maxConcurrency: 2 } }));
+    const flags = ['--clients', '3', '--clients-per-round', '3', '--rounds', '2', '--samples-per-client', '50'];
+    // Execute
+    const r = await runFedsift(['simulate', '--config', config, ...flags, '--local-epochs', '1', '--iid']);
+    // Assert
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /3 virtual clients \(2 training at once\), 2 versions of fedavg, asynchronous \(bufferSize 2, maxStaleness 4, staleness sqrt\), model mlp/,
+    );
+    assert.match(r.stdout, /^2\/2 +/m);
   });
 });
