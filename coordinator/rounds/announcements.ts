@@ -58,6 +58,8 @@ export interface TrainingCall {
   updateCodec: CodecSpec;
   /** The round attempt, or in an asynchronous run the dispatch batch id the updates repeat. */
   attempt: number;
+  /** An asynchronous run's dispatch batch (RoundAnnouncement.dispatch). */
+  dispatch?: boolean;
   secureAggregation?: WireFitConfig['secureAggregation'];
 }
 
@@ -75,6 +77,7 @@ export function trainingAnnouncement(src: AnnouncementSource, c: TrainingCall): 
       ...(c.secureAggregation && { secureAggregation: c.secureAggregation }),
     },
     attempt: c.attempt,
+    ...(c.dispatch && { dispatch: true }),
   };
 }
 

@@ -38,7 +38,8 @@ export interface AsyncRunOptions {
  * Sends free clients off to train from `round`'s model, as one dispatch batch: the strategy's selection among the
  * eligible clients not training now (configureFit: its fit config follows the round, so the curriculum's pace
  * follows the version), cut to the free concurrency slots; each gets a Dispatch under the batch's id (with the run's
- * roundDeadlineMs unless untimed), then one fit announcement names them all with the batch id as its `attempt`.
+ * roundDeadlineMs unless untimed), then one fit announcement (`dispatch`) names them all with the batch id as its
+ * `attempt`.
  * Does nothing when no slot or no client is free.
  */
 export async function dispatchClients(
@@ -74,6 +75,7 @@ export async function dispatchClients(
       deadlineUnixMs: o.untimed ? null : o.clock.now() + roundDeadlineMs,
       updateCodec: b.updateCodec,
       attempt: id,
+      dispatch: true,
     }),
   );
 }
