@@ -235,4 +235,31 @@ describe('asynchronous run (FedBuff) through the coordinator', () => {
       await f.close();
     }
   });
+
+  it('replays a site its own dispatch when its WatchRounds stream reconnects after a later batch', async () => {
+    // Prepare: a and b dispatched in batch 1; b's update makes version 1 and b alone is dispatched again
+    const f = await asyncFixture(2);
+    const [a, b] = f.clients as [TestClient, TestClient];
+    try {
+      const { runId } = await startAsyncRun(f.coordinator, 2, 5, 2);
+      const dA1 = await dispatchOf(f.heard, a, 1);
+      await submit(runId, b, 1, await dispatchOf(f.heard, b, 1), [1, 1]);
+      await dispatchOf(f.heard, b, 2);
+      // Execute: a opens a new stream
+      const heard: RoundAnnouncement[] = [];
+      const watch = a.link.watchRounds(a.clientId);
+      watch.on('data', (x: RoundAnnouncement) => heard.push(x));
+      watch.on('error', () => undefined);
+      try {
+        // Assert: a hears its dispatch (batch dA1, round 1) besides the run's latest announcement (b's batch)
+        const own = await dispatchOf(heard, a, 1);
+        assert.equal(own, dA1);
+        await waitFor("the run's latest announcement", () => heard.find((x) => x.round === 2));
+      } finally {
+        watch.cancel();
+      }
+    } finally {
+      await f.close();
+    }
+  });
 });
