@@ -1,10 +1,3 @@
-export { parseStaleness, stalenessWeight, type StalenessForm } from './staleness.js';
+export { parseStaleness, stalenessWeight } from './staleness.js';
 export { rebaseUpdate } from './rebase.js';
-export {
-  asyncSchema,
-  asyncSettingsOf,
-  asyncRunIssues,
-  type AsyncOptions,
-  type AsyncSettings,
-  type AsyncIssue,
-} from './async-config.js';
+export { asyncSchema, asyncSettingsOf, asyncRunIssues, type AsyncSettings } from './async-config.js';

@@ -37,7 +37,8 @@ const ACK_FLUSH_TURNS = 16;
  * The state machine of one training run: wait for eligible clients (their data fits the run's model and schema) →
  * round 0 when the schema needs feature statistics (StatisticsRound) → per round: select (strategy) → announce →
  * collect updates until every selected client answered or the deadline passed → retry below quorum → aggregate →
- * evaluate centrally → next round. Emits a RunEvent on 'event' at every change.
+ * evaluate centrally → next round; an asynchronous run (mode "async") plays versions instead (AsyncRun: dispatch,
+ * fold, a version every bufferSize updates). Emits a RunEvent on 'event' at every change.
  */
 export class RunController extends RunLifecycle {
   /** The previous completed round's slowest accepted update (ms), for adaptive deadlines (attemptDeadlineMs). */

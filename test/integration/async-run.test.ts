@@ -114,6 +114,24 @@ describe('asynchronous run (FedBuff) through the coordinator', () => {
     }
   });
 
+  it('refuses the model of a dispatch past maxStaleness with ABORTED and dispatches the client again', async () => {
+    // Prepare: maxStaleness 1; a's updates make versions 1 and 2 while b has not fetched its round-1 model yet
+    const f = await asyncFixture(2);
+    const b = f.clients[1]!;
+    try {
+      const { runId } = await startAsyncRun(f.coordinator, 2, 5, 1);
+      await twoVersionsWhileBTrains(f, runId, [1, 1], [2, 2]);
+      // Execute
+      const err = await refusal(b.link.fetchModel(runId, 1, b.clientId));
+      // Assert: b is free again, dispatched from the current round
+      assert.equal(err?.code, status.ABORTED, String(err));
+      assert.match(err.details, /current round is 3/);
+      await dispatchOf(f.heard, b, 3);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('folds an update from version v−2 scaled by s(2) = 1/√3 onto the current version (hand-computed)', async () => {
     // Prepare: w₀ = [0, 1]; a's updates [2, 3] and [4, 5] make versions 1 and 2 (τ = 0: taken as they are)
     const f = await asyncFixture(2);

@@ -100,10 +100,15 @@ export class AsyncRun {
     }
   }
 
-  /** The model a dispatched client trains from. @throws {RoundClosedError} | {NotSelectedError} without that dispatch. */
+  /**
+   * The model a dispatched client trains from. @throws {RoundClosedError} | {NotSelectedError} without that dispatch |
+   * {StaleRoundError} when it is past maxStaleness already (the dispatch ends: its update could not count).
+   */
   modelFor(round: number, clientId: string): EncodedModel {
     if (!this.open) throw roundClosedError(this.o.runId, round, clientId);
-    const model = this.dispatches.of(clientId)?.round === round ? this.models.model(round) : undefined;
+    const d = this.dispatches.of(clientId);
+    if (d?.round === round) this.failIfStale(d, clientId);
+    const model = d?.round === round ? this.models.model(round) : undefined;
     if (!model) throw notDispatched(this.o.runId, round, clientId);
     return model;
   }
