@@ -93,8 +93,8 @@ describe('asynchronous simulation with a slow client (mode "async")', () => {
       slowClients: { clients: [0], factor: 10 },
       run: {
         mode: 'async',
-        async: { bufferSize: 1, maxConcurrency: 3, maxStaleness: 20 },
-        rounds: 20,
+        async: { bufferSize: 1, maxConcurrency: 3, maxStaleness: 40 },
+        rounds: 40,
         clientsPerRound: 3,
         minClients: 1,
         model: 'mlp',
@@ -105,7 +105,7 @@ describe('asynchronous simulation with a slow client (mode "async")', () => {
     // Execute
     const r = await simulate(options);
     // Assert: versions carrying the slow client's update report its wait (slowdown_ms)
-    assert.equal(r.rounds.length, 20);
+    assert.equal(r.rounds.length, 40);
     const slow = r.rounds.filter((s) => s.clientMetrics[CLIENT_METRICS.slowdownMs] !== undefined);
     const first = r.rounds.findIndex((s) => s.clientMetrics[CLIENT_METRICS.slowdownMs] !== undefined);
     assert.ok(first >= 2, `versions 1 and 2 came from the fast clients (the slow one's first is version ${first + 1})`);
