@@ -4,78 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { MAX_CHUNK_BYTES } from '../../shared/codec/index.js';
 import type { RoundAnnouncement } from '../../shared/proto/index.js';
-import type { Coordinator } from '../../coordinator/main.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';
-import { FixedModelRuntime } from '../helpers/fixed-runtime.js';
-import { joinProtocolClients, refusal, type TestClient } from '../helpers/protocol.js';
-
-/** A coordinator with a 2-value model (w₀ = [0, 1]), `n` joined protocol clients, and what they heard announced. */
-async function asyncFixture(n: number, coordinator: Record<string, unknown> = {}) {
-  const runtime = new FixedModelRuntime(2);
-  const c = await startTestCoordinator(coordinator, { runtime });
-  const clients = await joinProtocolClients(c.address, n);
-  const heard: RoundAnnouncement[] = [];
-  const watch = clients[0]!.link.watchRounds(clients[0]!.clientId);
-  watch.on('data', (a: RoundAnnouncement) => heard.push(a));
-  watch.on('error', () => undefined); // cancelled at the end
-  const close = async () => {
-    watch.cancel();
-    clients.forEach((t) => t.link.close());
-    await c.close();
-  };
-  return { runtime, coordinator: c, clients, heard, close };
-}
-
-/** An asynchronous run of `rounds` versions, one update each (bufferSize 1), over every joined client, `extra` added. */
-function startAsyncRun(
-  c: Coordinator,
-  clients: number,
-  rounds: number,
-  maxStaleness: number,
-  extra: Record<string, unknown> = {},
-) {
-  return c.manager.startRun({
-    ...extra,
-    mode: 'async',
-    async: { bufferSize: 1, maxConcurrency: clients, maxStaleness },
-    rounds,
-    clientsPerRound: clients,
-    minClients: 1,
-    minAvailableClients: clients,
-    roundDeadlineMs: 3_600_000, // no dispatch ends at its deadline during a test
-    model: 'mlp',
-  });
-}
-
-/** Waits for the dispatch of `client` from `round` and returns its batch id (the announcement's attempt). */
-async function dispatchOf(heard: RoundAnnouncement[], client: TestClient, round: number): Promise<number> {
-  const a = await waitFor(`dispatch of ${client.clientId} from round ${round}`, () =>
-    heard.find(
-      (h) => h.phase === 'ROUND_PHASE_FIT' && h.round === round && h.selectedClientIds.includes(client.clientId),
-    ),
-  );
-  return a.attempt;
-}
-
-/** Submits `values` (1 example) as `client`'s update of dispatch `attempt` from `round`. */
-function submit(runId: string, client: TestClient, round: number, attempt: number, values: number[]) {
-  const update = {
-    runId,
-    round,
-    attempt,
-    clientId: client.clientId,
-    numExamples: 1,
-    metrics: { train_loss: 1 },
-    weights: {
-      specs: [{ name: 'fixed/kernel', shape: [2], dtype: 'float32' as const }],
-      values: Float32Array.from(values),
-    },
-  };
-  return client.link.submitUpdate(update, MAX_CHUNK_BYTES);
-}
+import { asyncFixture, dispatchOf, startAsyncRun, submit } from '../helpers/async-runs.js';
+import { waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';
+import { refusal, type TestClient } from '../helpers/protocol.js';
 
 /**
  * Both clients are dispatched from round 1; a's updates `first` and `second` (from rounds 1 and 2) make versions 1

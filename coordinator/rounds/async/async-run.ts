@@ -7,7 +7,7 @@ import { encodeModel, type EncodedModel } from '../encoded-model.js';
 import { lostClientFailure } from '../lost-clients.js';
 import { DEADLINE_FAILURE, roundClosedError } from '../round-progress.js';
 import { receivePlain, UpdateIntake, type UpdateReceiver } from '../update-intake.js';
-import { checkStaleness, dispatchIntake, notDispatched, sameUpdate } from './dispatch-intake.js';
+import { checkStaleness, dispatchEndedError, dispatchIntake, notDispatched, sameUpdate } from './dispatch-intake.js';
 import { ConsumedUpdates } from './consumed-updates.js';
 import { dispatchClients, type AsyncRunOptions } from './dispatch-batch.js';
 import { Dispatches, dispatchKey, type Dispatch } from './dispatches.js';
@@ -158,6 +158,10 @@ export class AsyncRun {
     return this.open;
   }
 
+  isOutstanding(d: Dispatch): boolean {
+    return this.dispatches.isOutstanding(d);
+  }
+
   /** Calls `listener` once the engine closes. @returns unsubscribe. */
   onClose(listener: () => void): () => void {
     this.closeListeners.add(listener);
@@ -168,12 +172,14 @@ export class AsyncRun {
    * Folds a checked update of dispatch `d` into the buffer, rebased by η_g·s(τ) with τ counted now; makes a version
    * when the buffer is full. @returns false when the same update was folded meanwhile (a concurrent re-send).
    * @throws {StaleRoundError} when versions made during the upload put it past maxStaleness | {RoundClosedError}
+   *   once the run closed or `d` ended without this update (its deadline passed, its client was lost)
    */
   fold(d: Dispatch, h: UpdateHeader, bytes: Uint8Array, values: UpdateValues, updateNorm?: number): boolean {
     try {
       const folded = this.consumed.digestOf(d.key);
       if (folded !== undefined) return !sameUpdate(folded, h);
       if (!this.open) throw roundClosedError(this.o.runId, d.round, h.clientId);
+      if (!this.dispatches.isOutstanding(d)) throw dispatchEndedError(d, this.o.runId);
       this.failIfStale(d, h.clientId);
       const tau = this.currentRound - d.round;
       const current = this.models.weights(this.currentRound)!;

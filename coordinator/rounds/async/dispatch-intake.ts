@@ -3,6 +3,7 @@ import {
   DuplicateUpdateError,
   InvalidUpdateError,
   NotSelectedError,
+  RoundClosedError,
   StaleRoundError,
 } from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
@@ -16,6 +17,8 @@ import type { Dispatch } from './dispatches.js';
 /** The engine side an upload's intake works with (AsyncRun). */
 export interface DispatchHost {
   readonly isOpen: boolean;
+  /** Whether `d` has not ended yet (Dispatches.isOutstanding). */
+  isOutstanding(d: Dispatch): boolean;
   /** Folds a checked update of `d` (IntakeRound.fold, for one dispatch). */
   fold(d: Dispatch, h: UpdateHeader, bytes: Uint8Array, values: UpdateValues, updateNorm?: number): boolean;
   /** Ends the dispatch without an update. */
@@ -26,7 +29,9 @@ export interface DispatchHost {
 /**
  * The intake side of one dispatch's upload (what receivePlain checks and folds against): the dispatch's base model as
  * the global model (a compressed update's delta and maxUpdateNorm are against it), the run's pooled buffers, and the
- * engine's fold; a refused upload ends the dispatch.
+ * engine's fold; a refused upload ends the dispatch. The intake is open while the run is and the dispatch has not
+ * ended: once it ended (deadline, lost client, run stopped) the upload in flight is refused with RoundClosedError, as
+ * a synchronous round's close refuses its uploads.
  */
 export function dispatchIntake(
   d: Dispatch,
@@ -36,17 +41,34 @@ export function dispatchIntake(
 ): IntakeRound {
   return {
     get isOpen() {
-      return host.isOpen;
+      return host.isOpen && host.isOutstanding(d);
     },
-    closedError: (clientId) => roundClosedError(o.runId, d.round, clientId),
+    closedError: (clientId) =>
+      host.isOpen ? dispatchEndedError(d, o.runId) : roundClosedError(o.runId, d.round, clientId),
     global: base,
     receiveBuffer: (bytes) => receiveBuffer(o.spareBuffers, bytes),
     fold: (...args) => host.fold(d, ...args),
     reject: (_clientId, reason) => host.fail(d, reason),
     interrupted: (clientId, reason) =>
       o.logger.info({ round: d.round, client: clientId, reason }, 'upload broke off; it may be sent again'),
-    onClose: (listener) => host.onClose(listener),
+    onClose: (listener) => {
+      const stopWatchingRun = host.onClose(listener);
+      d.endListeners.add(listener);
+      return () => {
+        stopWatchingRun();
+        d.endListeners.delete(listener);
+      };
+    },
   };
+}
+
+/** The error an upload gets once its dispatch ended without it (deadline passed, client lost or refused). */
+export function dispatchEndedError(d: Dispatch, runId: string): RoundClosedError {
+  return new RoundClosedError(
+    `dispatch ${d.id} of client ${d.clientId} from round ${d.round} of run ${runId} has ended (its deadline passed, ` +
+      'or the client was lost); its update is no longer accepted: wait for the next dispatch',
+    { runId, clientId: d.clientId, round: d.round },
+  );
 }
 
 /**

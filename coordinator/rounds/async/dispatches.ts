@@ -9,6 +9,8 @@ export interface Dispatch {
   readonly id: number;
   /** Ends the dispatch at its deadline (timed runs). */
   timer?: NodeJS.Timeout;
+  /** Called once the dispatch ends (Dispatches.end or clear): its upload in flight is refused. */
+  readonly endListeners: Set<() => void>;
 }
 
 /** The key naming a client's dispatch: its client id and dispatch batch id (UpdateHeader.attempt). */
@@ -44,7 +46,7 @@ export class Dispatches {
     id: number,
     deadline?: { ms: number; onDeadline: (d: Dispatch) => void },
   ): Dispatch {
-    const d: Dispatch = { key: dispatchKey(clientId, id), clientId, round, id };
+    const d: Dispatch = { key: dispatchKey(clientId, id), clientId, round, id, endListeners: new Set() };
     if (deadline) d.timer = setTimeout(() => deadline.onDeadline(d), deadline.ms);
     this.byClient.set(clientId, d);
     return d;
@@ -56,6 +58,11 @@ export class Dispatches {
     return d?.key === key ? d : undefined;
   }
 
+  /** Whether `d` is still its client's outstanding dispatch (not ended: folded, failed, past its deadline). */
+  isOutstanding(d: Dispatch): boolean {
+    return this.byClient.get(d.clientId) === d;
+  }
+
   /** The client's outstanding dispatch, whatever its key. */
   of(clientId: string): Dispatch | undefined {
     return this.byClient.get(clientId);
@@ -64,8 +71,8 @@ export class Dispatches {
   /** Ends a dispatch (the client is free again). @returns whether it was outstanding. */
   end(d: Dispatch): boolean {
     if (this.byClient.get(d.clientId) !== d) return false;
-    clearTimeout(d.timer);
     this.byClient.delete(d.clientId);
+    closeDispatch(d);
     return true;
   }
 
@@ -81,7 +88,16 @@ export class Dispatches {
 
   /** Ends every dispatch (the run stopped or made its last version). */
   clear(): void {
-    for (const d of this.byClient.values()) clearTimeout(d.timer);
+    const all = this.all();
     this.byClient.clear();
+    all.forEach(closeDispatch);
   }
+}
+
+/** Stops an ended dispatch's deadline and tells its listeners (after the current task's synchronous work). */
+function closeDispatch(d: Dispatch): void {
+  clearTimeout(d.timer);
+  const listeners = [...d.endListeners];
+  d.endListeners.clear();
+  queueMicrotask(() => listeners.forEach((l) => l()));
 }
