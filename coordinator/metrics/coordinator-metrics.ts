@@ -3,6 +3,7 @@ import { collectProcessMetrics } from '../../shared/metrics/index.js';
 import {
   CLASS_LOSS_METRICS,
   CLIENT_METRICS,
+  STALENESS_MEAN,
   STALENESS_METRICS,
   WEIGHT_HIST_METRICS,
   WEIGHT_HISTOGRAM_BINS,
@@ -188,13 +189,27 @@ export class CoordinatorMetrics {
     if (dw !== undefined) this.downweighted.set({ run }, dw);
     const stage = r.clientMetrics[CLIENT_METRICS.curriculumStage];
     if (stage !== undefined) this.curriculumStage.set({ run }, stage);
+    this.observeStaleness(run, r);
     for (const [name, value] of Object.entries(r.clientMetrics)) {
       const bin = WEIGHT_HIST_METRICS.indexOf(name),
-        cls = CLASS_LOSS_METRICS.indexOf(name),
-        tau = STALENESS_METRICS.indexOf(name);
-      for (let n = 0; tau !== undefined && n < value; n++) this.staleness.observe({ run }, tau);
+        cls = CLASS_LOSS_METRICS.indexOf(name);
       if (bin !== undefined) this.weightShare.set({ run, bin: weightBinLowerEdge(bin).toFixed(1) }, value);
       if (cls !== undefined) this.classLoss.set({ run, class: String(cls) }, value);
+    }
+  }
+
+  /**
+   * Observes an asynchronous version's staleness histogram (STALENESS_METRICS counts, which the engine writes with
+   * STALENESS_MEAN; intake refuses client metrics of those names) in fedsift_update_staleness: nothing for a summary
+   * without STALENESS_MEAN (a synchronous round), and at most `responded` observations (the updates the version
+   * folded), so no count can make the loop longer than the version's own updates.
+   */
+  private observeStaleness(run: string, r: NonNullable<RunEvent['round']>): void {
+    if (r.clientMetrics[STALENESS_MEAN] === undefined) return;
+    let left = r.responded;
+    for (const [name, count] of Object.entries(r.clientMetrics)) {
+      const tau = STALENESS_METRICS.indexOf(name);
+      for (let n = 0; tau !== undefined && n < count && left > 0; n++, left--) this.staleness.observe({ run }, tau);
     }
   }
 

@@ -96,3 +96,11 @@ export const STALENESS_METRICS: IndexedMetricFamily = indexedFamily('staleness_'
 
 /** `staleness_mean`: the mean staleness of a version's accepted updates (versions). */
 export const STALENESS_MEAN = 'staleness_mean';
+
+/**
+ * Whether `name` is one the coordinator writes into a version summary itself (STALENESS_METRICS, STALENESS_MEAN): a
+ * client's update may not carry it, or it could pass for the engine's counts.
+ */
+export function isReservedUpdateMetric(name: string): boolean {
+  return name === STALENESS_MEAN || STALENESS_METRICS.indexOf(name) !== undefined;
+}

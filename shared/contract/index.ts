@@ -10,6 +10,7 @@ export {
   WEIGHT_HIST_METRICS,
   STALENESS_METRICS,
   STALENESS_MEAN,
+  isReservedUpdateMetric,
   CLASS_LOSS_METRICS,
   type IndexedMetricFamily,
 } from './client-metrics.js';

@@ -65,7 +65,7 @@ describe('asynchronous run (FedBuff) through the coordinator', () => {
     }
   });
 
-  it('folds an update from version v−2 scaled by s(2) = 1/√3 onto the current version (hand-computed)', async () => {
+  it('folds an update from version v−2 scaled by s(2) = 1/√3 onto the current version, observing τ = 0, 0, 2 (hand-computed)', async () => {
     // Prepare: w₀ = [0, 1]; a's updates [2, 3] and [4, 5] make versions 1 and 2 (τ = 0: taken as they are)
     const f = await asyncFixture(2);
     try {
@@ -89,6 +89,9 @@ describe('asynchronous run (FedBuff) through the coordinator', () => {
         [0, 0, 2],
         'the staleness each version saw',
       );
+      const histogram = await f.coordinator.metrics.registry.getSingleMetricAsString('fedsift_update_staleness');
+      assert.match(histogram, new RegExp(`fedsift_update_staleness_count\\{run="${runId}"\\} 3$`, 'm'));
+      assert.match(histogram, new RegExp(`fedsift_update_staleness_sum\\{run="${runId}"\\} 2\n`));
     } finally {
       await f.close();
     }
