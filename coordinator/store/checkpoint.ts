@@ -24,7 +24,15 @@ export interface Checkpoint {
 export interface AsyncCheckpoint {
   /** [dispatch key, update SHA-256] of the updates folded into this version and the few before it. */
   consumed: [string, string][];
-  /** The next dispatch batch id: a restarted run never reuses a key. */
+  /**
+   * The next dispatch batch id when this version was made. A run restarted from this checkpoint continues from it,
+   * so it does reuse the ids of batches dispatched after this version was made and before the restart: a key
+   * (client id/batch id) can repeat. Such a batch was from this version's next round, the same round (and base model)
+   * the restarted run dispatches first, so an update sent under an old dispatch is taken as the new dispatch's: the
+   * first of the two to arrive is folded, the other acknowledged as a re-send (same digest) or refused as a duplicate
+   * (DuplicateUpdateError). An old dispatch's update from a later round (a version made but not committed before the
+   * restart) is refused as from a round not started (InvalidUpdateError).
+   */
   nextDispatch: number;
 }
 
