@@ -64,10 +64,13 @@ describe('FedBuff rebase into the strategy accumulator', () => {
   });
 
   it('with τ = 0 and η_g = 1 folds exactly what synchronous FedAvg folds', () => {
-    // Prepare: three seeded updates on a 10,000-value model (three rebase blocks), all from the current version.
+    // Prepare: three seeded updates on a 10,000-value model (three rebase blocks), all from the current version,
+    // handed to the rebase as a copy of it (so the rebase computes w_v + 1·(x − w_b) block by block rather than
+    // handing x on as it is for the very same array).
     const rng = createRng(11);
     const n = 10_000;
     const current = Float32Array.from({ length: n }, () => rng.next() - 0.5);
+    const base = current.slice();
     const updates = [1, 2, 3].map(() => Float32Array.from({ length: n }, () => rng.next() * 2 - 1));
     const big = [{ name: 'w', shape: [n], dtype: 'float32' as const }];
     const sync = fedavg.beginAggregation(1, { specs: big, values: current });
@@ -75,7 +78,8 @@ describe('FedBuff rebase into the strategy accumulator', () => {
     // Execute
     updates.forEach((x, k) => {
       sync.add({ clientId: `c${k}`, numExamples: 10 * (k + 1), weights: { specs: big, values: x }, metrics: {} });
-      const rebased = rebaseUpdate(x, current, current, 1 * stalenessWeight(sqrt, 0));
+      const rebased = rebaseUpdate(x, current, base, 1 * stalenessWeight(sqrt, 0));
+      assert.ok(!(rebased instanceof Float32Array), 'computed by the formula, not handed on');
       buffered.add({
         clientId: `c${k}`,
         numExamples: 10 * (k + 1),
