@@ -1,13 +1,19 @@
 import { parseCodecSpec, type CodecSpec, type ModelWeights } from '../../../shared/codec/index.js';
-import { StaleRoundError } from '../../../shared/errors/index.js';
 import type { UpdateHeader } from '../../../shared/proto/index.js';
-import { asyncSettingsOf, rebaseUpdate, stalenessWeight, type AsyncSettings } from '../../fedbuff/index.js';
+import { asyncSettingsOf, type AsyncSettings } from '../../fedbuff/index.js';
 import type { UpdateValues } from '../../strategies/index.js';
 import { encodeModel, type EncodedModel } from '../encoded-model.js';
 import { lostClientFailure } from '../lost-clients.js';
 import { DEADLINE_FAILURE, roundClosedError } from '../round-progress.js';
 import { receivePlain, UpdateIntake, type UpdateReceiver } from '../update-intake.js';
-import { checkStaleness, dispatchEndedError, dispatchIntake, notDispatched, sameUpdate } from './dispatch-intake.js';
+import {
+  checkStaleness,
+  dispatchEndedError,
+  dispatchIntake,
+  noDispatch,
+  notDispatched,
+  sameUpdate,
+} from './dispatch-intake.js';
 import { ConsumedUpdates } from './consumed-updates.js';
 import { dispatchClients, type AsyncRunOptions } from './dispatch-batch.js';
 import { Dispatches, dispatchKey, type Dispatch } from './dispatches.js';
@@ -129,14 +135,8 @@ export class AsyncRun {
     }
     if (!this.open) throw roundClosedError(this.o.runId, h.round, h.clientId);
     const d = this.dispatches.get(h.clientId, key);
-    if (d?.round === h.round) this.failIfStale(d, h.clientId);
-    else checkStaleness(this.currentRound, h.round, this.s.maxStaleness, { runId: this.o.runId, clientId: h.clientId });
-    if (d?.round !== h.round)
-      throw new StaleRoundError(
-        `client ${h.clientId} has no dispatch ${h.attempt ?? 0} from round ${h.round} of run ${this.o.runId} (its ` +
-          `deadline passed, or the coordinator restarted); current round is ${this.currentRound}`,
-        { runId: this.o.runId, clientId: h.clientId, round: this.currentRound },
-      );
+    if (d?.round !== h.round) throw noDispatch(h, this.currentRound, this.s.maxStaleness, this.o.runId);
+    this.failIfStale(d, h.clientId);
     const intake = dispatchIntake(d, this.models.weights(d.round)!, this, this.o);
     return receivePlain(intake, h, {
       round: h.round,
@@ -182,21 +182,9 @@ export class AsyncRun {
       if (!this.dispatches.isOutstanding(d)) throw dispatchEndedError(d, this.o.runId);
       this.failIfStale(d, h.clientId);
       const tau = this.currentRound - d.round;
-      const current = this.models.weights(this.currentRound)!;
-      const base = this.models.weights(d.round)!.values;
-      const factor = this.s.serverLearningRate * stalenessWeight(this.s.staleness, tau);
       const b = this.buffer;
-      b.accumulator.add({
-        clientId: h.clientId,
-        numExamples: h.numExamples,
-        weights: { specs: current.specs, values: rebaseUpdate(values, current.values, base, factor) },
-        metrics: h.metrics,
-        ...(updateNorm !== undefined && { updateNorm }),
-      });
+      b.fold(h, values, { base: this.models.weights(d.round)!.values, tau, updateNorm });
       this.consumed.add(d.key, h.sha256);
-      b.staleness[tau]!++;
-      b.updateBytes += h.totalBytes;
-      b.rawUpdateBytes += 4 * values.length;
       this.dispatches.end(d);
       this.o.logger.debug({ round: b.round, client: h.clientId, staleness: tau }, 'update folded');
       if (b.accumulator.count >= this.s.bufferSize) this.makeVersion();
@@ -292,7 +280,7 @@ export class AsyncRun {
   private newBuffer(weights: ModelWeights): VersionBuffer {
     const round = this.currentRound;
     const accumulator = this.o.strategy.beginAggregation(round, weights);
-    return new VersionBuffer(round, accumulator, this.o.clock.now(), this.s);
+    return new VersionBuffer(round, weights, accumulator, this.o.clock.now(), this.s);
   }
 
   /** Drops the models nothing can use: not current or served, no outstanding dispatch's base within maxStaleness. */

@@ -94,6 +94,25 @@ export function checkStaleness(
 }
 
 /**
+ * The error an update header gets without an outstanding dispatch of its key from its round (the dispatch's deadline
+ * passed, or the coordinator restarted): StaleRoundError (ABORTED) carrying the current round.
+ * @throws see checkStaleness first, for a header from a round past maxStaleness or not started.
+ */
+export function noDispatch(
+  h: Pick<UpdateHeader, 'clientId' | 'round' | 'attempt'>,
+  current: number,
+  maxStaleness: number,
+  runId: string,
+): StaleRoundError {
+  checkStaleness(current, h.round, maxStaleness, { runId, clientId: h.clientId });
+  return new StaleRoundError(
+    `client ${h.clientId} has no dispatch ${h.attempt ?? 0} from round ${h.round} of run ${runId} (its deadline ` +
+      `passed, or the coordinator restarted); current round is ${current}`,
+    { runId, clientId: h.clientId, round: current },
+  );
+}
+
+/**
  * Whether a re-sent update is the one folded under its dispatch key: true for the same digest (or one not known
  * yet, ''). @throws {DuplicateUpdateError} for a different one.
  */

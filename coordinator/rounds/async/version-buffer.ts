@@ -1,9 +1,18 @@
 import { STALENESS_MEAN, STALENESS_METRICS } from '../../../shared/contract/index.js';
 import { QuorumNotMetError } from '../../../shared/errors/index.js';
-import type { RoundSummary } from '../../../shared/proto/index.js';
+import type { ModelWeights } from '../../../shared/codec/index.js';
+import type { RoundSummary, UpdateHeader } from '../../../shared/proto/index.js';
 import type { RunConfig } from '../../config/index.js';
+import { rebaseUpdate, stalenessWeight, type AsyncSettings } from '../../fedbuff/index.js';
 import type { AsyncCheckpoint, Checkpoint } from '../../store/index.js';
-import type { ClientFailure, FitAccumulator, FitAggregate, Strategy, StrategyContext } from '../../strategies/index.js';
+import type {
+  ClientFailure,
+  FitAccumulator,
+  FitAggregate,
+  Strategy,
+  StrategyContext,
+  UpdateValues,
+} from '../../strategies/index.js';
 import { summarizeRound } from '../round-summary.js';
 import type { Clock } from '../run-deps.js';
 
@@ -21,14 +30,38 @@ export class VersionBuffer {
   /** Failures that count toward the run's failure limit (not stale updates). */
   private counted = 0;
 
-  /** @param startedMs when the buffer opened (the run's clock, ms). */
+  /**
+   * @param global the version the buffer's updates are rebased onto (version round − 1), [parameters] float32.
+   * @param startedMs when the buffer opened (the run's clock, ms).
+   */
   constructor(
     readonly round: number,
+    private readonly global: ModelWeights,
     readonly accumulator: FitAccumulator,
     readonly startedMs: number,
-    private readonly o: { maxStaleness: number; bufferSize: number },
+    private readonly o: AsyncSettings,
   ) {
     this.staleness = new Array<number>(o.maxStaleness + 1).fill(0);
+  }
+
+  /**
+   * Folds a checked update of staleness `tau` trained from `base` ([parameters] float32) into the accumulator, rebased
+   * onto this buffer's version by η_g·s(τ) (rebaseUpdate, stalenessWeight), and counts it (staleness, bytes). The
+   * values are read during the call and not kept.
+   */
+  fold(h: UpdateHeader, values: UpdateValues, u: { base: Float32Array; tau: number; updateNorm?: number }): void {
+    const { specs, values: current } = this.global;
+    const factor = this.o.serverLearningRate * stalenessWeight(this.o.staleness, u.tau);
+    this.accumulator.add({
+      clientId: h.clientId,
+      numExamples: h.numExamples,
+      weights: { specs, values: rebaseUpdate(values, current, u.base, factor) },
+      metrics: h.metrics,
+      ...(u.updateNorm !== undefined && { updateNorm: u.updateNorm }),
+    });
+    this.staleness[u.tau]!++;
+    this.updateBytes += h.totalBytes;
+    this.rawUpdateBytes += 4 * values.length;
   }
 
   /**

@@ -9,8 +9,9 @@ import { versionRecord } from './version-buffer.js';
 
 /**
  * Plays an asynchronous run to its last version: for each version the engine makes (and serves at once, so clients
- * keep training while it is evaluated), in order, evaluates it centrally, commits its summary and checkpoint, and reports it (`completed`). A version is to the store, the metrics, the
- * dashboard and resume what a round is in a synchronous run; `config.rounds` counts them.
+ * keep training while it is evaluated), in order, evaluates it centrally, commits its summary and checkpoint, and
+ * reports it (`completed`). A version is to the store, the metrics, the dashboard and resume what a round is in a
+ * synchronous run; `config.rounds` counts them.
  * @returns the last version's model, or undefined when the run stopped first.
  * @throws what failed the engine (QuorumNotMetError, AggregationError) or the store's error.
  */
