@@ -1,5 +1,6 @@
 /** Modules that must stay pure of I/O: strategies and reductions, error classes, weighting, curriculum, RNG. */
-const PURE_MODULES = '^(coordinator/strategies|shared/errors|client-node/weighting|shared/curriculum|shared/random)/';
+const PURE_MODULES =
+  '^(coordinator/strategies|coordinator/fedbuff|shared/errors|client-node/weighting|shared/curriculum|shared/random)/';
 
 /**
  * Import rules CI checks (`npm run lint`): no cycles, the layers of the fixed layout, and the pure core free of I/O.

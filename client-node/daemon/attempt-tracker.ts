@@ -33,7 +33,8 @@ export class AttemptTracker {
       this.ended.add(runKey(a));
       this.newest.delete(runKey(a));
       for (const key of this.delivered) if (key.startsWith(`${runKey(a)}/`)) this.delivered.delete(key);
-    } else if (a.phase === 'ROUND_PHASE_FIT') {
+    } else if (a.phase === 'ROUND_PHASE_FIT' && !a.dispatch) {
+      // an asynchronous run's dispatch batches supersede nothing: each names its own clients
       const known = this.newest.get(runKey(a));
       if (!known || a.round > known.round || (a.round === known.round && a.attempt >= known.attempt)) {
         this.newest.set(runKey(a), a);
@@ -44,10 +45,12 @@ export class AttemptTracker {
 
   /**
    * Where an update trained for `trained` goes now: the newest announced attempt of the same round of the same
-   * coordinator, or undefined when the run ended or moved to another round (the update is then worth nothing).
+   * coordinator, or undefined when the run ended or moved to another round (the update is then worth nothing); an
+   * asynchronous run's dispatch (RoundAnnouncement.dispatch) itself until the run ends.
    */
   current(trained: RoundAnnouncement): RoundAnnouncement | undefined {
     if (this.ended.has(runKey(trained))) return undefined;
+    if (trained.dispatch) return trained; // an asynchronous run's dispatch takes its own update, however stale
     const a = this.newest.get(runKey(trained));
     return a && a.round === trained.round && a.attempt >= trained.attempt ? a : undefined;
   }
@@ -98,9 +101,11 @@ export class AttemptTracker {
 
   /**
    * True when playing `a` would train for nothing: this site already delivered an update to its round, a newer
-   * attempt or round of its run was announced since (the daemon plays that one, if selected), or the run ended.
+   * attempt or round of its run was announced since (the daemon plays that one, if selected), or the run ended; an
+   * asynchronous run's dispatch only by the run's end.
    */
   isSuperseded(a: RoundAnnouncement): boolean {
+    if (a.dispatch) return this.ended.has(runKey(a)); // the coordinator judges its staleness
     const newest = this.newest.get(runKey(a));
     const newer =
       newest !== undefined && (newest.round > a.round || (newest.round === a.round && newest.attempt > a.attempt));

@@ -33,7 +33,7 @@ export async function playFitRound(s: FitRound, a: RoundAnnouncement): Promise<v
       encodeTo: encoded.encodeTo,
       codec: encoded.codec,
     };
-    const ack = await submitToOpenAttempt(uploadPath(s), update, a);
+    const ack = await submitToOpenAttempt(uploadPath(s, !!a.dispatch), update, a); // a dispatch: its batch alone
     if (!ack) {
       log.warn({ attempt: a.attempt }, 'trained past the round: no open attempt of it selects this client any more');
       s.metrics?.onRound('failed', fit.metrics);

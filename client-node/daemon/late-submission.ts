@@ -45,8 +45,9 @@ export interface LateSubmission {
   onRetry?: (code: status) => void;
   /**
    * The update belongs to the attempt it was made for alone (a SecAgg+ masked vector: every attempt is a fresh
-   * instance with its own masks): no later attempt takes it, and its ack does not mark the round delivered, because
-   * the attempt may still fail at unmasking and the site then plays the next one. Retries stay on that attempt.
+   * instance with its own masks; an asynchronous run's dispatch, named by its batch): no later attempt takes it, and
+   * its ack does not mark the round delivered, because the attempt may still fail at unmasking and the site then
+   * plays the next one (a site may be dispatched from the same round again). Retries stay on that attempt.
    */
   pinned?: boolean;
   log: Logger;

@@ -4,26 +4,41 @@ import type { RoundBroadcaster } from './broadcaster.js';
 type Listener = (a: RoundAnnouncement) => void;
 
 /**
- * Broadcast over the WatchRounds gRPC server stream: keeps the latest announcement of each run and pushes new ones
- * to every open stream. Works with no external service, so the demo runs on a bare machine.
+ * Broadcast over the WatchRounds gRPC server stream: keeps the latest announcement of each run, and in an
+ * asynchronous run each site's latest dispatch batch (RoundAnnouncement.dispatch: later batches name other sites),
+ * and pushes new ones to every open stream. Works with no external service, so the demo runs on a bare machine.
  */
 export class StreamBroadcaster implements RoundBroadcaster {
   readonly name = 'grpc-stream';
   private readonly latest = new Map<string, RoundAnnouncement>();
+  /** Run id → client id → the latest dispatch batch that selected the client. */
+  private readonly dispatches = new Map<string, Map<string, RoundAnnouncement>>();
   private readonly listeners = new Set<Listener>();
 
   async announce(a: RoundAnnouncement): Promise<void> {
-    if (a.phase === 'ROUND_PHASE_RUN_DONE') this.latest.delete(a.runId);
-    else this.latest.set(a.runId, a);
+    if (a.phase === 'ROUND_PHASE_RUN_DONE') {
+      this.latest.delete(a.runId);
+      this.dispatches.delete(a.runId);
+    } else this.latest.set(a.runId, a);
+    if (a.dispatch) {
+      const byClient = this.dispatches.get(a.runId) ?? new Map<string, RoundAnnouncement>();
+      for (const id of a.selectedClientIds) byClient.set(id, a);
+      this.dispatches.set(a.runId, byClient);
+    }
     for (const l of this.listeners) l(a);
   }
 
   /**
-   * Calls `listener` with the current announcement of every active run, then with each new one.
+   * Calls `listener` with the current announcement of every active run (and, for `clientId`, its latest dispatch
+   * batch of each asynchronous run when a later batch was announced since), then with each new one.
    * @returns a function that stops the calls.
    */
-  subscribe(listener: Listener): () => void {
-    for (const a of this.latest.values()) listener(a);
+  subscribe(listener: Listener, clientId?: string): () => void {
+    for (const [runId, a] of this.latest) {
+      const own = clientId === undefined ? undefined : this.dispatches.get(runId)?.get(clientId);
+      if (own && own !== a) listener(own);
+      listener(a);
+    }
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

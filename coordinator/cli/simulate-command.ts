@@ -127,8 +127,13 @@ function startLine(s: SimulationStart): string {
   const weighting = weightingEnabled(c.weighting) ? `, sample weighting from round ${c.weighting.startRound}` : '';
   const slow = s.slowClients.length ? `, ${describeSlowClients(s.slowClients)}` : '';
   const dp = c.differentialPrivacy ? `, central DP σ=${c.differentialPrivacy.noiseMultiplier}` : '';
+  const a = c.async;
+  const run =
+    c.mode === 'async'
+      ? `(${a.maxConcurrency} training at once), ${c.rounds} versions of ${c.strategy.name}, asynchronous (bufferSize ${a.bufferSize}, maxStaleness ${a.maxStaleness}, staleness ${a.staleness})`
+      : `(${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}`;
   return (
-    `fedsift simulate: ${s.clients} virtual clients (${c.clientsPerRound} per round), ${c.rounds} rounds of ${c.strategy.name}${weighting}${dp}, model ${c.model}, ${split}, ` +
+    `fedsift simulate: ${s.clients} virtual clients ${run}${weighting}${dp}, model ${c.model}, ${split}, ` +
     `${e.min}–${e.max} ${s.data ? `rows of ${s.data}` : 'digits'} per client, ${noisy(s)}${slow}, tfjs backend ${s.backend}; ${s.initial ? `initial test accuracy ${(s.initial.accuracy * 100).toFixed(2)}%` : "initial test accuracy once round 0's feature statistics encode the test table"}`
   );
 }

@@ -4,6 +4,7 @@ import { parseModelRef } from '../../shared/models/index.js';
 import { dataSourceSchema, parseJson, parseWith, weightingSchema } from '../../shared/config/index.js';
 import { dataSchemaSchema, type DataSchema } from '../../shared/tabular/index.js';
 import { differentialPrivacySchema, privacyRunIssues, resolvePrivacy } from '../privacy/index.js';
+import { asyncRunIssues, asyncSchema } from '../fedbuff/index.js';
 import { secAggRunIssues, secureAggregationSchema } from '../secagg/index.js';
 import {
   isRobustStrategy,
@@ -20,7 +21,15 @@ const runConfigObject = z
   .object({
     /** Free-form label shown in status output. */
     name: z.string().max(200).default(''),
-    /** Number of rounds. @default 20 */
+    /**
+     * `sync`: rounds (select, wait for every selected client or the deadline, aggregate). `async`: buffered
+     * asynchronous aggregation (FedBuff, settings in `async`): free clients train from the latest version, every
+     * `async.bufferSize` updates make a new version, and `rounds` counts versions. @default "sync"
+     */
+    mode: z.enum(['sync', 'async']).default('sync'),
+    /** FedBuff's settings, read in `mode: "async"` (README "Asynchronous runs"). @default all defaults */
+    async: asyncSchema.default(asyncSchema.parse({})),
+    /** Number of rounds (versions in an async run). @default 20 */
     rounds: z.number().int().min(1).max(100_000).default(20),
     /** Clients selected per round (all available ones when fewer are connected). @default 10 */
     clientsPerRound: z.number().int().min(1).default(10),
@@ -153,6 +162,7 @@ export const runConfigSchema = runConfigObject
     };
     for (const issue of privacyRunIssues({ ...c, strategy })) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of secAggRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of asyncRunIssues({ ...c, strategy })) ctx.addIssue({ code: 'custom', ...issue });
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
       ctx.addIssue({
         code: 'custom',

@@ -120,7 +120,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       } catch (err) {
         return failStream(call, err, unexpected);
       }
-      const unsubscribe = deps.streamBroadcaster.subscribe((a) => call.write(a));
+      const unsubscribe = deps.streamBroadcaster.subscribe((a) => call.write(a), call.request.clientId);
       const done = () => unsubscribe();
       call.on('cancelled', done);
       call.on('close', done);

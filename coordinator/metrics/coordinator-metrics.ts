@@ -3,6 +3,8 @@ import { collectProcessMetrics } from '../../shared/metrics/index.js';
 import {
   CLASS_LOSS_METRICS,
   CLIENT_METRICS,
+  STALENESS_MEAN,
+  STALENESS_METRICS,
   WEIGHT_HIST_METRICS,
   WEIGHT_HISTOGRAM_BINS,
   weightBinLowerEdge,
@@ -38,6 +40,7 @@ export class CoordinatorMetrics {
   private readonly siteConflicts: Counter<'outcome'>;
   private readonly dpEpsilon: Gauge<'run'>;
   private readonly dpClippingNorm: Gauge<'run'>;
+  private readonly staleness: Histogram<'run'>;
 
   /**
    * @param liveClients current number of live clients, read at scrape time.
@@ -157,6 +160,13 @@ export class CoordinatorMetrics {
       labelNames: ['run', 'class'],
       registers: r,
     });
+    this.staleness = new Histogram({
+      name: 'fedsift_update_staleness',
+      help: 'Staleness of the updates an asynchronous run folded: versions between the one trained from and the one folded into',
+      labelNames: ['run'],
+      buckets: [0, 1, 2, 3, 4, 6, 8, 12, 16, 32],
+      registers: r,
+    });
   }
 
   /** Updates the series from one run event. */
@@ -179,11 +189,27 @@ export class CoordinatorMetrics {
     if (dw !== undefined) this.downweighted.set({ run }, dw);
     const stage = r.clientMetrics[CLIENT_METRICS.curriculumStage];
     if (stage !== undefined) this.curriculumStage.set({ run }, stage);
+    this.observeStaleness(run, r);
     for (const [name, value] of Object.entries(r.clientMetrics)) {
       const bin = WEIGHT_HIST_METRICS.indexOf(name),
         cls = CLASS_LOSS_METRICS.indexOf(name);
       if (bin !== undefined) this.weightShare.set({ run, bin: weightBinLowerEdge(bin).toFixed(1) }, value);
       if (cls !== undefined) this.classLoss.set({ run, class: String(cls) }, value);
+    }
+  }
+
+  /**
+   * Observes an asynchronous version's staleness histogram (STALENESS_METRICS counts, which the engine writes with
+   * STALENESS_MEAN; intake refuses client metrics of those names) in fedsift_update_staleness: nothing for a summary
+   * without STALENESS_MEAN (a synchronous round), and at most `responded` observations (the updates the version
+   * folded), so no count can make the loop longer than the version's own updates.
+   */
+  private observeStaleness(run: string, r: NonNullable<RunEvent['round']>): void {
+    if (r.clientMetrics[STALENESS_MEAN] === undefined) return;
+    let left = r.responded;
+    for (const [name, count] of Object.entries(r.clientMetrics)) {
+      const tau = STALENESS_METRICS.indexOf(name);
+      for (let n = 0; tau !== undefined && n < count && left > 0; n++, left--) this.staleness.observe({ run }, tau);
     }
   }
 

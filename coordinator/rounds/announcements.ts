@@ -8,7 +8,9 @@ import {
   type RoundAnnouncement,
   type RoundPhase,
 } from '../../shared/proto/index.js';
-import type { FitConfig } from '../strategies/index.js';
+import type { CodecSpec } from '../../shared/codec/index.js';
+import type { FitConfig, FitInstruction } from '../strategies/index.js';
+import type { EncodedModel } from './encoded-model.js';
 import type { OpenRound } from './open-round.js';
 
 /** Who announces: the run (with the RunSpec hash its rounds use now), the coordinator process and its federation. */
@@ -30,18 +32,52 @@ export function fitAnnouncement(
   open: OpenRound,
   evaluateClientIds: string[],
 ): RoundAnnouncement {
-  return {
-    ...announcement(src, open.round, 'ROUND_PHASE_FIT'),
-    modelSha256: open.model.header.sha256,
+  return trainingAnnouncement(src, {
+    round: open.round,
+    model: open.model,
+    instructions: open.instructions,
     selectedClientIds: [...open.selected],
     evaluateClientIds,
-    deadlineUnixMs: open.deadlineUnixMs ?? 0, // 0: no deadline (untimed rounds of the in-process simulation)
-    fit: {
-      ...wireFitConfig(open.instructions[0]?.config),
-      updateCodec: codecToWire(open.updateCodec),
-      ...(open.masked && { secureAggregation: open.masked.wire }),
-    },
+    deadlineUnixMs: open.deadlineUnixMs,
+    updateCodec: open.updateCodec,
     attempt: open.attempt,
+    ...(open.masked && { secureAggregation: open.masked.wire }),
+  });
+}
+
+/** What a training announcement says: a round attempt's (fitAnnouncement) or an asynchronous dispatch batch's. */
+export interface TrainingCall {
+  round: number;
+  model: EncodedModel;
+  /** The selected clients' instructions (one fit config for all: the first one's is announced). */
+  instructions: readonly FitInstruction[];
+  selectedClientIds: string[];
+  evaluateClientIds: string[];
+  /** null: no deadline (untimed rounds of the in-process simulation). */
+  deadlineUnixMs: number | null;
+  updateCodec: CodecSpec;
+  /** The round attempt, or in an asynchronous run the dispatch batch id the updates repeat. */
+  attempt: number;
+  /** An asynchronous run's dispatch batch (RoundAnnouncement.dispatch). */
+  dispatch?: boolean;
+  secureAggregation?: WireFitConfig['secureAggregation'];
+}
+
+/** The announcement that sends clients off to train (TrainingCall). Metadata only, never weights. */
+export function trainingAnnouncement(src: AnnouncementSource, c: TrainingCall): RoundAnnouncement {
+  return {
+    ...announcement(src, c.round, 'ROUND_PHASE_FIT'),
+    modelSha256: c.model.header.sha256,
+    selectedClientIds: c.selectedClientIds,
+    evaluateClientIds: c.evaluateClientIds,
+    deadlineUnixMs: c.deadlineUnixMs ?? 0, // 0: no deadline
+    fit: {
+      ...wireFitConfig(c.instructions[0]?.config),
+      updateCodec: codecToWire(c.updateCodec),
+      ...(c.secureAggregation && { secureAggregation: c.secureAggregation }),
+    },
+    attempt: c.attempt,
+    ...(c.dispatch && { dispatch: true }),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type CodecSpec,
   type TensorSpec,
 } from '../../shared/codec/index.js';
-import { EVALUATION_METRICS } from '../../shared/contract/index.js';
+import { EVALUATION_METRICS, isReservedUpdateMetric } from '../../shared/contract/index.js';
 import { InvalidRequestError, InvalidUpdateError, UpdateNormError } from '../../shared/errors/index.js';
 import {
   codecFromWire,
@@ -49,8 +49,9 @@ export interface UpdateEncoding {
 
 /**
  * Checks an update's header against the round before its bytes are read: float32 tensors with the global model's
- * names and shapes, the round's codec (top-k: 1 ≤ nonzeros ≤ its k), a byte size that codec gives the model, and
- * 0 < num_examples ≤ the examples declared at Join.
+ * names and shapes, the round's codec (top-k: 1 ≤ nonzeros ≤ its k), a byte size that codec gives the model,
+ * 0 < num_examples ≤ the examples declared at Join, and no metric of a name the coordinator reserves
+ * (isReservedUpdateMetric: `staleness_<τ>`, `staleness_mean`).
  * @returns the update's encoding.
  * @throws {InvalidUpdateError} naming the first mismatch.
  */
@@ -62,12 +63,14 @@ export function checkUpdateHeader(h: UpdateHeader, expected: UpdateExpectation):
   const encoding = checkEncoding(h, expected, totalElements(specs));
   if (typeof encoding === 'string') throw new InvalidUpdateError(encoding, ctx);
   checkExamples(h, expected.declaredExamples, ctx);
+  checkMetricNames(h, ctx);
   return encoding;
 }
 
 /**
  * Checks the header of a SecAgg+ masked upload (stage 3): the global model's tensor specs, UpdateCodec kind "secagg",
- * 4(L + 1) bytes (L parameters and the weight, uint32 each), 0 < num_examples ≤ the examples declared at Join.
+ * 4(L + 1) bytes (L parameters and the weight, uint32 each), 0 < num_examples ≤ the examples declared at Join, no
+ * reserved metric name.
  * @throws {InvalidUpdateError} naming the first mismatch (a plain update in a SecAgg+ run among them).
  */
 export function checkMaskedHeader(h: UpdateHeader, expected: Omit<UpdateExpectation, 'codec'>): void {
@@ -85,6 +88,21 @@ export function checkMaskedHeader(h: UpdateHeader, expected: Omit<UpdateExpectat
   if (h.totalBytes !== want)
     throw new InvalidUpdateError(`masked update declares ${h.totalBytes} bytes, the model's takes ${want}`, ctx);
   checkExamples(h, expected.declaredExamples, ctx);
+  checkMetricNames(h, ctx);
+}
+
+/**
+ * @throws {InvalidUpdateError} naming the first metric of a reserved name (an asynchronous version's staleness counts
+ *   are the coordinator's: a client's would feed fedsift_update_staleness).
+ */
+function checkMetricNames(h: UpdateHeader, ctx: { clientId: string; round: number }): void {
+  const reserved = Object.keys(h.metrics).find(isReservedUpdateMetric);
+  if (reserved !== undefined)
+    throw new InvalidUpdateError(
+      `metric ${reserved} is reserved for the coordinator's staleness counts (staleness_<τ>, staleness_mean); ` +
+        'rename it',
+      ctx,
+    );
 }
 
 /** @throws {InvalidUpdateError} unless 0 < num_examples ≤ the examples the client declared at Join. */

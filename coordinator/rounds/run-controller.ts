@@ -1,27 +1,18 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseCodecSpec, type ModelWeights } from '../../shared/codec/index.js';
-import { RoundClosedError, StaleRoundError } from '../../shared/errors/index.js';
-import type {
-  EvaluationReport,
-  RunSpec,
-  SiteStatistics,
-  StatisticsAck,
-  SecAggAttemptRef,
-  UpdateHeader,
-} from '../../shared/proto/index.js';
-import { attemptOf, type SecAggAttempt } from '../secagg/index.js';
 import { fitAnnouncement } from './announcements.js';
-import { encodeModel, type EncodedModel } from './encoded-model.js';
+import { encodeModel } from './encoded-model.js';
 import { attemptDeadlineMs } from './attempt-deadline.js';
 import { closeFailingLostClients } from './lost-clients.js';
 import { OpenRound } from './open-round.js';
-import { roundClosedError, RoundProgress } from './round-progress.js';
+import { RoundProgress } from './round-progress.js';
 import { quorumNotMet } from './round-summary.js';
 import { chargeAttempt } from './privacy-budget.js';
 import { aggregateRound } from './round-aggregation.js';
 import { restoreStrategy } from './restore.js';
-import { RunLifecycle } from './run-lifecycle.js';
-import type { UpdateReceiver } from './update-intake.js';
+import { RunIntake } from './run-intake.js';
+import { AsyncRun, playVersions } from './async/index.js';
+import type { Checkpoint } from '../store/index.js';
 
 /**
  * Event-loop turns a closed round lets pass before it aggregates. grpc-js sends an update's ack in steps (message,
@@ -35,85 +26,15 @@ const ACK_FLUSH_TURNS = 16;
  * The state machine of one training run: wait for eligible clients (their data fits the run's model and schema) →
  * round 0 when the schema needs feature statistics (StatisticsRound) → per round: select (strategy) → announce →
  * collect updates until every selected client answered or the deadline passed → retry below quorum → aggregate →
- * evaluate centrally → next round. Emits a RunEvent on 'event' at every change.
+ * evaluate centrally → next round; an asynchronous run (mode "async") plays versions instead (AsyncRun: dispatch,
+ * fold, a version every bufferSize updates). Emits a RunEvent on 'event' at every change. What clients call into
+ * the run (model, update, evaluation, statistics) is RunIntake's.
  */
-export class RunController extends RunLifecycle {
+export class RunController extends RunIntake {
   /** The previous completed round's slowest accepted update (ms), for adaptive deadlines (attemptDeadlineMs). */
   private slowestMs: number | undefined;
   /** Why the run ends because an attempt would pass targetEpsilon (privacyBudgetStop); set by openAttempt. */
   private overBudget: string | undefined;
-
-  /**
-   * The global model of the open round, for a selected client.
-   * @throws {StaleRoundError} (carrying the current round) when `round` is not the open one; {RoundClosedError};
-   *         {NotSelectedError}.
-   */
-  modelFor(round: number, clientId: string): EncodedModel {
-    const open = this.requireOpen(round, clientId);
-    open.assertSelected(clientId);
-    return open.model;
-  }
-
-  /**
-   * Hands an update header to the open round's intake (OpenRound.receive, where every update check runs).
-   * Once the attempt closed, a re-send of an update the round accepted is still acknowledged until the next round
-   * opens (see OpenRound.receive). @returns the receiver of the update's bytes.
-   * @throws {StaleRoundError} | {RoundClosedError} and see OpenRound.receive.
-   */
-  receiveUpdate(h: UpdateHeader): UpdateReceiver {
-    const open = this.open;
-    if (open?.round === h.round && open.accepted.has(h.clientId)) return open.receive(h);
-    return this.requireOpen(h.round, h.clientId).receive(h);
-  }
-
-  /** A client's evaluation of the open round's global model on its own data. @throws see OpenRound.addEvaluation */
-  reportEvaluation(r: EvaluationReport): void {
-    this.requireOpen(r.round, r.clientId).addEvaluation(r);
-  }
-
-  /**
-   * A selected client says it cannot deliver this round (an in-process client whose local step threw): it fails the
-   * round at once instead of at the deadline. @throws {StaleRoundError} | {RoundClosedError} | {NotSelectedError}
-   */
-  reportFailure(round: number, clientId: string, reason: string): void {
-    const open = this.requireOpen(round, clientId);
-    open.assertSelected(clientId);
-    open.reject(clientId, reason, open.attempt);
-  }
-
-  /**
-   * What a client needs besides the weights: the model's topology, the data schema, the feature statistics once
-   * round 0 gathered them, and their hash (announced with every round). @throws {RoundClosedError} once finished.
-   */
-  runSpec(): RunSpec {
-    if (this.isFinished) throw new RoundClosedError(`run ${this.runId} is ${this.record.state}`, { runId: this.runId });
-    return this.data.runSpec();
-  }
-
-  /** A selected site's feature statistics for round 0. @throws see RunData.submitStatistics */
-  submitStatistics(s: SiteStatistics): StatisticsAck {
-    return this.data.submitStatistics(s);
-  }
-
-  /** The open SecAgg+ attempt a client's SecureAggregation stream names. @throws see attemptOf */
-  secAggAttempt(ref: SecAggAttemptRef): SecAggAttempt {
-    return attemptOf(this.secAgg, this.runId, ref);
-  }
-
-  private requireOpen(round: number, clientId: string): OpenRound {
-    const open = this.open;
-    if (this.isFinished)
-      throw new RoundClosedError(`run ${this.runId} is ${this.record.state}`, { runId: this.runId, clientId });
-    const { currentRound } = this.record;
-    if (round !== currentRound) {
-      throw new StaleRoundError(
-        `round ${round} is not the current round of run ${this.runId}; current round is ${currentRound}`,
-        { runId: this.runId, clientId, round: currentRound },
-      );
-    }
-    if (!open?.isOpen) throw roundClosedError(this.runId, round, clientId);
-    return open;
-  }
 
   protected async loop(): Promise<ModelWeights | undefined> {
     const { config, strategy } = this.deps;
@@ -128,6 +49,7 @@ export class RunController extends RunLifecycle {
     }
     let global = checkpoint?.weights ?? (await strategy.initializeParameters(this.data.strategyContext));
     if (!global) throw new Error(`strategy ${strategy.name} gave no initial parameters`);
+    if (config.mode === 'async') return this.playAsync(global, checkpoint);
     for (let round = this.record.rounds.length + 1; round <= config.rounds; round++) {
       const next = await this.playRound(round, global);
       if (this.overBudget) {
@@ -140,6 +62,39 @@ export class RunController extends RunLifecycle {
     }
     this.finish('RUN_STATE_COMPLETED', '');
     return global;
+  }
+
+  /** Plays an asynchronous run (AsyncRun, playVersions) from its last committed version to the end. */
+  private async playAsync(global: ModelWeights, checkpoint?: Checkpoint): Promise<ModelWeights | undefined> {
+    const { deps } = this;
+    const { config } = deps;
+    const versions = new AsyncRun({
+      ...deps,
+      logger: this.log,
+      eligible: () => this.data.eligible.live(),
+      announce: (a) => this.announce(a),
+      source: () => this.data.announcementSource,
+      publish: deps.modelObjects && ((round, model) => deps.modelObjects!.publish(this.runId, round, model)),
+      spareBuffers: this.buffers.receive,
+      untimed: !!deps.untimedRounds,
+      from: { version: this.record.rounds.length, weights: global, async: checkpoint?.async },
+    });
+    this.versions = versions;
+    this.record.currentRound = versions.currentRound;
+    const final = await playVersions(versions, {
+      ...deps,
+      context: this.data.strategyContext,
+      commit: (summary, c) => this.record.commitRound(summary, c),
+      completed: (summary) => {
+        // the buffer filling now; after the last version, the last one (as a synchronous run ends on its last round)
+        this.record.currentRound = Math.min(versions.currentRound, config.rounds);
+        this.log.info({ version: summary.round, testAccuracy: summary.testAccuracy }, 'version committed');
+        this.emitEvent('RUN_EVENT_KIND_ROUND_COMPLETED', summary);
+      },
+    });
+    if (!final) return void this.finish('RUN_STATE_STOPPED', '');
+    this.finish('RUN_STATE_COMPLETED', '');
+    return final;
   }
 
   /**

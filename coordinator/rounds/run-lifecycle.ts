@@ -12,6 +12,7 @@ import type {
 } from '../../shared/proto/index.js';
 import type { RunConfig } from '../config/index.js';
 import { SecAggRounds } from '../secagg/index.js';
+import type { AsyncRun } from './async/index.js';
 import { announceSafely, runDoneAnnouncement } from './announcements.js';
 import type { OpenRound } from './open-round.js';
 import { RoundBuffers } from './round-buffers.js';
@@ -27,6 +28,8 @@ import { RunData } from './run-data.js';
 export abstract class RunLifecycle extends EventEmitter<{ event: [RunEvent] }> {
   protected readonly record: RunRecord;
   protected open: OpenRound | undefined;
+  /** The engine of an asynchronous run (config mode "async") once it plays; undefined in synchronous runs. */
+  protected versions: AsyncRun | undefined;
   protected stopRequested = false;
   /** Set by shutdown(): the run ends in this process but stays resumable in the store. */
   private suspended = false;
@@ -102,6 +105,7 @@ export abstract class RunLifecycle extends EventEmitter<{ event: [RunEvent] }> {
     if (this.isFinished) return;
     this.stopRequested = true;
     this.open?.close('stopped');
+    this.versions?.stop();
     this.secAgg?.stop('the run was stopped'); // also during stage 4: nothing of the attempt is unmasked
     this.data.stop();
   }
@@ -139,6 +143,7 @@ export abstract class RunLifecycle extends EventEmitter<{ event: [RunEvent] }> {
   protected finish(state: RunStateName, error: string): void {
     if (this.isFinished) return;
     this.open?.close('stopped');
+    this.versions?.stop();
     this.secAgg?.stop(`the run ended (${state})`);
     this.open = undefined; // a finished run keeps no model-sized memory (the manager keeps it for status)
     this.buffers.clear();

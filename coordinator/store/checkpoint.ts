@@ -16,19 +16,38 @@ export interface Checkpoint {
   serverState: Record<string, Float32Array>;
   /** Central DP state after the round (accountant history, clipping norm); absent without DP. */
   privacy?: PrivacyState;
+  /** An asynchronous run's version: what a restart needs to fold no update twice; absent in synchronous runs. */
+  async?: AsyncCheckpoint;
+}
+
+/** The part of an asynchronous run's checkpoint beyond the model (coordinator/rounds/async). */
+export interface AsyncCheckpoint {
+  /** [dispatch key, update SHA-256] of the updates folded into this version and the few before it. */
+  consumed: [string, string][];
+  /**
+   * The next dispatch batch id when this version was made. A run restarted from this checkpoint continues from it,
+   * so it does reuse the ids of batches dispatched after this version was made and before the restart: a key
+   * (client id/batch id) can repeat. Such a batch was from this version's next round, the same round (and base model)
+   * the restarted run dispatches first, so an update sent under an old dispatch is taken as the new dispatch's: the
+   * first of the two to arrive is folded, the other acknowledged as a re-send (same digest) or refused as a duplicate
+   * (DuplicateUpdateError). An old dispatch's update from a later round (a version made but not committed before the
+   * restart) is refused as from a round not started (InvalidUpdateError).
+   */
+  nextDispatch: number;
 }
 
 const MAGIC = 'FSCK1';
 
 /**
  * Serialises a checkpoint. Layout: "FSCK1", u32 LE header length, JSON header {round, specs, state names, privacy
- * (only with DP: its accountant history and clipping norm, as float64 JSON numbers)}, then the
+ * (only with DP: its accountant history and clipping norm, as float64 JSON numbers), async (only in an asynchronous
+ * run: its consumed dispatch keys and next dispatch id)}, then the
  * float32 LE values of the model and of each state vector (4 bytes per value). @returns the parts, in order.
  */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array[] {
   const stateNames = Object.keys(c.serverState).sort();
   const header = Buffer.from(
-    JSON.stringify({ round: c.round, specs: c.weights.specs, state: stateNames, privacy: c.privacy }),
+    JSON.stringify({ round: c.round, specs: c.weights.specs, state: stateNames, privacy: c.privacy, async: c.async }),
   );
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
@@ -48,7 +67,7 @@ export function decodeCheckpoint(buf: Buffer, source: string): Checkpoint {
     throw new DataError(`${source} is not a fedsift checkpoint`);
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + headerLength;
-  let header: { round: number; specs: TensorSpec[]; state: string[]; privacy?: PrivacyState };
+  let header: { round: number; specs: TensorSpec[]; state: string[]; privacy?: PrivacyState; async?: AsyncCheckpoint };
   try {
     header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, start)) as typeof header;
   } catch {
@@ -63,7 +82,13 @@ export function decodeCheckpoint(buf: Buffer, source: string): Checkpoint {
   const floats = new Float32Array(new Uint8Array(buf.subarray(start)).buffer);
   const serverState = Object.fromEntries(header.state.map((name, i) => [name, floats.slice((i + 1) * n, (i + 2) * n)]));
   const weights = { specs: header.specs, values: floats.slice(0, n) };
-  return { round: header.round, weights, serverState, ...(header.privacy && { privacy: header.privacy }) };
+  return {
+    round: header.round,
+    weights,
+    serverState,
+    ...(header.privacy && { privacy: header.privacy }),
+    ...(header.async && { async: header.async }),
+  };
 }
 
 /**

@@ -86,3 +86,21 @@ export const WEIGHT_HIST_METRICS: IndexedMetricFamily = indexedFamily('weight_hi
  * absent for a class the site lacks.
  */
 export const CLASS_LOSS_METRICS: IndexedMetricFamily = indexedFamily('class_loss_');
+
+/**
+ * `staleness_<τ>`: in an asynchronous run's version summary, the accepted updates of staleness τ (versions between
+ * the one an update trained from and the one it was folded into; count). With {@link STALENESS_MEAN}, the version's
+ * staleness histogram.
+ */
+export const STALENESS_METRICS: IndexedMetricFamily = indexedFamily('staleness_');
+
+/** `staleness_mean`: the mean staleness of a version's accepted updates (versions). */
+export const STALENESS_MEAN = 'staleness_mean';
+
+/**
+ * Whether `name` is one the coordinator writes into a version summary itself (STALENESS_METRICS, STALENESS_MEAN): a
+ * client's update may not carry it, or it could pass for the engine's counts.
+ */
+export function isReservedUpdateMetric(name: string): boolean {
+  return name === STALENESS_MEAN || STALENESS_METRICS.indexOf(name) !== undefined;
+}

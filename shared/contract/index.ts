@@ -8,6 +8,9 @@ export {
   WEIGHT_HISTOGRAM_BINS,
   weightBinLowerEdge,
   WEIGHT_HIST_METRICS,
+  STALENESS_METRICS,
+  STALENESS_MEAN,
+  isReservedUpdateMetric,
   CLASS_LOSS_METRICS,
   type IndexedMetricFamily,
 } from './client-metrics.js';

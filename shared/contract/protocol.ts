@@ -15,8 +15,9 @@
  *    trailing digest (UpdateChunk.sha256 after the data when the header's sha256 is empty).
  * 6: privacy: FitConfig.local_privacy (local DP), FitConfig.secure_aggregation, the SecureAggregation stream and the
  *    UpdateCodec kind "secagg" (SecAgg+ masked vectors through SubmitUpdate).
+ * 7: asynchronous runs: RoundAnnouncement.dispatch (a dispatch batch, whose id is its attempt).
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /** The revision a peer states: 0 (an older build that sends no revision) is revision 1. */
 export function protocolRevision(stated: number | undefined): number {

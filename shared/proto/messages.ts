@@ -176,6 +176,11 @@ export interface RoundAnnouncement {
   federationId: string;
   /** RunSpec.sha256 of the run as this round uses it; a client fetches the spec again when it changes. */
   runSpecSha256: string;
+  /**
+   * An asynchronous run's dispatch batch (`attempt` is its id): the update goes to this batch whatever is announced
+   * later; absent or false in a synchronous round.
+   */
+  dispatch?: boolean;
 }
 
 export interface JoinRequest {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { simulate, type SimulationOptions } from '../../coordinator/lab/simulation/index.js';
 import { CLIENT_METRICS } from '../../shared/contract/index.js';
@@ -77,5 +80,70 @@ describe('fedsift simulate --slow-clients (CLI)', () => {
     assert.match(tooMany.stderr, /--slow-clients: a count must be in \[0, 2\]/);
     assert.equal(tooFast.code, 2, tooFast.stderr);
     assert.match(tooFast.stderr, /--slow-clients: the slowdown F must be a finite number ≥ 1/);
+  });
+});
+
+describe('asynchronous simulation with a slow client (mode "async")', () => {
+  it(
+    'the fast clients make versions while the slow one waits; its update then counts, stale',
+    { timeout: 300_000 },
+    async () => {
+      // Prepare: 3 clients, client 0 slowed, one update per version, every client training at once; the slowed
+      // client's wait ends once two more versions were made (or the run made its last): the others must make them
+      const rounds = 12;
+      let made = 0;
+      const waits: { until: number; done: () => void }[] = [];
+      const onRound = (s: { round: number }) => {
+        made = s.round;
+        for (const w of waits.filter((x) => made >= x.until || made >= rounds)) {
+          waits.splice(waits.indexOf(w), 1);
+          w.done();
+        }
+      };
+      const sleep = () =>
+        made >= rounds ? Promise.resolve() : new Promise<void>((done) => waits.push({ until: made + 2, done }));
+      const options: SimulationOptions = {
+        clients: 3,
+        samplesPerClient: 100,
+        partition: { kind: 'iid' },
+        slowClients: { clients: [0], factor: 10 },
+        run: {
+          mode: 'async',
+          async: { bufferSize: 1, maxConcurrency: 3, maxStaleness: 20 },
+          rounds,
+          clientsPerRound: 3,
+          minClients: 1,
+          model: 'mlp',
+          localEpochs: 1,
+          seed: 5,
+        },
+      };
+      // Execute
+      const r = await simulate(options, { onRound, sleep });
+      // Assert: versions carrying the slow client's update report its wait (slowdown_ms), each 2 or more versions old
+      assert.equal(r.rounds.length, rounds);
+      const slow = r.rounds.filter((s) => s.clientMetrics[CLIENT_METRICS.slowdownMs] !== undefined);
+      assert.ok(slow.length > 0, 'the slow client contributed');
+      assert.ok(
+        slow.every((s) => s.clientMetrics.staleness_mean! >= 2),
+        'each slow update was trained from a version at least 2 older',
+      );
+    },
+  );
+
+  it('fedsift simulate --config with mode "async" names the versions and the buffer on its start line', async () => {
+    // Prepare
+    const config = join(mkdtempSync(join(tmpdir(), 'fedsift-async-')), 'run.json');
+    writeFileSync(config, JSON.stringify({ mode: 'async', async: { bufferSize: 2, maxConcurrency: 2 } }));
+    const flags = ['--clients', '3', '--clients-per-round', '3', '--rounds', '2', '--samples-per-client', '50'];
+    // Execute
+    const r = await runFedsift(['simulate', '--config', config, ...flags, '--local-epochs', '1', '--iid']);
+    // Assert
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /3 virtual clients \(2 training at once\), 2 versions of fedavg, asynchronous \(bufferSize 2, maxStaleness 4, staleness sqrt\), model mlp/,
+    );
+    assert.match(r.stdout, /^2\/2 +/m);
   });
 });

@@ -15,6 +15,30 @@ const submit = (f: ProtocolFixture, c: TestClient, round: number, values: number
   );
 
 describe('update validation: a bad update is refused with a reason and the round goes on', () => {
+  it('refuses a metric named staleness_<τ> (INVALID_ARGUMENT naming it): a sync run ends promptly, no staleness observed', async () => {
+    // Prepare: two clients, one update needed
+    const f = await protocolFixture({ numParams: 2, clients: 2, run: { minClients: 1 } });
+    try {
+      const [a, b] = f.clients as [TestClient, TestClient];
+      const forged = { ...update(f, a, 1, new Float32Array([1, 1])), metrics: { train_loss: 1, staleness_0: 1e12 } };
+      // Execute: a claims 10¹² updates of staleness 0 (each once a loop step of the metrics), b sends a plain update
+      const err = await a.link.submitUpdate(forged, MAX_CHUNK_BYTES).then(
+        () => undefined,
+        (e: ServiceError) => e,
+      );
+      await submit(f, b, 1, [3, 3]);
+      const s = await waitForRunState(f.coordinator, f.runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
+      // Assert
+      assert.equal(err?.code, status.INVALID_ARGUMENT, String(err));
+      assert.match(err.details, /metric staleness_0 is reserved/);
+      assert.equal(s.state, 'RUN_STATE_COMPLETED', s.error);
+      assert.equal(s.rounds[0]!.clientMetrics.staleness_0, undefined);
+      assert.doesNotMatch(await f.coordinator.metrics.expose(), /fedsift_update_staleness_count/);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('BR-08: a non-finite update is rejected and the others give global = [2.5, 2.5]', async () => {
     // Prepare: A n=100 w=[1,1]; B n=300 w=[3,3]; C n=200 w=[NaN,0]
     const f = await protocolFixture({ numParams: 2, clients: 3, run: { minClients: 2, rounds: 2 } });

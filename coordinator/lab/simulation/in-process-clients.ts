@@ -10,10 +10,10 @@ import {
   type Slowdown,
 } from '../../../client-node/daemon/index.js';
 import { statisticsToSend } from '../../../client-node/data/index.js';
-import type { LocalTrainer } from '../../../client-node/training/index.js';
+import type { LocalFitResult, LocalTrainer } from '../../../client-node/training/index.js';
 import { modelValues } from '../../../client-node/link/index.js';
-import { totalElements, type TensorSpec } from '../../../shared/codec/index.js';
-import { RoundClosedError, StaleRoundError } from '../../../shared/errors/index.js';
+import { totalElements, type ModelWeights, type TensorSpec } from '../../../shared/codec/index.js';
+import { NotSelectedError, RoundClosedError, StaleRoundError } from '../../../shared/errors/index.js';
 import type { Logger } from '../../../shared/logging/index.js';
 import {
   specsFromWire,
@@ -26,7 +26,7 @@ import {
 import { deriveSeed } from '../../../shared/random/index.js';
 import type { Tf } from '../../../shared/tf/index.js';
 import type { RoundBroadcaster } from '../../broadcast/index.js';
-import type { RunController } from '../../rounds/index.js';
+import type { EncodedModel, RunController } from '../../rounds/index.js';
 import type { VirtualClient } from './virtual-clients.js';
 
 /** What the in-process clients share: tfjs, the run seed, where reports go. */
@@ -43,6 +43,11 @@ export interface InProcessClientsOptions {
   clock: { now(): number };
   /** Waits a slowed client's (F − 1)× its work (ms). @default a timer */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Asynchronous runs: every client of an announcement plays at once (a slowed client's wait no longer holds the
+   * others up); their local work still takes turns on the run's one model. @default false: one after another
+   */
+  concurrent?: boolean;
 }
 
 /**
@@ -58,6 +63,10 @@ export class InProcessClients implements RoundBroadcaster {
   readonly name = 'in-process';
   private run: RunController | undefined;
   private playing: Promise<void> = Promise.resolve();
+  /** Clients playing concurrently (option concurrent), for close(). */
+  private readonly playingClients = new Set<Promise<void>>();
+  /** The end of the latest local-work turn on the run's one model (see turn). */
+  private turns: Promise<void> = Promise.resolve();
   /** The run's model, built from its spec as a daemon builds it (buildRunModel); rebuilt when the spec changes. */
   private built: { sha256: string; model: LayersModel } | undefined;
   private readonly encoders = new Map<string, UpdateEncoder>();
@@ -75,6 +84,13 @@ export class InProcessClients implements RoundBroadcaster {
 
   /** Plays the announced round's selected clients after the previous round's (returns at once, as a broadcast does). */
   async announce(a: RoundAnnouncement): Promise<void> {
+    if (a.phase === 'ROUND_PHASE_FIT' && this.o.concurrent) {
+      for (const clientId of a.selectedClientIds) {
+        const playing = this.playOne(this.run!, a, clientId).finally(() => this.playingClients.delete(playing));
+        this.playingClients.add(playing);
+      }
+      return;
+    }
     if (a.phase !== 'ROUND_PHASE_FIT' && a.phase !== 'ROUND_PHASE_STATISTICS') return;
     this.playing = this.playing
       .then(() => (a.phase === 'ROUND_PHASE_FIT' ? this.playRound(a) : this.playStatistics(a)))
@@ -89,28 +105,45 @@ export class InProcessClients implements RoundBroadcaster {
     return true;
   }
 
-  /** Waits for the round being played to end, then releases the run's model. */
+  /** Waits for the round (or the concurrent clients) being played to end, then releases the run's model. */
   async close(): Promise<void> {
     await this.playing;
+    while (this.playingClients.size > 0) await Promise.all(this.playingClients);
     this.built?.model.dispose();
     this.built = undefined;
   }
 
   private async playRound(a: RoundAnnouncement): Promise<void> {
-    const run = this.run!;
-    for (const clientId of a.selectedClientIds) {
+    for (const clientId of a.selectedClientIds) await this.playOne(this.run!, a, clientId);
+  }
+
+  /** One client's part (playClient); a step that threw fails the client at once (reportFailure). */
+  private async playOne(run: RunController, a: RoundAnnouncement, clientId: string): Promise<void> {
+    try {
+      await this.playClient(run, a, clientId);
+    } catch (err) {
+      // The intake already failed a client whose update it refused; this covers a local step that threw.
+      const reason = err instanceof Error ? err.message : String(err);
       try {
-        await this.playClient(run, a, clientId);
-      } catch (err) {
-        // The intake already failed a client whose update it refused; this covers a local step that threw.
-        const reason = err instanceof Error ? err.message : String(err);
-        try {
-          run.reportFailure(a.round, clientId, reason);
-        } catch (late) {
-          if (!(late instanceof RoundClosedError || late instanceof StaleRoundError)) throw late;
-        }
+        run.reportFailure(a.round, clientId, reason);
+      } catch (late) {
+        if (!(late instanceof RoundClosedError || late instanceof StaleRoundError || late instanceof NotSelectedError))
+          throw late;
       }
     }
+  }
+
+  /**
+   * Waits for this client's turn on the run's one model (tfjs trains one client at a time). @returns the release,
+   * which may be called more than once.
+   */
+  private async turn(): Promise<() => void> {
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const before = this.turns;
+    this.turns = before.then(() => mine);
+    await before;
+    return release;
   }
 
   /**
@@ -156,11 +189,13 @@ export class InProcessClients implements RoundBroadcaster {
    */
   private async playClient(run: RunController, a: RoundAnnouncement, clientId: string): Promise<void> {
     const client = this.clients.get(clientId)!;
-    const { spec, model } = await this.runModel(run);
-    const weights = run.modelFor(a.round, clientId);
+    const release = await this.turn();
     let trainer: LocalTrainer | undefined;
-    weights.activeStreams++; // read in place, like a FetchModel stream: the run may not recycle its buffer meanwhile
+    let weights: EncodedModel | undefined;
     try {
+      const { spec, model } = await this.runModel(run);
+      weights = run.modelFor(a.round, clientId);
+      weights.activeStreams++; // read in place, like a FetchModel stream: the run may not recycle its buffer meanwhile
       const seed = deriveSeed(this.o.seed, client.id);
       trainer = runTrainer(this.o.tf, model, spec, client.site, seed);
       const specs = specsFromWire(weights.header.tensors) as TensorSpec[];
@@ -170,38 +205,62 @@ export class InProcessClients implements RoundBroadcaster {
         reportDir: this.o.reportDir && join(this.o.reportDir, client.id),
         wrongLabels: client.wrongLabels,
       };
-      const fit = await trainLocalRound(trainer, a, global, site, this.slowdownOf(client.id));
-      const encoded = this.encoderOf(clientId).encode(a, fit.weights, global);
-      const bytes = encoded.payload;
-      const header: UpdateHeader = {
-        runId: a.runId,
-        round: a.round,
-        clientId,
-        numExamples: fit.numExamples,
-        metrics: fit.metrics,
-        tensors: specsToWire(fit.weights.specs),
-        attempt: a.attempt,
-        totalBytes: bytes.byteLength,
-        sha256: '', // nothing travels: no digest to check
-        codec: encoded.codec,
-      };
-      const receiver = run.receiveUpdate(header);
-      const buffer = receiver.buffer();
-      buffer.set(bytes);
-      receiver.received(bytes.byteLength);
-      receiver.complete(buffer, header.sha256);
-      encoded.delivered();
+      // A slowed client's wait gives the model to the next client (it matters only when clients play concurrently).
+      const fit = await trainLocalRound(trainer, a, global, site, this.slowdownOf(client.id, release));
+      trainer.dispose();
+      trainer = undefined;
+      release();
+      this.submit(run, a, clientId, fit, global);
     } finally {
-      weights.activeStreams--;
+      release();
+      if (weights) weights.activeStreams--;
       trainer?.dispose();
     }
   }
 
-  /** How a virtual client is slowed (`--slow-clients`); undefined at full speed. */
-  private slowdownOf(id: string): Slowdown | undefined {
+  /** Encodes a client's trained weights as the daemon does and hands them to the run's intake (SubmitUpdate). */
+  private submit(
+    run: RunController,
+    a: RoundAnnouncement,
+    clientId: string,
+    fit: LocalFitResult,
+    global: ModelWeights,
+  ): void {
+    const encoded = this.encoderOf(clientId).encode(a, fit.weights, global);
+    const bytes = encoded.payload;
+    const header: UpdateHeader = {
+      runId: a.runId,
+      round: a.round,
+      clientId,
+      numExamples: fit.numExamples,
+      metrics: fit.metrics,
+      tensors: specsToWire(fit.weights.specs),
+      attempt: a.attempt,
+      totalBytes: bytes.byteLength,
+      sha256: '', // nothing travels: no digest to check
+      codec: encoded.codec,
+    };
+    const receiver = run.receiveUpdate(header);
+    const buffer = receiver.buffer();
+    buffer.set(bytes);
+    receiver.received(bytes.byteLength);
+    receiver.complete(buffer, header.sha256);
+    encoded.delivered();
+  }
+
+  /** How a virtual client is slowed (`--slow-clients`), its wait starting with `beforeWait`; undefined at full speed. */
+  private slowdownOf(id: string, beforeWait: () => void): Slowdown | undefined {
     const factor = this.o.slowClients?.get(id);
     if (factor === undefined) return undefined;
-    return { factor, now: () => this.o.clock.now(), sleep: this.o.sleep ?? ((ms) => sleep(ms)) };
+    const wait = this.o.sleep ?? ((ms: number) => sleep(ms));
+    return {
+      factor,
+      now: () => this.o.clock.now(),
+      sleep: (ms) => {
+        beforeWait();
+        return wait(ms);
+      },
+    };
   }
 
   /** The client's update encoder (its top-k error feedback lives as long as the simulation). */

@@ -31,6 +31,8 @@ export interface SimulationDeps {
   onRound?: (summary: RoundSummary, totalRounds: number) => void;
   /** Called once tfjs is loaded and the clients are built, before round 1 (the CLI prints its header). */
   onStart?: (info: SimulationStart) => void;
+  /** Waits a slowed client's (F − 1)× its work (ms; `slowClients`). @default a timer */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** What is known before round 1. */
@@ -118,6 +120,8 @@ export async function simulate(options: SimulationOptions, deps: SimulationDeps 
       logger,
       slowClients: new Map([...sim.slowClients].map(([i, f]) => [virtual[i]!.id, f])),
       clock,
+      concurrent: config.mode === 'async',
+      ...(deps.sleep && { sleep: deps.sleep }),
     });
     const run = new RunController({
       runId: `simulation-${config.seed}`,

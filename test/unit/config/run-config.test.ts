@@ -171,3 +171,47 @@ describe('coordinator and client config', () => {
     );
   });
 });
+
+describe('run config mode "async"', () => {
+  it('fills FedBuff defaults and keeps synchronous runs the default', () => {
+    assert.equal(parseRunConfig({}).mode, 'sync');
+    const c = parseRunConfig({ mode: 'async', async: { bufferSize: 3, staleness: 'polynomial:0.5' } });
+    assert.deepEqual(c.async, {
+      bufferSize: 3,
+      maxConcurrency: 10,
+      maxStaleness: 4,
+      staleness: 'polynomial:0.5',
+      serverLearningRate: 1,
+    });
+  });
+
+  it('refuses a staleness weight it does not know, naming the field', () => {
+    const err = configError(() => parseRunConfig({ mode: 'async', async: { staleness: 'linear' } }));
+    assert.match(err.message, /async\.staleness: use sqrt, constant or polynomial:a/);
+  });
+
+  it('refuses secure aggregation, differential privacy and robust strategies, naming both fields', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ secureAggregation: { numShares: 5, reconstructionThreshold: 3 } }, 'secureAggregation'],
+      [{ differentialPrivacy: { noiseMultiplier: 1, clippingNorm: 1 } }, 'differentialPrivacy'],
+      [{ differentialPrivacy: { mode: 'local', noiseMultiplier: 1, clippingNorm: 1 } }, 'differentialPrivacy'],
+      [{ strategy: { name: 'fedmedian' } }, 'strategy'],
+    ];
+    for (const [extra, field] of cases) {
+      const err = configError(() => parseRunConfig({ mode: 'async', clientsPerRound: 5, minClients: 3, ...extra }));
+      assert.match(err.message, new RegExp(`${field}: mode "async" cannot be combined with ${field}`), field);
+      // the same config without mode async is not refused for that reason
+      assert.doesNotMatch(
+        (() => {
+          try {
+            parseRunConfig({ clientsPerRound: 5, minClients: 3, ...extra });
+            return '';
+          } catch (e) {
+            return (e as Error).message;
+          }
+        })(),
+        /mode "async"/,
+      );
+    }
+  });
+});

@@ -93,4 +93,20 @@ describe('AttemptTracker (where a slow site’s update goes)', () => {
     t.close();
     assert.deepEqual(calls, [true, false]);
   });
+
+  it("keeps an asynchronous run's dispatch its own: later batches and versions supersede it not, the run's end does", () => {
+    // Prepare: this site's dispatch from round 3 (batch 7); then another batch from round 3 and one from round 5
+    const t = new AttemptTracker();
+    const mine = { ...fit(3, 7), dispatch: true };
+    t.observe(mine);
+    // Execute
+    t.observe({ ...fit(3, 8), dispatch: true, selectedClientIds: ['other'] });
+    t.observe({ ...fit(5, 9), dispatch: true });
+    // Assert
+    assert.equal(t.isSuperseded(mine), false);
+    assert.equal(t.current(mine), mine, 'the stale update still goes to its own dispatch');
+    t.observe({ ...fit(5, 9), phase: 'ROUND_PHASE_RUN_DONE' });
+    assert.equal(t.isSuperseded(mine), true);
+    assert.equal(t.current(mine), undefined);
+  });
 });

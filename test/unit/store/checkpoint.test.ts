@@ -8,6 +8,7 @@ import {
   encodeCheckpoint,
   readCheckpoint,
   writeCheckpoint,
+  type AsyncCheckpoint,
 } from '../../../coordinator/store/index.js';
 import { DataError } from '../../../shared/errors/index.js';
 import { fedsiftError } from '../../helpers/fedsift-errors.js';
@@ -47,5 +48,22 @@ describe('checkpoint layout', () => {
       () => decodeCheckpoint(Buffer.from('hello'), 'row 2'),
       fedsiftError(DataError, /^row 2 is not a fedsift checkpoint/),
     );
+  });
+
+  it("round-trips an asynchronous run's consumed dispatch keys and next dispatch id, and a sync one has none", () => {
+    // Prepare
+    const async: AsyncCheckpoint = {
+      consumed: [
+        ['c-1/3', 'ab12'],
+        ['c-2/4', ''],
+      ],
+      nextDispatch: 9,
+    };
+    // Execute
+    const back = decodeCheckpoint(Buffer.concat(encodeCheckpoint({ ...testCheckpoint(2), async })), 'row 2');
+    const sync = decodeCheckpoint(Buffer.concat(encodeCheckpoint(testCheckpoint(2))), 'row 2');
+    // Assert
+    assert.deepEqual(back.async, async);
+    assert.equal('async' in sync, false);
   });
 });

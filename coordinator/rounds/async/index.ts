@@ -1,0 +1,2 @@
+export { AsyncRun } from './async-run.js';
+export { playVersions } from './version-loop.js';
