@@ -12,9 +12,22 @@ import { formatFeatureStatistics } from './statistics-table.js';
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '—');
 const num = (x: number, d = 4) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 
-/** Header of the per-round progress table (`fedsift run watch`, `fedsift demo`). */
-export const ROUND_TABLE_HEADER =
-  'round    clients  train loss  test loss  test acc   seconds    up MB  ÷ f32  down MB';
+/** What a run's steps are called: `version` in an asynchronous run (FedBuff, config `mode: "async"`), else `round`. */
+export type StepName = 'round' | 'version';
+
+/** The step name of the run whose config is `configJson` (a status without its config: `round`). */
+export function stepName(configJson: string): StepName {
+  try {
+    return (JSON.parse(configJson) as { mode?: unknown }).mode === 'async' ? 'version' : 'round';
+  } catch {
+    return 'round';
+  }
+}
+
+/** Header of the per-round (per-version) progress table (`fedsift run watch`, `run status`, `simulate`, `demo`). */
+export function roundTableHeader(step: StepName = 'round'): string {
+  return `${step.padEnd(8)} clients  train loss  test loss  test acc   seconds    up MB  ÷ f32  down MB`;
+}
 
 const mb = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 1e6).toFixed(2));
 
@@ -49,11 +62,12 @@ function runName(s: RunStatus): string {
 /** Multi-line human summary of a run (`fedsift run status`). */
 export function formatRunStatus(s: RunStatus): string {
   const last = s.rounds.at(-1);
+  const step = stepName(s.configJson);
   const lines = [
-    `run ${s.runId}${runName(s)}: ${stateName(s)}, round ${s.currentRound}/${s.totalRounds}, ${s.connectedClients} clients connected`,
+    `run ${s.runId}${runName(s)}: ${stateName(s)}, ${step} ${s.currentRound}/${s.totalRounds}, ${s.connectedClients} clients connected`,
     last
-      ? `last round: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}${traffic(last)}`
-      : 'no round completed yet',
+      ? `last ${step}: test accuracy ${pct(last.testAccuracy)}, test loss ${num(last.testLoss)}${traffic(last)}`
+      : `no ${step} completed yet`,
   ];
   if (s.error) lines.push(`${s.state === 'RUN_STATE_COMPLETED' ? 'ended' : 'error'}: ${s.error}`);
   if (last?.dpEpsilon) lines.push(privacyLine(last, s.configJson));
@@ -61,7 +75,7 @@ export function formatRunStatus(s: RunStatus): string {
   if (s.featureStatistics) lines.push(...formatFeatureStatistics(s.featureStatistics, s.configJson));
   const weighted = [...s.rounds].reverse().find((r) => r.clientMetrics[CLIENT_METRICS.effectiveExamples] !== undefined);
   if (weighted) lines.push(...formatWeighting(weighted));
-  if (s.rounds.length) lines.push(ROUND_TABLE_HEADER, ...s.rounds.map((r) => formatRoundRow(r, s.totalRounds)));
+  if (s.rounds.length) lines.push(roundTableHeader(step), ...s.rounds.map((r) => formatRoundRow(r, s.totalRounds)));
   return lines.join('\n');
 }
 
@@ -98,7 +112,7 @@ export function formatRunList(runs: RunStatus[]): string {
   return runs
     .map(
       (s) =>
-        `${s.runId}  ${stateName(s).padEnd(9)} round ${s.currentRound}/${s.totalRounds}  acc ${pct(s.rounds.at(-1)?.testAccuracy ?? NaN)}${runName(s)}`,
+        `${s.runId}  ${stateName(s).padEnd(9)} ${stepName(s.configJson)} ${s.currentRound}/${s.totalRounds}  acc ${pct(s.rounds.at(-1)?.testAccuracy ?? NaN)}${runName(s)}`,
     )
     .join('\n');
 }

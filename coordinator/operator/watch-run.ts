@@ -1,11 +1,11 @@
 import type { RunStatus } from '../../shared/proto/index.js';
 import type { AdminClient } from './admin-client.js';
-import { formatRoundRow, ROUND_TABLE_HEADER, stateName } from './format.js';
+import { formatRoundRow, roundTableHeader, stateName, stepName } from './format.js';
 import { plainProgress, terminalProgress } from './progress.js';
 
 /**
- * Follows a run until it finishes, printing a row per completed round (on a terminal under a live progress bar; round
- * 0, the feature statistics, as one line), or one JSON event per line. @returns the final status.
+ * Follows a run until it finishes, printing a row per completed round — per version in an async run — (on a terminal
+ * under a live progress bar; round 0, the feature statistics, as one line), or one JSON event per line. @returns the final status.
  */
 export async function watchRun(
   admin: AdminClient,
@@ -17,7 +17,7 @@ export async function watchRun(
   let last: RunStatus | undefined;
   try {
     for await (const e of admin.watchRun(runId)) {
-      if (!last && !json) progress.row(ROUND_TABLE_HEADER);
+      if (!last && !json) progress.row(roundTableHeader(stepName(e.status.configJson)));
       last = e.status;
       progress.update(e.status);
       if (json) out(JSON.stringify(e));

@@ -31,6 +31,17 @@ describe('run status and list (fedsift run status | list)', () => {
     assert.match(formatRunList([status({})]), /acc —$/);
   });
 
+  it('count versions, not rounds, for an asynchronous run (mode "async")', () => {
+    const round = { round: 1, selected: 3, responded: 3, trainLoss: 0.5, testLoss: 0.4, testAccuracy: 0.9 };
+    const s = { ...status({ mode: 'async' }), rounds: [{ ...round, durationMs: 1000, clientMetrics: {} }] };
+    const text = formatRunStatus(s as RunStatus);
+    assert.match(text, /^run run-1: running, version 2\/5, /);
+    assert.match(text, /^last version: test accuracy 90\.00%/m);
+    assert.match(text, /^version  clients  train loss/m);
+    assert.match(formatRunList([s as RunStatus]), /^run-1 +running +version 2\/5 /);
+    assert.match(formatRunStatus(status({ mode: 'sync' })), /running, round 2\/5, .*\nno round completed yet/);
+  });
+
   it('shows ε and the clipping norm of a DP run, and why a run completed early as "ended", not "error"', () => {
     // Prepare
     const round = {
