@@ -6,7 +6,7 @@ import { parseJson, readJsonFile, weightingEnabled } from '../../shared/config/i
 import { ConfigError } from '../../shared/errors/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { BACKENDS, type BackendPreference } from '../../shared/tf/index.js';
-import { formatRoundRow, roundTableHeader, type StepName } from '../operator/index.js';
+import { formatRoundRow, roundTableHeader, stepOfMode } from '../operator/index.js';
 import { NOISE_VARIANTS, parseNoisyClients, type NoisyClients } from '../lab/experiments/index.js';
 import type { SimulationOptions, SimulationStart } from '../lab/simulation/index.js';
 import { describeSlowClients, parseSlowClients, type SlowClients } from '../lab/federation/index.js';
@@ -79,14 +79,14 @@ export function simulateCommand(): Command {
       const logger = createLogger({ name: 'simulate', level: process.env.FEDSIFT_LOG_LEVEL ?? 'warn' });
       const result = await simulate(options, {
         logger,
-        onStart: (s) => [startLine(s), roundTableHeader(stepOf(s.config))].forEach((l) => console.log(l)),
+        onStart: (s) => [startLine(s), roundTableHeader(stepOfMode(s.config.mode))].forEach((l) => console.log(l)),
         onRound: (r, total) => console.log(formatRoundRow(r, total)),
       });
       if (o.out) writeSimulationResult(o.out, result);
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       console.log(
         `final test accuracy ${pct(result.finalTestAccuracy)} (initial ${pct(result.initial.accuracy)}, best ${pct(result.bestTestAccuracy)}) on the ${result.initial.numExamples.toLocaleString('en-US')} held-out ${result.data ? 'rows' : 'digits'} ` +
-          `after ${result.rounds.length} ${stepOf(result.config)}s (${result.wallSeconds.toFixed(1)} s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB)${o.out ? `; results in ${o.out}` : ''}`,
+          `after ${result.rounds.length} ${stepOfMode(result.config.mode)}s (${result.wallSeconds.toFixed(1)} s, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB)${o.out ? `; results in ${o.out}` : ''}`,
       );
     });
 }
@@ -119,9 +119,6 @@ function noisy(s: SimulationStart): string {
   const which = s.noisyClientIndices;
   return `${s.noisyClients} with noisy labels${which.length && which.length <= 12 ? ` (client${which.length > 1 ? 's' : ''} ${which.join(', ')})` : ''}`;
 }
-
-/** What the run's steps are called: versions in an async run, else rounds. */
-const stepOf = (c: { mode: string }): StepName => (c.mode === 'async' ? 'version' : 'round');
 
 /** The header line: federation, run and backend. */
 function startLine(s: SimulationStart): string {

@@ -209,7 +209,8 @@ export class CoordinatorMetrics {
     let left = r.responded;
     for (const [name, count] of Object.entries(r.clientMetrics)) {
       const tau = STALENESS_METRICS.indexOf(name);
-      for (let n = 0; tau !== undefined && n < count && left > 0; n++, left--) this.staleness.observe({ run }, tau);
+      if (tau === undefined) continue;
+      for (let n = 0; n < count && left > 0; n++, left--) this.staleness.observe({ run }, tau);
     }
   }
 

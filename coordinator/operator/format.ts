@@ -15,10 +15,15 @@ const num = (x: number, d = 4) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 /** What a run's steps are called: `version` in an asynchronous run (FedBuff, config `mode: "async"`), else `round`. */
 export type StepName = 'round' | 'version';
 
+/** The step name of a run config's `mode`. */
+export function stepOfMode(mode: unknown): StepName {
+  return mode === 'async' ? 'version' : 'round';
+}
+
 /** The step name of the run whose config is `configJson` (a status without its config: `round`). */
 export function stepName(configJson: string): StepName {
   try {
-    return (JSON.parse(configJson) as { mode?: unknown }).mode === 'async' ? 'version' : 'round';
+    return stepOfMode((JSON.parse(configJson) as { mode?: unknown }).mode);
   } catch {
     return 'round';
   }

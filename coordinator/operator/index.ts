@@ -7,5 +7,6 @@ export {
   roundTableHeader,
   stateName,
   stepName,
+  stepOfMode,
   type StepName,
 } from './format.js';
