@@ -16,8 +16,10 @@
  * 6: privacy: FitConfig.local_privacy (local DP), FitConfig.secure_aggregation, the SecureAggregation stream and the
  *    UpdateCodec kind "secagg" (SecAgg+ masked vectors through SubmitUpdate).
  * 7: asynchronous runs: RoundAnnouncement.dispatch (a dispatch batch, whose id is its attempt).
+ * 8: hierarchical aggregation: ClientCapabilities.aggregator, FitConfig.sub_fleet (SubFleetFold), UpdateHeader.sub_fleet
+ *    (SubFleetUpdate); RoundSummary.client_updates and sub_fleet_failed.
  */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 /** The revision a peer states: 0 (an older build that sends no revision) is revision 1. */
 export function protocolRevision(stated: number | undefined): number {
@@ -36,3 +38,6 @@ export function protocolMismatch(who: string, theirs: number | undefined): strin
     'run the same fedsift release on the coordinator and its sites'
   );
 }
+
+/** Most sub-fleet failures an aggregator lists in one update (UpdateHeader.sub_fleet.failures); the rest are counted. */
+export const MAX_SUB_FLEET_FAILURES = 100;

@@ -23,6 +23,8 @@ export interface ClientCapabilities {
   numLabelClasses: number;
   /** Hex SHA-256 of the data schema the site's table was read with (schemaSha256); '' = none. */
   schemaSha256: string;
+  /** A middle-tier aggregator standing for its sub-fleet (the data fields are 0/''); absent or false = a data site. */
+  aggregator?: boolean;
 }
 export interface FitConfig {
   localEpochs: number;
@@ -38,6 +40,26 @@ export interface FitConfig {
   localPrivacy?: { noiseMultiplier: number; clippingNorm: number } | null;
   /** SecAgg+ of this attempt (run config secureAggregation); absent (null when decoded) = off. */
   secureAggregation?: WireSecureAggregation | null;
+  /** A hierarchical run: how aggregators fold their sub-fleet; absent (null when decoded) = a flat run. */
+  subFleet?: SubFleetFold | null;
+}
+
+/** fedsift.v1.SubFleetFold: how an aggregator folds its clients' updates (see the .proto). */
+export interface SubFleetFold {
+  /** fedavg-effective: weigh each update by min(its effective_examples metric, num_examples); else by num_examples. */
+  effectiveExamples: boolean;
+  /** The run's maxUpdateNorm (weight units), applied to each client update; 0 = none. */
+  maxUpdateNorm: number;
+}
+
+/** fedsift.v1.SubFleetUpdate: what an aggregator's update stands for (see the .proto). */
+export interface SubFleetUpdate {
+  /** Client updates folded into this one (≥ 1). */
+  clients: number;
+  /** Clients the aggregator selected that contributed nothing. */
+  failed: number;
+  /** The first of them (at most MAX_SUB_FLEET_FAILURES), with why. */
+  failures: { clientId: string; reason: string }[];
 }
 
 /** fedsift.v1.SecureAggregation: SecAgg+ parameters resolved for one attempt (see the .proto). */
@@ -314,6 +336,8 @@ export interface UpdateHeader {
   attempt?: number;
   /** How the bytes encode the update; absent (null when decoded) = none. */
   codec?: WireUpdateCodec | null;
+  /** An aggregator's update: what it stands for; absent (null when decoded) from a data site. */
+  subFleet?: SubFleetUpdate | null;
 }
 export interface UpdateChunk {
   header?: UpdateHeader | null;
@@ -385,6 +409,10 @@ export interface RoundSummary {
   dpEpsilon?: number;
   /** Central differential privacy: the clipping norm C this round's updates were clipped to; 0 or absent = no DP. */
   dpClippingNorm?: number;
+  /** Client updates in the aggregate, an aggregator's counted as its sub-fleet's; absent from an older coordinator. */
+  clientUpdates?: number;
+  /** Clients behind the aggregators that contributed nothing (in failures as "<aggregator>/<client>"). */
+  subFleetFailed?: number;
 }
 
 export interface RunStatus {
