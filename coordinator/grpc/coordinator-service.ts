@@ -25,14 +25,12 @@ import {
   type RoundAnnouncement,
   type RunSpec,
   type RunSpecRequest,
-  type SiteRun,
   type SiteStatistics,
   type StatisticsAck,
   type UpdateAck,
   type UpdateChunk,
   type WatchRoundsRequest,
 } from '../../shared/proto/index.js';
-import { schemaSha256 } from '../../shared/tabular/index.js';
 import type { StreamBroadcaster } from '../broadcast/index.js';
 import type { Clock } from '../rounds/index.js';
 import { checkCaller, failStream, unaryHandler } from './handlers.js';
@@ -185,23 +183,7 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       checkLength('CheckSite', 'site_id', req.siteId, MAX_SITE_ID_LENGTH);
       access.checkJoin(req.siteId, req.token, call.getPeer(), clock.now(), call);
       checkRevision('CheckSite', req.protocolVersion, 'protocol_version'); // as Join: after the token and rate checks
-      const runs = manager
-        .list()
-        .filter((r) => !r.isFinished)
-        .map((r): SiteRun => {
-          const { config } = r;
-          const { inputShape, numClasses } = r.runSpec();
-          return {
-            runId: r.runId,
-            modelName: config.model,
-            batchSize: config.batchSize,
-            localEpochs: config.localEpochs,
-            roundDeadlineMs: config.roundDeadlineMs,
-            inputShape,
-            numClasses,
-            schemaSha256: config.schema ? schemaSha256(config.schema) : '',
-          };
-        });
+      const runs = manager.siteRuns();
       return { coordinatorId: deps.coordinatorId, protocolVersion: PROTOCOL_VERSION, runs };
     }),
   };

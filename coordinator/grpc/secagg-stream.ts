@@ -7,13 +7,13 @@ import {
   type SecAggClientMessage,
   type SecAggServerMessage,
 } from '../../shared/proto/index.js';
-import type { RunManager } from '../rounds/index.js';
+import type { ClientRuns } from './client-runs.js';
 import { DEFAULT_KEY_STAGE_TIMEOUT_MS, type SecAggAttempt, type SecAggStreamSink } from '../secagg/index.js';
 import { checkCaller, type CallerChecks } from './handlers.js';
 
 /** What a SecureAggregation stream needs: the caller checks and the runs. */
 export interface SecAggStreamDeps extends CallerChecks {
-  manager: RunManager;
+  manager: ClientRuns;
 }
 
 type SecAggCall = ServerDuplexStream<SecAggClientMessage, SecAggServerMessage>;

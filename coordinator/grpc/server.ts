@@ -1,4 +1,4 @@
-import { Server, type ServerInterceptor } from '@grpc/grpc-js';
+import { Server, type ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { HealthImplementation } from 'grpc-health-check';
 import { grpcServerOptions, type TransportConfig } from '../../shared/config/index.js';
@@ -62,7 +62,22 @@ export async function startGrpcServer(opts: {
     for (const name of HEALTH_SERVICES) health.setStatus(name, status(serving));
     if (!serving) gate.refuseOpenStreams();
   };
-  const address = `${opts.host}:${opts.port}`;
+  const port = await listen(server, `${opts.host}:${opts.port}`, creds, opts.transport, opts.logger);
+  return { server, port, health, setServing };
+}
+
+/**
+ * Binds `server` on `address` (port 0 picks a free one) with `creds` and raises its HTTP/2 receive window to the
+ * transport's flowControlWindowBytes (raiseReceiveWindow). @returns the bound port.
+ * @throws {ServiceUnavailableError} (field `port`) when the address cannot be bound (in use, unknown host).
+ */
+export async function listen(
+  server: Server,
+  address: string,
+  creds: ServerCredentials,
+  transport: TransportConfig,
+  logger: Logger,
+): Promise<number> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, creds, (err, p) =>
       err
@@ -75,8 +90,8 @@ export async function startGrpcServer(opts: {
         : resolve(p),
     ),
   );
-  raiseReceiveWindow(server, opts.transport.flowControlWindowBytes, opts.logger);
-  return { server, port, health, setServing };
+  raiseReceiveWindow(server, transport.flowControlWindowBytes, logger);
+  return port;
 }
 
 /**

@@ -4,7 +4,8 @@ import { FedsiftError, InvalidUpdateError, UpdateNormError } from '../../shared/
 import { toServiceError } from '../../shared/grpc-errors/index.js';
 import type { UpdateAck, UpdateChunk, UpdateHeader } from '../../shared/proto/index.js';
 import { rejectionReason } from '../metrics/index.js';
-import type { RunManager, UpdateReceiver } from '../rounds/index.js';
+import type { UpdateReceiver } from '../rounds/index.js';
+import type { ClientRuns } from './client-runs.js';
 import { checkCaller, type CallerChecks } from './handlers.js';
 import type { UploadGate } from './upload-gate.js';
 
@@ -23,7 +24,8 @@ export interface TransportMetrics {
 
 /** What an upload needs of the coordinator: the caller checks (enrolment tokens, certificates, sessions) and more. */
 export interface UploadDeps extends CallerChecks {
-  manager: RunManager;
+  /** The runs clients' calls reach. */
+  manager: ClientRuns;
   /** Byte and rejection counters (Prometheus). */
   metrics?: TransportMetrics;
   /** Bounds the memory of updates received at once; uploads beyond it wait with their stream paused. */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { parseRunConfig, parseRunConfigJson } from '../config/index.js';
 import { ConfigError, DataError, UnknownRunError } from '../../shared/errors/index.js';
-import type { RunEvent } from '../../shared/proto/index.js';
+import type { RunEvent, SiteRun } from '../../shared/proto/index.js';
+import { schemaSha256 } from '../../shared/tabular/index.js';
 import type { RunModel } from '../evaluation/index.js';
 import type { Checkpoint } from '../store/index.js';
 import { createStrategy, type StrategyDeps } from '../strategies/index.js';
@@ -103,6 +104,26 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   /** Every run, oldest first. */
   list(): RunController[] {
     return [...this.runs.values()].map((e) => e.controller);
+  }
+
+  /** The unfinished runs, as CheckSite tells a site (`fedsift preflight`): model, local training, data shape. */
+  siteRuns(): SiteRun[] {
+    return this.list()
+      .filter((r) => !r.isFinished)
+      .map((r): SiteRun => {
+        const { config } = r;
+        const { inputShape, numClasses } = r.runSpec();
+        return {
+          runId: r.runId,
+          modelName: config.model,
+          batchSize: config.batchSize,
+          localEpochs: config.localEpochs,
+          roundDeadlineMs: config.roundDeadlineMs,
+          inputShape,
+          numClasses,
+          schemaSha256: config.schema ? schemaSha256(config.schema) : '',
+        };
+      });
   }
 
   /** Shuts every run down (resumable from the store) and waits for them to end. */
