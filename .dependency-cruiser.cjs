@@ -33,9 +33,9 @@ module.exports = {
       name: 'coordinator-without-client',
       severity: 'error',
       comment:
-        'The coordinator proper never imports client-node/; only the CLI (one binary for both roles) and the lab ' +
-        '(demo, experiments, simulation) do.',
-      from: { path: '^coordinator/', pathNot: '^coordinator/(cli|lab)/' },
+        'The coordinator proper never imports client-node/; only the CLI (one binary for both roles), the lab ' +
+        '(demo, experiments, simulation) and the aggregator (a coordinator to its clients, a client of its upstream) do.',
+      from: { path: '^coordinator/', pathNot: '^coordinator/(cli|lab|aggregator)/' },
       to: { path: '^client-node/' },
     },
     {

@@ -20,11 +20,18 @@ export function withPathsFrom(
   const out = structuredClone(config);
   for (const field of fields) {
     const key = field.at(-1)!;
-    const parent = field.length === 1 ? out : out[field[0]!];
+    let parent: unknown = out;
+    for (const step of field.slice(0, -1))
+      parent = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[step] : undefined;
     const value = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[key] : undefined;
     if (typeof value === 'string' && value !== '') {
       (parent as Record<string, unknown>)[key] = resolve(dir, value);
     }
   }
   return out;
+}
+
+/** The entries of `o` whose value is not undefined (flags that were given). */
+export function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

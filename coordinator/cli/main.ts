@@ -4,6 +4,7 @@ import { demoCommand } from './demo-command.js';
 import { experimentCommand } from './experiment-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { coordinatorCommand } from './coordinator-command.js';
+import { aggregatorCommand } from './aggregator-command.js';
 import { certsCommand } from './certs-command.js';
 import { enrolCommand } from './enrol-command.js';
 import { exampleCommand } from './example-command.js';
@@ -14,6 +15,7 @@ const program = new Command('fedsift')
   .description('data-centric federated learning: coordinator, client daemons, run control')
   .version('0.1.0')
   .addCommand(coordinatorCommand())
+  .addCommand(aggregatorCommand())
   .addCommand(clientCommand())
   .addCommand(preflightCommand())
   .addCommand(runCommand())

@@ -6,5 +6,6 @@ export { OpenRound } from './open-round.js';
 export { RoundProgress } from './round-progress.js';
 export { updateValueCheck, type UpdateValueCheck } from './intake-checks.js';
 export type { UpdateReceiver } from './update-intake.js';
-export { lostClientFailure } from './lost-clients.js';
+export { lostClientFailure, closeFailingLostClients } from './lost-clients.js';
 export { wireFitConfig } from './announcements.js';
+export { fitsRun } from './eligibility.js';

@@ -94,6 +94,8 @@ export interface FitResult {
    * round's clipping norm by its client (FitConfig.secureAggregation.clippingNorm); absent = one client's update.
    */
   clippedMeanOf?: number;
+  /** An aggregator's update: the client updates it stands for (SubFleetUpdate.clients); absent = one client's. */
+  clientUpdates?: number;
 }
 
 /** A client that was selected but contributed nothing, and why. */

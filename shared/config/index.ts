@@ -24,4 +24,5 @@ export {
   type ServerTlsConfig,
   type ClientTlsConfig,
 } from './tls.js';
+export { aggregatorConfigSchema, parseAggregatorConfig, type AggregatorConfig } from './aggregator-config.js';
 export { weightingSchema, NO_WEIGHTING, weightingEnabled, type WeightingConfig } from './weighting-options.js';

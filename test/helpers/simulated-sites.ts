@@ -19,8 +19,14 @@ export interface SimReport {
 /** Runs one round's fetch + submit (`play`, which resolves with the seconds the submit took); may measure around it. */
 export type RoundWrapper = (play: () => Promise<number>) => Promise<void>;
 
-/** What a simulated site sends as its trained weights: the global model itself unless `train` says otherwise. */
-export type SiteTraining = (global: ModelWeights) => ModelWeights;
+/**
+ * What a simulated site sends as its trained weights (the global model itself unless `train` says otherwise);
+ * `site` is its index (sim-<site>).
+ */
+export type SiteTraining = (global: ModelWeights, site: number) => ModelWeights;
+
+/** Simulated sites' example counts, by site index: what each declares at Join and states with its updates. */
+export type SiteExamples = (site: number) => number;
 
 /**
  * One SecAgg+ attempt of a simulated site, with the daemon's own session (client-node/secagg): key stages, then the
@@ -31,7 +37,7 @@ async function secAggAttempt(
   link: CoordinatorLink,
   clientId: string,
   a: RoundAnnouncement & { fit: { secureAggregation: WireSecureAggregation } },
-  train: SiteTraining,
+  train: (global: ModelWeights) => ModelWeights,
   modelBuffer: { bytes?: Uint8Array },
 ): Promise<void> {
   const { runId, round, attempt, selectedClientIds } = a;
@@ -63,17 +69,18 @@ async function secAggAttempt(
  */
 async function simulatedSite(
   address: string,
-  siteId: string,
+  site: number,
   report: SimReport,
   started: number,
   wrap?: RoundWrapper,
   train: SiteTraining = (global) => global,
+  numExamples = TEST_CAPABILITIES.numExamples,
 ): Promise<void> {
   const link = new CoordinatorLink(address, DEFAULT_TRANSPORT);
   const { clientId, heartbeatIntervalMs } = await link.join({
-    siteId,
+    siteId: `sim-${site}`,
     token: '',
-    capabilities: TEST_CAPABILITIES,
+    capabilities: { ...TEST_CAPABILITIES, numExamples },
   });
   report.joinedMs = Math.max(report.joinedMs, performance.now() - started);
   const beat = setInterval(
@@ -91,17 +98,17 @@ async function simulatedSite(
       const secAgg = a.fit.secureAggregation;
       if (secAgg) {
         const attempt = { ...a, fit: { ...a.fit, secureAggregation: secAgg } };
-        await secAggAttempt(link, clientId, attempt, train, modelBuffer);
+        await secAggAttempt(link, clientId, attempt, (global) => train(global, site), modelBuffer);
         report.updates++;
         continue;
       }
       const play = async () => {
         const { weights } = await link.fetchModel(a.runId, a.round, clientId, undefined, modelBuffer.bytes);
         modelBuffer.bytes = float32ToBytes(weights.values); // as the daemon does: the next round downloads into it
-        const trained = train(weights);
+        const trained = train(weights, site);
         const submitted = performance.now();
         const { payload, codec, encodeTo } = encoder.encode(a, trained, weights); // the round's codec, as the daemon does
-        const update = { runId: a.runId, round: a.round, clientId, numExamples: 10, metrics: {} };
+        const update = { runId: a.runId, round: a.round, clientId, numExamples, metrics: {} };
         await link.submitUpdate({ ...update, specs: weights.specs, payload, codec, encodeTo }, MAX_CHUNK_BYTES);
         return (performance.now() - submitted) / 1000;
       };
@@ -120,6 +127,7 @@ async function simulatedSite(
  * until the run is done. Errors are collected, not thrown. Used by the scale benchmarks and tests.
  * @param wrapFirst wraps each round of the first site (the transfer benchmark times it there).
  * @param train what every site sends as its trained weights (default: the global model as fetched).
+ * @param examples each site's example count (default TEST_CAPABILITIES'): declared at Join, stated with its updates.
  */
 export async function runSimulatedSites(
   address: string,
@@ -127,6 +135,7 @@ export async function runSimulatedSites(
   count: number,
   wrapFirst?: RoundWrapper,
   train?: SiteTraining,
+  examples?: SiteExamples,
 ): Promise<SimReport> {
   const report: SimReport = { joinedMs: 0, updates: 0, errors: [], peakRssBytes: 0 };
   const sample = setInterval(
@@ -135,7 +144,7 @@ export async function runSimulatedSites(
   );
   const started = performance.now();
   const site = (i: number) =>
-    simulatedSite(address, `sim-${first + i}`, report, started, i === 0 ? wrapFirst : undefined, train);
+    simulatedSite(address, first + i, report, started, i === 0 ? wrapFirst : undefined, train, examples?.(first + i));
   await Promise.all(
     Array.from({ length: count }, (_, i) =>
       site(i).catch((e: Error) => report.errors.push(`site ${first + i}: ${e.message}`)),

@@ -1,0 +1,88 @@
+import { dirname, resolve } from 'node:path';
+import { Command } from 'commander';
+import { parseAggregatorConfig, readJsonFile } from '../../shared/config/index.js';
+import { createLogger } from '../../shared/logging/index.js';
+import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
+import { insecureFromEnv, intArg } from '../../shared/cli/index.js';
+import { defined, withPathsFrom } from './config-paths.js';
+
+/**
+ * `fedsift aggregator`: a middle tier between client daemons and a coordinator (README "Hierarchical aggregation").
+ * Runs until SIGINT/SIGTERM.
+ */
+export function aggregatorCommand(): Command {
+  return new Command('aggregator')
+    .description(
+      'run a middle-tier aggregator: clients join it as they join a coordinator; it joins --upstream as one ' +
+        "participant, relays rounds and the global model, and forwards its clients' updates folded into one",
+    )
+    .option('--config <file>', 'aggregator config JSON (flags override its fields)')
+    .option(
+      '--upstream <host:port,...>',
+      'the upstream coordinator (several, comma-separated, for a leader and its standbys); default $FEDSIFT_COORDINATOR',
+      process.env.FEDSIFT_COORDINATOR,
+    )
+    .option('--site-id <id>', "the aggregator's name at the upstream (keeps its client id there across restarts)")
+    .option(
+      '--token <token>',
+      "the aggregator's enrolment token at the upstream (`fedsift enrol` there); default $FEDSIFT_TOKEN",
+      process.env.FEDSIFT_TOKEN,
+    )
+    .option('--upstream-tls-ca <file>', "CA of the upstream's TLS certificate (PEM)")
+    .option('--upstream-tls-cert <file>', "mutual TLS at the upstream: the aggregator's certificate (PEM)")
+    .option('--upstream-tls-key <file>', "mutual TLS at the upstream: the aggregator's private key (PEM)")
+    .option('--host <host>', 'interface its clients join on (default 127.0.0.1)')
+    .option('--port <port>', 'gRPC port its clients join, 0 = any free port (default 50052)', intArg)
+    .option('--client-tokens <file>', 'enrolment file of the sites allowed to join it (see `fedsift enrol`)')
+    .option('--tls-cert <file>', "TLS certificate of the aggregator's gRPC server (PEM); with --tls-key")
+    .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--tls-client-ca <file>', 'mutual TLS: its clients must present a certificate signed by this CA')
+    .option('--clients-per-round <n>', 'clients asked per upstream round (default: every live one)', intArg)
+    .option(
+      '--insecure',
+      'plain-text gRPC to its clients and to the upstream (development only; default $FEDSIFT_INSECURE)',
+      insecureFromEnv(),
+    )
+    .action(async (o) => {
+      const file = o.config
+        ? withPathsFrom(dirname(resolve(o.config)), readJsonFile(o.config, 'aggregator config'), PATH_FIELDS)
+        : {};
+      const upstreamFile = (file.upstream ?? {}) as Record<string, unknown>;
+      const upstreamTls = o.upstreamTlsCa
+        ? { caFile: o.upstreamTlsCa, certFile: o.upstreamTlsCert, keyFile: o.upstreamTlsKey }
+        : undefined;
+      const serverTls = o.tlsCert ? { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa } : undefined;
+      const insecure = o.insecure || file.insecure || undefined;
+      const config = parseAggregatorConfig({
+        ...file,
+        ...defined({ host: o.host, port: o.port, clientsPerRound: o.clientsPerRound, insecure, tls: serverTls }),
+        ...(o.clientTokens && { auth: { ...(file.auth as object | undefined), clientTokensFile: o.clientTokens } }),
+        upstream: {
+          ...upstreamFile,
+          ...defined({
+            coordinator: o.upstream,
+            siteId: o.siteId,
+            token: o.token || undefined,
+            tls: upstreamTls,
+            insecure: o.insecure || upstreamFile.insecure || undefined,
+          }),
+        },
+      });
+      const logger = createLogger({ name: 'aggregator' });
+      const { startAggregator } = await import('../aggregator/index.js');
+      const aggregator = await startAggregator(config, logger);
+      logger.info({ signal: await untilShutdownSignal() }, 'shutting down');
+      await aggregator.close();
+    });
+}
+
+/** The file fields of an aggregator config file, as [section, field]. */
+const PATH_FIELDS: readonly (readonly string[])[] = [
+  ['auth', 'clientTokensFile'],
+  ['tls', 'certFile'],
+  ['tls', 'keyFile'],
+  ['tls', 'clientCaFile'],
+  ['upstream', 'tls', 'caFile'],
+  ['upstream', 'tls', 'certFile'],
+  ['upstream', 'tls', 'keyFile'],
+];
