@@ -25,13 +25,14 @@ export interface AsyncCheckpoint {
   /** [dispatch key, update SHA-256] of the updates folded into this version and the few before it. */
   consumed: [string, string][];
   /**
-   * The next dispatch batch id when this version was made. A run restarted from this checkpoint continues from it,
-   * so it does reuse the ids of batches dispatched after this version was made and before the restart: a key
-   * (client id/batch id) can repeat. Such a batch was from this version's next round, the same round (and base model)
-   * the restarted run dispatches first, so an update sent under an old dispatch is taken as the new dispatch's: the
-   * first of the two to arrive is folded, the other acknowledged as a re-send (same digest) or refused as a duplicate
-   * (DuplicateUpdateError). An old dispatch's update from a later round (a version made but not committed before the
-   * restart) is refused as from a round not started (InvalidUpdateError).
+   * The next dispatch batch id when this version was made. A restarted run does not reuse the ids handed out after
+   * it: ids are reserved in the store before they are handed out (RunStore.reserveDispatchIds), and the resumed run
+   * starts after the stored mark (StoredRun.dispatchIdsReserved), which is at least this. So a key (client id/batch
+   * id) never repeats in a run, and an update of a dispatch from before the restart is never taken as a later
+   * dispatch's: it is acknowledged as a re-send when it was folded into a version `consumed` keeps (a different
+   * update under its key is refused, DuplicateUpdateError), else refused with StaleRoundError (ABORTED: no dispatch
+   * of its key, or past maxStaleness). This id counts only for state an older fedsift wrote, without a mark: such a
+   * run resumes from it once, reusing ids as that build did.
    */
   nextDispatch: number;
 }

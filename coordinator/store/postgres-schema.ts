@@ -5,7 +5,7 @@ import { inTransaction } from './postgres-pool.js';
 /**
  * The layout of fedsift's tables in PostgreSQL, one migration per version (table `schema_version` says which ran):
  * 1 runs, rounds (each commit's lease generation and time), checkpoints (the model bytes of the last rounds,
- * checkpoint.ts layout), and the leader lease (one row).
+ * checkpoint.ts layout), and the leader lease (one row); 2 each run's reserved dispatch batch ids (0 in older runs).
  */
 export const PG_MIGRATIONS: readonly string[] = [
   `CREATE TABLE runs (
@@ -22,6 +22,7 @@ export const PG_MIGRATIONS: readonly string[] = [
      id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '',
      generation BIGINT NOT NULL DEFAULT 0, expires_at TIMESTAMPTZ NOT NULL DEFAULT '-infinity');
    INSERT INTO leader_lease (id) VALUES (1);`,
+  `ALTER TABLE runs ADD COLUMN dispatch_ids_reserved BIGINT NOT NULL DEFAULT 0;`,
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrations of coordinators starting together. */

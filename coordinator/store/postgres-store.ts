@@ -15,6 +15,7 @@ interface RunRow {
   started_ms: string;
   finished_ms: string;
   statistics_json: string | null;
+  dispatch_ids_reserved: string;
   rounds: string[];
 }
 
@@ -102,6 +103,16 @@ export class PostgresRunStore implements RunStore {
     });
   }
 
+  /** Records that a run may hand out dispatch batch ids up to `through` (never lowering the mark). */
+  reserveDispatchIds(runId: string, through: number): Promise<void> {
+    return this.write(`reserving dispatch ids of run ${runId}`, (q) =>
+      q('UPDATE runs SET dispatch_ids_reserved = GREATEST(dispatch_ids_reserved, $2) WHERE run_id = $1', [
+        runId,
+        through,
+      ]),
+    );
+  }
+
   /** Records a run's global feature statistics, gathered in its round 0. */
   saveStatistics(runId: string, statistics: FeatureStatistics): Promise<void> {
     return this.write(`recording the feature statistics of run ${runId}`, (q) =>
@@ -113,7 +124,7 @@ export class PostgresRunStore implements RunStore {
   async runs(): Promise<StoredRun[]> {
     try {
       const { rows } = await this.db.pool.query<RunRow>(
-        `SELECT run_id, config_json, state, error, started_ms, finished_ms, statistics_json,
+        `SELECT run_id, config_json, state, error, started_ms, finished_ms, statistics_json, dispatch_ids_reserved,
            ARRAY(SELECT summary_json FROM rounds WHERE rounds.run_id = runs.run_id ORDER BY round) AS rounds
          FROM runs ORDER BY started_ms, run_id COLLATE "C"`,
       );
@@ -128,6 +139,7 @@ export class PostgresRunStore implements RunStore {
         ...(r.statistics_json !== null && {
           statistics: JSON.parse(r.statistics_json, reviveNaN) as FeatureStatistics,
         }),
+        dispatchIdsReserved: Number(r.dispatch_ids_reserved),
       }));
     } catch (err) {
       throw pgFailure(err, 'reading the runs');

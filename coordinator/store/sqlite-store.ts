@@ -8,7 +8,7 @@ import { KEEP_CHECKPOINTS, reviveNaN, type RunStore, type StoredRun } from './st
 
 /**
  * The layout of state.db, one migration per version (SQLite `user_version` says which ones ran): 1 runs and their
- * rounds; 2 each run's feature statistics (issue 15).
+ * rounds; 2 each run's feature statistics (issue 15); 3 each run's reserved dispatch batch ids (0 in older runs).
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS runs (
@@ -18,6 +18,7 @@ const MIGRATIONS: readonly string[] = [
      run_id TEXT NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL, summary_json TEXT NOT NULL,
      PRIMARY KEY (run_id, round));`,
   `CREATE TABLE statistics (run_id TEXT PRIMARY KEY REFERENCES runs(run_id), statistics_json TEXT NOT NULL);`,
+  `ALTER TABLE runs ADD COLUMN dispatch_ids_reserved INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /**
@@ -89,6 +90,13 @@ export class SqliteRunStore implements RunStore {
     if (old >= 1) rmSync(this.checkpointPath(runId, old), { force: true });
   }
 
+  /** Records that a run may hand out dispatch batch ids up to `through` (never lowering the mark). */
+  async reserveDispatchIds(runId: string, through: number): Promise<void> {
+    this.db
+      .prepare('UPDATE runs SET dispatch_ids_reserved = MAX(dispatch_ids_reserved, ?) WHERE run_id = ?')
+      .run(through, runId);
+  }
+
   /** Records a run's global feature statistics, gathered in its round 0 (a resumed run does not gather them again). */
   async saveStatistics(runId: string, statistics: FeatureStatistics): Promise<void> {
     this.db
@@ -100,7 +108,8 @@ export class SqliteRunStore implements RunStore {
   async runs(): Promise<StoredRun[]> {
     const rows = this.db
       .prepare(
-        'SELECT run_id, config_json, state, error, started_ms, finished_ms FROM runs ORDER BY started_ms, run_id',
+        `SELECT run_id, config_json, state, error, started_ms, finished_ms, dispatch_ids_reserved
+         FROM runs ORDER BY started_ms, run_id`,
       )
       .all() as {
       run_id: string;
@@ -109,6 +118,7 @@ export class SqliteRunStore implements RunStore {
       error: string;
       started_ms: number;
       finished_ms: number;
+      dispatch_ids_reserved: number;
     }[];
     const rounds = this.db.prepare('SELECT summary_json FROM rounds WHERE run_id = ? ORDER BY round');
     const statistics = this.db.prepare('SELECT statistics_json FROM statistics WHERE run_id = ?');
@@ -125,6 +135,7 @@ export class SqliteRunStore implements RunStore {
           (x) => JSON.parse(x.summary_json, reviveNaN) as RoundSummary,
         ),
         ...(stored && { statistics: JSON.parse(stored.statistics_json, reviveNaN) as FeatureStatistics }),
+        dispatchIdsReserved: r.dispatch_ids_reserved,
       };
     });
   }

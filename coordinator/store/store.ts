@@ -13,6 +13,11 @@ export interface StoredRun {
   rounds: RoundSummary[];
   /** The run's global feature statistics (round 0); absent when it has none (yet). */
   statistics?: FeatureStatistics;
+  /**
+   * The highest dispatch batch id the run may have handed out (reserveDispatchIds): a resumed asynchronous run starts
+   * after it. 0 when none was reserved (a synchronous run, or state an older fedsift wrote).
+   */
+  dispatchIdsReserved: number;
 }
 
 /**
@@ -51,6 +56,11 @@ export interface RunStore {
    * checkpoints older than the last {@link KEEP_CHECKPOINTS}.
    */
   commitRound(runId: string, summary: RoundSummary, checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Records that an asynchronous run may hand out dispatch batch ids up to `through`; resolves once that is durable.
+   * Never lowers the stored mark (a smaller `through` changes nothing).
+   */
+  reserveDispatchIds(runId: string, through: number): Promise<void>;
   /** Records a run's global feature statistics, gathered in its round 0. */
   saveStatistics(runId: string, statistics: FeatureStatistics): Promise<void>;
   /** Every stored run with its completed rounds and statistics, oldest first. */

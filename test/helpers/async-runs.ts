@@ -43,14 +43,31 @@ export function startAsyncRun(
   });
 }
 
+/** Waits for the first dispatch of `client` that `match` accepts (`what` names it in a timeout). */
+function dispatchWhere(
+  heard: RoundAnnouncement[],
+  client: TestClient,
+  what: string,
+  match: (a: RoundAnnouncement) => boolean,
+): Promise<RoundAnnouncement> {
+  return waitFor(`dispatch of ${client.clientId} ${what}`, () =>
+    heard.find((h) => h.phase === 'ROUND_PHASE_FIT' && h.selectedClientIds.includes(client.clientId) && match(h)),
+  );
+}
+
 /** Waits for the dispatch of `client` from `round` and returns its batch id (the announcement's attempt). */
 export async function dispatchOf(heard: RoundAnnouncement[], client: TestClient, round: number): Promise<number> {
-  const a = await waitFor(`dispatch of ${client.clientId} from round ${round}`, () =>
-    heard.find(
-      (h) => h.phase === 'ROUND_PHASE_FIT' && h.round === round && h.selectedClientIds.includes(client.clientId),
-    ),
-  );
-  return a.attempt;
+  return (await dispatchWhere(heard, client, `from round ${round}`, (h) => h.round === round)).attempt;
+}
+
+/** Waits for the first dispatch of `client` in a batch after `batch`: its round and batch id. */
+export async function dispatchAfter(
+  heard: RoundAnnouncement[],
+  client: TestClient,
+  batch: number,
+): Promise<{ round: number; attempt: number }> {
+  const { round, attempt } = await dispatchWhere(heard, client, `after batch ${batch}`, (h) => h.attempt > batch);
+  return { round, attempt };
 }
 
 /** Submits `values` (1 example) as `client`'s update of dispatch `attempt` from `round`. */

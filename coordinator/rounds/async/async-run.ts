@@ -16,6 +16,7 @@ import {
 } from './dispatch-intake.js';
 import { ConsumedUpdates } from './consumed-updates.js';
 import { dispatchClients, type AsyncRunOptions } from './dispatch-batch.js';
+import { DispatchIds } from './dispatch-ids.js';
 import { Dispatches, dispatchKey, type Dispatch } from './dispatches.js';
 import { VersionBuffer, type MadeVersion } from './version-buffer.js';
 import { VersionModels } from './version-models.js';
@@ -29,19 +30,20 @@ const DISPATCH_POLL_MS = 250;
 /**
  * The asynchronous engine of one run (FedBuff, Nguyen et al. 2022, Alg. 1), on the coordinator's intake: free
  * eligible clients are dispatched the latest served version (at most async.maxConcurrency training at once, in
- * dispatch batches announced as fit announcements whose `attempt` is the batch id); an update names its base round
- * (UpdateHeader.round = version + 1, as in a synchronous round) and batch (UpdateHeader.attempt), passes the round
- * intake's checks against its base model, and is folded into the strategy's streaming accumulator rebased onto the
- * current version (rebaseUpdate, weight nₖ); every async.bufferSize updates make a new version (strategy finish, so
- * server optimisers step once per version). An update more than maxStaleness versions behind is refused with
- * StaleRoundError (ABORTED) carrying the current round. Keeps the models of the versions outstanding dispatches train
- * from (at most maxStaleness + 1 of them) besides the current one. Made versions queue for RunController to evaluate
- * and commit in order (nextVersion).
+ * dispatch batches announced as fit announcements whose `attempt` is the batch id, never repeated in the run, across
+ * restarts too: DispatchIds); an update names its base round (UpdateHeader.round = version + 1, as in a synchronous
+ * round) and batch (UpdateHeader.attempt), passes the round intake's checks against its base model, and is folded into
+ * the strategy's streaming accumulator rebased onto the current version (rebaseUpdate, weight nₖ); every
+ * async.bufferSize updates make a new version (strategy finish, so server optimisers step once per version). An update
+ * more than maxStaleness versions behind is refused with StaleRoundError (ABORTED) carrying the current round. Keeps
+ * the models of the versions outstanding dispatches train from (at most maxStaleness + 1 of them) besides the current
+ * one. Made versions queue for RunController to evaluate and commit in order (nextVersion).
  */
 export class AsyncRun {
   private readonly s: AsyncSettings;
   private readonly models = new VersionModels();
-  private readonly dispatches: Dispatches;
+  private readonly dispatches = new Dispatches();
+  private readonly ids: DispatchIds;
   private readonly consumed: ConsumedUpdates;
   private readonly updateCodec: CodecSpec;
   private buffer: VersionBuffer;
@@ -61,7 +63,13 @@ export class AsyncRun {
     const { version, weights, async } = o.from;
     this.latest = version;
     this.models.add(version + 1, weights);
-    this.dispatches = new Dispatches(async?.nextDispatch ?? 1);
+    this.ids = new DispatchIds({
+      runId: o.runId,
+      store: o.store,
+      from: { reserved: o.resume?.run.dispatchIdsReserved ?? 0, nextDispatch: async?.nextDispatch },
+      onReserved: () => void this.dispatch(),
+      onFailure: (err) => this.abort(err),
+    });
     this.consumed = new ConsumedUpdates(this.s.maxStaleness + 1, async && { at: version, entries: async.consumed });
     this.updateCodec = parseCodecSpec(o.config.updateCodec);
     this.buffer = this.newBuffer(weights);
@@ -222,7 +230,7 @@ export class AsyncRun {
     const serverState = Object.fromEntries(
       Object.entries(this.o.strategy.serverState()).map(([k, v]) => [k, v.slice()]),
     );
-    const async = { consumed: this.consumed.seal(b.round), nextDispatch: this.dispatches.nextId };
+    const async = { consumed: this.consumed.seal(b.round), nextDispatch: this.ids.next };
     const modelBytes = this.models.model(b.round)?.bytesSent ?? 0;
     this.made.push({ buffer: b, aggregate, serverState, async, madeMs: this.o.clock.now(), modelBytes });
     this.latest = b.round;
@@ -273,6 +281,7 @@ export class AsyncRun {
       weights: this.models.weights(round)!,
       maxConcurrency: this.s.maxConcurrency,
       updateCodec: this.updateCodec,
+      ids: this.ids,
       onDeadline: (d) => this.fail(d, DEADLINE_FAILURE),
     });
   }

@@ -20,15 +20,11 @@ export function dispatchKey(clientId: string, id: number): string {
 
 /**
  * The outstanding dispatches of an asynchronous run: at most one per client (a client is busy from its dispatch until
- * its update is folded, refused or its deadline passes). Batch ids grow; a resumed run continues from the id its last
- * checkpoint recorded, so a key it hands out can only repeat one made after that version was made, from the same
- * round (the same base model): whichever of the two updates arrives first is folded, once.
+ * its update is folded, refused or its deadline passes). Batch ids come from DispatchIds, so a key never repeats in a
+ * run, across coordinator restarts too.
  */
 export class Dispatches {
   private readonly byClient = new Map<string, Dispatch>();
-
-  /** @param nextId the next batch id (1 in a new run; the checkpoint's after a restart). */
-  constructor(public nextId: number) {}
 
   /** Clients training now. */
   get size(): number {

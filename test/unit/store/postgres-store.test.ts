@@ -101,6 +101,25 @@ describe('PostgreSQL run store', () => {
       ]);
     });
 
+    it("brings an older build's schema (layout 1) to this layout without losing its runs", async () => {
+      // Prepare: the schema as fedsift wrote it before reserved dispatch ids, with one run
+      await f.sql(`CREATE SCHEMA ${f.schema}`);
+      await f.sql(PG_MIGRATIONS[0]!);
+      await f.sql(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);
+        INSERT INTO runs (run_id, config_json, state, started_ms) VALUES ('run-old', '{}', 'RUN_STATE_RUNNING', 5);`);
+
+      // Execute
+      const store = await f.open();
+      const [run] = await store.runs();
+      await store.reserveDispatchIds('run-old', 64);
+      const [reserved] = await store.runs();
+
+      // Assert
+      assert.deepEqual([run?.runId, run?.state, run?.dispatchIdsReserved], ['run-old', 'RUN_STATE_RUNNING', 0]);
+      assert.equal(reserved?.dispatchIdsReserved, 64);
+      assert.deepEqual(await f.sql('SELECT version FROM schema_version'), [{ version: PG_MIGRATIONS.length }]);
+    });
+
     it('refuses a schema a newer fedsift wrote, naming the schema, and leaves it as it was', async () => {
       // Prepare
       await f.open();

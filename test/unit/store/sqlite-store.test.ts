@@ -40,6 +40,8 @@ describe('SQLite run store', () => {
     const store = new SqliteRunStore(dir);
     await store.saveStatistics('run-old', TEST_STATISTICS);
     const [run] = await store.runs();
+    await store.reserveDispatchIds('run-old', 64);
+    const [reserved] = await store.runs();
     await store.close();
     const newer = new Database(join(dir, 'state.db'));
     newer.pragma('user_version = 99');
@@ -48,9 +50,11 @@ describe('SQLite run store', () => {
     // Assert
     assert.equal(run?.runId, 'run-old');
     assert.deepEqual(run.statistics, TEST_STATISTICS);
+    assert.equal(run.dispatchIdsReserved, 0, 'no dispatch ids reserved before the layout had them');
+    assert.equal(reserved?.dispatchIdsReserved, 64);
     assert.throws(
       () => new SqliteRunStore(dir),
-      fedsiftError(ConfigError, /layout version 99, a newer fedsift's; this one reads up to 2/),
+      fedsiftError(ConfigError, /layout version 99, a newer fedsift's; this one reads up to 3/),
     );
   });
 });

@@ -123,6 +123,29 @@ for (const fixture of STORE_FIXTURES) {
       assert.equal('statistics' in without!, false);
     });
 
+    it("keeps a run's reserved dispatch ids across a reopen and never lowers them; a run without any has 0", async () => {
+      // Prepare
+      const store = await f.open();
+      await store.createRun('run-async', '{}', 'RUN_STATE_RUNNING', 1000);
+      await store.createRun('run-sync', '{}', 'RUN_STATE_RUNNING', 1001);
+
+      // Execute
+      await store.reserveDispatchIds('run-async', 64);
+      await store.reserveDispatchIds('run-async', 128);
+      await store.reserveDispatchIds('run-async', 70);
+      await store.close();
+
+      // Assert
+      const runs = await (await f.open()).runs();
+      assert.deepEqual(
+        runs.map((r) => [r.runId, r.dispatchIdsReserved]),
+        [
+          ['run-async', 128],
+          ['run-sync', 0],
+        ],
+      );
+    });
+
     it('rejects a second run with the same id and keeps the first one as it was', async () => {
       // Prepare
       const store = await f.open();
