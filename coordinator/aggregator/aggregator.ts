@@ -27,7 +27,7 @@ export interface Aggregator {
   readonly upstreamClientId: string;
   /** Its clients that joined and heartbeat within the client timeout. */
   liveClients(): number;
-  /** Leaves the upstream, aborts open local attempts, stops the server. */
+  /** Leaves the upstream, aborts open local attempts, stops the server. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -76,7 +76,9 @@ export async function startAggregator(config: AggregatorConfig, logger: Logger):
     }),
   );
   new HealthImplementation({ '': 'SERVING', 'fedsift.v1.Coordinator': 'SERVING' }).addToServer(server);
-  const close = async () => {
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= shutdown());
+  const shutdown = async () => {
     relay.close();
     await upstream.close();
     const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

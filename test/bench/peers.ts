@@ -45,7 +45,7 @@ export function spawnSimulators(address: string, clients: number, processes: num
 }
 
 /** Peak RSS (bytes) and open file descriptors of this process, sampled every 200 ms until the returned stop is called. */
-function sampleSelf(): () => { rss: number; fds: number } {
+export function sampleSelf(): () => { rss: number; fds: number } {
   let rss = 0,
     fds = 0;
   const t = setInterval(() => {

@@ -10,7 +10,17 @@ import { arch, cpus, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { meetsTarget, parseSections, type BenchSection } from './report.js';
 
-const BENCHES = ['aggregation', 'transfer', 'codecs', 'round-overhead', 'secagg', 'scale', 'training', 'failover'];
+const BENCHES = [
+  'aggregation',
+  'transfer',
+  'codecs',
+  'round-overhead',
+  'secagg',
+  'scale',
+  'hierarchy',
+  'training',
+  'failover',
+];
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Runs one benchmark file; echoes its output; resolves with its sections. @throws when it exits non-zero. */

@@ -98,4 +98,56 @@ describe('hierarchical aggregation', () => {
       );
     });
   }
+
+  it("killing one aggregator mid-round leaves a round of the other's 3 clients", async () => {
+    const runtime = new FixedModelRuntime(PARAMS);
+    const c = await startTestCoordinator({ heartbeatIntervalMs: 200, clientTimeoutMs: 1_500 }, { runtime });
+    const a = await startTestAggregator(c.address, 'agg-a');
+    const b = await startTestAggregator(c.address, 'agg-b');
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let held!: () => void;
+      const holding = new Promise<void>((r) => (held = r));
+      // A's first site holds its update until A is gone: A's attempt is open when it dies.
+      const hold = async (play: () => Promise<number>) => {
+        held();
+        await gate;
+        await play();
+      };
+      const simsA = runSimulatedSites(a.address, 0, 3, hold, train, examples);
+      const simsB = runSimulatedSites(b.address, 3, 3, undefined, train, examples);
+      await waitFor('both aggregators and their sites live', () =>
+        c.liveClients() === 2 && a.liveClients() === 3 && b.liveClients() === 3 ? true : undefined,
+      );
+      const run = { rounds: 1, clientsPerRound: 2, minClients: 1, hierarchical: true, roundDeadlineMs: 60_000 };
+      const { runId } = await c.manager.startRun({ model: 'mlp', ...run });
+      await holding;
+      await a.close();
+      release();
+      const status = await waitForRunState(c, runId, ['RUN_STATE_COMPLETED', 'RUN_STATE_FAILED']);
+      assert.equal(status.state, 'RUN_STATE_COMPLETED', status.error);
+      const [round] = status.rounds;
+      assert.equal(round!.responded, 1);
+      assert.equal(round!.clientUpdates, 3);
+      assert.deepEqual(
+        round!.failures.map((f) => f.clientId),
+        [a.upstreamClientId],
+      );
+      // The new global model is the FedAvg of B's three sites (3, 4, 5) alone.
+      const initial = await runtime.initialWeights();
+      const sites = [3, 4, 5];
+      const total = sites.reduce((s, k) => s + examples(k), 0);
+      const expected = initial.values.map((_, i) =>
+        sites.reduce((s, k) => s + (examples(k) / total) * train(initial, k).values[i]!, 0),
+      );
+      assertSameModels([runtime.evaluated.at(-1)!.values], [expected]);
+      assert.deepEqual((await simsB).errors, []);
+      await simsA; // A's sites lost their aggregator: their errors are expected
+    } finally {
+      await b.close();
+      await a.close();
+      await c.close();
+    }
+  });
 });
