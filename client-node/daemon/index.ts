@@ -6,7 +6,7 @@ export { UpdateEncoder, type EncodedUpdate } from './update-encoder.js';
 export { privatizeUpdate, privatizeDeltaInPlace, type LocalPrivacySettings } from './local-privacy.js';
 export { slowdownWaitMs, type Slowdown } from './slowdown.js';
 export { secAggDelta, secAggExamples, type SecAggDeltaSettings } from './secagg-update.js';
-export { AttemptTracker } from './attempt-tracker.js';
+export { AttemptTracker, attemptKey } from './attempt-tracker.js';
 export { classifyAnnouncement, identityFromJoin, type CoordinatorIdentity } from './coordinator-identity.js';
 export { joinWithRetry, isSiteConflict, isNotLeader, refusalReason } from './join-refusals.js';
 export { submitToOpenAttempt, type LateSubmission } from './late-submission.js';

@@ -45,8 +45,11 @@ export interface SubFleetResult {
  */
 export class RelayRound {
   readonly progress: RoundProgress;
-  /** Whether the upstream took the sub-fleet's update of this round: later attempts of the round are not relayed. */
-  forwarded = false;
+  /**
+   * What the upstream took for this round. A later attempt of the round is not relayed again; should a restarted
+   * upstream (another coordinator process) announce the round again, this is sent again.
+   */
+  sent: SubFleetResult | undefined;
   private current: OpenRound | undefined;
   /** Receive buffers of the round's updates, reused across its attempts. */
   private readonly spareBuffers: Uint8Array[] = [];

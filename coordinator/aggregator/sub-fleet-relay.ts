@@ -11,6 +11,7 @@ import { RelayRun, type RelayRuns } from './relay-runs.js';
 import { forwardSubFleet } from './forward.js';
 import { relayedAnnouncement, subFleetShape } from './relayed-announcement.js';
 import type { Upstream } from './upstream.js';
+import { attemptKey } from '../../client-node/daemon/index.js';
 
 /** What the relay works with: the aggregator's clients, its announcements to them, its runs, its upstream. */
 export interface SubFleetRelayDeps {
@@ -34,6 +35,8 @@ export interface SubFleetRelayDeps {
  */
 export class SubFleetRelay {
   private readonly queues = new Map<string, Promise<void>>();
+  /** The upstream attempts relayed (attemptKey), so a replayed announcement (a reconnected stream) is not relayed twice. */
+  private readonly seen = new Set<string>();
 
   constructor(private readonly d: SubFleetRelayDeps) {}
 
@@ -43,6 +46,7 @@ export class SubFleetRelay {
     if (a.phase === 'ROUND_PHASE_RUN_DONE') {
       run?.round?.open?.close('aborted');
       this.d.runs.remove(a.runId);
+      for (const key of this.seen) if (key.startsWith(`${a.runId}/`)) this.seen.delete(key);
       this.enqueue(a, () => this.d.broadcaster.announce(this.relayed(a, [], null)));
       return;
     }
@@ -51,6 +55,8 @@ export class SubFleetRelay {
       return;
     }
     if (a.phase !== 'ROUND_PHASE_FIT' || a.dispatch || !a.selectedClientIds.includes(this.d.upstream.clientId)) return;
+    if (this.seen.has(attemptKey(a))) return;
+    this.seen.add(attemptKey(a));
     if (run?.round && run.round.round !== a.round) run.round.open?.close('aborted'); // the upstream moved on
     this.enqueue(a, () => this.play(a));
   }
@@ -73,7 +79,8 @@ export class SubFleetRelay {
     if (upstream.attempts.isSuperseded(a)) return;
     const run = await this.runFor(a);
     const round = run.round?.round === a.round ? run.round : await this.newRound(run, a);
-    if (round.forwarded) return;
+    const sent = round.sent;
+    if (sent) return forwardSubFleet(upstream, round, () => sent, a, logger); // a restarted upstream asks again
     const selected = this.select(run.spec, round, a);
     const deadline = this.localDeadline(a);
     const open = round.openAttempt(a, selected, deadline);
@@ -82,7 +89,7 @@ export class SubFleetRelay {
     logger.info({ run: a.runId, round: a.round, attempt: a.attempt, clients: selected.length }, 'round relayed');
     const closed = await closeFailingLostClients(open, this.d.clients, { now: () => Date.now() });
     if (closed === 'aborted' || closed === 'stopped') return;
-    await forwardSubFleet(upstream, round, open, a, logger);
+    await forwardSubFleet(upstream, round, () => round.result(open), a, logger);
   }
 
   /** The run of `a`, its spec fetched from the upstream when the run is new or its spec changed. */

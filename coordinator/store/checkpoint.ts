@@ -27,11 +27,12 @@ export interface AsyncCheckpoint {
   /**
    * The next dispatch batch id when this version was made. A restarted run does not reuse the ids handed out after
    * it: ids are reserved in the store before they are handed out (RunStore.reserveDispatchIds), and the resumed run
-   * starts after the stored mark (StoredRun.dispatchIdsReserved), which is at least this. So a key (client id/batch
+   * starts after the stored mark (StoredRun.dispatchIdsReserved), which is at least this − 1. So a key (client id/batch
    * id) never repeats in a run, and an update of a dispatch from before the restart is never taken as a later
    * dispatch's: it is acknowledged as a re-send when it was folded into a version `consumed` keeps (a different
    * update under its key is refused, DuplicateUpdateError), else refused with StaleRoundError (ABORTED: no dispatch
-   * of its key, or past maxStaleness). This id counts only for state an older fedsift wrote, without a mark: such a
+   * of its key, or past maxStaleness), or, when it trained from a version made but not committed before the restart,
+   * with InvalidUpdateError (its round has not started in the resumed run). This id counts only for state an older fedsift wrote, without a mark: such a
    * run resumes from it once, reusing ids as that build did.
    */
   nextDispatch: number;

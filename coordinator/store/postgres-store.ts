@@ -103,14 +103,18 @@ export class PostgresRunStore implements RunStore {
     });
   }
 
-  /** Records that a run may hand out dispatch batch ids up to `through` (never lowering the mark). */
+  /**
+   * Records that a run may hand out dispatch batch ids up to `through` (never lowering the mark).
+   * @throws {Error} when the store holds no such run (nothing would be reserved).
+   */
   reserveDispatchIds(runId: string, through: number): Promise<void> {
-    return this.write(`reserving dispatch ids of run ${runId}`, (q) =>
-      q('UPDATE runs SET dispatch_ids_reserved = GREATEST(dispatch_ids_reserved, $2) WHERE run_id = $1', [
-        runId,
-        through,
-      ]),
-    );
+    return this.write(`reserving dispatch ids of run ${runId}`, async (q) => {
+      const { rowCount } = (await q(
+        'UPDATE runs SET dispatch_ids_reserved = GREATEST(dispatch_ids_reserved, $2) WHERE run_id = $1',
+        [runId, through],
+      )) as { rowCount: number | null };
+      if (rowCount !== 1) throw new Error(`cannot reserve dispatch ids: the store holds no run ${runId}`);
+    });
   }
 
   /** Records a run's global feature statistics, gathered in its round 0. */

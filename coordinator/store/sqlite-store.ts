@@ -90,11 +90,15 @@ export class SqliteRunStore implements RunStore {
     if (old >= 1) rmSync(this.checkpointPath(runId, old), { force: true });
   }
 
-  /** Records that a run may hand out dispatch batch ids up to `through` (never lowering the mark). */
+  /**
+   * Records that a run may hand out dispatch batch ids up to `through` (never lowering the mark).
+   * @throws {Error} when the store holds no such run (nothing would be reserved).
+   */
   async reserveDispatchIds(runId: string, through: number): Promise<void> {
-    this.db
+    const { changes } = this.db
       .prepare('UPDATE runs SET dispatch_ids_reserved = MAX(dispatch_ids_reserved, ?) WHERE run_id = ?')
       .run(through, runId);
+    if (changes !== 1) throw new Error(`cannot reserve dispatch ids: the store holds no run ${runId}`);
   }
 
   /** Records a run's global feature statistics, gathered in its round 0 (a resumed run does not gather them again). */
