@@ -97,7 +97,7 @@ export class SubFleetRelay {
     const { runs, upstream } = this.d;
     let run = runs.find(a.runId);
     if (!run || run.spec.sha256 !== a.runSpecSha256) {
-      const spec: RunSpec = await upstream.link.fetchRunSpec(a.runId, upstream.clientId);
+      const spec: RunSpec = await upstream.link.fetchRunSpec(a.runId, upstream.clientId, a.deadlineUnixMs || undefined);
       if (run) run.spec = spec;
       else runs.add((run = new RelayRun(a.runId, spec, a)));
     }
@@ -107,7 +107,13 @@ export class SubFleetRelay {
 
   /** The round of `a` with its global model, fetched once from the upstream and checked against the announcement. */
   private async newRound(run: RelayRun, a: RoundAnnouncement): Promise<RelayRound> {
-    const { weights } = await this.d.upstream.link.fetchModel(a.runId, a.round, this.d.upstream.clientId);
+    const { upstream } = this.d;
+    const { weights } = await upstream.link.fetchModel(
+      a.runId,
+      a.round,
+      upstream.clientId,
+      a.deadlineUnixMs || undefined,
+    );
     const codec = codecFromWire(a.fit.updateCodec);
     if (typeof codec === 'string') throw new Error(`the upstream announced an invalid update codec: ${codec}`);
     const fold = a.fit.subFleet ?? { effectiveExamples: false, maxUpdateNorm: 0 };
