@@ -94,6 +94,11 @@ export interface FitResult {
    * round's clipping norm by its client (FitConfig.secureAggregation.clippingNorm); absent = one client's update.
    */
   clippedMeanOf?: number;
+  /**
+   * Client updates this update stands for: an aggregator's the clients of its sub-fleet it folded (a hierarchical
+   * run, UpdateHeader.sub_fleet.clients); absent = 1, one client's own update.
+   */
+  clientUpdates?: number;
 }
 
 /** A client that was selected but contributed nothing, and why. */
