@@ -27,7 +27,12 @@ export interface Aggregator {
   readonly upstreamClientId: string;
   /** Its clients that joined and heartbeat within the client timeout. */
   liveClients(): number;
-  /** Leaves the upstream, aborts open local attempts, stops the server. Idempotent. */
+  /** Resolves when another process took the aggregator's site at the upstream over (it should then stop). */
+  readonly cutOff: Promise<void>;
+  /**
+   * Aborts open local attempts, stops heartbeating upstream (the upstream fails the aggregator when its heartbeats
+   * lapse, clientTimeoutMs) and stops the server. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -36,7 +41,8 @@ export interface Aggregator {
  * hierarchical deployments): joins the upstream coordinator as one participant (Upstream), then serves the
  * Coordinator service and grpc.health.v1 to its own clients, exactly as a coordinator does (same Join, auth, TLS,
  * chunked transfers, intake checks), over the runs it relays (RelayRuns, SubFleetRelay). No Admin service: runs are
- * started and watched at the upstream. Announcements reach its clients on WatchRounds.
+ * started and watched at the upstream. It joins the upstream before it listens (its clients are told the upstream's
+ * federation) and hears rounds once it listens. Announcements reach its clients on WatchRounds.
  * @throws what Upstream.start throws (the upstream refused the aggregator, or was unreachable past connectTimeoutMs);
  *         {ServiceUnavailableError} when its address cannot be bound; {ConfigError} for unreadable TLS files.
  */
@@ -55,7 +61,7 @@ export async function startAggregator(config: AggregatorConfig, logger: Logger):
   const broadcaster = new StreamBroadcaster();
   const runs = new RelayRuns();
   const relay = new SubFleetRelay({ config, aggregatorId, clients, broadcaster, runs, upstream, logger });
-  await upstream.start((a) => relay.hear(a));
+  await upstream.start(); // the federation its clients are told on Join is the upstream's
   const proto = loadFedsiftProto();
   const server = new Server(grpcServerOptions(config.transport));
   server.addService(
@@ -99,12 +105,14 @@ export async function startAggregator(config: AggregatorConfig, logger: Logger):
     await close();
     throw err;
   }
+  upstream.listen((a) => relay.hear(a)); // only now: a relayed round may select clients from the first one
   const address = `${config.host}:${port}`;
   logger.info({ address, upstream: link.address, upstreamClientId: upstream.clientId }, 'aggregator listening');
   return {
     address,
     port,
     upstreamClientId: upstream.clientId,
+    cutOff: upstream.cutOff,
     liveClients: () => clients.live(Date.now()).length,
     close,
   };

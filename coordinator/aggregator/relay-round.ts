@@ -1,10 +1,10 @@
-import { MAX_SUB_FLEET_FAILURES } from '../../shared/contract/index.js';
+import { MAX_SUB_FLEET_FAILURES, MAX_SUB_FLEET_REASON_CHARS } from '../../shared/contract/index.js';
 import type { CodecSpec, ModelWeights } from '../../shared/codec/index.js';
 import { NO_WEIGHTING } from '../../shared/config/index.js';
 import { InvalidRequestError } from '../../shared/errors/index.js';
 import type { Logger } from '../../shared/logging/index.js';
-import type { RoundAnnouncement, SubFleetFold, SubFleetUpdate } from '../../shared/proto/index.js';
-import { OpenRound, RoundProgress, type EncodedModel } from '../rounds/index.js';
+import type { SubFleetFold, SubFleetUpdate } from '../../shared/proto/index.js';
+import { OpenRound, RoundProgress, type EncodedModel, type InputSender } from '../rounds/index.js';
 import type { FitConfig } from '../strategies/index.js';
 import { SubFleetAccumulator, subFleetEvaluation, type SubFleetAggregate } from './sub-fleet-fold.js';
 
@@ -23,8 +23,8 @@ const RELAYED: FitConfig = {
 
 /** What a relayed round needs of its aggregator. */
 export interface RelayRoundDeps {
-  /** Training examples a client of the aggregator declared at Join. @throws {UnknownClientError} */
-  declaredExamples(clientId: string): number;
+  /** What a client of the aggregator declared at Join. @throws {UnknownClientError} */
+  sender(clientId: string): InputSender;
   logger: Logger;
 }
 
@@ -41,7 +41,9 @@ export interface SubFleetResult {
  * client of the aggregator), and the round's progress across attempts, whose accumulator folds the clients' updates
  * into the sub-fleet's weighted mean (SubFleetAccumulator). Each upstream attempt that selects the aggregator opens a
  * local attempt (an OpenRound: every check of the coordinator's intake applies to the clients' updates), selecting
- * clients that have not delivered yet.
+ * clients that have not delivered yet. Local attempts are numbered by the aggregator (RelayRun.nextAttempt), not by
+ * the upstream: a restarted upstream numbers a round's attempts from 1 again, and a client that saw the aggregator's
+ * attempt 2 would ignore its next attempt 1.
  */
 export class RelayRound {
   readonly progress: RoundProgress;
@@ -50,6 +52,8 @@ export class RelayRound {
    * upstream (another coordinator process) announce the round again, this is sent again.
    */
   sent: SubFleetResult | undefined;
+  /** The upstream coordinator process that announced the round last (its coordinator id). */
+  upstreamId = '';
   private current: OpenRound | undefined;
   /** Receive buffers of the round's updates, reused across its attempts. */
   private readonly spareBuffers: Uint8Array[] = [];
@@ -81,16 +85,16 @@ export class RelayRound {
   }
 
   /**
-   * Opens the local attempt for upstream attempt `upstream` (closing an earlier one still open), selecting
-   * `selected` (clients that have not delivered; empty closes it at once) until `deadlineUnixMs` (null = none).
+   * Opens local attempt `attempt` (closing an earlier one still open), selecting `selected` (clients that have not
+   * delivered; empty closes it at once) until `deadlineUnixMs` (null = none).
    */
-  openAttempt(upstream: RoundAnnouncement, selected: readonly string[], deadlineUnixMs: number | null): OpenRound {
+  openAttempt(attempt: number, selected: readonly string[], deadlineUnixMs: number | null): OpenRound {
     this.current?.close('aborted');
     for (const id of selected) this.progress.selected.add(id);
     this.current = new OpenRound({
       runId: this.runId,
       round: this.round,
-      attempt: upstream.attempt,
+      attempt,
       instructions: selected.map((clientId) => ({ clientId, config: RELAYED })),
       deadlineUnixMs,
       nowMs: Date.now(),
@@ -99,7 +103,7 @@ export class RelayRound {
       progress: this.progress,
       maxUpdateNorm: this.fold.maxUpdateNorm > 0 ? this.fold.maxUpdateNorm : null,
       updateCodec: this.updateCodec,
-      declaredExamples: (id) => this.deps.declaredExamples(id),
+      sender: (id) => this.deps.sender(id),
       spareBuffers: this.spareBuffers,
       logger: this.deps.logger,
     });
@@ -107,20 +111,21 @@ export class RelayRound {
   }
 
   /**
-   * What to forward once `attempt` closed: the folded updates' weighted mean with what it stands for (clients, and
-   * the attempt's failures, at most MAX_SUB_FLEET_FAILURES listed), and the clients' evaluations as one report.
+   * What to forward once a local attempt closed: the folded updates' weighted mean with what it stands for (clients,
+   * and the round's selected clients that have not delivered, at most MAX_SUB_FLEET_FAILURES listed with why, each
+   * reason cut to MAX_SUB_FLEET_REASON_CHARS), and the clients' evaluations as one report.
    * @throws {AggregationError} when the folded updates' mean holds a non-finite value (never forwarded).
    */
-  result(attempt: OpenRound): SubFleetResult {
+  result(): SubFleetResult {
     const evaluation = subFleetEvaluation([...this.progress.evaluations.values()]);
     const accumulator = this.progress.accumulator as SubFleetAccumulator;
     if (accumulator.count === 0) return { update: null, evaluation };
-    const failures = attempt.failures.slice(0, MAX_SUB_FLEET_FAILURES).map(({ clientId, reason }) => ({
-      clientId,
-      reason,
-    }));
-    const aggregate = accumulator.finish(attempt.failures);
-    const subFleet = { clients: aggregate.clients, failed: attempt.failures.length, failures };
+    const failed = [...this.progress.failures].map(([clientId, reason]) => ({ clientId, reason }));
+    const failures = failed
+      .slice(0, MAX_SUB_FLEET_FAILURES)
+      .map(({ clientId, reason }) => ({ clientId, reason: reason.slice(0, MAX_SUB_FLEET_REASON_CHARS) }));
+    const aggregate = accumulator.finish(failed);
+    const subFleet = { clients: aggregate.clients, failed: failed.length, failures };
     return { update: { ...aggregate, subFleet }, evaluation };
   }
 }

@@ -8,7 +8,7 @@ import type {
   UpdateHeader,
 } from '../../shared/proto/index.js';
 import type { ClientRun, ClientRuns } from '../grpc/index.js';
-import type { EncodedModel, OpenRound, UpdateReceiver } from '../rounds/index.js';
+import { roundClosedError, type EncodedModel, type OpenRound, type UpdateReceiver } from '../rounds/index.js';
 import type { SecAggAttempt } from '../secagg/index.js';
 import { notRelayed, type RelayRound } from './relay-round.js';
 import { specSchemaSha256 } from './relayed-announcement.js';
@@ -20,6 +20,8 @@ import { specSchemaSha256 } from './relayed-announcement.js';
 export class RelayRun implements ClientRun {
   /** The upstream round being relayed (the latest that selected the aggregator). */
   round: RelayRound | undefined;
+  /** The number of the next local attempt: increasing over the run's rounds (see RelayRound). */
+  nextAttempt = 1;
   /** The local attempt opened last (closed or not): it acknowledges a re-send of an update it accepted. */
   lastAttempt: OpenRound | undefined;
 
@@ -91,7 +93,7 @@ export class RelayRun implements ClientRun {
       );
     }
     const open = current.open;
-    if (!open) throw this.lastAttempt!.closedError(clientId);
+    if (!open) throw roundClosedError(this.runId, round, clientId);
     return open;
   }
 }
@@ -122,8 +124,15 @@ export class RelayRuns implements ClientRuns {
     return run;
   }
 
+  /** The relayed runs as CheckSite tells a site; a run whose spec has no valid data schema is left out. */
   siteRuns(): SiteRun[] {
-    return [...this.runs.values()].map((r) => r.siteRun());
+    return [...this.runs.values()].flatMap((r) => {
+      try {
+        return [r.siteRun()];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** Every relayed run. */

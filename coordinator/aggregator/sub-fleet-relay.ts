@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModelWeights } from '../../shared/codec/index.js';
 import type { AggregatorConfig } from '../../shared/config/index.js';
 import type { Logger } from '../../shared/logging/index.js';
@@ -13,9 +14,12 @@ import { relayedAnnouncement, subFleetShape } from './relayed-announcement.js';
 import type { Upstream } from './upstream.js';
 import { attemptKey } from '../../client-node/daemon/index.js';
 
+/** How often a relayed attempt looks again for live clients while fewer than minClients are (ms). */
+const CLIENT_WAIT_POLL_MS = 200;
+
 /** What the relay works with: the aggregator's clients, its announcements to them, its runs, its upstream. */
 export interface SubFleetRelayDeps {
-  config: Pick<AggregatorConfig, 'clientsPerRound' | 'forwardShare'>;
+  config: Pick<AggregatorConfig, 'clientsPerRound' | 'minClients' | 'forwardShare'>;
   /** The aggregator's coordinator id, which its own announcements carry. */
   aggregatorId: string;
   clients: ClientRegistry;
@@ -35,6 +39,7 @@ export interface SubFleetRelayDeps {
  */
 export class SubFleetRelay {
   private readonly queues = new Map<string, Promise<void>>();
+  private closed = false;
   /** The upstream attempts relayed (attemptKey), so a replayed announcement (a reconnected stream) is not relayed twice. */
   private readonly seen = new Set<string>();
 
@@ -43,61 +48,83 @@ export class SubFleetRelay {
   /** An announcement of the upstream (its own, classified by Upstream). Never throws: failures are logged. */
   hear(a: RoundAnnouncement): void {
     const run = this.d.runs.find(a.runId);
+    // Another round (or another upstream process) ends the local attempt of the one before, whether or not the new
+    // one selects the aggregator: its clients would train for nothing.
+    const current = run?.round;
+    if (current && (current.round !== a.round || current.upstreamId !== a.coordinatorId))
+      current.open?.close('aborted');
     if (a.phase === 'ROUND_PHASE_RUN_DONE') {
-      run?.round?.open?.close('aborted');
       this.d.runs.remove(a.runId);
       for (const key of this.seen) if (key.startsWith(`${a.runId}/`)) this.seen.delete(key);
       this.enqueue(a, () => this.d.broadcaster.announce(this.relayed(a, [], null)));
       return;
     }
-    if (a.phase === 'ROUND_PHASE_STATISTICS' && a.selectedClientIds.includes(this.d.upstream.clientId)) {
+    const selected = a.selectedClientIds.includes(this.d.upstream.clientId);
+    if (a.phase === 'ROUND_PHASE_STATISTICS' && selected) {
       this.d.logger.warn({ run: a.runId }, 'a feature statistics round is not relayed: the run should refuse it');
       return;
     }
-    if (a.phase !== 'ROUND_PHASE_FIT' || a.dispatch || !a.selectedClientIds.includes(this.d.upstream.clientId)) return;
-    if (this.seen.has(attemptKey(a))) return;
+    if (a.phase !== 'ROUND_PHASE_FIT' || a.dispatch || !selected || this.seen.has(attemptKey(a))) return;
     this.seen.add(attemptKey(a));
-    if (run?.round && run.round.round !== a.round) run.round.open?.close('aborted'); // the upstream moved on
     this.enqueue(a, () => this.play(a));
   }
 
-  /** Closes every open local attempt (aborted). */
+  /** Closes every open local attempt (aborted); relays nothing more. */
   close(): void {
+    this.closed = true;
     for (const run of this.d.runs.list()) run.round?.open?.close('aborted');
   }
 
+  /** Runs `work` after the run's earlier work; the run's queue is forgotten once it drains. */
   private enqueue(a: RoundAnnouncement, work: () => Promise<void>): void {
     const log = this.d.logger.child({ run: a.runId, round: a.round, attempt: a.attempt });
-    const next = (this.queues.get(a.runId) ?? Promise.resolve())
+    const next: Promise<void> = (this.queues.get(a.runId) ?? Promise.resolve())
       .then(work)
-      .catch((err: Error) => log.error({ reason: err.message }, 'relayed round failed'));
+      .catch((err: Error) => log.error({ reason: err.message }, 'relayed round failed'))
+      .finally(() => this.queues.get(a.runId) === next && this.queues.delete(a.runId));
     this.queues.set(a.runId, next);
+  }
+
+  /** Whether attempt `a` is past: a newer attempt or round, the round delivered, the run ended, or the relay closed. */
+  private over(a: RoundAnnouncement): boolean {
+    return this.closed || this.d.upstream.attempts.isSuperseded(a);
   }
 
   private async play(a: RoundAnnouncement): Promise<void> {
     const { upstream, logger } = this.d;
-    if (upstream.attempts.isSuperseded(a)) return;
+    if (this.over(a)) return;
     const run = await this.runFor(a);
-    const round = run.round?.round === a.round ? run.round : await this.newRound(run, a);
+    if (!run || this.over(a)) return;
+    const same = run.round?.round === a.round && run.round.model.header.sha256 === a.modelSha256;
+    const round = same ? run.round! : await this.newRound(run, a);
+    if (this.over(a)) return;
+    round.upstreamId = a.coordinatorId;
     const sent = round.sent;
     if (sent) return forwardSubFleet(upstream, round, () => sent, a, logger); // a restarted upstream asks again
-    const selected = this.select(run.spec, round, a);
     const deadline = this.localDeadline(a);
-    const open = round.openAttempt(a, selected, deadline);
+    const selected = await this.select(run.spec, round, a, deadline);
+    if (this.over(a)) return;
+    const open = round.openAttempt(run.nextAttempt++, selected, deadline);
     run.lastAttempt = open;
-    await this.d.broadcaster.announce(this.relayed(a, selected, round.model, deadline));
-    logger.info({ run: a.runId, round: a.round, attempt: a.attempt, clients: selected.length }, 'round relayed');
+    await this.d.broadcaster.announce(this.relayed(a, selected, round.model, deadline, open.attempt));
+    logger.info({ run: a.runId, round: a.round, attempt: open.attempt, clients: selected.length }, 'round relayed');
     const closed = await closeFailingLostClients(open, this.d.clients, { now: () => Date.now() });
     if (closed === 'aborted' || closed === 'stopped') return;
-    await forwardSubFleet(upstream, round, () => round.result(open), a, logger);
+    await forwardSubFleet(upstream, round, () => round.result(), a, logger);
   }
 
-  /** The run of `a`, its spec fetched from the upstream when the run is new or its spec changed. */
-  private async runFor(a: RoundAnnouncement): Promise<RelayRun> {
+  /**
+   * The run of `a`, its spec fetched from the upstream when the run is new or its spec changed; undefined when the
+   * run ended (or the attempt was superseded) while the spec was on its way.
+   */
+  private async runFor(a: RoundAnnouncement): Promise<RelayRun | undefined> {
     const { runs, upstream } = this.d;
     let run = runs.find(a.runId);
     if (!run || run.spec.sha256 !== a.runSpecSha256) {
-      const spec: RunSpec = await upstream.link.fetchRunSpec(a.runId, upstream.clientId, a.deadlineUnixMs || undefined);
+      const deadline = a.deadlineUnixMs || undefined;
+      const spec: RunSpec = await upstream.link.fetchRunSpec(a.runId, upstream.clientId, deadline);
+      if (this.over(a)) return undefined;
+      run = runs.find(a.runId);
       if (run) run.spec = spec;
       else runs.add((run = new RelayRun(a.runId, spec, a)));
     }
@@ -108,27 +135,34 @@ export class SubFleetRelay {
   /** The round of `a` with its global model, fetched once from the upstream and checked against the announcement. */
   private async newRound(run: RelayRun, a: RoundAnnouncement): Promise<RelayRound> {
     const { upstream } = this.d;
-    const { weights } = await upstream.link.fetchModel(
-      a.runId,
-      a.round,
-      upstream.clientId,
-      a.deadlineUnixMs || undefined,
-    );
+    const deadline = a.deadlineUnixMs || undefined;
+    const { weights } = await upstream.link.fetchModel(a.runId, a.round, upstream.clientId, deadline);
     const codec = codecFromWire(a.fit.updateCodec);
     if (typeof codec === 'string') throw new Error(`the upstream announced an invalid update codec: ${codec}`);
     const fold = a.fit.subFleet ?? { effectiveExamples: false, maxUpdateNorm: 0 };
-    const deps = {
-      declaredExamples: (id: string) => this.d.clients.get(id).capabilities.numExamples,
-      logger: this.d.logger,
-    };
+    const deps = { sender: (id: string) => this.d.clients.get(id).capabilities, logger: this.d.logger };
     run.round = new RelayRound(a.runId, a.round, modelAsAnnounced(a, weights), weights, fold, codec, deps);
     return run.round;
   }
 
-  /** Live clients whose data fits the run and that have not delivered this round; a seeded sample of clientsPerRound. */
-  private select(spec: RunSpec, round: RelayRound, a: RoundAnnouncement): string[] {
+  /**
+   * Live clients whose data fits the run and that have not delivered this round (a seeded sample of clientsPerRound),
+   * once at least minClients of them are live (waiting at most until `deadline`, or while the attempt is current).
+   */
+  private async select(
+    spec: RunSpec,
+    round: RelayRound,
+    a: RoundAnnouncement,
+    deadline: number | null,
+  ): Promise<string[]> {
+    const fits = subFleetShape(spec);
     const delivered = round.delivered;
-    const live = this.d.clients.live(Date.now(), subFleetShape(spec)).filter((id) => !delivered.has(id));
+    const candidates = () => this.d.clients.live(Date.now(), fits).filter((id) => !delivered.has(id));
+    let live = candidates();
+    while (live.length < this.d.config.minClients && !this.over(a) && (deadline === null || Date.now() < deadline)) {
+      await sleep(CLIENT_WAIT_POLL_MS);
+      live = candidates();
+    }
     const k = this.d.config.clientsPerRound;
     if (k === null || k >= live.length) return live;
     return sampleWithoutReplacement(createRng(deriveSeed(0, a.runId, a.round, a.attempt)), live, k);
@@ -142,7 +176,13 @@ export class SubFleetRelay {
     return Math.max(now, Math.round(a.deadlineUnixMs - margin));
   }
 
-  private relayed(a: RoundAnnouncement, selected: string[], model: EncodedModel | null, deadline?: number | null) {
+  private relayed(
+    a: RoundAnnouncement,
+    selected: string[],
+    model: EncodedModel | null,
+    deadline?: number | null,
+    attempt = a.attempt,
+  ) {
     const { aggregatorId, upstream } = this.d;
     return relayedAnnouncement(
       a,
@@ -151,6 +191,7 @@ export class SubFleetRelay {
         selected,
         modelSha256: model?.header.sha256 ?? a.modelSha256,
         deadlineUnixMs: deadline ?? null,
+        attempt,
       },
     );
   }

@@ -38,6 +38,9 @@ export class Upstream {
   readonly attempts = new AttemptTracker();
   private source: RoundSource | undefined;
   private closed = false;
+  private resolveCutOff!: () => void;
+  /** Resolves when another process took the aggregator's site at the upstream over: this one takes part no more. */
+  readonly cutOff = new Promise<void>((resolve) => (this.resolveCutOff = resolve));
 
   constructor(
     private readonly config: AggregatorConfig['upstream'],
@@ -56,11 +59,10 @@ export class Upstream {
   }
 
   /**
-   * Joins (with the daemon's retries, joinWithRetry), then heartbeats and hands every announcement of the upstream to
-   * `onAnnouncement` (those of another process of the upstream that select the aggregator after a re-join).
+   * Joins (with the daemon's retries, joinWithRetry) and starts heartbeating.
    * @throws what joinWithRetry throws (a refusal, an unreachable upstream past connectTimeoutMs).
    */
-  async start(onAnnouncement: (a: RoundAnnouncement) => void): Promise<void> {
+  async start(): Promise<void> {
     await joinWithRetry(
       () => this.join(),
       this.config,
@@ -68,6 +70,13 @@ export class Upstream {
       this.log,
     );
     void this.heartbeatLoop();
+  }
+
+  /**
+   * Hands every announcement of the upstream to `onAnnouncement` from now on (those of another process of the
+   * upstream that select the aggregator, after a re-join).
+   */
+  listen(onAnnouncement: (a: RoundAnnouncement) => void): void {
     const backoff = { initialMs: this.config.initialBackoffMs, maxMs: this.config.maxBackoffMs };
     const rejoin = () => this.join().catch((err: Error) => this.log.warn({ reason: err.message }, 're-join failed'));
     this.source = new GrpcRoundSource(this.link, () => this.clientId, rejoin, backoff, this.log);
@@ -145,6 +154,7 @@ export class Upstream {
       } catch (err) {
         if (isSiteConflict(err)) {
           this.log.error({ reason: err.details }, 'another process speaks for this aggregator at the upstream');
+          this.resolveCutOff();
           return;
         }
         if ((isServiceError(err) && err.code === status.NOT_FOUND) || isNotLeader(err))

@@ -4,7 +4,7 @@ import { parseAggregatorConfig, readJsonFile } from '../../shared/config/index.j
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
 import { insecureFromEnv, intArg } from '../../shared/cli/index.js';
-import { defined, withPathsFrom } from './config-paths.js';
+import { defined, overlay, withPathsFrom } from './config-paths.js';
 
 /**
  * `fedsift aggregator`: a middle tier between client daemons and a coordinator (README "Hierarchical aggregation").
@@ -19,14 +19,14 @@ export function aggregatorCommand(): Command {
     .option('--config <file>', 'aggregator config JSON (flags override its fields)')
     .option(
       '--upstream <host:port,...>',
-      'the upstream coordinator (several, comma-separated, for a leader and its standbys); default $FEDSIFT_COORDINATOR',
-      process.env.FEDSIFT_COORDINATOR,
+      'the upstream coordinator (several, comma-separated, for a leader and its standbys); default the config ' +
+        "file's upstream.coordinator, else $FEDSIFT_COORDINATOR",
     )
     .option('--site-id <id>', "the aggregator's name at the upstream (keeps its client id there across restarts)")
     .option(
       '--token <token>',
-      "the aggregator's enrolment token at the upstream (`fedsift enrol` there); default $FEDSIFT_TOKEN",
-      process.env.FEDSIFT_TOKEN,
+      "the aggregator's enrolment token at the upstream (`fedsift enrol` there); default the config file's, else " +
+        '$FEDSIFT_TOKEN',
     )
     .option('--upstream-tls-ca <file>', "CA of the upstream's TLS certificate (PEM)")
     .option('--upstream-tls-cert <file>', "mutual TLS at the upstream: the aggregator's certificate (PEM)")
@@ -39,6 +39,11 @@ export function aggregatorCommand(): Command {
     .option('--tls-client-ca <file>', 'mutual TLS: its clients must present a certificate signed by this CA')
     .option('--clients-per-round <n>', 'clients asked per upstream round (default: every live one)', intArg)
     .option(
+      '--min-clients <n>',
+      'a relayed round waits (until its deadline) for this many live clients whose data fits the run (default 1)',
+      intArg,
+    )
+    .option(
       '--insecure',
       'plain-text gRPC to its clients and to the upstream (development only; default $FEDSIFT_INSECURE)',
       insecureFromEnv(),
@@ -48,22 +53,27 @@ export function aggregatorCommand(): Command {
         ? withPathsFrom(dirname(resolve(o.config)), readJsonFile(o.config, 'aggregator config'), PATH_FIELDS)
         : {};
       const upstreamFile = (file.upstream ?? {}) as Record<string, unknown>;
-      const upstreamTls = o.upstreamTlsCa
-        ? { caFile: o.upstreamTlsCa, certFile: o.upstreamTlsCert, keyFile: o.upstreamTlsKey }
-        : undefined;
-      const serverTls = o.tlsCert ? { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa } : undefined;
+      const env = (value: unknown, name: string) => (value === undefined ? process.env[name] || undefined : undefined);
       const insecure = o.insecure || file.insecure || undefined;
       const config = parseAggregatorConfig({
         ...file,
-        ...defined({ host: o.host, port: o.port, clientsPerRound: o.clientsPerRound, insecure, tls: serverTls }),
-        ...(o.clientTokens && { auth: { ...(file.auth as object | undefined), clientTokensFile: o.clientTokens } }),
+        ...defined({ host: o.host, port: o.port, clientsPerRound: o.clientsPerRound, minClients: o.minClients }),
+        ...defined({ insecure }),
+        ...defined({
+          tls: overlay(file.tls, { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa }),
+          auth: overlay(file.auth, { clientTokensFile: o.clientTokens }),
+        }),
         upstream: {
           ...upstreamFile,
           ...defined({
-            coordinator: o.upstream,
+            coordinator: o.upstream ?? env(upstreamFile.coordinator, 'FEDSIFT_COORDINATOR'),
             siteId: o.siteId,
-            token: o.token || undefined,
-            tls: upstreamTls,
+            token: o.token || env(upstreamFile.token, 'FEDSIFT_TOKEN'),
+            tls: overlay(upstreamFile.tls, {
+              caFile: o.upstreamTlsCa,
+              certFile: o.upstreamTlsCert,
+              keyFile: o.upstreamTlsKey,
+            }),
             insecure: o.insecure || upstreamFile.insecure || undefined,
           }),
         },
@@ -71,8 +81,10 @@ export function aggregatorCommand(): Command {
       const logger = createLogger({ name: 'aggregator' });
       const { startAggregator } = await import('../aggregator/index.js');
       const aggregator = await startAggregator(config, logger);
-      logger.info({ signal: await untilShutdownSignal() }, 'shutting down');
+      const stop = await Promise.race([untilShutdownSignal(), aggregator.cutOff.then(() => 'cut-off' as const)]);
+      logger.info({ why: stop }, 'shutting down');
       await aggregator.close();
+      if (stop === 'cut-off') process.exitCode = 5; // as `fedsift client` when another daemon speaks for its site
     });
 }
 

@@ -35,3 +35,9 @@ export function withPathsFrom(
 export function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
+
+/** A config file's section with the given flags laid over it; the section as it is when no flag was given. */
+export function overlay(section: unknown, flags: Record<string, unknown>): unknown {
+  const given = defined(flags);
+  return Object.keys(given).length ? { ...(section as object | undefined), ...given } : section;
+}

@@ -4,7 +4,7 @@ import { parseCoordinatorConfig, readJsonFile } from '../../shared/config/index.
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
 import { insecureFromEnv, intArg } from '../../shared/cli/index.js';
-import { defined, TEST_DATA_PATH_FIELDS, withPathsFrom } from './config-paths.js';
+import { defined, overlay, TEST_DATA_PATH_FIELDS, withPathsFrom } from './config-paths.js';
 
 /** `fedsift coordinator`: serves gRPC (Coordinator, Admin, health) until SIGINT/SIGTERM. */
 export function coordinatorCommand(): Command {
@@ -128,10 +128,4 @@ export function stateFields(state: string | undefined, stateDir: string | undefi
       ? { stateUrl: state, stateDir: null }
       : { stateDir: state, stateUrl: null };
   return stateDir === undefined ? {} : { stateDir };
-}
-
-/** A config file's section with the given flags laid over it; the section as it is when no flag was given. */
-function overlay(section: unknown, flags: Record<string, unknown>): unknown {
-  const given = defined(flags);
-  return Object.keys(given).length ? { ...(section as object | undefined), ...given } : section;
 }

@@ -6,6 +6,7 @@ import { dataSchemaSchema, type DataSchema } from '../../shared/tabular/index.js
 import { differentialPrivacySchema, privacyRunIssues, resolvePrivacy } from '../privacy/index.js';
 import { asyncRunIssues, asyncSchema } from '../fedbuff/index.js';
 import { secAggRunIssues, secureAggregationSchema } from '../secagg/index.js';
+import { hierarchicalRunIssues } from './hierarchical-issues.js';
 import {
   isRobustStrategy,
   strategyOptionsSchema,
@@ -29,6 +30,12 @@ const runConfigObject = z
     mode: z.enum(['sync', 'async']).default('sync'),
     /** FedBuff's settings, read in `mode: "async"` (README "Asynchronous runs"). @default all defaults */
     async: asyncSchema.default(asyncSchema.parse({})),
+    /**
+     * Aggregators may join as participants, each standing for its sub-fleet (`fedsift aggregator`, README
+     * "Hierarchical aggregation"); not with robust strategies, secureAggregation, mode async or central DP.
+     * @default false
+     */
+    hierarchical: z.boolean().default(false),
     /** Number of rounds (versions in an async run). @default 20 */
     rounds: z.number().int().min(1).max(100_000).default(20),
     /** Clients selected per round (all available ones when fewer are connected). @default 10 */
@@ -163,6 +170,7 @@ export const runConfigSchema = runConfigObject
     for (const issue of privacyRunIssues({ ...c, strategy })) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of secAggRunIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of asyncRunIssues({ ...c, strategy })) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of hierarchicalRunIssues({ ...c, strategy })) ctx.addIssue({ code: 'custom', ...issue });
     if (c.minAvailableClients !== undefined && c.minAvailableClients < c.minClients) {
       ctx.addIssue({
         code: 'custom',

@@ -40,13 +40,22 @@ const mb = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes 
  * One progress line for a completed round: round, responding/selected clients, losses, test accuracy, seconds, the
  * update bytes the clients sent (MB), their share of the same updates as float32, and the global-model bytes
  * FetchModel sent (MB); "—" where an older coordinator did not count them. A round of a run with central
- * differential privacy ends with its ε so far and its clipping norm ("ε 1.234 C 0.5120").
+ * differential privacy ends with its ε so far and its clipping norm ("ε 1.234 C 0.5120"); a round of a hierarchical
+ * run whose aggregators stood for more clients than responded, or for clients that failed, with the client updates
+ * and those failures ("600 client updates, 3 failed behind aggregators").
  */
 export function formatRoundRow(r: RoundSummary, totalRounds: number): string {
   const round = `${r.round}/${totalRounds}`.padEnd(8);
   const clients = `${r.responded}/${r.selected}`.padEnd(8);
   const ratio = r.updateBytes !== undefined && r.rawUpdateBytes ? num(r.updateBytes / r.rawUpdateBytes, 3) : '—';
-  return `${round} ${clients} ${num(r.trainLoss).padStart(10)} ${num(r.testLoss).padStart(10)} ${pct(r.testAccuracy).padStart(9)} ${(r.durationMs / 1000).toFixed(1).padStart(9)} ${mb(r.updateBytes).padStart(8)} ${ratio.padStart(6)} ${mb(r.modelBytes).padStart(8)}${r.dpEpsilon ? `  ε ${num(r.dpEpsilon, 3)} C ${num(r.dpClippingNorm ?? NaN)}` : ''}`;
+  return `${round} ${clients} ${num(r.trainLoss).padStart(10)} ${num(r.testLoss).padStart(10)} ${pct(r.testAccuracy).padStart(9)} ${(r.durationMs / 1000).toFixed(1).padStart(9)} ${mb(r.updateBytes).padStart(8)} ${ratio.padStart(6)} ${mb(r.modelBytes).padStart(8)}${r.dpEpsilon ? `  ε ${num(r.dpEpsilon, 3)} C ${num(r.dpClippingNorm ?? NaN)}` : ''}${subFleets(r)}`;
+}
+
+/** "  600 client updates, 3 failed behind aggregators" of a round whose aggregators stood for sub-fleets; else ''. */
+function subFleets(r: RoundSummary): string {
+  // 0 or absent: an older coordinator, which did not count them
+  if (!r.clientUpdates || (r.clientUpdates === r.responded && !r.subFleetFailed)) return '';
+  return `  ${r.clientUpdates} client updates, ${r.subFleetFailed ?? 0} failed behind aggregators`;
 }
 
 /** Short state name: `RUN_STATE_RUNNING` → `running`. */

@@ -7,9 +7,10 @@ import {
   type FitConfig as WireFitConfig,
   type RoundAnnouncement,
   type RoundPhase,
+  type SubFleetFold,
 } from '../../shared/proto/index.js';
 import type { CodecSpec } from '../../shared/codec/index.js';
-import type { FitConfig, FitInstruction } from '../strategies/index.js';
+import { weighsEffectiveExamples, type FitConfig, type FitInstruction } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
 import type { OpenRound } from './open-round.js';
 
@@ -63,7 +64,23 @@ export interface TrainingCall {
   secureAggregation?: WireFitConfig['secureAggregation'];
 }
 
-/** The announcement that sends clients off to train (TrainingCall). Metadata only, never weights. */
+/**
+ * How the aggregators of a hierarchical run fold their sub-fleets (FitConfig.sub_fleet), so that the coordinator's
+ * fold of their updates equals its fold of every client update: weights as the run's strategy weighs an update
+ * (fedavg-effective: effective examples; the rest: examples), each client update bounded by the run's maxUpdateNorm
+ * (0 = none).
+ */
+export function subFleetFold(config: Pick<RunConfig, 'strategy' | 'maxUpdateNorm'>): SubFleetFold {
+  return {
+    effectiveExamples: weighsEffectiveExamples(config.strategy.name),
+    maxUpdateNorm: config.maxUpdateNorm ?? 0,
+  };
+}
+
+/**
+ * The announcement that sends clients off to train (TrainingCall); in a hierarchical run its fit config says how
+ * aggregators fold (subFleetFold). Metadata only, never weights.
+ */
 export function trainingAnnouncement(src: AnnouncementSource, c: TrainingCall): RoundAnnouncement {
   return {
     ...announcement(src, c.round, 'ROUND_PHASE_FIT'),
@@ -75,6 +92,7 @@ export function trainingAnnouncement(src: AnnouncementSource, c: TrainingCall): 
       ...wireFitConfig(c.instructions[0]?.config),
       updateCodec: codecToWire(c.updateCodec),
       ...(c.secureAggregation && { secureAggregation: c.secureAggregation }),
+      ...(src.config.hierarchical && { subFleet: subFleetFold(src.config) }),
     },
     attempt: c.attempt,
     ...(c.dispatch && { dispatch: true }),

@@ -18,9 +18,13 @@ export function dataRequirement(
   };
 }
 
-/** A run's eligibility predicate over client capabilities (ClientRegistry.live): dataShapeMismatch finds nothing. */
-export function fitsRun(req: RunDataShape): (caps: ClientCapabilities) => boolean {
-  return (caps) => dataShapeMismatch(caps, req) === undefined;
+/**
+ * A run's eligibility predicate over client capabilities (ClientRegistry.live): a data site whose data fits
+ * (dataShapeMismatch finds nothing); an aggregator (capabilities.aggregator) only in a hierarchical run, and there
+ * without the data checks (its data fields are 0/'': its clients' data is checked at the aggregator).
+ */
+export function fitsRun(req: RunDataShape, hierarchical: boolean): (caps: ClientCapabilities) => boolean {
+  return (caps) => (caps.aggregator ? hierarchical : dataShapeMismatch(caps, req) === undefined);
 }
 
 /** What a client's data must be, in words: "784 values per example, labels below 10, no data schema". */

@@ -6,20 +6,23 @@ import type { RunDataShape } from '../../shared/contract/index.js';
 import { describeRequirement, fitsRun } from './eligibility.js';
 import type { Clock } from './run-deps.js';
 
-/** The clients a run may select: live, with data that fits its model and schema (its RunDataShape). */
+/**
+ * The clients a run may select: live, with data that fits its model and schema (its RunDataShape); in a hierarchical
+ * run, live aggregators too (fitsRun).
+ */
 export class EligibleClients {
   private readonly fits: ReturnType<typeof fitsRun>;
 
   constructor(
     private readonly o: {
       runId: string;
-      config: Pick<RunConfig, 'minAvailableClients' | 'waitForClientsMs'>;
+      config: Pick<RunConfig, 'minAvailableClients' | 'waitForClientsMs' | 'hierarchical'>;
       clients: ClientRegistry;
       clock: Clock;
       requirement: RunDataShape;
     },
   ) {
-    this.fits = fitsRun(o.requirement);
+    this.fits = fitsRun(o.requirement, o.config.hierarchical);
   }
 
   /** Ids of the eligible live clients, in join order. */

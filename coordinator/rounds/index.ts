@@ -9,3 +9,5 @@ export type { UpdateReceiver } from './update-intake.js';
 export { lostClientFailure, closeFailingLostClients } from './lost-clients.js';
 export { wireFitConfig } from './announcements.js';
 export { fitsRun } from './eligibility.js';
+export type { InputSender } from './header-checks.js';
+export { roundClosedError } from './round-progress.js';

@@ -1,154 +1,30 @@
-import {
-  assertSameSpecs,
-  DeltaScanner,
-  encodedByteRange,
-  firstNonFinite,
-  formatCodecSpec,
-  maxNonzeros,
-  totalElements,
-  viewAsFloat32,
-  type CodecSpec,
-  type TensorSpec,
-} from '../../shared/codec/index.js';
-import { EVALUATION_METRICS, isReservedUpdateMetric } from '../../shared/contract/index.js';
+import { DeltaScanner, firstNonFinite, viewAsFloat32 } from '../../shared/codec/index.js';
+import { EVALUATION_METRICS } from '../../shared/contract/index.js';
 import { InvalidRequestError, InvalidUpdateError, UpdateNormError } from '../../shared/errors/index.js';
-import {
-  codecFromWire,
-  sameCodec,
-  SECAGG_UPDATE_CODEC,
-  specsFromWire,
-  type EvaluationReport,
-  type UpdateHeader,
-} from '../../shared/proto/index.js';
+import type { EvaluationReport } from '../../shared/proto/index.js';
+import type { InputSender, UpdateEncoding } from './header-checks.js';
 
 /**
- * Every check a client's input to a round passes, in one place: the update header (checkUpdateHeader), the update's
- * values as they arrive (UpdateValueCheck) and an evaluation report (checkEvaluation). OpenRound runs them, with the
+ * Every check a client's input to a round passes: the update header (checkUpdateHeader, in header-checks.ts), the
+ * update's values as they arrive (UpdateValueCheck) and an evaluation report (checkEvaluation). OpenRound runs them, with the
  * checks that need its state (selected, already accepted); the gRPC service and the in-process simulation reach them
  * only through OpenRound, so both refuse the same input with the same error.
  */
 
-/** What an update of the open round must match. */
-export interface UpdateExpectation {
-  /** The round (1-based), for error context. */
-  round: number;
-  /** Tensor specs of the round's global model, in order. */
-  specs: readonly TensorSpec[];
-  /** The run's update codec, announced with the round. */
-  codec: CodecSpec;
-  /** Training examples the client declared at Join: an update may not claim more. */
-  declaredExamples: number;
-}
-
-/** How an accepted update header says its bytes encode the update. */
-export interface UpdateEncoding {
-  codec: CodecSpec;
-  /** Top-k entries the update holds (the parameter count for the dense codecs). */
-  nonzeros: number;
-}
-
-/**
- * Checks an update's header against the round before its bytes are read: float32 tensors with the global model's
- * names and shapes, the round's codec (top-k: 1 ≤ nonzeros ≤ its k), a byte size that codec gives the model,
- * 0 < num_examples ≤ the examples declared at Join, and no metric of a name the coordinator reserves
- * (isReservedUpdateMetric: `staleness_<τ>`, `staleness_mean`).
- * @returns the update's encoding.
- * @throws {InvalidUpdateError} naming the first mismatch.
- */
-export function checkUpdateHeader(h: UpdateHeader, expected: UpdateExpectation): UpdateEncoding {
-  const ctx = { clientId: h.clientId, round: expected.round };
-  const specs = specsFromWire(h.tensors);
-  if (typeof specs === 'string') throw new InvalidUpdateError(specs, ctx);
-  assertSameSpecs(expected.specs, specs, ctx);
-  const encoding = checkEncoding(h, expected, totalElements(specs));
-  if (typeof encoding === 'string') throw new InvalidUpdateError(encoding, ctx);
-  checkExamples(h, expected.declaredExamples, ctx);
-  checkMetricNames(h, ctx);
-  return encoding;
-}
-
-/**
- * Checks the header of a SecAgg+ masked upload (stage 3): the global model's tensor specs, UpdateCodec kind "secagg",
- * 4(L + 1) bytes (L parameters and the weight, uint32 each), 0 < num_examples ≤ the examples declared at Join, no
- * reserved metric name.
- * @throws {InvalidUpdateError} naming the first mismatch (a plain update in a SecAgg+ run among them).
- */
-export function checkMaskedHeader(h: UpdateHeader, expected: Omit<UpdateExpectation, 'codec'>): void {
-  const ctx = { clientId: h.clientId, round: expected.round };
-  if (h.codec?.kind !== SECAGG_UPDATE_CODEC.kind)
-    throw new InvalidUpdateError(
-      `update encoded with ${h.codec?.kind || 'none'}, but the run uses secure aggregation: send the SecAgg+ ` +
-        'masked vector (UpdateCodec kind "secagg")',
-      ctx,
-    );
-  const specs = specsFromWire(h.tensors);
-  if (typeof specs === 'string') throw new InvalidUpdateError(specs, ctx);
-  assertSameSpecs(expected.specs, specs, ctx);
-  const want = 4 * (totalElements(specs) + 1);
-  if (h.totalBytes !== want)
-    throw new InvalidUpdateError(`masked update declares ${h.totalBytes} bytes, the model's takes ${want}`, ctx);
-  checkExamples(h, expected.declaredExamples, ctx);
-  checkMetricNames(h, ctx);
-}
-
-/**
- * @throws {InvalidUpdateError} naming the first metric of a reserved name (an asynchronous version's staleness counts
- *   are the coordinator's: a client's would feed fedsift_update_staleness).
- */
-function checkMetricNames(h: UpdateHeader, ctx: { clientId: string; round: number }): void {
-  const reserved = Object.keys(h.metrics).find(isReservedUpdateMetric);
-  if (reserved !== undefined)
-    throw new InvalidUpdateError(
-      `metric ${reserved} is reserved for the coordinator's staleness counts (staleness_<τ>, staleness_mean); ` +
-        'rename it',
-      ctx,
-    );
-}
-
-/** @throws {InvalidUpdateError} unless 0 < num_examples ≤ the examples the client declared at Join. */
-function checkExamples(h: UpdateHeader, declaredExamples: number, ctx: { clientId: string; round: number }): void {
-  if (!(h.numExamples > 0)) throw new InvalidUpdateError(`num_examples must be > 0, got ${h.numExamples}`, ctx);
-  if (h.numExamples > declaredExamples) {
-    throw new InvalidUpdateError(
-      `num_examples ${h.numExamples} exceeds the ${declaredExamples} examples the client declared at Join`,
-      ctx,
-    );
-  }
-}
-
-/** The update's encoding of `n` parameters, or why its codec or byte size does not fit the round. */
-function checkEncoding(h: UpdateHeader, expected: UpdateExpectation, n: number): UpdateEncoding | string {
-  if (h.codec?.kind === SECAGG_UPDATE_CODEC.kind)
-    return 'a SecAgg+ masked update (UpdateCodec kind "secagg") in a run without secure aggregation';
-  const codec = codecFromWire(h.codec);
-  if (typeof codec === 'string') return `update header: ${codec}`;
-  if (!sameCodec(codec, expected.codec)) {
-    return `update encoded with ${formatCodecSpec(codec)}, the round takes ${formatCodecSpec(expected.codec)}`;
-  }
-  const most = maxNonzeros(codec, n);
-  const nonzeros = codec.kind === 'topk' ? (h.codec?.nonzeros ?? 0) : n;
-  if (!(Number.isSafeInteger(nonzeros) && nonzeros >= 1 && nonzeros <= most)) {
-    return `update holds ${nonzeros} top-k entries, ${formatCodecSpec(codec)} of ${n} parameters sends 1 to ${most}`;
-  }
-  const { min, max } = encodedByteRange(codec, n, nonzeros);
-  if (h.totalBytes < min || h.totalBytes > max) {
-    const size = min === max ? `${min}` : `${min} to ${max}`;
-    return `update declares ${h.totalBytes} bytes, a ${formatCodecSpec(codec)} update of the model takes ${size}`;
-  }
-  return { codec, nonzeros };
-}
-
 /**
  * Checks a client's evaluation of the round's global model on its own data: loss a finite number ≥ 0 (nats),
- * 1 ≤ num_examples ≤ the examples declared at Join, every metric finite, accuracy (when reported) in [0, 1].
+ * num_examples ≥ 1 and, from a site, ≤ the examples it declared at Join (an aggregator's sub-fleet declares none),
+ * every metric finite, accuracy (when reported) in [0, 1].
  * @throws {InvalidRequestError} naming the bad field.
  */
-export function checkEvaluation(r: EvaluationReport, declaredExamples: number): void {
+export function checkEvaluation(r: EvaluationReport, sender: InputSender): void {
   const bad = (why: string) =>
     new InvalidRequestError(`ReportEvaluation: ${why}`, { clientId: r.clientId, round: r.round });
   if (!(Number.isFinite(r.loss) && r.loss >= 0)) throw bad(`loss must be a finite number ≥ 0, got ${r.loss}`);
-  if (!(r.numExamples > 0 && r.numExamples <= declaredExamples)) {
-    throw bad(`num_examples must be in [1, ${declaredExamples}], got ${r.numExamples}`);
+  const most = sender.aggregator ? Infinity : sender.numExamples;
+  if (!(r.numExamples > 0 && r.numExamples <= most)) {
+    const range = sender.aggregator ? '≥ 1' : `in [1, ${most}]`;
+    throw bad(`num_examples must be ${range}, got ${r.numExamples}`);
   }
   for (const [k, v] of Object.entries(r.metrics)) if (!Number.isFinite(v)) throw bad(`metric ${k} is not finite`);
   const acc = r.metrics[EVALUATION_METRICS.accuracy];

@@ -2,7 +2,7 @@ import type { TensorSpec } from '../../shared/codec/index.js';
 import { InvalidUpdateError, RoundClosedError, SecAggProtocolError } from '../../shared/errors/index.js';
 import { SECAGG_UPDATE_CODEC, type UpdateHeader, type WireSecureAggregation } from '../../shared/proto/index.js';
 import type { AttemptRound } from '../secagg/index.js';
-import { checkMaskedHeader } from './intake-checks.js';
+import { checkMaskedHeader, type InputSender } from './header-checks.js';
 import { RoundUpload, type UpdateReceiver, type UploadRound } from './update-intake.js';
 
 /**
@@ -95,13 +95,13 @@ export function receiveMasked(
   round: MaskedRound,
   intake: MaskedIntake,
   h: UpdateHeader,
-  expected: { specs: readonly TensorSpec[]; declaredExamples: (clientId: string) => number },
+  expected: { specs: readonly TensorSpec[]; sender: (clientId: string) => InputSender },
 ): UpdateReceiver {
   try {
     checkMaskedHeader(h, {
       round: round.round,
       specs: expected.specs,
-      declaredExamples: expected.declaredExamples(h.clientId),
+      sender: expected.sender(h.clientId),
     });
   } catch (err) {
     if (err instanceof InvalidUpdateError) round.reject(h.clientId, err.message, h.attempt ?? 0);

@@ -2,6 +2,7 @@ import type { CodecSpec, ModelWeights } from '../../shared/codec/index.js';
 import type { Logger } from '../../shared/logging/index.js';
 import type { FitInstruction } from '../strategies/index.js';
 import type { EncodedModel } from './encoded-model.js';
+import type { InputSender } from './header-checks.js';
 import type { MaskedIntake } from './masked-intake.js';
 import type { RoundProgress } from './round-progress.js';
 
@@ -35,8 +36,11 @@ export interface OpenRoundOptions {
   measureUpdateNorms?: boolean;
   /** The run's update codec: every update of the round must be encoded with it (announced in FitConfig). */
   updateCodec: CodecSpec;
-  /** Training examples a client declared at Join. @throws {UnknownClientError} for a client that never joined. */
-  declaredExamples: (clientId: string) => number;
+  /**
+   * What a client declared at Join: its training examples, or that it is an aggregator (whose update must say what
+   * it stands for, uncompressed). @throws {UnknownClientError} for a client that never joined.
+   */
+  sender: (clientId: string) => InputSender;
   /**
    * Receive buffers the accumulator gave back, for the next uploads (FedAvg family: no allocation per update); the
    * run passes the same list to every round, so a model-sized buffer is not allocated afresh each round.

@@ -109,7 +109,7 @@ export class OpenRound implements IntakeRound, MaskedRound {
     if (this.masked)
       return receiveMasked(this, this.masked, h, {
         specs: this.global.specs,
-        declaredExamples: this.o.declaredExamples,
+        sender: this.o.sender,
       });
     return receivePlain(this, h, { ...this.o, round: this.round, codec: this.updateCodec });
   }
@@ -149,7 +149,7 @@ export class OpenRound implements IntakeRound, MaskedRound {
   addEvaluation(r: EvaluationReport): void {
     if (!this.isOpen) throw this.closedError(r.clientId);
     this.assertSelected(r.clientId);
-    checkEvaluation(r, this.o.declaredExamples(r.clientId));
+    checkEvaluation(r, this.o.sender(r.clientId));
     const { clientId, numExamples, loss, metrics } = r;
     this.o.progress.addEvaluation({ clientId, numExamples, loss, metrics }, this.round);
   }
@@ -230,13 +230,7 @@ export class OpenRound implements IntakeRound, MaskedRound {
       progress.delivered(h, this.round); // throws for a different update; an identical one was folded already
       return false;
     }
-    accumulator.add({
-      clientId: h.clientId,
-      numExamples: h.numExamples,
-      weights: { specs: this.global.specs, values },
-      metrics: h.metrics,
-      ...(updateNorm !== undefined && { updateNorm }),
-    });
+    progress.fold(h, { specs: this.global.specs, values }, updateNorm);
     // An accumulator that keeps updates keeps a dense update's buffer; a compressed one it decoded into its own.
     if (!accumulator.keepsUpdates || !(values instanceof Float32Array)) this.o.spareBuffers.push(bytes);
     accepted.set(h.clientId, h.sha256);

@@ -16,8 +16,8 @@ export interface AggregatedRound {
 
 /**
  * Aggregates a round whose accepted updates met the quorum: the strategy's accumulator, the privacy accounting at
- * the round's sampling rate, central and federated evaluation, the summary (with the round's traffic) and the
- * checkpoint (weights, server state, privacy state). Commits nothing.
+ * the round's sampling rate, central and federated evaluation, the summary (with the round's traffic and what the
+ * aggregators' updates stood for: client updates, sub-fleet failures) and the checkpoint (weights, server state, privacy state). Commits nothing.
  * @param startedMs when the round started (deps.clock, ms).
  * @throws {AggregationError} from the accumulator (total weight 0, non-finite values).
  */
@@ -37,12 +37,15 @@ export async function aggregateRound(
   const privacy = accountRound(strategy.privacy, progress.clippingNorm, samplingRate);
   const central = await strategy.evaluate(round, aggregate.weights, strategyContext);
   const federated = strategy.aggregateEvaluate(round, [...progress.evaluations.values()], failures);
+  const { subFleets } = progress;
   const summary = summarizeRound({
     round,
     selected: progress.selected.size,
     responded: progress.accepted.size,
+    clientUpdates: subFleets.clientUpdates(progress.accepted.size),
+    subFleetFailed: subFleets.failed,
     attempts: open.attempt,
-    failures,
+    failures: [...failures, ...subFleets.failures],
     aggregate,
     central,
     federated,

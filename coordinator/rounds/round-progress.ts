@@ -1,6 +1,7 @@
 import { DuplicateEvaluationError, DuplicateUpdateError, RoundClosedError } from '../../shared/errors/index.js';
 import type { UpdateHeader } from '../../shared/proto/index.js';
-import type { EvaluateResult, FitAccumulator } from '../strategies/index.js';
+import type { EvaluateResult, FitAccumulator, FitResult } from '../strategies/index.js';
+import { SubFleetTally } from './sub-fleet-tally.js';
 
 /** The failure reason of a selected client that had not answered when its attempt's deadline passed. */
 export const DEADLINE_FAILURE = 'no update before the round deadline';
@@ -35,9 +36,29 @@ export class RoundProgress {
   availableAtFirstAttempt = 0;
   /** The clipping norm central DP aggregates this round with (0 without DP). */
   clippingNorm = 0;
+  /** What the accepted aggregators' updates stand for (hierarchical runs; empty in flat ones). */
+  readonly subFleets = new SubFleetTally();
 
   /** @param accumulator the strategy's accumulator of the round; accepted updates are folded into it as they arrive. */
   constructor(readonly accumulator: FitAccumulator) {}
+
+  /**
+   * Folds an accepted update (header `h`, its checked `weights`) into the round's accumulator, and counts what it
+   * stands for (an aggregator's: h.subFleet). @param updateNorm ‖x − global‖₂ when measured (FitResult.updateNorm).
+   * @throws {AggregationError} from the accumulator.
+   */
+  fold(h: UpdateHeader, weights: FitResult['weights'], updateNorm?: number): void {
+    const update: FitResult = {
+      clientId: h.clientId,
+      numExamples: h.numExamples,
+      weights,
+      metrics: h.metrics,
+      ...(updateNorm !== undefined && { updateNorm }),
+      ...(h.subFleet && { clientUpdates: h.subFleet.clients }),
+    };
+    this.accumulator.add(update);
+    this.subFleets.add(update, h.subFleet);
+  }
 
   /**
    * Whether the client's update of round `round` is in already, with the same hash as `h`. A header whose digest

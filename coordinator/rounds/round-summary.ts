@@ -10,7 +10,12 @@ export interface CompletedRound {
   /** Clients selected and clients whose update was folded. */
   selected: number;
   responded: number;
+  /** Client updates in the aggregate, an aggregator's counted as its sub-fleet's. @default responded */
+  clientUpdates?: number;
+  /** Clients behind the aggregators that contributed nothing. @default 0 */
+  subFleetFailed?: number;
   attempts: number;
+  /** Selected clients that failed, then the failures aggregators listed (`<aggregator>/<client>`). */
   failures: readonly ClientFailure[];
   aggregate: FitAggregate;
   /** The strategy's central evaluation of the new global model; null when it has none. */
@@ -33,6 +38,8 @@ export function summarizeRound(r: CompletedRound): RoundSummary {
     selected: r.selected,
     responded: r.responded,
     failed: r.selected - r.responded,
+    clientUpdates: r.clientUpdates ?? r.responded,
+    subFleetFailed: r.subFleetFailed ?? 0,
     trainLoss: r.aggregate.metrics[CLIENT_METRICS.trainLoss] ?? NaN,
     testLoss: r.central?.loss ?? NaN,
     testAccuracy: r.central?.accuracy ?? NaN,

@@ -186,7 +186,7 @@ export class RunController extends RunIntake {
       maxUpdateNorm: config.maxUpdateNorm,
       measureUpdateNorms: strategy.privacy?.config.mode === 'central',
       updateCodec: parseCodecSpec(config.updateCodec),
-      declaredExamples: (clientId) => clients.get(clientId).capabilities.numExamples,
+      sender: (clientId) => clients.get(clientId).capabilities,
       spareBuffers: this.buffers.receive,
       logger: this.log,
       masked,

@@ -9,7 +9,8 @@ import {
 import { InvalidUpdateError, UpdateNormError, type RoundClosedError } from '../../shared/errors/index.js';
 import type { UpdateHeader } from '../../shared/proto/index.js';
 import type { UpdateValues } from '../strategies/index.js';
-import { checkUpdateHeader, updateValueCheck, type UpdateEncoding, type UpdateValueCheck } from './intake-checks.js';
+import { checkUpdateHeader, type InputSender, type UpdateEncoding } from './header-checks.js';
+import { updateValueCheck, type UpdateValueCheck } from './intake-checks.js';
 
 /**
  * Receives the bytes of one update whose header the open round accepted. A transport (the gRPC upload, the
@@ -207,7 +208,8 @@ export function receivePlain(
   expected: {
     round: number;
     codec: CodecSpec;
-    declaredExamples: (clientId: string) => number;
+    /** What the client declared at Join (a site's examples, or that it is an aggregator). */
+    sender: (clientId: string) => InputSender;
     maxUpdateNorm: number | null;
     measureUpdateNorms?: boolean;
   },
@@ -218,7 +220,7 @@ export function receivePlain(
       round: expected.round,
       specs: round.global.specs,
       codec: expected.codec,
-      declaredExamples: expected.declaredExamples(h.clientId),
+      sender: expected.sender(h.clientId),
     });
   } catch (err) {
     if (err instanceof InvalidUpdateError) round.reject(h.clientId, err.message, h.attempt ?? 0);

@@ -94,7 +94,10 @@ export interface FitResult {
    * round's clipping norm by its client (FitConfig.secureAggregation.clippingNorm); absent = one client's update.
    */
   clippedMeanOf?: number;
-  /** An aggregator's update: the client updates it stands for (SubFleetUpdate.clients); absent = one client's. */
+  /**
+   * Client updates this update stands for: an aggregator's the clients of its sub-fleet it folded (a hierarchical
+   * run, UpdateHeader.sub_fleet.clients); absent = 1, one client's own update.
+   */
   clientUpdates?: number;
 }
 

@@ -50,6 +50,11 @@ export const aggregatorConfigSchema = z
      */
     clientsPerRound: z.number().int().min(1).nullable().default(null),
     /**
+     * A relayed attempt waits until at least this many live clients fit the run (at most until its deadline) before it
+     * selects (Flower's min_available_clients, for the sub-fleet). @default 1
+     */
+    minClients: z.number().int().min(1).default(1),
+    /**
      * Share of the time left until the upstream round's deadline kept for forwarding: the sub-fleet's attempt closes
      * that much earlier (at least 1 s earlier). @default 0.1
      */

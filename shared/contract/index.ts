@@ -16,7 +16,13 @@ export {
 } from './client-metrics.js';
 export { SITE_SUMMARY_FILE, siteReportDir, type SiteSummary, type DetectionQuality } from './site-summary.js';
 export { DEFAULT_GRPC_PORT, DEFAULT_COORDINATOR_ADDRESS, DEFAULT_HEARTBEAT_INTERVAL_MS } from './defaults.js';
-export { PROTOCOL_VERSION, protocolMismatch, MAX_SUB_FLEET_FAILURES } from './protocol.js';
+export {
+  PROTOCOL_VERSION,
+  protocolMismatch,
+  MAX_SUB_FLEET_FAILURES,
+  MAX_SUB_FLEET_CLIENT_ID_CHARS,
+  MAX_SUB_FLEET_REASON_CHARS,
+} from './protocol.js';
 export { dataShapeMismatch, type SiteDataShape, type RunDataShape } from './data-fit.js';
 export {
   DEFAULT_FEDERATION_ID,

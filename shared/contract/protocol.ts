@@ -41,3 +41,12 @@ export function protocolMismatch(who: string, theirs: number | undefined): strin
 
 /** Most sub-fleet failures an aggregator lists in one update (UpdateHeader.sub_fleet.failures); the rest are counted. */
 export const MAX_SUB_FLEET_FAILURES = 100;
+
+/**
+ * Longest client id (characters) of a listed sub-fleet failure (UpdateHeader.sub_fleet.failures): Join's bound on a
+ * site id, ample for the ids a client registry makes of them (`c-` and 12 hex digits).
+ */
+export const MAX_SUB_FLEET_CLIENT_ID_CHARS = 200;
+
+/** Longest reason (characters) of a listed sub-fleet failure: an aggregator shortens longer ones before it forwards them. */
+export const MAX_SUB_FLEET_REASON_CHARS = 1000;

@@ -12,7 +12,18 @@ describe('hierarchical run with real processes', () => {
     const port = await freePort();
     const aggregator = spawn(
       process.execPath,
-      [FEDSIFT_BIN, 'aggregator', '--upstream', c.address, '--site-id', 'agg-e2e', '--port', String(port)],
+      [
+        FEDSIFT_BIN,
+        'aggregator',
+        '--upstream',
+        c.address,
+        '--site-id',
+        'agg-e2e',
+        '--port',
+        String(port),
+        '--min-clients',
+        '2',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FEDSIFT_INSECURE: '1' } },
     );
     let aggregatorLog = '';

@@ -1,51 +1,55 @@
-import { float32ToBytes, sha256Hex, type ModelWeights } from '../../shared/codec/index.js';
+import { float32ToBytes, sha256Hex, type CodecSpec, type ModelWeights } from '../../shared/codec/index.js';
 import { NO_WEIGHTING } from '../../shared/config/index.js';
 import { silentLogger } from '../../shared/logging/index.js';
 import type { UpdateHeader } from '../../shared/proto/index.js';
 import { parseRunConfig } from '../../coordinator/config/index.js';
 import { encodeModel, OpenRound, RoundProgress } from '../../coordinator/rounds/index.js';
-import { createStrategy } from '../../coordinator/strategies/index.js';
+import { createStrategy, type FitConfig } from '../../coordinator/strategies/index.js';
 import { openFileSpill } from '../../coordinator/spill/index.js';
+
+/** The fit config of a test round's instructions: one local epoch, no weighting. */
+export const TEST_FIT_CONFIG: FitConfig = {
+  localEpochs: 1,
+  batchSize: 32,
+  learningRate: 0.1,
+  proximalMu: 0,
+  weighting: NO_WEIGHTING,
+  curriculumStage: 1,
+};
 
 /**
  * An open FedAvg round 1 (attempt 1) of a one-tensor model `w` of `params` float32 values (all `initial`), with
  * `clients` selected, each having declared 1,000 examples, closing in an hour (call close('stopped') when done).
- * `later` opens a later attempt of the same round instead, on an earlier attempt's progress.
+ * `later` opens a later attempt of the same round instead, on an earlier attempt's progress. `o`: which of the clients
+ * joined as aggregators (none by default), the run's update codec (none) and maxUpdateNorm (null).
  */
 export function openTestRound(
   params: number,
   clients: readonly string[],
   initial = 0,
   later?: { attempt: number; after: OpenRound },
+  o: { aggregators?: readonly string[]; updateCodec?: CodecSpec; maxUpdateNorm?: number } = {},
 ): OpenRound {
   const config = parseRunConfig({ rounds: 1, clientsPerRound: clients.length, minClients: 1, model: 'mlp' });
   const global: ModelWeights = {
     specs: [{ name: 'w', shape: [params], dtype: 'float32' }],
     values: new Float32Array(params).fill(initial),
   };
-  const fit = {
-    localEpochs: 1,
-    batchSize: 32,
-    learningRate: 0.1,
-    proximalMu: 0,
-    weighting: NO_WEIGHTING,
-    curriculumStage: 1,
-  };
   return new OpenRound({
     runId: 'test-run',
     round: 1,
     attempt: later?.attempt ?? 1,
-    instructions: clients.map((clientId) => ({ clientId, config: fit })),
+    instructions: clients.map((clientId) => ({ clientId, config: TEST_FIT_CONFIG })),
     deadlineUnixMs: Date.now() + 3_600_000,
     nowMs: Date.now(),
     model: encodeModel('mlp', 1, global),
-    updateCodec: { kind: 'none' },
+    updateCodec: o.updateCodec ?? { kind: 'none' },
     global: later?.after.global ?? global,
     progress:
       later?.after.progress ??
       new RoundProgress(createStrategy(config, { openSpill: openFileSpill }).beginAggregation(1, global)),
-    maxUpdateNorm: null,
-    declaredExamples: () => 1_000,
+    maxUpdateNorm: o.maxUpdateNorm ?? null,
+    sender: (id) => (o.aggregators?.includes(id) ? { numExamples: 0, aggregator: true } : { numExamples: 1_000 }),
     spareBuffers: [],
     logger: silentLogger(),
   });

@@ -99,7 +99,7 @@ describe('hierarchical aggregation', () => {
     });
   }
 
-  it("killing one aggregator mid-round leaves a round of the other's 3 clients", async () => {
+  it("killing one aggregator mid-round (its process closed: no more heartbeats) leaves a round of the other's 3 clients", async () => {
     const runtime = new FixedModelRuntime(PARAMS);
     const c = await startTestCoordinator({ heartbeatIntervalMs: 200, clientTimeoutMs: 1_500 }, { runtime });
     const a = await startTestAggregator(c.address, 'agg-a');

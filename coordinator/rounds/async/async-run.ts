@@ -149,7 +149,7 @@ export class AsyncRun {
     return receivePlain(intake, h, {
       round: h.round,
       codec: this.updateCodec,
-      declaredExamples: (id) => this.o.clients.get(id).capabilities.numExamples,
+      sender: (id) => this.o.clients.get(id).capabilities,
       maxUpdateNorm: this.o.config.maxUpdateNorm,
     });
   }

@@ -38,7 +38,7 @@ describe('SubFleetAccumulator', () => {
     assert.equal(out.numExamples, 20);
   });
 
-  it("counts a nested aggregator's update as the client updates it stands for", () => {
+  it('counts an update that stands for several client updates (FitResult.clientUpdates) as that many', () => {
     const acc = new SubFleetAccumulator(global, { effectiveExamples: false, maxUpdateNorm: 0 });
     acc.add({ ...update('sub', [1, 1], 30), clientUpdates: 3 });
     acc.add(update('a', [1, 1], 10));

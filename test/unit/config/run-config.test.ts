@@ -215,3 +215,45 @@ describe('run config mode "async"', () => {
     }
   });
 });
+
+describe('run config hierarchical', () => {
+  it('is off by default, and allowed with a FedAvg-family strategy and local differential privacy', () => {
+    assert.equal(parseRunConfig({}).hierarchical, false);
+    const local = { mode: 'local', noiseMultiplier: 1, clippingNorm: 1 };
+    const c = parseRunConfig({ hierarchical: true, strategy: 'fedavg-effective', differentialPrivacy: local });
+    assert.equal(c.hierarchical, true);
+  });
+
+  it('refuses robust strategies, secure aggregation, mode async, central DP and a schema needing statistics, naming both fields', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ strategy: { name: 'fedmedian' } }, 'strategy.name: strategy "fedmedian"'],
+      [{ strategy: { name: 'krum' } }, 'strategy.name: strategy "krum"'],
+      [{ secureAggregation: { numShares: 5, reconstructionThreshold: 3 } }, 'secureAggregation: secureAggregation'],
+      [{ mode: 'async' }, 'mode: mode "async"'],
+      [
+        { differentialPrivacy: { noiseMultiplier: 1, clippingNorm: 1 } },
+        'differentialPrivacy.mode: central differentialPrivacy',
+      ],
+      [
+        {
+          model: 'mlp:8',
+          schema: { features: [{ name: 'x', kind: 'numeric' }], label: { column: 'y', classes: ['a', 'b'] } },
+        },
+        'schema: a schema that needs feature statistics',
+      ],
+    ];
+    for (const [extra, named] of cases) {
+      const base = { clientsPerRound: 5, minClients: 3, ...extra };
+      const err = configError(() => parseRunConfig({ ...base, hierarchical: true }));
+      assert.ok(err.message.includes(`${named} cannot be combined with hierarchical`), err.message);
+      // the same config in a flat run is not refused for that reason
+      let flat = '';
+      try {
+        parseRunConfig(base);
+      } catch (e) {
+        flat = (e as Error).message;
+      }
+      assert.doesNotMatch(flat, /hierarchical/);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatRoundRow, formatRunList, formatRunStatus } from '../../../coordinator/operator/index.js';
-import type { RunStatus } from '../../../shared/proto/index.js';
+import type { RoundSummary, RunStatus } from '../../../shared/proto/index.js';
 
 /** A running run's status whose config carries `name`. */
 const status = (config: Record<string, unknown>): RunStatus => ({
@@ -16,6 +16,23 @@ const status = (config: Record<string, unknown>): RunStatus => ({
   finishedUnixMs: 0,
   connectedClients: 3,
 });
+
+/** A completed round 1 of 2 selected clients that both responded. */
+const ROUND: RoundSummary = {
+  round: 1,
+  selected: 2,
+  responded: 2,
+  failed: 0,
+  trainLoss: 1,
+  testLoss: 1,
+  testAccuracy: 0.5,
+  durationMs: 1000,
+  federatedAccuracy: NaN,
+  attempts: 1,
+  failures: [],
+  aggregationMs: 1,
+  clientMetrics: {},
+};
 
 describe('run status and list (fedsift run status | list)', () => {
   it("show the run's --name, and nothing in its place when it has none", () => {
@@ -44,23 +61,7 @@ describe('run status and list (fedsift run status | list)', () => {
 
   it('shows ε and the clipping norm of a DP run, and why a run completed early as "ended", not "error"', () => {
     // Prepare
-    const round = {
-      round: 1,
-      selected: 2,
-      responded: 2,
-      failed: 0,
-      trainLoss: 1,
-      testLoss: 1,
-      testAccuracy: 0.5,
-      durationMs: 1000,
-      federatedAccuracy: NaN,
-      attempts: 1,
-      failures: [],
-      aggregationMs: 1,
-      clientMetrics: {},
-      dpEpsilon: 1.23456,
-      dpClippingNorm: 0.25,
-    };
+    const round = { ...ROUND, dpEpsilon: 1.23456, dpClippingNorm: 0.25 };
     const s: RunStatus = {
       ...status({ differentialPrivacy: { delta: 1e-5 } }),
       state: 'RUN_STATE_COMPLETED',
@@ -76,6 +77,21 @@ describe('run status and list (fedsift run status | list)', () => {
     assert.match(text, /differential privacy: ε = 1\.235 \(δ = 0\.00001\) after round 1, clipping norm 0\.2500/);
     assert.match(formatRoundRow(round, 5), /  ε 1\.235 C 0\.2500$/);
     assert.doesNotMatch(formatRoundRow({ ...round, dpEpsilon: 0 }, 5), /ε/);
+  });
+
+  it('shows the client updates and failures behind the aggregators of a hierarchical round, nothing for a flat one', () => {
+    // Prepare: 2 aggregators responded, standing for 6 client updates; 1 client behind them failed
+    const failures = [{ clientId: 'c-agg/c-site', reason: 'no update before the round deadline' }];
+    const round = { ...ROUND, failures, clientUpdates: 6, subFleetFailed: 1 };
+
+    // Execute
+    const text = formatRunStatus({ ...status({ hierarchical: true }), rounds: [round] });
+
+    // Assert
+    assert.match(text, /\n1\/5 +2\/2 .*  6 client updates, 1 failed behind aggregators$/);
+    const flat = { ...round, failures: [], clientUpdates: 2, subFleetFailed: 0 };
+    assert.doesNotMatch(formatRoundRow(flat, 5), /client updates/);
+    assert.doesNotMatch(formatRoundRow({ ...flat, clientUpdates: 0 }, 5), /client updates/, 'an older coordinator');
   });
 
   it("prints the run's feature statistics: a row per numeric column, categories with counts and frequencies", () => {

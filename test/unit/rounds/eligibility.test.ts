@@ -66,7 +66,7 @@ describe("a run's eligibility: which clients' data fits its model and schema", (
     join('silent', caps(width, 3, schemaSha256(schema)), 0);
 
     // Execute
-    const eligible = registry.live(5_500, fitsRun(tabular));
+    const eligible = registry.live(5_500, fitsRun(tabular, false));
 
     // Assert
     assert.deepEqual(eligible, [fit]);
@@ -80,7 +80,7 @@ describe("a run's eligibility: which clients' data fits its model and schema", (
       clients.join({ siteId, capabilities: c, peer: 'p', sessionId: siteId, takeover: false }, Date.now());
     join('fit', caps(width, 3, schemaSha256(schema)));
     join('digits', caps(784, 10));
-    const config = { minAvailableClients: 2, waitForClientsMs: 0 };
+    const config = { minAvailableClients: 2, waitForClientsMs: 0, hierarchical: false };
     const eligible = new EligibleClients({ runId: 'r', config, clients, clock: Date, requirement: tabular });
 
     // Execute
@@ -98,5 +98,24 @@ describe("a run's eligibility: which clients' data fits its model and schema", (
       `only 1 of the 2 clients needed within 0 ms: live, with data that fits the run (${describeRequirement(tabular)}); ` +
         '1 other live client did not fit',
     );
+  });
+
+  it('selects an aggregator only in a hierarchical run, without the data checks; data sites as usual in both', () => {
+    // Prepare: a fitting site, an unfit one, an aggregator (data fields 0/'', as it joins) and one claiming data
+    const registry = new ClientRegistry(60_000);
+    const join = (siteId: string, c: ClientCapabilities) =>
+      registry.join({ siteId, capabilities: c, peer: 'p', sessionId: siteId, takeover: false }, 0).record.clientId;
+    const site = join('site', caps(784, 10));
+    join('unfit', caps(783, 10));
+    const aggregator = join('aggregator', { ...caps(0, 0), numExamples: 0, aggregator: true });
+    const claimsData = join('aggregator-with-data', { ...caps(784, 10), aggregator: true });
+
+    // Execute
+    const flat = registry.live(0, fitsRun(digits, false));
+    const hierarchical = registry.live(0, fitsRun(digits, true));
+
+    // Assert
+    assert.deepEqual(flat, [site], 'a flat run never selects an aggregator');
+    assert.deepEqual(hierarchical, [site, aggregator, claimsData]);
   });
 });
