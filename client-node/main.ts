@@ -47,6 +47,7 @@ export async function startClient(config: ClientConfig, logger: Logger): Promise
     runs: new RunContexts({ tf, site, seed: deriveSeed(0, config.siteId), logger }),
     reporting: {
       reportDir: config.reportDir,
+      reportScore: config.reportScore,
       wrongLabels: noisy ? noisy.flipped : undefined,
       droppedRows: site.kind === 'table' ? site.table.droppedRows : undefined,
     },

@@ -1,6 +1,6 @@
 import { Command, Option, type OptionValues } from 'commander';
 import { parseClientConfig, type ClientConfig } from '../../shared/config/index.js';
-import { DEFAULT_COORDINATOR_ADDRESS } from '../../shared/contract/index.js';
+import { DEFAULT_COORDINATOR_ADDRESS, LABEL_QUALITY_SCORES } from '../../shared/contract/index.js';
 import { ConfigError } from '../../shared/errors/index.js';
 import { parseAttack, parseLabelNoise } from '../attacks/index.js';
 import { parseDataSpec } from './data-spec.js';
@@ -56,6 +56,11 @@ export function addSiteOptions(cmd: Command): Command {
       floatArg,
     )
     .option('--report-dir <dir>', "write the site's label-issue report and label-next queue here each weighted round")
+    .addOption(
+      new Option('--report-score <score>', 'label-quality score the report ranks every sample by')
+        .choices([...LABEL_QUALITY_SCORES])
+        .default('self-confidence'),
+    )
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port', intArg)
     .option(
       '--metrics-host <host>',
@@ -98,6 +103,7 @@ export function siteConfigFromFlags(o: OptionValues): ClientConfig {
     metricsHost: o.metricsHost,
     slowdown: o.slowdown,
     reportDir: o.reportDir,
+    reportScore: o.reportScore,
     labelNoise:
       o.labelNoise === undefined
         ? undefined

@@ -14,11 +14,13 @@ export interface LabelNextEntry {
 }
 
 /**
- * Writes the site's local report for a round — `label-issues.{csv,json}` (ranked likely label issues: sample index,
- * given label, suggested label, score), `label-next.{csv,json}` (the active-learning queue) and `summary.json`
- * ({@link SiteSummary}: the round's weighting statistics and, in experiments with injected noise, detection quality)
- * — into `dir`, replacing the previous round's files atomically (write then rename). The JSON files start with the
- * summary's run id and round. Nothing here leaves the site.
+ * Writes the site's local report for a round — `label-issues.{csv,json}` (every sample ranked by its label-quality
+ * score, most suspicious first: sample index, given label, suggested label, score, whether the default cut flags it and
+ * whether training corrected it; a refused probability row has an empty score and comes last), `label-next.{csv,json}`
+ * (the active-learning queue) and `summary.json` ({@link SiteSummary}: the score, the round's weighting statistics
+ * and, in experiments with injected noise, detection quality and its precision–recall curve) — into `dir`, replacing
+ * the previous round's files atomically (write then rename). The JSON files start with the summary's run id and round.
+ * Nothing here leaves the site.
  * @throws the file-system error when `dir` cannot be written.
  */
 export function writeSiteReport(
@@ -38,11 +40,12 @@ export function writeSiteReport(
         given_label: i.givenLabel,
         suggested_label: i.suggestedLabel,
         score: i.score,
+        flagged: i.flagged,
         corrected: i.corrected,
       })),
       {
         header: true,
-        columns: ['sample_index', 'given_label', 'suggested_label', 'score', 'corrected'],
+        columns: ['sample_index', 'given_label', 'suggested_label', 'score', 'flagged', 'corrected'],
         cast: { boolean: (v) => String(v) },
       },
     ),

@@ -1,4 +1,4 @@
-import { numRows, row, type ProbabilityMatrix } from './probabilities.js';
+import { checkLabels, numRows, row, type ProbabilityMatrix } from './probabilities.js';
 
 /** What confident learning finds on one site. All per-sample arrays have one entry per row of the input. */
 export interface ConfidentLearningResult {
@@ -13,8 +13,6 @@ export interface ConfidentLearningResult {
   noiseRate: number;
   /** 1 for a likely label issue (prune by noise rate), else 0. */
   flagged: Uint8Array;
-  /** Self-confidence p̂_{i,ỹ_i}: lower = more likely mislabelled. */
-  labelQuality: Float32Array;
   /** argmax_j p̂_{i,j} over the classes the site's labels hold: the label the model suggests. */
   suggested: Int32Array;
 }
@@ -42,10 +40,9 @@ export function confidentLearning(
   labels: Int32Array,
   valid?: Uint8Array,
 ): ConfidentLearningResult {
+  checkLabels(p, labels, 'confident learning');
   const k = p.numClasses,
     n = numRows(p);
-  if (labels.length !== n)
-    throw new RangeError(`confident learning: ${labels.length} labels for ${n} probability rows`);
   const ok = (i: number) => !valid || valid[i] === 1;
   const thresholds = classThresholds(p, labels, ok);
   const anyPresent = thresholds.some(Number.isFinite);
@@ -53,13 +50,10 @@ export function confidentLearning(
   const counted = new Float64Array(k);
   const labelCount = new Float64Array(k);
   const suggested = new Int32Array(n);
-  const labelQuality = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const y = labels[i]!;
-    if (!(y >= 0 && y < k)) throw new RangeError(`confident learning: label ${y} of sample ${i} is outside [0, ${k})`);
     const r = row(p, i);
     suggested[i] = argmaxPresent(r, thresholds, anyPresent);
-    labelQuality[i] = r[y]!;
     if (!ok(i)) continue;
     labelCount[y]!++;
     let best = -1;
@@ -81,7 +75,6 @@ export function confidentLearning(
     confidentJoint: joint,
     noiseRate: total > 0 ? noise / total : 0,
     flagged: pruneByNoiseRate(p, labels, calibrated, ok),
-    labelQuality,
     suggested,
   };
 }

@@ -1,4 +1,7 @@
-import type { DetectionQuality } from '../../shared/contract/index.js';
+import type { DetectionQuality, PrecisionRecallPoint } from '../../shared/contract/index.js';
+
+/** The label-quality score cuts of a site report's precision–recall curve (scores are in [0, 1]). */
+export const PR_CURVE_CUTS: readonly number[] = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 /**
  * Scores label-issue detection against the ground truth of an experiment (injected noise): precision and recall of
@@ -31,6 +34,36 @@ export function detectionQuality(suspicion: Float32Array, flagged: Uint8Array, w
     recall: hits / noisy,
     auroc: auroc(suspicion, wrong, noisy),
   };
+}
+
+/**
+ * Precision and recall of flagging every sample whose label-quality score is strictly below each cut, against the
+ * ground truth of an experiment. A NaN score (a refused row) is never flagged, and still counts as noisy when its label
+ * is wrong.
+ * @param scores [n] label-quality scores, lower = more likely wrong.
+ * @param wrong [n], 1 = the label is known to be wrong.
+ * @param cuts the score values to cut at, e.g. {@link PR_CURVE_CUTS}.
+ * @returns one point per cut, in the order given; precision is NaN where nothing is flagged, recall where no label is wrong.
+ * @throws {RangeError} when scores and mask differ in length.
+ */
+export function precisionRecallCurve(
+  scores: Float32Array,
+  wrong: Uint8Array,
+  cuts: readonly number[],
+): PrecisionRecallPoint[] {
+  if (wrong.length !== scores.length)
+    throw new RangeError(`precisionRecallCurve: ${scores.length} scores, ${wrong.length} mask entries`);
+  const noisy = wrong.reduce((a, b) => a + b, 0);
+  return cuts.map((cut) => {
+    let flagged = 0,
+      hits = 0;
+    scores.forEach((s, i) => {
+      if (!(s < cut)) return;
+      flagged++;
+      hits += wrong[i]!;
+    });
+    return { cut, flagged, precision: hits / flagged, recall: hits / noisy };
+  });
 }
 
 function auroc(score: Float32Array, positive: Uint8Array, positives: number): number {

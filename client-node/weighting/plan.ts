@@ -8,18 +8,6 @@ import { paceForFraction, selfPacedWeights } from './self-paced.js';
 import { forgetRate, smallLossWeights } from './small-loss.js';
 import { meanLossByClass, weightHistogram } from './statistics.js';
 
-/** One likely label issue, for the site's local report (never sent to the coordinator). */
-export interface LabelIssue {
-  /** Index of the sample in the site's dataset. */
-  index: number;
-  givenLabel: number;
-  suggestedLabel: number;
-  /** Self-confidence p̂(given label) under the global model: lower = more likely wrong. */
-  score: number;
-  /** True when training used the suggested label instead of the given one. */
-  corrected: boolean;
-}
-
 /** The weights and targets of one round of local training, and what may be reported. */
 export interface WeightingPlan {
   /** Final weight per sample, [n] in [0, 1]. */
@@ -33,10 +21,14 @@ export interface WeightingPlan {
    * class the site lacks).
    */
   stats: Record<string, number>;
-  /** Likely label issues, most suspicious first (local report only). */
-  issues: LabelIssue[];
-  /** The sanitised probabilities the plan was made from (for the site's active-learning queue). */
+  /** The sanitised probabilities the plan was made from (for the site's label report and active-learning queue). */
   probabilities: SanitizedProbabilities;
+  /** Confident learning's estimate of the share of wrong labels, whichever noisy-label component training uses. */
+  noiseRate: number;
+  /** The label the global model suggests per sample [n] (confident learning: a class the site's labels hold). */
+  suggested: Int32Array;
+  /** 1 where training replaces the given label by the suggested one this round [n]. */
+  corrected: Uint8Array;
 }
 
 /** Inputs of {@link planSampleWeights}. */
@@ -95,19 +87,6 @@ export function planSampleWeights(input: PlanInput): WeightingPlan {
   p.valid.forEach((v, i) => v === 0 && (weights[i] = 1));
 
   const flaggedCount = cl.flagged.reduce((a, b) => a + b, 0);
-  const issues: LabelIssue[] = [];
-  for (let i = 0; i < n; i++) {
-    if (cl.flagged[i] || isCorrected[i]) {
-      issues.push({
-        index: i,
-        givenLabel: labels[i]!,
-        suggestedLabel: cl.suggested[i]!,
-        score: cl.labelQuality[i]!,
-        corrected: isCorrected[i] === 1,
-      });
-    }
-  }
-  issues.sort((a, b) => a.score - b.score || a.index - b.index);
   const downweighted = weights.reduce((c, w) => c + (w < 0.5 ? 1 : 0), 0);
   return {
     weights,
@@ -122,8 +101,10 @@ export function planSampleWeights(input: PlanInput): WeightingPlan {
       [CLIENT_METRICS.probabilitiesRefused]: p.refused,
       ...distributionStats(weights, losses, labels, p),
     },
-    issues,
     probabilities: p,
+    noiseRate: cl.noiseRate,
+    suggested: cl.suggested,
+    corrected: isCorrected,
   };
 }
 

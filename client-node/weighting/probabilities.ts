@@ -17,6 +17,20 @@ export function row(p: ProbabilityMatrix, i: number): Float32Array {
   return p.values.subarray(i * p.numClasses, (i + 1) * p.numClasses);
 }
 
+/**
+ * Checks that `labels` gives one label per probability row, each a class index in [0, K).
+ * @param context names the caller in the message, e.g. "confident learning".
+ * @throws {RangeError} `<context>: 3 labels for 4 probability rows` or `<context>: label 5 of sample 2 is outside [0, 3)`.
+ */
+export function checkLabels(p: ProbabilityMatrix, labels: Int32Array, context: string): void {
+  const n = numRows(p),
+    k = p.numClasses;
+  if (labels.length !== n) throw new RangeError(`${context}: ${labels.length} labels for ${n} probability rows`);
+  labels.forEach((y, i) => {
+    if (!(y >= 0 && y < k)) throw new RangeError(`${context}: label ${y} of sample ${i} is outside [0, ${k})`);
+  });
+}
+
 /** Result of {@link sanitizeProbabilities}: usable rows (renormalised where needed) and which rows were refused. */
 export interface SanitizedProbabilities extends ProbabilityMatrix {
   /** 1 for a usable row, 0 for a refused one (its values are left as uniform 1/K and must not drive any flag). */

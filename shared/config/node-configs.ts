@@ -5,6 +5,7 @@ import {
   DEFAULT_GRPC_PORT,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   federationIdProblem,
+  LABEL_QUALITY_SCORES,
 } from '../contract/index.js';
 import { BACKENDS } from '../tf/index.js';
 import { parseCoordinatorList, parseHostPort } from './coordinator-addresses.js';
@@ -161,6 +162,8 @@ export const clientConfigSchema = z
     backend: z.enum(BACKENDS).default('auto'),
     /** Folder of the site's local label-issue report (written each weighted round); absent = no report. */
     reportDir: z.string().min(1).optional(),
+    /** The label-quality score the report ranks every sample by (SiteSummary.score). @default "self-confidence" */
+    reportScore: z.enum(LABEL_QUALITY_SCORES).default('self-confidence'),
     /** Serve /metrics and /healthz on this port (0 = a free one); absent = off. */
     metricsPort: z.number().int().min(0).max(65_535).optional(),
     /** Interface the daemon's /metrics listens on (0.0.0.0 for a scraper on another host or pod). @default 127.0.0.1 */

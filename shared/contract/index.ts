@@ -14,7 +14,15 @@ export {
   CLASS_LOSS_METRICS,
   type IndexedMetricFamily,
 } from './client-metrics.js';
-export { SITE_SUMMARY_FILE, siteReportDir, type SiteSummary, type DetectionQuality } from './site-summary.js';
+export {
+  SITE_SUMMARY_FILE,
+  LABEL_QUALITY_SCORES,
+  siteReportDir,
+  type SiteSummary,
+  type DetectionQuality,
+  type PrecisionRecallPoint,
+  type LabelQualityScore,
+} from './site-summary.js';
 export { DEFAULT_GRPC_PORT, DEFAULT_COORDINATOR_ADDRESS, DEFAULT_HEARTBEAT_INTERVAL_MS } from './defaults.js';
 export {
   PROTOCOL_VERSION,

@@ -76,7 +76,7 @@ describe('a run with per-sample weighting on real client daemons', () => {
         assert.ok(existsSync(join(dir, 'label-issues.json')) && existsSync(join(dir, 'label-next.json')));
         assert.match(
           readFileSync(join(dir, 'label-issues.csv'), 'utf8'),
-          /^sample_index,given_label,suggested_label,score,corrected\n/,
+          /^sample_index,given_label,suggested_label,score,flagged,corrected\n/,
         );
         const queue = JSON.parse(readFileSync(join(dir, 'label-next.json'), 'utf8')) as {
           round: number;

@@ -170,6 +170,13 @@ describe('coordinator and client config', () => {
       /data\.partition\.index: index must be < numPartitions/,
     );
   });
+
+  it('ranks the site report by self-confidence unless told normalized-margin; another score names the field', () => {
+    const site = { siteId: 's', insecure: true, data: { kind: 'mnist' } };
+    assert.equal(parseClientConfig(site).reportScore, 'self-confidence');
+    assert.equal(parseClientConfig({ ...site, reportScore: 'normalized-margin' }).reportScore, 'normalized-margin');
+    assert.match(configError(() => parseClientConfig({ ...site, reportScore: 'entropy' })).message, /reportScore/);
+  });
 });
 
 describe('run config mode "async"', () => {
