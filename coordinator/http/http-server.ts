@@ -14,18 +14,18 @@ export type ReadinessChecks = () => Record<string, boolean>;
 const require = createRequire(import.meta.url);
 const PUBLIC = (name: string) => fileURLToPath(new URL(`../dashboard/public/${name}`, import.meta.url));
 
-/** Static files of the dashboard, read once: our page and script, and Chart.js's UMD build from its package's dist/. */
+/** Static files of the dashboard, read once: ours (page, scripts, style) and Chart.js's UMD build from its dist/. */
 function staticFiles(): Record<string, { body: string; type: string }> {
+  const script = 'text/javascript; charset=utf-8';
+  const ours = (name: string, type: string) => ({ body: readFileSync(PUBLIC(name), 'utf8'), type });
   return {
-    '/': { body: readFileSync(PUBLIC('index.html'), 'utf8'), type: 'text/html; charset=utf-8' },
-    '/static/dashboard.js': {
-      body: readFileSync(PUBLIC('dashboard.js'), 'utf8'),
-      type: 'text/javascript; charset=utf-8',
-    },
-    '/static/dashboard.css': { body: readFileSync(PUBLIC('dashboard.css'), 'utf8'), type: 'text/css; charset=utf-8' },
+    '/': ours('index.html', 'text/html; charset=utf-8'),
+    '/static/charts.js': ours('charts.js', script),
+    '/static/dashboard.js': ours('dashboard.js', script),
+    '/static/dashboard.css': ours('dashboard.css', 'text/css; charset=utf-8'),
     '/static/chart.js': {
       body: readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8'),
-      type: 'text/javascript; charset=utf-8',
+      type: script,
     },
   };
 }

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
 import { stopChild } from '../../coordinator/lab/federation/index.js';
 import type { Coordinator } from '../../coordinator/main.js';
+import { launchChromium } from '../helpers/browser.js';
 import { spawnClient, type ClientProcess } from '../helpers/client-processes.js';
 import { startTestCoordinator, waitFor, waitForRound, waitForRunState } from '../helpers/coordinators.js';
 import { HAS_PROMTOOL, promtoolCheck, scrape, scrapeText, valueOf, type MetricFamily } from '../helpers/prometheus.js';
 
-const CHROMIUM = process.env.FEDSIFT_CHROMIUM ?? '/usr/bin/chromium';
 const ROUNDS = 6;
 const ADMIN = 'observability-admin-token-0123';
 const asAdmin = { headers: { Authorization: `Bearer ${ADMIN}` } };
@@ -79,19 +77,7 @@ describe("operators' view during a real run: /metrics, health, dashboard (admin 
 
   it('draws one accuracy point per completed round in the dashboard, live during the run (headless Chromium)', async (t) => {
     // Prepare
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: install Debian's chromium (.ci/run does)`);
-    const browser: Browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     t.after(() => browser.close());
     // Execute: open the dashboard mid-run
     const page = await browser.newPage();

@@ -1,34 +1,16 @@
 // fedsift dashboard: polls the coordinator's JSON API and draws the selected run with Chart.js. No build step.
 'use strict';
-const charts = {};
 let selected = new URLSearchParams(location.search).get('run');
 
 const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '—');
 const state = (s) => s.state.replace('RUN_STATE_', '').toLowerCase();
+const stepOf = (r) => stepOfMode(JSON.parse(r.configJson).mode);
 
-function chart(id, type, datasets, options = {}) {
-  const canvas = document.getElementById(id);
-  if (!charts[id]) {
-    charts[id] = new Chart(canvas, {
-      type,
-      data: { labels: [], datasets },
-      options: { animation: false, responsive: true, ...options },
-    });
-  }
-  return charts[id];
-}
-
-function setSeries(id, labels, series) {
-  const c = charts[id];
-  c.data.labels = labels;
-  series.forEach((values, i) => {
-    c.data.datasets[i].data = values;
-  });
-  c.update();
-  document.getElementById(id).dataset.points = String(labels.length);
-}
-
+// The runs table; its progress column is named by the runs' steps ("round", "version", or both for a mix, each
+// cell then naming its own).
 function renderRuns(runs) {
+  const steps = [...new Set(runs.map(stepOf))];
+  document.getElementById('runs-step').textContent = steps.join(' / ') || 'round';
   const body = document.querySelector('#runs tbody');
   body.replaceChildren(
     ...runs.map((r) => {
@@ -39,7 +21,7 @@ function renderRuns(runs) {
       for (const v of [
         r.runId,
         state(r),
-        `${r.currentRound}/${r.totalRounds}`,
+        (steps.length > 1 ? `${stepOf(r)} ` : '') + `${r.currentRound}/${r.totalRounds}`,
         r.connectedClients,
         pct(last ? last.testAccuracy : NaN),
         new Date(r.startedUnixMs).toLocaleTimeString(),
@@ -61,9 +43,13 @@ function renderRuns(runs) {
 function renderRun(r) {
   document.getElementById('run').hidden = false;
   const cfg = JSON.parse(r.configJson);
+  const step = stepOfMode(cfg.mode);
+  document.querySelectorAll('#run .step').forEach((e) => {
+    e.textContent = step;
+  });
   document.getElementById('run-title').textContent = `Run ${r.runId}` + (cfg.name ? ` — ${cfg.name}` : '');
   document.getElementById('run-summary').textContent =
-    `${state(r)} · round ${r.currentRound}/${r.totalRounds} · model ${cfg.model} · strategy ${cfg.strategy.name}` +
+    `${state(r)} · ${step} ${r.currentRound}/${r.totalRounds} · model ${cfg.model} · strategy ${cfg.strategy.name}` +
     ` · updates ${cfg.updateCodec ?? 'none'} · downloads ${cfg.downloadCodec ?? 'none'}` +
     privacySummary(r, cfg) +
     (r.error ? ` · ${r.state === 'RUN_STATE_COMPLETED' ? 'ended' : 'error'}: ${r.error}` : '');
@@ -71,33 +57,40 @@ function renderRun(r) {
   chart('accuracy-chart', 'line', [{ label: 'test accuracy' }, { label: 'federated accuracy (clients)' }], {
     scales: { y: { min: 0, max: 1 } },
   });
-  setSeries('accuracy-chart', labels, [r.rounds.map((x) => x.testAccuracy), r.rounds.map((x) => x.federatedAccuracy)]);
+  setSeries(
+    'accuracy-chart',
+    labels,
+    [r.rounds.map((x) => x.testAccuracy), r.rounds.map((x) => x.federatedAccuracy)],
+    step,
+  );
   chart('loss-chart', 'line', [{ label: 'test loss' }, { label: 'train loss' }]);
-  setSeries('loss-chart', labels, [r.rounds.map((x) => x.testLoss), r.rounds.map((x) => x.trainLoss)]);
-  chart('participation-chart', 'bar', [{ label: 'responded' }, { label: 'no update' }], {
-    scales: { x: { stacked: true }, y: { stacked: true } },
-  });
-  setSeries('participation-chart', labels, [
-    r.rounds.map((x) => x.responded),
-    r.rounds.map((x) => x.selected - x.responded),
-  ]);
+  setSeries('loss-chart', labels, [r.rounds.map((x) => x.testLoss), r.rounds.map((x) => x.trainLoss)], step);
+  renderParticipation(cfg, r.rounds, labels, step);
   chart('bytes-chart', 'bar', [{ label: 'updates' }, { label: 'updates as float32' }, { label: 'global models' }]);
   const mb = (b) => (b === undefined ? null : b / 1e6);
-  setSeries('bytes-chart', labels, [
-    r.rounds.map((x) => mb(x.updateBytes)),
-    r.rounds.map((x) => mb(x.rawUpdateBytes)),
-    r.rounds.map((x) => mb(x.modelBytes)),
-  ]);
-  const hidden = new Set(['train_ms', 'epochs']); // timing and echoed config, not statistics
-  const names = [...new Set(r.rounds.flatMap((x) => Object.keys(x.clientMetrics)))].filter((k) => !hidden.has(k));
+  setSeries(
+    'bytes-chart',
+    labels,
+    [
+      r.rounds.map((x) => mb(x.updateBytes)),
+      r.rounds.map((x) => mb(x.rawUpdateBytes)),
+      r.rounds.map((x) => mb(x.modelBytes)),
+    ],
+    step,
+  );
+  // timing, echoed config and an asynchronous version's staleness (its own chart): not client statistics
+  const hidden = (k) => k === 'train_ms' || k === 'epochs' || k.startsWith('staleness_');
+  const names = [...new Set(r.rounds.flatMap((x) => Object.keys(x.clientMetrics)))].filter((k) => !hidden(k));
   const c = chart('client-chart', 'line', []);
   c.data.datasets = names.map((n) => ({ label: n, data: [] }));
   setSeries(
     'client-chart',
     labels,
     names.map((n) => r.rounds.map((x) => x.clientMetrics[n] ?? null)),
+    step,
   );
-  renderPrivacy(r, labels);
+  renderStaleness(r.rounds, labels, step);
+  renderPrivacy(r, labels, step);
   renderStatistics(r.featureStatistics, cfg.schema);
   const rejected = Object.entries(r.rejected);
   if (!rejected.length) rejected.push(['none', 0]);
@@ -115,15 +108,20 @@ function privacySummary(r, cfg) {
 }
 
 // ε after each round and the clipping norm, for a run with central differential privacy; hidden otherwise.
-function renderPrivacy(r, labels) {
+function renderPrivacy(r, labels, step) {
   const dp = r.rounds.some((x) => x.dpEpsilon);
   document.getElementById('privacy').hidden = !dp;
   if (!dp) return;
   chart('privacy-chart', 'line', [{ label: 'ε' }, { label: 'clipping norm' }]);
-  setSeries('privacy-chart', labels, [
-    r.rounds.map((x) => (Number.isFinite(x.dpEpsilon) ? x.dpEpsilon : null)),
-    r.rounds.map((x) => x.dpClippingNorm ?? null),
-  ]);
+  setSeries(
+    'privacy-chart',
+    labels,
+    [
+      r.rounds.map((x) => (Number.isFinite(x.dpEpsilon) ? x.dpEpsilon : null)),
+      r.rounds.map((x) => x.dpClippingNorm ?? null),
+    ],
+    step,
+  );
 }
 
 // The run's global feature statistics (round 0 of a run with a data schema); hidden when it has none.
