@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import { Command } from 'commander';
-import { parseAggregatorConfig, readJsonFile } from '../../shared/config/index.js';
+import { Command, type OptionValues } from 'commander';
+import { parseAggregatorConfig, readJsonFile, type AggregatorConfig } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import { untilShutdownSignal } from '../../shared/lifecycle/index.js';
 import { insecureFromEnv, intArg } from '../../shared/cli/index.js';
@@ -52,32 +52,7 @@ export function aggregatorCommand(): Command {
       const file = o.config
         ? withPathsFrom(dirname(resolve(o.config)), readJsonFile(o.config, 'aggregator config'), PATH_FIELDS)
         : {};
-      const upstreamFile = (file.upstream ?? {}) as Record<string, unknown>;
-      const env = (value: unknown, name: string) => (value === undefined ? process.env[name] || undefined : undefined);
-      const insecure = o.insecure || file.insecure || undefined;
-      const config = parseAggregatorConfig({
-        ...file,
-        ...defined({ host: o.host, port: o.port, clientsPerRound: o.clientsPerRound, minClients: o.minClients }),
-        ...defined({ insecure }),
-        ...defined({
-          tls: overlay(file.tls, { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa }),
-          auth: overlay(file.auth, { clientTokensFile: o.clientTokens }),
-        }),
-        upstream: {
-          ...upstreamFile,
-          ...defined({
-            coordinator: o.upstream ?? env(upstreamFile.coordinator, 'FEDSIFT_COORDINATOR'),
-            siteId: o.siteId,
-            token: o.token || env(upstreamFile.token, 'FEDSIFT_TOKEN'),
-            tls: overlay(upstreamFile.tls, {
-              caFile: o.upstreamTlsCa,
-              certFile: o.upstreamTlsCert,
-              keyFile: o.upstreamTlsKey,
-            }),
-            insecure: o.insecure || upstreamFile.insecure || undefined,
-          }),
-        },
-      });
+      const config = aggregatorConfigFrom(o, file, process.env);
       const logger = createLogger({ name: 'aggregator' });
       const { startAggregator } = await import('../aggregator/index.js');
       const aggregator = await startAggregator(config, logger);
@@ -86,6 +61,44 @@ export function aggregatorCommand(): Command {
       await aggregator.close();
       if (stop === 'cut-off') process.exitCode = 5; // as `fedsift client` when another daemon speaks for its site
     });
+}
+
+/**
+ * The aggregator config that flags `o` and a config file's content `file` (paths resolved) describe: each flag
+ * overrides its field, a TLS or auth flag only its own field of the file's section; $FEDSIFT_COORDINATOR and
+ * $FEDSIFT_TOKEN (in `env`) fill upstream.coordinator and upstream.token only when neither a flag nor the file sets them.
+ * @throws {ConfigError} naming every bad field.
+ */
+export function aggregatorConfigFrom(
+  o: OptionValues,
+  file: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): AggregatorConfig {
+  const upstreamFile = (file.upstream ?? {}) as Record<string, unknown>;
+  const fromEnv = (value: unknown, name: string) => (value === undefined ? env[name] || undefined : undefined);
+  return parseAggregatorConfig({
+    ...file,
+    ...defined({ host: o.host, port: o.port, clientsPerRound: o.clientsPerRound, minClients: o.minClients }),
+    ...defined({
+      insecure: o.insecure || file.insecure || undefined,
+      tls: overlay(file.tls, { certFile: o.tlsCert, keyFile: o.tlsKey, clientCaFile: o.tlsClientCa }),
+      auth: overlay(file.auth, { clientTokensFile: o.clientTokens }),
+    }),
+    upstream: {
+      ...upstreamFile,
+      ...defined({
+        coordinator: o.upstream ?? fromEnv(upstreamFile.coordinator, 'FEDSIFT_COORDINATOR'),
+        siteId: o.siteId,
+        token: o.token || fromEnv(upstreamFile.token, 'FEDSIFT_TOKEN'),
+        tls: overlay(upstreamFile.tls, {
+          caFile: o.upstreamTlsCa,
+          certFile: o.upstreamTlsCert,
+          keyFile: o.upstreamTlsKey,
+        }),
+        insecure: o.insecure || upstreamFile.insecure || undefined,
+      }),
+    },
+  });
 }
 
 /** The file fields of an aggregator config file, as [section, field]. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientConfigSchema, coordinatorConfigSchema } from './node-configs.js';
+import { clientConfigSchema, coordinatorConfigSchema, requireTimeoutPastHeartbeat } from './node-configs.js';
 import { parseWith } from './parse.js';
 import { requireTlsOrInsecure } from './tls.js';
 
@@ -63,13 +63,7 @@ export const aggregatorConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     requireTlsOrInsecure(c, ctx);
-    if (c.clientTimeoutMs <= c.heartbeatIntervalMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['clientTimeoutMs'],
-        message: `must be > heartbeatIntervalMs (${c.heartbeatIntervalMs})`,
-      });
-    }
+    requireTimeoutPastHeartbeat(c, ctx);
   });
 export type AggregatorConfig = Readonly<z.output<typeof aggregatorConfigSchema>>;
 

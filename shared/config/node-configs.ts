@@ -19,6 +19,23 @@ const natsUrl = z
   .regex(/^(nats|tls|wss?):\/\/[^\s]+$/, 'must be a nats://host:port URL')
   .optional();
 
+/**
+ * Refinement of the servers clients heartbeat to (coordinator, aggregator): a client is lost only after missing
+ * heartbeats, so clientTimeoutMs must exceed heartbeatIntervalMs.
+ */
+export function requireTimeoutPastHeartbeat(
+  c: { clientTimeoutMs: number; heartbeatIntervalMs: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.clientTimeoutMs <= c.heartbeatIntervalMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['clientTimeoutMs'],
+      message: `must be > heartbeatIntervalMs (${c.heartbeatIntervalMs})`,
+    });
+  }
+}
+
 /** Who may call the coordinator (see coordinator/auth). */
 export const authSchema = z
   .object({
@@ -125,13 +142,7 @@ export const coordinatorConfigSchema = z
         message: 'stateDir and stateUrl cannot both be set: the state lives in a directory (SQLite) or in PostgreSQL',
       });
     }
-    if (c.clientTimeoutMs <= c.heartbeatIntervalMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['clientTimeoutMs'],
-        message: `must be > heartbeatIntervalMs (${c.heartbeatIntervalMs})`,
-      });
-    }
+    requireTimeoutPastHeartbeat(c, ctx);
   });
 export type CoordinatorConfig = Readonly<z.output<typeof coordinatorConfigSchema>>;
 
