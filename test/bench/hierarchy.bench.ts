@@ -11,8 +11,8 @@ import { simulatedFederation } from './peers.js';
 import { emit } from './report.js';
 
 const AGGREGATORS = 10;
-const PER_AGGREGATOR = Number(process.env.HIERARCHY_PER_AGGREGATOR ?? 1000); // 20 for a quick try
-const FLAT_CLIENTS = 1000;
+const PER_AGGREGATOR = Number(process.env.HIERARCHY_PER_AGGREGATOR ?? 1000); // with HIERARCHY_FLAT_CLIENTS, for a quick try
+const FLAT_CLIENTS = Number(process.env.HIERARCHY_FLAT_CLIENTS ?? 1000);
 const ROUNDS = 3;
 const PARAMS = 10_000; // a 40 KB model: the tiers and the protocol are what is measured
 
