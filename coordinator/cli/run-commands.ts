@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { clientTlsSchema, parseWith, PLAINTEXT_HINT, readJsonFile } from '../../shared/config/index.js';
 import { DEFAULT_COORDINATOR_ADDRESS } from '../../shared/contract/index.js';
 import { parseRunConfig, RUN_CONFIG_KEYS } from '../config/index.js';
@@ -85,6 +85,13 @@ export function runCommand(): Command {
     .option('--max-round-attempts <n>', 'attempts of a round below quorum', intArg)
     .option('--update-codec <codec>', 'how clients send updates: none | fp16 | int8[:block] | topk:F[+int8[:block]]')
     .option('--download-codec <codec>', 'how the global model is sent: none | fp16')
+    .addOption(
+      new Option('--mode <mode>', 'sync rounds, or async FedBuff versions (its settings: --config "async")').choices([
+        'sync',
+        'async',
+      ]),
+    )
+    .option('--hierarchical', 'let aggregators (`fedsift aggregator`) take part for their sub-fleets')
     .option('--watch', 'follow the run until it finishes')
     .option('--json', 'print JSON')
     .action(async (o, cmd: Command) => {

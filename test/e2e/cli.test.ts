@@ -58,6 +58,13 @@ describe('fedsift CLI', () => {
     assert.equal(c.manager.list().length, 0);
   });
 
+  it('passes --mode and --hierarchical into the run config (async with hierarchical refused, naming both)', async () => {
+    const r = await runFedsift(['run', 'start', '--mode', 'async', '--hierarchical', '--coordinator', c.address]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /mode: mode "async" cannot be combined with hierarchical/);
+    assert.equal(c.manager.list().length, 0);
+  });
+
   it('exits 2 for malformed numbers and unknown options instead of truncating or ignoring them', async () => {
     const at = ['--coordinator', c.address];
     for (const args of [
