@@ -84,6 +84,6 @@ emit({
   notes: [
     `rounds: ${large.status.rounds.map((r) => `${(r.durationMs / 1000).toFixed(2)} s (${r.clientUpdates} client updates from ${r.responded}/${r.selected} aggregators)`).join(', ')}`,
     `flat rounds: ${flat.status.rounds.map((r) => `${(r.durationMs / 1000).toFixed(2)} s (${r.responded}/${r.selected})`).join(', ')}`,
-    `errors: ${errors.slice(0, 3).join('; ') || 'none'}; announcements over the WatchRounds streams; heartbeats every 5 s at both tiers`,
+    `errors: ${errors.slice(0, 3).join('; ') || 'none'}; announcements over the WatchRounds streams; aggregators heartbeat every 5 s, the sites behind them every 30 s (lost after 10 min), keepalive 60 s on their links; the flat run as the scale benchmark (5 s, 60 s, default keepalive)`,
   ],
 });

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ModelWeights } from '../../shared/codec/index.js';
+import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/logging/index.js';
 import type { RunStatus } from '../../shared/proto/index.js';
 import { createRng } from '../../shared/random/index.js';
@@ -120,9 +121,17 @@ export async function simulatedFederation(o: {
   }
 }
 
-/** Process body: `count` simulated sites from index `first`; prints its SimReport. */
-export async function simulator(address: string, first: number, count: number): Promise<void> {
-  console.log(JSON.stringify(await runSimulatedSites(address, first, count)));
+/**
+ * Process body: `count` simulated sites from index `first`; prints its SimReport. @param keepaliveMs the sites'
+ * keepalive ping interval (its timeout twice that): longer than the default when thousands share the machine.
+ */
+export async function simulator(address: string, first: number, count: number, keepaliveMs?: number): Promise<void> {
+  const transport = keepaliveMs
+    ? { ...DEFAULT_TRANSPORT, keepaliveTimeMs: keepaliveMs, keepaliveTimeoutMs: 2 * keepaliveMs }
+    : undefined;
+  console.log(
+    JSON.stringify(await runSimulatedSites(address, first, count, undefined, undefined, undefined, transport)),
+  );
 }
 
 /** A loopback TCP sink: on each connection, answers `bytes` bytes once it has read `bytes`. */

@@ -2,7 +2,7 @@ import { secAggDelta, UpdateEncoder } from '../../client-node/daemon/index.js';
 import { CoordinatorLink } from '../../client-node/link/index.js';
 import { playSecAggSession, SecAggSession } from '../../client-node/secagg/index.js';
 import { float32ToBytes, MAX_CHUNK_BYTES, type ModelWeights } from '../../shared/codec/index.js';
-import { DEFAULT_TRANSPORT } from '../../shared/config/index.js';
+import { DEFAULT_TRANSPORT, type TransportConfig } from '../../shared/config/index.js';
 import { secureRandomBytes } from '../../shared/privacy/index.js';
 import { SECAGG_UPDATE_CODEC, type RoundAnnouncement, type WireSecureAggregation } from '../../shared/proto/index.js';
 import { TEST_CAPABILITIES } from './protocol.js';
@@ -75,8 +75,9 @@ async function simulatedSite(
   wrap?: RoundWrapper,
   train: SiteTraining = (global) => global,
   numExamples = TEST_CAPABILITIES.numExamples,
+  transport: TransportConfig = DEFAULT_TRANSPORT,
 ): Promise<void> {
-  const link = new CoordinatorLink(address, DEFAULT_TRANSPORT);
+  const link = new CoordinatorLink(address, transport);
   const { clientId, heartbeatIntervalMs } = await link.join({
     siteId: `sim-${site}`,
     token: '',
@@ -128,6 +129,7 @@ async function simulatedSite(
  * @param wrapFirst wraps each round of the first site (the transfer benchmark times it there).
  * @param train what every site sends as its trained weights (default: the global model as fetched).
  * @param examples each site's example count (default TEST_CAPABILITIES'): declared at Join, stated with its updates.
+ * @param transport the sites' gRPC settings (default DEFAULT_TRANSPORT).
  */
 export async function runSimulatedSites(
   address: string,
@@ -136,6 +138,7 @@ export async function runSimulatedSites(
   wrapFirst?: RoundWrapper,
   train?: SiteTraining,
   examples?: SiteExamples,
+  transport?: TransportConfig,
 ): Promise<SimReport> {
   const report: SimReport = { joinedMs: 0, updates: 0, errors: [], peakRssBytes: 0 };
   const sample = setInterval(
@@ -144,7 +147,16 @@ export async function runSimulatedSites(
   );
   const started = performance.now();
   const site = (i: number) =>
-    simulatedSite(address, first + i, report, started, i === 0 ? wrapFirst : undefined, train, examples?.(first + i));
+    simulatedSite(
+      address,
+      first + i,
+      report,
+      started,
+      i === 0 ? wrapFirst : undefined,
+      train,
+      examples?.(first + i),
+      transport,
+    );
   await Promise.all(
     Array.from({ length: count }, (_, i) =>
       site(i).catch((e: Error) => report.errors.push(`site ${first + i}: ${e.message}`)),
