@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerInterceptor } from '@grpc/grpc-js';
 import type { CoordinatorConfig } from '../shared/config/index.js';
 import { roundsStream, roundsSubjects } from '../shared/contract/index.js';
@@ -8,7 +7,7 @@ import { loadTf } from '../shared/tf/index.js';
 import { FanoutBroadcaster, NatsBroadcaster, StreamBroadcaster, type RoundBroadcaster } from './broadcast/index.js';
 import { ClientRegistry } from './clients/index.js';
 import { TfModelRuntime, type ModelRuntime } from './evaluation/index.js';
-import { startGrpcServer, UploadGate, type WriteStats } from './grpc/index.js';
+import { shutdownServer, startGrpcServer, UploadGate, type WriteStats } from './grpc/index.js';
 import { httpApp } from './http/index.js';
 import { startHttpServer } from '../shared/http/index.js';
 import { CoordinatorMetrics } from './metrics/index.js';
@@ -163,10 +162,7 @@ export async function startCoordinator(
   const close = async () => {
     await role.close();
     await http?.close();
-    // Client daemons keep WatchRounds streams open for ever: give calls a moment to finish, then cut them.
-    const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-    if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false)
-      server.forceShutdown();
+    await shutdownServer(server, SHUTDOWN_GRACE_MS);
     await broadcaster.close();
     await modelObjects?.close();
     await state.close();

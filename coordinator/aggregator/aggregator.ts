@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { CoordinatorAddresses, CoordinatorLink } from '../../client-node/link/index.js';
@@ -10,7 +9,7 @@ import { CertificateFiles, serverCredentials } from '../../shared/tls/index.js';
 import { AccessControl } from '../auth/index.js';
 import { StreamBroadcaster } from '../broadcast/index.js';
 import { ClientRegistry } from '../clients/index.js';
-import { coordinatorService, listen, UploadGate } from '../grpc/index.js';
+import { coordinatorService, listen, shutdownServer, UploadGate } from '../grpc/index.js';
 import { RelayRuns } from './relay-runs.js';
 import { SubFleetRelay } from './sub-fleet-relay.js';
 import { Upstream } from './upstream.js';
@@ -87,9 +86,7 @@ export async function startAggregator(config: AggregatorConfig, logger: Logger):
   const shutdown = async () => {
     relay.close();
     await upstream.close();
-    const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-    if ((await Promise.race([graceful.then(() => true), sleep(SHUTDOWN_GRACE_MS).then(() => false)])) === false)
-      server.forceShutdown();
+    await shutdownServer(server, SHUTDOWN_GRACE_MS);
     await broadcaster.close();
   };
   let port: number;

@@ -79,11 +79,6 @@ export class RelayRound {
     return this.current?.isOpen ? this.current : undefined;
   }
 
-  /** Clients of the aggregator whose update this round holds already. */
-  get delivered(): ReadonlySet<string> {
-    return new Set(this.progress.accepted.keys());
-  }
-
   /**
    * Opens local attempt `attempt` (closing an earlier one still open), selecting `selected` (clients that have not
    * delivered; empty closes it at once) until `deadlineUnixMs` (null = none).

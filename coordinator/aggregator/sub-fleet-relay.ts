@@ -156,7 +156,7 @@ export class SubFleetRelay {
     deadline: number | null,
   ): Promise<string[]> {
     const fits = subFleetShape(spec);
-    const delivered = round.delivered;
+    const delivered = round.progress.accepted; // clients whose update this round holds already
     const candidates = () => this.d.clients.live(Date.now(), fits).filter((id) => !delivered.has(id));
     let live = candidates();
     while (live.length < this.d.config.minClients && !this.over(a) && (deadline === null || Date.now() < deadline)) {

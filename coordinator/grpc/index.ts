@@ -1,4 +1,4 @@
-export { listen, raiseReceiveWindow, startGrpcServer } from './server.js';
+export { listen, raiseReceiveWindow, shutdownServer, startGrpcServer } from './server.js';
 export type { WriteStats } from '../../shared/streams/index.js';
 export { UploadGate } from './upload-gate.js';
 export type { ClientRun, ClientRuns } from './client-runs.js';

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Server, type ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { HealthImplementation } from 'grpc-health-check';
@@ -64,6 +65,16 @@ export async function startGrpcServer(opts: {
   };
   const port = await listen(server, `${opts.host}:${opts.port}`, creds, opts.transport, opts.logger);
   return { server, port, health, setServing };
+}
+
+/**
+ * Stops `server`: lets open calls finish for up to `graceMs` (clients keep WatchRounds streams open for ever), then
+ * cuts the rest.
+ */
+export async function shutdownServer(server: Server, graceMs: number): Promise<void> {
+  const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  if ((await Promise.race([graceful.then(() => true), sleep(graceMs).then(() => false)])) === false)
+    server.forceShutdown();
 }
 
 /**

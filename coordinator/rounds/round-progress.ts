@@ -57,7 +57,7 @@ export class RoundProgress {
       ...(h.subFleet && { clientUpdates: h.subFleet.clients }),
     };
     this.accumulator.add(update);
-    this.subFleets.add(update, h.subFleet);
+    this.subFleets.add(h.clientId, h.subFleet);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { SubFleetUpdate } from '../../shared/proto/index.js';
-import type { ClientFailure, FitResult } from '../strategies/index.js';
+import type { ClientFailure } from '../strategies/index.js';
 
 /**
  * What the accepted updates of a round stand for beyond one client each (README "Hierarchical aggregation"): the
@@ -8,20 +8,22 @@ import type { ClientFailure, FitResult } from '../strategies/index.js';
  * MAX_SUB_FLEET_FAILURES per aggregator), nothing else per client behind an aggregator.
  */
 export class SubFleetTally {
-  /** Σ (FitResult.clientUpdates − 1) over the counted updates: 0 while only sites' updates were counted. */
+  /** Σ (SubFleetUpdate.clients − 1) over the counted aggregators' updates: 0 while only sites' were counted. */
   private extraClientUpdates = 0;
   /** Σ SubFleetUpdate.failed over the counted aggregators' updates. */
   failed = 0;
   /** The failures the aggregators listed, client ids prefixed with their aggregator's. */
   readonly failures: ClientFailure[] = [];
 
-  /** Counts one accepted update; `subFleet` is its header's (an aggregator's update), absent from a site's. */
-  add(update: Pick<FitResult, 'clientId' | 'clientUpdates'>, subFleet?: SubFleetUpdate | null): void {
-    this.extraClientUpdates += (update.clientUpdates ?? 1) - 1;
+  /**
+   * Counts one accepted update of client `clientId`; `subFleet` is its header's (an aggregator's update), absent from
+   * a site's (which counts 1 and adds nothing here).
+   */
+  add(clientId: string, subFleet?: SubFleetUpdate | null): void {
     if (!subFleet) return;
+    this.extraClientUpdates += subFleet.clients - 1;
     this.failed += subFleet.failed;
-    for (const f of subFleet.failures)
-      this.failures.push({ clientId: `${update.clientId}/${f.clientId}`, reason: f.reason });
+    for (const f of subFleet.failures) this.failures.push({ clientId: `${clientId}/${f.clientId}`, reason: f.reason });
   }
 
   /**
